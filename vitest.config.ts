@@ -2,6 +2,8 @@
 // real schema registry, real ClickHouse, real HTTP). The integration project's global setup resolves
 // a stack once (env vars -> Docker via testcontainers -> infra/local) and hands endpoints to workers.
 // SHADOW_TEST_MODE narrows a run; an unknown value fails fast instead of silently running nothing.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const modes = ['all', 'unit', 'integration'] as const;
@@ -10,12 +12,33 @@ if (!(modes as readonly string[]).includes(mode)) {
   throw new Error(`SHADOW_TEST_MODE must be one of ${modes.join(', ')}; got "${mode}"`);
 }
 
-const conditions = ['@shadow/source'];
-const resolve = { conditions: [...conditions, 'node', 'import', 'default'] };
+// Tests run workspace packages from source: every `exports` entry's `@shadow/source` target becomes
+// an alias, so no build is needed before `vitest` and stack traces point at .ts files.
+function sourceAliases(): { find: string; replacement: string }[] {
+  const aliases: { find: string; replacement: string }[] = [];
+  for (const group of ['packages', 'services']) {
+    const root = resolvePath(import.meta.dirname, group);
+    if (!existsSync(root)) continue;
+    for (const dir of readdirSync(root)) {
+      const manifest = join(root, dir, 'package.json');
+      if (!existsSync(manifest)) continue;
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; exports?: Record<string, Record<string, string>> };
+      for (const [sub, targets] of Object.entries(pkg.exports ?? {})) {
+        const source = targets['@shadow/source'];
+        if (source === undefined) continue;
+        aliases.push({ find: sub === '.' ? pkg.name : `${pkg.name}${sub.slice(1)}`, replacement: join(root, dir, source) });
+      }
+    }
+  }
+  // Longest first so `@shadow/tap/express` wins over `@shadow/tap`.
+  return aliases.sort((a, b) => b.find.length - a.find.length).map((a) => ({ find: a.find, replacement: a.replacement }));
+}
+
+const aliasEntries = sourceAliases().map((a) => ({ find: new RegExp(`^${a.find.replaceAll('/', '\\/')}$`), replacement: a.replacement }));
+const resolve = { alias: aliasEntries };
 
 export default defineConfig({
   resolve,
-  ssr: { resolve: { conditions: resolve.conditions, externalConditions: conditions } },
   test: {
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: 'reports/vitest.json' },
