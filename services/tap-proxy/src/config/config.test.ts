@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const minimal = {
+  TAP_PROXY_UPSTREAM: 'http://127.0.0.1:3000',
+  SHADOW_SERVICE: 'checkout',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+};
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults to a minimal configuration', () => {
+    const c = loadConfig(minimal);
+    expect(c.TAP_PROXY_PORT).toBe(8080);
+    expect(c.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
+    expect(c.SHADOW_TAP_SAMPLE_RATE).toBe(1);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('names every missing required variable', () => {
+    const msg = problemsOf({});
+    for (const field of ['TAP_PROXY_UPSTREAM', 'SHADOW_SERVICE', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL']) expect(msg).toContain(field);
+  });
+
+  it('names the field and the bad value', () => {
+    expect(problemsOf({ ...minimal, SHADOW_TAP_SAMPLE_RATE: '1.5' })).toMatch(/SHADOW_TAP_SAMPLE_RATE: .*got "1\.5"/);
+    expect(problemsOf({ ...minimal, TAP_PROXY_UPSTREAM: 'ftp://x' })).toMatch(/TAP_PROXY_UPSTREAM: must be an http:\/\/ or https:\/\/ URL/);
+    expect(problemsOf({ ...minimal, KAFKA_BROKERS: 'nohostport' })).toMatch(/KAFKA_BROKERS.*host:port/);
+    expect(problemsOf({ ...minimal, SHADOW_TAP_ROUTE_RATES: '{bad' })).toMatch(/SHADOW_TAP_ROUTE_RATES: must be a JSON object/);
+    expect(problemsOf({ ...minimal, TAP_PROXY_PORT: '70000' })).toMatch(/TAP_PROXY_PORT/);
+  });
+
+  it('layers env over a JSON file and rejects unknown file fields', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tap-proxy-config-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ ...minimal, TAP_PROXY_PORT: 9000, SHADOW_TAP_ROUTE_RATES: { '/health': 0 } }));
+    const c = loadConfig({ TAP_PROXY_CONFIG: file, TAP_PROXY_PORT: '9001' });
+    expect(c.TAP_PROXY_PORT).toBe(9001);
+    expect(c.SHADOW_TAP_ROUTE_RATES).toEqual({ '/health': 0 });
+    writeFileSync(file, JSON.stringify({ ...minimal, TAP_PROXY_PROT: 1 }));
+    expect(problemsOf({ TAP_PROXY_CONFIG: file })).toMatch(/TAP_PROXY_PROT: unknown field/);
+  });
+});
