@@ -1,1 +1,26 @@
-export {};
+export type { CapturedExchange } from './exchange/types.js';
+export { capturedExchangeContract, capturedExchangeFromAvro, capturedExchangeToAvro } from './exchange/avro.js';
+export type { ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
+export { SHADOW_ERROR_KINDS } from './shadow-result/types.js';
+export { shadowResultContract, shadowResultFromAvro, shadowResultToAvro } from './shadow-result/avro.js';
+export type { DependencyKind, SideEffect } from './side-effect/types.js';
+export { DEPENDENCY_KINDS, LIVE_ORIGIN } from './side-effect/types.js';
+export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';
+
+export type { TopicNames, TopicRole } from './topics.js';
+export { partitionKey, subjectFor, TOPIC_BASE_NAMES, topicNames, topics } from './topics.js';
+
+export type { AvroField, AvroRecordSchema } from './schema/schemas.js';
+export { schemas } from './schema/schemas.js';
+export type { AvroRecord, AvroType, RecordContract, RecordContractDefinition } from './schema/record-contract.js';
+export { defineRecordContract, parseAvroSchema } from './schema/record-contract.js';
+
+export type { CompatibilityLevel, RecordSerdeOptions, SchemaRegistryOptions } from './serde/options.js';
+export { COMPATIBILITY_LEVELS } from './serde/options.js';
+export { RecordSerde } from './serde/record-serde.js';
+export type { SchemaRegistry } from './serde/registry.js';
+export { createSchemaRegistry } from './serde/registry.js';
+export { MAGIC_BYTE, schemaIdOf, WIRE_HEADER_BYTES } from './serde/wire-format.js';
+
+export type { ContractsErrorCode, ContractsErrorOptions } from './errors.js';
+export { CONTRACTS_ERROR_CODES, ContractsError, isContractsError, toContractsError } from './errors.js';

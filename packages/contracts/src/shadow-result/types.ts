@@ -1,0 +1,47 @@
+/**
+ * What one challenger answered when the replayer replayed one captured exchange against it.
+ * One record per attempt. Avro form: `shadow-result.avsc` (same field names).
+ */
+export interface ShadowResult {
+  /** Id of the replayed CapturedExchange; the partition key. */
+  exchangeId: string;
+  /** Stable id of the challenger deployment. */
+  challengerId: string;
+  /** Human-readable label, e.g. `checkout@2.4.0-rc1`; empty when unknown. */
+  challengerName: string;
+  /** 1-based replay attempt for this exchange and challenger. */
+  attempt: number;
+  /** When the replayed request was sent, epoch milliseconds. */
+  replayTimeMs: number;
+  /** Status the challenger answered, 0 when it did not answer (see errorKind). */
+  responseStatus: number;
+  /** Header name (lower-case) -> values, after redaction. */
+  responseHeaders: Record<string, string[]>;
+  responseBody: Buffer;
+  responseBodyTruncated: boolean;
+  /** Size of the response body as received, before truncation. */
+  responseBodySize: number;
+  responseContentType: string | null;
+  /** Replayed request start to last response byte (or to the failure), microseconds. */
+  latencyUs: number;
+  /** Null when the challenger answered; otherwise one of SHADOW_ERROR_KINDS or a newer value. */
+  errorKind: string | null;
+  errorMessage: string | null;
+  /** Version of the replayer that produced the record; empty when unknown. */
+  replayerVersion: string;
+}
+
+/**
+ * Known values of ShadowResult.errorKind. Open vocabulary: a string in Avro, so a newer replayer
+ * can add kinds without a schema change; readers must treat unknown kinds as `replay_error`.
+ */
+export const SHADOW_ERROR_KINDS = [
+  'timeout', // no complete response within the replay timeout
+  'connection_refused',
+  'connection_reset', // connection dropped mid-exchange
+  'tls',
+  'mock_missing', // the challenger called a dependency no mock answers for
+  'replay_error', // anything else inside the replayer
+] as const;
+
+export type ShadowErrorKind = (typeof SHADOW_ERROR_KINDS)[number];

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ContractsError } from './errors.js';
+import { partitionKey, subjectFor, topicNames, topics } from './topics.js';
+
+describe('topics', () => {
+  it('has the documented default names', () => {
+    expect(topics).toEqual({
+      exchanges: 'shadow.exchanges.v1',
+      results: 'shadow.results.v1',
+      sideEffects: 'shadow.side-effects.v1',
+      control: 'shadow.control.v1',
+    });
+    expect(Object.isFrozen(topics)).toBe(true);
+  });
+
+  it('prefixes every topic verbatim', () => {
+    expect(topicNames('tenant-a.').exchanges).toBe('tenant-a.shadow.exchanges.v1');
+    expect(topicNames('t_1-').control).toBe('t_1-shadow.control.v1');
+  });
+
+  it('rejects prefixes Kafka would reject, naming the prefix', () => {
+    expect(() => topicNames('bad/prefix')).toThrow(ContractsError);
+    expect(() => topicNames('bad prefix')).toThrow(/"bad prefix"/);
+    expect(() => topicNames('x'.repeat(240))).toThrow(/longer than 249/);
+  });
+
+  it('keys records by exchange id and refuses an empty one', () => {
+    expect(partitionKey('ex-1')).toBe('ex-1');
+    expect(() => partitionKey('')).toThrow(expect.objectContaining({ code: 'CONTRACTS_INVALID_ARGUMENT' }));
+  });
+
+  it('uses TopicNameStrategy subjects', () => {
+    expect(subjectFor(topics.exchanges)).toBe('shadow.exchanges.v1-value');
+    expect(() => subjectFor('')).toThrow(ContractsError);
+  });
+});

@@ -1,0 +1,88 @@
+// Sample records shared by the unit tests (src/**/*.test.ts) and the integration tests (test/).
+import { randomUUID } from 'node:crypto';
+import type { CapturedExchange } from '../src/exchange/types.js';
+import type { ShadowResult } from '../src/shadow-result/types.js';
+import type { SideEffect } from '../src/side-effect/types.js';
+import type { AvroRecordSchema } from '../src/schema/schemas.js';
+
+/** Every byte value 0..255, twice, so both body fields carry all of them. */
+export const ALL_BYTES = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+
+export function sampleExchange(overrides: Partial<CapturedExchange> = {}): CapturedExchange {
+  return {
+    exchangeId: randomUUID(),
+    captureTimeMs: 1_763_000_000_123,
+    service: 'checkout',
+    environment: 'prod',
+    method: 'POST',
+    scheme: 'https',
+    host: 'api.example.com',
+    path: '/orders/42/items',
+    query: 'expand=lines&lang=de',
+    routeTemplate: '/orders/:id/items',
+    requestHeaders: { 'content-type': ['application/octet-stream'], 'x-note': ['grüße, 日本語, 🚀'], accept: ['a/b', 'c/d'] },
+    requestBody: ALL_BYTES,
+    requestBodyTruncated: false,
+    requestBodySize: ALL_BYTES.length,
+    requestContentType: 'application/octet-stream',
+    responseStatus: 201,
+    responseHeaders: { 'set-cookie': ['a=1', 'b=2'], 'x-émoji': ['✓'] },
+    responseBody: Buffer.from(ALL_BYTES).reverse(),
+    responseBodyTruncated: true,
+    responseBodySize: 1_048_576,
+    responseContentType: null,
+    liveLatencyUs: 12_345,
+    aborted: false,
+    samplingRate: 0.25,
+    tapVersion: '0.1.0',
+    ...overrides,
+  };
+}
+
+export function sampleShadowResult(overrides: Partial<ShadowResult> = {}): ShadowResult {
+  return {
+    exchangeId: randomUUID(),
+    challengerId: 'checkout-canary',
+    challengerName: 'checkout@2.4.0-rc1',
+    attempt: 1,
+    replayTimeMs: 1_763_000_000_999,
+    responseStatus: 0,
+    responseHeaders: {},
+    responseBody: Buffer.alloc(0),
+    responseBodyTruncated: false,
+    responseBodySize: 0,
+    responseContentType: null,
+    latencyUs: 5_000_000,
+    errorKind: 'timeout',
+    errorMessage: 'no response within 5000 ms',
+    replayerVersion: '0.1.0',
+    ...overrides,
+  };
+}
+
+export function sampleSideEffect(overrides: Partial<SideEffect> = {}): SideEffect {
+  return {
+    exchangeId: randomUUID(),
+    origin: 'checkout-canary',
+    attempt: 1,
+    sequence: 0,
+    observedTimeMs: 1_763_000_001_000,
+    dependencyKind: 'payment',
+    target: 'api.stripe.test:443',
+    operation: 'POST /v1/charges',
+    requestSummary: ALL_BYTES,
+    mocked: true,
+    mockedResponse: Buffer.from('{"id":"ch_1"}'),
+    ...overrides,
+  };
+}
+
+/** The exchange schema plus one optional field: the shape of a BACKWARD-compatible next version. */
+export function withAddedOptionalField(schema: AvroRecordSchema, field = 'clientAddress'): AvroRecordSchema {
+  return { ...schema, fields: [...schema.fields, { name: field, type: ['null', 'string'], default: null }] };
+}
+
+/** The schema plus one required field without default: NOT backward compatible. */
+export function withAddedRequiredField(schema: AvroRecordSchema, field = 'tenantId'): AvroRecordSchema {
+  return { ...schema, fields: [...schema.fields, { name: field, type: 'string' }] };
+}
