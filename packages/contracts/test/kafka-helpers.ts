@@ -1,0 +1,49 @@
+// Small Kafka helpers for integration tests: explicit topic creation and "read everything back".
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+
+export function testKafka(brokers: string[]): Kafka {
+  return new Kafka({ clientId: `contracts-test-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
+}
+
+export async function createTopics(kafka: Kafka, topics: string[], numPartitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface Consumed {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+/** Reads `topics` from the beginning until `count` messages arrived (or fails after timeoutMs). */
+export async function consumeCount(kafka: Kafka, topics: string[], count: number, timeoutMs = 30_000): Promise<Consumed[]> {
+  const consumer = kafka.consumer({ groupId: `contracts-test-${randomUUID()}` });
+  const got: Consumed[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${got.length}/${count} messages within ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ topic, partition, message }) => {
+          got.push({ topic, partition, message });
+          if (got.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      }).catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
