@@ -1,0 +1,429 @@
+/**
+ * The framework-free capture core: given the `node:http` request/response pair an application (or
+ * a proxy) handles, observe what the client sent and what it was sent back, without changing either.
+ *
+ * How bodies are observed, and why:
+ * - Request: the instance's `push` is wrapped. Node's HTTP parser hands every body chunk to
+ *   `req.push(chunk)` and ends with `req.push(null)`, whether or not, and however, the application
+ *   reads. Adding a 'data' listener instead would switch the stream to flowing mode and lose bytes
+ *   for an application that starts reading later; wrapping 'data' emission would only see what the
+ *   application reads. Backpressure is untouched: the wrapper returns what `push` returns.
+ * - Response: the instance's `writeHead`, `write` and `end` are wrapped. The wrappers copy (bounded)
+ *   and then call the original with the same arguments, returning its result. Middleware mounted
+ *   later (compression) wraps these wrappers, so the tap sees the bytes that go on the wire.
+ * - Completion: 'finish' timestamps the last byte handed to the OS; 'close' (emitted for every
+ *   response, after 'finish' or when the client went away) ends the capture exactly once. The
+ *   record is built, redacted and offered in a setImmediate after that, never before the response
+ *   bytes go out.
+ * Every tap step runs inside try/catch: a failure is counted and logged (rate-limited), loses only
+ * that request's capture and never reaches the application.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CapturedExchange } from '@shadow/contracts';
+import type { ResolvedTapOptions, TapLogger } from '../options.js';
+import type { Redactor } from '../redaction/redactor.js';
+import type { Sampler, SamplingDecision } from '../sampling/sampler.js';
+import type { ExchangeTransport } from '../transport/types.js';
+import { toTapError } from '../errors.js';
+import { BodyRecorder, ByteBudget } from './body-recorder.js';
+import { resolveExchangeId } from './exchange-id.js';
+import { firstValue, requestHeaderRecord, responseHeaderRecord, type HeadHeaders } from './headers.js';
+import type { CaptureContext, CaptureCounters, CaptureHandle } from './types.js';
+
+export interface CaptureEngineDeps {
+  readonly options: ResolvedTapOptions;
+  readonly sampler: Sampler;
+  readonly redactor: Redactor;
+  readonly transport: ExchangeTransport;
+  readonly tapVersion: string;
+  readonly logger: TapLogger;
+}
+
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+export class CaptureEngine {
+  readonly counters: CaptureCounters = {
+    paused: 0,
+    sampledOut: 0,
+    captured: 0,
+    offerRefused: 0,
+    captureErrors: 0,
+    truncatedBodies: 0,
+    withheldBodies: 0,
+    capturedBodyBytes: 0,
+    inFlight: 0,
+    inFlightBodyBytes: 0,
+  };
+  readonly budget: ByteBudget;
+  /** Set by `close()`: new requests are not captured; those in flight still finish. */
+  closed = false;
+  private lastErrorLogMs = Number.NEGATIVE_INFINITY;
+  private suppressedErrors = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(readonly deps: CaptureEngineDeps) {
+    this.budget = new ByteBudget(deps.options.maxInFlightBodyBytes);
+  }
+
+  /**
+   * Starts capturing one exchange. Returns null when the request is not captured (paused, sampled
+   * out, tap closed). Never throws.
+   */
+  capture(req: IncomingMessage, res: ServerResponse, context?: CaptureContext): CaptureHandle | null {
+    try {
+      if (this.closed) return null;
+      // Kill switch first: while mirroring is paused the tap does no work at all.
+      if (!this.deps.transport.enabled) {
+        this.counters.paused++;
+        return null;
+      }
+      const { sampler } = this.deps;
+      const path = pathOf(req.url);
+      let key: string | undefined;
+      if (sampler.keyHeader !== null) {
+        const raw = req.headers[sampler.keyHeader];
+        key = Array.isArray(raw) ? raw[0] : raw;
+      }
+      const known = context?.routeTemplate;
+      const template = known !== undefined ? known : context?.resolveRouteTemplate === undefined ? null : undefined;
+      const decision = sampler.decide(path, template, key);
+      if (!decision.candidate) {
+        this.counters.sampledOut++;
+        return null;
+      }
+      const resolve = known === undefined ? context?.resolveRouteTemplate : undefined;
+      return new ExchangeCapture(this, req, res, path, decision, known ?? null, resolve);
+    } catch (error) {
+      this.fail(error);
+      return null;
+    }
+  }
+
+  /** Counts and logs (at most once per 10 s, with the number suppressed) a failure inside the tap. */
+  fail(error: unknown): void {
+    this.counters.captureErrors++;
+    try {
+      const now = Date.now();
+      if (now - this.lastErrorLogMs < ERROR_LOG_INTERVAL_MS) {
+        this.suppressedErrors++;
+        return;
+      }
+      const err = toTapError(error, 'TAP_CAPTURE_FAILED');
+      this.deps.logger.warn(
+        { err, code: err.code, suppressed: this.suppressedErrors },
+        'tap: capture failed; the request was served, its capture is lost',
+      );
+      this.lastErrorLogMs = now;
+      this.suppressedErrors = 0;
+    } catch {
+      // A throwing logger must not turn a lost capture into a failed request.
+    }
+  }
+
+  /** Resolves when no capture is in flight, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.counters.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  /** @internal called by ExchangeCapture. */
+  settled(): void {
+    this.counters.inFlight--;
+    if (this.counters.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined || url === '') return '/';
+  let path = url;
+  // Absolute-form request target (a forward proxy request): keep only the path.
+  if (!url.startsWith('/') && url !== '*') {
+    try {
+      return new URL(url).pathname;
+    } catch {
+      return url;
+    }
+  }
+  const q = path.indexOf('?');
+  if (q !== -1) path = path.slice(0, q);
+  return path;
+}
+
+function queryOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  if (!url.startsWith('/') && url !== '*') {
+    try {
+      return new URL(url).search.slice(1);
+    } catch {
+      return '';
+    }
+  }
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+function hasNoBody(method: string | undefined, status: number): boolean {
+  // Node discards body writes for these; the client receives no body bytes.
+  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+class ExchangeCapture implements CaptureHandle {
+  readonly exchangeId: string;
+  private readonly startNs = process.hrtime.bigint();
+  private readonly captureTimeMs = Date.now();
+  private readonly url: string | undefined;
+  private readonly requestBody: BodyRecorder;
+  private readonly responseBody: BodyRecorder;
+  private head: HeadHeaders | undefined;
+  private finishNs: bigint | null = null;
+  private endNs: bigint | null = null;
+  /** Saw `push(null)`: the request body is complete. */
+  private requestEnded = false;
+  /** The request body was dumped by Node before it ended: bytes after that were never pushed. */
+  private requestDumped = false;
+  private open = true;
+
+  constructor(
+    private readonly engine: CaptureEngine,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly path: string,
+    private readonly decision: SamplingDecision,
+    private readonly routeTemplate: string | null,
+    /** Set only when the template was not known at attach time. */
+    private readonly resolveRouteTemplate: (() => string | null) | undefined,
+  ) {
+    const { options } = engine.deps;
+    this.url = req.url;
+    this.exchangeId = resolveExchangeId(options.exchangeIdHeaders, req.headers, this.captureTimeMs);
+    this.requestBody = new BodyRecorder(options.maxBodyBytes, engine.budget);
+    this.responseBody = new BodyRecorder(options.maxBodyBytes, engine.budget);
+    engine.counters.inFlight++;
+    this.seedBufferedRequestBody();
+    this.wrapRequest();
+    this.wrapResponse();
+    res.on('finish', () => {
+      this.finishNs = process.hrtime.bigint();
+    });
+    res.on('close', () => this.onClose());
+  }
+
+  /**
+   * Bytes that arrived before the tap attached (an earlier async middleware or hook) sit in the
+   * request's buffer unread: copy them. Bytes already read by someone else cannot be recovered;
+   * the body is then flagged as truncated.
+   */
+  private seedBufferedRequestBody(): void {
+    const req = this.req;
+    if (req.readableDidRead) {
+      this.requestBody.markIncomplete();
+      return;
+    }
+    if (req.readableLength > 0) {
+      const buffered = (req as unknown as { readableBuffer?: unknown }).readableBuffer;
+      if (buffered === null || typeof buffered !== 'object' || !(Symbol.iterator in buffered)) {
+        this.requestBody.markIncomplete();
+        return;
+      }
+      for (const chunk of buffered as Iterable<unknown>) {
+        if (chunk === null || chunk === undefined) continue;
+        if (chunk instanceof Uint8Array) this.requestBody.addBytes(chunk);
+        else this.requestBody.markIncomplete();
+      }
+    }
+    if (req.readableEnded || req.complete) this.requestEnded = true;
+  }
+
+  private wrapRequest(): void {
+    const push = this.req.push as Method;
+    const wrapped = (...args: unknown[]): unknown => {
+      if (this.open) {
+        try {
+          this.onRequestChunk(args[0]);
+        } catch (error) {
+          this.engine.fail(error);
+        }
+      }
+      return Reflect.apply(push, this.req, args);
+    };
+    this.req.push = wrapped as IncomingMessage['push'];
+  }
+
+  private onRequestChunk(chunk: unknown): void {
+    if (chunk === null) {
+      this.requestEnded = true;
+      this.requestDumped = (this.req as { _dumped?: unknown })._dumped === true;
+    } else if (chunk instanceof Uint8Array) {
+      this.requestBody.addBytes(chunk);
+    }
+  }
+
+  private wrapResponse(): void {
+    const res = this.res;
+    const writeHead = res.writeHead as Method;
+    const write = res.write as Method;
+    const end = res.end as Method;
+    res.writeHead = ((...args: unknown[]): unknown => {
+      if (this.open && !res.headersSent) {
+        try {
+          const headers = typeof args[1] === 'string' ? args[2] : args[1];
+          if (headers !== undefined && headers !== null && typeof headers === 'object') this.head = headers as HeadHeaders;
+        } catch (error) {
+          this.engine.fail(error);
+        }
+      }
+      return Reflect.apply(writeHead, res, args);
+    }) as ServerResponse['writeHead'];
+    res.write = ((...args: unknown[]): unknown => {
+      if (this.open) this.onResponseChunk(args[0], args[1]);
+      return Reflect.apply(write, res, args);
+    }) as ServerResponse['write'];
+    res.end = ((...args: unknown[]): unknown => {
+      if (this.open && typeof args[0] !== 'function') this.onResponseChunk(args[0], args[1]);
+      return Reflect.apply(end, res, args);
+    }) as ServerResponse['end'];
+  }
+
+  private onResponseChunk(chunk: unknown, encoding: unknown): void {
+    try {
+      const res = this.res;
+      if (chunk === null || chunk === undefined || res.writableEnded || res.destroyed) return;
+      if (hasNoBody(this.req.method, res.statusCode)) return;
+      if (typeof chunk === 'string') {
+        const enc = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
+        this.responseBody.addString(chunk, enc);
+      } else if (chunk instanceof Uint8Array) {
+        this.responseBody.addBytes(chunk);
+      }
+    } catch (error) {
+      this.engine.fail(error);
+    }
+  }
+
+  private onClose(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.endNs = process.hrtime.bigint();
+    // Off the response's completion path: building, parsing and redacting run after pending I/O.
+    setImmediate(() => this.build());
+  }
+
+  private build(): void {
+    const { engine } = this;
+    try {
+      const template = this.template();
+      const { sampled, rate } = engine.deps.sampler.settle(this.decision, this.path, template);
+      if (!sampled) {
+        this.requestBody.discard();
+        this.responseBody.discard();
+        engine.counters.sampledOut++;
+        return;
+      }
+      const exchange = this.record(template, rate);
+      engine.counters.captured++;
+      if (!engine.deps.transport.offer(exchange)) engine.counters.offerRefused++;
+    } catch (error) {
+      this.requestBody.discard();
+      this.responseBody.discard();
+      engine.fail(error);
+    } finally {
+      engine.settled();
+    }
+  }
+
+  private template(): string | null {
+    if (this.resolveRouteTemplate === undefined) return this.routeTemplate;
+    try {
+      return this.resolveRouteTemplate();
+    } catch (error) {
+      this.engine.fail(error);
+      return null;
+    }
+  }
+
+  private record(template: string | null, rate: number): CapturedExchange {
+    const { engine, req, res } = this;
+    const { options, redactor, tapVersion } = engine.deps;
+    const counters = engine.counters;
+    const aborted = !res.writableFinished;
+    const responded = res.headersSent;
+
+    const requestHeaders = requestHeaderRecord(req.rawHeaders);
+    const requestContentType = firstValue(requestHeaders, 'content-type');
+    const contentLength = Number(firstValue(requestHeaders, 'content-length') ?? Number.NaN);
+    const requestComplete =
+      (this.requestEnded || req.complete) &&
+      !this.requestDumped &&
+      !(Number.isFinite(contentLength) && this.requestBody.size < contentLength);
+    const request = redactor.body(
+      this.requestBody.take(),
+      this.requestBody.truncated || !requestComplete,
+      requestContentType,
+      firstValue(requestHeaders, 'content-encoding'),
+    );
+    redactor.headers(requestHeaders);
+
+    const responseHeaders = responded ? responseHeaderRecord(res, this.head) : (Object.create(null) as Record<string, string[]>);
+    const responseContentType = firstValue(responseHeaders, 'content-type');
+    const response = redactor.body(
+      this.responseBody.take(),
+      this.responseBody.truncated || aborted,
+      responseContentType,
+      firstValue(responseHeaders, 'content-encoding'),
+    );
+    redactor.headers(responseHeaders);
+
+    if (request.truncated) counters.truncatedBodies++;
+    if (response.truncated) counters.truncatedBodies++;
+    if (request.withheld) counters.withheldBodies++;
+    if (response.withheld) counters.withheldBodies++;
+    counters.capturedBodyBytes += request.body.length + response.body.length;
+
+    const lastNs = this.finishNs ?? this.endNs ?? process.hrtime.bigint();
+    return {
+      exchangeId: this.exchangeId,
+      captureTimeMs: this.captureTimeMs,
+      service: options.service,
+      environment: options.environment,
+      method: req.method ?? 'GET',
+      scheme: (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http',
+      host: req.headers.host ?? '',
+      path: this.path,
+      query: queryOf(this.url),
+      routeTemplate: template,
+      requestHeaders,
+      requestBody: request.body,
+      requestBodyTruncated: request.truncated,
+      requestBodySize: this.requestBody.size,
+      requestContentType,
+      responseStatus: responded ? res.statusCode : 0,
+      responseHeaders,
+      responseBody: response.body,
+      responseBodyTruncated: response.truncated,
+      responseBodySize: this.responseBody.size,
+      responseContentType,
+      liveLatencyUs: Number((lastNs - this.startNs) / 1000n),
+      aborted,
+      samplingRate: rate,
+      tapVersion,
+    };
+  }
+}
+
+export { pathOf, queryOf };

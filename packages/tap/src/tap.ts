@@ -1,0 +1,98 @@
+/**
+ * `createTap` composes the pieces: options (validated once), sampling, capture, redaction and a
+ * transport. The live request path only ever touches `capture()`, which never throws; `start` and
+ * `close` are the only calls that can fail, and they fail with a TapError.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { CaptureEngine } from './capture/capture.js';
+import type { CaptureContext, CaptureCounters, CaptureHandle } from './capture/types.js';
+import { TapError, toTapError } from './errors.js';
+import { resolveTapOptions, type ResolvedTapOptions, type TapOptions } from './options.js';
+import { Redactor } from './redaction/redactor.js';
+import { Sampler } from './sampling/sampler.js';
+import type { ExchangeTransport, TransportStats } from './transport/types.js';
+
+export interface TapStats extends CaptureCounters {
+  transport: TransportStats;
+}
+
+export interface Tap {
+  /** The validated, frozen options. */
+  readonly options: ResolvedTapOptions;
+  /**
+   * Starts capturing one exchange on a `node:http` request/response pair. Call it as early as
+   * possible, before anything reads the request body. Returns null when the request is not
+   * captured. Never throws and never changes what the client receives.
+   */
+  capture(req: IncomingMessage, res: ServerResponse, context?: CaptureContext): CaptureHandle | null;
+  /** Starts the transport (connects in the background). Rejects with TAP_CLOSED after close(). */
+  start(): Promise<void>;
+  /**
+   * Stops capturing new requests, lets captures in flight finish (up to half the timeout), then
+   * closes the transport, which flushes its queue within the rest. Idempotent.
+   * @param timeoutMs @default options.closeTimeoutMs
+   */
+  close(timeoutMs?: number): Promise<TapStats>;
+  stats(): TapStats;
+}
+
+const packageJson = createRequire(import.meta.url)('../package.json') as { version: string };
+export const TAP_VERSION: string = packageJson.version;
+
+export function createTap(options: TapOptions): Tap {
+  const resolved = resolveTapOptions(options);
+  const transport = resolved.transport ?? defaultTransport();
+  const engine = new CaptureEngine({
+    options: resolved,
+    sampler: new Sampler(resolved.sampling),
+    redactor: new Redactor(resolved.redaction),
+    transport,
+    tapVersion: TAP_VERSION,
+    logger: resolved.logger,
+  });
+  let started: Promise<void> | null = null;
+  let closing: Promise<TapStats> | null = null;
+
+  const stats = (): TapStats => ({
+    ...engine.counters,
+    inFlightBodyBytes: engine.budget.inUse,
+    transport: transport.stats(),
+  });
+
+  return {
+    options: resolved,
+    capture: (req, res, context) => engine.capture(req, res, context),
+    start() {
+      if (closing !== null) return Promise.reject(new TapError('TAP_CLOSED', 'tap.start() called after tap.close()'));
+      started ??= transport.start().catch((error: unknown) => {
+        started = null;
+        throw toTapError(error, 'TAP_TRANSPORT_FAILED');
+      });
+      return started;
+    },
+    close(timeoutMs = resolved.closeTimeoutMs) {
+      closing ??= (async () => {
+        engine.closed = true;
+        const deadline = Date.now() + timeoutMs;
+        await engine.idle(Math.floor(timeoutMs / 2));
+        try {
+          await transport.close(Math.max(1, deadline - Date.now()));
+        } catch (error) {
+          throw toTapError(error, 'TAP_TRANSPORT_FAILED');
+        }
+        return stats();
+      })();
+      return closing;
+    },
+    stats,
+  };
+}
+
+function defaultTransport(): ExchangeTransport {
+  // TODO(transport): build createKafkaTransport(options.kafka) once it lands in ./transport.
+  throw new TapError(
+    'TAP_INVALID_OPTION',
+    'transport must be an ExchangeTransport (offer, enabled, stats, start, close), got undefined; the Kafka default is not wired yet',
+  );
+}
