@@ -1,1 +1,21 @@
-export {};
+export { createClickHouse } from './clickhouse.js';
+export type { ClickHouse } from './types.js';
+export {
+  CHDB_MEMORY_PATH,
+  CLICKHOUSE_MODES,
+  DEFAULT_CLICKHOUSE_SETTINGS,
+  resolveClickHouseOptions,
+} from './options.js';
+export type {
+  ClickHouseMode,
+  ClickHouseOptions,
+  ResolvedClickHouseOptions,
+  ResolvedEmbeddedOptions,
+  ResolvedServerOptions,
+} from './options.js';
+export { clickhouseOptionsFromEnv } from './env.js';
+export type { ClickHouseEnv } from './env.js';
+export { CLICKHOUSE_ERROR_CODES, ClickHouseError, isClickHouseError, toClickHouseError } from './errors.js';
+export type { ClickHouseErrorCode, ClickHouseErrorOptions } from './errors.js';
+export type { ClickHouseLogger } from './logger.js';
+export { embeddedEnginePath } from './embedded-engine.js';
