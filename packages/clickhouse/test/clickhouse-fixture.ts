@@ -47,7 +47,8 @@ export async function openTestClickHouse(options: ClickHouseOptions): Promise<Cl
     // A separate client, because the test may have closed its own.
     const admin = await createClickHouse({ ...options, database: 'default' });
     try {
-      await admin.client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+      // SYNC: an Atomic database otherwise keeps its data on disk for minutes after DROP.
+      await admin.client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
     } finally {
       await admin.close();
       await ch.close();

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseControlValue, serializeControlMessage } from './control-message.js';
+
+describe('control messages', () => {
+  it('round-trips a message', () => {
+    const message = { mirroring: 'paused' as const, reason: 'incident 42', by: 'ops@host', at: '2025-11-22T01:00:00.000Z' };
+    expect(parseControlValue(serializeControlMessage(message))).toEqual({ ok: true, message });
+  });
+
+  it('treats a null value as a tombstone', () => {
+    expect(parseControlValue(null)).toEqual({ ok: true, message: null });
+  });
+
+  it('fills missing text fields and rejects unknown states and non-JSON', () => {
+    expect(parseControlValue(Buffer.from('{"mirroring":"active"}'))).toEqual({ ok: true, message: { mirroring: 'active', reason: '', by: '', at: '' } });
+    expect(parseControlValue(Buffer.from('{"mirroring":"off"}'))).toMatchObject({ ok: false, error: expect.stringContaining('"off"') });
+    expect(parseControlValue(Buffer.from('paused'))).toMatchObject({ ok: false });
+    expect(parseControlValue(Buffer.from('[]'))).toMatchObject({ ok: false });
+  });
+});

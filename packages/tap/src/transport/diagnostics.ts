@@ -1,0 +1,34 @@
+// diagnostics_channel names the transport publishes on (platformatic/kafka style): metrics and
+// tracing subscribe without the transport depending on prom-client or OpenTelemetry.
+// Publishing is skipped when nobody subscribes, so the cost on the offer path is one property read.
+import diagnostics from 'node:diagnostics_channel';
+import type { DropReason } from './types.js';
+
+/** Published once per settled batch with a BatchEvent. */
+export const BATCH_CHANNEL = 'shadow:tap:transport:batch';
+/** Published once per dropped capture with a DropEvent. */
+export const DROP_CHANNEL = 'shadow:tap:transport:drop';
+
+export interface BatchEvent {
+  topic: string;
+  /** `sent`: acknowledged by Kafka; `failed`: counted as send_failed after all attempts. */
+  outcome: 'sent' | 'failed';
+  /** Records in the produce request (after encode errors and oversize records were removed). */
+  records: number;
+  /** Encoded bytes in the produce request. */
+  bytes: number;
+  /** Records of the batch dropped before sending (encode_error or oversize send_failed). */
+  dropped: number;
+  attempts: number;
+  durationMs: number;
+  /** Message of the last failure, when outcome is `failed`. */
+  error?: string;
+}
+
+export interface DropEvent {
+  reason: DropReason;
+  count: number;
+}
+
+export const batchChannel = diagnostics.channel(BATCH_CHANNEL);
+export const dropChannel = diagnostics.channel(DROP_CHANNEL);

@@ -1,0 +1,88 @@
+// The Kafka side of the sender: an idempotent kafkajs producer and the exchange serde.
+//
+// A producer that failed an attempt is discarded, not reused (see sender.ts for why), and a new one
+// is connected on the next attempt; that is also how capture resumes after an outage without a
+// restart. Timeouts and retries are short and explicit so a dead broker costs seconds per
+// attempt, not kafkajs' default minutes.
+import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
+import { partitionKey } from '@shadow/contracts';
+import { CompressionTypes, Partitioners } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import type { ResolvedKafkaTransportOptions } from './options.js';
+import type { BatchSink, OutgoingMessage } from './sender.js';
+
+export class KafkaSink implements BatchSink<CapturedExchange> {
+  readonly #kafka: Kafka;
+  readonly #serde: RecordSerde<CapturedExchange>;
+  readonly #options: ResolvedKafkaTransportOptions;
+  #producer: Producer | undefined;
+  #connecting: Promise<Producer> | undefined;
+  /** Producers being disconnected in the background; close() waits for them. */
+  readonly #retiring = new Set<Promise<void>>();
+
+  constructor(kafka: Kafka, serde: RecordSerde<CapturedExchange>, options: ResolvedKafkaTransportOptions) {
+    this.#kafka = kafka;
+    this.#serde = serde;
+    this.#options = options;
+  }
+
+  async prepare(): Promise<void> {
+    await this.#serde.init();
+    if (this.#producer === undefined) await this.#connect();
+  }
+
+  #connect(): Promise<Producer> {
+    this.#connecting ??= (async () => {
+      const producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1, // kafkajs requires it for idempotence
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2: same partition on every topic
+        retry: { retries: this.#options.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        this.#retire(producer);
+        throw error;
+      }
+      this.#producer = producer;
+      return producer;
+    })().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  encode(exchange: CapturedExchange): OutgoingMessage {
+    return { key: partitionKey(exchange.exchangeId), value: this.#serde.encodeSync(exchange) };
+  }
+
+  async send(messages: OutgoingMessage[]): Promise<void> {
+    const producer = this.#producer ?? (await this.#connect());
+    await producer.send({
+      topic: this.#options.topic,
+      messages,
+      acks: -1,
+      timeout: this.#options.requestTimeoutMs,
+      compression: this.#options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+    });
+  }
+
+  async reset(): Promise<void> {
+    const producer = this.#producer;
+    this.#producer = undefined;
+    if (producer !== undefined) this.#retire(producer);
+  }
+
+  #retire(producer: Producer): void {
+    const done = producer.disconnect().catch(() => undefined).finally(() => this.#retiring.delete(done));
+    this.#retiring.add(done);
+  }
+
+  /** Disconnects the current producer and waits for retired ones. */
+  async close(): Promise<void> {
+    await this.reset();
+    await Promise.all([...this.#retiring]);
+  }
+}

@@ -1,0 +1,221 @@
+// The Kafka transport of the tap: `offer()` on the live request path, everything else in the
+// background.
+//
+// offer() is O(1), synchronous, allocation-free beyond the queue slot, and never throws: the live
+// service must not notice the tap, even when Kafka, the registry or the capture itself misbehaves.
+// A capture that cannot be accepted is dropped and counted under exactly one DropReason; drops
+// are aggregated into one warning per interval and published on diagnostics_channel.
+import type { CapturedExchange } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor } from '@shadow/contracts';
+import { Kafka, logLevel } from 'kafkajs';
+import type { logCreator } from 'kafkajs';
+import { TapError } from '../errors.js';
+import { ControlWatcher } from '../control/control-watcher.js';
+import type { ControlState } from '../control/types.js';
+import { BoundedQueue } from './bounded-queue.js';
+import { batchChannel, dropChannel } from './diagnostics.js';
+import type { DropEvent } from './diagnostics.js';
+import { KafkaSink } from './kafka-sink.js';
+import type { KafkaTransportOptions, ResolvedKafkaTransportOptions, TransportLogger } from './options.js';
+import { resolveKafkaTransportOptions } from './options.js';
+import { estimateExchangeBytes } from './record-size.js';
+import { Sender } from './sender.js';
+import type { DropReason, ExchangeTransport, TransportStats } from './types.js';
+import { WarnLimiter } from './warn-limiter.js';
+
+export interface KafkaTransport extends ExchangeTransport {
+  /** Kill-switch state from the control topic (`active` when control is off). */
+  readonly controlState: ControlState;
+  /** The local switch (option and SHADOW_TAP_ENABLED combined). */
+  readonly locallyEnabled: boolean;
+  /**
+   * Counts captures the caller skipped because `enabled` was false, as `paused` drops, so skipping
+   * the capture work entirely still shows in the metrics. O(1), never throws.
+   */
+  countPaused(count?: number): void;
+}
+
+// kafkajs logs every failed connection attempt at ERROR; during an outage that is a flood. Its
+// lines go to debug, and the transport's own aggregated warnings carry the last error instead.
+function kafkaLogBridge(logger: TransportLogger): logCreator {
+  return () => ({ namespace, log }) => {
+    const { message, ...rest } = log;
+    logger.debug({ kafkajs: namespace, ...rest }, message);
+  };
+}
+
+function emptyDrops(): Record<DropReason, number> {
+  return { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 };
+}
+
+class KafkaTransportImpl implements KafkaTransport {
+  readonly #o: ResolvedKafkaTransportOptions;
+  readonly #queue: BoundedQueue<CapturedExchange>;
+  readonly #sink: KafkaSink;
+  readonly #sender: Sender<CapturedExchange>;
+  readonly #watcher: ControlWatcher | null;
+  readonly #warn: WarnLimiter;
+  readonly #dropped = emptyDrops();
+  #enqueued = 0;
+  #sent = 0;
+  #sentBytes = 0;
+  #enabled: boolean;
+  #started = false;
+  #closed = false;
+  #closing: Promise<TransportStats> | undefined;
+
+  constructor(options: KafkaTransportOptions) {
+    const o = resolveKafkaTransportOptions(options);
+    this.#o = o;
+    let registry = o.registry;
+    if (registry === null) {
+      try {
+        registry = createSchemaRegistry({ url: o.schemaRegistryUrl as string, clientId: o.clientId });
+      } catch (error) {
+        throw new TapError('TAP_INVALID_OPTION', `schemaRegistryUrl: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    const kafka = new Kafka({
+      ...o.kafka,
+      clientId: o.clientId,
+      brokers: [...o.brokers],
+      connectionTimeout: o.connectionTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      retry: { retries: o.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogBridge(o.logger),
+    });
+    const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(o.topic), autoRegister: o.autoRegister });
+    this.#queue = new BoundedQueue(o.queue.maxRecords, o.queue.maxBytes);
+    this.#sink = new KafkaSink(kafka, serde, o);
+    this.#warn = new WarnLimiter(o.logger, o.warnIntervalMs, 'shadow tap dropped captures');
+    this.#sender = new Sender(this.#queue, this.#sink, {
+      topic: o.topic,
+      maxBatchRecords: o.batch.maxRecords,
+      maxBatchBytes: o.batch.maxBytes,
+      lingerMs: o.batch.lingerMs,
+      maxRecordBytes: o.maxRecordBytes,
+      sendAttempts: o.sendAttempts,
+      retryBackoffMs: o.retryBackoffMs,
+      retryBackoffMaxMs: o.retryBackoffMaxMs,
+    }, {
+      sent: (records, bytes) => {
+        this.#sent += records;
+        this.#sentBytes += bytes;
+      },
+      dropped: (reason, count, detail) => this.#drop(reason, count, detail),
+      batch: (event) => {
+        if (batchChannel.hasSubscribers) batchChannel.publish(event);
+      },
+    });
+    this.#watcher = o.control === null
+      ? null
+      : new ControlWatcher({ kafka, service: o.service, topic: o.control.topic, startTimeoutMs: o.control.startTimeoutMs, logger: o.logger });
+    this.#watcher?.onChange(() => this.#recomputeEnabled());
+    this.#enabled = false;
+    this.#recomputeEnabled();
+  }
+
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  get controlState(): ControlState {
+    return this.#watcher?.state ?? 'active';
+  }
+
+  get locallyEnabled(): boolean {
+    return this.#o.locallyEnabled;
+  }
+
+  #recomputeEnabled(): void {
+    this.#enabled = !this.#closed && this.#o.locallyEnabled && (this.#watcher === null || this.#watcher.state === 'active');
+  }
+
+  offer(exchange: CapturedExchange): boolean {
+    try {
+      if (this.#closed) return this.#drop('closed', 1);
+      if (!this.#enabled) return this.#drop('paused', 1);
+      if (!this.#queue.push(exchange, estimateExchangeBytes(exchange))) return this.#drop('queue_full', 1);
+      this.#enqueued++;
+      this.#sender.notify();
+      return true;
+    } catch (error) {
+      // Only a malformed capture gets here (e.g. a body that is not a Buffer); it could not be encoded.
+      try {
+        return this.#drop('encode_error', 1, error instanceof Error ? error.message : String(error));
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  countPaused(count = 1): void {
+    try {
+      this.#drop('paused', count);
+    } catch {
+      // a logger that throws must not reach the request path
+    }
+  }
+
+  #drop(reason: DropReason, count: number, detail?: string): false {
+    this.#dropped[reason] += count;
+    if (dropChannel.hasSubscribers) dropChannel.publish({ reason, count } satisfies DropEvent);
+    // Pauses and shutdown are intended, not worth a warning.
+    if (reason !== 'paused' && reason !== 'closed') this.#warn.note(reason, count, detail);
+    return false;
+  }
+
+  stats(): TransportStats {
+    return {
+      enqueued: this.#enqueued,
+      sent: this.#sent,
+      dropped: { ...this.#dropped },
+      queueDepth: this.#queue.chargedCount,
+      queueBytes: this.#queue.chargedBytes,
+      sentBytes: this.#sentBytes,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.#watcher?.start();
+    this.#sender.start();
+    // Warm up (schema id, producer connection) so the first batch does not pay for it; failures
+    // here are only early news: the sender retries per batch.
+    this.#sink.prepare().catch((error: unknown) => {
+      this.#o.logger.warn({ err: error instanceof Error ? error.message : String(error), topic: this.#o.topic },
+        'shadow tap transport not ready yet; captures queue (bounded) and are retried');
+    });
+  }
+
+  close(timeoutMs: number = this.#o.closeTimeoutMs): Promise<TransportStats> {
+    this.#closing ??= (async () => {
+      const deadline = Date.now() + timeoutMs;
+      this.#closed = true;
+      this.#recomputeEnabled();
+      await this.#sender.close(timeoutMs);
+      const rest = Promise.all([this.#sink.close(), this.#watcher?.close()]).catch((error: unknown) => {
+        this.#o.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'shadow tap transport disconnect failed');
+      });
+      // Disconnecting shares the bound; what does not finish in time completes in the background.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([rest, new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); })]);
+      clearTimeout(timer);
+      this.#warn.flush();
+      const stats = this.stats();
+      this.#o.logger.info({ ...stats }, 'shadow tap transport closed');
+      return stats;
+    })();
+    return this.#closing;
+  }
+}
+
+/**
+ * Creates the Kafka transport. Options are validated here (TAP_INVALID_OPTION names the field);
+ * nothing connects until start().
+ */
+export function createKafkaTransport(options: KafkaTransportOptions): KafkaTransport {
+  return new KafkaTransportImpl(options);
+}

@@ -1,0 +1,245 @@
+// The background half of the transport: drains the bounded queue in batches and hands them to a
+// sink (Kafka in production, a fake in unit tests).
+//
+// - A partial batch lingers up to `lingerMs` for more records; a full one (records or bytes) goes
+//   at once. Closing skips the linger.
+// - Each batch gets `sendAttempts` attempts. An attempt is prepare (connect + schema id) then send;
+//   after a failed attempt the sink is reset (a fresh producer: an idempotent kafkajs producer that
+//   gave up on a request may have written it, and reusing its sequence numbers would make the
+//   broker discard the next batch as a duplicate). Non-retriable failures end the batch at once.
+// - Every record of a batch is settled exactly once: sent, or dropped as encode_error /
+//   send_failed / closed. Records stay charged against the queue bound until then, so the bound
+//   covers what is in flight and memory cannot grow while Kafka is down.
+import { isContractsError } from '@shadow/contracts';
+import type { Batch, BoundedQueue } from './bounded-queue.js';
+import type { BatchEvent } from './diagnostics.js';
+import type { DropReason } from './types.js';
+
+export interface OutgoingMessage {
+  key: string;
+  value: Buffer;
+}
+
+export interface BatchSink<T> {
+  /** Makes the sink ready to send (connect, schema id). Throwing fails the attempt. */
+  prepare(): Promise<void>;
+  /** Encodes one record; throwing drops it as encode_error. */
+  encode(item: T): OutgoingMessage;
+  send(messages: OutgoingMessage[]): Promise<void>;
+  /** Discards connection state after a failed attempt. Must not throw. */
+  reset(error: unknown): Promise<void>;
+}
+
+export interface SenderOptions {
+  readonly topic: string;
+  readonly maxBatchRecords: number;
+  readonly maxBatchBytes: number;
+  readonly lingerMs: number;
+  readonly maxRecordBytes: number;
+  readonly sendAttempts: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+}
+
+export interface SenderHooks {
+  sent(records: number, bytes: number): void;
+  dropped(reason: DropReason, count: number, detail?: string): void;
+  batch(event: BatchEvent): void;
+}
+
+interface InFlight<T> {
+  readonly batch: Batch<T>;
+  settled: boolean;
+  /** Records of the batch not yet counted (sent or dropped). */
+  remaining: number;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Failures that another attempt cannot fix (the batch fails at once). */
+function isPermanent(error: unknown): boolean {
+  if (isContractsError(error)) return !error.retriable;
+  if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'KafkaJSProtocolError') {
+    return (error as { retriable?: unknown }).retriable === false;
+  }
+  return false;
+}
+
+export class Sender<T> {
+  readonly #queue: BoundedQueue<T>;
+  readonly #sink: BatchSink<T>;
+  readonly #options: SenderOptions;
+  readonly #hooks: SenderHooks;
+  #loop: Promise<void> | undefined;
+  #wakeup: (() => void) | undefined;
+  #waitingIdle = false;
+  #closing = false;
+  #abandoned = false;
+  #current: InFlight<T> | undefined;
+
+  constructor(queue: BoundedQueue<T>, sink: BatchSink<T>, options: SenderOptions, hooks: SenderHooks) {
+    this.#queue = queue;
+    this.#sink = sink;
+    this.#options = options;
+    this.#hooks = hooks;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run().catch((error: unknown) => {
+      // Not expected: every step is guarded. Keep the transport bounded by settling what is held.
+      this.#hooks.dropped('send_failed', this.#queue.clear(), `sender stopped: ${errorMessage(error)}`);
+    });
+  }
+
+  /** Called after each accepted offer: wakes the sender when it idles or a batch became full. O(1). */
+  notify(): void {
+    if (this.#wakeup !== undefined && (this.#waitingIdle || this.#batchFull())) this.#wake();
+  }
+
+  /**
+   * Stops lingering, sends what is held within `timeoutMs`, then settles anything left as `closed`
+   * (a batch already handed to Kafka may still arrive there).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closing = true;
+    this.#wake();
+    if (this.#loop !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const outcome = await Promise.race([this.#loop.then(() => 'done' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'done') return;
+    }
+    this.#abandoned = true;
+    this.#wake();
+    const current = this.#current;
+    if (current !== undefined && !current.settled) this.#settle(current, 'closed');
+    const left = this.#queue.clear();
+    if (left > 0) this.#hooks.dropped('closed', left);
+  }
+
+  #batchFull(): boolean {
+    return this.#queue.length >= this.#options.maxBatchRecords || this.#queue.queuedBytes >= this.#options.maxBatchBytes;
+  }
+
+  #wake(): void {
+    const wakeup = this.#wakeup;
+    this.#wakeup = undefined;
+    wakeup?.();
+  }
+
+  /** Resolves after `ms` or on wake(), whichever comes first. */
+  #wait(ms: number, idle = false): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      this.#waitingIdle = idle;
+      this.#wakeup = () => {
+        clearTimeout(timer);
+        this.#waitingIdle = false;
+        resolve();
+      };
+      if (Number.isFinite(ms)) {
+        timer = setTimeout(() => this.#wake(), ms);
+        timer.unref();
+      }
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#abandoned) {
+      if (this.#queue.length === 0) {
+        if (this.#closing) return;
+        await this.#wait(Number.POSITIVE_INFINITY, true);
+        continue;
+      }
+      if (!this.#closing && !this.#batchFull() && this.#options.lingerMs > 0) {
+        await this.#wait(this.#options.lingerMs);
+        if (this.#abandoned) return;
+      }
+      const batch = this.#queue.take(this.#options.maxBatchRecords, this.#options.maxBatchBytes);
+      if (batch.items.length > 0) await this.#send({ batch, settled: false, remaining: batch.items.length });
+    }
+  }
+
+  async #send(inFlight: InFlight<T>): Promise<void> {
+    this.#current = inFlight;
+    const started = performance.now();
+    let messages: OutgoingMessage[] | undefined;
+    let bytes = 0;
+    let droppedEarly = 0;
+    let attempts = 0;
+    let lastError: unknown;
+    while (!inFlight.settled) {
+      attempts++;
+      try {
+        await this.#sink.prepare();
+        if (inFlight.settled) break;
+        if (messages === undefined) {
+          messages = [];
+          for (const item of inFlight.batch.items) {
+            let message: OutgoingMessage;
+            try {
+              message = this.#sink.encode(item);
+            } catch (error) {
+              droppedEarly++;
+              inFlight.remaining--;
+              this.#hooks.dropped('encode_error', 1, errorMessage(error));
+              continue;
+            }
+            if (message.value.length > this.#options.maxRecordBytes) {
+              droppedEarly++;
+              inFlight.remaining--;
+              this.#hooks.dropped('send_failed', 1, `record of ${message.value.length} bytes exceeds maxRecordBytes ${this.#options.maxRecordBytes}`);
+              continue;
+            }
+            bytes += message.value.length;
+            messages.push(message);
+          }
+        }
+        if (messages.length > 0) await this.#sink.send(messages);
+        if (inFlight.settled) break; // close() gave up on it meanwhile; already counted as closed
+        inFlight.settled = true;
+        this.#queue.release(inFlight.batch);
+        if (messages.length > 0) this.#hooks.sent(messages.length, bytes);
+        this.#publish('sent', messages.length, bytes, droppedEarly, attempts, started);
+        break;
+      } catch (error) {
+        lastError = error;
+        await this.#sink.reset(error);
+        if (inFlight.settled) break;
+        if (attempts >= this.#options.sendAttempts || isPermanent(error) || this.#abandoned) {
+          const failed = inFlight.remaining;
+          inFlight.settled = true;
+          this.#queue.release(inFlight.batch);
+          if (failed > 0) this.#hooks.dropped('send_failed', failed, errorMessage(error));
+          this.#publish('failed', failed, bytes, droppedEarly, attempts, started, errorMessage(lastError));
+          break;
+        }
+        const backoff = Math.min(this.#options.retryBackoffMs * 2 ** (attempts - 1), this.#options.retryBackoffMaxMs);
+        await this.#wait(backoff * (0.5 + Math.random() / 2));
+      }
+    }
+    if (this.#current === inFlight) this.#current = undefined;
+  }
+
+  #settle(inFlight: InFlight<T>, reason: DropReason): void {
+    inFlight.settled = true;
+    this.#queue.release(inFlight.batch);
+    if (inFlight.remaining > 0) this.#hooks.dropped(reason, inFlight.remaining);
+  }
+
+  #publish(outcome: BatchEvent['outcome'], records: number, bytes: number, dropped: number, attempts: number, started: number, error?: string): void {
+    this.#hooks.batch({
+      topic: this.#options.topic,
+      outcome,
+      records,
+      bytes,
+      dropped,
+      attempts,
+      durationMs: performance.now() - started,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+}
