@@ -6,7 +6,7 @@ import { uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '../setup/stack.js';
 
 const v1 = {
-  type: 'record',
+  type: 'record' as const,
   name: 'Order',
   namespace: 'dev.shadow.test',
   fields: [
