@@ -1,1 +1,2 @@
+// The demo is a program (src/main.ts), not a library; nothing is exported.
 export {};

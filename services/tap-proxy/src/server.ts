@@ -1,0 +1,129 @@
+// The tap proxy: a streaming reverse proxy in front of a live service, built on the embeddable tap.
+// Every request is forwarded unchanged and the exchange is offered to the tap, which publishes it
+// off the request path. Health/readiness/metrics live on a separate admin port.
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createTap, createKafkaTransport } from '@shadow/tap';
+import type { Tap, TapLogger, TapStats } from '@shadow/tap';
+import { registerTapMetrics } from '@shadow/tap/prometheus';
+import { createAdminServer } from './admin/admin-server.js';
+import type { TapProxyConfig } from './config/config.js';
+import { createForwarder } from './proxy/forward.js';
+
+export interface TapProxy {
+  readonly tap: Tap;
+  /** Proxy address once listening. */
+  readonly address: AddressInfo;
+  readonly adminAddress: AddressInfo;
+  /** Stops accepting, lets in-flight exchanges finish, flushes the tap; bounded by the config. */
+  close(): Promise<TapStats>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // Idle keep-alive sockets would hold close() open until they time out.
+    server.closeIdleConnections();
+  });
+}
+
+export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): Promise<TapProxy> {
+  const transport = createKafkaTransport({
+    service: config.SHADOW_SERVICE,
+    brokers: config.KAFKA_BROKERS,
+    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
+    topicPrefix: config.SHADOW_TOPIC_PREFIX,
+    enabled: config.SHADOW_TAP_ENABLED,
+    queue: { maxRecords: config.SHADOW_TAP_QUEUE_MAX_RECORDS, maxBytes: config.SHADOW_TAP_QUEUE_MAX_BYTES },
+    clientId: `tap-proxy-${config.SHADOW_SERVICE}`,
+    logger,
+  });
+  const routeRates = Object.entries(config.SHADOW_TAP_ROUTE_RATES ?? {}).map(([pathPrefix, rate]) => ({ pathPrefix, rate }));
+  const tap = createTap({
+    service: config.SHADOW_SERVICE,
+    environment: config.SHADOW_ENVIRONMENT,
+    transport,
+    sampling: { rate: config.SHADOW_TAP_SAMPLE_RATE, keyHeader: config.SHADOW_TAP_SAMPLE_KEY_HEADER ?? null, routes: routeRates },
+    redaction: {
+      ...(config.SHADOW_TAP_REDACT_HEADERS === undefined ? {} : { headers: config.SHADOW_TAP_REDACT_HEADERS }),
+      ...(config.SHADOW_TAP_REDACT_JSON_PATHS === undefined ? {} : { jsonPaths: config.SHADOW_TAP_REDACT_JSON_PATHS }),
+    },
+    maxBodyBytes: config.SHADOW_TAP_MAX_BODY_BYTES,
+    ...(config.SHADOW_TAP_EXCHANGE_ID_HEADERS === undefined ? {} : { exchangeIdHeaders: config.SHADOW_TAP_EXCHANGE_ID_HEADERS }),
+    logger,
+  });
+  const forwarder = createForwarder({
+    upstream: new URL(config.TAP_PROXY_UPSTREAM),
+    upstreamTimeoutMs: config.TAP_PROXY_UPSTREAM_TIMEOUT_MS,
+    maxSockets: config.TAP_PROXY_MAX_SOCKETS,
+    viaName: 'shadow-tap-proxy',
+  });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerTapMetrics(tap, registry);
+
+  let ready = false;
+  const proxy = createServer((req, res) => {
+    tap.capture(req, res);
+    forwarder.handle(req, res);
+  });
+  // The upstream decides how long a request may take; the proxy only bounds idle upstreams.
+  proxy.requestTimeout = 0;
+  const admin = createAdminServer({
+    host: config.TAP_PROXY_HOST,
+    port: config.TAP_PROXY_ADMIN_PORT,
+    registry,
+    ready: () => ready,
+    details: () => ({ upstream: config.TAP_PROXY_UPSTREAM, tap: tap.stats() }),
+  });
+
+  // Kafka being down must not stop the proxy from serving: start() connects in the background.
+  await tap.start();
+  const address = await listen(proxy, config.TAP_PROXY_PORT, config.TAP_PROXY_HOST);
+  const adminAddress = await listen(admin, config.TAP_PROXY_ADMIN_PORT, config.TAP_PROXY_HOST);
+  ready = true;
+  logger.info({ address, adminAddress, upstream: config.TAP_PROXY_UPSTREAM }, 'tap proxy listening');
+
+  let closing: Promise<TapStats> | null = null;
+  return {
+    tap,
+    address,
+    adminAddress,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        const budget = config.TAP_PROXY_SHUTDOWN_TIMEOUT_MS;
+        const t0 = Date.now();
+        await closeServer(proxy, Math.floor(budget / 2));
+        forwarder.close();
+        const stats = await tap.close(Math.max(1, budget - (Date.now() - t0)));
+        await closeServer(admin, 1_000);
+        logger.info({ stats }, 'tap proxy stopped');
+        return stats;
+      })();
+      return closing;
+    },
+  };
+}
