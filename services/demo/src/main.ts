@@ -123,7 +123,8 @@ async function main(): Promise<void> {
       await fetch(`${pricingUrl}/${i % 10 === 1 ? 'nope' : `price/sku-${i}`}`, { headers: { 'x-request-id': `${id}-p` } }).then((r) => r.arrayBuffer());
     }
     const path = i % 5 === 0 ? '/image' : i % 17 === 0 ? '/boom' : '/items';
-    const body = Buffer.from(new Uint8Array(await fetch(`${proxyUrl}${path}`, { headers: { 'x-request-id': `${id}-c` } }).then((r) => r.arrayBuffer())));
+    const response = await fetch(`${proxyUrl}${path}`, { headers: { 'x-request-id': `${id}-c` } });
+    const body = Buffer.from(await response.arrayBuffer());
     if (path === '/image') served.set(`${id}-c`, body);
   }
   const trafficMs = Date.now() - t0;
