@@ -13,7 +13,9 @@ export function routeTemplateOf(req: Request): string | null {
   if (route === null || typeof route !== 'object') return null;
   const path = (route as { path?: unknown }).path;
   if (typeof path !== 'string') return null;
-  return `${req.baseUrl}${path}`;
+  // baseUrl is undefined again once an error has left the router (finalhandler answered).
+  const base: unknown = req.baseUrl;
+  return typeof base === 'string' ? `${base}${path}` : path;
 }
 
 export function tapMiddleware(tap: Pick<Tap, 'capture'>): RequestHandler {

@@ -361,7 +361,10 @@ class ExchangeCapture implements CaptureHandle {
     const { engine, req, res } = this;
     const { options, redactor, tapVersion } = engine.deps;
     const counters = engine.counters;
-    const aborted = !res.writableFinished;
+    // Not res.writableFinished: it turns true once the socket is gone, e.g. for an error response
+    // written after the client dropped its upload. 'finish' fires only when the last byte was
+    // handed to the OS.
+    const aborted = this.finishNs === null;
     const responded = res.headersSent;
 
     const requestHeaders = requestHeaderRecord(req.rawHeaders);

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { ResolvedRouteRule } from '../options.js';
+import { samplingPoint } from './hash.js';
+import { Sampler } from './sampler.js';
+
+function sampler(rate: number, routes: ResolvedRouteRule[] = [], keyHeader: string | null = null): Sampler {
+  return new Sampler({ rate, keyHeader, routes });
+}
+
+/** |observed - expected| within 5 standard deviations of a binomial: fails only on a real bias. */
+function expectRate(hits: number, n: number, rate: number): void {
+  const sd = Math.sqrt(n * rate * (1 - rate));
+  expect(Math.abs(hits - n * rate)).toBeLessThanOrEqual(5 * sd + 1);
+}
+
+describe('Sampler', () => {
+  it('captures everything at rate 1 and nothing at rate 0', () => {
+    for (let i = 0; i < 1000; i++) {
+      expect(sampler(1).decide('/x', null, undefined).candidate).toBe(true);
+      expect(sampler(0).decide('/x', null, `k${i}`).candidate).toBe(false);
+    }
+  });
+
+  it.each([0.01, 0.1, 0.5, 0.9])('samples random requests at rate %f', (rate) => {
+    const s = sampler(rate);
+    const n = 50_000;
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (s.decide('/x', null, undefined).candidate) hits++;
+    expectRate(hits, n, rate);
+  });
+
+  it.each([0.05, 0.25])('samples keyed requests at rate %f', (rate) => {
+    const s = sampler(rate, [], 'x-user-id');
+    const n = 50_000;
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (s.decide('/x', null, `user-${i}`).candidate) hits++;
+    expectRate(hits, n, rate);
+  });
+
+  it('keeps a key in or out together, across instances (same answer from a fresh sampler)', () => {
+    const a = sampler(0.3, [], 'x-session');
+    const b = sampler(0.3, [], 'x-session');
+    for (let i = 0; i < 2000; i++) {
+      const key = `session-${i}`;
+      const first = a.decide('/a', null, key).candidate;
+      for (let j = 0; j < 3; j++) expect(a.decide(`/other/${j}`, null, key).candidate).toBe(first);
+      expect(b.decide('/a', null, key).candidate).toBe(first);
+      expect(first).toBe(samplingPoint(key) < 0.3);
+    }
+  });
+
+  it('a key sampled at a lower rate is also sampled at every higher rate', () => {
+    for (let i = 0; i < 2000; i++) {
+      const key = `u${i}`;
+      if (sampler(0.1, [], 'k').decide('/', null, key).candidate) {
+        expect(sampler(0.2, [], 'k').decide('/', null, key).candidate).toBe(true);
+      }
+    }
+  });
+
+  it('applies the first matching per-route rule, by template or by path prefix on segment boundaries', () => {
+    const s = sampler(0.5, [
+      { kind: 'route', value: '/users/:id', rate: 1 },
+      { kind: 'pathPrefix', value: '/admin', rate: 0 },
+      { kind: 'pathPrefix', value: '/', rate: 0.25 },
+    ]);
+    expect(s.rateFor('/users/7', '/users/:id')).toBe(1);
+    expect(s.rateFor('/admin', null)).toBe(0);
+    expect(s.rateFor('/admin/users', null)).toBe(0);
+    expect(s.rateFor('/administrator', null)).toBe(0.25);
+    expect(sampler(0.5, [{ kind: 'pathPrefix', value: '/admin', rate: 0 }]).rateFor('/administrator', null)).toBe(0.5);
+  });
+
+  it('records the rate in force', () => {
+    const s = sampler(0.5, [{ kind: 'pathPrefix', value: '/health', rate: 0 }]);
+    expect(s.decide('/orders', null, 'k').rate).toBe(0.5);
+    expect(s.decide('/health', null, 'k').rate).toBe(0);
+  });
+
+  it('when the template is known only later, settles to the same decision a one-step sampler makes', () => {
+    const routes: ResolvedRouteRule[] = [
+      { kind: 'route', value: '/users/:id', rate: 0.8 },
+      { kind: 'pathPrefix', value: '/static', rate: 0 },
+    ];
+    const s = sampler(0.1, routes, 'k');
+    let provisionalOut = 0;
+    for (let i = 0; i < 5000; i++) {
+      const key = `key-${i}`;
+      for (const [path, template] of [['/users/1', '/users/:id'], ['/orders', null], ['/static/a.js', null]] as const) {
+        const oneStep = s.decide(path, template, key);
+        const provisional = s.decide(path, undefined, key);
+        expect(provisional.final).toBe(false);
+        if (!provisional.candidate) {
+          provisionalOut++;
+          expect(oneStep.candidate).toBe(false);
+          continue;
+        }
+        expect(s.settle(provisional, path, template)).toEqual({ sampled: oneStep.candidate, rate: oneStep.rate });
+      }
+    }
+    // The bound (0.8) lets about 20% of requests out before any byte is copied.
+    expect(provisionalOut).toBeGreaterThan(0.15 * 15_000);
+  });
+});
