@@ -1,7 +1,15 @@
 export type { Tap, TapStats } from './tap.js';
 export { createTap, TAP_VERSION } from './tap.js';
 
-export type { RedactionOptions, ResolvedTapOptions, RouteSamplingRule, SamplingOptions, TapLogger, TapOptions } from './options.js';
+export type {
+  RedactionOptions,
+  ResolvedTapOptions,
+  RouteSamplingRule,
+  SamplingOptions,
+  TapKafkaOptions,
+  TapLogger,
+  TapOptions,
+} from './options.js';
 export { DEFAULT_REDACTED_HEADERS, REDACTED, resolveTapOptions } from './options.js';
 
 export type { TapErrorCode, TapErrorOptions } from './errors.js';
@@ -11,4 +19,18 @@ export type { CaptureContext, CaptureCounters, CaptureHandle } from './capture/t
 export { uuidv7 } from './capture/uuidv7.js';
 export { samplingPoint } from './sampling/hash.js';
 
-export type { DropReason, ExchangeTransport, TransportStats } from './transport/types.js';
+export type {
+  BatchEvent,
+  DropEvent,
+  DropReason,
+  ExchangeTransport,
+  KafkaTransport,
+  KafkaTransportOptions,
+  TransportCompression,
+  TransportLogger,
+  TransportStats,
+} from './transport/index.js';
+export { BATCH_CHANNEL, createKafkaTransport, DROP_CHANNEL, LOCAL_SWITCH_ENV, TRANSPORT_COMPRESSIONS } from './transport/index.js';
+
+export type { ControlMessage, ControlState, ControlStateEvent, MirroringState, SetMirroringRequest } from './control/index.js';
+export { ALL_SERVICES, clearMirroring, CONTROL_STATE_CHANNEL, setMirroring } from './control/index.js';

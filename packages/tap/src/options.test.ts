@@ -66,13 +66,23 @@ describe('resolveTapOptions', () => {
     expect(failure(options).message).toBe(message);
   });
 
+  it('needs exactly one of kafka and transport', () => {
+    expect(failure({ service: 's', environment: 'e' }).message).toBe('kafka must be set ({ brokers, schemaRegistryUrl, ... }) unless a transport is given');
+    expect(failure({ ...base, kafka: { brokers: ['b:9092'] } }).message).toMatch(/^kafka and transport are exclusive/);
+    expect(failure({ service: 's', environment: 'e', kafka: 'b:9092' }).message).toBe('kafka must be an object of Kafka transport options, got "b:9092"');
+    expect(resolveTapOptions({ service: 's', environment: 'e', kafka: { brokers: ['b:9092'], schemaRegistryUrl: 'http://r' } }).kafka).toEqual({
+      brokers: ['b:9092'],
+      schemaRegistryUrl: 'http://r',
+    });
+  });
+
   it('names a bad JSON path and why', () => {
     expect(failure({ ...base, redaction: { jsonPaths: ['$.ok', 'a[x]'] } }).message).toMatch(/^redaction\.jsonPaths\[1\] must be a JSON path .*"a\[x\]"/);
   });
 
   it('rejects unknown options (typos) listing the accepted ones', () => {
     expect(failure({ ...base, samplingRate: 0.5 }).message).toBe(
-      'samplingRate is not a known option; accepted: service, environment, transport, sampling, redaction, maxBodyBytes, maxInFlightBodyBytes, exchangeIdHeaders, closeTimeoutMs, logger',
+      'samplingRate is not a known option; accepted: service, environment, kafka, transport, sampling, redaction, maxBodyBytes, maxInFlightBodyBytes, exchangeIdHeaders, closeTimeoutMs, logger',
     );
     expect(failure({ ...base, sampling: { ratio: 0.5 } }).message).toBe('sampling.ratio is not a known option; accepted: rate, keyHeader, routes');
   });

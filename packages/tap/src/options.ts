@@ -5,6 +5,7 @@
  */
 import { TapError } from './errors.js';
 import { parseJsonPath } from './redaction/json-path.js';
+import type { KafkaTransportOptions } from './transport/options.js';
 import type { ExchangeTransport } from './transport/types.js';
 
 /** The subset of a pino logger the tap uses; pino (and console-like adapters) satisfy it. */
@@ -71,8 +72,16 @@ export interface TapOptions {
   /** Deployment environment, e.g. `prod`. Required. */
   environment: string;
   /**
-   * Where captured exchanges go. Tests and the tap proxy may inject their own.
-   * @default a Kafka transport (not wired yet; see docs/tap.md)
+   * Kafka transport settings (brokers, schemaRegistryUrl, queue, batch, control, ...): the tap
+   * builds `createKafkaTransport({ service, logger, ...kafka })`. Required unless `transport` is
+   * given; its fields are validated by the transport and reported as `kafka.<field>`.
+   * @default undefined
+   */
+  kafka?: TapKafkaOptions | undefined;
+  /**
+   * A ready transport instead of `kafka` (one shared by several taps, or an in-memory one in
+   * tests). The tap starts and closes it.
+   * @default undefined
    */
   transport?: ExchangeTransport | undefined;
   sampling?: SamplingOptions | undefined;
@@ -110,6 +119,9 @@ export interface TapOptions {
   logger?: TapLogger | undefined;
 }
 
+/** Kafka transport options without the fields the tap fills in (`logger` defaults to the tap's). */
+export type TapKafkaOptions = Omit<KafkaTransportOptions, 'service'>;
+
 export const DEFAULT_REDACTED_HEADERS: readonly string[] = Object.freeze([
   'authorization',
   'cookie',
@@ -128,7 +140,9 @@ export interface ResolvedRouteRule {
 export interface ResolvedTapOptions {
   readonly service: string;
   readonly environment: string;
+  /** Exactly one of `transport` / `kafka` is set. */
   readonly transport: ExchangeTransport | null;
+  readonly kafka: TapKafkaOptions | null;
   readonly sampling: {
     readonly rate: number;
     /** Lower-case. */
@@ -286,6 +300,7 @@ function logger(field: string, value: unknown): TapLogger {
 const TOP_LEVEL = [
   'service',
   'environment',
+  'kafka',
   'transport',
   'sampling',
   'redaction',
@@ -304,11 +319,21 @@ export function resolveTapOptions(options: TapOptions): ResolvedTapOptions {
   const redaction = object('redaction', options.redaction, ['headers', 'jsonPaths']);
   const keyHeader = sampling['keyHeader'];
   const maxBodyBytes = integer('maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 0, MAX_BODY_LIMIT);
+  const injected = transport('transport', options.transport);
+  const kafka = options.kafka;
+  if (kafka !== undefined && !isPlainObject(kafka)) throw invalid('kafka', 'an object of Kafka transport options', kafka);
+  if (injected === null && kafka === undefined) {
+    throw new TapError('TAP_INVALID_OPTION', 'kafka must be set ({ brokers, schemaRegistryUrl, ... }) unless a transport is given');
+  }
+  if (injected !== null && kafka !== undefined) {
+    throw new TapError('TAP_INVALID_OPTION', 'kafka and transport are exclusive: set kafka to have the tap build its Kafka transport, or transport to bring one');
+  }
 
   return Object.freeze({
     service: nonEmptyString('service', options.service),
     environment: nonEmptyString('environment', options.environment),
-    transport: transport('transport', options.transport),
+    transport: injected,
+    kafka: kafka === undefined ? null : Object.freeze({ ...kafka }),
     sampling: Object.freeze({
       rate: rate('sampling.rate', sampling['rate'], 1),
       keyHeader: keyHeader === undefined || keyHeader === null ? null : headerName('sampling.keyHeader', keyHeader),

@@ -11,6 +11,7 @@ import { TapError, toTapError } from './errors.js';
 import { resolveTapOptions, type ResolvedTapOptions, type TapOptions } from './options.js';
 import { Redactor } from './redaction/redactor.js';
 import { Sampler } from './sampling/sampler.js';
+import { createKafkaTransport } from './transport/kafka-transport.js';
 import type { ExchangeTransport, TransportStats } from './transport/types.js';
 
 export interface TapStats extends CaptureCounters {
@@ -42,7 +43,7 @@ export const TAP_VERSION: string = packageJson.version;
 
 export function createTap(options: TapOptions): Tap {
   const resolved = resolveTapOptions(options);
-  const transport = resolved.transport ?? defaultTransport();
+  const transport = resolved.transport ?? kafkaTransport(resolved);
   const engine = new CaptureEngine({
     options: resolved,
     sampler: new Sampler(resolved.sampling),
@@ -89,10 +90,16 @@ export function createTap(options: TapOptions): Tap {
   };
 }
 
-function defaultTransport(): ExchangeTransport {
-  // TODO(transport): build createKafkaTransport(options.kafka) once it lands in ./transport.
-  throw new TapError(
-    'TAP_INVALID_OPTION',
-    'transport must be an ExchangeTransport (offer, enabled, stats, start, close), got undefined; the Kafka default is not wired yet',
-  );
+function kafkaTransport(options: ResolvedTapOptions): ExchangeTransport {
+  const kafka = options.kafka;
+  if (kafka === null) throw new TapError('TAP_INVALID_OPTION', 'kafka must be set unless a transport is given');
+  try {
+    return createKafkaTransport({ ...kafka, service: options.service, logger: kafka.logger ?? options.logger });
+  } catch (error) {
+    const tapError = toTapError(error, 'TAP_INVALID_OPTION');
+    if (tapError.code !== 'TAP_INVALID_OPTION') throw tapError;
+    // The transport names its own fields (`brokers must be ...`); from here they live under `kafka.`.
+    const message = /^[a-z][A-Za-z]*[.[ ]/.test(tapError.message) ? `kafka.${tapError.message}` : tapError.message;
+    throw new TapError('TAP_INVALID_OPTION', message, { cause: error });
+  }
 }

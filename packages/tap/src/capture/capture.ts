@@ -61,8 +61,12 @@ export class CaptureEngine {
   private suppressedErrors = 0;
   private idleWaiters: (() => void)[] = [];
 
+  private readonly countPaused: ((count?: number) => void) | undefined;
+
   constructor(readonly deps: CaptureEngineDeps) {
     this.budget = new ByteBudget(deps.options.maxInFlightBodyBytes);
+    const countPaused = (deps.transport as { countPaused?: unknown }).countPaused;
+    this.countPaused = typeof countPaused === 'function' ? (countPaused as (count?: number) => void) : undefined;
   }
 
   /**
@@ -75,6 +79,8 @@ export class CaptureEngine {
       // Kill switch first: while mirroring is paused the tap does no work at all.
       if (!this.deps.transport.enabled) {
         this.counters.paused++;
+        // The Kafka transport counts skipped captures as `paused` drops, so the pause shows in its stats.
+        this.countPaused?.call(this.deps.transport);
         return null;
       }
       const { sampler } = this.deps;

@@ -5,9 +5,15 @@
  *
  * Counters are set from the tap's monotonic totals at each scrape (reset + inc), which keeps their
  * Prometheus type `counter` so `rate()` works.
+ *
+ * Send latency is the one distribution: it comes from the Kafka transport's batch events on
+ * diagnostics_channel (BATCH_CHANNEL), which is process-wide, so with several Kafka transports in
+ * one process the histogram covers all of them, labelled by topic.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import diagnostics from 'node:diagnostics_channel';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Tap, TapStats } from '../tap.js';
+import { BATCH_CHANNEL, type BatchEvent } from '../transport/diagnostics.js';
 import type { DropReason } from '../transport/types.js';
 
 export interface TapMetricsOptions {
@@ -16,6 +22,11 @@ export interface TapMetricsOptions {
    * @default 'shadow_tap_'
    */
   prefix?: string | undefined;
+  /**
+   * Buckets of the send-latency histogram, in seconds.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+   */
+  sendLatencyBuckets?: readonly number[] | undefined;
 }
 
 const TRANSPORT_DROP_REASONS: readonly DropReason[] = ['queue_full', 'paused', 'closed', 'encode_error', 'send_failed'];
@@ -53,7 +64,6 @@ export function registerTapMetrics(tap: Pick<Tap, 'stats'>, registry: Registry, 
 
   counter('captured_total', 'Exchanges captured and offered to the transport.', (s) => s.captured);
   counter('sampled_out_total', 'Requests not captured because of sampling.', (s) => s.sampledOut);
-  counter('paused_total', 'Requests not captured because mirroring was paused (kill switch).', (s) => s.paused);
   counter('sent_total', 'Exchanges acknowledged by Kafka.', (s) => s.transport.sent);
   counter('truncated_bodies_total', 'Bodies cut at the size limit or the in-flight budget.', (s) => s.truncatedBodies);
   counter('withheld_bodies_total', 'JSON bodies withheld because they could not be redacted safely.', (s) => s.withheldBodies);
@@ -61,7 +71,7 @@ export function registerTapMetrics(tap: Pick<Tap, 'stats'>, registry: Registry, 
   names.push(`${prefix}dropped_total`);
   new Counter({
     name: `${prefix}dropped_total`,
-    help: 'Captures lost, by reason (transport reasons, and capture_error inside the tap).',
+    help: 'Captures lost, by reason: the transport reasons (paused includes requests skipped while paused) and capture_error inside the tap.',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
@@ -91,7 +101,22 @@ export function registerTapMetrics(tap: Pick<Tap, 'stats'>, registry: Registry, 
   gauge('in_flight', 'Requests being captured (response not finished yet).', (s) => s.inFlight);
   gauge('in_flight_body_bytes', 'Body bytes held by captures in flight.', (s) => s.inFlightBodyBytes);
 
+  names.push(`${prefix}send_latency_seconds`);
+  const latency = new Histogram({
+    name: `${prefix}send_latency_seconds`,
+    help: 'Duration of a Kafka produce batch, all attempts included, by topic and outcome (sent, failed).',
+    labelNames: ['topic', 'outcome'],
+    buckets: [...(options.sendLatencyBuckets ?? [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])],
+    registers: [registry],
+  });
+  const onBatch = (message: unknown): void => {
+    const event = message as BatchEvent;
+    latency.observe({ topic: event.topic, outcome: event.outcome }, event.durationMs / 1000);
+  };
+  diagnostics.subscribe(BATCH_CHANNEL, onBatch);
+
   return () => {
+    diagnostics.unsubscribe(BATCH_CHANNEL, onBatch);
     for (const name of names) registry.removeSingleMetric(name);
   };
 }
