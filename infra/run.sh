@@ -4,13 +4,14 @@
 #   setup  install node modules (pnpm pinned by package.json through corepack) and the stack's jars
 #   test   setup, build, run all vitest projects (the harness starts or reuses the local stack)
 #   demo   setup, stack up, build, run the demo
+#   turbo  TASK...  run a turbo task (build, typecheck) with the pinned pnpm on PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$PWD/infra/bin:$PATH" TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 # corepack verifies pnpm's registry signature; the npm mirror these machines use serves metadata
 # without signatures, so the check is turned off (the version is still pinned by packageManager).
 export COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_INTEGRITY_KEYS=0
-pnpm() { corepack pnpm "$@"; }
 
 need_node() {
   local major minor
@@ -42,8 +43,12 @@ case "$cmd" in
     pnpm -s turbo run build --output-logs=errors-only
     node services/demo/dist/main.js
     ;;
+  turbo)
+    shift
+    pnpm -s turbo run "$@" --output-logs=errors-only
+    ;;
   *)
-    echo "usage: infra/run.sh setup|test|demo" >&2
+    echo "usage: infra/run.sh setup|test|demo|turbo TASK" >&2
     exit 2
     ;;
 esac
