@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { createClickHouse, clickhouseOptionsFromEnv } from '@shadow/clickhouse';
 import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
