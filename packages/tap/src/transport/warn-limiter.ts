@@ -22,6 +22,7 @@ export class WarnLimiter {
   note(kind: string, count = 1, detail?: string): void {
     this.#pending.set(kind, (this.#pending.get(kind) ?? 0) + count);
     if (detail !== undefined) this.#last = detail;
+    if (this.#timer !== undefined) return; // a flush is scheduled: counting is all there is to do
     const now = Date.now();
     if (now - this.#lastLogAt >= this.#intervalMs) {
       this.flush(now);
