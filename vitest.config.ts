@@ -48,6 +48,8 @@ export default defineConfig({
             extends: true as const,
             test: {
               name: 'unit',
+              // Units run first (fast feedback), then integration with its own worker bound.
+              sequence: { groupOrder: 0 },
               include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
               environment: 'node',
             },
@@ -58,6 +60,7 @@ export default defineConfig({
             extends: true as const,
             test: {
               name: 'integration',
+              sequence: { groupOrder: 1 },
               include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'],
               environment: 'node',
               globalSetup: ['./test/setup/global-setup.ts'],
