@@ -12,6 +12,14 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   await admin.connect();
   try {
     await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+    // A producer that sees fewer partitions than exist would key records onto the wrong ones:
+    // wait until the metadata lists every partition with a leader.
+    for (let attempt = 0; ; attempt++) {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.every((t) => t.partitions.length === numPartitions && t.partitions.every((p) => p.leader >= 0))) break;
+      if (attempt === 50) throw new Error(`topics ${topics.join(', ')} not ready with ${numPartitions} partitions`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     await admin.disconnect();
   }

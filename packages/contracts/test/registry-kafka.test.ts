@@ -1,6 +1,7 @@
 // Contracts against the real schema registry and the real broker: what a producer writes is what a
 // consumer reads, byte for byte; the registry enforces BACKWARD evolution; keys co-partition topics.
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { CapturedExchange } from '../src/index.js';
@@ -99,6 +100,21 @@ describe('contracts against the real registry and Kafka', () => {
     await expect(serde.init()).rejects.toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE', retriable: true });
   });
 
+  it('a registry that never answers times out as retriable CONTRACTS_REGISTRY_UNAVAILABLE, and init() can be retried', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => { sockets.add(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const serde = new RecordSerde({ registry: createSchemaRegistry({ url, timeoutMs: 200 }), contract: capturedExchangeContract, subject: 'silent-value' });
+    try {
+      await expect(serde.init()).rejects.toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE', retriable: true, message: expect.stringMatching(/Timeout \(200ms\)/) });
+      await expect(serde.init()).rejects.toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it('records of one exchange land in the same partition number on two topics with the same partition count', async () => {
     const { brokers } = endpoints();
     const kafka = testKafka(brokers);
@@ -106,7 +122,7 @@ describe('contracts against the real registry and Kafka', () => {
     const resultsTopic = `topic-${randomUUID()}`;
     await createTopics(kafka, [exchangesTopic, resultsTopic], 6);
     const ids = Array.from({ length: 60 }, () => randomUUID());
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     // Separate producers per topic in real life; the partitioner is stateless, so one is enough here.
     await producer.send({ topic: exchangesTopic, messages: ids.map((id) => ({ key: partitionKey(id), value: 'exchange' })) });
@@ -117,6 +133,8 @@ describe('contracts against the real registry and Kafka', () => {
     const partitionOn = (topic: string) => new Map(consumed.filter((c) => c.topic === topic).map((c) => [c.message.key!.toString(), c.partition]));
     const onExchanges = partitionOn(exchangesTopic);
     const onResults = partitionOn(resultsTopic);
+    expect(onExchanges.size).toBe(ids.length);
+    expect(onResults.size).toBe(ids.length);
     for (const id of ids) expect(onResults.get(id), id).toBe(onExchanges.get(id));
     // The keys actually spread: a constant key would also "co-partition".
     expect(new Set(onExchanges.values()).size).toBeGreaterThan(3);

@@ -12,6 +12,8 @@ export interface SchemaRegistryOptions {
   clientId?: string;
   /** HTTP basic auth. @default none */
   auth?: { username: string; password: string };
+  /** Per-request timeout; the client has none of its own. @default 10000 */
+  timeoutMs?: number;
 }
 
 export interface RecordSerdeOptions<T> {

@@ -27,8 +27,26 @@ export class KafkaSink implements BatchSink<CapturedExchange> {
   }
 
   async prepare(): Promise<void> {
-    await this.#serde.init();
+    if (this.#serde.schemaId === undefined) await this.#withTimeout(this.#serde.init(), 'schema registry lookup');
     if (this.#producer === undefined) await this.#connect();
+  }
+
+  /**
+   * A registry that hangs must fail the attempt, not stall the sender. Clients from
+   * createSchemaRegistry time out per request already (and retry); this also bounds a client
+   * passed in as `registry` without a timeout.
+   */
+  async #withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+    const ms = 2 * this.#options.requestTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #connect(): Promise<Producer> {

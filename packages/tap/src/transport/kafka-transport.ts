@@ -70,7 +70,7 @@ class KafkaTransportImpl implements KafkaTransport {
     let registry = o.registry;
     if (registry === null) {
       try {
-        registry = createSchemaRegistry({ url: o.schemaRegistryUrl as string, clientId: o.clientId });
+        registry = createSchemaRegistry({ url: o.schemaRegistryUrl as string, clientId: o.clientId, timeoutMs: o.requestTimeoutMs });
       } catch (error) {
         throw new TapError('TAP_INVALID_OPTION', `schemaRegistryUrl: ${(error as Error).message}`, { cause: error });
       }

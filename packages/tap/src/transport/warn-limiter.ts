@@ -41,7 +41,11 @@ export class WarnLimiter {
     if (this.#pending.size === 0) return;
     const counts = Object.fromEntries(this.#pending);
     const sinceMs = Number.isFinite(this.#lastLogAt) ? now - this.#lastLogAt : undefined;
-    this.#logger.warn({ counts, ...(sinceMs === undefined ? {} : { sinceMs }), ...(this.#last === undefined ? {} : { lastError: this.#last }) }, this.#message);
+    try {
+      this.#logger.warn({ counts, ...(sinceMs === undefined ? {} : { sinceMs }), ...(this.#last === undefined ? {} : { lastError: this.#last }) }, this.#message);
+    } catch {
+      // a throwing logger must not turn a counted drop into an exception on the request path
+    }
     this.#pending = new Map();
     this.#last = undefined;
     this.#lastLogAt = now;

@@ -2,6 +2,7 @@
 // decoded, and a slow or absent Kafka costs drops (counted), never memory or a blocked request.
 import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor } from '@shadow/contracts';
@@ -126,6 +127,28 @@ describe('Kafka transport (real Kafka and registry)', () => {
     expect(growth).toBeLessThan(maxBytes);
     expect(transport.stats().queueBytes).toBeLessThanOrEqual(maxBytes);
     await transport.close(500);
+  });
+
+  it('a schema registry that accepts connections but never answers fails batches instead of stalling them', async () => {
+    const { brokers } = endpoints();
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => { sockets.add(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const errors: string[] = [];
+    const onBatch = (event: unknown) => { if ((event as BatchEvent).error) errors.push((event as BatchEvent).error!); };
+    diagnostics.subscribe(BATCH_CHANNEL, onBatch);
+    const transport = createKafkaTransport({
+      service: 'checkout', brokers, schemaRegistryUrl: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+      topic: `topic-${randomUUID()}`, control: false, requestTimeoutMs: 500, sendAttempts: 2, retryBackoffMs: 10,
+    });
+    await transport.start();
+    offerAll(transport, Array.from({ length: 10 }, (_, i) => exchange(i)));
+    await eventually(() => transport.stats().dropped.send_failed === 10, 10_000, 'batch failed on the registry timeout');
+    diagnostics.unsubscribe(BATCH_CHANNEL, onBatch);
+    expect(errors.some((e) => /timed out after 1000 ms|Timeout \(500ms\)/.test(e))).toBe(true);
+    await transport.close(500);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
   it('resumes sending after a broker outage without a restart', async () => {
