@@ -2,6 +2,8 @@ export { resolveStack } from './resolve.js';
 export type { ResolveStackOptions } from './resolve.js';
 export { endpointsFromEnv, parseEnvFile, clickhouseFromEnv } from './env.js';
 export { findRepoRoot, readLocalStackEnv, startLocalStack, stackDir } from './local.js';
+export { startPrivateStack } from './private-stack.js';
+export type { PrivateStack, PrivateStackOptions } from './private-stack.js';
 export { dockerEngineAvailable, startContainers, containerImages } from './containers.js';
 export { uniqueName, uniqueIdent, perProcessClickHouse } from './testing.js';
 export { HarnessError, HarnessErrorCodes } from './errors.js';
