@@ -1,0 +1,261 @@
+// One server per child process for test/bench/tap-overhead.ts, so the load generator never shares
+// an event loop (or a CPU profile) with the server it measures. Configured by BENCH_SERVER (JSON),
+// driven over the fork IPC channel: it answers `stats`, `gc`, `mark` and `close` messages.
+//
+// Modes:
+// - plain: the small live service (JSON in, JSON of `responseBytes` out), no tap;
+// - tap:   the same service with the embedded tap attached (real Kafka transport, 100% sampling);
+// - proxy: startTapProxy() in front of an upstream (a `plain` child).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createKafkaTransport, createTap } from '@shadow/tap';
+import type { KafkaTransport, Tap, TapLogger, TapStats } from '@shadow/tap';
+import { attachToServer } from '@shadow/tap/node';
+import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
+import type { TapProxy } from '@shadow/tap-proxy';
+
+export interface ServerConfig {
+  mode: 'plain' | 'tap' | 'proxy';
+  responseBytes: number;
+  brokers?: string[];
+  registryUrl?: string;
+  topicPrefix?: string;
+  /** Tap queue bound (tap mode). @default the transport's defaults */
+  queueMaxBytes?: number;
+  queueMaxRecords?: number;
+  /** proxy mode */
+  upstreamUrl?: string;
+  tapEnabled?: boolean;
+}
+
+export type ToServer = { type: 'stats'; settle?: boolean } | { type: 'gc' } | { type: 'mark' } | { type: 'close' };
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface ServerStats {
+  type: 'stats';
+  /** Requests the service handled (plain and tap modes). */
+  served: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  /** Event-loop utilisation since start: `idle`/`active` in ms. */
+  elu: { idle: number; active: number };
+  memory: MemorySample;
+  /** Highest value of each field since the last `mark`, sampled every 100 ms. */
+  peak: MemorySample;
+  /** Event-loop delay since the previous stats/gc/mark reply, in ms: how long work blocked the loop. */
+  loopDelay: { p50: number; p99: number; max: number };
+  tap: TapStats | null;
+  tapEnabled: boolean | null;
+}
+
+export type FromServer = { type: 'ready'; port: number } | ServerStats | { type: 'error'; message: string };
+
+const config = JSON.parse(process.env.BENCH_SERVER ?? '{}') as ServerConfig;
+
+function send(message: FromServer): void {
+  process.send?.(message);
+}
+
+// Warnings and errors only: an outage produces one aggregated line per 10 s, which is worth seeing.
+const noop = (): void => {};
+const logger: TapLogger = {
+  debug: noop,
+  info: noop,
+  warn: (obj, msg) => console.error(`[${config.mode} child] warn: ${msg ?? ''} ${JSON.stringify(obj)}`),
+  error: (obj, msg) => console.error(`[${config.mode} child] error: ${msg ?? ''} ${JSON.stringify(obj)}`),
+};
+
+/** The live service's reply: about `bytes` of JSON that depends on the request. */
+function replyBody(bytes: number): (id: unknown) => string {
+  const fixed = JSON.stringify({ id: 1234567, status: 'accepted', items: [], pad: '' }).length;
+  const pad = 'x'.repeat(Math.max(0, bytes - fixed));
+  return (id) => JSON.stringify({ id, status: 'accepted', items: [], pad });
+}
+
+let served = 0;
+function liveService(responseBytes: number): (req: IncomingMessage, res: ServerResponse) => void {
+  const body = replyBody(responseBytes);
+  return (req, res) => {
+    served++;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let id: unknown = null;
+      try {
+        id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown }).id ?? null;
+      } catch {
+        // not JSON: answered all the same
+      }
+      const text = body(id);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function memory(): MemorySample {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+// 1 ms resolution: a synchronous chunk of work (say, encoding a whole Kafka batch) shows up as delay.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+
+let peak = memory();
+const sampler = setInterval(() => {
+  const m = memory();
+  peak = {
+    rss: Math.max(peak.rss, m.rss),
+    heapUsed: Math.max(peak.heapUsed, m.heapUsed),
+    external: Math.max(peak.external, m.external),
+    arrayBuffers: Math.max(peak.arrayBuffers, m.arrayBuffers),
+  };
+}, 100);
+sampler.unref();
+
+let server: Server | undefined;
+let tap: Tap | undefined;
+let transport: KafkaTransport | undefined;
+let proxy: TapProxy | undefined;
+
+async function start(): Promise<number> {
+  if (config.mode === 'plain' || config.mode === 'tap') {
+    server = createServer(liveService(config.responseBytes));
+    if (config.mode === 'tap') {
+      transport = createKafkaTransport({
+        service: 'bench-live',
+        brokers: config.brokers ?? [],
+        schemaRegistryUrl: config.registryUrl,
+        topicPrefix: config.topicPrefix,
+        queue: { maxBytes: config.queueMaxBytes, maxRecords: config.queueMaxRecords },
+        logger,
+      });
+      tap = createTap({ service: 'bench-live', environment: 'bench', transport, sampling: { rate: 1 }, logger });
+      attachToServer(tap, server);
+      await tap.start();
+      const t = transport;
+      // The kill switch is unknown (so mirroring is off) until the control topic has been read.
+      await until(() => t.enabled, 30_000, 'tap enabled');
+    }
+    return listen(server);
+  }
+  proxy = await startTapProxy(
+    loadConfig({
+      TAP_PROXY_UPSTREAM: config.upstreamUrl,
+      TAP_PROXY_PORT: '0',
+      TAP_PROXY_ADMIN_PORT: '0',
+      SHADOW_SERVICE: 'bench-proxied',
+      SHADOW_ENVIRONMENT: 'bench',
+      KAFKA_BROKERS: (config.brokers ?? []).join(','),
+      SCHEMA_REGISTRY_URL: config.registryUrl,
+      SHADOW_TOPIC_PREFIX: config.topicPrefix,
+      SHADOW_TAP_ENABLED: config.tapEnabled === false ? 'false' : 'true',
+      LOG_LEVEL: 'warn',
+    }),
+    logger,
+  );
+  const port = proxy.address.port;
+  if (config.tapEnabled !== false) {
+    // The proxy's transport is internal: probe until a request is captured rather than paused.
+    const p = proxy;
+    await until(async () => {
+      await fetch(`http://127.0.0.1:${port}/probe`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer());
+      return p.tap.stats().captured > 0;
+    }, 30_000, 'proxy tap enabled');
+  }
+  return port;
+}
+
+function currentTap(): Tap | undefined {
+  return tap ?? proxy?.tap;
+}
+
+async function stats(settle: boolean): Promise<ServerStats> {
+  const t = currentTap();
+  // Captures are built in a setImmediate after each response: let those finish so counts balance.
+  if (settle && t !== undefined) await until(() => t.stats().inFlight === 0, 5_000, 'captures settled');
+  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  const delay = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+  loopDelay.reset();
+  return {
+    type: 'stats',
+    served,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    elu: { idle: elu.idle, active: elu.active },
+    memory: memory(),
+    peak,
+    loopDelay: delay,
+    tap: t?.stats() ?? null,
+    tapEnabled: transport?.enabled ?? (proxy === undefined ? null : config.tapEnabled !== false),
+  };
+}
+
+async function close(): Promise<void> {
+  clearInterval(sampler);
+  if (proxy !== undefined) await proxy.close();
+  if (server !== undefined) {
+    const s = server;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+  // Bounded: with Kafka down the queue is dropped as `closed` after the timeout.
+  if (tap !== undefined) await tap.close(3_000);
+}
+
+process.on('message', (message: ToServer) => {
+  const reply = async (): Promise<void> => {
+    switch (message.type) {
+      case 'stats':
+        send(await stats(message.settle === true));
+        break;
+      case 'gc':
+        (globalThis as { gc?: () => void }).gc?.();
+        send(await stats(false));
+        break;
+      case 'mark':
+        peak = memory();
+        send(await stats(false));
+        break;
+      case 'close':
+        await close();
+        // process.exit() (not a signal) so --cpu-prof writes its profile.
+        process.exit(0);
+    }
+  };
+  reply().catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) }));
+});
+process.on('disconnect', () => process.exit(0));
+
+start().then(
+  (port) => send({ type: 'ready', port }),
+  (error: unknown) => {
+    send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    process.exit(1);
+  },
+);
