@@ -29,7 +29,7 @@ describe('resolveTapOptions', () => {
     expect(resolved).toMatchObject({
       sampling: { rate: 1, keyHeader: null, routes: [] },
       redaction: { headers: ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'], jsonPaths: [] },
-      maxBodyBytes: 1024 * 1024,
+      maxBodyBytes: 256 * 1024,
       maxInFlightBodyBytes: 64 * 1024 * 1024,
       exchangeIdHeaders: [],
       closeTimeoutMs: 5000,
@@ -74,6 +74,14 @@ describe('resolveTapOptions', () => {
       brokers: ['b:9092'],
       schemaRegistryUrl: 'http://r',
     });
+  });
+
+  it('refuses a maxBodyBytes whose two bodies would not fit one Kafka record', () => {
+    const kafka = { brokers: ['b:9092'], schemaRegistryUrl: 'http://r' };
+    expect(failure({ service: 's', environment: 'e', kafka, maxBodyBytes: 1024 * 1024 }).message).toBe(
+      'maxBodyBytes must be at most 483616 so that both bodies and the headers fit kafka.maxRecordBytes (1000000), got 1048576',
+    );
+    expect(resolveTapOptions({ service: 's', environment: 'e', kafka: { ...kafka, maxRecordBytes: 4_000_000 }, maxBodyBytes: 1024 * 1024 }).maxBodyBytes).toBe(1024 * 1024);
   });
 
   it('names a bad JSON path and why', () => {

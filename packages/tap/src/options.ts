@@ -89,7 +89,10 @@ export interface TapOptions {
   /**
    * Bytes of each body (request and response separately) copied into the exchange. Bodies beyond
    * it are truncated and flagged; their full size is still recorded. 0 captures no body bytes.
-   * @default 1048576 (1 MiB)
+   * Both bodies travel in one Kafka record, which the transport caps at `kafka.maxRecordBytes`
+   * (default 1,000,000, under the broker's default `message.max.bytes`): with `kafka`, createTap
+   * refuses a value whose two bodies (+ 32 KiB for headers) would not fit.
+   * @default 262144 (256 KiB)
    */
   maxBodyBytes?: number | undefined;
   /**
@@ -163,6 +166,11 @@ export interface ResolvedTapOptions {
 }
 
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/** Room for everything but the bodies in one record: headers, URL, fixed fields. */
+export const RECORD_HEADROOM_BYTES = 32 * 1024;
+/** The Kafka transport's default `maxRecordBytes`. */
+const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const noop = (): void => {};
@@ -318,12 +326,21 @@ export function resolveTapOptions(options: TapOptions): ResolvedTapOptions {
   const sampling = object('sampling', options.sampling, ['rate', 'keyHeader', 'routes']);
   const redaction = object('redaction', options.redaction, ['headers', 'jsonPaths']);
   const keyHeader = sampling['keyHeader'];
-  const maxBodyBytes = integer('maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 0, MAX_BODY_LIMIT);
+  const maxBodyBytes = integer('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 0, MAX_BODY_LIMIT);
   const injected = transport('transport', options.transport);
   const kafka = options.kafka;
   if (kafka !== undefined && !isPlainObject(kafka)) throw invalid('kafka', 'an object of Kafka transport options', kafka);
   if (injected === null && kafka === undefined) {
     throw new TapError('TAP_INVALID_OPTION', 'kafka must be set ({ brokers, schemaRegistryUrl, ... }) unless a transport is given');
+  }
+  if (kafka !== undefined) {
+    const limit = typeof kafka['maxRecordBytes'] === 'number' ? kafka['maxRecordBytes'] : DEFAULT_MAX_RECORD_BYTES;
+    if (2 * maxBodyBytes + RECORD_HEADROOM_BYTES > limit) {
+      throw new TapError(
+        'TAP_INVALID_OPTION',
+        `maxBodyBytes must be at most ${Math.floor((limit - RECORD_HEADROOM_BYTES) / 2)} so that both bodies and the headers fit kafka.maxRecordBytes (${limit}), got ${maxBodyBytes}`,
+      );
+    }
   }
   if (injected !== null && kafka !== undefined) {
     throw new TapError('TAP_INVALID_OPTION', 'kafka and transport are exclusive: set kafka to have the tap build its Kafka transport, or transport to bring one');

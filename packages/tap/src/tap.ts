@@ -21,6 +21,8 @@ export interface TapStats extends CaptureCounters {
 export interface Tap {
   /** The validated, frozen options. */
   readonly options: ResolvedTapOptions;
+  /** True while requests are captured: not closed, and the transport is mirroring (kill switch). */
+  readonly enabled: boolean;
   /**
    * Starts capturing one exchange on a `node:http` request/response pair. Call it as early as
    * possible, before anything reads the request body. Returns null when the request is not
@@ -63,6 +65,9 @@ export function createTap(options: TapOptions): Tap {
 
   return {
     options: resolved,
+    get enabled() {
+      return !engine.closed && transport.enabled;
+    },
     capture: (req, res, context) => engine.capture(req, res, context),
     start() {
       if (closing !== null) return Promise.reject(new TapError('TAP_CLOSED', 'tap.start() called after tap.close()'));
