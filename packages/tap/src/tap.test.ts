@@ -56,6 +56,16 @@ describe('createTap', () => {
     expect(tap.stats().inFlight).toBe(1);
   });
 
+  it('captures a request once even when the tap is mounted twice', () => {
+    const tap = createTap({ service: 's', environment: 'e', transport: fakeTransport() });
+    const { req, res } = pair();
+    const first = tap.capture(req, res);
+    const { write } = res;
+    expect(tap.capture(req, res)).toBe(first);
+    expect(res.write).toBe(write);
+    expect(tap.stats().inFlight).toBe(1);
+  });
+
   it('never throws from capture, even when the request object is broken', () => {
     const tap = createTap({ service: 's', environment: 'e', transport: fakeTransport() });
     expect(tap.capture(null as unknown as IncomingMessage, null as unknown as ServerResponse)).toBeNull();

@@ -62,6 +62,8 @@ export class CaptureEngine {
   private idleWaiters: (() => void)[] = [];
 
   private readonly countPaused: ((count?: number) => void) | undefined;
+  /** Marks requests this engine captures; per engine, so two taps in one process stay independent. */
+  private readonly mark = Symbol('shadow.tap.capture');
 
   constructor(readonly deps: CaptureEngineDeps) {
     this.budget = new ByteBudget(deps.options.maxInFlightBodyBytes);
@@ -76,6 +78,9 @@ export class CaptureEngine {
   capture(req: IncomingMessage, res: ServerResponse, context?: CaptureContext): CaptureHandle | null {
     try {
       if (this.closed) return null;
+      // Mounted twice (attachToServer and a middleware, a plugin registered twice): one capture.
+      const existing = (req as unknown as Record<symbol, CaptureHandle | undefined>)[this.mark];
+      if (existing !== undefined) return existing;
       // Kill switch first: while mirroring is paused the tap does no work at all.
       if (!this.deps.transport.enabled) {
         this.counters.paused++;
@@ -98,7 +103,9 @@ export class CaptureEngine {
         return null;
       }
       const resolve = known === undefined ? context?.resolveRouteTemplate : undefined;
-      return new ExchangeCapture(this, req, res, path, decision, known ?? null, resolve);
+      const handle = new ExchangeCapture(this, req, res, path, decision, known ?? null, resolve);
+      (req as unknown as Record<symbol, CaptureHandle>)[this.mark] = handle;
+      return handle;
     } catch (error) {
       this.fail(error);
       return null;
