@@ -3,13 +3,8 @@
 // teardown; a local stack is left running so the next run starts in seconds (`.ci/run` stops it).
 import type { TestProject } from 'vitest/node';
 import { resolveStack } from '@shadow/stack-harness';
-import type { StackEndpoints } from '@shadow/stack-harness';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    stack: StackEndpoints;
-  }
-}
+// Brings the ProvidedContext declaration of `stack` into scope.
+import type {} from '@shadow/stack-harness/vitest';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();

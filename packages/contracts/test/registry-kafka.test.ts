@@ -8,13 +8,12 @@ import type { CapturedExchange } from '../src/index.js';
 import { capturedExchangeContract, ContractsError, createSchemaRegistry, defineRecordContract, partitionKey, RecordSerde, schemaIdOf, subjectFor } from '../src/index.js';
 import { ALL_BYTES, sampleExchange, withAddedOptionalField, withAddedRequiredField } from './fixtures.js';
 import { consumeCount, createTopics, testKafka } from './kafka-helpers.js';
+import { stack } from '@shadow/stack-harness/vitest';
 
-// The one place this file reads the stack's endpoints.
+// The stack the integration project's global setup resolved (env, testcontainers or infra/local).
 function endpoints(): { brokers: string[]; registryUrl: string } {
-  const brokers = process.env.KAFKA_BROKERS;
-  const registryUrl = process.env.SCHEMA_REGISTRY_URL;
-  if (!brokers || !registryUrl) throw new Error('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must be set');
-  return { brokers: brokers.split(','), registryUrl };
+  const { kafkaBrokers, schemaRegistryUrl } = stack();
+  return { brokers: kafkaBrokers, registryUrl: schemaRegistryUrl };
 }
 
 type Evolved = CapturedExchange & { clientAddress: string | null };
@@ -138,5 +137,12 @@ describe('contracts against the real registry and Kafka', () => {
     for (const id of ids) expect(onResults.get(id), id).toBe(onExchanges.get(id));
     // The keys actually spread: a constant key would also "co-partition".
     expect(new Set(onExchanges.values()).size).toBeGreaterThan(3);
+  });
+  it('regression: producers starting together on a new subject all get the same schema id (Apicurio compatibility-rule race)', async () => {
+    const { registryUrl } = endpoints();
+    const subject = subjectFor(`topic-${randomUUID()}`);
+    const serdes = Array.from({ length: 6 }, () => new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject }));
+    const ids = await Promise.all(serdes.map((serde) => serde.init()));
+    expect(new Set(ids).size).toBe(1);
   });
 });

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     environment: 'demo',
     transport: createKafkaTransport({ service: 'pricing', brokers: stack.kafkaBrokers, schemaRegistryUrl: stack.schemaRegistryUrl, topicPrefix: prefix, logger: tapLogger }),
     redaction: { jsonPaths: ['$.customer.email', '$.card.number'] },
+    exchangeIdHeaders: ['x-request-id'],
     logger: tapLogger,
   });
   await pricingTap.start();
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
       KAFKA_BROKERS: stack.kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
       SHADOW_TOPIC_PREFIX: prefix,
+      SHADOW_TAP_EXCHANGE_ID_HEADERS: 'x-request-id',
     }),
     log.child({ component: 'tap-proxy' }),
   );

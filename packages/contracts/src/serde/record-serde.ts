@@ -95,6 +95,12 @@ export class RecordSerde<T> {
       });
       return id;
     } catch (error) {
+      // Several producers starting together all see the subject missing and all register: the
+      // schema itself is then registered, but pinning the subject's compatibility races (Apicurio
+      // answers 409 "A rule named 'COMPATIBILITY' already exists" to all but one). Whatever failed,
+      // if the schema is now registered under the subject, that is the id to use.
+      const registered = await this.#registry.getRegistryIdBySchema(this.subject, confluentSchema).catch(() => undefined);
+      if (registered !== undefined) return registered;
       const converted = toContractsError(error);
       if (converted.code === 'CONTRACTS_SCHEMA_INCOMPATIBLE') {
         throw new ContractsError('CONTRACTS_SCHEMA_INCOMPATIBLE',

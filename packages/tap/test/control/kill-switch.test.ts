@@ -7,13 +7,12 @@ import { clearMirroring, createControlWatcher, setMirroring } from '../../src/co
 import { createKafkaTransport } from '../../src/transport/index.js';
 import type { KafkaTransport, KafkaTransportOptions } from '../../src/transport/index.js';
 import { eventually, exchange, kafkaFor } from '../transport/kafka-test-kit.js';
+import { stack } from '@shadow/stack-harness/vitest';
 
-// The one place this file reads the stack's endpoints.
+// The stack the integration project's global setup resolved (env, testcontainers or infra/local).
 function endpoints(): { brokers: string[]; registryUrl: string } {
-  const brokers = process.env.KAFKA_BROKERS;
-  const registryUrl = process.env.SCHEMA_REGISTRY_URL;
-  if (!brokers || !registryUrl) throw new Error('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must be set');
-  return { brokers: brokers.split(','), registryUrl };
+  const { kafkaBrokers, schemaRegistryUrl } = stack();
+  return { brokers: kafkaBrokers, registryUrl: schemaRegistryUrl };
 }
 
 async function startTransport(service: string, controlTopic: string, extra: Partial<KafkaTransportOptions> = {}): Promise<KafkaTransport> {

@@ -4,7 +4,6 @@
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import { pipeline } from 'node:stream';
 
 // RFC 9110 7.6.1: connection-specific fields are not forwarded by a proxy.
 const HOP_BY_HOP = new Set([
@@ -113,9 +112,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
         // Flush headers now: a streamed response must reach the client as the upstream produces it.
         res.flushHeaders();
-        pipeline(upstreamRes, res, (err) => {
-          if (err) res.destroy();
-        });
+        // pipe() rather than stream.pipeline(): pipeline allocates an AbortController and a
+        // DOMException with a stack per call, which profiled as the proxy's largest CPU cost.
+        upstreamRes.on('error', () => res.destroy());
+        upstreamRes.pipe(res);
       });
       upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
         if (res.writableEnded || res.destroyed) return;
@@ -125,9 +125,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       res.on('close', () => {
         if (!res.writableFinished) upstreamReq.destroy();
       });
-      pipeline(req, upstreamReq, (err) => {
-        if (err && !upstreamReq.destroyed) upstreamReq.destroy(err);
+      req.on('error', (err) => {
+        if (!upstreamReq.destroyed) upstreamReq.destroy(err);
       });
+      req.pipe(upstreamReq);
     },
     close() {
       agent.destroy();
