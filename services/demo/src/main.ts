@@ -110,6 +110,13 @@ async function main(): Promise<void> {
   );
   const proxyUrl = `http://127.0.0.1:${proxy.address.port}`;
 
+  // A tap mirrors once it has read the kill-switch topic (fail-closed start); wait for both.
+  const deadline = Date.now() + 30_000;
+  while (!pricingTap.enabled || !proxy.tap.enabled) {
+    if (Date.now() > deadline) throw new Error('taps did not start mirroring within 30 s (kill switch unread?)');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
   // 3. traffic.
   const served = new Map<string, Buffer>();
   const t0 = Date.now();

@@ -114,7 +114,7 @@ describe('tap proxy', () => {
     proxyUrl = `http://127.0.0.1:${proxy.address.port}`;
     // Mirroring starts once the kill-switch topic has been read; wait for it so no capture is skipped.
     const deadline = Date.now() + 20_000;
-    while (proxy.tap.options.transport?.enabled !== true) {
+    while (!proxy.tap.enabled) {
       if (Date.now() > deadline) throw new Error('tap never became enabled');
       await new Promise((r) => setTimeout(r, 100));
     }

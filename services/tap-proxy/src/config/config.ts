@@ -45,7 +45,8 @@ export const configSchema = z.object({
     })
     .pipe(z.record(z.string(), z.number().min(0).max(1)))
     .optional(),
-  SHADOW_TAP_MAX_BODY_BYTES: z.coerce.number().int().min(0).default(1_048_576),
+  // 256 KiB: both bodies travel in one Kafka record, capped at 1 MB by the transport by default.
+  SHADOW_TAP_MAX_BODY_BYTES: z.coerce.number().int().min(0).default(262_144),
   SHADOW_TAP_REDACT_HEADERS: csv.optional(),
   SHADOW_TAP_REDACT_JSON_PATHS: csv.optional(),
   SHADOW_TAP_EXCHANGE_ID_HEADERS: csv.optional(),
