@@ -1,0 +1,2 @@
+export { parseCommand, runCommand, USAGE, UsageError } from './cli.js';
+export type { ControlCommand } from './cli.js';
