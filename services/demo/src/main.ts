@@ -21,7 +21,8 @@ import { attachToServer } from '@shadow/tap/node';
 import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
 
 const REQUESTS_PER_SERVICE = 200;
-const log = pino({ name: 'demo', level: process.env.LOG_LEVEL ?? 'info' });
+// warn by default: the demo's own output is the summary table; LOG_LEVEL=info shows the taps' logs.
+const log = pino({ name: 'demo', level: process.env.LOG_LEVEL ?? 'warn' });
 
 function endpoints(): StackEndpoints {
   const root = findRepoRoot();
