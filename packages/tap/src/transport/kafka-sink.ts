@@ -1,4 +1,6 @@
-// The Kafka side of the sender: an idempotent kafkajs producer and the exchange serde.
+// The Kafka side of the sender with the producer on the application's thread: an idempotent kafkajs
+// producer and the exchange serde. Used only when the kafka settings cannot be sent to the producer
+// worker (worker-sink.ts), e.g. a socketFactory or SASL callback; producer-worker.js mirrors it.
 //
 // A producer that failed an attempt is discarded, not reused (see sender.ts for why), and a new one
 // is connected on the next attempt; that is also how capture resumes after an outage without a

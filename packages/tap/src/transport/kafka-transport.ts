@@ -22,6 +22,7 @@ import { estimateExchangeBytes } from './record-size.js';
 import { Sender } from './sender.js';
 import type { DropReason, ExchangeTransport, TransportStats } from './types.js';
 import { WarnLimiter } from './warn-limiter.js';
+import { WorkerSink, workerConfigFor } from './worker-sink.js';
 
 export interface KafkaTransport extends ExchangeTransport {
   /** Kill-switch state from the control topic (`active` when control is off). */
@@ -51,7 +52,8 @@ function emptyDrops(): Record<DropReason, number> {
 class KafkaTransportImpl implements KafkaTransport {
   readonly #o: ResolvedKafkaTransportOptions;
   readonly #queue: BoundedQueue<CapturedExchange>;
-  readonly #sink: KafkaSink;
+  /** The producer runs on a worker thread unless the kafka settings cannot cross threads. */
+  readonly #sink: KafkaSink | WorkerSink;
   readonly #sender: Sender<CapturedExchange>;
   readonly #watcher: ControlWatcher | null;
   readonly #warn: WarnLimiter;
@@ -87,7 +89,8 @@ class KafkaTransportImpl implements KafkaTransport {
     });
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(o.topic), autoRegister: o.autoRegister });
     this.#queue = new BoundedQueue(o.queue.maxRecords, o.queue.maxBytes);
-    this.#sink = new KafkaSink(kafka, serde, o);
+    const workerConfig = workerConfigFor(o);
+    this.#sink = workerConfig === false ? new KafkaSink(kafka, serde, o) : new WorkerSink(serde, o, workerConfig);
     this.#warn = new WarnLimiter(o.logger, o.warnIntervalMs, 'shadow tap dropped captures');
     this.#sender = new Sender(this.#queue, this.#sink, {
       topic: o.topic,
@@ -203,6 +206,8 @@ class KafkaTransportImpl implements KafkaTransport {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([rest, new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); })]);
       clearTimeout(timer);
+      // A producer worker still disconnecting past the bound is ended, so it cannot keep the process alive.
+      if (this.#sink instanceof WorkerSink) await this.#sink.terminate();
       this.#warn.flush();
       const stats = this.stats();
       this.#o.logger.info({ ...stats }, 'shadow tap transport closed');

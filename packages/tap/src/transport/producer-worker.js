@@ -1,0 +1,123 @@
+// The Kafka producer of the transport, in a worker thread (see worker-sink.ts for the main side).
+//
+// kafkajs builds a whole produce request synchronously (partitioning with murmur2, record encoding
+// with long.js varints) and allocates heavily while doing it; on the application's event loop that
+// cost ~27 µs per record plus GC and blocked the loop for milliseconds per batch. Here it runs on
+// its own thread and heap. The main thread sends records already Avro-encoded, as one transferred
+// ArrayBuffer per batch, so this file needs nothing but kafkajs.
+//
+// Plain JavaScript on purpose: `new Worker(new URL('./producer-worker.js', import.meta.url))` must
+// load it unchanged from src (vitest, no TypeScript transform in a worker) and from dist (tsc
+// copies it there through allowJs).
+//
+// Protocol (all requests carry an id; each gets exactly one `done` reply with the same id):
+//   main -> worker  { type: 'connect' | 'reset' | 'close', id }
+//                   { type: 'send', id, buffer: ArrayBuffer, ends: number[], keys: string[] }
+//   worker -> main  { type: 'done', id, error?: { name, message, retriable } }
+//                   { type: 'log', level, obj, msg }
+// The producer settings are the same as the in-thread KafkaSink's (kafka-sink.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+
+const config = workerData;
+const port = parentPort;
+if (port === null) throw new Error('producer-worker.js must run in a worker thread');
+
+const kafka = new Kafka({
+  ...config.kafka,
+  clientId: config.clientId,
+  brokers: config.brokers,
+  connectionTimeout: config.connectionTimeoutMs,
+  requestTimeout: config.requestTimeoutMs,
+  retry: { retries: config.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+  logLevel: logLevel.WARN,
+  // kafkajs logs every failed connection at ERROR; the main thread writes these at debug.
+  logCreator: () => ({ namespace, log }) => {
+    const { message, ...rest } = log;
+    port.postMessage({ type: 'log', level: 'debug', obj: { kafkajs: namespace, ...rest }, msg: message });
+  },
+});
+const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+
+let producer;
+let connecting;
+const retiring = new Set();
+
+function retire(old) {
+  const done = old.disconnect().catch(() => undefined).finally(() => retiring.delete(done));
+  retiring.add(done);
+}
+
+function connect() {
+  connecting ??= (async () => {
+    const fresh = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1, // kafkajs requires it for idempotence
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2
+      retry: { retries: config.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    try {
+      await fresh.connect();
+    } catch (error) {
+      retire(fresh);
+      throw error;
+    }
+    producer = fresh;
+    return fresh;
+  })().finally(() => {
+    connecting = undefined;
+  });
+  return connecting;
+}
+
+async function send(buffer, ends, keys) {
+  const messages = new Array(keys.length);
+  let start = 0;
+  for (let i = 0; i < keys.length; i++) {
+    // Views of the transferred buffer: no copy.
+    messages[i] = { key: keys[i], value: Buffer.from(buffer, start, ends[i] - start) };
+    start = ends[i];
+  }
+  const current = producer ?? (await connect());
+  await current.send({ topic: config.topic, messages, acks: -1, timeout: config.requestTimeoutMs, compression });
+}
+
+function reset() {
+  const old = producer;
+  producer = undefined;
+  if (old !== undefined) retire(old);
+}
+
+async function handle(request) {
+  switch (request.type) {
+    case 'connect':
+      if (producer === undefined) await connect();
+      return;
+    case 'send':
+      return send(request.buffer, request.ends, request.keys);
+    case 'reset':
+      reset();
+      return;
+    case 'close':
+      reset();
+      await Promise.all([...retiring]);
+      return;
+    default:
+      throw new Error(`unknown request ${String(request.type)}`);
+  }
+}
+
+port.on('message', (request) => {
+  handle(request).then(
+    () => port.postMessage({ type: 'done', id: request.id }),
+    (error) => {
+      const e = error instanceof Error ? error : new Error(String(error));
+      port.postMessage({
+        type: 'done',
+        id: request.id,
+        error: { name: e.name, message: e.message, retriable: typeof e.retriable === 'boolean' ? e.retriable : undefined },
+      });
+    },
+  );
+});

@@ -1,0 +1,53 @@
+// The main-thread side of the producer worker, against a stand-in worker (no Kafka): a worker that
+// dies mid-batch costs that batch as send_failed, is logged, and the next batch gets a new worker.
+import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
+import { describe, expect, it } from 'vitest';
+import { BoundedQueue } from './bounded-queue.js';
+import { resolveKafkaTransportOptions } from './options.js';
+import type { TransportLogger } from './options.js';
+import { Sender } from './sender.js';
+import type { DropReason } from './types.js';
+import { workerConfigFor, WorkerSink } from './worker-sink.js';
+
+const CRASHING_WORKER = new URL('./fixtures/crashing-producer-worker.js', import.meta.url);
+
+// Only what WorkerSink uses: a resolved schema id and encodeSync.
+const serde = { schemaId: 1, encodeSync: (e: CapturedExchange) => Buffer.from(`avro:${e.exchangeId}`) } as unknown as RecordSerde<CapturedExchange>;
+const item = (id: string) => ({ exchangeId: id }) as CapturedExchange;
+
+describe('WorkerSink', () => {
+  it('a producer worker that dies mid-batch: the batch counts as send_failed once, one error is logged, the next batch is sent by a new worker', async () => {
+    const errors: string[] = [];
+    const noop = () => {};
+    const logger: TransportLogger = { debug: noop, info: noop, warn: noop, error: (_obj, msg) => errors.push(msg ?? '') };
+    const o = resolveKafkaTransportOptions({ service: 'svc', brokers: ['127.0.0.1:9'], schemaRegistryUrl: 'http://127.0.0.1:9', control: false, env: {}, logger });
+    const sink = new WorkerSink(serde, o, workerConfigFor(o) as Record<string, unknown>, CRASHING_WORKER);
+    const queue = new BoundedQueue<CapturedExchange>(100, 1 << 20);
+    const counts = { sent: 0, dropped: {} as Partial<Record<DropReason, number>> };
+    const sender = new Sender(queue, sink, {
+      topic: 't', maxBatchRecords: 3, maxBatchBytes: 1 << 20, lingerMs: 0, maxRecordBytes: 1 << 20,
+      sendAttempts: 3, retryBackoffMs: 1, retryBackoffMaxMs: 2,
+    }, {
+      sent: (n) => { counts.sent += n; },
+      dropped: (reason, n) => { counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n; },
+      batch: noop,
+    });
+    for (const id of ['crash', 'a', 'b', 'c', 'd', 'e']) queue.push(item(id), 10);
+    sender.start();
+    const end = Date.now() + 10_000;
+    while (counts.sent + (counts.dropped.send_failed ?? 0) < 6 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await sender.close(1_000);
+    await sink.close();
+
+    expect(counts).toEqual({ sent: 3, dropped: { send_failed: 3 } }); // not retried: it may have reached Kafka
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/producer worker died/);
+    expect(queue.chargedCount).toBe(0);
+  });
+
+  it('kafka settings that cannot cross threads (a socketFactory) keep the producer in-thread', () => {
+    const base = { service: 'svc', brokers: ['127.0.0.1:9'], schemaRegistryUrl: 'http://127.0.0.1:9', control: false as const, env: {} };
+    expect(workerConfigFor(resolveKafkaTransportOptions(base))).not.toBe(false);
+    expect(workerConfigFor(resolveKafkaTransportOptions({ ...base, kafka: { socketFactory: () => { throw new Error('unused'); } } }))).toBe(false);
+  });
+});

@@ -1,0 +1,206 @@
+// The Kafka side of the sender with the producer on a worker thread (producer-worker.js).
+//
+// The main thread keeps what is cheap and needs the registry client: the schema id lookup and
+// encodeSync. Each batch's encoded values are copied into one unpooled buffer whose ArrayBuffer is
+// transferred (not cloned) to the worker, with the keys and the end offsets. The worker owns
+// kafkajs and answers each request once; the sender's accounting therefore stays on this thread.
+//
+// A worker that dies (crash, out of memory) fails the request in flight with a non-retriable
+// TAP_TRANSPORT_FAILED, so its batch counts as send_failed at once (it may or may not have reached
+// Kafka); the next prepare() starts a fresh worker.
+import { Worker } from 'node:worker_threads';
+import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
+import { partitionKey } from '@shadow/contracts';
+import { TapError } from '../errors.js';
+import type { ResolvedKafkaTransportOptions } from './options.js';
+import type { BatchSink, OutgoingMessage } from './sender.js';
+
+const WORKER_URL = new URL('./producer-worker.js', import.meta.url);
+
+interface WireError {
+  name: string;
+  message: string;
+  retriable?: boolean | undefined;
+}
+
+type FromWorker =
+  | { type: 'done'; id: number; error?: WireError }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg?: string };
+
+interface Pending {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** The worker's error, rebuilt so the sender's retry rules (name, retriable) apply unchanged. */
+function fromWire(wire: WireError): Error {
+  const error = new Error(wire.message) as Error & { retriable?: boolean };
+  error.name = wire.name;
+  if (wire.retriable !== undefined) error.retriable = wire.retriable;
+  return error;
+}
+
+/** The kafkajs client settings the worker needs; false when they cannot cross threads (functions). */
+export function workerConfigFor(o: ResolvedKafkaTransportOptions): Record<string, unknown> | false {
+  const config = {
+    kafka: o.kafka,
+    clientId: o.clientId,
+    brokers: [...o.brokers],
+    connectionTimeoutMs: o.connectionTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    kafkaRetries: o.kafkaRetries,
+    topic: o.topic,
+    compression: o.compression,
+  };
+  try {
+    structuredClone(config);
+    return config;
+  } catch {
+    return false; // e.g. a socketFactory or a SASL callback
+  }
+}
+
+export class WorkerSink implements BatchSink<CapturedExchange> {
+  readonly #serde: RecordSerde<CapturedExchange>;
+  readonly #options: ResolvedKafkaTransportOptions;
+  readonly #config: Record<string, unknown>;
+  #worker: Worker | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #closing = false;
+  #crashes = 0;
+
+  readonly #workerUrl: URL;
+
+  /** `workerUrl` is for tests (a worker that crashes on demand). */
+  constructor(serde: RecordSerde<CapturedExchange>, options: ResolvedKafkaTransportOptions, config: Record<string, unknown>, workerUrl: URL = WORKER_URL) {
+    this.#serde = serde;
+    this.#options = options;
+    this.#config = config;
+    this.#workerUrl = workerUrl;
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(this.#workerUrl, { workerData: this.#config });
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'log') {
+        this.#options.logger[message.level](message.obj, message.msg);
+        return;
+      }
+      const pending = this.#pending.get(message.id);
+      if (pending === undefined) return;
+      this.#pending.delete(message.id);
+      if (message.error === undefined) pending.resolve();
+      else pending.reject(fromWire(message.error));
+    });
+    worker.on('error', (error) => this.#lost(worker, error));
+    worker.on('exit', (code) => this.#lost(worker, new Error(`exited with code ${code}`)));
+    return worker;
+  }
+
+  /** The worker died: fail what it held (counted as send_failed by the sender); restart on demand. */
+  #lost(worker: Worker, cause: Error): void {
+    if (this.#worker !== worker) return; // already handled (error is followed by exit)
+    this.#worker = undefined;
+    const failed = [...this.#pending.values()];
+    this.#pending.clear();
+    if (this.#closing) {
+      // terminate() past close()'s bound: the sender already counted these batches as closed.
+      for (const pending of failed) pending.reject(new TapError('TAP_CLOSED', 'producer worker terminated by close()', { cause }));
+      return;
+    }
+    this.#crashes++;
+    this.#options.logger.error({ err: cause.message, crashes: this.#crashes, topic: this.#options.topic },
+      'shadow tap producer worker died; its batch in flight counts as send_failed and a new worker starts on the next batch');
+    const error = new TapError('TAP_TRANSPORT_FAILED', `producer worker died: ${cause.message}`, { cause, retriable: false });
+    for (const pending of failed) pending.reject(error);
+  }
+
+  #request(message: { type: string; [key: string]: unknown }, transfer?: ArrayBuffer[]): Promise<void> {
+    if (this.#closing && message.type !== 'close') {
+      // The sender may still finish an abandoned attempt after close(): never start a worker then.
+      return Promise.reject(new TapError('TAP_CLOSED', 'transport closed'));
+    }
+    this.#worker ??= this.#spawn();
+    const id = this.#nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      try {
+        this.#worker?.postMessage({ ...message, id }, transfer);
+      } catch (error) {
+        this.#pending.delete(id);
+        reject(error);
+      }
+    });
+  }
+
+  async prepare(): Promise<void> {
+    if (this.#serde.schemaId === undefined) await this.#withTimeout(this.#serde.init(), 'schema registry lookup');
+    await this.#request({ type: 'connect' });
+  }
+
+  /** See KafkaSink: bounds a registry client passed in without its own timeout. */
+  async #withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+    const ms = 2 * this.#options.requestTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  encode(exchange: CapturedExchange): OutgoingMessage {
+    return { key: partitionKey(exchange.exchangeId), value: this.#serde.encodeSync(exchange) };
+  }
+
+  send(messages: OutgoingMessage[]): Promise<void> {
+    // encodeSync's buffers are slices of Node's shared pool: transferring one would detach the
+    // whole pool. One exact-size unpooled copy per batch is transferable.
+    let total = 0;
+    for (const m of messages) total += m.value.length;
+    const batch = Buffer.allocUnsafeSlow(total);
+    const ends = new Array<number>(messages.length);
+    const keys = new Array<string>(messages.length);
+    let offset = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as OutgoingMessage;
+      offset += m.value.copy(batch, offset);
+      ends[i] = offset;
+      keys[i] = m.key;
+    }
+    const buffer = batch.buffer as ArrayBuffer;
+    return this.#request({ type: 'send', buffer, ends, keys }, [buffer]);
+  }
+
+  async reset(): Promise<void> {
+    // A fresh producer in the worker (see sender.ts for why). A dead worker has none to reset.
+    if (this.#worker === undefined) return;
+    await this.#request({ type: 'reset' }).catch(() => undefined);
+  }
+
+  /** Disconnects the worker's producers, then ends the worker. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    try {
+      await this.#request({ type: 'close' });
+    } catch {
+      // a dead worker has nothing to disconnect
+    } finally {
+      await this.terminate();
+    }
+  }
+
+  /** Ends the worker at once (close() past its bound). */
+  async terminate(): Promise<void> {
+    this.#closing = true;
+    const worker = this.#worker;
+    if (worker === undefined) return;
+    await worker.terminate();
+  }
+}
