@@ -90,7 +90,14 @@ export class BodyRecorder {
     this.chunks = [];
     this.budget.give(this.kept);
     if (chunks.length === 0) return EMPTY;
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.kept);
+    const only = chunks[0] as Buffer;
+    if (chunks.length === 1 && only.byteOffset === 0 && only.buffer.byteLength === only.length) return only;
+    // Small copies (and Buffer.concat) are slices of Node's shared 8 KiB pool, and a queued body
+    // would keep its whole slab alive: the body handed over gets exactly its own memory.
+    const body = Buffer.allocUnsafeSlow(this.kept);
+    let offset = 0;
+    for (const chunk of chunks) offset += chunk.copy(body, offset);
+    return body;
   }
 
   /** Returns the budget without producing a body (capture abandoned). */
