@@ -71,6 +71,30 @@ describe('Sender', () => {
     expect(sink.batches.flat().map((m) => Number(m.key))).toEqual(Array.from({ length: 250 }, (_, i) => i));
   });
 
+  it('encodes the next batch while the previous one is being sent, and never has two sends at once', async () => {
+    const { sink, counts, sender, offer } = setup({ maxBatchRecords: 10, lingerMs: 0 });
+    let sending = 0;
+    let maxSending = 0;
+    const encodedDuringSend: number[] = [];
+    let encoded = 0;
+    const encode = sink.encode.bind(sink);
+    sink.encode = (item) => { encoded++; return encode(item); };
+    sink.sendBehaviour = async () => {
+      sending++;
+      maxSending = Math.max(maxSending, sending);
+      const before = encoded;
+      await new Promise((r) => setTimeout(r, 20));
+      encodedDuringSend.push(encoded - before);
+      sending--;
+    };
+    for (let i = 0; i < 30; i++) offer({ id: i });
+    sender.start();
+    await until(() => counts.sent === 30);
+    expect(maxSending).toBe(1);
+    expect(encodedDuringSend.slice(0, 2)).toEqual([10, 10]);
+    expect(sink.batches.flat().map((m) => Number(m.key))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
   it('splits by estimated bytes too', async () => {
     const { sink, counts, sender, offer } = setup({ maxBatchBytes: 1_000 });
     for (let i = 0; i < 10; i++) offer({ id: i }, 300);

@@ -84,7 +84,10 @@ export class Sender<T> {
   #waitingIdle = false;
   #closing = false;
   #abandoned = false;
-  #current: InFlight<T> | undefined;
+  /** Batches taken and not yet settled: at most two (one sending, the next one encoding). */
+  readonly #inFlight = new Set<InFlight<T>>();
+  /** Wakers of retry backoffs (close() cuts them short). */
+  readonly #sleepers = new Set<() => void>();
 
   constructor(queue: BoundedQueue<T>, sink: BatchSink<T>, options: SenderOptions, hooks: SenderHooks) {
     this.#queue = queue;
@@ -112,6 +115,7 @@ export class Sender<T> {
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true;
     this.#wake();
+    for (const wake of this.#sleepers) wake();
     if (this.#loop !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
@@ -121,8 +125,7 @@ export class Sender<T> {
     }
     this.#abandoned = true;
     this.#wake();
-    const current = this.#current;
-    if (current !== undefined && !current.settled) this.#settle(current, 'closed');
+    for (const inFlight of this.#inFlight) if (!inFlight.settled) this.#settle(inFlight, 'closed');
     const left = this.#queue.clear();
     if (left > 0) this.#hooks.dropped('closed', left);
   }
@@ -154,24 +157,48 @@ export class Sender<T> {
     });
   }
 
+  /** Resolves after `ms`, or at once when close() begins. Independent of the run loop's wait. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.#sleepers.add(wake);
+    });
+  }
+
+  // Two batches overlap: while one is being produced, the next is taken and encoded, so encoding
+  // (in slices, on the application's thread) does not add to the time per batch. Produce requests
+  // still go out one at a time and in order: each batch waits for the previous one to settle
+  // before it is sent.
   async #run(): Promise<void> {
+    let previous: Promise<void> = Promise.resolve();
     while (!this.#abandoned) {
       if (this.#queue.length === 0) {
-        if (this.#closing) return;
+        if (this.#closing) break;
         await this.#wait(Number.POSITIVE_INFINITY, true);
         continue;
       }
       if (!this.#closing && !this.#batchFull() && this.#options.lingerMs > 0) {
         await this.#wait(this.#options.lingerMs);
-        if (this.#abandoned) return;
+        if (this.#abandoned) break;
       }
       const batch = this.#queue.take(this.#options.maxBatchRecords, this.#options.maxBatchBytes);
-      if (batch.items.length > 0) await this.#send({ batch, settled: false, remaining: batch.items.length });
+      if (batch.items.length === 0) continue;
+      const sending = this.#send({ batch, settled: false, remaining: batch.items.length }, previous);
+      await previous;
+      previous = sending;
     }
+    await previous;
   }
 
-  async #send(inFlight: InFlight<T>): Promise<void> {
-    this.#current = inFlight;
+  async #send(inFlight: InFlight<T>, previous: Promise<void>): Promise<void> {
+    this.#inFlight.add(inFlight);
     const started = performance.now();
     let messages: OutgoingMessage[] | undefined;
     let bytes = 0;
@@ -213,7 +240,8 @@ export class Sender<T> {
             messages.push(message);
           }
         }
-        if (inFlight.settled) break; // close() gave up on it while encoding
+        await previous; // produce in order, one request at a time
+        if (inFlight.settled) break; // close() gave up on it while encoding or waiting
         if (messages.length > 0) await this.#sink.send(messages);
         if (inFlight.settled) break; // close() gave up on it meanwhile; already counted as closed
         inFlight.settled = true;
@@ -234,10 +262,10 @@ export class Sender<T> {
           break;
         }
         const backoff = Math.min(this.#options.retryBackoffMs * 2 ** (attempts - 1), this.#options.retryBackoffMaxMs);
-        await this.#wait(backoff * (0.5 + Math.random() / 2));
+        await this.#sleep(backoff * (0.5 + Math.random() / 2));
       }
     }
-    if (this.#current === inFlight) this.#current = undefined;
+    this.#inFlight.delete(inFlight);
   }
 
   #settle(inFlight: InFlight<T>, reason: DropReason): void {

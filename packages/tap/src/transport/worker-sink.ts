@@ -28,6 +28,8 @@ type FromWorker =
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg?: string };
 
 interface Pending {
+  /** Only a `send` may have reached Kafka when the worker dies. */
+  readonly type: string;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -112,8 +114,10 @@ export class WorkerSink implements BatchSink<CapturedExchange> {
     this.#crashes++;
     this.#options.logger.error({ err: cause.message, crashes: this.#crashes, topic: this.#options.topic },
       'shadow tap producer worker died; its batch in flight counts as send_failed and a new worker starts on the next batch');
-    const error = new TapError('TAP_TRANSPORT_FAILED', `producer worker died: ${cause.message}`, { cause, retriable: false });
-    for (const pending of failed) pending.reject(error);
+    // A batch handed over may or may not have reached Kafka: not retried. Anything else (connect,
+    // reset) sent nothing and may be tried again on a new worker.
+    const message = `producer worker died: ${cause.message}`;
+    for (const pending of failed) pending.reject(new TapError('TAP_TRANSPORT_FAILED', message, { cause, retriable: pending.type !== 'send' }));
   }
 
   #request(message: { type: string; [key: string]: unknown }, transfer?: ArrayBuffer[]): Promise<void> {
@@ -124,7 +128,7 @@ export class WorkerSink implements BatchSink<CapturedExchange> {
     this.#worker ??= this.#spawn();
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { type: message.type, resolve, reject });
       try {
         this.#worker?.postMessage({ ...message, id }, transfer);
       } catch (error) {
