@@ -55,6 +55,7 @@ describe('tap proxy', () => {
   let proxy: TapProxy;
   let proxyUrl: string;
   let release: () => void = () => {};
+  let upstreamClosed: () => void = () => {};
   const prefix = `${uniqueName('proxy')}.`;
   const names = topicNames(prefix);
 
@@ -76,6 +77,10 @@ describe('tap proxy', () => {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.write('first;');
           release = () => res.end('last');
+        } else if (req.url === '/hold') {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('partial;');
+          res.on('close', () => upstreamClosed());
         } else if (req.url === '/fail') {
           res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' });
           res.end('unavailable');
@@ -129,7 +134,7 @@ describe('tap proxy', () => {
     await admin.disconnect();
   });
 
-  it('returns status, reason, headers and body bytes unchanged, and publishes each exchange once', async () => {
+  it('returns status, headers and body bytes unchanged, and publishes each exchange once', async () => {
     const cases: [string, string, Buffer | undefined][] = [
       ['POST', '/json', Buffer.from('{"q":"héllo"}')],
       ['GET', '/binary', undefined],
@@ -196,6 +201,23 @@ describe('tap proxy', () => {
     expect(firstChunk.first).toBe('first;');
     release();
     expect(await firstChunk.rest).toBe('first;last');
+  });
+
+  it('a client that goes away mid-response makes the proxy abandon the upstream exchange too', async () => {
+    const closed = new Promise<void>((r) => (upstreamClosed = r));
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${proxyUrl}/hold`, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.end();
+      setTimeout(() => reject(new Error('no first chunk')), 5_000);
+    });
+    // The upstream connection is released, not left hanging until its timeout.
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('upstream exchange still open after 5 s')), 5_000))]);
   });
 
   it('answers 502 naming the cause when the upstream is unreachable', async () => {

@@ -1,12 +1,18 @@
 // Streaming reverse proxy: the client gets the upstream's status, headers and body bytes as they
 // arrive (no buffering of the whole response). The tap observes the same req/res pair the client
 // sees, so what is captured is exactly what was served; its copy is bounded separately.
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+//
+// The upstream side is undici (a Pool per upstream, `stream()` writing straight into the client's
+// response): node:http's client profiled at about 4x undici's CPU per request, and in a proxy that
+// cost is paid on every exchange. Response headers are taken raw to keep the upstream's casing and
+// order. HTTP/1.1 reason phrases are not carried over (clients must ignore them, RFC 9112 4).
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { Pool } from 'undici';
 
 // RFC 9110 7.6.1: connection-specific fields are not forwarded by a proxy.
 const HOP_BY_HOP = new Set([
+  // undici refuses to send `expect` (100-continue is handled hop by hop here: node answers the client).
+  'expect',
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -55,31 +61,42 @@ function forwardedHeaders(req: IncomingMessage, options: ForwarderOptions): Outg
   return out;
 }
 
-function responseHeaders(upstream: IncomingMessage): OutgoingHttpHeaders {
+function responseHeaders(raw: readonly Buffer[]): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  const connectionTokens = new Set(
-    String(upstream.headers.connection ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase()),
-  );
-  // rawHeaders keeps the upstream's header casing and order.
-  for (let i = 0; i < upstream.rawHeaders.length; i += 2) {
-    const name = upstream.rawHeaders[i] as string;
+  let connectionTokens: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as Buffer).toString('latin1').toLowerCase() === 'connection') {
+      connectionTokens = new Set((raw[i + 1] as Buffer).toString('latin1').split(',').map((t) => t.trim().toLowerCase()));
+    }
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || connectionTokens.has(lower)) continue;
-    const value = upstream.rawHeaders[i + 1] as string;
+    if (HOP_BY_HOP.has(lower) || connectionTokens?.has(lower) === true) continue;
+    const value = (raw[i + 1] as Buffer).toString('latin1');
     const prev = out[name];
     out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [String(prev), value];
   }
   return out;
 }
 
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  return typeof e.code === 'string' ? e.code : 'upstream error';
+}
+
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  const secure = options.upstream.protocol === 'https:';
-  const agent = secure
-    ? new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets })
-    : new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
-  const send = secure ? httpsRequest : httpRequest;
+  const pool = new Pool(options.upstream.origin, {
+    connections: options.maxSockets,
+    headersTimeout: options.upstreamTimeoutMs,
+    bodyTimeout: options.upstreamTimeoutMs,
+  });
   const basePath = options.upstream.pathname.replace(/\/+$/, '');
 
   function fail(res: ServerResponse, status: number, message: string): void {
@@ -94,44 +111,33 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   return {
     handle(req, res) {
-      const upstreamReq = send({
-        protocol: options.upstream.protocol,
-        hostname: options.upstream.hostname,
-        port: options.upstream.port,
-        method: req.method,
-        path: `${basePath}${req.url ?? '/'}`,
-        headers: forwardedHeaders(req, options),
-        agent,
-        timeout: options.upstreamTimeoutMs,
-      });
-      upstreamReq.on('timeout', () => {
-        upstreamReq.destroy(new Error('upstream timeout'));
-        fail(res, 504, 'upstream timeout');
-      });
-      upstreamReq.on('response', (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes));
-        // Flush headers now: a streamed response must reach the client as the upstream produces it.
-        res.flushHeaders();
-        // pipe() rather than stream.pipeline(): pipeline allocates an AbortController and a
-        // DOMException with a stack per call, which profiled as the proxy's largest CPU cost.
-        upstreamRes.on('error', () => res.destroy());
-        upstreamRes.pipe(res);
-      });
-      upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
-        if (res.writableEnded || res.destroyed) return;
-        fail(res, err.message === 'upstream timeout' ? 504 : 502, err.code ?? 'upstream error');
-      });
-      // Client went away: stop talking to the upstream as well.
-      res.on('close', () => {
-        if (!res.writableFinished) upstreamReq.destroy();
-      });
-      req.on('error', (err) => {
-        if (!upstreamReq.destroyed) upstreamReq.destroy(err);
-      });
-      req.pipe(upstreamReq);
+      const method = (req.method ?? 'GET') as 'GET';
+      pool.stream(
+        {
+          path: `${basePath}${req.url ?? '/'}`,
+          method,
+          headers: forwardedHeaders(req, options) as Record<string, string | string[]>,
+          body: hasBody(req) ? req : null,
+          responseHeaders: 'raw',
+          opaque: res,
+        },
+        ({ statusCode, headers, opaque }) => {
+          // With responseHeaders 'raw' undici hands over the [name, value, ...] Buffer list.
+          opaque.writeHead(statusCode, responseHeaders(headers as unknown as Buffer[]));
+          // Flush headers now: a streamed response must reach the client as the upstream produces it.
+          opaque.flushHeaders();
+          return opaque;
+        },
+        (err) => {
+          if (err === null || res.writableEnded || res.destroyed) return;
+          const code = errorCode(err);
+          const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+          fail(res, timedOut ? 504 : 502, timedOut ? 'upstream timeout' : code);
+        },
+      );
     },
     close() {
-      agent.destroy();
+      void pool.close().catch(() => undefined);
     },
   };
 }
