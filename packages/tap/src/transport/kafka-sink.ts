@@ -12,6 +12,7 @@ import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
+import { withTimeout } from './with-timeout.js';
 
 export class KafkaSink implements BatchSink<CapturedExchange> {
   readonly #kafka: Kafka;
@@ -38,17 +39,8 @@ export class KafkaSink implements BatchSink<CapturedExchange> {
    * createSchemaRegistry time out per request already (and retry); this also bounds a client
    * passed in as `registry` without a timeout.
    */
-  async #withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
-    const ms = 2 * this.#options.requestTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+    return withTimeout(work, 2 * this.#options.requestTimeoutMs, what);
   }
 
   #connect(): Promise<Producer> {

@@ -14,6 +14,7 @@ import { partitionKey } from '@shadow/contracts';
 import { TapError } from '../errors.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
+import { withTimeout } from './with-timeout.js';
 
 const WORKER_URL = new URL('./producer-worker.js', import.meta.url);
 
@@ -144,17 +145,8 @@ export class WorkerSink implements BatchSink<CapturedExchange> {
   }
 
   /** See KafkaSink: bounds a registry client passed in without its own timeout. */
-  async #withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
-    const ms = 2 * this.#options.requestTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+    return withTimeout(work, 2 * this.#options.requestTimeoutMs, what);
   }
 
   encode(exchange: CapturedExchange): OutgoingMessage {
