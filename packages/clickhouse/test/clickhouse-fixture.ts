@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject, onTestFinished } from 'vitest';
-import { clickhouseOptionsFromEnv, createClickHouse } from '@shadow/clickhouse';
+import { expect, inject, onTestFinished } from 'vitest';
+import { ClickHouseError, clickhouseOptionsFromEnv, createClickHouse } from '@shadow/clickhouse';
 import type { ClickHouse, ClickHouseOptions } from '@shadow/clickhouse';
 
 // test/setup/global-setup.ts provides the resolved stack (@shadow/stack-harness's StackEndpoints);
@@ -55,4 +55,15 @@ export async function openTestClickHouse(options: ClickHouseOptions): Promise<Cl
     }
   });
   return ch;
+}
+
+/** The ClickHouseError a call rejects with; fails the test when it resolves or throws something else. */
+export async function rejectionOf(call: Promise<unknown>): Promise<ClickHouseError> {
+  try {
+    await call;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ClickHouseError);
+    return err as ClickHouseError;
+  }
+  throw new Error('expected a rejection');
 }

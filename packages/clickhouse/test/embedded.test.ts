@@ -1,21 +1,11 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ClickHouseError, createClickHouse, embeddedEnginePath, toClickHouseError } from '@shadow/clickhouse';
+import { createClickHouse, embeddedEnginePath, toClickHouseError } from '@shadow/clickhouse';
 import type { ClickHouseLogger } from '@shadow/clickhouse';
-import { CHDB_TEST_PATH, openTestClickHouse, uniqueDatabase } from './clickhouse-fixture.js';
+import { CHDB_TEST_PATH, openTestClickHouse, rejectionOf, uniqueDatabase } from './clickhouse-fixture.js';
 import { dateTimeRoundTrip, engineErrorsConvert, insertAndAggregate } from './scenarios.js';
 
 const embedded = { mode: 'embedded', path: CHDB_TEST_PATH } as const;
-
-async function rejectionOf(call: Promise<unknown>): Promise<ClickHouseError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClickHouseError);
-    return err as ClickHouseError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('embedded mode (chDB)', () => {
   it('inserts 100k rows in 10 batches and aggregates them exactly', async () => {

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClickHouseError, createClickHouse } from '@shadow/clickhouse';
+import { createClickHouse } from '@shadow/clickhouse';
 import type { ClickHouseOptions } from '@shadow/clickhouse';
-import { openTestClickHouse, serverUnderTest, uniqueDatabase } from './clickhouse-fixture.js';
+import { openTestClickHouse, rejectionOf, serverUnderTest, uniqueDatabase } from './clickhouse-fixture.js';
 import { dateTimeRoundTrip, engineErrorsConvert, insertAndAggregate } from './scenarios.js';
 
 // There is no ClickHouse server on the machines these tests were written on (no Docker engine for
@@ -12,16 +12,6 @@ import { dateTimeRoundTrip, engineErrorsConvert, insertAndAggregate } from './sc
 const serverOptions = serverUnderTest();
 const noServer = serverOptions === undefined;
 const server = (): ClickHouseOptions => serverOptions ?? {};
-
-async function rejectionOf(call: Promise<unknown>): Promise<ClickHouseError> {
-  try {
-    await call;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClickHouseError);
-    return err as ClickHouseError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('server mode', () => {
   it.skipIf(noServer)('inserts 100k rows in 10 batches and aggregates them exactly', async () => {

@@ -5,7 +5,7 @@ export { findRepoRoot, readLocalStackEnv, startLocalStack, stackDir } from './lo
 export { startPrivateStack } from './private-stack.js';
 export type { PrivateStack, PrivateStackOptions } from './private-stack.js';
 export { dockerEngineAvailable, startContainers, containerImages } from './containers.js';
-export { uniqueName, uniqueIdent, perProcessClickHouse } from './testing.js';
+export { uniqueName } from './testing.js';
 export { HarnessError, HarnessErrorCodes } from './errors.js';
 export type { HarnessErrorCode } from './errors.js';
 export type { StackEndpoints, StackSource, ClickHouseEndpoint, ResolvedStack } from './types.js';

@@ -5,12 +5,12 @@
  * up to the limit, redacted values absent.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, type CapturedExchange } from '@shadow/contracts';
 import { createTap, type Tap } from '@shadow/tap';
 import { exchangeIdOf, workloadCases } from './support/cases.js';
 import { expectCapture } from './support/expect-capture.js';
+import { createTopic, eventually, kafkaFor, readAll } from './transport/kafka-test-kit.js';
 import { abortAfterFirstBytes, abortDuringUpload, FRAMEWORKS, send, startServer, type ClientResponse } from './support/workload.js';
 import { stack } from '@shadow/stack-harness/vitest';
 
@@ -20,55 +20,11 @@ function endpoints(): { brokers: string[]; registryUrl: string } {
   return { brokers: kafkaBrokers, registryUrl: schemaRegistryUrl };
 }
 
-async function createTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Reads the topic from the start until `count` messages arrived, then a second more to catch duplicates. */
-async function readAll(kafka: Kafka, topic: string, count: number, timeoutMs = 60_000): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `tap-e2e-${randomUUID()}` });
-  const got: KafkaMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${got.length}/${count} messages within ${timeoutMs} ms`)), timeoutMs);
-      void consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            got.push(message);
-            if (got.length === count) {
-              clearTimeout(timer);
-              setTimeout(resolve, 1_000);
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
   it('every request of the mixed workload arrives in Kafka exactly once, decodes, byte-identical up to the limit, secrets absent', async () => {
     const { brokers, registryUrl } = endpoints();
-    const kafka = new Kafka({ clientId: `tap-e2e-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
+    const kafka = kafkaFor(brokers);
     const topic = `topic-${randomUUID()}`;
     await createTopic(kafka, topic, 3);
     const service = `e2e-${framework}`;
@@ -82,7 +38,7 @@ describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
     const limit = tap.options.maxBodyBytes;
     await tap.start();
     // Until the control topic has been read the tap does not mirror: a pause in force must not leak.
-    await until(() => tap.enabled, 30_000, 'the kill switch to open');
+    await eventually(() => tap.enabled, 30_000, 'the kill switch to open');
     await using server = await startServer(framework, tap);
 
     const cases = workloadCases();
@@ -97,7 +53,7 @@ describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
     await abortDuringUpload(server.port, '/slow-upload', { 'x-request-id': uploadId, 'content-type': 'application/octet-stream' }, Buffer.alloc(1000, 0x61), 100_000);
     const expected = cases.length + 2;
 
-    await until(() => tap.stats().transport.sent >= expected, 60_000, `${expected} exchanges acknowledged by Kafka`);
+    await eventually(() => tap.stats().transport.sent >= expected, 60_000, `${expected} exchanges acknowledged by Kafka`);
     const stats = await tap.close(10_000);
     expect(stats).toMatchObject({ captured: expected, captureErrors: 0, offerRefused: 0, transport: { enqueued: expected, sent: expected } });
     expect(Object.values(stats.transport.dropped).every((n) => n === 0)).toBe(true);

@@ -58,6 +58,17 @@ describe('tap proxy', () => {
   let upstreamClosed: () => void = () => {};
   const prefix = `${uniqueName('proxy')}.`;
   const names = topicNames(prefix);
+  // Proxy and admin on free ports, the stack's Kafka and registry, this suite's topics.
+  const proxyEnv = (upstream: string, service: string): Record<string, string> => ({
+    TAP_PROXY_UPSTREAM: upstream,
+    TAP_PROXY_PORT: '0',
+    TAP_PROXY_ADMIN_PORT: '0',
+    SHADOW_SERVICE: service,
+    SHADOW_TAP_EXCHANGE_ID_HEADERS: 'x-request-id',
+    KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+    SHADOW_TOPIC_PREFIX: prefix,
+  });
 
   beforeAll(async () => {
     upstream = createServer((req, res) => {
@@ -103,19 +114,7 @@ describe('tap proxy', () => {
     });
     await admin.disconnect();
 
-    proxy = await startTapProxy(
-      loadConfig({
-        TAP_PROXY_UPSTREAM: upstreamUrl,
-        TAP_PROXY_PORT: '0',
-        TAP_PROXY_ADMIN_PORT: '0',
-        SHADOW_SERVICE: 'catalog',
-        SHADOW_TAP_EXCHANGE_ID_HEADERS: 'x-request-id',
-        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
-        SHADOW_TOPIC_PREFIX: prefix,
-      }),
-      silent,
-    );
+    proxy = await startTapProxy(loadConfig(proxyEnv(upstreamUrl, 'catalog')), silent);
     proxyUrl = `http://127.0.0.1:${proxy.address.port}`;
     // Mirroring starts once the kill-switch topic has been read; wait for it so no capture is skipped.
     const deadline = Date.now() + 20_000;
@@ -221,18 +220,7 @@ describe('tap proxy', () => {
   });
 
   it('answers 502 naming the cause when the upstream is unreachable', async () => {
-    const dead = await startTapProxy(
-      loadConfig({
-        TAP_PROXY_UPSTREAM: 'http://127.0.0.1:1',
-        TAP_PROXY_PORT: '0',
-        TAP_PROXY_ADMIN_PORT: '0',
-        SHADOW_SERVICE: 'dead',
-        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
-        SHADOW_TOPIC_PREFIX: prefix,
-      }),
-      silent,
-    );
+    const dead = await startTapProxy(loadConfig(proxyEnv('http://127.0.0.1:1', 'dead')), silent);
     const reply = await send(`http://127.0.0.1:${dead.address.port}`, 'GET', '/x');
     await dead.close();
     expect(reply.status).toBe(502);
