@@ -23,7 +23,7 @@
 //   by the load generator.
 // - A private stack (startPrivateStack) is used so stopping Kafka never touches the shared stack.
 // This is a benchmark: it prints figures and PASS/FAIL per goal and never fails CI.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -54,6 +54,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'string', default: 'reports/bench-tap-overhead.json' },
     'no-build': { type: 'boolean', default: false },
+    loadgen: { type: 'string', default: 'auto' },
   },
 });
 
@@ -75,6 +76,25 @@ const only = new Set((args.only ?? '').split(',').map((s) => s.trim()).filter((s
 for (const g of only) {
   if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only takes ${GROUPS.join(',')}; got "${g}"`);
 }
+
+/**
+ * The saturating load generator. wrk (C, one thread) costs the shared CPUs far less per request
+ * than autocannon (JS): at ~23k req/s autocannon used 64-68% of a core, which on 2 cores is taken
+ * from the very processes being compared. `auto` takes wrk when it is on PATH. The paced and
+ * outage groups always use the in-process clients (they need every response's own time).
+ */
+const LOADGEN = ((): 'wrk' | 'autocannon' => {
+  const wanted = args.loadgen ?? 'auto';
+  if (wanted !== 'auto' && wanted !== 'wrk' && wanted !== 'autocannon') throw new Error(`--loadgen takes auto, wrk or autocannon; got "${wanted}"`);
+  if (wanted !== 'auto') return wanted;
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return 'wrk';
+  } catch (error) {
+    // wrk --version exits 1 after printing its version: it is there when the spawn itself worked.
+    return (error as { code?: unknown }).code === 'ENOENT' ? 'autocannon' : 'wrk';
+  }
+})();
 
 const GOAL = { throughputRatio: 0.9, p99Ratio: 1.15, proxyThroughputRatio: 0.6 } as const;
 const REQUEST_BODY = JSON.stringify({ id: 42, sku: 'A-1001', qty: 2, note: 'small request body' });
@@ -204,6 +224,8 @@ interface Load {
   /** Response completion times (ms since load start) and latencies (ms), for windowed figures. */
   at: number[];
   latency: number[];
+  /** CPU seconds of a load generator in its own process (wrk); absent when it runs in this one. */
+  loadgenCpuSeconds?: number;
 }
 
 function percentile(sorted: Float64Array | number[], p: number): number {
@@ -253,6 +275,46 @@ async function runLoad(url: string, seconds: number, during?: (elapsedMs: () => 
     at,
     latency,
   };
+}
+
+/** A saturating run with wrk; latency percentiles come from wrk's own histogram (microseconds). */
+async function runWrk(url: string, seconds: number): Promise<Load> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'tap-bench-wrk-'));
+  const script = join(dir, 'post.lua');
+  writeFileSync(script, [
+    'wrk.method = "POST"',
+    `wrk.body = ${JSON.stringify(REQUEST_BODY)}`,
+    'wrk.headers["Content-Type"] = "application/json"',
+    'done = function(summary, latency, requests)',
+    '  io.write(string.format("WRK_JSON {\\"requests\\":%d,\\"durationUs\\":%d,\\"errors\\":%d,\\"non2xx\\":%d,\\"timeouts\\":%d,\\"p50\\":%d,\\"p99\\":%d,\\"p999\\":%d}\\n",',
+    '    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.status,',
+    '    summary.errors.timeout, latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))',
+    'end',
+    '',
+  ].join('\n'));
+  const child = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.round(seconds)}s`, '--timeout', '10s', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  // wrk's CPU, read from /proc until it exits (its stat is gone after the exit).
+  let cpu = 0;
+  const poll = setInterval(() => { cpu = Math.max(cpu, child.pid === undefined ? 0 : procCpuSeconds(child.pid)); }, 200);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(poll);
+  const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
+  if (code !== 0 || line === undefined) throw new Error(`wrk failed (exit ${String(code)}): ${out}`);
+  const r = JSON.parse(line.slice('WRK_JSON '.length)) as { requests: number; durationUs: number; errors: number; non2xx: number; timeouts: number; p50: number; p99: number; p999: number };
+  const elapsed = r.durationUs / 1e6;
+  return {
+    responses: r.requests, seconds: elapsed, rps: r.requests / elapsed,
+    p50: r.p50 / 1_000, p99: r.p99 / 1_000, p999: r.p999 / 1_000,
+    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, at: [], latency: [], loadgenCpuSeconds: cpu,
+  };
+}
+
+/** The saturating load of the A/B groups: wrk or autocannon (see LOADGEN). */
+function runSaturating(url: string, seconds: number): Promise<Load> {
+  return LOADGEN === 'wrk' ? runWrk(url, seconds) : runLoad(url, seconds);
 }
 
 /**
@@ -408,7 +470,7 @@ async function measure(variant: Variant, round: number, seconds: number, kafka: 
   const before = await Promise.all(variant.servers.map((s) => s.ask({ type: 'stats' })));
   const kafkaBefore = kafka > 0 ? procCpuSeconds(kafka) : 0;
   const selfBefore = process.cpuUsage();
-  const load = rate === undefined ? await runLoad(variant.target.url, seconds) : await runPaced(variant.target.url, rate, seconds);
+  const load = rate === undefined ? await runSaturating(variant.target.url, seconds) : await runPaced(variant.target.url, rate, seconds);
   const self = process.cpuUsage(selfBefore);
   const kafkaCpu = kafka > 0 ? procCpuSeconds(kafka) - kafkaBefore : 0;
   const after = await Promise.all(variant.servers.map((s) => s.ask({ type: 'stats' })));
@@ -437,7 +499,7 @@ async function measure(variant: Variant, round: number, seconds: number, kafka: 
     loopDelayP99: (after[0] as ServerStats).loopDelay.p99,
     loopDelayMax: (after[0] as ServerStats).loopDelay.max,
     kafkaCpuPct: (100 * kafkaCpu) / load.seconds,
-    loadgenCpuPct: (100 * (self.user + self.system)) / 1e6 / load.seconds,
+    loadgenCpuPct: (100 * (load.loadgenCpuSeconds ?? (self.user + self.system) / 1e6)) / load.seconds,
     loadavg1: os.loadavg()[0] ?? 0,
   };
 }
@@ -446,10 +508,10 @@ const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeou
 
 async function abGroup(title: string, variants: Variant[], kafka: number, rate?: number): Promise<VariantSummary[]> {
   console.log(`\n== ${title}`);
-  const how = rate === undefined ? `${CONNECTIONS} connections, saturating` : `paced at ${rate} req/s (open loop), up to ${CONNECTIONS} sockets`;
+  const how = rate === undefined ? `${CONNECTIONS} connections, saturating (${LOADGEN})` : `paced at ${rate} req/s (open loop), up to ${CONNECTIONS} sockets`;
   console.log(`   warm-up ${WARMUP_S} s per variant, then ${ROUNDS} rounds of ${variants.map((v) => v.name).join(' / ')} x ${DURATION_S} s, ${how}`);
   for (const v of variants) {
-    if (rate === undefined) await runLoad(v.target.url, WARMUP_S);
+    if (rate === undefined) await runSaturating(v.target.url, WARMUP_S);
     else await runPaced(v.target.url, rate, WARMUP_S);
     await settle(500);
   }

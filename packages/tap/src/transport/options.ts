@@ -63,6 +63,13 @@ export interface KafkaTransportOptions {
   maxRecordBytes?: number | undefined;
   /** Batch compression; GZIP is built into kafkajs, other codecs are not. @default 'gzip' */
   compression?: TransportCompression | undefined;
+  /**
+   * zlib level of GZIP batches, 1 (fastest) to 9. kafkajs' own default is 6; on JSON captures
+   * level 1 costs about a third of the CPU for a ratio a few percent lower. Applies to the
+   * producer worker; the in-thread fallback (kafka settings that cannot cross threads) keeps
+   * kafkajs' codec. @default 1
+   */
+  gzipLevel?: number | undefined;
   /** Attempts per batch (each with a fresh producer) before its records count as `send_failed`. @default 3 */
   sendAttempts?: number | undefined;
   /** Retries inside one attempt (kafkajs retry; idempotent, so no duplicates). @default 2 */
@@ -118,6 +125,7 @@ export interface ResolvedKafkaTransportOptions {
   readonly batch: { readonly maxRecords: number; readonly maxBytes: number; readonly lingerMs: number };
   readonly maxRecordBytes: number;
   readonly compression: TransportCompression;
+  readonly gzipLevel: number;
   readonly sendAttempts: number;
   readonly kafkaRetries: number;
   readonly requestTimeoutMs: number;
@@ -235,6 +243,7 @@ export function resolveKafkaTransportOptions(options: KafkaTransportOptions): Re
     batch: Object.freeze(batch),
     maxRecordBytes: int('maxRecordBytes', options.maxRecordBytes, 1_000_000, 1024),
     compression,
+    gzipLevel: int('gzipLevel', options.gzipLevel, 1, 1, 9),
     sendAttempts: int('sendAttempts', options.sendAttempts, 3, 1, 100),
     kafkaRetries: int('kafkaRetries', options.kafkaRetries, 2, 1, 100),
     requestTimeoutMs: int('requestTimeoutMs', options.requestTimeoutMs, 10_000, 100, 600_000),

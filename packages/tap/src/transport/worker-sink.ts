@@ -54,6 +54,7 @@ export function workerConfigFor(o: ResolvedKafkaTransportOptions): Record<string
     kafkaRetries: o.kafkaRetries,
     topic: o.topic,
     compression: o.compression,
+    gzipLevel: o.gzipLevel,
   };
   try {
     structuredClone(config);
