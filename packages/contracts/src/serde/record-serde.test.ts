@@ -84,6 +84,27 @@ describe('RecordSerde', () => {
     expect(() => serde.encodeSync(bad)).toThrow(expect.objectContaining({ code: 'CONTRACTS_ENCODE_FAILED', message: expect.stringContaining('responseStatus') }));
   });
 
+  it('frames into a caller buffer before the schema id is known, and stamps the header later', async () => {
+    const { registry } = fakeRegistry();
+    const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: 's-value' });
+    const exchange = sampleExchange();
+    const target = Buffer.alloc(64 * 1024, 0xff);
+    expect(serde.encodeFrameInto(exchange, Buffer.alloc(16), 3)).toBeLessThan(0); // too small: minus what is missing
+    const end = serde.encodeFrameInto(exchange, target, 100);
+    expect(target[100]).toBe(0xff); // header not written: id unknown
+    const frame = target.subarray(100, end);
+    expect(() => serde.stampWireHeader(frame)).toThrow(expect.objectContaining({ code: 'CONTRACTS_NOT_INITIALIZED' }));
+    const id = await serde.init();
+    serde.stampWireHeader(frame);
+    expect(schemaIdOf(frame)).toBe(id);
+    expect(frame.equals(serde.encodeSync(exchange))).toBe(true);
+    expect(await serde.decode(frame)).toEqual(exchange);
+    // Once the id is known, the header is written at once.
+    const other = Buffer.alloc(64 * 1024);
+    const again = serde.encodeFrameInto(exchange, other, 7);
+    expect(other.subarray(7, again).equals(frame)).toBe(true);
+  });
+
   it('encodes records larger than its scratch buffer', async () => {
     const { registry } = fakeRegistry();
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: 's-value' });

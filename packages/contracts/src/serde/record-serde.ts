@@ -126,28 +126,53 @@ export class RecordSerde<T> {
     if (schemaId === undefined) {
       throw new ContractsError('CONTRACTS_NOT_INITIALIZED', `RecordSerde for "${this.subject}" used before init() resolved`);
     }
+    let end = this.encodeFrameInto(value, this.#scratch, 0);
+    if (end < 0) {
+      // minus the number of missing bytes: grow with headroom and write again.
+      this.#scratch = Buffer.allocUnsafe(Math.ceil((this.#scratch.length - end) * 1.5));
+      end = this.encodeFrameInto(value, this.#scratch, 0);
+    }
+    const out = Buffer.allocUnsafe(end);
+    this.#scratch.copy(out, 0, 0, end);
+    return out;
+  }
+
+  /**
+   * Writes the Confluent frame of `value` into `target` at `offset`: the 5-byte header, then the
+   * Avro body. Returns the end offset, or minus the number of bytes missing when `target` is too
+   * small (what was written is then garbage). Unlike encodeSync it works before init() resolved:
+   * the header is then left for stampWireHeader() (a producer that encodes as records arrive and
+   * learns the schema id later). CONTRACTS_ENCODE_FAILED names the offending fields.
+   */
+  encodeFrameInto(value: T, target: Buffer, offset: number): number {
     let record: AvroRecord;
     try {
       record = this.contract.toAvro(value);
     } catch (error) {
       throw new ContractsError('CONTRACTS_ENCODE_FAILED', `${this.contract.name}: cannot convert value: ${(error as Error).message}`, { cause: error });
     }
+    let end: number;
     try {
-      let end = this.contract.type.encode(record, this.#scratch, WIRE_HEADER_BYTES);
-      if (end < 0) {
-        // encode returns minus the number of missing bytes; grow with headroom and write again.
-        this.#scratch = Buffer.allocUnsafe(Math.ceil((this.#scratch.length - end) * 1.5));
-        end = this.contract.type.encode(record, this.#scratch, WIRE_HEADER_BYTES);
-      }
-      const out = Buffer.allocUnsafe(end);
-      this.#scratch.copy(out, 0, 0, end);
-      writeWireHeader(out, schemaId);
-      return out;
+      end = this.contract.type.encode(record, target, offset + WIRE_HEADER_BYTES);
     } catch (error) {
       const paths = invalidPaths(this.contract.type, record);
       const where = paths.length > 0 ? ` (invalid: ${paths.join(', ')})` : '';
       throw new ContractsError('CONTRACTS_ENCODE_FAILED', `${this.contract.name} does not match its schema${where}: ${(error as Error).message}`, { cause: error });
     }
+    if (end >= 0 && this.#schemaId !== undefined) writeWireHeader(target, this.#schemaId, offset);
+    return end;
+  }
+
+  /**
+   * Writes the header of a frame from encodeFrameInto() (which may have run before the schema id
+   * was known). Requires a resolved init().
+   */
+  stampWireHeader(frame: Buffer): void {
+    const schemaId = this.#schemaId;
+    if (schemaId === undefined) {
+      throw new ContractsError('CONTRACTS_NOT_INITIALIZED', `RecordSerde for "${this.subject}" used before init() resolved`);
+    }
+    writeWireHeader(frame, schemaId);
   }
 
   /** Decodes a Confluent-framed message written with any registered version into the reader's shape. */

@@ -5,9 +5,9 @@ import { ContractsError } from '../errors.js';
 export const MAGIC_BYTE = 0;
 export const WIRE_HEADER_BYTES = 5;
 
-export function writeWireHeader(target: Buffer, schemaId: number): void {
-  target[0] = MAGIC_BYTE;
-  target.writeUInt32BE(schemaId, 1);
+export function writeWireHeader(target: Buffer, schemaId: number, offset = 0): void {
+  target[offset] = MAGIC_BYTE;
+  target.writeUInt32BE(schemaId, offset + 1);
 }
 
 /** Writer schema id of a Confluent-framed message. Throws CONTRACTS_WIRE_FORMAT when not framed. */

@@ -82,7 +82,11 @@ export class BodyRecorder {
     this.truncated = true;
   }
 
-  /** Hands the kept bytes over and returns their budget. Call once. */
+  /**
+   * Hands the kept bytes over and returns their budget. Call once. The body may be a slice of
+   * Node's shared pool: the Kafka transport encodes it when the capture is offered and does not
+   * keep it, so it pins no pool slab.
+   */
   take(): Buffer {
     if (this.released) return EMPTY;
     this.released = true;
@@ -90,14 +94,8 @@ export class BodyRecorder {
     this.chunks = [];
     this.budget.give(this.kept);
     if (chunks.length === 0) return EMPTY;
-    const only = chunks[0] as Buffer;
-    if (chunks.length === 1 && only.byteOffset === 0 && only.buffer.byteLength === only.length) return only;
-    // Small copies (and Buffer.concat) are slices of Node's shared 8 KiB pool, and a queued body
-    // would keep its whole slab alive: the body handed over gets exactly its own memory.
-    const body = Buffer.allocUnsafeSlow(this.kept);
-    let offset = 0;
-    for (const chunk of chunks) offset += chunk.copy(body, offset);
-    return body;
+    if (chunks.length === 1) return chunks[0] as Buffer;
+    return Buffer.concat(chunks, this.kept);
   }
 
   /** Returns the budget without producing a body (capture abandoned). */

@@ -198,14 +198,15 @@ function hasNoBody(method: string | undefined, status: number): boolean {
 
 class ExchangeCapture implements CaptureHandle {
   readonly exchangeId: string;
-  private readonly startNs = process.hrtime.bigint();
+  /** performance.now() values (ms, sub-µs resolution): cheaper than hrtime.bigint(), which allocates. */
+  private readonly startMs = performance.now();
   private readonly captureTimeMs = Date.now();
   private readonly url: string | undefined;
   private readonly requestBody: BodyRecorder;
   private readonly responseBody: BodyRecorder;
   private head: HeadHeaders | undefined;
-  private finishNs: bigint | null = null;
-  private endNs: bigint | null = null;
+  private finishMs = -1;
+  private endMs = -1;
   /** Saw `push(null)`: the request body is complete. */
   private requestEnded = false;
   /** The request body was dumped by Node before it ended: bytes after that were never pushed. */
@@ -232,7 +233,7 @@ class ExchangeCapture implements CaptureHandle {
     this.wrapRequest();
     this.wrapResponse();
     res.on('finish', () => {
-      this.finishNs = process.hrtime.bigint();
+      this.finishMs = performance.now();
     });
     res.on('close', () => this.onClose());
   }
@@ -332,7 +333,7 @@ class ExchangeCapture implements CaptureHandle {
   private onClose(): void {
     if (!this.open) return;
     this.open = false;
-    this.endNs = process.hrtime.bigint();
+    this.endMs = performance.now();
     // Off the response's completion path: building, parsing and redacting run after pending I/O.
     setImmediate(() => this.build());
   }
@@ -377,7 +378,7 @@ class ExchangeCapture implements CaptureHandle {
     // Not res.writableFinished: it turns true once the socket is gone, e.g. for an error response
     // written after the client dropped its upload. 'finish' fires only when the last byte was
     // handed to the OS.
-    const aborted = this.finishNs === null;
+    const aborted = this.finishMs < 0;
     const responded = res.headersSent;
 
     const requestHeaders = requestHeaderRecord(req.rawHeaders);
@@ -411,7 +412,7 @@ class ExchangeCapture implements CaptureHandle {
     if (response.withheld) counters.withheldBodies++;
     counters.capturedBodyBytes += request.body.length + response.body.length;
 
-    const lastNs = this.finishNs ?? this.endNs ?? process.hrtime.bigint();
+    const lastMs = this.finishMs >= 0 ? this.finishMs : this.endMs >= 0 ? this.endMs : performance.now();
     return {
       exchangeId: this.exchangeId,
       captureTimeMs: this.captureTimeMs,
@@ -434,7 +435,7 @@ class ExchangeCapture implements CaptureHandle {
       responseBodyTruncated: response.truncated,
       responseBodySize: this.responseBody.size,
       responseContentType,
-      liveLatencyUs: Number((lastNs - this.startNs) / 1000n),
+      liveLatencyUs: Math.round((lastMs - this.startMs) * 1000),
       aborted,
       samplingRate: rate,
       tapVersion,

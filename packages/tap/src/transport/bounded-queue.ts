@@ -49,9 +49,14 @@ export class BoundedQueue<T> {
     return this.#chargedBytes;
   }
 
+  /** Whether a record of `size` bytes would be accepted now. O(1). */
+  hasRoom(size: number): boolean {
+    return this.#chargedCount < this.maxRecords && this.#chargedBytes + size <= this.maxBytes;
+  }
+
   /** Adds a record unless either bound would be exceeded. O(1). */
   push(item: T, size: number): boolean {
-    if (this.#chargedCount >= this.maxRecords || this.#chargedBytes + size > this.maxBytes) return false;
+    if (!this.hasRoom(size)) return false;
     const tail = (this.#head + this.#length) % this.maxRecords;
     this.#items[tail] = item;
     this.#sizes[tail] = size;

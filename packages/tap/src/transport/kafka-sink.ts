@@ -7,14 +7,13 @@
 // restart. Timeouts and retries are short and explicit so a dead broker costs seconds per
 // attempt, not kafkajs' default minutes.
 import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
-import { partitionKey } from '@shadow/contracts';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
 import { withTimeout } from './with-timeout.js';
 
-export class KafkaSink implements BatchSink<CapturedExchange> {
+export class KafkaSink implements BatchSink<OutgoingMessage> {
   readonly #kafka: Kafka;
   readonly #serde: RecordSerde<CapturedExchange>;
   readonly #options: ResolvedKafkaTransportOptions;
@@ -66,8 +65,10 @@ export class KafkaSink implements BatchSink<CapturedExchange> {
     return this.#connecting;
   }
 
-  encode(exchange: CapturedExchange): OutgoingMessage {
-    return { key: partitionKey(exchange.exchangeId), value: this.#serde.encodeSync(exchange) };
+  /** Frames encoded before the schema id was known get their header now (prepare() resolved it). */
+  encode(message: OutgoingMessage): OutgoingMessage {
+    this.#serde.stampWireHeader(message.value);
+    return message;
   }
 
   async send(messages: OutgoingMessage[]): Promise<void> {

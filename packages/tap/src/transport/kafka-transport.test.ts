@@ -32,11 +32,21 @@ describe('createKafkaTransport offer()', () => {
 
   it('counts queue_full by records and by bytes, and reports what it holds', () => {
     const transport = createKafkaTransport({ ...options, queue: { maxRecords: 100, maxBytes: 10 * 1024 } });
-    // 2.5 KiB of body + ~1 KiB of object overhead each (record-size.ts): 2 fit in 10 KiB.
+    // Each is charged its encoded frame (2.5 KiB of body + ~40 B) + QUEUED_RECORD_OVERHEAD (256 B): 3 fit in 10 KiB.
     const accepted = Array.from({ length: 10 }, () => transport.offer(exchange(2_560))).filter(Boolean).length;
-    expect(accepted).toBe(2);
-    expect(transport.stats()).toMatchObject({ enqueued: 2, queueDepth: 2, dropped: { queue_full: 8 } });
+    expect(accepted).toBe(3);
+    expect(transport.stats()).toMatchObject({ enqueued: 3, queueDepth: 3, dropped: { queue_full: 7 } });
+    const each = transport.stats().queueBytes / 3;
+    expect(each).toBeGreaterThan(2_560 + 256);
+    expect(each).toBeLessThan(2_560 + 256 + 64);
     expect(transport.stats().queueBytes).toBeLessThanOrEqual(10 * 1024);
+  });
+
+  it('a record over maxRecordBytes is dropped as send_failed when offered, not queued', () => {
+    const transport = createKafkaTransport({ ...options, maxRecordBytes: 2_048 });
+    expect(transport.offer(exchange(4_000))).toBe(false);
+    expect(transport.offer(exchange(100))).toBe(true);
+    expect(transport.stats()).toMatchObject({ enqueued: 1, queueDepth: 1, dropped: { send_failed: 1 } });
   });
 
   it('the local switch disables it: offers count as paused; countPaused adds skipped captures', () => {

@@ -1,12 +1,14 @@
-// The Kafka transport of the tap: `offer()` on the live request path, everything else in the
-// background.
+// The Kafka transport of the tap: `offer()` after each response, everything else in the background.
 //
-// offer() is O(1), synchronous, allocation-free beyond the queue slot, and never throws: the live
-// service must not notice the tap, even when Kafka, the registry or the capture itself misbehaves.
+// offer() is synchronous and never throws: the live service must not notice the tap, even when
+// Kafka, the registry or the capture itself misbehaves. It refuses at once (no work) when the
+// queue is full, else encodes the capture into the record arena (one Avro frame, a few µs for a
+// 1 KB exchange) and queues the frame. Encoding here rather than in the sender keeps queued
+// records compact and exactly accounted, and lets the capture's objects die young.
 // A capture that cannot be accepted is dropped and counted under exactly one DropReason; drops
 // are aggregated into one warning per interval and published on diagnostics_channel.
 import type { CapturedExchange } from '@shadow/contracts';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, partitionKey, RecordSerde, subjectFor } from '@shadow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { logCreator } from 'kafkajs';
 import { TapError } from '../errors.js';
@@ -18,8 +20,9 @@ import type { DropEvent } from './diagnostics.js';
 import { KafkaSink } from './kafka-sink.js';
 import type { KafkaTransportOptions, ResolvedKafkaTransportOptions, TransportLogger } from './options.js';
 import { resolveKafkaTransportOptions } from './options.js';
-import { estimateExchangeBytes } from './record-size.js';
+import { QUEUED_RECORD_OVERHEAD, RecordArena } from './record-arena.js';
 import { Sender } from './sender.js';
+import type { OutgoingMessage } from './sender.js';
 import type { DropReason, ExchangeTransport, TransportStats } from './types.js';
 import { WarnLimiter } from './warn-limiter.js';
 import { WorkerSink, workerConfigFor } from './worker-sink.js';
@@ -45,16 +48,21 @@ function kafkaLogBridge(logger: TransportLogger): logCreator {
   };
 }
 
+/** Encoded records are packed into slabs of this size (see record-arena.ts). */
+const ARENA_SLAB_BYTES = 256 * 1024;
+
 function emptyDrops(): Record<DropReason, number> {
   return { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 };
 }
 
 class KafkaTransportImpl implements KafkaTransport {
   readonly #o: ResolvedKafkaTransportOptions;
-  readonly #queue: BoundedQueue<CapturedExchange>;
+  readonly #queue: BoundedQueue<OutgoingMessage>;
+  readonly #serde: RecordSerde<CapturedExchange>;
+  readonly #arena: RecordArena;
   /** The producer runs on a worker thread unless the kafka settings cannot cross threads. */
   readonly #sink: KafkaSink | WorkerSink;
-  readonly #sender: Sender<CapturedExchange>;
+  readonly #sender: Sender<OutgoingMessage>;
   readonly #watcher: ControlWatcher | null;
   readonly #warn: WarnLimiter;
   readonly #dropped = emptyDrops();
@@ -88,6 +96,8 @@ class KafkaTransportImpl implements KafkaTransport {
       logCreator: kafkaLogBridge(o.logger),
     });
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(o.topic), autoRegister: o.autoRegister });
+    this.#serde = serde;
+    this.#arena = new RecordArena(ARENA_SLAB_BYTES);
     this.#queue = new BoundedQueue(o.queue.maxRecords, o.queue.maxBytes);
     const workerConfig = workerConfigFor(o);
     this.#sink = workerConfig === false ? new KafkaSink(kafka, serde, o) : new WorkerSink(serde, o, workerConfig);
@@ -139,7 +149,20 @@ class KafkaTransportImpl implements KafkaTransport {
     try {
       if (this.#closed) return this.#drop('closed', 1);
       if (!this.#enabled) return this.#drop('paused', 1);
-      if (!this.#queue.push(exchange, estimateExchangeBytes(exchange))) return this.#drop('queue_full', 1);
+      // A full queue (Kafka slow or down) refuses before any encoding work: the frame is at least
+      // as large as the two bodies.
+      const least = exchange.requestBody.length + exchange.responseBody.length + QUEUED_RECORD_OVERHEAD;
+      if (!this.#queue.hasRoom(least)) return this.#drop('queue_full', 1);
+      let message: OutgoingMessage;
+      try {
+        message = { key: partitionKey(exchange.exchangeId), value: this.#arena.encode(this.#serde, exchange) };
+      } catch (error) {
+        return this.#drop('encode_error', 1, error instanceof Error ? error.message : String(error));
+      }
+      if (message.value.length > this.#o.maxRecordBytes) {
+        return this.#drop('send_failed', 1, `record of ${message.value.length} bytes exceeds maxRecordBytes ${this.#o.maxRecordBytes}`);
+      }
+      if (!this.#queue.push(message, message.value.length + QUEUED_RECORD_OVERHEAD)) return this.#drop('queue_full', 1);
       this.#enqueued++;
       this.#sender.notify();
       return true;

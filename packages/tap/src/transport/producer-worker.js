@@ -19,9 +19,11 @@
 import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gzip, unzip } from 'node:zlib';
-import { CompressionCodecs, CompressionTypes, Kafka, logLevel } from 'kafkajs';
+// kafkajs is CommonJS: CompressionCodecs is not among the names Node's ESM loader detects.
+import kafkajs from 'kafkajs';
 import { createMurmur2Partitioner } from './partitioner.js';
 
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
 const config = workerData;
 const port = parentPort;
 if (port === null) throw new Error('producer-worker.js must run in a worker thread');

@@ -16,8 +16,12 @@ import type { BatchEvent } from './diagnostics.js';
 import type { DropReason } from './types.js';
 import { TapError } from '../errors.js';
 
-/** Records encoded between two yields to the event loop (~6 µs each for a 1 KB exchange). */
-const ENCODE_SLICE_RECORDS = 64;
+/**
+ * Records prepared between two yields to the event loop. The Kafka transport's records arrive
+ * encoded (the sink only stamps their header), so a slice is cheap; the yield bounds what a sink
+ * with a costlier encode() could hold the loop for.
+ */
+const ENCODE_SLICE_RECORDS = 256;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -172,8 +176,8 @@ export class Sender<T> {
     });
   }
 
-  // Two batches overlap: while one is being produced, the next is taken and encoded, so encoding
-  // (in slices, on the application's thread) does not add to the time per batch. Produce requests
+  // Two batches overlap: while one is being produced, the next is taken and prepared (sink.encode,
+  // in slices), so preparing does not add to the time per batch. Produce requests
   // still go out one at a time and in order: each batch waits for the previous one to settle
   // before it is sent.
   async #run(): Promise<void> {

@@ -6,14 +6,15 @@ import { BoundedQueue } from './bounded-queue.js';
 import { resolveKafkaTransportOptions } from './options.js';
 import type { TransportLogger } from './options.js';
 import { Sender } from './sender.js';
+import type { OutgoingMessage } from './sender.js';
 import type { DropReason } from './types.js';
 import { workerConfigFor, WorkerSink } from './worker-sink.js';
 
 const CRASHING_WORKER = new URL('./fixtures/crashing-producer-worker.js', import.meta.url);
 
-// Only what WorkerSink uses: a resolved schema id and encodeSync.
-const serde = { schemaId: 1, encodeSync: (e: CapturedExchange) => Buffer.from(`avro:${e.exchangeId}`) } as unknown as RecordSerde<CapturedExchange>;
-const item = (id: string) => ({ exchangeId: id }) as CapturedExchange;
+// Only what WorkerSink uses: a resolved schema id and stampWireHeader.
+const serde = { schemaId: 1, stampWireHeader: (frame: Buffer) => frame.writeUInt8(0, 0) } as unknown as RecordSerde<CapturedExchange>;
+const item = (id: string): OutgoingMessage => ({ key: id, value: Buffer.from(`\u0000\u0000\u0000\u0000\u0001${id}`) });
 
 describe('WorkerSink', () => {
   it('a producer worker that dies mid-batch: the batch counts as send_failed once, one error is logged, the next batch is sent by a new worker', async () => {
@@ -22,7 +23,7 @@ describe('WorkerSink', () => {
     const logger: TransportLogger = { debug: noop, info: noop, warn: noop, error: (_obj, msg) => errors.push(msg ?? '') };
     const o = resolveKafkaTransportOptions({ service: 'svc', brokers: ['127.0.0.1:9'], schemaRegistryUrl: 'http://127.0.0.1:9', control: false, env: {}, logger });
     const sink = new WorkerSink(serde, o, workerConfigFor(o) as Record<string, unknown>, CRASHING_WORKER);
-    const queue = new BoundedQueue<CapturedExchange>(100, 1 << 20);
+    const queue = new BoundedQueue<OutgoingMessage>(100, 1 << 20);
     const counts = { sent: 0, dropped: {} as Partial<Record<DropReason, number>> };
     const sender = new Sender(queue, sink, {
       topic: 't', maxBatchRecords: 3, maxBatchBytes: 1 << 20, lingerMs: 0, maxRecordBytes: 1 << 20,

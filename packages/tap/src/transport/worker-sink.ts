@@ -1,7 +1,8 @@
 // The Kafka side of the sender with the producer on a worker thread (producer-worker.js).
 //
-// The main thread keeps what is cheap and needs the registry client: the schema id lookup and
-// encodeSync. Each batch's encoded values are copied into one unpooled buffer whose ArrayBuffer is
+// The main thread keeps what needs the registry client: the schema id lookup, and the records'
+// Avro frames (encoded when offered, see kafka-transport.ts; the header is stamped here once the
+// id is known). Each batch's frames are copied into one unpooled buffer whose ArrayBuffer is
 // transferred (not cloned) to the worker, with the keys and the end offsets. The worker owns
 // kafkajs and answers each request once; the sender's accounting therefore stays on this thread.
 //
@@ -10,7 +11,6 @@
 // Kafka); the next prepare() starts a fresh worker.
 import { Worker } from 'node:worker_threads';
 import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
-import { partitionKey } from '@shadow/contracts';
 import { TapError } from '../errors.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
@@ -64,7 +64,7 @@ export function workerConfigFor(o: ResolvedKafkaTransportOptions): Record<string
   }
 }
 
-export class WorkerSink implements BatchSink<CapturedExchange> {
+export class WorkerSink implements BatchSink<OutgoingMessage> {
   readonly #serde: RecordSerde<CapturedExchange>;
   readonly #options: ResolvedKafkaTransportOptions;
   readonly #config: Record<string, unknown>;
@@ -150,13 +150,15 @@ export class WorkerSink implements BatchSink<CapturedExchange> {
     return withTimeout(work, 2 * this.#options.requestTimeoutMs, what);
   }
 
-  encode(exchange: CapturedExchange): OutgoingMessage {
-    return { key: partitionKey(exchange.exchangeId), value: this.#serde.encodeSync(exchange) };
+  /** Frames encoded before the schema id was known get their header now (prepare() resolved it). */
+  encode(message: OutgoingMessage): OutgoingMessage {
+    this.#serde.stampWireHeader(message.value);
+    return message;
   }
 
   send(messages: OutgoingMessage[]): Promise<void> {
-    // encodeSync's buffers are slices of Node's shared pool: transferring one would detach the
-    // whole pool. One exact-size unpooled copy per batch is transferable.
+    // The frames are views into the transport's arena slabs, shared with records still queued:
+    // transferring a slab would detach them. One exact-size unpooled copy per batch is transferable.
     let total = 0;
     for (const m of messages) total += m.value.length;
     const batch = Buffer.allocUnsafeSlow(total);
