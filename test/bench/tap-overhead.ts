@@ -146,7 +146,7 @@ class Child {
   static async start(name: string, config: ServerConfig, profileDir?: string): Promise<Child> {
     const child = fork(SERVER_SCRIPT, [], {
       // No tsx and no @shadow/source condition: @shadow/* resolve to their dist builds.
-      execArgv: ['--expose-gc', ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
+      execArgv: ['--expose-gc', ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter((f) => f !== '')],
       env: { ...process.env, BENCH_SERVER: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -60,6 +60,15 @@ export class CaptureEngine {
   private lastErrorLogMs = Number.NEGATIVE_INFINITY;
   private suppressedErrors = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Captures whose response closed, built together in one setImmediate (see scheduleBuild). */
+  private pendingBuilds: ExchangeCapture[] = [];
+  private buildScheduled = false;
+  private readonly runBuilds = (): void => {
+    this.buildScheduled = false;
+    const batch = this.pendingBuilds;
+    this.pendingBuilds = [];
+    for (const capture of batch) capture.build();
+  };
 
   private readonly countPaused: ((count?: number) => void) | undefined;
   /** Marks requests this engine captures; per engine, so two taps in one process stay independent. */
@@ -147,6 +156,19 @@ export class CaptureEngine {
       };
       this.idleWaiters.push(done);
     });
+  }
+
+  /**
+   * @internal called by ExchangeCapture when its response closed. Building, parsing and redacting
+   * run after pending I/O, in one setImmediate for every capture that closed meanwhile (one
+   * immediate per event-loop turn instead of one per request).
+   */
+  scheduleBuild(capture: ExchangeCapture): void {
+    this.pendingBuilds.push(capture);
+    if (!this.buildScheduled) {
+      this.buildScheduled = true;
+      setImmediate(this.runBuilds);
+    }
   }
 
   /** @internal called by ExchangeCapture. */
@@ -335,10 +357,11 @@ class ExchangeCapture implements CaptureHandle {
     this.open = false;
     this.endMs = performance.now();
     // Off the response's completion path: building, parsing and redacting run after pending I/O.
-    setImmediate(() => this.build());
+    this.engine.scheduleBuild(this);
   }
 
-  private build(): void {
+  /** @internal called by CaptureEngine.scheduleBuild's immediate. Never throws. */
+  build(): void {
     const { engine } = this;
     try {
       const template = this.template();

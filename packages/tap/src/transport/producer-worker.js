@@ -12,7 +12,9 @@
 //
 // Protocol (all requests carry an id; each gets exactly one `done` reply with the same id):
 //   main -> worker  { type: 'connect' | 'reset' | 'close', id }
-//                   { type: 'send', id, buffer: ArrayBuffer, ends: number[], keys: string[] }
+//                   { type: 'send', id, buffer: ArrayBuffer, bounds: ArrayBuffer }
+//                   buffer holds key 0, value 0, key 1, value 1, ... back to back; bounds is a
+//                   Uint32Array of [end of key i, end of value i] pairs
 //   worker -> main  { type: 'done', id, error?: { name, message, retriable } }
 //                   { type: 'log', level, obj, msg }
 // The producer settings are the same as the in-thread KafkaSink's (kafka-sink.ts).
@@ -86,13 +88,16 @@ function connect() {
   return connecting;
 }
 
-async function send(buffer, ends, keys) {
-  const messages = new Array(keys.length);
+async function send(buffer, boundsBuffer) {
+  const bounds = new Uint32Array(boundsBuffer);
+  const messages = new Array(bounds.length / 2);
   let start = 0;
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < messages.length; i++) {
+    const keyEnd = bounds[2 * i];
+    const valueEnd = bounds[2 * i + 1];
     // Views of the transferred buffer: no copy.
-    messages[i] = { key: keys[i], value: Buffer.from(buffer, start, ends[i] - start) };
-    start = ends[i];
+    messages[i] = { key: Buffer.from(buffer, start, keyEnd - start), value: Buffer.from(buffer, keyEnd, valueEnd - keyEnd) };
+    start = valueEnd;
   }
   const current = producer ?? (await connect());
   await current.send({ topic: config.topic, messages, acks: -1, timeout: config.requestTimeoutMs, compression });
@@ -110,7 +115,7 @@ async function handle(request) {
       if (producer === undefined) await connect();
       return;
     case 'send':
-      return send(request.buffer, request.ends, request.keys);
+      return send(request.buffer, request.bounds);
     case 'reset':
       reset();
       return;

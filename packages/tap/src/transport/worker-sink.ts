@@ -158,21 +158,23 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
 
   send(messages: OutgoingMessage[]): Promise<void> {
     // The frames are views into the transport's arena slabs, shared with records still queued:
-    // transferring a slab would detach them. One exact-size unpooled copy per batch is transferable.
+    // transferring a slab would detach them. So each batch is copied, keys and values back to back,
+    // into one unpooled buffer that is transferred with its offsets: nothing is cloned per record
+    // (a structured clone of 500 key strings cost ~1.5 µs per record).
     let total = 0;
-    for (const m of messages) total += m.value.length;
+    for (const m of messages) total += m.value.length + 3 * m.key.length; // UTF-8 needs at most 3 bytes per UTF-16 unit
     const batch = Buffer.allocUnsafeSlow(total);
-    const ends = new Array<number>(messages.length);
-    const keys = new Array<string>(messages.length);
+    const bounds = new Uint32Array(2 * messages.length);
     let offset = 0;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i] as OutgoingMessage;
+      offset += batch.write(m.key, offset, 'utf8');
+      bounds[2 * i] = offset;
       offset += m.value.copy(batch, offset);
-      ends[i] = offset;
-      keys[i] = m.key;
+      bounds[2 * i + 1] = offset;
     }
     const buffer = batch.buffer as ArrayBuffer;
-    return this.#request({ type: 'send', buffer, ends, keys }, [buffer]);
+    return this.#request({ type: 'send', buffer, bounds: bounds.buffer }, [buffer, bounds.buffer]);
   }
 
   async reset(): Promise<void> {
