@@ -14,6 +14,7 @@ import { createKafkaTransport, createTap } from '@shadow/tap';
 import type { KafkaTransport, Tap, TapLogger, TapStats } from '@shadow/tap';
 import { attachToServer } from '@shadow/tap/node';
 import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
+import { workOnce } from './service-work.js';
 import type { TapProxy } from '@shadow/tap-proxy';
 
 export interface ServerConfig {
@@ -28,6 +29,8 @@ export interface ServerConfig {
   /** proxy mode */
   upstreamUrl?: string;
   tapEnabled?: boolean;
+  /** JSON round trips the live service does per request as its own work (see serviceWork). @default 0 */
+  workIterations?: number;
 }
 
 export type ToServer = { type: 'stats'; settle?: boolean } | { type: 'gc' } | { type: 'mark' } | { type: 'close' };
@@ -80,9 +83,18 @@ function replyBody(bytes: number): (id: unknown) => string {
   return (id) => JSON.stringify({ id, status: 'accepted', items: [], pad });
 }
 
+/** `iterations` JSON round trips per request (see service-work.ts). */
+function serviceWork(iterations: number): () => void {
+  if (iterations <= 0) return () => {};
+  return () => {
+    for (let i = 0; i < iterations; i++) workOnce();
+  };
+}
+
 let served = 0;
 function liveService(responseBytes: number): (req: IncomingMessage, res: ServerResponse) => void {
   const body = replyBody(responseBytes);
+  const work = serviceWork(config.workIterations ?? 0);
   return (req, res) => {
     served++;
     const chunks: Buffer[] = [];
@@ -94,6 +106,7 @@ function liveService(responseBytes: number): (req: IncomingMessage, res: ServerR
       } catch {
         // not JSON: answered all the same
       }
+      work();
       const text = body(id);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);

@@ -40,6 +40,7 @@ import { findRepoRoot, startPrivateStack } from '@shadow/stack-harness';
 import type { PrivateStack } from '@shadow/stack-harness';
 import { formatProfile, summariseProfile } from './cpu-profile.js';
 import type { FromServer, ServerConfig, ServerStats, ToServer } from './server-process.js';
+import { workOnce } from './service-work.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,7 +48,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
-    only: { type: 'string', default: 'embedded,paced,large,proxy,outage' },
+    only: { type: 'string', default: 'embedded,paced,work,large,proxy,outage' },
     rate: { type: 'string', default: '3000' },
     'outage-duration': { type: 'string', default: '30' },
     'queue-mib': { type: 'string', default: '16' },
@@ -55,6 +56,7 @@ const { values: args } = parseArgs({
     json: { type: 'string', default: 'reports/bench-tap-overhead.json' },
     'no-build': { type: 'boolean', default: false },
     loadgen: { type: 'string', default: 'auto' },
+    'work-us': { type: 'string', default: '100,300,1000' },
   },
 });
 
@@ -71,7 +73,9 @@ const CONNECTIONS = Math.round(positive('connections', args.connections));
 const OUTAGE_S = positive('outage-duration', args['outage-duration']);
 const QUEUE_BYTES = Math.round(positive('queue-mib', args['queue-mib']) * 1024 * 1024);
 const PACED_RATE = positive('rate', args.rate);
-const GROUPS = ['embedded', 'paced', 'large', 'proxy', 'outage'] as const;
+const GROUPS = ['embedded', 'paced', 'work', 'large', 'proxy', 'outage'] as const;
+/** `work` group: the same A/B with a service that spends this much CPU per request on its own work. */
+const WORK_US = (args['work-us'] ?? '').split(',').filter((w) => w.trim() !== '').map((w) => positive('work-us', w));
 const only = new Set((args.only ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
 for (const g of only) {
   if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only takes ${GROUPS.join(',')}; got "${g}"`);
@@ -118,13 +122,14 @@ function prepareChildren(repoRoot: string, build: boolean): void {
       console.log(`built ${pkg} in ${fmt((performance.now() - started) / 1_000, 1)} s`);
     }
   }
-  const source = readFileSync(join(HERE, 'server-process.ts'), 'utf8');
-  const out = ts.transpileModule(source, {
-    fileName: 'server-process.ts',
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, sourceMap: false },
-  });
   mkdirSync(dirname(SERVER_SCRIPT), { recursive: true });
-  writeFileSync(SERVER_SCRIPT, out.outputText);
+  for (const file of ['server-process.ts', 'service-work.ts']) {
+    const out = ts.transpileModule(readFileSync(join(HERE, file), 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, sourceMap: false },
+    });
+    writeFileSync(join(dirname(SERVER_SCRIPT), file.replace(/\.ts$/, '.js')), out.outputText);
+  }
 }
 
 // ---- child servers ---------------------------------------------------------------------------
@@ -639,22 +644,44 @@ async function closeAll(list: Child[], handledBy: Map<string, number>): Promise<
   await Promise.all(list.map((c) => c.close()));
 }
 
+/**
+ * JSON round trips (server-process.ts workOnce) that take about `us` µs here, measured once in this
+ * process before any server starts, so both variants of a group do exactly the same work.
+ */
+const workCalibration = new Map<number, number>();
+function workIterations(us: number): number {
+  if (us <= 0) return 0;
+  let perIterationUs = workCalibration.get(-1);
+  if (perIterationUs === undefined) {
+    const timings: number[] = [];
+    for (let round = 0; round < 9; round++) {
+      const started = performance.now();
+      for (let i = 0; i < 20_000; i++) workOnce();
+      timings.push(((performance.now() - started) * 1000) / 20_000);
+    }
+    perIterationUs = median(timings);
+    workCalibration.set(-1, perIterationUs);
+  }
+  return Math.max(1, Math.round(us / perIterationUs));
+}
+
 async function embeddedGroup(
   stack: PrivateStack, responseBytes: number, modes: { saturating: boolean; paced: boolean },
-  profileRoot: string | undefined, goals: Goal[], report: Record<string, unknown>,
+  profileRoot: string | undefined, goals: Goal[], report: Record<string, unknown>, workUs = 0,
 ): Promise<void> {
-  const tag = `${responseBytes / 1024} KB`;
-  const prefix = `bench-${Date.now()}-${responseBytes}.`;
+  const tag = `${responseBytes / 1024} KB${workUs > 0 ? `, service doing ${workUs} us of work` : ''}`;
+  const id = `${responseBytes}${workUs > 0 ? `-work${workUs}` : ''}`;
+  const prefix = `bench-${Date.now()}-${id}.`;
   await createTopics(stack, [prefix]);
-  const common = { responseBytes, brokers: stack.endpoints.kafkaBrokers, registryUrl: stack.endpoints.schemaRegistryUrl, topicPrefix: prefix };
+  const common = { responseBytes, workIterations: workIterations(workUs), brokers: stack.endpoints.kafkaBrokers, registryUrl: stack.endpoints.schemaRegistryUrl, topicPrefix: prefix };
   const prof = (name: string): string | undefined => (profileRoot === undefined ? undefined : join(profileRoot, name));
-  const plain = await Child.start(`plain-${responseBytes}`, { mode: 'plain', ...common }, prof(`plain-${responseBytes}`));
-  const tapped = await Child.start(`tap-${responseBytes}`, { mode: 'tap', ...common }, prof(`tap-${responseBytes}`));
+  const plain = await Child.start(`plain-${id}`, { mode: 'plain', ...common }, prof(`plain-${id}`));
+  const tapped = await Child.start(`tap-${id}`, { mode: 'tap', ...common }, prof(`tap-${id}`));
   const variants: Variant[] = [
     { name: 'A without tap', target: plain, servers: [plain] },
     { name: 'B embedded tap 100%', target: tapped, servers: [tapped] },
   ];
-  const informational = responseBytes !== 1024;
+  const informational = responseBytes !== 1024 || workUs > 0;
   const handledBy = new Map<string, number>();
   try {
     if (modes.saturating) {
@@ -668,7 +695,7 @@ async function embeddedGroup(
         { goal: `embedded ${tag}: throughput ratio >= ${GOAL.throughputRatio}${informational ? ' (info)' : ''}`, value: fmt(r.throughput, 3), pass: r.throughput >= GOAL.throughputRatio },
         { goal: `embedded ${tag}: p99 ratio <= ${GOAL.p99Ratio}${informational ? ' (info)' : ''}`, value: fmt(r.p99, 3), pass: r.p99 <= GOAL.p99Ratio },
       );
-      report[`embedded-${responseBytes}`] = { summaries, ratio: r, tap: final.tap };
+      report[`embedded-${id}`] = { summaries, ratio: r, tap: final.tap };
     }
     if (modes.paced) {
       const summaries = await abGroup(`embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)`, variants, kafkaPid(stack), PACED_RATE);
@@ -807,6 +834,11 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${mib(os.totalmem())} RAM, node ${process.version}`;
   console.log(`tap overhead benchmark, ${startedAt.toISOString()}; ${machine}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   prepareChildren(repoRoot, !args['no-build']);
+  if (only.has('work')) {
+    // Calibrated before anything else runs, so both variants get a count measured on a quiet machine.
+    const per = 1 / workIterations(1_000);
+    console.log(`service work: one JSON round trip takes ${fmt(per * 1000, 2)} us here; ${WORK_US.map((us) => `${us} us = ${workIterations(us)}`).join(', ')} round trips per request`);
+  }
   const started = performance.now();
   const stack = await startPrivateStack({ repoRoot });
   console.log(`private stack up in ${fmt((performance.now() - started) / 1_000, 1)} s: kafka ${stack.endpoints.kafkaBrokers.join(',')}, registry ${stack.endpoints.schemaRegistryUrl}`);
@@ -837,6 +869,9 @@ async function main(): Promise<void> {
   try {
     if (only.has('embedded') || only.has('paced')) {
       await embeddedGroup(stack, 1024, { saturating: only.has('embedded'), paced: only.has('paced') }, profileRoot, goals, report);
+    }
+    if (only.has('work')) {
+      for (const workUs of WORK_US) await embeddedGroup(stack, 1024, { saturating: true, paced: false }, profileRoot, goals, report, workUs);
     }
     if (only.has('large')) await embeddedGroup(stack, 64 * 1024, { saturating: true, paced: false }, profileRoot, goals, report);
     if (only.has('proxy')) await proxyGroup(stack, profileRoot, goals, report);
