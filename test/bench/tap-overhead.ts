@@ -5,14 +5,16 @@
 //   (goal: throughput ratio >= 0.6); Kafka stopped mid-run: p99 stays within the same bounds,
 //   memory stays under the queue bound, drops are counted exactly.
 //
-// Run (takes about 7 minutes; builds the packages, starts and removes its own private Kafka + registry):
-//   corepack pnpm bench:tap [--duration 10] [--rounds 3] [--connections 32] [--rate 3000]
-//     [--only embedded,paced,large,proxy,outage] [--outage-duration 30] [--queue-mib 16] [--cpu-prof] [--no-build]
+// Run (about 10 minutes; builds the packages, starts and removes its own private Kafka + registry):
+//   npm run bench:tap -- [--duration 10] [--rounds 3] [--connections 32] [--rate 3000] [--loadgen auto|wrk|autocannon]
+//     [--only embedded,paced,work,large,proxy,outage] [--work-us 100,300,1000] [--outage-duration 30]
+//     [--queue-mib 16] [--cpu-prof] [--no-build]      (BENCH_CHILD_FLAGS="--trace-gc" adds node flags to the servers)
 //
 // Design, and why:
-// - Every server runs in its own child process (server-process.ts) and autocannon runs here, so the
-//   load generator never shares an event loop with what it measures. On a 2-core machine they do
-//   share the CPUs (with Kafka too): that is the machine the goals are stated for.
+// - Every server runs in its own child process (server-process.ts); the load generator is wrk (its
+//   own process) or autocannon (here), so it never shares an event loop with what it measures. On
+//   a 2-core machine they do share the CPUs (with Kafka too): that is the machine the goals are
+//   stated for.
 // - Variants are interleaved A B A B ... with equal fixed durations after a warm-up round, so
 //   drift in machine load (other processes) hits every variant alike; each round's figures are kept
 //   and the spread is printed next to the ratio.
@@ -804,9 +806,9 @@ async function outageGroup(stack: PrivateStack, goals: Goal[], report: Record<st
     const growth = heapish(retained) - heapish(base);
     const rssGrowth = end.peak.rss - base.memory.rss;
     console.log(`   memory (after forced GC): heap+buffers ${mib(heapish(base))} before -> ${mib(heapish(retained))} with the queue full = +${mib(growth)}; ` +
-      `queue holds ${mib(t.transport.queueBytes)} (estimated) of ${mib(QUEUE_BYTES)} bound`);
+      `queue holds ${mib(t.transport.queueBytes)} (charged: frame bytes + 256 B per record) of ${mib(QUEUE_BYTES)} bound`);
     console.log(`   of which JS heap +${mib(retained.memory.heapUsed - base.memory.heapUsed)}, Buffers (arrayBuffers) +${mib(retained.memory.arrayBuffers - base.memory.arrayBuffers)}; ` +
-      `${t.transport.queueDepth} records queued = ${fmt(growth / Math.max(1, t.transport.queueDepth), 0)} B each measured vs ${fmt(t.transport.queueBytes / Math.max(1, t.transport.queueDepth), 0)} B estimated`);
+      `${t.transport.queueDepth} records queued = ${fmt(growth / Math.max(1, t.transport.queueDepth), 0)} B each measured vs ${fmt(t.transport.queueBytes / Math.max(1, t.transport.queueDepth), 0)} B charged`);
     console.log(`   RSS: ${mib(base.memory.rss)} before, peak ${mib(end.peak.rss)} while Kafka was stopping/down (+${mib(rssGrowth)}); peak heap used ${mib(end.peak.heapUsed)}; ` +
       `event-loop delay while down p99 ${fmt(end.loopDelay.p99, 1)} ms, max ${fmt(end.loopDelay.max, 0)} ms`);
     const pRatio = after.p99 / before.p99;

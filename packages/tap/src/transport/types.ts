@@ -21,8 +21,9 @@ export interface TransportStats {
 }
 
 /**
- * The Kafka side of the tap. `offer` is called on the live request path: it must be O(1),
- * never block, never throw, never allocate beyond the configured queue bound.
+ * The Kafka side of the tap. `offer` is called after each response (in the tap's setImmediate,
+ * not inside the application's handler): it must never block, never throw, and never hold more
+ * than the configured queue bound.
  */
 export interface ExchangeTransport {
   offer(exchange: CapturedExchange): boolean;
