@@ -29,6 +29,8 @@ export interface ServerConfig {
   /** proxy mode */
   upstreamUrl?: string;
   tapEnabled?: boolean;
+  /** Batch compression of the tap's transport. @default the transport's default */
+  compression?: 'gzip' | 'none';
   /** JSON round trips the live service does per request as its own work (see serviceWork). @default 0 */
   workIterations?: number;
 }
@@ -165,6 +167,7 @@ async function start(): Promise<number> {
         schemaRegistryUrl: config.registryUrl,
         topicPrefix: config.topicPrefix,
         queue: { maxBytes: config.queueMaxBytes, maxRecords: config.queueMaxRecords },
+        compression: config.compression,
         logger,
       });
       tap = createTap({ service: 'bench-live', environment: 'bench', transport, sampling: { rate: 1 }, logger });

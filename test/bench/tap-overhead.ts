@@ -59,6 +59,7 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     loadgen: { type: 'string', default: 'auto' },
     'work-us': { type: 'string', default: '100,300,1000' },
+    compression: { type: 'string', default: 'gzip' },
   },
 });
 
@@ -100,6 +101,12 @@ const LOADGEN = ((): 'wrk' | 'autocannon' => {
     // wrk --version exits 1 after printing its version: it is there when the spawn itself worked.
     return (error as { code?: unknown }).code === 'ENOENT' ? 'autocannon' : 'wrk';
   }
+})();
+
+const COMPRESSION = ((): 'gzip' | 'none' => {
+  const c = args.compression ?? 'gzip';
+  if (c !== 'gzip' && c !== 'none') throw new Error(`--compression takes gzip or none; got "${c}"`);
+  return c;
 })();
 
 const GOAL = { throughputRatio: 0.9, p99Ratio: 1.15, proxyThroughputRatio: 0.6 } as const;
@@ -675,7 +682,7 @@ async function embeddedGroup(
   const id = `${responseBytes}${workUs > 0 ? `-work${workUs}` : ''}`;
   const prefix = `bench-${Date.now()}-${id}.`;
   await createTopics(stack, [prefix]);
-  const common = { responseBytes, workIterations: workIterations(workUs), brokers: stack.endpoints.kafkaBrokers, registryUrl: stack.endpoints.schemaRegistryUrl, topicPrefix: prefix };
+  const common = { responseBytes, compression: COMPRESSION, workIterations: workIterations(workUs), brokers: stack.endpoints.kafkaBrokers, registryUrl: stack.endpoints.schemaRegistryUrl, topicPrefix: prefix };
   const prof = (name: string): string | undefined => (profileRoot === undefined ? undefined : join(profileRoot, name));
   const plain = await Child.start(`plain-${id}`, { mode: 'plain', ...common }, prof(`plain-${id}`));
   const tapped = await Child.start(`tap-${id}`, { mode: 'tap', ...common }, prof(`tap-${id}`));

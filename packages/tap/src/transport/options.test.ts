@@ -7,7 +7,7 @@ describe('Kafka transport options', () => {
   it('applies the documented defaults and freezes the result', () => {
     const o = resolveKafkaTransportOptions(base);
     expect(o).toMatchObject({
-      topic: 'shadow.exchanges.v1', clientId: 'shadow-tap-svc', compression: 'gzip', gzipLevel: 1, sendAttempts: 3,
+      topic: 'shadow.exchanges.v1', clientId: 'shadow-tap-svc', compression: 'gzip', gzipLevel: 1, producerThreadNice: 10, sendAttempts: 3,
       queue: { maxRecords: 10_000, maxBytes: 64 * 1024 * 1024 },
       batch: { maxRecords: 500, maxBytes: 768 * 1024, lingerMs: 50 },
       control: { topic: 'shadow.control.v1', startTimeoutMs: 15_000 },
@@ -27,6 +27,7 @@ describe('Kafka transport options', () => {
     expect(() => resolveKafkaTransportOptions({ ...base, queue: { maxRecords: 0 } })).toThrow(/queue\.maxRecords must be an integer in \[1, /);
     expect(() => resolveKafkaTransportOptions({ ...base, compression: 'zstd' as 'gzip' })).toThrow(/compression must be one of gzip, none, got "zstd"/);
     expect(() => resolveKafkaTransportOptions({ ...base, gzipLevel: 0 })).toThrow(/gzipLevel must be an integer in \[1, 9\]/);
+    expect(() => resolveKafkaTransportOptions({ ...base, producerThreadNice: 20 })).toThrow(/producerThreadNice must be an integer in \[0, 19\]/);
     expect(() => resolveKafkaTransportOptions({ ...base, brokers: [] })).toThrow(/brokers must be a non-empty array/);
     expect(() => resolveKafkaTransportOptions({ ...base, schemaRegistryUrl: undefined })).toThrow(/schemaRegistryUrl must be set/);
     expect(() => resolveKafkaTransportOptions({ ...base, topicPrefix: 'a b' })).toThrow(expect.objectContaining({ code: 'TAP_INVALID_OPTION' }));

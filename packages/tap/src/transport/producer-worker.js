@@ -18,6 +18,8 @@
 //   worker -> main  { type: 'done', id, error?: { name, message, retriable } }
 //                   { type: 'log', level, obj, msg }
 // The producer settings are the same as the in-thread KafkaSink's (kafka-sink.ts).
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gzip, unzip } from 'node:zlib';
@@ -29,6 +31,19 @@ const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
 const config = workerData;
 const port = parentPort;
 if (port === null) throw new Error('producer-worker.js must run in a worker thread');
+
+// This thread yields to the application's: when the CPUs are contended, the kernel runs the event
+// loop first and the producer catches up in the gaps (the queue absorbs the difference). Linux
+// threads are tasks with their own nice value; /proc/thread-self names this one. Elsewhere, or if
+// refused, the thread keeps the process's priority.
+if (config.producerThreadNice > 0) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, config.producerThreadNice);
+  } catch (error) {
+    port.postMessage({ type: 'log', level: 'debug', obj: { err: String(error) }, msg: 'shadow tap producer thread keeps the process priority' });
+  }
+}
 
 const kafka = new Kafka({
   ...config.kafka,

@@ -1,6 +1,8 @@
 // The main-thread side of the producer worker, against a stand-in worker (no Kafka): a worker that
 // dies mid-batch costs that batch as send_failed, is logged, and the next batch gets a new worker.
 import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BoundedQueue } from './bounded-queue.js';
 import { resolveKafkaTransportOptions } from './options.js';
@@ -44,6 +46,31 @@ describe('WorkerSink', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/producer worker died/);
     expect(queue.chargedCount).toBe(0);
+  });
+
+  // Thread nice values are a Linux notion (/proc/<pid>/task/<tid>/stat); elsewhere the option is
+  // ignored. A run already at nice 19 has no lower priority to give the thread.
+  it.runIf(process.platform === 'linux' && getPriority() < 19)('the producer thread runs at the configured nice value, the event loop keeps its own', async () => {
+    const niceOfThreads = (): number[] => readdirSync('/proc/self/task').map((tid) => {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+      } catch {
+        return Number.NaN; // a thread that ended meanwhile
+      }
+    });
+    const base = getPriority(); // this (main) thread's nice: 0 unless the whole run was niced
+    const nice = Math.min(19, base + 7);
+    const o = resolveKafkaTransportOptions({ service: 'svc', brokers: ['127.0.0.1:9'], schemaRegistryUrl: 'http://127.0.0.1:9', control: false, env: {}, producerThreadNice: nice, connectionTimeoutMs: 100, kafkaRetries: 1 });
+    const sink = new WorkerSink(serde, o, workerConfigFor(o) as Record<string, unknown>);
+    expect(niceOfThreads()).not.toContain(nice);
+    const connecting = sink.prepare().catch(() => undefined); // no broker: fails, the thread is up meanwhile
+    const deadline = Date.now() + 5_000;
+    while (!niceOfThreads().includes(nice) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(niceOfThreads()).toContain(nice);
+    expect(getPriority()).toBe(base); // the event loop's thread is untouched
+    await sink.terminate();
+    await connecting;
   });
 
   it('kafka settings that cannot cross threads (a socketFactory) keep the producer in-thread', () => {

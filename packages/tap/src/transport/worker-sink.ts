@@ -55,6 +55,7 @@ export function workerConfigFor(o: ResolvedKafkaTransportOptions): Record<string
     topic: o.topic,
     compression: o.compression,
     gzipLevel: o.gzipLevel,
+    producerThreadNice: o.producerThreadNice,
   };
   try {
     structuredClone(config);
