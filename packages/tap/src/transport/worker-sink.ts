@@ -2,8 +2,8 @@
 //
 // The main thread keeps what needs the registry client: the schema id lookup, and the records'
 // Avro frames (encoded when offered, see kafka-transport.ts; the header is stamped here once the
-// id is known). Each batch's frames are copied into one unpooled buffer whose ArrayBuffer is
-// transferred (not cloned) to the worker, with the keys and the end offsets. The worker owns
+// id is known). Each batch's keys and frames are copied into one unpooled buffer whose ArrayBuffer
+// is transferred (not cloned) to the worker, with a transferred array of offsets. The worker owns
 // kafkajs and answers each request once; the sender's accounting therefore stays on this thread.
 //
 // A worker that dies (crash, out of memory) fails the request in flight with a non-retriable
