@@ -654,24 +654,22 @@ async function closeAll(list: Child[], handledBy: Map<string, number>): Promise<
 }
 
 /**
- * JSON round trips (server-process.ts workOnce) that take about `us` µs here, measured once in this
+ * JSON round trips (service-work.ts workOnce) that take about `us` µs here, measured once in this
  * process before any server starts, so both variants of a group do exactly the same work.
  */
-const workCalibration = new Map<number, number>();
+let workPerIterationUs: number | undefined;
 function workIterations(us: number): number {
   if (us <= 0) return 0;
-  let perIterationUs = workCalibration.get(-1);
-  if (perIterationUs === undefined) {
+  if (workPerIterationUs === undefined) {
     const timings: number[] = [];
     for (let round = 0; round < 9; round++) {
       const started = performance.now();
       for (let i = 0; i < 20_000; i++) workOnce();
       timings.push(((performance.now() - started) * 1000) / 20_000);
     }
-    perIterationUs = median(timings);
-    workCalibration.set(-1, perIterationUs);
+    workPerIterationUs = median(timings);
   }
-  return Math.max(1, Math.round(us / perIterationUs));
+  return Math.max(1, Math.round(us / workPerIterationUs));
 }
 
 async function embeddedGroup(
