@@ -88,6 +88,10 @@ describe('tap proxy', () => {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.write('first;');
           release = () => res.end('last');
+        } else if (req.url === '/headers-first') {
+          res.writeHead(200, { 'content-type': 'text/plain', 'x-early': 'yes' });
+          res.flushHeaders();
+          release = () => res.end('late body');
         } else if (req.url === '/hold') {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.write('partial;');
@@ -200,6 +204,22 @@ describe('tap proxy', () => {
     expect(firstChunk.first).toBe('first;');
     release();
     expect(await firstChunk.rest).toBe('first;last');
+  });
+
+  it('passes the headers on before the upstream has sent any body', async () => {
+    const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Promise<string> }>((resolve, reject) => {
+      const req = request(`${proxyUrl}/headers-first`, (res) => {
+        let seen = '';
+        res.on('data', (c: Buffer) => { seen += c.toString('utf8'); });
+        resolve({ headers: res.headers, body: new Promise((r) => res.on('end', () => r(seen))) });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    // The upstream is still holding its body: the response (status + headers) arrived anyway.
+    expect(headers['x-early']).toBe('yes');
+    release();
+    expect(await body).toBe('late body');
   });
 
   it('a client that goes away mid-response makes the proxy abandon the upstream exchange too', async () => {

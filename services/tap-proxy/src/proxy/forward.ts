@@ -80,6 +80,15 @@ function responseHeaders(raw: readonly Buffer[]): OutgoingHttpHeaders {
   return out;
 }
 
+/** End of the tick that brought the upstream's headers: one write for what is buffered. */
+function flushTick(res: ServerResponse): void {
+  // Body bytes (or the end) were written meanwhile: they carry the headers. end() may already
+  // have uncorked.
+  const carried = res.writableEnded || res.writableLength > 0;
+  if (res.writableCorked > 0) res.uncork();
+  if (!carried && !res.destroyed) res.flushHeaders();
+}
+
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -124,8 +133,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         ({ statusCode, headers, opaque }) => {
           // With responseHeaders 'raw' undici hands over the [name, value, ...] Buffer list.
           opaque.writeHead(statusCode, responseHeaders(headers as unknown as Buffer[]));
-          // Flush headers now: a streamed response must reach the client as the upstream produces it.
-          opaque.flushHeaders();
+          // Headers and whatever body undici parsed from the same read (often all of it, and the
+          // end) leave in one write when this tick ends, instead of one syscall each. A response
+          // whose body comes later still gets its headers at the end of this tick.
+          opaque.cork();
+          process.nextTick(flushTick, opaque);
           return opaque;
         },
         (err) => {
