@@ -209,7 +209,9 @@ class KafkaTransportImpl implements KafkaTransport {
     this.#watcher?.start();
     this.#sender.start();
     // Warm up (schema id, producer connection) so the first batch does not pay for it; failures
-    // here are only early news: the sender retries per batch.
+    // here are only early news: the sender retries per batch. Switched off locally, nothing can be
+    // sent for the life of this transport: no producer thread, no connection.
+    if (!this.#o.locallyEnabled) return;
     this.#sink.prepare().catch((error: unknown) => {
       this.#o.logger.warn({ err: error instanceof Error ? error.message : String(error), topic: this.#o.topic },
         'shadow tap transport not ready yet; captures queue (bounded) and are retried');
