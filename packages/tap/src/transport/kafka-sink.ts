@@ -7,10 +7,9 @@
 // restart. Timeouts and retries are short and explicit so a dead broker costs seconds per
 // attempt, not kafkajs' default minutes.
 import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import type { ResolvedKafkaTransportOptions } from './options.js';
-import { createMurmur2Partitioner } from './partitioner.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -49,7 +48,9 @@ export class KafkaSink implements BatchSink<OutgoingMessage> {
         idempotent: true,
         maxInFlightRequests: 1, // kafkajs requires it for idempotence
         allowAutoTopicCreation: false,
-        createPartitioner: createMurmur2Partitioner, // Java-compatible murmur2, as the worker's: same partition on every topic
+        // kafkajs' DefaultPartitioner places keys exactly as the worker's partitioner.js (tested); that
+        // plain-JS module cannot be imported here: packages compiling this source without allowJs would fail.
+        createPartitioner: Partitioners.DefaultPartitioner,
         retry: { retries: this.#options.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
       });
       try {

@@ -1,5 +1,5 @@
 // The Java client's default partitioner (murmur2 of the key's UTF-8 bytes, positive, modulo the
-// partition count), for both producers of the transport (the worker and the in-thread fallback). Plain JavaScript for the same reason as
+// partition count), for the producer worker. Plain JavaScript for the same reason as
 // producer-worker.js: the worker loads it unchanged from src and from dist.
 //
 // It places every key exactly where kafkajs' `Partitioners.DefaultPartitioner` does (tested
