@@ -1,5 +1,5 @@
 export type { CapturedExchange } from './exchange/types.js';
-export { capturedExchangeContract, capturedExchangeFromAvro, capturedExchangeToAvro } from './exchange/avro.js';
+export { capturedExchangeContract, capturedExchangeFromAvro, capturedExchangeToAvro, writeCapturedExchange } from './exchange/avro.js';
 export type { ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
 export { SHADOW_ERROR_KINDS } from './shadow-result/types.js';
 export { shadowResultContract, shadowResultFromAvro, shadowResultToAvro } from './shadow-result/avro.js';
@@ -17,6 +17,7 @@ export { defineRecordContract, parseAvroSchema } from './schema/record-contract.
 
 export type { CompatibilityLevel, RecordSerdeOptions, SchemaRegistryOptions } from './serde/options.js';
 export { COMPATIBILITY_LEVELS } from './serde/options.js';
+export { AvroWriter } from './serde/avro-writer.js';
 export { RecordSerde } from './serde/record-serde.js';
 export type { SchemaRegistry } from './serde/registry.js';
 export { createSchemaRegistry } from './serde/registry.js';

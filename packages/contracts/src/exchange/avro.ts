@@ -1,4 +1,5 @@
 import type { AvroRecord, RecordContract } from '../schema/record-contract.js';
+import type { AvroWriter } from '../serde/avro-writer.js';
 import { bytesIn, bytesOut, defineRecordContract, headersOut, long } from '../schema/record-contract.js';
 import { schemas } from '../schema/schemas.js';
 import type { CapturedExchange } from './types.js';
@@ -63,9 +64,80 @@ export function capturedExchangeFromAvro(r: AvroRecord): CapturedExchange {
   };
 }
 
+/**
+ * The hand-written encoder (see RecordContract.write): the tap encodes one of these per live
+ * request on the application's thread. Field order and checks follow captured-exchange.avsc and
+ * capturedExchangeToAvro exactly (longs rounded, `routeTemplate` undefined as null); anything
+ * that does not fit returns false and goes through avsc for the error message.
+ */
+export function writeCapturedExchange(e: CapturedExchange, out: AvroWriter): boolean {
+  const routeTemplate = e.routeTemplate ?? null;
+  if (
+    typeof e.exchangeId !== 'string' || typeof e.service !== 'string' || typeof e.environment !== 'string' ||
+    typeof e.method !== 'string' || typeof e.scheme !== 'string' || typeof e.host !== 'string' ||
+    typeof e.path !== 'string' || typeof e.query !== 'string' || (routeTemplate !== null && typeof routeTemplate !== 'string') ||
+    !isHeaderMap(e.requestHeaders) || !(e.requestBody instanceof Uint8Array) || typeof e.requestBodyTruncated !== 'boolean' ||
+    !isNullableString(e.requestContentType) || !isInt(e.responseStatus) || !isHeaderMap(e.responseHeaders) ||
+    !(e.responseBody instanceof Uint8Array) || typeof e.responseBodyTruncated !== 'boolean' ||
+    !isNullableString(e.responseContentType) || typeof e.aborted !== 'boolean' || typeof e.samplingRate !== 'number' ||
+    typeof e.tapVersion !== 'string'
+  ) {
+    return false;
+  }
+  const captureTimeMs = long(e.captureTimeMs);
+  const requestBodySize = long(e.requestBodySize);
+  const responseBodySize = long(e.responseBodySize);
+  const liveLatencyUs = long(e.liveLatencyUs);
+  if (!isLong(captureTimeMs) || !isLong(requestBodySize) || !isLong(responseBodySize) || !isLong(liveLatencyUs)) return false;
+  out.writeString(e.exchangeId);
+  out.writeLong(captureTimeMs);
+  out.writeString(e.service);
+  out.writeString(e.environment);
+  out.writeString(e.method);
+  out.writeString(e.scheme);
+  out.writeString(e.host);
+  out.writeString(e.path);
+  out.writeString(e.query);
+  out.writeNullableString(routeTemplate);
+  if (!out.writeStringArrayMap(e.requestHeaders)) return false;
+  out.writeBytes(e.requestBody);
+  out.writeBoolean(e.requestBodyTruncated);
+  out.writeLong(requestBodySize);
+  out.writeNullableString(e.requestContentType);
+  out.writeLong(e.responseStatus);
+  if (!out.writeStringArrayMap(e.responseHeaders)) return false;
+  out.writeBytes(e.responseBody);
+  out.writeBoolean(e.responseBodyTruncated);
+  out.writeLong(responseBodySize);
+  out.writeNullableString(e.responseContentType);
+  out.writeLong(liveLatencyUs);
+  out.writeBoolean(e.aborted);
+  out.writeDouble(e.samplingRate);
+  out.writeString(e.tapVersion);
+  return true;
+}
+
+function isHeaderMap(value: unknown): value is Record<string, string[]> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNullableString(value: unknown): value is string | null {
+  return value === null || typeof value === 'string';
+}
+
+function isInt(value: unknown): value is number {
+  return typeof value === 'number' && value === (value | 0);
+}
+
+/** avsc's bound: one short of Number.MAX_SAFE_INTEGER on each side. */
+function isLong(value: number): boolean {
+  return Number.isInteger(value) && value >= -9007199254740990 && value <= 9007199254740990;
+}
+
 /** `dev.shadow.v1.CapturedExchange` on topic `shadow.exchanges.v1`. */
 export const capturedExchangeContract: RecordContract<CapturedExchange> = defineRecordContract({
   schema: schemas.capturedExchange,
   toAvro: capturedExchangeToAvro,
   fromAvro: capturedExchangeFromAvro,
+  write: writeCapturedExchange,
 });

@@ -5,6 +5,7 @@
 // alias the (much larger) Kafka fetch buffer they were read from.
 import avro from 'avsc';
 import { ContractsError } from '../errors.js';
+import type { AvroWriter } from '../serde/avro-writer.js';
 import type { AvroRecordSchema } from './schemas.js';
 
 /** The avsc type of a record schema. Exposed for tooling and tests; treat as read-only. */
@@ -19,12 +20,20 @@ export interface RecordContract<T> {
   readonly type: AvroType;
   toAvro(value: T): AvroRecord;
   fromAvro(record: AvroRecord): T;
+  /**
+   * Optional hand-written encoder: writes `value`'s Avro body in schema order, byte-identical to
+   * `type.encode(toAvro(value))`, without the intermediate record. Returns false, having written
+   * garbage, when `value` does not fit the schema; the serde then encodes through avsc, which
+   * names the offending fields.
+   */
+  write?(value: T, out: AvroWriter): boolean;
 }
 
 export interface RecordContractDefinition<T> {
   schema: AvroRecordSchema;
   toAvro(value: T): AvroRecord;
   fromAvro(record: AvroRecord): T;
+  write?(value: T, out: AvroWriter): boolean;
 }
 
 /** Parses an Avro schema with the options every contract uses (plain unions: `null | value`). */
@@ -40,7 +49,8 @@ export function parseAvroSchema(schema: AvroRecordSchema): AvroType {
 export function defineRecordContract<T>(definition: RecordContractDefinition<T>): RecordContract<T> {
   const type = parseAvroSchema(definition.schema);
   const name = definition.schema.namespace ? `${definition.schema.namespace}.${definition.schema.name}` : definition.schema.name;
-  return Object.freeze({ name, schema: definition.schema, type, toAvro: definition.toAvro, fromAvro: definition.fromAvro });
+  const contract: RecordContract<T> = { name, schema: definition.schema, type, toAvro: definition.toAvro, fromAvro: definition.fromAvro };
+  return Object.freeze(definition.write === undefined ? contract : { ...contract, write: definition.write });
 }
 
 /** Field paths of `record` that do not match `type`, for error messages. */

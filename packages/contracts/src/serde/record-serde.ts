@@ -13,6 +13,7 @@ import type avro from 'avsc';
 import { ContractsError, toContractsError } from '../errors.js';
 import type { AvroRecord, RecordContract } from '../schema/record-contract.js';
 import { invalidPaths } from '../schema/record-contract.js';
+import { AvroWriter } from './avro-writer.js';
 import type { CompatibilityLevel, RecordSerdeOptions } from './options.js';
 import { COMPATIBILITY_LEVELS } from './options.js';
 import { schemaIdOf, WIRE_HEADER_BYTES, writeWireHeader } from './wire-format.js';
@@ -33,6 +34,8 @@ export class RecordSerde<T> {
   #init: Promise<number> | undefined;
   readonly #plans = new Map<number, Promise<ReaderPlan>>();
   #scratch = Buffer.allocUnsafe(INITIAL_SCRATCH_BYTES);
+  /** Reused by the contract's hand-written encoder, when it has one. */
+  readonly #writer = new AvroWriter();
 
   constructor(options: RecordSerdeOptions<T>) {
     if (typeof options.subject !== 'string' || options.subject.length === 0) {
@@ -145,6 +148,21 @@ export class RecordSerde<T> {
    * learns the schema id later). CONTRACTS_ENCODE_FAILED names the offending fields.
    */
   encodeFrameInto(value: T, target: Buffer, offset: number): number {
+    const write = this.contract.write;
+    if (write !== undefined) {
+      const writer = this.#writer.reset(target, offset + WIRE_HEADER_BYTES);
+      let written = false;
+      try {
+        written = write(value, writer);
+      } catch {
+        // e.g. a getter that throws: the avsc path below reports it
+      }
+      if (written) {
+        if (!writer.fits) return target.length - writer.pos; // avsc's convention: minus the bytes missing
+        if (this.#schemaId !== undefined) writeWireHeader(target, this.#schemaId, offset);
+        return writer.pos;
+      }
+    }
     let record: AvroRecord;
     try {
       record = this.contract.toAvro(value);

@@ -1,0 +1,171 @@
+// The captured exchange's hand-written encoder must produce exactly avsc's bytes: it is the only
+// encoder the tap uses, while every consumer decodes with avsc.
+import { describe, expect, it } from 'vitest';
+import { ALL_BYTES, sampleExchange } from '../../test/fixtures.js';
+import { AvroWriter } from '../serde/avro-writer.js';
+import { capturedExchangeContract, writeCapturedExchange } from './avro.js';
+import type { CapturedExchange } from './types.js';
+
+const { type, toAvro } = capturedExchangeContract;
+
+function viaAvsc(e: CapturedExchange): Buffer {
+  return type.toBuffer(toAvro(e));
+}
+
+function viaWriter(e: CapturedExchange, size = 8 << 20): Buffer {
+  const target = Buffer.alloc(size);
+  const writer = new AvroWriter().reset(target, 0);
+  expect(writeCapturedExchange(e, writer)).toBe(true);
+  expect(writer.fits).toBe(true);
+  return target.subarray(0, writer.pos);
+}
+
+/** A small deterministic PRNG so a failure can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Valid UTF-16 only: ASCII, Latin-1 (as Node's parser gives header bytes), BMP and astral chars.
+const ALPHABETS = ['abcxyz-_/?=&09 ', 'äöüßéñ\u00ff\u0080', '中文字符€—', '😀🎉𝄞'];
+
+function randomString(rand: () => number, maxLength: number): string {
+  const length = Math.floor(rand() * rand() * maxLength);
+  let out = '';
+  const alphabet = [...(ALPHABETS[Math.floor(rand() * ALPHABETS.length)] as string)];
+  const mixed = rand() < 0.3;
+  while (out.length < length) {
+    const from = mixed ? [...(ALPHABETS[Math.floor(rand() * ALPHABETS.length)] as string)] : alphabet;
+    out += from[Math.floor(rand() * from.length)];
+  }
+  return out;
+}
+
+function randomHeaders(rand: () => number): Record<string, string[]> {
+  const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const count = Math.floor(rand() * 40);
+  for (let i = 0; i < count; i++) {
+    const values = Array.from({ length: Math.floor(rand() * 4) }, () => randomString(rand, rand() < 0.1 ? 400 : 40));
+    headers[rand() < 0.05 ? String(i) : `${randomString(rand, 20)}-${i}`] = values;
+  }
+  return headers;
+}
+
+function randomBody(rand: () => number): Buffer {
+  const size = rand() < 0.05 ? 70_000 : Math.floor(rand() * rand() * 3_000);
+  return Buffer.from(Array.from({ length: size }, () => Math.floor(rand() * 256)));
+}
+
+function randomLong(rand: () => number): number {
+  const pick = rand();
+  if (pick < 0.3) return Math.floor(rand() * 128) - 64;
+  if (pick < 0.6) return Math.floor((rand() - 0.5) * 2 ** 33);
+  if (pick < 0.8) return (rand() < 0.5 ? -1 : 1) * Math.floor(rand() * 9007199254740990);
+  return (rand() - 0.5) * 1e6; // not an integer: both paths round it
+}
+
+function randomExchange(rand: () => number): CapturedExchange {
+  const nullable = (): string | null => (rand() < 0.3 ? null : randomString(rand, 100));
+  return {
+    exchangeId: randomString(rand, 70),
+    captureTimeMs: Math.floor(1.7e12 + rand() * 1e11),
+    service: randomString(rand, 30),
+    environment: randomString(rand, 10),
+    method: randomString(rand, 8),
+    scheme: rand() < 0.5 ? 'http' : 'https',
+    host: randomString(rand, 60),
+    path: randomString(rand, rand() < 0.1 ? 3_000 : 120),
+    query: randomString(rand, 200),
+    routeTemplate: nullable(),
+    requestHeaders: randomHeaders(rand),
+    requestBody: randomBody(rand),
+    requestBodyTruncated: rand() < 0.5,
+    requestBodySize: randomLong(rand),
+    requestContentType: nullable(),
+    responseStatus: rand() < 0.9 ? Math.floor(rand() * 600) : Math.floor((rand() - 0.5) * 2 ** 32),
+    responseHeaders: randomHeaders(rand),
+    responseBody: randomBody(rand),
+    responseBodyTruncated: rand() < 0.5,
+    responseBodySize: randomLong(rand),
+    responseContentType: nullable(),
+    liveLatencyUs: randomLong(rand),
+    aborted: rand() < 0.5,
+    samplingRate: rand() < 0.2 ? 1 : rand(),
+    tapVersion: randomString(rand, 12),
+  };
+}
+
+describe('writeCapturedExchange (hand-written Avro encoder)', () => {
+  it('writes the same bytes as avsc for the sample exchange (every byte value in both bodies)', () => {
+    const exchange = sampleExchange();
+    expect(exchange.requestBody).toEqual(ALL_BYTES);
+    expect(viaWriter(exchange)).toEqual(viaAvsc(exchange));
+  });
+
+  it('writes the same bytes as avsc for 1 000 random exchanges (unicode, varint edges, big and non-integer longs)', () => {
+    const rand = prng(20261122);
+    for (let i = 0; i < 1_000; i++) {
+      const exchange = randomExchange(rand);
+      const expected = viaAvsc(exchange);
+      const actual = viaWriter(exchange);
+      if (!actual.equals(expected)) throw new Error(`exchange #${i} differs: ${JSON.stringify({ ...exchange, requestBody: undefined, responseBody: undefined })}`);
+    }
+  });
+
+  it('writes varint boundaries exactly (string lengths 63/64/65, 127/128, 16383/16384; longs ±2^30, ±2^31, ±(2^53-2), the bound of avsc)', () => {
+    const longs = [0, -1, 1, 63, -64, 64, -65, 2 ** 30 - 1, -(2 ** 30), 2 ** 30, -(2 ** 30) - 1, 2 ** 31, -(2 ** 31), 9007199254740990, -9007199254740990];
+    for (const n of longs) {
+      const exchange = sampleExchange({ liveLatencyUs: n, requestBodySize: n, captureTimeMs: Math.abs(n) });
+      expect(viaWriter(exchange), String(n)).toEqual(viaAvsc(exchange));
+    }
+    for (const length of [0, 1, 62, 63, 64, 65, 127, 128, 129, 16_383, 16_384]) {
+      for (const char of ['a', 'é', '€', '😀']) {
+        // Whole characters only: a lone surrogate is the one input where the two differ (avsc's
+        // short-string loop writes its CESU-8 bytes, the writer U+FFFD as Buffer#write does).
+        const text = char.repeat(Math.floor(length / char.length));
+        const exchange = sampleExchange({ path: text, requestHeaders: { [text]: [text] }, responseBody: Buffer.alloc(length, 7) });
+        expect(viaWriter(exchange), `${length} × ${char}`).toEqual(viaAvsc(exchange));
+      }
+    }
+  });
+
+  it('treats an undefined routeTemplate as null, as capturedExchangeToAvro does', () => {
+    const exchange = { ...sampleExchange(), routeTemplate: undefined } as unknown as CapturedExchange;
+    expect(viaWriter(exchange)).toEqual(viaAvsc(exchange));
+  });
+
+  it('counts what does not fit instead of writing past the buffer, so a retry can size exactly', () => {
+    const exchange = sampleExchange();
+    const expected = viaAvsc(exchange);
+    for (const size of [0, 1, 10, 100, expected.length - 1]) {
+      const target = Buffer.alloc(size + 16, 0xee);
+      const writer = new AvroWriter().reset(target.subarray(0, size), 0);
+      expect(writeCapturedExchange(exchange, writer)).toBe(true);
+      expect(writer.fits).toBe(false);
+      expect(writer.pos).toBe(expected.length);
+      expect(target.subarray(size).every((b) => b === 0xee)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['responseStatus', 200.5],
+    ['requestBody', 'not bytes'],
+    ['requestHeaders', { accept: 'not an array' }],
+    ['responseHeaders', { accept: [1] }],
+    ['liveLatencyUs', Number.NaN],
+    ['captureTimeMs', 2 ** 60],
+    ['requestBodySize', Number.MAX_SAFE_INTEGER], // avsc's long stops one short of it
+    ['aborted', 'yes'],
+    ['service', undefined],
+  ])('declines an exchange whose %s does not fit the schema (the serde then reports it through avsc)', (field, value) => {
+    const exchange = { ...sampleExchange(), [field]: value } as unknown as CapturedExchange;
+    expect(writeCapturedExchange(exchange, new AvroWriter().reset(Buffer.alloc(1 << 16), 0))).toBe(false);
+    expect(() => type.toBuffer(toAvro(exchange))).toThrow();
+  });
+});
