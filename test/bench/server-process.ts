@@ -4,14 +4,17 @@
 //
 // Modes:
 // - plain: the small live service (JSON in, JSON of `responseBytes` out), no tap;
-// - tap:   the same service with the embedded tap attached (real Kafka transport, 100% sampling);
+// - tap:   the same service with the embedded tap attached (real Kafka transport, 100% sampling;
+//          with `discard`, a transport that accepts and drops every capture: what capturing and
+//          building the records costs the live thread, without encoding or Kafka);
 // - proxy: startTapProxy() in front of an upstream (a `plain` child).
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createKafkaTransport, createTap } from '@shadow/tap';
-import type { KafkaTransport, Tap, TapLogger, TapStats } from '@shadow/tap';
+import type { ExchangeTransport, KafkaTransport, Tap, TapLogger, TapStats, TransportStats } from '@shadow/tap';
 import { attachToServer } from '@shadow/tap/node';
 import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
 import { workOnce } from './service-work.js';
@@ -33,6 +36,8 @@ export interface ServerConfig {
   compression?: 'gzip' | 'none';
   /** JSON round trips the live service does per request as its own work (see serviceWork). @default 0 */
   workIterations?: number;
+  /** tap mode: drop every capture in the transport instead of sending it (see the modes above). */
+  discard?: boolean;
 }
 
 export type ToServer = { type: 'stats'; settle?: boolean } | { type: 'gc' } | { type: 'mark' } | { type: 'close' };
@@ -50,6 +55,12 @@ export interface ServerStats {
   served: number;
   cpuUserUs: number;
   cpuSystemUs: number;
+  /**
+   * CPU of the main thread alone (the one running the event loop and the application), user +
+   * system, from /proc (10 ms ticks); null where there is no /proc. The rest of cpuUserUs +
+   * cpuSystemUs is the other threads: the tap's producer thread, V8's GC helpers, libuv's pool.
+   */
+  mainThreadCpuUs: number | null;
   /** Event-loop utilisation since start: `idle`/`active` in ms. */
   elu: { idle: number; active: number };
   memory: MemorySample;
@@ -131,6 +142,42 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
   }
 }
 
+const TICK_US = 10_000; // USER_HZ is 100 on Linux
+
+function mainThreadCpuUs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  } catch {
+    return null;
+  }
+}
+
+/** Accepts every capture and keeps nothing: the tap's capture cost alone. */
+function discardingTransport(): ExchangeTransport {
+  let accepted = 0;
+  const stats = (): TransportStats => ({
+    enqueued: accepted,
+    sent: 0,
+    dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 },
+    queueDepth: 0,
+    queueBytes: 0,
+    sentBytes: 0,
+  });
+  return {
+    enabled: true,
+    offer: () => {
+      accepted++;
+      return true;
+    },
+    stats,
+    start: () => Promise.resolve(),
+    close: () => Promise.resolve(stats()),
+  };
+}
+
 function memory(): MemorySample {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
@@ -160,7 +207,11 @@ let proxy: TapProxy | undefined;
 async function start(): Promise<number> {
   if (config.mode === 'plain' || config.mode === 'tap') {
     server = createServer(liveService(config.responseBytes));
-    if (config.mode === 'tap') {
+    if (config.mode === 'tap' && config.discard === true) {
+      tap = createTap({ service: 'bench-live', environment: 'bench', transport: discardingTransport(), sampling: { rate: 1 }, logger });
+      attachToServer(tap, server);
+      await tap.start();
+    } else if (config.mode === 'tap') {
       transport = createKafkaTransport({
         service: 'bench-live',
         brokers: config.brokers ?? [],
@@ -223,12 +274,13 @@ async function stats(settle: boolean): Promise<ServerStats> {
     served,
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
+    mainThreadCpuUs: mainThreadCpuUs(),
     elu: { idle: elu.idle, active: elu.active },
     memory: memory(),
     peak,
     loopDelay: delay,
     tap: t?.stats() ?? null,
-    tapEnabled: transport?.enabled ?? (proxy === undefined ? null : config.tapEnabled !== false),
+    tapEnabled: transport?.enabled ?? tap?.enabled ?? (proxy === undefined ? null : config.tapEnabled !== false),
   };
 }
 

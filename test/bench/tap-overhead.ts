@@ -458,6 +458,8 @@ interface Round {
   errors: number;
   non2xx: number;
   serverCpuUsPerReq: number;
+  /** CPU of the target server's main thread (event loop + application) per request; null without /proc. */
+  liveThreadCpuUsPerReq: number | null;
   serverElu: number;
   /** Event-loop delay of the target server during the round (ms). */
   loopDelayP99: number;
@@ -474,6 +476,7 @@ interface VariantSummary {
   p50: number;
   p99: number;
   cpuUsPerReq: number;
+  liveThreadCpuUsPerReq: number | null;
 }
 
 const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 0.5);
@@ -489,12 +492,14 @@ async function measure(variant: Variant, round: number, seconds: number, kafka: 
   const kafkaCpu = kafka > 0 ? procCpuSeconds(kafka) - kafkaBefore : 0;
   const after = await Promise.all(variant.servers.map((s) => s.ask({ type: 'stats' })));
   let cpuUs = 0;
+  let liveUs: number | null = null;
   let active = 0;
   let idle = 0;
   after.forEach((a, i) => {
     const b = before[i] as ServerStats;
     cpuUs += a.cpuUserUs + a.cpuSystemUs - b.cpuUserUs - b.cpuSystemUs;
     if (i === 0) {
+      if (a.mainThreadCpuUs !== null && b.mainThreadCpuUs !== null) liveUs = a.mainThreadCpuUs - b.mainThreadCpuUs;
       active = a.elu.active - b.elu.active;
       idle = a.elu.idle - b.elu.idle;
     }
@@ -509,6 +514,7 @@ async function measure(variant: Variant, round: number, seconds: number, kafka: 
     errors: load.errors,
     non2xx: load.non2xx,
     serverCpuUsPerReq: cpuUs / Math.max(1, load.responses),
+    liveThreadCpuUsPerReq: liveUs === null ? null : liveUs / Math.max(1, load.responses),
     serverElu: active / Math.max(1, active + idle),
     loopDelayP99: (after[0] as ServerStats).loopDelay.p99,
     loopDelayMax: (after[0] as ServerStats).loopDelay.max,
@@ -536,7 +542,7 @@ async function abGroup(title: string, variants: Variant[], kafka: number, rate?:
       rounds.push(round);
       console.log(
         `   round ${r} ${v.name.padEnd(22)} ${fmt(round.rps, 0).padStart(7)} req/s  p50 ${fmt(round.p50, 2)} ms  p99 ${fmt(round.p99, 2)} ms  ` +
-          `server ${fmt(round.serverCpuUsPerReq, 0)} us CPU/req (loop ${fmt(100 * round.serverElu, 0)}% busy, delay p99 ${fmt(round.loopDelayP99, 1)} max ${fmt(round.loopDelayMax, 0)} ms)  kafka ${fmt(round.kafkaCpuPct, 0)}% CPU  loadgen ${fmt(round.loadgenCpuPct, 0)}% CPU  ` +
+          `server ${fmt(round.serverCpuUsPerReq, 0)} us CPU/req (live thread ${round.liveThreadCpuUsPerReq === null ? '-' : fmt(round.liveThreadCpuUsPerReq, 0)}, loop ${fmt(100 * round.serverElu, 0)}% busy, delay p99 ${fmt(round.loopDelayP99, 1)} max ${fmt(round.loopDelayMax, 0)} ms)  kafka ${fmt(round.kafkaCpuPct, 0)}% CPU  loadgen ${fmt(round.loadgenCpuPct, 0)}% CPU  ` +
           `load ${fmt(round.loadavg1, 2)}${round.errors + round.non2xx > 0 ? `  ERRORS ${round.errors} non2xx ${round.non2xx}` : ''}`,
       );
       // Let the tap finish sending this round's tail so it does not bill the next variant.
@@ -552,6 +558,7 @@ async function abGroup(title: string, variants: Variant[], kafka: number, rate?:
       p50: median(mine.map((r) => r.p50)),
       p99: median(mine.map((r) => r.p99)),
       cpuUsPerReq: median(mine.map((r) => r.serverCpuUsPerReq)),
+      liveThreadCpuUsPerReq: mine.some((r) => r.liveThreadCpuUsPerReq === null) ? null : median(mine.map((r) => r.liveThreadCpuUsPerReq as number)),
     };
   });
 }
@@ -589,9 +596,10 @@ function mib(bytes: number): string {
 }
 
 function printSummaries(summaries: VariantSummary[], ratios: Ratio[]): void {
-  console.log(`   ${'variant'.padEnd(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU us/req'.padStart(11)}`);
+  console.log(`   ${'variant'.padEnd(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU us/req'.padStart(11)} ${'live thread'.padStart(12)}`);
   for (const s of summaries) {
-    console.log(`   ${s.name.padEnd(24)} ${fmt(s.rps, 0).padStart(8)} ${fmt(s.p50, 2).padStart(8)} ${fmt(s.p99, 2).padStart(8)} ${fmt(s.cpuUsPerReq, 0).padStart(11)}`);
+    const live = s.liveThreadCpuUsPerReq === null ? '-' : fmt(s.liveThreadCpuUsPerReq, 1);
+    console.log(`   ${s.name.padEnd(24)} ${fmt(s.rps, 0).padStart(8)} ${fmt(s.p50, 2).padStart(8)} ${fmt(s.p99, 2).padStart(8)} ${fmt(s.cpuUsPerReq, 0).padStart(11)} ${live.padStart(12)}`);
   }
   for (const r of ratios) {
     console.log(
@@ -599,6 +607,20 @@ function printSummaries(summaries: VariantSummary[], ratios: Ratio[]): void {
         `p99 x${fmt(r.p99, 3)} (rounds ${fmt(r.p99Range[0], 3)}..${fmt(r.p99Range[1], 3)}), server CPU/req x${fmt(r.cpu, 2)}`,
     );
   }
+}
+
+/**
+ * Where the tap's CPU goes per request, from B - A: on the live thread (which bounds throughput
+ * when the service saturates its loop) and on the process's other threads (producer thread, GC
+ * helpers), which compete for the remaining cores with Kafka and the load generator. With B0,
+ * the live-thread part of capturing and building records alone.
+ */
+function liveThreadCosts(a: VariantSummary, b: VariantSummary, b0?: VariantSummary): string | null {
+  if (a.liveThreadCpuUsPerReq === null || b.liveThreadCpuUsPerReq === null) return null;
+  const live = b.liveThreadCpuUsPerReq - a.liveThreadCpuUsPerReq;
+  const others = b.cpuUsPerReq - a.cpuUsPerReq - live;
+  const capture = b0?.liveThreadCpuUsPerReq == null ? '' : `, of which capture + record build ${fmt(b0.liveThreadCpuUsPerReq - a.liveThreadCpuUsPerReq, 1)} us (B0 - A)`;
+  return `live thread +${fmt(live, 1)} us over the service's own ${fmt(a.liveThreadCpuUsPerReq, 1)} us${capture}; other threads +${fmt(others, 1)} us`;
 }
 
 function tapLine(stats: ServerStats): string {
@@ -689,15 +711,29 @@ async function embeddedGroup(
     { name: 'B embedded tap 100%', target: tapped, servers: [tapped] },
   ];
   const informational = responseBytes !== 1024 || workUs > 0;
+  // The goal's own group also measures the tap with a transport that drops every capture (B0):
+  // the part of the cost that is capturing and building records, before any encoding or Kafka.
+  const captureOnly = informational ? undefined : await Child.start(`tap-capture-only-${id}`, { mode: 'tap', ...common, discard: true });
   const handledBy = new Map<string, number>();
   try {
     if (modes.saturating) {
-      const summaries = await abGroup(`embedded tap, ${tag} JSON response: without tap (A) vs with tap at 100% (B)`, variants, kafkaPid(stack));
-      const [a, b] = summaries as [VariantSummary, VariantSummary];
+      const saturating = captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
+      const summaries = await abGroup(
+        `embedded tap, ${tag} JSON response: without tap (A) vs with tap at 100% (B)${captureOnly === undefined ? '' : ' vs tap whose transport drops every capture (B0)'}`,
+        saturating, kafkaPid(stack));
+      const [a, b, b0] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
-      printSummaries(summaries, [r]);
+      printSummaries(summaries, b0 === undefined ? [r] : [r, ratio('B0/A', a, b0)]);
       console.log(`   tap: ${tapLine(final)}`);
+      const costs = liveThreadCosts(a, b, b0);
+      if (costs !== null) {
+        console.log(`   tap CPU per request (B - A): ${costs}`);
+        goals.push({ goal: `(info) embedded ${tag}: tap CPU per request at saturation`, value: costs, pass: null });
+      }
+      if (b0 !== undefined) {
+        goals.push({ goal: `(info) embedded ${tag}: throughput ratio, capture only (B0/A)`, value: fmt(b0.rps / a.rps, 3), pass: null });
+      }
       goals.push(
         { goal: `embedded ${tag}: throughput ratio >= ${GOAL.throughputRatio}${informational ? ' (info)' : ''}`, value: fmt(r.throughput, 3), pass: r.throughput >= GOAL.throughputRatio },
         { goal: `embedded ${tag}: p99 ratio <= ${GOAL.p99Ratio}${informational ? ' (info)' : ''}`, value: fmt(r.p99, 3), pass: r.p99 <= GOAL.p99Ratio },
@@ -706,6 +742,8 @@ async function embeddedGroup(
     }
     if (modes.paced) {
       const summaries = await abGroup(`embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)`, variants, kafkaPid(stack), PACED_RATE);
+      const costs = liveThreadCosts(summaries[0] as VariantSummary, summaries[1] as VariantSummary);
+      if (costs !== null) console.log(`   tap CPU per request (B - A): ${costs}`);
       const [a, b] = summaries as [VariantSummary, VariantSummary];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
@@ -718,7 +756,7 @@ async function embeddedGroup(
       report[`paced-${responseBytes}`] = { rate: PACED_RATE, summaries, ratio: r, tap: final.tap };
     }
   } finally {
-    await closeAll([plain, tapped], handledBy);
+    await closeAll(captureOnly === undefined ? [plain, tapped] : [plain, tapped, captureOnly], handledBy);
   }
   printProfiles(profileRoot, handledBy);
 }
