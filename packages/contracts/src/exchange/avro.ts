@@ -134,10 +134,24 @@ function isLong(value: number): boolean {
   return Number.isInteger(value) && value >= -9007199254740990 && value <= 9007199254740990;
 }
 
+/** The fields writeCapturedExchange writes, in order. */
+const WRITTEN_FIELDS = [
+  'exchangeId', 'captureTimeMs', 'service', 'environment', 'method', 'scheme', 'host', 'path', 'query', 'routeTemplate',
+  'requestHeaders', 'requestBody', 'requestBodyTruncated', 'requestBodySize', 'requestContentType', 'responseStatus',
+  'responseHeaders', 'responseBody', 'responseBodyTruncated', 'responseBodySize', 'responseContentType', 'liveLatencyUs',
+  'aborted', 'samplingRate', 'tapVersion',
+].join(',');
+
+/**
+ * Guard for a schema edited without the encoder: its bytes would no longer match the registered
+ * schema, so the contract then encodes through avsc only (writer.test.ts fails in the meantime).
+ */
+const writerMatchesSchema = schemas.capturedExchange.fields.map((f) => f.name).join(',') === WRITTEN_FIELDS;
+
 /** `dev.shadow.v1.CapturedExchange` on topic `shadow.exchanges.v1`. */
 export const capturedExchangeContract: RecordContract<CapturedExchange> = defineRecordContract({
   schema: schemas.capturedExchange,
   toAvro: capturedExchangeToAvro,
   fromAvro: capturedExchangeFromAvro,
-  write: writeCapturedExchange,
+  ...(writerMatchesSchema ? { write: writeCapturedExchange } : {}),
 });

@@ -102,6 +102,10 @@ function randomExchange(rand: () => number): CapturedExchange {
 }
 
 describe('writeCapturedExchange (hand-written Avro encoder)', () => {
+  it('is the contract\'s encoder (its field list matches captured-exchange.avsc)', () => {
+    expect(capturedExchangeContract.write).toBe(writeCapturedExchange);
+  });
+
   it('writes the same bytes as avsc for the sample exchange (every byte value in both bodies)', () => {
     const exchange = sampleExchange();
     expect(exchange.requestBody).toEqual(ALL_BYTES);
