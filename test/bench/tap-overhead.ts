@@ -716,11 +716,10 @@ async function embeddedGroup(
   const captureOnly = informational ? undefined : await Child.start(`tap-capture-only-${id}`, { mode: 'tap', ...common, discard: true });
   const handledBy = new Map<string, number>();
   try {
+    const withB0 = captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
+    const b0Title = captureOnly === undefined ? '' : ' vs tap whose transport drops every capture (B0)';
     if (modes.saturating) {
-      const saturating = captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
-      const summaries = await abGroup(
-        `embedded tap, ${tag} JSON response: without tap (A) vs with tap at 100% (B)${captureOnly === undefined ? '' : ' vs tap whose transport drops every capture (B0)'}`,
-        saturating, kafkaPid(stack));
+      const summaries = await abGroup(`embedded tap, ${tag} JSON response: without tap (A) vs with tap at 100% (B)${b0Title}`, withB0, kafkaPid(stack));
       const [a, b, b0] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
@@ -741,18 +740,21 @@ async function embeddedGroup(
       report[`embedded-${id}`] = { summaries, ratio: r, tap: final.tap };
     }
     if (modes.paced) {
-      const summaries = await abGroup(`embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)`, variants, kafkaPid(stack), PACED_RATE);
-      const costs = liveThreadCosts(summaries[0] as VariantSummary, summaries[1] as VariantSummary);
-      if (costs !== null) console.log(`   tap CPU per request (B - A): ${costs}`);
-      const [a, b] = summaries as [VariantSummary, VariantSummary];
+      const summaries = await abGroup(`embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)${b0Title}`, withB0, kafkaPid(stack), PACED_RATE);
+      const [a, b, b0] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
-      printSummaries(summaries, [r]);
+      printSummaries(summaries, b0 === undefined ? [r] : [r, ratio('B0/A', a, b0)]);
+      const costs = liveThreadCosts(a, b, b0);
+      if (costs !== null) console.log(`   tap CPU per request (B - A): ${costs}`);
       console.log(`   tap: ${tapLine(final)}`);
       goals.push(
         { goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: p99 ratio (goal's bound ${GOAL.p99Ratio})`, value: fmt(r.p99, 3), pass: r.p99 <= GOAL.p99Ratio },
         { goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: server CPU per request ratio`, value: fmt(r.cpu, 2), pass: null },
       );
+      if (b0 !== undefined) {
+        goals.push({ goal: `(info) embedded ${tag} at ${PACED_RATE} req/s: p99 ratio, capture only (B0/A)`, value: fmt(b0.p99 / a.p99, 3), pass: null });
+      }
       report[`paced-${responseBytes}`] = { rate: PACED_RATE, summaries, ratio: r, tap: final.tap };
     }
   } finally {
