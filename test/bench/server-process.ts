@@ -8,7 +8,6 @@
 //          with `discard`, a transport that accepts and drops every capture: what capturing and
 //          building the records costs the live thread, without encoding or Kafka);
 // - proxy: startTapProxy() in front of an upstream (a `plain` child).
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +16,7 @@ import { createKafkaTransport, createTap } from '@shadow/tap';
 import type { ExchangeTransport, KafkaTransport, Tap, TapLogger, TapStats, TransportStats } from '@shadow/tap';
 import { attachToServer } from '@shadow/tap/node';
 import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
+import { procCpuSeconds } from './proc-stat.js';
 import { workOnce } from './service-work.js';
 import type { TapProxy } from '@shadow/tap-proxy';
 
@@ -142,17 +142,10 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
   }
 }
 
-const TICK_US = 10_000; // USER_HZ is 100 on Linux
-
+/** The main thread is the task whose id is the process id. */
 function mainThreadCpuUs(): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-  } catch {
-    return null;
-  }
+  const seconds = procCpuSeconds(`self/task/${process.pid}`);
+  return seconds === null ? null : seconds * 1e6;
 }
 
 /** Accepts every capture and keeps nothing: the tap's capture cost alone. */

@@ -41,6 +41,7 @@ import { topicNames } from '@shadow/contracts';
 import { findRepoRoot, startPrivateStack } from '@shadow/stack-harness';
 import type { PrivateStack } from '@shadow/stack-harness';
 import { formatProfile, summariseProfile } from './cpu-profile.js';
+import { procCpuSeconds } from './proc-stat.js';
 import type { FromServer, ServerConfig, ServerStats, ToServer } from './server-process.js';
 import { workOnce } from './service-work.js';
 
@@ -132,7 +133,7 @@ function prepareChildren(repoRoot: string, build: boolean): void {
     }
   }
   mkdirSync(dirname(SERVER_SCRIPT), { recursive: true });
-  for (const file of ['server-process.ts', 'service-work.ts']) {
+  for (const file of ['server-process.ts', 'service-work.ts', 'proc-stat.ts']) {
     const out = ts.transpileModule(readFileSync(join(HERE, file), 'utf8'), {
       fileName: file,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, sourceMap: false },
@@ -312,7 +313,7 @@ async function runWrk(url: string, seconds: number): Promise<Load> {
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   // wrk's CPU, read from /proc until it exits (its stat is gone after the exit).
   let cpu = 0;
-  const poll = setInterval(() => { cpu = Math.max(cpu, child.pid === undefined ? 0 : procCpuSeconds(child.pid)); }, 200);
+  const poll = setInterval(() => { cpu = Math.max(cpu, child.pid === undefined ? 0 : (procCpuSeconds(String(child.pid)) ?? 0)); }, 200);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(poll);
   const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
@@ -423,16 +424,6 @@ function windowOf(load: Load, fromMs: number, toMs: number): { responses: number
 // ---- CPU of other processes -------------------------------------------------------------------
 
 /** user+system CPU seconds of a pid from /proc (0 when it is gone). */
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
 function kafkaPid(stack: PrivateStack): number {
   const file = join(stack.stackDir, 'run', 'kafka.pid');
   return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 0;
@@ -485,11 +476,11 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
 /** One round of one variant: saturating (autocannon) or, with `rate`, paced. */
 async function measure(variant: Variant, round: number, seconds: number, kafka: number, rate?: number): Promise<Round> {
   const before = await Promise.all(variant.servers.map((s) => s.ask({ type: 'stats' })));
-  const kafkaBefore = kafka > 0 ? procCpuSeconds(kafka) : 0;
+  const kafkaBefore = kafka > 0 ? (procCpuSeconds(String(kafka)) ?? 0) : 0;
   const selfBefore = process.cpuUsage();
   const load = rate === undefined ? await runSaturating(variant.target.url, seconds) : await runPaced(variant.target.url, rate, seconds);
   const self = process.cpuUsage(selfBefore);
-  const kafkaCpu = kafka > 0 ? procCpuSeconds(kafka) - kafkaBefore : 0;
+  const kafkaCpu = kafka > 0 ? (procCpuSeconds(String(kafka)) ?? 0) - kafkaBefore : 0;
   const after = await Promise.all(variant.servers.map((s) => s.ask({ type: 'stats' })));
   let cpuUs = 0;
   let liveUs: number | null = null;

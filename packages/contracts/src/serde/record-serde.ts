@@ -148,12 +148,12 @@ export class RecordSerde<T> {
    * learns the schema id later). CONTRACTS_ENCODE_FAILED names the offending fields.
    */
   encodeFrameInto(value: T, target: Buffer, offset: number): number {
-    const write = this.contract.write;
-    if (write !== undefined) {
+    // The contract's hand-written encoder when it has one (same bytes, no intermediate record).
+    if (this.contract.write !== undefined) {
       const writer = this.#writer.reset(target, offset + WIRE_HEADER_BYTES);
       let written = false;
       try {
-        written = write(value, writer);
+        written = this.contract.write(value, writer);
       } catch {
         // e.g. a getter that throws: the avsc path below reports it
       }
