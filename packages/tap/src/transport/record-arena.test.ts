@@ -1,6 +1,6 @@
 // The arena packs encoded frames back to back; a frame that does not fit starts a new slab, sized
 // for it when it is larger than a slab. The frames must decode to what was offered.
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@shadow/contracts';
 import { describe, expect, it } from 'vitest';
 import type { CapturedExchange } from '@shadow/contracts';
 import { capturedExchangeContract, RecordSerde, WIRE_HEADER_BYTES } from '@shadow/contracts';
