@@ -1,27 +1,12 @@
 /**
  * Sampling, kill switch, safety and bounds, observed on real servers with an in-memory transport.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { createTap, samplingPoint, type ExchangeTransport, type TapLogger } from '@shadow/tap';
 import { settle, workloadCases } from './support/cases.js';
 import { MemorySink } from './support/memory-sink.js';
-import { ALL_BYTES, send, startServer } from './support/workload.js';
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<AsyncDisposable & { port: number }> {
-  const server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    async [Symbol.asyncDispose]() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { ALL_BYTES, listenPlain, send, startServer } from './support/workload.js';
 
 function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -110,7 +95,7 @@ describe('the live path is protected', () => {
     const sink = new MemorySink();
     const tap = createTap({ service: 's', environment: 't', transport: sink });
     const body = Buffer.concat([ALL_BYTES, ALL_BYTES, ALL_BYTES]);
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       // An async middleware before the tap: the body arrives and waits in the request's buffer.
       setTimeout(() => {
         tap.capture(req, res);
@@ -128,7 +113,7 @@ describe('the live path is protected', () => {
   it('flags a body the application never read instead of pretending it was complete', async () => {
     const sink = new MemorySink();
     const tap = createTap({ service: 's', environment: 't', transport: sink });
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       tap.capture(req, res);
       res.end('ignored your upload');
     });
@@ -147,7 +132,7 @@ describe('the live path is protected', () => {
     const tap = createTap({ service: 's', environment: 't', transport: sink, maxBodyBytes: 100_000, maxInFlightBodyBytes: 150_000 });
     let peak = 0;
     const release: (() => void)[] = [];
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       tap.capture(req, res);
       void readAll(req).then((received) => {
         peak = Math.max(peak, tap.stats().inFlightBodyBytes);
@@ -173,7 +158,7 @@ describe('shutdown', () => {
     const sink = new MemorySink();
     const tap = createTap({ service: 's', environment: 't', transport: sink });
     let finish: (() => void) | null = null;
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       tap.capture(req, res);
       if (req.url === '/after-close') {
         res.end('served');

@@ -2,26 +2,12 @@
  * Where the capture sits among other code that touches the same pair, on real servers: middleware
  * that replaces `res.write`/`res.end` before or after the tap attached, and two taps on one pair.
  */
-import { once } from 'node:events';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createTap, type Tap } from '@shadow/tap';
 import { settle } from './support/cases.js';
 import { MemorySink } from './support/memory-sink.js';
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<AsyncDisposable & { port: number }> {
-  const server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    async [Symbol.asyncDispose]() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { listenPlain } from './support/workload.js';
 
 /** POSTs `body` and returns what the client received. */
 function post(port: number, body: string): Promise<string> {
@@ -63,7 +49,7 @@ function newTap(): { tap: Tap; sink: MemorySink } {
 describe('capture among middleware', () => {
   it('sees what the application wrote, once, when write/end were replaced before the tap attached', async () => {
     const { tap, sink } = newTap();
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       upperCaseWrites(res); // mounted before the tap
       tap.capture(req, res);
       echo(req, res);
@@ -78,7 +64,7 @@ describe('capture among middleware', () => {
 
   it('sees the bytes on the wire when such middleware is mounted after the tap', async () => {
     const { tap, sink } = newTap();
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       tap.capture(req, res);
       upperCaseWrites(res); // mounted after the tap
       echo(req, res);
@@ -93,7 +79,7 @@ describe('capture among middleware', () => {
   it('lets two taps capture the same exchange, each with the whole exchange', async () => {
     const first = newTap();
     const second = newTap();
-    await using server = await listen((req, res) => {
+    await using server = await listenPlain((req, res) => {
       first.tap.capture(req, res);
       second.tap.capture(req, res);
       echo(req, res);

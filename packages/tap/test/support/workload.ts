@@ -205,6 +205,20 @@ async function fastifyServer(tap: Tap | null): Promise<Server> {
 
 // ---------------------------------------------------------------- servers and clients
 
+/** A plain `node:http` server on a free loopback port running `handler`, closed on dispose. */
+export async function listenPlain(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<AsyncDisposable & { port: number }> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 export interface RunningServer extends AsyncDisposable {
   readonly port: number;
 }
