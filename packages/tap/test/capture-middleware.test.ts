@@ -2,24 +2,17 @@
  * Where the capture sits among other code that touches the same pair, on real servers: middleware
  * that replaces `res.write`/`res.end` before or after the tap attached, and two taps on one pair.
  */
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createTap, type Tap } from '@shadow/tap';
 import { settle } from './support/cases.js';
 import { MemorySink } from './support/memory-sink.js';
-import { listenPlain } from './support/workload.js';
+import { listenPlain, send } from './support/workload.js';
 
-/** POSTs `body` and returns what the client received. */
-function post(port: number, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/x', headers: { 'content-type': 'text/plain' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+/** POSTs `body` and returns what the client received, as latin1 text. */
+async function post(port: number, body: string): Promise<string> {
+  const res = await send(port, { method: 'POST', path: '/x', headers: { 'content-type': 'text/plain' }, body: Buffer.from(body) });
+  return res.body.toString('latin1');
 }
 
 function echo(req: IncomingMessage, res: ServerResponse): void {

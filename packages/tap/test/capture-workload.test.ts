@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CapturedExchange } from '@shadow/contracts';
 import { createTap } from '@shadow/tap';
-import { exchangeIdOf, settle, workloadCases } from './support/cases.js';
+import { exchangeIdOf, sendAll, settle, workloadCases } from './support/cases.js';
 import { expectCapture } from './support/expect-capture.js';
 import { MemorySink } from './support/memory-sink.js';
-import { abortAfterFirstBytes, abortDuringUpload, FRAMEWORKS, MB, send, startServer, type ClientResponse } from './support/workload.js';
+import { abortAfterFirstBytes, abortDuringUpload, FRAMEWORKS, MB, startServer, type ClientResponse } from './support/workload.js';
 
 const LIMIT = 1 * MB;
 
@@ -25,12 +25,7 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
     });
     await using server = await startServer(framework, tap);
     const cases = workloadCases();
-    const responses = new Map<string, ClientResponse>();
-    await Promise.all(
-      cases.map(async (c) => {
-        responses.set(c.name, await send(server.port, c.request));
-      }),
-    );
+    const responses = await sendAll(server.port, cases);
     await settle(tap, sink, cases.length);
     expect(sink.records).toHaveLength(cases.length);
 

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, type CapturedExchange } from '@shadow/contracts';
 import { createTap, type Tap } from '@shadow/tap';
-import { exchangeIdOf, workloadCases } from './support/cases.js';
+import { exchangeIdOf, sendAll, workloadCases } from './support/cases.js';
 import { expectCapture } from './support/expect-capture.js';
 import { createTopic, eventually, kafkaFor, readAll } from './transport/kafka-test-kit.js';
-import { abortAfterFirstBytes, abortDuringUpload, FRAMEWORKS, send, startServer, type ClientResponse } from './support/workload.js';
+import { abortAfterFirstBytes, abortDuringUpload, FRAMEWORKS, startServer, type ClientResponse } from './support/workload.js';
 import { stack } from '@shadow/stack-harness/vitest';
 
 // The stack the integration project's global setup resolved (env, testcontainers or infra/local).
@@ -42,12 +42,7 @@ describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
     await using server = await startServer(framework, tap);
 
     const cases = workloadCases();
-    const responses = new Map<string, ClientResponse>();
-    await Promise.all(
-      cases.map(async (c) => {
-        responses.set(c.name, await send(server.port, c.request));
-      }),
-    );
+    const responses = await sendAll(server.port, cases);
     await abortAfterFirstBytes(server.port, '/abort', { 'x-request-id': `abort-response-${randomUUID()}` });
     const uploadId = `abort-upload-${randomUUID()}`;
     await abortDuringUpload(server.port, '/slow-upload', { 'x-request-id': uploadId, 'content-type': 'application/octet-stream' }, Buffer.alloc(1000, 0x61), 100_000);

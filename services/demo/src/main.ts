@@ -44,13 +44,8 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'demo', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: names.exchanges, numPartitions: 3 },
-      { topic: names.control, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ],
-  });
+  // The control topic is created by the taps' kill-switch watchers themselves (compacted, with its retention).
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.exchanges, numPartitions: 3 }] });
   log.info({ stack: stack.source, topics: names }, 'topics ready');
 
   // 1. pricing: embeds the tap.

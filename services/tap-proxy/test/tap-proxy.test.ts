@@ -109,13 +109,8 @@ describe('tap proxy', () => {
 
     const admin = kafkaClient('tap-proxy-test').admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: names.exchanges, numPartitions: 3 },
-        { topic: names.control, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-      ],
-    });
+    // The control topic is created by the tap's kill-switch watcher itself (compacted, with its retention).
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.exchanges, numPartitions: 3 }] });
     await admin.disconnect();
 
     proxy = await startTapProxy(loadConfig(proxyEnv(upstreamUrl, 'catalog')), silent);

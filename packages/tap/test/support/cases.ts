@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CapturedExchange } from '@shadow/contracts';
 import type { Tap } from '@shadow/tap';
 import type { MemorySink } from './memory-sink.js';
-import { ALL_BYTES, CHUNKS, MB, pseudoRandomBytes, SECRETS, type ClientRequest } from './workload.js';
+import { ALL_BYTES, CHUNKS, MB, pseudoRandomBytes, SECRETS, send, type ClientRequest, type ClientResponse } from './workload.js';
 
 export interface WorkloadCase {
   name: string;
@@ -20,6 +20,15 @@ export const JSON_BODY = {
 export const BIG_REQUEST = pseudoRandomBytes(5 * MB, 3);
 
 /** Fresh request ids per call: nothing is shared between tests. */
+/** Sends every case at once; the responses by case name. */
+export async function sendAll(port: number, cases: readonly WorkloadCase[]): Promise<Map<string, ClientResponse>> {
+  const responses = new Map<string, ClientResponse>();
+  await Promise.all(cases.map(async (c) => {
+    responses.set(c.name, await send(port, c.request));
+  }));
+  return responses;
+}
+
 export function workloadCases(): WorkloadCase[] {
   const id = (): Record<string, string> => ({ 'x-request-id': randomUUID() });
   return [
