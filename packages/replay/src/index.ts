@@ -1,0 +1,2 @@
+// Placeholder until the package's first module lands.
+export {};
