@@ -7,6 +7,8 @@ export type { DependencyKind, SideEffect } from './side-effect/types.js';
 export { DEPENDENCY_KINDS, LIVE_ORIGIN } from './side-effect/types.js';
 export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';
 
+export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';
+
 export type { TopicNames, TopicRole } from './topics.js';
 export { partitionKey, subjectFor, TOPIC_BASE_NAMES, topicNames, topics } from './topics.js';
 

@@ -9,6 +9,7 @@ describe('topics', () => {
       results: 'shadow.results.v1',
       sideEffects: 'shadow.side-effects.v1',
       control: 'shadow.control.v1',
+      deadLetter: 'shadow.dead-letter.v1',
     });
     expect(Object.isFrozen(topics)).toBe(true);
   });

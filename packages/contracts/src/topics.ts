@@ -16,6 +16,11 @@ export const TOPIC_BASE_NAMES = Object.freeze({
   sideEffects: 'shadow.side-effects.v1',
   /** Kill switch: compacted, JSON values, key = service name or `*`. Not Avro. */
   control: 'shadow.control.v1',
+  /**
+   * Records a consumer could not process (bad magic byte, unknown schema id, truncated Avro, ...):
+   * the original key and value bytes, the reason and the source topic/partition/offset in headers.
+   */
+  deadLetter: 'shadow.dead-letter.v1',
 });
 
 export type TopicRole = keyof typeof TOPIC_BASE_NAMES;
