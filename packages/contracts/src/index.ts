@@ -1,10 +1,10 @@
 export type { CapturedExchange } from './exchange/types.js';
 export { capturedExchangeContract, capturedExchangeFromAvro, capturedExchangeToAvro, writeCapturedExchange } from './exchange/avro.js';
-export type { ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
-export { SHADOW_ERROR_KINDS } from './shadow-result/types.js';
+export type { ChallengerRole, ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
+export { CHALLENGER_ROLES, SHADOW_ERROR_KINDS } from './shadow-result/types.js';
 export { shadowResultContract, shadowResultFromAvro, shadowResultToAvro } from './shadow-result/avro.js';
-export type { DependencyKind, SideEffect } from './side-effect/types.js';
-export { DEPENDENCY_KINDS, LIVE_ORIGIN } from './side-effect/types.js';
+export type { DependencyKind, SideEffect, SideEffectDisposition } from './side-effect/types.js';
+export { DEPENDENCY_KINDS, LIVE_ORIGIN, SIDE_EFFECT_DISPOSITIONS } from './side-effect/types.js';
 export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';
 
 export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';

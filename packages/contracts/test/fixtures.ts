@@ -56,6 +56,8 @@ export function sampleShadowResult(overrides: Partial<ShadowResult> = {}): Shado
     errorKind: 'timeout',
     errorMessage: 'no response within 5000 ms',
     replayerVersion: '0.1.0',
+    challengerRole: 'candidate',
+    runId: null,
     ...overrides,
   };
 }
@@ -73,6 +75,14 @@ export function sampleSideEffect(overrides: Partial<SideEffect> = {}): SideEffec
     requestSummary: ALL_BYTES,
     mocked: true,
     mockedResponse: Buffer.from('{"id":"ch_1"}'),
+    method: 'POST',
+    path: '/v1/charges?expand=customer',
+    requestHeaders: { 'content-type': ['application/json'] },
+    responseStatus: 200,
+    responseBody: Buffer.from('{"id":"ch_1"}'),
+    durationUs: 1_250,
+    disposition: 'recorded',
+    runId: 'run-7',
     ...overrides,
   };
 }

@@ -20,6 +20,8 @@ export function shadowResultToAvro(r: ShadowResult): AvroRecord {
     errorKind: r.errorKind ?? null,
     errorMessage: r.errorMessage ?? null,
     replayerVersion: r.replayerVersion,
+    challengerRole: r.challengerRole,
+    runId: r.runId ?? null,
   };
 }
 
@@ -40,6 +42,8 @@ export function shadowResultFromAvro(r: AvroRecord): ShadowResult {
     errorKind: r.errorKind as string | null,
     errorMessage: r.errorMessage as string | null,
     replayerVersion: r.replayerVersion as string,
+    challengerRole: (r.challengerRole as string | undefined) ?? 'candidate',
+    runId: (r.runId as string | null | undefined) ?? null,
   };
 }
 

@@ -29,7 +29,16 @@ export interface ShadowResult {
   errorMessage: string | null;
   /** Version of the replayer that produced the record; empty when unknown. */
   replayerVersion: string;
+  /** One of CHALLENGER_ROLES (open vocabulary): `secondary` results are the noise baseline. */
+  challengerRole: string;
+  /** Historical replay run id; null for live shadowing. */
+  runId: string | null;
 }
+
+/** Roles of a challenger: the version under test, or a second copy of live (noise baseline). */
+export const CHALLENGER_ROLES = ['candidate', 'secondary'] as const;
+
+export type ChallengerRole = (typeof CHALLENGER_ROLES)[number];
 
 /**
  * Known values of ShadowResult.errorKind. Open vocabulary: a string in Avro, so a newer replayer

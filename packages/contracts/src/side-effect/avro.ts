@@ -1,5 +1,5 @@
 import type { AvroRecord, RecordContract } from '../schema/record-contract.js';
-import { bytesIn, bytesOut, defineRecordContract, long } from '../schema/record-contract.js';
+import { bytesIn, bytesOut, defineRecordContract, headersOut, long } from '../schema/record-contract.js';
 import { schemas } from '../schema/schemas.js';
 import type { SideEffect } from './types.js';
 
@@ -16,6 +16,14 @@ export function sideEffectToAvro(s: SideEffect): AvroRecord {
     requestSummary: bytesIn(s.requestSummary),
     mocked: s.mocked,
     mockedResponse: s.mockedResponse === null ? null : bytesIn(s.mockedResponse),
+    method: s.method,
+    path: s.path,
+    requestHeaders: s.requestHeaders,
+    responseStatus: s.responseStatus,
+    responseBody: bytesIn(s.responseBody),
+    durationUs: long(s.durationUs),
+    disposition: s.disposition,
+    runId: s.runId ?? null,
   };
 }
 
@@ -32,6 +40,14 @@ export function sideEffectFromAvro(r: AvroRecord): SideEffect {
     requestSummary: bytesOut(r.requestSummary),
     mocked: r.mocked as boolean,
     mockedResponse: r.mockedResponse === null ? null : bytesOut(r.mockedResponse),
+    method: (r.method as string | undefined) ?? '',
+    path: (r.path as string | undefined) ?? '',
+    requestHeaders: r.requestHeaders === undefined ? {} : headersOut(r.requestHeaders),
+    responseStatus: (r.responseStatus as number | undefined) ?? 0,
+    responseBody: r.responseBody === undefined ? Buffer.alloc(0) : bytesOut(r.responseBody),
+    durationUs: (r.durationUs as number | undefined) ?? 0,
+    disposition: (r.disposition as string | undefined) ?? '',
+    runId: (r.runId as string | null | undefined) ?? null,
   };
 }
 

@@ -28,7 +28,35 @@ export interface SideEffect {
   mocked: boolean;
   /** What the mock answered; null when not mocked or when the mock answered nothing. */
   mockedResponse: Buffer | null;
+  /** HTTP method (or SMTP verb); empty when not applicable. */
+  method: string;
+  /** Path and query of an HTTP call; empty when not applicable. */
+  path: string;
+  /** Lower-case header name -> values of the call, after redaction. */
+  requestHeaders: Record<string, string[]>;
+  /** Status the caller received (real for live, the mock's for a challenger); 0 when none. */
+  responseStatus: number;
+  /** Body the caller received, possibly truncated. */
+  responseBody: Buffer;
+  /** Call start to end of the answer, microseconds. */
+  durationUs: number;
+  /** One of SIDE_EFFECT_DISPOSITIONS (open vocabulary); empty when unknown. */
+  disposition: string;
+  /** Historical replay run id; null for live shadowing and live calls. */
+  runId: string | null;
 }
+
+/** What happened to an outbound call. Open vocabulary (a string in Avro). */
+export const SIDE_EFFECT_DISPOSITIONS = [
+  'live', // made for real by the live service
+  'forwarded', // a challenger's read the sandbox let through to the real dependency
+  'recorded', // answered with live's recorded answer to the matching call
+  'stub', // answered by a configured stub
+  'blocked', // refused (503): a write with nothing to answer with, or a rule said so
+  'captured', // an e-mail the SMTP sink accepted and did not deliver
+] as const;
+
+export type SideEffectDisposition = (typeof SIDE_EFFECT_DISPOSITIONS)[number];
 
 /** Known dependency kinds. Open vocabulary (a string in Avro); unknown kinds read as `other`. */
 export const DEPENDENCY_KINDS = ['http', 'email', 'db', 'payment', 'queue', 'other'] as const;
