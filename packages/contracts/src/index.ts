@@ -12,6 +12,20 @@ export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js'
 export type { TopicNames, TopicRole } from './topics.js';
 export { partitionKey, subjectFor, TOPIC_BASE_NAMES, topicNames, topics } from './topics.js';
 
+export type { KafkaAdminSource, ObservedTopic, TopicAction, TopicSpecOptions, TopicsOptions, TopicsReport, TopicStatus } from './provisioning/index.js';
+export {
+  ALL_TOPIC_ROLES,
+  assessTopics,
+  checkTopics,
+  CONTROL_TOMBSTONE_RETENTION_MS,
+  DEFAULT_PARTITIONS,
+  ensureCommandFor,
+  ensureTopics,
+  JOINED_ROLES,
+  resolveTopicsOptions,
+  topicSpec,
+} from './provisioning/index.js';
+
 export type { AvroField, AvroRecordSchema } from './schema/schemas.js';
 export { schemas } from './schema/schemas.js';
 export type { AvroRecord, AvroType, RecordContract, RecordContractDefinition } from './schema/record-contract.js';

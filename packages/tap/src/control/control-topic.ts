@@ -1,21 +1,12 @@
+import { topicSpec } from '@shadow/contracts';
 import type { Admin } from 'kafkajs';
 
 /**
- * Creates the control topic as a compacted single-partition topic unless it exists. Returns
- * whether it was created. Auto-creation is never relied on: it would create a non-compacted topic
- * and the latest state per key could be deleted by retention.
+ * Creates the control topic unless it exists, as `shadow topics ensure` does (compacted, one
+ * partition, tombstones kept a day: the spec lives in @shadow/contracts). Returns whether it was
+ * created. Broker auto-creation is never relied on: it would create a non-compacted topic and
+ * retention could delete the latest state per key.
  */
 export async function ensureControlTopic(admin: Admin, topic: string): Promise<boolean> {
-  return admin.createTopics({
-    waitForLeaders: true,
-    topics: [{
-      topic,
-      numPartitions: 1,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'compact' },
-        // Tombstones must outlive any tap's restart-and-read; a day is generous.
-        { name: 'delete.retention.ms', value: String(24 * 60 * 60 * 1000) },
-      ],
-    }],
-  });
+  return admin.createTopics({ waitForLeaders: true, topics: [topicSpec('control', topic, { partitions: 1 })] });
 }
