@@ -1,11 +1,19 @@
-export type { CapturedExchange } from './exchange/types.js';
-export { capturedExchangeContract, capturedExchangeFromAvro, capturedExchangeToAvro, writeCapturedExchange } from './exchange/avro.js';
+export type { CapturedExchange, OutboundCall } from './exchange/types.js';
+export {
+  capturedExchangeContract,
+  capturedExchangeFromAvro,
+  capturedExchangeToAvro,
+  outboundCallFromAvro,
+  outboundCallToAvro,
+  writeCapturedExchange,
+} from './exchange/avro.js';
 export type { ChallengerRole, ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
 export { CHALLENGER_ROLES, SHADOW_ERROR_KINDS } from './shadow-result/types.js';
 export { shadowResultContract, shadowResultFromAvro, shadowResultToAvro } from './shadow-result/avro.js';
 export type { DependencyKind, SideEffect, SideEffectDisposition } from './side-effect/types.js';
 export { DEPENDENCY_KINDS, LIVE_ORIGIN, SIDE_EFFECT_DISPOSITIONS } from './side-effect/types.js';
 export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';
+export { liveSideEffectsOf } from './side-effect/live.js';
 
 export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';
 

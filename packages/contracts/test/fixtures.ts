@@ -1,6 +1,6 @@
 // Sample records shared by the unit tests (src/**/*.test.ts) and the integration tests (test/).
 import { randomUUID } from 'node:crypto';
-import type { CapturedExchange } from '../src/exchange/types.js';
+import type { CapturedExchange, OutboundCall } from '../src/exchange/types.js';
 import type { ShadowResult } from '../src/shadow-result/types.js';
 import type { SideEffect } from '../src/side-effect/types.js';
 import type { AvroRecordSchema } from '../src/schema/schemas.js';
@@ -35,6 +35,37 @@ export function sampleExchange(overrides: Partial<CapturedExchange> = {}): Captu
     aborted: false,
     samplingRate: 0.25,
     tapVersion: '0.1.0',
+    outboundCalls: [
+      sampleOutboundCall(),
+      sampleOutboundCall({
+        sequence: 1, startTimeMs: 1_763_000_000_140, method: 'GET', target: 'inventory.internal:8080', scheme: 'http',
+        path: '/stock/42', requestBody: Buffer.alloc(0), responseStatus: 0, responseHeaders: {}, responseBody: Buffer.alloc(0),
+        errorMessage: 'connect ECONNREFUSED 10.0.0.7:8080',
+      }),
+    ],
+    ...overrides,
+  };
+}
+
+/** A live outbound call: a JSON POST to a payment provider, with every byte value in the answer. */
+export function sampleOutboundCall(overrides: Partial<OutboundCall> = {}): OutboundCall {
+  return {
+    sequence: 0,
+    startTimeMs: 1_763_000_000_130,
+    durationUs: 4_321,
+    dependencyKind: 'http',
+    scheme: 'https',
+    target: 'payments.example.com:443',
+    method: 'POST',
+    path: '/v1/charges?idempotency=ü',
+    requestHeaders: { 'content-type': ['application/json'], authorization: ['[REDACTED]'] },
+    requestBody: Buffer.from('{"amount":4200,"currency":"EUR"}'),
+    requestBodyTruncated: false,
+    responseStatus: 201,
+    responseHeaders: { 'content-type': ['application/octet-stream'], 'x-request-id': ['r-1', 'r-2'] },
+    responseBody: ALL_BYTES,
+    responseBodyTruncated: true,
+    errorMessage: null,
     ...overrides,
   };
 }

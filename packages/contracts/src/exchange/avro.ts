@@ -2,7 +2,7 @@ import type { AvroRecord, RecordContract } from '../schema/record-contract.js';
 import type { AvroWriter } from '../serde/avro-writer.js';
 import { bytesIn, bytesOut, defineRecordContract, headersOut, long } from '../schema/record-contract.js';
 import { schemas } from '../schema/schemas.js';
-import type { CapturedExchange } from './types.js';
+import type { CapturedExchange, OutboundCall } from './types.js';
 
 export function capturedExchangeToAvro(e: CapturedExchange): AvroRecord {
   return {
@@ -31,6 +31,49 @@ export function capturedExchangeToAvro(e: CapturedExchange): AvroRecord {
     aborted: e.aborted,
     samplingRate: e.samplingRate,
     tapVersion: e.tapVersion,
+    outboundCalls: e.outboundCalls === undefined ? [] : e.outboundCalls.map(outboundCallToAvro),
+  };
+}
+
+export function outboundCallToAvro(c: OutboundCall): AvroRecord {
+  return {
+    sequence: c.sequence,
+    startTimeMs: long(c.startTimeMs),
+    durationUs: long(c.durationUs),
+    dependencyKind: c.dependencyKind,
+    scheme: c.scheme,
+    target: c.target,
+    method: c.method,
+    path: c.path,
+    requestHeaders: c.requestHeaders,
+    requestBody: bytesIn(c.requestBody),
+    requestBodyTruncated: c.requestBodyTruncated,
+    responseStatus: c.responseStatus,
+    responseHeaders: c.responseHeaders,
+    responseBody: bytesIn(c.responseBody),
+    responseBodyTruncated: c.responseBodyTruncated,
+    errorMessage: c.errorMessage ?? null,
+  };
+}
+
+export function outboundCallFromAvro(r: AvroRecord): OutboundCall {
+  return {
+    sequence: r.sequence as number,
+    startTimeMs: r.startTimeMs as number,
+    durationUs: r.durationUs as number,
+    dependencyKind: r.dependencyKind as string,
+    scheme: r.scheme as string,
+    target: r.target as string,
+    method: r.method as string,
+    path: r.path as string,
+    requestHeaders: headersOut(r.requestHeaders),
+    requestBody: bytesOut(r.requestBody),
+    requestBodyTruncated: r.requestBodyTruncated as boolean,
+    responseStatus: r.responseStatus as number,
+    responseHeaders: headersOut(r.responseHeaders),
+    responseBody: bytesOut(r.responseBody),
+    responseBodyTruncated: r.responseBodyTruncated as boolean,
+    errorMessage: r.errorMessage as string | null,
   };
 }
 
@@ -61,7 +104,15 @@ export function capturedExchangeFromAvro(r: AvroRecord): CapturedExchange {
     aborted: r.aborted as boolean,
     samplingRate: r.samplingRate as number,
     tapVersion: r.tapVersion as string,
+    // Absent when empty (see CapturedExchange.outboundCalls); a record written before the field
+    // existed reads as [] through the resolver, so it lands here too.
+    ...outboundCallsFromAvro(r.outboundCalls),
   };
+}
+
+function outboundCallsFromAvro(value: unknown): { outboundCalls?: OutboundCall[] } {
+  if (!Array.isArray(value) || value.length === 0) return {};
+  return { outboundCalls: (value as AvroRecord[]).map(outboundCallFromAvro) };
 }
 
 /**
@@ -80,7 +131,7 @@ export function writeCapturedExchange(e: CapturedExchange, out: AvroWriter): boo
     !isNullableString(e.requestContentType) || !isInt(e.responseStatus) || !isHeaderMap(e.responseHeaders) ||
     !(e.responseBody instanceof Uint8Array) || typeof e.responseBodyTruncated !== 'boolean' ||
     !isNullableString(e.responseContentType) || typeof e.aborted !== 'boolean' || typeof e.samplingRate !== 'number' ||
-    typeof e.tapVersion !== 'string'
+    typeof e.tapVersion !== 'string' || (e.outboundCalls !== undefined && !Array.isArray(e.outboundCalls))
   ) {
     return false;
   }
@@ -114,6 +165,46 @@ export function writeCapturedExchange(e: CapturedExchange, out: AvroWriter): boo
   out.writeBoolean(e.aborted);
   out.writeDouble(e.samplingRate);
   out.writeString(e.tapVersion);
+  const calls = e.outboundCalls;
+  // An Avro array is written as one block (count, items) and a 0 terminator; empty is just the 0.
+  if (calls !== undefined && calls.length > 0) {
+    out.writeLong(calls.length);
+    for (const call of calls) if (!writeOutboundCall(call, out)) return false;
+  }
+  out.writeLong(0);
+  return true;
+}
+
+function writeOutboundCall(c: OutboundCall, out: AvroWriter): boolean {
+  if (
+    typeof c !== 'object' || c === null || !isInt(c.sequence) || typeof c.dependencyKind !== 'string' ||
+    typeof c.scheme !== 'string' || typeof c.target !== 'string' || typeof c.method !== 'string' ||
+    typeof c.path !== 'string' || !isHeaderMap(c.requestHeaders) || !(c.requestBody instanceof Uint8Array) ||
+    typeof c.requestBodyTruncated !== 'boolean' || !isInt(c.responseStatus) || !isHeaderMap(c.responseHeaders) ||
+    !(c.responseBody instanceof Uint8Array) || typeof c.responseBodyTruncated !== 'boolean' ||
+    !isNullableString(c.errorMessage ?? null)
+  ) {
+    return false;
+  }
+  const startTimeMs = long(c.startTimeMs);
+  const durationUs = long(c.durationUs);
+  if (!isLong(startTimeMs) || !isLong(durationUs)) return false;
+  out.writeLong(c.sequence);
+  out.writeLong(startTimeMs);
+  out.writeLong(durationUs);
+  out.writeString(c.dependencyKind);
+  out.writeString(c.scheme);
+  out.writeString(c.target);
+  out.writeString(c.method);
+  out.writeString(c.path);
+  if (!out.writeStringArrayMap(c.requestHeaders)) return false;
+  out.writeBytes(c.requestBody);
+  out.writeBoolean(c.requestBodyTruncated);
+  out.writeLong(c.responseStatus);
+  if (!out.writeStringArrayMap(c.responseHeaders)) return false;
+  out.writeBytes(c.responseBody);
+  out.writeBoolean(c.responseBodyTruncated);
+  out.writeNullableString(c.errorMessage ?? null);
   return true;
 }
 
@@ -139,14 +230,28 @@ const WRITTEN_FIELDS = [
   'exchangeId', 'captureTimeMs', 'service', 'environment', 'method', 'scheme', 'host', 'path', 'query', 'routeTemplate',
   'requestHeaders', 'requestBody', 'requestBodyTruncated', 'requestBodySize', 'requestContentType', 'responseStatus',
   'responseHeaders', 'responseBody', 'responseBodyTruncated', 'responseBodySize', 'responseContentType', 'liveLatencyUs',
-  'aborted', 'samplingRate', 'tapVersion',
+  'aborted', 'samplingRate', 'tapVersion', 'outboundCalls',
 ].join(',');
+
+/** The fields writeOutboundCall writes, in order. */
+const WRITTEN_CALL_FIELDS = [
+  'sequence', 'startTimeMs', 'durationUs', 'dependencyKind', 'scheme', 'target', 'method', 'path', 'requestHeaders',
+  'requestBody', 'requestBodyTruncated', 'responseStatus', 'responseHeaders', 'responseBody', 'responseBodyTruncated',
+  'errorMessage',
+].join(',');
+
+function outboundCallFieldNames(): string {
+  const field = schemas.capturedExchange.fields.find((f) => f.name === 'outboundCalls');
+  const items = (field?.type as { items?: { fields?: readonly { name: string }[] } } | undefined)?.items;
+  return (items?.fields ?? []).map((f) => f.name).join(',');
+}
 
 /**
  * Guard for a schema edited without the encoder: its bytes would no longer match the registered
  * schema, so the contract then encodes through avsc only (writer.test.ts fails in the meantime).
  */
-const writerMatchesSchema = schemas.capturedExchange.fields.map((f) => f.name).join(',') === WRITTEN_FIELDS;
+const writerMatchesSchema =
+  schemas.capturedExchange.fields.map((f) => f.name).join(',') === WRITTEN_FIELDS && outboundCallFieldNames() === WRITTEN_CALL_FIELDS;
 
 /** `dev.shadow.v1.CapturedExchange` on topic `shadow.exchanges.v1`. */
 export const capturedExchangeContract: RecordContract<CapturedExchange> = defineRecordContract({

@@ -44,4 +44,48 @@ export interface CapturedExchange {
   samplingRate: number;
   /** Version of the tap that captured it. */
   tapVersion: string;
+  /**
+   * Outbound calls the live service made while serving this exchange, in start order (the tap's
+   * optional outbound recorder, docs/outbound-recording.md). Absent means none: the recorder was
+   * off, or the service made no call. Decoders leave it out when the list is empty, so an exchange
+   * built without it round-trips unchanged; read it as `exchange.outboundCalls ?? []`.
+   */
+  outboundCalls?: OutboundCall[];
+}
+
+/**
+ * One outbound HTTP call of the live service and the answer it received, recorded inside the
+ * exchange so the replayer's sandbox has live's answers the moment the exchange is replayed.
+ * Avro: the nested record `dev.shadow.v1.OutboundCall` of `captured-exchange.avsc`.
+ */
+export interface OutboundCall {
+  /** 0-based start order within the exchange. */
+  sequence: number;
+  /** When the call started, epoch milliseconds. */
+  startTimeMs: number;
+  /** Call start to the end of the answer (or the error), microseconds. */
+  durationUs: number;
+  /** One of DEPENDENCY_KINDS or a newer value; the recorder writes `http`. */
+  dependencyKind: string;
+  /** `http` or `https`. */
+  scheme: string;
+  /** `host:port` the call went to; the port is explicit even when it is the scheme's default. */
+  target: string;
+  method: string;
+  /** Path with the query string, as sent. */
+  path: string;
+  /** Lower-case header name -> values, after the tap's header redaction. */
+  requestHeaders: Record<string, string[]>;
+  /** Request body as sent, possibly truncated, after the tap's JSON redaction. */
+  requestBody: Buffer;
+  requestBodyTruncated: boolean;
+  /** Status received; 0 when no response arrived. */
+  responseStatus: number;
+  /** Lower-case header name -> values, after the tap's header redaction. */
+  responseHeaders: Record<string, string[]>;
+  /** Bytes as received on the wire (still content-encoded if compressed), possibly truncated. */
+  responseBody: Buffer;
+  responseBodyTruncated: boolean;
+  /** Why the call failed (refused, reset, aborted, ...); null when it completed. */
+  errorMessage: string | null;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_BYTES, sampleExchange } from '../../test/fixtures.js';
 import { AvroWriter } from '../serde/avro-writer.js';
 import { capturedExchangeContract, writeCapturedExchange } from './avro.js';
-import type { CapturedExchange } from './types.js';
+import type { CapturedExchange, OutboundCall } from './types.js';
 
 const { type, toAvro } = capturedExchangeContract;
 
@@ -70,6 +70,35 @@ function randomLong(rand: () => number): number {
   return (rand() - 0.5) * 1e6; // not an integer: both paths round it
 }
 
+function randomOutboundCall(rand: () => number, sequence: number): OutboundCall {
+  return {
+    sequence: rand() < 0.9 ? sequence : Math.floor((rand() - 0.5) * 2 ** 32),
+    startTimeMs: Math.floor(1.7e12 + rand() * 1e11),
+    durationUs: randomLong(rand),
+    dependencyKind: rand() < 0.8 ? 'http' : randomString(rand, 10),
+    scheme: rand() < 0.5 ? 'http' : 'https',
+    target: `${randomString(rand, 40)}:${Math.floor(rand() * 65536)}`,
+    method: randomString(rand, 8),
+    path: randomString(rand, rand() < 0.1 ? 2_000 : 100),
+    requestHeaders: randomHeaders(rand),
+    requestBody: randomBody(rand),
+    requestBodyTruncated: rand() < 0.5,
+    responseStatus: rand() < 0.9 ? Math.floor(rand() * 600) : Math.floor((rand() - 0.5) * 2 ** 32),
+    responseHeaders: randomHeaders(rand),
+    responseBody: randomBody(rand),
+    responseBodyTruncated: rand() < 0.5,
+    errorMessage: rand() < 0.7 ? null : randomString(rand, 80),
+  };
+}
+
+/** Absent (recorder off), empty, or up to 6 calls (one block in both encoders). */
+function randomOutboundCalls(rand: () => number): Pick<CapturedExchange, 'outboundCalls'> {
+  const pick = rand();
+  if (pick < 0.3) return {};
+  if (pick < 0.4) return { outboundCalls: [] };
+  return { outboundCalls: Array.from({ length: 1 + Math.floor(rand() * 6) }, (_, i) => randomOutboundCall(rand, i)) };
+}
+
 function randomExchange(rand: () => number): CapturedExchange {
   const nullable = (): string | null => (rand() < 0.3 ? null : randomString(rand, 100));
   return {
@@ -98,6 +127,7 @@ function randomExchange(rand: () => number): CapturedExchange {
     aborted: rand() < 0.5,
     samplingRate: rand() < 0.2 ? 1 : rand(),
     tapVersion: randomString(rand, 12),
+    ...randomOutboundCalls(rand),
   };
 }
 
@@ -139,6 +169,17 @@ describe('writeCapturedExchange (hand-written Avro encoder)', () => {
     }
   });
 
+  it('writes absent and empty outboundCalls as the same empty array, and calls with a null or undefined errorMessage alike', () => {
+    const { outboundCalls: _calls, ...withoutCalls } = sampleExchange();
+    const empty = { ...withoutCalls, outboundCalls: [] };
+    expect(viaWriter(withoutCalls)).toEqual(viaAvsc(withoutCalls));
+    expect(viaWriter(withoutCalls)).toEqual(viaWriter(empty));
+    const call = { ...sampleExchange().outboundCalls![0]!, errorMessage: undefined } as unknown as OutboundCall;
+    const exchange = sampleExchange({ outboundCalls: [call] });
+    expect(viaWriter(exchange)).toEqual(viaAvsc(exchange));
+    expect(viaWriter(exchange)).toEqual(viaWriter({ ...exchange, outboundCalls: [{ ...call, errorMessage: null }] }));
+  });
+
   it('treats an undefined routeTemplate as null, as capturedExchangeToAvro does', () => {
     const exchange = { ...sampleExchange(), routeTemplate: undefined } as unknown as CapturedExchange;
     expect(viaWriter(exchange)).toEqual(viaAvsc(exchange));
@@ -167,8 +208,28 @@ describe('writeCapturedExchange (hand-written Avro encoder)', () => {
     ['requestBodySize', Number.MAX_SAFE_INTEGER], // avsc's long stops one short of it
     ['aborted', 'yes'],
     ['service', undefined],
+    ['outboundCalls', 'not an array'],
   ])('declines an exchange whose %s does not fit the schema (the serde then reports it through avsc)', (field, value) => {
     const exchange = { ...sampleExchange(), [field]: value } as unknown as CapturedExchange;
+    expect(writeCapturedExchange(exchange, new AvroWriter().reset(Buffer.alloc(1 << 16), 0))).toBe(false);
+    expect(() => type.toBuffer(toAvro(exchange))).toThrow();
+  });
+
+  it.each([
+    ['sequence', 1.5],
+    ['startTimeMs', 2 ** 60],
+    ['durationUs', Number.NaN],
+    ['target', 42],
+    ['requestHeaders', { accept: 'not an array' }],
+    ['requestBody', 'not bytes'],
+    ['responseStatus', '200'],
+    ['responseHeaders', { 'x-a': [1] }],
+    ['responseBody', null],
+    ['responseBodyTruncated', 0],
+    ['errorMessage', 7],
+  ])('declines an outbound call whose %s does not fit the schema', (field, value) => {
+    const call = { ...sampleExchange().outboundCalls![0]!, [field]: value } as unknown as OutboundCall;
+    const exchange = sampleExchange({ outboundCalls: [call] });
     expect(writeCapturedExchange(exchange, new AvroWriter().reset(Buffer.alloc(1 << 16), 0))).toBe(false);
     expect(() => type.toBuffer(toAvro(exchange))).toThrow();
   });
