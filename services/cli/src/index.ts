@@ -1,2 +1,5 @@
-// Placeholder until the package's first module lands.
-export {};
+export type { CliIo } from './io.js';
+export { CliError, EXIT, processIo } from './io.js';
+export { createProgram, runCli } from './program.js';
+export type { BrokerSource } from './kafka-connection.js';
+export { kafkaFor, resolveBrokers } from './kafka-connection.js';

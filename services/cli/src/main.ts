@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-// Placeholder until the CLI lands.
-export {};
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+process.exitCode = await runCli(process.argv, processIo());

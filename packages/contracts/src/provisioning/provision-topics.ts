@@ -6,8 +6,7 @@
 // what they saw with the pure `assessTopics`. ensureTopics creates what is missing and never alters
 // what exists: changing a partition count moves keys between partitions, so a mismatch is reported
 // for a human to resolve instead.
-import type { Admin, Kafka } from 'kafkajs';
-import { ConfigResourceTypes } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 import { ContractsError } from '../errors.js';
 import { topicNames } from '../topics.js';
 import type { TopicRole } from '../topics.js';
@@ -93,6 +92,10 @@ export function assessTopics(
   return Object.freeze({ ok: problems.length === 0, topics: Object.freeze(statuses), problems: Object.freeze(problems) });
 }
 
+// kafkajs is CommonJS and Node's ESM loader does not see ConfigResourceTypes as a named export
+// (vitest does, which hides it): the enum's TOPIC value, spelled out.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
 function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -117,7 +120,7 @@ async function observe(admin: Admin, options: ResolvedTopicsOptions): Promise<Ma
     admin.fetchTopicMetadata({ topics: existing }),
     admin.describeConfigs({
       includeSynonyms: false,
-      resources: existing.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] })),
+      resources: existing.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['cleanup.policy'] })),
     }),
   ]);
   const policies = new Map(configs.resources.map((r) => [r.resourceName, r.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? null]));

@@ -1,0 +1,63 @@
+// The `shadow` CLI: one commander program, one file per command group under commands/. A group
+// registers itself with `register<Group>Commands(program, io, setExitCode)`; add the next one
+// (report, gate, replay, ...) to COMMAND_GROUPS below.
+//
+// Exit codes (EXIT in io.ts): 0 ok, 1 the command found problems or could not reach what it needs,
+// 2 the command line is wrong (unknown command or option, bad value: commander's own errors).
+import { Command, CommanderError } from 'commander';
+import { registerTopicsCommands } from './commands/topics.js';
+import type { CliIo } from './io.js';
+import { CliError, EXIT } from './io.js';
+
+type RegisterCommands = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
+
+const COMMAND_GROUPS: readonly RegisterCommands[] = [registerTopicsCommands];
+
+/** Builds the program without running it; `setExitCode` receives each command's result. */
+export function createProgram(io: CliIo, setExitCode: (code: number) => void = () => undefined): Command {
+  const program = new Command('shadow')
+    .description('shadow deployment: capture live traffic, replay it to challengers, compare, gate')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => io.err(text.replace(/\n$/, '')),
+    });
+  for (const register of COMMAND_GROUPS) register(program, io, setExitCode);
+  // Sub-commands inherit neither exitOverride nor output: set them on every command.
+  const apply = (command: Command): void => {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => io.err(text.replace(/\n$/, '')),
+    });
+    command.showHelpAfterError();
+    command.commands.forEach(apply);
+  };
+  program.commands.forEach(apply);
+  return program;
+}
+
+/** Runs `argv` (as process.argv: node, script, args...) and resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version are "errors" to commander's exitOverride
+      if (error.exitCode === 0) return EXIT.ok;
+      // `shadow` or `shadow topics` alone prints help to stderr: still a usage error
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`shadow: ${error.message}`);
+      return error.exitCode;
+    }
+    io.err(`shadow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT.problems;
+  }
+}
