@@ -1,2 +1,41 @@
-// Placeholder until the package's first module lands.
-export {};
+export type { ReplayErrorCode, ReplayErrorOptions } from './errors.js';
+export { isReplayError, REPLAY_ERROR_CODES, ReplayError, toReplayError } from './errors.js';
+export type { ReplayLogger } from './logger.js';
+
+export type { ChallengerOptions, ResolvedChallenger } from './challenger/options.js';
+export { resolveChallenger, resolveChallengers } from './challenger/options.js';
+export type { SendContext } from './challenger/challenger-client.js';
+export { ChallengerClient, REPLAYER_VERSION } from './challenger/challenger-client.js';
+export type { ReplayErrorKind } from './challenger/error-kind.js';
+export { errorKindOf, REPLAY_ERROR_KINDS } from './challenger/error-kind.js';
+
+export type { ReplayRequest, ReplayTarget } from './request/replay-request.js';
+export { buildReplayRequest, originRelativePath, REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
+
+export type { ReplaySamplingOptions, RouteSamplingRule } from './sampling/types.js';
+export { ReplaySampler, samplingPointOf } from './sampling/replay-sampler.js';
+
+export { TokenBucket } from './limits/token-bucket.js';
+export { Semaphore } from './limits/semaphore.js';
+export type { OrderingOptions } from './ordering/key-sequencer.js';
+export { KeySequencer, orderingKeyOf, parseOrdering } from './ordering/key-sequencer.js';
+
+export type { ChallengerStats, DispatchContext, DispatcherStats, ReplayHooks } from './dispatch/types.js';
+export type { DispatcherOptions } from './dispatch/dispatcher.js';
+export { DEFAULT_RESULT_REDACTED_HEADERS, Dispatcher } from './dispatch/dispatcher.js';
+
+export type { Decoded, DeadLetter } from './kafka/exchange-decoder.js';
+export { DEAD_LETTER_HEADERS, ExchangeDecoder } from './kafka/exchange-decoder.js';
+export type { OutputCounts } from './kafka/output-sink.js';
+
+export type { ControlTopicSwitchOptions, KillSwitch, KillSwitchState } from './control/kill-switch.js';
+export { ALWAYS_ACTIVE, ControlTopicSwitch } from './control/kill-switch.js';
+
+export type { LiveShadowOptions } from './live/options.js';
+export type { LiveShadowStats } from './live/live-shadow.js';
+export { LiveShadow } from './live/live-shadow.js';
+
+export type { ReplayProgress, ReplaySpeed, ReplaySummary, ReplayWindowOptions } from './historical/options.js';
+export { replayGroupId, replayWindow } from './historical/replay-window.js';
+export { parseInstant, parseSpeed } from './historical/time.js';
+export { Pacer } from './historical/pacer.js';

@@ -1,0 +1,82 @@
+// Rebuilds the request a challenger receives from a captured exchange.
+//
+// The target is ALWAYS the challenger's configured base URL: the captured Host header, an
+// absolute-form request target (`GET http://elsewhere/x`), a protocol-relative path (`//elsewhere/x`)
+// or a Forwarded/X-Forwarded-Host header cannot redirect the request. The HTTP client is a pool bound
+// to the base URL's origin; this module only produces the path and headers for it.
+import { traceparentFor } from '@shadow/contracts';
+import type { CapturedExchange } from '@shadow/contracts';
+
+/** What the tap writes in place of a redacted header value (`REDACTED` in @shadow/tap). */
+export const REDACTED_PLACEHOLDER = '[REDACTED]';
+
+export const SHADOW_EXCHANGE_ID_HEADER = 'x-shadow-exchange-id';
+export const SHADOW_CHALLENGER_HEADER = 'x-shadow-challenger';
+
+/** RFC 9110 7.6.1 hop-by-hop headers, plus headers the HTTP client sets itself. */
+const DROPPED_HEADERS = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings',
+  // Trace context is replaced by the exchange's own; shadow headers are ours to set.
+  'traceparent', 'tracestate', SHADOW_EXCHANGE_ID_HEADER, SHADOW_CHALLENGER_HEADER,
+]);
+
+export interface ReplayRequest {
+  method: string;
+  /** Path and query, relative to the origin (starts with `/`). */
+  path: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+export interface ReplayTarget {
+  id: string;
+  /** Parsed base URL; its pathname is prepended to the captured path. */
+  baseUrl: URL;
+  /** Static headers added to every request (e.g. the challenger's own credentials); override captured ones. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** The captured path reduced to an origin-relative path: an absolute or protocol-relative target loses its authority. */
+export function originRelativePath(path: string): string {
+  let p = path;
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(p)) {
+    // absolute-form: keep only path (and any query it carried)
+    const url = URL.canParse(p) ? new URL(p) : null;
+    p = url === null ? '/' : `${url.pathname}${url.search}`;
+  }
+  // `//evil/x` would be read as an authority by some URL parsers; collapse leading slashes.
+  p = p.replace(/^\/{2,}/, '/');
+  if (!p.startsWith('/')) p = `/${p}`;
+  return p;
+}
+
+export function buildReplayRequest(exchange: CapturedExchange, target: ReplayTarget, attempt: number): ReplayRequest {
+  const headers: Record<string, string | string[]> = {};
+  const connectionTokens = new Set((exchange.requestHeaders['connection'] ?? []).flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()));
+  for (const [rawName, values] of Object.entries(exchange.requestHeaders)) {
+    const name = rawName.toLowerCase();
+    if (DROPPED_HEADERS.has(name) || connectionTokens.has(name)) continue;
+    // A redacted header carries no usable value; the challenger's own credentials come from `headers`.
+    if (values.some((v) => v === REDACTED_PLACEHOLDER)) continue;
+    if (values.length === 0) continue;
+    headers[name] = values.length === 1 ? (values[0] as string) : values;
+  }
+  for (const [name, value] of Object.entries(target.headers)) headers[name.toLowerCase()] = value;
+  headers['host'] = target.baseUrl.host;
+  headers[SHADOW_EXCHANGE_ID_HEADER] = exchange.exchangeId;
+  headers[SHADOW_CHALLENGER_HEADER] = target.id;
+  headers['traceparent'] = traceparentFor(exchange.exchangeId, target.id, attempt);
+
+  let path = originRelativePath(exchange.path);
+  let query = exchange.query;
+  const q = path.indexOf('?');
+  if (q !== -1) {
+    // An absolute-form target carried its query inside `path`; the captured query wins when both exist.
+    if (query === '') query = path.slice(q + 1);
+    path = path.slice(0, q);
+  }
+  const basePath = target.baseUrl.pathname.replace(/\/+$/, '');
+  const fullPath = `${basePath}${path}${query === '' ? '' : `?${query}`}`;
+  return { method: exchange.method.toUpperCase(), path: fullPath, headers, body: exchange.requestBody };
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ReplaySampler, samplingPointOf } from './replay-sampler.js';
+
+const ex = (id: string, path = '/a', routeTemplate: string | null = null) => ({ exchangeId: id, method: 'GET', path, routeTemplate });
+
+describe('ReplaySampler', () => {
+  it('is deterministic by exchange id and a lower rate selects a subset of a higher one', () => {
+    const low = new ReplaySampler({ rate: 0.2 });
+    const high = new ReplaySampler({ rate: 0.6 });
+    const ids = Array.from({ length: 2000 }, (_, i) => `ex-${i}`);
+    const lowIn = ids.filter((id) => low.sampled(ex(id)));
+    expect(lowIn.every((id) => high.sampled(ex(id)))).toBe(true);
+    expect(lowIn).toEqual(ids.filter((id) => new ReplaySampler({ rate: 0.2 }).sampled(ex(id))));
+    expect(lowIn.length).toBeGreaterThan(300);
+    expect(lowIn.length).toBeLessThan(500);
+    expect(samplingPointOf('x')).toBe(samplingPointOf('x'));
+  });
+
+  it('per-route rules win over the global rate, first match first', () => {
+    const s = new ReplaySampler({ rate: 1, routes: [{ pathPrefix: '/health', rate: 0 }, { route: '/users/:id', rate: 0 }, { pathPrefix: '/', method: 'POST', rate: 0 }] });
+    expect(s.sampled(ex('1', '/health/live'))).toBe(false);
+    expect(s.sampled(ex('1', '/healthy'))).toBe(true);
+    expect(s.sampled(ex('1', '/users/7', '/users/:id'))).toBe(false);
+    expect(s.rateFor('POST', '/x', null)).toBe(0);
+  });
+
+  it('rejects rates outside [0, 1] naming the field', () => {
+    expect(() => new ReplaySampler({ rate: 2 }, 'challengers[0].sampling')).toThrow(/challengers\[0\]\.sampling\.rate/);
+    expect(() => new ReplaySampler({ routes: [{ rate: 0.5 }] })).toThrow(/routes\[0\] must set exactly one/);
+  });
+});
