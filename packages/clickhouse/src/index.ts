@@ -19,3 +19,23 @@ export { CLICKHOUSE_ERROR_CODES, ClickHouseError, isClickHouseError, toClickHous
 export type { ClickHouseErrorCode, ClickHouseErrorOptions } from './errors.js';
 export type { ClickHouseLogger } from './logger.js';
 export { embeddedEnginePath } from './embedded-engine.js';
+export { SCHEMA_MIGRATIONS, SCHEMA_TABLES } from './schema/schema-migrations.js';
+export {
+  BLOCKED_TABLE_FUNCTIONS,
+  BLOCKED_TABLE_FUNCTION_PREFIXES,
+  DEFAULT_QUERY_ENDPOINT_LIMITS,
+  PROTECTED_SETTINGS,
+  READ_ONLY_STATEMENTS,
+  checkReadOnlyQuery,
+  createQueryEndpoint,
+  resolveQueryEndpointOptions,
+} from './endpoint/index.js';
+export type {
+  GuardVerdict,
+  QueryEndpoint,
+  QueryEndpointLimits,
+  QueryEndpointOptions,
+  QueryEndpointStats,
+  ResolvedQueryEndpointOptions,
+  ServerException,
+} from './endpoint/index.js';

@@ -1,0 +1,60 @@
+import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+
+/** One differing path of one pair. `path` is JSONPath with array indices collapsed (`$.items[*].id`),
+ * `header:<name>` for a header, `status` for the status line. Examples are concrete, truncated. */
+export interface PathDifference {
+  readonly path: string;
+  /** e.g. `changed`, `missing`, `extra`, `type`, `text`. */
+  readonly kind: string;
+  readonly liveExample: string;
+  readonly shadowExample: string;
+}
+
+export interface SideEffectSummary {
+  readonly live: number;
+  readonly shadow: number;
+  /** Writes live made that the challenger did not (method + target + path). */
+  readonly missing: number;
+  /** Writes the challenger made that live did not. */
+  readonly extra: number;
+  /** Same call on both sides, different payload. */
+  readonly different: number;
+  /** Short human-readable list of the mismatches, for the pair row. */
+  readonly detail: string;
+}
+
+/** What the comparison says about one (live, challenger) pair. */
+export interface PairComparison {
+  readonly route: string;
+  readonly statusMatch: boolean;
+  readonly headersMatch: boolean;
+  readonly bodyMatch: boolean;
+  readonly sideEffectsMatch: boolean;
+  readonly differences: readonly PathDifference[];
+  /** Subset of differences' paths judged noise (also differ between live and the secondary). */
+  readonly noisyPaths: ReadonlySet<string>;
+  readonly sideEffects: SideEffectSummary;
+  /** Which comparator decided the body (`json`, `text`, `bytes`, a custom name). */
+  readonly comparator: string;
+  /** `agree`, `disagree` or a comparator's own verdict. */
+  readonly verdict: string;
+  /** A comparator's score (e.g. a judge's 0..1), null when it gives none. */
+  readonly score: number | null;
+}
+
+/** What the joiner hands the comparison for one exchange: live, every result, every side effect. */
+export interface ExchangeToCompare {
+  readonly exchange: CapturedExchange;
+  /** Results in the order they must be compared: secondaries first, so the noise model has them. */
+  readonly results: readonly ShadowResult[];
+  readonly liveSideEffects: readonly SideEffect[];
+  /** challengerId -> its side effects. */
+  readonly challengerSideEffects: ReadonlyMap<string, readonly SideEffect[]>;
+}
+
+/** The seam to @shadow/compare: one call per joined exchange, one comparison per result. */
+export interface PairComparer {
+  compareExchange(input: ExchangeToCompare): Map<string, PairComparison>;
+  /** Route template of an exchange (also for unmatched rows). */
+  routeOf(exchange: CapturedExchange): string;
+}

@@ -1,0 +1,319 @@
+// The joiner's consumer loop: one consumer group over exchanges, results and side effects with the
+// co-partition assigner, records decoded and added to the join state, joined exchanges compared and
+// turned into rows, rows batched into ClickHouse, and offsets committed only below what is landed.
+//
+// Why offsets are safe to commit (see docs/joiner.md): every consumed record gets a slot in its
+// topic-partition's PartitionOffsets; a slot is done when the rows it contributed to were
+// acknowledged by ClickHouse (or the record was irrelevant). The committed offset is the first slot
+// not done, so a crash re-reads exactly the records of open entries and unlanded batches (plus some
+// already landed, whose rows collapse in ReplacingMergeTree). A rebalance drops all state and every
+// owned partition restarts from its committed offset, by the same argument.
+import { hostname } from 'node:os';
+import {
+  capturedExchangeContract,
+  RecordSerde,
+  shadowResultContract,
+  sideEffectContract,
+  subjectFor,
+  topicNames,
+} from '@shadow/contracts';
+import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { coPartitionAssigner, checkCoPartitioned } from '../assigner/co-partition-assigner.js';
+import { comparePairAdapter } from '../compare/compare-pair-adapter.js';
+import type { PairComparer } from '../compare/types.js';
+import { JoinError, toJoinError } from '../errors.js';
+import { SILENT_LOGGER } from '../logger.js';
+import type { JoinLogger } from '../logger.js';
+import { rowsFor } from '../rows/pair-rows.js';
+import type { RowSet } from '../rows/types.js';
+import { JoinState } from '../state/join-state.js';
+import type { OffsetSlot } from '../state/offset-tracker.js';
+import { BatchWriter } from '../writer/batch-writer.js';
+import type { LandedBatch } from '../writer/batch-writer.js';
+import { resolveJoinerOptions } from './options.js';
+import type { JoinerOptions, ResolvedJoinerOptions } from './options.js';
+
+export interface JoinerStats {
+  readonly openEntries: number;
+  readonly evicted: number;
+  readonly late: number;
+  readonly duplicates: number;
+  readonly unknownChallenger: number;
+  readonly bufferedRows: number;
+  readonly writerFailing: boolean;
+  readonly assigned: number;
+}
+
+export interface Joiner {
+  /** Checks topics, joins the group and starts consuming. Resolves once consuming started. */
+  start(): Promise<void>;
+  /** Stops consuming, lands emitted rows, commits and leaves the group. Open entries are left to be re-read. */
+  close(): Promise<void>;
+  /** True between the first assignment and close(). */
+  readonly ready: boolean;
+  stats(): JoinerStats;
+}
+
+type Role = 'exchanges' | 'results' | 'sideEffects';
+
+/** Verifies the three joined topics exist with equal partition counts (JOIN_TOPIC_MISSING / JOIN_PARTITION_MISMATCH). */
+export async function checkJoinedTopics(kafka: JoinerOptions['kafka'], prefix: string): Promise<number> {
+  const names = topicNames(prefix);
+  const wanted = [names.exchanges, names.results, names.sideEffects];
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new JoinError('JOIN_TOPIC_MISSING',
+        `joined topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist; create them with equal partition counts (shadow topics ensure${prefix === '' ? '' : ` --prefix ${prefix}`})`);
+    }
+    const meta = await admin.fetchTopicMetadata({ topics: wanted });
+    const counts: Record<string, number> = {};
+    for (const t of meta.topics) counts[t.name] = t.partitions.length;
+    return checkCoPartitioned(counts);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export function createJoiner(options: JoinerOptions): Joiner {
+  return new KafkaJoiner(resolveJoinerOptions(options));
+}
+
+class KafkaJoiner implements Joiner {
+  readonly #o: ResolvedJoinerOptions;
+  readonly #log: JoinLogger;
+  readonly #comparer: PairComparer;
+  readonly #roles: Map<string, Role>;
+  readonly #names: ReturnType<typeof topicNames>;
+  readonly #state: JoinState;
+  readonly #writer: BatchWriter;
+  readonly #serdes: { exchanges: RecordSerde<CapturedExchange>; results: RecordSerde<ShadowResult>; sideEffects: RecordSerde<SideEffect> };
+  #consumer: Consumer | undefined;
+  #producer: Producer | undefined;
+  #sweep: NodeJS.Timeout | undefined;
+  #ready = false;
+  #draining = false;
+  #assigned = 0;
+  #handlers = 0;
+  #handlersIdle: (() => void)[] = [];
+  readonly #lastCommitted = new Map<string, number>();
+
+  constructor(o: ResolvedJoinerOptions) {
+    this.#o = o;
+    this.#log = o.logger ?? SILENT_LOGGER;
+    this.#comparer = o.comparer ?? comparePairAdapter();
+    this.#names = topicNames(o.topicPrefix);
+    this.#roles = new Map<string, Role>([
+      [this.#names.exchanges, 'exchanges'],
+      [this.#names.results, 'results'],
+      [this.#names.sideEffects, 'sideEffects'],
+    ]);
+    this.#state = new JoinState({
+      challengers: o.challengers,
+      windowMs: o.windowMs,
+      sideEffectGraceMs: o.sideEffectGraceMs,
+      maxOpenEntries: o.maxOpenEntries,
+      recentlyEmitted: Math.max(10_000, o.maxOpenEntries),
+    });
+    this.#writer = new BatchWriter({
+      clickhouse: o.clickhouse,
+      maxRows: o.batchMaxRows,
+      maxBytes: o.batchMaxBytes,
+      maxDelayMs: o.batchMaxDelayMs,
+      retryInitialMs: o.retryInitialMs,
+      retryMaxMs: o.retryMaxMs,
+      ...(o.insert === undefined ? {} : { insert: o.insert }),
+      logger: this.#log,
+      onLanded: (landed) => this.#landed(landed),
+      onRetry: (_err, attempt) => o.hooks.onRetry?.(attempt),
+    });
+    this.#serdes = {
+      exchanges: new RecordSerde({ registry: o.registry, contract: capturedExchangeContract, subject: subjectFor(this.#names.exchanges), autoRegister: false }),
+      results: new RecordSerde({ registry: o.registry, contract: shadowResultContract, subject: subjectFor(this.#names.results), autoRegister: false }),
+      sideEffects: new RecordSerde({ registry: o.registry, contract: sideEffectContract, subject: subjectFor(this.#names.sideEffects), autoRegister: false }),
+    };
+  }
+
+  get ready(): boolean {
+    return this.#ready && !this.#draining;
+  }
+
+  stats(): JoinerStats {
+    const s = this.#state.stats;
+    return {
+      openEntries: s.open,
+      evicted: s.evicted,
+      late: s.late,
+      duplicates: s.duplicates,
+      unknownChallenger: s.unknownChallenger,
+      bufferedRows: this.#writer.bufferedRows,
+      writerFailing: this.#writer.failing,
+      assigned: this.#assigned,
+    };
+  }
+
+  async start(): Promise<void> {
+    const partitions = await checkJoinedTopics(this.#o.kafka, this.#o.topicPrefix);
+    this.#log.info({ partitions, topics: [...this.#roles.keys()], challengers: this.#o.challengers }, 'joined topics checked');
+    const consumer = this.#o.kafka.consumer({
+      groupId: this.#o.groupId,
+      partitionAssigners: [coPartitionAssigner],
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      rebalanceTimeout: 60_000,
+    });
+    this.#consumer = consumer;
+    this.#producer = this.#o.kafka.producer({ allowAutoTopicCreation: false });
+    await this.#producer.connect();
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      // Every owned partition restarts from its committed offset after a (re)join, so all state and
+      // every row not yet landed are dropped and rebuilt from the re-read records.
+      this.#state.reset();
+      this.#writer.discard();
+      this.#lastCommitted.clear();
+      const assignment = e.payload.memberAssignment;
+      this.#assigned = Object.values(assignment).reduce((n, ps) => n + ps.length, 0);
+      this.#ready = true;
+      this.#log.info({ memberId: e.payload.memberId, assignment }, 'joined the group');
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.#log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.#roles.keys()], fromBeginning: this.#o.fromBeginning });
+    this.#sweep = setInterval(() => this.#drainState(), Math.max(50, Math.min(1000, Math.floor(Math.min(this.#o.windowMs, this.#o.sideEffectGraceMs || this.#o.windowMs) / 4))));
+    this.#sweep.unref();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    this.#handlers++;
+    try {
+      await this.#handleBatch(payload);
+    } finally {
+      this.#handlers--;
+      if (this.#handlers === 0) for (const w of this.#handlersIdle.splice(0)) w();
+    }
+  }
+
+  async #handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const role = this.#roles.get(topic);
+    if (role === undefined) return;
+    const state = this.#state;
+    for (const message of batch.messages) {
+      if (this.#draining || !isRunning() || isStale()) return;
+      const offset = Number(message.offset);
+      const now = Date.now();
+      if (message.value === null) {
+        state.skip(topic, partition, offset);
+      } else {
+        try {
+          if (role === 'exchanges') state.addExchange(await this.#serdes.exchanges.decode(message.value), topic, partition, offset, now);
+          else if (role === 'results') state.addResult(await this.#serdes.results.decode(message.value), topic, partition, offset, now);
+          else state.addSideEffect(await this.#serdes.sideEffects.decode(message.value), topic, partition, offset, now);
+        } catch (err) {
+          const error = toJoinError(err);
+          if (error.retriable || (error.cause as { retriable?: boolean } | undefined)?.retriable === true) throw error; // registry down: kafkajs retries the batch
+          await this.#deadLetter(topic, partition, message.offset, message.key, message.value, error.message);
+          state.skip(topic, partition, offset);
+        }
+      }
+      resolveOffset(message.offset);
+    }
+    this.#o.hooks.onLag?.(topic, partition, Number(batch.offsetLagLow()));
+    this.#drainState();
+    await this.#writer.waitForCapacity(heartbeat);
+    await heartbeat();
+  }
+
+  async #deadLetter(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer, reason: string): Promise<void> {
+    this.#o.hooks.onDeadLetter?.(topic, 'undecodable');
+    this.#log.warn({ topic, partition, offset, reason }, 'undecodable record sent to the dead-letter topic');
+    await this.#producer?.send({
+      topic: this.#names.deadLetter,
+      messages: [{
+        key,
+        value,
+        headers: { 'shadow-dlq-reason': reason.slice(0, 1000), 'shadow-dlq-source': `${topic}/${partition}/${offset}`, 'shadow-dlq-by': `joiner@${hostname()}` },
+      }],
+    });
+  }
+
+  #drainState(): void {
+    const ready = this.#state.drain(Date.now());
+    if (ready.length === 0) return;
+    const now = Date.now();
+    const rows: RowSet = { pairs: [], diffs: [], unmatched: [], bytes: 0 };
+    const slots: OffsetSlot[] = [];
+    for (const joined of ready) {
+      const r = rowsFor(joined, this.#comparer, { challengers: this.#o.challengers, bodySampleRate: this.#o.bodySampleRate, maxBodyBytes: this.#o.maxBodyBytes }, now);
+      for (const p of r.pairs) rows.pairs.push(p);
+      for (const d of r.diffs) rows.diffs.push(d);
+      for (const u of r.unmatched) rows.unmatched.push(u);
+      rows.bytes += r.bytes;
+      for (const s of joined.slots) slots.push(s);
+    }
+    this.#writer.add(rows, slots);
+  }
+
+  async #landed(landed: LandedBatch): Promise<void> {
+    for (const s of landed.slots) s.done = true;
+    this.#o.hooks.onLanded?.({
+      pairsByRole: landed.pairsByRole,
+      diffs: landed.diffs,
+      unmatchedByReason: landed.unmatchedByReason,
+      rows: landed.pairs + [...landed.unmatchedByReason.values()].reduce((a, b) => a + b, 0),
+      bytes: landed.bytes,
+      durationMs: landed.durationMs,
+      attempts: landed.attempts,
+    });
+    await this.#commit();
+  }
+
+  async #commit(): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    const offsets = this.#state.committable().filter((o) => this.#lastCommitted.get(`${o.topic}/${o.partition}`) !== o.offset);
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      for (const o of offsets) this.#lastCommitted.set(`${o.topic}/${o.partition}`, o.offset);
+      this.#o.hooks.onCommitted?.(offsets.length);
+    } catch (err) {
+      // A rebalance in progress refuses the commit; the rows are landed, so re-reading them after the
+      // rebalance only produces duplicates that collapse.
+      this.#log.warn({ err: toJoinError(err, 'JOIN_COMMIT_FAILED') }, 'offset commit failed; will retry with the next batch');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    if (this.#sweep !== undefined) clearInterval(this.#sweep);
+    const consumer = this.#consumer;
+    if (consumer !== undefined) {
+      consumer.pause([...this.#roles.keys()].map((topic) => ({ topic })));
+      if (this.#handlers > 0) await new Promise<void>((resolve) => this.#handlersIdle.push(resolve));
+    }
+    // Entries that completed are landed; open ones are not written (they are re-read after restart).
+    this.#drainState();
+    await this.#writer.flush();
+    await this.#commit();
+    this.#writer.close();
+    await consumer?.disconnect();
+    await this.#producer?.disconnect();
+    this.#ready = false;
+  }
+}

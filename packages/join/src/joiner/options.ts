@@ -1,0 +1,108 @@
+import type { ClickHouse } from '@shadow/clickhouse';
+import type { SchemaRegistry } from '@shadow/contracts';
+import type { Kafka } from 'kafkajs';
+import { JoinError } from '../errors.js';
+import type { PairComparer } from '../compare/types.js';
+import type { JoinLogger } from '../logger.js';
+import type { InsertFn } from '../writer/batch-writer.js';
+
+/** Events the service turns into metrics (libraries do not import prom-client). */
+export interface JoinerHooks {
+  /** A batch landed: its pair rows by challenger role, diff rows, unmatched rows by reason. */
+  onLanded?: (e: { pairsByRole: ReadonlyMap<string, number>; diffs: number; unmatchedByReason: ReadonlyMap<string, number>; rows: number; bytes: number; durationMs: number; attempts: number }) => void;
+  onRetry?: (attempt: number) => void;
+  onLag?: (topic: string, partition: number, lag: number) => void;
+  onDeadLetter?: (topic: string, reason: string) => void;
+  onCommitted?: (offsets: number) => void;
+}
+
+export interface JoinerOptions {
+  readonly kafka: Kafka;
+  /** Schema registry client (createSchemaRegistry). */
+  readonly registry: SchemaRegistry;
+  readonly clickhouse: ClickHouse;
+  /** Consumer group id. @default 'shadow-joiner' */
+  readonly groupId?: string;
+  /** Topic prefix (topicNames(prefix)). @default '' */
+  readonly topicPrefix?: string;
+  /** challengerIds every pair waits for (candidates and secondaries). Required, non-empty. */
+  readonly challengers: readonly string[];
+  /** Incomplete entries become unmatched after this long. @default 30000 */
+  readonly windowMs?: number;
+  /** Complete entries wait this long for trailing side effects. @default 2000 */
+  readonly sideEffectGraceMs?: number;
+  /** Bound on open entries (oldest expire first, counted). @default 200000 */
+  readonly maxOpenEntries?: number;
+  /** @default 20000 */
+  readonly batchMaxRows?: number;
+  /** @default 16 MiB */
+  readonly batchMaxBytes?: number;
+  /** @default 1000 */
+  readonly batchMaxDelayMs?: number;
+  /** @default 200 */
+  readonly retryInitialMs?: number;
+  /** @default 5000 */
+  readonly retryMaxMs?: number;
+  /** Fraction of agreeing pairs whose bodies are stored. @default 0.01 */
+  readonly bodySampleRate?: number;
+  /** Stored bodies are cut at this many bytes. @default 65536 */
+  readonly maxBodyBytes?: number;
+  /** Where a new group starts. @default true (earliest) */
+  readonly fromBeginning?: boolean;
+  /** @default comparePairAdapter() */
+  readonly comparer?: PairComparer;
+  /** Replaces the ClickHouse insert (tests inject failures at the writer boundary). */
+  readonly insert?: InsertFn;
+  /** @default silent */
+  readonly logger?: JoinLogger;
+  readonly hooks?: JoinerHooks;
+}
+
+export interface ResolvedJoinerOptions extends Required<Omit<JoinerOptions, 'comparer' | 'insert' | 'logger' | 'hooks'>> {
+  readonly comparer: PairComparer | undefined;
+  readonly insert: InsertFn | undefined;
+  readonly logger: JoinLogger | undefined;
+  readonly hooks: JoinerHooks;
+}
+
+function bad(field: string, expected: string, got: unknown): JoinError {
+  return new JoinError('JOIN_INVALID_OPTIONS', `Invalid joiner option "${field}": expected ${expected}; got ${JSON.stringify(got)}`);
+}
+
+function positiveInt(field: string, value: unknown, fallback: number, min = 1): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw bad(field, `an integer >= ${min}`, v);
+  return v;
+}
+
+/** Applies defaults and validates; throws JOIN_INVALID_OPTIONS naming the field. */
+export function resolveJoinerOptions(o: JoinerOptions): ResolvedJoinerOptions {
+  if (!Array.isArray(o.challengers) || o.challengers.length === 0 || o.challengers.some((c) => typeof c !== 'string' || c === '')) {
+    throw bad('challengers', 'a non-empty list of challenger ids', o.challengers);
+  }
+  const rate = o.bodySampleRate ?? 0.01;
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw bad('bodySampleRate', 'a number in 0..1', rate);
+  return Object.freeze({
+    kafka: o.kafka,
+    registry: o.registry,
+    clickhouse: o.clickhouse,
+    groupId: o.groupId ?? 'shadow-joiner',
+    topicPrefix: o.topicPrefix ?? '',
+    challengers: Object.freeze([...new Set(o.challengers)]),
+    windowMs: positiveInt('windowMs', o.windowMs, 30_000),
+    sideEffectGraceMs: positiveInt('sideEffectGraceMs', o.sideEffectGraceMs, 2000, 0),
+    maxOpenEntries: positiveInt('maxOpenEntries', o.maxOpenEntries, 200_000),
+    batchMaxRows: positiveInt('batchMaxRows', o.batchMaxRows, 20_000),
+    batchMaxBytes: positiveInt('batchMaxBytes', o.batchMaxBytes, 16 * 1024 * 1024),
+    batchMaxDelayMs: positiveInt('batchMaxDelayMs', o.batchMaxDelayMs, 1000),
+    retryInitialMs: positiveInt('retryInitialMs', o.retryInitialMs, 200),
+    retryMaxMs: positiveInt('retryMaxMs', o.retryMaxMs, 5000),
+    bodySampleRate: rate,
+    maxBodyBytes: positiveInt('maxBodyBytes', o.maxBodyBytes, 65_536, 0),
+    fromBeginning: o.fromBeginning ?? true,
+    comparer: o.comparer,
+    insert: o.insert,
+    logger: o.logger,
+    hooks: o.hooks ?? {},
+  });
+}

@@ -1,0 +1,176 @@
+// Turns one joined exchange into table rows: a pair row (plus one row per differing path) for every
+// configured challenger whose result met the live exchange, an unmatched row for every other one.
+// Everything that forms a row's identity (ids, capture time) comes from the records, so a re-read
+// record produces a row with the same key and ReplacingMergeTree collapses the copies.
+import { createHash } from 'node:crypto';
+import { LIVE_ORIGIN } from '@shadow/contracts';
+import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+import type { PairComparer } from '../compare/types.js';
+import type { JoinedExchange } from '../state/types.js';
+import type { DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './types.js';
+
+export interface RowOptions {
+  readonly challengers: readonly string[];
+  /** Fraction of agreeing pairs whose bodies are kept (chosen by exchange id, so stable). */
+  readonly bodySampleRate: number;
+  /** Bodies longer than this are cut (disagreements are always kept, up to this size). */
+  readonly maxBodyBytes: number;
+}
+
+const hash16 = (body: Buffer): string => createHash('sha256').update(body).digest('hex').slice(0, 16);
+
+/** FNV-1a of the id scaled to [0, 1): a sampling decision every re-delivery repeats. */
+function sampleFraction(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 0x1_0000_0000;
+}
+
+function bodyText(body: Buffer, max: number): string {
+  return (body.length > max ? body.subarray(0, max) : body).toString('utf8');
+}
+
+/**
+ * Live side effects of an exchange. The tap records live's outbound calls inside the exchange record
+ * (`outboundCalls`, `liveSideEffectsOf` in @shadow/contracts) once helper L's change lands; until
+ * then they are the side-effects topic's records with origin 'live' (which the replayer publishes).
+ */
+export function liveSideEffects(_exchange: CapturedExchange | null, fromTopic: readonly SideEffect[]): SideEffect[] {
+  return fromTopic.filter((e) => e.origin === LIVE_ORIGIN);
+}
+
+function emptyRowSet(): RowSet {
+  return { pairs: [], diffs: [], unmatched: [], bytes: 0 };
+}
+
+export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options: RowOptions, now: number): RowSet {
+  const out = emptyRowSet();
+  const { exchange } = joined;
+  const live = liveSideEffects(exchange, joined.sideEffects);
+  const byOrigin = new Map<string, SideEffect[]>();
+  for (const e of joined.sideEffects) {
+    if (e.origin === LIVE_ORIGIN) continue;
+    const list = byOrigin.get(e.origin);
+    if (list === undefined) byOrigin.set(e.origin, [e]);
+    else list.push(e);
+  }
+  const paired: ShadowResult[] = [];
+  for (const id of options.challengers) {
+    const result = joined.results.get(id);
+    if (exchange !== null && result !== undefined) paired.push(result);
+  }
+  if (exchange !== null && paired.length > 0) {
+    const comparisons = comparer.compareExchange({ exchange, results: paired, liveSideEffects: live, challengerSideEffects: byOrigin });
+    const sampled = sampleFraction(exchange.exchangeId) < options.bodySampleRate;
+    for (const result of paired) {
+      const c = comparisons.get(result.challengerId);
+      if (c === undefined) continue;
+      const noisy = c.differences.filter((d) => c.noisyPaths.has(d.path)).map((d) => d.path);
+      const realDiffs = c.differences.length - noisy.length;
+      const agree = c.verdict === 'agree';
+      const realAgree = agree || (realDiffs === 0 && c.sideEffectsMatch && result.errorKind === null);
+      const keep = sampled || !agree;
+      const row: PairRow = {
+        exchange_id: exchange.exchangeId,
+        challenger_id: result.challengerId,
+        challenger_name: result.challengerName,
+        challenger_role: result.challengerRole,
+        run_id: result.runId ?? '',
+        attempt: result.attempt,
+        service: exchange.service,
+        environment: exchange.environment,
+        capture_time: exchange.captureTimeMs,
+        replay_time: result.replayTimeMs,
+        joined_time: now,
+        route: c.route,
+        method: exchange.method,
+        path: exchange.path,
+        live_status: exchange.responseStatus,
+        shadow_status: result.responseStatus,
+        live_latency_us: exchange.liveLatencyUs,
+        shadow_latency_us: result.latencyUs,
+        latency_delta_us: result.latencyUs - exchange.liveLatencyUs,
+        shadow_error_kind: result.errorKind ?? '',
+        status_match: c.statusMatch,
+        headers_match: c.headersMatch,
+        body_match: c.bodyMatch,
+        side_effects_match: c.sideEffectsMatch,
+        agree,
+        real_agree: realAgree,
+        diff_count: c.differences.length,
+        real_diff_count: realDiffs,
+        diff_paths: c.differences.map((d) => d.path),
+        noisy_paths: noisy,
+        live_side_effects: c.sideEffects.live,
+        shadow_side_effects: c.sideEffects.shadow,
+        side_effects_missing: c.sideEffects.missing,
+        side_effects_extra: c.sideEffects.extra,
+        side_effects_different: c.sideEffects.different,
+        side_effects_detail: c.sideEffects.detail,
+        live_body_hash: hash16(exchange.responseBody),
+        shadow_body_hash: hash16(result.responseBody),
+        live_body_size: exchange.responseBodySize,
+        shadow_body_size: result.responseBodySize,
+        bodies_kept: keep,
+        live_body: keep ? bodyText(exchange.responseBody, options.maxBodyBytes) : '',
+        shadow_body: keep ? bodyText(result.responseBody, options.maxBodyBytes) : '',
+        comparator: c.comparator,
+        verdict: c.verdict,
+        score: c.score,
+      };
+      out.pairs.push(row);
+      out.bytes += 600 + row.live_body.length + row.shadow_body.length + row.side_effects_detail.length;
+      for (const d of c.differences) {
+        const diff: DiffRow = {
+          exchange_id: exchange.exchangeId,
+          challenger_id: result.challengerId,
+          challenger_role: result.challengerRole,
+          run_id: row.run_id,
+          capture_time: exchange.captureTimeMs,
+          joined_time: now,
+          route: c.route,
+          method: exchange.method,
+          diff_path: d.path,
+          kind: d.kind,
+          noisy: c.noisyPaths.has(d.path),
+          live_example: d.liveExample,
+          shadow_example: d.shadowExample,
+        };
+        out.diffs.push(diff);
+        out.bytes += 200 + d.path.length + d.liveExample.length + d.shadowExample.length;
+      }
+    }
+  }
+  const pairedIds = new Set(paired.map((r) => r.challengerId));
+  let fallbackTime = joined.firstSeenMs;
+  for (const r of joined.results.values()) fallbackTime = Math.min(fallbackTime, r.replayTimeMs);
+  for (const e of joined.sideEffects) fallbackTime = Math.min(fallbackTime, e.observedTimeMs);
+  for (const id of options.challengers) {
+    if (pairedIds.has(id)) continue;
+    const result = joined.results.get(id);
+    const reason: UnmatchedReason = exchange !== null ? 'no_result' : result !== undefined ? 'no_live_record' : 'no_live_record_no_result';
+    const row: UnmatchedRow = {
+      exchange_id: joined.exchangeId,
+      challenger_id: id,
+      challenger_role: result?.challengerRole ?? '',
+      run_id: result?.runId ?? '',
+      reason,
+      expired_by: joined.cause,
+      has_live: exchange !== null,
+      has_result: result !== undefined,
+      side_effects: byOrigin.get(id)?.length ?? 0,
+      event_time: exchange?.captureTimeMs ?? fallbackTime,
+      joined_time: now,
+      service: exchange?.service ?? '',
+      route: exchange !== null ? comparer.routeOf(exchange) : '',
+      method: exchange?.method ?? '',
+      path: exchange?.path ?? '',
+    };
+    out.unmatched.push(row);
+    out.bytes += 300;
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+// Row shapes of the tables in @shadow/clickhouse's SCHEMA_MIGRATIONS (column names as in SQL).
+// Times are epoch milliseconds (DateTime64(3) reads numbers in milliseconds).
+
+export interface PairRow {
+  exchange_id: string;
+  challenger_id: string;
+  challenger_name: string;
+  challenger_role: string;
+  run_id: string;
+  attempt: number;
+  service: string;
+  environment: string;
+  capture_time: number;
+  replay_time: number;
+  joined_time: number;
+  route: string;
+  method: string;
+  path: string;
+  live_status: number;
+  shadow_status: number;
+  live_latency_us: number;
+  shadow_latency_us: number;
+  latency_delta_us: number;
+  shadow_error_kind: string;
+  status_match: boolean;
+  headers_match: boolean;
+  body_match: boolean;
+  side_effects_match: boolean;
+  agree: boolean;
+  real_agree: boolean;
+  diff_count: number;
+  real_diff_count: number;
+  diff_paths: string[];
+  noisy_paths: string[];
+  live_side_effects: number;
+  shadow_side_effects: number;
+  side_effects_missing: number;
+  side_effects_extra: number;
+  side_effects_different: number;
+  side_effects_detail: string;
+  live_body_hash: string;
+  shadow_body_hash: string;
+  live_body_size: number;
+  shadow_body_size: number;
+  bodies_kept: boolean;
+  live_body: string;
+  shadow_body: string;
+  comparator: string;
+  verdict: string;
+  score: number | null;
+}
+
+export interface DiffRow {
+  exchange_id: string;
+  challenger_id: string;
+  challenger_role: string;
+  run_id: string;
+  capture_time: number;
+  joined_time: number;
+  route: string;
+  method: string;
+  diff_path: string;
+  kind: string;
+  noisy: boolean;
+  live_example: string;
+  shadow_example: string;
+}
+
+export interface UnmatchedRow {
+  exchange_id: string;
+  challenger_id: string;
+  challenger_role: string;
+  run_id: string;
+  reason: string;
+  expired_by: string;
+  has_live: boolean;
+  has_result: boolean;
+  side_effects: number;
+  event_time: number;
+  joined_time: number;
+  service: string;
+  route: string;
+  method: string;
+  path: string;
+}
+
+/** The rows of one joined exchange (or of a whole batch), with an estimate of their JSON size. */
+export interface RowSet {
+  pairs: PairRow[];
+  diffs: DiffRow[];
+  unmatched: UnmatchedRow[];
+  bytes: number;
+}
+
+/** Reasons an unmatched row carries. */
+export const UNMATCHED_REASONS = ['no_result', 'no_live_record', 'no_live_record_no_result'] as const;
+export type UnmatchedReason = (typeof UNMATCHED_REASONS)[number];

@@ -1,0 +1,42 @@
+import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+import type { OffsetSlot } from './offset-tracker.js';
+
+/** Why an entry left the join state. */
+export type EmissionCause = 'complete' | 'window' | 'capacity' | 'drain';
+
+/** Everything the join collected about one exchange. */
+export interface JoinedExchange {
+  readonly exchangeId: string;
+  readonly partition: number;
+  readonly cause: EmissionCause;
+  /** Processing time the first record arrived, epoch ms. */
+  readonly firstSeenMs: number;
+  readonly exchange: CapturedExchange | null;
+  /** challengerId -> the first result received (later attempts are dropped as late). */
+  readonly results: ReadonlyMap<string, ShadowResult>;
+  /** Side effects from the side-effects topic (challengers' and any origin 'live'). */
+  readonly sideEffects: readonly SideEffect[];
+  /** The consumed records this emission depends on; marked done once it is durable. */
+  readonly slots: readonly OffsetSlot[];
+}
+
+export interface JoinStateOptions {
+  /** challengerIds a pair waits for (candidates and secondaries). */
+  readonly challengers: readonly string[];
+  /** An incomplete entry is emitted as unmatched this long after its first record. */
+  readonly windowMs: number;
+  /** A complete entry still waits this long for trailing side effects. */
+  readonly sideEffectGraceMs: number;
+  /** Open entries bound; when exceeded the oldest is emitted (cause 'capacity'). */
+  readonly maxOpenEntries: number;
+  /** How many emitted exchange ids are remembered so late records for them are dropped, not re-joined. */
+  readonly recentlyEmitted: number;
+}
+
+export interface JoinStateStats {
+  open: number;
+  evicted: number;
+  late: number;
+  unknownChallenger: number;
+  duplicates: number;
+}

@@ -1,0 +1,275 @@
+// Batches rows for ClickHouse and lands them at least once, in order. A batch is sealed by rows,
+// bytes or age; sealed batches are inserted one at a time (pairs, pair_diffs, unmatched), retried
+// with capped exponential backoff for as long as ClickHouse refuses them, and only an acknowledged
+// batch hands its offset slots back (onLanded), so the joiner never commits past unlanded data.
+// While a batch is retrying, new rows keep filling the next one up to maxBufferedRows; then
+// waitForCapacity() blocks the consumer's batch handler, which is how consumption pauses.
+import type { ClickHouse } from '@shadow/clickhouse';
+import { JoinError, toJoinError } from '../errors.js';
+import type { JoinLogger } from '../logger.js';
+import type { RowSet, UnmatchedRow } from '../rows/types.js';
+import type { OffsetSlot } from '../state/offset-tracker.js';
+
+/** Inserts rows into one table; the default goes through @clickhouse/client. Tests wrap it to fail. */
+export type InsertFn = (table: string, rows: readonly object[]) => Promise<void>;
+
+export interface BatchWriterOptions {
+  readonly clickhouse: ClickHouse;
+  /** Seal a batch at this many pair + unmatched rows. @default 20000 */
+  readonly maxRows?: number;
+  /** Seal a batch at this many estimated JSON bytes. @default 16 MiB */
+  readonly maxBytes?: number;
+  /** Seal a batch this long after its first row. @default 1000 */
+  readonly maxDelayMs?: number;
+  /** Rows held (sealed + open) before waitForCapacity blocks. @default 4 * maxRows */
+  readonly maxBufferedRows?: number;
+  /** First retry delay; doubles up to retryMaxMs. @default 200 */
+  readonly retryInitialMs?: number;
+  /** @default 5000 */
+  readonly retryMaxMs?: number;
+  /** Table names. @default pairs, pair_diffs, unmatched */
+  readonly tables?: { pairs: string; pairDiffs: string; unmatched: string };
+  /** Replaces the insert call (failure injection in tests). */
+  readonly insert?: InsertFn;
+  readonly logger: JoinLogger;
+  /** A batch was acknowledged; its slots may now be marked done and offsets committed. */
+  readonly onLanded: (landed: LandedBatch) => void | Promise<void>;
+  /** An insert attempt failed and will be retried. */
+  readonly onRetry?: (error: JoinError, attempt: number) => void;
+}
+
+export interface LandedBatch {
+  readonly slots: readonly OffsetSlot[];
+  readonly pairs: number;
+  /** Pair rows by challenger role (candidate, secondary, ...). */
+  readonly pairsByRole: ReadonlyMap<string, number>;
+  readonly diffs: number;
+  /** Unmatched rows written, by reason (after dropping keys a pair already covers). */
+  readonly unmatchedByReason: ReadonlyMap<string, number>;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly attempts: number;
+}
+
+interface Batch {
+  rows: RowSet;
+  slots: OffsetSlot[];
+  openedAt: number;
+}
+
+const quote = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
+export class BatchWriter {
+  readonly #o: Required<Omit<BatchWriterOptions, 'onRetry' | 'insert'>> & { onRetry: BatchWriterOptions['onRetry'] | undefined };
+  readonly #insert: InsertFn;
+  #open: Batch | undefined;
+  readonly #sealed: Batch[] = [];
+  #running: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #epoch = 0;
+  #capacityWaiters: (() => void)[] = [];
+  #failing = false;
+
+  constructor(options: BatchWriterOptions) {
+    const maxRows = options.maxRows ?? 20_000;
+    this.#o = {
+      clickhouse: options.clickhouse,
+      maxRows,
+      maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
+      maxDelayMs: options.maxDelayMs ?? 1000,
+      maxBufferedRows: options.maxBufferedRows ?? 4 * maxRows,
+      retryInitialMs: options.retryInitialMs ?? 200,
+      retryMaxMs: options.retryMaxMs ?? 5000,
+      tables: options.tables ?? { pairs: 'pairs', pairDiffs: 'pair_diffs', unmatched: 'unmatched' },
+      logger: options.logger,
+      onLanded: options.onLanded,
+      onRetry: options.onRetry,
+    };
+    const client = options.clickhouse.client;
+    this.#insert = options.insert ?? (async (table, rows) => {
+      await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+    });
+  }
+
+  /** Rows held, sealed and open. */
+  get bufferedRows(): number {
+    let n = this.#open === undefined ? 0 : rowCount(this.#open.rows);
+    for (const b of this.#sealed) n += rowCount(b.rows);
+    return n;
+  }
+
+  /** True while the head batch has failed at least once and not yet landed. */
+  get failing(): boolean {
+    return this.#failing;
+  }
+
+  /** Adds the rows of joined exchanges and the slots they depend on. */
+  add(rows: RowSet, slots: readonly OffsetSlot[]): void {
+    if (this.#closed) throw new JoinError('JOIN_CLOSED', 'the batch writer is closed');
+    let batch = this.#open;
+    if (batch === undefined) {
+      batch = { rows: { pairs: [], diffs: [], unmatched: [], bytes: 0 }, slots: [], openedAt: Date.now() };
+      this.#open = batch;
+      this.#timer = setTimeout(() => this.#seal(), this.#o.maxDelayMs);
+      this.#timer.unref();
+    }
+    for (const r of rows.pairs) batch.rows.pairs.push(r);
+    for (const r of rows.diffs) batch.rows.diffs.push(r);
+    for (const r of rows.unmatched) batch.rows.unmatched.push(r);
+    batch.rows.bytes += rows.bytes;
+    for (const s of slots) batch.slots.push(s);
+    if (rowCount(batch.rows) >= this.#o.maxRows || batch.rows.bytes >= this.#o.maxBytes) this.#seal();
+  }
+
+  /** Records whose rows are empty still need their slots released in order. */
+  addSlots(slots: readonly OffsetSlot[]): void {
+    this.add({ pairs: [], diffs: [], unmatched: [], bytes: 0 }, slots);
+  }
+
+  #seal(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#open;
+    if (batch === undefined) return;
+    this.#open = undefined;
+    this.#sealed.push(batch);
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#running !== undefined) return;
+    this.#running = this.#run().finally(() => {
+      this.#running = undefined;
+      if (this.#sealed.length > 0 && !this.#closed) this.#pump();
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (this.#sealed.length > 0) {
+      const epoch = this.#epoch;
+      const batch = this.#sealed[0] as Batch;
+      const landed = await this.#land(batch, epoch);
+      if (epoch !== this.#epoch) return; // discarded meanwhile: the sealed list was replaced
+      this.#sealed.shift();
+      this.#wakeCapacity();
+      if (landed !== undefined) await this.#o.onLanded(landed);
+    }
+  }
+
+  async #land(batch: Batch, epoch: number): Promise<LandedBatch | undefined> {
+    const started = performance.now();
+    let delay = this.#o.retryInitialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const unmatched = await this.#withoutPaired(batch.rows.unmatched);
+        const { tables } = this.#o;
+        if (batch.rows.pairs.length > 0) await this.#insert(tables.pairs, batch.rows.pairs);
+        if (batch.rows.diffs.length > 0) await this.#insert(tables.pairDiffs, batch.rows.diffs);
+        if (unmatched.length > 0) await this.#insert(tables.unmatched, unmatched);
+        this.#failing = false;
+        const byReason = new Map<string, number>();
+        for (const u of unmatched) byReason.set(u.reason, (byReason.get(u.reason) ?? 0) + 1);
+        const pairsByRole = new Map<string, number>();
+        for (const p of batch.rows.pairs) pairsByRole.set(p.challenger_role, (pairsByRole.get(p.challenger_role) ?? 0) + 1);
+        return {
+          slots: batch.slots,
+          pairs: batch.rows.pairs.length,
+          pairsByRole,
+          diffs: batch.rows.diffs.length,
+          unmatchedByReason: byReason,
+          bytes: batch.rows.bytes,
+          durationMs: performance.now() - started,
+          attempts: attempt,
+        };
+      } catch (err) {
+        const error = toJoinError(err, 'JOIN_INSERT_FAILED');
+        this.#failing = true;
+        if (this.#closed || epoch !== this.#epoch) return undefined;
+        this.#o.logger.warn({ err: error, attempt, retryInMs: delay, rows: rowCount(batch.rows) }, 'clickhouse insert failed; retrying');
+        this.#o.onRetry?.(error, attempt);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, this.#o.retryMaxMs);
+        if (this.#closed || epoch !== this.#epoch) return undefined;
+      }
+    }
+  }
+
+  /**
+   * Drops unmatched rows whose (exchange, challenger) already has a pair in ClickHouse. After a
+   * restart the committed offsets of the three topics are independent, so a pair landed before the
+   * crash can have some of its records re-read without the others; those would otherwise expire as
+   * a spurious "unmatched". Unmatched rows are rare, so one lookup per batch that has any is cheap.
+   */
+  async #withoutPaired(rows: readonly UnmatchedRow[]): Promise<UnmatchedRow[]> {
+    if (rows.length === 0) return [];
+    const ids = [...new Set(rows.map((r) => r.exchange_id))];
+    const found = new Set<string>();
+    const client = this.#o.clickhouse.client;
+    for (let i = 0; i < ids.length; i += 5000) {
+      const chunk = ids.slice(i, i + 5000).map(quote).join(',');
+      const rs = await client.query({
+        query: `SELECT exchange_id, challenger_id, run_id FROM ${this.#o.tables.pairs} WHERE exchange_id IN (${chunk})`,
+        format: 'JSONEachRow',
+      });
+      for (const r of await rs.json<{ exchange_id: string; challenger_id: string; run_id: string }>()) {
+        found.add(`${r.exchange_id}\u0000${r.challenger_id}`);
+      }
+    }
+    return rows.filter((r) => !found.has(`${r.exchange_id}\u0000${r.challenger_id}`));
+  }
+
+  #wakeCapacity(): void {
+    if (this.bufferedRows >= this.#o.maxBufferedRows) return;
+    const waiters = this.#capacityWaiters;
+    this.#capacityWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Resolves once fewer than maxBufferedRows are held. `tick` runs every `tickMs` while waiting (the
+   * consumer's heartbeat, so the group keeps the member while ClickHouse is down).
+   */
+  async waitForCapacity(tick?: () => Promise<void>, tickMs = 3000): Promise<void> {
+    while (this.bufferedRows >= this.#o.maxBufferedRows && !this.#closed) {
+      const woken = new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const ticked = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, tickMs);
+      });
+      await Promise.race([woken, ticked]);
+      clearTimeout(timer);
+      if (tick !== undefined) await tick();
+    }
+  }
+
+  /** Seals the open batch and resolves when everything held has landed. */
+  async flush(): Promise<void> {
+    this.#seal();
+    while (this.#running !== undefined) await this.#running;
+  }
+
+  /**
+   * Forgets every row not yet landed (after a rebalance the records are re-read from the committed
+   * offsets). An insert in flight finishes, but its batch is not reported as landed.
+   */
+  discard(): void {
+    this.#epoch++;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#open = undefined;
+    this.#sealed.length = 0;
+    this.#failing = false;
+    this.#wakeCapacity();
+  }
+
+  /** Stops retrying and drops what is held (call flush() first to land it). */
+  close(): void {
+    this.#closed = true;
+    this.discard();
+  }
+}
+
+function rowCount(rows: RowSet): number {
+  return rows.pairs.length + rows.unmatched.length;
+}
