@@ -45,8 +45,12 @@ export interface ReplayWindowOptions {
    * captureTimeMs. @default 60000
    */
   timestampSlackMs?: number | undefined;
-  /** Messages per produce + commit. @default 256 */
+  /** Results are produced (then committed) when this many exchanges completed, or every 200 ms. @default 256 */
   chunkSize?: number | undefined;
+  /** Decoded records buffered per partition before its fetching pauses (memory bound). @default 2000 */
+  maxBufferedPerPartition?: number | undefined;
+  /** Exchanges dispatched and not yet answered, all challengers. @default 2 x the sum of maxConcurrency */
+  maxInFlightExchanges?: number | undefined;
   /** Interrupt: the chunk in flight is finished and committed, then the run returns (resumable). */
   signal?: AbortSignal | undefined;
   /** @default 1 */

@@ -1,41 +1,47 @@
 // A historical replay: the exchanges whose captureTimeMs lies in [from, to), read from the exchanges
 // topic, replayed at `speed`, results tagged with the run id.
 //
+// Reading and dispatching are decoupled. kafkajs fetches all partitions of one broker in one round
+// and waits for every batch of the round before fetching again, so an eachBatch that waits (for a
+// pacing slot, or for another partition to catch up) would stall the others. Here eachBatch only
+// decodes its records into a bounded per-partition buffer (pausing the partition when full) and
+// returns; one dispatch loop takes records from the buffers in capture-time order across partitions
+// (when pacing or ordering needs it; otherwise from whichever buffer has records), and a flusher
+// produces results and commits per partition what Kafka acknowledged.
+//
 // Progress lives in Kafka, in a consumer group named after the run (`shadow-replay.<runId>`): on the
 // first run its offsets are set to the window's start offsets (offsets by timestamp, minus a slack
-// for the gap between capture time and record time); every chunk commits after its results are
-// acknowledged. An interrupted run (signal, SIGINT, crash, kill -9) is resumed by running again with
-// the same run id: the group's committed offsets say where it stopped; chunks not committed are
-// replayed again (at-least-once, same runId and attempt, so downstream dedup applies). No state file
-// to lose or to share between machines, and `kafka-consumer-groups --describe` shows the progress.
+// for the gap between capture time and record time). An interrupted run (signal, SIGINT, crash,
+// kill -9) is resumed by running again with the same run id: records after the committed offsets are
+// read again, so results not yet acknowledged are produced again (at-least-once; same runId and
+// attempt, so downstream dedup applies). No state file to lose, and `kafka-consumer-groups
+// --describe` shows the progress.
 //
 // The end of the window is an end offset per partition (offsets by timestamp at `to` + slack, or the
-// high watermark when nothing that late exists yet); a partition is done when its end offset is
-// reached, and the run ends when every partition is done.
+// high watermark when nothing that late exists yet).
 import { randomUUID } from 'node:crypto';
 import { topicNames } from '@shadow/contracts';
-import type { Consumer, KafkaMessage } from 'kafkajs';
+import type { SideEffect } from '@shadow/contracts';
+import type { Consumer } from 'kafkajs';
 import { resolveChallengers } from '../challenger/options.js';
-import { ALWAYS_ACTIVE, waitWhilePaused } from '../control/kill-switch.js';
+import { ALWAYS_ACTIVE } from '../control/kill-switch.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { ReplayError, toReplayError } from '../errors.js';
-import { processChunk } from '../kafka/chunk-processor.js';
 import { ExchangeDecoder } from '../kafka/exchange-decoder.js';
 import { OutputSink } from '../kafka/output-sink.js';
-import { silentLogger } from '../logger.js';
+import { Semaphore } from '../limits/semaphore.js';
+import { errorMessage, silentLogger } from '../logger.js';
 import { ReplaySampler } from '../sampling/replay-sampler.js';
 import type { ReplaySummary, ReplayWindowOptions } from './options.js';
 import { Pacer } from './pacer.js';
+import type { Entry } from './partition-buffer.js';
+import { PartitionBuffer } from './partition-buffer.js';
 
 export function replayGroupId(runId: string): string {
   return `shadow-replay.${runId}`;
 }
 
-interface PartitionPlan {
-  partition: number;
-  start: bigint;
-  end: bigint;
-}
+const FLUSH_EVERY_MS = 200;
 
 export async function replayWindow(options: ReplayWindowOptions): Promise<ReplaySummary> {
   const logger = options.logger ?? silentLogger;
@@ -49,13 +55,20 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(runId)) throw new ReplayError('REPLAY_INVALID_OPTION', `runId may only contain letters, digits, ".", "_" and "-", got ${JSON.stringify(runId)}`);
   const speed = options.speed ?? 'max';
   const slack = options.timestampSlackMs ?? 60_000;
-  const chunkSize = options.chunkSize ?? 256;
+  const flushSize = options.chunkSize ?? 256;
+  const maxBuffered = options.maxBufferedPerPartition ?? 2_000;
   const groupId = replayGroupId(runId);
+  const ordering = options.ordering ?? { mode: 'none' };
+  const challengers = resolveChallengers(options.challengers);
+  const maxInFlight = options.maxInFlightExchanges ?? challengers.reduce((n, c) => n + c.maxConcurrency, 0) * 2;
+  // Capture-time order across partitions is needed for pacing and ordering; at `max` without
+  // ordering any buffer with records will do (no waiting for a lagging partition's fetch).
+  const merge = speed !== 'max' || ordering.mode !== 'none';
   const t0 = performance.now();
 
   // 1. Plan: start/end offsets per partition, resuming from committed progress when there is some.
   const admin = kafka.admin();
-  const plans: PartitionPlan[] = [];
+  const buffers = new Map<number, PartitionBuffer>();
   let resumed = false;
   await admin.connect();
   try {
@@ -78,7 +91,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
       } else {
         toSet.push({ partition: s.partition, offset: s.offset });
       }
-      plans.push({ partition: s.partition, start, end });
+      buffers.set(s.partition, new PartitionBuffer(s.partition, start, end));
     }
     if (toSet.length > 0) await admin.setOffsets({ groupId, topic, partitions: toSet });
   } catch (error) {
@@ -86,14 +99,12 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-
-  const total = plans.reduce((n, p) => n + Number(p.end > p.start ? p.end - p.start : 0n), 0);
-  const pendingPartitions = new Set(plans.filter((p) => p.end > p.start).map((p) => p.partition));
-  logger.info({ runId, topic, fromMs, toMs, speed, resumed, total, partitions: plans.map((p) => ({ partition: p.partition, start: String(p.start), end: String(p.end) })) }, 'historical replay planned');
+  const plan = [...buffers.values()];
+  logger.info({ runId, topic, fromMs, toMs, speed, resumed, groupId }, 'historical replay planned');
 
   const dispatcher = new Dispatcher({
-    challengers: resolveChallengers(options.challengers),
-    ordering: options.ordering,
+    challengers,
+    ordering,
     sampler: options.sampling === undefined ? undefined : new ReplaySampler(options.sampling),
     hooks: options.hooks,
     redactHeaders: options.redactHeaders,
@@ -106,97 +117,190 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   const sink = new OutputSink(kafka, options.registry, names);
   const pacer = speed === 'max' ? null : new Pacer(speed);
   const killSwitch = options.killSwitch ?? ALWAYS_ACTIVE;
+  const inFlight = new Semaphore(maxInFlight);
+  let total = 0;
   let handled = 0;
   let exchanges = 0;
   let outsideWindow = 0;
   let deadLettered = 0;
-  const interrupted = (): boolean => options.signal?.aborted === true;
+  let failure: unknown;
+  const interrupted = (): boolean => options.signal?.aborted === true || failure !== undefined;
+
+  // Wake-ups of the dispatch loop: a batch arrived, or an interrupt.
+  let wake: () => void = () => undefined;
+  const arrived = (): void => wake();
+  options.signal?.addEventListener('abort', arrived, { once: true });
+  const sleep = (): Promise<void> => new Promise<void>((resolve) => {
+    wake = resolve;
+  });
 
   const progress = (): void => {
     const sent = dispatcher.stats().challengers.reduce((n, c) => n + c.sent, 0);
     options.onProgress?.({ runId, total, handled, sent, elapsedMs: Math.round(performance.now() - t0) });
   };
   const progressTimer = options.onProgress === undefined ? undefined : setInterval(progress, options.progressEveryMs ?? 1_000);
+  for (const b of plan) total += Number(b.end > b.start ? b.end - b.start : 0n);
 
   let consumer: Consumer | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const ready: Entry[] = [];
+  const sandboxEffects = (): SideEffect[] => options.takeSandboxEffects?.() ?? [];
+
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(async () => {
+      const batch = ready.splice(0);
+      const effects = sandboxEffects();
+      if (batch.length === 0 && effects.length === 0) return;
+      await sink.send(
+        batch.flatMap((e) => e.output?.results ?? []),
+        [...batch.flatMap((e) => e.output?.sideEffects ?? []), ...effects],
+        batch.flatMap((e) => (e.deadLetter === null ? [] : [e.deadLetter])),
+      );
+      for (const e of batch) e.flushed = true;
+      const commits: { topic: string; partition: number; offset: string }[] = [];
+      for (const b of plan) {
+        const next = b.advance();
+        if (next !== null) commits.push({ topic, partition: b.partition, offset: next.toString() });
+      }
+      if (commits.length > 0 && consumer !== undefined) await consumer.commitOffsets(commits);
+    }).catch((error: unknown) => {
+      failure ??= error;
+      wake();
+    });
+    return flushing;
+  };
+  const complete = (entry: Entry): void => {
+    ready.push(entry);
+    if (ready.length >= flushSize) void flush();
+  };
+
   try {
-    if (pendingPartitions.size > 0 && !interrupted()) {
+    const pending = plan.filter((b) => !b.done);
+    if (pending.length > 0 && !interrupted()) {
       await sink.start();
-      let finish: () => void = () => undefined;
-      let fail: (error: unknown) => void = () => undefined;
-      const finished = new Promise<void>((resolve, reject) => {
-        finish = resolve;
-        fail = reject;
-      });
-      const onAbort = (): void => finish();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
       const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumer = c;
       c.on(c.events.CRASH, ({ payload }) => {
-        if (!payload.restart) fail(payload.error);
+        if (!payload.restart) {
+          failure ??= payload.error;
+          wake();
+        }
       });
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
-      const endOf = new Map(plans.map((p) => [p.partition, p.end]));
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        // Every partition in its own slot: 1x pacing needs all of them moving on the shared clock.
-        partitionsConsumedConcurrently: Math.max(1, plans.length),
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-          const end = endOf.get(batch.partition) ?? 0n;
-          if (!pendingPartitions.has(batch.partition)) return;
-          const inRange: KafkaMessage[] = batch.messages.filter((m) => BigInt(m.offset) < end);
-          for (let i = 0; i < inRange.length; i += chunkSize) {
-            if (interrupted() || !isRunning() || isStale()) return;
-            await waitWhilePaused(killSwitch, () => interrupted() || !isRunning(), heartbeat);
-            const outcome = await processChunk(inRange.slice(i, i + chunkSize), {
-              topic: batch.topic,
-              expectedTopic: topic,
-              partition: batch.partition,
-              decoder,
-              dispatcher,
-              sink,
-              liveSideEffects: options.liveSideEffects,
-              takeSandboxEffects: options.takeSandboxEffects,
-              admit: (exchange) => {
-                if (exchange.captureTimeMs >= fromMs && exchange.captureTimeMs < toMs) return 'dispatch';
-                outsideWindow++;
-                return 'skip';
-              },
-              beforeDispatch: pacer === null ? undefined : (exchange) => pacer.wait(exchange.captureTimeMs),
-              stopped: interrupted,
-              heartbeat,
-              commit: (offset) => c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
-              onDeadLetter: (d) => {
-                deadLettered++;
-                options.onDeadLetter?.(d);
-              },
-              logger,
-            });
-            handled += outcome.handled;
-            exchanges += outcome.dispatched;
+        eachBatch: async ({ batch, resolveOffset, pause }) => {
+          const b = buffers.get(batch.partition);
+          if (b === undefined || b.fetchComplete) return;
+          for (const message of batch.messages) {
+            const offset = BigInt(message.offset);
+            if (offset >= b.end) break;
+            const decoded = await decoder.decode(message, batch.topic, batch.partition, topic);
+            b.queued.push({ offset, exchange: decoded.ok ? decoded.exchange : null, deadLetter: decoded.ok ? null : decoded.deadLetter, output: null, flushed: false });
+            // Fetching continues from here; nothing is committed until the results are acknowledged.
+            resolveOffset(message.offset);
           }
-          // The window's end on this partition: everything before `end` is handled (and committed).
-          const last = inRange.at(-1);
-          if (!interrupted() && (BigInt(batch.lastOffset()) + 1n >= end || (last !== undefined && BigInt(last.offset) + 1n >= end))) {
-            pendingPartitions.delete(batch.partition);
-            if (pendingPartitions.size === 0) finish();
-          }
+          if (BigInt(batch.lastOffset()) + 1n >= b.end) b.fetchComplete = true;
+          if (b.queued.length >= maxBuffered && !b.fetchComplete) b.resume = pause();
+          arrived();
         },
       });
-      await finished;
-      options.signal?.removeEventListener('abort', onAbort);
+
+      // 2. The dispatch loop.
+      const flushTimer = setInterval(() => void flush(), FLUSH_EVERY_MS);
+      try {
+        let rr = 0;
+        while (!interrupted()) {
+          if (killSwitch.state !== 'active') {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          let next: PartitionBuffer | undefined;
+          let mustWait = false;
+          if (merge) {
+            for (const b of plan) {
+              if (b.exhausted) continue;
+              const head = b.queued[0];
+              if (head === undefined) {
+                mustWait = true; // this partition may hold an earlier exchange: wait for its fetch
+                break;
+              }
+              const t = head.exchange?.captureTimeMs ?? -Infinity;
+              const best = next?.queued[0]?.exchange?.captureTimeMs ?? -Infinity;
+              if (next === undefined || t < best) next = b;
+            }
+          } else {
+            for (let i = 0; i < plan.length; i++) {
+              const b = plan[(rr + i) % plan.length] as PartitionBuffer;
+              if (b.queued.length > 0) {
+                next = b;
+                rr = (rr + i + 1) % plan.length;
+                break;
+              }
+            }
+          }
+          if (mustWait || next === undefined) {
+            if (plan.every((b) => b.exhausted)) break;
+            await sleep();
+            continue;
+          }
+          const entry = next.queued.shift() as Entry;
+          if (next.resume !== null && next.queued.length < maxBuffered / 2) {
+            next.resume();
+            next.resume = null;
+          }
+          next.uncommitted.push(entry);
+          handled++;
+          const ex = entry.exchange;
+          if (ex === null) {
+            deadLettered++;
+            if (entry.deadLetter !== null) options.onDeadLetter?.(entry.deadLetter);
+            entry.output = { results: [], sideEffects: [] };
+            complete(entry);
+            continue;
+          }
+          if (ex.captureTimeMs < fromMs || ex.captureTimeMs >= toMs) {
+            outsideWindow++;
+            entry.output = { results: [], sideEffects: [] };
+            complete(entry);
+            continue;
+          }
+          if (pacer !== null) await pacer.wait(ex.captureTimeMs);
+          const release = await inFlight.acquire();
+          exchanges++;
+          let live: SideEffect[] = [];
+          try {
+            live = options.liveSideEffects?.(ex) ?? [];
+          } catch (error) {
+            logger.warn({ exchangeId: ex.exchangeId, err: errorMessage(error) }, 'live side effects not derived');
+          }
+          void dispatcher.dispatch(ex).then((results) => {
+            release();
+            entry.output = { results, sideEffects: live };
+            complete(entry);
+          });
+        }
+        // Drain: every dispatched exchange completes (answers or times out), then one last flush.
+        const drain = await Promise.all(Array.from({ length: maxInFlight }, () => inFlight.acquire()));
+        for (const r of drain) r();
+        await flush();
+        await flushing;
+      } finally {
+        clearInterval(flushTimer);
+      }
     }
   } catch (error) {
-    throw toReplayError(error, 'REPLAY_KAFKA_FAILED');
+    failure ??= error;
   } finally {
+    options.signal?.removeEventListener('abort', arrived);
     if (progressTimer !== undefined) clearInterval(progressTimer);
-    // disconnect() lets the eachBatch in flight finish its chunk (produce + commit) first.
     await consumer?.disconnect().catch(() => undefined);
     await sink.close();
     await dispatcher.close();
   }
+  if (failure !== undefined) throw toReplayError(failure, 'REPLAY_KAFKA_FAILED');
   progress();
 
   const stats = dispatcher.stats();
@@ -214,7 +318,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     topic,
     fromMs,
     toMs,
-    completed: pendingPartitions.size === 0,
+    completed: plan.every((b) => b.done),
     exchanges,
     sent,
     succeeded,

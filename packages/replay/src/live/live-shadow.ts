@@ -126,7 +126,7 @@ export class LiveShadow {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 4,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
           const { topic, partition } = batch;
           const messages = batch.messages;
           for (let i = 0; i < messages.length; i += this.#chunkSize) {
@@ -143,7 +143,11 @@ export class LiveShadow {
               liveSideEffects: this.#o.liveSideEffects,
               takeSandboxEffects: () => this.#sandboxEffects.splice(0),
               heartbeat,
-              commit: (offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+              commit: async (offset) => {
+                await consumer.commitOffsets([{ topic, partition, offset }]);
+                // The fetch position follows resolved offsets; resolve only what is committed.
+                resolveOffset((BigInt(offset) - 1n).toString());
+              },
               onDeadLetter: (d) => {
                 this.#deadLettered[d.code] = (this.#deadLettered[d.code] ?? 0) + 1;
                 this.#o.onDeadLetter?.(d);
