@@ -1,2 +1,67 @@
-// Placeholder until the package's first module lands.
-export {};
+// @shadow/analysis: statistics, the criteria file, the promotion gate and the report.
+// SQL in (through a PairStore, see src/queries/pair-store.ts), verdicts out. Pure logic: no
+// Kafka, no ClickHouse, no HTTP; the only I/O is reading a criteria file.
+
+export { ANALYSIS_ERROR_CODES, AnalysisError, isAnalysisError, toAnalysisError } from './errors.js';
+export type { AnalysisErrorCode, AnalysisErrorOptions } from './errors.js';
+
+// Statistics
+export { normalQuantile, zForConfidence } from './stats/normal.js';
+export { wilsonInterval } from './stats/wilson.js';
+export type { IntervalOptions } from './stats/wilson.js';
+export { independentDifferenceInterval, pairedDifferenceInterval } from './stats/proportions.js';
+export type { PairedCounts } from './stats/proportions.js';
+export { QUANTILE_METHODS, quantile, quantileLabel, quantileOfSorted, quantiles } from './stats/quantile.js';
+export { BOOTSTRAP_DEFAULTS, bootstrapQuantile, bootstrapQuantileComparison } from './stats/bootstrap.js';
+export type { QuantileComparison, QuantileComparisonInterval, QuantileComparisonOptions } from './stats/bootstrap.js';
+export { createPrng } from './stats/prng.js';
+export type { Prng } from './stats/prng.js';
+export type { BootstrapInterval, BootstrapOptions, DifferenceInterval, ProportionInterval, QuantileMethod } from './stats/types.js';
+
+// Criteria file
+export { criteriaJsonSchema, criteriaSchema } from './criteria/schema.js';
+export type {
+  AccuracyCriterion,
+  AgreementCriterion,
+  BusinessMetricCriterion,
+  Criteria,
+  CriteriaInput,
+  ErrorRateCriterion,
+  ExpectedSideEffect,
+  JudgeOn,
+  LatencyCriterion,
+  RouteOverride,
+  ScopeCriteria,
+  SideEffectsCriterion,
+} from './criteria/schema.js';
+export { formatFieldPath, loadCriteriaFile, parseCriteria, validateCriteria } from './criteria/load.js';
+export type { LoadedCriteria } from './criteria/load.js';
+export { formatDuration, parseDuration } from './criteria/duration.js';
+export { globMatches, routeLabel, routeMatches, splitRouteKey } from './criteria/patterns.js';
+export type { RouteRef } from './criteria/patterns.js';
+export { isRouteExcluded, overallCriteria, routeCriteria } from './criteria/resolve.js';
+export type { RouteCriteria } from './criteria/resolve.js';
+
+// Measurements (what the SQL layer fills)
+export type {
+  BusinessOutcome,
+  DecisionOutcome,
+  HeaderDifference,
+  LatencyMeasurements,
+  LatencySummary,
+  ListOutcome,
+  Measurements,
+  NumericOutcome,
+  PathDifference,
+  QuantileValue,
+  RouteMeasurements,
+  ScopeMeasurements,
+  SideEffectDifference,
+  StatusCell,
+} from './measurements/types.js';
+
+// Gate
+export { evaluateGate } from './gate/evaluate.js';
+export type { EvaluateGateOptions } from './gate/evaluate.js';
+export { exitCodeFor, GATE_EXIT_CODES } from './gate/exit-codes.js';
+export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate/types.js';

@@ -1,0 +1,214 @@
+// The promotion criteria file, version 1, as a zod schema: the single source of the TypeScript
+// types, the validation (errors name the field path) and the published JSON Schema
+// (criteria.schema.json, generated from this file by scripts/generate-criteria-schema.ts).
+//
+// Every object is strict: a misspelt field (`agrement`) is an error, not a silently ignored line
+// that turns a gate into a rubber stamp. Nested objects use `prefault` so their inner defaults
+// apply when the whole object is omitted (zod 4's `default` would skip parsing the default).
+
+import { z } from 'zod';
+
+export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/;
+
+const rate = z.number().min(0).max(1);
+
+const judgeOnBound = z
+  .enum(['bound', 'estimate'])
+  .default('bound')
+  .describe("'bound': judge on the confidence bound that is worst for the candidate (the default); 'estimate': on the point estimate");
+
+export const agreementCriterionSchema = z
+  .strictObject({
+    min: rate.describe('Minimum share of pairs whose answers agree (after excluded and noise paths), 0..1'),
+    judgeOn: judgeOnBound,
+  })
+  .describe('Agreement rate, judged on the lower Wilson bound by default');
+
+export const latencyCriterionSchema = z
+  .strictObject({
+    quantile: z.number().gt(0).max(1).describe('Latency quantile, e.g. 0.99 for p99; 1 for the maximum'),
+    maxMs: z.number().positive().optional().describe("Upper limit for the candidate's quantile in milliseconds"),
+    maxFactorOfLive: z.number().positive().optional().describe("Upper limit for candidate quantile / live's quantile, e.g. 1.1"),
+    combine: z
+      .enum(['all', 'any'])
+      .default('all')
+      .describe("With both limits: 'all' requires both, 'any' either (\"p99 <= 200 ms or <= 1.1 x live's\")"),
+    judgeOn: judgeOnBound,
+  })
+  .refine((v) => v.maxMs !== undefined || v.maxFactorOfLive !== undefined, { message: 'set maxMs, maxFactorOfLive or both', path: ['maxMs'] })
+  .describe('A latency quantile limit, judged on the upper bootstrap bound by default');
+
+export const errorRateCriterionSchema = z
+  .strictObject({
+    max: rate.optional().describe("Maximum candidate error rate, 0..1 (0.001 = 0.1 %)"),
+    maxIncreaseOverLive: rate.optional().describe("Maximum candidate error rate minus live's on the same pairs, 0..1"),
+    judgeOn: judgeOnBound,
+  })
+  .refine((v) => v.max !== undefined || v.maxIncreaseOverLive !== undefined, { message: 'set max, maxIncreaseOverLive or both', path: ['max'] })
+  .describe('Error rate (no answer, or status >= 500), judged on the upper bound by default');
+
+export const expectedSideEffectSchema = z
+  .strictObject({
+    direction: z
+      .enum(['candidate-only', 'live-only', 'either'])
+      .default('either')
+      .describe("'candidate-only': a call the candidate makes and live does not; 'live-only': the reverse"),
+    method: z.string().min(1).default('*').describe('HTTP method (or operation), case-insensitive; * for any'),
+    target: z.string().min(1).default('*').describe('host:port (or dependency name) glob; * for any'),
+    path: z.string().min(1).default('**').describe('Path glob: * within one segment, ** across segments'),
+    reason: z.string().optional().describe('Why this difference is expected (shown in reports)'),
+  })
+  .describe('A side-effect difference that is expected and does not fail the gate');
+
+export const sideEffectsCriterionSchema = z
+  .strictObject({
+    maxUnexpected: z.int().min(0).default(0).describe('Maximum number of pairs with an unexpected side-effect difference'),
+    expected: z.array(expectedSideEffectSchema).default([]).describe('Differences that are expected'),
+  })
+  .describe('Side-effect differences (outbound calls one side made and the other did not)');
+
+const businessQuantileSchema = z.strictObject({
+  quantile: z.number().min(0).max(1),
+  maxRelativeDiff: z.number().min(0).describe('|candidate - live| / |live| of this quantile'),
+});
+
+export const businessMetricCriterionSchema = z
+  .strictObject({
+    meanRelativeDiff: z.strictObject({ max: z.number().min(0).describe('|mean(candidate) - mean(live)| / |mean(live)|, e.g. 0.01') }).optional(),
+    quantiles: z.array(businessQuantileSchema).min(1).optional(),
+    flipRate: z
+      .strictObject({ max: rate.describe('Share of pairs whose decision differs'), judgeOn: judgeOnBound })
+      .optional(),
+    jaccard: z.strictObject({ min: rate.describe('Mean Jaccard similarity of the two lists') }).optional(),
+    topKOverlap: z.strictObject({ min: rate.describe('Mean share of the top k items both lists hold') }).optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'set at least one of meanRelativeDiff, quantiles, flipRate, jaccard, topKOverlap' })
+  .describe('Bounds on one business outcome extracted from the answers (numeric, decision or list)');
+
+export const accuracyCriterionSchema = z
+  .strictObject({
+    minDelta: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0)
+      .describe("Candidate accuracy minus live's on labelled pairs, in absolute terms (0.05 = 5 percentage points)"),
+    minCandidate: rate.optional().describe("Minimum candidate accuracy on labelled pairs"),
+    minLabelled: z.int().min(1).default(100).describe('Fewer labelled pairs than this: not enough data'),
+    judgeOn: judgeOnBound,
+  })
+  .describe('Accuracy against ground truth (labels joined by exchange id), judged on the Newcombe lower bound');
+
+const durationSchema = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration such as "48h", "30m", "1h30m", "90s"')
+  .describe('Duration: digits with a unit ms, s, m, h, d or w, concatenated ("1h30m")');
+
+export const sampleSchema = z
+  .strictObject({
+    minPairs: z.int().min(0).default(100).describe('Fewer pairs overall: not enough data'),
+    minDuration: durationSchema.default('0s').describe('A shorter span between the first and last pair: not enough data'),
+    routeMinPairs: z.int().min(0).default(30).describe('Fewer pairs on a route: its criteria are not judged'),
+  })
+  .describe('Minimum evidence before any statistical criterion is judged');
+
+export const statisticsSchema = z
+  .strictObject({
+    confidence: z.number().gt(0).lt(1).default(0.95).describe('Two-sided confidence level of every interval'),
+    quantileMethod: z
+      .enum(['exact', 'linear'])
+      .default('exact')
+      .describe("'exact' = ClickHouse quantileExact, 'linear' = quantileExactInclusive"),
+    bootstrap: z
+      .strictObject({
+        resamples: z.int().min(100).max(100_000).default(2000),
+        maxSamples: z.int().min(100).max(1_000_000).default(10_000).describe('Larger samples are subsampled uniformly first'),
+        seed: z.int().default(1).describe('Seed of the bootstrap PRNG: same data and seed, same verdict'),
+      })
+      .prefault({}),
+  })
+  .describe('How intervals are computed');
+
+export const excludeSchema = z
+  .strictObject({
+    routes: z.array(z.string().min(1)).default([]).describe('Route patterns left out of every scope: "GET /health", "/internal/**"'),
+    paths: z.array(z.string().min(1)).default([]).describe('JSON paths whose differences do not count against agreement'),
+    countNoise: z.boolean().default(false).describe('Count noise paths (those live and the secondary disagree on) as differences'),
+  })
+  .describe('What the gate leaves out');
+
+/** The criteria that can be set at the top level and overridden per route. */
+const scopeShape = {
+  agreement: agreementCriterionSchema.optional(),
+  latency: z.array(latencyCriterionSchema).min(1).optional(),
+  errorRate: errorRateCriterionSchema.optional(),
+  sideEffects: sideEffectsCriterionSchema.optional(),
+  business: z.record(z.string().min(1), businessMetricCriterionSchema).optional().describe('By business metric name'),
+  accuracy: accuracyCriterionSchema.optional(),
+};
+
+export const routeOverrideSchema = z
+  .strictObject({
+    required: z
+      .boolean()
+      .default(true)
+      .describe('Not enough data on this route makes the whole gate "insufficient" (false: reported only)'),
+    minPairs: z.int().min(0).optional().describe('Overrides sample.routeMinPairs for this route'),
+    agreement: agreementCriterionSchema.nullable().optional(),
+    latency: z.array(latencyCriterionSchema).min(1).nullable().optional(),
+    errorRate: errorRateCriterionSchema.nullable().optional(),
+    sideEffects: sideEffectsCriterionSchema.nullable().optional(),
+    business: z.record(z.string().min(1), businessMetricCriterionSchema.nullable()).nullable().optional(),
+    accuracy: accuracyCriterionSchema.nullable().optional(),
+  })
+  .describe('Criteria for one route: each field replaces the top-level one; null switches it off for the route');
+
+export const criteriaSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of criteria.schema.json, for editors'),
+    version: z.literal(1).describe('Criteria file format version'),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    sample: sampleSchema.prefault({}),
+    statistics: statisticsSchema.prefault({}),
+    exclude: excludeSchema.prefault({}),
+    everyRoute: z
+      .boolean()
+      .default(false)
+      .describe('Apply the top-level criteria to every route too (routes with too few pairs are reported, not blocking)'),
+    ...scopeShape,
+    sideEffects: sideEffectsCriterionSchema.prefault({}),
+    routes: z
+      .record(z.string().min(1), routeOverrideSchema)
+      .default({})
+      .describe('Per-route criteria, keyed by route template ("/users/:id") or method and template ("GET /users/:id")'),
+  })
+  .describe('Promotion criteria for `shadow gate`');
+
+export type Criteria = z.output<typeof criteriaSchema>;
+export type CriteriaInput = z.input<typeof criteriaSchema>;
+export type AgreementCriterion = z.output<typeof agreementCriterionSchema>;
+export type LatencyCriterion = z.output<typeof latencyCriterionSchema>;
+export type ErrorRateCriterion = z.output<typeof errorRateCriterionSchema>;
+export type SideEffectsCriterion = z.output<typeof sideEffectsCriterionSchema>;
+export type ExpectedSideEffect = z.output<typeof expectedSideEffectSchema>;
+export type BusinessMetricCriterion = z.output<typeof businessMetricCriterionSchema>;
+export type AccuracyCriterion = z.output<typeof accuracyCriterionSchema>;
+export type RouteOverride = z.output<typeof routeOverrideSchema>;
+export type JudgeOn = AgreementCriterion['judgeOn'];
+
+/** The criteria one scope (overall or a route) is judged by, after per-route overrides. */
+export interface ScopeCriteria {
+  agreement?: AgreementCriterion | undefined;
+  latency?: LatencyCriterion[] | undefined;
+  errorRate?: ErrorRateCriterion | undefined;
+  sideEffects?: SideEffectsCriterion | undefined;
+  business?: Record<string, BusinessMetricCriterion> | undefined;
+  accuracy?: AccuracyCriterion | undefined;
+}
+
+/** The JSON Schema of the criteria file (draft 2020-12), as shipped in criteria.schema.json. */
+export function criteriaJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(criteriaSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { ...schema, $id: 'https://shadow.dev/schemas/criteria-v1.json', title: 'shadow gate criteria, version 1' };
+}

@@ -1,0 +1,155 @@
+// What the SQL layer measures and the report and the gate consume: plain data, no ClickHouse
+// types, so both are pure functions of it and are unit-tested on hand-made data sets.
+// Every count is of DISTINCT pairs: the SQL layer de-duplicates (FINAL / argMax on the pair key:
+// exchange id, challenger id, attempt) before counting; nothing here can detect a double count.
+// See src/queries/pair-store.ts for which aggregate fills which field.
+
+import type { PairedCounts } from '../stats/proportions.js';
+
+/** One cell of the status-code matrix: live answered `live`, the candidate `candidate` (0 = no answer). */
+export interface StatusCell {
+  live: number;
+  candidate: number;
+  pairs: number;
+}
+
+export interface QuantileValue {
+  /** Level in [0, 1]; 1 is the maximum. */
+  q: number;
+  value: number;
+}
+
+/** Latency of one side over all counted pairs, exact (ClickHouse quantileExact over every pair). */
+export interface LatencySummary {
+  /** Pairs with a latency on this side (a side without an answer has none). */
+  count: number;
+  /** At least p50, p90, p99 (q 0.5, 0.9, 0.99), in milliseconds. */
+  quantiles: QuantileValue[];
+  maxMs: number | null;
+  meanMs?: number | undefined;
+}
+
+export interface LatencyMeasurements {
+  live: LatencySummary;
+  candidate: LatencySummary;
+  /**
+   * Raw latencies in milliseconds for bootstrap intervals. With `paired`, value i of both arrays
+   * belongs to the same pair (same exchange); the SQL layer may send a uniform sample of pairs
+   * (e.g. at most 100 000) instead of all of them. Absent: latency criteria judged on a bound are
+   * "insufficient" (no interval can be computed), those judged on the estimate still work.
+   */
+  samples?: { liveMs: number[]; candidateMs: number[]; paired: boolean } | undefined;
+}
+
+/** An outbound call one side made and the other did not (the multiset difference per pair). */
+export interface SideEffectDifference {
+  direction: 'candidate-only' | 'live-only';
+  /** HTTP method, or the operation for other dependency kinds (e.g. SMTP 'SEND'). */
+  method: string;
+  /** host:port, or the dependency name. */
+  target: string;
+  /** Path without the query string. */
+  path: string;
+  dependencyKind?: string | undefined;
+  /** Distinct pairs with this difference. */
+  pairs: number;
+  /** Exchange id of one such pair. */
+  examplePairId: string;
+}
+
+/** A JSON path whose value differs between live and the candidate. */
+export interface PathDifference {
+  /** In @shadow/compare's path syntax, array indexes as in the pairs table. */
+  path: string;
+  /** Distinct pairs where it differs. */
+  pairs: number;
+  /** Flagged as noise: live and the secondary (live's own version) disagree on it too. */
+  noise: boolean;
+  /** Excluded by the criteria file's exclude.paths (it did not count against agreement). */
+  excluded?: boolean | undefined;
+  examplePairId: string;
+}
+
+export interface HeaderDifference {
+  /** Lower-case header name. */
+  header: string;
+  pairs: number;
+  noise: boolean;
+  examplePairId: string;
+}
+
+/** A numeric outcome (a price, a score) extracted from both answers of each pair. */
+export interface NumericOutcome {
+  kind: 'numeric';
+  /** Pairs where both sides have a value. */
+  pairs: number;
+  live: { mean: number; quantiles: QuantileValue[] };
+  candidate: { mean: number; quantiles: QuantileValue[] };
+}
+
+/** A categorical outcome (approve/decline, a class label). */
+export interface DecisionOutcome {
+  kind: 'decision';
+  pairs: number;
+  /** Pairs whose decision differs. */
+  flips: number;
+  /** Most frequent live -> candidate changes. */
+  transitions?: { live: string; candidate: string; pairs: number }[] | undefined;
+}
+
+/** A list outcome (recommended ids). */
+export interface ListOutcome {
+  kind: 'list';
+  pairs: number;
+  /** Mean over pairs of |L ∩ C| / |L ∪ C| (two empty lists count as 1). */
+  meanJaccard: number;
+  /** k of the top-k overlap below. */
+  k?: number | undefined;
+  /** Mean over pairs of |top_k(L) ∩ top_k(C)| / k. */
+  meanTopKOverlap?: number | undefined;
+}
+
+export type BusinessOutcome = NumericOutcome | DecisionOutcome | ListOutcome;
+
+/** Everything measured on one scope: all pairs, or the pairs of one route. */
+export interface ScopeMeasurements {
+  /** Distinct pairs (live answer + candidate result) in the scope. */
+  pairs: number;
+  /** Pairs compared / pairs that agree after excluded paths and (unless counted) noise paths. */
+  agreement: { trials: number; successes: number };
+  /** "Yes" = the side errored (no answer, or status >= 500) on that pair. */
+  errors: PairedCounts;
+  latency: LatencyMeasurements;
+  sideEffects: SideEffectDifference[];
+  /** Status-code matrix, every non-empty cell. */
+  status?: StatusCell[] | undefined;
+  /** By metric name, as declared on the route. */
+  business?: Record<string, BusinessOutcome> | undefined;
+  /** "Yes" = the side's answer matches the label; pairs = labelled pairs. */
+  accuracy?: PairedCounts | undefined;
+  /** Report detail: differing JSON paths (top N by pairs, noise included and flagged). */
+  paths?: PathDifference[] | undefined;
+  /** Report detail: differing headers. */
+  headers?: HeaderDifference[] | undefined;
+}
+
+export interface RouteMeasurements extends ScopeMeasurements {
+  /** Route template, e.g. /users/:id ('(unknown)' when the tap knew none). */
+  route: string;
+  method?: string | undefined;
+}
+
+export interface Measurements {
+  challengerId: string;
+  challengerName?: string | undefined;
+  /** Historical replay run, or null for live shadowing. */
+  runId: string | null;
+  /** The window asked for (epoch ms, [from, to)); null when selected by run id only. */
+  window: { fromMs: number; toMs: number } | null;
+  /** Capture times of the first and last counted pair; null without pairs. */
+  observed: { firstMs: number; lastMs: number } | null;
+  overall: ScopeMeasurements;
+  routes: RouteMeasurements[];
+  /** Exchanges without a pair, by reason (e.g. no_result, replay_error, dead_lettered). */
+  unmatched?: Record<string, number> | undefined;
+}
