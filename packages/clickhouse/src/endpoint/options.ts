@@ -1,0 +1,139 @@
+import type { ClickHouse } from '../types.js';
+import { ClickHouseError } from '../errors.js';
+import type { ClickHouseLogger } from '../logger.js';
+
+export interface QueryEndpointLimits {
+  /**
+   * Most rows a result may have; a larger result fails with TOO_MANY_ROWS_OR_BYTES
+   * (`max_result_rows` with `result_overflow_mode='throw'`). A client may ask for fewer, never more.
+   * @default 1_000_000
+   */
+  maxResultRows?: number;
+  /**
+   * Most bytes (uncompressed, in memory) a result may have (`max_result_bytes`). chDB builds the
+   * whole result in memory before it is sent, so this also bounds the process's memory per query.
+   * @default 104_857_600 (100 MiB)
+   */
+  maxResultBytes?: number;
+  /**
+   * Seconds a query may run (`max_execution_time`, TIMEOUT_EXCEEDED). A client may ask for less.
+   * @default 30
+   */
+  maxExecutionTimeSec?: number;
+  /**
+   * Queries running at once; more fail with TOO_MANY_SIMULTANEOUS_QUERIES (HTTP 503).
+   * @default 4
+   */
+  maxConcurrentQueries?: number;
+  /**
+   * Largest query text (query parameter plus body) in bytes; larger fails with a syntax error, as
+   * a server's `max_query_size` does.
+   * @default 262_144
+   */
+  maxQueryBytes?: number;
+}
+
+export interface QueryEndpointOptions {
+  /**
+   * The embedded ClickHouse whose data the endpoint serves (from `createClickHouse`). The endpoint
+   * opens its own short-lived connections on the same chDB engine; closing the endpoint does not
+   * close this handle.
+   */
+  clickhouse: ClickHouse;
+  /**
+   * Interface to listen on. The endpoint has no TLS: keep it on loopback or a private network.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * TCP port; 0 picks a free one (read it from `endpoint.url`). 8123 is ClickHouse's own.
+   * @default 8123
+   */
+  port?: number;
+  /**
+   * With `password`, the only credentials accepted (basic auth, `X-ClickHouse-User`/`X-ClickHouse-Key`
+   * headers or `user`/`password` parameters). Without `password`, any user and password are accepted.
+   * @default 'default'
+   */
+  user?: string;
+  /**
+   * Required password. Unset: no authentication.
+   * @default undefined
+   */
+  password?: string;
+  /** Row, byte, time, concurrency and query-size limits. */
+  limits?: QueryEndpointLimits;
+  /**
+   * `X-ClickHouse-Server-Display-Name` in every answer.
+   * @default 'shadow-chdb'
+   */
+  displayName?: string;
+  /** @default undefined */
+  logger?: ClickHouseLogger;
+}
+
+export interface ResolvedQueryEndpointOptions {
+  readonly clickhouse: ClickHouse;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string | undefined;
+  readonly limits: Readonly<Required<QueryEndpointLimits>>;
+  readonly displayName: string;
+  readonly logger: ClickHouseLogger | undefined;
+}
+
+export const DEFAULT_QUERY_ENDPOINT_LIMITS: Readonly<Required<QueryEndpointLimits>> = Object.freeze({
+  maxResultRows: 1_000_000,
+  maxResultBytes: 100 * 1024 * 1024,
+  maxExecutionTimeSec: 30,
+  maxConcurrentQueries: 4,
+  maxQueryBytes: 256 * 1024,
+});
+
+const invalid = (field: string, expected: string, got: unknown) =>
+  new ClickHouseError('CH_INVALID_OPTIONS', `Invalid query endpoint option "${field}": expected ${expected}; got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`);
+
+function positiveInteger(field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalid(field, 'a positive integer', value);
+  return value;
+}
+
+const LIMIT_NAMES = Object.keys(DEFAULT_QUERY_ENDPOINT_LIMITS);
+const OPTION_NAMES = ['clickhouse', 'host', 'port', 'user', 'password', 'limits', 'displayName', 'logger'];
+
+/** Validates once, applies defaults, freezes. Throws CH_INVALID_OPTIONS naming the field. */
+export function resolveQueryEndpointOptions(options: QueryEndpointOptions): ResolvedQueryEndpointOptions {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) throw invalid(key, `one of ${OPTION_NAMES.join(', ')}`, 'an unknown option');
+  }
+  const { clickhouse } = options;
+  if (typeof clickhouse !== 'object' || clickhouse === null || typeof clickhouse.client !== 'object') {
+    throw invalid('clickhouse', 'a handle from createClickHouse()', clickhouse);
+  }
+  if (clickhouse.mode !== 'embedded') {
+    throw invalid('clickhouse', 'an embedded (chDB) handle; in server mode point clients at the server itself', clickhouse.mode);
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw invalid('host', 'a non-empty string', host);
+  const port = options.port ?? 8123;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid('port', 'an integer from 0 to 65535', port);
+  const user = options.user ?? 'default';
+  if (typeof user !== 'string' || user === '') throw invalid('user', 'a non-empty string', user);
+  if (options.password !== undefined && typeof options.password !== 'string') throw invalid('password', 'a string', options.password);
+  const given = options.limits ?? {};
+  for (const key of Object.keys(given)) {
+    if (!LIMIT_NAMES.includes(key)) throw invalid(`limits.${key}`, `one of ${LIMIT_NAMES.join(', ')}`, 'an unknown limit');
+  }
+  const d = DEFAULT_QUERY_ENDPOINT_LIMITS;
+  const limits = Object.freeze({
+    maxResultRows: positiveInteger('limits.maxResultRows', given.maxResultRows, d.maxResultRows),
+    maxResultBytes: positiveInteger('limits.maxResultBytes', given.maxResultBytes, d.maxResultBytes),
+    maxExecutionTimeSec: positiveInteger('limits.maxExecutionTimeSec', given.maxExecutionTimeSec, d.maxExecutionTimeSec),
+    maxConcurrentQueries: positiveInteger('limits.maxConcurrentQueries', given.maxConcurrentQueries, d.maxConcurrentQueries),
+    maxQueryBytes: positiveInteger('limits.maxQueryBytes', given.maxQueryBytes, d.maxQueryBytes),
+  });
+  const displayName = options.displayName ?? 'shadow-chdb';
+  return Object.freeze({ clickhouse, host, port, user, password: options.password, limits, displayName, logger: options.logger });
+}

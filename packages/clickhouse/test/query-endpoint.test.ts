@@ -1,0 +1,190 @@
+// The read-only endpoint against real clients: @clickhouse/client in server mode, the ClickHouse JDBC
+// driver from Maven Central, and plain HTTP for the protocol details. The endpoint runs on the same
+// chDB engine as the test's own client (one engine per process), on a fresh database per test.
+import { createClient } from '@clickhouse/client';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createQueryEndpoint } from '@shadow/clickhouse';
+import type { ClickHouse, QueryEndpoint, QueryEndpointOptions } from '@shadow/clickhouse';
+import { CHDB_TEST_PATH, openTestClickHouse } from './clickhouse-fixture.js';
+import { jdbcQuery } from './jdbc-client.js';
+
+const embedded = { mode: 'embedded', path: CHDB_TEST_PATH } as const;
+
+async function withEndpoint(options: Omit<QueryEndpointOptions, 'clickhouse'> = {}): Promise<{ ch: ClickHouse; endpoint: QueryEndpoint }> {
+  const ch = await openTestClickHouse(embedded);
+  await ch.client.command({ query: 'CREATE TABLE events (id UInt32, route String, at DateTime64(3, \'UTC\')) ENGINE = MergeTree ORDER BY id' });
+  await ch.client.insert({
+    table: 'events',
+    values: [1, 2, 3].map((id) => ({ id, route: `/posts/:id${id}`, at: `2026-01-0${id}T00:00:00.000Z` })),
+    format: 'JSONEachRow',
+  });
+  const endpoint = await createQueryEndpoint({ clickhouse: ch, port: 0, ...options });
+  onTestFinished(() => endpoint.close());
+  return { ch, endpoint };
+}
+
+async function count(ch: ClickHouse): Promise<number> {
+  const rs = await ch.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' });
+  const [row] = await rs.json<{ n: string }>();
+  return Number(row?.n);
+}
+
+async function post(endpoint: QueryEndpoint, query: string, params: Record<string, string> = {}, headers: Record<string, string> = {}) {
+  const url = new URL(endpoint.url);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await fetch(url, { method: 'POST', body: query, headers });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB)', () => {
+  it('@clickhouse/client in server mode: ping, JSONEachRow and JSON results, database from the client', async () => {
+    const { ch, endpoint } = await withEndpoint();
+    const client = createClient({ url: endpoint.url, database: ch.database });
+    onTestFinished(() => client.close());
+    expect(await client.ping()).toEqual({ success: true });
+    const each = await client.query({ query: 'SELECT id, route FROM events ORDER BY id', format: 'JSONEachRow' });
+    expect(await each.json()).toEqual([
+      { id: 1, route: '/posts/:id1' },
+      { id: 2, route: '/posts/:id2' },
+      { id: 3, route: '/posts/:id3' },
+    ]);
+    const json = await client.query({ query: 'SELECT count() AS n, max(at) AS last FROM events', format: 'JSON' });
+    const body = await json.json<{ n: string; last: string }>();
+    expect(body.data).toEqual([{ n: '3', last: '2026-01-03 00:00:00.000' }]);
+    expect(body.meta).toEqual([{ name: 'n', type: 'UInt64' }, { name: 'last', type: "DateTime64(3, 'UTC')" }]);
+    // Query parameters, as the client binds them ({name:Type} with param_name in the URL).
+    const bound = await client.query({ query: 'SELECT route FROM events WHERE id = {id:UInt32}', query_params: { id: 2 }, format: 'JSONEachRow' });
+    expect(await bound.json()).toEqual([{ route: '/posts/:id2' }]);
+    // Errors arrive as the client's own ClickHouseError with ClickHouse's code and type.
+    await expect(client.query({ query: 'SELECT * FROM missing_table' })).rejects.toMatchObject({ code: '60', type: 'UNKNOWN_TABLE' });
+    await expect(client.command({ query: 'DROP TABLE events' })).rejects.toMatchObject({ code: '164', type: 'READONLY' });
+    expect(await count(ch)).toBe(3);
+  });
+
+  it('the ClickHouse JDBC driver (com.clickhouse:clickhouse-jdbc 0.10.0, compress=1 by default) reads rows', async () => {
+    const { ch, endpoint } = await withEndpoint();
+    const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
+    const result = await jdbcQuery(jdbcUrl, 'SELECT id, route, at FROM events WHERE id >= 2 ORDER BY id');
+    expect(result.columns).toEqual(['id', 'route', 'at']);
+    expect(result.rows).toEqual([
+      ['2', '/posts/:id2', '2026-01-02 00:00:00'],
+      ['3', '/posts/:id3', '2026-01-03 00:00:00'],
+    ]);
+    await expect(jdbcQuery(jdbcUrl, 'TRUNCATE TABLE events')).rejects.toThrow(/READONLY|readonly/);
+    expect(await count(ch)).toBe(3);
+  });
+
+  it('plain HTTP: /ping, GET ?query=, POST body, query parameter + body, FORMAT, default_format, headers clients read', async () => {
+    const { ch, endpoint } = await withEndpoint({ displayName: 'probe' });
+    const ping = await fetch(`${endpoint.url}/ping`);
+    expect([ping.status, await ping.text()]).toEqual([200, 'Ok.\n']);
+
+    const get = await fetch(`${endpoint.url}/?database=${ch.database}&query=${encodeURIComponent('SELECT id FROM events ORDER BY id')}`);
+    expect(get.status).toBe(200);
+    expect(await get.text()).toBe('1\n2\n3\n');
+    expect(get.headers.get('x-clickhouse-format')).toBe('TabSeparated');
+    expect(get.headers.get('content-type')).toBe('text/tab-separated-values; charset=UTF-8');
+    expect(get.headers.get('x-clickhouse-server-display-name')).toBe('probe');
+    expect(get.headers.get('x-clickhouse-timezone')).toBeTruthy();
+    expect(JSON.parse(get.headers.get('x-clickhouse-summary') ?? '{}')).toMatchObject({ read_rows: expect.any(String) });
+
+    const withClause = await post(endpoint, 'SELECT id FROM events ORDER BY id LIMIT 1 FORMAT JSONEachRow', { database: ch.database, query_id: 'q-1' });
+    expect(withClause).toMatchObject({ status: 200, text: '{"id":1}\n' });
+    expect(withClause.headers.get('x-clickhouse-query-id')).toBe('q-1');
+    expect(withClause.headers.get('x-clickhouse-format')).toBe('JSONEachRow');
+
+    const split = await post(endpoint, 'ORDER BY id DESC LIMIT 1', { query: 'SELECT id FROM events', default_format: 'CSVWithNames' }, { 'X-ClickHouse-Database': ch.database });
+    expect(split).toMatchObject({ status: 200, text: '"id"\n3\n' });
+    expect(split.headers.get('content-type')).toBe('text/csv; charset=UTF-8; header=present');
+
+    const gzip = await post(endpoint, 'SELECT 42', { enable_http_compression: '1' }, { 'Accept-Encoding': 'gzip' });
+    expect(gzip).toMatchObject({ status: 200, text: '42\n' });
+  });
+
+  it('refuses writes, DDL, multi-statements and file/network table functions with ClickHouse errors, and nothing changes', async () => {
+    const { ch, endpoint } = await withEndpoint();
+    const db = { database: ch.database };
+    const refusals: [string, number, number, string][] = [
+      ['INSERT INTO events VALUES (9, \'x\', now())', 500, 164, 'READONLY'],
+      ['ALTER TABLE events DELETE WHERE 1', 500, 164, 'READONLY'],
+      ['DROP TABLE events', 500, 164, 'READONLY'],
+      ['TRUNCATE TABLE events', 500, 164, 'READONLY'],
+      ['CREATE TABLE x (n UInt8) ENGINE = Memory', 500, 164, 'READONLY'],
+      ['SYSTEM DROP DNS CACHE', 500, 164, 'READONLY'],
+      ['SET readonly = 0', 500, 164, 'READONLY'],
+      ['OPTIMIZE TABLE events FINAL', 500, 164, 'READONLY'],
+      ['SELECT 1; DROP TABLE events', 400, 62, 'SYNTAX_ERROR'],
+      ['SELECT 1 /* ; */ ; INSERT INTO events SELECT * FROM events', 400, 62, 'SYNTAX_ERROR'],
+      ["SELECT * FROM file('/etc/passwd', 'LineAsString')", 403, 497, 'ACCESS_DENIED'],
+      ["SELECT * FROM `url`('http://127.0.0.1:1/', 'CSV', 'a String')", 403, 497, 'ACCESS_DENIED'],
+      ["SELECT * FROM s3Cluster('c', 'http://x/y', 'CSV')", 403, 497, 'ACCESS_DENIED'],
+      ["SELECT * FROM remote('127.0.0.1', system.one)", 403, 497, 'ACCESS_DENIED'],
+      ['SELECT * FROM events INTO OUTFILE \'/tmp/out.tsv\'', 403, 497, 'ACCESS_DENIED'],
+      ['SELECT * FROM events SETTINGS max_result_rows = 0', 500, 164, 'READONLY'],
+    ];
+    for (const [query, status, code, type] of refusals) {
+      const res = await post(endpoint, query, db);
+      expect({ query, status: res.status, code: res.headers.get('x-clickhouse-exception-code') }).toEqual({ query, status, code: String(code) });
+      expect(res.text).toMatch(new RegExp(`^Code: ${code}\\. DB::Exception: .*\\(${type}\\) \\(version .+\\)\\n$`, 's'));
+    }
+    // A `;` or a forbidden word inside a string or a comment is not code.
+    const quoted = await post(endpoint, "SELECT 'DROP TABLE events; file(x)' AS s -- ; INSERT\n;", db);
+    expect(quoted).toMatchObject({ status: 200, text: 'DROP TABLE events; file(x)\n' });
+    expect(await count(ch)).toBe(3);
+    expect(endpoint.stats().refused).toBe(refusals.length);
+  });
+
+  it('the engine itself runs endpoint queries read-only (readonly=2), behind the guard', async () => {
+    // No statement the guard lets through writes, so the engine's second line of defence is checked
+    // by reading the settings a query runs with.
+    const { ch, endpoint } = await withEndpoint();
+    const res = await post(endpoint, "SELECT getSetting('readonly') AS ro, getSetting('max_result_rows') AS r", { database: ch.database, default_format: 'JSONEachRow' });
+    expect(JSON.parse(res.text)).toEqual({ ro: 2, r: 1000000 });
+  });
+
+  it('enforces row, byte and time limits; a client may lower them, never raise them', async () => {
+    const { ch, endpoint } = await withEndpoint({ limits: { maxResultRows: 100, maxResultBytes: 10_000, maxExecutionTimeSec: 1 } });
+    const db = { database: ch.database };
+    const rows = await post(endpoint, 'SELECT number FROM numbers(1000)', db);
+    expect(rows.status).toBe(500);
+    expect(rows.text).toMatch(/Code: 396\..*TOO_MANY_ROWS_OR_BYTES/s);
+    const raised = await post(endpoint, 'SELECT number FROM numbers(1000)', { ...db, max_result_rows: '100000' });
+    expect(raised.text).toMatch(/TOO_MANY_ROWS_OR_BYTES/);
+    const lowered = await post(endpoint, 'SELECT number FROM numbers(50)', { ...db, max_result_rows: '10' });
+    expect(lowered.text).toMatch(/TOO_MANY_ROWS_OR_BYTES/);
+    expect((await post(endpoint, 'SELECT number FROM numbers(100)', db)).status).toBe(200);
+
+    const bytes = await post(endpoint, 'SELECT repeat(toString(number), 1000) FROM numbers(50)', db);
+    expect(bytes.text).toMatch(/Code: 396\..*TOO_MANY_ROWS_OR_BYTES/s);
+    // A constant column is tiny in memory (the engine's measure) but not on the wire: the endpoint
+    // also bounds the serialized answer.
+    const constant = await post(endpoint, "SELECT repeat('x', 1000) FROM numbers(50)", db);
+    expect(constant.text).toMatch(/^Code: 396\..*answer.*TOO_MANY_ROWS_OR_BYTES/s);
+
+    const slow = await post(endpoint, 'SELECT count() FROM numbers(100000000000)', db);
+    expect(slow.status).toBe(408);
+    expect(slow.text).toMatch(/Code: 159\..*TIMEOUT_EXCEEDED/s);
+  });
+
+  it('with a password: only the configured credentials pass (basic auth, X-ClickHouse headers, URL parameters)', async () => {
+    const { ch, endpoint } = await withEndpoint({ user: 'analyst', password: 's3cret' });
+    const q = 'SELECT count() FROM events';
+    const db = { database: ch.database };
+    const none = await post(endpoint, q, db);
+    expect([none.status, none.headers.get('x-clickhouse-exception-code')]).toEqual([403, '516']);
+    const wrong = await post(endpoint, q, db, { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 'nope' });
+    expect(wrong.status).toBe(403);
+    const basic = await post(endpoint, q, db, { Authorization: `Basic ${Buffer.from('analyst:s3cret').toString('base64')}` });
+    expect(basic).toMatchObject({ status: 200, text: '3\n' });
+    expect((await post(endpoint, q, db, { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 's3cret' })).text).toBe('3\n');
+    expect((await post(endpoint, q, { ...db, user: 'analyst', password: 's3cret' })).text).toBe('3\n');
+    // /ping needs no credentials, as on a server.
+    expect((await fetch(`${endpoint.url}/ping`)).status).toBe(200);
+
+    const client = createClient({ url: endpoint.url, database: ch.database, username: 'analyst', password: 's3cret' });
+    onTestFinished(() => client.close());
+    expect(await (await client.query({ query: q, format: 'JSONEachRow' })).json()).toEqual([{ 'count()': '3' }]);
+    const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
+    expect((await jdbcQuery(jdbcUrl, q, ['analyst', 's3cret'])).rows).toEqual([['3']]);
+  });
+});
