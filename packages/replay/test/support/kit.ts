@@ -62,7 +62,8 @@ export async function produceExchanges(env: Env, exchanges: readonly CapturedExc
   await serde.init();
   const producer = env.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const messages = [...exchanges.map((e) => ({ key: e.exchangeId, value: serde.encodeSync(e) })), ...raw];
+  // Record timestamp = capture time, as the tap's producer gives (within its queueing delay).
+  const messages = [...exchanges.map((e) => ({ key: e.exchangeId, value: serde.encodeSync(e), timestamp: String(e.captureTimeMs) })), ...raw];
   for (let i = 0; i < messages.length; i += 500) await producer.send({ topic: env.names.exchanges, acks: -1, messages: messages.slice(i, i + 500) });
   await producer.disconnect();
 }
