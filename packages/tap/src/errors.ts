@@ -10,6 +10,7 @@ export const TAP_ERROR_CODES = [
   'TAP_CLOSED',
   'TAP_CAPTURE_FAILED',
   'TAP_TRANSPORT_FAILED',
+  'TAP_TOPIC_MISSING',
   'TAP_UNKNOWN',
 ] as const;
 
@@ -20,6 +21,8 @@ const RETRIABLE: Readonly<Record<TapErrorCode, boolean>> = {
   TAP_CLOSED: false,
   TAP_CAPTURE_FAILED: false,
   TAP_TRANSPORT_FAILED: true,
+  // someone must create the topic (or allow the tap to): retrying as-is cannot succeed
+  TAP_TOPIC_MISSING: false,
   TAP_UNKNOWN: false,
 };
 

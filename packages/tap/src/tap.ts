@@ -29,7 +29,14 @@ export interface Tap {
    * captured. Never throws and never changes what the client receives.
    */
   capture(req: IncomingMessage, res: ServerResponse, context?: CaptureContext): CaptureHandle | null;
-  /** Starts the transport (connects in the background). Rejects with TAP_CLOSED after close(). */
+  /**
+   * Starts the transport. With the Kafka transport it resolves once the exchanges topic is checked
+   * (created when `kafka.createTopic`), the kill-switch state has been read and the producer is
+   * connected, or after `kafka.startTimeoutMs` (15 s) with what is ready then, logged: a request
+   * served after `await tap.start()` is captured when mirroring is on. Rejects with
+   * TAP_TOPIC_MISSING (the message names the topic and the command that creates it) and
+   * TAP_CLOSED after close(); never because Kafka is slow or down.
+   */
   start(): Promise<void>;
   /**
    * Stops capturing new requests, lets captures in flight finish (up to half the timeout), then

@@ -99,7 +99,10 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
     details: () => ({ upstream: config.TAP_PROXY_UPSTREAM, tap: tap.stats() }),
   });
 
-  // Kafka being down must not stop the proxy from serving: start() connects in the background.
+  // /readyz means "mirroring": start() resolves once the topic is checked, the kill-switch state
+  // read and the producer connected, so a request sent once ready is captured (unless an operator
+  // paused mirroring: the proxy still serves then). Kafka being down must not stop the proxy from
+  // serving: start() then resolves after kafka startTimeoutMs (15 s) and captures queue, bounded.
   await tap.start();
   const address = await listen(proxy, config.TAP_PROXY_PORT, config.TAP_PROXY_HOST);
   const adminAddress = await listen(admin, config.TAP_PROXY_ADMIN_PORT, config.TAP_PROXY_HOST);

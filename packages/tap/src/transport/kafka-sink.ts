@@ -1,6 +1,7 @@
 // The Kafka side of the sender with the producer on the application's thread: an idempotent kafkajs
-// producer and the exchange serde. Used only when the kafka settings cannot be sent to the producer
-// worker (worker-sink.ts), e.g. a socketFactory or SASL callback; producer-worker.js mirrors it.
+// producer and the exchange serde, plus the start-up topic check and the kill-switch watcher. Used
+// only when the kafka settings cannot be sent to the producer worker (worker-sink.ts), e.g. a
+// socketFactory or SASL callback; producer-worker.js mirrors it. Stats say which path was taken.
 //
 // A producer that failed an attempt is discarded, not reused (see sender.ts for why), and a new one
 // is connected on the next attempt; that is also how capture resumes after an outage without a
@@ -9,8 +10,13 @@
 import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
+import { ControlWatcher } from '../control/control-watcher.js';
+import type { ControlStateEvent } from '../control/types.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
+import type { TopicCheckRequest, TopicCheckResult } from './topic-check.js';
+import { checkExchangeTopic } from './topic-check.js';
+import type { ControlWatchRequest } from './worker-sink.js';
 import { withTimeout } from './with-timeout.js';
 
 export class KafkaSink implements BatchSink<OutgoingMessage> {
@@ -21,11 +27,23 @@ export class KafkaSink implements BatchSink<OutgoingMessage> {
   #connecting: Promise<Producer> | undefined;
   /** Producers being disconnected in the background; close() waits for them. */
   readonly #retiring = new Set<Promise<void>>();
+  #watcher: ControlWatcher | undefined;
 
   constructor(kafka: Kafka, serde: RecordSerde<CapturedExchange>, options: ResolvedKafkaTransportOptions) {
     this.#kafka = kafka;
     this.#serde = serde;
     this.#options = options;
+  }
+
+  checkTopic(request: TopicCheckRequest): Promise<TopicCheckResult> {
+    return checkExchangeTopic(this.#kafka, request);
+  }
+
+  watchControl(request: ControlWatchRequest, onChange: (event: ControlStateEvent) => void): void {
+    if (this.#watcher !== undefined) return;
+    this.#watcher = new ControlWatcher({ kafka: this.#kafka, ...request, logger: this.#options.logger });
+    this.#watcher.onChange(onChange);
+    this.#watcher.start();
   }
 
   async prepare(): Promise<void> {
@@ -98,6 +116,6 @@ export class KafkaSink implements BatchSink<OutgoingMessage> {
   /** Disconnects the current producer and waits for retired ones. */
   async close(): Promise<void> {
     await this.reset();
-    await Promise.all([...this.#retiring]);
+    await Promise.all([...this.#retiring, this.#watcher?.close()]);
   }
 }

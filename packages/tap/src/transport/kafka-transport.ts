@@ -7,13 +7,21 @@
 // records compact and exactly accounted, and lets the capture's objects die young.
 // A capture that cannot be accepted is dropped and counted under exactly one DropReason; drops
 // are aggregated into one warning per interval and published on diagnostics_channel.
+//
+// start() settles what the tap needs before the first request it serves: the topic exists (or is
+// created, or start() rejects with TAP_TOPIC_MISSING), the kill-switch state has been read, the
+// producer is connected. All of it runs on the producer worker thread; no kafkajs code runs on the
+// application's thread unless the kafka settings cannot cross threads (stats().path says which).
+import diagnostics from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { CapturedExchange } from '@shadow/contracts';
 import { capturedExchangeContract, createSchemaRegistry, partitionKey, RecordSerde, subjectFor } from '@shadow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { logCreator } from 'kafkajs';
-import { TapError } from '../errors.js';
-import { ControlWatcher } from '../control/control-watcher.js';
-import type { ControlState } from '../control/types.js';
+import { isTapError, TapError } from '../errors.js';
+import { CONTROL_STATE_CHANNEL } from '../control/control-watcher.js';
+import type { ControlState, ControlStateEvent } from '../control/types.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { batchChannel, dropChannel } from './diagnostics.js';
 import type { DropEvent } from './diagnostics.js';
@@ -23,7 +31,7 @@ import { resolveKafkaTransportOptions } from './options.js';
 import { QUEUED_RECORD_OVERHEAD, RecordArena } from './record-arena.js';
 import { Sender } from './sender.js';
 import type { OutgoingMessage } from './sender.js';
-import type { DropReason, ExchangeTransport, TransportStats } from './types.js';
+import type { DropReason, ExchangeTransport, TransportPath, TransportStats } from './types.js';
 import { WarnLimiter } from './warn-limiter.js';
 import { WorkerSink, workerConfigFor } from './worker-sink.js';
 
@@ -51,6 +59,30 @@ function kafkaLogBridge(logger: TransportLogger): logCreator {
 /** Encoded records are packed into slabs of this size (see record-arena.ts). */
 const ARENA_SLAB_BYTES = 256 * 1024;
 
+const controlChannel = diagnostics.channel(CONTROL_STATE_CHANNEL);
+
+let patched: boolean | undefined;
+/** Whether the installed kafkajs carries infra/patches/kafkajs@2.2.4.patch (read once). */
+export function kafkajsPatched(): boolean {
+  if (patched === undefined) {
+    try {
+      const require = createRequire(import.meta.url);
+      patched = readFileSync(require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js'), 'utf8').includes('encodeRecordsWithoutHeaders');
+    } catch {
+      patched = false;
+    }
+  }
+  return patched;
+}
+
+function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
 function emptyDrops(): Record<DropReason, number> {
   return { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 };
 }
@@ -63,14 +95,17 @@ class KafkaTransportImpl implements KafkaTransport {
   /** The producer runs on a worker thread unless the kafka settings cannot cross threads. */
   readonly #sink: KafkaSink | WorkerSink;
   readonly #sender: Sender<OutgoingMessage>;
-  readonly #watcher: ControlWatcher | null;
+  /** The kill-switch state as the watcher (on the worker, or in-thread) last reported it. */
+  #controlState: ControlState;
+  #controlKnown: (() => void) | undefined;
+  #topicOutcome: TransportPath['topic'] = null;
   readonly #warn: WarnLimiter;
   readonly #dropped = emptyDrops();
   #enqueued = 0;
   #sent = 0;
   #sentBytes = 0;
   #enabled: boolean;
-  #started = false;
+  #starting: Promise<void> | undefined;
   #closed = false;
   #closing: Promise<TransportStats> | undefined;
 
@@ -85,22 +120,27 @@ class KafkaTransportImpl implements KafkaTransport {
         throw new TapError('TAP_INVALID_OPTION', `schemaRegistryUrl: ${(error as Error).message}`, { cause: error });
       }
     }
-    const kafka = new Kafka({
-      ...o.kafka,
-      clientId: o.clientId,
-      brokers: [...o.brokers],
-      connectionTimeout: o.connectionTimeoutMs,
-      requestTimeout: o.requestTimeoutMs,
-      retry: { retries: o.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogBridge(o.logger),
-    });
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(o.topic), autoRegister: o.autoRegister });
     this.#serde = serde;
     this.#arena = new RecordArena(ARENA_SLAB_BYTES);
     this.#queue = new BoundedQueue(o.queue.maxRecords, o.queue.maxBytes);
     const workerConfig = workerConfigFor(o);
-    this.#sink = workerConfig === false ? new KafkaSink(kafka, serde, o) : new WorkerSink(serde, o, workerConfig);
+    if (workerConfig === false) {
+      // Only this fallback runs kafkajs on the application's thread.
+      const kafka = new Kafka({
+        ...o.kafka,
+        clientId: o.clientId,
+        brokers: [...o.brokers],
+        connectionTimeout: o.connectionTimeoutMs,
+        requestTimeout: o.requestTimeoutMs,
+        retry: { retries: o.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+        logLevel: logLevel.WARN,
+        logCreator: kafkaLogBridge(o.logger),
+      });
+      this.#sink = new KafkaSink(kafka, serde, o);
+    } else {
+      this.#sink = new WorkerSink(serde, o, workerConfig);
+    }
     this.#warn = new WarnLimiter(o.logger, o.warnIntervalMs, 'shadow tap dropped captures');
     this.#sender = new Sender(this.#queue, this.#sink, {
       topic: o.topic,
@@ -121,10 +161,7 @@ class KafkaTransportImpl implements KafkaTransport {
         if (batchChannel.hasSubscribers) batchChannel.publish(event);
       },
     });
-    this.#watcher = o.control === null
-      ? null
-      : new ControlWatcher({ kafka, service: o.service, topic: o.control.topic, startTimeoutMs: o.control.startTimeoutMs, logger: o.logger });
-    this.#watcher?.onChange(() => this.#recomputeEnabled());
+    this.#controlState = o.control === null ? 'active' : 'unknown';
     this.#enabled = false;
     this.#recomputeEnabled();
   }
@@ -134,7 +171,7 @@ class KafkaTransportImpl implements KafkaTransport {
   }
 
   get controlState(): ControlState {
-    return this.#watcher?.state ?? 'active';
+    return this.#controlState;
   }
 
   get locallyEnabled(): boolean {
@@ -142,7 +179,7 @@ class KafkaTransportImpl implements KafkaTransport {
   }
 
   #recomputeEnabled(): void {
-    this.#enabled = !this.#closed && this.#o.locallyEnabled && (this.#watcher === null || this.#watcher.state === 'active');
+    this.#enabled = !this.#closed && this.#o.locallyEnabled && this.#controlState === 'active';
   }
 
   offer(exchange: CapturedExchange): boolean {
@@ -200,22 +237,82 @@ class KafkaTransportImpl implements KafkaTransport {
       queueDepth: this.#queue.chargedCount,
       queueBytes: this.#queue.chargedBytes,
       sentBytes: this.#sentBytes,
+      path: {
+        kafkaThread: this.#sink instanceof WorkerSink ? 'worker' : 'application',
+        kafkajsPatched: kafkajsPatched(),
+        topic: this.#topicOutcome,
+      },
     };
   }
 
-  async start(): Promise<void> {
-    if (this.#started || this.#closed) return;
-    this.#started = true;
-    this.#watcher?.start();
-    this.#sender.start();
-    // Warm up (schema id, producer connection) so the first batch does not pay for it; failures
-    // here are only early news: the sender retries per batch. Switched off locally, nothing can be
-    // sent for the life of this transport: no producer thread, no connection.
-    if (!this.#o.locallyEnabled) return;
-    this.#sink.prepare().catch((error: unknown) => {
-      this.#o.logger.warn({ err: error instanceof Error ? error.message : String(error), topic: this.#o.topic },
-        'shadow tap transport not ready yet; captures queue (bounded) and are retried');
+  /**
+   * Resolves once the topic is checked, the kill-switch state read and the producer connected, or
+   * after startTimeoutMs with what is ready then (logged). Rejects only with TAP_TOPIC_MISSING
+   * (nothing is started then: call start() again once the topic exists). Idempotent.
+   */
+  start(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#starting ??= this.#start().catch((error: unknown) => {
+      this.#starting = undefined;
+      throw error;
     });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    // Switched off locally, nothing can be sent for the life of this transport: no producer
+    // thread, no connection, no topic check.
+    if (!this.#o.locallyEnabled) {
+      this.#sender.start();
+      return;
+    }
+    const o = this.#o;
+    const bound = sleep(o.startTimeoutMs);
+    try {
+      const topic = this.#sink.checkTopic({ topic: o.topic, prefix: o.topicPrefix, createTopic: o.createTopic, brokers: o.brokers });
+      const checked = await Promise.race([topic.then((result) => result, (error: unknown) => error as Error), bound.promise.then(() => 'timeout' as const)]);
+      if (checked === 'timeout' || checked instanceof Error) {
+        if (isTapError(checked) && checked.code === 'TAP_TOPIC_MISSING') throw checked;
+        this.#topicOutcome = 'unchecked';
+        o.logger.error({ topic: o.topic, brokers: o.brokers, err: checked === 'timeout' ? `no answer within ${o.startTimeoutMs} ms` : checked.message },
+          'shadow tap could not check its topic at start; captures queue (bounded) and are retried');
+      } else {
+        this.#topicOutcome = checked.created ? 'created' : 'exists';
+        if (checked.created) o.logger.info({ topic: checked.topic, partitions: checked.partitions }, 'shadow tap created its topic (createTopic)');
+      }
+      if (this.#closed) return;
+      const known = this.#controlState !== 'unknown' ? Promise.resolve() : new Promise<void>((resolve) => {
+        this.#controlKnown = resolve;
+      });
+      if (o.control !== null) {
+        this.#sink.watchControl({ service: o.service, topic: o.control.topic, startTimeoutMs: o.control.startTimeoutMs }, (event) => this.#onControl(event));
+      }
+      this.#sender.start();
+      // Warm up (schema id, producer connection) so the first batch does not pay for it; failures
+      // here are only early news: the sender retries per batch.
+      const prepared = this.#sink.prepare().catch((error: unknown) => {
+        o.logger.warn({ err: error instanceof Error ? error.message : String(error), topic: o.topic },
+          'shadow tap transport not ready yet; captures queue (bounded) and are retried');
+      });
+      const ready = await Promise.race([Promise.all([known, prepared]).then(() => true), bound.promise.then(() => false)]);
+      if (!ready) {
+        o.logger.error({ topic: o.topic, controlState: this.#controlState, startTimeoutMs: o.startTimeoutMs },
+          `shadow tap start() gave up waiting after ${o.startTimeoutMs} ms; ${this.#controlState === 'unknown' ? 'not mirroring until the kill-switch state is read' : 'the producer connects in the background'}`);
+      }
+    } finally {
+      bound.cancel();
+    }
+  }
+
+  #onControl(event: ControlStateEvent): void {
+    this.#controlState = event.state;
+    this.#recomputeEnabled();
+    // The in-thread watcher publishes itself; the worker's publishes on the worker's channel.
+    if (this.#sink instanceof WorkerSink && controlChannel.hasSubscribers) controlChannel.publish(event);
+    if (event.state !== 'unknown') {
+      this.#controlKnown?.();
+      this.#controlKnown = undefined;
+    }
   }
 
   close(timeoutMs: number = this.#o.closeTimeoutMs): Promise<TransportStats> {
@@ -224,7 +321,8 @@ class KafkaTransportImpl implements KafkaTransport {
       this.#closed = true;
       this.#recomputeEnabled();
       await this.#sender.close(timeoutMs);
-      const rest = Promise.all([this.#sink.close(), this.#watcher?.close()]).catch((error: unknown) => {
+      this.#controlKnown?.();
+      const rest = this.#sink.close().catch((error: unknown) => {
         this.#o.logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'shadow tap transport disconnect failed');
       });
       // Disconnecting shares the bound; what does not finish in time completes in the background.

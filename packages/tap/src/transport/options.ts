@@ -4,6 +4,7 @@ import type { SchemaRegistry } from '@shadow/contracts';
 import { topicNames } from '@shadow/contracts';
 import type { KafkaConfig } from 'kafkajs';
 import { TapError } from '../errors.js';
+import { isLocalStack } from './topic-check.js';
 
 /** The subset of a pino logger the transport uses (`(obj, msg)` signature). */
 export interface TransportLogger {
@@ -42,6 +43,23 @@ export interface KafkaTransportOptions {
   topicPrefix?: string | undefined;
   /** Exchanges topic. @default topicNames(topicPrefix).exchanges, i.e. `shadow.exchanges.v1` */
   topic?: string | undefined;
+  /**
+   * What start() does when Kafka says the exchanges topic does not exist: create it as
+   * `shadow topics ensure` would (partition count of the topics it is joined with, else 6), or
+   * reject with TAP_TOPIC_MISSING naming the topic and that command. On by default only for a
+   * local stack, recognised by every broker being a loopback address (localhost, 127.x, ::1):
+   * production topics are provisioned deliberately, with their partition count and retention.
+   * @default true when every broker is a loopback address, else false
+   */
+  createTopic?: boolean | undefined;
+  /**
+   * Bound on start(). start() resolves once the topic is checked, the kill-switch state has been
+   * read from the control topic and the producer is connected, or after this long with what it
+   * has then (logged): an unread kill switch means not mirroring until it is read or
+   * `control.startTimeoutMs` passes. It rejects before the bound only with TAP_TOPIC_MISSING.
+   * @default 15000
+   */
+  startTimeoutMs?: number | undefined;
   queue?: {
     /** Records held (queued + in flight). @default 10000 */
     maxRecords?: number | undefined;
@@ -127,6 +145,10 @@ export interface ResolvedKafkaTransportOptions {
   readonly clientId: string;
   readonly kafka: Pick<KafkaConfig, 'ssl' | 'sasl' | 'socketFactory'>;
   readonly topic: string;
+  /** The prefix the topic names came from ('' when none). */
+  readonly topicPrefix: string;
+  readonly createTopic: boolean;
+  readonly startTimeoutMs: number;
   readonly queue: { readonly maxRecords: number; readonly maxBytes: number };
   readonly batch: { readonly maxRecords: number; readonly maxBytes: number; readonly lingerMs: number };
   readonly maxRecordBytes: number;
@@ -246,6 +268,9 @@ export function resolveKafkaTransportOptions(options: KafkaTransportOptions): Re
     clientId: options.clientId === undefined ? `shadow-tap-${service}` : str('clientId', options.clientId),
     kafka: Object.freeze({ ...(options.kafka ?? {}) }),
     topic,
+    topicPrefix: options.topicPrefix ?? '',
+    createTopic: bool('createTopic', options.createTopic, isLocalStack(options.brokers)),
+    startTimeoutMs: int('startTimeoutMs', options.startTimeoutMs, 15_000, 0, 600_000),
     queue: Object.freeze(queue),
     batch: Object.freeze(batch),
     maxRecordBytes: int('maxRecordBytes', options.maxRecordBytes, 1_000_000, 1024),

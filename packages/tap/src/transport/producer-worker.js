@@ -1,22 +1,32 @@
-// The Kafka producer of the transport, in a worker thread (see worker-sink.ts for the main side).
+// The Kafka side of the transport, in a worker thread (see worker-sink.ts for the main side): the
+// producer, the start-up topic check and the kill-switch watcher. No kafkajs code runs on the
+// application's thread.
 //
 // kafkajs builds a whole produce request synchronously (partitioning with murmur2, record encoding
 // with long.js varints) and allocates heavily while doing it; on the application's event loop that
 // cost ~27 µs per record plus GC and blocked the loop for milliseconds per batch. Here it runs on
 // its own thread and heap. The main thread sends records already Avro-encoded, as one transferred
-// ArrayBuffer per batch, so this file needs nothing but kafkajs.
+// ArrayBuffer per batch. The kill-switch watcher (a kafkajs consumer long-polling the control
+// topic) lives here too: on the application's thread its fetch loop and the young objects it left
+// behind were the lead suspect of the tap's p99 at moderate load (docs/benchmarks.md).
 //
 // Plain JavaScript on purpose: `new Worker(new URL('./producer-worker.js', import.meta.url))` must
 // load it unchanged from src (vitest, no TypeScript transform in a worker) and from dist (tsc
-// copies it there through allowJs).
+// copies it there through allowJs). The watcher and the topic check are TypeScript modules: from
+// dist they are plain .js files next to this one; from src (tests, the bench, tsx) the main side
+// sets `fromSource`, and this worker registers tsx before importing them (worker-sink.ts passes
+// the `@shadow/source` export condition so @shadow/contracts resolves to its source as well).
 //
 // Protocol (all requests carry an id; each gets exactly one `done` reply with the same id):
 //   main -> worker  { type: 'connect' | 'reset' | 'close', id }
 //                   { type: 'send', id, buffer: ArrayBuffer, bounds: ArrayBuffer }
 //                   buffer holds key 0, value 0, key 1, value 1, ... back to back; bounds is a
 //                   Uint32Array of [end of key i, end of value i] pairs
-//   worker -> main  { type: 'done', id, error?: { name, message, retriable } }
+//                   { type: 'topic', id, request: TopicCheckRequest }       -> result: TopicCheckResult
+//                   { type: 'watch', id, service, topic, startTimeoutMs }   starts the kill-switch watcher
+//   worker -> main  { type: 'done', id, result?, error?: { name, message, code, retriable } }
 //                   { type: 'log', level, obj, msg }
+//                   { type: 'control', event: ControlStateEvent }           each kill-switch state change
 // The producer settings are the same as the in-thread KafkaSink's (kafka-sink.ts).
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -31,6 +41,16 @@ const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
 const config = workerData;
 const port = parentPort;
 if (port === null) throw new Error('producer-worker.js must run in a worker thread');
+
+if (config.fromSource) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+const { ControlWatcher } = await import('../control/control-watcher.js');
+const { checkExchangeTopic } = await import('./topic-check.js');
+
+/** The TransportLogger the watcher and topic check log through: lines go to the main thread's logger. */
+const logger = Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, (obj, msg) => port.postMessage({ type: 'log', level, obj, msg })]));
 
 // This thread yields to the application's: when the CPUs are contended, the kernel runs the event
 // loop first and the producer catches up in the gaps (the queue absorbs the difference). Linux
@@ -118,6 +138,15 @@ async function send(buffer, boundsBuffer) {
   await current.send({ topic: config.topic, messages, acks: -1, timeout: config.requestTimeoutMs, compression });
 }
 
+let watcher;
+
+function watch(request) {
+  if (watcher !== undefined) return;
+  watcher = new ControlWatcher({ kafka, service: request.service, topic: request.topic, startTimeoutMs: request.startTimeoutMs, logger });
+  watcher.onChange((event) => port.postMessage({ type: 'control', event }));
+  watcher.start();
+}
+
 function reset() {
   const old = producer;
   producer = undefined;
@@ -134,9 +163,14 @@ async function handle(request) {
     case 'reset':
       reset();
       return;
+    case 'topic':
+      return checkExchangeTopic(kafka, request.request);
+    case 'watch':
+      watch(request);
+      return;
     case 'close':
       reset();
-      await Promise.all([...retiring]);
+      await Promise.all([...retiring, watcher?.close()]);
       return;
     default:
       throw new Error(`unknown request ${String(request.type)}`);
@@ -145,13 +179,18 @@ async function handle(request) {
 
 port.on('message', (request) => {
   handle(request).then(
-    () => port.postMessage({ type: 'done', id: request.id }),
+    (result) => port.postMessage({ type: 'done', id: request.id, result }),
     (error) => {
       const e = error instanceof Error ? error : new Error(String(error));
       port.postMessage({
         type: 'done',
         id: request.id,
-        error: { name: e.name, message: e.message, retriable: typeof e.retriable === 'boolean' ? e.retriable : undefined },
+        error: {
+          name: e.name,
+          message: e.message,
+          code: typeof e.code === 'string' ? e.code : undefined,
+          retriable: typeof e.retriable === 'boolean' ? e.retriable : undefined,
+        },
       });
     },
   );

@@ -8,6 +8,20 @@ export type DropReason =
   | 'encode_error' // the record could not be Avro-encoded (schema mismatch)
   | 'send_failed'; // Kafka rejected or timed out the batch after retries
 
+/** Which code path a transport took (stats `path`): what a team checks when a figure surprises. */
+export interface TransportPath {
+  /** Where kafkajs runs: the producer worker thread, or the application's thread (kafka settings that cannot cross threads). */
+  readonly kafkaThread: 'worker' | 'application';
+  /**
+   * True when kafkajs carries this repository's one-pass record encoding patch
+   * (infra/patches/kafkajs@2.2.4.patch, applied by pnpm in the monorepo only). Without it the tap
+   * works the same, with more CPU per record on the producer thread.
+   */
+  readonly kafkajsPatched: boolean;
+  /** Whether start() found the exchanges topic (`exists`), created it (`created`) or could not ask Kafka (`unchecked`); null before start(). */
+  readonly topic: 'exists' | 'created' | 'unchecked' | null;
+}
+
 export interface TransportStats {
   /** Accepted into the queue. */
   enqueued: number;
@@ -18,6 +32,8 @@ export interface TransportStats {
   queueBytes: number;
   /** Bytes of encoded records acknowledged by Kafka. */
   sentBytes: number;
+  /** Which code path the transport took; transports other than the Kafka one may omit it. */
+  path?: TransportPath | undefined;
 }
 
 /**
@@ -30,7 +46,10 @@ export interface ExchangeTransport {
   /** False while the kill switch or the local switch pauses mirroring. Cheap to read. */
   readonly enabled: boolean;
   stats(): TransportStats;
-  /** Connects in the background; resolves without waiting for Kafka to be reachable. */
+  /**
+   * Prepares to mirror: the Kafka transport checks its topic, reads the kill-switch state and
+   * connects, within a bound (see KafkaTransportOptions.startTimeoutMs).
+   */
   start(): Promise<void>;
   /** Stops accepting, flushes what is queued within timeoutMs, disconnects. */
   close(timeoutMs?: number): Promise<TransportStats>;

@@ -6,37 +6,63 @@
 // is transferred (not cloned) to the worker, with a transferred array of offsets. The worker owns
 // kafkajs and answers each request once; the sender's accounting therefore stays on this thread.
 //
+// The worker also checks the exchanges topic at start() and runs the kill-switch watcher (see
+// producer-worker.js); state changes come back as messages and are re-published here, on the
+// application's thread, where diagnostics_channel subscribers live.
+//
 // A worker that dies (crash, out of memory) fails the request in flight with a non-retriable
 // TAP_TRANSPORT_FAILED, so its batch counts as send_failed at once (it may or may not have reached
-// Kafka); the next prepare() starts a fresh worker.
+// Kafka); the next prepare() starts a fresh worker. A watching worker is restarted at once, so the
+// kill switch keeps being obeyed (the last known state holds meanwhile).
 import { Worker } from 'node:worker_threads';
 import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
-import { TapError } from '../errors.js';
+import type { ControlStateEvent } from '../control/types.js';
+import { TAP_ERROR_CODES, TapError } from '../errors.js';
+import type { TapErrorCode } from '../errors.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
+import type { TopicCheckRequest, TopicCheckResult } from './topic-check.js';
 import { withTimeout } from './with-timeout.js';
 
 const WORKER_URL = new URL('./producer-worker.js', import.meta.url);
+/**
+ * Running from TypeScript source (vitest, tsx, the bench): the worker must register tsx to import
+ * the watcher and topic check, and resolve workspace packages to their source too.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const SOURCE_CONDITION = '--conditions=@shadow/source';
+
+/** What start() asks the Kafka side besides the producer: the topic check and the kill-switch watcher. */
+export interface ControlWatchRequest {
+  readonly service: string;
+  readonly topic: string;
+  readonly startTimeoutMs: number;
+}
 
 interface WireError {
   name: string;
   message: string;
+  code?: string | undefined;
   retriable?: boolean | undefined;
 }
 
 type FromWorker =
-  | { type: 'done'; id: number; error?: WireError }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg?: string };
+  | { type: 'done'; id: number; result?: unknown; error?: WireError }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg?: string }
+  | { type: 'control'; event: ControlStateEvent };
 
 interface Pending {
   /** Only a `send` may have reached Kafka when the worker dies. */
   readonly type: string;
-  resolve(): void;
+  resolve(result: unknown): void;
   reject(error: unknown): void;
 }
 
 /** The worker's error, rebuilt so the sender's retry rules (name, retriable) apply unchanged. */
 function fromWire(wire: WireError): Error {
+  if (wire.code !== undefined && (TAP_ERROR_CODES as readonly string[]).includes(wire.code)) {
+    return new TapError(wire.code as TapErrorCode, wire.message, wire.retriable === undefined ? {} : { retriable: wire.retriable });
+  }
   const error = new Error(wire.message) as Error & { retriable?: boolean };
   error.name = wire.name;
   if (wire.retriable !== undefined) error.retriable = wire.retriable;
@@ -56,6 +82,7 @@ export function workerConfigFor(o: ResolvedKafkaTransportOptions): Record<string
     compression: o.compression,
     gzipLevel: o.gzipLevel,
     producerThreadNice: o.producerThreadNice,
+    fromSource: FROM_SOURCE,
   };
   try {
     structuredClone(config);
@@ -74,6 +101,7 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
   #nextId = 0;
   #closing = false;
   #crashes = 0;
+  #watch: { request: ControlWatchRequest; onChange: (event: ControlStateEvent) => void } | undefined;
 
   readonly #workerUrl: URL;
 
@@ -86,16 +114,21 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(this.#workerUrl, { workerData: this.#config });
+    const execArgv = FROM_SOURCE && !process.execArgv.includes(SOURCE_CONDITION) ? [...process.execArgv, SOURCE_CONDITION] : undefined;
+    const worker = new Worker(this.#workerUrl, execArgv === undefined ? { workerData: this.#config } : { workerData: this.#config, execArgv });
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'log') {
         this.#options.logger[message.level](message.obj, message.msg);
         return;
       }
+      if (message.type === 'control') {
+        this.#watch?.onChange(message.event);
+        return;
+      }
       const pending = this.#pending.get(message.id);
       if (pending === undefined) return;
       this.#pending.delete(message.id);
-      if (message.error === undefined) pending.resolve();
+      if (message.error === undefined) pending.resolve(message.result);
       else pending.reject(fromWire(message.error));
     });
     worker.on('error', (error) => this.#lost(worker, error));
@@ -121,16 +154,42 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
     // reset) sent nothing and may be tried again on a new worker.
     const message = `producer worker died: ${cause.message}`;
     for (const pending of failed) pending.reject(new TapError('TAP_TRANSPORT_FAILED', message, { cause, retriable: pending.type !== 'send' }));
+    if (this.#watch !== undefined) {
+      // A worker that dies again at once (it cannot even load) must not spin: back off.
+      const timer = setTimeout(() => {
+        if (!this.#closing && this.#worker === undefined) this.#startWatching();
+      }, Math.min(30_000, 1_000 * this.#crashes));
+      timer.unref();
+    }
   }
 
-  #request(message: { type: string; [key: string]: unknown }, transfer?: ArrayBuffer[]): Promise<void> {
+  #startWatching(): void {
+    if (this.#watch === undefined) return;
+    this.#request({ type: 'watch', ...this.#watch.request }).catch((error: unknown) => {
+      this.#options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'shadow tap kill-switch watcher not started');
+    });
+  }
+
+  /** Starts the kill-switch watcher on the worker; `onChange` gets every state change. Once. */
+  watchControl(request: ControlWatchRequest, onChange: (event: ControlStateEvent) => void): void {
+    if (this.#watch !== undefined || this.#closing) return;
+    this.#watch = { request, onChange };
+    this.#startWatching();
+  }
+
+  /** The start-up topic check (and creation, when allowed), on the worker. */
+  async checkTopic(request: TopicCheckRequest): Promise<TopicCheckResult> {
+    return (await this.#request({ type: 'topic', request })) as TopicCheckResult;
+  }
+
+  #request(message: { type: string; [key: string]: unknown }, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.#closing && message.type !== 'close') {
       // The sender may still finish an abandoned attempt after close(): never start a worker then.
       return Promise.reject(new TapError('TAP_CLOSED', 'transport closed'));
     }
     this.#worker ??= this.#spawn();
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { type: message.type, resolve, reject });
       try {
         this.#worker?.postMessage({ ...message, id }, transfer);
@@ -175,7 +234,7 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
       bounds[2 * i + 1] = offset;
     }
     const buffer = batch.buffer as ArrayBuffer;
-    return this.#request({ type: 'send', buffer, bounds: bounds.buffer }, [buffer, bounds.buffer]);
+    return this.#request({ type: 'send', buffer, bounds: bounds.buffer }, [buffer, bounds.buffer]).then(() => undefined);
   }
 
   async reset(): Promise<void> {

@@ -76,10 +76,11 @@ describe('kill switch (real Kafka)', () => {
     await tap.close(2_000);
   });
 
-  it('the local switch (SHADOW_TAP_ENABLED=false) wins over an active topic', async () => {
+  it('the local switch (SHADOW_TAP_ENABLED=false) wins: the tap never mirrors and starts nothing (no topic check, no watcher, no producer)', async () => {
     const controlTopic = `topic-${randomUUID()}`;
     const tap = await startTransport('checkout', controlTopic, { env: { SHADOW_TAP_ENABLED: 'false' } });
-    await eventually(() => tap.controlState === 'active', 10_000, 'topic read');
+    expect(tap.controlState).toBe('unknown');
+    expect(tap.stats().path?.topic).toBeNull();
     expect(tap.locallyEnabled).toBe(false);
     expect(tap.enabled).toBe(false);
     tap.countPaused(3);
