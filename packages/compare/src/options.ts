@@ -1,0 +1,341 @@
+// Configuration of the comparison: written by people (a YAML/JSON file loaded by the joiner) plus
+// two injected functions (custom comparators, the judge). resolveCompareConfig validates it all
+// once at start-up, names the offending field in the error, compiles every JSONPath and route
+// pattern, and returns a frozen config that the per-pair path only reads.
+
+import { CompareError } from './errors.js';
+import { compilePath, type CompiledPath } from './json/json-path.js';
+import type { ArrayKeyRule } from './json/json-diff.js';
+import { validateThreshold, type NoiseModelOptions, type NoiseThresholds } from './noise/noise-model.js';
+import { compileOutcomeSpecs, type CompiledOutcome, type OutcomeSpec } from './outcomes/outcomes.js';
+import { normalizePath, RouteTemplater, type RoutePattern } from './route/route-templater.js';
+import type { JudgeVerdict } from './types.js';
+
+/** Headers that differ on every answer or follow the body: never compared unless configured. */
+export const DEFAULT_IGNORED_HEADERS: readonly string[] = Object.freeze([
+  'date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'etag',
+]);
+
+/** Methods and operations that read: left out of side-effect comparison (writes are what matter). */
+export const DEFAULT_READ_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
+export const DEFAULT_READ_OPERATIONS = '^(select|get|read|find|query|head|options)\\b';
+
+export interface JudgeSide {
+  readonly status: number;
+  readonly contentType: string | null;
+  /** The parsed JSON at the judged path, or the body text (non-JSON), or null (binary/absent). */
+  readonly value: unknown;
+}
+
+export interface JudgeContext {
+  readonly exchangeId: string | null;
+  readonly method: string;
+  readonly route: string;
+  /** JSONPath judged (`$` = whole body). */
+  readonly path: string;
+}
+
+export interface JudgeResult {
+  readonly verdict: JudgeVerdict;
+  /** Any scale the judge uses (e.g. 0..1 similarity); stored as is. */
+  readonly score?: number;
+  readonly reason?: string;
+}
+
+/** An external judge (e.g. an LLM behind HTTP, called by the joiner): decides equality where bytes cannot. */
+export type JudgeFn = (live: JudgeSide, candidate: JudgeSide, context: JudgeContext) => Promise<JudgeResult>;
+
+export interface ComparatorContext {
+  readonly route: string;
+  readonly method: string;
+  /** Concrete JSONPath of the compared node. */
+  readonly path: string;
+}
+
+/** true = equal (the differences under the node are dropped). */
+export type CustomCompareFn = (live: unknown, candidate: unknown, context: ComparatorContext) => boolean;
+
+export type ComparatorSpec =
+  | {
+      readonly type: 'numeric';
+      /** JSONPath of the numbers. @default "$..*" (every number in the body) */
+      readonly path?: string;
+      /** Equal when |live - candidate| <= absolute. @default 0 */
+      readonly absolute?: number;
+      /** Equal when |live - candidate| <= relative * max(|live|, |candidate|). @default 0 */
+      readonly relative?: number;
+    }
+  | {
+      readonly type: 'custom';
+      /** JSONPath of the node handed to `compare`. @default "$" */
+      readonly path?: string;
+      readonly compare: CustomCompareFn;
+    };
+
+/** Rules for one route (by template as in the result's `route`, optionally one method). */
+export interface RouteRule {
+  /** Route template, e.g. `/users/:id` (normalised like request paths). */
+  readonly route: string;
+  /** Only this method (case-insensitive). @default every method */
+  readonly method?: string;
+  /** JSONPaths whose differences are dropped (a path covers its subtree). @default [] */
+  readonly ignorePaths?: readonly string[];
+  /** Headers not compared on this route, on top of headers.ignore. @default [] */
+  readonly ignoreHeaders?: readonly string[];
+  /** Arrays matched by a key field instead of by index: `{ path: '$.items', key: 'id' }`. @default [] */
+  readonly arrayKeys?: readonly { readonly path: string; readonly key: string }[];
+  readonly comparators?: readonly ComparatorSpec[];
+  /** Ask the injected judge about differences under this path (definite path, no wildcards). @default none */
+  readonly judge?: { readonly path?: string };
+  /** Business outcomes extracted from both sides' JSON bodies. @default [] */
+  readonly outcomes?: readonly OutcomeSpec[];
+}
+
+export interface CompareOptions {
+  readonly headers?: {
+    /** Header names never compared. @default DEFAULT_IGNORED_HEADERS */
+    readonly ignore?: readonly string[];
+    /** When set, only these headers are compared (ignore still applies). @default null (all) */
+    readonly only?: readonly string[] | null;
+  };
+  readonly body?: {
+    /** Bodies larger than this are compared by hash and size only (kind `too_large`). @default 1048576 */
+    readonly maxBodyBytes?: number;
+    /** JSON deeper than this is compared whole below the cut. @default 64 */
+    readonly maxDepth?: number;
+    /** Concrete differences kept per comparison before giving up (`diffsTruncated`). @default 500 */
+    readonly maxDiffs?: number;
+    /** Rendered example values are cut to this many characters. @default 200 */
+    readonly maxValueChars?: number;
+    /** A body without content type that starts with `{` or `[` is tried as JSON. @default true */
+    readonly sniffJson?: boolean;
+  };
+  readonly noise?: NoiseModelOptions;
+  readonly routes?: {
+    /** Configured route templates or regexes, tried in order; they win over learned templates. @default [] */
+    readonly patterns?: readonly RoutePattern[];
+    /** @default 10000 */
+    readonly maxTemplates?: number;
+  };
+  readonly sideEffects?: {
+    /** HTTP methods that read (not compared). @default DEFAULT_READ_METHODS */
+    readonly readMethods?: readonly string[];
+    /** Regex (case-insensitive) on `operation` for reads of non-HTTP dependencies. @default DEFAULT_READ_OPERATIONS */
+    readonly readOperations?: string;
+  };
+  readonly rules?: readonly RouteRule[];
+  /** Required when a rule has `judge`. */
+  readonly judge?: JudgeFn;
+}
+
+export interface CompiledComparator {
+  readonly type: 'numeric' | 'custom';
+  readonly path: CompiledPath;
+  readonly absolute: number;
+  readonly relative: number;
+  readonly compare: CustomCompareFn | null;
+}
+
+export interface CompiledRule {
+  readonly route: string;
+  readonly method: string | null;
+  readonly ignorePaths: readonly CompiledPath[];
+  readonly ignoreHeaders: ReadonlySet<string>;
+  readonly arrayKeys: readonly ArrayKeyRule[];
+  readonly comparators: readonly CompiledComparator[];
+  readonly judgePath: CompiledPath | null;
+  readonly outcomes: readonly CompiledOutcome[];
+}
+
+/** The validated, frozen configuration comparePair reads. Make it once with resolveCompareConfig. */
+export interface CompareConfig {
+  readonly ignoredHeaders: ReadonlySet<string>;
+  readonly onlyHeaders: ReadonlySet<string> | null;
+  readonly maxBodyBytes: number;
+  readonly maxDepth: number;
+  readonly maxDiffs: number;
+  readonly maxValueChars: number;
+  readonly sniffJson: boolean;
+  /** Body options object, identity-stable (used as the body cache key). */
+  readonly bodyOptions: { readonly maxBodyBytes: number; readonly sniffJson: boolean };
+  readonly noise: NoiseThresholds & { readonly maxKeys: number; readonly maxRoutes: number };
+  readonly routePatterns: readonly RoutePattern[];
+  readonly maxTemplates: number;
+  readonly readMethods: ReadonlySet<string>;
+  readonly readOperations: RegExp;
+  /** Rules by `METHOD route` and by `* route`. */
+  readonly rules: ReadonlyMap<string, CompiledRule>;
+  readonly judge: JudgeFn | null;
+  /** The rule used when none is configured for a route. */
+  readonly emptyRule: CompiledRule;
+}
+
+function invalid(field: string, message: string): never {
+  throw new CompareError('COMPARE_INVALID_CONFIG', `${field}: ${message}`, { field });
+}
+
+function int(value: unknown, fallback: number, field: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) invalid(field, `expected an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function bool(value: unknown, fallback: boolean, field: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') invalid(field, `expected true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function strings(value: unknown, fallback: readonly string[], field: string): readonly string[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) invalid(field, 'expected an array of strings');
+  value.forEach((v, i) => {
+    if (typeof v !== 'string' || v === '') invalid(`${field}[${i}]`, `expected a non-empty string, got ${JSON.stringify(v)}`);
+  });
+  return value as string[];
+}
+
+function path(value: unknown, field: string): CompiledPath {
+  try {
+    return compilePath(value as string, field);
+  } catch (error) {
+    if (error instanceof CompareError) throw new CompareError('COMPARE_INVALID_CONFIG', error.message, { field, cause: error });
+    throw error;
+  }
+}
+
+function nonNegative(value: unknown, field: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) invalid(field, `expected a number >= 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function compileComparator(spec: ComparatorSpec, field: string): CompiledComparator {
+  if (spec === null || typeof spec !== 'object') invalid(field, 'expected { type: "numeric" | "custom", ... }');
+  if (spec.type === 'numeric') {
+    return {
+      type: 'numeric',
+      path: path(spec.path ?? '$..*', `${field}.path`),
+      absolute: nonNegative(spec.absolute, `${field}.absolute`),
+      relative: nonNegative(spec.relative, `${field}.relative`),
+      compare: null,
+    };
+  }
+  if (spec.type === 'custom') {
+    if (typeof spec.compare !== 'function') invalid(`${field}.compare`, 'expected a function (live, candidate, context) => boolean');
+    return { type: 'custom', path: path(spec.path ?? '$', `${field}.path`), absolute: 0, relative: 0, compare: spec.compare };
+  }
+  return invalid(`${field}.type`, `expected "numeric" or "custom", got ${JSON.stringify((spec as { type: unknown }).type)}`);
+}
+
+function compileRule(rule: RouteRule, field: string, hasJudge: boolean): CompiledRule {
+  if (rule === null || typeof rule !== 'object') invalid(field, 'expected a route rule object');
+  if (typeof rule.route !== 'string' || !rule.route.startsWith('/')) invalid(`${field}.route`, `expected a route template starting with "/", got ${JSON.stringify(rule.route)}`);
+  if (rule.method !== undefined && (typeof rule.method !== 'string' || rule.method === '')) invalid(`${field}.method`, 'expected an HTTP method');
+  const arrayKeys = (rule.arrayKeys ?? []).map((a, i) => {
+    const f = `${field}.arrayKeys[${i}]`;
+    if (a === null || typeof a !== 'object' || typeof a.key !== 'string' || a.key === '') invalid(`${f}.key`, 'expected { path, key } with a non-empty key');
+    return { path: path(a.path, `${f}.path`), key: a.key };
+  });
+  if (rule.arrayKeys !== undefined && !Array.isArray(rule.arrayKeys)) invalid(`${field}.arrayKeys`, 'expected an array');
+  if (rule.comparators !== undefined && !Array.isArray(rule.comparators)) invalid(`${field}.comparators`, 'expected an array');
+  let judgePath: CompiledPath | null = null;
+  if (rule.judge !== undefined) {
+    if (rule.judge === null || typeof rule.judge !== 'object') invalid(`${field}.judge`, 'expected { path?: string }');
+    if (!hasJudge) invalid(`${field}.judge`, 'a judge is configured for this route but no judge function was given (options.judge)');
+    judgePath = path(rule.judge.path ?? '$', `${field}.judge.path`);
+    if (judgePath.segments.some((s) => s.t === 'any' || s.t === 'descend' || (s.t === 'index' && s.index < 0))) {
+      invalid(`${field}.judge.path`, 'the judged path must be definite (keys and non-negative indices, no wildcards)');
+    }
+  }
+  let outcomes: CompiledOutcome[] = [];
+  if (rule.outcomes !== undefined) {
+    try {
+      outcomes = compileOutcomeSpecs(rule.outcomes, `${field}.outcomes`);
+    } catch (error) {
+      const f = error instanceof CompareError && error.field !== null ? error.field : `${field}.outcomes`;
+      throw new CompareError('COMPARE_INVALID_CONFIG', (error as Error).message, { field: f, cause: error });
+    }
+  }
+  return {
+    route: normalizePath(rule.route),
+    method: rule.method === undefined ? null : rule.method.toUpperCase(),
+    ignorePaths: strings(rule.ignorePaths, [], `${field}.ignorePaths`).map((p, i) => path(p, `${field}.ignorePaths[${i}]`)),
+    ignoreHeaders: new Set(strings(rule.ignoreHeaders, [], `${field}.ignoreHeaders`).map((h) => h.toLowerCase())),
+    arrayKeys,
+    comparators: (rule.comparators ?? []).map((c, i) => compileComparator(c, `${field}.comparators[${i}]`)),
+    judgePath,
+    outcomes,
+  };
+}
+
+const EMPTY_RULE: CompiledRule = Object.freeze({
+  route: '', method: null, ignorePaths: [], ignoreHeaders: new Set<string>(), arrayKeys: [], comparators: [], judgePath: null, outcomes: [],
+});
+
+/** Validates and freezes options (throws CompareError COMPARE_INVALID_CONFIG naming the field). */
+export function resolveCompareConfig(options: CompareOptions = {}): CompareConfig {
+  if (options === null || typeof options !== 'object') invalid('options', 'expected an object');
+  const headers = options.headers ?? {};
+  const body = options.body ?? {};
+  const noise = options.noise ?? {};
+  const routes = options.routes ?? {};
+  const sideEffects = options.sideEffects ?? {};
+  if (options.judge !== undefined && typeof options.judge !== 'function') invalid('judge', 'expected an async function (live, candidate, context) => { verdict, score?, reason? }');
+
+  const only = headers.only === undefined || headers.only === null ? null : new Set(strings(headers.only, [], 'headers.only').map((h) => h.toLowerCase()));
+  const maxBodyBytes = int(body.maxBodyBytes, 1_048_576, 'body.maxBodyBytes', 0);
+  const sniffJson = bool(body.sniffJson, true, 'body.sniffJson');
+
+  let readOperations: RegExp;
+  try {
+    readOperations = new RegExp(sideEffects.readOperations ?? DEFAULT_READ_OPERATIONS, 'i');
+  } catch (error) {
+    return invalid('sideEffects.readOperations', `not a valid regular expression: ${(error as Error).message}`);
+  }
+
+  // Compiles the patterns once here so a bad one fails at start-up, not on the first request.
+  const routePatterns = routes.patterns ?? [];
+  if (!Array.isArray(routePatterns)) invalid('routes.patterns', 'expected an array');
+  const maxTemplates = int(routes.maxTemplates, 10_000, 'routes.maxTemplates', 1);
+  new RouteTemplater({ patterns: routePatterns, maxTemplates });
+
+  const rules = new Map<string, CompiledRule>();
+  if (options.rules !== undefined && !Array.isArray(options.rules)) invalid('rules', 'expected an array of route rules');
+  (options.rules ?? []).forEach((rule, i) => {
+    const compiled = compileRule(rule, `rules[${i}]`, options.judge !== undefined);
+    const key = `${compiled.method ?? '*'} ${compiled.route}`;
+    if (rules.has(key)) invalid(`rules[${i}]`, `a second rule for ${key}; merge them`);
+    rules.set(key, Object.freeze(compiled));
+  });
+
+  return Object.freeze({
+    ignoredHeaders: new Set(strings(headers.ignore, DEFAULT_IGNORED_HEADERS, 'headers.ignore').map((h) => h.toLowerCase())),
+    onlyHeaders: only,
+    maxBodyBytes,
+    maxDepth: int(body.maxDepth, 64, 'body.maxDepth', 1),
+    maxDiffs: int(body.maxDiffs, 500, 'body.maxDiffs', 1),
+    maxValueChars: int(body.maxValueChars, 200, 'body.maxValueChars', 8),
+    sniffJson,
+    bodyOptions: Object.freeze({ maxBodyBytes, sniffJson }),
+    noise: Object.freeze({
+      relativeThreshold: validateThreshold(noise.relativeThreshold ?? 0.2, 'noise.relativeThreshold'),
+      absoluteThreshold: validateThreshold(noise.absoluteThreshold ?? 0.0003, 'noise.absoluteThreshold'),
+      maxKeys: int(noise.maxKeys, 100_000, 'noise.maxKeys', 1),
+      maxRoutes: int(noise.maxRoutes, 10_000, 'noise.maxRoutes', 1),
+    }),
+    routePatterns,
+    maxTemplates,
+    readMethods: new Set(strings(sideEffects.readMethods, DEFAULT_READ_METHODS, 'sideEffects.readMethods').map((m) => m.toUpperCase())),
+    readOperations,
+    rules,
+    judge: options.judge ?? null,
+    emptyRule: EMPTY_RULE,
+  });
+}
+
+/** The rule for a route and method: a method-specific rule wins over an any-method one. */
+export function ruleFor(config: CompareConfig, method: string, route: string): CompiledRule {
+  if (config.rules.size === 0) return config.emptyRule;
+  return config.rules.get(`${method.toUpperCase()} ${route}`) ?? config.rules.get(`* ${route}`) ?? config.emptyRule;
+}
