@@ -65,3 +65,21 @@ export { evaluateGate } from './gate/evaluate.js';
 export type { EvaluateGateOptions } from './gate/evaluate.js';
 export { exitCodeFor, GATE_EXIT_CODES } from './gate/exit-codes.js';
 export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate/types.js';
+
+// Report
+export { buildReport, REPORT_QUANTILES } from './report/build.js';
+export type { ReportOptions } from './report/build.js';
+export type { BusinessRow, LatencyRow, Report, ReportScope } from './report/types.js';
+export {
+  renderReportJson,
+  renderReportMarkdown,
+  renderReportText,
+  renderVerdictJson,
+  renderVerdictMarkdown,
+  renderVerdictText,
+} from './report/render.js';
+export type { TextOptions } from './report/render.js';
+
+// The SQL layer (implemented over the pair tables)
+export type { GateRunRecord, MeasurementQuery, PairStore } from './queries/pair-store.js';
+export { measurementQueryFor } from './queries/measurement-query.js';

@@ -18,7 +18,7 @@ export function formatMs(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '-';
   if (!Number.isFinite(x)) return x > 0 ? '+inf' : '-inf';
   const abs = Math.abs(x);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  const digits = abs >= 1000 ? 0 : abs >= 10 ? 1 : 2;
   return `${x.toFixed(digits)} ms`;
 }
 

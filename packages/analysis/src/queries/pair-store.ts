@@ -1,0 +1,92 @@
+// The SQL layer the report and the gate expect: one implementation over the pair tables in
+// ClickHouse (server or embedded, through @shadow/clickhouse), written against the joiner's
+// schema (packages/clickhouse/src/schema/, docs/tables.md). Everything above it is pure.
+//
+// Correctness rules for an implementation:
+// - Distinct pairs only. The joiner lands at least once; a pair may be stored more than once
+//   until merges run. Count over the pair key (exchange id, challenger id, attempt) collapsed
+//   with FINAL or argMax(column, version) GROUP BY key, never over raw rows; the results must be
+//   right BEFORE any merge (a test inserts each pair twice).
+// - One attempt per exchange: the latest attempt (argMax by attempt) unless the query names one.
+// - Scopes: `overall` over every route not excluded; `routes` one entry per (method, route
+//   template) with at least one pair.
+// - Times: the window filters on the live capture time, [fromMs, toMs).
+
+import type { Measurements } from '../measurements/types.js';
+
+export interface MeasurementQuery {
+  /** Challenger whose pairs are measured (results with challengerRole 'candidate'). */
+  challengerId: string;
+  /** Live capture time window, epoch ms, [fromMs, toMs). At least one of window or runId. */
+  window?: { fromMs: number; toMs: number } | undefined;
+  /** Historical replay run (ShadowResult.runId). */
+  runId?: string | undefined;
+  /** Route patterns left out of every scope (criteria exclude.routes; see routeMatches()). */
+  excludeRoutes?: readonly string[] | undefined;
+  /** JSON paths whose differences do not count against agreement (criteria exclude.paths). */
+  excludePaths?: readonly string[] | undefined;
+  /** Count noise paths (flagged from the live-vs-secondary comparison) as differences. @default false */
+  countNoise?: boolean | undefined;
+  /** Business metrics to measure, by name (as declared on the routes). @default all declared */
+  businessMetrics?: readonly string[] | undefined;
+  /**
+   * Maximum latency pairs sent per scope in `latency.samples` (a uniform sample of pairs, e.g.
+   * `ORDER BY cityHash64(exchange_id, seed) LIMIT n`, keeping live and candidate of the same pair
+   * together). @default 100000
+   */
+  latencySampleLimit?: number | undefined;
+  /** Report detail: differing paths and headers per scope (0 = gate only, skip them). @default 20 */
+  topDifferences?: number | undefined;
+}
+
+/**
+ * What the report and the gate need from SQL. `measurements` returns, per scope (overall and per
+ * route), every field of ScopeMeasurements:
+ *
+ * | field | aggregate over distinct pairs |
+ * | --- | --- |
+ * | pairs | count() |
+ * | agreement.trials / successes | count() of compared pairs / countIf(no counting difference: empty after removing excluded paths and, unless countNoise, noise paths; same status) |
+ * | errors.{pairs,live,candidate,both} | count(), countIf(live error), countIf(candidate error), countIf(both); error = no answer (status 0) or status >= 500 or errorKind set |
+ * | latency.{live,candidate}.quantiles | quantilesExact(0.5, 0.9, 0.99)(latency_ms) per side (ClickHouse quantileExact; the stats use the same semantics) |
+ * | latency.{live,candidate}.maxMs, count, meanMs | max(), count(), avg() per side, pairs with an answer on that side |
+ * | latency.samples | up to latencySampleLimit (live_ms, candidate_ms) pairs, paired: true |
+ * | status | count() GROUP BY live_status, candidate_status |
+ * | sideEffects | multiset difference per pair of outbound calls (method, target, path without query) live vs candidate; count(DISTINCT pair) and any(exchange_id) GROUP BY direction, method, target, path |
+ * | business[name] numeric | count(), avg() and quantilesExact(0.5, 0.9, 0.99) of the extracted value per side, pairs where both have it |
+ * | business[name] decision | count(), countIf(live_value != candidate_value), top transitions GROUP BY both values |
+ * | business[name] list | count(), avg(jaccard), avg(top-k overlap) (arrayIntersect / arrayDistinct per pair) |
+ * | accuracy | pairs joined to labels by exchange id (latest label): count(), countIf(live correct), countIf(candidate correct), countIf(both) |
+ * | paths | arrayJoin(differing paths): count(DISTINCT pair), any(exchange_id), noise flag, excluded flag; top N |
+ * | headers | same for differing header names |
+ *
+ * and, once per query: observed = min/max live capture time of the counted pairs, unmatched =
+ * exchanges in the window without a pair GROUP BY reason, window / runId / challengerId echoed.
+ * Errors: throw AnalysisError 'ANALYSIS_QUERY_FAILED' with the ClickHouseError as cause
+ * (retriable copied from it).
+ */
+export interface PairStore {
+  measurements(query: MeasurementQuery): Promise<Measurements>;
+  /** Challengers with pairs in the window (for `shadow report` without --challenger). */
+  challengers(window: { fromMs: number; toMs: number }): Promise<{ challengerId: string; challengerName: string | null; pairs: number }[]>;
+  /** Records a gate run (the audit trail): see GateRunRecord. */
+  recordGateRun(record: GateRunRecord): Promise<void>;
+}
+
+/** One gate run as stored for audit: who ran which criteria on which data, and what came out. */
+export interface GateRunRecord {
+  /** Unique id of the run (a UUID). */
+  runId: string;
+  atMs: number;
+  /** Who or what ran it: CI job URL, user name. */
+  by: string;
+  challengerId: string;
+  replayRunId: string | null;
+  window: { fromMs: number; toMs: number } | null;
+  criteriaSha256: string;
+  criteriaSource: string;
+  verdict: 'pass' | 'fail' | 'insufficient';
+  exitCode: 0 | 1 | 2;
+  /** renderVerdictJson(verdict): every measured value, bound and reason. */
+  verdictJson: string;
+}

@@ -1,0 +1,145 @@
+// Turns measurements into the report: intervals computed, lists split (counting vs noise vs
+// excluded) and ordered, so every renderer only lays out numbers it is given.
+
+import { routeLabel, routeMatches } from '../criteria/patterns.js';
+import type { BusinessOutcome, Measurements, QuantileValue, ScopeMeasurements } from '../measurements/types.js';
+import { bootstrapQuantileComparison } from '../stats/bootstrap.js';
+import { pairedDifferenceInterval } from '../stats/proportions.js';
+import { quantile, quantileLabel } from '../stats/quantile.js';
+import type { BootstrapOptions, QuantileMethod } from '../stats/types.js';
+import { wilsonInterval } from '../stats/wilson.js';
+import type { BusinessRow, LatencyRow, Report, ReportScope } from './types.js';
+
+export const REPORT_QUANTILES: readonly number[] = [0.5, 0.9, 0.99, 1];
+
+export interface ReportOptions {
+  /** @default 0.95 */
+  confidence?: number;
+  /** Bootstrap settings of the latency-delta intervals. @default BOOTSTRAP_DEFAULTS */
+  bootstrap?: BootstrapOptions;
+  /** How quantiles are read from samples when the summary lacks them. @default 'exact' */
+  quantileMethod?: QuantileMethod;
+  /** Differing paths, headers and side effects listed per scope. @default 10 */
+  top?: number;
+  /** Route patterns left out (as in a criteria file's exclude.routes). @default [] */
+  excludeRoutes?: readonly string[];
+  /** Skip the bootstrap (faster; no delta intervals). @default false */
+  skipIntervals?: boolean;
+}
+
+function pick(values: QuantileValue[], q: number): number | null {
+  return values.find((v) => Math.abs(v.q - q) < 1e-12)?.value ?? null;
+}
+
+function latencyRows(m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>): LatencyRow[] {
+  const { live, candidate, samples } = m.latency;
+  return REPORT_QUANTILES.map((q) => {
+    const fromSummary = (side: typeof live) => (q === 1 ? side.maxMs : pick(side.quantiles, q));
+    const liveMs = fromSummary(live) ?? (samples === undefined ? null : quantile(samples.liveMs, q, o.quantileMethod));
+    const candidateMs = fromSummary(candidate) ?? (samples === undefined ? null : quantile(samples.candidateMs, q, o.quantileMethod));
+    let deltaInterval: LatencyRow['deltaInterval'] = null;
+    if (samples !== undefined && q < 1 && !o.skipIntervals) {
+      const b = bootstrapQuantileComparison(samples.liveMs, samples.candidateMs, q, { ...o.bootstrap, confidence: o.confidence, method: o.quantileMethod, paired: samples.paired });
+      if (b.estimate !== null) deltaInterval = { lower: b.lower, upper: b.upper, confidence: b.confidence, paired: b.paired };
+    }
+    return { label: quantileLabel(q), q, liveMs, candidateMs, deltaMs: liveMs === null || candidateMs === null ? null : candidateMs - liveMs, deltaInterval };
+  });
+}
+
+function businessRow(name: string, b: BusinessOutcome, confidence: number): BusinessRow {
+  switch (b.kind) {
+    case 'numeric':
+      return {
+        name,
+        kind: 'numeric',
+        pairs: b.pairs,
+        liveMean: b.live.mean,
+        candidateMean: b.candidate.mean,
+        meanRelativeDiff: b.live.mean === 0 ? null : (b.candidate.mean - b.live.mean) / Math.abs(b.live.mean),
+        quantiles: b.live.quantiles.map(({ q, value }) => {
+          const c = pick(b.candidate.quantiles, q);
+          return { label: quantileLabel(q), q, live: value, candidate: c, relativeDiff: c === null || value === 0 ? null : (c - value) / Math.abs(value) };
+        }),
+      };
+    case 'decision':
+      return {
+        name,
+        kind: 'decision',
+        pairs: b.pairs,
+        flips: b.flips,
+        flipRate: wilsonInterval(b.flips, b.pairs, { confidence }),
+        transitions: [...(b.transitions ?? [])].sort((x, y) => y.pairs - x.pairs || `${x.live}>${x.candidate}`.localeCompare(`${y.live}>${y.candidate}`)),
+      };
+    case 'list':
+      return { name, kind: 'list', pairs: b.pairs, meanJaccard: b.meanJaccard, k: b.k ?? null, meanTopKOverlap: b.meanTopKOverlap ?? null };
+  }
+}
+
+const byPairs = <T extends { pairs: number }>(key: (x: T) => string) => (a: T, b: T) => b.pairs - a.pairs || key(a).localeCompare(key(b));
+
+function scopeReport(scope: string, ref: { route: string; method?: string | undefined } | null, m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>): ReportScope {
+  const confidence = o.confidence;
+  const paths = [...(m.paths ?? [])].sort(byPairs((p) => p.path));
+  const headers = [...(m.headers ?? [])].sort(byPairs((h) => h.header));
+  const effects = [...m.sideEffects].sort(byPairs((e) => `${e.method} ${e.target}${e.path}`));
+  const cells = [...(m.status ?? [])].sort((a, b) => b.pairs - a.pairs || a.live - b.live || a.candidate - b.candidate);
+  return {
+    scope,
+    route: ref?.route ?? null,
+    method: ref?.method ?? null,
+    pairs: m.pairs,
+    agreement: wilsonInterval(m.agreement.successes, m.agreement.trials, { confidence }),
+    status: { cells, mismatchedPairs: cells.filter((c) => c.live !== c.candidate).reduce((s, c) => s + c.pairs, 0) },
+    errors: {
+      live: wilsonInterval(m.errors.live, m.errors.pairs, { confidence }),
+      candidate: wilsonInterval(m.errors.candidate, m.errors.pairs, { confidence }),
+      difference: pairedDifferenceInterval(m.errors, { confidence }),
+    },
+    latency: latencyRows(m, o),
+    paths: paths.filter((p) => !p.noise && p.excluded !== true).slice(0, o.top),
+    noisePaths: paths.filter((p) => p.noise && p.excluded !== true).slice(0, o.top),
+    excludedPaths: paths.filter((p) => p.excluded === true).slice(0, o.top),
+    headers: headers.filter((h) => !h.noise).slice(0, o.top),
+    noiseHeaders: headers.filter((h) => h.noise).slice(0, o.top),
+    sideEffects: {
+      candidateOnly: effects.filter((e) => e.direction === 'candidate-only').slice(0, o.top),
+      liveOnly: effects.filter((e) => e.direction === 'live-only').slice(0, o.top),
+    },
+    business: Object.entries(m.business ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, b]) => businessRow(name, b, confidence)),
+    accuracy: m.accuracy === undefined ? null : (() => {
+      const d = pairedDifferenceInterval(m.accuracy, { confidence });
+      return { labelled: m.accuracy.pairs, live: d.live, candidate: d.candidate, difference: d };
+    })(),
+  };
+}
+
+/** Builds the report (overall and per route) from measurements. Deterministic. */
+export function buildReport(measurements: Measurements, options: ReportOptions = {}): Report {
+  const o = {
+    confidence: options.confidence ?? 0.95,
+    bootstrap: options.bootstrap ?? {},
+    quantileMethod: options.quantileMethod ?? 'exact',
+    top: options.top ?? 10,
+    skipIntervals: options.skipIntervals ?? false,
+  } satisfies Required<Omit<ReportOptions, 'excludeRoutes'>>;
+  const exclude = options.excludeRoutes ?? [];
+  const routes = measurements.routes
+    .filter((r) => !exclude.some((p) => routeMatches(p, r)))
+    .sort((a, b) => b.pairs - a.pairs || routeLabel(a).localeCompare(routeLabel(b)))
+    .map((r) => scopeReport(routeLabel(r), { route: r.route, method: r.method }, r, o));
+  return {
+    reportVersion: 1,
+    challengerId: measurements.challengerId,
+    challengerName: measurements.challengerName ?? null,
+    runId: measurements.runId,
+    window: measurements.window,
+    observed: measurements.observed,
+    confidence: o.confidence,
+    overall: scopeReport('overall', null, measurements.overall, o),
+    routes,
+    unmatched: Object.entries(measurements.unmatched ?? {})
+      .map(([reason, exchanges]) => ({ reason, exchanges }))
+      .sort((a, b) => b.exchanges - a.exchanges || a.reason.localeCompare(b.reason)),
+  };
+}
+

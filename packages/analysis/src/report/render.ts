@@ -1,0 +1,233 @@
+// Report and gate verdict as text (terminal), Markdown (CI comment) and JSON (machines).
+
+import { formatDuration } from '../criteria/duration.js';
+import type { CriterionResult, GateVerdict } from '../gate/types.js';
+import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
+import { formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints, formatSignedMs } from './format.js';
+import { renderMarkdown, renderText, type Doc, type Section, type TextOptions } from './layout.js';
+import type { Report, ReportScope } from './types.js';
+
+export type { TextOptions } from './layout.js';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+function ci(p: { lower: number | null; upper: number | null }, fmt: (x: number | null) => string): string {
+  return `${fmt(p.lower)} .. ${fmt(p.upper)}`;
+}
+
+function proportion(p: ProportionInterval): string {
+  return p.estimate === null ? '- (no pairs)' : `${formatPercent(p.estimate)} [${ci(p, formatPercent)}]`;
+}
+
+function difference(d: DifferenceInterval): string {
+  return d.estimate === null ? '-' : `${formatPoints(d.estimate)} [${ci(d, formatPoints)}]`;
+}
+
+function header(r: { challengerId: string; runId: string | null; window: Report['window']; observed: Report['observed'] }): string[] {
+  const lines = [`challenger ${r.challengerId}${r.runId === null ? '' : `, replay run ${r.runId}`}`];
+  if (r.window !== null) lines.push(`window ${iso(r.window.fromMs)} .. ${iso(r.window.toMs)}`);
+  lines.push(r.observed === null ? 'no pairs observed' : `observed ${iso(r.observed.firstMs)} .. ${iso(r.observed.lastMs)} (${formatDuration(r.observed.lastMs - r.observed.firstMs)})`);
+  return lines;
+}
+
+function scopeSections(s: ReportScope, confidence: number, detailed: boolean): Section[] {
+  const where = s.scope === 'overall' ? 'overall' : s.scope;
+  const conf = `${Math.round(confidence * 100)}%`;
+  const sections: Section[] = [];
+  if (detailed) {
+    sections.push({
+      title: `Summary (${where})`,
+      lines: [
+        `pairs ${formatCount(s.pairs)}`,
+        `agreement ${proportion(s.agreement)} (${conf} Wilson)`,
+        `status mismatches ${formatCount(s.status.mismatchedPairs)} pairs`,
+        `errors live ${proportion(s.errors.live)}, candidate ${proportion(s.errors.candidate)}, difference ${difference(s.errors.difference)}`,
+      ],
+    });
+    sections.push({
+      title: `Latency (${where})`,
+      table: {
+        headers: ['quantile', 'live', 'candidate', 'delta', `delta ${conf} CI`],
+        align: ['left', 'right', 'right', 'right', 'right'],
+        rows: s.latency.map((l) => [l.label, formatMs(l.liveMs), formatMs(l.candidateMs), formatSignedMs(l.deltaMs), l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs)]),
+      },
+    });
+  }
+  const mismatches = s.status.cells.filter((c) => c.live !== c.candidate);
+  if (detailed || mismatches.length > 0) {
+    sections.push({
+      title: `Status codes, live vs candidate (${where})`,
+      table: {
+        headers: ['live', 'candidate', 'pairs', ''],
+        align: ['right', 'right', 'right', 'left'],
+        rows: s.status.cells
+          .filter((c) => detailed || c.live !== c.candidate)
+          .map((c) => [c.live === 0 ? 'none' : String(c.live), c.candidate === 0 ? 'none' : String(c.candidate), formatCount(c.pairs), c.live === c.candidate ? '' : 'mismatch']),
+      },
+    });
+  }
+  const pathRows = (ps: ReportScope['paths']) => ps.map((p) => [p.path, formatCount(p.pairs), p.examplePairId]);
+  if (detailed || s.paths.length > 0) {
+    sections.push({ title: `Differing JSON paths (${where})`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.paths) } });
+  }
+  if (s.noisePaths.length > 0) {
+    sections.push({ title: `Noise, not counted (${where}): live and the secondary differ here too`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.noisePaths) } });
+  }
+  if (s.excludedPaths.length > 0) {
+    sections.push({ title: `Excluded by the criteria (${where})`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.excludedPaths) } });
+  }
+  if (detailed || s.headers.length > 0 || s.noiseHeaders.length > 0) {
+    sections.push({
+      title: `Header differences (${where})`,
+      table: {
+        headers: ['header', 'pairs', 'example pair', ''],
+        align: ['left', 'right', 'left', 'left'],
+        rows: [...s.headers, ...s.noiseHeaders].map((h) => [h.header, formatCount(h.pairs), h.examplePairId, h.noise ? 'noise' : '']),
+      },
+    });
+  }
+  for (const [title, list] of [
+    ['Side effects the candidate makes and live does not', s.sideEffects.candidateOnly],
+    ['Side effects live makes and the candidate does not', s.sideEffects.liveOnly],
+  ] as const) {
+    if (detailed || list.length > 0) {
+      sections.push({
+        title: `${title} (${where})`,
+        table: { headers: ['method', 'target', 'path', 'pairs', 'example pair'], align: ['left', 'left', 'left', 'right', 'left'], rows: list.map((e) => [e.method, e.target, e.path, formatCount(e.pairs), e.examplePairId]) },
+      });
+    }
+  }
+  if (s.business.length > 0) {
+    const rows: string[][] = [];
+    for (const b of s.business) {
+      if (b.kind === 'numeric') {
+        rows.push([b.name, 'mean', formatNumber(b.liveMean), formatNumber(b.candidateMean), formatPercent(b.meanRelativeDiff), formatCount(b.pairs)]);
+        for (const q of b.quantiles) rows.push([b.name, q.label, formatNumber(q.live), formatNumber(q.candidate), formatPercent(q.relativeDiff), formatCount(b.pairs)]);
+      } else if (b.kind === 'decision') {
+        const top = b.transitions.slice(0, 3).map((t) => `${t.live}->${t.candidate} ${formatCount(t.pairs)}`).join(', ');
+        rows.push([b.name, 'flip rate', '', top, proportion(b.flipRate), formatCount(b.pairs)]);
+      } else {
+        rows.push([b.name, 'mean Jaccard', '', '', formatPercent(b.meanJaccard), formatCount(b.pairs)]);
+        if (b.meanTopKOverlap !== null) rows.push([b.name, `top-${b.k ?? 'k'} overlap`, '', '', formatPercent(b.meanTopKOverlap), formatCount(b.pairs)]);
+      }
+    }
+    sections.push({ title: `Business metrics (${where})`, table: { headers: ['metric', 'statistic', 'live', 'candidate', 'difference / value', 'pairs'], align: ['left', 'left', 'right', 'right', 'right', 'right'], rows } });
+  }
+  if (s.accuracy !== null) {
+    sections.push({
+      title: `Accuracy on labelled pairs (${where})`,
+      lines: [
+        `labelled pairs ${formatCount(s.accuracy.labelled)}`,
+        `live ${proportion(s.accuracy.live)}, candidate ${proportion(s.accuracy.candidate)}`,
+        `candidate - live ${difference(s.accuracy.difference)} (${conf} Newcombe, paired)`,
+      ],
+    });
+  }
+  return sections;
+}
+
+export function reportDoc(report: Report): Doc {
+  const conf = `${Math.round(report.confidence * 100)}%`;
+  const p99 = (s: ReportScope) => s.latency.find((l) => l.label === 'p99');
+  const sections: Section[] = [
+    ...scopeSections(report.overall, report.confidence, true),
+    {
+      title: 'Routes',
+      table: {
+        headers: ['route', 'pairs', 'agreement', `${conf} CI`, 'errors live', 'errors cand.', 'p99 live', 'p99 cand.', 'p99 delta', 'status mism.'],
+        align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        rows: report.routes.map((r) => [
+          r.scope,
+          formatCount(r.pairs),
+          formatPercent(r.agreement.estimate),
+          ci(r.agreement, formatPercent),
+          formatPercent(r.errors.live.estimate),
+          formatPercent(r.errors.candidate.estimate),
+          formatMs(p99(r)?.liveMs),
+          formatMs(p99(r)?.candidateMs),
+          formatSignedMs(p99(r)?.deltaMs),
+          formatCount(r.status.mismatchedPairs),
+        ]),
+      },
+      empty: 'no routes',
+    },
+  ];
+  for (const r of report.routes) sections.push(...scopeSections(r, report.confidence, false));
+  sections.push({
+    title: 'Unmatched exchanges (no pair), by reason',
+    table: { headers: ['reason', 'exchanges'], align: ['left', 'right'], rows: report.unmatched.map((u) => [u.reason, formatCount(u.exchanges)]) },
+  });
+  return { title: `Shadow report: ${report.challengerName ?? report.challengerId}`, summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`], sections };
+}
+
+function valueOf(r: CriterionResult, x: number | null): string {
+  switch (r.unit) {
+    case 'ratio':
+      return r.criterion.endsWith('minDelta') || r.criterion.endsWith('IncreaseOverLive') ? formatPoints(x) : formatPercent(x);
+    case 'ms':
+      return formatMs(x);
+    case 'factor':
+      return formatFactor(x);
+    case 'duration':
+      return x === null ? '-' : formatDuration(x);
+    case 'count':
+      return x === null ? '-' : formatCount(x);
+  }
+}
+
+const OUTCOME_WORD = { pass: 'PASS', fail: 'FAIL', insufficient: 'INSUFFICIENT' } as const;
+
+export function verdictDoc(v: GateVerdict): Doc {
+  const rows = v.results.map((r) => [
+    `${OUTCOME_WORD[r.outcome]}${r.blocking ? '' : ' (info)'}`,
+    r.scope,
+    r.criterion,
+    valueOf(r, r.measured),
+    r.interval === null ? '-' : ci(r.interval, (x) => valueOf(r, x)),
+    r.judgedOn === 'count' ? 'count' : r.judgedOn === 'bound' ? `${r.limit.op === '>=' ? 'lower' : 'upper'} bound` : 'estimate',
+    `${r.limit.op} ${valueOf(r, r.limit.value)}`,
+  ]);
+  const criteria = [v.criteria.name, v.criteria.source, v.criteria.sha256 === undefined ? undefined : `sha256 ${v.criteria.sha256.slice(0, 12)}`].filter((x) => x !== undefined);
+  const sections: Section[] = [];
+  if (v.reasons.length > 0) sections.push({ title: v.verdict === 'fail' ? 'Why it fails' : 'What is missing', lines: v.reasons });
+  sections.push({
+    title: 'Criteria',
+    table: { headers: ['result', 'scope', 'criterion', 'measured', `${Math.round(v.criteria.confidence * 100)}% CI`, 'judged on', 'limit'], align: ['left', 'left', 'left', 'right', 'right', 'left', 'right'], rows },
+  });
+  const details = v.results.filter((r) => r.outcome !== 'pass' || r.blocking).map((r) => `${OUTCOME_WORD[r.outcome]} ${r.scope} ${r.criterion}: ${r.reason}`);
+  sections.push({ title: 'Reasons', lines: details });
+  return {
+    title: `Shadow gate: ${OUTCOME_WORD[v.verdict]} (exit ${v.exitCode})`,
+    summary: [
+      ...header(v),
+      `criteria ${criteria.join(', ') || '-'}`,
+      `${v.summary.pass} passed, ${v.summary.fail} failed, ${v.summary.insufficient} not enough data${v.summary.nonBlocking > 0 ? `, ${v.summary.nonBlocking} informational` : ''}`,
+    ],
+    sections,
+  };
+}
+
+export function renderReportText(report: Report, options: TextOptions = {}): string {
+  return renderText(reportDoc(report), options);
+}
+
+export function renderReportMarkdown(report: Report): string {
+  return renderMarkdown(reportDoc(report));
+}
+
+/** Stable JSON: the Report as built (it is plain data). */
+export function renderReportJson(report: Report): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+export function renderVerdictText(verdict: GateVerdict, options: TextOptions = {}): string {
+  return renderText(verdictDoc(verdict), options);
+}
+
+export function renderVerdictMarkdown(verdict: GateVerdict): string {
+  return renderMarkdown(verdictDoc(verdict));
+}
+
+export function renderVerdictJson(verdict: GateVerdict): string {
+  return `${JSON.stringify(verdict, null, 2)}\n`;
+}

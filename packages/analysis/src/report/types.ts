@@ -1,0 +1,72 @@
+import type { HeaderDifference, Measurements, PathDifference, SideEffectDifference, StatusCell } from '../measurements/types.js';
+import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
+
+export interface LatencyRow {
+  /** p50, p90, p99, max. */
+  label: string;
+  q: number;
+  liveMs: number | null;
+  candidateMs: number | null;
+  /** candidate - live. */
+  deltaMs: number | null;
+  /** Bootstrap interval of the delta (none for max, or without samples). */
+  deltaInterval: { lower: number | null; upper: number | null; confidence: number; paired: boolean } | null;
+}
+
+export type BusinessRow =
+  | {
+      name: string;
+      kind: 'numeric';
+      pairs: number;
+      liveMean: number;
+      candidateMean: number;
+      /** (candidate - live) / |live|, signed; null when live's mean is 0. */
+      meanRelativeDiff: number | null;
+      quantiles: { label: string; q: number; live: number | null; candidate: number | null; relativeDiff: number | null }[];
+    }
+  | {
+      name: string;
+      kind: 'decision';
+      pairs: number;
+      flips: number;
+      flipRate: ProportionInterval;
+      transitions: { live: string; candidate: string; pairs: number }[];
+    }
+  | { name: string; kind: 'list'; pairs: number; meanJaccard: number; k: number | null; meanTopKOverlap: number | null };
+
+export interface ReportScope {
+  /** 'overall' or the route label ("GET /users/:id"). */
+  scope: string;
+  route: string | null;
+  method: string | null;
+  pairs: number;
+  agreement: ProportionInterval;
+  status: { cells: StatusCell[]; mismatchedPairs: number };
+  errors: { live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval };
+  latency: LatencyRow[];
+  /** Top differing JSON paths that count (not noise, not excluded), most pairs first. */
+  paths: PathDifference[];
+  /** Paths flagged as noise (live vs secondary disagree too), listed apart. */
+  noisePaths: PathDifference[];
+  /** Paths the criteria excluded. */
+  excludedPaths: PathDifference[];
+  headers: HeaderDifference[];
+  noiseHeaders: HeaderDifference[];
+  sideEffects: { candidateOnly: SideEffectDifference[]; liveOnly: SideEffectDifference[] };
+  business: BusinessRow[];
+  accuracy: { labelled: number; live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval } | null;
+}
+
+export interface Report {
+  reportVersion: 1;
+  challengerId: string;
+  challengerName: string | null;
+  runId: string | null;
+  window: Measurements['window'];
+  observed: Measurements['observed'];
+  confidence: number;
+  overall: ReportScope;
+  routes: ReportScope[];
+  /** Exchanges without a pair, by reason, most first. */
+  unmatched: { reason: string; exchanges: number }[];
+}
