@@ -21,6 +21,27 @@ export type { ClickHouseLogger } from './logger.js';
 export { embeddedEnginePath } from './embedded-engine.js';
 export { SCHEMA_MIGRATIONS, SCHEMA_TABLES } from './schema/schema-migrations.js';
 export {
+  DATABASE_PLACEHOLDER,
+  MIGRATIONS_TABLE,
+  MIGRATION_ERROR_CODES,
+  MigrationError,
+  formatMigrationReport,
+  idempotencyProblem,
+  isMigrationError,
+  migrate,
+  migrationChecksum,
+  runMigrations,
+  validateMigrations,
+} from './migrate/index.js';
+export type {
+  AppliedMigration,
+  MigrateOptions,
+  Migration,
+  MigrationErrorCode,
+  MigrationReport,
+  RunMigrationsOptions,
+} from './migrate/index.js';
+export {
   BLOCKED_TABLE_FUNCTIONS,
   BLOCKED_TABLE_FUNCTION_PREFIXES,
   DEFAULT_QUERY_ENDPOINT_LIMITS,

@@ -1,0 +1,34 @@
+// Migration failures. Kept beside the runner (not in the package's errors.ts, whose CH_ codes describe
+// the engine's errors) with the same shape: a closed `as const` list of codes, `code`, `retriable`,
+// `cause`, plus the version concerned. The codes are documented in docs/clickhouse.md.
+
+export const MIGRATION_ERROR_CODES = [
+  /** The list is malformed: a version not a positive integer, duplicated or out of order, an empty name or statement. */
+  'CH_MIGRATION_INVALID',
+  /** A statement is not idempotent-style (`CREATE` without `IF NOT EXISTS`, `DROP` without `IF EXISTS`, ...). */
+  'CH_MIGRATION_NOT_IDEMPOTENT',
+  /** An applied version's statements changed since it was applied. */
+  'CH_MIGRATION_CHECKSUM_MISMATCH',
+  /** A statement failed in the engine; `cause` is the ClickHouseError. */
+  'CH_MIGRATION_FAILED',
+] as const;
+
+export type MigrationErrorCode = (typeof MIGRATION_ERROR_CODES)[number];
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  readonly code: MigrationErrorCode;
+  /** Whether running again later can succeed unchanged: only engine failures that are themselves retriable. */
+  readonly retriable: boolean;
+  /** The migration version the error is about, when there is one. */
+  readonly version: number | undefined;
+
+  constructor(code: MigrationErrorCode, message: string, options: { version?: number; cause?: unknown; retriable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.version = options.version;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+export const isMigrationError = (value: unknown): value is MigrationError => value instanceof MigrationError;
