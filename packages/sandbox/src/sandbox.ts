@@ -16,7 +16,7 @@ import { Agent, request } from 'undici';
 import { ExchangeRegistry, type Attribution } from './correlation/exchange-registry.js';
 import { SandboxError, toSandboxError } from './errors.js';
 import { resolveCallTarget, dependencyFor } from './http/call-target.js';
-import { endToEnd, firstHeader, headerRecord, redactHeaders } from './http/headers.js';
+import { endToEnd, firstHeader, headerRecord, REDACTED, redactHeaders } from './http/headers.js';
 import { resolveSandboxOptions, type ResolvedSandboxOptions, type SandboxOptions } from './options.js';
 import { formatTarget, isWrite, matchRule, matchTunnelRule, planCall, splitHostPort, type CallPlan } from './rules/rules.js';
 import { parseMessageHeaders, recipientDomains } from './smtp/message.js';
@@ -116,6 +116,7 @@ class DefaultSandbox implements Sandbox {
           void this.#onRequest(challenger.id, req, res);
         });
         http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onConnect(challenger.id, req, socket, head));
+        http.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.#onUpgrade(challenger.id, req, socket));
         http.on('clientError', (error, socket) => {
           o.logger.debug({ err: error, challengerId: challenger.id }, 'sandbox: malformed request from challenger');
           if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -347,7 +348,7 @@ class DefaultSandbox implements Sandbox {
         return { status: 0, body: Buffer.alloc(0), disposition: 'recorded' };
       }
       const body = toBuffer(call.responseBody);
-      this.#send(res, method, call.responseStatus, endToEnd(call.responseHeaders, ['content-length']), body, 'recorded');
+      this.#send(res, method, call.responseStatus, withoutRedacted(endToEnd(call.responseHeaders, ['content-length'])), body, 'recorded');
       return { status: call.responseStatus, body, disposition: 'recorded' };
     }
     if (plan.kind === 'stub') {
@@ -427,6 +428,45 @@ class DefaultSandbox implements Sandbox {
     }
   }
 
+  /** Protocol upgrades (WebSocket, h2c) are not sandboxed: refused with a 503 and recorded as blocked. */
+  #onUpgrade(challengerId: string, req: IncomingMessage, socket: Duplex): void {
+    const startNs = process.hrtime.bigint();
+    const observedTimeMs = Date.now();
+    const o = this.#options;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const tunnel = this.#tunnelTargets.get(req.socket);
+    const url = tunnel !== undefined && (req.url ?? '/').startsWith('/') ? `http://${formatTarget(tunnel.host, tunnel.port)}${req.url ?? '/'}` : req.url ?? '/';
+    const resolved = resolveCallTarget(url, firstHeader(req.headers, 'host'), o.dependencies);
+    const attribution = this.#registry.attribute(challengerId, {
+      exchangeIdHeader: firstHeader(req.headers, EXCHANGE_ID_HEADER),
+      traceparent: firstHeader(req.headers, 'traceparent'),
+    });
+    const target = resolved.ok ? resolved.value.target : resolved.target;
+    const path = resolved.ok ? resolved.value.path : resolved.path;
+    const exchangeId = attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
+    const upgrade = firstHeader(req.headers, 'upgrade') ?? '';
+    const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: protocol upgrades (${upgrade}) are not sandboxed and are refused`, exchangeId, method, target, path }), 'utf8');
+    socket.on('error', () => undefined);
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${SANDBOX_DISPOSITION_HEADER}: blocked\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
+    (isWrite(method) ? this.#counts.writes : this.#counts.reads).blocked++;
+    this.#emit(challengerId, attribution, {
+      observedTimeMs,
+      dependencyKind: resolved.ok ? (resolved.value.dependency?.kind ?? 'http') : 'http',
+      target,
+      operation: `${method} ${path.split('?')[0] ?? path}`,
+      requestSummary: Buffer.alloc(0),
+      mocked: true,
+      mockedResponse: body,
+      method,
+      path,
+      requestHeaders: redactHeaders(headerRecord(req.headers), o.redactHeaders),
+      responseStatus: 503,
+      responseBody: body,
+      durationUs: elapsedUs(startNs),
+      disposition: 'blocked',
+    });
+  }
+
   // ---- CONNECT --------------------------------------------------------------------------------
 
   #onConnect(challengerId: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -488,8 +528,13 @@ class DefaultSandbox implements Sandbox {
         this.#tunnelTargets.set(inner, { host, port });
         listener.http.emit('connection', inner);
       };
-      if (head.length > 0) inspect(head);
-      else socket.once('data', (chunk: Buffer) => {
+      if (head.length > 0) return inspect(head);
+      // A client that opens a tunnel and never speaks would hold the socket forever.
+      const idle = setTimeout(() => socket.destroy(), o.forwardTimeoutMs);
+      idle.unref();
+      socket.once('close', () => clearTimeout(idle));
+      socket.once('data', (chunk: Buffer) => {
+        clearTimeout(idle);
         socket.pause();
         inspect(chunk);
       });
@@ -615,6 +660,16 @@ class DefaultSandbox implements Sandbox {
       this.#options.logger.debug(obj, msg);
     }
   }
+}
+
+/** The tap replaces secret header values (Set-Cookie, ...) by a placeholder: a placeholder is not an answer, so it is not replayed. */
+function withoutRedacted(headers: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(headers)) {
+    const kept = values.filter((v) => v !== REDACTED);
+    if (kept.length > 0) out[name] = kept;
+  }
+  return out;
 }
 
 /** A Duplex over `socket` whose readable side starts with `first`, then the socket's bytes. */

@@ -4,6 +4,7 @@
 // sending to the SMTP sink. The test plays the replayer: expect(), send with the shadow headers,
 // settle().
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { traceparentFor, type SideEffect } from '@shadow/contracts';
 import nodemailer from 'nodemailer';
 import { request } from 'undici';
@@ -281,6 +282,64 @@ describe('sandbox: SMTP sink', () => {
     expect(effect.requestHeaders[':rcpt-to']).toEqual(['alice@customer.test', 'bob@other.test', 'audit@customer.test']);
     expect(effect.requestSummary.toString()).toContain('Thanks for your order 1234');
     expect(rig.sandbox.stats().emailsCaptured).toBe(1);
+  });
+});
+
+describe('sandbox: answers', () => {
+  it('replays live\'s headers, minus hop-by-hop and the tap\'s redaction placeholders', async () => {
+    await using rig = await startSandbox({ dependencies: { payments: 'http://payments.invalid:8080' } });
+    const exchangeId = randomUUID();
+    rig.sandbox.expect({
+      exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null,
+      recorded: [{
+        method: 'POST', target: 'payments.invalid:8080', path: '/v1/charges', responseStatus: 201,
+        responseHeaders: { 'content-type': ['application/json'], 'set-cookie': ['[REDACTED]'], 'x-request-id': ['req_9'], connection: ['close'], 'content-length': ['999'] },
+        responseBody: Buffer.from('{"id":"ch_9"}'),
+      }],
+    });
+    const r = await request(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/charges`, {
+      method: 'POST', headers: { 'x-shadow-exchange-id': exchangeId }, body: '{}',
+    });
+    expect(r.statusCode).toBe(201);
+    expect(await r.body.text()).toBe('{"id":"ch_9"}');
+    expect(r.headers['x-request-id']).toBe('req_9');
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(r.headers['content-length']).toBe('13');
+    expect(r.headers['x-shadow-sandbox']).toBe('recorded');
+  });
+
+  it('resets the challenger\'s connection when live got no answer', async () => {
+    await using rig = await startSandbox({ dependencies: { payments: 'http://payments.invalid:8080' } });
+    const exchangeId = randomUUID();
+    rig.sandbox.expect({
+      exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null,
+      recorded: [{ method: 'POST', target: 'payments.invalid:8080', path: '/v1/charges', responseStatus: 0, responseHeaders: {}, responseBody: null }],
+    });
+    await expect(request(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/charges`, {
+      method: 'POST', headers: { 'x-shadow-exchange-id': exchangeId }, body: '{}',
+    })).rejects.toThrow();
+    await until(() => rig.effects.length === 1, 'one side effect');
+    expect(rig.effects[0]).toMatchObject({ exchangeId, disposition: 'recorded', responseStatus: 0 });
+  });
+
+  it('refuses a WebSocket upgrade and records it as blocked', async () => {
+    await using rig = await startSandbox({ dependencies: { payments: 'http://payments.invalid:8080' } });
+    const exchangeId = randomUUID();
+    rig.sandbox.expect({ exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [] });
+    const url = new URL(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/stream`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, headers: { connection: 'Upgrade', upgrade: 'websocket', 'x-shadow-exchange-id': exchangeId } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(503);
+    await until(() => rig.effects.length === 1, 'one side effect');
+    expect(rig.effects[0]).toMatchObject({ exchangeId, disposition: 'blocked', target: 'payments.invalid:8080', path: '/v1/stream' });
   });
 });
 
