@@ -12,6 +12,9 @@ export type {
 } from './options.js';
 export { DEFAULT_REDACTED_HEADERS, REDACTED, resolveTapOptions } from './options.js';
 
+export type { OutboundRecorderOptions, ResolvedOutboundOptions } from './outbound/index.js';
+export { DEFAULT_OUTBOUND_OPTIONS } from './outbound/index.js';
+
 export type { TapErrorCode, TapErrorOptions } from './errors.js';
 export { isTapError, TAP_ERROR_CODES, TapError, toTapError } from './errors.js';
 

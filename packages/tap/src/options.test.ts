@@ -90,7 +90,7 @@ describe('resolveTapOptions', () => {
 
   it('rejects unknown options (typos) listing the accepted ones', () => {
     expect(failure({ ...base, samplingRate: 0.5 }).message).toBe(
-      'samplingRate is not a known option; accepted: service, environment, kafka, transport, sampling, redaction, maxBodyBytes, maxInFlightBodyBytes, exchangeIdHeaders, closeTimeoutMs, logger',
+      'samplingRate is not a known option; accepted: service, environment, kafka, transport, sampling, redaction, maxBodyBytes, maxInFlightBodyBytes, exchangeIdHeaders, closeTimeoutMs, logger, outbound',
     );
     expect(failure({ ...base, sampling: { ratio: 0.5 } }).message).toBe('sampling.ratio is not a known option; accepted: rate, keyHeader, routes');
   });

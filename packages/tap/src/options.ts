@@ -4,6 +4,7 @@
  * field and the accepted values, never on the first request.
  */
 import { TapError } from './errors.js';
+import { outboundRecordBytes, resolveOutboundOptions, type OutboundRecorderOptions, type ResolvedOutboundOptions } from './outbound/options.js';
 import { parseJsonPath } from './redaction/json-path.js';
 import type { KafkaTransportOptions } from './transport/options.js';
 import type { ExchangeTransport } from './transport/types.js';
@@ -120,6 +121,12 @@ export interface TapOptions {
    * @default a logger that discards everything
    */
   logger?: TapLogger | undefined;
+  /**
+   * The live outbound recorder (docs/outbound-recording.md): records the service's outbound HTTP
+   * calls made while serving a captured request into `CapturedExchange.outboundCalls`.
+   * @default { enabled: false, maxCalls: 32, maxBodyBytes: 65536, maxExchangeBodyBytes: 131072 }
+   */
+  outbound?: OutboundRecorderOptions | undefined;
 }
 
 /** Kafka transport options without the fields the tap fills in (`logger` defaults to the tap's). */
@@ -163,6 +170,7 @@ export interface ResolvedTapOptions {
   readonly exchangeIdHeaders: readonly string[];
   readonly closeTimeoutMs: number;
   readonly logger: TapLogger;
+  readonly outbound: ResolvedOutboundOptions;
 }
 
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
@@ -317,6 +325,7 @@ const TOP_LEVEL = [
   'exchangeIdHeaders',
   'closeTimeoutMs',
   'logger',
+  'outbound',
 ] as const;
 
 /** Merges defaults, validates and freezes. Throws `TapError` `TAP_INVALID_OPTION` naming the field. */
@@ -328,6 +337,7 @@ export function resolveTapOptions(options: TapOptions): ResolvedTapOptions {
   const keyHeader = sampling['keyHeader'];
   const maxBodyBytes = integer('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 0, MAX_BODY_LIMIT);
   const injected = transport('transport', options.transport);
+  const outbound = resolveOutboundOptions('outbound', options.outbound);
   const kafka = options.kafka;
   if (kafka !== undefined && !isPlainObject(kafka)) throw invalid('kafka', 'an object of Kafka transport options', kafka);
   if (injected === null && kafka === undefined) {
@@ -335,7 +345,13 @@ export function resolveTapOptions(options: TapOptions): ResolvedTapOptions {
   }
   if (kafka !== undefined) {
     const limit = typeof kafka['maxRecordBytes'] === 'number' ? kafka['maxRecordBytes'] : DEFAULT_MAX_RECORD_BYTES;
-    if (2 * maxBodyBytes + RECORD_HEADROOM_BYTES > limit) {
+    if (2 * maxBodyBytes + RECORD_HEADROOM_BYTES + outboundRecordBytes(outbound) > limit) {
+      if (outbound.enabled && 2 * maxBodyBytes + RECORD_HEADROOM_BYTES <= limit) {
+        throw new TapError(
+          'TAP_INVALID_OPTION',
+          `outbound.maxExchangeBodyBytes + outbound.maxCalls * 4096 must be at most ${limit - 2 * maxBodyBytes - RECORD_HEADROOM_BYTES} so that the recorded calls fit kafka.maxRecordBytes (${limit}) next to both bodies (maxBodyBytes ${maxBodyBytes}), got ${outboundRecordBytes(outbound)}`,
+        );
+      }
       throw new TapError(
         'TAP_INVALID_OPTION',
         `maxBodyBytes must be at most ${Math.floor((limit - RECORD_HEADROOM_BYTES) / 2)} so that both bodies and the headers fit kafka.maxRecordBytes (${limit}), got ${maxBodyBytes}`,
@@ -365,5 +381,6 @@ export function resolveTapOptions(options: TapOptions): ResolvedTapOptions {
     exchangeIdHeaders: headerList('exchangeIdHeaders', options.exchangeIdHeaders, Object.freeze([])),
     closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 5000, 1, 10 * 60 * 1000),
     logger: logger('logger', options.logger),
+    outbound,
   });
 }

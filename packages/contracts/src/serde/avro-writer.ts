@@ -37,8 +37,13 @@ export class AvroWriter {
     const buf = this.buf;
     let pos = this.pos;
     if (pos + 10 > buf.length) {
-      this.pos = pos + varintBytes(n);
-      return;
+      // Near the end of the target: write only when the whole varint fits (a record whose last
+      // field is a long, sized exactly, ends here), else just count.
+      const size = varintBytes(n);
+      if (pos + size > buf.length) {
+        this.pos = pos + size;
+        return;
+      }
     }
     if (n >= -1073741824 && n < 1073741824) {
       let m = n >= 0 ? n << 1 : (~n << 1) | 1;

@@ -17,10 +17,16 @@
  *   bytes go out.
  * Every tap step runs inside try/catch: a failure is counted and logged (rate-limited), loses only
  * that request's capture and never reaches the application.
+ *
+ * With the outbound recorder on (`outbound.enabled`), a captured request also enters its own
+ * outbound scope (AsyncLocalStorage) and its recorded calls go into the exchange when it is built;
+ * off, the engine holds no recorder and none of that runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CapturedExchange } from '@shadow/contracts';
 import type { ResolvedTapOptions, TapLogger } from '../options.js';
+import { OutboundRecorder } from '../outbound/recorder.js';
+import type { OutboundScope } from '../outbound/scope.js';
 import type { Redactor } from '../redaction/redactor.js';
 import type { Sampler, SamplingDecision } from '../sampling/sampler.js';
 import type { ExchangeTransport } from '../transport/types.js';
@@ -55,8 +61,9 @@ export class CaptureEngine {
     inFlightBodyBytes: 0,
   };
   readonly budget: ByteBudget;
-  /** Set by `close()`: new requests are not captured; those in flight still finish. */
-  closed = false;
+  /** The live outbound recorder, null when `outbound.enabled` is false. */
+  readonly outbound: OutboundRecorder | null;
+  private isClosed = false;
   private lastErrorLogMs = Number.NEGATIVE_INFINITY;
   private suppressedErrors = 0;
   private idleWaiters: (() => void)[] = [];
@@ -76,8 +83,32 @@ export class CaptureEngine {
 
   constructor(readonly deps: CaptureEngineDeps) {
     this.budget = new ByteBudget(deps.options.maxInFlightBodyBytes);
+    const outbound = deps.options.outbound;
+    this.outbound = null;
+    if (outbound !== undefined && outbound.enabled) {
+      this.counters.outboundCalls = 0;
+      this.counters.outboundDropped = 0;
+      this.outbound = new OutboundRecorder({
+        options: outbound,
+        inFlightBudget: this.budget,
+        fail: (error) => this.fail(error),
+        countDropped: (count) => {
+          this.counters.outboundDropped = (this.counters.outboundDropped ?? 0) + count;
+        },
+      });
+    }
     const countPaused = (deps.transport as { countPaused?: unknown }).countPaused;
     this.countPaused = typeof countPaused === 'function' ? (countPaused as (count?: number) => void) : undefined;
+  }
+
+  /** Set by `close()`: new requests are not captured; those in flight still finish. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  set closed(value: boolean) {
+    this.isClosed = value;
+    if (value && this.counters.inFlight === 0) this.outbound?.dispose();
   }
 
   /**
@@ -85,6 +116,20 @@ export class CaptureEngine {
    * out, tap closed). Never throws.
    */
   capture(req: IncomingMessage, res: ServerResponse, context?: CaptureContext): CaptureHandle | null {
+    if (this.outbound === null) return this.start(req, res, context);
+    const handle = this.start(req, res, context);
+    // A request without a capture must not run in the scope of an earlier one (see leave()).
+    if (handle === null) {
+      try {
+        this.outbound.leave();
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    return handle;
+  }
+
+  private start(req: IncomingMessage, res: ServerResponse, context?: CaptureContext): CaptureHandle | null {
     try {
       if (this.closed) return null;
       // Mounted twice (attachToServer and a middleware, a plugin registered twice): one capture.
@@ -174,6 +219,7 @@ export class CaptureEngine {
   /** @internal called by ExchangeCapture. */
   settled(): void {
     this.counters.inFlight--;
+    if (this.counters.inFlight === 0 && this.isClosed) this.outbound?.dispose();
     if (this.counters.inFlight === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -234,6 +280,8 @@ class ExchangeCapture implements CaptureHandle {
   /** The request body was dumped by Node before it ended: bytes after that were never pushed. */
   private requestDumped = false;
   private open = true;
+  /** This request's outbound scope when the recorder is on. */
+  private readonly outboundScope: OutboundScope | null;
 
   constructor(
     private readonly engine: CaptureEngine,
@@ -251,6 +299,7 @@ class ExchangeCapture implements CaptureHandle {
     this.requestBody = new BodyRecorder(options.maxBodyBytes, engine.budget);
     this.responseBody = new BodyRecorder(options.maxBodyBytes, engine.budget);
     engine.counters.inFlight++;
+    this.outboundScope = engine.outbound === null ? null : engine.outbound.enter();
     this.seedBufferedRequestBody();
     this.wrapRequest();
     this.wrapResponse();
@@ -369,6 +418,7 @@ class ExchangeCapture implements CaptureHandle {
       if (!sampled) {
         this.requestBody.discard();
         this.responseBody.discard();
+        this.outboundScope?.discard();
         engine.counters.sampledOut++;
         return;
       }
@@ -378,6 +428,7 @@ class ExchangeCapture implements CaptureHandle {
     } catch (error) {
       this.requestBody.discard();
       this.responseBody.discard();
+      this.outboundScope?.discard();
       engine.fail(error);
     } finally {
       engine.settled();
@@ -436,7 +487,7 @@ class ExchangeCapture implements CaptureHandle {
     counters.capturedBodyBytes += request.body.length + response.body.length;
 
     const lastMs = this.finishMs >= 0 ? this.finishMs : this.endMs >= 0 ? this.endMs : performance.now();
-    return {
+    const exchange: CapturedExchange = {
       exchangeId: this.exchangeId,
       captureTimeMs: this.captureTimeMs,
       service: options.service,
@@ -463,6 +514,14 @@ class ExchangeCapture implements CaptureHandle {
       samplingRate: rate,
       tapVersion,
     };
+    if (this.outboundScope !== null) {
+      const calls = this.outboundScope.close(redactor);
+      if (calls.length > 0) {
+        exchange.outboundCalls = calls;
+        counters.outboundCalls = (counters.outboundCalls ?? 0) + calls.length;
+      }
+    }
+    return exchange;
   }
 }
 

@@ -40,4 +40,11 @@ export interface CaptureCounters {
   inFlight: number;
   /** Body bytes held by those requests, bounded by `maxInFlightBodyBytes`. */
   inFlightBodyBytes: number;
+  /** Outbound calls recorded into offered exchanges. Present only when the outbound recorder is on. */
+  outboundCalls?: number;
+  /**
+   * Outbound calls of captured requests not recorded: over `outbound.maxCalls`, still unfinished
+   * when the exchange was built, or started after it. Present only when the outbound recorder is on.
+   */
+  outboundDropped?: number;
 }
