@@ -178,7 +178,8 @@ class DefaultSandbox implements Sandbox {
       if (listener.smtp !== null && listener.smtp.port !== 0) closing.push(listener.smtp.close());
     }
     await Promise.all(closing);
-    await this.#agent?.close().catch(() => undefined);
+    // destroy, not close: a forwarded read still in flight must not hold close() for forwardTimeoutMs.
+    await this.#agent?.destroy().catch(() => undefined);
     this.#registry.clear();
   }
 
