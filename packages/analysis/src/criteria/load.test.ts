@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,5 +93,16 @@ describe('formatFieldPath', () => {
   it('writes identifiers with dots, other keys quoted and indexes in brackets', () => {
     expect(formatFieldPath(['routes', 'GET /a', 'latency', 0, 'maxMs'])).toBe('criteria.routes["GET /a"].latency[0].maxMs');
     expect(formatFieldPath([])).toBe('criteria');
+  });
+});
+
+describe('docs/gate.md', () => {
+  it('its example criteria file is valid', () => {
+    const doc = readFileSync(new URL('../../../../docs/gate.md', import.meta.url), 'utf8');
+    const example = /## A criteria file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const { criteria } = parseCriteria(example as string, 'docs/gate.md');
+    expect(criteria.accuracy).toEqual({ minDelta: 0.05, minLabelled: 1000, judgeOn: 'bound' });
+    expect(Object.keys(criteria.routes)).toEqual(['POST /checkout', 'GET /search']);
   });
 });
