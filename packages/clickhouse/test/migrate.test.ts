@@ -75,7 +75,7 @@ function scenarios(options: () => ClickHouseOptions) {
     await migrate(ch, [events]);
     const changed: Migration = { ...events, statements: ['CREATE TABLE IF NOT EXISTS {database}.events (id UInt64) ENGINE = MergeTree ORDER BY id'] };
     const err = await failure(migrate(ch, [changed, eventsRoute]));
-    expect(err).toMatchObject({ code: 'CH_MIGRATION_CHECKSUM_MISMATCH', version: 1 });
+    expect(err).toMatchObject({ code: 'MIGRATE_CHECKSUM_MISMATCH', version: 1 });
     expect(err.message).toContain('Migration 1 (events) was applied');
     // Nothing after the mismatch ran.
     expect(await columns(ch, 'events')).toEqual(['id']);
@@ -105,7 +105,7 @@ function scenarios(options: () => ClickHouseOptions) {
       ],
     };
     const err = await failure(migrate(ch, [events, broken]));
-    expect(err).toMatchObject({ code: 'CH_MIGRATION_FAILED', version: 2, retriable: false });
+    expect(err).toMatchObject({ code: 'MIGRATE_FAILED', version: 2, retriable: false });
     expect(err.message).toContain('Statement 2 of "broken" (migration 2) failed');
     // Version 1 is recorded, version 2 is not, though its first statement ran.
     expect((await recorded(ch)).map((r) => r.version)).toEqual([1]);

@@ -1,7 +1,8 @@
 // The read-only endpoint against real clients: @clickhouse/client in server mode, the ClickHouse JDBC
 // driver from Maven Central, and plain HTTP for the protocol details. The endpoint runs on the same
 // chDB engine as the test's own client (one engine per process), on a fresh database per test.
-import { createClient } from '@clickhouse/client';
+import { gzipSync } from 'node:zlib';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createQueryEndpoint } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint, QueryEndpointOptions } from '@shadow/clickhouse';
@@ -39,7 +40,8 @@ async function post(endpoint: QueryEndpoint, query: string, params: Record<strin
 describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB)', () => {
   it('@clickhouse/client in server mode: ping, JSONEachRow and JSON results, database from the client', async () => {
     const { ch, endpoint } = await withEndpoint();
-    const client = createClient({ url: endpoint.url, database: ch.database });
+    // Errors below are expected; the client would log each one to the console.
+    const client = createClient({ url: endpoint.url, database: ch.database, log: { level: ClickHouseLogLevel.OFF } });
     onTestFinished(() => client.close());
     expect(await client.ping()).toEqual({ success: true });
     const each = await client.query({ query: 'SELECT id, route FROM events ORDER BY id', format: 'JSONEachRow' });
@@ -99,6 +101,17 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
 
     const gzip = await post(endpoint, 'SELECT 42', { enable_http_compression: '1' }, { 'Accept-Encoding': 'gzip' });
     expect(gzip).toMatchObject({ status: 200, text: '42\n' });
+    // A gzip-compressed request body; session and HTTP-only parameters are accepted and ignored.
+    const zipped = await fetch(`${endpoint.url}/?session_id=s1&wait_end_of_query=1&send_progress_in_http_headers=1`, {
+      method: 'POST',
+      body: gzipSync('SELECT 43'),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
+    expect([zipped.status, await zipped.text()]).toEqual([200, '43\n']);
+    const unknownSetting = await post(endpoint, 'SELECT 1', { no_such_setting: '1' });
+    expect([unknownSetting.status, unknownSetting.headers.get('x-clickhouse-exception-code')]).toEqual([404, '115']);
+    const missingDb = await post(endpoint, 'SELECT 1', { database: 'no_such_database' });
+    expect([missingDb.status, missingDb.headers.get('x-clickhouse-exception-code')]).toEqual([404, '81']);
   });
 
   it('refuses writes, DDL, multi-statements and file/network table functions with ClickHouse errors, and nothing changes', async () => {
@@ -164,6 +177,21 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     const slow = await post(endpoint, 'SELECT count() FROM numbers(100000000000)', db);
     expect(slow.status).toBe(408);
     expect(slow.text).toMatch(/Code: 159\..*TIMEOUT_EXCEEDED/s);
+  });
+
+  it('bounds concurrent queries and the query size', async () => {
+    const { ch, endpoint } = await withEndpoint({ limits: { maxConcurrentQueries: 1, maxQueryBytes: 1000 } });
+    const db = { database: ch.database };
+    const first = post(endpoint, 'SELECT sleep(2)', db);
+    while (endpoint.stats().running === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await post(endpoint, 'SELECT 1', db);
+    expect([second.status, second.headers.get('x-clickhouse-exception-code')]).toEqual([503, '202']);
+    expect((await first).status).toBe(200);
+    expect((await post(endpoint, 'SELECT 1', db)).status).toBe(200);
+
+    const large = await post(endpoint, `SELECT '${'x'.repeat(2000)}'`, db);
+    expect(large.status).toBe(400);
+    expect(large.text).toMatch(/Max query size exceeded/);
   });
 
   it('with a password: only the configured credentials pass (basic auth, X-ClickHouse headers, URL parameters)', async () => {

@@ -1,16 +1,17 @@
-// Migration failures. Kept beside the runner (not in the package's errors.ts, whose CH_ codes describe
-// the engine's errors) with the same shape: a closed `as const` list of codes, `code`, `retriable`,
-// `cause`, plus the version concerned. The codes are documented in docs/clickhouse.md.
+// Migration failures. Kept beside the runner, not in the package's errors.ts (whose closed CH_ list
+// describes the factory's and the engine's errors, and whose test holds docs/clickhouse.md to exactly
+// those), with the same shape: a closed `as const` list of codes with their own MIGRATE_ prefix,
+// `code`, `retriable`, `cause`, plus the version concerned. Documented in docs/clickhouse.md.
 
 export const MIGRATION_ERROR_CODES = [
   /** The list is malformed: a version not a positive integer, duplicated or out of order, an empty name or statement. */
-  'CH_MIGRATION_INVALID',
+  'MIGRATE_INVALID',
   /** A statement is not idempotent-style (`CREATE` without `IF NOT EXISTS`, `DROP` without `IF EXISTS`, ...). */
-  'CH_MIGRATION_NOT_IDEMPOTENT',
+  'MIGRATE_NOT_IDEMPOTENT',
   /** An applied version's statements changed since it was applied. */
-  'CH_MIGRATION_CHECKSUM_MISMATCH',
+  'MIGRATE_CHECKSUM_MISMATCH',
   /** A statement failed in the engine; `cause` is the ClickHouseError. */
-  'CH_MIGRATION_FAILED',
+  'MIGRATE_FAILED',
 ] as const;
 
 export type MigrationErrorCode = (typeof MIGRATION_ERROR_CODES)[number];

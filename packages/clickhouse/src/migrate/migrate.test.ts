@@ -28,7 +28,7 @@ describe('validateMigrations', () => {
 
   it('names a duplicate version', () => {
     expect(failure(() => validateMigrations([m(1), m(2), m(2)]))).toMatchObject({
-      code: 'CH_MIGRATION_INVALID',
+      code: 'MIGRATE_INVALID',
       version: 2,
       message: 'Migration version 2 appears twice',
     });
@@ -36,12 +36,12 @@ describe('validateMigrations', () => {
 
   it('names an out-of-order version', () => {
     const err = failure(() => validateMigrations([m(1), m(3), m(2)]));
-    expect(err).toMatchObject({ code: 'CH_MIGRATION_INVALID', version: 2 });
+    expect(err).toMatchObject({ code: 'MIGRATE_INVALID', version: 2 });
     expect(err.message).toContain('version 2 comes after version 3');
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses version %s', (version) => {
-    expect(failure(() => validateMigrations([m(version)])).code).toBe('CH_MIGRATION_INVALID');
+    expect(failure(() => validateMigrations([m(version)])).code).toBe('MIGRATE_INVALID');
   });
 
   it('refuses empty names, empty statement lists and blank statements', () => {
@@ -52,7 +52,7 @@ describe('validateMigrations', () => {
 
   it('refuses a non-idempotent statement, naming version and statement', () => {
     const err = failure(() => validateMigrations([m(1), m(2, ['CREATE TABLE IF NOT EXISTS a (n UInt8) ENGINE = Memory', 'CREATE TABLE b (n UInt8) ENGINE = Memory'])]));
-    expect(err).toMatchObject({ code: 'CH_MIGRATION_NOT_IDEMPOTENT', version: 2 });
+    expect(err).toMatchObject({ code: 'MIGRATE_NOT_IDEMPOTENT', version: 2 });
     expect(err.message).toContain('Migration 2 (m2), statement 2: CREATE without IF NOT EXISTS');
   });
 

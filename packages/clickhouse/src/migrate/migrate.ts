@@ -33,40 +33,40 @@ export function migrationChecksum(migration: Pick<Migration, 'statements'>): str
  * statement idempotent-style. Throws MigrationError.
  */
 export function validateMigrations(migrations: readonly Migration[]): void {
-  if (!Array.isArray(migrations)) throw new MigrationError('CH_MIGRATION_INVALID', 'migrations must be an array of { version, name, statements }');
+  if (!Array.isArray(migrations)) throw new MigrationError('MIGRATE_INVALID', 'migrations must be an array of { version, name, statements }');
   let previous: number | undefined;
   for (const [index, migration] of migrations.entries()) {
     const { version, name, statements } = migration as Partial<Migration>;
     const at = `migration #${index}`;
     if (typeof version !== 'number' || !Number.isSafeInteger(version) || version <= 0) {
-      throw new MigrationError('CH_MIGRATION_INVALID', `${at}: version must be a positive integer; got ${String(version)}`);
+      throw new MigrationError('MIGRATE_INVALID', `${at}: version must be a positive integer; got ${String(version)}`);
     }
     if (previous !== undefined && version === previous) {
-      throw new MigrationError('CH_MIGRATION_INVALID', `Migration version ${version} appears twice`, { version });
+      throw new MigrationError('MIGRATE_INVALID', `Migration version ${version} appears twice`, { version });
     }
     if (previous !== undefined && version < previous) {
-      throw new MigrationError('CH_MIGRATION_INVALID', `Migration version ${version} comes after version ${previous}; versions must be strictly increasing`, { version });
+      throw new MigrationError('MIGRATE_INVALID', `Migration version ${version} comes after version ${previous}; versions must be strictly increasing`, { version });
     }
     previous = version;
     if (typeof name !== 'string' || name.trim() === '') {
-      throw new MigrationError('CH_MIGRATION_INVALID', `Migration ${version}: name must be a non-empty string`, { version });
+      throw new MigrationError('MIGRATE_INVALID', `Migration ${version}: name must be a non-empty string`, { version });
     }
     if (!Array.isArray(statements) || statements.length === 0) {
-      throw new MigrationError('CH_MIGRATION_INVALID', `Migration ${version} (${name}): statements must be a non-empty array of SQL strings`, { version });
+      throw new MigrationError('MIGRATE_INVALID', `Migration ${version} (${name}): statements must be a non-empty array of SQL strings`, { version });
     }
     for (const [i, statement] of statements.entries()) {
       if (typeof statement !== 'string' || statement.trim() === '') {
-        throw new MigrationError('CH_MIGRATION_INVALID', `Migration ${version} (${name}), statement ${i + 1}: must be a non-empty SQL string`, { version });
+        throw new MigrationError('MIGRATE_INVALID', `Migration ${version} (${name}), statement ${i + 1}: must be a non-empty SQL string`, { version });
       }
       let problem: string | undefined;
       try {
         problem = idempotencyProblem(statement);
       } catch (err) {
-        throw new MigrationError('CH_MIGRATION_INVALID', `Migration ${version} (${name}), statement ${i + 1}: ${(err as Error).message}`, { version, cause: err });
+        throw new MigrationError('MIGRATE_INVALID', `Migration ${version} (${name}), statement ${i + 1}: ${(err as Error).message}`, { version, cause: err });
       }
       if (problem !== undefined) {
         throw new MigrationError(
-          'CH_MIGRATION_NOT_IDEMPOTENT',
+          'MIGRATE_NOT_IDEMPOTENT',
           `Migration ${version} (${name}), statement ${i + 1}: ${problem}. ClickHouse has no transactions, so a migration ` +
             'may run again after an interruption or a race; write it so a second run changes nothing.',
           { version },
@@ -103,7 +103,7 @@ async function tableExists(ch: ClickHouse, table: string): Promise<boolean> {
 /**
  * Applies the migrations not yet recorded in `<database>.schema_migrations`, in version order, and
  * records each after its statements succeeded. Re-running applies nothing. An applied version whose
- * statements changed fails the run (CH_MIGRATION_CHECKSUM_MISMATCH naming it) unless
+ * statements changed fails the run (MIGRATE_CHECKSUM_MISMATCH naming it) unless
  * `allowChecksumChange`. Works in both modes; `{database}` in a statement becomes `ch.database`.
  */
 export async function migrate(ch: ClickHouse, migrations: readonly Migration[], options: MigrateOptions = {}): Promise<MigrationReport> {
@@ -118,7 +118,7 @@ export async function migrate(ch: ClickHouse, migrations: readonly Migration[], 
     } catch (err) {
       const cause = toClickHouseError(err);
       const about = version === undefined ? '' : ` (migration ${version})`;
-      throw new MigrationError('CH_MIGRATION_FAILED', `${what}${about} failed in database ${database}: ${cause.message}`, {
+      throw new MigrationError('MIGRATE_FAILED', `${what}${about} failed in database ${database}: ${cause.message}`, {
         ...(version === undefined ? {} : { version }),
         cause,
         retriable: cause.retriable,
@@ -158,7 +158,7 @@ export async function migrate(ch: ClickHouse, migrations: readonly Migration[], 
       logger?.warn({ version: migration.version, name: migration.name }, 'migration changed since it was applied; accepted (allowChecksumChange)');
     } else {
       throw new MigrationError(
-        'CH_MIGRATION_CHECKSUM_MISMATCH',
+        'MIGRATE_CHECKSUM_MISMATCH',
         `Migration ${migration.version} (${migration.name}) was applied to ${database} with other statements (checksum ${found.checksum.slice(0, 12)}…, ` +
           `now ${migrationChecksum(migration).slice(0, 12)}…). Applied migrations must not change: add a new version instead, ` +
           'or pass allowChecksumChange (--allow-checksum-change) if the change is cosmetic.',

@@ -5,7 +5,7 @@ import type { Migration } from './types.js';
 export interface MigrateOptions {
   /**
    * Accept applied versions whose statements changed since (recorded in the report, not re-run).
-   * Off, such a version fails the run with CH_MIGRATION_CHECKSUM_MISMATCH naming it.
+   * Off, such a version fails the run with MIGRATE_CHECKSUM_MISMATCH naming it.
    * @default false
    */
   allowChecksumChange?: boolean;
