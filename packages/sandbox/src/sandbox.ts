@@ -60,6 +60,11 @@ function toBuffer(body: Buffer | Uint8Array | string | null | undefined): Buffer
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
+/** At most `max` bytes; a copy when cut, so a queued SideEffect does not pin a large buffer. */
+function capped(body: Buffer, max: number): Buffer {
+  return body.length <= max ? body : Buffer.from(body.subarray(0, max));
+}
+
 function elapsedUs(startNs: bigint): number {
   return Number((process.hrtime.bigint() - startNs) / 1000n);
 }
@@ -113,7 +118,10 @@ class DefaultSandbox implements Sandbox {
     try {
       for (const challenger of o.challengers) {
         const http = createServer((req, res) => {
-          void this.#onRequest(challenger.id, req, res);
+          this.#onRequest(challenger.id, req, res).catch((error: unknown) => {
+            o.logger.error({ err: error, challengerId: challenger.id }, 'sandbox: a challenger call failed unexpectedly');
+            res.destroy();
+          });
         });
         http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onConnect(challenger.id, req, socket, head));
         http.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.#onUpgrade(challenger.id, req, socket));
@@ -320,13 +328,13 @@ class DefaultSandbox implements Sandbox {
     const path = resolved.ok ? resolved.value.path : resolved.path;
     const pathname = path.split('?')[0] ?? path;
     const mocked = answer.disposition !== 'forwarded';
-    const responseBody = answer.body.subarray(0, o.maxBodyBytes);
+    const responseBody = capped(answer.body, o.maxBodyBytes);
     this.#emit(challengerId, attribution, {
       observedTimeMs,
       dependencyKind: resolved.ok ? (resolved.value.dependency?.kind ?? 'http') : 'http',
       target: resolved.ok ? resolved.value.target : resolved.target,
       operation: `${method} ${pathname}`,
-      requestSummary: requestBody.subarray(0, o.maxBodyBytes),
+      requestSummary: capped(requestBody, o.maxBodyBytes),
       mocked,
       mockedResponse: mocked ? responseBody : null,
       method,
@@ -611,7 +619,7 @@ class DefaultSandbox implements Sandbox {
       dependencyKind: 'email',
       target: recipientDomains(message.rcptTo).join(','),
       operation: 'send',
-      requestSummary: message.head.subarray(0, o.maxBodyBytes),
+      requestSummary: capped(message.head, o.maxBodyBytes),
       mocked: true,
       mockedResponse: reply,
       method: 'SMTP',

@@ -213,6 +213,31 @@ describe('sandbox: reads', () => {
   });
 });
 
+describe('sandbox: bounds', () => {
+  it('caps captured bodies at maxBodyBytes and does not forward a body over maxForwardBodyBytes', async () => {
+    await using payments = await startPayments();
+    await using rig = await startSandbox({
+      dependencies: { payments: `http://127.0.0.1:${payments.port}` },
+      rules: [{ dependency: 'payments', path: '/v1/quotes', action: 'forward', allowWrites: true }],
+      maxBodyBytes: 10,
+      maxForwardBodyBytes: 20,
+    });
+    await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
+    const exchangeId = randomUUID();
+    rig.sandbox.expect({ exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [liveAnswer('POST', payments.port, '/v1/charges', { id: 'ch_long_answer' })] });
+    const recorded = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'dependency', method: 'POST', path: '/v1/charges' });
+    const tooLarge = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'dependency', method: 'POST', path: '/v1/quotes' });
+    expect(recorded.body).toBe('{"id":"ch_long_answer"}');
+    expect(tooLarge.status).toBe(503);
+    expect(JSON.parse(tooLarge.body)).toMatchObject({ error: expect.stringContaining('maxForwardBodyBytes') });
+    expect(payments.received).toEqual([]);
+    await until(() => rig.effects.length === 2, 'two side effects');
+    const [first] = rig.effects as [SideEffect];
+    expect(first.requestSummary.toString()).toBe('{"amount":');
+    expect(first.responseBody.toString()).toBe('{"id":"ch_');
+  });
+});
+
 describe('sandbox: CONNECT', () => {
   it('refuses HTTPS through the proxy (recorded as blocked) unless a rule allows the tunnel', async () => {
     await using payments = await startPayments();
