@@ -50,9 +50,9 @@ export const errorRateCriterionSchema = z
 export const expectedSideEffectSchema = z
   .strictObject({
     direction: z
-      .enum(['candidate-only', 'live-only', 'either'])
+      .enum(['candidate-only', 'live-only', 'payload-changed', 'either'])
       .default('either')
-      .describe("'candidate-only': a call the candidate makes and live does not; 'live-only': the reverse"),
+      .describe("'candidate-only': a write the candidate makes and live does not; 'live-only': the reverse; 'payload-changed': both make it with different payloads; 'either': any"),
     method: z.string().min(1).default('*').describe('HTTP method (or operation), case-insensitive; * for any'),
     target: z.string().min(1).default('*').describe('host:port (or dependency name) glob; * for any'),
     path: z.string().min(1).default('**').describe('Path glob: * within one segment, ** across segments'),

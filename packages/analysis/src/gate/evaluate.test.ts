@@ -155,6 +155,16 @@ describe('evaluateGate: fail', () => {
     expect(find(v, 'overall', 'agreement').outcome).toBe('insufficient');
   });
 
+  it('a write with a changed payload is not covered by an expected candidate-only write', () => {
+    const m = fixtureMeasurements();
+    m.overall.sideEffects.push({ direction: 'payload-changed', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', pairs: 2, examplePairId: 'ex-amount-1' });
+    const v = gate(PASSING, m);
+    expect(find(v, 'overall', 'sideEffects').reason).toBe('2 unexpected side-effect differences > 0: POST payments:443/v1/charges/:id (payload-changed, 2 pairs, e.g. ex-amount-1)');
+    expect(v.verdict).toBe('fail');
+    const allowed = gate(PASSING.replace('direction: candidate-only, method: post', 'direction: either, method: post'), m);
+    expect(find(allowed, 'overall', 'sideEffects').outcome).toBe('pass');
+  });
+
   it('fails p99 relative to live at 1.05x; combine "any" with an absolute limit passes', () => {
     const strict = gate(PASSING.replace('maxFactorOfLive: 1.2', 'maxFactorOfLive: 1.05'));
     expect(strict.verdict).toBe('fail');

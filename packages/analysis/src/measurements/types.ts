@@ -41,14 +41,18 @@ export interface LatencyMeasurements {
   samples?: { liveMs: number[]; candidateMs: number[]; paired: boolean } | undefined;
 }
 
-/** An outbound call one side made and the other did not (the multiset difference per pair). */
+/**
+ * A write one side made and the other did not, or both made with different payloads: the
+ * `sideEffectDiffs` of @shadow/compare (extra_in_candidate -> candidate-only, missing_in_candidate
+ * -> live-only, payload_changed -> payload-changed), noise excluded unless the query counts it.
+ */
 export interface SideEffectDifference {
-  direction: 'candidate-only' | 'live-only';
+  direction: 'candidate-only' | 'live-only' | 'payload-changed';
   /** HTTP method, or the operation for other dependency kinds (e.g. SMTP 'SEND'). */
   method: string;
   /** host:port, or the dependency name. */
   target: string;
-  /** Path without the query string. */
+  /** Path template without the query string (compare templates ids away: /v1/charges/:id). */
   path: string;
   dependencyKind?: string | undefined;
   /** Distinct pairs with this difference. */
@@ -78,7 +82,7 @@ export interface HeaderDifference {
   examplePairId: string;
 }
 
-/** A numeric outcome (a price, a score) extracted from both answers of each pair. */
+/** A numeric outcome (a price, a score) extracted from both answers of each pair (compare's `number`). */
 export interface NumericOutcome {
   kind: 'numeric';
   /** Pairs where both sides have a value. */
@@ -87,7 +91,7 @@ export interface NumericOutcome {
   candidate: { mean: number; quantiles: QuantileValue[] };
 }
 
-/** A categorical outcome (approve/decline, a class label). */
+/** A categorical outcome (approve/decline, a class label; compare's `string`). */
 export interface DecisionOutcome {
   kind: 'decision';
   pairs: number;
@@ -97,7 +101,7 @@ export interface DecisionOutcome {
   transitions?: { live: string; candidate: string; pairs: number }[] | undefined;
 }
 
-/** A list outcome (recommended ids). */
+/** A list outcome (recommended ids; compare's `string[]`). */
 export interface ListOutcome {
   kind: 'list';
   pairs: number;

@@ -46,19 +46,19 @@ export interface MeasurementQuery {
  * | field | aggregate over distinct pairs |
  * | --- | --- |
  * | pairs | count() |
- * | agreement.trials / successes | count() of compared pairs / countIf(no counting difference: empty after removing excluded paths and, unless countNoise, noise paths; same status) |
+ * | agreement.trials / successes | count() / countIf(compare's `match`, recomputed when the query excludes paths (a pair whose only real diffs are under excludePaths matches) or counts noise (noisy diffs then count)) |
  * | errors.{pairs,live,candidate,both} | count(), countIf(live error), countIf(candidate error), countIf(both); error = no answer (status 0) or status >= 500 or errorKind set |
  * | latency.{live,candidate}.quantiles | quantilesExact(0.5, 0.9, 0.99)(latency_ms) per side (ClickHouse quantileExact; the stats use the same semantics) |
  * | latency.{live,candidate}.maxMs, count, meanMs | max(), count(), avg() per side, pairs with an answer on that side |
  * | latency.samples | up to latencySampleLimit (live_ms, candidate_ms) pairs, paired: true |
  * | status | count() GROUP BY live_status, candidate_status |
- * | sideEffects | multiset difference per pair of outbound calls (method, target, path without query) live vs candidate; count(DISTINCT pair) and any(exchange_id) GROUP BY direction, method, target, path |
- * | business[name] numeric | count(), avg() and quantilesExact(0.5, 0.9, 0.99) of the extracted value per side, pairs where both have it |
- * | business[name] decision | count(), countIf(live_value != candidate_value), top transitions GROUP BY both values |
- * | business[name] list | count(), avg(jaccard), avg(top-k overlap) (arrayIntersect / arrayDistinct per pair) |
+ * | sideEffects | arrayJoin(compare's sideEffectDiffs), not noisy unless countNoise: count(DISTINCT pair) and any(exchange_id) GROUP BY direction (extra_in_candidate / missing_in_candidate / payload_changed), method, target, path template |
+ * | business[name] numeric | compare's outcome type `number`: count(), avg() and quantilesExact(0.5, 0.9, 0.99) of the value per side, pairs where both sides have one |
+ * | business[name] decision | type `string`: count(), countIf(live != candidate), top transitions GROUP BY (live, candidate) |
+ * | business[name] list | type `string[]`: count(), avg(jaccard) (length(arrayIntersect) / length(arrayDistinct(arrayConcat)), 1 for two empty lists), avg(top-k overlap) with k from the query or 10 |
  * | accuracy | pairs joined to labels by exchange id (latest label): count(), countIf(live correct), countIf(candidate correct), countIf(both) |
- * | paths | arrayJoin(differing paths): count(DISTINCT pair), any(exchange_id), noise flag, excluded flag; top N |
- * | headers | same for differing header names |
+ * | paths | arrayJoin(compare's diffs): count(DISTINCT pair), any(exchange_id) GROUP BY path, with noise = the diff was noisy, excluded = under excludePaths; top N by pairs |
+ * | headers | same over headerDiffs by header name |
  *
  * and, once per query: observed = min/max live capture time of the counted pairs, unmatched =
  * exchanges in the window without a pair GROUP BY reason, window / runId / challengerId echoed.

@@ -104,6 +104,7 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
     sideEffects: {
       candidateOnly: effects.filter((e) => e.direction === 'candidate-only').slice(0, o.top),
       liveOnly: effects.filter((e) => e.direction === 'live-only').slice(0, o.top),
+      payloadChanged: effects.filter((e) => e.direction === 'payload-changed').slice(0, o.top),
     },
     business: Object.entries(m.business ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, b]) => businessRow(name, b, confidence)),
     accuracy: m.accuracy === undefined ? null : (() => {

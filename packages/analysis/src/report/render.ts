@@ -89,6 +89,7 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean): S
   for (const [title, list] of [
     ['Side effects the candidate makes and live does not', s.sideEffects.candidateOnly],
     ['Side effects live makes and the candidate does not', s.sideEffects.liveOnly],
+    ['Side effects both make with different payloads', s.sideEffects.payloadChanged],
   ] as const) {
     if (detailed || list.length > 0) {
       sections.push({

@@ -52,7 +52,7 @@ export interface ReportScope {
   excludedPaths: PathDifference[];
   headers: HeaderDifference[];
   noiseHeaders: HeaderDifference[];
-  sideEffects: { candidateOnly: SideEffectDifference[]; liveOnly: SideEffectDifference[] };
+  sideEffects: { candidateOnly: SideEffectDifference[]; liveOnly: SideEffectDifference[]; payloadChanged: SideEffectDifference[] };
   business: BusinessRow[];
   accuracy: { labelled: number; live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval } | null;
 }
