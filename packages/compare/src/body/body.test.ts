@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonContentType, prepareBody } from './body.js';
+import { hasLongDigitRun, isJsonContentType, prepareBody } from './body.js';
 import { hashBytes } from './hash.js';
 
 const opts = { maxBodyBytes: 1024, sniffJson: true };
@@ -32,11 +32,15 @@ describe('prepareBody', () => {
     expect(prepareBody(b('{"a":'), 'application/json', true, opts)).toMatchObject({ kind: 'truncated', json: undefined });
   });
 
-  it('parses a body once per options (cached on the body object)', () => {
-    const body = b('{"a":[1,2,3]}');
-    const first = prepareBody(body, 'application/json', false, opts);
-    expect(prepareBody(body, 'application/json', false, opts)).toBe(first);
-    expect(prepareBody(body, 'text/plain', false, opts)).not.toBe(first);
+  it('finds runs of 16 digits (big integers) in the bytes', () => {
+    expect(hasLongDigitRun(b('{"id":1234567890123456}'))).toBe(true);
+    expect(hasLongDigitRun(b('{"id":123456789012345,"x":1}'))).toBe(false);
+    expect(prepareBody(b('{"id":12345678901234567891}'), 'application/json', false, opts).json).toEqual({ id: 12345678901234567891n });
+  });
+
+  it('decodes plain Uint8Arrays as well as Buffers', () => {
+    const bytes = new Uint8Array(new TextEncoder().encode('xx{"a":"é"}')).subarray(2);
+    expect(prepareBody(bytes, 'application/json', false, opts)).toMatchObject({ kind: 'json', json: { a: 'é' } });
   });
 
   it('knows JSON content types', () => {

@@ -9,9 +9,12 @@ export type JsonValue = null | boolean | number | bigint | string | JsonValue[] 
 
 const LONG_DIGIT_RUN = /\d{16}/;
 
-/** Parses JSON text; integers beyond Number.MAX_SAFE_INTEGER come back as bigint. Throws SyntaxError. */
-export function parseJson(text: string): JsonValue {
-  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text) as JsonValue;
+/**
+ * Parses JSON text; integers beyond Number.MAX_SAFE_INTEGER come back as bigint. Throws SyntaxError.
+ * `mayHaveBigIntegers` skips the scan when the caller already knows (e.g. from a byte scan).
+ */
+export function parseJson(text: string, mayHaveBigIntegers = LONG_DIGIT_RUN.test(text)): JsonValue {
+  if (!mayHaveBigIntegers) return JSON.parse(text) as JsonValue;
   return new LosslessParser(text).parseDocument();
 }
 

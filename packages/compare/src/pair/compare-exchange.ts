@@ -1,10 +1,11 @@
 // Convenience for the joiner: one exchange, every challenger that answered it. The first answer
 // with role `secondary` is the noise baseline for every candidate; secondaries are not compared as
 // candidates (that would count live-vs-live differences as raw differences in the noise model).
+// Live's and the secondary's bodies are prepared (decoded, parsed, hashed) once for all candidates.
 
 import type { CompareConfig } from '../options.js';
 import type { AnswerInput, PairComparison, PairInput, SideEffectInput } from '../types.js';
-import { comparePair, comparePairAsync, type CompareState } from './compare-pair.js';
+import { comparePairPrepared, comparePairPreparedAsync, prepareAnswerBody, type CompareState, type PreparedSides } from './compare-pair.js';
 
 export interface ChallengerAnswer {
   readonly challengerId: string;
@@ -27,6 +28,11 @@ export interface ExchangeInput {
 export interface ChallengerComparison {
   readonly challengerId: string;
   readonly comparison: PairComparison;
+}
+
+function preparedOf(input: ExchangeInput, config: CompareConfig): PreparedSides {
+  const secondary = input.challengers.find((c) => c.role === 'secondary');
+  return { live: prepareAnswerBody(input.live, config), secondary: secondary === undefined ? null : prepareAnswerBody(secondary.answer, config) };
 }
 
 function pairsOf(input: ExchangeInput): { challengerId: string; pair: PairInput }[] {
@@ -53,10 +59,16 @@ function pairsOf(input: ExchangeInput): { challengerId: string; pair: PairInput 
 
 /** Compares every candidate of one exchange against live, with the secondary (if any) as baseline. */
 export function compareExchange(input: ExchangeInput, config: CompareConfig, state?: CompareState): ChallengerComparison[] {
-  return pairsOf(input).map(({ challengerId, pair }) => ({ challengerId, comparison: comparePair(pair, config, state) }));
+  const pairs = pairsOf(input);
+  if (pairs.length === 0) return [];
+  const prepared = preparedOf(input, config);
+  return pairs.map(({ challengerId, pair }) => ({ challengerId, comparison: comparePairPrepared(pair, config, state, prepared) }));
 }
 
 /** compareExchange with the judge (see comparePairAsync); candidates are judged concurrently. */
 export async function compareExchangeAsync(input: ExchangeInput, config: CompareConfig, state?: CompareState): Promise<ChallengerComparison[]> {
-  return Promise.all(pairsOf(input).map(async ({ challengerId, pair }) => ({ challengerId, comparison: await comparePairAsync(pair, config, state) })));
+  const pairs = pairsOf(input);
+  if (pairs.length === 0) return [];
+  const prepared = preparedOf(input, config);
+  return Promise.all(pairs.map(async ({ challengerId, pair }) => ({ challengerId, comparison: await comparePairPreparedAsync(pair, config, state, prepared) })));
 }

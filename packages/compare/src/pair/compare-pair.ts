@@ -8,7 +8,7 @@
 //   not differ there significantly more often than the secondary does (NoiseModel.isReal).
 // Only differences that are neither count against the candidate.
 
-import { prepareBody, type PreparedBody } from '../body/body.js';
+import { prepareBody, sameBytes, type BodyKind, type PreparedBody } from '../body/body.js';
 import { CompareError } from '../errors.js';
 import { diffJson, type DiffSite } from '../json/json-diff.js';
 import { numbersEqual, renderValue } from '../json/json-parse.js';
@@ -67,13 +67,33 @@ interface PendingJudge {
 
 /** Compares one pair synchronously. A configured judge is not called (judge.verdict `not_run`): use comparePairAsync. */
 export function comparePair(input: PairInput, config: CompareConfig, state?: CompareState): PairComparison {
-  return strip(compareCore(input, config, state).result);
+  return compareCore(input, config, state, null).result;
+}
+
+/** Bodies already prepared by the caller (compareExchange prepares live and the secondary once). */
+export interface PreparedSides {
+  readonly live: PreparedBody;
+  readonly secondary: PreparedBody | null;
+}
+
+/** comparePair with live's (and the secondary's) bodies prepared once for several candidates. Internal. */
+export function comparePairPrepared(input: PairInput, config: CompareConfig, state: CompareState | undefined, prepared: PreparedSides): PairComparison {
+  return compareCore(input, config, state, prepared).result;
+}
+
+/** comparePairAsync with prepared bodies. Internal. */
+export function comparePairPreparedAsync(input: PairInput, config: CompareConfig, state: CompareState | undefined, prepared: PreparedSides): Promise<PairComparison> {
+  return judgeAndFinish(compareCore(input, config, state, prepared), config);
 }
 
 /** Compares one pair and, when the route has a judge and something differed in its scope, awaits the judge. Never rejects for a judge failure (verdict `error`). */
 export async function comparePairAsync(input: PairInput, config: CompareConfig, state?: CompareState): Promise<PairComparison> {
-  const { result, pending } = compareCore(input, config, state);
-  if (pending === null || config.judge === null) return strip(result);
+  return judgeAndFinish(compareCore(input, config, state, null), config);
+}
+
+async function judgeAndFinish(core: CoreOutput, config: CompareConfig): Promise<PairComparison> {
+  const { result, pending, judged } = core;
+  if (pending === null || config.judge === null) return result;
   let judge: JudgeOutcome;
   try {
     const answer = await config.judge(pending.live, pending.candidate, pending.context);
@@ -86,17 +106,16 @@ export async function comparePairAsync(input: PairInput, config: CompareConfig, 
   } catch (error) {
     judge = { verdict: 'error', score: null, reason: error instanceof Error ? error.message : String(error), path: pending.context.path };
   }
-  return applyJudge(result, judge);
+  return applyJudge(result, judged, judge);
 }
 
 /**
  * `equal`: the differences in the judged scope are dropped (counted as tolerated). `different` and
  * `error`: they stay, as real differences (a judged scope is never noise: the judge decides there).
  */
-function applyJudge(result: MutableResult, judge: JudgeOutcome): PairComparison {
+function applyJudge(result: MutableResult, judged: ReadonlySet<PathDiff>, judge: JudgeOutcome): PairComparison {
   result.judge = judge;
   if (judge.verdict === 'equal') {
-    const judged = result.judgedDiffs;
     const kept = result.diffs.filter((d) => !judged.has(d));
     for (const d of judged) result.toleratedDiffCount += d.count;
     result.diffs = kept;
@@ -105,18 +124,13 @@ function applyJudge(result: MutableResult, judge: JudgeOutcome): PairComparison 
     result.bodyMatch = result.realDiffCount === 0;
   }
   result.match = overall(result);
-  return strip(result);
+  return result;
 }
 
-type MutableResult = { -readonly [K in keyof PairComparison]: PairComparison[K] } & { judgedDiffs: Set<PathDiff> };
+type MutableResult = { -readonly [K in keyof PairComparison]: PairComparison[K] };
 
 function overall(r: MutableResult): boolean {
   return (r.statusMatch || r.statusNoisy) && r.errorMatch && r.headersMatch && r.bodyMatch && r.sideEffectsMatch;
-}
-
-function strip(r: MutableResult): PairComparison {
-  const { judgedDiffs: _judged, ...rest } = r;
-  return rest;
 }
 
 function routeOf(input: PairInput, state: CompareState | undefined): RouteMatch {
@@ -135,7 +149,13 @@ function checkAnswer(a: AnswerInput | null | undefined, field: string, optional:
   if (a.headers === null || typeof a.headers !== 'object') throw new CompareError('COMPARE_INVALID_INPUT', `${field}.headers: expected a record of header name -> values`, { field: `${field}.headers` });
 }
 
-function compareCore(input: PairInput, config: CompareConfig, state: CompareState | undefined): { result: MutableResult; pending: PendingJudge | null } {
+interface CoreOutput {
+  readonly result: MutableResult;
+  readonly pending: PendingJudge | null;
+  readonly judged: ReadonlySet<PathDiff>;
+}
+
+function compareCore(input: PairInput, config: CompareConfig, state: CompareState | undefined, prepared: PreparedSides | null): CoreOutput {
   // Cheap shape checks: a joiner mapping bug should fail loudly, naming the field, not compare garbage.
   checkAnswer(input.live, 'live', false);
   checkAnswer(input.candidate, 'candidate', false);
@@ -147,9 +167,10 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   const { live, candidate } = input;
   const secondary = input.secondary ?? null;
 
-  const liveBody = prepareAnswerBody(live, config);
-  const candBody = prepareAnswerBody(candidate, config);
-  const secBody = secondary === null ? null : prepareAnswerBody(secondary, config);
+  // A side whose bytes equal live's reuses live's classification: a memcmp instead of a parse.
+  const liveBody = prepared?.live ?? prepareAnswerBody(live, config);
+  const candBody = reuseOrPrepare(candidate, live, liveBody, config);
+  const secBody = secondary === null ? null : (prepared?.secondary ?? reuseOrPrepare(secondary, live, liveBody, config));
 
   // Bodies
   const body = diffBodies(liveBody, candBody, config, rule, route.template, method, true);
@@ -251,7 +272,6 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
     sideEffectDiffs,
     judge: { verdict: 'not_run', score: null, reason: null, path: null },
     outcomes,
-    judgedDiffs: judged,
   };
   result.match = overall(result);
 
@@ -265,10 +285,15 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
       context: { exchangeId: input.exchangeId ?? null, method, route: route.template, path: jp.source },
     };
   }
-  return { result, pending };
+  return { result, pending, judged };
 }
 
-function prepareAnswerBody(a: AnswerInput, config: CompareConfig): PreparedBody {
+function reuseOrPrepare(a: AnswerInput, ref: AnswerInput, refBody: PreparedBody, config: CompareConfig): PreparedBody {
+  if (a.contentType === ref.contentType && a.bodyTruncated === ref.bodyTruncated && sameBytes(a.body, ref.body)) return refBody;
+  return prepareAnswerBody(a, config);
+}
+
+export function prepareAnswerBody(a: AnswerInput, config: CompareConfig): PreparedBody {
   return prepareBody(a.body, a.contentType, a.bodyTruncated, config.bodyOptions);
 }
 
@@ -311,6 +336,7 @@ function diffBodies(
   };
   const none = (comparison: BodyComparison): BodyDiffResult => ({ comparison, diffs, ignored, tolerated, truncated: false, depthLimited: false, comparatorError });
 
+  if (live === other) return none(SAME_BODY_COMPARISON[live.kind]);
   if (live.kind === 'empty' && other.kind === 'empty') return none('empty');
   const hashOnly = live.kind === 'too_large' || live.kind === 'truncated' || other.kind === 'too_large' || other.kind === 'truncated';
   if (hashOnly) {
@@ -380,6 +406,10 @@ function diffBodies(
   if (live.kind === other.kind && live.hash === other.hash && live.size === other.size) return none('bytes');
   return bodyLevel('kinds', 'body_kind_changed', live.kind, other.kind);
 }
+
+const SAME_BODY_COMPARISON: Readonly<Record<BodyKind, BodyComparison>> = {
+  empty: 'empty', json: 'json', invalid_json: 'text', text: 'text', binary: 'bytes', too_large: 'hash', truncated: 'hash',
+};
 
 function isNumeric(v: unknown): v is number | bigint {
   return typeof v === 'number' || typeof v === 'bigint';
