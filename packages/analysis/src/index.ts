@@ -64,6 +64,7 @@ export type {
 export { evaluateGate } from './gate/evaluate.js';
 export type { EvaluateGateOptions } from './gate/evaluate.js';
 export { exitCodeFor, GATE_EXIT_CODES } from './gate/exit-codes.js';
+export { toGateRunRecord } from './gate/audit.js';
 export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate/types.js';
 
 // Report
