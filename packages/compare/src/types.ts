@@ -137,7 +137,7 @@ export interface OutcomeComparison {
   readonly candidateError: OutcomeError | null;
 }
 
-export type BodyComparison = 'json' | 'text' | 'bytes' | 'hash' | 'kinds' | 'empty';
+export type BodyComparison = 'json' | 'text' | 'bytes' | 'hash' | 'kinds' | 'empty' | 'skipped';
 
 /** Everything comparePair found about one pair. */
 export interface PairComparison {
@@ -163,13 +163,13 @@ export interface PairComparison {
   /** candidate - live, microseconds. */
   readonly latencyDeltaUs: number;
 
-  /** No non-noisy header difference among the compared headers. */
+  /** No non-noisy header difference among the compared headers (errorMatch when a side did not answer). */
   readonly headersMatch: boolean;
   readonly headerDiffs: readonly HeaderDiff[];
 
-  /** No non-noisy body difference (and the judge, when it ran, did not say different/error). */
+  /** No non-noisy body difference (and the judge, when it ran, did not say different/error); errorMatch when a side did not answer. */
   readonly bodyMatch: boolean;
-  /** How the bodies were compared: JSON structure, text, bytes (hash + size), hash only (too large/truncated), kinds differ, both empty. */
+  /** How the bodies were compared: JSON structure, text, bytes (hash + size), hash only (too large/truncated), kinds differ, both empty, skipped (a side did not answer). */
   readonly bodyComparison: BodyComparison;
   readonly liveBodyKind: BodyKind;
   readonly candidateBodyKind: BodyKind;

@@ -38,11 +38,11 @@ describe('comparePair: status, errors, latency, headers', () => {
     expect(JSON.parse(JSON.stringify(r))).toEqual(r); // serialisable as is
   });
 
-  it('reports status, error kind and compared header differences', () => {
+  it('reports status and compared header differences', () => {
     const live = answer({ a: 1 }, { headers: { 'x-api': ['v1'], 'cache-control': ['no-store'], 'x-old': ['1'] } });
-    const cand = answer({ a: 1 }, { status: 503, errorKind: 'timeout', headers: { 'x-api': ['v2'], 'cache-control': ['no-store'], 'x-new': ['1'] } });
+    const cand = answer({ a: 1 }, { status: 503, headers: { 'x-api': ['v2'], 'cache-control': ['no-store'], 'x-new': ['1'] } });
     const r = comparePair(pair(live, cand), defaults);
-    expect(r).toMatchObject({ match: false, statusMatch: false, liveStatus: 200, candidateStatus: 503, errorMatch: false, candidateErrorKind: 'timeout', headersMatch: false });
+    expect(r).toMatchObject({ match: false, statusMatch: false, liveStatus: 200, candidateStatus: 503, errorMatch: true, headersMatch: false, bodyMatch: true });
     expect(r.headerDiffs.map((h) => [h.name, h.kind, h.liveValue, h.candidateValue])).toEqual([
       ['x-api', 'value_changed', 'v1', 'v2'],
       ['x-old', 'missing_in_candidate', '1', null],
@@ -367,5 +367,23 @@ describe('compareExchange', () => {
       ],
     }, defaults);
     expect(out.map((o) => [o.challengerId, o.comparison.match, o.comparison.secondaryStatus])).toEqual([['c1', true, 200], ['c2', false, 200]]);
+  });
+});
+
+describe('comparePair: a side that did not answer', () => {
+  it('skips body and header diffs for a timed-out candidate and keeps the pair out of the noise counts', () => {
+    const state = createCompareState(defaults);
+    const timeout = answer(new Uint8Array(0), { status: 0, errorKind: 'timeout', headers: {}, contentType: null });
+    const r = comparePair(pair(answer({ a: 1 }), timeout, { secondary: answer({ a: 1 }) }), defaults, state);
+    expect(r).toMatchObject({
+      match: false, errorMatch: false, candidateErrorKind: 'timeout', bodyComparison: 'skipped', bodyMatch: false, headersMatch: false, diffs: [], headerDiffs: [],
+    });
+    expect(state.noise.stats().routes).toBe(0);
+  });
+
+  it('does not use a secondary that did not answer as the noise baseline', () => {
+    const r = comparePair(pair(answer({ a: 1 }), answer({ a: 2 }), { secondary: answer(new Uint8Array(0), { status: 0, errorKind: 'timeout', contentType: null }) }), defaults);
+    expect(r).toMatchObject({ secondaryStatus: 0, statusNoisy: false, bodyMatch: false });
+    expect(r.diffs[0]?.noisy).toBe(false);
   });
 });

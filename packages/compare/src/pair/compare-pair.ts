@@ -16,7 +16,7 @@ import { formatCollapsedPath, formatPath, matchPrefix, matchesExactly, selectVal
 import { diffHeaders, type RawHeaderDiff } from '../headers/headers.js';
 import { NoiseModel, type NoiseKey } from '../noise/noise-model.js';
 import { extractOutcomes } from '../outcomes/outcomes.js';
-import { RouteTemplater, templateOf, type RouteMatch } from '../route/route-templater.js';
+import { normalizePath, RouteTemplater, templateOf, type RouteMatch } from '../route/route-templater.js';
 import { countWrites, preparePayload, writesByKey } from '../side-effects/side-effects.js';
 import { ruleFor, type CompareConfig, type CompiledRule, type JudgeContext, type JudgeSide } from '../options.js';
 import type {
@@ -136,7 +136,7 @@ function overall(r: MutableResult): boolean {
 function routeOf(input: PairInput, state: CompareState | undefined): RouteMatch {
   if (state !== undefined) return state.routes.template(input.path, input.routeTemplate);
   const tap = input.routeTemplate;
-  if (tap !== undefined && tap !== null && tap !== '') return { template: tap, source: 'tap' };
+  if (tap !== undefined && tap !== null && tap !== '') return { template: normalizePath(tap), source: 'tap' };
   return { template: templateOf(input.path), source: 'learned' };
 }
 
@@ -165,7 +165,11 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   const rule = ruleFor(config, method, route.template);
   const routeKey = `${method} ${route.template}`;
   const { live, candidate } = input;
-  const secondary = input.secondary ?? null;
+  // A side that did not answer (timeout, refused, ...) has no body or headers worth diffing: the
+  // pair is an error mismatch (errorMatch), and counting `$ body_kind_changed` for every timeout
+  // would bury the real differing paths. A secondary that did not answer is no baseline.
+  const errored = (live.errorKind ?? null) !== null || (candidate.errorKind ?? null) !== null;
+  const secondary = input.secondary !== undefined && input.secondary !== null && (input.secondary.errorKind ?? null) === null ? input.secondary : null;
 
   // A side whose bytes equal live's reuses live's classification: a memcmp instead of a parse.
   const liveBody = prepared?.live ?? prepareAnswerBody(live, config);
@@ -173,10 +177,10 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   const secBody = secondary === null ? null : (prepared?.secondary ?? reuseOrPrepare(secondary, live, liveBody, config));
 
   // Bodies
-  const body = diffBodies(liveBody, candBody, config, rule, route.template, method, true);
+  const body = errored ? SKIPPED_BODY : diffBodies(liveBody, candBody, config, rule, route.template, method, true);
   const secIndex = new SecondaryIndex();
   const noiseKeys: NoiseKey[] | null = secBody === null ? null : [];
-  if (secBody !== null) {
+  if (secBody !== null && !errored) {
     const sec = diffBodies(liveBody, secBody, config, rule, route.template, method, false);
     for (const d of sec.diffs) secIndex.add('', d.steps, d.kind);
     addUniqueKeys(noiseKeys!, sec.diffs.map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })));
@@ -184,8 +188,8 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
 
   // Headers
   const headerSel = { ignored: config.ignoredHeaders, routeIgnored: rule.ignoreHeaders, only: config.onlyHeaders };
-  const headerRaw = diffHeaders(live.headers, candidate.headers, headerSel);
-  if (secondary !== null) {
+  const headerRaw = errored ? [] : diffHeaders(live.headers, candidate.headers, headerSel);
+  if (secondary !== null && !errored) {
     for (const h of diffHeaders(live.headers, secondary.headers, headerSel)) {
       secIndex.add(`header:${h.name}`, [], h.kind);
       noiseKeys!.push({ path: `header:${h.name}`, kind: h.kind });
@@ -216,7 +220,7 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   addUniqueKeys(rawKeys, body.diffs.filter((d) => !d.inJudge).map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })));
   for (const h of headerRaw) rawKeys.push({ path: `header:${h.name}`, kind: h.kind });
   addUniqueKeys(rawKeys, effectRaw.map((e) => ({ path: effectNoisePath(e), kind: e.kind })));
-  if (state !== undefined) state.noise.recordPair(routeKey, rawKeys, noiseKeys === null ? null : dedupe(noiseKeys));
+  if (state !== undefined && !errored) state.noise.recordPair(routeKey, rawKeys, noiseKeys === null ? null : dedupe(noiseKeys));
 
   const statNoisy = (key: NoiseKey): boolean => state !== undefined && !state.noise.isReal(routeKey, key);
   const hasSecondary = secondary !== null;
@@ -226,6 +230,7 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   const sideEffectDiffs = effectRaw.map((e) => classifyEffect(e, secIndex, hasSecondary, statNoisy, config.maxValueChars));
 
   const realDiffCount = diffs.filter((d) => !d.noisy).length;
+  const errorMatch = (live.errorKind ?? null) === (candidate.errorKind ?? null);
   const liveStatus = live.status;
   const outcomes = rule.outcomes.length === 0 ? [] : compareOutcomes(rule, liveBody, candBody);
 
@@ -238,16 +243,16 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
     statusNoisy: secondary !== null && secondary.status !== liveStatus,
     liveStatus,
     candidateStatus: candidate.status,
-    secondaryStatus: secondary === null ? null : secondary.status,
-    errorMatch: (live.errorKind ?? null) === (candidate.errorKind ?? null),
+    secondaryStatus: input.secondary === undefined || input.secondary === null ? null : input.secondary.status,
+    errorMatch,
     liveErrorKind: live.errorKind ?? null,
     candidateErrorKind: candidate.errorKind ?? null,
     liveLatencyUs: live.latencyUs,
     candidateLatencyUs: candidate.latencyUs,
     latencyDeltaUs: candidate.latencyUs - live.latencyUs,
-    headersMatch: headerDiffs.every((h) => h.noisy),
+    headersMatch: errored ? errorMatch : headerDiffs.every((h) => h.noisy),
     headerDiffs,
-    bodyMatch: realDiffCount === 0,
+    bodyMatch: errored ? errorMatch : realDiffCount === 0,
     bodyComparison: body.comparison,
     liveBodyKind: liveBody.kind,
     candidateBodyKind: candBody.kind,
@@ -406,6 +411,10 @@ function diffBodies(
   if (live.kind === other.kind && live.hash === other.hash && live.size === other.size) return none('bytes');
   return bodyLevel('kinds', 'body_kind_changed', live.kind, other.kind);
 }
+
+const SKIPPED_BODY: BodyDiffResult = Object.freeze({
+  comparison: 'skipped', diffs: [], ignored: 0, tolerated: 0, truncated: false, depthLimited: false, comparatorError: null,
+});
 
 const SAME_BODY_COMPARISON: Readonly<Record<BodyKind, BodyComparison>> = {
   empty: 'empty', json: 'json', invalid_json: 'text', text: 'text', binary: 'bytes', too_large: 'hash', truncated: 'hash',

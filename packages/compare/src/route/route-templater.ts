@@ -172,7 +172,7 @@ export class RouteTemplater {
 
   /** The template for a request path; `tapTemplate` (the framework's route) wins when non-empty. */
   template(path: string, tapTemplate?: string | null): RouteMatch {
-    if (tapTemplate !== undefined && tapTemplate !== null && tapTemplate !== '') return this.admit(tapTemplate, 'tap');
+    if (tapTemplate !== undefined && tapTemplate !== null && tapTemplate !== '') return this.admit(normalizePath(tapTemplate), 'tap');
     const norm = normalizePath(path);
     if (this.patterns.length > 0) {
       const parts = norm === '/' ? [] : norm.slice(1).split('/');
