@@ -126,6 +126,8 @@ export interface CompareOptions {
   readonly rules?: readonly RouteRule[];
   /** Required when a rule has `judge`. */
   readonly judge?: JudgeFn;
+  /** A judge answer later than this is verdict `error`. @default 10000 */
+  readonly judgeTimeoutMs?: number;
 }
 
 export interface CompiledComparator {
@@ -166,6 +168,7 @@ export interface CompareConfig {
   /** Rules by `METHOD route` and by `* route`. */
   readonly rules: ReadonlyMap<string, CompiledRule>;
   readonly judge: JudgeFn | null;
+  readonly judgeTimeoutMs: number;
   /** The rule used when none is configured for a route. */
   readonly emptyRule: CompiledRule;
 }
@@ -330,6 +333,7 @@ export function resolveCompareConfig(options: CompareOptions = {}): CompareConfi
     readOperations,
     rules,
     judge: options.judge ?? null,
+    judgeTimeoutMs: int(options.judgeTimeoutMs, 10_000, 'judgeTimeoutMs', 1),
     emptyRule: EMPTY_RULE,
   });
 }

@@ -310,6 +310,13 @@ describe('comparePairAsync: the judge', () => {
     expect(same.judge.verdict).toBe('not_run');
   });
 
+  it('gives verdict error when the judge does not answer in time', async () => {
+    const config = resolveCompareConfig({ judge: () => new Promise(() => undefined), judgeTimeoutMs: 20, rules: [{ route: '/summarize', judge: {} }] });
+    const r = await comparePairAsync(input, config);
+    expect(r.judge).toMatchObject({ verdict: 'error', reason: 'judge did not answer within 20 ms', path: '$' });
+    expect(r.bodyMatch).toBe(false);
+  });
+
   it('sync comparePair never calls the judge', () => {
     expect(comparePair(input, judged(async () => ({ verdict: 'equal' }))).judge.verdict).toBe('not_run');
   });

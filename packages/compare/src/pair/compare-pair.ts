@@ -1,8 +1,8 @@
 // The single entry point: one exchange's live, candidate and (optional) secondary answers in, one
 // flat PairComparison out. Work per pair is linear in the bodies: each body is classified and
-// parsed once (cached on the body object, so live's body is not re-parsed for the secondary or for
-// another challenger), the candidate and the secondary are each diffed against live once, and
-// paths become strings only where something differs. The noise rule (docs/compare.md):
+// parsed once (live's serves the candidate and the secondary comparison; identical bytes reuse it),
+// the candidate and the secondary are each diffed against live once, and paths become strings
+// only where something differs. The noise rule (docs/compare.md):
 //   a difference is noise for this pair when live and the secondary disagreed at the same place
 //   (SecondaryIndex.covers), OR when, over all pairs seen so far on the route, the candidate does
 //   not differ there significantly more often than the secondary does (NoiseModel.isReal).
@@ -96,7 +96,7 @@ async function judgeAndFinish(core: CoreOutput, config: CompareConfig): Promise<
   if (pending === null || config.judge === null) return result;
   let judge: JudgeOutcome;
   try {
-    const answer = await config.judge(pending.live, pending.candidate, pending.context);
+    const answer = await withTimeout(config.judge(pending.live, pending.candidate, pending.context), config.judgeTimeoutMs);
     const verdict = answer.verdict;
     if (verdict !== 'equal' && verdict !== 'different' && verdict !== 'error') {
       judge = { verdict: 'error', score: null, reason: `judge answered an unknown verdict ${JSON.stringify(verdict)}`, path: pending.context.path };
@@ -107,6 +107,15 @@ async function judgeAndFinish(core: CoreOutput, config: CompareConfig): Promise<
     judge = { verdict: 'error', score: null, reason: error instanceof Error ? error.message : String(error), path: pending.context.path };
   }
   return applyJudge(result, judged, judge);
+}
+
+/** A judge that never answers must not hold a pair (and the joiner's batch) forever. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`judge did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
