@@ -1,2 +1,6 @@
-// Placeholder until the package's first module lands.
-export {};
+export { ConfigError, configSchema, loadConfig } from './config/config.js';
+export type { JoinerConfig } from './config/config.js';
+export { applySchema, startJoinerService } from './joiner-service.js';
+export type { JoinerService, StartOptions } from './joiner-service.js';
+export { createJoinerMetrics } from './metrics/metrics.js';
+export type { JoinerMetrics } from './metrics/metrics.js';

@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import {
   capturedExchangeContract,
+  checkTopics,
   RecordSerde,
   shadowResultContract,
   sideEffectContract,
@@ -57,26 +58,20 @@ export interface Joiner {
 
 type Role = 'exchanges' | 'results' | 'sideEffects';
 
-/** Verifies the three joined topics exist with equal partition counts (JOIN_TOPIC_MISSING / JOIN_PARTITION_MISMATCH). */
+/**
+ * Verifies the three joined topics exist with equal partition counts, through @shadow/contracts'
+ * checkTopics (JOIN_TOPIC_MISSING / JOIN_PARTITION_MISMATCH carry its sentences, which name the
+ * topics, the counts and the fix). Returns the common partition count.
+ */
 export async function checkJoinedTopics(kafka: JoinerOptions['kafka'], prefix: string): Promise<number> {
-  const names = topicNames(prefix);
-  const wanted = [names.exchanges, names.results, names.sideEffects];
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = wanted.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      throw new JoinError('JOIN_TOPIC_MISSING',
-        `joined topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist; create them with equal partition counts (shadow topics ensure${prefix === '' ? '' : ` --prefix ${prefix}`})`);
-    }
-    const meta = await admin.fetchTopicMetadata({ topics: wanted });
-    const counts: Record<string, number> = {};
-    for (const t of meta.topics) counts[t.name] = t.partitions.length;
-    return checkCoPartitioned(counts);
-  } finally {
-    await admin.disconnect();
+  const report = await checkTopics(kafka, { prefix, roles: ['exchanges', 'results', 'sideEffects'] });
+  if (!report.ok) {
+    const missing = report.topics.some((t) => t.action === 'missing');
+    throw new JoinError(missing ? 'JOIN_TOPIC_MISSING' : 'JOIN_PARTITION_MISMATCH', `the joined topics are not usable: ${report.problems.join('; ')}`);
   }
+  const counts: Record<string, number> = {};
+  for (const t of report.topics) counts[t.name] = t.partitions ?? 0;
+  return checkCoPartitioned(counts);
 }
 
 export function createJoiner(options: JoinerOptions): Joiner {
@@ -101,6 +96,13 @@ class KafkaJoiner implements Joiner {
   #handlers = 0;
   #handlersIdle: (() => void)[] = [];
   readonly #lastCommitted = new Map<string, number>();
+  /** Time consumption spent paused on a full writer; the join clock does not run meanwhile. */
+  #pausedMs = 0;
+  #pauseStart: number | undefined;
+  /** Per `topic/partition`: next offset to read, high watermark at its last batch, newest timestamp read, fetch round of its last batch. */
+  readonly #progress = new Map<string, { next: number; high: number; maxTimestamp: number; round: number }>();
+  /** Fetch rounds started (FETCH_START). Every batch of round r is handled before round r+1 starts. */
+  #round = 0;
 
   constructor(o: ResolvedJoinerOptions) {
     this.#o = o;
@@ -118,6 +120,7 @@ class KafkaJoiner implements Joiner {
       sideEffectGraceMs: o.sideEffectGraceMs,
       maxOpenEntries: o.maxOpenEntries,
       recentlyEmitted: Math.max(10_000, o.maxOpenEntries),
+      mayExpire: (partition, eventMs, createdTick) => this.#readPast(partition, eventMs + o.windowMs, createdTick),
     });
     this.#writer = new BatchWriter({
       clickhouse: o.clickhouse,
@@ -162,8 +165,10 @@ class KafkaJoiner implements Joiner {
     const consumer = this.#o.kafka.consumer({
       groupId: this.#o.groupId,
       partitionAssigners: [coPartitionAssigner],
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // Every topic-partition must get its share of each fetch (18 x 1 MiB < 64 MiB): the expiry guard
+      // reads "no batch in a round" as "fully read".
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
       rebalanceTimeout: 60_000,
@@ -177,10 +182,15 @@ class KafkaJoiner implements Joiner {
       this.#state.reset();
       this.#writer.discard();
       this.#lastCommitted.clear();
+      this.#progress.clear();
       const assignment = e.payload.memberAssignment;
       this.#assigned = Object.values(assignment).reduce((n, ps) => n + ps.length, 0);
       this.#ready = true;
       this.#log.info({ memberId: e.payload.memberId, assignment }, 'joined the group');
+    });
+    consumer.on(consumer.events.FETCH_START, () => {
+      this.#round++;
+      this.#state.tick = this.#round;
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.#log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
@@ -195,6 +205,33 @@ class KafkaJoiner implements Joiner {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
+  }
+
+  /**
+   * The join state's clock: wall time minus the time consumption was paused. While ClickHouse is down
+   * and the writer is full nothing is read, so a missing part cannot arrive; entries must not age.
+   */
+  #now(): number {
+    const now = Date.now();
+    return now - this.#pausedMs - (this.#pauseStart === undefined ? 0 : now - this.#pauseStart);
+  }
+
+  /**
+   * Whether an incomplete entry may expire: for every joined topic of its partition, either records
+   * newer than its event time + window were read, or a whole fetch round after the entry appeared
+   * brought nothing for that topic-partition (it was fully read, so the missing part was never
+   * written). Otherwise the part may simply be unread: one topic ahead of another in a backlog.
+   */
+  #readPast(partition: number, eventMs: number, createdTick: number): boolean {
+    const lastComplete = this.#round - 1;
+    for (const topic of this.#roles.keys()) {
+      const p = this.#progress.get(`${topic}/${partition}`);
+      if (p !== undefined && p.maxTimestamp >= eventMs) continue;
+      const lastBatch = p?.round ?? -1;
+      if (lastComplete > createdTick && lastComplete > lastBatch && (p === undefined || p.next >= p.high)) continue;
+      return false;
+    }
+    return true;
   }
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -212,17 +249,27 @@ class KafkaJoiner implements Joiner {
     const role = this.#roles.get(topic);
     if (role === undefined) return;
     const state = this.#state;
+    const key = `${topic}/${partition}`;
+    let progress = this.#progress.get(key);
+    if (progress === undefined) {
+      progress = { next: 0, high: 0, maxTimestamp: 0, round: 0 };
+      this.#progress.set(key, progress);
+    }
+    progress.high = Number(batch.highWatermark);
+    progress.round = this.#round;
     for (const message of batch.messages) {
       if (this.#draining || !isRunning() || isStale()) return;
       const offset = Number(message.offset);
-      const now = Date.now();
+      const now = this.#now();
+      const eventMs = Number(message.timestamp);
+      if (eventMs > progress.maxTimestamp) progress.maxTimestamp = eventMs;
       if (message.value === null) {
         state.skip(topic, partition, offset);
       } else {
         try {
-          if (role === 'exchanges') state.addExchange(await this.#serdes.exchanges.decode(message.value), topic, partition, offset, now);
-          else if (role === 'results') state.addResult(await this.#serdes.results.decode(message.value), topic, partition, offset, now);
-          else state.addSideEffect(await this.#serdes.sideEffects.decode(message.value), topic, partition, offset, now);
+          if (role === 'exchanges') state.addExchange(await this.#serdes.exchanges.decode(message.value), topic, partition, offset, now, eventMs);
+          else if (role === 'results') state.addResult(await this.#serdes.results.decode(message.value), topic, partition, offset, now, eventMs);
+          else state.addSideEffect(await this.#serdes.sideEffects.decode(message.value), topic, partition, offset, now, eventMs);
         } catch (err) {
           const error = toJoinError(err);
           if (error.retriable || (error.cause as { retriable?: boolean } | undefined)?.retriable === true) throw error; // registry down: kafkajs retries the batch
@@ -231,10 +278,20 @@ class KafkaJoiner implements Joiner {
         }
       }
       resolveOffset(message.offset);
+      progress.next = offset + 1;
     }
     this.#o.hooks.onLag?.(topic, partition, Number(batch.offsetLagLow()));
     this.#drainState();
-    await this.#writer.waitForCapacity(heartbeat);
+    if (this.#writer.full) {
+      this.#pauseStart = Date.now();
+      this.#log.warn({ bufferedRows: this.#writer.bufferedRows }, 'writer full: consumption paused until ClickHouse accepts rows');
+      try {
+        await this.#writer.waitForCapacity(heartbeat);
+      } finally {
+        this.#pausedMs += Date.now() - this.#pauseStart;
+        this.#pauseStart = undefined;
+      }
+    }
     await heartbeat();
   }
 
@@ -252,7 +309,7 @@ class KafkaJoiner implements Joiner {
   }
 
   #drainState(): void {
-    const ready = this.#state.drain(Date.now());
+    const ready = this.#state.drain(this.#now());
     if (ready.length === 0) return;
     const now = Date.now();
     const rows: RowSet = { pairs: [], diffs: [], unmatched: [], bytes: 0 };

@@ -3,7 +3,7 @@
 // Everything that forms a row's identity (ids, capture time) comes from the records, so a re-read
 // record produces a row with the same key and ReplacingMergeTree collapses the copies.
 import { createHash } from 'node:crypto';
-import { LIVE_ORIGIN } from '@shadow/contracts';
+import { LIVE_ORIGIN, liveSideEffectsOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import type { PairComparer } from '../compare/types.js';
 import type { JoinedExchange } from '../state/types.js';
@@ -34,12 +34,13 @@ function bodyText(body: Buffer, max: number): string {
 }
 
 /**
- * Live side effects of an exchange. The tap records live's outbound calls inside the exchange record
- * (`outboundCalls`, `liveSideEffectsOf` in @shadow/contracts) once helper L's change lands; until
- * then they are the side-effects topic's records with origin 'live' (which the replayer publishes).
+ * Live side effects of an exchange: the outbound calls the tap recorded inside the exchange record
+ * (`liveSideEffectsOf`). Records with origin 'live' on the side-effects topic (the replayer may
+ * republish them) are used only when the exchange carries none, so a call is never counted twice.
  */
-export function liveSideEffects(_exchange: CapturedExchange | null, fromTopic: readonly SideEffect[]): SideEffect[] {
-  return fromTopic.filter((e) => e.origin === LIVE_ORIGIN);
+export function liveSideEffects(exchange: CapturedExchange | null, fromTopic: readonly SideEffect[]): SideEffect[] {
+  const recorded = exchange === null ? [] : liveSideEffectsOf(exchange);
+  return recorded.length > 0 ? recorded : fromTopic.filter((e) => e.origin === LIVE_ORIGIN);
 }
 
 function emptyRowSet(): RowSet {

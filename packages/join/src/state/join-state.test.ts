@@ -47,6 +47,16 @@ describe('JoinState', () => {
     expect(out[0]?.results.has('sec')).toBe(false);
   });
 
+  it('holds an incomplete entry past the window while its partition is not read past it (paused or lagging consumption)', () => {
+    let readPast = false;
+    const s = state({ mayExpire: () => readPast });
+    s.addResult(res('a', 'cand'), 'res', 0, 0, 0, 0);
+    expect(s.drain(5000)).toEqual([]);
+    expect(s.stats.open).toBe(1);
+    readPast = true;
+    expect(s.drain(5001).map((e) => e.cause)).toEqual(['window']);
+  });
+
   it('bounds open entries: the oldest is emitted first and counted', () => {
     const s = state({ maxOpenEntries: 2 });
     s.addExchange(ex('a'), 'ex', 0, 0, 0);

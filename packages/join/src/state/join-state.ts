@@ -12,6 +12,10 @@ interface Entry {
   exchangeId: string;
   partition: number;
   firstSeenMs: number;
+  /** Kafka timestamp of the first record (event time for the read-past guard). */
+  firstEventMs: number;
+  /** `tick` when the entry was created (the joiner counts fetch rounds). */
+  createdTick: number;
   exchange: CapturedExchange | null;
   results: Map<string, ShadowResult>;
   sideEffects: SideEffect[];
@@ -30,6 +34,8 @@ export class JoinState {
   readonly #offsets = new Map<string, PartitionOffsets>();
   readonly #stats: JoinStateStats = { open: 0, evicted: 0, late: 0, unknownChallenger: 0, duplicates: 0 };
   readonly #ready: JoinedExchange[] = [];
+  /** An opaque progress counter stamped on new entries and handed to mayExpire (fetch rounds). */
+  tick = 0;
 
   constructor(options: JoinStateOptions) {
     this.#options = options;
@@ -57,7 +63,7 @@ export class JoinState {
     this.#slot(topic, partition, offset, true);
   }
 
-  #entryFor(exchangeId: string, partition: number, topic: string, offset: number, now: number): Entry | undefined {
+  #entryFor(exchangeId: string, partition: number, topic: string, offset: number, now: number, eventMs: number): Entry | undefined {
     if (this.#recent.has(exchangeId)) {
       this.#stats.late++;
       this.skip(topic, partition, offset);
@@ -65,7 +71,7 @@ export class JoinState {
     }
     let entry = this.#entries.get(exchangeId);
     if (entry === undefined) {
-      entry = { exchangeId, partition, firstSeenMs: now, exchange: null, results: new Map(), sideEffects: [], slots: [], completeAtMs: undefined };
+      entry = { exchangeId, partition, firstSeenMs: now, firstEventMs: eventMs, createdTick: this.tick, exchange: null, results: new Map(), sideEffects: [], slots: [], completeAtMs: undefined };
       this.#entries.set(exchangeId, entry);
       if (this.#entries.size > this.#options.maxOpenEntries) this.#evictOldest();
     }
@@ -73,8 +79,8 @@ export class JoinState {
     return entry;
   }
 
-  addExchange(exchange: CapturedExchange, topic: string, partition: number, offset: number, now: number): void {
-    const entry = this.#entryFor(exchange.exchangeId, partition, topic, offset, now);
+  addExchange(exchange: CapturedExchange, topic: string, partition: number, offset: number, now: number, eventMs = now): void {
+    const entry = this.#entryFor(exchange.exchangeId, partition, topic, offset, now, eventMs);
     if (entry === undefined) return;
     if (entry.exchange !== null) {
       // The tap may publish an exchange twice (a retried batch); the first copy is kept.
@@ -85,13 +91,13 @@ export class JoinState {
     this.#checkComplete(entry, now);
   }
 
-  addResult(result: ShadowResult, topic: string, partition: number, offset: number, now: number): void {
+  addResult(result: ShadowResult, topic: string, partition: number, offset: number, now: number, eventMs = now): void {
     if (!this.#challengers.has(result.challengerId)) {
       this.#stats.unknownChallenger++;
       this.skip(topic, partition, offset);
       return;
     }
-    const entry = this.#entryFor(result.exchangeId, partition, topic, offset, now);
+    const entry = this.#entryFor(result.exchangeId, partition, topic, offset, now, eventMs);
     if (entry === undefined) return;
     if (entry.results.has(result.challengerId)) {
       this.#stats.duplicates++;
@@ -101,8 +107,8 @@ export class JoinState {
     this.#checkComplete(entry, now);
   }
 
-  addSideEffect(effect: SideEffect, topic: string, partition: number, offset: number, now: number): void {
-    const entry = this.#entryFor(effect.exchangeId, partition, topic, offset, now);
+  addSideEffect(effect: SideEffect, topic: string, partition: number, offset: number, now: number, eventMs = now): void {
+    const entry = this.#entryFor(effect.exchangeId, partition, topic, offset, now, eventMs);
     if (entry === undefined) return;
     entry.sideEffects.push(effect);
   }
@@ -157,9 +163,14 @@ export class JoinState {
     }
     if (i > 0) this.#graceQueue.splice(0, i);
     const window = this.#options.windowMs;
+    const guard = this.#options.mayExpire;
     for (const entry of this.#entries.values()) {
       if (entry.firstSeenMs + window > now) break;
-      if (entry.completeAtMs === undefined) this.#emit(entry, 'window');
+      if (entry.completeAtMs !== undefined) continue;
+      // A missing part may simply not be read yet (consumption paused, or one topic behind another):
+      // the guard holds the entry until its partition's topics are read past it.
+      if (guard !== undefined && !guard(entry.partition, entry.firstEventMs, entry.createdTick)) continue;
+      this.#emit(entry, 'window');
     }
     return this.#ready.splice(0, this.#ready.length);
   }

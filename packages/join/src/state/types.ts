@@ -29,6 +29,12 @@ export interface JoinStateOptions {
   readonly sideEffectGraceMs: number;
   /** Open entries bound; when exceeded the oldest is emitted (cause 'capacity'). */
   readonly maxOpenEntries: number;
+  /**
+   * Asked before an incomplete entry past the window is emitted: true when every joined topic of
+   * `partition` has been read past `eventMs` + window, or was found fully read after the entry was
+   * created (tick), so the missing part is not merely unread. @default always true
+   */
+  readonly mayExpire?: (partition: number, eventMs: number, createdTick: number) => boolean;
   /** How many emitted exchange ids are remembered so late records for them are dropped, not re-joined. */
   readonly recentlyEmitted: number;
 }

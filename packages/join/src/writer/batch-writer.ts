@@ -99,6 +99,11 @@ export class BatchWriter {
     return n;
   }
 
+  /** True when waitForCapacity would block. */
+  get full(): boolean {
+    return this.bufferedRows >= this.#o.maxBufferedRows && !this.#closed;
+  }
+
   /** True while the head batch has failed at least once and not yet landed. */
   get failing(): boolean {
     return this.#failing;

@@ -1,0 +1,90 @@
+// Joiner configuration: environment variables, optionally layered over a YAML (or JSON) file named
+// by JOINER_CONFIG (env wins). Validated once at start-up; a bad value stops the process with a
+// message naming the variable (or file field) and what it accepts. ClickHouse is configured by the
+// variables @shadow/clickhouse reads (CLICKHOUSE_URL, CHDB_PATH, CLICKHOUSE_DATABASE, ...).
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+const httpUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), 'must be an http:// or https:// URL');
+
+/** Each key is the env variable (and the file field) that sets it. */
+export const configSchema = z.object({
+  KAFKA_BROKERS: csv.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
+  SCHEMA_REGISTRY_URL: httpUrl,
+  SHADOW_TOPIC_PREFIX: z.string().default(''),
+  JOINER_GROUP_ID: z.string().min(1).default('shadow-joiner'),
+  /** challengerIds a pair waits for (candidates and secondaries), comma-separated. */
+  JOINER_CHALLENGERS: csv.pipe(z.array(z.string().min(1)).min(1, 'list at least one challenger id')),
+  JOINER_WINDOW_MS: positiveInt.default(30_000),
+  JOINER_SIDE_EFFECT_GRACE_MS: nonNegativeInt.default(2000),
+  JOINER_MAX_OPEN_ENTRIES: positiveInt.default(200_000),
+  JOINER_BATCH_MAX_ROWS: positiveInt.default(20_000),
+  JOINER_BATCH_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
+  JOINER_BATCH_MAX_DELAY_MS: positiveInt.default(1000),
+  JOINER_RETRY_INITIAL_MS: positiveInt.default(200),
+  JOINER_RETRY_MAX_MS: positiveInt.default(5000),
+  JOINER_BODY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
+  JOINER_MAX_BODY_BYTES: nonNegativeInt.default(65_536),
+  JOINER_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  JOINER_ADMIN_PORT: port.default(9465),
+  JOINER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type JoinerConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'JOINER_INVALID_CONFIG';
+  constructor(readonly problems: string[]) {
+    super(`invalid joiner configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function fileValues(path: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`JOINER_CONFIG: cannot read ${path} as YAML/JSON (${(err as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`JOINER_CONFIG: ${path} must hold a mapping of field -> value`]);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    out[k] = typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every bad field. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): JoinerConfig {
+  const known = new Set(Object.keys(configSchema.shape));
+  const file = env.JOINER_CONFIG;
+  const fromFile = file !== undefined && file !== '' ? fileValues(file) : {};
+  const unknownInFile = Object.keys(fromFile).filter((k) => !known.has(k));
+  const merged: Record<string, string> = { ...fromFile };
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  const result = configSchema.safeParse(merged);
+  const problems = unknownInFile.map((k) => `${k}: unknown field in ${file} (accepted: ${[...known].join(', ')})`);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = issue.path.length > 0 ? String(issue.path[0]) : '(config)';
+      const got = merged[field];
+      problems.push(`${field}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${JSON.stringify(got)}`}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(result.data as JoinerConfig);
+}

@@ -1,0 +1,107 @@
+// Wiring: Kafka, the schema registry, ClickHouse (schema applied), the joiner and the admin server.
+import type { AddressInfo } from 'node:net';
+import { clickhouseOptionsFromEnv, createClickHouse, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import type { ClickHouse } from '@shadow/clickhouse';
+import { createSchemaRegistry } from '@shadow/contracts';
+import { createJoiner } from '@shadow/join';
+import type { InsertFn, Joiner } from '@shadow/join';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+import { createAdminServer } from './admin/admin-server.js';
+import type { JoinerConfig } from './config/config.js';
+import { createJoinerMetrics } from './metrics/metrics.js';
+
+export interface JoinerService {
+  readonly joiner: Joiner;
+  readonly clickhouse: ClickHouse;
+  readonly adminAddress: AddressInfo;
+  /** Stops consuming, lands and commits, closes everything (bounded by JOINER_SHUTDOWN_TIMEOUT_MS). */
+  close(): Promise<void>;
+}
+
+/**
+ * Applies the system's tables. Every statement is idempotent (IF NOT EXISTS); the versioned runner
+ * `migrate(client, SCHEMA_MIGRATIONS)` from @shadow/clickhouse replaces this loop once it lands.
+ */
+export async function applySchema(clickhouse: ClickHouse): Promise<void> {
+  for (const migration of SCHEMA_MIGRATIONS) {
+    for (const statement of migration.statements) await clickhouse.client.command({ query: statement });
+  }
+}
+
+export interface StartOptions {
+  /** Replaces the ClickHouse insert (tests). */
+  insert?: InsertFn;
+  env?: Record<string, string | undefined>;
+}
+
+export async function startJoinerService(config: JoinerConfig, logger: Logger, options: StartOptions = {}): Promise<JoinerService> {
+  const clickhouse = await createClickHouse({ ...clickhouseOptionsFromEnv(options.env ?? process.env), logger: logger.child({ component: 'clickhouse' }) });
+  await applySchema(clickhouse);
+  const kafka = new Kafka({ clientId: 'shadow-joiner', brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
+  const registry = createSchemaRegistry({ url: config.SCHEMA_REGISTRY_URL, clientId: 'shadow-joiner' });
+  const metrics = createJoinerMetrics();
+  const joiner = createJoiner({
+    kafka,
+    registry,
+    clickhouse,
+    groupId: config.JOINER_GROUP_ID,
+    topicPrefix: config.SHADOW_TOPIC_PREFIX,
+    challengers: config.JOINER_CHALLENGERS,
+    windowMs: config.JOINER_WINDOW_MS,
+    sideEffectGraceMs: config.JOINER_SIDE_EFFECT_GRACE_MS,
+    maxOpenEntries: config.JOINER_MAX_OPEN_ENTRIES,
+    batchMaxRows: config.JOINER_BATCH_MAX_ROWS,
+    batchMaxBytes: config.JOINER_BATCH_MAX_BYTES,
+    batchMaxDelayMs: config.JOINER_BATCH_MAX_DELAY_MS,
+    retryInitialMs: config.JOINER_RETRY_INITIAL_MS,
+    retryMaxMs: config.JOINER_RETRY_MAX_MS,
+    bodySampleRate: config.JOINER_BODY_SAMPLE_RATE,
+    maxBodyBytes: config.JOINER_MAX_BODY_BYTES,
+    logger: logger.child({ component: 'join' }),
+    hooks: metrics.hooks,
+    ...(options.insert === undefined ? {} : { insert: options.insert }),
+  });
+  metrics.bind(joiner);
+  const admin = createAdminServer({
+    host: config.JOINER_ADMIN_HOST,
+    port: config.JOINER_ADMIN_PORT,
+    registry: metrics.registry,
+    ready: () => joiner.ready,
+    details: () => ({ ...joiner.stats() }),
+  });
+  const adminAddress = await new Promise<AddressInfo>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(config.JOINER_ADMIN_PORT, config.JOINER_ADMIN_HOST, () => resolve(admin.address() as AddressInfo));
+  });
+  try {
+    await joiner.start();
+  } catch (err) {
+    admin.close();
+    await clickhouse.close();
+    throw err;
+  }
+  logger.info({ admin: `${adminAddress.address}:${adminAddress.port}`, clickhouse: clickhouse.mode }, 'joiner started');
+  let closing: Promise<void> | undefined;
+  return {
+    joiner,
+    clickhouse,
+    adminAddress,
+    close() {
+      closing ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            logger.warn({ timeoutMs: config.JOINER_SHUTDOWN_TIMEOUT_MS }, 'drain timed out; rows not landed are re-read after restart');
+            resolve();
+          }, config.JOINER_SHUTDOWN_TIMEOUT_MS);
+        });
+        await Promise.race([joiner.close(), timeout]);
+        clearTimeout(timer);
+        await new Promise<void>((resolve) => admin.close(() => resolve()));
+        await clickhouse.close();
+      })();
+      return closing;
+    },
+  };
+}
