@@ -26,6 +26,7 @@ export {
   assessTopics,
   checkTopics,
   CONTROL_TOMBSTONE_RETENTION_MS,
+  createTopicsAndWait,
   DEFAULT_PARTITIONS,
   ensureCommandFor,
   ensureTopics,

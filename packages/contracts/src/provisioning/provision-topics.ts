@@ -6,7 +6,7 @@
 // what they saw with the pure `assessTopics`. ensureTopics creates what is missing and never alters
 // what exists: changing a partition count moves keys between partitions, so a mismatch is reported
 // for a human to resolve instead.
-import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, ITopicConfig, Kafka } from 'kafkajs';
 import { ContractsError } from '../errors.js';
 import { topicNames } from '../topics.js';
 import type { TopicRole } from '../topics.js';
@@ -161,6 +161,32 @@ export async function checkTopics(kafka: KafkaAdminSource, options: TopicsOption
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Creates `specs` (an existing topic is fine) and waits until every partition of each is listed
+ * with a leader, or `timeoutMs` passes. kafkajs' own `waitForLeaders` retries only on
+ * LEADER_NOT_AVAILABLE and throws UNKNOWN_TOPIC_OR_PARTITION when a busy broker's metadata trails
+ * the creation; and a producer that sees fewer partitions than exist keys records onto the wrong ones.
+ */
+export async function createTopicsAndWait(admin: Admin, specs: readonly ITopicConfig[], timeoutMs: number): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, timeout: timeoutMs, topics: [...specs] });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let ready = false;
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+      ready = specs.every((spec) => {
+        const topic = metadata.find((t) => t.name === spec.topic);
+        return topic !== undefined && (spec.numPartitions === undefined || topic.partitions.length >= spec.numPartitions) && topic.partitions.every((p) => p.leader >= 0);
+      });
+    } catch {
+      // not in the metadata yet
+    }
+    if (ready) return;
+    if (Date.now() > deadline) throw new ContractsError('CONTRACTS_UNKNOWN', `topics ${specs.map((s) => s.topic).join(', ')} created but without leaders after ${timeoutMs} ms`, { retriable: true });
+    await sleep(100);
+  }
+}
+
+/**
  * Creates the missing topics (idempotent: an existing topic is left as it is, and a topic created
  * concurrently by someone else counts as existing), waits until their partitions have leaders, and
  * reports like `checkTopics`. Existing topics are never altered: a mismatch is reported, not fixed.
@@ -175,20 +201,9 @@ export async function ensureTopics(kafka: KafkaAdminSource, options: TopicsOptio
     const created = new Set<string>();
     if (missing.length === 0) return assessTopics(resolved, before);
     const specs = missing.map((role) => topicSpec(role, names[role], { partitions, replicationFactor: resolved.replicationFactor, retentionMs: resolved.retentionMs }));
-    // createTopics resolves false when any of them already existed (a concurrent ensure): fine.
-    await admin.createTopics({ waitForLeaders: true, topics: specs });
+    // A topic created concurrently by someone else counts as existing: createTopics resolves false.
+    await createTopicsAndWait(admin, specs, resolved.timeoutMs);
     for (const spec of specs) created.add(spec.topic);
-    // Metadata can trail the creation by a moment; a producer seeing fewer partitions than exist
-    // would key records onto the wrong ones, so wait until every partition is listed with a leader.
-    for (let attempt = 0; ; attempt++) {
-      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
-      const ready = specs.every((spec) => {
-        const topic = metadata.find((t) => t.name === spec.topic);
-        return topic !== undefined && topic.partitions.length === spec.numPartitions && topic.partitions.every((p) => p.leader >= 0);
-      });
-      if (ready || attempt >= 50) break;
-      await sleep(100);
-    }
     // Only the ones that did not exist before count as created; a racing creator's topic is 'created' too, which is what the caller cares about.
     return assessTopics(resolved, await observe(admin, resolved), created);
   });

@@ -1,12 +1,12 @@
-import { topicSpec } from '@shadow/contracts';
+import { createTopicsAndWait, topicSpec } from '@shadow/contracts';
 import type { Admin } from 'kafkajs';
 
 /**
  * Creates the control topic unless it exists, as `shadow topics ensure` does (compacted, one
- * partition, tombstones kept a day: the spec lives in @shadow/contracts). Returns whether it was
- * created. Broker auto-creation is never relied on: it would create a non-compacted topic and
+ * partition, tombstones kept a day: the spec lives in @shadow/contracts), and waits for its
+ * leader. Broker auto-creation is never relied on: it would create a non-compacted topic and
  * retention could delete the latest state per key.
  */
-export async function ensureControlTopic(admin: Admin, topic: string): Promise<boolean> {
-  return admin.createTopics({ waitForLeaders: true, topics: [topicSpec('control', topic, { partitions: 1 })] });
+export async function ensureControlTopic(admin: Admin, topic: string): Promise<void> {
+  await createTopicsAndWait(admin, [topicSpec('control', topic, { partitions: 1 })], 30_000);
 }

@@ -8,7 +8,7 @@
 //
 // The metadata request lists topics (listTopics) instead of naming the topic: a metadata request
 // naming a missing topic lets a broker with auto.create.topics.enable create it.
-import { DEFAULT_PARTITIONS, ensureCommandFor, ensureTopics, topicNames, topicSpec } from '@shadow/contracts';
+import { createTopicsAndWait, DEFAULT_PARTITIONS, ensureCommandFor, ensureTopics, topicNames, topicSpec } from '@shadow/contracts';
 import type { Kafka } from 'kafkajs';
 import { TapError } from '../errors.js';
 
@@ -67,7 +67,7 @@ async function create(kafka: Kafka, request: TopicCheckRequest): Promise<number>
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [topicSpec('exchanges', request.topic, { partitions: DEFAULT_PARTITIONS })] });
+    await createTopicsAndWait(admin, [topicSpec('exchanges', request.topic, { partitions: DEFAULT_PARTITIONS })], 30_000);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
