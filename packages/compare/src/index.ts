@@ -17,7 +17,7 @@ export { BODY_DIFF_KINDS } from './types.js';
 export type {
   AnswerInput, SideEffectInput, PairInput, PairComparison, PathDiff, HeaderDiff, HeaderDiffKind,
   SideEffectDiff, SideEffectDiffKind, JudgeOutcome, JudgeVerdict, OutcomeComparison, BodyComparison,
-  BodyDiffKind, DiffKind, NoiseReason,
+  BodyDiffKind, DiffKind, NoiseReason, SecondaryDiff,
 } from './types.js';
 
 export { diffJson, deepEqual, DIFF_KINDS } from './json/json-diff.js';

@@ -204,4 +204,19 @@ export interface PairComparison {
 
   readonly judge: JudgeOutcome;
   readonly outcomes: readonly OutcomeComparison[];
+
+  /** A secondary answered and was used as the noise baseline for this pair. */
+  readonly secondaryCompared: boolean;
+  /**
+   * Where the secondary differed from live (noise evidence), once per (path, kind): collapsed body
+   * paths, `header:<name>`, `effect:<key>[ <payload path>]`. Stored with the pair, it lets the
+   * analysis apply the Diffy rule over a whole window in SQL (raw = pairs whose `diffs` have the
+   * path, noise = pairs whose `secondaryDiffs` have it), not only the online verdict in `noisy`.
+   */
+  readonly secondaryDiffs: readonly SecondaryDiff[];
+}
+
+export interface SecondaryDiff {
+  readonly path: string;
+  readonly kind: string;
 }

@@ -167,6 +167,7 @@ describe('comparePair: noise', () => {
     const r = comparePair(pair(answer({ ts: 1, price: 10 }), answer({ ts: 3, price: 10 }), { secondary: answer({ ts: 2, price: 10 }) }), defaults);
     expect(r.diffs).toEqual([expect.objectContaining({ path: '$.ts', noisy: true, noiseReason: 'secondary' })]);
     expect(r).toMatchObject({ bodyMatch: true, match: true, realDiffCount: 0, noisyDiffCount: 1 });
+    expect(r).toMatchObject({ secondaryCompared: true, secondaryDiffs: [{ path: '$.ts', kind: 'value_changed' }] });
   });
 
   it('counts a field that differs only for the candidate', () => {

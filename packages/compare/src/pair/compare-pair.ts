@@ -229,7 +229,8 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   addUniqueKeys(rawKeys, body.diffs.filter((d) => !d.inJudge).map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })));
   for (const h of headerRaw) rawKeys.push({ path: `header:${h.name}`, kind: h.kind });
   addUniqueKeys(rawKeys, effectRaw.map((e) => ({ path: effectNoisePath(e), kind: e.kind })));
-  if (state !== undefined && !errored) state.noise.recordPair(routeKey, rawKeys, noiseKeys === null ? null : dedupe(noiseKeys));
+  const secondaryKeys = noiseKeys === null || errored ? null : dedupe(noiseKeys);
+  if (state !== undefined && !errored) state.noise.recordPair(routeKey, rawKeys, secondaryKeys);
 
   const statNoisy = (key: NoiseKey): boolean => state !== undefined && !state.noise.isReal(routeKey, key);
   const hasSecondary = secondary !== null;
@@ -286,6 +287,8 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
     sideEffectDiffs,
     judge: { verdict: 'not_run', score: null, reason: null, path: null },
     outcomes,
+    secondaryCompared: secondaryKeys !== null,
+    secondaryDiffs: secondaryKeys ?? [],
   };
   result.match = overall(result);
 
