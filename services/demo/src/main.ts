@@ -3,7 +3,11 @@
 //   2. a "catalog" live service sits behind the tap proxy;
 //   3. mixed traffic (JSON, PII to redact, binary, errors) hits both;
 //   4. the captures are read back from Kafka, decoded through the schema registry, checked
-//      (count, redaction, byte-identical binary bodies) and summarised in ClickHouse.
+//      (count, redaction, byte-identical binary bodies) and summarised in ClickHouse;
+//   5. the captured window is replayed (historical replay, @shadow/replay) to two pricing
+//      challengers: a candidate with a deliberate difference (adds a field, charges 5% more for
+//      quotes) and a secondary (same code as live, the noise baseline); the results are read back
+//      and compared with what live answered.
 // Exits non-zero when anything does not add up, so it doubles as a smoke test of the whole stack.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -12,8 +16,10 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { createClickHouse, clickhouseOptionsFromEnv } from '@shadow/clickhouse';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
-import type { CapturedExchange } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
+import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
+import { replayWindow } from '@shadow/replay';
+import type { ReplaySummary } from '@shadow/replay';
 import { endpointsFromEnv, findRepoRoot, readLocalStackEnv, stackDir } from '@shadow/stack-harness';
 import type { StackEndpoints } from '@shadow/stack-harness';
 import { createKafkaTransport, createTap } from '@shadow/tap';
@@ -37,6 +43,45 @@ async function listen(server: ReturnType<typeof createServer>): Promise<string> 
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** The pricing service. `candidate` is the version under test, with a deliberate difference. */
+function pricingHandler(version: 'live' | 'candidate'): Parameters<typeof createServer>[1] {
+  return (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.startsWith('/price/')) {
+        const sku = req.url.slice('/price/'.length);
+        const price: Record<string, unknown> = { sku, cents: 100 + sku.length * 7 };
+        if (version === 'candidate') price.currency = 'EUR'; // the candidate adds a field
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(price));
+      } else if (req.url === '/quote' && req.method === 'POST') {
+        let items = 0;
+        try {
+          items = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: number }).items;
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad json"}');
+          return;
+        }
+        const total = version === 'candidate' ? Math.round(items * 250 * 1.05) : items * 250; // and charges 5% more
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ quoteId: randomUUID(), total }));
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      }
+    });
+  };
+}
+
+/** Live's and the challenger's bodies as JSON without the fields that differ on every call. */
+function comparable(body: Buffer): string {
+  try {
+    const value = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    delete value.quoteId;
+    return JSON.stringify(value);
+  } catch {
+    return body.toString('base64');
+  }
+}
+
 async function main(): Promise<void> {
   const stack = endpoints();
   const prefix = `demo-${Date.now()}.`;
@@ -44,8 +89,9 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'demo', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  // The control topic is created by the taps' kill-switch watchers themselves (compacted, with its retention).
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.exchanges, numPartitions: 3 }] });
+  // Every topic of the pipeline, co-partitioned, the control topic compacted (docs/contracts.md).
+  const provisioned = await ensureTopics(kafka, { prefix, partitions: 3 });
+  if (!provisioned.ok) throw new Error(`topics not ready: ${provisioned.problems.join('; ')}`);
   log.info({ stack: stack.source, topics: names }, 'topics ready');
 
   // 1. pricing: embeds the tap.
@@ -59,21 +105,7 @@ async function main(): Promise<void> {
     logger: tapLogger,
   });
   await pricingTap.start();
-  const pricing = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url?.startsWith('/price/')) {
-        const sku = req.url.slice('/price/'.length);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sku, cents: 100 + sku.length * 7 }));
-      } else if (req.url === '/quote' && req.method === 'POST') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: number };
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ quoteId: randomUUID(), total: body.items * 250 }));
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-      }
-    });
-  });
+  const pricing = createServer(pricingHandler('live'));
   attachToServer(pricingTap, pricing);
   const pricingUrl = await listen(pricing);
 
@@ -116,6 +148,7 @@ async function main(): Promise<void> {
   // 3. traffic.
   const served = new Map<string, Buffer>();
   const t0 = Date.now();
+  const windowFrom = t0 - 1;
   for (let i = 0; i < REQUESTS_PER_SERVICE; i++) {
     const id = `demo-${i}`;
     if (i % 4 === 0) {
@@ -160,8 +193,6 @@ async function main(): Promise<void> {
     });
   });
   await consumer.disconnect();
-  await admin.deleteTopics({ topics: [names.exchanges, names.control] }).catch(() => undefined);
-  await admin.disconnect();
 
   const problems: string[] = [];
   const ids = new Set(captured.map((c) => c.exchangeId));
@@ -202,13 +233,77 @@ async function main(): Promise<void> {
   await ch.client.command({ query: `DROP TABLE ${table} SYNC` });
   await ch.close();
 
+  // 6. replay the captured window to the pricing challengers.
+  const candidate = createServer(pricingHandler('candidate'));
+  const secondary = createServer(pricingHandler('live'));
+  const [candidateUrl, secondaryUrl] = await Promise.all([listen(candidate), listen(secondary)]);
+  const registry = createSchemaRegistry({ url: stack.schemaRegistryUrl });
+  const replay: ReplaySummary = await replayWindow({
+    kafka,
+    registry,
+    topicPrefix: prefix,
+    fromMs: windowFrom,
+    toMs: Date.now() + 1,
+    runId: `demo-${Date.now()}`,
+    challengers: [
+      { id: 'pricing-candidate', name: 'pricing@2.0.0-rc1', baseUrl: candidateUrl, role: 'candidate', services: ['pricing'], maxConcurrency: 16 },
+      { id: 'pricing-secondary', name: 'pricing@1.0.0', baseUrl: secondaryUrl, role: 'secondary', services: ['pricing'], maxConcurrency: 16 },
+    ],
+    speed: 'max',
+    logger: log.child({ component: 'replay' }),
+  });
+  candidate.close();
+  secondary.close();
+  const resultSerde = new RecordSerde({ registry, contract: shadowResultContract, subject: subjectFor(names.results) });
+  const resultReader = kafka.consumer({ groupId: `${prefix}results-reader` });
+  await resultReader.connect();
+  await resultReader.subscribe({ topic: names.results, fromBeginning: true });
+  const results: ShadowResult[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${results.length}/${replay.sent} replay results arrived within 30 s`)), 30_000);
+    void resultReader.run({
+      eachMessage: async ({ message }) => {
+        results.push(await resultSerde.decode(message.value as Buffer));
+        if (results.length >= replay.sent) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await resultReader.disconnect();
+  await admin.deleteTopics({ topics: Object.values(names) }).catch(() => undefined);
+  await admin.disconnect();
+
+  const liveById = new Map(captured.map((c) => [c.exchangeId, c]));
+  const pricingCaptured = captured.filter((c) => c.service === 'pricing').length;
+  const replayTable = replay.perChallenger.map((c) => {
+    const mine = results.filter((r) => r.challengerId === c.id);
+    const differs = mine.filter((r) => {
+      const live = liveById.get(r.exchangeId);
+      return live !== undefined && (r.responseStatus !== live.responseStatus || comparable(r.responseBody) !== comparable(live.responseBody));
+    }).length;
+    return { challenger: c.id, role: c.role, sent: c.sent, ok: c.succeeded, errors: c.sent - c.succeeded, results: mine.length, 'differs from live': differs };
+  });
+  for (const row of replayTable) {
+    if (row.sent !== pricingCaptured) problems.push(`${row.challenger}: replayed ${row.sent} of ${pricingCaptured} captured pricing exchanges`);
+    if (row.errors !== 0) problems.push(`${row.challenger}: ${row.errors} replay errors`);
+    if (row.results !== row.sent) problems.push(`${row.challenger}: ${row.results} results on Kafka for ${row.sent} replays`);
+  }
+  const candidateRow = replayTable.find((r) => r.role === 'candidate');
+  const secondaryRow = replayTable.find((r) => r.role === 'secondary');
+  if (candidateRow === undefined || candidateRow['differs from live'] === 0) problems.push('the candidate\'s deliberate difference was not seen');
+  if (secondaryRow === undefined || secondaryRow['differs from live'] !== 0) problems.push('the secondary (same code as live) differs from live');
+
   console.log(`\ncaptured ${captured.length}/${expected} exchanges (${REQUESTS_PER_SERVICE} per service) in ${trafficMs} ms of traffic`);
   console.table(summary);
+  console.log(`\nreplayed the ${pricingCaptured} captured pricing exchanges (run ${replay.runId}) in ${replay.durationMs} ms, ${replay.achievedRatePerSecond} req/s:`);
+  console.table(replayTable);
   if (problems.length > 0) {
     console.error(`demo FAILED:\n  ${problems.slice(0, 20).join('\n  ')}`);
     process.exit(1);
   }
-  console.log('demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical');
+  console.log('demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical; every pricing exchange replayed to both challengers, the candidate\'s difference visible, the secondary identical to live');
 }
 
 main().catch((err: unknown) => {

@@ -27,6 +27,8 @@ export interface ChallengerOptions {
   sampling?: ReplaySamplingOptions | undefined;
   /** Headers added to every request (replace captured ones of the same name), e.g. the shadow's own credentials. @default {} */
   headers?: Readonly<Record<string, string>> | undefined;
+  /** Only exchanges of these live services (CapturedExchange.service) go to this challenger. @default every service */
+  services?: readonly string[] | undefined;
 }
 
 export interface ResolvedChallenger {
@@ -41,6 +43,8 @@ export interface ResolvedChallenger {
   readonly maxResponseBytes: number;
   readonly sampler: ReplaySampler;
   readonly headers: Readonly<Record<string, string>>;
+  /** null = every service */
+  readonly services: ReadonlySet<string> | null;
 }
 
 const ID = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -87,6 +91,7 @@ export function resolveChallenger(options: ChallengerOptions, field = 'challenge
     maxResponseBytes: int(`${field}.maxResponseBytes`, options.maxResponseBytes, 1024 * 1024, 0, 64 * 1024 * 1024),
     sampler: new ReplaySampler(options.sampling, `${field}.sampling`),
     headers: Object.freeze({ ...(options.headers ?? {}) }),
+    services: options.services === undefined ? null : new Set(options.services),
   });
 }
 

@@ -100,6 +100,7 @@ export class Dispatcher {
     const key = orderingKeyOf(this.#ordering, exchange.requestHeaders);
     const pending: Promise<ShadowResult>[] = [];
     for (const lane of this.#lanes) {
+      if (lane.challenger.services !== null && !lane.challenger.services.has(exchange.service)) continue;
       if (!lane.challenger.sampler.sampled(exchange)) {
         lane.stats.sampledOut++;
         continue;

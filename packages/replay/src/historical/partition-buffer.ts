@@ -25,6 +25,8 @@ export class PartitionBuffer {
   /** Every record before `end` has been fetched into `queued`. */
   fetchComplete: boolean;
   resume: (() => void) | null = null;
+  /** Next offset expected from the fetcher (records below it were already buffered). */
+  next: bigint;
   #committedThrough: bigint;
 
   constructor(partition: number, start: bigint, end: bigint) {
@@ -33,6 +35,7 @@ export class PartitionBuffer {
     this.end = end;
     this.fetchComplete = start >= end;
     this.#committedThrough = start;
+    this.next = start;
   }
 
   get exhausted(): boolean {

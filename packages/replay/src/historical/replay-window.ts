@@ -9,9 +9,10 @@
 // (when pacing or ordering needs it; otherwise from whichever buffer has records), and a flusher
 // produces results and commits per partition what Kafka acknowledged.
 //
-// Progress lives in Kafka, in a consumer group named after the run (`shadow-replay.<runId>`): on the
-// first run its offsets are set to the window's start offsets (offsets by timestamp, minus a slack
-// for the gap between capture time and record time). An interrupted run (signal, SIGINT, crash,
+// Progress lives in Kafka, in a consumer group named after the run (`shadow-replay.<runId>`): the
+// consumer seeks every partition to its start (the committed offset when the group has one, else the
+// window's start offset by timestamp, minus a slack for the gap between capture time and record
+// time; records fetched before the seek took effect are dropped by offset). An interrupted run (signal, SIGINT, crash,
 // kill -9) is resumed by running again with the same run id: records after the committed offsets are
 // read again, so results not yet acknowledged are produced again (at-least-once; same runId and
 // attempt, so downstream dedup applies). No state file to lose, and `kafka-consumer-groups
@@ -80,7 +81,6 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     const starts = await admin.fetchTopicOffsetsByTimestamp(topic, fromMs - slack);
     const ends = await admin.fetchTopicOffsetsByTimestamp(topic, toMs + slack);
     const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
-    const toSet: { partition: number; offset: string }[] = [];
     for (const s of starts) {
       const end = BigInt(ends.find((e) => e.partition === s.partition)?.offset ?? s.offset);
       const done = committed.find((c) => c.partition === s.partition);
@@ -88,12 +88,9 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
       if (done !== undefined && BigInt(done.offset) >= 0n) {
         start = BigInt(done.offset);
         resumed = true;
-      } else {
-        toSet.push({ partition: s.partition, offset: s.offset });
       }
       buffers.set(s.partition, new PartitionBuffer(s.partition, start, end));
     }
-    if (toSet.length > 0) await admin.setOffsets({ groupId, topic, partitions: toSet });
   } catch (error) {
     throw toReplayError(error, 'REPLAY_KAFKA_FAILED');
   } finally {
@@ -196,7 +193,10 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
           if (b === undefined || b.fetchComplete) return;
           for (const message of batch.messages) {
             const offset = BigInt(message.offset);
+            // A fetch issued before the seek below took effect starts at the earliest offset.
+            if (offset < b.start || offset < b.next) continue;
             if (offset >= b.end) break;
+            b.next = offset + 1n;
             const decoded = await decoder.decode(message, batch.topic, batch.partition, topic);
             b.queued.push({ offset, exchange: decoded.ok ? decoded.exchange : null, deadLetter: decoded.ok ? null : decoded.deadLetter, output: null, flushed: false });
             // Fetching continues from here; nothing is committed until the results are acknowledged.
@@ -207,6 +207,9 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
           arrived();
         },
       });
+      // kafkajs applies seeks only once the consumer runs; (setOffsets through the admin would join
+      // the group a second time, costing the broker's initial rebalance delay).
+      for (const b of plan) if (!b.fetchComplete) c.seek({ topic, partition: b.partition, offset: b.start.toString() });
 
       // 2. The dispatch loop.
       const flushTimer = setInterval(() => void flush(), FLUSH_EVERY_MS);

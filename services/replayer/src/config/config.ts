@@ -29,6 +29,7 @@ export const challengerSchema = z
     maxResponseBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
     sampling: sampling.optional(),
     headers: z.record(z.string(), z.string()).default({}),
+    services: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 
