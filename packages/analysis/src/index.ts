@@ -84,3 +84,7 @@ export type { TextOptions } from './report/render.js';
 // The SQL layer (implemented over the pair tables)
 export type { GateRunRecord, MeasurementQuery, PairStore } from './queries/pair-store.js';
 export { measurementQueryFor } from './queries/measurement-query.js';
+export { createInMemoryPairStore, distinctPairs, measurementsFromPairs } from './measurements/from-pairs.js';
+export type { FromPairsOptions } from './measurements/from-pairs.js';
+export { parseSideEffectKey } from './measurements/pair-record.js';
+export type { PairComparisonLike, PairRecord, SideEffectKeyParts } from './measurements/pair-record.js';

@@ -2,7 +2,10 @@
 // ClickHouse (server or embedded, through @shadow/clickhouse), written against the joiner's
 // schema (packages/clickhouse/src/schema/, docs/tables.md). Everything above it is pure.
 //
-// Correctness rules for an implementation:
+// Correctness rules for an implementation (measurementsFromPairs in src/measurements/from-pairs.ts
+// is the executable reference: an integration test can land the same PairRecords, duplicates
+// included, in ClickHouse and expect equal Measurements; example pair = the smallest exchange id,
+// so both are deterministic):
 // - Distinct pairs only. The joiner lands at least once; a pair may be stored more than once
 //   until merges run. Count over the pair key (exchange id, challenger id, attempt) collapsed
 //   with FINAL or argMax(column, version) GROUP BY key, never over raw rows; the results must be
@@ -52,12 +55,12 @@ export interface MeasurementQuery {
  * | latency.{live,candidate}.maxMs, count, meanMs | max(), count(), avg() per side, pairs with an answer on that side |
  * | latency.samples | up to latencySampleLimit (live_ms, candidate_ms) pairs, paired: true |
  * | status | count() GROUP BY live_status, candidate_status |
- * | sideEffects | arrayJoin(compare's sideEffectDiffs), not noisy unless countNoise: count(DISTINCT pair) and any(exchange_id) GROUP BY direction (extra_in_candidate / missing_in_candidate / payload_changed), method, target, path template |
+ * | sideEffects | arrayJoin(compare's sideEffectDiffs), not noisy unless countNoise: count(DISTINCT pair) and min(exchange_id) GROUP BY direction (extra_in_candidate / missing_in_candidate / payload_changed), method, target, path template |
  * | business[name] numeric | compare's outcome type `number`: count(), avg() and quantilesExact(0.5, 0.9, 0.99) of the value per side, pairs where both sides have one |
  * | business[name] decision | type `string`: count(), countIf(live != candidate), top transitions GROUP BY (live, candidate) |
  * | business[name] list | type `string[]`: count(), avg(jaccard) (length(arrayIntersect) / length(arrayDistinct(arrayConcat)), 1 for two empty lists), avg(top-k overlap) with k from the query or 10 |
  * | accuracy | pairs joined to labels by exchange id (latest label): count(), countIf(live correct), countIf(candidate correct), countIf(both) |
- * | paths | arrayJoin(compare's diffs): count(DISTINCT pair), any(exchange_id) GROUP BY path, with noise = the diff was noisy, excluded = under excludePaths; top N by pairs |
+ * | paths | arrayJoin(compare's diffs): count(DISTINCT pair), min(exchange_id) GROUP BY path, noisy, with noise = the diff was noisy, excluded = under excludePaths; top N by pairs |
  * | headers | same over headerDiffs by header name |
  *
  * and, once per query: observed = min/max live capture time of the counted pairs, unmatched =

@@ -1,0 +1,274 @@
+// Measurements computed in memory from pair records: the reference the SQL layer must match
+// (its integration tests insert the same records, duplicates included, and compare), and a
+// working PairStore for small data and tests. Same rules as the SQL contract in
+// queries/pair-store.ts: distinct pairs (highest version per pair key, then the latest attempt
+// per exchange), window on the live capture time, excluded routes left out of every scope.
+
+import { routeLabel, routeMatches } from '../criteria/patterns.js';
+import type { GateRunRecord, MeasurementQuery, PairStore } from '../queries/pair-store.js';
+import { createPrng } from '../stats/prng.js';
+import { quantileOfSorted, sortedSample } from '../stats/quantile.js';
+import type { PairRecord } from './pair-record.js';
+import { parseSideEffectKey } from './pair-record.js';
+import type { BusinessOutcome, HeaderDifference, LatencySummary, Measurements, PathDifference, ScopeMeasurements, SideEffectDifference } from './types.js';
+
+const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
+const NUMERIC_QUANTILES = [0.5, 0.9, 0.99];
+
+export interface FromPairsOptions {
+  /** Exchanges without a pair, by reason (they are not in the pair records). */
+  unmatched?: Record<string, number>;
+  /** k of the top-k overlap of list outcomes. @default 10 */
+  topK?: number;
+}
+
+/** Highest version per (exchange, challenger, attempt), then the latest attempt per exchange. */
+export function distinctPairs(records: readonly PairRecord[]): PairRecord[] {
+  const byKey = new Map<string, PairRecord>();
+  for (const r of records) {
+    const key = `${r.exchangeId}\u0000${r.challengerId}\u0000${r.attempt}`;
+    const seen = byKey.get(key);
+    if (seen === undefined || (r.version ?? 0) >= (seen.version ?? 0)) byKey.set(key, r);
+  }
+  const latest = new Map<string, PairRecord>();
+  for (const r of byKey.values()) {
+    const key = `${r.exchangeId}\u0000${r.challengerId}`;
+    const seen = latest.get(key);
+    if (seen === undefined || r.attempt > seen.attempt) latest.set(key, r);
+  }
+  return [...latest.values()].sort((a, b) => a.captureTimeMs - b.captureTimeMs || a.exchangeId.localeCompare(b.exchangeId));
+}
+
+function isExcludedPath(path: string, excluded: readonly string[]): boolean {
+  // As compare's ignore rules: a path covers its subtree.
+  return excluded.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+}
+
+function agrees(c: PairRecord['comparison'], q: MeasurementQuery): boolean {
+  const excluded = q.excludePaths ?? [];
+  const countNoise = q.countNoise ?? false;
+  if (excluded.length === 0 && !countNoise) return c.match;
+  const counts = (d: { noisy: boolean }) => countNoise || !d.noisy;
+  const body = c.diffs.filter((d) => counts(d) && !isExcludedPath(d.path, excluded)).length === 0 && c.judge.verdict !== 'different' && c.judge.verdict !== 'error';
+  const headers = countNoise ? c.headerDiffs.length === 0 : c.headersMatch;
+  const effects = countNoise ? c.sideEffectDiffs.length === 0 : c.sideEffectsMatch;
+  const status = c.statusMatch || (!countNoise && c.statusNoisy);
+  // Without an answer on a side compare sets bodyMatch from the error kinds; keep its decision.
+  const bodyOk = c.liveStatus === 0 || c.candidateStatus === 0 ? c.bodyMatch : body;
+  return status && c.errorMatch && headers && effects && bodyOk;
+}
+
+const isError = (status: number, errorKind: string | null) => status === 0 || status >= 500 || errorKind !== null;
+
+function latencySummary(values: number[]): LatencySummary {
+  const sorted = sortedSample(values);
+  const mean = values.length === 0 ? undefined : values.reduce((s, v) => s + v, 0) / values.length;
+  return {
+    count: values.length,
+    quantiles: values.length === 0 ? [] : SUMMARY_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })),
+    maxMs: values.length === 0 ? null : (sorted[sorted.length - 1] as number),
+    meanMs: mean,
+  };
+}
+
+function business(pairs: PairRecord[], names: readonly string[] | undefined, topK: number): Record<string, BusinessOutcome> | undefined {
+  const byName = new Map<string, { type: string; live: unknown; candidate: unknown }[]>();
+  for (const p of pairs) {
+    for (const o of p.comparison.outcomes) {
+      if (names !== undefined && !names.includes(o.name)) continue;
+      if (o.live === null || o.candidate === null) continue;
+      const list = byName.get(o.name) ?? [];
+      list.push({ type: o.type, live: o.live, candidate: o.candidate });
+      byName.set(o.name, list);
+    }
+  }
+  if (byName.size === 0) return undefined;
+  const out: Record<string, BusinessOutcome> = {};
+  for (const [name, values] of [...byName.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const type = values[0]?.type;
+    if (type === 'number') {
+      const side = (pick: (v: (typeof values)[number]) => unknown) => {
+        const xs = values.map((v) => Number(pick(v)));
+        const sorted = sortedSample(xs);
+        return { mean: xs.reduce((s, x) => s + x, 0) / xs.length, quantiles: NUMERIC_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })) };
+      };
+      out[name] = { kind: 'numeric', pairs: values.length, live: side((v) => v.live), candidate: side((v) => v.candidate) };
+    } else if (type === 'string') {
+      const transitions = new Map<string, number>();
+      let flips = 0;
+      for (const v of values) {
+        if (v.live !== v.candidate) {
+          flips += 1;
+          const key = `${String(v.live)}\u0000${String(v.candidate)}`;
+          transitions.set(key, (transitions.get(key) ?? 0) + 1);
+        }
+      }
+      out[name] = {
+        kind: 'decision',
+        pairs: values.length,
+        flips,
+        transitions: [...transitions.entries()]
+          .map(([k, n]) => {
+            const [live = '', candidate = ''] = k.split('\u0000');
+            return { live, candidate, pairs: n };
+          })
+          .sort((a, b) => b.pairs - a.pairs || `${a.live}>${a.candidate}`.localeCompare(`${b.live}>${b.candidate}`))
+          .slice(0, 10),
+      };
+    } else {
+      let jaccard = 0;
+      let overlap = 0;
+      for (const v of values) {
+        const l = v.live as string[];
+        const c = v.candidate as string[];
+        const ls = new Set(l);
+        const cs = new Set(c);
+        const union = new Set([...ls, ...cs]).size;
+        const inter = [...ls].filter((x) => cs.has(x)).length;
+        jaccard += union === 0 ? 1 : inter / union;
+        const lk = new Set(l.slice(0, topK));
+        overlap += c.slice(0, topK).filter((x) => lk.has(x)).length / topK;
+      }
+      out[name] = { kind: 'list', pairs: values.length, meanJaccard: jaccard / values.length, k: topK, meanTopKOverlap: overlap / values.length };
+    }
+  }
+  return out;
+}
+
+function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMeasurements {
+  const liveMs: number[] = [];
+  const candidateMs: number[] = [];
+  const both: { l: number; c: number }[] = [];
+  const status = new Map<string, number>();
+  const errors = { pairs: pairs.length, live: 0, candidate: 0, both: 0 };
+  let successes = 0;
+  const effects = new Map<string, { d: Omit<SideEffectDifference, 'pairs' | 'examplePairId'>; pairs: Set<string>; example: string }>();
+  const paths = new Map<string, { path: string; noise: boolean; pairs: Set<string>; example: string }>();
+  const headers = new Map<string, { header: string; noise: boolean; pairs: Set<string>; example: string }>();
+  const labelled = { pairs: 0, live: 0, candidate: 0, both: 0 };
+  const countNoise = q.countNoise ?? false;
+  const note = <T extends { pairs: Set<string>; example: string }>(map: Map<string, T>, key: string, make: () => Omit<T, 'pairs' | 'example'>, id: string) => {
+    const entry = map.get(key) ?? ({ ...make(), pairs: new Set<string>(), example: id } as T);
+    entry.pairs.add(id);
+    if (id < entry.example) entry.example = id;
+    map.set(key, entry);
+  };
+  for (const p of pairs) {
+    const c = p.comparison;
+    const id = p.exchangeId;
+    if (agrees(c, q)) successes += 1;
+    const le = isError(c.liveStatus, c.liveErrorKind);
+    const ce = isError(c.candidateStatus, c.candidateErrorKind);
+    if (le) errors.live += 1;
+    if (ce) errors.candidate += 1;
+    if (le && ce) errors.both += 1;
+    const liveAnswered = c.liveStatus > 0 && c.liveErrorKind === null;
+    const candidateAnswered = c.candidateStatus > 0 && c.candidateErrorKind === null;
+    if (liveAnswered) liveMs.push(c.liveLatencyUs / 1000);
+    if (candidateAnswered) candidateMs.push(c.candidateLatencyUs / 1000);
+    if (liveAnswered && candidateAnswered) both.push({ l: c.liveLatencyUs / 1000, c: c.candidateLatencyUs / 1000 });
+    const cell = `${c.liveStatus}:${c.candidateStatus}`;
+    status.set(cell, (status.get(cell) ?? 0) + 1);
+    for (const d of c.sideEffectDiffs) {
+      if (d.noisy && !countNoise) continue;
+      const parts = parseSideEffectKey(d.key);
+      const direction: SideEffectDifference['direction'] = d.kind === 'extra_in_candidate' ? 'candidate-only' : d.kind === 'missing_in_candidate' ? 'live-only' : 'payload-changed';
+      note(effects, `${direction} ${d.key}`, () => ({ d: { direction, method: parts.method, target: parts.target, path: parts.path, dependencyKind: parts.dependencyKind } }), id);
+    }
+    for (const d of c.diffs) note(paths, `${d.noisy ? 1 : 0}${d.path}`, () => ({ path: d.path, noise: d.noisy }), id);
+    for (const h of c.headerDiffs) note(headers, `${h.noisy ? 1 : 0}${h.name}`, () => ({ header: h.name, noise: h.noisy }), id);
+    if (p.label !== undefined && p.label !== null) {
+      labelled.pairs += 1;
+      if (p.label.liveCorrect) labelled.live += 1;
+      if (p.label.candidateCorrect) labelled.candidate += 1;
+      if (p.label.liveCorrect && p.label.candidateCorrect) labelled.both += 1;
+    }
+  }
+  const limit = q.latencySampleLimit ?? 100_000;
+  let sample = both;
+  if (both.length > limit) {
+    const prng = createPrng(1);
+    const idx = Array.from(both.keys());
+    for (let i = 0; i < limit; i += 1) {
+      const j = i + prng.int(idx.length - i);
+      [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
+    }
+    sample = idx.slice(0, limit).sort((a, b) => a - b).map((i) => both[i] as { l: number; c: number });
+  }
+  const top = q.topDifferences ?? 20;
+  const bySize = <T extends { pairs: Set<string>; example: string }>(map: Map<string, T>, name: (x: T) => string) =>
+    [...map.values()].sort((a, b) => b.pairs.size - a.pairs.size || name(a).localeCompare(name(b)));
+  const excluded = q.excludePaths ?? [];
+  const biz = business(pairs, q.businessMetrics, topK);
+  return {
+    pairs: pairs.length,
+    agreement: { trials: pairs.length, successes },
+    errors,
+    latency: {
+      live: latencySummary(liveMs),
+      candidate: latencySummary(candidateMs),
+      samples: { liveMs: sample.map((s) => s.l), candidateMs: sample.map((s) => s.c), paired: true },
+    },
+    sideEffects: bySize(effects, (e) => `${e.d.direction} ${e.d.method} ${e.d.target}${e.d.path}`).map((e) => ({ ...e.d, pairs: e.pairs.size, examplePairId: e.example })),
+    status: [...status.entries()].map(([k, n]) => {
+      const [live = 0, candidate = 0] = k.split(':').map(Number);
+      return { live, candidate, pairs: n };
+    }),
+    ...(biz === undefined ? {} : { business: biz }),
+    ...(labelled.pairs === 0 ? {} : { accuracy: labelled }),
+    paths: top === 0 ? [] : bySize(paths, (p) => p.path).slice(0, top).map((p): PathDifference => ({ path: p.path, pairs: p.pairs.size, noise: p.noise, excluded: isExcludedPath(p.path, excluded), examplePairId: p.example })),
+    headers: top === 0 ? [] : bySize(headers, (h) => h.header).slice(0, top).map((h): HeaderDifference => ({ header: h.header, pairs: h.pairs.size, noise: h.noise, examplePairId: h.example })),
+  };
+}
+
+/** Measurements of one challenger's pairs, computed in memory. */
+export function measurementsFromPairs(records: readonly PairRecord[], query: MeasurementQuery, options: FromPairsOptions = {}): Measurements {
+  const topK = options.topK ?? 10;
+  const excluded = query.excludeRoutes ?? [];
+  const pairs = distinctPairs(records).filter((p) =>
+    p.challengerId === query.challengerId &&
+    (query.runId === undefined || p.runId === query.runId) &&
+    (query.window === undefined || (p.captureTimeMs >= query.window.fromMs && p.captureTimeMs < query.window.toMs)) &&
+    !excluded.some((pattern) => routeMatches(pattern, { route: p.comparison.route, method: p.comparison.method })),
+  );
+  const byRoute = new Map<string, PairRecord[]>();
+  for (const p of pairs) {
+    const key = routeLabel({ route: p.comparison.route, method: p.comparison.method });
+    byRoute.set(key, [...(byRoute.get(key) ?? []), p]);
+  }
+  return {
+    challengerId: query.challengerId,
+    challengerName: pairs.find((p) => p.challengerName !== undefined)?.challengerName,
+    runId: query.runId ?? null,
+    window: query.window ?? null,
+    observed: pairs.length === 0 ? null : { firstMs: (pairs[0] as PairRecord).captureTimeMs, lastMs: (pairs[pairs.length - 1] as PairRecord).captureTimeMs },
+    overall: scope(pairs, query, topK),
+    routes: [...byRoute.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, rp]) => ({ route: (rp[0] as PairRecord).comparison.route, method: (rp[0] as PairRecord).comparison.method, ...scope(rp, query, topK) })),
+    unmatched: options.unmatched,
+  };
+}
+
+/** A PairStore over records held in memory (tests, small data, the SQL layer's oracle). */
+export function createInMemoryPairStore(records: readonly PairRecord[], options: FromPairsOptions = {}): PairStore & { gateRuns: GateRunRecord[] } {
+  const gateRuns: GateRunRecord[] = [];
+  return {
+    gateRuns,
+    measurements: (query) => Promise.resolve(measurementsFromPairs(records, query, options)),
+    challengers: (window) => {
+      const counts = new Map<string, { challengerName: string | null; pairs: number }>();
+      for (const p of distinctPairs(records)) {
+        if (p.captureTimeMs < window.fromMs || p.captureTimeMs >= window.toMs) continue;
+        const entry = counts.get(p.challengerId) ?? { challengerName: p.challengerName ?? null, pairs: 0 };
+        entry.pairs += 1;
+        counts.set(p.challengerId, entry);
+      }
+      return Promise.resolve([...counts.entries()].map(([challengerId, v]) => ({ challengerId, ...v })).sort((a, b) => a.challengerId.localeCompare(b.challengerId)));
+    },
+    recordGateRun: (record) => {
+      gateRuns.push(record);
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// The pair as the joiner stores it, reduced to what the measurements need: identity, times and
+// @shadow/compare's PairComparison fields (a structural subset, so this package does not depend
+// on @shadow/compare). Used by the in-memory reference computation (from-pairs.ts), which is
+// the oracle the SQL layer's tests compare against.
+
+/** Compare's `<dependencyKind> <METHOD|operation> <target><path template>` split into parts. */
+export interface SideEffectKeyParts {
+  dependencyKind: string;
+  method: string;
+  target: string;
+  path: string;
+}
+
+/** "http POST payments:443/v1/charges/:id" -> http, POST, payments:443, /v1/charges/:id. */
+export function parseSideEffectKey(key: string): SideEffectKeyParts {
+  const [dependencyKind = '', method = '', ...rest] = key.split(' ');
+  const location = rest.join(' ');
+  const slash = location.indexOf('/');
+  return slash < 0
+    ? { dependencyKind, method, target: location, path: '' }
+    : { dependencyKind, method, target: location.slice(0, slash), path: location.slice(slash) };
+}
+
+export interface PairComparisonLike {
+  route: string;
+  method: string;
+  match: boolean;
+  statusMatch: boolean;
+  statusNoisy: boolean;
+  liveStatus: number;
+  candidateStatus: number;
+  errorMatch: boolean;
+  liveErrorKind: string | null;
+  candidateErrorKind: string | null;
+  liveLatencyUs: number;
+  candidateLatencyUs: number;
+  headersMatch: boolean;
+  headerDiffs: readonly { name: string; noisy: boolean }[];
+  bodyMatch: boolean;
+  diffs: readonly { path: string; noisy: boolean }[];
+  sideEffectsMatch: boolean;
+  sideEffectDiffs: readonly { key: string; kind: 'missing_in_candidate' | 'extra_in_candidate' | 'payload_changed'; noisy: boolean }[];
+  judge: { verdict: 'equal' | 'different' | 'error' | 'not_run' };
+  outcomes: readonly { name: string; type: 'number' | 'string' | 'string[]'; live: number | string | string[] | null; candidate: number | string | string[] | null }[];
+}
+
+export interface PairRecord {
+  exchangeId: string;
+  challengerId: string;
+  challengerName?: string | undefined;
+  /** 1-based replay attempt. */
+  attempt: number;
+  /** Live capture time, epoch ms. */
+  captureTimeMs: number;
+  runId?: string | null | undefined;
+  /** Among stored copies of one (exchangeId, challengerId, attempt) the highest version wins. @default 0 */
+  version?: number | undefined;
+  comparison: PairComparisonLike;
+  /** Ground truth for this exchange, when a label arrived: was each side's answer right? */
+  label?: { liveCorrect: boolean; candidateCorrect: boolean } | null | undefined;
+}
