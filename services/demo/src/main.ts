@@ -55,7 +55,7 @@ function pricingHandler(version: 'live' | 'candidate'): Parameters<typeof create
         if (version === 'candidate') price.currency = 'EUR'; // the candidate adds a field
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(price));
       } else if (req.url === '/quote' && req.method === 'POST') {
-        let items = 0;
+        let items: number;
         try {
           items = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: number }).items;
         } catch {
