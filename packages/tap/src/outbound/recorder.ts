@@ -108,7 +108,10 @@ export class OutboundRecorder implements ScopeHost {
     if (this.storage.getStore() !== undefined) this.storage.enterWith(undefined as unknown as OutboundScope);
   }
 
-  /** Unsubscribes; calls already started still complete into their scopes. Idempotent. */
+  /**
+   * Unsubscribes and restores ClientRequest. The engine calls it once the tap is closed and every
+   * capture is built, so no scope is waiting for a call to end. Idempotent.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
