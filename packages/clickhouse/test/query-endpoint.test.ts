@@ -7,6 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createQueryEndpoint } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint, QueryEndpointOptions } from '@shadow/clickhouse';
 import { CHDB_TEST_PATH, openTestClickHouse } from './clickhouse-fixture.js';
+import { goClientQuery } from './go-client.js';
 import { jdbcQuery } from './jdbc-client.js';
 
 const embedded = { mode: 'embedded', path: CHDB_TEST_PATH } as const;
@@ -73,6 +74,29 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
       ['3', '/posts/:id3', '2026-01-03 00:00:00'],
     ]);
     await expect(jdbcQuery(jdbcUrl, 'TRUNCATE TABLE events')).rejects.toThrow(/READONLY|readonly/);
+    expect(await count(ch)).toBe(3);
+  });
+
+  it("clickhouse-go over HTTP (Grafana's data source driver): Native with client_protocol_version, LowCardinality, arrays, maps", async () => {
+    const { ch, endpoint } = await withEndpoint();
+    const hostPort = new URL(endpoint.url).host;
+    const rows = await goClientQuery(
+      hostPort,
+      ch.database,
+      `SELECT id, toLowCardinality(route) AS lc, if(id = 2, NULL, id) AS maybe, [id, id * 10] AS ids, map('id', id) AS m,
+         tuple(id, route) AS t, toDecimal64(id, 2) AS d, at FROM events ORDER BY id`,
+    );
+    expect(rows).toEqual([1, 2, 3].map((id) => ({
+      id,
+      lc: `/posts/:id${id}`,
+      maybe: id === 2 ? null : id,
+      ids: [id, id * 10],
+      m: { id },
+      t: [id, `/posts/:id${id}`],
+      d: `${id}`,
+      at: `2026-01-0${id}T00:00:00Z`,
+    })));
+    await expect(goClientQuery(hostPort, ch.database, 'DROP TABLE events')).rejects.toThrow(/code: 164.*READONLY/);
     expect(await count(ch)).toBe(3);
   });
 

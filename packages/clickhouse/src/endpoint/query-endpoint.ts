@@ -22,6 +22,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouse } from '../clickhouse.js';
 import { contentTypeOf, credentialsOf, NON_SETTING_PARAMS } from './http-protocol.js';
 import { nativeCompress } from './native-compression.js';
+import { NativeTranscodeError, nativeForRevision, REVISION_WITH_CUSTOM_SERIALIZATION } from './native-revision.js';
 import { resolveQueryEndpointOptions } from './options.js';
 import type { QueryEndpointOptions, ResolvedQueryEndpointOptions } from './options.js';
 import { exceptionText, httpStatusOf, serverException, serverExceptionOf } from './server-exception.js';
@@ -150,6 +151,15 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
           ...(Object.keys(queryParams).length > 0 ? { query_params: queryParams } : {}),
         });
         output = await collect(result.stream);
+        const revision = Number(params.get('client_protocol_version') ?? 0);
+        if (format.toLowerCase() === 'native' && revision >= REVISION_WITH_CUSTOM_SERIALIZATION) {
+          try {
+            output = nativeForRevision(output, revision);
+          } catch (err) {
+            if (err instanceof NativeTranscodeError) throw refusal(48, 'NOT_IMPLEMENTED', err.message);
+            throw err;
+          }
+        }
         summary = { ...(result.summary as Record<string, string> | undefined) };
       } finally {
         await connection.close();

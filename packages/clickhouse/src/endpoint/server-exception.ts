@@ -29,6 +29,7 @@ export function httpStatusOf(code: number): number {
   if (NOT_FOUND.has(code)) return 404; // UNKNOWN_TABLE, UNKNOWN_FUNCTION, UNKNOWN_DATABASE, UNKNOWN_SETTING, UNKNOWN_FORMAT...
   if (BAD_REQUEST.has(code)) return 400; // SYNTAX_ERROR, BAD_ARGUMENTS, CANNOT_PARSE_*, TYPE_MISMATCH...
   if (code === 159) return 408; // TIMEOUT_EXCEEDED
+  if (code === 48) return 501; // NOT_IMPLEMENTED
   if (code === 202) return 503; // TOO_MANY_SIMULTANEOUS_QUERIES
   return 500;
 }
