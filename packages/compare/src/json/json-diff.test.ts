@@ -112,3 +112,52 @@ describe('deepEqual', () => {
     expect(deepEqual([1], ['1'])).toBe(false);
   });
 });
+
+// An oracle independent of the code under test: JSON with keys sorted.
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) =>
+  x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x);
+
+describe('diffJson against a canonical-JSON oracle on random documents', () => {
+  // Seeded, so a failure reproduces.
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const gen = (depth: number): unknown => {
+    switch (rnd(depth > 3 ? 4 : 6)) {
+      case 0: return rnd(3) === 0 ? null : rnd(2) === 0;
+      case 1: return rnd(100) - 50 + (rnd(2) === 0 ? 0.5 : 0);
+      case 2: return ['a', 'b', 'é', ''][rnd(4)];
+      case 3: return rnd(5);
+      case 4: return Array.from({ length: rnd(4) }, () => gen(depth + 1));
+      default: return Object.fromEntries(Array.from({ length: rnd(4) }, (_, i) => [`k${rnd(5)}${i}`, gen(depth + 1)]));
+    }
+  };
+  const mutate = (v: unknown): unknown => {
+    if (rnd(4) === 0) return gen(2);
+    if (Array.isArray(v)) return v.map((x) => (rnd(3) === 0 ? mutate(x) : x));
+    if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v).map(([k, x]) => [k, rnd(3) === 0 ? mutate(x) : x] as const);
+      return Object.fromEntries(rnd(2) === 0 ? entries.reverse() : entries);
+    }
+    return v;
+  };
+
+  it('finds a difference exactly when the canonical texts differ (500 cases), as deepEqual does', () => {
+    let differing = 0;
+    for (let i = 0; i < 500; i++) {
+      const a = gen(0);
+      const b = rnd(3) === 0 ? JSON.parse(JSON.stringify(a)) : mutate(a);
+      let found = 0;
+      diffJson(a, b, { maxDepth: 64, maxDiffs: 10_000, arrayKeys: [], onDiff: () => { found++; return true; } });
+      const same = canonical(a) === canonical(b);
+      expect(found === 0, JSON.stringify([a, b])).toBe(same);
+      expect(deepEqual(a, b)).toBe(same);
+      if (found > 0) differing++;
+    }
+    // Both outcomes were exercised.
+    expect(differing).toBeGreaterThan(50);
+    expect(differing).toBeLessThan(450);
+  });
+});
