@@ -63,6 +63,8 @@ describe('measurementsFromPairs (the reference the SQL layer must match)', () =>
     // live [10, 20, 30, 40, 50]: index floor(0.5 * 5) = 2 -> 30; floor(0.9 * 5) = 4 -> 50
     expect(o.latency.live).toMatchObject({ count: 5, maxMs: 50, meanMs: 30, quantiles: [{ q: 0.5, value: 30 }, { q: 0.9, value: 50 }, { q: 0.99, value: 50 }] });
     expect(o.latency.candidate.quantiles[0]).toEqual({ q: 0.5, value: 33 });
+    // Levels a criteria file asks for besides p50/p90/p99: p25 = index floor(1.25) = 1 -> 20.
+    expect(measurementsFromPairs(RECORDS, { ...QUERY, latencyQuantiles: [0.25] }).overall.latency.live.quantiles[0]).toEqual({ q: 0.25, value: 20 });
     expect(o.latency.samples).toEqual({ liveMs: [10, 20, 30, 40, 50], candidateMs: [12, 25, 33, 44, 55], paired: true });
   });
 

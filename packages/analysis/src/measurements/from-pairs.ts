@@ -60,12 +60,13 @@ function agrees(c: PairRecord['comparison'], q: MeasurementQuery): boolean {
 
 const isError = (status: number, errorKind: string | null) => status === 0 || status >= 500 || errorKind !== null;
 
-function latencySummary(values: number[]): LatencySummary {
+function latencySummary(values: number[], extra: readonly number[]): LatencySummary {
   const sorted = sortedSample(values);
+  const levels = [...new Set([...SUMMARY_QUANTILES, ...extra])].sort((a, b) => a - b);
   const mean = values.length === 0 ? undefined : values.reduce((s, v) => s + v, 0) / values.length;
   return {
     count: values.length,
-    quantiles: values.length === 0 ? [] : SUMMARY_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })),
+    quantiles: values.length === 0 ? [] : levels.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })),
     maxMs: values.length === 0 ? null : (sorted[sorted.length - 1] as number),
     meanMs: mean,
   };
@@ -205,8 +206,8 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
     agreement: { trials: pairs.length, successes },
     errors,
     latency: {
-      live: latencySummary(liveMs),
-      candidate: latencySummary(candidateMs),
+      live: latencySummary(liveMs, q.latencyQuantiles ?? []),
+      candidate: latencySummary(candidateMs, q.latencyQuantiles ?? []),
       samples: { liveMs: sample.map((s) => s.l), candidateMs: sample.map((s) => s.c), paired: true },
     },
     sideEffects: bySize(effects, (e) => `${e.d.direction} ${e.d.method} ${e.d.target}${e.d.path}`).map((e) => ({ ...e.d, pairs: e.pairs.size, examplePairId: e.example })),

@@ -32,6 +32,8 @@ export interface MeasurementQuery {
   countNoise?: boolean | undefined;
   /** Business metrics to measure, by name (as declared on the routes). @default all declared */
   businessMetrics?: readonly string[] | undefined;
+  /** Latency quantile levels for `latency.*.quantiles` besides 0.5, 0.9, 0.99 (criteria may ask for p95, p99.9). @default [] */
+  latencyQuantiles?: readonly number[] | undefined;
   /**
    * Maximum latency pairs sent per scope in `latency.samples` (a uniform sample of pairs, e.g.
    * `ORDER BY cityHash64(exchange_id, seed) LIMIT n`, keeping live and candidate of the same pair
@@ -51,7 +53,7 @@ export interface MeasurementQuery {
  * | pairs | count() |
  * | agreement.trials / successes | count() / countIf(compare's `match`, recomputed when the query excludes paths (a pair whose only real diffs are under excludePaths matches) or counts noise (noisy diffs then count)) |
  * | errors.{pairs,live,candidate,both} | count(), countIf(live error), countIf(candidate error), countIf(both); error = no answer (status 0) or status >= 500 or errorKind set |
- * | latency.{live,candidate}.quantiles | quantilesExact(0.5, 0.9, 0.99)(latency_ms) per side (ClickHouse quantileExact; the stats use the same semantics) |
+ * | latency.{live,candidate}.quantiles | quantilesExact(0.5, 0.9, 0.99, ...latencyQuantiles)(latency_ms) per side (ClickHouse quantileExact; the stats use the same semantics) |
  * | latency.{live,candidate}.maxMs, count, meanMs | max(), count(), avg() per side, pairs with an answer on that side |
  * | latency.samples | up to latencySampleLimit (live_ms, candidate_ms) pairs, paired: true |
  * | status | count() GROUP BY live_status, candidate_status |
