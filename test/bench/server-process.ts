@@ -7,8 +7,13 @@
 // - tap:   the same service with the embedded tap attached (real Kafka transport, 100% sampling;
 //          with `discard`, a transport that accepts and drops every capture: what capturing and
 //          building the records costs the live thread, without encoding or Kafka);
-// - proxy: startTapProxy() in front of an upstream (a `plain` child).
+// - proxy: startTapProxy() in front of an upstream (a `plain` child);
+// - otel:  the plain service traced by OpenTelemetry the way teams already pay for per-request
+//          instrumentation: sdk-trace-node + instrumentation-http + BatchSpanProcessor + the
+//          OTLP/HTTP exporter, every request sampled, spans posted to `otlpUrl` (a `sink` child);
+// - sink:  accepts anything and answers 200 `{}` (the OTLP collector stand-in).
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -21,7 +26,9 @@ import { workOnce } from './service-work.js';
 import type { TapProxy } from '@shadow/tap-proxy';
 
 export interface ServerConfig {
-  mode: 'plain' | 'tap' | 'proxy';
+  mode: 'plain' | 'tap' | 'proxy' | 'otel' | 'sink';
+  /** otel mode: the OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces */
+  otlpUrl?: string;
   responseBytes: number;
   brokers?: string[];
   registryUrl?: string;
@@ -70,6 +77,8 @@ export interface ServerStats {
   loopDelay: { p50: number; p99: number; max: number };
   tap: TapStats | null;
   tapEnabled: boolean | null;
+  /** sink mode: spans received so far. */
+  sinkSpans: number;
 }
 
 export type FromServer = { type: 'ready'; port: number } | ServerStats | { type: 'error'; message: string };
@@ -197,7 +206,50 @@ let tap: Tap | undefined;
 let transport: KafkaTransport | undefined;
 let proxy: TapProxy | undefined;
 
+/**
+ * OpenTelemetry as its getting-started guide sets it up for node:http, with 100% sampling. The
+ * http instrumentation wraps `http.Server.prototype.emit` when `http` is required (through
+ * require-in-the-middle), so `http` is required once after registering: the ESM `createServer`
+ * used by the service builds servers from that same, now wrapped, prototype.
+ */
+async function startOpenTelemetry(url: string): Promise<void> {
+  const [{ NodeTracerProvider }, { BatchSpanProcessor }, { OTLPTraceExporter }, { registerInstrumentations }, { HttpInstrumentation }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/instrumentation'),
+    import('@opentelemetry/instrumentation-http'),
+  ]);
+  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))] });
+  provider.register();
+  registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
+  createRequire(import.meta.url)('node:http');
+  otelShutdown = () => provider.shutdown();
+}
+let otelShutdown: (() => Promise<void>) | undefined;
+/** Spans the sink received (counted from request bodies, roughly: one `spanId` per span). */
+let sinkSpans = 0;
+
 async function start(): Promise<number> {
+  if (config.mode === 'sink') {
+    server = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => { text += chunk; });
+      req.on('end', () => {
+        served++;
+        sinkSpans += text.split('"spanId"').length - 1;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    return listen(server);
+  }
+  if (config.mode === 'otel') {
+    if (config.otlpUrl === undefined) throw new Error('otel mode needs otlpUrl');
+    await startOpenTelemetry(config.otlpUrl);
+    server = createServer(liveService(config.responseBytes));
+    return listen(server);
+  }
   if (config.mode === 'plain' || config.mode === 'tap') {
     server = createServer(liveService(config.responseBytes));
     if (config.mode === 'tap' && config.discard === true) {
@@ -274,6 +326,7 @@ async function stats(settle: boolean): Promise<ServerStats> {
     loopDelay: delay,
     tap: t?.stats() ?? null,
     tapEnabled: transport?.enabled ?? tap?.enabled ?? (proxy === undefined ? null : config.tapEnabled !== false),
+    sinkSpans,
   };
 }
 
@@ -287,6 +340,7 @@ async function close(): Promise<void> {
   }
   // Bounded: with Kafka down the queue is dropped as `closed` after the timeout.
   if (tap !== undefined) await tap.close(3_000);
+  await otelShutdown?.();
 }
 
 process.on('message', (message: ToServer) => {

@@ -6,6 +6,11 @@
 //   memory stays under the queue bound, drops are counted exactly.
 //
 // Run (about 10 minutes; builds the packages, starts and removes its own private Kafka + registry):
+// Issue 8 adds the peer: OpenTelemetry HTTP tracing (C) next to none (A) and the tap (B) in the
+// 1 KB groups, with CPU per request (live thread, other threads) and p50/p99, and the goals
+// restated against it (PEER_GOAL). The short run of docs/benchmarks.md:
+//   npm run bench:tap -- --only paced --duration 8 --rounds 3
+//
 //   npm run bench:tap -- [--duration 10] [--rounds 3] [--connections 32] [--rate 3000] [--loadgen auto|wrk|autocannon]
 //     [--only embedded,paced,work,large,proxy,outage] [--work-us 100,300,1000] [--outage-duration 30]
 //     [--queue-mib 16] [--cpu-prof] [--no-build]      (BENCH_CHILD_FLAGS="--trace-gc" adds node flags to the servers)
@@ -37,7 +42,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import ts from 'typescript';
-import { topicNames } from '@shadow/contracts';
+import { ensureTopics } from '@shadow/contracts';
 import { findRepoRoot, startPrivateStack } from '@shadow/stack-harness';
 import type { PrivateStack } from '@shadow/stack-harness';
 import { formatProfile, summariseProfile } from './cpu-profile.js';
@@ -111,6 +116,12 @@ const COMPRESSION = ((): 'gzip' | 'none' => {
 })();
 
 const GOAL = { throughputRatio: 0.9, p99Ratio: 1.15, proxyThroughputRatio: 0.6 } as const;
+/**
+ * Issue 8's restatement against a peer, OpenTelemetry's HTTP tracing (same service, same run):
+ * p99 ratio (tap vs none) at a paced rate, and the tap's CPU per request at most a quarter of
+ * OpenTelemetry's on the live thread and a third of it in total (both over the service alone).
+ */
+const PEER_GOAL = { pacedP99Ratio: 1.5, liveCpuShare: 1 / 4, totalCpuShare: 1 / 3 } as const;
 const REQUEST_BODY = JSON.stringify({ id: 42, sku: 'A-1001', qty: 2, note: 'small request body' });
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The children run compiled JS on plain node (see prepareChildren). */
@@ -614,6 +625,46 @@ function liveThreadCosts(a: VariantSummary, b: VariantSummary, b0?: VariantSumma
   return `live thread +${fmt(live, 1)} us over the service's own ${fmt(a.liveThreadCpuUsPerReq, 1)} us${capture}; other threads +${fmt(others, 1)} us`;
 }
 
+/** Per-variant CPU over the service alone (A): live thread, other threads, total (us per request). */
+function overhead(a: VariantSummary, x: VariantSummary): { live: number; others: number; total: number } | null {
+  if (a.liveThreadCpuUsPerReq === null || x.liveThreadCpuUsPerReq === null) return null;
+  const live = x.liveThreadCpuUsPerReq - a.liveThreadCpuUsPerReq;
+  const total = x.cpuUsPerReq - a.cpuUsPerReq;
+  return { live, others: total - live, total };
+}
+
+/**
+ * none / tap / OpenTelemetry side by side (issue 8): p50, p99, CPU per request on the live thread
+ * and on the other threads, the tap's cost as a share of OpenTelemetry's, and the goals.
+ */
+function peerComparison(tag: string, a: VariantSummary, tap: VariantSummary, otel: VariantSummary, paced: boolean, goals: Goal[]): void {
+  console.log(`   none / tap / OpenTelemetry (CPU per request; "+" = over the service alone):`);
+  for (const [label, x] of [['none', a], ['tap', tap], ['OpenTelemetry', otel]] as const) {
+    const o = overhead(a, x);
+    const live = x.liveThreadCpuUsPerReq === null ? '-' : fmt(x.liveThreadCpuUsPerReq, 1);
+    const others = x.liveThreadCpuUsPerReq === null ? '-' : fmt(x.cpuUsPerReq - x.liveThreadCpuUsPerReq, 1);
+    const extra = o === null || x === a ? '' : `   (+${fmt(o.live, 1)} live, +${fmt(o.others, 1)} other threads, +${fmt(o.total, 1)} total)`;
+    console.log(`   ${label.padEnd(14)} p50 ${fmt(x.p50, 2).padStart(6)} ms  p99 ${fmt(x.p99, 2).padStart(6)} ms  live thread ${live.padStart(6)} us  other threads ${others.padStart(6)} us  total ${fmt(x.cpuUsPerReq, 1).padStart(6)} us${extra}`);
+  }
+  const t = overhead(a, tap);
+  const o = overhead(a, otel);
+  if (t !== null && o !== null) {
+    const liveShare = t.live / o.live;
+    const totalShare = t.total / o.total;
+    console.log(`   tap's cost as a share of OpenTelemetry's: live thread ${fmt(100 * liveShare, 0)}%, total ${fmt(100 * totalShare, 0)}%`);
+    goals.push(
+      { goal: `peer ${tag}${paced ? ` at ${PACED_RATE} req/s` : ''}: tap live-thread CPU <= 1/4 of OpenTelemetry's`, value: `${fmt(t.live, 1)} vs ${fmt(o.live, 1)} us (${fmt(100 * liveShare, 0)}%)`, pass: liveShare <= PEER_GOAL.liveCpuShare },
+      { goal: `peer ${tag}${paced ? ` at ${PACED_RATE} req/s` : ''}: tap total CPU <= 1/3 of OpenTelemetry's`, value: `${fmt(t.total, 1)} vs ${fmt(o.total, 1)} us (${fmt(100 * totalShare, 0)}%)`, pass: totalShare <= PEER_GOAL.totalCpuShare },
+    );
+  }
+  if (paced) {
+    goals.push(
+      { goal: `peer ${tag} at ${PACED_RATE} req/s: p99 ratio tap/none <= ${PEER_GOAL.pacedP99Ratio}`, value: `${fmt(tap.p99 / a.p99, 3)} (${fmt(a.p99, 2)} -> ${fmt(tap.p99, 2)} ms)`, pass: tap.p99 / a.p99 <= PEER_GOAL.pacedP99Ratio },
+      { goal: `(info) peer ${tag} at ${PACED_RATE} req/s: p99 ratio OpenTelemetry/none`, value: `${fmt(otel.p99 / a.p99, 3)} (${fmt(otel.p99, 2)} ms)`, pass: null },
+    );
+  }
+}
+
 function tapLine(stats: ServerStats): string {
   const t = stats.tap;
   if (t === null) return 'no tap';
@@ -631,12 +682,10 @@ interface Goal {
 }
 
 async function createTopics(stack: PrivateStack, prefixes: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'bench-admin', brokers: stack.endpoints.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: prefixes.map((p) => ({ topic: topicNames(p).exchanges, numPartitions: 3 })), waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
+  const kafka = new Kafka({ clientId: 'bench-admin', brokers: stack.endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
+  for (const prefix of prefixes) {
+    const report = await ensureTopics(kafka, { prefix, partitions: 3, roles: ['exchanges'] });
+    if (!report.ok) throw new Error(`bench topics: ${report.problems.join('; ')}`);
   }
 }
 
@@ -705,17 +754,22 @@ async function embeddedGroup(
   // The goal's own group also measures the tap with a transport that drops every capture (B0):
   // the part of the cost that is capturing and building records, before any encoding or Kafka.
   const captureOnly = informational ? undefined : await Child.start(`tap-capture-only-${id}`, { mode: 'tap', ...common, discard: true });
+  // ... and the peer: the same service traced by OpenTelemetry (C), spans posted to a sink child.
+  const sink = informational ? undefined : await Child.start(`otlp-sink-${id}`, { mode: 'sink', responseBytes: 0 });
+  const otel = sink === undefined ? undefined : await Child.start(`otel-${id}`, { mode: 'otel', ...common, otlpUrl: `${sink.url}/v1/traces` }, prof(`otel-${id}`));
   const handledBy = new Map<string, number>();
   try {
-    const withB0 = captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
-    const b0Title = captureOnly === undefined ? '' : ' vs tap whose transport drops every capture (B0)';
+    const withB0: Variant[] = captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
+    if (otel !== undefined) withB0.push({ name: 'C OpenTelemetry 100%', target: otel, servers: [otel] });
+    const b0Title = captureOnly === undefined ? '' : ' vs tap whose transport drops every capture (B0) vs OpenTelemetry HTTP tracing (C)';
     if (modes.saturating) {
       const summaries = await abGroup(`embedded tap, ${tag} JSON response: without tap (A) vs with tap at 100% (B)${b0Title}`, withB0, kafkaPid(stack));
-      const [a, b, b0] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined];
+      const [a, b, b0, c] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined, VariantSummary | undefined];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
       printSummaries(summaries, b0 === undefined ? [r] : [r, ratio('B0/A', a, b0)]);
       console.log(`   tap: ${tapLine(final)}`);
+      if (c !== undefined) peerComparison(tag, a, b, c, false, goals);
       const costs = liveThreadCosts(a, b, b0);
       if (costs !== null) {
         console.log(`   tap CPU per request (B - A): ${costs}`);
@@ -732,13 +786,17 @@ async function embeddedGroup(
     }
     if (modes.paced) {
       const summaries = await abGroup(`embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)${b0Title}`, withB0, kafkaPid(stack), PACED_RATE);
-      const [a, b, b0] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined];
+      const [a, b, b0, c] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined, VariantSummary | undefined];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
       printSummaries(summaries, b0 === undefined ? [r] : [r, ratio('B0/A', a, b0)]);
       const costs = liveThreadCosts(a, b, b0);
       if (costs !== null) console.log(`   tap CPU per request (B - A): ${costs}`);
       console.log(`   tap: ${tapLine(final)}`);
+      if (c !== undefined) {
+        peerComparison(tag, a, b, c, true, goals);
+        if (sink !== undefined) console.log(`   OpenTelemetry: ${(await sink.ask({ type: 'stats' })).sinkSpans} spans received by the OTLP sink`);
+      }
       goals.push(
         { goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: p99 ratio (goal's bound ${GOAL.p99Ratio})`, value: fmt(r.p99, 3), pass: r.p99 <= GOAL.p99Ratio },
         { goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: server CPU per request ratio`, value: fmt(r.cpu, 2), pass: null },
@@ -749,7 +807,8 @@ async function embeddedGroup(
       report[`paced-${responseBytes}`] = { rate: PACED_RATE, summaries, ratio: r, tap: final.tap };
     }
   } finally {
-    await closeAll(captureOnly === undefined ? [plain, tapped] : [plain, tapped, captureOnly], handledBy);
+    await closeAll([plain, tapped, ...(captureOnly === undefined ? [] : [captureOnly]), ...(otel === undefined ? [] : [otel])], handledBy);
+    await sink?.close();
   }
   printProfiles(profileRoot, handledBy);
 }
