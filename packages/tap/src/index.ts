@@ -31,6 +31,7 @@ export type {
   KafkaTransportOptions,
   TransportCompression,
   TransportLogger,
+  TransportPath,
   TransportStats,
 } from './transport/index.js';
 export { BATCH_CHANNEL, createKafkaTransport, DROP_CHANNEL, LOCAL_SWITCH_ENV, TRANSPORT_COMPRESSIONS } from './transport/index.js';

@@ -1,4 +1,4 @@
-export type { DropReason, ExchangeTransport, TransportStats } from './types.js';
+export type { DropReason, ExchangeTransport, TransportPath, TransportStats } from './types.js';
 export type { KafkaTransport } from './kafka-transport.js';
 export { createKafkaTransport } from './kafka-transport.js';
 export type { KafkaTransportOptions, TransportCompression, TransportLogger } from './options.js';
