@@ -1,11 +1,11 @@
 // Runs queries through the real ClickHouse JDBC driver (com.clickhouse:clickhouse-jdbc from Maven
-// Central) with a single-file Java program, so the endpoint is proven against a client nobody here
+// Central) with a one-file Java program (test/jdbc/Query.java, compiled once), so the endpoint is proven against a client nobody here
 // wrote. Maven fetches the driver once into a cache directory (and ~/.m2); a machine without Maven
 // or Java fails here with a message saying so, never silently skips.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -36,7 +36,11 @@ export function jdbcClassPath(): Promise<string> {
       });
     }
     await requireTool('java', ['-version']);
-    return join(lib, '*');
+    await requireTool('javac', ['-version']);
+    // Compiled once: the single-file launcher would compile Query.java again on every call.
+    const classes = join(CACHE, 'classes');
+    await run('javac', ['-cp', join(lib, '*'), '-d', classes, join(HERE, 'Query.java')]);
+    return `${classes}${delimiter}${join(lib, '*')}`;
   })();
   return jars;
 }
@@ -50,7 +54,7 @@ export interface JdbcResult {
 export async function jdbcQuery(jdbcUrl: string, sql: string, credentials: string[] = []): Promise<JdbcResult> {
   const classPath = await jdbcClassPath();
   try {
-    const { stdout } = await run('java', ['-cp', classPath, join(HERE, 'Query.java'), jdbcUrl, sql, ...credentials], {
+    const { stdout } = await run('java', ['-cp', classPath, 'Query', jdbcUrl, sql, ...credentials], {
       timeout: 90_000,
       maxBuffer: 16 * 1024 * 1024,
     });

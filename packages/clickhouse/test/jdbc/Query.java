@@ -1,6 +1,6 @@
-// Runs one SQL statement through the ClickHouse JDBC driver and prints the rows, tab-separated,
+// Runs one SQL statement through the ClickHouse JDBC driver and prints the column names (after #), then the rows, tab-separated,
 // one per line (SQL NULL as \N). Used by test/jdbc-client.ts as a client nobody here wrote.
-// Usage: java -cp <driver jars> Query.java <jdbc url> <sql> [user [password]]
+// Usage: java -cp <classes>:<driver jars> Query <jdbc url> <sql> [user [password]]
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
