@@ -18,10 +18,8 @@ export const NON_SETTING_PARAMS: ReadonlySet<string> = new Set([
 /** Content-Type a server sends for a format (ClickHouse's IOutputFormat::getContentType). */
 export function contentTypeOf(format: string): string {
   const f = format.toLowerCase();
-  if (f.startsWith('json') && f !== 'jsoneachrow' && !f.startsWith('jsoncompacteachrow') && !f.startsWith('jsonstrings')) {
-    return 'application/json; charset=UTF-8';
-  }
-  if (f.startsWith('json') || f === 'ndjson' || f === 'jsonlines') return 'application/x-ndjson; charset=UTF-8';
+  if (f === 'ndjson' || f === 'jsonlines' || (f.startsWith('json') && f.includes('eachrow'))) return 'application/x-ndjson; charset=UTF-8';
+  if (f.startsWith('json')) return 'application/json; charset=UTF-8';
   if (f.startsWith('tabseparated') || f.startsWith('tsv')) return 'text/tab-separated-values; charset=UTF-8';
   if (f.startsWith('csv')) return `text/csv; charset=UTF-8; header=${f.includes('withnames') ? 'present' : 'absent'}`;
   if (f === 'xml') return 'application/xml; charset=UTF-8';
