@@ -118,6 +118,11 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     expect(withClause).toMatchObject({ status: 200, text: '{"id":1}\n' });
     expect(withClause.headers.get('x-clickhouse-query-id')).toBe('q-1');
     expect(withClause.headers.get('x-clickhouse-format')).toBe('JSONEachRow');
+    // A query id that cannot be a header value is replaced, not echoed.
+    const oddId = await post(endpoint, 'SELECT 1', { query_id: 'a\r\nX-Injected: 1' });
+    expect(oddId.status).toBe(200);
+    expect(oddId.headers.get('x-injected')).toBeNull();
+    expect(oddId.headers.get('x-clickhouse-query-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     const split = await post(endpoint, 'ORDER BY id DESC LIMIT 1', { query: 'SELECT id FROM events', default_format: 'CSVWithNames' }, { 'X-ClickHouse-Database': ch.database });
     expect(split).toMatchObject({ status: 200, text: '"id"\n3\n' });

@@ -41,6 +41,7 @@ describe('resolveQueryEndpointOptions', () => {
     [{ clickhouse: handle('embedded'), limits: { maxExecutionTimeSec: 1.5 } }, '"limits.maxExecutionTimeSec"'],
     [{ clickhouse: handle('embedded'), limits: { rows: 1 } }, '"limits.rows"'],
     [{ clickhouse: handle('embedded'), prot: 1 }, '"prot"'],
+    [{ clickhouse: handle('embedded'), displayName: 'a\nb' }, '"displayName"'],
   ])('names the bad field: %j', (options, field) => {
     expect(messageOf(options)).toContain(field);
   });

@@ -135,5 +135,8 @@ export function resolveQueryEndpointOptions(options: QueryEndpointOptions): Reso
     maxQueryBytes: positiveInteger('limits.maxQueryBytes', given.maxQueryBytes, d.maxQueryBytes),
   });
   const displayName = options.displayName ?? 'shadow-chdb';
+  if (typeof displayName !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(displayName)) {
+    throw invalid('displayName', 'printable ASCII, 1 to 128 characters (it is sent as a header)', displayName);
+  }
   return Object.freeze({ clickhouse, host, port, user, password: options.password, limits, displayName, logger: options.logger });
 }

@@ -84,7 +84,10 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://endpoint');
     const params = url.searchParams;
-    const ctx: RequestContext = { queryId: params.get('query_id') ?? headerOf(req, 'x-clickhouse-query-id') ?? randomUUID(), params };
+    // The id is echoed in a header: anything that cannot be one is replaced rather than break the answer.
+    const askedId = params.get('query_id') ?? headerOf(req, 'x-clickhouse-query-id');
+    const queryId = askedId !== undefined && /^[\x21-\x7e]{1,128}$/.test(askedId) ? askedId : randomUUID();
+    const ctx: RequestContext = { queryId, params };
     const path = url.pathname;
     if (path === '/ping' || path === '/replicas_status' || (path === '/' && req.method === 'GET' && !params.has('query'))) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, ctx, refusal(1, 'UNSUPPORTED_METHOD', `HTTP method ${req.method ?? ''} is not allowed on ${path}`), 405);
