@@ -3,7 +3,7 @@
 // very first request is captured. Real Kafka, real registry, a real node:http server.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
 import { uniqueName } from '@shadow/stack-harness';
 import { stack } from '@shadow/stack-harness/vitest';
 import { describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('tap start-up (real Kafka)', () => {
     expect(captured.requestBody.toString()).toBe('{"a":1}');
   });
 
-  it('a missing topic without createTopic: start() rejects with TAP_TOPIC_MISSING naming the topic and the command, and creates nothing', async () => {
+  it('a missing topic without createTopic: start() rejects with TAP_TOPIC_MISSING naming the topic and the command, creates nothing, and starts once the topic exists', async () => {
     const { brokers, registryUrl } = endpoints();
     const prefix = `${uniqueName('tap-missing')}.`;
     const names = topicNames(prefix);
@@ -81,6 +81,11 @@ describe('tap start-up (real Kafka)', () => {
     expect((error as Error).message).toContain(`shadow topics ensure --prefix ${prefix}`);
     expect(await topicExists(brokers, names.exchanges)).toBe(false);
     expect(tap.enabled).toBe(false);
+    // The fix the message names, then start() again: the same tap starts and mirrors.
+    await ensureTopics(kafkaFor(brokers), { prefix, partitions: 2 });
+    await tap.start();
+    expect(tap.enabled).toBe(true);
+    expect(tap.stats().transport.path?.topic).toBe('exists');
     await tap.close(2_000);
   });
 

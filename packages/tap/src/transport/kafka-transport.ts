@@ -272,7 +272,10 @@ class KafkaTransportImpl implements KafkaTransport {
       const topic = this.#sink.checkTopic({ topic: o.topic, prefix: o.topicPrefix, createTopic: o.createTopic, brokers: o.brokers });
       const checked = await Promise.race([topic.then((result) => result, (error: unknown) => error as Error), bound.promise.then(() => 'timeout' as const)]);
       if (checked === 'timeout' || checked instanceof Error) {
-        if (isTapError(checked) && checked.code === 'TAP_TOPIC_MISSING') throw checked;
+        if (isTapError(checked) && checked.code === 'TAP_TOPIC_MISSING') {
+          if (this.#sink instanceof WorkerSink) await this.#sink.suspend();
+          throw checked;
+        }
         this.#topicOutcome = 'unchecked';
         o.logger.error({ topic: o.topic, brokers: o.brokers, err: checked === 'timeout' ? `no answer within ${o.startTimeoutMs} ms` : checked.message },
           'shadow tap could not check its topic at start; captures queue (bounded) and are retried');

@@ -257,6 +257,17 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
     }
   }
 
+  /**
+   * Ends an idle worker that watches nothing (start() rejected: the topic is missing), so it does
+   * not keep the process alive; the next request starts a fresh one. Not a close.
+   */
+  async suspend(): Promise<void> {
+    const worker = this.#worker;
+    if (worker === undefined || this.#watch !== undefined || this.#pending.size > 0) return;
+    this.#worker = undefined;
+    await worker.terminate();
+  }
+
   /** Ends the worker at once (close() past its bound). */
   async terminate(): Promise<void> {
     this.#closing = true;
