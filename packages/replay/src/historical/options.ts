@@ -47,7 +47,7 @@ export interface ReplayWindowOptions {
   timestampSlackMs?: number | undefined;
   /** Results are produced (then committed) when this many exchanges completed, or every 200 ms. @default 256 */
   chunkSize?: number | undefined;
-  /** Decoded records buffered per partition before its fetching pauses (memory bound). @default 2000 */
+  /** Records buffered per partition before its fetching pauses (memory bound: about this many x the record size). @default 5000 */
   maxBufferedPerPartition?: number | undefined;
   /** Exchanges dispatched and not yet answered, all challengers. @default 2 x the sum of maxConcurrency */
   maxInFlightExchanges?: number | undefined;

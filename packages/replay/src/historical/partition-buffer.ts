@@ -3,12 +3,15 @@
 // in offset order. The commit point only moves over records whose results Kafka acknowledged, so an
 // interrupted or crashed run resumes at the first record that might not have its results.
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+import type { KafkaMessage } from 'kafkajs';
 import type { DeadLetter } from '../kafka/exchange-decoder.js';
 
 export interface Entry {
   readonly offset: bigint;
-  readonly exchange: CapturedExchange | null;
-  readonly deadLetter: DeadLetter | null;
+  /** The raw record until it is decoded (decoding happens when the entry reaches the head, spread over time). */
+  message: KafkaMessage | null;
+  exchange: CapturedExchange | null;
+  deadLetter: DeadLetter | null;
   /** Results + side effects once known; null while the dispatch is in flight. */
   output: { results: ShadowResult[]; sideEffects: SideEffect[] } | null;
   flushed: boolean;

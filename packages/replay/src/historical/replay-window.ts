@@ -57,7 +57,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   const speed = options.speed ?? 'max';
   const slack = options.timestampSlackMs ?? 60_000;
   const flushSize = options.chunkSize ?? 256;
-  const maxBuffered = options.maxBufferedPerPartition ?? 2_000;
+  const maxBuffered = options.maxBufferedPerPartition ?? 5_000;
   const groupId = replayGroupId(runId);
   const ordering = options.ordering ?? { mode: 'none' };
   const challengers = resolveChallengers(options.challengers);
@@ -166,6 +166,13 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     });
     return flushing;
   };
+  const decode = async (partition: number, entry: Entry): Promise<void> => {
+    if (entry.message === null) return;
+    const decoded = await decoder.decode(entry.message, topic, partition, topic);
+    entry.message = null;
+    if (decoded.ok) entry.exchange = decoded.exchange;
+    else entry.deadLetter = decoded.deadLetter;
+  };
   const complete = (entry: Entry): void => {
     ready.push(entry);
     if (ready.length >= flushSize) void flush();
@@ -175,7 +182,11 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     const pending = plan.filter((b) => !b.done);
     if (pending.length > 0 && !interrupted()) {
       await sink.start();
-      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      // A short fetch wait: a partition resumed after a pause is only fetched again once the
+      // fetch in progress returns, and the broker holds a fetch for drained partitions up to this long.
+      // Paced runs fetch smaller batches: kafkajs parses a fetch response synchronously, and a 1 MB
+      // batch holds the event loop past a pacing slot.
+      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: speed === 'max' ? 1024 * 1024 : 128 * 1024, maxWaitTimeInMs: 100, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
       consumer = c;
       c.on(c.events.CRASH, ({ payload }) => {
         if (!payload.restart) {
@@ -188,6 +199,8 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        // Decoding is left to the dispatch loop (one record at a time), so a 1 MB batch does not hold
+        // the event loop and pacing stays on time.
         eachBatch: async ({ batch, resolveOffset, pause }) => {
           const b = buffers.get(batch.partition);
           if (b === undefined || b.fetchComplete) return;
@@ -197,8 +210,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
             if (offset < b.start || offset < b.next) continue;
             if (offset >= b.end) break;
             b.next = offset + 1n;
-            const decoded = await decoder.decode(message, batch.topic, batch.partition, topic);
-            b.queued.push({ offset, exchange: decoded.ok ? decoded.exchange : null, deadLetter: decoded.ok ? null : decoded.deadLetter, output: null, flushed: false });
+            b.queued.push({ offset, message, exchange: null, deadLetter: null, output: null, flushed: false });
             // Fetching continues from here; nothing is committed until the results are acknowledged.
             resolveOffset(message.offset);
           }
@@ -223,6 +235,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
           let next: PartitionBuffer | undefined;
           let mustWait = false;
           if (merge) {
+            let best = Infinity;
             for (const b of plan) {
               if (b.exhausted) continue;
               const head = b.queued[0];
@@ -230,9 +243,13 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
                 mustWait = true; // this partition may hold an earlier exchange: wait for its fetch
                 break;
               }
+              await decode(b.partition, head);
+              // Dead letters sort first: they need no slot.
               const t = head.exchange?.captureTimeMs ?? -Infinity;
-              const best = next?.queued[0]?.exchange?.captureTimeMs ?? -Infinity;
-              if (next === undefined || t < best) next = b;
+              if (next === undefined || t < best) {
+                next = b;
+                best = t;
+              }
             }
           } else {
             for (let i = 0; i < plan.length; i++) {
@@ -256,6 +273,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
           }
           next.uncommitted.push(entry);
           handled++;
+          await decode(next.partition, entry);
           const ex = entry.exchange;
           if (ex === null) {
             deadLettered++;

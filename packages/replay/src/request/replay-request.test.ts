@@ -36,6 +36,12 @@ describe('buildReplayRequest', () => {
     });
   });
 
+  it('writes the contract traceparent (cached span-id per challenger and attempt)', () => {
+    for (const [id, ch, at] of [['x-1', 'a', 1], ['0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'b', 3], ['x-2', 'a', 1]] as const) {
+      expect(buildReplayRequest(exchange({ exchangeId: id }), { ...target, id: ch }, at).headers['traceparent']).toBe(traceparentFor(id, ch, at));
+    }
+  });
+
   it('ignores the authority of an absolute-form or protocol-relative captured target', () => {
     expect(buildReplayRequest(exchange({ path: 'http://evil.example:81/steal', query: '' }), target, 1).path).toBe('/prefix/steal');
     expect(buildReplayRequest(exchange({ path: 'https://evil.example/x?y=1', query: '' }), target, 1).path).toBe('/prefix/x?y=1');

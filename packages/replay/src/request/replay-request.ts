@@ -4,7 +4,7 @@
 // absolute-form request target (`GET http://elsewhere/x`), a protocol-relative path (`//elsewhere/x`)
 // or a Forwarded/X-Forwarded-Host header cannot redirect the request. The HTTP client is a pool bound
 // to the base URL's origin; this module only produces the path and headers for it.
-import { traceparentFor } from '@shadow/contracts';
+import { traceIdFor, traceparentFor } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
 
 /** What the tap writes in place of a redacted header value (`REDACTED` in @shadow/tap). */
@@ -51,6 +51,22 @@ export function originRelativePath(path: string): string {
   return p;
 }
 
+// The traceparent's span-id depends only on (challengerId, attempt): computed once per pair instead
+// of two SHA-256 per request. The value is exactly traceparentFor(exchangeId, challengerId, attempt).
+const SPAN_PROBE = '00000000-0000-4000-8000-000000000001';
+const spanIds = new Map<string, string>();
+
+export function replayTraceparent(exchangeId: string, challengerId: string, attempt: number): string {
+  const key = `${challengerId}\u0000${attempt}`;
+  let spanId = spanIds.get(key);
+  if (spanId === undefined) {
+    spanId = traceparentFor(SPAN_PROBE, challengerId, attempt).slice(36, 52);
+    if (spanIds.size > 10_000) spanIds.clear();
+    spanIds.set(key, spanId);
+  }
+  return `00-${traceIdFor(exchangeId)}-${spanId}-01`;
+}
+
 export function buildReplayRequest(exchange: CapturedExchange, target: ReplayTarget, attempt: number): ReplayRequest {
   const headers: Record<string, string | string[]> = {};
   const connectionTokens = new Set((exchange.requestHeaders['connection'] ?? []).flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()));
@@ -66,7 +82,7 @@ export function buildReplayRequest(exchange: CapturedExchange, target: ReplayTar
   headers['host'] = target.baseUrl.host;
   headers[SHADOW_EXCHANGE_ID_HEADER] = exchange.exchangeId;
   headers[SHADOW_CHALLENGER_HEADER] = target.id;
-  headers['traceparent'] = traceparentFor(exchange.exchangeId, target.id, attempt);
+  headers['traceparent'] = replayTraceparent(exchange.exchangeId, target.id, attempt);
 
   let path = originRelativePath(exchange.path);
   let query = exchange.query;
