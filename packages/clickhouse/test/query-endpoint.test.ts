@@ -11,6 +11,9 @@ import { goClientQuery } from './go-client.js';
 import { jdbcQuery } from './jdbc-client.js';
 
 const embedded = { mode: 'embedded', path: CHDB_TEST_PATH } as const;
+// The first JDBC or clickhouse-go call on a fresh machine fetches the driver (Maven, Go module proxy)
+// and compiles the probe; that alone can take minutes on a busy 2-core machine.
+const EXTERNAL_CLIENT_TIMEOUT_MS = 600_000;
 
 async function withEndpoint(options: Omit<QueryEndpointOptions, 'clickhouse'> = {}): Promise<{ ch: ClickHouse; endpoint: QueryEndpoint }> {
   const ch = await openTestClickHouse(embedded);
@@ -75,7 +78,7 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     ]);
     await expect(jdbcQuery(jdbcUrl, 'TRUNCATE TABLE events')).rejects.toThrow(/READONLY|readonly/);
     expect(await count(ch)).toBe(3);
-  });
+  }, EXTERNAL_CLIENT_TIMEOUT_MS);
 
   it("clickhouse-go over HTTP (Grafana's data source driver): Native with client_protocol_version, LowCardinality, arrays, maps", async () => {
     const { ch, endpoint } = await withEndpoint();
@@ -98,7 +101,7 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     })));
     await expect(goClientQuery(hostPort, ch.database, 'DROP TABLE events')).rejects.toThrow(/code: 164.*READONLY/);
     expect(await count(ch)).toBe(3);
-  });
+  }, EXTERNAL_CLIENT_TIMEOUT_MS);
 
   it('plain HTTP: /ping, GET ?query=, POST body, query parameter + body, FORMAT, default_format, headers clients read', async () => {
     const { ch, endpoint } = await withEndpoint({ displayName: 'probe' });
@@ -243,5 +246,5 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     expect(await (await client.query({ query: q, format: 'JSONEachRow' })).json()).toEqual([{ 'count()': '3' }]);
     const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
     expect((await jdbcQuery(jdbcUrl, q, ['analyst', 's3cret'])).rows).toEqual([['3']]);
-  });
+  }, EXTERNAL_CLIENT_TIMEOUT_MS);
 });
