@@ -11,6 +11,7 @@
 // - Per-minute aggregates count distinct exchanges (uniqExact of a 64-bit hash), so a duplicate
 //   insert, which a materialized view sees as new rows, does not inflate them.
 import type { Migration } from './migration.js';
+import { ANALYSIS_MIGRATIONS } from './analysis-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -164,6 +165,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
     name: 'pairs, pair_diffs, unmatched and per-minute aggregates by route and challenger',
     statements: [pairs, pairDiffs, unmatched, pairMinutes, pairMinutesView].map((s) => s.trim()),
   },
+  // The analysis layer's gate_runs and views (analysis-migrations.ts), versions 10 and up.
+  ...ANALYSIS_MIGRATIONS,
 ]);
 
 /** Table names the joiner writes, for callers that must not hard-code them. */

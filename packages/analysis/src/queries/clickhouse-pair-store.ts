@@ -1,0 +1,380 @@
+// The PairStore over the joiner's tables (packages/clickhouse/src/schema/, docs/tables.md), in
+// either ClickHouse mode: a server, embedded chDB, or the joiner's read-only endpoint (which speaks
+// the server protocol; only recordGateRun needs write access).
+//
+// Why the SQL looks the way it does:
+// - Exact before merges, and the same answer after them. `pairs` is a ReplacingMergeTree whose
+//   sorting key is (challenger, run, hour of capture, exchange) and whose version is joined_time:
+//   a re-delivered batch lands the same pair again until a merge keeps the copy with the highest
+//   joined_time; a replay attempt lands as a later row with the same key and replaces the earlier
+//   one the same way. Every aggregate reads `base`: one row per (run, exchange) of the
+//   challenger, the columns of the row with the highest joined_time picked by argMax. That is what
+//   FINAL returns, so numbers do not move when merges run. It equals measurementsFromPairs'
+//   distinctPairs (latest version, latest attempt) as long as a later attempt lands later, which
+//   the joiner guarantees for a retry (it is joined after the attempt it retries); ordering by
+//   (attempt, joined_time) instead would disagree with what a merge keeps.
+// - One pass per aggregate for every scope: each base row is fanned out to its route scope and to
+//   the overall scope (ARRAY JOIN over two scope tuples), so overall and per-route numbers come
+//   from the same rows in the same query.
+// - Route exclusion uses the same glob matcher as the criteria (routeMatches) instead of a SQL
+//   translation of it: the store first lists the (method, route) pairs present, matches them here,
+//   and passes the excluded ones to SQL as a parameter.
+// - What the tables do not hold stays empty rather than guessed: business outcomes (the pair row
+//   has no outcome columns yet), accuracy (no labels table yet), the dependency kind of a side
+//   effect and the noise flag of side-effect differences (side_effects_detail carries neither).
+import type { ClickHouse } from '@shadow/clickhouse';
+import { SCHEMA_TABLES } from '@shadow/clickhouse';
+import { routeMatches } from '../criteria/patterns.js';
+import { AnalysisError } from '../errors.js';
+import type {
+  HeaderDifference,
+  LatencySummary,
+  Measurements,
+  PathDifference,
+  RouteMeasurements,
+  ScopeMeasurements,
+  SideEffectDifference,
+  StatusCell,
+} from '../measurements/types.js';
+import type { GateRunRecord, MeasurementQuery, PairStore } from './pair-store.js';
+
+/** Table the audit trail of gate runs lands in (GATE_RUNS_MIGRATION creates it). */
+export const GATE_RUNS_TABLE = 'gate_runs';
+
+export interface ClickHousePairStoreOptions {
+  /** Table names, when they differ from the schema's (tests, several systems in one database). @default SCHEMA_TABLES + gate_runs */
+  tables?: { pairs?: string; unmatched?: string; gateRuns?: string };
+  /** Bound on the rows of side-effect differences returned per scope. @default 100 */
+  maxSideEffects?: number;
+}
+
+const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
+/** Scope key of the overall scope; no real method is a NUL byte. */
+const OVERALL = '\u0000';
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+const scopeKey = (method: string, route: string): string => `${method}\u0000${route}`;
+
+function table(name: string, field: string): string {
+  if (!IDENT.test(name)) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `tables.${field} must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got "${name}"`);
+  return name;
+}
+
+/** Milliseconds as a DateTime64(3) literal expression on a query parameter. */
+const msParam = (name: string): string => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
+
+interface Compiled {
+  /** SQL of the deduplicated, filtered pairs with a `scope` column per fanned-out scope. */
+  scoped: string;
+  /** Same without the fan-out (one row per pair). */
+  base: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * The de-duplicated pairs of the query: one row per (run, exchange), the latest landed
+ * (joined_time), filtered by challenger, window, run id and excluded routes.
+ */
+function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[]): Compiled {
+  const where = ['challenger_id = {challenger:String}'];
+  const params: Record<string, unknown> = { challenger: q.challengerId, excluded };
+  if (q.window !== undefined) {
+    // capture_time is the live exchange's: the same in every copy and attempt of a pair, so the
+    // window can filter before de-duplication (and prune partitions).
+    where.push(`capture_time >= ${msParam('fromMs')}`, `capture_time < ${msParam('toMs')}`);
+    params['fromMs'] = q.window.fromMs;
+    params['toMs'] = q.window.toMs;
+  }
+  const inner = `SELECT exchange_id, capture_time, run_id AS p_run_id,
+      argMax(challenger_name, v) AS p_challenger_name,
+      argMax(toString(method), v) AS p_method,
+      argMax(toString(route), v) AS p_route,
+      argMax(live_status, v) AS p_live_status,
+      argMax(shadow_status, v) AS p_shadow_status,
+      argMax(live_latency_us, v) AS p_live_latency_us,
+      argMax(shadow_latency_us, v) AS p_shadow_latency_us,
+      argMax(toString(shadow_error_kind), v) AS p_shadow_error_kind,
+      argMax(agree, v) AS p_agree,
+      argMax(real_agree, v) AS p_real_agree,
+      argMax(side_effects_match, v) AS p_side_effects_match,
+      argMax(diff_paths, v) AS p_diff_paths,
+      argMax(noisy_paths, v) AS p_noisy_paths,
+      argMax(side_effects_detail, v) AS p_side_effects_detail
+    FROM (SELECT *, joined_time AS v FROM ${pairs} WHERE ${where.join(' AND ')})
+    GROUP BY run_id, exchange_id, capture_time`;
+  // Excluded routes as 'METHOD route' keys (a method has no space, so the key is unambiguous).
+  const outer = ["NOT has({excluded:Array(String)}, concat(p_method, ' ', p_route))"];
+  if (q.runId !== undefined) {
+    outer.push('p_run_id = {runId:String}');
+    params['runId'] = q.runId;
+  }
+  const base = `(SELECT * FROM (${inner}) WHERE ${outer.join(' AND ')})`;
+  const scoped = `(SELECT *, scope.1 AS s_method, scope.2 AS s_route FROM ${base} ARRAY JOIN [tuple(p_method, p_route), tuple('${OVERALL}', '')] AS scope)`;
+  return { base, scoped, params };
+}
+
+function agreementExpr(q: MeasurementQuery): string {
+  const excludePaths = q.excludePaths ?? [];
+  const countNoise = q.countNoise ?? false;
+  if (excludePaths.length === 0 && !countNoise) return 'p_real_agree';
+  // compare's ignore rule: an excluded path covers its subtree.
+  const excluded = `arrayExists(x -> p = x OR startsWith(p, concat(x, '.')) OR startsWith(p, concat(x, '[')), {excludePaths:Array(String)})`;
+  const ignored = countNoise ? excluded : `(has(p_noisy_paths, p) OR ${excluded})`;
+  return `(arrayAll(p -> ${ignored}, p_diff_paths) AND p_side_effects_match AND p_shadow_error_kind = '')`;
+}
+
+const LIVE_ERROR = '(p_live_status = 0 OR p_live_status >= 500)';
+const CANDIDATE_ERROR = "(p_shadow_status = 0 OR p_shadow_status >= 500 OR p_shadow_error_kind != '')";
+const LIVE_ANSWERED = 'p_live_status > 0';
+const CANDIDATE_ANSWERED = "(p_shadow_status > 0 AND p_shadow_error_kind = '')";
+
+function latency(count: unknown, qs: unknown, levels: readonly number[], max: unknown, mean: unknown): LatencySummary {
+  const n = num(count);
+  const values = (qs as unknown[]).map(num);
+  return {
+    count: n,
+    quantiles: n === 0 ? [] : levels.map((q, i) => ({ q, value: values[i] as number })),
+    maxMs: n === 0 ? null : num(max),
+    meanMs: n === 0 ? undefined : num(mean),
+  };
+}
+
+const SIDE_EFFECT_DIRECTIONS: Record<string, SideEffectDifference['direction']> = {
+  extra: 'candidate-only',
+  missing: 'live-only',
+  different: 'payload-changed',
+};
+
+/** One entry of the joiner's side_effects_detail: `<extra|missing|different> METHOD target[ path]`. */
+export function parseSideEffectDetail(entry: string): Omit<SideEffectDifference, 'pairs' | 'examplePairId'> | null {
+  const [kind = '', method = '', target = '', ...rest] = entry.split(' ');
+  const direction = SIDE_EFFECT_DIRECTIONS[kind];
+  if (direction === undefined || method === '') return null;
+  return { direction, method, target, path: rest.join(' ') };
+}
+
+export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>, options: ClickHousePairStoreOptions = {}): PairStore {
+  const pairs = table(options.tables?.pairs ?? SCHEMA_TABLES.pairs, 'pairs');
+  const unmatched = table(options.tables?.unmatched ?? SCHEMA_TABLES.unmatched, 'unmatched');
+  const gateRuns = table(options.tables?.gateRuns ?? GATE_RUNS_TABLE, 'gateRuns');
+  const maxSideEffects = options.maxSideEffects ?? 100;
+  const { client } = clickhouse;
+
+  async function rows(what: string, query: string, params: Record<string, unknown>): Promise<Row[]> {
+    try {
+      const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+      return await rs.json<Row>();
+    } catch (error) {
+      const retriable = typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+      throw new AnalysisError('ANALYSIS_QUERY_FAILED', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retriable });
+    }
+  }
+
+  async function measurements(q: MeasurementQuery): Promise<Measurements> {
+    if (q.window === undefined && q.runId === undefined) {
+      throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', 'a measurement query needs a window or a runId');
+    }
+    const windowWhere = q.window === undefined ? '' : ` AND capture_time >= ${msParam('fromMs')} AND capture_time < ${msParam('toMs')}`;
+    const routeRows = await rows('listing routes', `SELECT DISTINCT toString(method) AS method, toString(route) AS route FROM ${pairs} WHERE challenger_id = {challenger:String}${windowWhere}`, {
+      challenger: q.challengerId,
+      ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
+    });
+    const patterns = q.excludeRoutes ?? [];
+    const excluded = routeRows
+      .filter((r) => patterns.some((p) => routeMatches(p, { method: str(r['method']), route: str(r['route']) })))
+      .map((r) => `${str(r['method'])} ${str(r['route'])}`);
+    const { base, scoped, params } = compile(pairs, q, excluded);
+    params['excludePaths'] = q.excludePaths ?? [];
+    const levels = [...new Set([...SUMMARY_QUANTILES, ...(q.latencyQuantiles ?? [])])].sort((a, b) => a - b);
+    const levelList = levels.join(', ');
+    const top = q.topDifferences ?? 20;
+    const sampleLimit = q.latencySampleLimit ?? 100_000;
+
+    const summaryQuery = `SELECT s_method, s_route,
+        count() AS pairs,
+        countIf(${agreementExpr(q)}) AS successes,
+        countIf(${LIVE_ERROR}) AS live_errors,
+        countIf(${CANDIDATE_ERROR}) AS candidate_errors,
+        countIf(${LIVE_ERROR} AND ${CANDIDATE_ERROR}) AS both_errors,
+        countIf(${LIVE_ANSWERED}) AS live_n,
+        quantilesExactIf(${levelList})(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_q,
+        maxIf(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_max,
+        avgIf(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_mean,
+        countIf(${CANDIDATE_ANSWERED}) AS candidate_n,
+        quantilesExactIf(${levelList})(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_q,
+        maxIf(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_max,
+        avgIf(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_mean,
+        toUnixTimestamp64Milli(min(capture_time)) AS first_ms,
+        toUnixTimestamp64Milli(max(capture_time)) AS last_ms,
+        anyIf(p_challenger_name, p_challenger_name != '') AS challenger_name
+      FROM ${scoped} GROUP BY s_method, s_route`;
+    const statusQuery = `SELECT s_method, s_route, p_live_status AS live, p_shadow_status AS candidate, count() AS pairs
+      FROM ${scoped} GROUP BY s_method, s_route, live, candidate ORDER BY s_method, s_route, live, candidate`;
+    // A uniform sample of paired latencies per scope (cityHash64 of the exchange id: the same pairs
+    // on every run), returned in capture order like the in-memory reference.
+    const samplesQuery = `SELECT s_method, s_route, l, c FROM (
+        SELECT s_method, s_route, exchange_id, capture_time, p_live_latency_us / 1000 AS l, p_shadow_latency_us / 1000 AS c
+        FROM ${scoped} WHERE ${LIVE_ANSWERED} AND ${CANDIDATE_ANSWERED}
+        ORDER BY cityHash64(exchange_id) LIMIT ${sampleLimit} BY s_method, s_route)
+      ORDER BY s_method, s_route, capture_time, exchange_id`;
+    const sideEffectsQuery = `SELECT s_method, s_route, entry, uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
+      FROM ${scoped} ARRAY JOIN arrayDistinct(splitByString('; ', p_side_effects_detail)) AS entry
+      WHERE p_side_effects_detail != '' AND entry != ''
+      GROUP BY s_method, s_route, entry ORDER BY pairs DESC, entry LIMIT ${maxSideEffects} BY s_method, s_route`;
+    // diff_paths holds 'status', 'header:<name>' and body paths; noisy_paths the noisy subset.
+    const diffQuery = (kind: 'paths' | 'headers') => `SELECT s_method, s_route, ${kind === 'headers' ? 'substring(p, 8)' : 'p'} AS name, has(p_noisy_paths, p) AS noisy,
+        uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
+      FROM ${scoped} ARRAY JOIN arrayDistinct(p_diff_paths) AS p
+      WHERE ${kind === 'headers' ? "startsWith(p, 'header:')" : "p != 'status' AND NOT startsWith(p, 'header:')"}
+      GROUP BY s_method, s_route, name, noisy ORDER BY pairs DESC, name LIMIT ${top} BY s_method, s_route`;
+    const unmatchedQuery = `SELECT reason, uniqExact(exchange_id) AS exchanges FROM ${unmatched} FINAL
+      WHERE challenger_id = {challenger:String}
+        ${q.window === undefined ? '' : ` AND event_time >= ${msParam('fromMs')} AND event_time < ${msParam('toMs')}`}
+        ${q.runId === undefined ? '' : ' AND run_id = {runId:String}'}
+        AND NOT has({excluded:Array(String)}, concat(toString(method), ' ', toString(route)))
+        AND exchange_id NOT IN (SELECT exchange_id FROM ${base})
+      GROUP BY reason ORDER BY reason`;
+
+    const [summary, status, samples, effects, paths, headers, unmatchedRows] = await Promise.all([
+      rows('measuring scopes', summaryQuery, params),
+      rows('status matrix', statusQuery, params),
+      rows('latency samples', samplesQuery, params),
+      rows('side-effect differences', sideEffectsQuery, params),
+      top === 0 ? Promise.resolve([]) : rows('differing paths', diffQuery('paths'), params),
+      top === 0 ? Promise.resolve([]) : rows('differing headers', diffQuery('headers'), params),
+      rows('unmatched exchanges', unmatchedQuery, params),
+    ]);
+
+    const group = (list: Row[]): Map<string, Row[]> => {
+      const out = new Map<string, Row[]>();
+      for (const r of list) {
+        const key = scopeKey(str(r['s_method']), str(r['s_route']));
+        const entry = out.get(key);
+        if (entry === undefined) out.set(key, [r]);
+        else entry.push(r);
+      }
+      return out;
+    };
+    const byStatus = group(status);
+    const bySamples = group(samples);
+    const byEffects = group(effects);
+    const byPaths = group(paths);
+    const byHeaders = group(headers);
+    const excludePaths = q.excludePaths ?? [];
+    const isExcludedPath = (p: string) => excludePaths.some((x) => p === x || p.startsWith(`${x}.`) || p.startsWith(`${x}[`));
+
+    const scopeOf = (r: Row): ScopeMeasurements => {
+      const key = scopeKey(str(r['s_method']), str(r['s_route']));
+      const sample = bySamples.get(key) ?? [];
+      const sideEffects: SideEffectDifference[] = [];
+      const merged = new Map<string, SideEffectDifference>();
+      for (const e of byEffects.get(key) ?? []) {
+        const parsed = parseSideEffectDetail(str(e['entry']));
+        if (parsed === null) continue;
+        const id = `${parsed.direction} ${parsed.method} ${parsed.target}${parsed.path}`;
+        const seen = merged.get(id);
+        // Two detail spellings of one call (path '' vs absent) count as one difference.
+        if (seen === undefined) merged.set(id, { ...parsed, pairs: num(e['pairs']), examplePairId: str(e['example']) });
+        else {
+          seen.pairs = Math.max(seen.pairs, num(e['pairs']));
+          if (str(e['example']) < seen.examplePairId) seen.examplePairId = str(e['example']);
+        }
+      }
+      const label = (d: SideEffectDifference) => `${d.direction} ${d.method} ${d.target}${d.path}`;
+      sideEffects.push(...[...merged.values()].sort((a, b) => b.pairs - a.pairs || label(a).localeCompare(label(b))));
+      return {
+        pairs: num(r['pairs']),
+        agreement: { trials: num(r['pairs']), successes: num(r['successes']) },
+        errors: { pairs: num(r['pairs']), live: num(r['live_errors']), candidate: num(r['candidate_errors']), both: num(r['both_errors']) },
+        latency: {
+          live: latency(r['live_n'], r['live_q'], levels, r['live_max'], r['live_mean']),
+          candidate: latency(r['candidate_n'], r['candidate_q'], levels, r['candidate_max'], r['candidate_mean']),
+          samples: { liveMs: sample.map((s) => num(s['l'])), candidateMs: sample.map((s) => num(s['c'])), paired: true },
+        },
+        sideEffects,
+        status: (byStatus.get(key) ?? []).map((s): StatusCell => ({ live: num(s['live']), candidate: num(s['candidate']), pairs: num(s['pairs']) })),
+        paths: (byPaths.get(key) ?? []).map((p): PathDifference => ({
+          path: str(p['name']),
+          pairs: num(p['pairs']),
+          noise: p['noisy'] === true || p['noisy'] === 1,
+          excluded: isExcludedPath(str(p['name'])),
+          examplePairId: str(p['example']),
+        })),
+        headers: (byHeaders.get(key) ?? []).map((h): HeaderDifference => ({ header: str(h['name']), pairs: num(h['pairs']), noise: h['noisy'] === true || h['noisy'] === 1, examplePairId: str(h['example']) })),
+      };
+    };
+
+    const overallRow = summary.find((r) => str(r['s_method']) === OVERALL);
+    const empty: ScopeMeasurements = {
+      pairs: 0,
+      agreement: { trials: 0, successes: 0 },
+      errors: { pairs: 0, live: 0, candidate: 0, both: 0 },
+      latency: { live: { count: 0, quantiles: [], maxMs: null }, candidate: { count: 0, quantiles: [], maxMs: null }, samples: { liveMs: [], candidateMs: [], paired: true } },
+      sideEffects: [],
+      status: [],
+      paths: [],
+      headers: [],
+    };
+    const routes: RouteMeasurements[] = summary
+      .filter((r) => str(r['s_method']) !== OVERALL)
+      .map((r) => ({ route: str(r['s_route']), method: str(r['s_method']), ...scopeOf(r) }))
+      .sort((a, b) => `${a.method} ${a.route}`.localeCompare(`${b.method} ${b.route}`));
+    const unmatchedCounts: Record<string, number> = {};
+    for (const u of unmatchedRows) unmatchedCounts[str(u['reason'])] = num(u['exchanges']);
+    const name = overallRow === undefined ? '' : str(overallRow['challenger_name']);
+    return {
+      challengerId: q.challengerId,
+      challengerName: name === '' ? undefined : name,
+      runId: q.runId ?? null,
+      window: q.window ?? null,
+      observed: overallRow === undefined ? null : { firstMs: num(overallRow['first_ms']), lastMs: num(overallRow['last_ms']) },
+      overall: overallRow === undefined ? empty : scopeOf(overallRow),
+      routes,
+      unmatched: unmatchedCounts,
+    };
+  }
+
+  return {
+    measurements,
+    async challengers(window) {
+      const list = await rows(
+        'listing challengers',
+        `SELECT challenger_id, anyIf(challenger_name, challenger_name != '') AS name, uniqExact(run_id, exchange_id) AS pairs
+         FROM ${pairs} WHERE capture_time >= ${msParam('fromMs')} AND capture_time < ${msParam('toMs')}
+         GROUP BY challenger_id ORDER BY challenger_id`,
+        { fromMs: window.fromMs, toMs: window.toMs },
+      );
+      return list.map((r) => ({ challengerId: str(r['challenger_id']), challengerName: str(r['name']) === '' ? null : str(r['name']), pairs: num(r['pairs']) }));
+    },
+    async recordGateRun(record: GateRunRecord) {
+      try {
+        await client.insert({ table: gateRuns, values: [gateRunRow(record)], format: 'JSONEachRow' });
+      } catch (error) {
+        const retriable = typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+        throw new AnalysisError('ANALYSIS_QUERY_FAILED', `recording gate run ${record.runId} in ${gateRuns}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retriable });
+      }
+    },
+  };
+}
+
+/** The gate_runs row of a GateRunRecord (column names as in GATE_RUNS_MIGRATION). */
+export function gateRunRow(record: GateRunRecord): Record<string, unknown> {
+  return {
+    run_id: record.runId,
+    at: record.atMs,
+    by: record.by,
+    challenger_id: record.challengerId,
+    replay_run_id: record.replayRunId ?? '',
+    window_from: record.window?.fromMs ?? null,
+    window_to: record.window?.toMs ?? null,
+    criteria_sha256: record.criteriaSha256,
+    criteria_source: record.criteriaSource,
+    verdict: record.verdict,
+    exit_code: record.exitCode,
+    verdict_json: record.verdictJson,
+  };
+}
