@@ -19,7 +19,7 @@ import { sandboxHooks } from './sandbox/sandbox-hooks.js';
 export interface RunningSandbox extends SandboxPort {
   close(): Promise<void>;
   stats(): { writes: { recorded: number; stub: number; blocked: number; forwarded: number }; sideEffects: number };
-  endpoints(challengerId: string): { httpProxyUrl: string; smtp: { host: string; port: number } };
+  endpoints(challengerId: string): { httpProxyUrl: string; dependencyUrl(name: string): string; smtp: { host: string; port: number } };
 }
 
 /** Creates and starts the sandbox for these challengers, publishing its side effects through `onSideEffect`. */
