@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClickHouse, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import { createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { ClickHouse } from '@shadow/clickhouse';
 import {
   capturedExchangeContract,
@@ -190,7 +190,7 @@ export const CHDB_TEST_PATH = join(tmpdir(), `shadow-join-chdb-${process.pid}`);
 
 export async function openSchemaDatabase(path = CHDB_TEST_PATH, database = `j_${randomUUID().replaceAll('-', '')}`): Promise<ClickHouse> {
   const ch = await createClickHouse({ path, database });
-  for (const m of SCHEMA_MIGRATIONS) for (const s of m.statements) await ch.client.command({ query: s });
+  await migrate(ch, SCHEMA_MIGRATIONS);
   return ch;
 }
 

@@ -1,6 +1,6 @@
 // Wiring: Kafka, the schema registry, ClickHouse (schema applied), the joiner and the admin server.
 import type { AddressInfo } from 'node:net';
-import { clickhouseOptionsFromEnv, createClickHouse, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import { clickhouseOptionsFromEnv, createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { ClickHouse } from '@shadow/clickhouse';
 import { createSchemaRegistry } from '@shadow/contracts';
 import { createJoiner } from '@shadow/join';
@@ -19,14 +19,10 @@ export interface JoinerService {
   close(): Promise<void>;
 }
 
-/**
- * Applies the system's tables. Every statement is idempotent (IF NOT EXISTS); the versioned runner
- * `migrate(client, SCHEMA_MIGRATIONS)` from @shadow/clickhouse replaces this loop once it lands.
- */
-export async function applySchema(clickhouse: ClickHouse): Promise<void> {
-  for (const migration of SCHEMA_MIGRATIONS) {
-    for (const statement of migration.statements) await clickhouse.client.command({ query: statement });
-  }
+/** Applies the system's tables through the versioned runner (idempotent; recorded in schema_migrations). */
+export async function applySchema(clickhouse: ClickHouse, logger?: Logger): Promise<void> {
+  const report = await migrate(clickhouse, SCHEMA_MIGRATIONS, logger === undefined ? {} : { logger });
+  logger?.info({ applied: report.applied.map((m) => m.version), alreadyApplied: report.alreadyApplied }, 'migrations checked');
 }
 
 export interface StartOptions {
@@ -37,7 +33,7 @@ export interface StartOptions {
 
 export async function startJoinerService(config: JoinerConfig, logger: Logger, options: StartOptions = {}): Promise<JoinerService> {
   const clickhouse = await createClickHouse({ ...clickhouseOptionsFromEnv(options.env ?? process.env), logger: logger.child({ component: 'clickhouse' }) });
-  await applySchema(clickhouse);
+  await applySchema(clickhouse, logger.child({ component: 'migrate' }));
   const kafka = new Kafka({ clientId: 'shadow-joiner', brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
   const registry = createSchemaRegistry({ url: config.SCHEMA_REGISTRY_URL, clientId: 'shadow-joiner' });
   const metrics = createJoinerMetrics();
@@ -54,6 +50,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     batchMaxRows: config.JOINER_BATCH_MAX_ROWS,
     batchMaxBytes: config.JOINER_BATCH_MAX_BYTES,
     batchMaxDelayMs: config.JOINER_BATCH_MAX_DELAY_MS,
+    sessionTimeoutMs: config.JOINER_SESSION_TIMEOUT_MS,
     retryInitialMs: config.JOINER_RETRY_INITIAL_MS,
     retryMaxMs: config.JOINER_RETRY_MAX_MS,
     bodySampleRate: config.JOINER_BODY_SAMPLE_RATE,

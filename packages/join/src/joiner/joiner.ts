@@ -169,8 +169,8 @@ class KafkaJoiner implements Joiner {
       // reads "no batch in a round" as "fully read".
       maxBytesPerPartition: 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.#o.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(this.#o.sessionTimeoutMs / 10),
       rebalanceTimeout: 60_000,
     });
     this.#consumer = consumer;

@@ -47,6 +47,8 @@ export interface JoinerOptions {
   readonly bodySampleRate?: number;
   /** Stored bodies are cut at this many bytes. @default 65536 */
   readonly maxBodyBytes?: number;
+  /** Kafka session timeout: how long a dead instance keeps its partitions. @default 30000 */
+  readonly sessionTimeoutMs?: number;
   /** Where a new group starts. @default true (earliest) */
   readonly fromBeginning?: boolean;
   /** @default comparePairAdapter() */
@@ -99,6 +101,7 @@ export function resolveJoinerOptions(o: JoinerOptions): ResolvedJoinerOptions {
     retryMaxMs: positiveInt('retryMaxMs', o.retryMaxMs, 5000),
     bodySampleRate: rate,
     maxBodyBytes: positiveInt('maxBodyBytes', o.maxBodyBytes, 65_536, 0),
+    sessionTimeoutMs: positiveInt('sessionTimeoutMs', o.sessionTimeoutMs, 30_000, 6000),
     fromBeginning: o.fromBeginning ?? true,
     comparer: o.comparer,
     insert: o.insert,

@@ -28,6 +28,7 @@ export const configSchema = z.object({
   JOINER_BATCH_MAX_ROWS: positiveInt.default(20_000),
   JOINER_BATCH_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
   JOINER_BATCH_MAX_DELAY_MS: positiveInt.default(1000),
+  JOINER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   JOINER_RETRY_INITIAL_MS: positiveInt.default(200),
   JOINER_RETRY_MAX_MS: positiveInt.default(5000),
   JOINER_BODY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),

@@ -1,0 +1,84 @@
+// One process of the joiner benchmark (test/bench/joiner-throughput.ts spawns it). Modes:
+//   fill <prefix> <n> <partitions>            create topics and produce a run of n exchanges
+//   raw  <prefix> <records>                   no-op kafkajs consumer: time to read every record
+//   join <prefix> <groupId> <chdbPath>        one joiner instance landing into its own chDB
+// Each prints JSON lines on stdout; the orchestrator reads them. Not a test.
+import { createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import { createSchemaRegistry, topicNames } from '@shadow/contracts';
+import { createJoiner } from '@shadow/join';
+import { Kafka, logLevel } from 'kafkajs';
+import { CANDIDATE, createJoinTopics, produceRun, SECONDARY, serdesFor } from './fixture.js';
+
+const [mode, prefix = '', ...args] = process.argv.slice(2);
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
+const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? '';
+const kafka = new Kafka({ clientId: `bench-${mode}`, brokers, logLevel: logLevel.NOTHING });
+const out = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+let peakRss = 0;
+setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100).unref();
+
+if (mode === 'fill') {
+  const n = Number(args[0]);
+  await createJoinTopics(kafka, prefix, Number(args[1]));
+  const serdes = await serdesFor(registryUrl, prefix);
+  const t0 = performance.now();
+  const expected = await produceRun(kafka, serdes, prefix, { n, missingCandidateEvery: 0, missingLiveEvery: 0, realDiffEvery: 10 }, 'bench');
+  out({ filled: n, pairs: expected.pairs.size, ms: performance.now() - t0 });
+  process.exit(0);
+} else if (mode === 'raw') {
+  const want = Number(args[0]);
+  const names = topicNames(prefix);
+  const consumer = kafka.consumer({ groupId: `raw-${process.pid}-${Date.now()}`, maxBytesPerPartition: 1024 * 1024, maxBytes: 64 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [names.exchanges, names.results, names.sideEffects], fromBeginning: true });
+  let seen = 0;
+  let t0 = 0;
+  // Timed from the assignment, as the joiner is (its start is counted once every instance joined).
+  consumer.on(consumer.events.GROUP_JOIN, () => { t0 = performance.now(); });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= want) resolve();
+      },
+    });
+  });
+  const ms = performance.now() - t0;
+  out({ records: seen, ms, peakRss });
+  await consumer.disconnect();
+  process.exit(0);
+} else if (mode === 'join') {
+  const [groupId = 'bench', chdbPath = ':memory:'] = args;
+  const ch = await createClickHouse({ path: chdbPath, database: 'bench' });
+  await migrate(ch, SCHEMA_MIGRATIONS);
+  let pairs = 0;
+  let rows = 0;
+  const joiner = createJoiner({
+    kafka,
+    registry: createSchemaRegistry({ url: registryUrl }),
+    clickhouse: ch,
+    groupId,
+    topicPrefix: prefix,
+    challengers: [CANDIDATE, SECONDARY],
+    sideEffectGraceMs: 0,
+    windowMs: 30_000,
+    hooks: {
+      onLanded: (e) => {
+        for (const n of e.pairsByRole.values()) pairs += n;
+        rows += e.rows;
+        if (process.env.BENCH_VERBOSE) process.stderr.write(`landed ${e.rows} rows + ${e.diffs} diffs in ${e.durationMs.toFixed(0)} ms\n`);
+      },
+    },
+  });
+  await joiner.start();
+  out({ started: true });
+  const timer = setInterval(() => out({ pairs, rows, rss: process.memoryUsage.rss() }), 250);
+  process.on('SIGTERM', () => {
+    clearInterval(timer);
+    out({ pairs, rows, peakRss, final: true });
+    void joiner.close().finally(() => ch.close().finally(() => process.exit(0)));
+  });
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
