@@ -5,13 +5,17 @@
 // Exit codes (EXIT in io.ts): 0 ok, 1 the command found problems or could not reach what it needs,
 // 2 the command line is wrong (unknown command or option, bad value: commander's own errors).
 import { Command, CommanderError } from 'commander';
+import { registerGateCommands } from './commands/gate.js';
+import { registerMigrateCommands } from './commands/migrate.js';
+import { registerQueryCommands } from './commands/query.js';
+import { registerReportCommands } from './commands/report.js';
 import { registerTopicsCommands } from './commands/topics.js';
 import type { CliIo } from './io.js';
 import { CliError, EXIT } from './io.js';
 
 type RegisterCommands = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
-const COMMAND_GROUPS: readonly RegisterCommands[] = [registerTopicsCommands];
+const COMMAND_GROUPS: readonly RegisterCommands[] = [registerTopicsCommands, registerMigrateCommands, registerReportCommands, registerGateCommands, registerQueryCommands];
 
 /** Builds the program without running it; `setExitCode` receives each command's result. */
 export function createProgram(io: CliIo, setExitCode: (code: number) => void = () => undefined): Command {

@@ -1,0 +1,137 @@
+// `shadow gate`: the promotion step a CI/CD pipeline runs. Loads and validates the criteria file
+// (before touching ClickHouse, so a bad file is exit 2 anywhere), measures the challenger's pairs,
+// judges them (@shadow/analysis evaluateGate), prints every criterion and exits with the verdict.
+// Every run is recorded in gate_runs (the audit trail) when the connection can write: see
+// docs/analysis-sql.md "Gate audit" for what happens in each ClickHouse mode.
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { GateVerdict, LoadedCriteria } from '@shadow/analysis';
+import {
+  createClickHousePairStore,
+  evaluateGate,
+  isAnalysisError,
+  loadCriteriaFile,
+  measurementQueryFor,
+  renderVerdictJson,
+  renderVerdictMarkdown,
+  renderVerdictText,
+  toGateRunRecord,
+} from '@shadow/analysis';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliIo } from '../io.js';
+import { CliError, EXIT } from '../io.js';
+import type { ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
+import { CONNECTION_HELP, emit, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
+import type { OutputFormat } from './report.js';
+import { OUTPUT_FORMATS, queryFailure } from './report.js';
+
+interface GateFlags extends ConnectionFlags, WindowFlags {
+  criteria: string;
+  challenger: string;
+  format: OutputFormat;
+  out?: string;
+  by?: string;
+  audit: boolean;
+}
+
+/** Who ran the gate: --by, else the CI job (GitHub Actions, GitLab CI), else user@host. */
+export function gateRunner(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  if (flag !== undefined && flag !== '') return flag;
+  const e = (n: string) => (env[n] === undefined || env[n] === '' ? undefined : env[n]);
+  if (e('GITHUB_RUN_ID') !== undefined) {
+    return `${e('GITHUB_ACTOR') ?? 'github'} ${e('GITHUB_SERVER_URL') ?? 'https://github.com'}/${e('GITHUB_REPOSITORY') ?? '?'}/actions/runs/${e('GITHUB_RUN_ID') ?? '?'}`;
+  }
+  if (e('CI_JOB_URL') !== undefined) return `${e('GITLAB_USER_LOGIN') ?? 'gitlab'} ${e('CI_JOB_URL') ?? ''}`;
+  let user = e('USER') ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${hostname()}`;
+}
+
+async function loadCriteria(path: string, io: CliIo): Promise<LoadedCriteria> {
+  try {
+    return await loadCriteriaFile(resolve(io.cwd, path));
+  } catch (error) {
+    // An invalid or unreadable criteria file is a usage problem: exit 2, naming the fields.
+    if (isAnalysisError(error)) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+function render(verdict: GateVerdict, format: OutputFormat): string {
+  if (format === 'json') return renderVerdictJson(verdict);
+  return format === 'markdown' ? renderVerdictMarkdown(verdict) : renderVerdictText(verdict);
+}
+
+async function run(flags: GateFlags, io: CliIo, now: number): Promise<number> {
+  const target = resolveWindow(flags, now);
+  const connection = resolveConnection(flags, io);
+  const loaded = await loadCriteria(flags.criteria, io);
+  const ch = await openClickHouse(connection, io);
+  try {
+    const store = createClickHousePairStore(ch);
+    const query = measurementQueryFor(loaded.criteria, { challengerId: flags.challenger, ...target });
+    const measurements = await store.measurements(query).catch((e: unknown) => {
+      throw queryFailure(e);
+    });
+    const verdict = evaluateGate(loaded.criteria, measurements, { criteriaSha256: loaded.sha256, criteriaSource: loaded.source });
+    await emit(render(verdict, flags.format), flags.out, io);
+    if (flags.audit) {
+      const record = toGateRunRecord(verdict, { id: randomUUID(), atMs: Date.now(), by: gateRunner(flags.by, io.env) });
+      try {
+        await store.recordGateRun(record);
+        io.err(`gate run ${record.runId} recorded in gate_runs`);
+      } catch (error) {
+        // The verdict stands (the pipeline must not fail on the audit), but say loudly that the
+        // trail is missing and why: a read-only endpoint refuses the insert by design.
+        const why = error instanceof Error ? error.message : String(error);
+        const hint = connection.ownsEngine
+          ? 'run `shadow migrate` to create gate_runs'
+          : 'a read-only endpoint (the joiner\'s, in embedded mode) cannot store it: run the gate against the ClickHouse server, or against the chDB directory while no joiner owns it (see docs/analysis-sql.md, Gate audit)';
+        io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: ${why.split('\n')[0] ?? why}; ${hint}`);
+      }
+    }
+    return verdict.exitCode;
+  } finally {
+    await ch.close();
+  }
+}
+
+/** Adds `gate` to the program. */
+export function registerGateCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('gate')
+    .description('judge a challenger against a criteria file (promotion step for CI/CD); exit 0 pass, 1 fail, 2 not enough data or a bad criteria file')
+    .requiredOption('--criteria <file>', 'criteria file, YAML or JSON (schema: @shadow/analysis/criteria.schema.json; docs/gate.md)')
+    .requiredOption('--challenger <id>', 'challenger id whose pairs are judged')
+    .addOption(new Option('--format <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
+    .option('--out <file>', 'write the verdict to a file instead of stdout')
+    .option('--by <who>', 'who runs the gate, for the audit row (default: the CI job from GitHub/GitLab variables, else user@host)')
+    .option('--no-audit', 'do not record this run in gate_runs');
+  withWindowOptions(command);
+  withConnectionOptions(command);
+  command.addHelpText(
+    'after',
+    `
+Examples:
+  shadow gate --criteria deploy/gate.yaml --challenger pricing-v2 --since 48h
+  shadow gate --criteria deploy/gate.yaml --challenger pricing-v2 --run-id 7f3c… --format markdown > gate.md
+${CONNECTION_HELP}
+
+Every run is recorded in the gate_runs table (criteria sha256, verdict, every measured value, who,
+when, window) when the connection can write; through a read-only endpoint a warning says it was not.
+
+Exit codes:
+  0  pass: every blocking criterion holds (promote)
+  1  fail: a blocking criterion is violated (do not promote); also ClickHouse unreachable or a query failed
+  2  insufficient data (too few pairs, too short, a required route unseen: run again later),
+     an invalid or unreadable criteria file (the message names each field at fault),
+     or a bad command line (unknown option, bad value, no window)`,
+  );
+  command.action(async (flags: GateFlags) => setExitCode(await run(flags, io, Date.now())));
+}

@@ -1,0 +1,90 @@
+// `shadow query "<SQL>"`: one read-only statement against the pair tables, in either ClickHouse
+// mode. The statement passes the same guard as the joiner's read-only endpoint
+// (@shadow/clickhouse checkReadOnlyQuery: SELECT/SHOW/DESCRIBE/EXPLAIN/EXISTS only, one statement,
+// no table function reaching files or the network) before it is sent, so the command refuses a
+// write even when it opens the embedded database itself or talks to a writable server.
+import { checkReadOnlyQuery } from '@shadow/clickhouse';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliIo } from '../io.js';
+import { CliError, EXIT } from '../io.js';
+import { integerIn } from '../options.js';
+import type { ConnectionFlags } from './clickhouse-flags.js';
+import { CONNECTION_HELP, emit, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
+import { queryFailure } from './report.js';
+
+export const QUERY_FORMATS = ['table', 'tsv', 'csv', 'json'] as const;
+type QueryFormat = (typeof QUERY_FORMATS)[number];
+
+interface QueryFlags extends ConnectionFlags {
+  format: QueryFormat;
+  out?: string;
+  maxRows: number;
+}
+
+/** A text table with aligned columns (numbers right-aligned), like clickhouse-client's. */
+export function formatTable(names: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const cell = (v: unknown): string => (v === null ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
+  const text = rows.map((r) => r.map(cell));
+  const numeric = names.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || (typeof r[i] === 'string' && /^-?\d+(\.\d+)?$/.test(r[i]))));
+  const width = names.map((n, i) => Math.max(n.length, ...text.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric[i] === true ? c.padStart(width[i] ?? 0) : c.padEnd(width[i] ?? 0))).join('  ').trimEnd();
+  return [line(names), width.map((w) => '-'.repeat(w)).join('  '), ...text.map(line), `(${rows.length} row${rows.length === 1 ? '' : 's'})`].join('\n');
+}
+
+async function run(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
+  const verdict = checkReadOnlyQuery(sql);
+  if (!verdict.ok) throw new CliError(`refused (read-only): ${verdict.error.message}`, EXIT.usage);
+  if (verdict.format !== undefined) throw new CliError(`remove "FORMAT ${verdict.format}" from the statement and pass --format (${QUERY_FORMATS.join(', ')})`, EXIT.usage);
+  const statement = sql.trim().replace(/;\s*$/, '');
+  const ch = await openClickHouse(resolveConnection(flags, io), io);
+  try {
+    const settings = { max_result_rows: String(flags.maxRows), result_overflow_mode: 'throw' } as const;
+    let text: string;
+    try {
+      if (flags.format === 'tsv' || flags.format === 'csv') {
+        const rs = await ch.client.query({ query: statement, format: flags.format === 'tsv' ? 'TabSeparatedWithNames' : 'CSVWithNames', clickhouse_settings: settings });
+        text = await rs.text();
+      } else {
+        const rs = await ch.client.query({ query: statement, format: 'JSONCompact', clickhouse_settings: settings });
+        const body = (await rs.json()) as unknown as { meta: { name: string }[]; data: unknown[][] };
+        const names = body.meta.map((m) => m.name);
+        text = flags.format === 'json'
+          ? body.data.map((row) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, row[i]])))).join('\n')
+          : formatTable(names, body.data);
+      }
+    } catch (error) {
+      throw queryFailure(error);
+    }
+    await emit(text, flags.out, io);
+    return EXIT.ok;
+  } finally {
+    await ch.close();
+  }
+}
+
+/** Adds `query` to the program. */
+export function registerQueryCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('query')
+    .description('run one read-only SQL statement (SELECT, SHOW, DESCRIBE, EXPLAIN) against the pair tables and views')
+    .argument('<sql>', 'the statement, e.g. "SELECT * FROM v_route_summary"')
+    .addOption(new Option('--format <format>', 'output: table (aligned text), tsv, csv (with a header line), json (one object per line)').choices([...QUERY_FORMATS]).default('table'))
+    .option('--out <file>', 'write the result to a file instead of stdout')
+    .option('--max-rows <n>', 'fail instead of returning more rows than this', integerIn(1, 100_000_000), 10_000);
+  withConnectionOptions(command);
+  command.addHelpText(
+    'after',
+    `
+Examples:
+  shadow query "SELECT * FROM v_route_summary WHERE challenger_id = 'pricing-v2'"
+  shadow query "SELECT diff_path, sum(pairs) FROM v_top_diff_paths GROUP BY diff_path ORDER BY 2 DESC LIMIT 10" --format csv
+Views and example queries: docs/analysis-sql.md.
+${CONNECTION_HELP}
+
+Exit codes: 0 rows printed; 1 ClickHouse unreachable or the query failed (unknown table: run
+\`shadow migrate\`); 2 bad command line, or a statement that is not read-only (INSERT, ALTER, DROP,
+SYSTEM, several statements, file/url/s3/remote table functions) or carries its own FORMAT.`,
+  );
+  command.action(async (sql: string, flags: QueryFlags) => setExitCode(await run(sql, flags, io)));
+}
