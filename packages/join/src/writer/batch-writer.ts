@@ -1,5 +1,5 @@
-// Batches rows for ClickHouse and lands them at least once, in order. A batch is sealed by rows,
-// bytes or age; sealed batches are inserted one at a time (pairs, pair_diffs, unmatched), retried
+// Batches rows for ClickHouse and lands them at least once. A batch is sealed by rows,
+// bytes or age; sealed batches are inserted (up to maxInFlight at once; pairs, pair_diffs, unmatched), retried
 // with capped exponential backoff for as long as ClickHouse refuses them, and only an acknowledged
 // batch hands its offset slots back (onLanded), so the joiner never commits past unlanded data.
 // While a batch is retrying, new rows keep filling the next one up to maxBufferedRows; then
@@ -21,8 +21,10 @@ export interface BatchWriterOptions {
   readonly maxBytes?: number;
   /** Seal a batch this long after its first row. @default 1000 */
   readonly maxDelayMs?: number;
-  /** Rows held (sealed + open) before waitForCapacity blocks. @default 4 * maxRows */
+  /** Rows held (sealed + open) before waitForCapacity blocks. @default (maxInFlight + 1) * maxRows */
   readonly maxBufferedRows?: number;
+  /** Sealed batches inserted concurrently. @default 2 */
+  readonly maxInFlight?: number;
   /** First retry delay; doubles up to retryMaxMs. @default 200 */
   readonly retryInitialMs?: number;
   /** @default 5000 */
@@ -64,7 +66,8 @@ export class BatchWriter {
   readonly #insert: InsertFn;
   #open: Batch | undefined;
   readonly #sealed: Batch[] = [];
-  #running: Promise<void> | undefined;
+  readonly #running = new Set<Promise<void>>();
+  readonly #inFlight = new Set<Batch>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #epoch = 0;
@@ -78,7 +81,8 @@ export class BatchWriter {
       maxRows,
       maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
       maxDelayMs: options.maxDelayMs ?? 1000,
-      maxBufferedRows: options.maxBufferedRows ?? 4 * maxRows,
+      maxBufferedRows: options.maxBufferedRows ?? ((options.maxInFlight ?? 2) + 1) * maxRows,
+      maxInFlight: options.maxInFlight ?? 2,
       retryInitialMs: options.retryInitialMs ?? 200,
       retryMaxMs: options.retryMaxMs ?? 5000,
       tables: options.tables ?? { pairs: 'pairs', pairDiffs: 'pair_diffs', unmatched: 'unmatched' },
@@ -143,23 +147,30 @@ export class BatchWriter {
   }
 
   #pump(): void {
-    if (this.#running !== undefined) return;
-    this.#running = this.#run().finally(() => {
-      this.#running = undefined;
-      if (this.#sealed.length > 0 && !this.#closed) this.#pump();
-    });
+    // Up to maxInFlight sealed batches land concurrently (chDB and a server both run inserts in
+    // parallel). Order does not matter for correctness: a batch hands back its own slots, and a
+    // partition's offset only moves over slots that are all done.
+    while (this.#inFlight.size < this.#o.maxInFlight && this.#inFlight.size < this.#sealed.length) {
+      const batch = this.#sealed.find((b) => !this.#inFlight.has(b));
+      if (batch === undefined) return;
+      this.#inFlight.add(batch);
+      const epoch = this.#epoch;
+      const done = this.#landOne(batch, epoch).finally(() => {
+        this.#inFlight.delete(batch);
+        this.#running.delete(done);
+        if (!this.#closed) this.#pump();
+      });
+      this.#running.add(done);
+    }
   }
 
-  async #run(): Promise<void> {
-    while (this.#sealed.length > 0) {
-      const epoch = this.#epoch;
-      const batch = this.#sealed[0] as Batch;
-      const landed = await this.#land(batch, epoch);
-      if (epoch !== this.#epoch) return; // discarded meanwhile: the sealed list was replaced
-      this.#sealed.shift();
-      this.#wakeCapacity();
-      if (landed !== undefined) await this.#o.onLanded(landed);
-    }
+  async #landOne(batch: Batch, epoch: number): Promise<void> {
+    const landed = await this.#land(batch, epoch);
+    if (epoch !== this.#epoch) return; // discarded meanwhile: the sealed list was replaced
+    const i = this.#sealed.indexOf(batch);
+    if (i >= 0) this.#sealed.splice(i, 1);
+    this.#wakeCapacity();
+    if (landed !== undefined) await this.#o.onLanded(landed);
   }
 
   async #land(batch: Batch, epoch: number): Promise<LandedBatch | undefined> {
@@ -169,9 +180,12 @@ export class BatchWriter {
       try {
         const unmatched = await this.#withoutPaired(batch.rows.unmatched);
         const { tables } = this.#o;
-        if (batch.rows.pairs.length > 0) await this.#insert(tables.pairs, batch.rows.pairs);
-        if (batch.rows.diffs.length > 0) await this.#insert(tables.pairDiffs, batch.rows.diffs);
-        if (unmatched.length > 0) await this.#insert(tables.unmatched, unmatched);
+        // The three tables are independent; a failure of any retries all three (copies collapse).
+        await Promise.all([
+          batch.rows.pairs.length > 0 ? this.#insert(tables.pairs, batch.rows.pairs) : undefined,
+          batch.rows.diffs.length > 0 ? this.#insert(tables.pairDiffs, batch.rows.diffs) : undefined,
+          unmatched.length > 0 ? this.#insert(tables.unmatched, unmatched) : undefined,
+        ]);
         this.#failing = false;
         const byReason = new Map<string, number>();
         for (const u of unmatched) byReason.set(u.reason, (byReason.get(u.reason) ?? 0) + 1);
@@ -251,7 +265,7 @@ export class BatchWriter {
   /** Seals the open batch and resolves when everything held has landed. */
   async flush(): Promise<void> {
     this.#seal();
-    while (this.#running !== undefined) await this.#running;
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
   }
 
   /**
@@ -264,6 +278,7 @@ export class BatchWriter {
     this.#timer = undefined;
     this.#open = undefined;
     this.#sealed.length = 0;
+    this.#inFlight.clear();
     this.#failing = false;
     this.#wakeCapacity();
   }
