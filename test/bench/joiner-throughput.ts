@@ -81,10 +81,12 @@ for (const k of values.instances.split(',').map(Number)) {
   for (const w of workers) w.kill();
   const finals = await Promise.all(workers.map((w) => w.done));
   const rss = finals.map((ls) => Number(ls.find((l) => l.final === true)?.peakRss ?? 0) / 2 ** 20);
+  const cpuMs = finals.reduce((sum, ls) => sum + Number(ls.find((l) => l.final === true)?.cpuMs ?? 0), 0);
   const rate = pairs / seconds;
   const rawPairs = rawRate * pairs / records;
   console.log(`${k} instance(s): ${pairs} pairs in ${seconds.toFixed(1)} s = ${Math.round(rate)} pairs/s (goal >= 20000: ${rate >= 20_000 ? 'PASS' : 'FAIL'}), ` +
-    `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')}`);
+    `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')}, ` +
+    `joiner CPU ${(cpuMs * 1000 / pairs).toFixed(0)} us per pair (all threads, start-up included)`);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 process.exit(0);

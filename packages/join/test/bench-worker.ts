@@ -76,7 +76,8 @@ if (mode === 'fill') {
   const timer = setInterval(() => out({ pairs, rows, rss: process.memoryUsage.rss() }), 250);
   process.on('SIGTERM', () => {
     clearInterval(timer);
-    out({ pairs, rows, peakRss, final: true });
+    const cpu = process.cpuUsage();
+    out({ pairs, rows, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, final: true });
     void joiner.close().finally(() => ch.close().finally(() => process.exit(0)));
   });
 } else {
