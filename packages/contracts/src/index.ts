@@ -14,6 +14,9 @@ export type { DependencyKind, SideEffect, SideEffectDisposition } from './side-e
 export { DEPENDENCY_KINDS, LIVE_ORIGIN, SIDE_EFFECT_DISPOSITIONS } from './side-effect/types.js';
 export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';
 export { liveSideEffectsOf } from './side-effect/live.js';
+export type { Label, LabelValue } from './label/types.js';
+export { LABEL_NAME_PATTERN, labelValueText } from './label/types.js';
+export { assertLabel, labelContract, labelFromAvro, labelProblems, labelToAvro } from './label/avro.js';
 
 export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';
 

@@ -10,6 +10,7 @@ describe('topics', () => {
       sideEffects: 'shadow.side-effects.v1',
       control: 'shadow.control.v1',
       deadLetter: 'shadow.dead-letter.v1',
+      labels: 'shadow.labels.v1',
     });
     expect(Object.isFrozen(topics)).toBe(true);
   });

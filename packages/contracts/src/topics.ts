@@ -21,6 +21,11 @@ export const TOPIC_BASE_NAMES = Object.freeze({
    * the original key and value bytes, the reason and the source topic/partition/offset in headers.
    */
   deadLetter: 'shadow.dead-letter.v1',
+  /**
+   * Label records (ground truth arriving later: a chargeback, a click), keyed by exchange id with
+   * the joined topics' partition count; the joiner lands them in the `labels` table.
+   */
+  labels: 'shadow.labels.v1',
 });
 
 export type TopicRole = keyof typeof TOPIC_BASE_NAMES;

@@ -4,6 +4,7 @@
 // - exchanges, results and sideEffects are joined by exchange id: records about one exchange are
 //   keyed by its id, so they land on the same partition number only when the counts are equal.
 // - deadLetter takes the same count (consumers of each joined topic write to it by the same key).
+// - labels takes the same count too: keyed by exchange id, so a label lands on its exchange's partition.
 // - control is compacted with one partition: the latest value per key is the kill-switch state,
 //   retention must never delete it, and tombstones must outlive any tap's restart-and-read.
 import type { ITopicConfig } from 'kafkajs';

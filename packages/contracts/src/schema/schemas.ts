@@ -38,4 +38,5 @@ export const schemas = Object.freeze({
   capturedExchange: load('captured-exchange.avsc'),
   shadowResult: load('shadow-result.avsc'),
   sideEffect: load('side-effect.avsc'),
+  label: load('label.avsc'),
 });
