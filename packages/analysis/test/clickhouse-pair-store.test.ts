@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, migrate, SCHEMA_MIGRATIONS, type ClickHouse } from '@shadow/clickhouse';
+import { createClickHouse, createQueryEndpoint, migrate, SCHEMA_MIGRATIONS, type ClickHouse } from '@shadow/clickhouse';
 import {
   createClickHousePairStore,
   evaluateGate,
@@ -225,5 +225,18 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
     ]);
     const top = await ch.client.query({ query: "SELECT diff_path, noisy, pairs FROM v_top_diff_paths WHERE challenger_id = 'c1' ORDER BY pairs DESC, diff_path", format: 'JSONEachRow' });
     expect((await top.json<Record<string, unknown>>()).map((r) => r['diff_path'])).toEqual(['$.meta.requestId', '$.user.lastSeen', '$.user.tier', 'header:x-request-id', 'status']);
+  });
+
+  it('works through the read-only endpoint (embedded mode, other processes): same measurements; recordGateRun refused', async () => {
+    await using endpoint = await createQueryEndpoint({ clickhouse: ch, port: 0 });
+    const remote = await createClickHouse({ mode: 'server', url: endpoint.url, database, ensureDatabase: false });
+    try {
+      const viaEndpoint = createClickHousePairStore(remote);
+      expect(comparable(await viaEndpoint.measurements(QUERY))).toEqual(comparable(await store.measurements(QUERY)));
+      const record = toGateRunRecord(evaluateGate(parseCriteria('version: 1').criteria, await store.measurements(QUERY)), { id: randomUUID(), atMs: T, by: 'test' });
+      await expect(viaEndpoint.recordGateRun(record)).rejects.toMatchObject({ code: 'ANALYSIS_QUERY_FAILED' });
+    } finally {
+      await remote.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import { createClickHouse, createQueryEndpoint, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = join(ROOT, 'services/cli/src/main.ts');
@@ -125,5 +125,18 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
     const write = await shadow('query', 'DROP TABLE pairs', '--chdb-path', chdb);
     expect(write.code).toBe(2);
     expect(write.stderr).toMatch(/refused \(read-only\)/);
+  }, 120_000);
+
+  it('through the read-only endpoint of the process owning chDB: same verdict, and a warning that the audit row was not written', async () => {
+    // This test process plays the joiner: it owns the directory and serves the endpoint.
+    const ch = await createClickHouse({ mode: 'embedded', path: chdb });
+    try {
+      await using endpoint = await createQueryEndpoint({ clickhouse: ch, port: 0 });
+      const r = await shadow('gate', '--criteria', join(dir, 'pass.yaml'), '--challenger', 'cand', ...window, '--clickhouse-url', endpoint.url);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/warning: gate run \S+ NOT recorded in gate_runs: .*read-only endpoint/);
+    } finally {
+      await ch.close();
+    }
   }, 120_000);
 });

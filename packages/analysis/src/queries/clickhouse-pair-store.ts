@@ -239,15 +239,15 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         AND exchange_id NOT IN (SELECT exchange_id FROM ${base})
       GROUP BY reason ORDER BY reason`;
 
-    const [summary, status, samples, effects, paths, headers, unmatchedRows] = await Promise.all([
-      rows('measuring scopes', summaryQuery, params),
-      rows('status matrix', statusQuery, params),
-      rows('latency samples', samplesQuery, params),
-      rows('side-effect differences', sideEffectsQuery, params),
-      top === 0 ? Promise.resolve([]) : rows('differing paths', diffQuery('paths'), params),
-      top === 0 ? Promise.resolve([]) : rows('differing headers', diffQuery('headers'), params),
-      rows('unmatched exchanges', unmatchedQuery, params),
-    ]);
+    // One query at a time: chDB runs them one by one anyway, and the read-only endpoint bounds
+    // concurrent queries per process (4 by default), which a parallel burst would exceed.
+    const summary = await rows('measuring scopes', summaryQuery, params);
+    const status = await rows('status matrix', statusQuery, params);
+    const samples = await rows('latency samples', samplesQuery, params);
+    const effects = await rows('side-effect differences', sideEffectsQuery, params);
+    const paths = top === 0 ? [] : await rows('differing paths', diffQuery('paths'), params);
+    const headers = top === 0 ? [] : await rows('differing headers', diffQuery('headers'), params);
+    const unmatchedRows = await rows('unmatched exchanges', unmatchedQuery, params);
 
     const group = (list: Row[]): Map<string, Row[]> => {
       const out = new Map<string, Row[]>();

@@ -127,11 +127,16 @@ export function resolveConnection(flags: ConnectionFlags, io: CliIo): Connection
   return embedded(join(dir, 'data', 'chdb'), 'the local stack');
 }
 
-/** Opens the connection; a failure is exit 1 with the reason and what to try. */
-export async function openClickHouse(connection: Connection, io: CliIo): Promise<ClickHouse> {
+/**
+ * Opens the connection; a failure is exit 1 with the reason and what to try. Only `migrate`
+ * creates a missing database: on a server the read commands must not need CREATE (the joiner's
+ * read-only endpoint refuses it).
+ */
+export async function openClickHouse(connection: Connection, io: CliIo, options: { createDatabase?: boolean } = {}): Promise<ClickHouse> {
   io.err(`clickhouse: ${connection.description}`);
   try {
-    return await createClickHouse(connection.options);
+    const ensure = options.createDatabase === true || connection.options.mode === 'embedded';
+    return await createClickHouse({ ...connection.options, ensureDatabase: ensure });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const hint = connection.ownsEngine ? ' (is a joiner using this directory? then query its read-only endpoint with --clickhouse-url)' : '';

@@ -17,7 +17,7 @@ interface MigrateFlags extends ConnectionFlags {
 }
 
 async function run(flags: MigrateFlags, io: CliIo): Promise<number> {
-  const ch = await openClickHouse(resolveConnection(flags, io), io);
+  const ch = await openClickHouse(resolveConnection(flags, io), io, { createDatabase: true });
   let report: MigrationReport;
   try {
     report = await migrate(ch, SCHEMA_MIGRATIONS, { dryRun: flags.dryRun ?? false, allowChecksumChange: flags.allowChecksumChange ?? false });
