@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, createQueryEndpoint, migrate, SCHEMA_MIGRATIONS, type ClickHouse } from '@shadow/clickhouse';
 import {
   createClickHousePairStore,
+  parseSideEffectDetail,
   evaluateGate,
   measurementsFromPairs,
   parseCriteria,
-  parseSideEffectKey,
   toGateRunRecord,
   wilsonInterval,
   type Measurements,
@@ -39,7 +39,7 @@ function pair(exchangeId: string, atMs: number, over: Partial<PairComparisonLike
   return { exchangeId, challengerId: 'c1', challengerName: 'pricing-v2', attempt: 1, captureTimeMs: atMs, version: 1, comparison: comparison(over), ...extra };
 }
 
-// Only what the pair table can hold: no business outcomes, no labels, no noisy side effects.
+// Only what the pair table can hold: no business outcomes, no labels.
 const RECORDS: PairRecord[] = [
   pair('e1', T, { liveLatencyUs: 10_000, candidateLatencyUs: 12_000 }),
   pair('e1', T, { liveLatencyUs: 10_000, candidateLatencyUs: 12_000 }, { version: 2 }), // a later copy of the same pair
@@ -53,7 +53,7 @@ const RECORDS: PairRecord[] = [
   pair('e5', T + 4000, {
     route: '/orders', method: 'POST', match: false, statusMatch: false, candidateStatus: 500, bodyMatch: false, sideEffectsMatch: false,
     liveLatencyUs: 50_000, candidateLatencyUs: 55_000,
-    sideEffectDiffs: [{ key: 'http POST payments:443/v1/charges/:id', kind: 'extra_in_candidate', noisy: false }, { key: 'http POST audit:80/log', kind: 'missing_in_candidate', noisy: false }],
+    sideEffectDiffs: [{ key: 'http POST payments:443/v1/charges/:id', kind: 'extra_in_candidate', noisy: false }, { key: 'http POST audit:80/log', kind: 'missing_in_candidate', noisy: true }],
   }),
   pair('e6', T + 5000, { route: '/health' }),
   pair('e7', T + 6000, {}, { challengerId: 'c2', challengerName: 'secondary' }),
@@ -67,13 +67,16 @@ const UNMATCHED = { no_result: 2, no_live_record: 1 };
 /** A PairRecord as the joiner's pair row (packages/join/src/rows/pair-rows.ts). */
 function pairRow(r: PairRecord): Record<string, unknown> {
   const c = r.comparison;
-  const diffPaths = [...(c.statusMatch ? [] : ['status']), ...c.headerDiffs.map((h) => `header:${h.name}`), ...c.diffs.map((d) => d.path)];
-  const noisy = [...(!c.statusMatch && c.statusNoisy ? ['status'] : []), ...c.headerDiffs.filter((h) => h.noisy).map((h) => `header:${h.name}`), ...c.diffs.filter((d) => d.noisy).map((d) => d.path)];
-  const word = { extra_in_candidate: 'extra', missing_in_candidate: 'missing', payload_changed: 'different' } as const;
-  const detail = c.sideEffectDiffs.map((d) => {
-    const k = parseSideEffectKey(d.key);
-    return `${word[d.kind]} ${k.method} ${k.target}${k.path === '' ? '' : ` ${k.path}`}`;
-  });
+  // As the joiner maps @shadow/compare's result (packages/join/src/compare/shared-compare.ts).
+  const effects = c.sideEffectDiffs.map((d) => ({ path: `effect:${d.key}`, noisy: d.noisy }));
+  const diffPaths = [...(c.statusMatch ? [] : ['status']), ...c.headerDiffs.map((h) => `header:${h.name}`), ...c.diffs.map((d) => d.path), ...effects.map((e) => e.path)];
+  const noisy = [
+    ...(!c.statusMatch && c.statusNoisy ? ['status'] : []),
+    ...c.headerDiffs.filter((h) => h.noisy).map((h) => `header:${h.name}`),
+    ...c.diffs.filter((d) => d.noisy).map((d) => d.path),
+    ...effects.filter((e) => e.noisy).map((e) => e.path),
+  ];
+  const detail = c.sideEffectDiffs.map((d) => `${d.kind} ${d.key}`);
   return {
     exchange_id: r.exchangeId, challenger_id: r.challengerId, challenger_name: r.challengerName ?? '', challenger_role: 'candidate',
     run_id: r.runId ?? '', attempt: r.attempt, capture_time: r.captureTimeMs, replay_time: r.captureTimeMs + 10, joined_time: T + (r.version ?? 0) * 1000,
@@ -168,10 +171,8 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
     expect(o.latency.candidate.quantiles).toEqual([{ q: 0.5, value: 25 }, { q: 0.9, value: 55 }, { q: 0.99, value: 55 }]);
     expect(o.latency.samples?.liveMs).toEqual([10, 20, 30, 40, 50, 15, 5]);
     expect(o.status?.find((s) => s.live === 200 && s.candidate === 200)?.pairs).toBe(5);
-    expect(o.sideEffects).toEqual([
-      { direction: 'candidate-only', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', pairs: 1, examplePairId: 'e5' },
-      { direction: 'live-only', method: 'POST', target: 'audit:80', path: '/log', pairs: 1, examplePairId: 'e5' },
-    ]);
+    // the audit write live made and the candidate did not is noise (the secondary skips it too)
+    expect(o.sideEffects).toEqual([{ direction: 'candidate-only', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', dependencyKind: 'http', pairs: 1, examplePairId: 'e5' }]);
     expect(o.paths).toEqual([
       { path: '$.meta.requestId', pairs: 1, noise: false, excluded: true, examplePairId: 'e4' },
       { path: '$.user.lastSeen', pairs: 1, noise: true, excluded: false, examplePairId: 'e3' },
@@ -186,6 +187,7 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
   it('counts noise and other routes when asked, and selects a replay run by id', async () => {
     const noisy = await store.measurements({ challengerId: 'c1', window: QUERY.window, countNoise: true });
     expect(noisy.overall.agreement).toEqual({ trials: 8, successes: 5 }); // + e6; e4 now fails
+    expect(noisy.overall.sideEffects.map((e) => e.direction)).toEqual(['candidate-only', 'live-only']);
     const run = await store.measurements({ challengerId: 'c1', runId: 'run-1' });
     expect(run.overall.pairs).toBe(1);
     expect(run.window).toBeNull();
@@ -224,7 +226,9 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
       ['POST', '/orders', 2, 0],
     ]);
     const top = await ch.client.query({ query: "SELECT diff_path, noisy, pairs FROM v_top_diff_paths WHERE challenger_id = 'c1' ORDER BY pairs DESC, diff_path", format: 'JSONEachRow' });
-    expect((await top.json<Record<string, unknown>>()).map((r) => r['diff_path'])).toEqual(['$.meta.requestId', '$.user.lastSeen', '$.user.tier', 'header:x-request-id', 'status']);
+    expect((await top.json<Record<string, unknown>>()).map((r) => r['diff_path'])).toEqual([
+      '$.meta.requestId', '$.user.lastSeen', '$.user.tier', 'effect:http POST audit:80/log', 'effect:http POST payments:443/v1/charges/:id', 'header:x-request-id', 'status',
+    ]);
   });
 
   it('works through the read-only endpoint (embedded mode, other processes): same measurements; recordGateRun refused', async () => {
@@ -238,5 +242,13 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
     } finally {
       await remote.close();
     }
+  });
+});
+
+describe('parseSideEffectDetail', () => {
+  it('reads both spellings of side_effects_detail', () => {
+    expect(parseSideEffectDetail('missing_in_candidate smtp SEND mail:25')).toEqual({ direction: 'live-only', method: 'SEND', target: 'mail:25', path: '', dependencyKind: 'smtp' });
+    expect(parseSideEffectDetail('different PUT store:80 /v1/items/:id')).toEqual({ direction: 'payload-changed', method: 'PUT', target: 'store:80', path: '/v1/items/:id' });
+    expect(parseSideEffectDetail('bogus entry')).toBeNull();
   });
 });

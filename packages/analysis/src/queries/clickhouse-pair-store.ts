@@ -26,6 +26,7 @@ import type { ClickHouse } from '@shadow/clickhouse';
 import { SCHEMA_TABLES } from '@shadow/clickhouse';
 import { routeMatches } from '../criteria/patterns.js';
 import { AnalysisError } from '../errors.js';
+import { parseSideEffectKey } from '../measurements/pair-record.js';
 import type {
   HeaderDifference,
   LatencySummary,
@@ -124,9 +125,13 @@ function agreementExpr(q: MeasurementQuery): string {
   // compare's ignore rule: an excluded path covers its subtree.
   const excluded = `arrayExists(x -> p = x OR startsWith(p, concat(x, '.')) OR startsWith(p, concat(x, '[')), {excludePaths:Array(String)})`;
   const ignored = countNoise ? excluded : `(has(p_noisy_paths, p) OR ${excluded})`;
-  return `(arrayAll(p -> ${ignored}, p_diff_paths) AND p_side_effects_match AND p_shadow_error_kind = '')`;
+  // Rows from @shadow/compare list side-effect differences in diff_paths too ('effect:<key>', noise
+  // flagged); older rows only in side_effects_match, which then has to hold on its own.
+  return `(arrayAll(p -> ${ignored}, p_diff_paths) AND (p_side_effects_match OR arrayExists(p -> startsWith(p, 'effect:'), p_diff_paths)) AND p_shadow_error_kind = '')`;
 }
 
+/** A detail entry whose 'effect:<key>' diff path is flagged noisy (@shadow/compare rows only). */
+const NOISY_EFFECT = "arrayExists(n -> startsWith(n, concat('effect:', substring(entry, position(entry, ' ') + 1))), p_noisy_paths)";
 const LIVE_ERROR = '(p_live_status = 0 OR p_live_status >= 500)';
 const CANDIDATE_ERROR = "(p_shadow_status = 0 OR p_shadow_status >= 500 OR p_shadow_error_kind != '')";
 const LIVE_ANSWERED = 'p_live_status > 0';
@@ -147,13 +152,29 @@ const SIDE_EFFECT_DIRECTIONS: Record<string, SideEffectDifference['direction']> 
   extra: 'candidate-only',
   missing: 'live-only',
   different: 'payload-changed',
+  extra_in_candidate: 'candidate-only',
+  missing_in_candidate: 'live-only',
+  payload_changed: 'payload-changed',
 };
 
-/** One entry of the joiner's side_effects_detail: `<extra|missing|different> METHOD target[ path]`. */
+/**
+ * One entry of the joiner's side_effects_detail, in either spelling the joiner has used:
+ * `<extra_in_candidate|missing_in_candidate|payload_changed> <compare's key>` (the key is
+ * `<dependencyKind> <METHOD> <target><path>`, see parseSideEffectKey) from @shadow/compare, or the
+ * older `<extra|missing|different> METHOD target[ path]`.
+ */
 export function parseSideEffectDetail(entry: string): Omit<SideEffectDifference, 'pairs' | 'examplePairId'> | null {
-  const [kind = '', method = '', target = '', ...rest] = entry.split(' ');
+  const space = entry.indexOf(' ');
+  const kind = space < 0 ? entry : entry.slice(0, space);
   const direction = SIDE_EFFECT_DIRECTIONS[kind];
-  if (direction === undefined || method === '') return null;
+  if (direction === undefined) return null;
+  if (kind.includes('_')) {
+    const key = parseSideEffectKey(entry.slice(space + 1));
+    if (key.method === '') return null;
+    return { direction, method: key.method, target: key.target, path: key.path, dependencyKind: key.dependencyKind };
+  }
+  const [, method = '', target = '', ...rest] = entry.split(' ');
+  if (method === '') return null;
   return { direction, method, target, path: rest.join(' ') };
 }
 
@@ -223,13 +244,13 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       ORDER BY s_method, s_route, capture_time, exchange_id`;
     const sideEffectsQuery = `SELECT s_method, s_route, entry, uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
       FROM ${scoped} ARRAY JOIN arrayDistinct(splitByString('; ', p_side_effects_detail)) AS entry
-      WHERE p_side_effects_detail != '' AND entry != ''
+      WHERE p_side_effects_detail != '' AND entry != ''${(q.countNoise ?? false) ? '' : ` AND NOT ${NOISY_EFFECT}`}
       GROUP BY s_method, s_route, entry ORDER BY pairs DESC, entry LIMIT ${maxSideEffects} BY s_method, s_route`;
-    // diff_paths holds 'status', 'header:<name>' and body paths; noisy_paths the noisy subset.
+    // diff_paths holds 'status', 'header:<name>', 'effect:<key>' and body paths; noisy_paths the noisy subset.
     const diffQuery = (kind: 'paths' | 'headers') => `SELECT s_method, s_route, ${kind === 'headers' ? 'substring(p, 8)' : 'p'} AS name, has(p_noisy_paths, p) AS noisy,
         uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
       FROM ${scoped} ARRAY JOIN arrayDistinct(p_diff_paths) AS p
-      WHERE ${kind === 'headers' ? "startsWith(p, 'header:')" : "p != 'status' AND NOT startsWith(p, 'header:')"}
+      WHERE ${kind === 'headers' ? "startsWith(p, 'header:')" : "p != 'status' AND NOT startsWith(p, 'header:') AND NOT startsWith(p, 'effect:')"}
       GROUP BY s_method, s_route, name, noisy ORDER BY pairs DESC, name LIMIT ${top} BY s_method, s_route`;
     const unmatchedQuery = `SELECT reason, uniqExact(exchange_id) AS exchanges FROM ${unmatched} FINAL
       WHERE challenger_id = {challenger:String}
