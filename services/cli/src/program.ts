@@ -5,17 +5,21 @@
 // Exit codes (EXIT in io.ts): 0 ok, 1 the command found problems or could not reach what it needs,
 // 2 the command line is wrong (unknown command or option, bad value: commander's own errors).
 import { Command, CommanderError } from 'commander';
+import { registerControlCommands } from './commands/control.js';
 import { registerGateCommands } from './commands/gate.js';
 import { registerMigrateCommands } from './commands/migrate.js';
 import { registerQueryCommands } from './commands/query.js';
+import { registerReplayCommands } from './commands/replay.js';
 import { registerReportCommands } from './commands/report.js';
+import { registerServiceCommands } from './commands/service.js';
+import { registerStackCommands } from './commands/stack.js';
 import { registerTopicsCommands } from './commands/topics.js';
 import type { CliIo } from './io.js';
 import { CliError, EXIT } from './io.js';
 
 type RegisterCommands = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
-const COMMAND_GROUPS: readonly RegisterCommands[] = [registerTopicsCommands, registerMigrateCommands, registerReportCommands, registerGateCommands, registerQueryCommands];
+const COMMAND_GROUPS: readonly RegisterCommands[] = [registerStackCommands, registerTopicsCommands, registerServiceCommands, registerReplayCommands, registerControlCommands, registerMigrateCommands, registerReportCommands, registerGateCommands, registerQueryCommands];
 
 /** Builds the program without running it; `setExitCode` receives each command's result. */
 export function createProgram(io: CliIo, setExitCode: (code: number) => void = () => undefined): Command {

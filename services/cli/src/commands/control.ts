@@ -1,0 +1,97 @@
+// `shadow pause|resume`: the kill switch, absorbing services/tap-control. Writes the desired
+// mirroring state for one service, or `*` for every tap and replayer, to the compacted control topic
+// through @shadow/tap's setMirroring/clearMirroring (the same code tap-control runs); every tap
+// applies it within seconds, and replayers obey `*` and their own keys (`shadow-replayer`).
+// @shadow/tap is imported inside the handler: `stack up` runs `shadow topics ensure` through this
+// program and must not pay for loading the tap.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { CliIo } from '../io.js';
+import { CliError, EXIT } from '../io.js';
+import { kafkaFor, resolveBrokers } from '../kafka-connection.js';
+import { integerIn } from '../options.js';
+
+interface ControlFlags {
+  service: string;
+  reason?: string;
+  by?: string;
+  clear?: boolean;
+  brokers?: string;
+  topicPrefix: string;
+  timeoutMs: number;
+}
+
+function nonBlank(what: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${what} must not be blank.`);
+    return value;
+  };
+}
+
+function prefixValue(value: string): string {
+  if (!/^[a-zA-Z0-9._-]*$/.test(value)) throw new InvalidArgumentError('may only contain ASCII letters, digits, ".", "_" and "-".');
+  return value;
+}
+
+async function run(action: 'pause' | 'resume', flags: ControlFlags, io: CliIo): Promise<number> {
+  const clear = action === 'resume' && flags.clear === true;
+  if (!clear && (flags.reason === undefined || flags.reason.trim() === '')) {
+    throw new CliError(`${action}: --reason is required: it is what the next person on call reads`, EXIT.usage);
+  }
+  const source = resolveBrokers(flags.brokers, io);
+  io.err(`kafka: ${source.brokers.join(',')} (from ${source.from})`);
+  const [{ topicNames }, { clearMirroring, setMirroring }] = await Promise.all([import('@shadow/contracts'), import('@shadow/tap')]);
+  const topic = topicNames(flags.topicPrefix).control;
+  const kafka = kafkaFor(source, flags.timeoutMs);
+  try {
+    if (clear) {
+      await clearMirroring(kafka, { service: flags.service, topic });
+      io.out(`cleared mirroring entry for ${flags.service} on ${topic} (the remaining entries decide)`);
+      return EXIT.ok;
+    }
+    const message = await setMirroring(kafka, {
+      service: flags.service,
+      state: action === 'pause' ? 'paused' : 'active',
+      reason: flags.reason as string,
+      by: flags.by,
+      topic,
+    });
+    io.out(`mirroring ${message.mirroring} for ${flags.service} on ${topic} (by ${message.by} at ${message.at}: ${message.reason})`);
+    return EXIT.ok;
+  } catch (error) {
+    throw new CliError(`${action}: ${error instanceof Error ? error.message : String(error)}`, EXIT.problems);
+  }
+}
+
+function withControlOptions(command: Command): Command {
+  return command
+    .requiredOption('--service <name>', 'the service whose mirroring to set, "*" for every tap and replayer, "shadow-replayer" for replayers only', nonBlank('--service'))
+    .option('--by <who>', 'who is acting, shown in every tap\'s log (default: <user>@<hostname>)', nonBlank('--by'))
+    .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
+    .option('--topic-prefix <prefix>', 'prefix of the control topic name (as given to the taps), e.g. "staging."', prefixValue, '')
+    .option('--timeout-ms <ms>', 'bound on each Kafka call', integerIn(100, 600_000), 30_000);
+}
+
+/** Adds `pause` and `resume` (the kill switch) to the program. */
+export function registerControlCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  withControlOptions(program.command('pause'))
+    .description('stop mirroring (kill switch): taps stop capturing and replayers stop dispatching for --service, within seconds')
+    .requiredOption('--reason <text>', 'why; required, shown in every tap\'s log', nonBlank('--reason'))
+    .addHelpText('after', `
+Examples:
+  shadow pause --service '*' --reason "incident 42"           every tap and replayer
+  shadow pause --service checkout --reason "load test"        the taps of one service
+  shadow pause --service shadow-replayer --reason "slow rc"   replayers only
+
+A pause anywhere wins: resuming '*' does not lift a pause set for one service.`)
+    .action(async (flags: ControlFlags) => setExitCode(await run('pause', flags, io)));
+  withControlOptions(program.command('resume'))
+    .description('mark --service active again (or, with --clear, remove its entry so the remaining entries decide)')
+    .option('--reason <text>', 'why; required unless --clear', nonBlank('--reason'))
+    .option('--clear', 'remove the service\'s entry instead of writing "active" (what tap-control called clear)')
+    .addHelpText('after', `
+Examples:
+  shadow resume --service '*' --reason "incident 42 over"
+  shadow resume --service checkout --clear`)
+    .action(async (flags: ControlFlags) => setExitCode(await run('resume', flags, io)));
+}
