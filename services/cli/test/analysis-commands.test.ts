@@ -79,7 +79,7 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
   it('migrate is idempotent: everything already applied by the test', async () => {
     const r = await shadow('migrate', '--chdb-path', chdb);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/0 applied, 2 already applied/);
+    expect(r.stdout).toContain(`0 applied, ${SCHEMA_MIGRATIONS.length} already applied`);
   });
 
   it('gate exits 0 on pass, 1 on fail, 2 on insufficient data and on an invalid criteria file naming the field', async () => {
