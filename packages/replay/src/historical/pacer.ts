@@ -29,8 +29,18 @@ export class Pacer {
     return Math.max(0, delay);
   }
 
-  async wait(captureTimeMs: number): Promise<void> {
+  /** Waits for the exchange's slot; an abort (interrupt) ends the wait at once (a long idle gap must not delay it). */
+  async wait(captureTimeMs: number, signal?: AbortSignal): Promise<void> {
     const delay = this.delayFor(captureTimeMs);
-    if (delay >= 1) await new Promise((r) => setTimeout(r, delay));
+    if (delay < 1 || signal?.aborted === true) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }

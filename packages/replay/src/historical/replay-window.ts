@@ -288,7 +288,16 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
             complete(entry);
             continue;
           }
-          if (pacer !== null) await pacer.wait(ex.captureTimeMs);
+          if (pacer !== null) {
+            await pacer.wait(ex.captureTimeMs, options.signal);
+            if (interrupted()) {
+              // Not dispatched: back to the queue's head so the commit point stays before it.
+              next.uncommitted.pop();
+              next.queued.unshift(entry);
+              handled--;
+              break;
+            }
+          }
           const release = await inFlight.acquire();
           exchanges++;
           let live: SideEffect[] = [];

@@ -27,4 +27,13 @@ describe('Pacer', () => {
     expect(p.delayFor(1050, 100)).toBe(0);
     expect(p.maxLatenessMs).toBe(75);
   });
+
+  it('an interrupt ends a long wait for a slot', async () => {
+    const p = new Pacer(1);
+    await p.wait(0);
+    const controller = new AbortController();
+    const waiting = p.wait(3_600_000, controller.signal); // an hour-long idle gap in the capture
+    controller.abort();
+    await expect(waiting).resolves.toBeUndefined();
+  });
 });
