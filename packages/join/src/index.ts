@@ -2,6 +2,7 @@ export { assignCoPartitioned, checkCoPartitioned, CO_PARTITION_ASSIGNER_NAME, co
 export type { CoPartitionAssignment } from './assigner/co-partition-assigner.js';
 export { comparePairAdapter, routeTemplateOf } from './compare/compare-pair-adapter.js';
 export type { ComparePairAdapterOptions } from './compare/compare-pair-adapter.js';
+export { sharedComparer } from './compare/shared-compare.js';
 export type { ExchangeToCompare, PairComparer, PairComparison, PathDifference, SideEffectSummary } from './compare/types.js';
 export { isJoinError, JOIN_ERROR_CODES, JoinError, toJoinError } from './errors.js';
 export type { JoinErrorCode, JoinErrorOptions } from './errors.js';
@@ -10,6 +11,18 @@ export type { Joiner, JoinerStats } from './joiner/joiner.js';
 export { resolveJoinerOptions } from './joiner/options.js';
 export type { JoinerHooks, JoinerOptions, ResolvedJoinerOptions } from './joiner/options.js';
 export type { JoinLogger } from './logger.js';
+export { createLabelIngester, createLabelPublisher, labelRow, publishLabels, resolveLabelIngesterOptions } from './labels/index.js';
+export type {
+  LabelIngester,
+  LabelIngesterHooks,
+  LabelIngesterOptions,
+  LabelIngesterStats,
+  LabelInput,
+  LabelPublisher,
+  LabelRow,
+  PublishLabelsOptions,
+  ResolvedLabelIngesterOptions,
+} from './labels/index.js';
 export { liveSideEffects, rowsFor } from './rows/pair-rows.js';
 export type { RowOptions } from './rows/pair-rows.js';
 export { UNMATCHED_REASONS } from './rows/types.js';

@@ -42,7 +42,7 @@ export interface Expected {
 }
 
 export async function createJoinTopics(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
-  const report = await ensureTopics(kafka, { prefix, partitions, roles: ['exchanges', 'results', 'sideEffects', 'deadLetter'] });
+  const report = await ensureTopics(kafka, { prefix, partitions, roles: ['exchanges', 'results', 'sideEffects', 'deadLetter', 'labels'] });
   if (!report.ok) throw new Error(report.problems.join('; '));
 }
 

@@ -1,7 +1,7 @@
 // Exactly once, end to end: real Kafka, real registry, real chDB. Every exchange of a run must end in
 // ClickHouse once, as a pair per challenger or as unmatched with the right reason, compared by id
 // set, through a ClickHouse outage in the middle of the run and through a rebalance from 1 to 3
-// instances. N is 20 000 exchanges (60 000+ records) per test, not the 100k: on this shared
+// instances. N is 12 000 exchanges (44 000 records) per test, not the 100k: on this shared
 // 2-core machine 100k takes several minutes per test; the benchmark runs larger volumes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { kafkaClient, stack } from '@shadow/stack-harness/vitest';
@@ -15,7 +15,7 @@ import {
 } from './fixture.js';
 import type { Expected, RunPlan } from './fixture.js';
 
-const N = 20_000;
+const N = 12_000;
 const plan: RunPlan = { n: N, missingCandidateEvery: 50, missingLiveEvery: 97, realDiffEvery: 10 };
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

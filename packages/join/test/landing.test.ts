@@ -3,7 +3,7 @@
 // once; unmatched rows whose pair is already landed are not written.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClickHouse } from '@shadow/clickhouse';
-import { BatchWriter, comparePairAdapter, rowsFor, summarizeByRoute } from '@shadow/join';
+import { BatchWriter, rowsFor, sharedComparer, summarizeByRoute } from '@shadow/join';
 import type { JoinedExchange, OffsetSlot, RowSet } from '@shadow/join';
 import type { ShadowResult } from '@shadow/contracts';
 import { CANDIDATE, exchangeOf, openSchemaDatabase, SECONDARY } from './fixture.js';
@@ -26,7 +26,7 @@ function result(i: number, id: string, challengerId: string, role: string, body:
 
 /** 200 exchanges on /users/:id: requestId random on every side (noise), price differs for the candidate on every 4th. */
 function rowsOfRun(): RowSet {
-  const comparer = comparePairAdapter();
+  const comparer = sharedComparer();
   const all: RowSet = { pairs: [], diffs: [], unmatched: [], bytes: 0 };
   for (let i = 0; i < 200; i++) {
     const id = `x-${i}`;

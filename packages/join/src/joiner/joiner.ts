@@ -21,7 +21,7 @@ import {
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { coPartitionAssigner, checkCoPartitioned } from '../assigner/co-partition-assigner.js';
-import { comparePairAdapter } from '../compare/compare-pair-adapter.js';
+import { sharedComparer } from '../compare/shared-compare.js';
 import type { PairComparer } from '../compare/types.js';
 import { JoinError, toJoinError } from '../errors.js';
 import { SILENT_LOGGER } from '../logger.js';
@@ -107,7 +107,7 @@ class KafkaJoiner implements Joiner {
   constructor(o: ResolvedJoinerOptions) {
     this.#o = o;
     this.#log = o.logger ?? SILENT_LOGGER;
-    this.#comparer = o.comparer ?? comparePairAdapter();
+    this.#comparer = o.comparer ?? sharedComparer();
     this.#names = topicNames(o.topicPrefix);
     this.#roles = new Map<string, Role>([
       [this.#names.exchanges, 'exchanges'],

@@ -51,7 +51,7 @@ export interface JoinerOptions {
   readonly sessionTimeoutMs?: number;
   /** Where a new group starts. @default true (earliest) */
   readonly fromBeginning?: boolean;
-  /** @default comparePairAdapter() */
+  /** @default sharedComparer() (@shadow/compare with its default options) */
   readonly comparer?: PairComparer;
   /** Replaces the ClickHouse insert (tests inject failures at the writer boundary). */
   readonly insert?: InsertFn;
