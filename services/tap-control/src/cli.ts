@@ -12,7 +12,9 @@ export const USAGE = `usage: shadow-tap-control pause|resume|clear --service <na
   clear    remove the service's entry; the remaining entries decide
 
 Brokers come from --brokers or KAFKA_BROKERS. A pause anywhere wins: resuming '*' does not lift a
-pause set for one service; clear or resume that service too.`;
+pause set for one service; clear or resume that service too.
+
+The shadow CLI does the same: shadow pause|resume [--clear] (docs/cli.md).`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
