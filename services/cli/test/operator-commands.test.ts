@@ -2,6 +2,7 @@
 // `shadow pause`/`resume` followed by a running tap transport, `shadow replay` of a small historical
 // window through real Kafka + registry to two real HTTP challengers (summary and the results topic),
 // and `shadow start replayer` in the foreground until it is stopped (drain, exit 0).
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -194,6 +195,61 @@ describe('shadow replay (real Kafka + registry, real HTTP challengers)', () => {
     expect(code).toBe(1);
     expect(t.errors.join('\n')).toMatch(/replay failed: .*shadow\.exchanges\.v1/);
   }, 60_000);
+});
+
+/** `shadow` as a real process from source (a pipe, not a terminal); resolves with its exit code and output. */
+function shadowProcess(args: string[], onStarted: (kill: (signal: NodeJS.Signals) => void) => void = () => undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = findRepoRoot();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/cli/src/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    onStarted((signal) => child.kill(signal));
+  });
+}
+
+describe('shadow replay as a process: SIGINT interrupts, the same --run-id resumes', () => {
+  it('exits 130 with INTERRUPTED, then completes the rest of the window on resume', async () => {
+    const prefix = `${uniqueName('cli-resume')}.`;
+    const now = Date.now();
+    const exchanges = Array.from({ length: 40 }, (_, i) => exchange(i, now - 60_000 + i * 100));
+    const names = await withExchanges(prefix, exchanges);
+    const paths: string[] = [];
+    const slow = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      req.resume();
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 100);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const runId = uniqueName('resume');
+    const args = [
+      'replay', '--from', String(now - 61_000), '--to', String(now), '--run-id', runId, '--challenger', `cand=${url},concurrency=1`,
+      '--brokers', stack().kafkaBrokers.join(','), '--schema-registry-url', stack().schemaRegistryUrl, '--topic-prefix', prefix,
+    ];
+    try {
+      const first = await shadowProcess(args, (kill) => {
+        void within('some requests', 60_000, () => paths.length >= 5).then(() => kill('SIGINT'));
+      });
+      expect(first.code, first.stderr).toBe(130);
+      expect(first.stdout).toContain(`run ${runId} INTERRUPTED (resume with --run-id ${runId})`);
+      const seenBefore = paths.length;
+      expect(seenBefore).toBeLessThan(40);
+
+      const second = await shadowProcess(args);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).toContain(`run ${runId} completed (resumed)`);
+      // Every exchange of the window reached the challenger across the two sessions.
+      expect(new Set(paths)).toEqual(new Set(exchanges.map((e) => e.path)));
+      const results = await readResults(names.results, 40);
+      expect(new Set(results.map((r) => r.exchangeId))).toEqual(new Set(exchanges.map((e) => e.exchangeId)));
+    } finally {
+      slow.close();
+    }
+  }, 180_000);
 });
 
 describe('shadow start replayer (foreground, real Kafka + registry)', () => {
