@@ -70,13 +70,20 @@ export class ControlTopicSwitch implements KillSwitch {
     let pending = new Map<number, number>();
     await admin.connect();
     try {
-      const exists = (await admin.listTopics()).includes(topic);
-      if (!exists) {
-        // No control topic: nobody ever paused anything.
-        this.#known = true;
-        this.#recompute();
-        this.#o.logger.info({ topic }, 'kill-switch topic absent; replaying (create it with the tap-control CLI to pause)');
-        return;
+      if (!(await admin.listTopics()).includes(topic)) {
+        // No control topic: nobody ever paused anything. Create it (compacted, like the tap's watcher
+        // does) so a pause written later is seen; without the right to create it, replay unwatched.
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'delete.retention.ms', value: String(24 * 60 * 60 * 1000) }] }],
+          });
+        } catch (error) {
+          this.#known = true;
+          this.#recompute();
+          this.#o.logger.warn({ topic, err: errorMessage(error) }, 'kill-switch topic absent and not created; replaying without watching it');
+          return;
+        }
       }
       const offsets = await admin.fetchTopicOffsets(topic);
       pending = new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]));

@@ -78,7 +78,8 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     if (missing.length > 0) {
       throw new ReplayError('REPLAY_TOPIC_MISSING', `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`);
     }
-    const starts = await admin.fetchTopicOffsetsByTimestamp(topic, fromMs - slack);
+    // Never negative: -1 and -2 mean latest and earliest to Kafka.
+    const starts = await admin.fetchTopicOffsetsByTimestamp(topic, Math.max(0, fromMs - slack));
     const ends = await admin.fetchTopicOffsetsByTimestamp(topic, toMs + slack);
     const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
     for (const s of starts) {
