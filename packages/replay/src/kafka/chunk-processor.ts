@@ -1,5 +1,4 @@
-// The unit of work of both the live consumer and a historical replay: a run of consecutive
-// messages of one partition. Decode (bad records -> dead letters), dispatch every exchange to every
+// The unit of work of the live consumer: a run of consecutive messages of one partition. Decode (bad records -> dead letters), dispatch every exchange to every
 // challenger, wait for all results, produce results + side effects + dead letters, wait for Kafka's
 // acknowledgement, and only then commit the offset after the chunk's last message. A crash anywhere
 // before the commit replays the chunk (at-least-once); results are idempotent downstream by
@@ -23,12 +22,6 @@ export interface ChunkContext {
   liveSideEffects?: ((exchange: CapturedExchange) => SideEffect[]) | undefined;
   /** Side effects the sandbox reported since the last chunk (taken, not peeked). */
   takeSandboxEffects?: (() => SideEffect[]) | undefined;
-  /** Decides per decoded exchange: dispatch now (after an optional wait), or skip (e.g. outside a window). */
-  admit?: ((exchange: CapturedExchange) => 'dispatch' | 'skip') | undefined;
-  /** Awaited before each admitted exchange is dispatched (pacing). */
-  beforeDispatch?: ((exchange: CapturedExchange) => Promise<void>) | undefined;
-  /** Stop dispatching further messages of the chunk (interrupt). */
-  stopped?: (() => boolean) | undefined;
   heartbeat: () => Promise<void>;
   commit: (nextOffset: string) => Promise<void>;
   onDeadLetter?: ((deadLetter: DeadLetter) => void) | undefined;
@@ -36,10 +29,9 @@ export interface ChunkContext {
 }
 
 export interface ChunkOutcome {
-  /** Messages handled (dispatched, skipped or dead-lettered), from the chunk's start. */
+  /** Messages handled (dispatched or dead-lettered). */
   handled: number;
   dispatched: number;
-  skipped: number;
   deadLettered: number;
   results: number;
 }
@@ -47,7 +39,7 @@ export interface ChunkOutcome {
 const HEARTBEAT_EVERY_MS = 2_000;
 
 export async function processChunk(messages: readonly KafkaMessage[], ctx: ChunkContext): Promise<ChunkOutcome> {
-  const outcome: ChunkOutcome = { handled: 0, dispatched: 0, skipped: 0, deadLettered: 0, results: 0 };
+  const outcome: ChunkOutcome = { handled: 0, dispatched: 0, deadLettered: 0, results: 0 };
   if (messages.length === 0) return outcome;
   const deadLetters: DeadLetter[] = [];
   const liveEffects: SideEffect[] = [];
@@ -61,7 +53,6 @@ export async function processChunk(messages: readonly KafkaMessage[], ctx: Chunk
     }
   };
   for (const message of messages) {
-    if (ctx.stopped?.() === true) break;
     const decoded = await ctx.decoder.decode(message, ctx.topic, ctx.partition, ctx.expectedTopic);
     if (!decoded.ok) {
       deadLetters.push(decoded.deadLetter);
@@ -69,14 +60,7 @@ export async function processChunk(messages: readonly KafkaMessage[], ctx: Chunk
       ctx.logger.warn({ topic: ctx.topic, partition: ctx.partition, offset: message.offset, code: decoded.deadLetter.code },
         'undecodable record sent to the dead-letter topic');
       outcome.deadLettered++;
-    } else if ((ctx.admit?.(decoded.exchange) ?? 'dispatch') === 'skip') {
-      outcome.skipped++;
     } else {
-      if (ctx.beforeDispatch !== undefined) {
-        await ctx.beforeDispatch(decoded.exchange);
-        // Pacing may have waited long enough for an interrupt; the message is then left for the resume.
-        if (ctx.stopped?.() === true) break;
-      }
       pending.push(ctx.dispatcher.dispatch(decoded.exchange));
       if (ctx.liveSideEffects !== undefined) {
         try {
