@@ -20,6 +20,8 @@ export type { ClickHouseErrorCode, ClickHouseErrorOptions } from './errors.js';
 export type { ClickHouseLogger } from './logger.js';
 export { embeddedEnginePath } from './embedded-engine.js';
 export { SCHEMA_MIGRATIONS, SCHEMA_TABLES } from './schema/schema-migrations.js';
+export { LABELS_MIGRATIONS, LABELS_TABLE, labelledAccuracyQuery } from './schema/labels-migrations.js';
+export type { LabelledAccuracyQueryOptions } from './schema/labels-migrations.js';
 export {
   DATABASE_PLACEHOLDER,
   MIGRATIONS_TABLE,

@@ -3,18 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { clickhouseOptionsFromEnv, createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { ClickHouse } from '@shadow/clickhouse';
 import { createSchemaRegistry } from '@shadow/contracts';
-import { createJoiner } from '@shadow/join';
-import type { InsertFn, Joiner } from '@shadow/join';
+import { createJoiner, createLabelIngester, createLabelPublisher } from '@shadow/join';
+import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.js';
 import type { JoinerConfig } from './config/config.js';
+import { handleLabelsPost } from './labels/labels-route.js';
 import { createJoinerMetrics } from './metrics/metrics.js';
 
 export interface JoinerService {
   readonly joiner: Joiner;
   readonly clickhouse: ClickHouse;
   readonly adminAddress: AddressInfo;
+  /** Lands the labels topic; undefined with JOINER_LABELS=off. */
+  readonly labels: LabelIngester | undefined;
   /** Stops consuming, lands and commits, closes everything (bounded by JOINER_SHUTDOWN_TIMEOUT_MS). */
   close(): Promise<void>;
 }
@@ -60,12 +63,19 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     ...(options.insert === undefined ? {} : { insert: options.insert }),
   });
   metrics.bind(joiner);
+  // Labels land through this process because it owns the (embedded) ClickHouse engine.
+  const labelOptions = { topicPrefix: config.SHADOW_TOPIC_PREFIX };
+  const labels = config.JOINER_LABELS
+    ? createLabelIngester({ kafka, registry, clickhouse, groupId: config.JOINER_LABELS_GROUP_ID ?? `${config.JOINER_GROUP_ID}-labels`, ...labelOptions, logger: logger.child({ component: 'labels' }) })
+    : undefined;
+  const labelPublisher = config.JOINER_LABELS ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
   const admin = createAdminServer({
     host: config.JOINER_ADMIN_HOST,
     port: config.JOINER_ADMIN_PORT,
     registry: metrics.registry,
     ready: () => joiner.ready,
-    details: () => ({ ...joiner.stats() }),
+    details: () => ({ ...joiner.stats(), ...(labels === undefined ? {} : { labels: labels.stats() }) }),
+    postLabels: labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)),
   });
   const adminAddress = await new Promise<AddressInfo>((resolve, reject) => {
     admin.once('error', reject);
@@ -78,12 +88,21 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     await clickhouse.close();
     throw err;
   }
+  try {
+    await labels?.start();
+  } catch (err) {
+    await Promise.all([labels?.close(), labelPublisher?.close(), joiner.close()]);
+    admin.close();
+    await clickhouse.close();
+    throw err;
+  }
   logger.info({ admin: `${adminAddress.address}:${adminAddress.port}`, clickhouse: clickhouse.mode }, 'joiner started');
   let closing: Promise<void> | undefined;
   return {
     joiner,
     clickhouse,
     adminAddress,
+    labels,
     close() {
       closing ??= (async () => {
         let timer: NodeJS.Timeout | undefined;
@@ -93,7 +112,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
             resolve();
           }, config.JOINER_SHUTDOWN_TIMEOUT_MS);
         });
-        await Promise.race([joiner.close(), timeout]);
+        await Promise.race([Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]), timeout]);
         clearTimeout(timer);
         await new Promise<void>((resolve) => admin.close(() => resolve()));
         await clickhouse.close();

@@ -12,6 +12,7 @@
 //   insert, which a materialized view sees as new rows, does not inflate them.
 import type { Migration } from './migration.js';
 import { ANALYSIS_MIGRATIONS } from './analysis-migrations.js';
+import { LABELS_MIGRATIONS } from './labels-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -167,6 +168,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   },
   // The analysis layer's gate_runs and views (analysis-migrations.ts), versions 10 and up.
   ...ANALYSIS_MIGRATIONS,
+  // Ground truth landed by the joiner's labels ingester (labels-migrations.ts), versions 20 and up.
+  ...LABELS_MIGRATIONS,
 ]);
 
 /** Table names the joiner writes, for callers that must not hard-code them. */

@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { ensureCommandFor, labelContract, labelProblems, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
 import type { Label } from '@shadow/contracts';
+import { Partitioners } from 'kafkajs';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { JoinError, toJoinError } from '../errors.js';
 import type { InsertFn } from '../writer/batch-writer.js';
@@ -72,7 +73,7 @@ class KafkaLabelIngester implements LabelIngester {
     } finally {
       await admin.disconnect();
     }
-    this.#producer = this.#o.kafka.producer({ allowAutoTopicCreation: false });
+    this.#producer = this.#o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await this.#producer.connect();
     const consumer = this.#o.kafka.consumer({
       groupId: this.#o.groupId,

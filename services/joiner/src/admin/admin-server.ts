@@ -1,7 +1,7 @@
 // Health and metrics on a separate port, so probes and scrapes never queue behind proxied traffic
 // and the admin surface can be kept off the public interface.
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 export interface AdminServerOptions {
@@ -12,11 +12,18 @@ export interface AdminServerOptions {
   ready: () => boolean;
   /** Extra detail for /healthz (e.g. tap stats). */
   details: () => Record<string, unknown>;
+  /** `POST /labels` (ground truth to the labels topic); absent when labels are off. */
+  postLabels?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 export function createAdminServer(options: AdminServerOptions): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/labels' && options.postLabels !== undefined) {
+      if (req.method === 'POST') options.postLabels(req, res);
+      else res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

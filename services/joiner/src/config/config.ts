@@ -25,7 +25,7 @@ export const configSchema = z.object({
   JOINER_WINDOW_MS: positiveInt.default(30_000),
   JOINER_SIDE_EFFECT_GRACE_MS: nonNegativeInt.default(2000),
   JOINER_MAX_OPEN_ENTRIES: positiveInt.default(200_000),
-  JOINER_BATCH_MAX_ROWS: positiveInt.default(20_000),
+  JOINER_BATCH_MAX_ROWS: positiveInt.default(10_000),
   JOINER_BATCH_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
   JOINER_BATCH_MAX_DELAY_MS: positiveInt.default(1000),
   JOINER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
@@ -36,6 +36,10 @@ export const configSchema = z.object({
   JOINER_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   JOINER_ADMIN_PORT: port.default(9465),
   JOINER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Land the labels topic in the labels table and serve POST /labels (ground truth for accuracy). */
+  JOINER_LABELS: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on').transform((v) => v === 'on' || v === 'true' || v === '1'),
+  /** Consumer group of the labels topic (apart from the pair join's). @default `${JOINER_GROUP_ID}-labels` */
+  JOINER_LABELS_GROUP_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
