@@ -33,7 +33,7 @@ export interface JoinerOptions {
   readonly sideEffectGraceMs?: number;
   /** Bound on open entries (oldest expire first, counted). @default 200000 */
   readonly maxOpenEntries?: number;
-  /** @default 20000 */
+  /** Pair + unmatched rows per batch; up to three batches are held (memory bound). @default 10000 */
   readonly batchMaxRows?: number;
   /** @default 16 MiB */
   readonly batchMaxBytes?: number;
@@ -94,7 +94,7 @@ export function resolveJoinerOptions(o: JoinerOptions): ResolvedJoinerOptions {
     windowMs: positiveInt('windowMs', o.windowMs, 30_000),
     sideEffectGraceMs: positiveInt('sideEffectGraceMs', o.sideEffectGraceMs, 2000, 0),
     maxOpenEntries: positiveInt('maxOpenEntries', o.maxOpenEntries, 200_000),
-    batchMaxRows: positiveInt('batchMaxRows', o.batchMaxRows, 20_000),
+    batchMaxRows: positiveInt('batchMaxRows', o.batchMaxRows, 10_000),
     batchMaxBytes: positiveInt('batchMaxBytes', o.batchMaxBytes, 16 * 1024 * 1024),
     batchMaxDelayMs: positiveInt('batchMaxDelayMs', o.batchMaxDelayMs, 1000),
     retryInitialMs: positiveInt('retryInitialMs', o.retryInitialMs, 200),
