@@ -198,16 +198,20 @@ describe('shadow replay (real Kafka + registry, real HTTP challengers)', () => {
 });
 
 /** `shadow` as a real process from source (a pipe, not a terminal); resolves with its exit code and output. */
-function shadowProcess(args: string[], onStarted: (kill: (signal: NodeJS.Signals) => void) => void = () => undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function shadowProcess(
+  args: string[],
+  onStarted: (kill: (signal: NodeJS.Signals) => void, output: () => string) => void = () => undefined,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const root = findRepoRoot();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/cli/src/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/cli/src/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    onStarted((signal) => child.kill(signal));
+    onStarted((signal) => child.kill(signal), () => stdout);
   });
 }
 
@@ -288,4 +292,25 @@ describe('shadow start replayer (foreground, real Kafka + registry)', () => {
     expect(t.lines.some((l) => l.includes('"msg":"replayer stopped"'))).toBe(true);
     candidate.server.close();
   }, 120_000);
+});
+
+describe('shadow start joiner (a process: real Kafka + registry, embedded chDB)', () => {
+  it('starts (tables migrated), and on SIGTERM drains and exits 0', async () => {
+    const prefix = `${uniqueName('cli-joiner')}.`;
+    expect((await ensureTopics(kafkaClient(uniqueName('cli-joiner')), { prefix, partitions: 2 })).problems).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'cli-joiner-'));
+    const config = join(dir, 'joiner.yaml');
+    writeFileSync(config, `JOINER_CHALLENGERS: cand\nJOINER_GROUP_ID: ${prefix}joiner\nJOINER_ADMIN_PORT: 0\nSHADOW_TOPIC_PREFIX: ${JSON.stringify(prefix)}\n`);
+    const env = { KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, CHDB_PATH: join(dir, 'chdb') };
+    const run = await shadowProcess(['start', 'joiner', '--config', config], (kill, output) => {
+      void within('the joiner to start', 90_000, () => output().includes('"msg":"joiner started"')).then(
+        () => kill('SIGTERM'),
+        () => kill('SIGKILL'),
+      );
+    }, env);
+    expect(run.stdout, run.stderr).toContain('"msg":"joiner started"');
+    expect(run.stdout).toContain('"msg":"migrations checked"');
+    expect(run.stdout).toContain('"msg":"draining"');
+    expect(run.code, run.stderr).toBe(0);
+  }, 150_000);
 });
