@@ -2,8 +2,9 @@
 // functions (startReplayer, startJoinerService) with the same config loading, validation and drain
 // as their own main.js. The services are imported inside the handler (the joiner loads chDB).
 // SIGTERM/SIGINT drain: the replayer finishes and commits the chunk in flight, the joiner lands and
-// commits what it joined; a second signal does not cut the drain short (the services bound it with
-// their shutdownTimeoutMs).
+// commits what it joined (both bound the drain by their shutdownTimeoutMs). A second signal ends the
+// process at once (Node's default once our listeners are gone): what was not committed is re-read
+// after a restart, so an impatient operator loses nothing but time.
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
