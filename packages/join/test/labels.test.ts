@@ -170,6 +170,8 @@ describe('labels (real Kafka, registry, chDB)', () => {
 
     const windowed = await rows<{ labelled: string }>(db, labelledAccuracyQuery({ outcomePath: '$.decision', window: true }), { challenger: 'cand', label: 'verdict', fromMs: t + 1, toMs: t + 10 });
     expect(windowed.map((r) => Number(r.labelled))).toEqual([0]); // only the overall row, empty
+    const excluded = await rows<{ overall: number; labelled: string; live: string }>(db, labelledAccuracyQuery({ outcomePath: '$.decision', excludeRoutes: true }), { challenger: 'cand', label: 'verdict', excluded: ['POST /price'] });
+    expect(excluded.map((r) => [Number(r.overall), Number(r.labelled), Number(r.live)])).toEqual([[1, 5, 3], [0, 5, 3]]);
     expect(() => labelledAccuracyQuery({ outcomePath: "$.x'; DROP TABLE pairs" })).toThrow(/outcomePath must be a JSONPath/);
   }, 60_000);
 });

@@ -54,6 +54,11 @@ export interface LabelledAccuracyQueryOptions {
   window?: boolean;
   /** Filter on {runId:String}. @default false */
   runId?: boolean;
+  /**
+   * Leave out routes listed in {excluded:Array(String)} as 'METHOD route' keys (the analysis
+   * store's encoding of criteria exclude.routes after glob matching). @default false
+   */
+  excludeRoutes?: boolean;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -62,7 +67,7 @@ const JSON_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
 /**
  * Paired accuracy counts of one challenger on its labelled pairs, overall and per route. Query
  * parameters: {challenger:String}, {label:String} (label name), and {fromMs:Int64}/{toMs:Int64},
- * {runId:String} when asked for. One row per route (`overall` = 0) plus one overall row
+ * {runId:String}, {excluded:Array(String)} when asked for. One row per route (`overall` = 0) plus one overall row
  * (`overall` = 1, method and route empty), columns: labelled (pairs with a label), scored (of those,
  * pairs whose answer bodies were kept, so both outcomes can be read), live, candidate, both
  * (scored pairs whose live / candidate / both outcomes equal the label) — Measurements.accuracy is
@@ -109,7 +114,7 @@ WITH
   ),
   scored AS (
     SELECT p_method, p_route, p_kept, ${correct('p_live_body')} AS live_correct, ${correct('p_shadow_body')} AS candidate_correct
-    FROM p INNER JOIN l USING (exchange_id)
+    FROM p INNER JOIN l USING (exchange_id)${options.excludeRoutes === true ? "\n    WHERE NOT has({excluded:Array(String)}, concat(p_method, ' ', p_route))" : ''}
   )
 SELECT
   if(grouping(p_method, p_route) = 0, 0, 1) AS overall,
