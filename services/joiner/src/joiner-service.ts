@@ -9,6 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.js';
 import type { JoinerConfig } from './config/config.js';
+import { labelIngesterHooks } from './labels/labels-metrics.js';
 import { handleLabelsPost } from './labels/labels-route.js';
 import { createJoinerMetrics } from './metrics/metrics.js';
 
@@ -66,7 +67,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
   // Labels land through this process because it owns the (embedded) ClickHouse engine.
   const labelOptions = { topicPrefix: config.SHADOW_TOPIC_PREFIX };
   const labels = config.JOINER_LABELS
-    ? createLabelIngester({ kafka, registry, clickhouse, groupId: config.JOINER_LABELS_GROUP_ID ?? `${config.JOINER_GROUP_ID}-labels`, ...labelOptions, logger: logger.child({ component: 'labels' }) })
+    ? createLabelIngester({ kafka, registry, clickhouse, groupId: config.JOINER_LABELS_GROUP_ID ?? `${config.JOINER_GROUP_ID}-labels`, ...labelOptions, logger: logger.child({ component: 'labels' }), hooks: labelIngesterHooks(metrics.registry) })
     : undefined;
   const labelPublisher = config.JOINER_LABELS ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
   const admin = createAdminServer({

@@ -75,6 +75,8 @@ describe('POST /labels (joiner service, real Kafka, registry, chDB)', () => {
       { exchange_id: 'h-3', name: 'category', value: 'books', source: 'review-team' },
     ]);
     expect(service.labels?.stats()).toMatchObject({ landed: 3, deadLettered: 0 });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^shadow_joiner_labels_landed_total 3$/m);
   }, 60_000);
 
   it('refuses a bad label with 400 naming the field, publishes nothing of that request, and answers 405 to GET', async () => {
