@@ -7,7 +7,12 @@
 //   5. the captured window is replayed (historical replay, @shadow/replay) to two pricing
 //      challengers: a candidate with a deliberate difference (adds a field, charges 5% more for
 //      quotes) and a secondary (same code as live, the noise baseline); the results are read back
-//      and compared with what live answered.
+//      and compared with what live answered;
+//   6. the joiner (@shadow/join) pairs live with each challenger, compares them (@shadow/compare:
+//      JSON diff, noise told apart by the secondary) and lands the pairs in ClickHouse; the demo
+//      prints per route: pairs, agreement, the top differing paths and which of them are noise;
+//   7. the promotion gate (@shadow/analysis) judges the candidate and the secondary against a
+//      criteria file: the candidate must fail on agreement, the secondary must pass.
 // Exits non-zero when anything does not add up, so it doubles as a smoke test of the whole stack.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -15,7 +20,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { createClickHouse, clickhouseOptionsFromEnv } from '@shadow/clickhouse';
+import { createClickHousePairStore, evaluateGate, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
+import { createClickHouse, clickhouseOptionsFromEnv, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import type { ClickHouse } from '@shadow/clickhouse';
+import { createJoiner, formatRouteSummary, sharedComparer, summarizeByRoute } from '@shadow/join';
 import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
 import { replayWindow } from '@shadow/replay';
@@ -231,7 +239,6 @@ async function main(): Promise<void> {
     })
   ).json();
   await ch.client.command({ query: `DROP TABLE ${table} SYNC` });
-  await ch.close();
 
   // 6. replay the captured window to the pricing challengers.
   const candidate = createServer(pricingHandler('candidate'));
@@ -272,11 +279,17 @@ async function main(): Promise<void> {
     });
   });
   await resultReader.disconnect();
+
+  // 7. join, compare and land the pairs; then judge them.
+  const pricingCaptured = captured.filter((c) => c.service === 'pricing').length;
+  const joinMs = await joinIntoClickHouse(kafka, registry, ch, prefix, replay.runId, pricingCaptured);
+  const routeSummary = await summarizeByRoute(ch, { runId: replay.runId, topPaths: 3 });
+  const verdicts = await gateChallengers(ch, replay.runId);
+  await ch.close();
   await admin.deleteTopics({ topics: Object.values(names) }).catch(() => undefined);
   await admin.disconnect();
 
   const liveById = new Map(captured.map((c) => [c.exchangeId, c]));
-  const pricingCaptured = captured.filter((c) => c.service === 'pricing').length;
   const replayTable = replay.perChallenger.map((c) => {
     const mine = results.filter((r) => r.challengerId === c.id);
     const differs = mine.filter((r) => {
@@ -294,16 +307,80 @@ async function main(): Promise<void> {
   const secondaryRow = replayTable.find((r) => r.role === 'secondary');
   if (candidateRow === undefined || candidateRow['differs from live'] === 0) problems.push('the candidate\'s deliberate difference was not seen');
   if (secondaryRow === undefined || secondaryRow['differs from live'] !== 0) problems.push('the secondary (same code as live) differs from live');
+  const candidatePairs = routeSummary.reduce((n, r) => n + r.pairs, 0);
+  if (candidatePairs !== pricingCaptured) problems.push(`ClickHouse holds ${candidatePairs} candidate pairs for ${pricingCaptured} replayed exchanges`);
+  if (!routeSummary.some((r) => r.topDifferingPaths.some((p) => !p.noise))) problems.push('no real differing path was reported for the candidate');
+  if (verdicts.candidate.verdict !== 'fail') problems.push(`the gate's verdict for the candidate is ${verdicts.candidate.verdict}, expected fail`);
+  if (verdicts.secondary.verdict !== 'pass') problems.push(`the gate's verdict for the secondary is ${verdicts.secondary.verdict}, expected pass`);
 
   console.log(`\ncaptured ${captured.length}/${expected} exchanges (${REQUESTS_PER_SERVICE} per service) in ${trafficMs} ms of traffic`);
   console.table(summary);
   console.log(`\nreplayed the ${pricingCaptured} captured pricing exchanges (run ${replay.runId}) in ${replay.durationMs} ms, ${replay.achievedRatePerSecond} req/s:`);
   console.table(replayTable);
+  console.log(`\njoined and landed in ClickHouse in ${joinMs} ms; per route, candidate vs live (noise judged by the secondary):`);
+  console.log(formatRouteSummary(routeSummary));
+  console.log(`\npromotion gate, candidate pricing-candidate (exit code ${verdicts.candidate.exitCode}):`);
+  console.log(renderVerdictText(verdicts.candidate));
+  console.log(`\npromotion gate, secondary pricing-secondary (exit code ${verdicts.secondary.exitCode}):`);
+  console.log(renderVerdictText(verdicts.secondary));
   if (problems.length > 0) {
     console.error(`demo FAILED:\n  ${problems.slice(0, 20).join('\n  ')}`);
     process.exit(1);
   }
-  console.log('demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical; every pricing exchange replayed to both challengers, the candidate\'s difference visible, the secondary identical to live');
+  console.log('demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical; every pricing exchange replayed to both challengers and paired in ClickHouse, the candidate\'s difference found and gated, the secondary identical to live');
+}
+
+// The demo's promotion criteria (docs/gate.md): small minimums because the demo replays 200 requests.
+const DEMO_CRITERIA = `
+version: 1
+name: demo pricing promotion
+sample: { minPairs: 100, minDuration: 0s, routeMinPairs: 20 }
+agreement: { min: 0.95 }
+latency:
+  - { quantile: 0.99, maxMs: 250, maxFactorOfLive: 3, combine: any }
+errorRate: { max: 0.05 }      # judged on the upper Wilson bound: 0 errors in 200 pairs is <= 1.9%
+`;
+
+/** Runs a joiner over the demo's topics until every candidate pair of the run is in ClickHouse. */
+async function joinIntoClickHouse(kafka: Kafka, registry: ReturnType<typeof createSchemaRegistry>, ch: ClickHouse, prefix: string, runId: string, expected: number): Promise<number> {
+  const t0 = Date.now();
+  await migrate(ch, SCHEMA_MIGRATIONS);
+  const joiner = createJoiner({
+    kafka,
+    registry,
+    clickhouse: ch,
+    groupId: `${prefix}joiner`,
+    topicPrefix: prefix,
+    challengers: ['pricing-candidate', 'pricing-secondary'],
+    batchMaxDelayMs: 200,
+    // node:http knows no route templates: configure the pricing service's one (docs/compare.md).
+    comparer: sharedComparer({ routes: { patterns: ['/price/:sku'] } }),
+    logger: log.child({ component: 'joiner' }),
+  });
+  await joiner.start();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const rows = await (await ch.client.query({
+        query: 'SELECT count() AS n FROM pairs FINAL WHERE run_id = {runId:String} AND challenger_id = \'pricing-candidate\'',
+        query_params: { runId },
+        format: 'JSONEachRow',
+      })).json<{ n: string }>();
+      if (Number(rows[0]?.n ?? 0) >= expected) break;
+      if (Date.now() > deadline) throw new Error(`only ${rows[0]?.n ?? 0}/${expected} candidate pairs landed in ClickHouse within 60 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await joiner.close();
+  }
+  return Date.now() - t0;
+}
+
+async function gateChallengers(ch: ClickHouse, runId: string) {
+  const { criteria } = parseCriteria(DEMO_CRITERIA, 'demo criteria');
+  const store = createClickHousePairStore(ch);
+  const judge = async (challengerId: string) => evaluateGate(criteria, await store.measurements(measurementQueryFor(criteria, { challengerId, runId })));
+  return { candidate: await judge('pricing-candidate'), secondary: await judge('pricing-secondary') };
 }
 
 main().catch((err: unknown) => {
