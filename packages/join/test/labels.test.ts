@@ -113,6 +113,26 @@ describe('labels (real Kafka, registry, chDB)', () => {
     expect(await rows(s.db, latestLabels)).toEqual([{ exchange_id: 'ex-1', name: 'fraud', value: 'no', type: 'string' }]);
   }, 90_000);
 
+  it('offsets are committed only after the insert: labels an instance could not land are landed by the next one in the group', async () => {
+    const s = await setup();
+    const groupId = uniqueName('labels-g');
+    const failing = createLabelIngester({
+      kafka: s.kafka, registry: s.registry, clickhouse: s.db, topicPrefix: s.prefix, groupId, sessionTimeoutMs: 8000, retryInitialMs: 50, retryMaxMs: 100,
+      insert: () => Promise.reject(new Error('ClickHouse unavailable')),
+    });
+    cleanup.push(() => failing.close());
+    await failing.start();
+    await publishLabels(s.kafka, s.registry, [{ exchangeId: 'ex-r', name: 'fraud', value: 'yes' }], { topicPrefix: s.prefix });
+    await waitFor('failed insert attempts', () => Promise.resolve(failing.stats().retries), (n) => n >= 2, 30_000);
+    await failing.close();
+    expect(failing.stats().landed).toBe(0);
+
+    const next = ingester(s, groupId);
+    await next.start();
+    await waitFor('the label landed by the next instance', () => rows(s.db, latestLabels), (r) => r.length === 1, 30_000);
+    expect(await rows(s.db, latestLabels)).toEqual([{ exchange_id: 'ex-r', name: 'fraud', value: 'yes', type: 'string' }]);
+  }, 90_000);
+
   it('labelledAccuracyQuery equals hand-computed paired counts, overall and per route (duplicates, a corrected label and a re-landed pair included)', async () => {
     const db = await openSchemaDatabase();
     cleanup.push(() => db.close());
