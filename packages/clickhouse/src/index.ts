@@ -21,6 +21,7 @@ export type { ClickHouseLogger } from './logger.js';
 export { embeddedEnginePath } from './embedded-engine.js';
 export { SCHEMA_MIGRATIONS, SCHEMA_TABLES } from './schema/schema-migrations.js';
 export { LABELS_MIGRATIONS, LABELS_TABLE, labelledAccuracyQuery } from './schema/labels-migrations.js';
+export { OUTCOMES_MIGRATIONS } from './schema/outcomes-migrations.js';
 export type { LabelledAccuracyQueryOptions } from './schema/labels-migrations.js';
 export {
   DATABASE_PLACEHOLDER,
@@ -58,6 +59,7 @@ export type {
   QueryEndpoint,
   QueryEndpointLimits,
   QueryEndpointOptions,
+  QueryEndpointRoute,
   QueryEndpointStats,
   ResolvedQueryEndpointOptions,
   ServerException,

@@ -4,7 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createQueryEndpoint } from '@shadow/clickhouse';
+import { ClickHouseError, createQueryEndpoint } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint, QueryEndpointOptions } from '@shadow/clickhouse';
 import { CHDB_TEST_PATH, openTestClickHouse } from './clickhouse-fixture.js';
 import { goClientQuery } from './go-client.js';
@@ -247,4 +247,37 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
     expect((await jdbcQuery(jdbcUrl, q, ['analyst', 's3cret'])).rows).toEqual([['3']]);
   }, EXTERNAL_CLIENT_TIMEOUT_MS);
+
+  it('a write route stores what its owner validates, with the same credentials, a body cap, and no SQL from the request', async () => {
+    // The route writes on the endpoint's own engine, known once the endpoint is open.
+    const engine: { ch?: ClickHouse } = {};
+    const route = {
+      path: '/shadow/events',
+      maxBodyBytes: 256,
+      async handle(body: unknown) {
+        const id = (body as { id?: unknown } | null)?.id;
+        if (typeof id !== 'number') throw new ClickHouseError('CH_BAD_DATA', 'id: expected a number');
+        await engine.ch?.client.insert({ table: 'events', values: [{ id, route: '/via-route', at: '2026-01-09T00:00:00.000Z' }], format: 'JSONEachRow' });
+        return { stored: id };
+      },
+    };
+    const { ch, endpoint } = await withEndpoint({ user: 'gate', password: 'pw', routes: [route] });
+    engine.ch = ch;
+    const auth = { Authorization: `Basic ${Buffer.from('gate:pw').toString('base64')}`, 'Content-Type': 'application/json' };
+    const send = async (body: string, headers: Record<string, string> = auth, method = 'POST') => {
+      const res = await fetch(`${endpoint.url}/shadow/events`, { method, headers, ...(method === 'POST' ? { body } : {}) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await send('{"id":7}')).toEqual({ status: 200, body: { stored: 7 } });
+    expect(await send('{"id":"x"}')).toEqual({ status: 400, body: { error: 'id: expected a number' } });
+    expect((await send('{"id":')).status).toBe(400);
+    expect((await send(JSON.stringify({ id: 8, pad: 'x'.repeat(300) }))).status).toBe(413);
+    expect((await send('{"id":9}', { 'Content-Type': 'application/json' })).status).toBe(403);
+    expect((await send('', auth, 'GET')).status).toBe(405);
+    expect(await count(ch)).toBe(4);
+    // The query interface stays read-only with a route configured.
+    const insert = await post(endpoint, "INSERT INTO events VALUES (10, '/x', now())", { database: ch.database }, auth);
+    expect(insert.status).not.toBe(200);
+    expect(await count(ch)).toBe(4);
+  });
 });

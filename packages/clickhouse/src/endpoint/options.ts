@@ -33,6 +33,23 @@ export interface QueryEndpointLimits {
   maxQueryBytes?: number;
 }
 
+/**
+ * A narrow write path next to the read-only interface, for records this system must store while
+ * another process owns the engine (the gate's audit row in embedded mode). The endpoint answers
+ * `POST <path>` only, with the same authentication as queries, a JSON body of at most
+ * `maxBodyBytes`, and hands the parsed body to `handle`; it never runs SQL from the request. The
+ * owner of the route validates the body (throw a ClickHouseError `CH_BAD_DATA` naming the field: answered
+ * 400) and writes it; answers are JSON (`{ error }` on failure).
+ */
+export interface QueryEndpointRoute {
+  /** Absolute path, e.g. '/shadow/gate-runs'; must not be '/', '/ping' or '/replicas_status'. */
+  path: string;
+  /** @default 1_048_576 (1 MiB) */
+  maxBodyBytes?: number;
+  /** Stores the parsed JSON body; resolves with what is answered as JSON (status 200). */
+  handle(body: unknown): Promise<unknown>;
+}
+
 export interface QueryEndpointOptions {
   /**
    * The embedded ClickHouse whose data the endpoint serves (from `createClickHouse`). The endpoint
@@ -70,6 +87,8 @@ export interface QueryEndpointOptions {
   displayName?: string;
   /** @default undefined */
   logger?: ClickHouseLogger;
+  /** Write routes (see QueryEndpointRoute). @default [] */
+  routes?: readonly QueryEndpointRoute[];
 }
 
 export interface ResolvedQueryEndpointOptions {
@@ -81,6 +100,7 @@ export interface ResolvedQueryEndpointOptions {
   readonly limits: Readonly<Required<QueryEndpointLimits>>;
   readonly displayName: string;
   readonly logger: ClickHouseLogger | undefined;
+  readonly routes: ReadonlyMap<string, Readonly<Required<QueryEndpointRoute>>>;
 }
 
 export const DEFAULT_QUERY_ENDPOINT_LIMITS: Readonly<Required<QueryEndpointLimits>> = Object.freeze({
@@ -101,7 +121,27 @@ function positiveInteger(field: string, value: unknown, fallback: number): numbe
 }
 
 const LIMIT_NAMES = Object.keys(DEFAULT_QUERY_ENDPOINT_LIMITS);
-const OPTION_NAMES = ['clickhouse', 'host', 'port', 'user', 'password', 'limits', 'displayName', 'logger'];
+const OPTION_NAMES = ['clickhouse', 'host', 'port', 'user', 'password', 'limits', 'displayName', 'logger', 'routes'];
+const RESERVED_PATHS = new Set(['/', '/ping', '/replicas_status', '/play', '/dashboard']);
+
+function resolveRoutes(given: unknown): ReadonlyMap<string, Readonly<Required<QueryEndpointRoute>>> {
+  const routes = new Map<string, Readonly<Required<QueryEndpointRoute>>>();
+  if (given === undefined) return routes;
+  if (!Array.isArray(given)) throw invalid('routes', 'an array of { path, handle }', given);
+  (given as unknown[]).forEach((raw, i) => {
+    const route = raw as Partial<QueryEndpointRoute> | null;
+    if (typeof route !== 'object' || route === null) throw invalid(`routes[${i}]`, 'an object { path, handle }', route);
+    const { path } = route;
+    if (typeof path !== 'string' || !/^\/[A-Za-z0-9_\-./]+$/.test(path) || RESERVED_PATHS.has(path)) {
+      throw invalid(`routes[${i}].path`, `an absolute path other than ${[...RESERVED_PATHS].join(', ')}`, path);
+    }
+    if (routes.has(path)) throw invalid(`routes[${i}].path`, 'a path no other route uses', path);
+    if (typeof route.handle !== 'function') throw invalid(`routes[${i}].handle`, 'a function', route.handle);
+    const maxBodyBytes = positiveInteger(`routes[${i}].maxBodyBytes`, route.maxBodyBytes, 1024 * 1024);
+    routes.set(path, Object.freeze({ path, maxBodyBytes, handle: route.handle.bind(route) }));
+  });
+  return routes;
+}
 
 /** Validates once, applies defaults, freezes. Throws CH_INVALID_OPTIONS naming the field. */
 export function resolveQueryEndpointOptions(options: QueryEndpointOptions): ResolvedQueryEndpointOptions {
@@ -138,5 +178,6 @@ export function resolveQueryEndpointOptions(options: QueryEndpointOptions): Reso
   if (typeof displayName !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(displayName)) {
     throw invalid('displayName', 'printable ASCII, 1 to 128 characters (it is sent as a header)', displayName);
   }
-  return Object.freeze({ clickhouse, host, port, user, password: options.password, limits, displayName, logger: options.logger });
+  const routes = resolveRoutes(options.routes);
+  return Object.freeze({ clickhouse, host, port, user, password: options.password, limits, displayName, logger: options.logger, routes });
 }

@@ -20,11 +20,12 @@ import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouse } from '../clickhouse.js';
+import { isClickHouseError } from '../errors.js';
 import { contentTypeOf, credentialsOf, NON_SETTING_PARAMS } from './http-protocol.js';
 import { nativeCompress } from './native-compression.js';
 import { NativeTranscodeError, nativeForRevision, REVISION_WITH_CUSTOM_SERIALIZATION } from './native-revision.js';
 import { resolveQueryEndpointOptions } from './options.js';
-import type { QueryEndpointOptions, ResolvedQueryEndpointOptions } from './options.js';
+import type { QueryEndpointOptions, QueryEndpointRoute, ResolvedQueryEndpointOptions } from './options.js';
 import { exceptionText, httpStatusOf, serverException, serverExceptionOf } from './server-exception.js';
 import type { ServerException } from './server-exception.js';
 import { checkReadOnlyQuery } from './sql-guard.js';
@@ -96,6 +97,8 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
       res.end('Ok.\n');
       return;
     }
+    const route = config.routes.get(path);
+    if (route !== undefined) return handleRoute(req, res, ctx, route);
     if (path !== '/') {
       req.resume();
       return sendError(res, ctx, refusal(1, 'UNSUPPORTED_METHOD', `There is no handle ${path}. Use / for queries or /ping for health checks`), 404);
@@ -197,6 +200,48 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     headers['Content-Length'] = String(payload.length);
     res.writeHead(200, headers);
     res.end(payload);
+  }
+
+  /** A write route: POST, same credentials as queries, bounded JSON body, answered in JSON. */
+  async function handleRoute(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, route: Readonly<Required<QueryEndpointRoute>>): Promise<void> {
+    const answer = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { ...commonHeaders(ctx), 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': String(Buffer.byteLength(text)) });
+      res.end(text);
+    };
+    if (req.method !== 'POST') {
+      req.resume();
+      return answer(405, { error: `HTTP method ${req.method ?? ''} is not allowed on ${route.path}; use POST with a JSON body` });
+    }
+    try {
+      authenticate(config, credentialsOf(req, ctx.params));
+    } catch (err) {
+      req.resume();
+      return answer(403, { error: err instanceof Error ? err.message : String(err) });
+    }
+    let text: string;
+    try {
+      text = await readBody(req, route.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof Refusal && err.exception.code === 62) return answer(413, { error: `the body of ${route.path} may have at most ${route.maxBodyBytes} bytes` });
+      return answer(400, { error: err instanceof Error ? err.message : String(err) });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      return answer(400, { error: `the body of ${route.path} is not JSON: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    try {
+      const result = await route.handle(body);
+      config.logger?.info({ queryId: ctx.queryId, path: route.path }, 'query endpoint: route stored a record');
+      return answer(200, result ?? { ok: true });
+    } catch (err) {
+      if (isClickHouseError(err) && err.code === 'CH_BAD_DATA') return answer(400, { error: err.message });
+      config.logger?.error({ err, path: route.path }, 'query endpoint: route failed');
+      const retriable = isClickHouseError(err) && err.retriable;
+      return answer(retriable ? 503 : 500, { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   function commonHeaders(ctx: RequestContext): Record<string, string> {
