@@ -82,7 +82,7 @@ export {
 export type { TextOptions } from './report/render.js';
 
 // The SQL layer (implemented over the pair tables)
-export type { GateRunRecord, MeasurementQuery, PairStore } from './queries/pair-store.js';
+export type { AccuracyQuery, AccuracyRequest, GateRunRecord, MeasurementQuery, PairStore } from './queries/pair-store.js';
 export { createClickHousePairStore, GATE_RUNS_TABLE, gateRunRow, parseSideEffectDetail } from './queries/clickhouse-pair-store.js';
 export type { ClickHousePairStoreOptions } from './queries/clickhouse-pair-store.js';
 export { measurementQueryFor } from './queries/measurement-query.js';

@@ -23,7 +23,7 @@ export type {
   PublishLabelsOptions,
   ResolvedLabelIngesterOptions,
 } from './labels/index.js';
-export { liveSideEffects, rowsFor } from './rows/pair-rows.js';
+export { liveSideEffects, outcomeColumns, outcomeText, rowsFor } from './rows/pair-rows.js';
 export type { RowOptions } from './rows/pair-rows.js';
 export { UNMATCHED_REASONS } from './rows/types.js';
 export type { DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './rows/types.js';

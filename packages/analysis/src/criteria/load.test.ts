@@ -102,7 +102,7 @@ describe('docs/gate.md', () => {
     const example = /## A criteria file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(example).toBeDefined();
     const { criteria } = parseCriteria(example as string, 'docs/gate.md');
-    expect(criteria.accuracy).toEqual({ minDelta: 0.05, minLabelled: 1000, judgeOn: 'bound' });
+    expect(criteria.accuracy).toEqual({ label: 'fraud', outcome: '$.fraud', minDelta: 0.05, minLabelled: 1000, judgeOn: 'bound' });
     expect(Object.keys(criteria.routes)).toEqual(['POST /checkout', 'GET /search']);
   });
 });

@@ -85,8 +85,16 @@ export const businessMetricCriterionSchema = z
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'set at least one of meanRelativeDiff, quantiles, flipRate, jaccard, topKOverlap' })
   .describe('Bounds on one business outcome extracted from the answers (numeric, decision or list)');
 
+/** JSONPath forms ClickHouse's JSON_VALUE and @shadow/compare read alike (labelledAccuracyQuery). */
+export const ACCURACY_OUTCOME_PATTERN = /^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
+
 export const accuracyCriterionSchema = z
   .strictObject({
+    label: z.string().min(1).describe('Label name the answers are scored against (the `name` of the label records, e.g. "fraud")'),
+    outcome: z
+      .string()
+      .regex(ACCURACY_OUTCOME_PATTERN, 'expected a JSONPath of names and indexes such as "$.decision" or "$.items[0].id"')
+      .describe("JSONPath of the outcome in each side's answer body, compared with the label's value (a number as a number, anything else as text)"),
     minDelta: z
       .number()
       .min(-1)

@@ -33,7 +33,7 @@ business:
   price: { meanRelativeDiff: { max: 0.01 }, quantiles: [{ quantile: 0.5, maxRelativeDiff: 0.02 }] }
   approved: { flipRate: { max: 0.02 } }
   recs: { jaccard: { min: 0.8 }, topKOverlap: { min: 0.85 } }
-accuracy: { minDelta: 0.01, minLabelled: 100 }
+accuracy: { label: fraud, outcome: $.fraud, minDelta: 0.01, minLabelled: 100 }
 routes:
   "GET /users/:id": { agreement: { min: 0.9 } }
 `;

@@ -129,8 +129,13 @@ export interface ScopeMeasurements {
   status?: StatusCell[] | undefined;
   /** By metric name, as declared on the route. */
   business?: Record<string, BusinessOutcome> | undefined;
-  /** "Yes" = the side's answer matches the label; pairs = labelled pairs. */
+  /** "Yes" = the side's answer matches the label; pairs = labelled pairs that could be scored. */
   accuracy?: PairedCounts | undefined;
+  /**
+   * Labelled pairs that could not be scored (the joiner kept neither answer body: it keeps bodies of
+   * disagreeing pairs and a sample of agreeing ones), not counted in `accuracy.pairs`.
+   */
+  accuracyUnscored?: number | undefined;
   /** Report detail: differing JSON paths (top N by pairs, noise included and flagged). */
   paths?: PathDifference[] | undefined;
   /** Report detail: differing headers. */

@@ -19,15 +19,20 @@
 // - Route exclusion uses the same glob matcher as the criteria (routeMatches) instead of a SQL
 //   translation of it: the store first lists the (method, route) pairs present, matches them here,
 //   and passes the excluded ones to SQL as a parameter.
-// - What the tables do not hold stays empty rather than guessed: business outcomes (the pair row
-//   has no outcome columns yet), accuracy (no labels table yet), the dependency kind of a side
+// - Business outcomes come from the pair row's outcome maps (migration 30: outcome_types,
+//   live_outcomes, shadow_outcomes), read from the same de-duplicated rows; accuracy from
+//   labelledAccuracyQuery (@shadow/clickhouse), one run per distinct (label, outcome) the query asks
+//   for, with the same window, run and route exclusion.
+// - What the tables do not hold stays empty rather than guessed: the dependency kind of a side
 //   effect and the noise flag of side-effect differences (side_effects_detail carries neither).
 import type { ClickHouse } from '@shadow/clickhouse';
-import { SCHEMA_TABLES } from '@shadow/clickhouse';
-import { routeMatches } from '../criteria/patterns.js';
+import { LABELS_TABLE, labelledAccuracyQuery, SCHEMA_TABLES } from '@shadow/clickhouse';
+import { routeMatches, splitRouteKey } from '../criteria/patterns.js';
 import { AnalysisError } from '../errors.js';
 import { parseSideEffectKey } from '../measurements/pair-record.js';
+import type { PairedCounts } from '../stats/proportions.js';
 import type {
+  BusinessOutcome,
   HeaderDifference,
   LatencySummary,
   Measurements,
@@ -37,19 +42,23 @@ import type {
   SideEffectDifference,
   StatusCell,
 } from '../measurements/types.js';
-import type { GateRunRecord, MeasurementQuery, PairStore } from './pair-store.js';
+import type { AccuracyRequest, GateRunRecord, MeasurementQuery, PairStore } from './pair-store.js';
 
 /** Table the audit trail of gate runs lands in (GATE_RUNS_MIGRATION creates it). */
 export const GATE_RUNS_TABLE = 'gate_runs';
 
 export interface ClickHousePairStoreOptions {
   /** Table names, when they differ from the schema's (tests, several systems in one database). @default SCHEMA_TABLES + gate_runs */
-  tables?: { pairs?: string; unmatched?: string; gateRuns?: string };
+  tables?: { pairs?: string; unmatched?: string; gateRuns?: string; labels?: string };
   /** Bound on the rows of side-effect differences returned per scope. @default 100 */
   maxSideEffects?: number;
+  /** k of the top-k overlap of list outcomes (as measurementsFromPairs' topK). @default 10 */
+  topK?: number;
 }
 
 const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
+/** Quantiles of numeric business outcomes (as measurementsFromPairs). */
+const NUMERIC_QUANTILES = [0.5, 0.9, 0.99];
 /** Scope key of the overall scope; no real method is a NUL byte. */
 const OVERALL = '\u0000';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -104,7 +113,10 @@ function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[]
       argMax(side_effects_match, v) AS p_side_effects_match,
       argMax(diff_paths, v) AS p_diff_paths,
       argMax(noisy_paths, v) AS p_noisy_paths,
-      argMax(side_effects_detail, v) AS p_side_effects_detail
+      argMax(side_effects_detail, v) AS p_side_effects_detail,
+      argMax(outcome_types, v) AS p_outcome_types,
+      argMax(live_outcomes, v) AS p_live_outcomes,
+      argMax(shadow_outcomes, v) AS p_shadow_outcomes
     FROM (SELECT *, joined_time AS v FROM ${pairs} WHERE ${where.join(' AND ')})
     GROUP BY run_id, exchange_id, capture_time`;
   // Excluded routes as 'METHOD route' keys (a method has no space, so the key is unambiguous).
@@ -182,7 +194,10 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
   const pairs = table(options.tables?.pairs ?? SCHEMA_TABLES.pairs, 'pairs');
   const unmatched = table(options.tables?.unmatched ?? SCHEMA_TABLES.unmatched, 'unmatched');
   const gateRuns = table(options.tables?.gateRuns ?? GATE_RUNS_TABLE, 'gateRuns');
+  const labels = table(options.tables?.labels ?? LABELS_TABLE, 'labels');
   const maxSideEffects = options.maxSideEffects ?? 100;
+  const topK = options.topK ?? 10;
+  if (!Number.isInteger(topK) || topK < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `topK must be a positive integer; got ${topK}`);
   const { client } = clickhouse;
 
   async function rows(what: string, query: string, params: Record<string, unknown>): Promise<Row[]> {
@@ -269,6 +284,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const paths = top === 0 ? [] : await rows('differing paths', diffQuery('paths'), params);
     const headers = top === 0 ? [] : await rows('differing headers', diffQuery('headers'), params);
     const unmatchedRows = await rows('unmatched exchanges', unmatchedQuery, params);
+    const business = await businessOutcomes(scoped, params, q.businessMetrics);
+    const accuracy = await accuracyCounts(q, excluded);
 
     const group = (list: Row[]): Map<string, Row[]> => {
       const out = new Map<string, Row[]>();
@@ -326,7 +343,20 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
           examplePairId: str(p['example']),
         })),
         headers: (byHeaders.get(key) ?? []).map((h): HeaderDifference => ({ header: str(h['name']), pairs: num(h['pairs']), noise: h['noisy'] === true || h['noisy'] === 1, examplePairId: str(h['example']) })),
+        ...scopeExtras(key, str(r['s_method']) === OVERALL ? undefined : { method: str(r['s_method']), route: str(r['s_route']) }),
       };
+    };
+    const scopeExtras = (key: string, ref: { method: string; route: string } | undefined): Pick<ScopeMeasurements, 'business' | 'accuracy' | 'accuracyUnscored'> => {
+      const out: Pick<ScopeMeasurements, 'business' | 'accuracy' | 'accuracyUnscored'> = {};
+      const biz = business.get(key);
+      if (biz !== undefined) out.business = biz;
+      const request = accuracyRequestFor(q, ref);
+      const counts = request === undefined ? undefined : accuracy.get(requestKey(request))?.get(key);
+      if (counts !== undefined) {
+        out.accuracy = counts.counts;
+        out.accuracyUnscored = counts.unscored;
+      }
+      return out;
     };
 
     const overallRow = summary.find((r) => str(r['s_method']) === OVERALL);
@@ -359,6 +389,84 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     };
   }
 
+  /** Business outcomes per scope key, metric names sorted; only scopes with a metric appear. */
+  async function businessOutcomes(scoped: string, params: Record<string, unknown>, names: readonly string[] | undefined): Promise<Map<string, Record<string, BusinessOutcome>>> {
+    const p = { ...params, metrics: names ?? [] };
+    const kind = (type: string) => `FROM ${scoped} ARRAY JOIN mapKeys(p_outcome_types) AS m
+        WHERE p_outcome_types[m] = '${type}' AND mapContains(p_live_outcomes, m) AND mapContains(p_shadow_outcomes, m)${names === undefined ? '' : ' AND has({metrics:Array(String)}, m)'}`;
+    const levels = NUMERIC_QUANTILES.join(', ');
+    const numeric = await rows('numeric outcomes', `SELECT s_method, s_route, m, count() AS pairs,
+        avg(toFloat64(p_live_outcomes[m])) AS l_mean, avg(toFloat64(p_shadow_outcomes[m])) AS c_mean,
+        quantilesExact(${levels})(toFloat64(p_live_outcomes[m])) AS l_q, quantilesExact(${levels})(toFloat64(p_shadow_outcomes[m])) AS c_q
+      ${kind('number')} GROUP BY s_method, s_route, m`, p);
+    const decisions = await rows('decision outcomes', `SELECT s_method, s_route, m, count() AS pairs, countIf(p_live_outcomes[m] != p_shadow_outcomes[m]) AS flips
+      ${kind('string')} GROUP BY s_method, s_route, m`, p);
+    // Ties at the top-10 boundary are broken in JS (as measurementsFromPairs does), so fetch more.
+    const transitions = await rows('decision transitions', `SELECT s_method, s_route, m, p_live_outcomes[m] AS l, p_shadow_outcomes[m] AS c, count() AS pairs
+      ${kind('string')} AND p_live_outcomes[m] != p_shadow_outcomes[m]
+      GROUP BY s_method, s_route, m, l, c ORDER BY pairs DESC LIMIT 100 BY s_method, s_route, m`, p);
+    const lists = await rows('list outcomes', `SELECT s_method, s_route, m, count() AS pairs, avg(j) AS jaccard, avg(o) AS overlap FROM (
+        SELECT s_method, s_route, m,
+          JSONExtract(p_live_outcomes[m], 'Array(String)') AS l, JSONExtract(p_shadow_outcomes[m], 'Array(String)') AS c,
+          length(arrayDistinct(arrayConcat(l, c))) AS u,
+          if(u = 0, 1, length(arrayIntersect(arrayDistinct(l), arrayDistinct(c))) / u) AS j,
+          length(arrayFilter(x -> has(arraySlice(l, 1, ${topK}), x), arraySlice(c, 1, ${topK}))) / ${topK} AS o
+        ${kind('string[]')})
+      GROUP BY s_method, s_route, m`, p);
+    const out = new Map<string, Record<string, BusinessOutcome>>();
+    const put = (r: Row, outcome: BusinessOutcome) => {
+      const key = scopeKey(str(r['s_method']), str(r['s_route']));
+      const entry = out.get(key) ?? {};
+      entry[str(r['m'])] = outcome;
+      out.set(key, entry);
+    };
+    const quantiles = (qs: unknown) => (qs as unknown[]).map((v, i) => ({ q: NUMERIC_QUANTILES[i] as number, value: num(v) }));
+    for (const r of numeric) put(r, { kind: 'numeric', pairs: num(r['pairs']), live: { mean: num(r['l_mean']), quantiles: quantiles(r['l_q']) }, candidate: { mean: num(r['c_mean']), quantiles: quantiles(r['c_q']) } });
+    for (const r of decisions) {
+      const key = `${str(r['s_method'])}\u0000${str(r['s_route'])}\u0000${str(r['m'])}`;
+      const list = transitions
+        .filter((t) => `${str(t['s_method'])}\u0000${str(t['s_route'])}\u0000${str(t['m'])}` === key)
+        .map((t) => ({ live: str(t['l']), candidate: str(t['c']), pairs: num(t['pairs']) }))
+        .sort((a, b) => b.pairs - a.pairs || `${a.live}>${a.candidate}`.localeCompare(`${b.live}>${b.candidate}`))
+        .slice(0, 10);
+      put(r, { kind: 'decision', pairs: num(r['pairs']), flips: num(r['flips']), transitions: list });
+    }
+    for (const r of lists) put(r, { kind: 'list', pairs: num(r['pairs']), meanJaccard: num(r['jaccard']), k: topK, meanTopKOverlap: num(r['overlap']) });
+    for (const [key, entry] of out) out.set(key, Object.fromEntries(Object.entries(entry).sort(([a], [b]) => a.localeCompare(b))));
+    return out;
+  }
+
+  /**
+   * Accuracy per distinct request (label + outcome), per scope key: the scored pairs' paired counts
+   * and the labelled pairs that could not be scored.
+   */
+  async function accuracyCounts(q: MeasurementQuery, excluded: readonly string[]): Promise<Map<string, Map<string, { counts: PairedCounts; unscored: number }>>> {
+    const requests = new Map<string, AccuracyRequest>();
+    if (q.accuracy?.default !== undefined) requests.set(requestKey(q.accuracy.default), q.accuracy.default);
+    for (const r of Object.values(q.accuracy?.routes ?? {})) requests.set(requestKey(r), r);
+    const out = new Map<string, Map<string, { counts: PairedCounts; unscored: number }>>();
+    for (const [id, request] of requests) {
+      let sql: string;
+      try {
+        sql = labelledAccuracyQuery({ outcomePath: request.outcome, pairsTable: pairs, labelsTable: labels, window: q.window !== undefined, runId: q.runId !== undefined, excludeRoutes: true });
+      } catch (error) {
+        throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `accuracy outcome: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      const params: Record<string, unknown> = { challenger: q.challengerId, label: request.label, excluded };
+      if (q.window !== undefined) Object.assign(params, { fromMs: q.window.fromMs, toMs: q.window.toMs });
+      if (q.runId !== undefined) params['runId'] = q.runId;
+      const byScope = new Map<string, { counts: PairedCounts; unscored: number }>();
+      for (const r of await rows(`accuracy (label ${request.label}, outcome ${request.outcome})`, sql, params)) {
+        const overall = num(r['overall']) === 1;
+        const key = overall ? scopeKey(OVERALL, '') : scopeKey(str(r['method']), str(r['route']));
+        const scored = num(r['scored']);
+        byScope.set(key, { counts: { pairs: scored, live: num(r['live']), candidate: num(r['candidate']), both: num(r['both']) }, unscored: num(r['labelled']) - scored });
+      }
+      out.set(id, byScope);
+    }
+    return out;
+  }
+
   return {
     measurements,
     async challengers(window) {
@@ -380,6 +488,29 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       }
     },
   };
+}
+
+const requestKey = (r: AccuracyRequest): string => `${r.label}\u0000${r.outcome}`;
+
+/**
+ * The accuracy request of a scope: a route's own (its criteria `routes` key, method-specific
+ * first, as overrideKeyFor picks it), else the default; the overall scope takes the default.
+ */
+export function accuracyRequestFor(q: MeasurementQuery, ref: { method: string; route: string } | undefined): AccuracyRequest | undefined {
+  const routes = q.accuracy?.routes ?? {};
+  if (ref !== undefined) {
+    const keys = Object.keys(routes);
+    const withMethod = keys.find((k) => {
+      const { method, template } = splitRouteKey(k);
+      return method !== undefined && method === ref.method.toUpperCase() && template === ref.route;
+    });
+    const key = withMethod ?? keys.find((k) => {
+      const { method, template } = splitRouteKey(k);
+      return method === undefined && template === ref.route;
+    });
+    if (key !== undefined) return routes[key];
+  }
+  return q.accuracy?.default;
 }
 
 /** The gate_runs row of a GateRunRecord (column names as in GATE_RUNS_MIGRATION). */

@@ -25,4 +25,23 @@ routes:
       topDifferences: 0,
     });
   });
+
+  it('asks for the accuracy the criteria judge: the top level and each route naming its own label or outcome', () => {
+    const { criteria } = parseCriteria(`
+version: 1
+accuracy: { label: fraud, outcome: $.fraud, minDelta: 0.05 }
+routes:
+  "POST /score": { accuracy: { label: chargeback, outcome: $.decision.fraud } }
+  "GET /health": { accuracy: null }
+`);
+    expect(measurementQueryFor(criteria, { challengerId: 'c1', runId: 'r1' }).accuracy).toEqual({
+      default: { label: 'fraud', outcome: '$.fraud' },
+      routes: { 'POST /score': { label: 'chargeback', outcome: '$.decision.fraud' } },
+    });
+  });
+
+  it('an accuracy criterion without a label or with an outcome that is not a plain JSONPath is refused, naming the field', () => {
+    expect(() => parseCriteria('version: 1\naccuracy: { outcome: $.fraud }')).toThrow(/accuracy\.label/);
+    expect(() => parseCriteria('version: 1\naccuracy: { label: fraud, outcome: "$.items[*].id" }')).toThrow(/accuracy\.outcome/);
+  });
 });

@@ -1,5 +1,16 @@
 import type { Criteria } from '../criteria/schema.js';
-import type { MeasurementQuery } from './pair-store.js';
+import type { AccuracyQuery, MeasurementQuery } from './pair-store.js';
+
+/** The accuracy measurements the criteria judge: the top level's, and each route's own label/outcome. */
+function accuracyQueryFor(criteria: Criteria): AccuracyQuery | undefined {
+  const routes: NonNullable<AccuracyQuery['routes']> = {};
+  for (const [key, route] of Object.entries(criteria.routes)) {
+    if (route.accuracy !== undefined && route.accuracy !== null) routes[key] = { label: route.accuracy.label, outcome: route.accuracy.outcome };
+  }
+  const top = criteria.accuracy;
+  if (top === undefined && Object.keys(routes).length === 0) return undefined;
+  return { ...(top === undefined ? {} : { default: { label: top.label, outcome: top.outcome } }), ...(Object.keys(routes).length === 0 ? {} : { routes }) };
+}
 
 /** The query a gate run needs: exclusions and business metrics taken from the criteria file. */
 export function measurementQueryFor(
@@ -20,6 +31,7 @@ export function measurementQueryFor(
     excludePaths: criteria.exclude.paths,
     countNoise: criteria.exclude.countNoise,
     businessMetrics: [...metrics].sort(),
+    accuracy: accuracyQueryFor(criteria),
     latencyQuantiles: [...levels].sort((a, b) => a - b),
     latencySampleLimit: Math.max(criteria.statistics.bootstrap.maxSamples, 100_000),
     topDifferences: 0,

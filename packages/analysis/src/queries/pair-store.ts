@@ -32,6 +32,11 @@ export interface MeasurementQuery {
   countNoise?: boolean | undefined;
   /** Business metrics to measure, by name (as declared on the routes). @default all declared */
   businessMetrics?: readonly string[] | undefined;
+  /**
+   * Accuracy against ground truth (labels joined by exchange id): which label and which outcome of
+   * the answer it is compared with, overall and per route. Absent: no scope has `accuracy`.
+   */
+  accuracy?: AccuracyQuery | undefined;
   /** Latency quantile levels for `latency.*.quantiles` besides 0.5, 0.9, 0.99 (criteria may ask for p95, p99.9). @default [] */
   latencyQuantiles?: readonly number[] | undefined;
   /**
@@ -42,6 +47,21 @@ export interface MeasurementQuery {
   latencySampleLimit?: number | undefined;
   /** Report detail: differing paths and headers per scope (0 = gate only, skip them). @default 20 */
   topDifferences?: number | undefined;
+}
+
+/** One accuracy measurement: the label's name and the answer's outcome it must equal. */
+export interface AccuracyRequest {
+  /** Label name (the `name` of the label records, e.g. `fraud`). */
+  label: string;
+  /** JSONPath of the outcome in each side's answer body, `$.a.b[0]` forms only (e.g. `$.decision`). */
+  outcome: string;
+}
+
+export interface AccuracyQuery {
+  /** For the overall scope and every route not named in `routes`. */
+  default?: AccuracyRequest | undefined;
+  /** By criteria `routes` key ("GET /users/:id", else "/users/:id"): a route's own label or outcome. */
+  routes?: Record<string, AccuracyRequest> | undefined;
 }
 
 /**

@@ -13,6 +13,7 @@
 import type { Migration } from './migration.js';
 import { ANALYSIS_MIGRATIONS } from './analysis-migrations.js';
 import { LABELS_MIGRATIONS } from './labels-migrations.js';
+import { OUTCOMES_MIGRATIONS } from './outcomes-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -170,6 +171,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   ...ANALYSIS_MIGRATIONS,
   // Ground truth landed by the joiner's labels ingester (labels-migrations.ts), versions 20 and up.
   ...LABELS_MIGRATIONS,
+  // Business outcomes of both sides on the pair row (outcomes-migrations.ts), versions 30 and up.
+  ...OUTCOMES_MIGRATIONS,
 ]);
 
 /** Table names the joiner writes, for callers that must not hard-code them. */

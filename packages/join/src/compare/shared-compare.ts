@@ -62,6 +62,7 @@ function toPairComparison(c: SharedComparison, allNoise: boolean): PairCompariso
     // `agree` is the raw verdict (nothing differs); the noise-aware one is derived from noisyPaths.
     verdict: differences.length === 0 && c.errorMatch ? 'agree' : 'disagree',
     score: c.judge.score,
+    outcomes: c.outcomes.map((o) => ({ name: o.name, type: o.type, live: o.live, candidate: o.candidate })),
   };
 }
 

@@ -40,6 +40,16 @@ export interface PairComparison {
   readonly verdict: string;
   /** A comparator's score (e.g. a judge's 0..1), null when it gives none. */
   readonly score: number | null;
+  /** Business outcomes the route declares, extracted from both answers (null: that side has none). @default [] */
+  readonly outcomes?: readonly PairOutcome[];
+}
+
+/** One declared business outcome of a pair (@shadow/compare's OutcomeComparison, values only). */
+export interface PairOutcome {
+  readonly name: string;
+  readonly type: 'number' | 'string' | 'string[]';
+  readonly live: number | string | readonly string[] | null;
+  readonly candidate: number | string | readonly string[] | null;
 }
 
 /** What the joiner hands the comparison for one exchange: live, every result, every side effect. */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { LIVE_ORIGIN, liveSideEffectsOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
-import type { PairComparer } from '../compare/types.js';
+import type { PairComparer, PairComparison } from '../compare/types.js';
 import type { JoinedExchange } from '../state/types.js';
 import type { DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './types.js';
 
@@ -41,6 +41,28 @@ function bodyText(body: Buffer, max: number): string {
 export function liveSideEffects(exchange: CapturedExchange | null, fromTopic: readonly SideEffect[]): SideEffect[] {
   const recorded = exchange === null ? [] : liveSideEffectsOf(exchange);
   return recorded.length > 0 ? recorded : fromTopic.filter((e) => e.origin === LIVE_ORIGIN);
+}
+
+/** An outcome value as the pair row's map stores it (docs/tables.md "Business outcomes"). */
+export function outcomeText(value: number | string | readonly string[] | null): string | null {
+  if (value === null) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The three outcome maps of a pair row from the comparison's outcomes. */
+export function outcomeColumns(outcomes: PairComparison['outcomes']): Pick<PairRow, 'outcome_types' | 'live_outcomes' | 'shadow_outcomes'> {
+  const types: Record<string, string> = {};
+  const live: Record<string, string> = {};
+  const shadow: Record<string, string> = {};
+  for (const o of outcomes ?? []) {
+    types[o.name] = o.type;
+    const l = outcomeText(o.live);
+    const c = outcomeText(o.candidate);
+    if (l !== null) live[o.name] = l;
+    if (c !== null) shadow[o.name] = c;
+  }
+  return { outcome_types: types, live_outcomes: live, shadow_outcomes: shadow };
 }
 
 function emptyRowSet(): RowSet {
@@ -121,6 +143,7 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
         comparator: c.comparator,
         verdict: c.verdict,
         score: c.score,
+        ...outcomeColumns(c.outcomes),
       };
       out.pairs.push(row);
       out.bytes += 600 + row.live_body.length + row.shadow_body.length + row.side_effects_detail.length;

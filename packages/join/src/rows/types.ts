@@ -48,6 +48,12 @@ export interface PairRow {
   comparator: string;
   verdict: string;
   score: number | null;
+  /** Business outcome name -> compare's type ('number' | 'string' | 'string[]'). */
+  outcome_types: Record<string, string>;
+  /** Name -> live's value as text (number: shortest decimal, string: as is, list: JSON array); absent without a value. */
+  live_outcomes: Record<string, string>;
+  /** Same for the challenger's answer. */
+  shadow_outcomes: Record<string, string>;
 }
 
 export interface DiffRow {
