@@ -101,6 +101,7 @@ describe('joiner service: kill -9 mid-run and restart', () => {
       JOINER_SESSION_TIMEOUT_MS: '8000',
       JOINER_BATCH_MAX_DELAY_MS: '300',
       JOINER_ADMIN_PORT: '0',
+      JOINER_QUERY_PORT: '0', // tests run side by side: no fixed port
       CHDB_PATH: chdbPath,
       CLICKHOUSE_DATABASE: 'joiner',
       CLICKHOUSE_URL: '',

@@ -300,7 +300,7 @@ describe('shadow start joiner (a process: real Kafka + registry, embedded chDB)'
     expect((await ensureTopics(kafkaClient(uniqueName('cli-joiner')), { prefix, partitions: 2 })).problems).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), 'cli-joiner-'));
     const config = join(dir, 'joiner.yaml');
-    writeFileSync(config, `JOINER_CHALLENGERS: cand\nJOINER_GROUP_ID: ${prefix}joiner\nJOINER_ADMIN_PORT: 0\nSHADOW_TOPIC_PREFIX: ${JSON.stringify(prefix)}\n`);
+    writeFileSync(config, `JOINER_CHALLENGERS: cand\nJOINER_GROUP_ID: ${prefix}joiner\nJOINER_ADMIN_PORT: 0\nJOINER_QUERY_PORT: 0\nSHADOW_TOPIC_PREFIX: ${JSON.stringify(prefix)}\n`);
     const env = { KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, CHDB_PATH: join(dir, 'chdb') };
     const run = await shadowProcess(['start', 'joiner', '--config', config], (kill, output) => {
       void within('the joiner to start', 90_000, () => output().includes('"msg":"joiner started"')).then(

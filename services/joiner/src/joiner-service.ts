@@ -1,7 +1,7 @@
 // Wiring: Kafka, the schema registry, ClickHouse (schema applied), the joiner and the admin server.
 import type { AddressInfo } from 'node:net';
 import { clickhouseOptionsFromEnv, createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
-import type { ClickHouse } from '@shadow/clickhouse';
+import type { ClickHouse, QueryEndpoint } from '@shadow/clickhouse';
 import { createSchemaRegistry } from '@shadow/contracts';
 import { createJoiner, createLabelIngester, createLabelPublisher } from '@shadow/join';
 import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
@@ -12,6 +12,7 @@ import type { JoinerConfig } from './config/config.js';
 import { labelIngesterHooks } from './labels/labels-metrics.js';
 import { handleLabelsPost } from './labels/labels-route.js';
 import { createJoinerMetrics } from './metrics/metrics.js';
+import { startQueryEndpoint } from './query/query-endpoint.js';
 
 export interface JoinerService {
   readonly joiner: Joiner;
@@ -19,6 +20,8 @@ export interface JoinerService {
   readonly adminAddress: AddressInfo;
   /** Lands the labels topic; undefined with JOINER_LABELS=off. */
   readonly labels: LabelIngester | undefined;
+  /** The read-only SQL endpoint (embedded mode, JOINER_QUERY_PORT not off); undefined otherwise. */
+  readonly queryEndpoint: QueryEndpoint | undefined;
   /** Stops consuming, lands and commits, closes everything (bounded by JOINER_SHUTDOWN_TIMEOUT_MS). */
   close(): Promise<void>;
 }
@@ -38,6 +41,10 @@ export interface StartOptions {
 export async function startJoinerService(config: JoinerConfig, logger: Logger, options: StartOptions = {}): Promise<JoinerService> {
   const clickhouse = await createClickHouse({ ...clickhouseOptionsFromEnv(options.env ?? process.env), logger: logger.child({ component: 'clickhouse' }) });
   await applySchema(clickhouse, logger.child({ component: 'migrate' }));
+  const queryEndpoint = await startQueryEndpoint(config, clickhouse, logger).catch(async (err: unknown) => {
+    await clickhouse.close();
+    throw err;
+  });
   const kafka = new Kafka({ clientId: 'shadow-joiner', brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
   const registry = createSchemaRegistry({ url: config.SCHEMA_REGISTRY_URL, clientId: 'shadow-joiner' });
   const metrics = createJoinerMetrics();
@@ -86,6 +93,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     await joiner.start();
   } catch (err) {
     admin.close();
+    await queryEndpoint?.close();
     await clickhouse.close();
     throw err;
   }
@@ -94,6 +102,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
   } catch (err) {
     await Promise.all([labels?.close(), labelPublisher?.close(), joiner.close()]);
     admin.close();
+    await queryEndpoint?.close();
     await clickhouse.close();
     throw err;
   }
@@ -104,6 +113,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     clickhouse,
     adminAddress,
     labels,
+    queryEndpoint,
     close() {
       closing ??= (async () => {
         let timer: NodeJS.Timeout | undefined;
@@ -116,6 +126,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
         await Promise.race([Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]), timeout]);
         clearTimeout(timer);
         await new Promise<void>((resolve) => admin.close(() => resolve()));
+        await queryEndpoint?.close();
         await clickhouse.close();
       })();
       return closing;

@@ -29,6 +29,7 @@ beforeAll(async () => {
     JOINER_GROUP_ID: uniqueName('joiner-labels-g'),
     JOINER_CHALLENGERS: 'cand-1',
     JOINER_ADMIN_PORT: '0',
+    JOINER_QUERY_PORT: '0',
     JOINER_SESSION_TIMEOUT_MS: '8000',
   });
   expect(config.JOINER_LABELS).toBe(true); // on by default

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import type { GateVerdict, LoadedCriteria } from '@shadow/analysis';
+import type { GateRunRecord, GateVerdict, LoadedCriteria } from '@shadow/analysis';
 import {
   createClickHousePairStore,
   evaluateGate,
@@ -22,7 +22,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
-import type { ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
+import type { Connection, ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
 import { CONNECTION_HELP, emit, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
 import type { OutputFormat } from './report.js';
 import { OUTPUT_FORMATS, queryFailure } from './report.js';
@@ -85,20 +85,57 @@ async function run(flags: GateFlags, io: CliIo, now: number): Promise<number> {
       const record = toGateRunRecord(verdict, { id: randomUUID(), atMs: Date.now(), by: gateRunner(flags.by, io.env) });
       try {
         await store.recordGateRun(record);
-        io.err(`gate run ${record.runId} recorded in gate_runs`);
+        io.err(`gate run ${record.runId} recorded in gate_runs (${connection.description})`);
       } catch (error) {
-        // The verdict stands (the pipeline must not fail on the audit), but say loudly that the
-        // trail is missing and why: a read-only endpoint refuses the insert by design.
         const why = error instanceof Error ? error.message : String(error);
-        const hint = connection.ownsEngine
-          ? 'run `shadow migrate` to create gate_runs'
-          : 'a read-only endpoint (the joiner\'s, in embedded mode) cannot store it: run the gate against the ClickHouse server, or against the chDB directory while no joiner owns it (see docs/analysis-sql.md, Gate audit)';
-        io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: ${why.split('\n')[0] ?? why}; ${hint}`);
+        // Through the joiner's endpoint (embedded mode) the SQL insert is refused by design; the
+        // endpoint takes the row on its audit route instead. A real server has no such route (404).
+        const routed = connection.options.mode === 'server' ? await postGateRun(connection, record) : { ok: false as const, why: 'not an HTTP endpoint' };
+        if (routed.ok) {
+          io.err(`gate run ${record.runId} recorded in gate_runs through the endpoint's audit route ${routed.url} (its SQL interface is read-only)`);
+        } else {
+          // The verdict stands (the pipeline must not fail on the audit), but say loudly that the
+          // trail is missing and why.
+          const hint = connection.ownsEngine
+            ? 'run `shadow migrate` to create gate_runs'
+            : `a read-only endpoint without the audit route (POST ${GATE_RUNS_ROUTE}: ${routed.why}) cannot store it: point the gate at the ClickHouse server or at a running joiner's endpoint, or at the chDB directory while no joiner owns it (see docs/analysis-sql.md, Gate audit)`;
+          io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: ${why.split('\n')[0] ?? why}; ${hint}`);
+        }
       }
     }
     return verdict.exitCode;
   } finally {
     await ch.close();
+  }
+}
+
+/** The joiner's query endpoint route that stores one gate run (services/joiner, query/gate-runs-route.ts). */
+export const GATE_RUNS_ROUTE = '/shadow/gate-runs';
+
+/** POSTs the audit row to `<clickhouse-url>/shadow/gate-runs`, with the connection's credentials. */
+async function postGateRun(connection: Connection, record: GateRunRecord): Promise<{ ok: true; url: string } | { ok: false; why: string }> {
+  const { options } = connection;
+  if (options.mode !== 'server' || options.url === undefined) return { ok: false, why: 'not an HTTP endpoint' };
+  let url: URL;
+  try {
+    url = new URL(String(options.url));
+  } catch {
+    return { ok: false, why: `bad URL ${String(options.url)}` };
+  }
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${GATE_RUNS_ROUTE}`;
+  url.search = '';
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (options.username !== undefined || options.password !== undefined) {
+    headers.Authorization = `Basic ${Buffer.from(`${options.username ?? 'default'}:${options.password ?? ''}`).toString('base64')}`;
+  }
+  try {
+    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(record), signal: AbortSignal.timeout(30_000) });
+    const text = await res.text();
+    if (res.ok) return { ok: true, url: url.href };
+    const message = (/^\s*\{/.test(text) ? (JSON.parse(text) as { error?: unknown }).error : undefined) ?? text;
+    return { ok: false, why: `HTTP ${res.status} ${String(message).split('\n')[0] ?? ''}`.trim() };
+  } catch (error) {
+    return { ok: false, why: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -124,7 +161,8 @@ Examples:
 ${CONNECTION_HELP}
 
 Every run is recorded in the gate_runs table (criteria sha256, verdict, every measured value, who,
-when, window) when the connection can write; through a read-only endpoint a warning says it was not.
+when, window). Against a running joiner's read-only endpoint (embedded mode) the row goes to its
+audit route POST ${GATE_RUNS_ROUTE}; where it cannot be stored a warning says so (the verdict stands).
 
 Exit codes:
   0  pass: every blocking criterion holds (promote)

@@ -3,6 +3,8 @@
 // message naming the variable (or file field) and what it accepts. ClickHouse is configured by the
 // variables @shadow/clickhouse reads (CLICKHOUSE_URL, CHDB_PATH, CLICKHOUSE_DATABASE, ...).
 import { readFileSync } from 'node:fs';
+import { CompareError, resolveCompareConfig } from '@shadow/compare';
+import type { CompareOptions } from '@shadow/compare';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -40,10 +42,52 @@ export const configSchema = z.object({
   JOINER_LABELS: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on').transform((v) => v === 'on' || v === 'true' || v === '1'),
   /** Consumer group of the labels topic (apart from the pair join's). @default `${JOINER_GROUP_ID}-labels` */
   JOINER_LABELS_GROUP_ID: z.string().min(1).optional(),
+  /**
+   * Port of the read-only SQL endpoint (ClickHouse's HTTP interface) served in embedded mode, so
+   * analysts and `shadow report|gate|query` reach the chDB this process owns; `off` serves none.
+   * Ignored in server mode (analysts use the server). 0 picks a free port.
+   */
+  JOINER_QUERY_PORT: z.union([z.literal('off'), port]).default(8123),
+  JOINER_QUERY_HOST: z.string().min(1).default('127.0.0.1'),
+  /** With JOINER_QUERY_PASSWORD, the only credentials the endpoint accepts. @default 'default' */
+  JOINER_QUERY_USER: z.string().min(1).optional(),
+  /** Unset: the endpoint takes any credentials (keep it on loopback). */
+  JOINER_QUERY_PASSWORD: z.string().min(1).optional(),
+  /**
+   * @shadow/compare options as JSON (route patterns, per-route ignore rules and business outcomes,
+   * noise thresholds, ...); in the JOINER_CONFIG file also as a `compare:` mapping. Validated at
+   * start-up by resolveCompareConfig; a bad field is reported as `compare.<field>`.
+   */
+  JOINER_COMPARE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type JoinerConfig = z.infer<typeof configSchema>;
+export type JoinerConfig = Omit<z.infer<typeof configSchema>, 'JOINER_COMPARE'> & {
+  /** Parsed and validated @shadow/compare options (absent: compare's defaults). */
+  JOINER_COMPARE?: CompareOptions | undefined;
+};
+
+/** JOINER_COMPARE's JSON as CompareOptions, or the problems naming `compare.<field>`. */
+export function parseCompareOptions(text: string): { options: CompareOptions } | { problems: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { problems: [`JOINER_COMPARE: not JSON (${(err as Error).message}); expected an object of @shadow/compare options`] };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { problems: [`JOINER_COMPARE: expected an object of @shadow/compare options, got ${JSON.stringify(parsed)}`] };
+  }
+  try {
+    resolveCompareConfig(parsed as CompareOptions);
+  } catch (err) {
+    if (!(err instanceof CompareError)) throw err;
+    const field = err.field ?? '(options)';
+    const message = err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message;
+    return { problems: [`JOINER_COMPARE: compare.${field}: ${message}`] };
+  }
+  return { options: parsed as CompareOptions };
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -75,6 +119,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const known = new Set(Object.keys(configSchema.shape));
   const file = env.JOINER_CONFIG;
   const fromFile = file !== undefined && file !== '' ? fileValues(file) : {};
+  // `compare:` in the file is the same as JOINER_COMPARE (an object there, JSON in the environment).
+  if (fromFile['compare'] !== undefined && fromFile['JOINER_COMPARE'] === undefined) {
+    fromFile['JOINER_COMPARE'] = fromFile['compare'];
+    delete fromFile['compare'];
+  }
   const unknownInFile = Object.keys(fromFile).filter((k) => !known.has(k));
   const merged: Record<string, string> = { ...fromFile };
   for (const key of known) {
@@ -90,6 +139,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`${field}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${JSON.stringify(got)}`}`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(result.data as JoinerConfig);
+  let compare: CompareOptions | undefined;
+  const compareText = result.success ? result.data.JOINER_COMPARE : undefined;
+  if (compareText !== undefined) {
+    const parsed = parseCompareOptions(compareText);
+    if ('problems' in parsed) problems.push(...parsed.problems);
+    else compare = parsed.options;
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return Object.freeze({ ...result.data, JOINER_COMPARE: compare });
 }
