@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { clickhouseOptionsFromEnv, createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint } from '@shadow/clickhouse';
 import { createSchemaRegistry } from '@shadow/contracts';
-import { createJoiner, createLabelIngester, createLabelPublisher } from '@shadow/join';
+import { createJoiner, createLabelIngester, createLabelPublisher, sharedComparer } from '@shadow/join';
 import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -66,6 +66,8 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     retryMaxMs: config.JOINER_RETRY_MAX_MS,
     bodySampleRate: config.JOINER_BODY_SAMPLE_RATE,
     maxBodyBytes: config.JOINER_MAX_BODY_BYTES,
+    // JOINER_COMPARE (validated by loadConfig): route patterns, ignore rules, business outcomes.
+    comparer: sharedComparer(config.JOINER_COMPARE ?? {}),
     logger: logger.child({ component: 'join' }),
     hooks: metrics.hooks,
     ...(options.insert === undefined ? {} : { insert: options.insert }),
