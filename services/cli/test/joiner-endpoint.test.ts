@@ -20,6 +20,10 @@ const MAIN = join(ROOT, 'services/cli/src/main.ts');
 const T = Date.UTC(2026, 10, 2);
 const window = ['--since', new Date(T).toISOString(), '--until', new Date(T + 3_600_000).toISOString()];
 
+// The endpoint is configured with credentials; the CLI passes them from the environment.
+const CREDENTIALS = { CLICKHOUSE_USER: 'analyst', CLICKHOUSE_PASSWORD: 'pw-analyst' };
+const AUTH = `Basic ${Buffer.from('analyst:pw-analyst').toString('base64')}`;
+
 let dir: string;
 let service: JoinerService;
 let url: string;
@@ -35,7 +39,7 @@ function shadow(...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       ['--conditions=@shadow/source', '--import', 'tsx', MAIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test' }, timeout: 120_000 },
+      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', ...CREDENTIALS }, timeout: 120_000 },
       (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
@@ -73,6 +77,8 @@ beforeAll(async () => {
     JOINER_CHALLENGERS: 'cand',
     JOINER_ADMIN_PORT: '0',
     JOINER_QUERY_PORT: '0',
+    JOINER_QUERY_USER: CREDENTIALS.CLICKHOUSE_USER,
+    JOINER_QUERY_PASSWORD: CREDENTIALS.CLICKHOUSE_PASSWORD,
     JOINER_LABELS: 'off',
     JOINER_SESSION_TIMEOUT_MS: '8000',
   });
@@ -110,13 +116,15 @@ describe('the CLI against a running joiner\'s query endpoint (embedded chDB owne
     expect(read.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { verdict: string }).verdict)).toEqual(['pass', 'fail']);
     const insert = await shadow('query', "INSERT INTO gate_runs (run_id, verdict) VALUES ('forged', 'pass')", '--clickhouse-url', url);
     expect(insert.code).not.toBe(0);
-    const direct = await fetch(`${url}/?query=${encodeURIComponent("INSERT INTO gate_runs (run_id, verdict) VALUES ('forged', 'pass')")}`, { method: 'POST' });
+    const direct = await fetch(`${url}/?query=${encodeURIComponent("INSERT INTO gate_runs (run_id, verdict) VALUES ('forged', 'pass')")}`, { method: 'POST', headers: { authorization: AUTH } });
     expect(direct.status).not.toBe(200);
     expect(await gateRuns()).toHaveLength(2);
 
-    // The audit route validates what it stores.
-    const bad = await fetch(`${url}/shadow/gate-runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ runId: 'x', verdict: 'maybe' }) });
+    // The audit route takes the endpoint's credentials only, and validates what it stores.
+    const bad = await fetch(`${url}/shadow/gate-runs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTH }, body: JSON.stringify({ runId: 'x', verdict: 'maybe' }) });
     expect(bad.status).toBe(400);
+    const anonymous = await fetch(`${url}/shadow/gate-runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(anonymous.status).toBe(403);
     expect(((await bad.json()) as { error: string }).error).toMatch(/verdict/);
     expect(await gateRuns()).toHaveLength(2);
   }, 240_000);
