@@ -34,7 +34,7 @@ export const CONNECTION_HELP = `
 ClickHouse (first match wins): --clickhouse-url (a server or the joiner's read-only endpoint),
 --chdb-path (embedded chDB in this process), $CLICKHOUSE_URL (+ $CLICKHOUSE_USER, $CLICKHOUSE_PASSWORD),
 $CHDB_PATH, else the local stack's <repo>/.stack/data/chdb. While a joiner owns an embedded database,
-use its read-only endpoint: --clickhouse-url http://127.0.0.1:<port>.`;
+use its read-only endpoint: --clickhouse-url http://127.0.0.1:8123 (the joiner's JOINER_QUERY_PORT, logged at its start).`;
 
 export function withConnectionOptions(command: Command): Command {
   return command
@@ -139,7 +139,7 @@ export async function openClickHouse(connection: Connection, io: CliIo, options:
     return await createClickHouse({ ...connection.options, ensureDatabase: ensure });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    const hint = connection.ownsEngine ? ' (is a joiner using this directory? then query its read-only endpoint with --clickhouse-url)' : '';
+    const hint = connection.ownsEngine ? ' (is a joiner using this directory? then query its read-only endpoint: --clickhouse-url http://127.0.0.1:8123, its JOINER_QUERY_PORT)' : '';
     throw new CliError(`cannot open ClickHouse, ${connection.description}: ${reason}${hint}`, EXIT.problems);
   }
 }
