@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, migrate, SCHEMA_MIGRATIONS, type ClickHouse } from '@shadow/clickhouse';
 import {
+  buildReport,
   createClickHousePairStore,
   evaluateGate,
   measurementQueryFor,
   measurementsFromPairs,
   pairedDifferenceInterval,
   parseCriteria,
+  renderReportText,
   type Measurements,
   type MeasurementQuery,
   type PairComparisonLike,
@@ -240,8 +242,10 @@ describe('accuracy on labelled pairs (real chDB)', () => {
     // 0.15 is under the estimate (0.2) but above the lower bound: fails on evidence
     expect((await accuracyGate('{ label: fraud, outcome: $.fraud, minDelta: 0.15, minLabelled: 50 }')).verdict.verdict).toBe('fail');
     expect((await accuracyGate('{ label: fraud, outcome: $.fraud, minDelta: 0.05, minLabelled: 61 }')).verdict.verdict).toBe('insufficient');
-    // a label nobody posted: no labelled pairs
-    expect((await accuracyGate('{ label: chargeback, outcome: $.fraud, minDelta: 0.05, minLabelled: 1 }')).verdict.verdict).toBe('insufficient');
+    // a label nobody posted: no labelled pairs, no accuracy measured
+    const none = await accuracyGate('{ label: chargeback, outcome: $.fraud, minDelta: 0.05, minLabelled: 1 }');
+    expect(none.m.overall.accuracy).toBeUndefined();
+    expect(none.verdict.verdict).toBe('insufficient');
   });
 
   it('a route override scores its own outcome path', async () => {
@@ -252,5 +256,16 @@ describe('accuracy on labelled pairs (real chDB)', () => {
     // $.score is 0.5 on every answer, never the label's true/false
     expect(m.routes.find((r) => r.route === '/score')?.accuracy).toEqual({ pairs: 60, live: 0, candidate: 0, both: 0 });
     expect(m.overall.accuracy).toBeUndefined();
+  });
+});
+
+describe('the report shows business outcomes and accuracy from the store', () => {
+  it('accuracy with its paired interval and the unscored count, business rows per metric', async () => {
+    const m = await store.measurements({ challengerId: 'c1', window: WINDOW, accuracy: { default: { label: 'fraud', outcome: '$.fraud' } } });
+    const report = buildReport(m);
+    expect(report.overall.accuracy?.labelled).toBe(60);
+    expect(report.overall.accuracy?.unscored).toBe(1);
+    expect(report.overall.business.map((b) => b.name)).toEqual(['decision', 'price', 'recs']);
+    expect(renderReportText(report)).toContain('labelled pairs 60 (1 more labelled without kept answer bodies: not scored)');
   });
 });

@@ -118,6 +118,18 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
     expect(text.stdout).toMatch(/\/users\/:id/);
   }, 120_000);
 
+  it('report --label/--outcome asks for accuracy (none labelled here: no accuracy section); one without the other is exit 2', async () => {
+    const r = await shadow('report', '--challenger', 'cand', ...window, '--chdb-path', chdb, '--format', 'json', '--label', 'fraud', '--outcome', '$.fraud');
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { overall: { accuracy: unknown } }).overall.accuracy).toBeNull();
+    const bad = await shadow('report', '--challenger', 'cand', ...window, '--chdb-path', chdb, '--label', 'fraud');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--label and --outcome go together');
+    const path = await shadow('report', '--challenger', 'cand', ...window, '--chdb-path', chdb, '--label', 'fraud', '--outcome', '$.items[*]');
+    expect(path.code).toBe(1);
+    expect(path.stderr).toContain('outcomePath');
+  }, 120_000);
+
   it('query prints rows of the views and refuses writes', async () => {
     const r = await shadow('query', "SELECT method, route, pairs, agreed FROM v_route_summary WHERE challenger_id = 'cand' ORDER BY route", '--chdb-path', chdb);
     expect(r.code, r.stderr).toBe(0);

@@ -457,6 +457,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       if (q.runId !== undefined) params['runId'] = q.runId;
       const byScope = new Map<string, { counts: PairedCounts; unscored: number }>();
       for (const r of await rows(`accuracy (label ${request.label}, outcome ${request.outcome})`, sql, params)) {
+        // The overall grouping set yields a row even without labelled pairs: no labels, no accuracy.
+        if (num(r['labelled']) === 0) continue;
         const overall = num(r['overall']) === 1;
         const key = overall ? scopeKey(OVERALL, '') : scopeKey(str(r['method']), str(r['route']));
         const scored = num(r['scored']);

@@ -109,7 +109,7 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
     business: Object.entries(m.business ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, b]) => businessRow(name, b, confidence)),
     accuracy: m.accuracy === undefined ? null : (() => {
       const d = pairedDifferenceInterval(m.accuracy, { confidence });
-      return { labelled: m.accuracy.pairs, live: d.live, candidate: d.candidate, difference: d };
+      return { labelled: m.accuracy.pairs, ...(m.accuracyUnscored === undefined ? {} : { unscored: m.accuracyUnscored }), live: d.live, candidate: d.candidate, difference: d };
     })(),
   };
 }

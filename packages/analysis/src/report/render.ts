@@ -118,7 +118,7 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean): S
     sections.push({
       title: `Accuracy on labelled pairs (${where})`,
       lines: [
-        `labelled pairs ${formatCount(s.accuracy.labelled)}`,
+        `labelled pairs ${formatCount(s.accuracy.labelled)}${(s.accuracy.unscored ?? 0) > 0 ? ` (${formatCount(s.accuracy.unscored ?? 0)} more labelled without kept answer bodies: not scored)` : ''}`,
         `live ${proportion(s.accuracy.live)}, candidate ${proportion(s.accuracy.candidate)}`,
         `candidate - live ${difference(s.accuracy.difference)} (${conf} Newcombe, paired)`,
       ],

@@ -54,7 +54,8 @@ export interface ReportScope {
   noiseHeaders: HeaderDifference[];
   sideEffects: { candidateOnly: SideEffectDifference[]; liveOnly: SideEffectDifference[]; payloadChanged: SideEffectDifference[] };
   business: BusinessRow[];
-  accuracy: { labelled: number; live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval } | null;
+  /** `labelled` = scored labelled pairs; `unscored` = labelled pairs without kept answer bodies (not evidence). */
+  accuracy: { labelled: number; unscored?: number | undefined; live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval } | null;
 }
 
 export interface Report {

@@ -23,6 +23,8 @@ interface ReportFlags extends ConnectionFlags, WindowFlags {
   excludeRoute?: string[];
   excludePath?: string[];
   countNoise?: boolean;
+  label?: string;
+  outcome?: string;
 }
 
 /** A query failure as a CLI error; a missing table says how to create it. */
@@ -49,6 +51,10 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
   if (flags.challenger === undefined && target.window === undefined) {
     throw new CliError('--run-id without --since needs --challenger (challengers are listed per window)', EXIT.usage);
   }
+  if ((flags.label === undefined) !== (flags.outcome === undefined)) {
+    throw new CliError('--label and --outcome go together: the label name and the JSONPath of the answer it is compared with', EXIT.usage);
+  }
+  const accuracy = flags.label === undefined || flags.outcome === undefined ? undefined : { default: { label: flags.label, outcome: flags.outcome } };
   const ch = await openClickHouse(connection, io);
   try {
     const store: PairStore = createClickHousePairStore(ch);
@@ -74,6 +80,7 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
           excludePaths: flags.excludePath,
           countNoise: flags.countNoise ?? false,
           topDifferences: flags.top,
+          accuracy,
         })
         .catch((e: unknown) => {
           throw queryFailure(e);
@@ -97,6 +104,8 @@ export function registerReportCommands(program: Command, io: CliIo, setExitCode:
     .option('--exclude-route <pattern...>', 'leave these routes out of every scope (as a criteria file\'s exclude.routes)')
     .option('--exclude-path <path...>', 'JSON paths whose differences do not count against agreement')
     .option('--count-noise', 'count differences flagged as noise (live and the secondary differ there too)')
+    .option('--label <name>', 'accuracy on labelled pairs: the label name (with --outcome)')
+    .option('--outcome <jsonpath>', 'accuracy: JSONPath of the answer compared with the label, e.g. $.decision (with --label)')
     .addOption(new Option('--format <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--top <n>', 'differing paths, headers and side effects listed per scope', integerIn(0, 1000), 10);
@@ -108,6 +117,7 @@ export function registerReportCommands(program: Command, io: CliIo, setExitCode:
 Examples:
   shadow report --challenger pricing-v2 --since 24h
   shadow report --run-id 7f3c… --challenger pricing-v2 --format markdown --out report.md
+  shadow report --challenger fraud-v3 --since 48h --label chargeback --outcome '$.fraud'
 ${CONNECTION_HELP}
 
 Exit codes: 0 report written; 1 no pairs in the window, ClickHouse unreachable or a query failed;
