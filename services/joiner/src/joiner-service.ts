@@ -7,7 +7,7 @@ import { createJoiner, createLabelIngester, createLabelPublisher, sharedComparer
 import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { createAdminServer } from './admin/admin-server.js';
+import { createAdminServer } from '@shadow/service-admin';
 import type { JoinerConfig } from './config/config.js';
 import { labelIngesterHooks } from './labels/labels-metrics.js';
 import { handleLabelsPost } from './labels/labels-route.js';
@@ -80,12 +80,10 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     : undefined;
   const labelPublisher = config.JOINER_LABELS ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
   const admin = createAdminServer({
-    host: config.JOINER_ADMIN_HOST,
-    port: config.JOINER_ADMIN_PORT,
     registry: metrics.registry,
     ready: () => joiner.ready,
     details: () => ({ ...joiner.stats(), ...(labels === undefined ? {} : { labels: labels.stats() }) }),
-    postLabels: labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)),
+    posts: { '/labels': labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)) },
   });
   const adminAddress = await new Promise<AddressInfo>((resolve, reject) => {
     admin.once('error', reject);

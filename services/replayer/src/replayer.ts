@@ -8,7 +8,7 @@ import type { SideEffect } from '@shadow/contracts';
 import { ALWAYS_ACTIVE, ControlTopicSwitch, LiveShadow, parseOrdering } from '@shadow/replay';
 import type { ChallengerOptions, KillSwitch, ReplayHooks, ReplayLogger } from '@shadow/replay';
 import { Kafka, logLevel } from 'kafkajs';
-import { createAdminServer } from './admin/admin-server.js';
+import { createAdminServer } from '@shadow/service-admin';
 import type { ChallengerConfig, ReplayerConfig } from './config/config.js';
 import type { ReplayerMetrics } from './metrics/metrics.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -124,8 +124,6 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
 
   let ready = false;
   const admin = createAdminServer({
-    host: config.admin.host,
-    port: config.admin.port,
     registry: metrics.registry,
     ready: () => ready && live.running,
     details: () => ({ groupId: config.groupId, topic: names.exchanges, killSwitch: killSwitch.state, ...live.stats() }),

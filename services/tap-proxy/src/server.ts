@@ -8,7 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createTap, createKafkaTransport } from '@shadow/tap';
 import type { Tap, TapLogger, TapStats } from '@shadow/tap';
 import { registerTapMetrics } from '@shadow/tap/prometheus';
-import { createAdminServer } from './admin/admin-server.js';
+import { createAdminServer } from '@shadow/service-admin';
 import type { TapProxyConfig } from './config/config.js';
 import { createForwarder } from './proxy/forward.js';
 
@@ -92,8 +92,6 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
   // The upstream decides how long a request may take; the proxy only bounds idle upstreams.
   proxy.requestTimeout = 0;
   const admin = createAdminServer({
-    host: config.TAP_PROXY_HOST,
-    port: config.TAP_PROXY_ADMIN_PORT,
     registry,
     ready: () => ready,
     details: () => ({ upstream: config.TAP_PROXY_UPSTREAM, tap: tap.stats() }),

@@ -1,22 +1,32 @@
-// Health and metrics on a separate port, so probes and scrapes never queue behind proxied traffic
-// and the admin surface can be kept off the public interface.
+// Health and metrics on a separate port, so probes and scrapes never queue behind the service's own
+// work (proxied traffic, replays, joins) and the admin surface can be kept off the public interface.
+// One implementation for every service: the tap proxy, the replayer and the joiner.
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
+export type PostHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface AdminServerOptions {
-  host: string;
-  port: number;
   registry: Registry;
-  /** Readiness: false while starting or draining. */
+  /** Readiness for `/readyz`: false while starting or draining (503). */
   ready: () => boolean;
-  /** Extra detail for /healthz (e.g. tap stats). */
+  /** Extra detail merged into `/healthz`'s JSON (the service's stats). */
   details: () => Record<string, unknown>;
+  /** A service's own write routes by exact path (e.g. `/labels`); other methods get 405. @default {} */
+  posts?: Readonly<Record<string, PostHandler | undefined>>;
 }
 
+/** The admin server, not yet listening: the caller picks host and port. */
 export function createAdminServer(options: AdminServerOptions): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const post = options.posts?.[path];
+    if (post !== undefined) {
+      if (req.method === 'POST') post(req, res);
+      else res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

@@ -1,0 +1,2 @@
+export { createAdminServer } from './admin-server.js';
+export type { AdminServerOptions, PostHandler } from './admin-server.js';
