@@ -55,6 +55,7 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
     schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
     topicPrefix: config.SHADOW_TOPIC_PREFIX,
     enabled: config.SHADOW_TAP_ENABLED,
+    ...(config.SHADOW_TAP_CREATE_TOPIC === undefined ? {} : { createTopic: config.SHADOW_TAP_CREATE_TOPIC }),
     queue: { maxRecords: config.SHADOW_TAP_QUEUE_MAX_RECORDS, maxBytes: config.SHADOW_TAP_QUEUE_MAX_BYTES },
     clientId: `tap-proxy-${config.SHADOW_SERVICE}`,
     logger,

@@ -30,6 +30,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('leaves topic creation to the tap unless SHADOW_TAP_CREATE_TOPIC says otherwise', () => {
+    expect(loadConfig(minimal).SHADOW_TAP_CREATE_TOPIC).toBeUndefined();
+    expect(loadConfig({ ...minimal, SHADOW_TAP_CREATE_TOPIC: 'false' }).SHADOW_TAP_CREATE_TOPIC).toBe(false);
+    expect(loadConfig({ ...minimal, SHADOW_TAP_CREATE_TOPIC: '1' }).SHADOW_TAP_CREATE_TOPIC).toBe(true);
+    expect(problemsOf({ ...minimal, SHADOW_TAP_CREATE_TOPIC: 'maybe' })).toContain('SHADOW_TAP_CREATE_TOPIC');
+  });
+
   it('names every missing required variable', () => {
     const msg = problemsOf({});
     for (const field of ['TAP_PROXY_UPSTREAM', 'SHADOW_SERVICE', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL']) expect(msg).toContain(field);

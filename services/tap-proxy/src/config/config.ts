@@ -30,6 +30,8 @@ export const configSchema = z.object({
   SCHEMA_REGISTRY_URL: httpUrl,
   SHADOW_TOPIC_PREFIX: z.string().default(''),
   SHADOW_TAP_ENABLED: bool.default(true),
+  /** Create a missing exchanges topic at start. Unset: only when every broker is loopback (the local stack). */
+  SHADOW_TAP_CREATE_TOPIC: bool.optional(),
   SHADOW_TAP_SAMPLE_RATE: rate.default(1),
   SHADOW_TAP_SAMPLE_KEY_HEADER: z.string().min(1).optional(),
   /** JSON object: route template or path prefix -> rate, e.g. {"/health": 0, "/checkout": 1} */
