@@ -4,39 +4,20 @@
 // Configuration errors exit with status 2 naming every bad field; SIGTERM/SIGINT drain the
 // requests in flight, produce and commit their results, then exit 0.
 import { pino } from 'pino';
+import { runService } from '@shadow/service-admin';
 import { ConfigError, loadConfig } from './config/config.js';
 import { REPLAY_USAGE, runReplayCommand } from './commands/replay-command.js';
 import { startReplayer } from './replayer.js';
 import { createServiceSandbox } from './sandbox/create-sandbox.js';
 
-async function serve(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const logger = pino({ name: 'replayer', level: config.logLevel });
-  const replayer = await startReplayer(config, logger, createServiceSandbox);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    replayer.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+function serve(): Promise<void> {
+  return runService({
+    name: 'replayer',
+    load: () => loadConfig(process.env),
+    isConfigError: (err) => err instanceof ConfigError,
+    logLevel: (config) => config.logLevel,
+    start: (config, logger) => startReplayer(config, logger, createServiceSandbox),
+  });
 }
 
 async function main(): Promise<void> {

@@ -1,40 +1,13 @@
 // Entry point: `node dist/main.js`. Configuration errors exit with status 2 and a message naming
 // every bad field; SIGTERM/SIGINT drain in-flight exchanges and flush the tap before exiting.
-import { pino } from 'pino';
+import { runService } from '@shadow/service-admin';
 import { ConfigError, loadConfig } from './config/config.js';
 import { startTapProxy } from './server.js';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const logger = pino({ name: 'tap-proxy', level: config.LOG_LEVEL });
-  const proxy = await startTapProxy(config, logger);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    proxy.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`tap-proxy failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
+await runService({
+  name: 'tap-proxy',
+  load: () => loadConfig(process.env),
+  isConfigError: (err) => err instanceof ConfigError,
+  logLevel: (config) => config.LOG_LEVEL,
+  start: (config, logger) => startTapProxy(config, logger),
 });
