@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
 import { findRepoRoot, startPrivateStack } from '@shadow/stack-harness';
 import type { PrivateStack } from '@shadow/stack-harness';
@@ -150,7 +150,7 @@ describe('Kafka outage (private stack)', () => {
     const topic = topicNames(topicPrefix).exchanges;
     const admin = new Kafka({ clientId: 'outage-admin', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }], 30_000);
     await admin.disconnect();
 
     const transport = createKafkaTransport({

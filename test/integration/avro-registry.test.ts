@@ -4,6 +4,7 @@ import { Partitioners } from 'kafkajs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '../setup/stack.js';
+import { createTopicsAndWait } from '@shadow/contracts';
 
 const v1 = {
   type: 'record' as const,
@@ -32,7 +33,7 @@ describe('avro through the schema registry', () => {
     const kafka = kafkaClient('avro');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }], 30_000);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({ topic, messages: [{ key: 'o-1', value }] });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { uniqueName } from '@shadow/stack-harness';
 import { kafkaClient } from '../setup/stack.js';
+import { createTopicsAndWait } from '@shadow/contracts';
 
 const MESSAGES = 10_000;
 const KEYS = 100;
@@ -14,7 +15,7 @@ describe('kafka round trip', () => {
     const topic = uniqueName('round-trip');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }], 30_000);
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(meta.topics[0]?.partitions).toHaveLength(3);
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
+import { createTopicsAndWait } from '@shadow/contracts';
 
 export function testKafka(brokers: string[]): Kafka {
   return new Kafka({ clientId: `contracts-test-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
@@ -11,7 +12,7 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+    await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions })), 30_000);
     // A producer that sees fewer partitions than exist would key records onto the wrong ones:
     // wait until the metadata lists every partition with a leader.
     for (let attempt = 0; ; attempt++) {

@@ -10,7 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
 import { findRepoRoot, uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '@shadow/stack-harness/vitest';
@@ -69,7 +69,7 @@ describe('replayer process', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 3 })) });
+    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 3 })), 30_000);
     await admin.disconnect();
   });
   afterAll(async () => {

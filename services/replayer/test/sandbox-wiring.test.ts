@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedExchangeContract, createSchemaRegistry, LIVE_ORIGIN, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, LIVE_ORIGIN, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import { createServiceSandbox, loadConfig, startReplayer } from '@shadow/replayer';
 import type { Replayer } from '@shadow/replayer';
@@ -29,7 +29,7 @@ describe('replayer with the dependency sandbox', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 2 })) });
+    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 2 })), 30_000);
     await admin.disconnect();
   });
   afterAll(async () => {

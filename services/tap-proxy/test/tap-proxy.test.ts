@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
 import { findRepoRoot, uniqueName } from '@shadow/stack-harness';
 import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
@@ -110,7 +110,7 @@ describe('tap proxy', () => {
     const admin = kafkaClient('tap-proxy-test').admin();
     await admin.connect();
     // The control topic is created by the tap's kill-switch watcher itself (compacted, with its retention).
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.exchanges, numPartitions: 3 }] });
+    await createTopicsAndWait(admin, [{ topic: names.exchanges, numPartitions: 3 }], 30_000);
     await admin.disconnect();
 
     proxy = await startTapProxy(loadConfig(proxyEnv(upstreamUrl, 'catalog')), silent);

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { CapturedExchange } from '@shadow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ISocketFactory, KafkaMessage } from 'kafkajs';
+import { createTopicsAndWait } from '@shadow/contracts';
 
 export function exchange(i: number, bodyBytes = 256): CapturedExchange {
   const body = Buffer.alloc(bodyBytes);
@@ -46,7 +47,7 @@ export async function createTopic(kafka: Kafka, topic: string, numPartitions = 1
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions }], 30_000);
   } finally {
     await admin.disconnect();
   }
