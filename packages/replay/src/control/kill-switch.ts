@@ -7,6 +7,7 @@
 // Each watcher has its own consumer group that never commits, so every instance reads the whole
 // (compacted) topic at start and every change after it.
 import { randomUUID } from 'node:crypto';
+import { createTopicsAndWait, topicSpec } from '@shadow/contracts';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { ReplayLogger } from '../logger.js';
 import { errorMessage, silentLogger } from '../logger.js';
@@ -74,10 +75,9 @@ export class ControlTopicSwitch implements KillSwitch {
         // No control topic: nobody ever paused anything. Create it (compacted, like the tap's watcher
         // does) so a pause written later is seen; without the right to create it, replay unwatched.
         try {
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'delete.retention.ms', value: String(24 * 60 * 60 * 1000) }] }],
-          });
+          // The one control-topic spec (compacted, tombstone retention), and a wait on metadata rather
+          // than kafkajs' waitForLeaders, which can throw on a busy broker after creating the topic.
+          await createTopicsAndWait(admin, [topicSpec('control', topic, { partitions: 1 })], 30_000);
         } catch (error) {
           this.#known = true;
           this.#recompute();

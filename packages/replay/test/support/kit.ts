@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { capturedExchangeContract, createSchemaRegistry, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, SchemaRegistry, ShadowResult, SideEffect, TopicNames } from '@shadow/contracts';
 import { uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '@shadow/stack-harness/vitest';
@@ -27,10 +27,7 @@ export async function setupTopics(label: string, partitions = 3): Promise<Env> {
   const names = topicNames(prefix);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: partitions })),
-  });
+  await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: partitions })), 30_000);
   await admin.disconnect();
   return {
     kafka,
