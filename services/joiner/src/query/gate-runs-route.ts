@@ -2,21 +2,21 @@
 // owns the chDB engine, so `shadow gate` in another process cannot insert into gate_runs itself and
 // the endpoint's SQL interface is read-only by design; this route is the one write it accepts. The
 // body is one GateRunRecord (@shadow/analysis, as `toGateRunRecord` builds it), validated here field
-// by field, and stored with the same columns as the analysis store's `gateRunRow`. No SQL from the
+// by field, and stored through the analysis store's own `gateRunRow` mapping. No SQL from the
 // request ever runs: the body is data for one fixed table.
+import { GATE_RUNS_TABLE, gateRunRow } from '@shadow/analysis';
+import type { GateRunRecord } from '@shadow/analysis';
 import { ClickHouseError } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpointRoute } from '@shadow/clickhouse';
 import { z } from 'zod';
 
 export const GATE_RUNS_PATH = '/shadow/gate-runs';
-/** The audit table (GATE_RUNS_TABLE in @shadow/analysis; created by the schema migrations). */
-const GATE_RUNS_TABLE = 'gate_runs';
 /** A verdict with every criterion per route fits easily; a bigger body is not a gate run. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const epochMs = z.number().int().nonnegative();
 
-/** GateRunRecord of @shadow/analysis (queries/pair-store.ts); a CLI test posts the real one. */
+/** GateRunRecord of @shadow/analysis, checked field by field (`satisfies` keeps the two in step). */
 export const gateRunRecordSchema = z.strictObject({
   runId: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected a printable id (a UUID), at most 128 characters'),
   atMs: epochMs,
@@ -29,26 +29,13 @@ export const gateRunRecordSchema = z.strictObject({
   verdict: z.enum(['pass', 'fail', 'insufficient']),
   exitCode: z.union([z.literal(0), z.literal(1), z.literal(2)]),
   verdictJson: z.string().min(2),
-});
+}) satisfies z.ZodType<GateRunRecord>;
 
 export type GateRunBody = z.infer<typeof gateRunRecordSchema>;
 
-/** The gate_runs row (column names as in GATE_RUNS_MIGRATION; same mapping as gateRunRow). */
+/** The gate_runs row of a validated body: the analysis store's mapping. */
 export function gateRunRowOf(record: GateRunBody): Record<string, unknown> {
-  return {
-    run_id: record.runId,
-    at: record.atMs,
-    by: record.by,
-    challenger_id: record.challengerId,
-    replay_run_id: record.replayRunId ?? '',
-    window_from: record.window?.fromMs ?? null,
-    window_to: record.window?.toMs ?? null,
-    criteria_sha256: record.criteriaSha256,
-    criteria_source: record.criteriaSource,
-    verdict: record.verdict,
-    exit_code: record.exitCode,
-    verdict_json: record.verdictJson,
-  };
+  return gateRunRow(record);
 }
 
 /** Validates a body; a bad one is CH_BAD_DATA naming each field (the endpoint answers 400). */
