@@ -5,6 +5,7 @@
  */
 import type { SideEffect } from '@shadow/contracts';
 import { SandboxError } from './errors.js';
+import { canonicalOriginPath } from './http/canonical-path.js';
 import type { CompiledRule, SandboxRule } from './rules/rules.js';
 import { compileRule, RULE_ACTIONS, splitHostPort } from './rules/rules.js';
 
@@ -219,6 +220,9 @@ function resolveDependencies(value: unknown): Map<string, ResolvedDependency> {
       throw invalid(`${field}.url`, 'a base URL without query, fragment or credentials', object.url);
     }
     const scheme = url.protocol === 'https:' ? 'https' : 'http';
+    // The base path is prepended to canonical paths, so it must be canonical itself.
+    const base = canonicalOriginPath(url.pathname, '');
+    if (!base.ok) throw invalid(`${field}.url`, `a URL whose path has one meaning (${base.reason})`, object.url);
     if (object.aliases !== undefined && !Array.isArray(object.aliases)) throw invalid(`${field}.aliases`, 'an array of host or host:port', object.aliases);
     const aliases = ((object.aliases ?? []) as unknown[]).map((alias, i) => resolveAlias(`${field}.aliases[${i}]`, alias));
     const kind = object.kind === undefined ? 'http' : nonEmpty(`${field}.kind`, object.kind);
@@ -228,7 +232,7 @@ function resolveDependencies(value: unknown): Map<string, ResolvedDependency> {
       scheme,
       host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
       port: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port),
-      basePath: url.pathname.replace(/\/+$/, ''),
+      basePath: base.pathname.replace(/\/+$/, ''),
       aliases: Object.freeze(aliases),
       kind,
     }));

@@ -12,10 +12,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { SideEffect } from '@shadow/contracts';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { ExchangeRegistry, type Attribution } from './correlation/exchange-registry.js';
 import { SandboxError, toSandboxError } from './errors.js';
-import { resolveCallTarget, dependencyFor } from './http/call-target.js';
+import { resolveCallTarget, dependencyFor, type CallTarget } from './http/call-target.js';
 import { endToEnd, firstHeader, headerRecord, REDACTED, redactHeaders } from './http/headers.js';
 import { resolveSandboxOptions, type ResolvedSandboxOptions, type SandboxOptions } from './options.js';
 import { formatTarget, isWrite, matchRule, matchTunnelRule, planCall, splitHostPort, type CallPlan } from './rules/rules.js';
@@ -273,7 +273,7 @@ class DefaultSandbox implements Sandbox {
 
     let plan: CallPlan;
     if (!resolved.ok) {
-      plan = { kind: 'blocked', reason: resolved.reason };
+      plan = { kind: 'blocked', reason: resolved.reason, status: resolved.status };
     } else {
       const t = resolved.value;
       const rule = matchRule(o.rules, { method, host: t.host, port: t.port, pathname: t.pathname, dependency: t.dependency?.name ?? null });
@@ -308,8 +308,8 @@ class DefaultSandbox implements Sandbox {
     try {
       if (plan.kind === 'forward') {
         answer = resolved.ok
-          ? await this.#forward(req, res, method, resolved.value.upstreamUrl, requestBody)
-          : this.#answer(res, method, { kind: 'blocked', reason: resolved.reason }, exchangeIdOf, resolved.target, resolved.path);
+          ? await this.#forward(req, res, method, resolved.value, requestBody)
+          : this.#answer(res, method, { kind: 'blocked', reason: resolved.reason, status: resolved.status }, exchangeIdOf, resolved.target, resolved.path);
       } else {
         answer = this.#answer(res, method, plan, exchangeIdOf, resolved.ok ? resolved.value.target : resolved.target, resolved.ok ? resolved.value.path : resolved.path);
       }
@@ -364,7 +364,7 @@ class DefaultSandbox implements Sandbox {
       this.#send(res, method, plan.stub.status, endToEnd(plan.stub.headers, ['content-length']), plan.stub.body, 'stub');
       return { status: plan.stub.status, body: plan.stub.body, disposition: 'stub' };
     }
-    const status = 503;
+    const status = plan.status ?? 503;
     const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: ${plan.reason}`, exchangeId, method, target, path }), 'utf8');
     this.#send(res, method, status, { 'content-type': ['application/json'] }, body, 'blocked');
     return { status, body, disposition: 'blocked' };
@@ -380,8 +380,13 @@ class DefaultSandbox implements Sandbox {
     res.end(noBody ? undefined : body);
   }
 
-  async #forward(req: IncomingMessage, res: ServerResponse, method: string, url: string, body: Buffer): Promise<Answer> {
+  /**
+   * Sends the call to `to.origin` with `to.path` as the request target, as is: the dispatcher is
+   * given origin and path separately so that no URL parser re-normalises what the rules judged.
+   */
+  async #forward(req: IncomingMessage, res: ServerResponse, method: string, to: CallTarget, body: Buffer): Promise<Answer> {
     const o = this.#options;
+    const url = to.upstreamUrl;
     const abort = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) abort.abort();
@@ -390,11 +395,12 @@ class DefaultSandbox implements Sandbox {
     try {
       let upstream;
       try {
-        upstream = await request(url, {
+        upstream = await (this.#agent as Agent).request({
+          origin: to.origin,
+          path: to.path,
           method: method as 'GET',
           headers: endToEnd(headerRecord(req.headers), ['host', 'content-length', 'expect']),
           body: body.length === 0 && (method === 'GET' || method === 'HEAD') ? null : body,
-          dispatcher: this.#agent as Agent,
           headersTimeout: o.forwardTimeoutMs,
           bodyTimeout: o.forwardTimeoutMs,
           signal: abort.signal,

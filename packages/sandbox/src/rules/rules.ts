@@ -191,7 +191,8 @@ export type CallPlan =
   | { readonly kind: 'recorded'; readonly call: RecordedCall }
   | { readonly kind: 'stub'; readonly stub: ResolvedStub }
   | { readonly kind: 'forward' }
-  | { readonly kind: 'blocked'; readonly reason: string };
+  /** Answered with `status` (default 503) and the reason. */
+  | { readonly kind: 'blocked'; readonly reason: string; readonly status?: number };
 
 export interface PlanInput {
   write: boolean;
