@@ -10,7 +10,9 @@ import { createClickHouse, createQueryEndpoint, migrate, SCHEMA_MIGRATIONS } fro
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = join(ROOT, 'services/cli/src/main.ts');
-const T = Date.UTC(2026, 10, 1);
+// Fixture times come from the clock (a day back), never a calendar date: the tables expire rows,
+// and a fixed date becomes older than the retention some day (this suite once went red that way).
+const T = Date.now() - 86_400_000;
 const SINCE = new Date(T).toISOString();
 const UNTIL = new Date(T + 3_600_000).toISOString();
 
@@ -23,12 +25,16 @@ interface Run {
   stderr: string;
 }
 
+/** libfaketime's variables, so a run with the clock shifted (test/clock) shifts the CLI children too. */
+const clockShift = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(LD_PRELOAD|FAKETIME\w*)$/.test(e[0]) && e[1] !== undefined));
+
 function shadow(...args: string[]): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       ['--conditions=@shadow/source', '--import', 'tsx', MAIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test' }, timeout: 120_000 },
+      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', ...clockShift() }, timeout: 120_000 },
       (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });

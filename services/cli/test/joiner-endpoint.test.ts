@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = join(ROOT, 'services/cli/src/main.ts');
-const T = Date.UTC(2026, 10, 2);
+// A day back from the clock, never a calendar date (the tables expire rows; see analysis-commands.test.ts).
+const T = Date.now() - 86_400_000;
 const window = ['--since', new Date(T).toISOString(), '--until', new Date(T + 3_600_000).toISOString()];
 
 // The endpoint is configured with credentials; the CLI passes them from the environment.
@@ -34,12 +35,16 @@ interface Run {
   stderr: string;
 }
 
+/** libfaketime's variables, so a run with the clock shifted (test/clock) shifts the CLI children too. */
+const clockShift = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(LD_PRELOAD|FAKETIME\w*)$/.test(e[0]) && e[1] !== undefined));
+
 function shadow(...args: string[]): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       ['--conditions=@shadow/source', '--import', 'tsx', MAIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', ...CREDENTIALS }, timeout: 120_000 },
+      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', ...CREDENTIALS, ...clockShift() }, timeout: 120_000 },
       (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
