@@ -1,5 +1,5 @@
 /**
- * `@shadow/tap/express`: Express 5 middleware. Mount it first (`app.use(tapMiddleware(tap))`),
+ * `@shadow/tap/express`: Express 4 (>= 4.17) and 5 middleware. Mount it first (`app.use(tapMiddleware(tap))`),
  * before body parsers, so it attaches before anything reads the request body.
  *
  * The route template is only known after routing, so it is read when the response has ended:

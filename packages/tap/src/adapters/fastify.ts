@@ -1,5 +1,5 @@
 /**
- * `@shadow/tap/fastify`: a Fastify 5 plugin. Register it at the root before your routes:
+ * `@shadow/tap/fastify`: a Fastify 4 (>= 4.10, which has `routeOptions.url`) and 5 plugin. Register it at the root before your routes:
  * `app.register(tapPlugin, { tap })`. It is not encapsulated (like fastify-plugin), so it sees
  * every route of the instance.
  *
