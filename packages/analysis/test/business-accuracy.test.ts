@@ -25,7 +25,8 @@ import {
 } from '@shadow/analysis';
 
 const CHDB_PATH = join(tmpdir(), `shadow-chdb-biz-${process.pid}`);
-const T = Date.UTC(2026, 10, 2);
+// A day back from the clock, never a calendar date: the tables expire rows (and kept bodies) by landing time.
+const T = Date.now() - 86_400_000;
 const HOUR = 3_600_000;
 const WINDOW = { fromMs: T, toMs: T + HOUR };
 

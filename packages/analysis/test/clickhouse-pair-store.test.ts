@@ -23,7 +23,8 @@ import {
 } from '@shadow/analysis';
 
 const CHDB_PATH = join(tmpdir(), `shadow-chdb-${process.pid}`);
-const T = Date.UTC(2026, 10, 1);
+// A day back from the clock, never a calendar date: the tables expire rows by landing time.
+const T = Date.now() - 86_400_000;
 const HOUR = 3_600_000;
 
 function comparison(over: Partial<PairComparisonLike> = {}): PairComparisonLike {

@@ -9,12 +9,14 @@ import { createClickHouse } from '@shadow/clickhouse';
 import type { ClickHouse } from '@shadow/clickhouse';
 
 const ROWS = 100_000;
+// Timestamps from the clock (two days back), like every fixture; never a calendar date.
+const T0 = Date.now() - 2 * 86_400_000;
 const rows = Array.from({ length: ROWS }, (_, i) => ({
   id: i,
   service: `svc-${i % 7}`,
   status: [200, 200, 200, 404, 500][i % 5],
   latency_ms: i % 1000,
-  ts: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+  ts: new Date(T0 + i * 1000).toISOString(),
 }));
 const batches = Array.from({ length: 10 }, (_, b) => rows.slice(b * 10_000, (b + 1) * 10_000));
 

@@ -8,7 +8,9 @@ const ROWS = 100_000;
 const BATCHES = 10;
 const SERVICES = ['api', 'auth', 'billing', 'cart', 'search', 'search-v2', 'web'] as const;
 const STATUSES = [200, 200, 200, 404, 500] as const;
-const T0 = Date.UTC(2025, 0, 1);
+// Two days back from the clock, on a whole second (the expected timestamps are derived from it), never
+// a calendar date.
+const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 1000) * 1000;
 
 // Row i: service SERVICES[i % 7], status STATUSES[i % 5], latency i % 1000 ms, one row per second.
 function batch(index: number): Record<string, unknown>[] {
@@ -50,8 +52,8 @@ export async function insertAndAggregate(ch: ClickHouse): Promise<void> {
       latency_sum: '49950000', // 100 runs of 0..999 = 100 * 499500
       min_id: '0',
       max_id: '99999',
-      first_ts: '2025-01-01T00:00:00.000Z',
-      last_ts: '2025-01-02T03:46:39.000Z', // T0 + 99999 s
+      first_ts: new Date(T0).toISOString(),
+      last_ts: new Date(T0 + 99_999_000).toISOString(), // T0 + 99999 s
       db: ch.database,
     },
   ]);

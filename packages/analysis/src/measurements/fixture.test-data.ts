@@ -5,6 +5,9 @@ import { quantile } from '../stats/quantile.js';
 import type { Measurements, RouteMeasurements, ScopeMeasurements } from './types.js';
 
 const HOUR = 3_600_000;
+// The 48 hours before the clock when the module loads (every call returns the same window), never a
+// calendar date (test/hygiene/fixture-dates.test.ts).
+const START = Date.now() - 48 * HOUR;
 
 /**
  * Live latencies: a permutation of 1.0, 1.1, ..., 100.9 ms (1000 values; the k-th smallest is
@@ -75,7 +78,7 @@ function route(route: string, method: string, pairs: number, successes: number):
 
 /** 1000 pairs over 48 hours; routes GET /users/:id (600), POST /orders (380), GET /health (20). */
 export function fixtureMeasurements(): Measurements {
-  const start = Date.UTC(2026, 10, 1, 0, 0, 0);
+  const start = START;
   return {
     challengerId: 'pricing-v2',
     runId: null,

@@ -3,7 +3,8 @@ import type { MeasurementQuery } from '../queries/pair-store.js';
 import { createInMemoryPairStore, measurementsFromPairs } from './from-pairs.js';
 import { parseSideEffectKey, type PairComparisonLike, type PairRecord } from './pair-record.js';
 
-const T = Date.UTC(2026, 10, 1);
+// Fixture times come from the clock, never a calendar date (test/hygiene/fixture-dates.test.ts).
+const T = Date.now() - 86_400_000;
 
 function comparison(over: Partial<PairComparisonLike> = {}): PairComparisonLike {
   return {

@@ -30,7 +30,7 @@ describe('outcome columns of a pair row', () => {
 });
 
 describe('rowsFor with @shadow/compare outcome rules', () => {
-  const now = Date.UTC(2026, 10, 1);
+  const now = Date.now();
   const json = (v: unknown) => Buffer.from(JSON.stringify(v));
   const exchange: CapturedExchange = {
     exchangeId: 'ex-1', captureTimeMs: now, service: 'shop', environment: 'prod', method: 'GET', scheme: 'http', host: 'shop.local',
