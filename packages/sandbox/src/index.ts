@@ -1,4 +1,4 @@
-export { createSandbox, SANDBOX_DISPOSITION_HEADER, UNATTRIBUTED_EXCHANGE_ID } from './sandbox.js';
+export { createSandbox, UNATTRIBUTED_EXCHANGE_ID } from './sandbox.js';
 export type { DispositionCounts, ExpectedExchange, RecordedCall, Sandbox, SandboxEndpoints, SandboxStats, SideEffectHandler } from './types.js';
 export type { SandboxChallenger, SandboxDependency, SandboxLogger, SandboxOptions } from './options.js';
 export { DEFAULT_REDACTED_HEADERS } from './options.js';

@@ -26,8 +26,9 @@ import type { DispositionCounts, ExpectedExchange, RecordedCall, Sandbox, Sandbo
 /** SideEffect.exchangeId of a call no registered exchange could be found for (Kafka keys must be non-empty). */
 export const UNATTRIBUTED_EXCHANGE_ID = 'unattributed';
 
-/** Response header on every answer the sandbox gives: its disposition. Lets a challenger's logs tell a mock from the real thing. */
-export const SANDBOX_DISPOSITION_HEADER = 'x-shadow-sandbox';
+// No answer carries a header of the sandbox's own (it once sent `x-shadow-sandbox: <disposition>`):
+// a challenger that passes a dependency's headers on to its client would hand it to the replayer,
+// and every pair would differ on it. The disposition is in the SideEffect.
 
 const EXCHANGE_ID_HEADER = 'x-shadow-exchange-id';
 /** Headers of the message sent to the challenger's client are kept to what a dependency sends; bodies for SMTP parsing need the header block. */
@@ -357,23 +358,22 @@ class DefaultSandbox implements Sandbox {
         return { status: 0, body: Buffer.alloc(0), disposition: 'recorded' };
       }
       const body = toBuffer(call.responseBody);
-      this.#send(res, method, call.responseStatus, withoutRedacted(endToEnd(call.responseHeaders, ['content-length'])), body, 'recorded');
+      this.#send(res, method, call.responseStatus, withoutRedacted(endToEnd(call.responseHeaders, ['content-length'])), body);
       return { status: call.responseStatus, body, disposition: 'recorded' };
     }
     if (plan.kind === 'stub') {
-      this.#send(res, method, plan.stub.status, endToEnd(plan.stub.headers, ['content-length']), plan.stub.body, 'stub');
+      this.#send(res, method, plan.stub.status, endToEnd(plan.stub.headers, ['content-length']), plan.stub.body);
       return { status: plan.stub.status, body: plan.stub.body, disposition: 'stub' };
     }
     const status = plan.status ?? 503;
     const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: ${plan.reason}`, exchangeId, method, target, path }), 'utf8');
-    this.#send(res, method, status, { 'content-type': ['application/json'] }, body, 'blocked');
+    this.#send(res, method, status, { 'content-type': ['application/json'] }, body);
     return { status, body, disposition: 'blocked' };
   }
 
-  #send(res: ServerResponse, method: string, status: number, headers: Record<string, readonly string[]>, body: Buffer, disposition: Disposition): void {
+  #send(res: ServerResponse, method: string, status: number, headers: Record<string, readonly string[]>, body: Buffer): void {
     const out: Record<string, string | string[]> = {};
     for (const [name, values] of Object.entries(headers)) out[name] = values.length === 1 ? (values[0] as string) : [...values];
-    out[SANDBOX_DISPOSITION_HEADER] = disposition;
     const noBody = method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
     if (!noBody) out['content-length'] = String(body.length);
     res.writeHead(status, out);
@@ -410,14 +410,13 @@ class DefaultSandbox implements Sandbox {
         const message = toSandboxError(error).message;
         this.#warn('forward', { err: error, url }, 'sandbox: forwarding a read failed');
         const answerBody = Buffer.from(JSON.stringify({ error: `shadow sandbox: forwarding to ${url} failed: ${message}` }), 'utf8');
-        if (!res.destroyed) this.#send(res, method, 502, { 'content-type': ['application/json'] }, answerBody, 'forwarded');
+        if (!res.destroyed) this.#send(res, method, 502, { 'content-type': ['application/json'] }, answerBody);
         return { status: 502, body: answerBody, disposition: 'forwarded' };
       }
       const headers: Record<string, string | readonly string[]> = {};
       for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined) headers[name] = value;
       const out: Record<string, string | string[]> = {};
       for (const [name, values] of Object.entries(endToEnd(headers))) out[name] = values.length === 1 ? (values[0] as string) : values;
-      out[SANDBOX_DISPOSITION_HEADER] = 'forwarded';
       res.writeHead(upstream.statusCode, out);
       const captured: Buffer[] = [];
       let kept = 0;
@@ -462,7 +461,7 @@ class DefaultSandbox implements Sandbox {
     const upgrade = firstHeader(req.headers, 'upgrade') ?? '';
     const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: protocol upgrades (${upgrade}) are not sandboxed and are refused`, exchangeId, method, target, path }), 'utf8');
     socket.on('error', () => undefined);
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${SANDBOX_DISPOSITION_HEADER}: blocked\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
     (isWrite(method) ? this.#counts.writes : this.#counts.reads).blocked++;
     this.#emit(challengerId, attribution, {
       observedTimeMs,
@@ -514,7 +513,7 @@ class DefaultSandbox implements Sandbox {
       const exchangeId = attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
       const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: ${reason}`, exchangeId, method: 'CONNECT', target, path: '' }), 'utf8');
       if (answered) socket.destroy();
-      else socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${SANDBOX_DISPOSITION_HEADER}: blocked\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
+      else socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
       this.#emit(challengerId, attribution, {
         ...base, requestSummary: Buffer.alloc(0), mocked: true, mockedResponse: answered ? null : body, responseStatus: answered ? 0 : 503,
         responseBody: answered ? Buffer.alloc(0) : body, durationUs: elapsedUs(startNs), disposition: 'blocked',
@@ -529,7 +528,7 @@ class DefaultSandbox implements Sandbox {
       // Other ports: clients such as undici's ProxyAgent tunnel plain HTTP too. Accept the tunnel and
       // look at the first byte: a TLS handshake (0x16) is refused by closing; plain HTTP is parsed by
       // this listener as if it had arrived in absolute-form for host:port, so the rules apply to it.
-      socket.write(`HTTP/1.1 200 Connection Established\r\n${SANDBOX_DISPOSITION_HEADER}: inspected\r\n\r\n`);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       const inspect = (first: Buffer): void => {
         if (first[0] === 0x16) return refuse(tlsRefusal, true);
         const listener = this.#listeners.get(challengerId);
@@ -581,7 +580,7 @@ class DefaultSandbox implements Sandbox {
     };
     upstream.once('connect', () => {
       status = 200;
-      socket.write(`HTTP/1.1 200 Connection Established\r\n${SANDBOX_DISPOSITION_HEADER}: forwarded\r\n\r\n`);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
       socket.on('data', (chunk: Buffer) => {
         up += chunk.length;
@@ -596,7 +595,7 @@ class DefaultSandbox implements Sandbox {
       if (status === 0) {
         status = 502;
         this.#counts.forwardErrors++;
-        if (socket.writable) socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n${SANDBOX_DISPOSITION_HEADER}: forwarded\r\nconnection: close\r\n\r\n`);
+        if (socket.writable) socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       }
       o.logger.debug({ err: error, target }, 'sandbox: tunnel upstream error');
       finish();

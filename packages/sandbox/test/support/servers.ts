@@ -49,7 +49,8 @@ export type Propagate = 'header' | 'traceparent' | 'none';
 export interface OutboundAnswer {
   status: number;
   body: string;
-  disposition: string | null;
+  /** The response headers the app's outbound call got (lower-case names). */
+  headers: Record<string, string | string[]>;
   error?: string;
 }
 
@@ -86,10 +87,11 @@ export async function startChallenger(sandbox: Sandbox, challengerId: string, pa
           body: method === 'GET' || method === 'HEAD' ? null : JSON.stringify({ amount: 4200, currency: 'eur' }),
           ...(via === 'proxy' ? { dispatcher: absoluteForm } : via === 'tunnel' ? { dispatcher: tunnelling } : {}),
         });
-        const disposition = r.headers['x-shadow-sandbox'];
-        answer = { status: r.statusCode, body: await r.body.text(), disposition: typeof disposition === 'string' ? disposition : null };
+        const received: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(r.headers)) if (value !== undefined) received[name] = value;
+        answer = { status: r.statusCode, body: await r.body.text(), headers: received };
       } catch (error) {
-        answer = { status: 0, body: '', disposition: null, error: (error as Error).message };
+        answer = { status: 0, body: '', headers: {}, error: (error as Error).message };
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer));
