@@ -7,9 +7,10 @@ export {
   outboundCallToAvro,
   writeCapturedExchange,
 } from './exchange/avro.js';
-export type { ChallengerRole, ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
+export type { ChallengerRole, LiveSnapshot, ShadowErrorKind, ShadowResult } from './shadow-result/types.js';
 export { CHALLENGER_ROLES, SHADOW_ERROR_KINDS } from './shadow-result/types.js';
 export { shadowResultContract, shadowResultFromAvro, shadowResultToAvro } from './shadow-result/avro.js';
+export { exchangeOfSnapshot, liveSnapshotOf } from './shadow-result/live-snapshot.js';
 export type { DependencyKind, SideEffect, SideEffectDisposition } from './side-effect/types.js';
 export { DEPENDENCY_KINDS, LIVE_ORIGIN, SIDE_EFFECT_DISPOSITIONS } from './side-effect/types.js';
 export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';

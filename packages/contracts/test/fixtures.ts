@@ -1,6 +1,7 @@
 // Sample records shared by the unit tests (src/**/*.test.ts) and the integration tests (test/).
 import { randomUUID } from 'node:crypto';
 import type { CapturedExchange, OutboundCall } from '../src/exchange/types.js';
+import { liveSnapshotOf } from '../src/shadow-result/live-snapshot.js';
 import type { ShadowResult } from '../src/shadow-result/types.js';
 import type { SideEffect } from '../src/side-effect/types.js';
 import type { AvroRecordSchema } from '../src/schema/schemas.js';
@@ -91,6 +92,20 @@ export function sampleShadowResult(overrides: Partial<ShadowResult> = {}): Shado
     runId: null,
     ...overrides,
   };
+}
+
+/** A historical run's result: the live snapshot of the replayed exchange and the challengers it was sent to. */
+export function sampleRunResult(overrides: Partial<ShadowResult> = {}): ShadowResult {
+  return sampleShadowResult({
+    runId: 'incident-42',
+    errorKind: null,
+    errorMessage: null,
+    responseStatus: 200,
+    responseBody: Buffer.from('{"total":10}'),
+    live: liveSnapshotOf(sampleExchange({ outboundCalls: [sampleOutboundCall()] })),
+    runChallengers: ['checkout-canary', 'checkout-secondary'],
+    ...overrides,
+  });
 }
 
 export function sampleSideEffect(overrides: Partial<SideEffect> = {}): SideEffect {

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { ALL_BYTES, sampleExchange, sampleShadowResult, sampleSideEffect, withAddedOptionalField } from '../../test/fixtures.js';
+import { ALL_BYTES, sampleExchange, sampleRunResult, sampleShadowResult, sampleSideEffect, withAddedOptionalField } from '../../test/fixtures.js';
 import { capturedExchangeContract } from '../exchange/avro.js';
 import type { CapturedExchange } from '../exchange/types.js';
 import { shadowResultContract } from '../shadow-result/avro.js';
@@ -53,7 +53,8 @@ describe('record contracts (pure avsc)', () => {
   it('the Avro schema has exactly the fields of the in-process shape', () => {
     const schemaFields = capturedExchangeContract.schema.fields.map((f) => f.name).sort();
     expect(Object.keys(sampleExchange()).sort()).toEqual(schemaFields);
-    expect(Object.keys(sampleShadowResult()).sort()).toEqual(shadowResultContract.schema.fields.map((f) => f.name).sort());
+    // A run's result carries every field; a live-shadowing result leaves out the run-only ones.
+    expect(Object.keys(sampleRunResult()).sort()).toEqual(shadowResultContract.schema.fields.map((f) => f.name).sort());
     expect(Object.keys(sampleSideEffect()).sort()).toEqual(sideEffectContract.schema.fields.map((f) => f.name).sort());
   });
 
@@ -61,6 +62,14 @@ describe('record contracts (pure avsc)', () => {
     for (const result of [sampleShadowResult(), sampleShadowResult({ errorKind: null, errorMessage: null, responseStatus: 200, responseBody: ALL_BYTES })]) {
       expect(roundTrip(shadowResultContract, result)).toEqual(result);
     }
+    const run = sampleRunResult();
+    const back = roundTrip(shadowResultContract, run);
+    expect(back).toEqual(run);
+    expect(back.live?.responseBody.equals(run.live?.responseBody as Buffer)).toBe(true);
+    expect(back.live?.outboundCalls[0]?.responseBody.equals(ALL_BYTES)).toBe(true);
+    // A live-shadowing result decodes without the run-only fields (not null, not []): unchanged.
+    expect(Object.keys(roundTrip(shadowResultContract, sampleShadowResult()))).not.toContain('live');
+    expect(Object.keys(roundTrip(shadowResultContract, sampleShadowResult()))).not.toContain('runChallengers');
     for (const effect of [sampleSideEffect(), sampleSideEffect({ origin: 'live', attempt: 0, mocked: false, mockedResponse: null })]) {
       expect(roundTrip(sideEffectContract, effect)).toEqual(effect);
     }

@@ -1,3 +1,5 @@
+import type { CapturedExchange, OutboundCall } from '../exchange/types.js';
+
 /**
  * What one challenger answered when the replayer replayed one captured exchange against it.
  * One record per attempt. Avro form: `shadow-result.avsc` (same field names).
@@ -33,7 +35,28 @@ export interface ShadowResult {
   challengerRole: string;
   /** Historical replay run id; null for live shadowing. */
   runId: string | null;
+  /**
+   * Historical run only: the live exchange that was replayed (liveSnapshotOf), so the joiner pairs
+   * the run from the result alone, however old the capture and whatever the joiner already expired.
+   * Absent (decoded: left out) for live shadowing.
+   */
+  live?: LiveSnapshot | null;
+  /**
+   * Historical run only: the challenger ids this exchange was sent to in the run (after sampling and
+   * service filters); the joiner completes the run's entry once each has answered. Absent or empty
+   * for live shadowing.
+   */
+  runChallengers?: string[];
 }
+
+/**
+ * What the joiner needs of a live exchange to pair a run's result: the CapturedExchange without its
+ * request headers and body (never compared, often the largest part). Avro: the nested record
+ * `dev.shadow.v1.LiveSnapshot` of `shadow-result.avsc`; field meanings as in CapturedExchange.
+ */
+export type LiveSnapshot = Omit<CapturedExchange, 'exchangeId' | 'requestHeaders' | 'requestBody' | 'requestBodyTruncated' | 'requestBodySize' | 'requestContentType' | 'outboundCalls'> & {
+  outboundCalls: OutboundCall[];
+};
 
 /** Roles of a challenger: the version under test, or a second copy of live (noise baseline). */
 export const CHALLENGER_ROLES = ['candidate', 'secondary'] as const;
