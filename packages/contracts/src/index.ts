@@ -11,6 +11,10 @@ export type { ChallengerRole, LiveSnapshot, ShadowErrorKind, ShadowResult } from
 export { CHALLENGER_ROLES, SHADOW_ERROR_KINDS } from './shadow-result/types.js';
 export { shadowResultContract, shadowResultFromAvro, shadowResultToAvro } from './shadow-result/avro.js';
 export { exchangeOfSnapshot, liveSnapshotOf } from './shadow-result/live-snapshot.js';
+export type { ProgressChallenger, ReplayProgress, ReplayProgressKind, RunProgress, RunState } from './progress/types.js';
+export { REPLAY_PROGRESS_KINDS, RUN_STATES } from './progress/types.js';
+export { replayProgressContract, replayProgressFromAvro, replayProgressToAvro } from './progress/avro.js';
+export { dispatchedBitmap, isDispatched, markDispatched } from './progress/dispatched.js';
 export type { DependencyKind, SideEffect, SideEffectDisposition } from './side-effect/types.js';
 export { DEPENDENCY_KINDS, LIVE_ORIGIN, SIDE_EFFECT_DISPOSITIONS } from './side-effect/types.js';
 export { sideEffectContract, sideEffectFromAvro, sideEffectToAvro } from './side-effect/avro.js';

@@ -11,6 +11,7 @@ describe('topics', () => {
       control: 'shadow.control.v1',
       deadLetter: 'shadow.dead-letter.v1',
       labels: 'shadow.labels.v1',
+      progress: 'shadow.replay-progress.v1',
     });
     expect(Object.isFrozen(topics)).toBe(true);
   });

@@ -26,6 +26,13 @@ export const TOPIC_BASE_NAMES = Object.freeze({
    * the joined topics' partition count; the joiner lands them in the `labels` table.
    */
   labels: 'shadow.labels.v1',
+  /**
+   * ReplayProgress records: which exchanges a replayer passed and sent to each challenger (live
+   * shadowing), where a historical run started and ended. Written to an explicit partition, the
+   * exchanges partition they describe, so it has the joined topics' partition count; the joiner
+   * consumes it with them (an exchange is unmatched only when a replayer was expected to replay it).
+   */
+  progress: 'shadow.replay-progress.v1',
 });
 
 export type TopicRole = keyof typeof TOPIC_BASE_NAMES;

@@ -11,7 +11,7 @@ describe('topics provisioning (real Kafka)', () => {
     const first = await ensureTopics(kafka, { prefix, partitions: 3 });
     expect(first.ok).toBe(true);
     expect(first.topics.map((t) => [t.role, t.action, t.partitions])).toEqual([
-      ['exchanges', 'created', 3], ['results', 'created', 3], ['sideEffects', 'created', 3], ['control', 'created', 1], ['deadLetter', 'created', 3], ['labels', 'created', 3],
+      ['exchanges', 'created', 3], ['results', 'created', 3], ['sideEffects', 'created', 3], ['control', 'created', 1], ['deadLetter', 'created', 3], ['labels', 'created', 3], ['progress', 'created', 3],
     ]);
     expect(first.topics.find((t) => t.role === 'control')?.cleanupPolicy).toBe('compact');
     const second = await ensureTopics(kafka, { prefix, partitions: 3 });

@@ -17,11 +17,11 @@ describe('shadow topics (real Kafka)', () => {
     const prefix = `${uniqueName('cli')}.`;
     const first = io();
     expect(await runCli(['node', 'shadow', 'topics', 'ensure', '--brokers', brokers, '--prefix', prefix, '--partitions', '2'], first)).toBe(0);
-    expect(first.lines.filter((l) => l.startsWith('created '))).toHaveLength(6);
+    expect(first.lines.filter((l) => l.startsWith('created '))).toHaveLength(7);
     expect(first.lines).toContain(`created  ${prefix}shadow.control.v1 (control) partitions=1 replication=1 cleanup.policy=compact`);
     const again = io();
     expect(await runCli(['node', 'shadow', 'topics', 'ensure', '--brokers', brokers, '--prefix', prefix], again)).toBe(0);
-    expect(again.lines.filter((l) => l.startsWith('exists '))).toHaveLength(6);
+    expect(again.lines.filter((l) => l.startsWith('exists '))).toHaveLength(7);
     expect(await runCli(['node', 'shadow', 'topics', 'check', '--brokers', brokers, '--prefix', prefix], io())).toBe(0);
   });
 

@@ -10,8 +10,8 @@ export interface TopicsOptions {
    */
   prefix?: string | undefined;
   /**
-   * Partitions of the topics joined by exchange id (exchanges, results, sideEffects) and of the
-   * dead-letter topic. When it is not given and some of those topics already exist with one
+   * Partitions of the topics joined by exchange id (exchanges, results, sideEffects, progress) and
+   * of the dead-letter and labels topics. When it is not given and some of those topics already exist with one
    * consistent count, missing ones are created with that count instead, so they stay joinable.
    * @default 6
    */
@@ -23,7 +23,7 @@ export interface TopicsOptions {
    */
   replicationFactor?: number | undefined;
   /**
-   * `retention.ms` of the data topics (exchanges, results, sideEffects, deadLetter) when created.
+   * `retention.ms` of the data topics (exchanges, results, sideEffects, deadLetter, labels, progress) when created.
    * Unset uses the broker's `log.retention.*` (7 days unless configured). The control topic is
    * compacted and never loses a key's latest value.
    * @default undefined (broker default)
@@ -31,7 +31,7 @@ export interface TopicsOptions {
   retentionMs?: number | undefined;
   /**
    * The topics to act on.
-   * @default every role: exchanges, results, sideEffects, deadLetter, control
+   * @default every role: exchanges, results, sideEffects, control, deadLetter, labels, progress
    */
   roles?: readonly TopicRole[] | undefined;
   /**

@@ -17,6 +17,7 @@ function allPresent(partitions = 6): Map<string, ObservedTopic> {
     [names.deadLetter, data(partitions)],
     [names.control, control],
     [names.labels, data(partitions)],
+    [names.progress, data(partitions)],
   ]);
 }
 
@@ -25,7 +26,7 @@ describe('assessTopics', () => {
     const report = assessTopics(resolveTopicsOptions({ prefix: 'p.' }), allPresent(12));
     expect(report.ok).toBe(true);
     expect(report.topics.map((t) => [t.role, t.action, t.partitions])).toEqual([
-      ['exchanges', 'exists', 12], ['results', 'exists', 12], ['sideEffects', 'exists', 12], ['control', 'exists', 1], ['deadLetter', 'exists', 12], ['labels', 'exists', 12],
+      ['exchanges', 'exists', 12], ['results', 'exists', 12], ['sideEffects', 'exists', 12], ['control', 'exists', 1], ['deadLetter', 'exists', 12], ['labels', 'exists', 12], ['progress', 'exists', 12],
     ]);
   });
 
@@ -41,7 +42,7 @@ describe('assessTopics', () => {
 
   it('holds every joined topic to an explicit partition count', () => {
     const report = assessTopics(resolveTopicsOptions({ prefix: 'p.', partitions: 12 }), allPresent(6));
-    expect(report.problems).toHaveLength(5);
+    expect(report.problems).toHaveLength(6);
     expect(report.problems.every((p) => p.includes('not the 12 asked for'))).toBe(true);
   });
 
@@ -58,7 +59,7 @@ describe('assessTopics', () => {
     observed.set(names.control, { partitions: 1, replicationFactor: 1, cleanupPolicy: 'delete' });
     const report = assessTopics(resolveTopicsOptions({ prefix: 'p.', replicationFactor: 3 }), observed);
     expect(report.problems.filter((p) => p.includes('cleanup.policy=delete'))).toHaveLength(1);
-    expect(report.problems.filter((p) => p.includes('replication factor 1, not 3'))).toHaveLength(6);
+    expect(report.problems.filter((p) => p.includes('replication factor 1, not 3'))).toHaveLength(7);
   });
 });
 
@@ -83,7 +84,7 @@ describe('resolveTopicsOptions', () => {
   it('defaults to 6 partitions and every role', () => {
     const o = resolveTopicsOptions();
     expect(o).toMatchObject({ prefix: '', partitions: 6, partitionsGiven: false, replicationFactor: null, retentionMs: null });
-    expect(o.roles).toEqual(['exchanges', 'results', 'sideEffects', 'control', 'deadLetter', 'labels']);
+    expect(o.roles).toEqual(['exchanges', 'results', 'sideEffects', 'control', 'deadLetter', 'labels', 'progress']);
   });
 
   it('names the bad field', () => {

@@ -5,13 +5,15 @@
 //   keyed by its id, so they land on the same partition number only when the counts are equal.
 // - deadLetter takes the same count (consumers of each joined topic write to it by the same key).
 // - labels takes the same count too: keyed by exchange id, so a label lands on its exchange's partition.
+// - progress is joined too: a replayer writes each record to the partition number of the exchanges
+//   it describes, and the joiner consumes it in the same group as the exchanges.
 // - control is compacted with one partition: the latest value per key is the kill-switch state,
 //   retention must never delete it, and tombstones must outlive any tap's restart-and-read.
 import type { ITopicConfig } from 'kafkajs';
 import type { TopicRole } from '../topics.js';
 
 /** Roles whose partitions are joined by exchange id: their partition counts must be equal. */
-export const JOINED_ROLES: readonly TopicRole[] = Object.freeze(['exchanges', 'results', 'sideEffects']);
+export const JOINED_ROLES: readonly TopicRole[] = Object.freeze(['exchanges', 'results', 'sideEffects', 'progress']);
 
 /** How long a tombstone on the control topic is kept after compaction: a day, generous for any restart. */
 export const CONTROL_TOMBSTONE_RETENTION_MS = 24 * 60 * 60 * 1000;

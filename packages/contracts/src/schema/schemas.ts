@@ -39,4 +39,5 @@ export const schemas = Object.freeze({
   shadowResult: load('shadow-result.avsc'),
   sideEffect: load('side-effect.avsc'),
   label: load('label.avsc'),
+  replayProgress: load('replay-progress.avsc'),
 });
