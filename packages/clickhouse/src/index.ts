@@ -22,6 +22,8 @@ export { embeddedEnginePath } from './embedded-engine.js';
 export { SCHEMA_MIGRATIONS, SCHEMA_TABLES } from './schema/schema-migrations.js';
 export { LABELS_MIGRATIONS, LABELS_TABLE, labelledAccuracyQuery } from './schema/labels-migrations.js';
 export { OUTCOMES_MIGRATIONS } from './schema/outcomes-migrations.js';
+export { CAPTURE_STATUSES, formatRunSummary, RUNS_MIGRATIONS, RUNS_TABLES, summarizeRun } from './schema/runs-migrations.js';
+export type { CaptureStatus, RunChallengerSummary, RunSummary } from './schema/runs-migrations.js';
 export type { LabelledAccuracyQueryOptions } from './schema/labels-migrations.js';
 export {
   DATABASE_PLACEHOLDER,

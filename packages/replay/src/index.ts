@@ -2,15 +2,15 @@ export type { ReplayErrorCode, ReplayErrorOptions } from './errors.js';
 export { isReplayError, REPLAY_ERROR_CODES, ReplayError, toReplayError } from './errors.js';
 export type { ReplayLogger } from './logger.js';
 
-export type { ChallengerOptions, ResolvedChallenger } from './challenger/options.js';
-export { resolveChallenger, resolveChallengers } from './challenger/options.js';
+export type { ChallengerOptions, HostMode, ResolvedChallenger } from './challenger/options.js';
+export { HOST_MODES, resolveChallenger, resolveChallengers } from './challenger/options.js';
 export type { SendContext } from './challenger/challenger-client.js';
 export { ChallengerClient, REPLAYER_VERSION } from './challenger/challenger-client.js';
 export type { ReplayErrorKind } from './challenger/error-kind.js';
 export { errorKindOf, REPLAY_ERROR_KINDS } from './challenger/error-kind.js';
 
 export type { ReplayRequest, ReplayTarget } from './request/replay-request.js';
-export { buildReplayRequest, originRelativePath, REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
+export { buildReplayRequest, capturedHost, originRelativePath, REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
 
 export type { ReplaySamplingOptions, RouteSamplingRule } from './sampling/types.js';
 export { ReplaySampler, samplingPointOf } from './sampling/replay-sampler.js';

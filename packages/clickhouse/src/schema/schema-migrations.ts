@@ -14,6 +14,7 @@ import type { Migration } from './migration.js';
 import { ANALYSIS_MIGRATIONS } from './analysis-migrations.js';
 import { LABELS_MIGRATIONS } from './labels-migrations.js';
 import { OUTCOMES_MIGRATIONS } from './outcomes-migrations.js';
+import { RUNS_MIGRATIONS } from './runs-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -173,6 +174,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   ...LABELS_MIGRATIONS,
   // Business outcomes of both sides on the pair row (outcomes-migrations.ts), versions 30 and up.
   ...OUTCOMES_MIGRATIONS,
+  // Historical runs and what became of live exchanges (runs-migrations.ts), versions 50 and up.
+  ...RUNS_MIGRATIONS,
 ]);
 
 /** Table names the joiner writes, for callers that must not hard-code them. */

@@ -75,6 +75,7 @@ export class ChallengerClient {
         method: request.method as Dispatcher.HttpMethod,
         path: request.path,
         headers: request.headers,
+        ...(request.servername === undefined ? {} : { servername: request.servername }),
         body: request.body.length > 0 || !['GET', 'HEAD'].includes(request.method) ? request.body : null,
         signal: controller.signal,
       });

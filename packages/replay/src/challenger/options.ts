@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { CHALLENGER_ROLES } from '@shadow/contracts';
 import { ReplayError } from '../errors.js';
 import { ReplaySampler } from '../sampling/replay-sampler.js';
@@ -29,7 +30,17 @@ export interface ChallengerOptions {
   headers?: Readonly<Record<string, string>> | undefined;
   /** Only exchanges of these live services (CapturedExchange.service) go to this challenger. @default every service */
   services?: readonly string[] | undefined;
+  /**
+   * The `Host` header the challenger receives: `challenger` (its base URL's host, GoReplay's default)
+   * or `original` (the captured one, like GoReplay's `--http-original-host`), so an app that builds
+   * URLs from `Host` answers as it did live. Either way the connection goes to `baseUrl` only.
+   * @default 'challenger'
+   */
+  host?: HostMode | undefined;
 }
+
+export const HOST_MODES = ['challenger', 'original'] as const;
+export type HostMode = (typeof HOST_MODES)[number];
 
 export interface ResolvedChallenger {
   readonly id: string;
@@ -45,6 +56,7 @@ export interface ResolvedChallenger {
   readonly headers: Readonly<Record<string, string>>;
   /** null = every service */
   readonly services: ReadonlySet<string> | null;
+  readonly host: HostMode;
 }
 
 const ID = /^[A-Za-z0-9._@-]{1,128}$/;
@@ -75,6 +87,15 @@ export function resolveChallenger(options: ChallengerOptions, field = 'challenge
   if (!(CHALLENGER_ROLES as readonly string[]).includes(role)) {
     throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.role must be one of ${CHALLENGER_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
   }
+  const host = options.host ?? 'challenger';
+  if (!HOST_MODES.includes(host)) {
+    throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.host must be one of ${HOST_MODES.join(', ')}, got ${JSON.stringify(host)}`);
+  }
+  // TLS to the challenger is verified against its own name, sent as SNI; an IP literal has no SNI,
+  // and undici would then derive SNI from the captured Host: refused rather than verified against live's name.
+  if (host === 'original' && baseUrl.protocol === 'https:' && isIP(baseUrl.hostname.replace(/^\[|\]$/g, '')) !== 0) {
+    throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.host "original" needs a DNS name in an https baseUrl (TLS is verified against it), got ${JSON.stringify(options.baseUrl)}`);
+  }
   const rate = options.maxRatePerSecond ?? null;
   if (rate !== null && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)) {
     throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.maxRatePerSecond must be a positive number or null, got ${JSON.stringify(rate)}`);
@@ -92,6 +113,7 @@ export function resolveChallenger(options: ChallengerOptions, field = 'challenge
     sampler: new ReplaySampler(options.sampling, `${field}.sampling`),
     headers: Object.freeze({ ...(options.headers ?? {}) }),
     services: options.services === undefined ? null : new Set(options.services),
+    host,
   });
 }
 

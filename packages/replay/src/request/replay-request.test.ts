@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { traceparentFor } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
-import { buildReplayRequest, originRelativePath } from './replay-request.js';
+import { buildReplayRequest, capturedHost, originRelativePath } from './replay-request.js';
 
 function exchange(over: Partial<CapturedExchange> = {}): CapturedExchange {
   return {
@@ -47,5 +47,35 @@ describe('buildReplayRequest', () => {
     expect(buildReplayRequest(exchange({ path: 'https://evil.example/x?y=1', query: '' }), target, 1).path).toBe('/prefix/x?y=1');
     expect(originRelativePath('//evil.example/x')).toBe('/evil.example/x');
     expect(originRelativePath('relative')).toBe('/relative');
+  });
+});
+
+describe('buildReplayRequest with host: original', () => {
+  const original = { ...target, host: 'original' as const };
+
+  it('sends the captured Host instead of the challenger address; the path still goes to the base URL', () => {
+    const r = buildReplayRequest(exchange(), original, 1);
+    expect(r.headers['host']).toBe('live.example');
+    expect(r.path).toBe('/prefix/orders?a=1&b=2');
+    expect(buildReplayRequest(exchange({ requestHeaders: { host: ['shop.example:8443'] } }), original, 1).headers['host']).toBe('shop.example:8443');
+    expect(buildReplayRequest(exchange({ requestHeaders: { host: ['[::1]:80'] } }), original, 1).headers['host']).toBe('[::1]:80');
+    // No Host header recorded: the exchange's host field.
+    expect(buildReplayRequest(exchange({ requestHeaders: {}, host: 'api.example' }), original, 1).headers['host']).toBe('api.example');
+  });
+
+  it('falls back to the challenger address for a Host that is redacted, repeated, empty or not an authority', () => {
+    for (const host of [['[REDACTED]'], ['a.example', 'b.example'], [''], ['evil.example\r\nx-injected: 1'], ['user@evil.example'], ['evil.example/path'], ['a b'], ['x'.repeat(300)]]) {
+      expect(buildReplayRequest(exchange({ requestHeaders: { host } }), original, 1).headers['host']).toBe('127.0.0.1:9999');
+    }
+    expect(buildReplayRequest(exchange({ requestHeaders: {}, host: '' }), original, 1).headers['host']).toBe('127.0.0.1:9999');
+    expect(capturedHost(exchange({ requestHeaders: { Host: ['cased.example'] } }))).toBe('cased.example');
+  });
+
+  it('keeps the challenger name for TLS (SNI) whatever Host is sent; none for an IP literal', () => {
+    const named = { ...original, baseUrl: new URL('https://candidate.internal:8443/') };
+    expect(buildReplayRequest(exchange(), named, 1).servername).toBe('candidate.internal');
+    expect(buildReplayRequest(exchange(), named, 1).headers['host']).toBe('live.example');
+    expect(buildReplayRequest(exchange(), original, 1).servername).toBeUndefined();
+    expect(buildReplayRequest(exchange(), { ...original, baseUrl: new URL('https://[::1]:8443/') }, 1).servername).toBeUndefined();
   });
 });

@@ -3,9 +3,13 @@
 // The target is ALWAYS the challenger's configured base URL: the captured Host header, an
 // absolute-form request target (`GET http://elsewhere/x`), a protocol-relative path (`//elsewhere/x`)
 // or a Forwarded/X-Forwarded-Host header cannot redirect the request. The HTTP client is a pool bound
-// to the base URL's origin; this module only produces the path and headers for it.
+// to the base URL's origin; this module only produces the path and headers for it. With `host:
+// original` the captured Host is only a header value (checked against the authority grammar); TLS
+// keeps the challenger's own name as SNI and for certificate checks.
+import { isIP } from 'node:net';
 import { traceIdFor, traceparentFor } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
+import type { HostMode } from '../challenger/options.js';
 
 /** What the tap writes in place of a redacted header value (`REDACTED` in @shadow/tap). */
 export const REDACTED_PLACEHOLDER = '[REDACTED]';
@@ -27,6 +31,8 @@ export interface ReplayRequest {
   path: string;
   headers: Record<string, string | string[]>;
   body: Buffer;
+  /** TLS server name (SNI, certificate check): the challenger's host name, whatever `host` says; unset for an IP literal. */
+  servername?: string;
 }
 
 export interface ReplayTarget {
@@ -35,6 +41,18 @@ export interface ReplayTarget {
   baseUrl: URL;
   /** Static headers added to every request (e.g. the challenger's own credentials); override captured ones. */
   headers: Readonly<Record<string, string>>;
+  /** Which `Host` the challenger receives. @default 'challenger' */
+  host?: HostMode;
+}
+
+// RFC 3986 authority without userinfo: reg-name or IPv4, or an IPv6 literal in brackets, optional port.
+const AUTHORITY = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/;
+
+/** The Host the live request carried, when it is a well-formed authority; null otherwise (absent, redacted, forged). */
+export function capturedHost(exchange: CapturedExchange): string | null {
+  const values = Object.entries(exchange.requestHeaders).find(([name]) => name.toLowerCase() === 'host')?.[1];
+  const candidate = values !== undefined && values.length === 1 ? values[0] : values === undefined ? exchange.host : undefined;
+  return candidate !== undefined && AUTHORITY.test(candidate) ? candidate : null;
 }
 
 /** The captured path reduced to an origin-relative path: an absolute or protocol-relative target loses its authority. */
@@ -79,7 +97,8 @@ export function buildReplayRequest(exchange: CapturedExchange, target: ReplayTar
     headers[name] = values.length === 1 ? (values[0] as string) : values;
   }
   for (const [name, value] of Object.entries(target.headers)) headers[name.toLowerCase()] = value;
-  headers['host'] = target.baseUrl.host;
+  // A live request without a usable Host (HTTP/1.0, several, redacted, malformed) gets the challenger's.
+  headers['host'] = (target.host === 'original' ? capturedHost(exchange) : null) ?? target.baseUrl.host;
   headers[SHADOW_EXCHANGE_ID_HEADER] = exchange.exchangeId;
   headers[SHADOW_CHALLENGER_HEADER] = target.id;
   headers['traceparent'] = replayTraceparent(exchange.exchangeId, target.id, attempt);
@@ -94,5 +113,9 @@ export function buildReplayRequest(exchange: CapturedExchange, target: ReplayTar
   }
   const basePath = target.baseUrl.pathname.replace(/\/+$/, '');
   const fullPath = `${basePath}${path}${query === '' ? '' : `?${query}`}`;
-  return { method: exchange.method.toUpperCase(), path: fullPath, headers, body: exchange.requestBody };
+  const request: ReplayRequest = { method: exchange.method.toUpperCase(), path: fullPath, headers, body: exchange.requestBody };
+  // undici derives SNI from the Host header unless told otherwise: pin it to the challenger's name.
+  const hostname = target.baseUrl.hostname;
+  if (isIP(hostname.replace(/^\[|\]$/g, '')) === 0) request.servername = hostname;
+  return request;
 }

@@ -42,7 +42,7 @@ function pattern(re: RegExp, what: string): (value: string) => string {
 const instant = pattern(/^(\d{10,16}|\d{4}-\d{2}-\d{2}.*)$/, 'an ISO-8601 time (2026-11-29T10:00:00Z) or epoch milliseconds');
 const speed = pattern(/^(max|\d+(\.\d+)?x?)$/i, '"max" or a factor such as "1x" or "10x"');
 const ordering = pattern(/^(none|all|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/, 'none, all or header:<name>');
-const challenger = pattern(/^[^=,]+=[a-z][a-z0-9+.-]*:\/\/[^,]+(,[a-z]+=[^,]*)*$/i, 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms]');
+const challenger = pattern(/^[^=,]+=[a-z][a-z0-9+.-]*:\/\/[^,]+(,[a-z]+=[^,]*)*$/i, 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original]');
 const challengers = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), challenger(value)];
 const prefix = pattern(/^[a-zA-Z0-9._-]*$/, 'ASCII letters, digits, ".", "_" or "-"');
 
@@ -131,7 +131,7 @@ export function registerReplayCommands(program: Command, io: CliIo, setExitCode:
     .description('replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)')
     .requiredOption('--from <time>', 'window start, inclusive: ISO-8601 or epoch ms (capture time)', instant)
     .requiredOption('--to <time>', 'window end, exclusive', instant)
-    .option('--challenger <spec>', 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms]; repeatable (default: the challengers of --config)', challengers)
+    .option('--challenger <spec>', 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original] (host=original sends the captured Host); repeatable (default: the challengers of --config)', challengers)
     .option('--speed <speed>', 'max, 1x (original pace) or Nx', speed, 'max')
     .option('--sample-rate <rate>', 'replay this fraction of the window (deterministic by exchange id), 0..1', sampleRate)
     .option('--ordering <mode>', 'none, all (capture order) or header:<name> (capture order per header value)', ordering)

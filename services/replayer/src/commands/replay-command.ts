@@ -19,7 +19,7 @@ import type { SandboxFactory } from '../replayer.js';
 import { sandboxHooks } from '../sandbox/sandbox-hooks.js';
 import type { SideEffect } from '@shadow/contracts';
 
-export const REPLAY_USAGE = `usage: replay --from <ISO|epoch-ms> --to <ISO|epoch-ms> [--challenger id=url[,role=secondary][,rate=N][,concurrency=N][,timeout=ms]]...
+export const REPLAY_USAGE = `usage: replay --from <ISO|epoch-ms> --to <ISO|epoch-ms> [--challenger id=url[,role=secondary][,rate=N][,concurrency=N][,timeout=ms][,host=original]]...
               [--speed max|1x|Nx] [--sample-rate 0..1] [--ordering none|all|header:<name>] [--run-id ID] [--topic T] [--json]`;
 
 function parseChallenger(text: string): Record<string, unknown> {
@@ -33,7 +33,8 @@ function parseChallenger(text: string): Record<string, unknown> {
     else if (k === 'rate') out.maxRatePerSecond = Number(v);
     else if (k === 'concurrency') out.maxConcurrency = Number(v);
     else if (k === 'timeout') out.timeoutMs = Number(v);
-    else throw new ConfigError([`--challenger: unknown attribute ${JSON.stringify(k)} in ${JSON.stringify(text)} (accepted: role, name, rate, concurrency, timeout)`]);
+    else if (k === 'host') out.host = v;
+    else throw new ConfigError([`--challenger: unknown attribute ${JSON.stringify(k)} in ${JSON.stringify(text)} (accepted: role, name, rate, concurrency, timeout, host)`]);
   }
   return out;
 }

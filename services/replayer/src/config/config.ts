@@ -2,6 +2,7 @@
 // overriding single fields. Validated once at start-up with zod; every bad field is reported at once,
 // by its path (`challengers.1.baseUrl: ...`), and the process exits with status 2.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -30,8 +31,14 @@ export const challengerSchema = z
     sampling: sampling.optional(),
     headers: z.record(z.string(), z.string()).default({}),
     services: z.array(z.string().min(1)).min(1).optional(),
+    /** `Host` sent: the challenger's address, or the captured one (docs/replayer.md). */
+    host: z.enum(['challenger', 'original']).default('challenger'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.host !== 'original' || !URL.canParse(c.baseUrl) || new URL(c.baseUrl).protocol !== 'https:' || isIP(new URL(c.baseUrl).hostname.replace(/^\[|\]$/g, '')) === 0, {
+    path: ['host'],
+    message: '"original" needs a DNS name in an https baseUrl (TLS is verified against it)',
+  });
 
 export const configSchema = z
   .object({

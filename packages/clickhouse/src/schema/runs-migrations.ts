@@ -1,0 +1,256 @@
+// What the joiner records about replays, beyond the pairs (docs/tables.md "runs", "capture_minutes";
+// docs/joiner.md "What unmatched means"). Versions 50 and up; kept in its own file so each owner
+// edits one file, appended to SCHEMA_MIGRATIONS.
+//
+// - runs: one row per (historical run, session, exchanges partition), landed from the replayer's
+//   run_started / run_ended records on the progress topic. stage 1 = the session started; stage 2 =
+//   the session ended AND every result it produced on that partition has landed (the joiner drained
+//   it). ReplacingMergeTree(stage) keeps the furthest stage whatever order re-deliveries land in; a
+//   run is fully landed when its last session has stage 2 on all of its `partitions`. Few rows (one
+//   per partition per session): never expired, like gate_runs.
+// - capture_minutes: per service, challenger and capture minute, how many live exchanges the joiner
+//   saw and what became of each for the challenger: replayed (a result arrived), no_result (a
+//   replayer passed it and sent it, no result: the only case that is also an `unmatched` row),
+//   sampled_out (a replayer passed it and did not send it to this challenger), not_replayed (no
+//   replayer passed it: none running, paused, or lagging past the join window). Counted as distinct
+//   exchanges (uniqExact of a 64-bit hash), so a re-delivered batch does not inflate them. The joiner
+//   inserts one row per (exchange, challenger) into capture_events, a Null table (nothing stored):
+//   the materialized view keeps only the per-minute states. Expires like pair_minutes, 180 days after
+//   the latest landing in the row (landed_time, filled by the server).
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Migration } from './migration.js';
+
+const runs = `
+CREATE TABLE IF NOT EXISTS {database}.runs (
+  run_id String,
+  session_id String,
+  partition UInt16,
+  stage UInt8,
+  state LowCardinality(String),
+  replayer String,
+  window_from DateTime64(3, 'UTC'),
+  window_to DateTime64(3, 'UTC'),
+  speed LowCardinality(String),
+  ordering LowCardinality(String),
+  sampling String,
+  max_concurrency UInt32,
+  partitions UInt16,
+  resumed Bool,
+  challengers Array(String),
+  challenger_roles Array(LowCardinality(String)),
+  replayed Array(UInt64),
+  failed Array(UInt64),
+  exchanges UInt64,
+  outside_window UInt64,
+  sampled_out UInt64,
+  dead_lettered UInt64,
+  results_end_offset Int64,
+  produced_time DateTime64(3, 'UTC'),
+  landed_time DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(stage)
+ORDER BY (run_id, session_id, partition)`;
+
+const captureEvents = `
+CREATE TABLE IF NOT EXISTS {database}.capture_events (
+  exchange_id String,
+  service LowCardinality(String),
+  challenger_id LowCardinality(String),
+  capture_time DateTime64(3, 'UTC'),
+  status LowCardinality(String)
+)
+ENGINE = Null`;
+
+const captureMinutes = `
+CREATE TABLE IF NOT EXISTS {database}.capture_minutes (
+  minute DateTime('UTC'),
+  service LowCardinality(String),
+  challenger_id LowCardinality(String),
+  seen AggregateFunction(uniqExact, UInt64),
+  replayed AggregateFunction(uniqExact, UInt64),
+  no_result AggregateFunction(uniqExact, UInt64),
+  sampled_out AggregateFunction(uniqExact, UInt64),
+  not_replayed AggregateFunction(uniqExact, UInt64),
+  landed_time SimpleAggregateFunction(max, DateTime('UTC')) DEFAULT now()
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(minute)
+ORDER BY (service, challenger_id, minute)
+TTL landed_time + INTERVAL 180 DAY`;
+
+const captureMinutesView = `
+CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.capture_minutes_mv TO {database}.capture_minutes AS
+SELECT
+  toStartOfMinute(capture_time) AS minute,
+  service,
+  challenger_id,
+  uniqExactState(cityHash64(exchange_id)) AS seen,
+  uniqExactStateIf(cityHash64(exchange_id), status = 'replayed') AS replayed,
+  uniqExactStateIf(cityHash64(exchange_id), status = 'no_result') AS no_result,
+  uniqExactStateIf(cityHash64(exchange_id), status = 'sampled_out') AS sampled_out,
+  uniqExactStateIf(cityHash64(exchange_id), status = 'not_replayed') AS not_replayed,
+  max(now()) AS landed_time
+FROM {database}.capture_events
+GROUP BY minute, service, challenger_id`;
+
+/** Tables these migrations create. */
+export const RUNS_TABLES = Object.freeze({ runs: 'runs', captureEvents: 'capture_events', captureMinutes: 'capture_minutes' } as const);
+
+/** What became of a live exchange for one challenger (capture_events.status). */
+export const CAPTURE_STATUSES = ['replayed', 'no_result', 'sampled_out', 'not_replayed'] as const;
+export type CaptureStatus = (typeof CAPTURE_STATUSES)[number];
+
+export const RUNS_MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 50,
+    name: 'runs (historical runs by session and partition, drained when landed); capture_minutes (live exchanges by what became of them, per challenger)',
+    statements: [runs, captureEvents, captureMinutes, captureMinutesView].map((s) => s.trim()),
+  },
+]);
+
+/** What `summarizeRun` says about one historical run (docs/tables.md "runs"). */
+export interface RunSummary {
+  readonly runId: string;
+  /** Sessions of the run the joiner saw start (a resumed run has several); 0: none yet. */
+  readonly sessions: number;
+  /** The last session's state: running, completed or interrupted; `unknown` when no session is recorded. */
+  readonly state: string;
+  /** Exchanges-topic partitions of the last session, and how many of them the joiner drained. */
+  readonly partitions: number;
+  readonly drainedPartitions: number;
+  /** The last session completed and every one of its results landed: pairs and unmatched rows are final. */
+  readonly landed: boolean;
+  readonly windowFromMs: number | null;
+  readonly windowToMs: number | null;
+  /** The replayer's counts, summed over sessions (a resumed run may count its overlap twice). */
+  readonly exchanges: number;
+  readonly outsideWindow: number;
+  readonly sampledOut: number;
+  readonly deadLettered: number;
+  readonly challengers: readonly RunChallengerSummary[];
+}
+
+export interface RunChallengerSummary {
+  readonly id: string;
+  readonly role: string;
+  /** Exchanges the replayer sent it (summed over sessions). */
+  readonly replayed: number;
+  /** Of those, answered with an errorKind. */
+  readonly failed: number;
+  /** Distinct exchanges with a pair row. */
+  readonly paired: number;
+  /** Distinct exchanges still unmatched (no pair), by reason. */
+  readonly unmatched: Readonly<Record<string, number>>;
+}
+
+const RUN_STATE_QUERY = `
+WITH s AS (
+  SELECT session_id,
+    countIf(stage = 2) AS drained,
+    any(partitions) AS parts,
+    argMax(state, stage) AS st,
+    min(produced_time) AS started,
+    min(window_from) AS wf,
+    max(window_to) AS wt,
+    argMax(challengers, stage) AS ids,
+    argMax(challenger_roles, stage) AS roles,
+    argMax(replayed, stage) AS sent,
+    argMax(failed, stage) AS errs,
+    argMax(exchanges, stage) AS ex,
+    argMax(outside_window, stage) AS outside,
+    argMax(sampled_out, stage) AS sampled,
+    argMax(dead_lettered, stage) AS dead
+  FROM (SELECT * FROM runs FINAL WHERE run_id = {runId:String})
+  GROUP BY session_id
+)
+SELECT count() AS sessions, argMax(st, started) AS last_state, argMax(drained, started) AS last_drained, argMax(parts, started) AS last_partitions,
+  toUnixTimestamp64Milli(min(wf)) AS from_ms, toUnixTimestamp64Milli(max(wt)) AS to_ms,
+  argMax(ids, started) AS last_ids, argMax(roles, started) AS last_roles,
+  sumMap(ids, sent) AS sent_map, sumMap(ids, errs) AS failed_map,
+  sum(ex) AS exchanges, sum(outside) AS outside_total, sum(sampled) AS sampled_total, sum(dead) AS dead_total
+FROM s`;
+
+const RUN_PAIRS_QUERY = `
+SELECT challenger_id AS id, any(challenger_role) AS role, uniqExact(exchange_id) AS n
+FROM pairs WHERE run_id = {runId:String} GROUP BY challenger_id`;
+
+const RUN_UNMATCHED_QUERY = `
+SELECT challenger_id AS id, reason, uniqExact(exchange_id) AS n
+FROM unmatched FINAL
+WHERE run_id = {runId:String}
+  AND (exchange_id, challenger_id) NOT IN (SELECT exchange_id, challenger_id FROM pairs WHERE run_id = {runId:String})
+GROUP BY challenger_id, reason`;
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/**
+ * One historical run: the replayer's own account (`runs`, landed by the joiner from the progress
+ * topic) next to what landed (`pairs`, `unmatched`), per challenger. Exact before merges (FINAL,
+ * distinct exchange counts). `landed` says the numbers are final: the last session completed and
+ * the joiner drained every partition of it. Unqualified table names: the client's database.
+ */
+export async function summarizeRun(client: ClickHouseClient, runId: string): Promise<RunSummary> {
+  const read = async <T>(query: string): Promise<T[]> => (await client.query({ query, query_params: { runId }, format: 'JSONEachRow' })).json<T>();
+  const [state, pairs, unmatched] = await Promise.all([
+    read<Record<string, unknown>>(RUN_STATE_QUERY),
+    read<{ id: string; role: string; n: string }>(RUN_PAIRS_QUERY),
+    read<{ id: string; reason: string; n: string }>(RUN_UNMATCHED_QUERY),
+  ]);
+  const row = state[0] ?? {};
+  const sessions = num(row.sessions);
+  const ids = (row.last_ids as string[] | undefined) ?? [];
+  const roles = (row.last_roles as string[] | undefined) ?? [];
+  const [sentIds, sentValues] = (row.sent_map as [string[], unknown[]] | undefined) ?? [[], []];
+  const [errIds, errValues] = (row.failed_map as [string[], unknown[]] | undefined) ?? [[], []];
+  const sent = new Map(sentIds.map((id, i) => [id, num(sentValues[i])]));
+  const errs = new Map(errIds.map((id, i) => [id, num(errValues[i])]));
+  const byId = new Map<string, { id: string; role: string; replayed: number; failed: number; paired: number; unmatched: Record<string, number> }>();
+  const entry = (id: string, role = ''): { id: string; role: string; replayed: number; failed: number; paired: number; unmatched: Record<string, number> } => {
+    let e = byId.get(id);
+    if (e === undefined) {
+      e = { id, role, replayed: sent.get(id) ?? 0, failed: errs.get(id) ?? 0, paired: 0, unmatched: {} };
+      byId.set(id, e);
+    }
+    if (e.role === '' && role !== '') e.role = role;
+    return e;
+  };
+  ids.forEach((id, i) => entry(id, roles[i] ?? ''));
+  for (const p of pairs) entry(p.id, p.role).paired = num(p.n);
+  for (const u of unmatched) entry(u.id).unmatched[u.reason] = num(u.n);
+  const partitions = num(row.last_partitions);
+  const drained = num(row.last_drained);
+  const stateName = sessions === 0 ? 'unknown' : String(row.last_state);
+  return {
+    runId,
+    sessions,
+    state: stateName,
+    partitions,
+    drainedPartitions: drained,
+    landed: stateName === 'completed' && partitions > 0 && drained >= partitions,
+    windowFromMs: sessions === 0 ? null : num(row.from_ms),
+    windowToMs: sessions === 0 ? null : num(row.to_ms),
+    exchanges: num(row.exchanges),
+    outsideWindow: num(row.outside_total),
+    sampledOut: num(row.sampled_total),
+    deadLettered: num(row.dead_total),
+    challengers: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
+  };
+}
+
+/** One line per run for a terminal: `run R completed: 140 exchanges in the window, replayed 140 (cand 140, sec 140), paired 280, unmatched 0`. */
+export function formatRunSummary(s: RunSummary): string {
+  const sum = (f: (c: RunChallengerSummary) => number): number => s.challengers.reduce((n, c) => n + f(c), 0);
+  const unmatchedTotal = sum((c) => Object.values(c.unmatched).reduce((a, b) => a + b, 0));
+  const reasons = new Map<string, number>();
+  for (const c of s.challengers) for (const [r, n] of Object.entries(c.unmatched)) reasons.set(r, (reasons.get(r) ?? 0) + n);
+  const byReason = [...reasons].map(([r, n]) => `${r} ${n}`).join(', ');
+  const state = s.landed ? 'landed' : s.state === 'unknown' ? 'not recorded by the joiner' : `${s.state}, ${s.drainedPartitions}/${s.partitions} partitions landed`;
+  const lines = [
+    `run ${s.runId} (${state}): ${s.exchanges} exchanges in the window, replayed ${sum((c) => c.replayed)}, paired ${sum((c) => c.paired)}, unmatched ${unmatchedTotal}${unmatchedTotal > 0 ? ` (${byReason})` : ''}`,
+    ...s.challengers.map((c) => {
+      const u = Object.entries(c.unmatched).map(([r, n]) => `${r} ${n}`).join(', ');
+      return `  ${c.id}${c.role === '' ? '' : ` (${c.role})`}: replayed ${c.replayed}, paired ${c.paired}, unmatched ${Object.values(c.unmatched).reduce((a, b) => a + b, 0)}${u === '' ? '' : ` (${u})`}`;
+    }),
+  ];
+  return lines.join('\n');
+}
