@@ -25,6 +25,9 @@ export { assertLabel, labelContract, labelFromAvro, labelProblems, labelToAvro }
 
 export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';
 
+export type { TimeArg } from './time/time-arg.js';
+export { durationMs, parseTimeArg, TIME_ARG_FORMS } from './time/time-arg.js';
+
 export type { TopicNames, TopicRole } from './topics.js';
 export { partitionKey, subjectFor, TOPIC_BASE_NAMES, topicNames, topics } from './topics.js';
 

@@ -1,15 +1,16 @@
+import { parseTimeArg } from '@shadow/contracts';
 import { ReplayError } from '../errors.js';
 import type { ReplaySpeed } from './options.js';
 
-/** Parses `--from` / `--to`: ISO-8601, or epoch milliseconds. */
-export function parseInstant(field: string, text: string): number {
-  const t = text.trim();
-  if (/^\d{10,16}$/.test(t)) return Number(t);
-  const ms = Date.parse(t);
-  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}/.test(t)) {
-    throw new ReplayError('REPLAY_INVALID_OPTION', `${field} must be an ISO-8601 time (2026-11-29T10:00:00Z) or epoch milliseconds, got ${JSON.stringify(text)}`);
-  }
-  return ms;
+/**
+ * Parses `--from` / `--to` with the one grammar of time arguments (@shadow/contracts
+ * parseTimeArg, shared with `shadow report|gate|replay`): a duration back from `nowMs`, an ISO-8601
+ * time with a zone, epoch seconds (10 digits) or milliseconds (13 digits).
+ */
+export function parseInstant(field: string, text: string, nowMs: number = Date.now()): number {
+  const parsed = parseTimeArg(text, nowMs);
+  if (!parsed.ok) throw new ReplayError('REPLAY_INVALID_OPTION', `${field} must be a time: ${parsed.message}`);
+  return parsed.ms;
 }
 
 /** Parses `--speed`: `max`, `1x`, `2.5x`, or a bare positive number. */

@@ -19,7 +19,7 @@ import type { SandboxFactory } from '../replayer.js';
 import { sandboxHooks } from '../sandbox/sandbox-hooks.js';
 import type { SideEffect } from '@shadow/contracts';
 
-export const REPLAY_USAGE = `usage: replay --from <ISO|epoch-ms> --to <ISO|epoch-ms> [--challenger id=url[,role=secondary][,rate=N][,concurrency=N][,timeout=ms][,host=original]]...
+export const REPLAY_USAGE = `usage: replay --from <time> --to <time> [--challenger id=url[,role=secondary][,rate=N][,concurrency=N][,timeout=ms][,host=original]]...
               [--speed max|1x|Nx] [--sample-rate 0..1] [--ordering none|all|header:<name>] [--run-id ID] [--topic T] [--json]`;
 
 function parseChallenger(text: string): Record<string, unknown> {
@@ -86,8 +86,10 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
   };
   if (values.from === undefined) problems.push('--from is required');
   if (values.to === undefined) problems.push('--to is required');
-  const fromMs = values.from === undefined ? undefined : attempt(() => parseInstant('--from', values.from as string));
-  const toMs = values.to === undefined ? undefined : attempt(() => parseInstant('--to', values.to as string));
+  // <time>: a duration back from now (2h), ISO-8601 with a zone, epoch s (10 digits) or ms (13).
+  const now = Date.now();
+  const fromMs = values.from === undefined ? undefined : attempt(() => parseInstant('--from', values.from as string, now));
+  const toMs = values.to === undefined ? undefined : attempt(() => parseInstant('--to', values.to as string, now));
   if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) problems.push('--from must be before --to');
   const speed = attempt(() => parseSpeed(values.speed as string));
   const ordering = values.ordering === undefined ? { mode: 'none' as const } : parseOrdering(values.ordering as string);
