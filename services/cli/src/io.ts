@@ -17,20 +17,35 @@ export function processIo(): CliIo {
   };
 }
 
-/** Process exit codes of every `shadow` command. */
+/**
+ * Process exit codes of every `shadow` command. The analysis commands (report, gate, query,
+ * migrate) give 1 only for what they found (gate: fail); whatever keeps them from measuring is 2,
+ * so a CI job never reads "cannot reach ClickHouse" as "the candidate failed".
+ */
 export const EXIT = Object.freeze({
   /** Done, nothing wrong. */
   ok: 0,
-  /** The command ran and found problems (or could not reach what it needs). */
+  /** The command ran and found problems (gate: fail; topics, stack: also could not reach Kafka). */
   problems: 1,
   /** The command line itself is wrong: unknown command or option, bad value. */
   usage: 2,
+  /** report, gate, query, migrate: nothing measured (no ClickHouse, a failed query, no pairs): not a verdict. */
+  notMeasured: 2,
 });
 
-/** Thrown by a command to end with a message and an exit code; anything else is a crash (exit 1). */
+/**
+ * Thrown by a command to end with one line and an exit code; anything else is a crash (exit 1).
+ * `details` (a stack, the client's own message) is printed after the line only in debug mode
+ * (`--verbose` or SHADOW_DEBUG=1): by default a failure is the one line that says what to do.
+ */
 export class CliError extends Error {
   override readonly name = 'CliError';
-  constructor(message: string, readonly exitCode: number) {
+  constructor(message: string, readonly exitCode: number, readonly details?: string) {
     super(message);
   }
+}
+
+/** SHADOW_DEBUG=1 (or true/yes/on): every command prints stacks and its clients' logs. */
+export function debugFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  return /^(1|true|yes|on)$/i.test(env['SHADOW_DEBUG'] ?? '');
 }

@@ -52,7 +52,9 @@ describe('usage errors exit 2 with a message naming the problem', () => {
     [['start', 'tap'], /unknown command 'tap'/],
     [['start', 'replayer', '--conf', 'x'], /unknown option '--conf'/],
     [['replay', '--to', '2026-11-29T11:00:00Z'], /required option '--from <time>' not specified/],
-    [['replay', '--from', 'yesterday', '--to', '2026-11-29T11:00:00Z'], /'--from <time>' argument 'yesterday' is invalid. expected an ISO-8601 time/],
+    [['replay', '--from', 'yesterday', '--to', '2026-11-29T11:00:00Z'], /'--from <time>' argument 'yesterday' is invalid. "yesterday" is not a time; expected a duration back from now/],
+    [['replay', '--from', '72', '--to', '2026-11-29T11:00:00Z'], /'--from <time>' argument '72' is invalid. "72" is a number without a unit/],
+    [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00'], /'--to <time>' argument '2026-11-29T11:00:00' is invalid. .*no zone: add Z/],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--speed', 'fast'], /'--speed <speed>' argument 'fast' is invalid/],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--sample-rate', '2'], /'--sample-rate <rate>' argument '2' is invalid. expected a number in \[0, 1\]/],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--ordering', 'random'], /'--ordering <mode>' argument 'random' is invalid/],
@@ -104,10 +106,13 @@ describe('usage errors exit 2 with a message naming the problem', () => {
 });
 
 describe('replayArgv', () => {
-  it('hands the replayer its own flags, challengers in order', () => {
+  it('hands the replayer its own flags, challengers in order, the window as ISO times', () => {
+    const from = Date.now() - 3_600_000;
+    const to = from + 1_800_123;
+    const [f, t] = [new Date(from).toISOString(), new Date(to).toISOString()];
     expect(
-      replayArgv({ from: '1', to: '2', speed: '10x', challenger: ['a=http://a', 'b=http://b,role=secondary'], sampleRate: '0.5', ordering: 'header:x-s', runId: 'r1', topic: 't', json: true, logLevel: 'info' }),
-    ).toEqual(['--from', '1', '--to', '2', '--speed', '10x', '--challenger', 'a=http://a', '--challenger', 'b=http://b,role=secondary', '--sample-rate', '0.5', '--ordering', 'header:x-s', '--run-id', 'r1', '--topic', 't', '--json']);
-    expect(replayArgv({ from: '1', to: '2', speed: 'max', logLevel: 'info' })).toEqual(['--from', '1', '--to', '2', '--speed', 'max']);
+      replayArgv({ from, to, speed: '10x', challenger: ['a=http://a', 'b=http://b,role=secondary'], sampleRate: '0.5', ordering: 'header:x-s', runId: 'r1', topic: 't', json: true, logLevel: 'info' }),
+    ).toEqual(['--from', f, '--to', t, '--speed', '10x', '--challenger', 'a=http://a', '--challenger', 'b=http://b,role=secondary', '--sample-rate', '0.5', '--ordering', 'header:x-s', '--run-id', 'r1', '--topic', 't', '--json']);
+    expect(replayArgv({ from, to, speed: 'max', logLevel: 'info' })).toEqual(['--from', f, '--to', t, '--speed', 'max']);
   });
 });

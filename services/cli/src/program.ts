@@ -2,8 +2,10 @@
 // registers itself with `register<Group>Commands(program, io, setExitCode)`; add the next one
 // (report, gate, replay, ...) to COMMAND_GROUPS below.
 //
-// Exit codes (EXIT in io.ts): 0 ok, 1 the command found problems or could not reach what it needs,
-// 2 the command line is wrong (unknown command or option, bad value: commander's own errors).
+// Exit codes (EXIT in io.ts): 0 ok, 1 the command found problems (gate: fail; topics, stack: also
+// Kafka unreachable), 2 the command line is wrong (unknown command or option, bad value: commander's
+// own errors) or an analysis command could not measure. Failures are one line on stderr; stacks only
+// in debug mode (--verbose, SHADOW_DEBUG=1).
 import { Command, CommanderError } from 'commander';
 import { registerControlCommands } from './commands/control.js';
 import { registerGateCommands } from './commands/gate.js';
@@ -15,7 +17,7 @@ import { registerServiceCommands } from './commands/service.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerTopicsCommands } from './commands/topics.js';
 import type { CliIo } from './io.js';
-import { CliError, EXIT } from './io.js';
+import { CliError, debugFromEnv, EXIT } from './io.js';
 
 type RegisterCommands = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
@@ -63,9 +65,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (error instanceof CliError) {
       io.err(`shadow: ${error.message}`);
+      if (error.details !== undefined) io.err(error.details);
       return error.exitCode;
     }
-    io.err(`shadow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const debug = debugFromEnv(io.env) || argv.includes('--verbose');
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`shadow: unexpected error: ${debug && error instanceof Error ? (error.stack ?? message) : `${message.split('\n')[0] ?? message} (SHADOW_DEBUG=1 prints the stack)`}`);
     return EXIT.problems;
   }
 }

@@ -132,7 +132,8 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--label and --outcome go together');
     const path = await shadow('report', '--challenger', 'cand', ...window, '--chdb-path', chdb, '--label', 'fraud', '--outcome', '$.items[*]');
-    expect(path.code).toBe(1);
+    // a bad flag value: exit 2, as every command line problem (1 is only the gate's "fail")
+    expect(path.code).toBe(2);
     expect(path.stderr).toContain('outcomePath');
   }, 120_000);
 

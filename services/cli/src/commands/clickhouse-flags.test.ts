@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
-import { resolveConnection, resolveWindow, timeArg } from './clickhouse-flags.js';
+import { timeFlag } from '../options.js';
+import { resolveConnection, resolveWindow } from './clickhouse-flags.js';
 import { gateRunner } from './gate.js';
 import { formatTable } from './query.js';
 
@@ -23,13 +24,14 @@ describe('ClickHouse connection of the analysis commands', () => {
 });
 
 describe('window flags', () => {
-  it('reads a duration back from now, an ISO time or epoch ms', () => {
-    const parse = timeArg(() => NOW);
+  it('reads a duration back from now, an ISO time with a zone or epoch s/ms; refuses "72" and "foo 2020" (Date.parse reads them as years)', () => {
+    const parse = timeFlag(() => NOW);
     expect(parse('48h')).toBe(NOW - 48 * 3_600_000);
     expect(parse('1h30m')).toBe(NOW - 90 * 60_000);
     expect(parse('2026-11-01T00:00:00Z')).toBe(Date.UTC(2026, 10, 1));
     expect(parse(String(Date.UTC(2026, 10, 1)))).toBe(Date.UTC(2026, 10, 1));
-    expect(() => parse('last tuesday')).toThrow(/expected a duration back from now/);
+    expect(parse(String(Date.UTC(2026, 10, 1) / 1000))).toBe(Date.UTC(2026, 10, 1));
+    for (const bad of ['last tuesday', '72', '1', 'foo 2020', '2026-11-01T00:00:00']) expect(() => parse(bad), bad).toThrow(/expected a duration back from now/);
   });
 
   it('ends the window now by default and refuses an empty or inverted one', () => {

@@ -9,19 +9,21 @@
 // chDB allows one engine per process and one process per data directory: while a joiner owns the
 // directory, point the CLI at the joiner's read-only endpoint instead (--clickhouse-url).
 import { join } from 'node:path';
-import { parseDuration } from '@shadow/analysis';
-import type { ClickHouse, ClickHouseOptions } from '@shadow/clickhouse';
-import { createClickHouse } from '@shadow/clickhouse';
+import { isAnalysisError } from '@shadow/analysis';
+import type { ClickHouse, ClickHouseLogger, ClickHouseOptions } from '@shadow/clickhouse';
+import { createClickHouse, toClickHouseError } from '@shadow/clickhouse';
 import { findRepoRoot, stackDir } from '@shadow/stack-harness';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { CliIo } from '../io.js';
-import { CliError, EXIT } from '../io.js';
+import { CliError, debugFromEnv, EXIT } from '../io.js';
+import { timeFlag } from '../options.js';
+import { ioLogger } from './runtime.js';
 
 export interface ConnectionFlags {
   clickhouseUrl?: string;
   chdbPath?: string;
   database?: string;
+  verbose?: boolean;
 }
 
 export interface WindowFlags {
@@ -40,24 +42,14 @@ export function withConnectionOptions(command: Command): Command {
   return command
     .option('--clickhouse-url <url>', 'ClickHouse HTTP URL: a server or the joiner\'s read-only endpoint (default: $CLICKHOUSE_URL)')
     .option('--chdb-path <dir>', 'embedded chDB data directory opened by this process (default: $CHDB_PATH, else the local stack\'s)')
-    .option('--database <name>', 'database of the pair tables (default: $CLICKHOUSE_DATABASE, else "default")');
-}
-
-/** "48h" (before --until / now), an ISO time, or epoch milliseconds. */
-export function timeArg(now: () => number): (value: string) => number {
-  return (value) => {
-    if (/^\d{12,}$/.test(value)) return Number(value);
-    if (/^\d+(\.\d+)?(ms|s|m|h|d|w)(\d+(\.\d+)?(ms|s|m|h|d|w))*$/.test(value)) return now() - parseDuration(value);
-    const t = Date.parse(value);
-    if (Number.isNaN(t)) throw new InvalidArgumentError('expected a duration back from now ("48h", "30m"), an ISO time ("2026-11-01T00:00:00Z") or epoch milliseconds.');
-    return t;
-  };
+    .option('--database <name>', 'database of the pair tables (default: $CLICKHOUSE_DATABASE, else "default")')
+    .option('--verbose', 'on a failure, also print the ClickHouse client\'s log and the stack (as SHADOW_DEBUG=1)');
 }
 
 export function withWindowOptions(command: Command, now: () => number = Date.now): Command {
   return command
-    .option('--since <time>', 'start of the window: a duration back from now ("48h"), an ISO time or epoch ms', timeArg(now))
-    .option('--until <time>', 'end of the window, exclusive (default: now)', timeArg(now))
+    .option('--since <time>', 'start of the window: a duration back from now (48h, 30m, 7d), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)', timeFlag(now))
+    .option('--until <time>', 'end of the window, exclusive, in the same forms (default: now)', timeFlag(now))
     .option('--run-id <id>', 'a historical replay run instead of (or within) a window');
 }
 
@@ -127,20 +119,110 @@ export function resolveConnection(flags: ConnectionFlags, io: CliIo): Connection
   return embedded(join(dir, 'data', 'chdb'), 'the local stack');
 }
 
+/** Debug mode of an analysis command: --verbose or SHADOW_DEBUG=1. */
+export function debugMode(flags: ConnectionFlags, io: CliIo): boolean {
+  return flags.verbose === true || debugFromEnv(io.env);
+}
+
+/** The client's log: nothing by default (a failure is our one line), pino lines on stderr in debug mode. */
+async function clientLogger(io: CliIo, debug: boolean): Promise<ClickHouseLogger> {
+  if (debug) return ioLogger(io, 'clickhouse', 'debug');
+  const none = (): void => undefined;
+  return { trace: none, debug: none, info: none, warn: none, error: none, isLevelEnabled: () => false };
+}
+
 /**
- * Opens the connection; a failure is exit 1 with the reason and what to try. Only `migrate`
- * creates a missing database: on a server the read commands must not need CREATE (the joiner's
- * read-only endpoint refuses it).
+ * Opens the connection; a failure is exit 2 (nothing was measured) with one line naming what
+ * failed and what to do. Only `migrate` creates a missing database, in either mode: a read command
+ * pointed at a misspelt --database must say so, not read an empty database it just created (and on
+ * a server it must not need CREATE: the joiner's read-only endpoint refuses it).
  */
-export async function openClickHouse(connection: Connection, io: CliIo, options: { createDatabase?: boolean } = {}): Promise<ClickHouse> {
-  io.err(`clickhouse: ${connection.description}`);
+export async function openClickHouse(connection: Connection, io: CliIo, options: { createDatabase?: boolean; debug?: boolean } = {}): Promise<ClickHouse> {
+  const debug = options.debug ?? debugFromEnv(io.env);
   try {
-    const ensure = options.createDatabase === true || connection.options.mode === 'embedded';
-    return await createClickHouse({ ...connection.options, ensureDatabase: ensure });
+    const ch = await createClickHouse({ ...connection.options, ensureDatabase: options.createDatabase === true, logger: await clientLogger(io, debug) });
+    io.err(`clickhouse: ${connection.description}`);
+    return ch;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const hint = connection.ownsEngine ? ' (is a joiner using this directory? then query its read-only endpoint: --clickhouse-url http://127.0.0.1:8123, its JOINER_QUERY_PORT)' : '';
-    throw new CliError(`cannot open ClickHouse, ${connection.description}: ${reason}${hint}`, EXIT.problems);
+    throw clickhouseFailure(error, connection, 'opening ClickHouse', debug);
+  }
+}
+
+const firstLine = (text: string): string => (text.split('\n')[0] ?? text).trim().replace(/[.\s]+$/, '');
+
+/**
+ * Any failure reaching or querying ClickHouse as the CLI's one line (exit 2): what failed, where,
+ * and the fix. The client's error (through an AnalysisError's cause) is classified by
+ * @shadow/clickhouse's codes, so both modes read the same; `details` keeps the stack for debug mode.
+ */
+export function clickhouseFailure(error: unknown, connection: Connection, doing: string, debug: boolean): CliError {
+  if (error instanceof CliError) return error;
+  const inner = isAnalysisError(error) && error.cause !== undefined ? error.cause : error;
+  const ch = toClickHouseError(inner);
+  const where = connection.description;
+  const database = connection.options.database ?? 'default';
+  const reason = firstLine(ch.message);
+  let line: string;
+  switch (ch.code) {
+    case 'CH_CONNECTION':
+      line = `cannot reach ClickHouse, ${where}: ${reason}; start it (or the joiner whose query endpoint this is), or correct the URL`;
+      break;
+    case 'CH_TIMEOUT':
+      line = `ClickHouse did not answer in time, ${where}: ${reason}; retry, or narrow the window (--since/--until)`;
+      break;
+    case 'CH_AUTHENTICATION':
+      line = `ClickHouse refused the credentials (user "${connection.options.mode === 'server' ? (connection.options.username ?? 'default') : 'default'}"), ${where}: set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD to an account it accepts`;
+      break;
+    case 'CH_ACCESS_DENIED':
+      line = `ClickHouse refused access (${doing}), ${where}: ${reason}; use an account allowed to read database "${database}"`;
+      break;
+    case 'CH_UNKNOWN_DATABASE':
+      line = `database "${database}" does not exist, ${where}: pass --database (or CLICKHOUSE_DATABASE) naming the database the joiner writes to, or create it with \`shadow migrate\``;
+      break;
+    case 'CH_UNKNOWN_TABLE': {
+      const table = /(?:identifier|Table) [`'"]?([\w.]+?)[`'"]? (?:in scope|does not exist|doesn't exist)/.exec(ch.message)?.[1];
+      line = `table ${table ?? 'of the pairs'} does not exist in database "${database}", ${where}: run \`shadow migrate\` against this database, or pass the --database the joiner writes to`;
+      break;
+    }
+    case 'CH_EMBEDDED_PATH_CONFLICT':
+    case 'CH_EMBEDDED_UNAVAILABLE':
+      line = `cannot open ClickHouse, ${where}: ${reason}${connection.ownsEngine ? '; if a joiner owns this directory, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)' : ''}`;
+      break;
+    case 'CH_OVERLOADED':
+      line = `ClickHouse is overloaded, ${where}: ${reason}; retry later`;
+      break;
+    case 'CH_INVALID_OPTIONS':
+      line = `bad ClickHouse connection settings: ${reason}`;
+      break;
+    default:
+      line = `${doing} failed, ${where}: ${reason}`;
+  }
+  return new CliError(line, EXIT.notMeasured, debug ? (inner instanceof Error ? (inner.stack ?? inner.message) : String(inner)) : undefined);
+}
+
+/**
+ * A failure of a measuring step (the pair store): a bad argument the store found (an accuracy
+ * outcome path it cannot use) reads as the usage error it is; anything from ClickHouse as
+ * clickhouseFailure. Either way exit 2: nothing was measured.
+ */
+export function measureFailure(error: unknown, connection: Connection, debug: boolean): CliError {
+  if (isAnalysisError(error) && error.code !== 'ANALYSIS_QUERY_FAILED') {
+    return new CliError(firstLine(error.message), EXIT.usage, debug ? error.stack : undefined);
+  }
+  return clickhouseFailure(error, connection, 'measuring the pairs', debug);
+}
+
+/**
+ * Runs an analysis command so that nothing it throws can exit 1 (gate: fail): a CliError keeps its
+ * code, anything else (a bug) becomes exit 2 with its first line, the stack in debug mode.
+ */
+export async function notAVerdictOnCrash(command: string, debug: boolean, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(`${command}: unexpected error: ${firstLine(message)}${debug ? '' : ' (--verbose prints the stack)'}`, EXIT.notMeasured, debug && error instanceof Error ? error.stack : undefined);
   }
 }
 
@@ -156,7 +238,7 @@ export async function emit(text: string, out: string | undefined, io: CliIo): Pr
   try {
     await writeFile(path, text.endsWith('\n') ? text : `${text}\n`);
   } catch (error) {
-    throw new CliError(`cannot write --out ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT.problems);
+    throw new CliError(`cannot write --out ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT.notMeasured);
   }
   io.err(`written to ${path}`);
 }

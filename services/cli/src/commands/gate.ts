@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import type { GateRunRecord, GateVerdict, LoadedCriteria } from '@shadow/analysis';
+import type { GateRunRecord, GateVerdict, LoadedCriteria, PairStore } from '@shadow/analysis';
 import {
   createClickHousePairStore,
   evaluateGate,
@@ -18,14 +18,15 @@ import {
   renderVerdictText,
   toGateRunRecord,
 } from '@shadow/analysis';
+import { toClickHouseError } from '@shadow/clickhouse';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import type { Connection, ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, emit, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
+import { CONNECTION_HELP, debugMode, emit, measureFailure, notAVerdictOnCrash, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
 import type { OutputFormat } from './report.js';
-import { OUTPUT_FORMATS, queryFailure } from './report.js';
+import { OUTPUT_FORMATS } from './report.js';
 
 interface GateFlags extends ConnectionFlags, WindowFlags {
   criteria: string;
@@ -69,39 +70,22 @@ function render(verdict: GateVerdict, format: OutputFormat): string {
 }
 
 async function run(flags: GateFlags, io: CliIo, now: number): Promise<number> {
+  const debug = debugMode(flags, io);
   const target = resolveWindow(flags, now);
   const connection = resolveConnection(flags, io);
   const loaded = await loadCriteria(flags.criteria, io);
-  const ch = await openClickHouse(connection, io);
+  const ch = await openClickHouse(connection, io, { debug });
   try {
     const store = createClickHousePairStore(ch);
     const query = measurementQueryFor(loaded.criteria, { challengerId: flags.challenger, ...target });
     const measurements = await store.measurements(query).catch((e: unknown) => {
-      throw queryFailure(e);
+      throw measureFailure(e, connection, debug);
     });
     const verdict = evaluateGate(loaded.criteria, measurements, { criteriaSha256: loaded.sha256, criteriaSource: loaded.source });
     await emit(render(verdict, flags.format), flags.out, io);
     if (flags.audit) {
       const record = toGateRunRecord(verdict, { id: randomUUID(), atMs: Date.now(), by: gateRunner(flags.by, io.env) });
-      try {
-        await store.recordGateRun(record);
-        io.err(`gate run ${record.runId} recorded in gate_runs (${connection.description})`);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        // Through the joiner's endpoint (embedded mode) the SQL insert is refused by design; the
-        // endpoint takes the row on its audit route instead. A real server has no such route (404).
-        const routed = connection.options.mode === 'server' ? await postGateRun(connection, record) : { ok: false as const, why: 'not an HTTP endpoint' };
-        if (routed.ok) {
-          io.err(`gate run ${record.runId} recorded in gate_runs through the endpoint's audit route ${routed.url} (its SQL interface is read-only)`);
-        } else {
-          // The verdict stands (the pipeline must not fail on the audit), but say loudly that the
-          // trail is missing and why.
-          const hint = connection.ownsEngine
-            ? 'run `shadow migrate` to create gate_runs'
-            : `a read-only endpoint without the audit route (POST ${GATE_RUNS_ROUTE}: ${routed.why}) cannot store it: point the gate at the ClickHouse server or at a running joiner's endpoint, or at the chDB directory while no joiner owns it (see docs/analysis-sql.md, Gate audit)`;
-          io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: ${why.split('\n')[0] ?? why}; ${hint}`);
-        }
-      }
+      await recordAudit(store, connection, record, io);
     }
     return verdict.exitCode;
   } finally {
@@ -109,18 +93,55 @@ async function run(flags: GateFlags, io: CliIo, now: number): Promise<number> {
   }
 }
 
+/**
+ * Stores the audit row where the connection can take it, deciding the route before writing: a
+ * server URL may be the joiner's read-only endpoint (its SQL interface refuses every write, by
+ * design) or a ClickHouse server. The endpoint's audit route is asked first; a 404 there means a
+ * plain server (it answers an unknown path with 404, as the endpoint does), which gets the SQL
+ * insert. So a successful run never tries a write that is bound to be refused, and prints no error.
+ * The verdict stands whatever happens here (the pipeline must not fail on the audit), but a missing
+ * row is said loudly, with why.
+ */
+async function recordAudit(store: PairStore, connection: Connection, record: GateRunRecord, io: CliIo): Promise<void> {
+  if (connection.options.mode === 'server') {
+    const routed = await postGateRun(connection, record);
+    if (routed.ok) {
+      io.err(`gate run ${record.runId} recorded in gate_runs through the endpoint's audit route ${routed.url} (its SQL interface is read-only)`);
+      return;
+    }
+    if (!routed.noRoute) {
+      io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: the endpoint's audit route POST ${GATE_RUNS_ROUTE} refused it (${routed.why}); check the credentials (CLICKHOUSE_USER/PASSWORD) and the joiner's log`);
+      return;
+    }
+  }
+  try {
+    await store.recordGateRun(record);
+    io.err(`gate run ${record.runId} recorded in gate_runs (${connection.description})`);
+  } catch (error) {
+    const why = toClickHouseError(isAnalysisError(error) && error.cause !== undefined ? error.cause : error);
+    const hint = why.code === 'CH_UNKNOWN_TABLE'
+      ? 'run `shadow migrate` to create gate_runs'
+      : why.code === 'CH_ACCESS_DENIED' || why.code === 'CH_AUTHENTICATION'
+        ? 'a read-only endpoint without the audit route, or an account without INSERT on gate_runs, cannot store it: point the gate at a running joiner\'s endpoint or at a server account allowed to insert (docs/analysis-sql.md, Gate audit)'
+        : 'see docs/analysis-sql.md, Gate audit';
+    io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: ${(why.message.split('\n')[0] ?? '').trim().replace(/\.$/, '')}; ${hint}`);
+  }
+}
+
 /** The joiner's query endpoint route that stores one gate run (services/joiner, query/gate-runs-route.ts). */
 export const GATE_RUNS_ROUTE = '/shadow/gate-runs';
 
+type Routed = { ok: true; url: string } | { ok: false; noRoute: boolean; why: string };
+
 /** POSTs the audit row to `<clickhouse-url>/shadow/gate-runs`, with the connection's credentials. */
-async function postGateRun(connection: Connection, record: GateRunRecord): Promise<{ ok: true; url: string } | { ok: false; why: string }> {
+async function postGateRun(connection: Connection, record: GateRunRecord): Promise<Routed> {
   const { options } = connection;
-  if (options.mode !== 'server' || options.url === undefined) return { ok: false, why: 'not an HTTP endpoint' };
+  if (options.mode !== 'server' || options.url === undefined) return { ok: false, noRoute: true, why: 'not an HTTP endpoint' };
   let url: URL;
   try {
     url = new URL(String(options.url));
   } catch {
-    return { ok: false, why: `bad URL ${String(options.url)}` };
+    return { ok: false, noRoute: false, why: `bad URL ${String(options.url)}` };
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${GATE_RUNS_ROUTE}`;
   url.search = '';
@@ -132,10 +153,17 @@ async function postGateRun(connection: Connection, record: GateRunRecord): Promi
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(record), signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
     if (res.ok) return { ok: true, url: url.href };
-    const message = (/^\s*\{/.test(text) ? (JSON.parse(text) as { error?: unknown }).error : undefined) ?? text;
-    return { ok: false, why: `HTTP ${res.status} ${String(message).split('\n')[0] ?? ''}`.trim() };
+    let message: unknown = text;
+    try {
+      if (/^\s*\{/.test(text)) message = (JSON.parse(text) as { error?: unknown }).error ?? text;
+    } catch {
+      // not JSON after all: keep the text
+    }
+    // No such route: a ClickHouse server (or a proxy in front of one) rather than the joiner.
+    const noRoute = res.status === 404 || res.status === 405 || res.status === 501;
+    return { ok: false, noRoute, why: `HTTP ${res.status} ${String(message).split('\n')[0] ?? ''}`.trim() };
   } catch (error) {
-    return { ok: false, why: error instanceof Error ? error.message : String(error) };
+    return { ok: false, noRoute: false, why: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -161,15 +189,19 @@ Examples:
 ${CONNECTION_HELP}
 
 Every run is recorded in the gate_runs table (criteria sha256, verdict, every measured value, who,
-when, window). Against a running joiner's read-only endpoint (embedded mode) the row goes to its
-audit route POST ${GATE_RUNS_ROUTE}; where it cannot be stored a warning says so (the verdict stands).
+when, window). With --clickhouse-url the row goes to the joiner's audit route POST ${GATE_RUNS_ROUTE}
+when the URL is a joiner's read-only endpoint, else (a server: 404 there) by SQL; where it cannot be
+stored a warning says so (the verdict stands).
 
-Exit codes:
+Exit codes (1 is only ever a verdict):
   0  pass: every blocking criterion holds (promote)
-  1  fail: a blocking criterion is violated (do not promote); also ClickHouse unreachable or a query failed
+  1  fail: a blocking criterion is violated (do not promote)
   2  insufficient data (too few pairs, too short, a required route unseen: run again later),
+     or no verdict at all: nothing measured (ClickHouse unreachable, credentials refused, unknown
+     database or table, a query failed: one line says what and the fix; --verbose or SHADOW_DEBUG=1
+     add the stack),
      an invalid or unreadable criteria file (the message names each field at fault),
      or a bad command line (unknown option, bad value, no window)`,
   );
-  command.action(async (flags: GateFlags) => setExitCode(await run(flags, io, Date.now())));
+  command.action(async (flags: GateFlags) => setExitCode(await notAVerdictOnCrash('gate', debugMode(flags, io), () => run(flags, io, Date.now()))));
 }

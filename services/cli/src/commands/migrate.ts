@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import type { ConnectionFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
+import { CONNECTION_HELP, debugMode, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
 
 interface MigrateFlags extends ConnectionFlags {
   dryRun?: boolean;
@@ -17,7 +17,7 @@ interface MigrateFlags extends ConnectionFlags {
 }
 
 async function run(flags: MigrateFlags, io: CliIo): Promise<number> {
-  const ch = await openClickHouse(resolveConnection(flags, io), io, { createDatabase: true });
+  const ch = await openClickHouse(resolveConnection(flags, io), io, { createDatabase: true, debug: debugMode(flags, io) });
   let report: MigrationReport;
   try {
     report = await migrate(ch, SCHEMA_MIGRATIONS, { dryRun: flags.dryRun ?? false, allowChecksumChange: flags.allowChecksumChange ?? false });
@@ -46,8 +46,9 @@ ${CONNECTION_HELP}
 The read-only endpoint cannot run migrations: stop the joiner (it also migrates at start-up) or
 use the server.
 
-Exit codes: 0 up to date (applied or already applied); 1 ClickHouse unreachable, a statement failed,
-or an applied migration changed (MIGRATE_CHECKSUM_MISMATCH); 2 bad command line.`,
+Exit codes: 0 up to date (applied or already applied); 1 a statement failed, or an applied migration
+changed (MIGRATE_CHECKSUM_MISMATCH); 2 ClickHouse cannot be opened (one line says why and the fix) or
+a bad command line.`,
   );
   command.action(async (flags: MigrateFlags) => setExitCode(await run(flags, io)));
 }

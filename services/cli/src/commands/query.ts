@@ -3,15 +3,14 @@
 // (@shadow/clickhouse checkReadOnlyQuery: SELECT/SHOW/DESCRIBE/EXPLAIN/EXISTS only, one statement,
 // no table function reaching files or the network) before it is sent, so the command refuses a
 // write even when it opens the embedded database itself or talks to a writable server.
-import { checkReadOnlyQuery } from '@shadow/clickhouse';
+import { checkReadOnlyQuery, toClickHouseError } from '@shadow/clickhouse';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { integerIn } from '../options.js';
 import type { ConnectionFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, emit, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
-import { queryFailure } from './report.js';
+import { clickhouseFailure, CONNECTION_HELP, debugMode, emit, notAVerdictOnCrash, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
 
 export const QUERY_FORMATS = ['table', 'tsv', 'csv', 'json'] as const;
 type QueryFormat = (typeof QUERY_FORMATS)[number];
@@ -37,7 +36,9 @@ async function run(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
   if (!verdict.ok) throw new CliError(`refused (read-only): ${verdict.error.message}`, EXIT.usage);
   if (verdict.format !== undefined) throw new CliError(`remove "FORMAT ${verdict.format}" from the statement and pass --format (${QUERY_FORMATS.join(', ')})`, EXIT.usage);
   const statement = sql.trim().replace(/;\s*$/, '');
-  const ch = await openClickHouse(resolveConnection(flags, io), io);
+  const debug = debugMode(flags, io);
+  const connection = resolveConnection(flags, io);
+  const ch = await openClickHouse(connection, io, { debug });
   try {
     const settings = { max_result_rows: String(flags.maxRows), result_overflow_mode: 'throw' } as const;
     let text: string;
@@ -54,7 +55,10 @@ async function run(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
           : formatTable(names, body.data);
       }
     } catch (error) {
-      throw queryFailure(error);
+      const failure = clickhouseFailure(error, connection, 'the query', debug);
+      // TOO_MANY_ROWS_OR_BYTES: the --max-rows bound, not a broken query.
+      const tooMany = toClickHouseError(error).serverCode === 396;
+      throw tooMany ? new CliError(`${failure.message}; raise --max-rows (${flags.maxRows}) or add a LIMIT`, failure.exitCode, failure.details) : failure;
     }
     await emit(text, flags.out, io);
     return EXIT.ok;
@@ -82,9 +86,11 @@ Examples:
 Views and example queries: docs/analysis-sql.md.
 ${CONNECTION_HELP}
 
-Exit codes: 0 rows printed; 1 ClickHouse unreachable or the query failed (unknown table: run
-\`shadow migrate\`); 2 bad command line, or a statement that is not read-only (INSERT, ALTER, DROP,
-SYSTEM, several statements, file/url/s3/remote table functions) or carries its own FORMAT.`,
+Exit codes: 0 rows printed (none is an answer too); 2 nothing answered: ClickHouse unreachable,
+credentials refused, unknown database or table (run \`shadow migrate\`), the query failed or
+returned more than --max-rows (one line says what and the fix; --verbose or SHADOW_DEBUG=1 add the
+stack), a bad command line, or a statement that is not read-only (INSERT, ALTER, DROP, SYSTEM,
+several statements, file/url/s3/remote table functions) or carries its own FORMAT. Never 1.`,
   );
-  command.action(async (sql: string, flags: QueryFlags) => setExitCode(await run(sql, flags, io)));
+  command.action(async (sql: string, flags: QueryFlags) => setExitCode(await notAVerdictOnCrash('query', debugMode(flags, io), () => run(sql, flags, io))));
 }

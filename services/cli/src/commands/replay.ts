@@ -10,11 +10,13 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
+import { timeFlag } from '../options.js';
 import { ioLogger, localStack, onTerminal } from './runtime.js';
 
 interface ReplayFlags {
-  from: string;
-  to: string;
+  /** Epoch ms (timeFlag). */
+  from: number;
+  to: number;
   challenger?: string[];
   speed: string;
   sampleRate?: string;
@@ -39,7 +41,6 @@ function pattern(re: RegExp, what: string): (value: string) => string {
   };
 }
 
-const instant = pattern(/^(\d{10,16}|\d{4}-\d{2}-\d{2}.*)$/, 'an ISO-8601 time (2026-11-29T10:00:00Z) or epoch milliseconds');
 const speed = pattern(/^(max|\d+(\.\d+)?x?)$/i, '"max" or a factor such as "1x" or "10x"');
 const ordering = pattern(/^(none|all|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/, 'none, all or header:<name>');
 const challenger = pattern(/^[^=,]+=[a-z][a-z0-9+.-]*:\/\/[^,]+(,[a-z]+=[^,]*)*$/i, 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original]');
@@ -82,9 +83,9 @@ function replayerEnv(flags: ReplayFlags, io: CliIo): Record<string, string | und
   return env;
 }
 
-/** The replayer command's argv for these flags. */
+/** The replayer command's argv for these flags; the window as ISO times (read back exactly by its parser). */
 export function replayArgv(flags: ReplayFlags): string[] {
-  const argv = ['--from', flags.from, '--to', flags.to, '--speed', flags.speed];
+  const argv = ['--from', new Date(flags.from).toISOString(), '--to', new Date(flags.to).toISOString(), '--speed', flags.speed];
   for (const c of flags.challenger ?? []) argv.push('--challenger', c);
   if (flags.sampleRate !== undefined) argv.push('--sample-rate', flags.sampleRate);
   if (flags.ordering !== undefined) argv.push('--ordering', flags.ordering);
@@ -129,8 +130,8 @@ export function registerReplayCommands(program: Command, io: CliIo, setExitCode:
   program
     .command('replay')
     .description('replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)')
-    .requiredOption('--from <time>', 'window start, inclusive: ISO-8601 or epoch ms (capture time)', instant)
-    .requiredOption('--to <time>', 'window end, exclusive', instant)
+    .requiredOption('--from <time>', 'window start, inclusive (capture time): a duration back from now (2h), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)', timeFlag())
+    .requiredOption('--to <time>', 'window end, exclusive, in the same forms', timeFlag())
     .option('--challenger <spec>', 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original] (host=original sends the captured Host); repeatable (default: the challengers of --config)', challengers)
     .option('--speed <speed>', 'max, 1x (original pace) or Nx', speed, 'max')
     .option('--sample-rate <rate>', 'replay this fraction of the window (deterministic by exchange id), 0..1', sampleRate)

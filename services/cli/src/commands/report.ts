@@ -2,14 +2,14 @@
 // as a terminal table, JSON or Markdown (for a CI comment). The numbers come from the pair tables
 // through @shadow/analysis' ClickHouse PairStore; building and rendering are @shadow/analysis'.
 import type { Measurements, PairStore, Report } from '@shadow/analysis';
-import { buildReport, createClickHousePairStore, isAnalysisError, renderReportJson, renderReportMarkdown, renderReportText, routeMatches } from '@shadow/analysis';
+import { buildReport, createClickHousePairStore, renderReportJson, renderReportMarkdown, renderReportText, routeMatches } from '@shadow/analysis';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { integerIn } from '../options.js';
 import type { ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, emit, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
+import { CONNECTION_HELP, debugMode, emit, measureFailure, notAVerdictOnCrash, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -27,13 +27,6 @@ interface ReportFlags extends ConnectionFlags, WindowFlags {
   outcome?: string;
 }
 
-/** A query failure as a CLI error; a missing table says how to create it. */
-export function queryFailure(error: unknown): CliError {
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = /UNKNOWN_TABLE|doesn't exist|does not exist/i.test(message) ? ' (the tables are missing: run `shadow migrate` against this database)' : '';
-  return new CliError(`${isAnalysisError(error) ? '' : 'query failed: '}${message}${hint}`, EXIT.problems);
-}
-
 function keepRoutes(m: Measurements, patterns: readonly string[] | undefined): Measurements {
   if (patterns === undefined || patterns.length === 0) return m;
   return { ...m, routes: m.routes.filter((r) => patterns.some((p) => routeMatches(p, { route: r.route, method: r.method }))) };
@@ -45,7 +38,16 @@ function render(reports: Report[], format: OutputFormat): string {
   return reports.map((r) => one(r)).join('\n\n');
 }
 
+/** "run R", "2026-…Z .. 2026-…Z" or both: which pairs were asked for, for messages. */
+function describeTarget(target: { window?: { fromMs: number; toMs: number }; runId?: string }): string {
+  const parts: string[] = [];
+  if (target.runId !== undefined) parts.push(`run ${target.runId}`);
+  if (target.window !== undefined) parts.push(`${new Date(target.window.fromMs).toISOString()} .. ${new Date(target.window.toMs).toISOString()}`);
+  return parts.join(' within ');
+}
+
 async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> {
+  const debug = debugMode(flags, io);
   const target = resolveWindow(flags, now);
   const connection = resolveConnection(flags, io);
   if (flags.challenger === undefined && target.window === undefined) {
@@ -55,22 +57,19 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
     throw new CliError('--label and --outcome go together: the label name and the JSONPath of the answer it is compared with', EXIT.usage);
   }
   const accuracy = flags.label === undefined || flags.outcome === undefined ? undefined : { default: { label: flags.label, outcome: flags.outcome } };
-  const ch = await openClickHouse(connection, io);
+  const ch = await openClickHouse(connection, io, { debug });
   try {
     const store: PairStore = createClickHousePairStore(ch);
     let challengers: string[];
     if (flags.challenger !== undefined) challengers = [flags.challenger];
     else {
       const found = await store.challengers(target.window as { fromMs: number; toMs: number }).catch((e: unknown) => {
-        throw queryFailure(e);
+        throw measureFailure(e, connection, debug);
       });
       challengers = found.map((c) => c.challengerId);
-      if (challengers.length === 0) {
-        io.err('no pairs in the window: nothing to report (is the joiner landing pairs? is the window right?)');
-        return EXIT.problems;
-      }
     }
     const reports: Report[] = [];
+    const empty: string[] = [];
     for (const challengerId of challengers) {
       const m = await store
         .measurements({
@@ -83,10 +82,18 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
           accuracy,
         })
         .catch((e: unknown) => {
-          throw queryFailure(e);
+          throw measureFailure(e, connection, debug);
         });
-      reports.push(buildReport(keepRoutes(m, flags.route), { top: flags.top, ...(flags.excludeRoute === undefined ? {} : { excludeRoutes: flags.excludeRoute }) }));
+      // A report of nothing is not a report: a CI step must not post it as one.
+      if (m.overall.pairs === 0) empty.push(challengerId);
+      else reports.push(buildReport(keepRoutes(m, flags.route), { top: flags.top, ...(flags.excludeRoute === undefined ? {} : { excludeRoutes: flags.excludeRoute }) }));
     }
+    const where = `${describeTarget(target)} (${connection.description})`;
+    if (reports.length === 0) {
+      const of = flags.challenger === undefined ? (empty.length === 0 ? '' : ` (${empty.join(', ')} only on excluded routes)`) : ` of challenger ${flags.challenger}`;
+      throw new CliError(`no pairs${of} in ${where}: nothing to report; check the challenger id, --since/--until or --run-id, and that the joiner lands pairs in this database`, EXIT.notMeasured);
+    }
+    for (const id of empty) io.err(`note: challenger ${id} has no pairs in ${where} after the route exclusions: left out of the report`);
     await emit(render(reports, flags.format), flags.out, io);
     return EXIT.ok;
   } finally {
@@ -120,8 +127,10 @@ Examples:
   shadow report --challenger fraud-v3 --since 48h --label chargeback --outcome '$.fraud'
 ${CONNECTION_HELP}
 
-Exit codes: 0 report written; 1 no pairs in the window, ClickHouse unreachable or a query failed;
-2 bad command line (unknown option, bad value, no window).`,
+Exit codes: 0 report written; 2 no report: no pairs for the challenger in the window or run (as the
+gate's "insufficient"), nothing measured (ClickHouse unreachable, credentials refused, unknown
+database or table, a query failed: one line says what and the fix; --verbose or SHADOW_DEBUG=1 add
+the stack), or a bad command line (unknown option, bad value, no window). Never 1.`,
   );
-  command.action(async (flags: ReportFlags) => setExitCode(await run(flags, io, Date.now())));
+  command.action(async (flags: ReportFlags) => setExitCode(await notAVerdictOnCrash('report', debugMode(flags, io), () => run(flags, io, Date.now()))));
 }
