@@ -33,6 +33,8 @@ export interface SandboxErrorOptions {
   cause?: unknown;
   /** Overrides the code's default. */
   retriable?: boolean;
+  /** SANDBOX_INVALID_OPTION: every bad field. */
+  problems?: readonly { readonly field: string; readonly message: string }[];
 }
 
 export class SandboxError extends Error {
@@ -40,11 +42,14 @@ export class SandboxError extends Error {
   readonly code: SandboxErrorCode;
   /** True when the same call may succeed later without a configuration change. */
   readonly retriable: boolean;
+  /** SANDBOX_INVALID_OPTION: every bad field by its path in the options (`rules[0].action`); empty otherwise. */
+  readonly problems: readonly { readonly field: string; readonly message: string }[];
 
   constructor(code: SandboxErrorCode, message: string, options: SandboxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retriable = options.retriable ?? RETRIABLE[code];
+    this.problems = Object.freeze([...(options.problems ?? [])]);
   }
 }
 

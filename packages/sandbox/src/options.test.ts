@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSandboxOptions, type SandboxOptions } from './options.js';
+import { resolveSandboxOptions, validateSandboxOptions, type SandboxOptions } from './options.js';
 
 const base: SandboxOptions = { challengers: ['cand'], onSideEffect: () => undefined };
 
@@ -47,5 +47,29 @@ describe('resolveSandboxOptions', () => {
     expect(failure({ forwardReads: 'yes' })).toMatch(/^forwardReads must be true or false/);
     expect(failure({ logger: { info: () => undefined } })).toMatch(/^logger\.debug must be a function/);
     expect(failure({ colour: 'blue' })).toMatch(/^colour is not a known option/);
+  });
+
+  it('names every bad field at once, not only the first', () => {
+    const bad = {
+      challengers: [{ id: 'a', httpPort: -1 }, 'a'],
+      dependencies: { payments: 'ftp://x', 'bad name': 'http://y' },
+      rules: [{ action: 'drop', methods: [] }, { action: 'record', dependency: 'payments', stub: { status: 42 } }, 'x'],
+      graceMs: 'soon',
+      colour: 'blue',
+    };
+    const problems = validateSandboxOptions({ ...base, ...bad } as unknown as SandboxOptions);
+    expect(problems.map((p) => p.field)).toEqual([
+      'colour', 'challengers[0].httpPort', 'challengers[1].id', 'dependencies.payments.url', 'dependencies["bad name"]',
+      'rules[0].action', 'rules[0].methods', 'rules[1].stub.status', 'rules[2]', 'graceMs',
+    ]);
+    expect(problems.find((p) => p.field === 'rules[0].action')?.message).toBe('must be one of record, forward, block, got "drop"');
+    let thrown: unknown;
+    try {
+      resolveSandboxOptions({ ...base, ...bad } as unknown as SandboxOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'SANDBOX_INVALID_OPTION', problems });
+    expect(validateSandboxOptions(base)).toEqual([]);
   });
 });

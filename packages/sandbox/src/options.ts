@@ -1,7 +1,9 @@
 /**
  * One options object for the sandbox. `resolveSandboxOptions` merges the defaults, validates every
  * field once and freezes the result, so a bad value fails at start-up with a message naming the
- * field and what it accepts, never on a challenger's first call.
+ * field and what it accepts, never on a challenger's first call. Validation does not stop at the
+ * first bad field: every problem is collected (`validateSandboxOptions` returns them, for a service
+ * that reports them with the rest of its configuration), so one start-up names them all.
  */
 import type { SideEffect } from '@shadow/contracts';
 import { SandboxError } from './errors.js';
@@ -117,6 +119,12 @@ export interface ResolvedSandboxOptions {
   readonly logger: SandboxLogger;
 }
 
+/** One bad field: `field` is its path inside the options (`rules[0].action`), `message` what is wrong. */
+export interface SandboxOptionProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
 const noop = (): void => {};
 export const silentLogger: SandboxLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
@@ -136,206 +144,305 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function invalid(field: string, expected: string, got: unknown): SandboxError {
-  return new SandboxError('SANDBOX_INVALID_OPTION', `${field} must be ${expected}, got ${describe(got)}`);
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RegExp);
 }
 
-function checkKeys(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      const at = field === '' ? key : `${field}.${key}`;
-      throw new SandboxError('SANDBOX_INVALID_OPTION', `${at} is not a known option (known: ${allowed.join(', ')})`);
+/** Collects problems; each check returns a usable value (the default) when the field is bad, so validation goes on. */
+class Checker {
+  readonly problems: SandboxOptionProblem[] = [];
+
+  add(field: string, message: string): void {
+    this.problems.push({ field, message });
+  }
+
+  invalid(field: string, expected: string, got: unknown): void {
+    this.add(field, `must be ${expected}, got ${describe(got)}`);
+  }
+
+  keys(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) this.add(field === '' ? key : `${field}.${key}`, `is not a known option (known: ${allowed.join(', ')})`);
     }
   }
-}
 
-function int(field: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(field, `an integer in [${min}, ${max}]`, value);
+  int(field: string, value: unknown, fallback: number, min: number, max: number): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.invalid(field, `an integer in [${min}, ${max}]`, value);
+      return fallback;
+    }
+    return value;
   }
-  return value;
+
+  bool(field: string, value: unknown, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') {
+      this.invalid(field, 'true or false', value);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** The string, or null (reported) when it is not a non-empty string. */
+  nonEmpty(field: string, value: unknown): string | null {
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.invalid(field, 'a non-empty string', value);
+      return null;
+    }
+    return value;
+  }
 }
 
-function bool(field: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw invalid(field, 'true or false', value);
-  return value;
-}
-
-function nonEmpty(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'a non-empty string', value);
-  return value;
-}
-
-function resolveChallengers(value: unknown): ResolvedChallenger[] {
-  if (!Array.isArray(value) || value.length === 0) throw invalid('challengers', 'a non-empty array of ids or { id, httpPort?, smtpPort? }', value);
+function resolveChallengers(c: Checker, value: unknown): ResolvedChallenger[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    c.invalid('challengers', 'a non-empty array of ids or { id, httpPort?, smtpPort? }', value);
+    return [];
+  }
   const seen = new Set<string>();
-  return value.map((entry: unknown, i) => {
+  const out: ResolvedChallenger[] = [];
+  value.forEach((entry: unknown, i) => {
     const field = `challengers[${i}]`;
     const object = typeof entry === 'string' ? { id: entry } : entry;
-    if (!isPlainObject(object)) throw invalid(field, 'an id or { id, httpPort?, smtpPort? }', entry);
-    checkKeys(field, object, ['id', 'httpPort', 'smtpPort']);
-    if (typeof object.id !== 'string' || !ID.test(object.id)) throw invalid(`${field}.id`, '1-128 visible ASCII characters', object.id);
-    if (seen.has(object.id)) throw new SandboxError('SANDBOX_INVALID_OPTION', `${field}.id "${object.id}" is listed twice`);
+    if (!isPlainObject(object)) return c.invalid(field, 'an id or { id, httpPort?, smtpPort? }', entry);
+    c.keys(field, object, ['id', 'httpPort', 'smtpPort']);
+    const httpPort = c.int(`${field}.httpPort`, object.httpPort, 0, 0, 65535);
+    const smtpPort = c.int(`${field}.smtpPort`, object.smtpPort, 0, 0, 65535);
+    if (typeof object.id !== 'string' || !ID.test(object.id)) return c.invalid(`${field}.id`, '1-128 visible ASCII characters', object.id);
+    if (seen.has(object.id)) return c.add(`${field}.id`, `"${object.id}" is listed twice`);
     seen.add(object.id);
-    return Object.freeze({
-      id: object.id,
-      httpPort: int(`${field}.httpPort`, object.httpPort, 0, 0, 65535),
-      smtpPort: int(`${field}.smtpPort`, object.smtpPort, 0, 0, 65535),
-    });
+    out.push(Object.freeze({ id: object.id, httpPort, smtpPort }));
   });
+  return out;
 }
 
-function resolveAlias(field: string, value: unknown): { host: string; port: number | null } {
-  const text = nonEmpty(field, value);
+function resolveAlias(c: Checker, field: string, value: unknown): { host: string; port: number | null } | null {
+  const text = c.nonEmpty(field, value);
+  if (text === null) return null;
   const split = splitHostPort(text);
-  if (split.host === '' || /[/\s?#@]/.test(split.host)) throw invalid(field, 'a host or host:port', value);
+  if (split.host === '' || /[/\s?#@]/.test(split.host)) {
+    c.invalid(field, 'a host or host:port', value);
+    return null;
+  }
   return Object.freeze(split);
 }
 
-function resolveDependencies(value: unknown): Map<string, ResolvedDependency> {
-  const result = new Map<string, ResolvedDependency>();
-  if (value === undefined) return result;
-  if (!isPlainObject(value)) throw invalid('dependencies', 'an object of name -> URL or { url, aliases?, kind? }', value);
-  for (const [name, raw] of Object.entries(value)) {
-    const field = `dependencies.${name}`;
-    if (!DEP_NAME.test(name)) throw invalid(`dependencies["${name}"]`, 'a name of letters, digits, ".", "_", "-" (1-64, starting with a letter or digit)', name);
-    const object = typeof raw === 'string' ? { url: raw } : raw;
-    if (!isPlainObject(object)) throw invalid(field, 'a URL or { url, aliases?, kind? }', raw);
-    checkKeys(field, object, ['url', 'aliases', 'kind']);
-    let url: URL;
-    try {
-      url = new URL(nonEmpty(`${field}.url`, object.url));
-    } catch (error) {
-      if (error instanceof SandboxError) throw error;
-      throw invalid(`${field}.url`, 'an absolute http(s) URL', object.url);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`${field}.url`, 'an http: or https: URL', object.url);
-    if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-      throw invalid(`${field}.url`, 'a base URL without query, fragment or credentials', object.url);
-    }
-    const scheme = url.protocol === 'https:' ? 'https' : 'http';
-    // The base path is prepended to canonical paths, so it must be canonical itself.
-    const base = canonicalOriginPath(url.pathname, '');
-    if (!base.ok) throw invalid(`${field}.url`, `a URL whose path has one meaning (${base.reason})`, object.url);
-    if (object.aliases !== undefined && !Array.isArray(object.aliases)) throw invalid(`${field}.aliases`, 'an array of host or host:port', object.aliases);
-    const aliases = ((object.aliases ?? []) as unknown[]).map((alias, i) => resolveAlias(`${field}.aliases[${i}]`, alias));
-    const kind = object.kind === undefined ? 'http' : nonEmpty(`${field}.kind`, object.kind);
-    result.set(name, Object.freeze({
-      name,
-      url,
-      scheme,
-      host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
-      port: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port),
-      basePath: base.pathname.replace(/\/+$/, ''),
-      aliases: Object.freeze(aliases),
-      kind,
-    }));
+function resolveDependency(c: Checker, name: string, raw: unknown): ResolvedDependency | null {
+  const field = `dependencies.${name}`;
+  const object = typeof raw === 'string' ? { url: raw } : raw;
+  if (!isPlainObject(object)) {
+    c.invalid(field, 'a URL or { url, aliases?, kind? }', raw);
+    return null;
   }
-  return result;
+  c.keys(field, object, ['url', 'aliases', 'kind']);
+  let aliases: { host: string; port: number | null }[] = [];
+  if (object.aliases !== undefined && !Array.isArray(object.aliases)) c.invalid(`${field}.aliases`, 'an array of host or host:port', object.aliases);
+  else aliases = ((object.aliases ?? []) as unknown[]).map((alias, i) => resolveAlias(c, `${field}.aliases[${i}]`, alias)).filter((a) => a !== null);
+  const kind = object.kind === undefined ? 'http' : c.nonEmpty(`${field}.kind`, object.kind);
+  const text = c.nonEmpty(`${field}.url`, object.url);
+  if (text === null) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    c.invalid(`${field}.url`, 'an absolute http(s) URL', object.url);
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    c.invalid(`${field}.url`, 'an http: or https: URL', object.url);
+    return null;
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    c.invalid(`${field}.url`, 'a base URL without query, fragment or credentials', object.url);
+    return null;
+  }
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  // The base path is prepended to canonical paths, so it must be canonical itself.
+  const base = canonicalOriginPath(url.pathname, '');
+  if (!base.ok) {
+    c.invalid(`${field}.url`, `a URL whose path has one meaning (${base.reason})`, object.url);
+    return null;
+  }
+  if (kind === null) return null;
+  return Object.freeze({
+    name,
+    url,
+    scheme,
+    host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
+    port: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port),
+    basePath: base.pathname.replace(/\/+$/, ''),
+    aliases: Object.freeze(aliases),
+    kind,
+  });
+}
+
+/** The valid dependencies, and every declared name (so a rule naming a bad one is not reported twice). */
+function resolveDependencies(c: Checker, value: unknown): { resolved: Map<string, ResolvedDependency>; declared: Set<string> } {
+  const resolved = new Map<string, ResolvedDependency>();
+  const declared = new Set<string>();
+  if (value === undefined) return { resolved, declared };
+  if (!isPlainObject(value)) {
+    c.invalid('dependencies', 'an object of name -> URL or { url, aliases?, kind? }', value);
+    return { resolved, declared };
+  }
+  for (const [name, raw] of Object.entries(value)) {
+    declared.add(name);
+    if (!DEP_NAME.test(name)) {
+      c.invalid(`dependencies["${name}"]`, 'a name of letters, digits, ".", "_", "-" (1-64, starting with a letter or digit)', name);
+      continue;
+    }
+    const dependency = resolveDependency(c, name, raw);
+    if (dependency !== null) resolved.set(name, dependency);
+  }
+  return { resolved, declared };
 }
 
 const RULE_KEYS = ['name', 'host', 'dependency', 'path', 'methods', 'action', 'allowWrites', 'stub', 'tunnel'];
 
-function validateRule(value: unknown, i: number, dependencies: ReadonlyMap<string, ResolvedDependency>): SandboxRule {
-  const field = `rules[${i}]`;
-  if (!isPlainObject(value)) throw invalid(field, 'an object { action, host?, dependency?, path?, methods?, allowWrites?, stub?, tunnel? }', value);
-  checkKeys(field, value, RULE_KEYS);
-  if (!(RULE_ACTIONS as readonly unknown[]).includes(value.action)) throw invalid(`${field}.action`, `one of ${RULE_ACTIONS.join(', ')}`, value.action);
-  if (value.name !== undefined) nonEmpty(`${field}.name`, value.name);
-  if (value.host !== undefined) {
-    const host = nonEmpty(`${field}.host`, value.host);
-    if (/[/\s@#]/.test(host)) throw invalid(`${field}.host`, 'a host glob, optionally with :port (e.g. "*.stripe.com", "payments:8080")', value.host);
+function validateStub(c: Checker, field: string, stub: unknown): boolean {
+  const before = c.problems.length;
+  if (!isPlainObject(stub)) {
+    c.invalid(field, 'an object { status, headers?, body? }', stub);
+    return false;
   }
-  if (value.dependency !== undefined && !dependencies.has(nonEmpty(`${field}.dependency`, value.dependency))) {
-    throw invalid(`${field}.dependency`, `a configured dependency (${[...dependencies.keys()].join(', ') || 'none configured'})`, value.dependency);
-  }
-  if (value.path !== undefined && !(value.path instanceof RegExp)) {
-    const path = nonEmpty(`${field}.path`, value.path);
-    if (!path.startsWith('/') && !path.startsWith('*')) throw invalid(`${field}.path`, 'a glob starting with "/" or "*", or a RegExp', value.path);
-  }
-  if (value.methods !== undefined) {
-    if (!Array.isArray(value.methods) || value.methods.length === 0) throw invalid(`${field}.methods`, 'a non-empty array of HTTP methods', value.methods);
-    value.methods.forEach((m: unknown, j) => {
-      if (typeof m !== 'string' || !METHOD.test(m)) throw invalid(`${field}.methods[${j}]`, 'an HTTP method token', m);
-    });
-  }
-  bool(`${field}.allowWrites`, value.allowWrites, false);
-  bool(`${field}.tunnel`, value.tunnel, false);
-  if (value.allowWrites === true && value.action !== 'forward') {
-    throw new SandboxError('SANDBOX_INVALID_OPTION', `${field}.allowWrites is only meaningful with action "forward", got action "${String(value.action)}"`);
-  }
-  if (value.stub !== undefined) {
-    const stub = value.stub;
-    if (!isPlainObject(stub)) throw invalid(`${field}.stub`, 'an object { status, headers?, body? }', stub);
-    checkKeys(`${field}.stub`, stub, ['status', 'headers', 'body']);
-    int(`${field}.stub.status`, stub.status, -1, 100, 599);
-    if (stub.status === undefined) throw invalid(`${field}.stub.status`, 'an integer in [100, 599]', undefined);
-    if (stub.headers !== undefined) {
-      if (!isPlainObject(stub.headers)) throw invalid(`${field}.stub.headers`, 'an object of header name -> string or string[]', stub.headers);
+  c.keys(field, stub, ['status', 'headers', 'body']);
+  if (stub.status === undefined) c.invalid(`${field}.status`, 'an integer in [100, 599]', undefined);
+  else c.int(`${field}.status`, stub.status, -1, 100, 599);
+  if (stub.headers !== undefined) {
+    if (!isPlainObject(stub.headers)) c.invalid(`${field}.headers`, 'an object of header name -> string or string[]', stub.headers);
+    else {
       for (const [name, v] of Object.entries(stub.headers)) {
         const ok = HEADER_NAME.test(name) && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
-        if (!ok) throw invalid(`${field}.stub.headers.${name}`, 'a valid header name with a string or string[] value', v);
+        if (!ok) c.invalid(`${field}.headers.${name}`, 'a valid header name with a string or string[] value', v);
       }
     }
-    if (typeof stub.body === 'function' || typeof stub.body === 'symbol' || typeof stub.body === 'bigint') throw invalid(`${field}.stub.body`, 'a string, bytes or a JSON value', stub.body);
   }
-  return value as unknown as SandboxRule;
+  if (typeof stub.body === 'function' || typeof stub.body === 'symbol' || typeof stub.body === 'bigint') c.invalid(`${field}.body`, 'a string, bytes or a JSON value', stub.body);
+  return c.problems.length === before;
 }
 
-function resolveLogger(value: unknown): SandboxLogger {
-  if (value === undefined) return silentLogger;
-  if (!isPlainObject(value) && typeof value !== 'object') throw invalid('logger', 'an object with debug, info, warn, error', value);
-  const logger = value as Record<string, unknown>;
-  for (const level of ['debug', 'info', 'warn', 'error']) {
-    if (typeof logger[level] !== 'function') throw invalid(`logger.${level}`, 'a function', logger[level]);
+/** The rule when it is valid; null (problems reported) otherwise. */
+function validateRule(c: Checker, value: unknown, i: number, declared: ReadonlySet<string>): SandboxRule | null {
+  const field = `rules[${i}]`;
+  const before = c.problems.length;
+  if (!isPlainObject(value)) {
+    c.invalid(field, 'an object { action, host?, dependency?, path?, methods?, allowWrites?, stub?, tunnel? }', value);
+    return null;
   }
-  return value as SandboxLogger;
+  c.keys(field, value, RULE_KEYS);
+  if (!(RULE_ACTIONS as readonly unknown[]).includes(value.action)) c.invalid(`${field}.action`, `one of ${RULE_ACTIONS.join(', ')}`, value.action);
+  if (value.name !== undefined) c.nonEmpty(`${field}.name`, value.name);
+  if (value.host !== undefined) {
+    const host = c.nonEmpty(`${field}.host`, value.host);
+    if (host !== null && /[/\s@#]/.test(host)) c.invalid(`${field}.host`, 'a host glob, optionally with :port (e.g. "*.stripe.com", "payments:8080")', value.host);
+  }
+  if (value.dependency !== undefined) {
+    const name = c.nonEmpty(`${field}.dependency`, value.dependency);
+    if (name !== null && !declared.has(name)) c.invalid(`${field}.dependency`, `a configured dependency (${[...declared].join(', ') || 'none configured'})`, value.dependency);
+  }
+  if (value.path !== undefined && !(value.path instanceof RegExp)) {
+    const path = c.nonEmpty(`${field}.path`, value.path);
+    if (path !== null && !path.startsWith('/') && !path.startsWith('*')) c.invalid(`${field}.path`, 'a glob starting with "/" or "*", or a RegExp', value.path);
+  }
+  if (value.methods !== undefined) {
+    if (!Array.isArray(value.methods) || value.methods.length === 0) c.invalid(`${field}.methods`, 'a non-empty array of HTTP methods', value.methods);
+    else {
+      value.methods.forEach((m: unknown, j) => {
+        if (typeof m !== 'string' || !METHOD.test(m)) c.invalid(`${field}.methods[${j}]`, 'an HTTP method token', m);
+      });
+    }
+  }
+  c.bool(`${field}.allowWrites`, value.allowWrites, false);
+  c.bool(`${field}.tunnel`, value.tunnel, false);
+  if (value.allowWrites === true && value.action !== 'forward' && (RULE_ACTIONS as readonly unknown[]).includes(value.action)) {
+    c.add(`${field}.allowWrites`, `is only meaningful with action "forward", got action "${String(value.action)}"`);
+  }
+  if (value.stub !== undefined) validateStub(c, `${field}.stub`, value.stub);
+  return c.problems.length === before ? (value as unknown as SandboxRule) : null;
+}
+
+function resolveLogger(c: Checker, value: unknown): SandboxLogger {
+  if (value === undefined) return silentLogger;
+  if (typeof value !== 'object' || value === null) {
+    c.invalid('logger', 'an object with debug, info, warn, error', value);
+    return silentLogger;
+  }
+  const logger = value as Record<string, unknown>;
+  const before = c.problems.length;
+  for (const level of ['debug', 'info', 'warn', 'error']) {
+    if (typeof logger[level] !== 'function') c.invalid(`logger.${level}`, 'a function', logger[level]);
+  }
+  return c.problems.length === before ? (value as SandboxLogger) : silentLogger;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+const OPTION_KEYS = [
+  'challengers', 'onSideEffect', 'dependencies', 'rules', 'forwardReads', 'reuseExhausted', 'host', 'advertisedHost',
+  'smtp', 'maxExchanges', 'graceMs', 'maxBodyBytes', 'maxForwardBodyBytes', 'forwardTimeoutMs', 'redactHeaders', 'logger',
+];
 
-export function resolveSandboxOptions(options: SandboxOptions): ResolvedSandboxOptions {
-  if (!isPlainObject(options)) throw invalid('options', 'an object', options);
-  checkKeys('', options as unknown as Record<string, unknown>, [
-    'challengers', 'onSideEffect', 'dependencies', 'rules', 'forwardReads', 'reuseExhausted', 'host', 'advertisedHost',
-    'smtp', 'maxExchanges', 'graceMs', 'maxBodyBytes', 'maxForwardBodyBytes', 'forwardTimeoutMs', 'redactHeaders', 'logger',
-  ]);
-  const challengers = resolveChallengers(options.challengers);
-  if (typeof options.onSideEffect !== 'function') throw invalid('onSideEffect', 'a function (effect: SideEffect) => void', options.onSideEffect);
-  const dependencies = resolveDependencies(options.dependencies);
-  if (options.rules !== undefined && !Array.isArray(options.rules)) throw invalid('rules', 'an array of rules', options.rules);
-  const rules = (options.rules ?? []).map((rule, i) => compileRule(validateRule(rule, i, dependencies), i));
-  const host = options.host === undefined ? '127.0.0.1' : nonEmpty('host', options.host);
+function resolve(options: SandboxOptions): { problems: SandboxOptionProblem[]; resolved: ResolvedSandboxOptions | null } {
+  const c = new Checker();
+  if (!isPlainObject(options)) {
+    c.invalid('options', 'an object', options);
+    return { problems: c.problems, resolved: null };
+  }
+  c.keys('', options as unknown as Record<string, unknown>, OPTION_KEYS);
+  const challengers = resolveChallengers(c, options.challengers);
+  if (typeof options.onSideEffect !== 'function') c.invalid('onSideEffect', 'a function (effect: SideEffect) => void', options.onSideEffect);
+  const { resolved: dependencies, declared } = resolveDependencies(c, options.dependencies);
+  let rules: CompiledRule[] = [];
+  if (options.rules !== undefined && !Array.isArray(options.rules)) c.invalid('rules', 'an array of rules', options.rules);
+  else {
+    rules = (options.rules ?? []).flatMap((rule, i) => {
+      const valid = validateRule(c, rule, i, declared);
+      return valid === null ? [] : [compileRule(valid, i)];
+    });
+  }
+  const host = options.host === undefined ? '127.0.0.1' : (c.nonEmpty('host', options.host) ?? '127.0.0.1');
   const advertisedHost = options.advertisedHost === undefined
     ? (WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host)
-    : nonEmpty('advertisedHost', options.advertisedHost);
-  if (options.redactHeaders !== undefined && !Array.isArray(options.redactHeaders)) throw invalid('redactHeaders', 'an array of header names', options.redactHeaders);
-  const redactHeaders = (options.redactHeaders ?? DEFAULT_REDACTED_HEADERS).map((name, i) => {
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw invalid(`redactHeaders[${i}]`, 'a header name', name);
-    return name.toLowerCase();
-  });
-  return Object.freeze({
+    : (c.nonEmpty('advertisedHost', options.advertisedHost) ?? host);
+  let redactHeaders: string[] = [...DEFAULT_REDACTED_HEADERS];
+  if (options.redactHeaders !== undefined && !Array.isArray(options.redactHeaders)) c.invalid('redactHeaders', 'an array of header names', options.redactHeaders);
+  else if (options.redactHeaders !== undefined) {
+    redactHeaders = options.redactHeaders.flatMap((name: unknown, i) => {
+      if (typeof name === 'string' && HEADER_NAME.test(name)) return [name.toLowerCase()];
+      c.invalid(`redactHeaders[${i}]`, 'a header name', name);
+      return [];
+    });
+  }
+  const resolved: ResolvedSandboxOptions = Object.freeze({
     challengers: Object.freeze(challengers),
     onSideEffect: options.onSideEffect,
     dependencies,
     rules: Object.freeze(rules),
-    forwardReads: bool('forwardReads', options.forwardReads, true),
-    reuseExhausted: bool('reuseExhausted', options.reuseExhausted, true),
+    forwardReads: c.bool('forwardReads', options.forwardReads, true),
+    reuseExhausted: c.bool('reuseExhausted', options.reuseExhausted, true),
     host,
     advertisedHost,
-    smtp: bool('smtp', options.smtp, true),
-    maxExchanges: int('maxExchanges', options.maxExchanges, 10_000, 1, 10_000_000),
-    graceMs: int('graceMs', options.graceMs, 5_000, 0, 3_600_000),
-    maxBodyBytes: int('maxBodyBytes', options.maxBodyBytes, 65_536, 0, 64 * 1024 * 1024),
-    maxForwardBodyBytes: int('maxForwardBodyBytes', options.maxForwardBodyBytes, 16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
-    forwardTimeoutMs: int('forwardTimeoutMs', options.forwardTimeoutMs, 30_000, 1, 3_600_000),
+    smtp: c.bool('smtp', options.smtp, true),
+    maxExchanges: c.int('maxExchanges', options.maxExchanges, 10_000, 1, 10_000_000),
+    graceMs: c.int('graceMs', options.graceMs, 5_000, 0, 3_600_000),
+    maxBodyBytes: c.int('maxBodyBytes', options.maxBodyBytes, 65_536, 0, 64 * 1024 * 1024),
+    maxForwardBodyBytes: c.int('maxForwardBodyBytes', options.maxForwardBodyBytes, 16 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+    forwardTimeoutMs: c.int('forwardTimeoutMs', options.forwardTimeoutMs, 30_000, 1, 3_600_000),
     redactHeaders: new Set(redactHeaders),
-    logger: resolveLogger(options.logger),
+    logger: resolveLogger(c, options.logger),
   });
+  return { problems: c.problems, resolved: c.problems.length === 0 ? resolved : null };
+}
+
+/** Every problem of `options` (empty when they are valid), each with the field's path; never throws. */
+export function validateSandboxOptions(options: SandboxOptions): readonly SandboxOptionProblem[] {
+  return resolve(options).problems;
+}
+
+/** The validated, defaulted, frozen options; throws SANDBOX_INVALID_OPTION naming every bad field (`problems`). */
+export function resolveSandboxOptions(options: SandboxOptions): ResolvedSandboxOptions {
+  const { problems, resolved } = resolve(options);
+  if (resolved === null || problems.length > 0) {
+    throw new SandboxError('SANDBOX_INVALID_OPTION', problems.map((p) => `${p.field} ${p.message}`).join('; '), { problems });
+  }
+  return resolved;
 }

@@ -117,7 +117,7 @@ class DefaultSandbox implements Sandbox {
     const o = this.#options;
     this.#agent = new Agent({ connect: { timeout: o.forwardTimeoutMs }, keepAliveTimeout: 4_000 });
     try {
-      for (const challenger of o.challengers) {
+      for (const [index, challenger] of o.challengers.entries()) {
         const http = createServer((req, res) => {
           this.#onRequest(challenger.id, req, res).catch((error: unknown) => {
             o.logger.error({ err: error, challengerId: challenger.id }, 'sandbox: a challenger call failed unexpectedly');
@@ -137,13 +137,18 @@ class DefaultSandbox implements Sandbox {
           : null;
         const listener: Listener = { challengerId: challenger.id, http, httpPort: 0, smtp };
         this.#listeners.set(challenger.id, listener);
-        listener.httpPort = await this.#listen(http, challenger.httpPort, challenger.id, 'HTTP');
+        try {
+          http.listen(challenger.httpPort, o.host);
+          await once(http, 'listening');
+        } catch (error) {
+          throw listenFailed(error, challenger.id, 'HTTP listener', o.host, challenger.httpPort, `challengers[${index}].httpPort`);
+        }
+        listener.httpPort = (http.address() as AddressInfo).port;
         if (smtp !== null) {
           try {
             await smtp.listen(challenger.smtpPort, o.host);
           } catch (error) {
-            throw new SandboxError('SANDBOX_LISTEN_FAILED',
-              `challenger ${challenger.id}: SMTP sink cannot listen on ${o.host}:${challenger.smtpPort} (${toSandboxError(error).message}); choose another challengers[].smtpPort or 0`, { cause: error });
+            throw listenFailed(error, challenger.id, 'SMTP sink', o.host, challenger.smtpPort, `challengers[${index}].smtpPort`);
           }
         }
         o.logger.info({ challengerId: challenger.id, httpPort: listener.httpPort, smtpPort: smtp?.port ?? 0 }, 'sandbox: listening');
@@ -154,17 +159,6 @@ class DefaultSandbox implements Sandbox {
       throw toSandboxError(error, 'SANDBOX_LISTEN_FAILED');
     }
     this.#state = 'started';
-  }
-
-  async #listen(server: Server, port: number, challengerId: string, what: string): Promise<number> {
-    try {
-      server.listen(port, this.#options.host);
-      await once(server, 'listening');
-    } catch (error) {
-      throw new SandboxError('SANDBOX_LISTEN_FAILED',
-        `challenger ${challengerId}: ${what} listener cannot listen on ${this.#options.host}:${port} (${toSandboxError(error).message}); choose another challengers[].httpPort or 0`, { cause: error });
-    }
-    return (server.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {
@@ -674,6 +668,17 @@ class DefaultSandbox implements Sandbox {
       this.#options.logger.debug(obj, msg);
     }
   }
+}
+
+/**
+ * A listener that cannot bind. The field it names (also in `problems`, for a service that maps it
+ * onto its own configuration) is the port option, or `host` when any port was allowed.
+ */
+function listenFailed(error: unknown, challengerId: string, what: string, host: string, port: number, portField: string): SandboxError {
+  const field = port === 0 ? 'host' : portField;
+  const cause = toSandboxError(error).message;
+  const message = `cannot listen on ${host}:${port} for challenger ${challengerId}'s ${what} (${cause}); ${port === 0 ? 'choose another host' : `choose a free port or 0 (any)`}`;
+  return new SandboxError('SANDBOX_LISTEN_FAILED', `${field}: ${message}`, { cause: error, problems: [{ field, message }] });
 }
 
 /** The tap replaces secret header values (Set-Cookie, ...) by a placeholder: a placeholder is not an answer, so it is not replayed. */

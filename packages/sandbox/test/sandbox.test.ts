@@ -388,9 +388,10 @@ describe('sandbox: control calls', () => {
   it('fails start-up naming the port when a listener cannot bind', async () => {
     await using first = await startSandbox({});
     const port = Number(new URL(first.sandbox.endpoints(CHALLENGER).httpProxyUrl).port);
-    await expect(startSandbox({ challengers: [{ id: 'x', httpPort: port }] })).rejects.toMatchObject({
+    await expect(startSandbox({ challengers: ['w', { id: 'x', httpPort: port }] })).rejects.toMatchObject({
       code: 'SANDBOX_LISTEN_FAILED',
-      message: expect.stringContaining(`challenger x: HTTP listener cannot listen on 127.0.0.1:${port}`),
+      message: expect.stringContaining(`challengers[1].httpPort: cannot listen on 127.0.0.1:${port} for challenger x's HTTP listener`),
+      problems: [{ field: 'challengers[1].httpPort', message: expect.stringContaining('EADDRINUSE') }],
     });
   });
 });

@@ -82,11 +82,8 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
       config: sandboxConfig,
       logger,
     });
+    // The service's factory (create-sandbox.ts) logs each challenger's addresses.
     hooks = sandboxHooks(sandbox);
-    for (const c of config.challengers) {
-      const e = sandbox.endpoints(c.id);
-      logger.info({ challenger: c.id, HTTP_PROXY: e.httpProxyUrl, smtp: `${e.smtp.host}:${e.smtp.port}` }, 'point this challenger\'s outbound calls at the sandbox');
-    }
   }
 
   const metrics = createMetrics({

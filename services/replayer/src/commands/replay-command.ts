@@ -17,6 +17,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { challengerOptions, kafkaFor } from '../replayer.js';
 import type { SandboxFactory } from '../replayer.js';
 import { sandboxHooks } from '../sandbox/sandbox-hooks.js';
+import { formatSandboxAddress, sandboxAddresses } from '../sandbox/sandbox-addresses.js';
 import type { SideEffect } from '@shadow/contracts';
 
 export const REPLAY_USAGE = `usage: replay --from <time> --to <time> [--challenger id=url[,role=secondary][,rate=N][,concurrency=N][,timeout=ms][,host=original]]...
@@ -134,6 +135,10 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
     if (config.sandbox !== undefined && config.sandbox.enabled !== false && io.sandboxFactory !== undefined) {
       const { enabled: _enabled, ...sandboxConfig } = config.sandbox;
       sandbox = await io.sandboxFactory({ challengers: config.challengers.map((c) => c.id), onSideEffect: (e) => effects.push(e), config: sandboxConfig, logger: io.logger });
+      if (values.json !== true) {
+        const dependencies = Object.keys((sandboxConfig.dependencies ?? {}) as object);
+        for (const a of sandboxAddresses(sandbox, config.challengers.map((c) => c.id), dependencies)) io.stdout.write(`sandbox: ${formatSandboxAddress(a)}\n`);
+      }
     }
     const summary = await replayWindow({
       kafka,

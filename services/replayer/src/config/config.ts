@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { validateSandboxOptions } from '@shadow/sandbox';
+import type { SandboxOptions } from '@shadow/sandbox';
 
 const httpUrl = z
   .string()
@@ -61,7 +63,10 @@ export const configSchema = z
       keys: z.array(z.string().min(1)).default(['shadow-replayer']),
       startTimeoutMs: z.number().int().min(0).max(600_000).default(15_000),
     }).strict().default({ enabled: true, keys: ['shadow-replayer'], startTimeoutMs: 15_000 }),
-    /** Passed to createSandbox from @shadow/sandbox (its own validation names its fields); absent or enabled: false = no sandbox. */
+    /**
+     * Passed to createSandbox from @shadow/sandbox; validated here by its own validation (sandboxProblems), so
+     * its bad fields are reported with the others. Absent or enabled: false = no sandbox.
+     */
     sandbox: z.object({ enabled: z.boolean().default(true) }).passthrough().optional(),
     admin: z.object({
       host: z.string().min(1).default('127.0.0.1'),
@@ -100,6 +105,43 @@ export const ENV_OVERRIDES: readonly { env: string; path: string[]; parse: (text
   { env: 'REPLAYER_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], parse: (t) => (/^\d+$/.test(t) ? Number(t) : t) },
   { env: 'LOG_LEVEL', path: ['logLevel'], parse: (t) => t },
 ];
+
+/** Sandbox options the replayer supplies itself; a config file cannot set them. */
+const SUPPLIED_SANDBOX_OPTIONS = ['onSideEffect', 'logger'];
+
+function idOf(entry: unknown): unknown {
+  return typeof entry === 'string' ? entry : typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).id : undefined;
+}
+
+/**
+ * Every bad field of the `sandbox` section, by its full path (`sandbox.rules[0].action`), found by
+ * @shadow/sandbox's own validation. `sandbox.challengers` only sets ports (`{ id, httpPort?, smtpPort? }`)
+ * of challengers listed in `challengers`; the sandbox serves every challenger either way.
+ */
+function sandboxProblems(raw: Record<string, unknown>): string[] {
+  const section = raw.sandbox;
+  // Not an object: the schema reports it.
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) return [];
+  const { enabled: _enabled, challengers, ...options } = section as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of SUPPLIED_SANDBOX_OPTIONS) {
+    if (key in options) problems.push(`sandbox.${key}: set by the replayer, not by the configuration`);
+    delete options[key];
+  }
+  const ids = Array.isArray(raw.challengers) ? raw.challengers.map(idOf).filter((id): id is string => typeof id === 'string') : [];
+  const listed = Array.isArray(challengers) && challengers.length > 0;
+  const forSandbox = listed || (challengers !== undefined && !Array.isArray(challengers)) ? challengers : ids.length > 0 ? ids : ['challenger'];
+  for (const p of validateSandboxOptions({ ...options, challengers: forSandbox, onSideEffect: () => undefined } as unknown as SandboxOptions)) {
+    problems.push(`sandbox.${p.field}: ${p.message}`);
+  }
+  if (listed && ids.length > 0) {
+    (challengers as unknown[]).forEach((entry, i) => {
+      const id = idOf(entry);
+      if (typeof id === 'string' && !ids.includes(id)) problems.push(`sandbox.challengers[${i}].id: "${id}" is not one of the challengers (${ids.join(', ')})`);
+    });
+  }
+  return problems;
+}
 
 function readFile(path: string): Record<string, unknown> {
   let text: string;
@@ -172,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`${path === '' ? '(config)' : path}${envName === undefined ? '' : ` (${envName})`}: ${issue.message}${describe(at(raw, issue.path))}`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(result.data as ReplayerConfig);
+  problems.push(...sandboxProblems(raw));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return Object.freeze(result.data);
 }
