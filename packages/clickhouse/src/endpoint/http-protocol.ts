@@ -1,19 +1,6 @@
-// The parts of ClickHouse's HTTP interface a client relies on, as data: which URL parameters are not
-// settings, which Content-Type each output format gets, and how credentials arrive.
+// The parts of ClickHouse's HTTP interface a client relies on, as data: which Content-Type each output
+// format gets, and how credentials arrive. (Which URL parameters it accepts: settings-allow-list.ts.)
 import type { IncomingMessage } from 'node:http';
-
-/**
- * URL parameters that a ClickHouse server reads itself; every other parameter is a setting (and
- * `param_<name>` a query parameter).
- */
-export const NON_SETTING_PARAMS: ReadonlySet<string> = new Set([
-  'query', 'database', 'default_format', 'user', 'password', 'quota_key', 'query_id', 'session_id',
-  'session_timeout', 'session_check', 'compress', 'decompress', 'buffer_size', 'wait_end_of_query',
-  'stacktrace', 'role', 'client_protocol_version', 'close_session', 'enable_http_compression',
-  'http_zlib_compression_level', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms',
-  'http_response_buffer_size', 'http_wait_end_of_query', 'http_native_compression_disable_checksumming_on_decompress',
-  'cancel_http_readonly_queries_on_client_close', 'extremes',
-]);
 
 /** Content-Type a server sends for a format (ClickHouse's IOutputFormat::getContentType). */
 export function contentTypeOf(format: string): string {

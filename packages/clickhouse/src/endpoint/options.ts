@@ -10,8 +10,8 @@ export interface QueryEndpointLimits {
    */
   maxResultRows?: number;
   /**
-   * Most bytes (uncompressed, in memory) a result may have (`max_result_bytes`). chDB builds the
-   * whole result in memory before it is sent, so this also bounds the process's memory per query.
+   * Most bytes a result may have: in the engine's memory (`max_result_bytes`) and as the serialized
+   * answer (chDB builds the whole answer in memory before it is sent).
    * @default 104_857_600 (100 MiB)
    */
   maxResultBytes?: number;
@@ -21,13 +21,22 @@ export interface QueryEndpointLimits {
    */
   maxExecutionTimeSec?: number;
   /**
-   * Queries running at once; more fail with TOO_MANY_SIMULTANEOUS_QUERIES (HTTP 503).
+   * Bytes of memory one query may use in the engine (`max_memory_usage`; beyond it the query fails
+   * with MEMORY_LIMIT_EXCEEDED and the process carries on). A client may ask for less, never more.
+   * The endpoint's queries together use at most `maxConcurrentQueries` times this.
+   * @default 1_073_741_824 (1 GiB)
+   */
+  maxMemoryBytes?: number;
+  /**
+   * Queries running at once, counted from the moment a request is authenticated (before its body is
+   * read); more fail with TOO_MANY_SIMULTANEOUS_QUERIES (HTTP 503).
    * @default 4
    */
   maxConcurrentQueries?: number;
   /**
-   * Largest query text (query parameter plus body) in bytes; larger fails with a syntax error, as
-   * a server's `max_query_size` does.
+   * Largest query text (query parameter plus body, after decompression) in bytes; larger fails with
+   * a syntax error, as a server's `max_query_size` does. A compressed body is inflated as a stream
+   * that stops at this size.
    * @default 262_144
    */
   maxQueryBytes?: number;
@@ -107,6 +116,7 @@ export const DEFAULT_QUERY_ENDPOINT_LIMITS: Readonly<Required<QueryEndpointLimit
   maxResultRows: 1_000_000,
   maxResultBytes: 100 * 1024 * 1024,
   maxExecutionTimeSec: 30,
+  maxMemoryBytes: 1024 * 1024 * 1024,
   maxConcurrentQueries: 4,
   maxQueryBytes: 256 * 1024,
 });
@@ -171,6 +181,7 @@ export function resolveQueryEndpointOptions(options: QueryEndpointOptions): Reso
     maxResultRows: positiveInteger('limits.maxResultRows', given.maxResultRows, d.maxResultRows),
     maxResultBytes: positiveInteger('limits.maxResultBytes', given.maxResultBytes, d.maxResultBytes),
     maxExecutionTimeSec: positiveInteger('limits.maxExecutionTimeSec', given.maxExecutionTimeSec, d.maxExecutionTimeSec),
+    maxMemoryBytes: positiveInteger('limits.maxMemoryBytes', given.maxMemoryBytes, d.maxMemoryBytes),
     maxConcurrentQueries: positiveInteger('limits.maxConcurrentQueries', given.maxConcurrentQueries, d.maxConcurrentQueries),
     maxQueryBytes: positiveInteger('limits.maxQueryBytes', given.maxQueryBytes, d.maxQueryBytes),
   });

@@ -6,9 +6,17 @@
 // - Each request runs on its own short-lived chDB connection (about 1 ms to open). chdb applies
 //   settings with SET on the connection, so a shared connection would carry one client's settings
 //   into the next request; a fresh one starts clean every time.
-// - Two lines of defence: the token-level guard (sql-guard.ts) admits only reading statements, and
-//   every query runs with `readonly=2` (the engine refuses writes and DDL itself; 2 rather than 1 so
-//   that clients can still send ordinary settings, while the guard keeps the limits' settings fixed).
+// - Allow lists at every input, nothing passed through as text: every URL parameter and setting is
+//   on a list with a typed validator (settings-allow-list.ts) and what reaches the engine is built
+//   from the parsed value; the query is parsed by the engine itself (formatQuerySingleLine, the text
+//   bound as a parameter) and its canonical form is checked (query-policy.ts: statements, functions,
+//   table functions, databases, SETTINGS clauses, formats) and run; `param_*` values are bound as
+//   typed parameters (query-parameters.ts). Then the engine runs it with `readonly=2` (writes and DDL
+//   fail in the engine too; 2 rather than 1 so that allowed settings can still be sent).
+// - Bounds on everything a client can grow: rows, bytes and time of a result, memory per query
+//   (`max_memory_usage`, so the endpoint's queries together use at most concurrency x that), the
+//   number of queries, the query text, and the request body, inflated as a stream that stops at the
+//   limit (request-body.ts). The concurrency slot is taken before the body is read.
 // - Answers carry what clients read (X-ClickHouse-* headers, Content-Type per format, errors as
 //   `Code: N. DB::Exception: ...` with X-ClickHouse-Exception-Code and the server's HTTP status), and
 //   `compress=1` (the JDBC driver's default) is answered with ClickHouse's own block compression.
@@ -17,22 +25,30 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib';
+import { brotliCompress, deflate, gzip } from 'node:zlib';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouse } from '../clickhouse.js';
 import { isClickHouseError } from '../errors.js';
-import { contentTypeOf, credentialsOf, NON_SETTING_PARAMS } from './http-protocol.js';
+import type { ClickHouse } from '../types.js';
+import { loadEngineCatalog } from './engine-catalog.js';
+import { contentTypeOf, credentialsOf } from './http-protocol.js';
 import { nativeCompress } from './native-compression.js';
 import { NativeTranscodeError, nativeForRevision, REVISION_WITH_CUSTOM_SERIALIZATION } from './native-revision.js';
 import { resolveQueryEndpointOptions } from './options.js';
 import type { QueryEndpointOptions, QueryEndpointRoute, ResolvedQueryEndpointOptions } from './options.js';
+import { boundParameterValue } from './query-parameters.js';
+import { allowedOutputFormat, checkCanonicalQuery, formatRefusal, READABLE_METADATA_DATABASES } from './query-policy.js';
+import { BodyError, readBoundedBody } from './request-body.js';
 import { exceptionText, httpStatusOf, serverException, serverExceptionOf } from './server-exception.js';
 import type { ServerException } from './server-exception.js';
-import { checkReadOnlyQuery } from './sql-guard.js';
+import { checkRequestParameters, LIMIT_SETTINGS, shown } from './settings-allow-list.js';
+import type { RequestParameters, SettingValue } from './settings-allow-list.js';
 import type { QueryEndpoint, QueryEndpointStats } from './types.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DEFAULT_FORMAT = 'TabSeparated';
+/** How long a client may take to send its request (headers and body) once connected. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Settings of the endpoint's connections, replacing the factory's project defaults with a server's
@@ -44,16 +60,21 @@ const SERVER_LIKE_SETTINGS: ClickHouseSettings = {
 };
 
 const codecs = {
-  gzip: { compress: promisify(gzip), decompress: promisify(gunzip) },
-  deflate: { compress: promisify(deflate), decompress: promisify(inflate) },
-  br: { compress: promisify(brotliCompress), decompress: promisify(brotliDecompress) },
+  gzip: promisify(gzip),
+  deflate: promisify(deflate),
+  br: promisify(brotliCompress),
 } as const;
 type Codec = keyof typeof codecs;
-const isCodec = (name: string): name is Codec => Object.hasOwn(codecs, name);
 
 /** A failure answered as a ClickHouse exception (status from its code). */
 class Refusal extends Error {
-  constructor(readonly exception: ServerException) {
+  constructor(
+    readonly exception: ServerException,
+    /** The request body was not read to its end: answer, then close the connection. */
+    readonly bodyUnread = false,
+    /** A limit the query ran into (counted as failed), rather than a refusal before it ran. */
+    readonly failed = false,
+  ) {
     super(exception.message);
   }
 }
@@ -70,11 +91,11 @@ interface RequestContext {
  */
 export async function createQueryEndpoint(options: QueryEndpointOptions): Promise<QueryEndpoint> {
   const config = resolveQueryEndpointOptions(options);
-  const engine = await engineFacts(config);
+  const engine = await loadEngineCatalog(config.clickhouse.client);
   const stats: { -readonly [K in keyof QueryEndpointStats]: QueryEndpointStats[K] } = {
     queries: 0, refused: 0, failed: 0, running: 0,
   };
-  const server = createServer((req, res) => {
+  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     void handle(req, res).catch((err: unknown) => {
       config.logger?.error({ err }, 'query endpoint: unexpected failure');
       if (!res.headersSent) res.writeHead(500);
@@ -85,7 +106,8 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://endpoint');
     const params = url.searchParams;
-    // The id is echoed in a header: anything that cannot be one is replaced rather than break the answer.
+    // The id is echoed in a header: one that cannot be is refused (by the parameter check), and the
+    // refusal carries a fresh id.
     const askedId = params.get('query_id') ?? headerOf(req, 'x-clickhouse-query-id');
     const queryId = askedId !== undefined && /^[\x21-\x7e]{1,128}$/.test(askedId) ? askedId : randomUUID();
     const ctx: RequestContext = { queryId, params };
@@ -110,59 +132,74 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     try {
       await runQuery(req, res, ctx);
     } catch (err) {
-      if (err instanceof Refusal) return sendError(res, ctx, err);
+      if (err instanceof Refusal) {
+        if (err.failed) stats.failed += 1;
+        else stats.refused += 1;
+        config.logger?.info({ queryId: ctx.queryId, code: err.exception.type, reason: err.exception.message }, 'query endpoint: request refused');
+        return sendError(res, ctx, err);
+      }
       stats.failed += 1;
       return sendError(res, ctx, new Refusal(serverExceptionOf(err)));
     }
   }
 
   async function runQuery(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-    const { params } = ctx;
-    authenticate(config, credentialsOf(req, params));
-    const body = await readBody(req, config.limits.maxQueryBytes);
-    const text = [params.get('query') ?? '', body].filter((part) => part.trim() !== '').join('\n');
-    const verdict = checkReadOnlyQuery(text);
-    if (!verdict.ok) {
-      stats.refused += 1;
-      config.logger?.info({ queryId: ctx.queryId, code: verdict.error.type }, 'query endpoint: query refused');
-      throw new Refusal(verdict.error);
+    // Everything that can be checked without the body is, before a slot is taken or a byte read.
+    const checked = checkRequestParameters(ctx.params, engine, config);
+    if (!checked.ok) throw new Refusal(serverException(checked.refusal.code, checked.refusal.type, checked.refusal.message), true);
+    const request = checked.parameters;
+    try {
+      authenticate(config, credentialsOf(req, ctx.params));
+    } catch (err) {
+      throw err instanceof Refusal ? new Refusal(err.exception, true) : err;
     }
-    const format = verdict.format ?? params.get('default_format') ?? headerOf(req, 'x-clickhouse-format') ?? DEFAULT_FORMAT;
-    const database = params.get('database') ?? headerOf(req, 'x-clickhouse-database') ?? config.clickhouse.database;
-    if (!IDENTIFIER.test(database)) throw refusal(81, 'UNKNOWN_DATABASE', `Database ${database} does not exist`);
-    const settings = settingsOf(params, format, config);
-    const queryParams = queryParamsOf(params);
+    if (headerOf(req, 'x-clickhouse-query-id') !== undefined && !/^[\x21-\x7e]{1,128}$/.test(headerOf(req, 'x-clickhouse-query-id') ?? '')) {
+      throw new Refusal(serverException(36, 'BAD_ARGUMENTS', 'Header X-ClickHouse-Query-Id expects printable ASCII without spaces, at most 128 characters'), true);
+    }
+    const database = request.protocol.get('database') as string | undefined ?? headerOf(req, 'x-clickhouse-database') ?? config.clickhouse.database;
+    if (database !== config.clickhouse.database) throw new Refusal(await databaseRefusal(config.clickhouse, database), true);
+    const askedFormat = request.protocol.get('default_format') as string | undefined ?? headerOf(req, 'x-clickhouse-format');
+    if (askedFormat !== undefined && allowedOutputFormat(askedFormat, engine) === undefined) throw new Refusal(formatRefusal(askedFormat, engine), true);
 
     if (stats.running >= config.limits.maxConcurrentQueries) {
-      throw refusal(202, 'TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${config.limits.maxConcurrentQueries}`);
+      throw new Refusal(serverException(202, 'TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${config.limits.maxConcurrentQueries}`), true);
     }
     stats.running += 1;
-    stats.queries += 1;
-    const started = process.hrtime.bigint();
     let output: Buffer;
+    let format: string;
     let summary: Record<string, string>;
+    const started = process.hrtime.bigint();
     try {
+      const text = await queryText(req, request);
       const connection = await createClickHouse({
         mode: 'embedded',
         path: config.clickhouse.location,
         database,
         ensureDatabase: false,
-        clickhouseSettings: SERVER_LIKE_SETTINGS,
+        // Room for the canonical text, which can be a little longer than what was sent.
+        clickhouseSettings: { ...SERVER_LIKE_SETTINGS, max_query_size: String(2 * config.limits.maxQueryBytes + 65_536) },
       });
       try {
+        const canonical = await canonicalize(connection, text);
+        const verdict = checkCanonicalQuery(canonical.sql, { database, existingDatabases: canonical.databases, catalog: engine, options: config });
+        if (!verdict.ok) throw new Refusal(verdict.error);
+        format = verdict.format ?? (askedFormat === undefined ? DEFAULT_FORMAT : (allowedOutputFormat(askedFormat, engine) as string));
+        const queryParams = boundParameters(request, verdict.parameterTypes);
+        stats.queries += 1;
+        config.logger?.debug({ queryId: ctx.queryId, sql: verdict.sql }, 'query endpoint: running');
         const result = await connection.client.exec({
-          query: verdict.statement,
+          query: verdict.sql,
           query_id: ctx.queryId,
-          clickhouse_settings: settings,
+          clickhouse_settings: engineSettings(request.settings, format, config),
           ...(Object.keys(queryParams).length > 0 ? { query_params: queryParams } : {}),
         });
-        output = await collect(result.stream);
-        const revision = Number(params.get('client_protocol_version') ?? 0);
+        output = await collect(result.stream, config.limits.maxResultBytes);
+        const revision = Number(request.protocol.get('client_protocol_version') ?? 0);
         if (format.toLowerCase() === 'native' && revision >= REVISION_WITH_CUSTOM_SERIALIZATION) {
           try {
             output = nativeForRevision(output, revision);
           } catch (err) {
-            if (err instanceof NativeTranscodeError) throw refusal(48, 'NOT_IMPLEMENTED', err.message);
+            if (err instanceof NativeTranscodeError) throw new Refusal(serverException(48, 'NOT_IMPLEMENTED', err.message), false, true);
             throw err;
           }
         }
@@ -175,8 +212,7 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     }
     if (output.length > config.limits.maxResultBytes) {
       // The engine measures blocks in memory, where a constant column is tiny; the answer is bounded too.
-      stats.failed += 1;
-      throw refusal(396, 'TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded: the answer is ${output.length} bytes, max bytes: ${config.limits.maxResultBytes}`);
+      throw new Refusal(serverException(396, 'TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded: the answer is ${output.length} bytes, max bytes: ${config.limits.maxResultBytes}`), false, true);
     }
     summary.elapsed_ns = String(process.hrtime.bigint() - started);
     summary.result_bytes = String(output.length);
@@ -188,18 +224,37 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
       'X-ClickHouse-Summary': JSON.stringify(summary),
     };
     let payload = output;
-    if (params.get('compress') === '1') {
+    if (request.protocol.get('compress') === true) {
       payload = nativeCompress(output);
-    } else if (params.get('enable_http_compression') === '1') {
+    } else if (request.protocol.get('enable_http_compression') === true) {
       const codec = acceptedCodec(req);
       if (codec) {
-        payload = await codecs[codec].compress(output);
+        payload = await codecs[codec](output);
         headers['Content-Encoding'] = codec;
       }
     }
     headers['Content-Length'] = String(payload.length);
     res.writeHead(200, headers);
     res.end(payload);
+  }
+
+  /** The query: the `query` parameter and the body (decoded, bounded), joined by a newline. */
+  async function queryText(req: IncomingMessage, request: RequestParameters): Promise<string> {
+    const limit = config.limits.maxQueryBytes;
+    const fromUrl = (request.protocol.get('query') as string | undefined) ?? '';
+    let body: Buffer;
+    try {
+      body = await readBoundedBody(req, { maxBytes: limit, native: request.protocol.get('decompress') === true });
+    } catch (err) {
+      if (!(err instanceof BodyError)) throw err;
+      if (err.reason === 'too-large') throw new Refusal(serverException(62, 'SYNTAX_ERROR', err.message), true);
+      if (err.reason === 'unsupported-encoding') throw new Refusal(serverException(48, 'NOT_IMPLEMENTED', err.message), true);
+      throw new Refusal(serverException(271, 'CANNOT_DECOMPRESS', err.message), true);
+    }
+    if (Buffer.byteLength(fromUrl) + body.length > limit) throw new Refusal(serverException(62, 'SYNTAX_ERROR', `Max query size exceeded (${limit} bytes)`));
+    const text = [fromUrl, body.toString('utf8')].filter((part) => part.trim() !== '').join('\n');
+    if (text.trim() === '') throw new Refusal(serverException(62, 'SYNTAX_ERROR', 'Empty query'));
+    return text;
   }
 
   /** A write route: POST, same credentials as queries, bounded JSON body, answered in JSON. */
@@ -221,9 +276,10 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     }
     let text: string;
     try {
-      text = await readBody(req, route.maxBodyBytes);
+      text = (await readBoundedBody(req, { maxBytes: route.maxBodyBytes, native: false })).toString('utf8');
     } catch (err) {
-      if (err instanceof Refusal && err.exception.code === 62) return answer(413, { error: `the body of ${route.path} may have at most ${route.maxBodyBytes} bytes` });
+      res.shouldKeepAlive = false;
+      if (err instanceof BodyError && err.reason === 'too-large') return answer(413, { error: `the body of ${route.path} may have at most ${route.maxBodyBytes} bytes` });
       return answer(400, { error: err instanceof Error ? err.message : String(err) });
     }
     let body: unknown;
@@ -260,6 +316,8 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
       return;
     }
     const body = exceptionText(exception, engine.version);
+    // The body may be unread (refused before or while reading it): close rather than read the rest.
+    if (err.bodyUnread) res.shouldKeepAlive = false;
     res.writeHead(status ?? httpStatusOf(exception.code), {
       ...commonHeaders(ctx),
       'Content-Type': 'text/plain; charset=UTF-8',
@@ -301,13 +359,6 @@ async function closeServer(server: Server): Promise<void> {
   await closed;
 }
 
-/** Version and time zone of the engine, for error texts and X-ClickHouse-Timezone. */
-async function engineFacts(config: ResolvedQueryEndpointOptions): Promise<{ version: string; timezone: string }> {
-  const rs = await config.clickhouse.client.query({ query: 'SELECT version() AS version, timezone() AS timezone', format: 'JSONEachRow' });
-  const [row] = await rs.json<{ version: string; timezone: string }>();
-  return { version: row?.version ?? 'unknown', timezone: row?.timezone ?? 'UTC' };
-}
-
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -328,77 +379,86 @@ function authenticate(config: ResolvedQueryEndpointOptions, given: { user: strin
   }
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  if (req.headers['content-encoding'] === undefined && req.method === 'GET') {
-    req.resume();
-    return '';
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw refusal(62, 'SYNTAX_ERROR', `Max query size exceeded (${maxBytes} bytes)`);
-    }
-    chunks.push(chunk);
-  }
-  let raw = Buffer.concat(chunks);
-  const encoding = req.headers['content-encoding']?.toLowerCase().trim();
-  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-    if (!isCodec(encoding)) throw refusal(48, 'NOT_IMPLEMENTED', `Content-Encoding ${encoding} is not supported; use gzip, deflate or br`);
-    raw = await codecs[encoding].decompress(raw);
-    if (raw.length > maxBytes) throw refusal(62, 'SYNTAX_ERROR', `Max query size exceeded (${maxBytes} bytes)`);
-  }
-  return raw.toString('utf8');
-}
-
 function acceptedCodec(req: IncomingMessage): Codec | undefined {
   const accepted = (req.headers['accept-encoding'] ?? '').split(',').map((e) => e.split(';')[0]?.trim().toLowerCase() ?? '');
   return (['gzip', 'deflate', 'br'] as const).find((c) => accepted.includes(c));
 }
 
-/** Requested value of a limit setting, bounded by the endpoint's (0 and absent mean "the endpoint's"). */
-function bounded(params: URLSearchParams, name: string, max: number): number {
-  const raw = params.get(name);
-  if (raw === null) return max;
-  const requested = Number(raw);
-  if (!Number.isFinite(requested) || requested < 0) throw refusal(72, 'CANNOT_PARSE_NUMBER', `Cannot parse ${name}=${raw}`);
-  return requested === 0 ? max : Math.min(Math.ceil(requested), max);
+/**
+ * Has the engine parse the query and render it canonically: the text is a bound parameter, never
+ * SQL. The same round trip lists the databases, to tell `db.table` from `table.column`.
+ */
+async function canonicalize(connection: ClickHouse, text: string): Promise<{ sql: string; databases: ReadonlySet<string> }> {
+  let row: { sql: string; databases: string[] } | undefined;
+  try {
+    const rs = await connection.client.query({
+      query: 'SELECT formatQuerySingleLine({q:String}) AS sql, (SELECT groupArray(name) FROM system.databases) AS databases',
+      query_params: { q: text },
+      format: 'JSONEachRow',
+    });
+    [row] = await rs.json<{ sql: string; databases: string[] }>();
+  } catch (err) {
+    // The parser's error about the client's text, without the wrapper query it was parsed in.
+    const exception = serverExceptionOf(err);
+    throw new Refusal(serverException(exception.code, exception.type, exception.message.replace(/[.:]?\s*In scope SELECT formatQuerySingleLine[\s\S]*$/, '')));
+  }
+  return { sql: row?.sql ?? '', databases: new Set(row?.databases ?? []) };
 }
 
-const LIMIT_SETTINGS = new Set(['max_result_rows', 'max_result_bytes', 'max_execution_time', 'result_overflow_mode', 'readonly']);
-
-function settingsOf(params: URLSearchParams, format: string, config: ResolvedQueryEndpointOptions): ClickHouseSettings {
-  const settings: Record<string, string> = {};
-  for (const [name, value] of params) {
-    if (NON_SETTING_PARAMS.has(name) || name.startsWith('param_') || LIMIT_SETTINGS.has(name)) continue;
-    if (!IDENTIFIER.test(name)) throw refusal(115, 'UNKNOWN_SETTING', `Unknown setting '${name}'`);
-    if (['allow_ddl', 'max_memory_usage', 'max_rows_to_read', 'max_bytes_to_read', 'timeout_overflow_mode'].includes(name)) continue;
-    settings[name] = value;
+/** Why `database` is refused: it does not exist (81, as a server says) or it is not readable here (497). */
+async function databaseRefusal(owner: ClickHouse, database: string): Promise<ServerException> {
+  if (IDENTIFIER.test(database)) {
+    const rs = await owner.client.query({ query: 'SELECT name FROM system.databases WHERE name = {name:String}', query_params: { name: database }, format: 'JSONEachRow' });
+    if ((await rs.json()).length > 0) {
+      return serverException(497, 'ACCESS_DENIED', `Not enough privileges: database ${database} is not readable on this endpoint; queries run in ${owner.database} (and may read ${READABLE_METADATA_DATABASES.join(', ')} and some system tables)`);
+    }
   }
-  const { limits } = config;
-  // `readonly` comes last: chdb turns each setting into a SET on the connection, in this order.
+  return serverException(81, 'UNKNOWN_DATABASE', `Database ${shown(database)} does not exist`);
+}
+
+/**
+ * The settings a query runs with, all built here: the client's validated ones, then the endpoint's
+ * limits. `readonly` comes last: chdb turns each setting into a SET on the connection, in this order.
+ */
+function engineSettings(fromUrl: ReadonlyMap<string, SettingValue>, format: string, config: ResolvedQueryEndpointOptions): ClickHouseSettings {
+  const limit = (name: keyof typeof LIMIT_SETTINGS) => (fromUrl.get(name) as number | undefined) ?? LIMIT_SETTINGS[name](config);
   return {
-    ...settings,
-    max_result_rows: String(bounded(params, 'max_result_rows', limits.maxResultRows)),
-    max_result_bytes: String(bounded(params, 'max_result_bytes', limits.maxResultBytes)),
-    result_overflow_mode: 'throw',
-    max_execution_time: bounded(params, 'max_execution_time', limits.maxExecutionTimeSec),
+    ...Object.fromEntries(fromUrl),
+    max_result_rows: String(limit('max_result_rows')),
+    max_result_bytes: String(limit('max_result_bytes')),
+    result_overflow_mode: (fromUrl.get('result_overflow_mode') as 'throw' | 'break' | undefined) ?? 'throw',
+    max_execution_time: limit('max_execution_time'),
     timeout_overflow_mode: 'throw',
+    max_memory_usage: String(limit('max_memory_usage')),
     default_format: format,
     readonly: '2',
   } as ClickHouseSettings;
 }
 
-function queryParamsOf(params: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of params) if (name.startsWith('param_')) out[name.slice(6)] = value;
+/** Each declared parameter's value for chdb's binding (see query-parameters.ts); unused ones are dropped. */
+function boundParameters(request: RequestParameters, types: ReadonlyMap<string, string>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [name, type] of types) {
+    const raw = request.queryParams.get(name);
+    if (raw === undefined) continue; // the engine names the missing parameter
+    const bound = boundParameterValue(name, raw, type);
+    if (!bound.ok) throw new Refusal(serverException(457, 'BAD_QUERY_PARAMETER', bound.message));
+    out[name] = bound.value;
+  }
   return out;
 }
 
-async function collect(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+/** The engine's answer, refused as soon as it passes `maxBytes`. */
+async function collect(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > maxBytes) {
+      throw new Refusal(serverException(396, 'TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded: the answer has more than ${maxBytes} bytes, max bytes: ${maxBytes}`), false, true);
+    }
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks);
 }
