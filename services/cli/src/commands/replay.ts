@@ -99,7 +99,9 @@ async function run(flags: ReplayFlags, io: CliIo): Promise<number> {
   const env = replayerEnv(flags, io);
   const replayer = await import('@shadow/replayer');
   // Validate the config first so its problems read as the CLI's (every bad field, exit 2).
-  const placeholder = (flags.challenger ?? []).length > 0 ? { REPLAYER_CHALLENGERS: JSON.stringify([{ id: 'x', baseUrl: 'http://x' }]) } : {};
+  // The flags' challenger ids (their URLs are checked by the replayer), so that `sandbox.challengers` is checked against them.
+  const flagged = (flags.challenger ?? []).map((spec) => ({ id: spec.slice(0, spec.indexOf('=')), baseUrl: 'http://x' }));
+  const placeholder = flagged.length > 0 ? { REPLAYER_CHALLENGERS: JSON.stringify(flagged) } : {};
   try {
     replayer.loadConfig({ ...env, ...placeholder });
   } catch (error) {
