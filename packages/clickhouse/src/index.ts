@@ -24,6 +24,19 @@ export { LABELS_MIGRATIONS, LABELS_TABLE, labelledAccuracyQuery } from './schema
 export { OUTCOMES_MIGRATIONS } from './schema/outcomes-migrations.js';
 export { CAPTURE_STATUSES, formatRunSummary, RUNS_MIGRATIONS, RUNS_TABLES, summarizeRun } from './schema/runs-migrations.js';
 export type { CaptureStatus, RunChallengerSummary, RunSummary } from './schema/runs-migrations.js';
+export { RETENTION_MIGRATIONS } from './schema/retention-migrations.js';
+export {
+  DEFAULT_RETENTION,
+  LANDING_CHECK,
+  MAX_RETENTION_DAYS,
+  RETAINED_TABLES,
+  RETENTION_FIELDS,
+  applyRetention,
+  formatRetention,
+  retentionProblems,
+  validateRetention,
+} from './schema/retention.js';
+export type { ApplyRetentionOptions, Retention, RetentionField, RetentionOptions, RetentionReport } from './schema/retention.js';
 export type { LabelledAccuracyQueryOptions } from './schema/labels-migrations.js';
 export {
   DATABASE_PLACEHOLDER,

@@ -88,6 +88,24 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
     expect(r.stdout).toContain(`0 applied, ${SCHEMA_MIGRATIONS.length} already applied`);
   });
 
+  it('migrate --*-retention-days sets how long rows stay after landing: the same value again changes nothing, a flag left out keeps its value, a bad one is exit 2', async () => {
+    const set = await shadow('migrate', '--chdb-path', chdb, '--retention-days', '60', '--body-retention-days', '14');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('changed pairs: rows 30 -> 60 days');
+    expect(set.stdout).toContain('changed pairs: bodies 7 -> 14 days');
+    expect(set.stdout).toContain('retention, days after landing: rows 60, bodies 14, aggregates 180, labels 90');
+    const again = await shadow('migrate', '--chdb-path', chdb, '--retention-days', '60', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { retention: unknown }).retention).toEqual({ days: { rowsDays: 60, bodiesDays: 14, aggregatesDays: 180, labelsDays: 90 }, changed: [] });
+    const zero = await shadow('migrate', '--chdb-path', chdb, '--retention-days', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--retention-days.*expected an integer in \[1, 3650\]/);
+    const longer = await shadow('migrate', '--chdb-path', chdb, '--body-retention-days', '90');
+    expect(longer.code).toBe(2);
+    expect(longer.stderr).toContain('bodies live in the pair rows');
+    expect(longer.stderr).toContain('(90 days) exceeds retention.rowsDays (60)');
+  }, 120_000);
+
   it('gate exits 0 on pass, 1 on fail, 2 on insufficient data and on an invalid criteria file naming the field', async () => {
     const pass = await shadow('gate', '--criteria', join(dir, 'pass.yaml'), '--challenger', 'cand', ...window, '--chdb-path', chdb);
     expect(pass.code, pass.stderr).toBe(0);

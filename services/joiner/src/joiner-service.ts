@@ -1,13 +1,14 @@
 // Wiring: Kafka, the schema registry, ClickHouse (schema applied), the joiner and the admin server.
 import type { AddressInfo } from 'node:net';
 import { clickhouseOptionsFromEnv, createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
-import type { ClickHouse, QueryEndpoint } from '@shadow/clickhouse';
+import type { ClickHouse, QueryEndpoint, RetentionOptions } from '@shadow/clickhouse';
 import { createSchemaRegistry } from '@shadow/contracts';
 import { createJoiner, createLabelIngester, createLabelPublisher, sharedComparer } from '@shadow/join';
 import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createAdminServer } from '@shadow/service-admin';
+import { retentionOf } from './config/config.js';
 import type { JoinerConfig } from './config/config.js';
 import { labelIngesterHooks } from './labels/labels-metrics.js';
 import { handleLabelsPost } from './labels/labels-route.js';
@@ -26,10 +27,16 @@ export interface JoinerService {
   close(): Promise<void>;
 }
 
-/** Applies the system's tables through the versioned runner (idempotent; recorded in schema_migrations). */
-export async function applySchema(clickhouse: ClickHouse, logger?: Logger): Promise<void> {
-  const report = await migrate(clickhouse, SCHEMA_MIGRATIONS, logger === undefined ? {} : { logger });
-  logger?.info({ applied: report.applied.map((m) => m.version), alreadyApplied: report.alreadyApplied }, 'migrations checked');
+/**
+ * Applies the system's tables through the versioned runner (idempotent; recorded in
+ * schema_migrations) and the retention (JOINER_*RETENTION_DAYS; unset fields keep the tables' value).
+ */
+export async function applySchema(clickhouse: ClickHouse, logger?: Logger, retention: RetentionOptions = {}): Promise<void> {
+  const report = await migrate(clickhouse, SCHEMA_MIGRATIONS, { retention, ...(logger === undefined ? {} : { logger }) });
+  logger?.info(
+    { applied: report.applied.map((m) => m.version), alreadyApplied: report.alreadyApplied, retentionDays: report.retention?.days, retentionChanged: report.retention?.changed },
+    'migrations checked',
+  );
 }
 
 export interface StartOptions {
@@ -40,7 +47,7 @@ export interface StartOptions {
 
 export async function startJoinerService(config: JoinerConfig, logger: Logger, options: StartOptions = {}): Promise<JoinerService> {
   const clickhouse = await createClickHouse({ ...clickhouseOptionsFromEnv(options.env ?? process.env), logger: logger.child({ component: 'clickhouse' }) });
-  await applySchema(clickhouse, logger.child({ component: 'migrate' }));
+  await applySchema(clickhouse, logger.child({ component: 'migrate' }), retentionOf(config));
   const queryEndpoint = await startQueryEndpoint(config, clickhouse, logger).catch(async (err: unknown) => {
     await clickhouse.close();
     throw err;

@@ -12,7 +12,9 @@ import { createClickHouse } from '../clickhouse.js';
 import { clickhouseOptionsFromEnv } from '../env.js';
 import { toClickHouseError } from '../errors.js';
 import type { ClickHouse } from '../types.js';
-import { MigrationError } from './errors.js';
+import { applyRetention, formatRetention, validateRetention } from '../schema/retention.js';
+import { RETENTION_MIGRATIONS } from '../schema/retention-migrations.js';
+import { MigrationError, isMigrationError } from './errors.js';
 import { idempotencyProblem } from './idempotency-lint.js';
 import type { MigrateOptions, RunMigrationsOptions } from './options.js';
 import type { AppliedMigration, Migration, MigrationReport } from './types.js';
@@ -108,7 +110,8 @@ async function tableExists(ch: ClickHouse, table: string): Promise<boolean> {
  */
 export async function migrate(ch: ClickHouse, migrations: readonly Migration[], options: MigrateOptions = {}): Promise<MigrationReport> {
   validateMigrations(migrations);
-  const { logger, dryRun = false, allowChecksumChange = false } = options;
+  const { logger, dryRun = false, allowChecksumChange = false, retention } = options;
+  if (retention !== undefined) validateRetention(retention);
   const database = ch.database;
   const table = `${quoted(database)}.${MIGRATIONS_TABLE}`;
 
@@ -195,7 +198,18 @@ export async function migrate(ch: ClickHouse, migrations: readonly Migration[], 
     applied.push({ version: migration.version, name: migration.name, checksum, durationMs });
     logger?.info({ database, version: migration.version, name: migration.name, durationMs }, 'migration applied');
   }
-  return Object.freeze({ database, applied, alreadyApplied, checksumChanged, unknown, dryRun });
+  if (retention === undefined) return Object.freeze({ database, applied, alreadyApplied, checksumChanged, unknown, dryRun });
+  // Migration 40 sets the default retention; a dry run with it pending compares with that.
+  const assumeMigrated = dryRun && pending.some((m) => RETENTION_MIGRATIONS.some((r) => r.version === m.version));
+  let retained;
+  try {
+    retained = await applyRetention(ch, retention, { dryRun, assumeMigrated, ...(logger === undefined ? {} : { logger }) });
+  } catch (err) {
+    if (isMigrationError(err)) throw err;
+    const cause = toClickHouseError(err);
+    throw new MigrationError('MIGRATE_FAILED', `Applying retention failed in database ${database}: ${cause.message}`, { cause, retriable: cause.retriable });
+  }
+  return Object.freeze({ database, applied, alreadyApplied, checksumChanged, unknown, dryRun, retention: retained });
 }
 
 /**
@@ -224,6 +238,10 @@ export function formatMigrationReport(report: MigrationReport): string {
   for (const m of report.applied) lines.push(`${verb} ${m.version} ${m.name}${report.dryRun ? '' : ` (${m.durationMs} ms)`}`);
   for (const v of report.checksumChanged) lines.push(`changed since applied (accepted): ${v}`);
   if (report.unknown.length > 0) lines.push(`recorded but not in this release: ${report.unknown.join(', ')}`);
+  if (report.retention !== undefined) {
+    for (const change of report.retention.changed) lines.push(`${report.dryRun ? 'would change' : 'changed'} ${change}`);
+    lines.push(formatRetention(report.retention));
+  }
   lines.push(
     `${report.database}: ${report.applied.length} ${verb}, ${report.alreadyApplied.length} already applied` +
       (report.dryRun ? ' (dry run, nothing changed)' : ''),

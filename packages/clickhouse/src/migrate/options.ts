@@ -1,5 +1,6 @@
 import type { ClickHouseLogger } from '../logger.js';
 import type { ClickHouseOptions } from '../options.js';
+import type { RetentionOptions } from '../schema/retention.js';
 import type { Migration } from './types.js';
 
 export interface MigrateOptions {
@@ -16,6 +17,15 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /** @default undefined */
   logger?: ClickHouseLogger;
+  /**
+   * Days the system's tables keep rows after they landed (SCHEMA_MIGRATIONS' pairs, pair_diffs,
+   * unmatched, pair_minutes, labels), applied after the migrations: a TTL that differs is changed,
+   * one that matches is left alone; a field left out keeps the current value. Validated before
+   * anything runs (MIGRATE_INVALID naming every bad field). Only for SCHEMA_MIGRATIONS' tables.
+   * Absent: retention is neither changed nor reported.
+   * @default undefined
+   */
+  retention?: RetentionOptions;
 }
 
 export interface RunMigrationsOptions extends MigrateOptions {

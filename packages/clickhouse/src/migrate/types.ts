@@ -1,3 +1,5 @@
+import type { RetentionReport } from '../schema/retention.js';
+
 /** One schema change: statements applied together and recorded once in `schema_migrations`. */
 export interface Migration {
   /** Positive integer; versions are applied in increasing order and must be strictly increasing in the list. */
@@ -32,4 +34,6 @@ export interface MigrationReport {
   /** Versions recorded in the database that the given list does not have (a newer release ran). */
   readonly unknown: readonly number[];
   readonly dryRun: boolean;
+  /** With the `retention` option: the days after landing once the run is done, and what it changed. */
+  readonly retention?: RetentionReport;
 }

@@ -6,8 +6,9 @@
 //   FINAL (or argMax), so answers are exact before merges too.
 // - Keys hold only what a re-delivery reproduces exactly (ids and capture time), never derived labels
 //   such as the route template, which a learning templater may name differently after a restart.
-// - Daily partitions (toYYYYMMDD of the capture time) make TTL drop whole parts and keep FINAL cheap:
-//   duplicates of one exchange always fall into one partition.
+// - Daily partitions (toYYYYMMDD of the capture time) keep FINAL cheap: duplicates of one exchange
+//   always fall into one partition. Retention counts from landing since migration 40
+//   (retention-migrations.ts); version 1 below still shows the capture-time TTLs it replaced.
 // - Per-minute aggregates count distinct exchanges (uniqExact of a 64-bit hash), so a duplicate
 //   insert, which a materialized view sees as new rows, does not inflate them.
 import type { Migration } from './migration.js';
@@ -15,6 +16,7 @@ import { ANALYSIS_MIGRATIONS } from './analysis-migrations.js';
 import { LABELS_MIGRATIONS } from './labels-migrations.js';
 import { OUTCOMES_MIGRATIONS } from './outcomes-migrations.js';
 import { RUNS_MIGRATIONS } from './runs-migrations.js';
+import { RETENTION_MIGRATIONS } from './retention-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -174,6 +176,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   ...LABELS_MIGRATIONS,
   // Business outcomes of both sides on the pair row (outcomes-migrations.ts), versions 30 and up.
   ...OUTCOMES_MIGRATIONS,
+  // Retention counts from landing, not capture (retention-migrations.ts), versions 40 and up.
+  ...RETENTION_MIGRATIONS,
   // Historical runs and what became of live exchanges (runs-migrations.ts), versions 50 and up.
   ...RUNS_MIGRATIONS,
 ]);

@@ -3,6 +3,8 @@
 // message naming the variable (or file field) and what it accepts. ClickHouse is configured by the
 // variables @shadow/clickhouse reads (CLICKHOUSE_URL, CHDB_PATH, CLICKHOUSE_DATABASE, ...).
 import { readFileSync } from 'node:fs';
+import { MAX_RETENTION_DAYS } from '@shadow/clickhouse';
+import type { RetentionOptions } from '@shadow/clickhouse';
 import { CompareError, resolveCompareConfig } from '@shadow/compare';
 import type { CompareOptions } from '@shadow/compare';
 import { parse as parseYaml } from 'yaml';
@@ -11,6 +13,7 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
+const retentionDays = z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).optional();
 const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== ''));
 const httpUrl = z
   .string()
@@ -59,8 +62,29 @@ export const configSchema = z.object({
    * start-up by resolveCompareConfig; a bad field is reported as `compare.<field>`.
    */
   JOINER_COMPARE: z.string().optional(),
+  /**
+   * Days the tables keep rows after they LANDED, applied at start-up with the migrations (the
+   * `retention` option of @shadow/clickhouse's migrate, as `shadow migrate --retention-days`). Unset
+   * keeps the tables' current value: 30 (rows of pairs, pair_diffs, unmatched), 7 (kept bodies),
+   * 180 (pair_minutes), 90 (labels) on a new database.
+   */
+  JOINER_RETENTION_DAYS: retentionDays,
+  JOINER_BODY_RETENTION_DAYS: retentionDays,
+  JOINER_AGGREGATE_RETENTION_DAYS: retentionDays,
+  JOINER_LABEL_RETENTION_DAYS: retentionDays,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** The retention settings as migrate's `retention` option (unset fields left out: they keep the tables' value). */
+export function retentionOf(config: JoinerConfig): RetentionOptions {
+  const { JOINER_RETENTION_DAYS: rows, JOINER_BODY_RETENTION_DAYS: bodies, JOINER_AGGREGATE_RETENTION_DAYS: aggregates, JOINER_LABEL_RETENTION_DAYS: labels } = config;
+  return {
+    ...(rows === undefined ? {} : { rowsDays: rows }),
+    ...(bodies === undefined ? {} : { bodiesDays: bodies }),
+    ...(aggregates === undefined ? {} : { aggregatesDays: aggregates }),
+    ...(labels === undefined ? {} : { labelsDays: labels }),
+  };
+}
 
 export type JoinerConfig = Omit<z.infer<typeof configSchema>, 'JOINER_COMPARE'> & {
   /** Parsed and validated @shadow/compare options (absent: compare's defaults). */
@@ -145,6 +169,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const parsed = parseCompareOptions(compareText);
     if ('problems' in parsed) problems.push(...parsed.problems);
     else compare = parsed.options;
+  }
+  const bodies = result.success ? result.data.JOINER_BODY_RETENTION_DAYS : undefined;
+  const rows = result.success ? result.data.JOINER_RETENTION_DAYS : undefined;
+  if (bodies !== undefined && rows !== undefined && bodies > rows) {
+    problems.push(`JOINER_BODY_RETENTION_DAYS: ${bodies} exceeds JOINER_RETENTION_DAYS (${rows}); bodies live in the pair rows and go with them`);
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return Object.freeze({ ...result.data, JOINER_COMPARE: compare });
