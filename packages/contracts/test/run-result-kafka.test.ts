@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { ShadowResult } from '../src/index.js';
-import { createSchemaRegistry, defineRecordContract, partitionKey, RecordSerde, schemaIdOf, shadowResultContract, subjectFor } from '../src/index.js';
+import { createSchemaRegistry, defineRecordContract, dispatchedBitmap, markDispatched, partitionKey, RecordSerde, replayProgressContract, schemaIdOf, shadowResultContract, subjectFor } from '../src/index.js';
+import type { ReplayProgress } from '../src/index.js';
 import { sampleRunResult, sampleShadowResult } from './fixtures.js';
 import { consumeCount, createTopics, testKafka } from './kafka-helpers.js';
 import { stack } from '@shadow/stack-harness/vitest';
@@ -65,5 +66,20 @@ describe('ShadowResult.live / runChallengers through the real registry and Kafka
     const oldReader = new RecordSerde({ registry: createSchemaRegistry({ url: schemaRegistryUrl }), contract: beforeRunFields, subject });
     const { live: _l, runChallengers: _c, ...asOld } = run;
     expect(await oldReader.decode(newBytes)).toEqual(asOld);
+  });
+});
+
+describe('ReplayProgress through the real registry', () => {
+  it('registers (regression: a string default of "{}" made Apicurio refuse the schema, 422) and round-trips', async () => {
+    const registry = createSchemaRegistry({ url: stack().schemaRegistryUrl });
+    const serde = new RecordSerde({ registry, contract: replayProgressContract, subject: subjectFor(`topic-${randomUUID()}`) });
+    await serde.init();
+    const dispatched = dispatchedBitmap(3);
+    markDispatched(dispatched, 2);
+    const record: ReplayProgress = {
+      kind: 'chunk', producedTimeMs: Date.now(), replayer: 'shadow-replayer', partition: 0, fromOffset: 7, toOffset: 10,
+      challengers: [{ id: 'rc', role: 'candidate', dispatched, replayed: 1, failed: 0 }], runId: null, sessionId: null, run: null,
+    };
+    expect(await serde.decode(serde.encodeSync(record))).toEqual(record);
   });
 });

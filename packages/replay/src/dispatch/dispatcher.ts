@@ -1,7 +1,10 @@
 // Sends one captured exchange to every configured challenger and returns one ShadowResult per
-// challenger that sampled it in. Per challenger: sampling (deterministic by exchange id), the
+// challenger that sampled it in. In a historical run every result also carries the exchange's live
+// snapshot and the ids of the challengers it was sent to, so the joiner pairs the run from the
+// results alone, whenever it reads them (docs/joiner.md "Runs are self-contained"). Per challenger: sampling (deterministic by exchange id), the
 // ordering chain for the exchange's key, the token bucket (max rate) and the semaphore (max
 // concurrency), in that order, so a request waiting for its turn or a token holds no connection.
+import { liveSnapshotOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
 import { ChallengerClient } from '../challenger/challenger-client.js';
 import type { ResolvedChallenger } from '../challenger/options.js';
@@ -107,7 +110,16 @@ export class Dispatcher {
       }
       pending.push(lane.sequencer.run(key, () => this.#replay(lane, exchange)));
     }
-    return Promise.all(pending);
+    const results = await Promise.all(pending);
+    if (this.#runId !== null && results.length > 0) {
+      const live = liveSnapshotOf(exchange);
+      const runChallengers = results.map((r) => r.challengerId);
+      for (const r of results) {
+        r.live = live;
+        r.runChallengers = runChallengers;
+      }
+    }
+    return results;
   }
 
   async #replay(lane: Lane, exchange: CapturedExchange): Promise<ShadowResult> {

@@ -77,6 +77,8 @@ export interface ReplayProgress {
 
 export interface ReplaySummary {
   runId: string;
+  /** This invocation of the run (run records on the progress topic name it; a resumed run has several). */
+  sessionId: string;
   topic: string;
   fromMs: number;
   toMs: number;

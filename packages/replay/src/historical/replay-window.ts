@@ -20,16 +20,23 @@
 //
 // The end of the window is an end offset per partition (offsets by timestamp at `to` + slack, or the
 // high watermark when nothing that late exists yet).
+//
+// The run tells the joiner where it starts and ends (progress topic, one record per exchanges
+// partition): run_started with its window and challengers, run_ended with its counts and, per
+// partition, the results topic's end offset once its last result was acknowledged. Every result of
+// the session on that partition lies below that offset, so the joiner knows when it has landed all
+// of them (`shadow report --run-id R --wait`). Each result carries the live exchange it answers
+// (Dispatcher), so the joiner pairs the run however old the window is.
 import { randomUUID } from 'node:crypto';
 import { topicNames } from '@shadow/contracts';
-import type { SideEffect } from '@shadow/contracts';
+import type { ReplayProgress, RunProgress, SideEffect } from '@shadow/contracts';
 import type { Consumer } from 'kafkajs';
 import { resolveChallengers } from '../challenger/options.js';
 import { ALWAYS_ACTIVE } from '../control/kill-switch.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { ReplayError, toReplayError } from '../errors.js';
 import { ExchangeDecoder } from '../kafka/exchange-decoder.js';
-import { OutputSink } from '../kafka/output-sink.js';
+import { OutputSink, progressTopicProblem } from '../kafka/output-sink.js';
 import { Semaphore } from '../limits/semaphore.js';
 import { errorMessage, silentLogger } from '../logger.js';
 import { ReplaySampler } from '../sampling/replay-sampler.js';
@@ -66,6 +73,8 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   // ordering any buffer with records will do (no waiting for a lagging partition's fetch).
   const merge = speed !== 'max' || ordering.mode !== 'none';
   const t0 = performance.now();
+  const sessionId = randomUUID();
+  let progressProblem: string | null | undefined;
 
   // 1. Plan: start/end offsets per partition, resuming from committed progress when there is some.
   const admin = kafka.admin();
@@ -79,6 +88,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
       throw new ReplayError('REPLAY_TOPIC_MISSING', `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`);
     }
     // Never negative: -1 and -2 mean latest and earliest to Kafka.
+    progressProblem = await progressTopicProblem(admin, topic, names.progress, new Set(existing));
     const starts = await admin.fetchTopicOffsetsByTimestamp(topic, Math.max(0, fromMs - slack));
     const ends = await admin.fetchTopicOffsetsByTimestamp(topic, toMs + slack);
     const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
@@ -113,6 +123,27 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   });
   const decoder = new ExchangeDecoder(options.registry, topic, `replay:${runId}`);
   const sink = new OutputSink(kafka, options.registry, names);
+  if (progressProblem !== null && progressProblem !== undefined) {
+    logger.warn({ runId, topic: names.progress }, `replaying without run records: ${progressProblem}`);
+    sink.withoutProgress();
+  }
+  // What run_started and run_ended say about the run (the counts are filled in at the end).
+  const runInfo = (state: string, counts: Partial<RunProgress> = {}): RunProgress => ({
+    fromMs, toMs,
+    speed: speed === 'max' ? 'max' : `${speed}x`,
+    ordering: ordering.mode === 'header' ? `header:${ordering.header}` : ordering.mode,
+    sampling: JSON.stringify(options.sampling ?? {}),
+    maxConcurrency: challengers.reduce((n, c) => n + c.maxConcurrency, 0),
+    partitions: plan.length, state, resumed,
+    exchanges: 0, outsideWindow: 0, sampledOut: 0, deadLettered: 0, resultsEndOffset: -1,
+    ...counts,
+  });
+  const runRecords = (kind: 'run_started' | 'run_ended', run: (partition: number) => RunProgress, perChallenger: (id: string) => { replayed: number; failed: number }): ReplayProgress[] =>
+    plan.map((b) => ({
+      kind, producedTimeMs: Date.now(), replayer: groupId, partition: b.partition, fromOffset: 0, toOffset: 0,
+      challengers: challengers.map((c) => ({ id: c.id, role: c.role, dispatched: Buffer.alloc(0), ...perChallenger(c.id) })),
+      runId, sessionId, run: run(b.partition),
+    }));
   const pacer = speed === 'max' ? null : new Pacer(speed);
   const killSwitch = options.killSwitch ?? ALWAYS_ACTIVE;
   const inFlight = new Semaphore(maxInFlight);
@@ -180,9 +211,10 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   };
 
   try {
+    await sink.start();
+    await sink.send([], [], [], runRecords('run_started', () => runInfo('running'), () => ({ replayed: 0, failed: 0 })));
     const pending = plan.filter((b) => !b.done);
     if (pending.length > 0 && !interrupted()) {
-      await sink.start();
       // A short fetch wait: a partition resumed after a pause is only fetched again once the
       // fetch in progress returns, and the broker holds a fetch for drained partitions up to this long.
       // Paced runs fetch smaller batches: kafkajs parses a fetch response synchronously, and a 1 MB
@@ -322,6 +354,15 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
         clearInterval(flushTimer);
       }
     }
+    // Every result of this session is acknowledged: tell the joiner where they end, per partition.
+    if (failure === undefined && sink.progressEnabled) {
+      const stats = dispatcher.stats();
+      const counts: Partial<RunProgress> = { exchanges, outsideWindow, deadLettered, sampledOut: stats.challengers.reduce((n, c) => Math.max(n, c.sampledOut), 0) };
+      const ends = await resultsEndOffsets(kafka, names.results);
+      const state = plan.every((b) => b.done) ? 'completed' : 'interrupted';
+      const sent = new Map(stats.challengers.map((c) => [c.id, { replayed: c.sent, failed: Object.values(c.failed).reduce((a, b) => a + b, 0) }]));
+      await sink.send([], [], [], runRecords('run_ended', (p) => runInfo(state, { ...counts, resultsEndOffset: ends.get(p) ?? -1 }), (id) => sent.get(id) ?? { replayed: 0, failed: 0 }));
+    }
   } catch (error) {
     failure ??= error;
   } finally {
@@ -346,6 +387,7 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   }
   const summary: ReplaySummary = {
     runId,
+    sessionId,
     topic,
     fromMs,
     toMs,
@@ -364,4 +406,15 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   };
   logger.info({ ...summary }, summary.completed ? 'historical replay completed' : 'historical replay interrupted; run again with the same runId to resume');
   return summary;
+}
+
+/** The results topic's end offset per partition (everything acknowledged so far lies below it). */
+async function resultsEndOffsets(kafka: ReplayWindowOptions['kafka'], topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

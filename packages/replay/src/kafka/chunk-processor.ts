@@ -3,7 +3,13 @@
 // acknowledgement, and only then commit the offset after the chunk's last message. A crash anywhere
 // before the commit replays the chunk (at-least-once); results are idempotent downstream by
 // (exchangeId, challengerId, attempt).
-import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+//
+// The chunk's progress record goes in the same produce request, after the results: which offsets of
+// this partition the replayer passed and, per challenger, which of them it sent (a bitmap). With it
+// the joiner tells "a result is missing" (a replayer sent it) from "nothing replayed it" (no
+// replayer passed it, or it was sampled out), so an unmatched row means expected and missing.
+import { dispatchedBitmap, markDispatched } from '@shadow/contracts';
+import type { CapturedExchange, ReplayProgress, ShadowResult, SideEffect } from '@shadow/contracts';
 import type { KafkaMessage } from 'kafkajs';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ReplayLogger } from '../logger.js';
@@ -25,6 +31,8 @@ export interface ChunkContext {
   heartbeat: () => Promise<void>;
   commit: (nextOffset: string) => Promise<void>;
   onDeadLetter?: ((deadLetter: DeadLetter) => void) | undefined;
+  /** The replayer's consumer group, named in the chunk's progress record. */
+  replayer: string;
   logger: ReplayLogger;
 }
 
@@ -44,6 +52,8 @@ export async function processChunk(messages: readonly KafkaMessage[], ctx: Chunk
   const deadLetters: DeadLetter[] = [];
   const liveEffects: SideEffect[] = [];
   const pending: Promise<ShadowResult[]>[] = [];
+  /** Offset of each dispatched exchange, parallel to `pending`. */
+  const pendingOffsets: bigint[] = [];
   let lastHandled: KafkaMessage | undefined;
   let beat = Date.now();
   const maybeHeartbeat = async (): Promise<void> => {
@@ -62,6 +72,7 @@ export async function processChunk(messages: readonly KafkaMessage[], ctx: Chunk
       outcome.deadLettered++;
     } else {
       pending.push(ctx.dispatcher.dispatch(decoded.exchange));
+      pendingOffsets.push(BigInt(message.offset));
       if (ctx.liveSideEffects !== undefined) {
         try {
           liveEffects.push(...ctx.liveSideEffects(decoded.exchange));
@@ -79,15 +90,40 @@ export async function processChunk(messages: readonly KafkaMessage[], ctx: Chunk
   const timer = setInterval(() => {
     ctx.heartbeat().catch(() => undefined);
   }, HEARTBEAT_EVERY_MS);
-  let results: ShadowResult[];
+  let perExchange: ShadowResult[][];
   try {
-    results = (await Promise.all(pending)).flat();
+    perExchange = await Promise.all(pending);
   } finally {
     clearInterval(timer);
   }
+  const results = perExchange.flat();
   const effects = [...liveEffects, ...(ctx.takeSandboxEffects?.() ?? [])];
-  await ctx.sink.send(results, effects, deadLetters);
+  const first = messages[0] as KafkaMessage;
+  const last = (lastHandled ?? first) as KafkaMessage;
+  const progress = progressOf(ctx, BigInt(first.offset), BigInt(last.offset) + 1n, pendingOffsets, perExchange);
+  await ctx.sink.send(results, effects, deadLetters, [progress]);
   outcome.results = results.length;
   if (lastHandled !== undefined) await ctx.commit((BigInt(lastHandled.offset) + 1n).toString());
   return outcome;
+}
+
+/** The chunk's progress record: offsets [from, to) of the partition passed, and who got what. */
+function progressOf(ctx: ChunkContext, from: bigint, to: bigint, offsets: readonly bigint[], perExchange: readonly ShadowResult[][]): ReplayProgress {
+  const size = Number(to - from);
+  const challengers = ctx.dispatcher.challengers.map((c) => ({ id: c.id, role: c.role, dispatched: dispatchedBitmap(size), replayed: 0, failed: 0 }));
+  const byId = new Map(challengers.map((c) => [c.id, c]));
+  perExchange.forEach((results, i) => {
+    const index = Number((offsets[i] as bigint) - from);
+    for (const r of results) {
+      const c = byId.get(r.challengerId);
+      if (c === undefined) continue;
+      markDispatched(c.dispatched, index);
+      c.replayed++;
+      if (r.errorKind !== null) c.failed++;
+    }
+  });
+  return {
+    kind: 'chunk', producedTimeMs: Date.now(), replayer: ctx.replayer, partition: ctx.partition,
+    fromOffset: Number(from), toOffset: Number(to), challengers, runId: null, sessionId: null, run: null,
+  };
 }

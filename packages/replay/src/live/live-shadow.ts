@@ -19,7 +19,7 @@ import { ReplayError, toReplayError } from '../errors.js';
 import { processChunk } from '../kafka/chunk-processor.js';
 import { ExchangeDecoder } from '../kafka/exchange-decoder.js';
 import type { OutputCounts } from '../kafka/output-sink.js';
-import { OutputSink } from '../kafka/output-sink.js';
+import { OutputSink, progressTopicProblem } from '../kafka/output-sink.js';
 import type { ReplayLogger } from '../logger.js';
 import { errorMessage, silentLogger } from '../logger.js';
 import { ReplaySampler } from '../sampling/replay-sampler.js';
@@ -109,6 +109,12 @@ export class LiveShadow {
       if (missing.length > 0) {
         throw new ReplayError('REPLAY_TOPIC_MISSING', `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`);
       }
+      // Without the progress topic the replay still pairs; the joiner only loses "expected" (logged).
+      const problem = await progressTopicProblem(admin, this.topics.exchanges, this.topics.progress, existing);
+      if (problem !== null) {
+        this.#logger.warn({ topic: this.topics.progress }, `replaying without progress records: ${problem}`);
+        this.#sink.withoutProgress();
+      }
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -152,6 +158,7 @@ export class LiveShadow {
                 this.#deadLettered[d.code] = (this.#deadLettered[d.code] ?? 0) + 1;
                 this.#o.onDeadLetter?.(d);
               },
+              replayer: this.groupId,
               logger: this.#logger,
             });
             const lastOffset = messages[Math.min(i + this.#chunkSize, messages.length) - 1]?.offset;

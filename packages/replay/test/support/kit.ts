@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
-import type { CapturedExchange, SchemaRegistry, ShadowResult, SideEffect, TopicNames } from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, replayProgressContract, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
+import type { CapturedExchange, ReplayProgress, SchemaRegistry, ShadowResult, SideEffect, TopicNames } from '@shadow/contracts';
 import { uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '@shadow/stack-harness/vitest';
 import { Partitioners } from 'kafkajs';
@@ -21,13 +21,14 @@ export interface Env {
   cleanup(): Promise<void>;
 }
 
-export async function setupTopics(label: string, partitions = 3): Promise<Env> {
+export async function setupTopics(label: string, partitions = 3, options: { progress?: boolean } = {}): Promise<Env> {
   const kafka = kafkaClient(label);
   const prefix = `${uniqueName(label)}.`;
   const names = topicNames(prefix);
   const admin = kafka.admin();
   await admin.connect();
-  await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: partitions })), 30_000);
+  const topics = [names.exchanges, names.results, names.sideEffects, names.deadLetter, ...(options.progress === false ? [] : [names.progress])];
+  await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions: partitions })), 30_000);
   await admin.disconnect();
   return {
     kafka,
@@ -90,6 +91,40 @@ export async function readTopic(kafka: Kafka, topic: string, until: (messages: K
 export async function decodeResults(env: Env, messages: KafkaMessage[]): Promise<ShadowResult[]> {
   const serde = new RecordSerde({ registry: env.registry, contract: shadowResultContract, subject: subjectFor(env.names.results) });
   return Promise.all(messages.map((m) => serde.decode(m.value as Buffer)));
+}
+
+export async function decodeProgress(env: Env, messages: KafkaMessage[]): Promise<ReplayProgress[]> {
+  const serde = new RecordSerde({ registry: env.registry, contract: replayProgressContract, subject: subjectFor(env.names.progress) });
+  return Promise.all(messages.map((m) => serde.decode(m.value as Buffer)));
+}
+
+export interface Positioned {
+  partition: number;
+  offset: number;
+  message: KafkaMessage;
+}
+
+/** Every record of a topic with its partition and offset, read from the beginning until `count` are in (or `until` says so). */
+export async function readPositioned(kafka: Kafka, topic: string, count: number | ((seen: readonly Positioned[]) => boolean), timeoutMs = 30_000): Promise<Positioned[]> {
+  const enough = typeof count === 'number' ? (seen: readonly Positioned[]) => seen.length >= count : count;
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: Positioned[] = [];
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push({ partition, offset: Number(message.offset), message });
+        if (enough(seen)) {
+          clearTimeout(timer);
+          setTimeout(resolve, 300);
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen;
 }
 
 export async function decodeSideEffects(env: Env, messages: KafkaMessage[]): Promise<SideEffect[]> {
