@@ -103,6 +103,32 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     expect(await count(ch)).toBe(3);
   }, EXTERNAL_CLIENT_TIMEOUT_MS);
 
+  it('what tools introspect passes the allow lists: JDBC DatabaseMetaData (DBeaver), Grafana\'s queries through clickhouse-go', async () => {
+    const { ch, endpoint } = await withEndpoint();
+    const meta = await jdbcQuery(`jdbc:clickhouse:${endpoint.url}/${ch.database}`, `@metadata ${ch.database}`);
+    expect(meta.rows).toEqual(expect.arrayContaining([
+      ['schema', ch.database, ''],
+      ['table', 'events', 'TABLE'],
+      ['column', 'events.id', 'UInt32'],
+      ['column', 'events.route', 'String'],
+      ['column', 'events.at', "DateTime64(3, 'UTC')"],
+      ['key', 'events.id', ''],
+      ['types', 'some'],
+    ]));
+    // grafana/clickhouse-datasource: version check, schema browser, column lists, DESCRIBE, distinct values.
+    const hostPort = new URL(endpoint.url).host;
+    const grafana = async (sql: string) => goClientQuery(hostPort, ch.database, sql);
+    expect(await grafana('SELECT version()')).toHaveLength(1);
+    expect(await grafana('SELECT currentDatabase()')).toEqual([{ 'currentDatabase()': ch.database }]);
+    expect(await grafana('SELECT database, name FROM system.tables ORDER BY database, name')).toContainEqual({ database: ch.database, name: 'events' });
+    expect(await grafana("SELECT name FROM system.databases WHERE name NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")).toContainEqual({ name: ch.database });
+    expect(await grafana(`SELECT database, table, name, type, comment FROM system.columns WHERE (database, table) IN (('${ch.database}', 'events')) ORDER BY database, table, position`))
+      .toEqual(['id', 'route', 'at'].map((name, i) => expect.objectContaining({ name, type: ['UInt32', 'String', "DateTime64(3, 'UTC')"][i] })));
+    expect(await grafana(`DESCRIBE TABLE "${ch.database}"."events"`)).toHaveLength(3);
+    expect(await grafana('SELECT DISTINCT route FROM events SETTINGS max_execution_time=10')).toHaveLength(3);
+    expect(await count(ch)).toBe(3);
+  }, EXTERNAL_CLIENT_TIMEOUT_MS);
+
   it('plain HTTP: /ping, GET ?query=, POST body, query parameter + body, FORMAT, default_format, headers clients read', async () => {
     const { ch, endpoint } = await withEndpoint({ displayName: 'probe' });
     const ping = await fetch(`${endpoint.url}/ping`);
