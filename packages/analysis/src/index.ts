@@ -57,6 +57,8 @@ export type {
   RouteMeasurements,
   ScopeMeasurements,
   SideEffectDifference,
+  SideEffectKind,
+  SideEffectPairs,
   StatusCell,
 } from './measurements/types.js';
 

@@ -107,7 +107,7 @@ describe('evaluateGate: pass', () => {
   });
 
   it('ignores expected side effects', () => {
-    expect(find(v, 'overall', 'sideEffects')).toMatchObject({ outcome: 'pass', measured: 0, reason: 'no unexpected side-effect differences (2 expected kinds ignored)' });
+    expect(find(v, 'overall', 'sideEffects')).toMatchObject({ outcome: 'pass', measured: 0, reason: 'no pairs with an unexpected side-effect difference (2 expected kinds ignored)' });
   });
 
   it('is deterministic', () => {
@@ -151,7 +151,7 @@ describe('evaluateGate: fail', () => {
     m.overall.pairs = 10; // far below minPairs: statistics are not judged, side effects still are
     const v = gate(yaml, m);
     expect(v.verdict).toBe('fail');
-    expect(find(v, 'overall', 'sideEffects').reason).toBe('3 unexpected side-effect differences > 0: POST payments:443/v1/charges (candidate-only, 3 pairs, e.g. ex-charge-1)');
+    expect(find(v, 'overall', 'sideEffects').reason).toBe('3 pairs with an unexpected side-effect difference > 0: POST payments:443/v1/charges (candidate-only, 3 pairs, e.g. ex-charge-1)');
     expect(find(v, 'overall', 'agreement').outcome).toBe('insufficient');
   });
 
@@ -159,7 +159,7 @@ describe('evaluateGate: fail', () => {
     const m = fixtureMeasurements();
     m.overall.sideEffects.push({ direction: 'payload-changed', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', pairs: 2, examplePairId: 'ex-amount-1' });
     const v = gate(PASSING, m);
-    expect(find(v, 'overall', 'sideEffects').reason).toBe('2 unexpected side-effect differences > 0: POST payments:443/v1/charges/:id (payload-changed, 2 pairs, e.g. ex-amount-1)');
+    expect(find(v, 'overall', 'sideEffects').reason).toBe('2 pairs with an unexpected side-effect difference > 0: POST payments:443/v1/charges/:id (payload-changed, 2 pairs, e.g. ex-amount-1)');
     expect(v.verdict).toBe('fail');
     const allowed = gate(PASSING.replace('direction: candidate-only, method: post', 'direction: either, method: post'), m);
     expect(find(allowed, 'overall', 'sideEffects').outcome).toBe('pass');
@@ -267,5 +267,42 @@ describe('evaluateGate: invalid input', () => {
 
   it('maps outcomes to exit codes', () => {
     expect(['pass', 'fail', 'insufficient'].map((o) => exitCodeFor(o as 'pass'))).toEqual([0, 1, 2]);
+  });
+});
+
+describe('evaluateGate: sideEffects.maxUnexpected counts pairs, not differences', () => {
+  const moved = (m: Measurements): Measurements => {
+    // One pair whose write went to another path: live-only /v1/entries + candidate-only /v2/entries.
+    const live = { direction: 'live-only' as const, method: 'POST', target: 'ledger:80', path: '/v1/entries' };
+    const candidate = { direction: 'candidate-only' as const, method: 'POST', target: 'ledger:80', path: '/v2/entries' };
+    m.overall.sideEffects = [{ ...live, pairs: 1, examplePairId: 'ex-moved' }, { ...candidate, pairs: 1, examplePairId: 'ex-moved' }];
+    m.overall.sideEffectPairs = { pairs: 1, sets: [{ differences: [live, candidate], pairs: 1 }] };
+    return m;
+  };
+  const criteria = (max: number, expected = '') => PASSING.replace(/sideEffects:\n {2}expected:\n.*\n.*\n/, `sideEffects:\n  maxUnexpected: ${max}\n  expected: [${expected}]\n`);
+
+  it('a pair with a missing and an extra write counts 1: maxUnexpected 1 passes, 0 fails with 1', () => {
+    const one = find(gate(criteria(1), moved(fixtureMeasurements())), 'overall', 'sideEffects');
+    expect(one).toMatchObject({ outcome: 'pass', measured: 1 });
+    expect(one.reason).toBe('1 pair with an unexpected side-effect difference <= 1: POST ledger:80/v1/entries (live-only, 1 pairs, e.g. ex-moved); POST ledger:80/v2/entries (candidate-only, 1 pairs, e.g. ex-moved)');
+    const zero = gate(criteria(0), moved(fixtureMeasurements()));
+    expect(find(zero, 'overall', 'sideEffects')).toMatchObject({ outcome: 'fail', measured: 1 });
+    expect(zero.verdict).toBe('fail');
+  });
+
+  it('a pair counts when any of its differences is unexpected, not when all are expected', () => {
+    const halfExpected = find(gate(criteria(0, '{ direction: live-only, target: "ledger:80", path: /v1/entries }'), moved(fixtureMeasurements())), 'overall', 'sideEffects');
+    expect(halfExpected).toMatchObject({ outcome: 'fail', measured: 1 });
+    const allExpected = find(gate(criteria(0, '{ direction: either, target: "ledger:*", path: "/**" }'), moved(fixtureMeasurements())), 'overall', 'sideEffects');
+    expect(allExpected).toMatchObject({ outcome: 'pass', measured: 0 });
+  });
+
+  it('pairs of sets a store left out count as unexpected; without sets the kinds are summed (both err towards fail)', () => {
+    const truncated = moved(fixtureMeasurements());
+    truncated.overall.sideEffectPairs = { pairs: 4, sets: [{ differences: [], pairs: 0 }, ...(truncated.overall.sideEffectPairs?.sets ?? [])] };
+    expect(find(gate(criteria(0, '{ direction: either, target: "ledger:*", path: "/**" }'), truncated), 'overall', 'sideEffects')).toMatchObject({ outcome: 'fail', measured: 3 });
+    const noSets = moved(fixtureMeasurements());
+    noSets.overall.sideEffectPairs = undefined;
+    expect(find(gate(criteria(1), noSets), 'overall', 'sideEffects')).toMatchObject({ outcome: 'fail', measured: 2 });
   });
 });

@@ -17,7 +17,7 @@ import { parseDuration, formatDuration } from '../criteria/duration.js';
 import { globMatches, routeLabel, splitRouteKey } from '../criteria/patterns.js';
 import { isRouteExcluded, overallCriteria, routeCriteria, type RouteCriteria } from '../criteria/resolve.js';
 import { AnalysisError } from '../errors.js';
-import type { BusinessOutcome, Measurements, ScopeMeasurements, SideEffectDifference } from '../measurements/types.js';
+import type { BusinessOutcome, Measurements, ScopeMeasurements, SideEffectDifference, SideEffectKind } from '../measurements/types.js';
 import { bootstrapQuantile, bootstrapQuantileComparison } from '../stats/bootstrap.js';
 import { checkPairedCounts, pairedDifferenceInterval } from '../stats/proportions.js';
 import { quantileLabel } from '../stats/quantile.js';
@@ -223,7 +223,7 @@ function evaluateErrorRate(ctx: Context, c: NonNullable<ScopeCriteria['errorRate
   return out;
 }
 
-function isExpected(c: SideEffectsCriterion, d: SideEffectDifference): boolean {
+function isExpected(c: SideEffectsCriterion, d: SideEffectKind): boolean {
   return c.expected.some((e) =>
     (e.direction === 'either' || e.direction === d.direction) &&
     (e.method === '*' || e.method.toUpperCase() === d.method.toUpperCase()) &&
@@ -236,16 +236,30 @@ function describeSideEffect(d: SideEffectDifference): string {
   return `${d.method.toUpperCase()} ${d.target}${d.path} (${d.direction}, ${formatCount(d.pairs)} pairs, e.g. ${d.examplePairId})`;
 }
 
+/**
+ * Pairs with at least one unexpected side-effect difference: a pair counts once however many it has
+ * (a write sent to another path is live-only + candidate-only on one pair). Sets a store left out
+ * count as unexpected; without sets (hand-made measurements) the kinds' pairs are summed, an upper
+ * bound. Either way an uncertain count errs towards fail.
+ */
+function unexpectedPairs(c: SideEffectsCriterion, m: ScopeMeasurements, unexpected: readonly SideEffectDifference[]): number {
+  if (m.sideEffectPairs === undefined) return unexpected.reduce((sum, d) => sum + d.pairs, 0);
+  const { pairs, sets } = m.sideEffectPairs;
+  const listed = sets.reduce((sum, s) => sum + s.pairs, 0);
+  const withUnexpected = sets.filter((s) => s.differences.some((d) => !isExpected(c, d))).reduce((sum, s) => sum + s.pairs, 0);
+  return withUnexpected + Math.max(0, pairs - listed);
+}
+
 function evaluateSideEffects(ctx: Context, c: SideEffectsCriterion, m: ScopeMeasurements): CriterionResult {
   const unexpected = m.sideEffects.filter((d) => !isExpected(c, d)).sort((a, b) => b.pairs - a.pairs || describeSideEffect(a).localeCompare(describeSideEffect(b)));
-  const count = unexpected.reduce((sum, d) => sum + d.pairs, 0);
+  const count = unexpectedPairs(c, m, unexpected);
   const expected = m.sideEffects.length - unexpected.length;
   const ok = count <= c.maxUnexpected;
   const listed = unexpected.slice(0, 5).map(describeSideEffect).join('; ');
   const more = unexpected.length > 5 ? `; and ${unexpected.length - 5} more` : '';
   const reason = count === 0
-    ? `no unexpected side-effect differences${expected > 0 ? ` (${expected} expected kinds ignored)` : ''}`
-    : `${formatCount(count)} unexpected side-effect differences ${ok ? '<=' : '>'} ${c.maxUnexpected}: ${listed}${more}`;
+    ? `no pairs with an unexpected side-effect difference${expected > 0 ? ` (${expected} expected kinds ignored)` : ''}`
+    : `${formatCount(count)} ${count === 1 ? 'pair' : 'pairs'} with an unexpected side-effect difference ${ok ? '<=' : '>'} ${c.maxUnexpected}${listed === '' ? '' : `: ${listed}${more}`}`;
   // Judged whatever the sample size: an unexpected write is a fact, not an estimate.
   return { criterion: 'sideEffects', scope: ctx.scope, blocking: true, measured: count, interval: null, judged: count, judgedOn: 'count', limit: { op: '<=', value: c.maxUnexpected }, unit: 'count', n: m.pairs, outcome: ok ? 'pass' : 'fail', reason };
 }

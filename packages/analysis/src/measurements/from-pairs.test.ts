@@ -135,3 +135,29 @@ describe('pairs -> measurements -> gate and report (the whole pure pipeline)', (
     expect(buildReport(m).overall.sideEffects.candidateOnly[0]?.examplePairId).toBe('e5');
   });
 });
+
+describe('measurementsFromPairs: pairs by their set of side-effect differences', () => {
+  it('a write sent to another path (missing + extra on one pair) is one pair with two differences; noise is left out unless counted', () => {
+    const moved = [
+      { key: 'http POST ledger:80/v1/entries', kind: 'missing_in_candidate' as const, noisy: false },
+      { key: 'http POST ledger:80/v2/entries', kind: 'extra_in_candidate' as const, noisy: false },
+    ];
+    const records = [
+      pair('m1', T, { sideEffectsMatch: false, sideEffectDiffs: moved }),
+      pair('m2', T + 1000, { sideEffectsMatch: false, sideEffectDiffs: [...moved].reverse() }),
+      pair('m3', T + 2000, { sideEffectsMatch: false, sideEffectDiffs: [{ key: 'http POST audit:80/log', kind: 'missing_in_candidate', noisy: true }] }),
+      pair('m4', T + 3000),
+    ];
+    const q: MeasurementQuery = { challengerId: 'c1', window: { fromMs: T, toMs: T + 3_600_000 } };
+    const m = measurementsFromPairs(records, q).overall;
+    expect(m.sideEffects.map((d) => [d.direction, d.path, d.pairs])).toEqual([['candidate-only', '/v2/entries', 2], ['live-only', '/v1/entries', 2]]);
+    expect(m.sideEffectPairs).toEqual({
+      pairs: 2,
+      sets: [{ pairs: 2, differences: [
+        { direction: 'candidate-only', method: 'POST', target: 'ledger:80', path: '/v2/entries', dependencyKind: 'http' },
+        { direction: 'live-only', method: 'POST', target: 'ledger:80', path: '/v1/entries', dependencyKind: 'http' },
+      ] }],
+    });
+    expect(measurementsFromPairs(records, { ...q, countNoise: true }).overall.sideEffectPairs?.pairs).toBe(3);
+  });
+});

@@ -9,8 +9,8 @@ import type { GateRunRecord, MeasurementQuery, PairStore } from '../queries/pair
 import { createPrng } from '../stats/prng.js';
 import { quantileOfSorted, sortedSample } from '../stats/quantile.js';
 import type { PairRecord } from './pair-record.js';
-import { parseSideEffectKey } from './pair-record.js';
-import type { BusinessOutcome, HeaderDifference, LatencySummary, Measurements, PathDifference, ScopeMeasurements, SideEffectDifference } from './types.js';
+import { parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from './pair-record.js';
+import type { BusinessOutcome, HeaderDifference, LatencySummary, Measurements, PathDifference, ScopeMeasurements, SideEffectDifference, SideEffectKind } from './types.js';
 
 const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
 const NUMERIC_QUANTILES = [0.5, 0.9, 0.99];
@@ -143,7 +143,10 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
   const status = new Map<string, number>();
   const errors = { pairs: pairs.length, live: 0, candidate: 0, both: 0 };
   let successes = 0;
-  const effects = new Map<string, { d: Omit<SideEffectDifference, 'pairs' | 'examplePairId'>; pairs: Set<string>; example: string }>();
+  const effects = new Map<string, { d: SideEffectKind; pairs: Set<string>; example: string }>();
+  // Pairs by the set of differences they have (sorted ids), for the gate's count of pairs.
+  const effectSets = new Map<string, { differences: SideEffectKind[]; pairs: number }>();
+  let effectPairs = 0;
   const paths = new Map<string, { path: string; noise: boolean; pairs: Set<string>; example: string }>();
   const headers = new Map<string, { header: string; noise: boolean; pairs: Set<string>; example: string }>();
   const labelled = { pairs: 0, live: 0, candidate: 0, both: 0 };
@@ -170,11 +173,21 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
     if (liveAnswered && candidateAnswered) both.push({ l: c.liveLatencyUs / 1000, c: c.candidateLatencyUs / 1000 });
     const cell = `${c.liveStatus}:${c.candidateStatus}`;
     status.set(cell, (status.get(cell) ?? 0) + 1);
+    const kinds = new Map<string, SideEffectKind>();
     for (const d of c.sideEffectDiffs) {
       if (d.noisy && !countNoise) continue;
       const parts = parseSideEffectKey(d.key);
       const direction: SideEffectDifference['direction'] = d.kind === 'extra_in_candidate' ? 'candidate-only' : d.kind === 'missing_in_candidate' ? 'live-only' : 'payload-changed';
-      note(effects, `${direction} ${d.key}`, () => ({ d: { direction, method: parts.method, target: parts.target, path: parts.path, dependencyKind: parts.dependencyKind } }), id);
+      const kind: SideEffectKind = { direction, method: parts.method, target: parts.target, path: parts.path, dependencyKind: parts.dependencyKind };
+      note(effects, `${direction} ${d.key}`, () => ({ d: kind }), id);
+      kinds.set(sideEffectKindId(kind), kind);
+    }
+    if (kinds.size > 0) {
+      effectPairs += 1;
+      const ids = [...kinds.keys()].sort();
+      const set = effectSets.get(ids.join('\n')) ?? { differences: ids.map((k) => kinds.get(k) as SideEffectKind), pairs: 0 };
+      set.pairs += 1;
+      effectSets.set(ids.join('\n'), set);
     }
     for (const d of c.diffs) note(paths, `${d.noisy ? 1 : 0}${d.path}`, () => ({ path: d.path, noise: d.noisy }), id);
     for (const h of c.headerDiffs) note(headers, `${h.noisy ? 1 : 0}${h.name}`, () => ({ header: h.name, noise: h.noisy }), id);
@@ -211,6 +224,7 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
       samples: { liveMs: sample.map((s) => s.l), candidateMs: sample.map((s) => s.c), paired: true },
     },
     sideEffects: bySize(effects, (e) => `${e.d.direction} ${e.d.method} ${e.d.target}${e.d.path}`).map((e) => ({ ...e.d, pairs: e.pairs.size, examplePairId: e.example })),
+    sideEffectPairs: { pairs: effectPairs, sets: sortSideEffectSets([...effectSets.values()]) },
     status: [...status.entries()].map(([k, n]) => {
       const [live = 0, candidate = 0] = k.split(':').map(Number);
       return { live, candidate, pairs: n };

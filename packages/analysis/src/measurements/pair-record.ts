@@ -21,6 +21,18 @@ export function parseSideEffectKey(key: string): SideEffectKeyParts {
     : { dependencyKind, method, target: location.slice(0, slash), path: location.slice(slash) };
 }
 
+/** "candidate-only POST payments:443/v1/charges/:id": one kind of difference, as SQL and memory both name it. */
+export function sideEffectKindId(k: { direction: string; method: string; target: string; path: string }): string {
+  return `${k.direction} ${k.method} ${k.target}${k.path}`;
+}
+
+/** Sets of differences in a stable order: most pairs first, then by their ids. */
+export function sortSideEffectSets<T extends { differences: { direction: string; method: string; target: string; path: string }[]; pairs: number }>(sets: T[]): T[] {
+  const key = (s: T) => s.differences.map(sideEffectKindId).join('\n');
+  for (const s of sets) s.differences.sort((a, b) => sideEffectKindId(a).localeCompare(sideEffectKindId(b)));
+  return sets.sort((a, b) => b.pairs - a.pairs || key(a).localeCompare(key(b)));
+}
+
 export interface PairComparisonLike {
   route: string;
   method: string;

@@ -61,6 +61,25 @@ export interface SideEffectDifference {
   examplePairId: string;
 }
 
+/** A side-effect difference without its counts: what the criteria's `expected` patterns match. */
+export type SideEffectKind = Omit<SideEffectDifference, 'pairs' | 'examplePairId'>;
+
+/**
+ * The pairs with side-effect differences, grouped by the set of differences each pair has (noise
+ * excluded unless counted). What the gate's `sideEffects.maxUnexpected` counts: pairs, not
+ * differences, and one pair can have several (a write sent to another path is a live-only and a
+ * candidate-only difference on the same pair).
+ */
+export interface SideEffectPairs {
+  /** Pairs with at least one side-effect difference. */
+  pairs: number;
+  /**
+   * One entry per distinct set of differences, largest first. A store may bound the list: pairs of
+   * sets left out (`pairs` minus the sum here) are counted as unexpected by the gate.
+   */
+  sets: { differences: SideEffectKind[]; pairs: number }[];
+}
+
 /** A JSON path whose value differs between live and the candidate. */
 export interface PathDifference {
   /** In @shadow/compare's path syntax, array indexes as in the pairs table. */
@@ -124,7 +143,13 @@ export interface ScopeMeasurements {
   /** "Yes" = the side errored (no answer, or status >= 500) on that pair. */
   errors: PairedCounts;
   latency: LatencyMeasurements;
+  /** Each kind of side-effect difference with its pairs (a pair with several counts in each). */
   sideEffects: SideEffectDifference[];
+  /**
+   * Pairs by their set of side-effect differences, for counting pairs. Absent (measurements made
+   * without it): the gate sums `sideEffects[].pairs` instead, an upper bound.
+   */
+  sideEffectPairs?: SideEffectPairs | undefined;
   /** Status-code matrix, every non-empty cell. */
   status?: StatusCell[] | undefined;
   /** By metric name, as declared on the route. */

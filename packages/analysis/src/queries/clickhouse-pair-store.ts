@@ -29,7 +29,7 @@ import type { ClickHouse } from '@shadow/clickhouse';
 import { LABELS_TABLE, labelledAccuracyQuery, SCHEMA_TABLES } from '@shadow/clickhouse';
 import { routeMatches, splitRouteKey } from '../criteria/patterns.js';
 import { AnalysisError } from '../errors.js';
-import { parseSideEffectKey } from '../measurements/pair-record.js';
+import { parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from '../measurements/pair-record.js';
 import type { PairedCounts } from '../stats/proportions.js';
 import type {
   BusinessOutcome,
@@ -40,6 +40,7 @@ import type {
   RouteMeasurements,
   ScopeMeasurements,
   SideEffectDifference,
+  SideEffectKind,
   StatusCell,
 } from '../measurements/types.js';
 import type { AccuracyRequest, GateRunRecord, MeasurementQuery, PairStore } from './pair-store.js';
@@ -52,6 +53,11 @@ export interface ClickHousePairStoreOptions {
   tables?: { pairs?: string; unmatched?: string; gateRuns?: string; labels?: string };
   /** Bound on the rows of side-effect differences returned per scope. @default 100 */
   maxSideEffects?: number;
+  /**
+   * Bound on the distinct sets of side-effect differences returned per scope (the gate counts pairs
+   * on them); pairs of sets beyond it are counted as unexpected. @default 1000
+   */
+  maxSideEffectSets?: number;
   /** k of the top-k overlap of list outcomes (as measurementsFromPairs' topK). @default 10 */
   topK?: number;
 }
@@ -144,6 +150,9 @@ function agreementExpr(q: MeasurementQuery): string {
 
 /** A detail entry whose 'effect:<key>' diff path is flagged noisy (@shadow/compare rows only). */
 const NOISY_EFFECT = "arrayExists(n -> startsWith(n, concat('effect:', substring(entry, position(entry, ' ') + 1))), p_noisy_paths)";
+/** The pair's distinct side-effect detail entries, noise left out unless counted. */
+const effectEntries = (countNoise: boolean): string =>
+  `arrayFilter(entry -> entry != ''${countNoise ? '' : ` AND NOT ${NOISY_EFFECT}`}, arrayDistinct(splitByString('; ', p_side_effects_detail)))`;
 const LIVE_ERROR = '(p_live_status = 0 OR p_live_status >= 500)';
 const CANDIDATE_ERROR = "(p_shadow_status = 0 OR p_shadow_status >= 500 OR p_shadow_error_kind != '')";
 const LIVE_ANSWERED = 'p_live_status > 0';
@@ -196,6 +205,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
   const gateRuns = table(options.tables?.gateRuns ?? GATE_RUNS_TABLE, 'gateRuns');
   const labels = table(options.tables?.labels ?? LABELS_TABLE, 'labels');
   const maxSideEffects = options.maxSideEffects ?? 100;
+  const maxSideEffectSets = options.maxSideEffectSets ?? 1000;
+  if (!Number.isInteger(maxSideEffectSets) || maxSideEffectSets < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `maxSideEffectSets must be a positive integer; got ${maxSideEffectSets}`);
   const topK = options.topK ?? 10;
   if (!Number.isInteger(topK) || topK < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `topK must be a positive integer; got ${topK}`);
   const { client } = clickhouse;
@@ -244,6 +255,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         quantilesExactIf(${levelList})(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_q,
         maxIf(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_max,
         avgIf(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_mean,
+        countIf(notEmpty(${effectEntries(q.countNoise ?? false)})) AS side_effect_pairs,
         toUnixTimestamp64Milli(min(capture_time)) AS first_ms,
         toUnixTimestamp64Milli(max(capture_time)) AS last_ms,
         anyIf(p_challenger_name, p_challenger_name != '') AS challenger_name
@@ -261,6 +273,10 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       FROM ${scoped} ARRAY JOIN arrayDistinct(splitByString('; ', p_side_effects_detail)) AS entry
       WHERE p_side_effects_detail != '' AND entry != ''${(q.countNoise ?? false) ? '' : ` AND NOT ${NOISY_EFFECT}`}
       GROUP BY s_method, s_route, entry ORDER BY pairs DESC, entry LIMIT ${maxSideEffects} BY s_method, s_route`;
+    // Pairs per set of differences: the gate counts pairs with an unexpected one, not differences.
+    const sideEffectSetsQuery = `SELECT s_method, s_route, arraySort(${effectEntries(q.countNoise ?? false)}) AS entries, count() AS pairs
+      FROM ${scoped} WHERE p_side_effects_detail != '' AND notEmpty(entries)
+      GROUP BY s_method, s_route, entries ORDER BY pairs DESC, entries LIMIT ${maxSideEffectSets} BY s_method, s_route`;
     // diff_paths holds 'status', 'header:<name>', 'effect:<key>' and body paths; noisy_paths the noisy subset.
     const diffQuery = (kind: 'paths' | 'headers') => `SELECT s_method, s_route, ${kind === 'headers' ? 'substring(p, 8)' : 'p'} AS name, has(p_noisy_paths, p) AS noisy,
         uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
@@ -281,6 +297,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const status = await rows('status matrix', statusQuery, params);
     const samples = await rows('latency samples', samplesQuery, params);
     const effects = await rows('side-effect differences', sideEffectsQuery, params);
+    const effectSets = await rows('side-effect difference sets', sideEffectSetsQuery, params);
     const paths = top === 0 ? [] : await rows('differing paths', diffQuery('paths'), params);
     const headers = top === 0 ? [] : await rows('differing headers', diffQuery('headers'), params);
     const unmatchedRows = await rows('unmatched exchanges', unmatchedQuery, params);
@@ -300,6 +317,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const byStatus = group(status);
     const bySamples = group(samples);
     const byEffects = group(effects);
+    const byEffectSets = group(effectSets);
     const byPaths = group(paths);
     const byHeaders = group(headers);
     const excludePaths = q.excludePaths ?? [];
@@ -324,6 +342,20 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       }
       const label = (d: SideEffectDifference) => `${d.direction} ${d.method} ${d.target}${d.path}`;
       sideEffects.push(...[...merged.values()].sort((a, b) => b.pairs - a.pairs || label(a).localeCompare(label(b))));
+      // Sets read like measurementsFromPairs': entries parsed, two spellings of one call merged.
+      const sets = new Map<string, { differences: SideEffectKind[]; pairs: number }>();
+      for (const e of byEffectSets.get(key) ?? []) {
+        const kinds = new Map<string, SideEffectKind>();
+        for (const entry of e['entries'] as unknown[]) {
+          const parsed = parseSideEffectDetail(str(entry));
+          if (parsed !== null) kinds.set(sideEffectKindId(parsed), parsed);
+        }
+        if (kinds.size === 0) continue;
+        const id = [...kinds.keys()].sort().join('\n');
+        const set = sets.get(id) ?? { differences: [...kinds.values()], pairs: 0 };
+        set.pairs += num(e['pairs']);
+        sets.set(id, set);
+      }
       return {
         pairs: num(r['pairs']),
         agreement: { trials: num(r['pairs']), successes: num(r['successes']) },
@@ -334,6 +366,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
           samples: { liveMs: sample.map((s) => num(s['l'])), candidateMs: sample.map((s) => num(s['c'])), paired: true },
         },
         sideEffects,
+        sideEffectPairs: { pairs: num(r['side_effect_pairs']), sets: sortSideEffectSets([...sets.values()]) },
         status: (byStatus.get(key) ?? []).map((s): StatusCell => ({ live: num(s['live']), candidate: num(s['candidate']), pairs: num(s['pairs']) })),
         paths: (byPaths.get(key) ?? []).map((p): PathDifference => ({
           path: str(p['name']),
@@ -366,6 +399,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       errors: { pairs: 0, live: 0, candidate: 0, both: 0 },
       latency: { live: { count: 0, quantiles: [], maxMs: null }, candidate: { count: 0, quantiles: [], maxMs: null }, samples: { liveMs: [], candidateMs: [], paired: true } },
       sideEffects: [],
+      sideEffectPairs: { pairs: 0, sets: [] },
       status: [],
       paths: [],
       headers: [],

@@ -78,6 +78,7 @@ export interface AccuracyQuery {
  * | latency.samples | up to latencySampleLimit (live_ms, candidate_ms) pairs, paired: true |
  * | status | count() GROUP BY live_status, candidate_status |
  * | sideEffects | arrayJoin(compare's sideEffectDiffs), not noisy unless countNoise: count(DISTINCT pair) and min(exchange_id) GROUP BY direction (extra_in_candidate / missing_in_candidate / payload_changed), method, target, path template |
+ * | sideEffectPairs | pairs = countIf(the pair has a side-effect difference, not noisy unless countNoise); sets = count() GROUP BY the pair's sorted set of differences (what the gate counts pairs with an unexpected one on) |
  * | business[name] numeric | compare's outcome type `number`: count(), avg() and quantilesExact(0.5, 0.9, 0.99) of the value per side, pairs where both sides have one |
  * | business[name] decision | type `string`: count(), countIf(live != candidate), top transitions GROUP BY (live, candidate) |
  * | business[name] list | type `string[]`: count(), avg(jaccard) (length(arrayIntersect) / length(arrayDistinct(arrayConcat)), 1 for two empty lists), avg(top-k overlap) with k from the query or 10 |
