@@ -92,3 +92,26 @@ export { createInMemoryPairStore, distinctPairs, measurementsFromPairs } from '.
 export type { FromPairsOptions } from './measurements/from-pairs.js';
 export { parseSideEffectKey } from './measurements/pair-record.js';
 export type { PairComparisonLike, PairRecord, SideEffectKeyParts } from './measurements/pair-record.js';
+
+// Exploring pairs (the dashboard; `shadow show`): challengers, time series, pair lists, one exchange
+export { bucketWidth, createClickHouseExploreStore, EXCHANGE_ID_PATTERN } from './explore/explore-store.js';
+export type { ExploreStore, ExploreStoreOptions } from './explore/explore-store.js';
+export { challengerOverview, REPORT_TOP_DEFAULT, reportQueryFor } from './explore/overview.js';
+export type { ChallengerOverview, ChallengerOverviewOptions } from './explore/overview.js';
+export { PAIR_FILTERS } from './explore/types.js';
+export type {
+  ChallengerSummary,
+  ExploreTarget,
+  KeptBody,
+  PairDetail,
+  PairDifference,
+  PairFilter,
+  PairList,
+  PairListItem,
+  PairListQuery,
+  PairSide,
+  TimeSeries,
+  TimeSeriesPoint,
+  TimeSeriesQuery,
+  UnmatchedSide,
+} from './explore/types.js';
