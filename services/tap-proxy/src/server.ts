@@ -1,8 +1,10 @@
 // The tap proxy: a streaming reverse proxy in front of a live service, built on the embeddable tap.
-// Every request is forwarded unchanged and the exchange is offered to the tap, which publishes it
-// off the request path. Health/readiness/metrics live on a separate admin port.
+// Every request is forwarded unchanged (the client's Host included) and the response reaches the
+// client byte for byte (proxy/forward.ts); the exchange is offered to the tap, which publishes it off
+// the request path. Health/readiness/metrics live on a separate admin port.
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createTap, createKafkaTransport } from '@shadow/tap';
@@ -78,6 +80,8 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
     upstream: new URL(config.TAP_PROXY_UPSTREAM),
     upstreamTimeoutMs: config.TAP_PROXY_UPSTREAM_TIMEOUT_MS,
     maxSockets: config.TAP_PROXY_MAX_SOCKETS,
+    hostHeader: config.TAP_PROXY_HOST_HEADER,
+    forwardedHeaders: config.TAP_PROXY_FORWARDED_HEADERS,
     viaName: 'shadow-tap-proxy',
   });
 
@@ -92,6 +96,10 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
   });
   // The upstream decides how long a request may take; the proxy only bounds idle upstreams.
   proxy.requestTimeout = 0;
+  proxy.keepAliveTimeout = config.TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS;
+  // WebSocket and other upgrades: relayed raw, not captured. Without this listener Node would hand
+  // them to the request handler as plain requests and the upgrade would fail.
+  proxy.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => forwarder.upgrade(req, socket, head));
   const admin = createAdminServer({
     registry,
     ready: () => ready,

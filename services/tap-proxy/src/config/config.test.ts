@@ -61,3 +61,21 @@ describe('loadConfig', () => {
     expect(problemsOf({ TAP_PROXY_CONFIG: file })).toMatch(/TAP_PROXY_PROT: unknown field/);
   });
 });
+
+describe('transparency settings', () => {
+  it('default to a transparent proxy: the client Host, nothing added, idle client connections kept 75 s', () => {
+    const c = loadConfig(minimal);
+    expect(c.TAP_PROXY_HOST_HEADER).toBe('client');
+    expect(c.TAP_PROXY_FORWARDED_HEADERS).toBe(false);
+    expect(c.TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS).toBe(75_000);
+  });
+
+  it('accept the documented values and name the field for others', () => {
+    const c = loadConfig({ ...minimal, TAP_PROXY_HOST_HEADER: 'upstream', TAP_PROXY_FORWARDED_HEADERS: 'true', TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS: '5000' });
+    expect([c.TAP_PROXY_HOST_HEADER, c.TAP_PROXY_FORWARDED_HEADERS, c.TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS]).toEqual(['upstream', true, 5000]);
+    const msg = problemsOf({ ...minimal, TAP_PROXY_HOST_HEADER: 'origin', TAP_PROXY_FORWARDED_HEADERS: 'yes', TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS: '0' });
+    expect(msg).toMatch(/TAP_PROXY_HOST_HEADER: .*got "origin"/);
+    expect(msg).toMatch(/TAP_PROXY_FORWARDED_HEADERS: .*got "yes"/);
+    expect(msg).toMatch(/TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS: .*got "0"/);
+  });
+});

@@ -3,6 +3,7 @@
 // message naming the variable (or file field) and what it accepts.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { HOST_HEADER_MODES } from '../proxy/forward.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const rate = z.coerce.number().min(0).max(1);
@@ -24,6 +25,13 @@ export const configSchema = z.object({
   TAP_PROXY_UPSTREAM_TIMEOUT_MS: positiveInt.default(30_000),
   TAP_PROXY_MAX_SOCKETS: positiveInt.default(256),
   TAP_PROXY_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Host the upstream receives: the client's (transparent) or the upstream URL's host:port. */
+  TAP_PROXY_HOST_HEADER: z.enum(HOST_HEADER_MODES).default('client'),
+  /** Append X-Forwarded-For/-Host/-Proto and Via to upstream requests. */
+  TAP_PROXY_FORWARDED_HEADERS: bool.default(false),
+  // An idle client connection is kept at least as long as common upstreams keep theirs (nginx 75 s):
+  // closing it sooner makes a client that reuses it meet a reset it would not meet without the proxy.
+  TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(75_000),
   SHADOW_SERVICE: z.string().min(1),
   SHADOW_ENVIRONMENT: z.string().min(1).default('prod'),
   KAFKA_BROKERS: csv.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
