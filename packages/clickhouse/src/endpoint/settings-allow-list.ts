@@ -179,7 +179,7 @@ export const PROTOCOL_PARAMETERS: Readonly<Record<string, ProtocolParameter>> = 
   compress: bool,
   decompress: bool,
   enable_http_compression: bool,
-  http_zlib_compression_level: uint(1, 9),
+  http_zlib_compression_level: ignored(uint(1, 9)),
   client_protocol_version: uint(0, 1_000_000),
   session_id: ignored(PRINTABLE),
   session_timeout: ignored(uint(0, 86_400)),
