@@ -121,9 +121,11 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
   if (typeof e.cause?.code === 'string') return e.cause.code;
-  return typeof e.code === 'string' ? e.code : 'upstream error';
+  if (typeof e.code === 'string') return e.code;
+  // undici's parser errors carry no code for some refusals: their name says what failed.
+  return typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'upstream error';
 }
 
 function latin1(value: Buffer | string): string {
