@@ -58,6 +58,9 @@ export interface Joiner {
 
 type Role = 'exchanges' | 'results' | 'sideEffects';
 
+/** Why a record went to the dead-letter topic: the `reason` label of the dead-letter metric. */
+export type DeadLetterKind = 'undecodable' | 'null_value';
+
 /**
  * Verifies the three joined topics exist with equal partition counts, through @shadow/contracts'
  * checkTopics (JOIN_TOPIC_MISSING / JOIN_PARTITION_MISMATCH carry its sentences, which name the
@@ -264,6 +267,9 @@ class KafkaJoiner implements Joiner {
       const eventMs = Number(message.timestamp);
       if (eventMs > progress.maxTimestamp) progress.maxTimestamp = eventMs;
       if (message.value === null) {
+        // A null value (a Kafka tombstone) is never a record of these topics (they are not compacted):
+        // it is malformed like an undecodable one, so it is kept and counted, not skipped in silence.
+        await this.#deadLetter(topic, partition, message.offset, message.key, null, 'null_value', `null value (a tombstone) on ${topic}: every record of the joined topics carries an Avro value`);
         state.skip(topic, partition, offset);
       } else {
         try {
@@ -273,7 +279,7 @@ class KafkaJoiner implements Joiner {
         } catch (err) {
           const error = toJoinError(err);
           if (error.retriable || (error.cause as { retriable?: boolean } | undefined)?.retriable === true) throw error; // registry down: kafkajs retries the batch
-          await this.#deadLetter(topic, partition, message.offset, message.key, message.value, error.message);
+          await this.#deadLetter(topic, partition, message.offset, message.key, message.value, 'undecodable', error.message);
           state.skip(topic, partition, offset);
         }
       }
@@ -295,15 +301,16 @@ class KafkaJoiner implements Joiner {
     await heartbeat();
   }
 
-  async #deadLetter(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer, reason: string): Promise<void> {
-    this.#o.hooks.onDeadLetter?.(topic, 'undecodable');
-    this.#log.warn({ topic, partition, offset, reason }, 'undecodable record sent to the dead-letter topic');
+  /** `kind` is the metric's reason label (undecodable, null_value); `reason` the header's text. */
+  async #deadLetter(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, kind: DeadLetterKind, reason: string): Promise<void> {
+    this.#o.hooks.onDeadLetter?.(topic, kind);
+    this.#log.warn({ topic, partition, offset, kind, reason }, `${kind === 'null_value' ? 'null-value' : 'undecodable'} record sent to the dead-letter topic`);
     await this.#producer?.send({
       topic: this.#names.deadLetter,
       messages: [{
         key,
         value,
-        headers: { 'shadow-dlq-reason': reason.slice(0, 1000), 'shadow-dlq-source': `${topic}/${partition}/${offset}`, 'shadow-dlq-by': `joiner@${hostname()}` },
+        headers: { 'shadow-dlq-reason': reason.slice(0, 1000), 'shadow-dlq-code': kind, 'shadow-dlq-source': `${topic}/${partition}/${offset}`, 'shadow-dlq-by': `joiner@${hostname()}` },
       }],
     });
   }

@@ -12,6 +12,7 @@ export interface JoinerHooks {
   onLanded?: (e: { pairsByRole: ReadonlyMap<string, number>; diffs: number; unmatchedByReason: ReadonlyMap<string, number>; rows: number; bytes: number; durationMs: number; attempts: number }) => void;
   onRetry?: (attempt: number) => void;
   onLag?: (topic: string, partition: number, lag: number) => void;
+  /** A record sent to the dead-letter topic; reason is 'undecodable' or 'null_value' (a tombstone). */
   onDeadLetter?: (topic: string, reason: string) => void;
   onCommitted?: (offsets: number) => void;
 }
