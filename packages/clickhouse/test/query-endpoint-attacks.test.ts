@@ -51,7 +51,9 @@ async function withEndpoint(options: Omit<QueryEndpointOptions, 'clickhouse'> = 
   await ch.client.command({ query: `CREATE DATABASE ${other}` });
   await ch.client.command({ query: `CREATE TABLE ${other}.secrets (s String) ENGINE = MergeTree ORDER BY s` });
   await ch.client.command({ query: `INSERT INTO ${other}.secrets VALUES ('${SECRET}')` });
-  onTestFinished(() => ch.client.command({ query: `DROP DATABASE IF EXISTS ${other} SYNC` }));
+  onTestFinished(async () => {
+    await ch.client.command({ query: `DROP DATABASE IF EXISTS ${other} SYNC` });
+  });
   const endpoint = await createQueryEndpoint({ clickhouse: ch, port: 0, ...options });
   onTestFinished(() => endpoint.close());
   return { ch, endpoint, other };

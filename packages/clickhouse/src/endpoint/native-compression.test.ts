@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cityHash128 } from './city-hash.js';
-import { lz4LiteralBlock, NATIVE_BLOCK_SIZE, nativeCompress } from './native-compression.js';
+import { lz4DecodeBlock, lz4LiteralBlock, NATIVE_BLOCK_SIZE, NativeDecompressError, nativeCompress, nativeCompressedBlock, nativeDecompress } from './native-compression.js';
 
 const sample = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff));
 
@@ -65,5 +65,31 @@ describe('native (compress=1) framing', () => {
     expect(blocks.map((b) => b.length)).toEqual([NATIVE_BLOCK_SIZE, 10]);
     // Buffer#equals: vitest's deep equality walks a 1 MiB buffer byte by byte, for seconds.
     expect(Buffer.concat(blocks).equals(data)).toBe(true);
+  });
+});
+
+describe('decoding (decompress=1 request bodies)', () => {
+  // token 0x4f: 4 literals, match length 15 + 4 + 1 (extra byte 1) = 20; offset 4 (overlapping copy).
+  const matchBlock = Buffer.from([0x4f, ...Buffer.from('abcd'), 0x04, 0x00, 0x01, 0x10, ...Buffer.from('!')]);
+
+  it('decodes literals and (overlapping) matches into exactly the declared size', () => {
+    expect(lz4DecodeBlock(matchBlock, 25).toString()).toBe(`${'abcd'.repeat(6)}!`);
+    expect(lz4DecodeBlock(lz4LiteralBlock(sample(300)), 300)).toEqual(sample(300));
+  });
+
+  it('refuses blocks that point outside their input or output', () => {
+    expect(() => lz4DecodeBlock(matchBlock, 24)).toThrow(NativeDecompressError);
+    expect(() => lz4DecodeBlock(Buffer.from([0x40, ...Buffer.from('abcd'), 0x09, 0x00, 0x10]), 100)).toThrow(/offset outside/);
+    expect(() => lz4DecodeBlock(Buffer.from([0xf0, 0xff]), 100)).toThrow(/length runs past/);
+  });
+
+  it('reads framed blocks, verifies checksums and refuses declared sizes past the limit before inflating', () => {
+    const body = Buffer.concat([nativeCompressedBlock(Buffer.from('SELECT ')), nativeCompressedBlock(Buffer.from('1'))]);
+    expect(nativeDecompress(body, 100).toString()).toBe('SELECT 1');
+    expect(() => nativeDecompress(body, 7)).toThrow(/Max query size exceeded/);
+    const tampered = Buffer.from(body);
+    tampered[20] = 0xff;
+    expect(() => nativeDecompress(tampered, 100)).toThrow(/Checksum|declares/);
+    expect(() => nativeDecompress(body.subarray(0, 20), 100)).toThrow(/truncated/);
   });
 });

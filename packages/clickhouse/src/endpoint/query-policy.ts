@@ -149,7 +149,11 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
     }
     if (isPunct(token, '(')) clauses.push('none');
     else if (isPunct(token, ')')) clauses.pop();
-    else if (token.kind === 'word' && CLAUSES.includes(upper(token)) && !isPunct(prev, '.')) clauses[clauses.length - 1] = upper(token);
+    else if (token.kind === 'word' && CLAUSES.includes(upper(token)) && !isPunct(prev, '.') && !(isPunct(next, '(') && next?.start === token.end)) {
+      // A clause keyword, not a call of a function with the same name (`format(...)`).
+      clauses[clauses.length - 1] = upper(token);
+    }
+    if (clauses.length === 0) clauses.push('none');
 
     if (isKeyword(token, 'OUTFILE', 'INFILE')) return denied(`INTO ${upper(token)} reads or writes a file of the server and is not allowed on the read-only endpoint`);
 
