@@ -47,6 +47,9 @@ describe('checkCanonicalQuery', () => {
     "SELECT format('{} {}', a, b) FROM events",
     'SELECT * FROM numbers(10)',
     "SELECT * FROM `VALUES`('a UInt8', 1)",
+    "SELECT * FROM `VALUES`('a Enum8(\\'x\\' = 1), b Array(Nullable(Decimal(10, 2)))', (1, [1.5]))",
+    "SELECT * FROM `VALUES`(('Bool', 1, true, 0, 0), ('Date', 10, false, 0, 0))",
+    'SELECT * FROM `VALUES`(1, 2, 3)',
     'SELECT arrayMap(x -> (x + 1), [1, 2])',
     'SELECT name FROM system.tables WHERE database = currentDatabase_not_called',
     'SELECT * FROM shadow.events',
@@ -60,6 +63,7 @@ describe('checkCanonicalQuery', () => {
     'EXPLAIN ANALYZE SELECT 1',
     'SELECT {x:String}, {a:Array(Nullable(String))}',
     'SELECT 1 FORMAT JSONEachRow',
+    'SELECT * APPLY sum APPLY toString FROM events',
   ])('allows %s', (sql) => {
     expect(verdictOf(sql)).toBe('ok');
   });
@@ -92,6 +96,15 @@ describe('checkCanonicalQuery', () => {
     ['SELECT 1 SETTINGS max_threads = DEFAULT', '497 ACCESS_DENIED'],
     ['SELECT 1 SETTINGS nope = 1', '115 UNKNOWN_SETTING'],
     ['SELECT 1; SELECT 2', '62 SYNTAX_ERROR'],
+    ["SELECT b FROM `VALUES`('a UInt8, b String ALIAS file(\\'/etc/passwd\\')', 1)", '497 ACCESS_DENIED'],
+    ["SELECT * FROM `VALUES`('a UInt8 DEFAULT 1', 1)", '497 ACCESS_DENIED'],
+    ["SELECT * FROM `VALUES`(('a UInt8, b String MATERIALIZED 1'), 1)", '497 ACCESS_DENIED'],
+    ["SELECT * FROM `VALUES`(concat('a UInt8', ''), 1)", '497 ACCESS_DENIED'],
+    ['SELECT * FROM `VALUES`({s:String}, 1)', '497 ACCESS_DENIED'],
+    ['SELECT * FROM `VALUES`(x, 1)', '497 ACCESS_DENIED'],
+    ["SELECT * APPLY file FROM (SELECT '/etc/passwd' AS x)", '497 ACCESS_DENIED'],
+    ['SELECT COLUMNS(\'x\') APPLY getSetting FROM t', '497 ACCESS_DENIED'],
+    ['SELECT * APPLY x -> file(x) FROM t', '497 ACCESS_DENIED'],
   ])('refuses %s with %s', (sql, expected) => {
     expect(verdictOf(sql)).toBe(expected);
   });

@@ -173,6 +173,18 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
       continue;
     }
 
+    // `* APPLY name`: a function applied by name to each column, a call without parentheses.
+    if (isKeyword(token, 'APPLY') && nameOf(next) !== undefined && !isPunct(statement[i + 2], '(') && !isPunct(statement[i + 2], '-')) {
+      const applied = nameOf(next) as string;
+      const verdict = context.catalog.functionVerdict(applied);
+      if (!verdict.allowed) {
+        if (verdict.resolved === undefined) return refuse(46, 'UNKNOWN_FUNCTION', `Unknown function ${shown(applied)}`);
+        return denied(`function ${applied} (APPLY) ${verdict.reason}; it is not allowed on the read-only endpoint`);
+      }
+      i += 1;
+      continue;
+    }
+
     const name = nameOf(token);
     if (name === undefined) continue;
 
@@ -233,6 +245,7 @@ function checkCall(name: string, statement: Token[], i: number, clause: string, 
     // `format` is both a table function and a string function: where it stands tells which.
     const alsoScalar = catalog.functionVerdict(name).resolved !== undefined;
     if (tablePosition || !alsoScalar) {
+      if (lower === 'values') return checkValuesStructure(statement, i + 1);
       if (ALLOWED_TABLE_FUNCTIONS.some((f) => f.toLowerCase() === lower)) return undefined;
       return denied(`table function ${name}() is not allowed on the read-only endpoint; it allows ${ALLOWED_TABLE_FUNCTIONS.map((f) => `${f}()`).join(', ')}`);
     }
@@ -242,6 +255,61 @@ function checkCall(name: string, statement: Token[], i: number, clause: string, 
   if (verdict.resolved === undefined) return refuse(46, 'UNKNOWN_FUNCTION', `Unknown function ${shown(name)}`);
   const via = verdict.resolved === name ? '' : ` (${verdict.resolved})`;
   return denied(`function ${name}${via} ${verdict.reason}; it is not allowed on the read-only endpoint`);
+}
+
+/** Words of a column declaration that bring an expression (or more than a type) into a structure. */
+const DECLARATION_KEYWORDS = new Set(['DEFAULT', 'MATERIALIZED', 'ALIAS', 'EPHEMERAL', 'CODEC', 'TTL', 'COMMENT', 'STATISTICS', 'SETTINGS', 'PRIMARY', 'AUTO_INCREMENT']);
+
+/**
+ * `values(structure, rows...)`: the structure is parsed as column declarations, and a declaration
+ * may carry an expression (`b String ALIAS file('/etc/passwd')`) that the policy never sees as a
+ * call. The first argument is therefore either a structure literal of names and types only, or a
+ * literal row (a tuple of literals, as the JDBC driver sends); anything that could evaluate to a
+ * structure string (calls, parameters, a lone parenthesized string) is refused.
+ */
+function checkValuesStructure(statement: Token[], open: number): PolicyVerdict | undefined {
+  const first: Token[] = [];
+  let depth = 0;
+  for (let j = open + 1; j < statement.length; j += 1) {
+    const t = statement[j] as Token;
+    if (isPunct(t, '(') || isPunct(t, '[')) depth += 1;
+    if (isPunct(t, ')') || isPunct(t, ']')) {
+      if (depth === 0) break;
+      depth -= 1;
+    }
+    if (depth === 0 && isPunct(t, ',')) break;
+    first.push(t);
+  }
+  const refusal = (why: string) => denied(`values(): ${why}; its first argument must be a structure string of column names and types, or a row of literals`);
+  if (first.length === 1 && first[0]?.kind === 'string') {
+    let inner: Token[];
+    try {
+      inner = tokenize(unquoteString(first[0].text));
+    } catch {
+      return refusal('the structure does not parse');
+    }
+    const keyword = inner.find((t) => t.kind === 'word' && DECLARATION_KEYWORDS.has(t.text.toUpperCase()));
+    if (keyword !== undefined) return refusal(`the structure declares ${keyword.text.toUpperCase()}, which evaluates an expression`);
+    const odd = inner.find((t) => t.kind === 'punctuation' && !['(', ')', ',', '=', '-', '.'].includes(t.text));
+    if (odd !== undefined) return refusal(`the structure has ${JSON.stringify(odd.text)}`);
+    return undefined;
+  }
+  const call = first.find((t, k) => nameOf(t) !== undefined && isPunct(first[k + 1], '('));
+  if (call !== undefined || first.some((t) => isPunct(t, '{'))) return refusal('a call or a parameter could build a structure');
+  if (first.some((t) => t.kind === 'word' && !isKeyword(t, 'true', 'false', 'NULL'))) return refusal('a name could stand for a structure');
+  const tupleRow = isPunct(first[0], '(') && hasTopLevelComma(first.slice(1, -1));
+  if (!tupleRow && first.some((t) => t.kind === 'string')) return refusal('a string that is not a structure literal could be one');
+  return undefined;
+}
+
+function hasTopLevelComma(tokens: Token[]): boolean {
+  let depth = 0;
+  for (const t of tokens) {
+    if (isPunct(t, '(') || isPunct(t, '[')) depth += 1;
+    else if (isPunct(t, ')') || isPunct(t, ']')) depth -= 1;
+    else if (depth === 0 && isPunct(t, ',')) return true;
+  }
+  return false;
 }
 
 function checkDatabaseReference(name: string, statement: Token[], i: number, context: QueryContext): PolicyVerdict | undefined {
