@@ -64,6 +64,8 @@ describe('checkCanonicalQuery', () => {
     'SELECT {x:String}, {a:Array(Nullable(String))}',
     'SELECT 1 FORMAT JSONEachRow',
     'SELECT * APPLY sum APPLY toString FROM events',
+    'SELECT format FROM events',
+    'SELECT 1 AS format FORMAT JSON',
   ])('allows %s', (sql) => {
     expect(verdictOf(sql)).toBe('ok');
   });

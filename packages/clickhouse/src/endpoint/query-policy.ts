@@ -157,7 +157,10 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
 
     if (isKeyword(token, 'OUTFILE', 'INFILE')) return denied(`INTO ${upper(token)} reads or writes a file of the server and is not allowed on the read-only endpoint`);
 
-    if (isKeyword(token, 'FORMAT') && next !== undefined && nameOf(next) !== undefined && !isPunct(statement[i + 2], '(') && token.end < next.start) {
+    // The formatter writes keywords in capitals and names as given: `SELECT format FROM t` is a column.
+    const formatClause = isKeyword(token, 'FORMAT') && next !== undefined && nameOf(next) !== undefined && !isPunct(statement[i + 2], '(') && token.end < next.start
+      && upper(prev) !== 'AS' && (token.text === 'FORMAT' || context.catalog.outputFormats.has((nameOf(next) as string).toLowerCase()));
+    if (formatClause && next !== undefined) {
       const name = nameOf(next) as string;
       format = allowedOutputFormat(name, context.catalog);
       if (format === undefined) return { ok: false, error: formatRefusal(name, context.catalog) };
