@@ -158,6 +158,14 @@ describe('the CLI against a running joiner\'s read-only endpoint: exit codes and
     expect(oneLine(r)).toMatch(/shadow_typo/);
   }, 120_000);
 
+  it('the joiner\'s own chDB directory opened directly is exit 2, one line naming the owner and the endpoint to use instead', async () => {
+    for (const args of [['gate', '--criteria', 'pass.yaml', '--challenger', 'cand', ...WINDOW], ['report', '--challenger', 'cand', ...WINDOW], ['query', 'SELECT 1']]) {
+      const r = await shadow([...args, '--chdb-path', join(dir, 'chdb')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r)).toBe(`shadow: cannot open ClickHouse, embedded chDB ${join(dir, 'chdb')} (from --chdb-path): another process (PID ${process.pid}) has it open; if it is a joiner, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`);
+    }
+  }, 120_000);
+
   it('report through the endpoint with 0 pairs for the run is exit 2; with pairs 0', async () => {
     const none = await shadow(['report', '--challenger', 'cand', '--run-id', 'no-such-run', '--clickhouse-url', url]);
     expect(none.code, none.stderr).toBe(2);

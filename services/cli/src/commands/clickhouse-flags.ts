@@ -139,12 +139,39 @@ async function clientLogger(io: CliIo, debug: boolean): Promise<ClickHouseLogger
  */
 export async function openClickHouse(connection: Connection, io: CliIo, options: { createDatabase?: boolean; debug?: boolean } = {}): Promise<ClickHouse> {
   const debug = options.debug ?? debugFromEnv(io.env);
+  if (connection.options.mode === 'embedded' && connection.options.path !== undefined) {
+    const owner = await embeddedOwner(connection.options.path);
+    if (owner !== undefined) {
+      throw new CliError(`cannot open ClickHouse, ${connection.description}: another process (PID ${owner}) has it open; if it is a joiner, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`, EXIT.notMeasured);
+    }
+  }
   try {
     const ch = await createClickHouse({ ...connection.options, ensureDatabase: options.createDatabase === true, logger: await clientLogger(io, debug) });
     io.err(`clickhouse: ${connection.description}`);
     return ch;
   } catch (error) {
     throw clickhouseFailure(error, connection, 'opening ClickHouse', debug);
+  }
+}
+
+/**
+ * The PID of the live Node process that has the chDB directory open, else undefined. The engine
+ * writes `<path>/status` ("PID: n") while open and removes it on close; asked to open a directory
+ * another process holds, chDB prints its own "Cannot lock file" line on stderr before failing, so
+ * the CLI looks first to fail with its one line. Linux only (/proc: the PID must be a live Node
+ * process, so a status file left by a crash with a reused PID refuses nothing); elsewhere chDB's
+ * own failure is reported as usual.
+ */
+async function embeddedOwner(path: string): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const { join: joinPath } = await import('node:path');
+  try {
+    const pid = Number(/^PID:\s*(\d+)/m.exec(await readFile(joinPath(path, 'status'), 'utf8'))?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+    const executable = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0] ?? '';
+    return /(^|\/)node[\d.]*$/.test(executable) ? pid : undefined;
+  } catch {
+    return undefined; // no status file (not open), no such process, or no /proc
   }
 }
 
