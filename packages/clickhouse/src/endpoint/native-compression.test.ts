@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cityHash128 } from './city-hash.js';
-import { lz4DecodeBlock, lz4LiteralBlock, NATIVE_BLOCK_SIZE, NativeDecompressError, nativeCompress, nativeCompressedBlock, nativeDecompress } from './native-compression.js';
+import { lz4DecodeBlock, lz4LiteralBlock, NATIVE_BLOCK_SIZE, NativeDecompressError, nativeCompress, nativeCompressedBlock, nativeCompressedLength, nativeDecompress } from './native-compression.js';
 
 const sample = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff));
 
@@ -91,5 +91,11 @@ describe('decoding (decompress=1 request bodies)', () => {
     tampered[20] = 0xff;
     expect(() => nativeDecompress(tampered, 100)).toThrow(/Checksum|declares/);
     expect(() => nativeDecompress(body.subarray(0, 20), 100)).toThrow(/truncated/);
+  });
+});
+
+describe('nativeCompressedLength', () => {
+  it.each([0, 1, 14, 15, 16, 270, 271, NATIVE_BLOCK_SIZE, NATIVE_BLOCK_SIZE + 1, 3 * NATIVE_BLOCK_SIZE + 17])('is the compressed size of %i bytes', (n) => {
+    expect(nativeCompressedLength(n)).toBe(nativeCompress(Buffer.alloc(n, 7)).length);
   });
 });

@@ -44,6 +44,17 @@ export function nativeCompressedBlock(data: Buffer): Buffer {
   return Buffer.concat([checksum, framed]);
 }
 
+/** Size of {@link nativeCompress}'s output for `size` bytes of input, without compressing. */
+export function nativeCompressedLength(size: number): number {
+  let total = 0;
+  for (let at = 0; at < size; at += NATIVE_BLOCK_SIZE) {
+    const n = Math.min(NATIVE_BLOCK_SIZE, size - at);
+    const extra = n >= 15 ? Math.floor((n - 15) / 255) + 1 : 0;
+    total += 16 + HEADER_SIZE + 1 + extra + n;
+  }
+  return total;
+}
+
 /** `data` as ClickHouse-compressed blocks of at most {@link NATIVE_BLOCK_SIZE} bytes each. */
 export function nativeCompress(data: Buffer): Buffer {
   const blocks: Buffer[] = [];

@@ -24,6 +24,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { brotliCompress, deflate, gzip } from 'node:zlib';
 import type { ClickHouseSettings } from '@clickhouse/client';
@@ -32,7 +33,7 @@ import { isClickHouseError } from '../errors.js';
 import type { ClickHouse } from '../types.js';
 import { loadEngineCatalog } from './engine-catalog.js';
 import { contentTypeOf, credentialsOf } from './http-protocol.js';
-import { nativeCompress } from './native-compression.js';
+import { NATIVE_BLOCK_SIZE, nativeCompressedBlock, nativeCompressedLength } from './native-compression.js';
 import { NativeTranscodeError, nativeForRevision, REVISION_WITH_CUSTOM_SERIALIZATION } from './native-revision.js';
 import { resolveQueryEndpointOptions } from './options.js';
 import type { QueryEndpointOptions, QueryEndpointRoute, ResolvedQueryEndpointOptions } from './options.js';
@@ -225,7 +226,17 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     };
     let payload = output;
     if (request.protocol.get('compress') === true) {
-      payload = nativeCompress(output);
+      // Block by block, yielding between blocks: the checksums are computed on this thread (about
+      // 15 MB/s), and the process also runs the joiner, whose consumer must not stall for seconds.
+      headers['Content-Length'] = String(nativeCompressedLength(output.length));
+      res.writeHead(200, headers);
+      for (let at = 0; at < output.length; at += NATIVE_BLOCK_SIZE) {
+        if (res.destroyed) return;
+        res.write(nativeCompressedBlock(output.subarray(at, at + NATIVE_BLOCK_SIZE)));
+        await setImmediatePromise();
+      }
+      res.end();
+      return;
     } else if (request.protocol.get('enable_http_compression') === true) {
       const codec = acceptedCodec(req);
       if (codec) {
