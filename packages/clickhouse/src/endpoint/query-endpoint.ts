@@ -431,7 +431,7 @@ async function databaseRefusal(owner: ClickHouse, database: string): Promise<Ser
  * The settings a query runs with, all built here: the client's validated ones, then the endpoint's
  * limits. `readonly` comes last: chdb turns each setting into a SET on the connection, in this order.
  */
-function engineSettings(fromUrl: ReadonlyMap<string, SettingValue>, format: string, config: ResolvedQueryEndpointOptions): ClickHouseSettings {
+export function engineSettings(fromUrl: ReadonlyMap<string, SettingValue>, format: string, config: ResolvedQueryEndpointOptions): ClickHouseSettings {
   const limit = (name: keyof typeof LIMIT_SETTINGS) => (fromUrl.get(name) as number | undefined) ?? LIMIT_SETTINGS[name](config);
   return {
     ...Object.fromEntries(fromUrl),
