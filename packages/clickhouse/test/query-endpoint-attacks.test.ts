@@ -584,6 +584,14 @@ describe('memory and request bodies', () => {
     release();
     const answer = await slow;
     expect([answer.status, await answer.text()]).toEqual([200, '5\n']);
+    // A client that sends half a body and goes away gives its slot back.
+    const { request } = await import('node:http');
+    const half = request(endpoint.url, { method: 'POST', headers: { 'Content-Length': '1000' } });
+    half.on('error', () => undefined);
+    half.write('SELECT ');
+    while (endpoint.stats().running === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    half.destroy();
+    while (endpoint.stats().running !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
     for (let i = 0; i < 5; i += 1) {
       await send(endpoint, 'DROP TABLE events');
       await send(endpoint, Buffer.alloc(300_000, 32));

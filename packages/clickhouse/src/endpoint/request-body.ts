@@ -87,6 +87,10 @@ export async function readBoundedBody(req: IncomingMessage, options: BodyOptions
     };
     req.on('data', onData);
     req.once('error', (err) => fail(new BodyError(`The request body could not be read: ${err.message}`, 'corrupt')));
+    // A client that goes away (or times out) mid-body must not hold its concurrency slot forever.
+    req.once('close', () => {
+      if (!req.complete) fail(new BodyError('The client closed the connection before the whole body arrived', 'corrupt'));
+    });
     if (decoder === undefined) {
       req.once('end', () => {
         if (settled) return;
