@@ -1,12 +1,16 @@
 /** Counters since the endpoint started. */
 export interface QueryEndpointStats {
-  /** Queries that passed the guard and ran (successfully or not). */
+  /** Queries that passed the policy and ran (successfully or not). */
   readonly queries: number;
-  /** Queries the guard refused (writes, DDL, multi-statements, blocked table functions...). */
+  /**
+   * Requests refused before running: a URL parameter or setting not allowed, credentials, the body
+   * (too large, undecodable), too many at once, or the policy (statement, function, table function,
+   * database, format, SETTINGS clause).
+   */
   readonly refused: number;
-  /** Queries the engine failed (limits exceeded, unknown tables, syntax...). */
+  /** Queries the engine failed or that ran into a limit (rows, bytes, time, memory, unknown tables...). */
   readonly failed: number;
-  /** Queries running now. */
+  /** Requests holding a concurrency slot now (from authentication to the answer). */
   readonly running: number;
 }
 
