@@ -270,6 +270,8 @@ describe('table functions: an allow list, checked against the engine\'s own list
       `SELECT arrayMap(p -> file(p), ['${canary}'])`,
       `SELECT * FROM filesystem('${scratch}')`,
       `SELECT * APPLY file FROM (SELECT '${canary}' AS path)`,
+      `SELECT arrayMap(file, ['${canary}'])`,
+      `SELECT arrayMap(x -> x, arrayMap(file, ['${canary}']))`,
       `SELECT COLUMNS('path') APPLY(file) FROM (SELECT '${canary}' AS path)`,
       `SELECT b FROM values('a UInt8, b String ALIAS file(''${canary}'')', 1)`,
       `SELECT b FROM values('a UInt8, b String MATERIALIZED file(''${canary}'')', 1)`,

@@ -65,6 +65,7 @@ describe('checkCanonicalQuery', () => {
     'SELECT 1 FORMAT JSONEachRow',
     'SELECT * APPLY sum APPLY toString FROM events',
     'SELECT format FROM events',
+    "SELECT arrayMap(lower, ['A']), arrayMap(toString, [1])",
     'SELECT 1 AS format FORMAT JSON',
   ])('allows %s', (sql) => {
     expect(verdictOf(sql)).toBe('ok');
@@ -107,6 +108,8 @@ describe('checkCanonicalQuery', () => {
     ["SELECT * APPLY file FROM (SELECT '/etc/passwd' AS x)", '497 ACCESS_DENIED'],
     ['SELECT COLUMNS(\'x\') APPLY getSetting FROM t', '497 ACCESS_DENIED'],
     ['SELECT * APPLY x -> file(x) FROM t', '497 ACCESS_DENIED'],
+    ["SELECT arrayMap(file, ['/etc/passwd'])", '497 ACCESS_DENIED'],
+    ["SELECT arrayMap(getSetting, ['readonly'])", '497 ACCESS_DENIED'],
   ])('refuses %s with %s', (sql, expected) => {
     expect(verdictOf(sql)).toBe(expected);
   });

@@ -198,6 +198,15 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
       continue;
     }
 
+    // A refused function named without a call: higher-order functions take functions by name
+    // (`arrayMap(file, paths)` reads files). A column so named is refused too: the safe mistake.
+    if (!isPunct(prev, '.') && !isPunct(next, '.')) {
+      const verdict = context.catalog.functionVerdict(name);
+      if (!verdict.allowed && verdict.resolved !== undefined) {
+        return denied(`function ${name} (named as an argument, e.g. of arrayMap) ${verdict.reason}; it is not allowed on the read-only endpoint`);
+      }
+    }
+
     const database = checkDatabaseReference(name, statement, i, context);
     if (database !== undefined) return database;
   }
