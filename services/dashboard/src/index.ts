@@ -1,3 +1,8 @@
-// @shadow/dashboard: the dashboard service (see docs/dashboard.md). Its read queries live in
-// @shadow/analysis (explore); this package is config, HTTP server, static assets and wiring.
-export {};
+// @shadow/dashboard: the dashboard service (docs/dashboard.md). Its read queries live in
+// @shadow/analysis (explore); this package is config, HTTP server, the page and wiring.
+export { dashboardCommand, DASHBOARD_OPTIONS, flagsFromAttributes } from './command.js';
+export type { DashboardCommand, DashboardCommandIo, DashboardCommandOption } from './command.js';
+export { configSchema, DASHBOARD_DEFAULT_PORT, DashboardConfigError, FLAGS, keyOfFlag, loadConfig, MAX_WINDOW_MS, parseArgv } from './config/config.js';
+export type { ConfigKey, DashboardConfig } from './config/config.js';
+export { DashboardStartError, startDashboard } from './dashboard.js';
+export type { Dashboard, StartDashboardOptions } from './dashboard.js';

@@ -1,0 +1,132 @@
+// Time-series charts of one challenger, drawn with uPlot (bundled; no network): agreement with its
+// Wilson band, latency p50/p99 of live and the challenger, and both error rates. A chart is made
+// once per panel and fed new data on every refresh, so a refresh does not flicker.
+import uPlot from 'uplot';
+import type { TimeSeries } from './api.js';
+import { h } from './dom.js';
+import { ms, pct } from './format.js';
+
+export const LIVE_COLOR = '#475569';
+export const CHALLENGER_COLOR = '#ea580c';
+const BAND_FILL = 'rgba(37, 99, 235, 0.16)';
+const AGREEMENT_COLOR = '#2563eb';
+
+type Data = (number | null)[][];
+
+interface ChartSpec {
+  title: string;
+  note: string;
+  series: uPlot.Series[];
+  bands?: uPlot.Band[];
+  yRange?: (min: number, max: number) => [number, number];
+  yValues: (v: number) => string;
+  data: (s: TimeSeries) => Data;
+}
+
+function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string): ChartSpec {
+  const value = (f: (v: number) => string) => (_u: uPlot, v: number | null) => (v === null ? '–' : f(v));
+  if (kind === 'agreement') {
+    return {
+      title: 'Agreement over time',
+      note: 'share of pairs that agree once noise is discounted; band: 95% Wilson interval per bucket',
+      series: [
+        {},
+        { label: 'agreement', stroke: AGREEMENT_COLOR, width: 2, value: value((v) => pct(v / 100)) },
+        { label: '95% low', stroke: 'rgba(37,99,235,0.35)', width: 1, value: value((v) => pct(v / 100)) },
+        { label: '95% high', stroke: 'rgba(37,99,235,0.35)', width: 1, value: value((v) => pct(v / 100)) },
+      ],
+      bands: [{ series: [3, 2], fill: BAND_FILL }],
+      yRange: (min) => [Math.max(0, Math.floor(Math.min(min, 90) / 10) * 10), 100],
+      yValues: (v) => `${v}%`,
+      data: (s) => [
+        s.points.map((p) => p.startMs),
+        s.points.map((p) => (p.agreement.estimate === null ? null : p.agreement.estimate * 100)),
+        s.points.map((p) => (p.pairs === 0 ? null : p.agreement.lower * 100)),
+        s.points.map((p) => (p.pairs === 0 ? null : p.agreement.upper * 100)),
+      ],
+    };
+  }
+  if (kind === 'latency') {
+    return {
+      title: 'Latency p50 / p99',
+      note: `live vs ${challengerLabel}, answered pairs per bucket`,
+      series: [
+        {},
+        { label: 'live p50', stroke: LIVE_COLOR, width: 2, value: value(ms) },
+        { label: 'live p99', stroke: LIVE_COLOR, width: 1, dash: [6, 4], value: value(ms) },
+        { label: `${challengerLabel} p50`, stroke: CHALLENGER_COLOR, width: 2, value: value(ms) },
+        { label: `${challengerLabel} p99`, stroke: CHALLENGER_COLOR, width: 1, dash: [6, 4], value: value(ms) },
+      ],
+      yRange: (_min, max) => [0, max > 0 ? max * 1.1 : 1],
+      yValues: (v) => ms(v),
+      data: (s) => [
+        s.points.map((p) => p.startMs),
+        s.points.map((p) => p.liveP50Ms),
+        s.points.map((p) => p.liveP99Ms),
+        s.points.map((p) => p.candidateP50Ms),
+        s.points.map((p) => p.candidateP99Ms),
+      ],
+    };
+  }
+  return {
+    title: 'Error rate',
+    note: 'no answer, status ≥ 500 or an error kind, per bucket',
+    series: [
+      {},
+      { label: 'live', stroke: LIVE_COLOR, width: 2, value: value((v) => pct(v / 100)) },
+      { label: challengerLabel, stroke: CHALLENGER_COLOR, width: 2, value: value((v) => pct(v / 100)) },
+    ],
+    yRange: (_min, max) => [0, Math.max(5, Math.ceil(max / 5) * 5)],
+    yValues: (v) => `${v}%`,
+    data: (s) => [
+      s.points.map((p) => p.startMs),
+      s.points.map((p) => (p.pairs === 0 ? null : (p.liveErrors / p.pairs) * 100)),
+      s.points.map((p) => (p.pairs === 0 ? null : (p.candidateErrors / p.pairs) * 100)),
+    ],
+  };
+}
+
+export class Chart {
+  readonly el: HTMLElement;
+  readonly #body: HTMLElement;
+  readonly #spec: ChartSpec;
+  #plot: uPlot | null = null;
+  #observer: ResizeObserver;
+
+  constructor(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string) {
+    this.#spec = spec(kind, challengerLabel);
+    this.#body = h('div', { class: 'chart-body' });
+    this.el = h('figure', { class: `chart chart-${kind}`, 'data-chart': kind }, h('figcaption', {}, h('strong', {}, this.#spec.title), h('span', { class: 'muted' }, ` ${this.#spec.note}`)), this.#body);
+    this.#observer = new ResizeObserver(() => this.#plot?.setSize(this.#size()));
+    this.#observer.observe(this.#body);
+  }
+
+  #size(): { width: number; height: number } {
+    return { width: Math.max(280, this.#body.clientWidth), height: 200 };
+  }
+
+  update(series: TimeSeries): void {
+    const data = this.#spec.data(series) as uPlot.AlignedData;
+    if (this.#plot !== null) {
+      this.#plot.setData(data);
+      return;
+    }
+    const s = this.#spec;
+    const opts: uPlot.Options = {
+      ...this.#size(),
+      ms: 1,
+      series: s.series,
+      ...(s.bands === undefined ? {} : { bands: s.bands }),
+      scales: { x: { time: true }, y: { range: (_u, min, max) => (s.yRange === undefined ? [min, max] : s.yRange(min ?? 0, max ?? 0)) } },
+      axes: [{ stroke: '#64748b', grid: { stroke: '#eef2f7' } }, { stroke: '#64748b', grid: { stroke: '#eef2f7' }, values: (_u, vals) => vals.map((v) => s.yValues(v)), size: 64 }],
+      legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+    };
+    this.#plot = new uPlot(opts, data, this.#body);
+  }
+
+  destroy(): void {
+    this.#observer.disconnect();
+    this.#plot?.destroy();
+  }
+}
