@@ -79,8 +79,10 @@ describe('judge limits', () => {
     await using judges = makeJudges({ j: { type: 'http', url: server.url, ratePerSecond: 5, burst: 1 } });
     await Promise.all(Array.from({ length: 4 }, (_, i) => judges.get('j').judge(pair('live', `c${i}`))));
     const at = server.received.map((r) => r.at).sort((a, b) => a - b);
-    // 5 per second: each request at least ~200 ms after the previous one.
-    for (let i = 1; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(180);
+    // 5 per second: a token every 200 ms. Arrival times carry connection set-up noise, so the bounds
+    // leave room for it; without the limit all four arrive within a few ms.
+    for (let i = 1; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(100);
+    expect((at[3] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(500);
   });
 
   it('samples by exchange id: the same ids decide the same way on another instance, and only sampled ones are sent', async () => {
