@@ -1,6 +1,7 @@
 // Shared by the joiner's integration tests and benchmark: topics under a unique prefix, and a
 // synthetic run of N exchanges with the results of a candidate and a secondary and some side
-// effects, produced exactly as the tap and the replayer would (registry-framed Avro, murmur2 keys).
+// effects, produced exactly as the tap and the replayer would (registry-framed Avro, murmur2 keys,
+// and the replayer's progress records saying it passed every exchange and sent it to both).
 // The expected outcome of every exchange is known up front, so tests compare id sets, not counts.
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -11,13 +12,16 @@ import {
   capturedExchangeContract,
   createSchemaRegistry,
   ensureTopics,
+  dispatchedBitmap,
+  markDispatched,
   RecordSerde,
+  replayProgressContract,
   shadowResultContract,
   sideEffectContract,
   subjectFor,
   topicNames,
 } from '@shadow/contracts';
-import type { CapturedExchange, SchemaRegistry, ShadowResult, SideEffect } from '@shadow/contracts';
+import type { CapturedExchange, ReplayProgress, SchemaRegistry, ShadowResult, SideEffect } from '@shadow/contracts';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Message } from 'kafkajs';
 
@@ -42,7 +46,7 @@ export interface Expected {
 }
 
 export async function createJoinTopics(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
-  const report = await ensureTopics(kafka, { prefix, partitions, roles: ['exchanges', 'results', 'sideEffects', 'deadLetter', 'labels'] });
+  const report = await ensureTopics(kafka, { prefix, partitions, roles: ['exchanges', 'results', 'sideEffects', 'deadLetter', 'labels', 'progress'] });
   if (!report.ok) throw new Error(report.problems.join('; '));
 }
 
@@ -110,6 +114,7 @@ export interface Serdes {
   exchanges: RecordSerde<CapturedExchange>;
   results: RecordSerde<ShadowResult>;
   sideEffects: RecordSerde<SideEffect>;
+  progress: RecordSerde<ReplayProgress>;
 }
 
 export async function serdesFor(registryUrl: string, prefix: string): Promise<Serdes> {
@@ -120,8 +125,9 @@ export async function serdesFor(registryUrl: string, prefix: string): Promise<Se
     exchanges: new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(names.exchanges) }),
     results: new RecordSerde({ registry, contract: shadowResultContract, subject: subjectFor(names.results) }),
     sideEffects: new RecordSerde({ registry, contract: sideEffectContract, subject: subjectFor(names.sideEffects) }),
+    progress: new RecordSerde({ registry, contract: replayProgressContract, subject: subjectFor(names.progress) }),
   };
-  await Promise.all([s.exchanges.init(), s.results.init(), s.sideEffects.init()]);
+  await Promise.all([s.exchanges.init(), s.results.init(), s.sideEffects.init(), s.progress.init()]);
   return s;
 }
 
@@ -134,8 +140,12 @@ export async function produceRun(kafka: Kafka, serdes: Serdes, prefix: string, p
   const names = topicNames(prefix);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
   const expected: Expected = { pairs: new Set(), unmatched: new Set() };
   const chunk = 2000;
+  // What the exchanges topic holds before each chunk: the chunk's exchanges land between this and the next.
+  let before = await highWatermarks(admin, names.exchanges);
   try {
     for (let start = from; start < to; start += chunk) {
       const ex: Message[] = [];
@@ -171,11 +181,37 @@ export async function produceRun(kafka: Kafka, serdes: Serdes, prefix: string, p
           { topic: names.sideEffects, messages: se },
         ],
       });
+      // As a live replayer does after each chunk: it passed these exchanges and sent each to both.
+      const after = await highWatermarks(admin, names.exchanges);
+      const progress: Message[] = [];
+      for (const [partition, to] of after) {
+        const from = before.get(partition) ?? 0;
+        if (to > from) progress.push({ key: 'fixture', partition, value: serdes.progress.encodeSync(sentToAll(partition, from, to, [CANDIDATE, SECONDARY])) });
+      }
+      if (progress.length > 0) await producer.send({ topic: names.progress, acks: -1, messages: progress });
+      before = after;
     }
   } finally {
     await producer.disconnect();
+    await admin.disconnect();
   }
   return expected;
+}
+
+async function highWatermarks(admin: ReturnType<Kafka['admin']>, topic: string): Promise<Map<number, number>> {
+  return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+}
+
+/** A live replayer's progress record: it passed offsets [from, to) of `partition` and sent every one to each challenger. */
+export function sentToAll(partition: number, from: number, to: number, challengers: readonly string[], replayer = 'fixture-replayer'): ReplayProgress {
+  return {
+    kind: 'chunk', producedTimeMs: Date.now(), replayer, partition, fromOffset: from, toOffset: to, runId: null, sessionId: null, run: null,
+    challengers: challengers.map((id) => {
+      const dispatched = dispatchedBitmap(to - from);
+      for (let i = 0; i < to - from; i++) markDispatched(dispatched, i);
+      return { id, role: id === SECONDARY ? 'secondary' : 'candidate', dispatched, replayed: to - from, failed: 0 };
+    }),
+  };
 }
 
 export function mergeExpected(a: Expected, b: Expected): Expected {

@@ -27,7 +27,7 @@ async function committedAll(prefix: string, groupId: string): Promise<boolean> {
   await admin.connect();
   try {
     const names = topicNames(prefix);
-    for (const topic of [names.exchanges, names.results, names.sideEffects]) {
+    for (const topic of [names.exchanges, names.results, names.sideEffects, names.progress]) {
       const ends = await admin.fetchTopicOffsets(topic);
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       for (const end of ends) {
@@ -135,6 +135,6 @@ describe('joiner: every exchange lands exactly once', () => {
     await Promise.all([b.start(), c.start()]);
     const rest = await produceRun(kafka, serdes, prefix, plan, ids, N / 2, N);
     await expectExactlyOnce(first, mergeExpected(half, rest));
-    await waitFor('three members with partitions', async () => [a, b, c].map((j) => j.stats().assigned), (v) => v.every((n) => n === 6), 30_000);
+    await waitFor('three members with partitions', async () => [a, b, c].map((j) => j.stats().assigned), (v) => v.every((n) => n === 8), 30_000); // 2 partitions of each of the 4 joined topics
   });
 });

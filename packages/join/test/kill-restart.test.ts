@@ -67,7 +67,7 @@ async function caughtUp(prefix: string, groupId: string, admin: string): Promise
   await kadmin.connect();
   try {
     const names = topicNames(prefix);
-    for (const topic of [names.exchanges, names.results, names.sideEffects]) {
+    for (const topic of [names.exchanges, names.results, names.sideEffects, names.progress]) {
       const ends = await kadmin.fetchTopicOffsets(topic);
       const [committed] = await kadmin.fetchOffsets({ groupId, topics: [topic] });
       for (const end of ends) {

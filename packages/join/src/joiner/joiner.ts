@@ -8,17 +8,26 @@
 // not done, so a crash re-reads exactly the records of open entries and unlanded batches (plus some
 // already landed, whose rows collapse in ReplacingMergeTree). A rebalance drops all state and every
 // owned partition restarts from its committed offset, by the same argument.
+//
+// The fourth joined topic, the replayers' progress records (docs/joiner.md "What unmatched means",
+// "Runs"): chunk records say which live exchanges a replayer passed and sent to whom (ReplayCoverage),
+// so a live exchange without a result is unmatched only when it was expected; run_started lands a
+// `runs` row; run_ended waits until every result of the run on its partition has landed (the
+// results topic read past the end offset it names, no result of the run still open), then lands the
+// partition's drained row, which `shadow report --run-id --wait` waits for. A progress record's
+// offset is not committed before what it stands for is done, so a restart reads it again.
 import { hostname } from 'node:os';
 import {
   capturedExchangeContract,
   checkTopics,
   RecordSerde,
+  replayProgressContract,
   shadowResultContract,
   sideEffectContract,
   subjectFor,
   topicNames,
 } from '@shadow/contracts';
-import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
+import type { CapturedExchange, ReplayProgress, ShadowResult, SideEffect } from '@shadow/contracts';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { coPartitionAssigner, checkCoPartitioned } from '../assigner/co-partition-assigner.js';
 import { sharedComparer } from '../compare/shared-compare.js';
@@ -27,7 +36,8 @@ import { JoinError, toJoinError } from '../errors.js';
 import { SILENT_LOGGER } from '../logger.js';
 import type { JoinLogger } from '../logger.js';
 import { rowsFor } from '../rows/pair-rows.js';
-import type { RowSet } from '../rows/types.js';
+import type { RowSet, RunRow } from '../rows/types.js';
+import { ReplayCoverage } from '../state/coverage.js';
 import { JoinState } from '../state/join-state.js';
 import type { OffsetSlot } from '../state/offset-tracker.js';
 import { BatchWriter } from '../writer/batch-writer.js';
@@ -37,6 +47,12 @@ import type { JoinerOptions, ResolvedJoinerOptions } from './options.js';
 
 export interface JoinerStats {
   readonly openEntries: number;
+  /** Of openEntries, entries of historical runs. */
+  readonly openRunEntries: number;
+  /** Live replayers' chunk records held (about one join window per partition). */
+  readonly progressRecords: number;
+  /** run_ended records whose partition is not drained yet (results not all read or landed). */
+  readonly pendingRunDrains: number;
   readonly evicted: number;
   readonly late: number;
   readonly duplicates: number;
@@ -56,18 +72,41 @@ export interface Joiner {
   stats(): JoinerStats;
 }
 
-type Role = 'exchanges' | 'results' | 'sideEffects';
+type Role = 'exchanges' | 'results' | 'sideEffects' | 'progress';
+
+/** A run_ended record waiting until every result of its run on its partition has landed. */
+interface PendingDrain {
+  readonly runId: string;
+  readonly partition: number;
+  readonly resultsEndOffset: number;
+  readonly row: RunRow;
+  readonly slot: OffsetSlot;
+}
+
+/** The `runs` row of a run record (stage 1: started; 2: ended and drained). */
+function runRow(p: ReplayProgress, stage: 1 | 2, now: number): RunRow {
+  const run = p.run as NonNullable<ReplayProgress['run']>;
+  return {
+    run_id: p.runId ?? '', session_id: p.sessionId ?? '', partition: p.partition, stage, state: stage === 1 ? 'running' : run.state,
+    replayer: p.replayer, window_from: run.fromMs, window_to: run.toMs, speed: run.speed, ordering: run.ordering, sampling: run.sampling,
+    max_concurrency: run.maxConcurrency, partitions: run.partitions, resumed: run.resumed,
+    challengers: p.challengers.map((c) => c.id), challenger_roles: p.challengers.map((c) => c.role),
+    replayed: p.challengers.map((c) => c.replayed), failed: p.challengers.map((c) => c.failed),
+    exchanges: run.exchanges, outside_window: run.outsideWindow, sampled_out: run.sampledOut, dead_lettered: run.deadLettered,
+    results_end_offset: run.resultsEndOffset, produced_time: p.producedTimeMs, landed_time: now,
+  };
+}
 
 /** Why a record went to the dead-letter topic: the `reason` label of the dead-letter metric. */
 export type DeadLetterKind = 'undecodable' | 'null_value';
 
 /**
- * Verifies the three joined topics exist with equal partition counts, through @shadow/contracts'
+ * Verifies the four joined topics exist with equal partition counts, through @shadow/contracts'
  * checkTopics (JOIN_TOPIC_MISSING / JOIN_PARTITION_MISMATCH carry its sentences, which name the
  * topics, the counts and the fix). Returns the common partition count.
  */
 export async function checkJoinedTopics(kafka: JoinerOptions['kafka'], prefix: string): Promise<number> {
-  const report = await checkTopics(kafka, { prefix, roles: ['exchanges', 'results', 'sideEffects'] });
+  const report = await checkTopics(kafka, { prefix, roles: ['exchanges', 'results', 'sideEffects', 'progress'] });
   if (!report.ok) {
     const missing = report.topics.some((t) => t.action === 'missing');
     throw new JoinError(missing ? 'JOIN_TOPIC_MISSING' : 'JOIN_PARTITION_MISMATCH', `the joined topics are not usable: ${report.problems.join('; ')}`);
@@ -89,7 +128,13 @@ class KafkaJoiner implements Joiner {
   readonly #names: ReturnType<typeof topicNames>;
   readonly #state: JoinState;
   readonly #writer: BatchWriter;
-  readonly #serdes: { exchanges: RecordSerde<CapturedExchange>; results: RecordSerde<ShadowResult>; sideEffects: RecordSerde<SideEffect> };
+  readonly #serdes: { exchanges: RecordSerde<CapturedExchange>; results: RecordSerde<ShadowResult>; sideEffects: RecordSerde<SideEffect>; progress: RecordSerde<ReplayProgress> };
+  readonly #coverage = new ReplayCoverage();
+  readonly #drains: PendingDrain[] = [];
+  /** Committed offset per `topic/partition` when the group was (re)joined: where reading starts. */
+  readonly #floors = new Map<string, number>();
+  /** Bumped at each (re)join, so a floor fetch of an older assignment is ignored. */
+  #generation = 0;
   #consumer: Consumer | undefined;
   #producer: Producer | undefined;
   #sweep: NodeJS.Timeout | undefined;
@@ -116,6 +161,7 @@ class KafkaJoiner implements Joiner {
       [this.#names.exchanges, 'exchanges'],
       [this.#names.results, 'results'],
       [this.#names.sideEffects, 'sideEffects'],
+      [this.#names.progress, 'progress'],
     ]);
     this.#state = new JoinState({
       challengers: o.challengers,
@@ -141,6 +187,7 @@ class KafkaJoiner implements Joiner {
       exchanges: new RecordSerde({ registry: o.registry, contract: capturedExchangeContract, subject: subjectFor(this.#names.exchanges), autoRegister: false }),
       results: new RecordSerde({ registry: o.registry, contract: shadowResultContract, subject: subjectFor(this.#names.results), autoRegister: false }),
       sideEffects: new RecordSerde({ registry: o.registry, contract: sideEffectContract, subject: subjectFor(this.#names.sideEffects), autoRegister: false }),
+      progress: new RecordSerde({ registry: o.registry, contract: replayProgressContract, subject: subjectFor(this.#names.progress), autoRegister: false }),
     };
   }
 
@@ -152,6 +199,9 @@ class KafkaJoiner implements Joiner {
     const s = this.#state.stats;
     return {
       openEntries: s.open,
+      openRunEntries: s.openRuns,
+      progressRecords: this.#coverage.size,
+      pendingRunDrains: this.#drains.length,
       evicted: s.evicted,
       late: s.late,
       duplicates: s.duplicates,
@@ -186,6 +236,10 @@ class KafkaJoiner implements Joiner {
       this.#writer.discard();
       this.#lastCommitted.clear();
       this.#progress.clear();
+      this.#coverage.reset();
+      this.#drains.length = 0;
+      this.#floors.clear();
+      void this.#fetchFloors(++this.#generation);
       const assignment = e.payload.memberAssignment;
       this.#assigned = Object.values(assignment).reduce((n, ps) => n + ps.length, 0);
       this.#ready = true;
@@ -200,7 +254,10 @@ class KafkaJoiner implements Joiner {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.#roles.keys()], fromBeginning: this.#o.fromBeginning });
-    this.#sweep = setInterval(() => this.#drainState(), Math.max(50, Math.min(1000, Math.floor(Math.min(this.#o.windowMs, this.#o.sideEffectGraceMs || this.#o.windowMs) / 4))));
+    this.#sweep = setInterval(() => {
+      this.#drainState();
+      this.#settleProgress();
+    }, Math.max(50, Math.min(1000, Math.floor(Math.min(this.#o.windowMs, this.#o.sideEffectGraceMs || this.#o.windowMs) / 4))));
     this.#sweep.unref();
     await consumer.run({
       autoCommit: false,
@@ -275,7 +332,8 @@ class KafkaJoiner implements Joiner {
         try {
           if (role === 'exchanges') state.addExchange(await this.#serdes.exchanges.decode(message.value), topic, partition, offset, now, eventMs);
           else if (role === 'results') state.addResult(await this.#serdes.results.decode(message.value), topic, partition, offset, now, eventMs);
-          else state.addSideEffect(await this.#serdes.sideEffects.decode(message.value), topic, partition, offset, now, eventMs);
+          else if (role === 'sideEffects') state.addSideEffect(await this.#serdes.sideEffects.decode(message.value), topic, partition, offset, now, eventMs);
+          else this.#addProgress(await this.#serdes.progress.decode(message.value), topic, partition, offset);
         } catch (err) {
           const error = toJoinError(err);
           if (error.retriable || (error.cause as { retriable?: boolean } | undefined)?.retriable === true) throw error; // registry down: kafkajs retries the batch
@@ -288,6 +346,7 @@ class KafkaJoiner implements Joiner {
     }
     this.#o.hooks.onLag?.(topic, partition, Number(batch.offsetLagLow()));
     this.#drainState();
+    this.#settleProgress();
     if (this.#writer.full) {
       this.#pauseStart = Date.now();
       this.#log.warn({ bufferedRows: this.#writer.bufferedRows }, 'writer full: consumption paused until ClickHouse accepts rows');
@@ -319,17 +378,104 @@ class KafkaJoiner implements Joiner {
     const ready = this.#state.drain(this.#now());
     if (ready.length === 0) return;
     const now = Date.now();
-    const rows: RowSet = { pairs: [], diffs: [], unmatched: [], bytes: 0 };
+    const rows: RowSet = { pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 };
     const slots: OffsetSlot[] = [];
+    const options = {
+      challengers: this.#o.challengers,
+      bodySampleRate: this.#o.bodySampleRate,
+      maxBodyBytes: this.#o.maxBodyBytes,
+      coverage: (joined: { partition: number; exchangeOffset: number | null }, challengerId: string) =>
+        joined.exchangeOffset === null ? 'not_replayed' as const : this.#coverage.classify(joined.partition, joined.exchangeOffset, challengerId),
+    };
     for (const joined of ready) {
-      const r = rowsFor(joined, this.#comparer, { challengers: this.#o.challengers, bodySampleRate: this.#o.bodySampleRate, maxBodyBytes: this.#o.maxBodyBytes }, now);
+      const r = rowsFor(joined, this.#comparer, options, now);
       for (const p of r.pairs) rows.pairs.push(p);
       for (const d of r.diffs) rows.diffs.push(d);
       for (const u of r.unmatched) rows.unmatched.push(u);
+      for (const c of r.captures) rows.captures.push(c);
       rows.bytes += r.bytes;
       for (const s of joined.slots) slots.push(s);
     }
     this.#writer.add(rows, slots);
+  }
+
+  /** A progress record: coverage for live shadowing, a run's start, or a run's end to drain. */
+  #addProgress(p: ReplayProgress, topic: string, partition: number, offset: number): void {
+    const state = this.#state;
+    if (p.partition !== partition) {
+      // Co-partitioning is the whole point: a record about another partition cannot be trusted here.
+      this.#log.warn({ topic, partition, offset, describes: p.partition }, 'progress record written to another partition than the exchanges it describes; skipped');
+      state.skip(topic, partition, offset);
+      return;
+    }
+    if (p.kind === 'chunk') {
+      this.#coverage.add(p, state.hold(topic, partition, offset));
+    } else if ((p.kind === 'run_started' || p.kind === 'run_ended') && p.runId !== null && p.run !== null) {
+      if (p.kind === 'run_started') {
+        this.#writer.add({ pairs: [], diffs: [], unmatched: [], captures: [], runs: [runRow(p, 1, Date.now())], bytes: 400 }, [state.hold(topic, partition, offset)]);
+      } else {
+        this.#drains.push({ runId: p.runId, partition, resultsEndOffset: p.run.resultsEndOffset, row: runRow(p, 2, Date.now()), slot: state.hold(topic, partition, offset) });
+      }
+    } else {
+      state.skip(topic, partition, offset); // a kind this joiner does not know
+    }
+  }
+
+  /** Where this instance reads `topic`/`partition` next: what it read, else the committed offset at (re)join. */
+  #position(topic: string, partition: number): number | undefined {
+    const read = this.#progress.get(`${topic}/${partition}`)?.next;
+    const floor = this.#floors.get(`${topic}/${partition}`);
+    if (read === undefined) return floor;
+    return floor === undefined ? read : Math.max(read, floor);
+  }
+
+  /**
+   * Releases chunk records whose exchanges all landed, and lands the drained row of every run whose
+   * results on a partition have all been read and landed; commits what that freed.
+   */
+  #settleProgress(): void {
+    let freed = 0;
+    for (const partition of this.#coverage.partitions()) {
+      const committed = this.#state.committableOf(this.#names.exchanges, partition) ?? this.#floors.get(`${this.#names.exchanges}/${partition}`);
+      if (committed !== undefined) freed += this.#coverage.release(partition, committed);
+    }
+    for (let i = 0; i < this.#drains.length;) {
+      const d = this.#drains[i] as PendingDrain;
+      const end = d.resultsEndOffset;
+      if (end > 0) {
+        const read = this.#position(this.#names.results, d.partition);
+        if (read === undefined || read < end || this.#state.runPending(d.runId, d.partition, end)) {
+          i++;
+          continue;
+        }
+      }
+      this.#drains.splice(i, 1);
+      this.#writer.add({ pairs: [], diffs: [], unmatched: [], captures: [], runs: [{ ...d.row, landed_time: Date.now() }], bytes: 400 }, [d.slot]);
+      this.#o.hooks.onRunDrained?.(d.runId, d.partition);
+    }
+    if (freed > 0) void this.#commit();
+  }
+
+  /** The group's committed offsets of the owned topics at (re)join: where reading starts. */
+  async #fetchFloors(generation: number): Promise<void> {
+    const admin = this.#o.kafka.admin();
+    try {
+      await admin.connect();
+      const topics = [this.#names.exchanges, this.#names.results];
+      const fetched = await admin.fetchOffsets({ groupId: this.#o.groupId, topics });
+      if (generation !== this.#generation) return;
+      for (const t of fetched) {
+        for (const p of t.partitions) {
+          const offset = Number(p.offset);
+          if (offset >= 0) this.#floors.set(`${t.topic}/${p.partition}`, offset);
+        }
+      }
+    } catch (err) {
+      // Without floors a drain or a chunk record waits until its partition is read again: late, not wrong.
+      this.#log.warn({ err: toJoinError(err) }, 'could not read the committed offsets; progress records settle once their partitions are read');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   async #landed(landed: LandedBatch): Promise<void> {
@@ -338,11 +484,13 @@ class KafkaJoiner implements Joiner {
       pairsByRole: landed.pairsByRole,
       diffs: landed.diffs,
       unmatchedByReason: landed.unmatchedByReason,
+      capturesByStatus: landed.capturesByStatus,
       rows: landed.pairs + [...landed.unmatchedByReason.values()].reduce((a, b) => a + b, 0),
       bytes: landed.bytes,
       durationMs: landed.durationMs,
       attempts: landed.attempts,
     });
+    this.#settleProgress();
     await this.#commit();
   }
 

@@ -8,8 +8,22 @@ import type { InsertFn } from '../writer/batch-writer.js';
 
 /** Events the service turns into metrics (libraries do not import prom-client). */
 export interface JoinerHooks {
-  /** A batch landed: its pair rows by challenger role, diff rows, unmatched rows by reason. */
-  onLanded?: (e: { pairsByRole: ReadonlyMap<string, number>; diffs: number; unmatchedByReason: ReadonlyMap<string, number>; rows: number; bytes: number; durationMs: number; attempts: number }) => void;
+  /**
+   * A batch landed: its pair rows by challenger role, diff rows, unmatched rows by reason, live
+   * exchanges by what became of them per challenger (replayed, no_result, sampled_out, not_replayed).
+   */
+  onLanded?: (e: {
+    pairsByRole: ReadonlyMap<string, number>;
+    diffs: number;
+    unmatchedByReason: ReadonlyMap<string, number>;
+    capturesByStatus: ReadonlyMap<string, number>;
+    rows: number;
+    bytes: number;
+    durationMs: number;
+    attempts: number;
+  }) => void;
+  /** Every result of a historical run on one partition has landed (its drained `runs` row is queued). */
+  onRunDrained?: (runId: string, partition: number) => void;
   onRetry?: (attempt: number) => void;
   onLag?: (topic: string, partition: number, lag: number) => void;
   /** A record sent to the dead-letter topic; reason is 'undecodable' or 'null_value' (a tombstone). */
@@ -26,7 +40,10 @@ export interface JoinerOptions {
   readonly groupId?: string;
   /** Topic prefix (topicNames(prefix)). @default '' */
   readonly topicPrefix?: string;
-  /** challengerIds every pair waits for (candidates and secondaries). Required, non-empty. */
+  /**
+   * challengerIds a live exchange waits for (candidates and secondaries). Required, non-empty. A
+   * historical run's entry waits for the challengers its results name instead (any id).
+   */
   readonly challengers: readonly string[];
   /** Incomplete entries become unmatched after this long. @default 30000 */
   readonly windowMs?: number;

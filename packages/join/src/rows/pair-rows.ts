@@ -1,16 +1,26 @@
 // Turns one joined exchange into table rows: a pair row (plus one row per differing path) for every
-// configured challenger whose result met the live exchange, an unmatched row for every other one.
+// challenger of the entry whose result met the live exchange, an unmatched row for every other one
+// that was expected to answer. For live shadowing, one capture row per configured challenger says
+// what became of the exchange (replayed, no_result, sampled_out, not_replayed); a challenger no
+// replayer was expected to replay it for gets no unmatched row, only that count.
 // Everything that forms a row's identity (ids, capture time) comes from the records, so a re-read
 // record produces a row with the same key and ReplacingMergeTree collapses the copies.
 import { createHash } from 'node:crypto';
 import { LIVE_ORIGIN, liveSideEffectsOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import type { PairComparer, PairComparison } from '../compare/types.js';
+import type { Coverage } from '../state/coverage.js';
 import type { JoinedExchange } from '../state/types.js';
-import type { DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './types.js';
+import type { CaptureRow, DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './types.js';
 
 export interface RowOptions {
+  /** Live shadowing's challengers (a run's entry names its own: JoinedExchange.challengers). */
   readonly challengers: readonly string[];
+  /**
+   * Live shadowing: what a missing result of `challengerId` for this exchange means (ReplayCoverage).
+   * Only `expected` makes an unmatched row. @default every missing result is expected
+   */
+  readonly coverage?: ((joined: JoinedExchange, challengerId: string) => Coverage) | undefined;
   /** Fraction of agreeing pairs whose bodies are kept (chosen by exchange id, so stable). */
   readonly bodySampleRate: number;
   /** Bodies longer than this are cut (disagreements are always kept, up to this size). */
@@ -66,7 +76,7 @@ export function outcomeColumns(outcomes: PairComparison['outcomes']): Pick<PairR
 }
 
 function emptyRowSet(): RowSet {
-  return { pairs: [], diffs: [], unmatched: [], bytes: 0 };
+  return { pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 };
 }
 
 export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options: RowOptions, now: number): RowSet {
@@ -80,8 +90,11 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
     if (list === undefined) byOrigin.set(e.origin, [e]);
     else list.push(e);
   }
+  // A run's entry names its own challengers; live shadowing (runId null, or absent in older callers) uses the configured ones.
+  const isRun = typeof joined.runId === 'string';
+  const challengers = isRun ? joined.challengers : options.challengers;
   const paired: ShadowResult[] = [];
-  for (const id of options.challengers) {
+  for (const id of challengers) {
     const result = joined.results.get(id);
     if (exchange !== null && result !== undefined) paired.push(result);
   }
@@ -101,7 +114,7 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
         challenger_id: result.challengerId,
         challenger_name: result.challengerName,
         challenger_role: result.challengerRole,
-        run_id: result.runId ?? '',
+        run_id: joined.runId ?? result.runId ?? '',
         attempt: result.attempt,
         service: exchange.service,
         environment: exchange.environment,
@@ -172,15 +185,33 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
   let fallbackTime = joined.firstSeenMs;
   for (const r of joined.results.values()) fallbackTime = Math.min(fallbackTime, r.replayTimeMs);
   for (const e of joined.sideEffects) fallbackTime = Math.min(fallbackTime, e.observedTimeMs);
-  for (const id of options.challengers) {
-    if (pairedIds.has(id)) continue;
+  // Live shadowing: what became of the exchange for each configured challenger (capture_minutes).
+  const captured = !isRun && exchange !== null;
+  const capture = (id: string, status: string): void => {
+    const row: CaptureRow = { exchange_id: exchange?.exchangeId ?? joined.exchangeId, service: exchange?.service ?? '', challenger_id: id, capture_time: exchange?.captureTimeMs ?? 0, status };
+    out.captures.push(row);
+    out.bytes += 120;
+  };
+  for (const id of challengers) {
+    if (pairedIds.has(id)) {
+      if (captured) capture(id, 'replayed');
+      continue;
+    }
     const result = joined.results.get(id);
     const reason: UnmatchedReason = exchange !== null ? 'no_result' : result !== undefined ? 'no_live_record' : 'no_live_record_no_result';
+    if (captured) {
+      const coverage = options.coverage?.(joined, id) ?? 'expected';
+      capture(id, coverage === 'expected' ? 'no_result' : coverage);
+      // Nothing replayed it for this challenger: counted, not unmatched.
+      if (coverage !== 'expected') continue;
+    }
+    // A run's entry without a result of any of its challengers (side effects only) has nothing to say.
+    if (isRun && result === undefined && exchange === null) continue;
     const row: UnmatchedRow = {
       exchange_id: joined.exchangeId,
       challenger_id: id,
       challenger_role: result?.challengerRole ?? '',
-      run_id: result?.runId ?? '',
+      run_id: joined.runId ?? result?.runId ?? '',
       reason,
       expired_by: joined.cause,
       has_live: exchange !== null,

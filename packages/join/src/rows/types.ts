@@ -90,11 +90,53 @@ export interface UnmatchedRow {
   path: string;
 }
 
+/** What became of one live exchange for one challenger (capture_events -> capture_minutes). */
+export interface CaptureRow {
+  exchange_id: string;
+  service: string;
+  challenger_id: string;
+  capture_time: number;
+  /** replayed | no_result | sampled_out | not_replayed (CAPTURE_STATUSES of @shadow/clickhouse). */
+  status: string;
+}
+
+/** One historical run session on one exchanges partition (the `runs` table). */
+export interface RunRow {
+  run_id: string;
+  session_id: string;
+  partition: number;
+  /** 1 started, 2 ended and every result of the partition landed (drained). */
+  stage: number;
+  state: string;
+  replayer: string;
+  window_from: number;
+  window_to: number;
+  speed: string;
+  ordering: string;
+  sampling: string;
+  max_concurrency: number;
+  partitions: number;
+  resumed: boolean;
+  challengers: string[];
+  challenger_roles: string[];
+  replayed: number[];
+  failed: number[];
+  exchanges: number;
+  outside_window: number;
+  sampled_out: number;
+  dead_lettered: number;
+  results_end_offset: number;
+  produced_time: number;
+  landed_time: number;
+}
+
 /** The rows of one joined exchange (or of a whole batch), with an estimate of their JSON size. */
 export interface RowSet {
   pairs: PairRow[];
   diffs: DiffRow[];
   unmatched: UnmatchedRow[];
+  captures: CaptureRow[];
+  runs: RunRow[];
   bytes: number;
 }
 

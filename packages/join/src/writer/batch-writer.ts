@@ -1,5 +1,6 @@
 // Batches rows for ClickHouse and lands them at least once. A batch is sealed by rows,
-// bytes or age; sealed batches are inserted (up to maxInFlight at once; pairs, pair_diffs, unmatched), retried
+// bytes or age; sealed batches are inserted (up to maxInFlight at once; pairs, pair_diffs, unmatched,
+// capture_events, runs), retried
 // with capped exponential backoff for as long as ClickHouse refuses them, and only an acknowledged
 // batch hands its offset slots back (onLanded), so the joiner never commits past unlanded data.
 // While a batch is retrying, new rows keep filling the next one up to maxBufferedRows; then
@@ -29,8 +30,8 @@ export interface BatchWriterOptions {
   readonly retryInitialMs?: number;
   /** @default 5000 */
   readonly retryMaxMs?: number;
-  /** Table names. @default pairs, pair_diffs, unmatched */
-  readonly tables?: { pairs: string; pairDiffs: string; unmatched: string };
+  /** Table names. @default pairs, pair_diffs, unmatched, capture_events, runs */
+  readonly tables?: { pairs: string; pairDiffs: string; unmatched: string; captureEvents: string; runs: string };
   /** Replaces the insert call (failure injection in tests). */
   readonly insert?: InsertFn;
   readonly logger: JoinLogger;
@@ -48,6 +49,10 @@ export interface LandedBatch {
   readonly diffs: number;
   /** Unmatched rows written, by reason (after dropping keys a pair already covers). */
   readonly unmatchedByReason: ReadonlyMap<string, number>;
+  /** Live exchanges' capture rows by status (replayed, no_result, sampled_out, not_replayed). */
+  readonly capturesByStatus: ReadonlyMap<string, number>;
+  /** Run rows landed (stage 1 started, 2 drained). */
+  readonly runsByStage: ReadonlyMap<number, number>;
   readonly bytes: number;
   readonly durationMs: number;
   readonly attempts: number;
@@ -85,7 +90,7 @@ export class BatchWriter {
       maxInFlight: options.maxInFlight ?? 2,
       retryInitialMs: options.retryInitialMs ?? 200,
       retryMaxMs: options.retryMaxMs ?? 5000,
-      tables: options.tables ?? { pairs: 'pairs', pairDiffs: 'pair_diffs', unmatched: 'unmatched' },
+      tables: options.tables ?? { pairs: 'pairs', pairDiffs: 'pair_diffs', unmatched: 'unmatched', captureEvents: 'capture_events', runs: 'runs' },
       logger: options.logger,
       onLanded: options.onLanded,
       onRetry: options.onRetry,
@@ -118,7 +123,7 @@ export class BatchWriter {
     if (this.#closed) throw new JoinError('JOIN_CLOSED', 'the batch writer is closed');
     let batch = this.#open;
     if (batch === undefined) {
-      batch = { rows: { pairs: [], diffs: [], unmatched: [], bytes: 0 }, slots: [], openedAt: Date.now() };
+      batch = { rows: { pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 }, slots: [], openedAt: Date.now() };
       this.#open = batch;
       this.#timer = setTimeout(() => this.#seal(), this.#o.maxDelayMs);
       this.#timer.unref();
@@ -126,6 +131,8 @@ export class BatchWriter {
     for (const r of rows.pairs) batch.rows.pairs.push(r);
     for (const r of rows.diffs) batch.rows.diffs.push(r);
     for (const r of rows.unmatched) batch.rows.unmatched.push(r);
+    for (const r of rows.captures) batch.rows.captures.push(r);
+    for (const r of rows.runs) batch.rows.runs.push(r);
     batch.rows.bytes += rows.bytes;
     for (const s of slots) batch.slots.push(s);
     if (rowCount(batch.rows) >= this.#o.maxRows || batch.rows.bytes >= this.#o.maxBytes) this.#seal();
@@ -133,7 +140,7 @@ export class BatchWriter {
 
   /** Records whose rows are empty still need their slots released in order. */
   addSlots(slots: readonly OffsetSlot[]): void {
-    this.add({ pairs: [], diffs: [], unmatched: [], bytes: 0 }, slots);
+    this.add({ pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 }, slots);
   }
 
   #seal(): void {
@@ -180,23 +187,32 @@ export class BatchWriter {
       try {
         const unmatched = await this.#withoutPaired(batch.rows.unmatched);
         const { tables } = this.#o;
-        // The three tables are independent; a failure of any retries all three (copies collapse).
+        // The tables are independent; a failure of any retries all (copies collapse, counts are distinct).
+        const { rows } = batch;
         await Promise.all([
-          batch.rows.pairs.length > 0 ? this.#insert(tables.pairs, batch.rows.pairs) : undefined,
-          batch.rows.diffs.length > 0 ? this.#insert(tables.pairDiffs, batch.rows.diffs) : undefined,
+          rows.pairs.length > 0 ? this.#insert(tables.pairs, rows.pairs) : undefined,
+          rows.diffs.length > 0 ? this.#insert(tables.pairDiffs, rows.diffs) : undefined,
           unmatched.length > 0 ? this.#insert(tables.unmatched, unmatched) : undefined,
+          rows.captures.length > 0 ? this.#insert(tables.captureEvents, rows.captures) : undefined,
+          rows.runs.length > 0 ? this.#insert(tables.runs, rows.runs) : undefined,
         ]);
         this.#failing = false;
         const byReason = new Map<string, number>();
         for (const u of unmatched) byReason.set(u.reason, (byReason.get(u.reason) ?? 0) + 1);
         const pairsByRole = new Map<string, number>();
         for (const p of batch.rows.pairs) pairsByRole.set(p.challenger_role, (pairsByRole.get(p.challenger_role) ?? 0) + 1);
+        const capturesByStatus = new Map<string, number>();
+        for (const c of batch.rows.captures) capturesByStatus.set(c.status, (capturesByStatus.get(c.status) ?? 0) + 1);
+        const runsByStage = new Map<number, number>();
+        for (const r of batch.rows.runs) runsByStage.set(r.stage, (runsByStage.get(r.stage) ?? 0) + 1);
         return {
           slots: batch.slots,
           pairs: batch.rows.pairs.length,
           pairsByRole,
           diffs: batch.rows.diffs.length,
           unmatchedByReason: byReason,
+          capturesByStatus,
+          runsByStage,
           bytes: batch.rows.bytes,
           durationMs: performance.now() - started,
           attempts: attempt,
@@ -215,8 +231,8 @@ export class BatchWriter {
   }
 
   /**
-   * Drops unmatched rows whose (exchange, challenger) already has a pair in ClickHouse. After a
-   * restart the committed offsets of the three topics are independent, so a pair landed before the
+   * Drops unmatched rows whose (exchange, challenger, run) already has a pair in ClickHouse. After a
+   * restart the committed offsets of the joined topics are independent, so a pair landed before the
    * crash can have some of its records re-read without the others; those would otherwise expire as
    * a spurious "unmatched". Unmatched rows are rare, so one lookup per batch that has any is cheap.
    */
@@ -232,10 +248,10 @@ export class BatchWriter {
         format: 'JSONEachRow',
       });
       for (const r of await rs.json<{ exchange_id: string; challenger_id: string; run_id: string }>()) {
-        found.add(`${r.exchange_id}\u0000${r.challenger_id}`);
+        found.add(`${r.exchange_id}\u0000${r.challenger_id}\u0000${r.run_id}`);
       }
     }
-    return rows.filter((r) => !found.has(`${r.exchange_id}\u0000${r.challenger_id}`));
+    return rows.filter((r) => !found.has(`${r.exchange_id}\u0000${r.challenger_id}\u0000${r.run_id}`));
   }
 
   #wakeCapacity(): void {
@@ -291,5 +307,5 @@ export class BatchWriter {
 }
 
 function rowCount(rows: RowSet): number {
-  return rows.pairs.length + rows.unmatched.length;
+  return rows.pairs.length + rows.unmatched.length + rows.captures.length + rows.runs.length;
 }

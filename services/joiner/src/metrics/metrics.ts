@@ -22,6 +22,13 @@ export function createJoinerMetrics(): JoinerMetrics {
   const lag = new Gauge({ name: 'shadow_joiner_consumer_lag', help: 'Records behind the partition end, at the last batch', labelNames: ['topic', 'partition'], registers: [registry] });
   const deadLetters = new Counter({ name: 'shadow_joiner_dead_letters_total', help: 'Records sent to the dead-letter topic', labelNames: ['topic', 'reason'], registers: [registry] });
   const commits = new Counter({ name: 'shadow_joiner_offset_commits_total', help: 'Partition offsets committed', registers: [registry] });
+  const captures = new Counter({
+    name: 'shadow_joiner_live_exchanges_total',
+    help: 'Live exchanges landed, per configured challenger, by what became of them: replayed, no_result (a replayer sent it, no result: an unmatched row), sampled_out (a replayer passed it without sending it), not_replayed (no replayer passed it)',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+  const drained = new Counter({ name: 'shadow_joiner_run_partitions_drained_total', help: 'Historical run sessions x partitions whose every result landed (the run\'s drained rows)', registers: [registry] });
   let joiner: Joiner | undefined;
   const fromStats = (name: string, help: string, read: (s: ReturnType<Joiner['stats']>) => number): void => {
     new Gauge({
@@ -34,6 +41,9 @@ export function createJoinerMetrics(): JoinerMetrics {
     });
   };
   fromStats('shadow_joiner_open_entries', 'Exchanges waiting for their parts', (s) => s.openEntries);
+  fromStats('shadow_joiner_open_run_entries', 'Of the open entries, those of historical runs', (s) => s.openRunEntries);
+  fromStats('shadow_joiner_progress_records', 'Live replayers\' chunk records held until the exchanges they cover landed', (s) => s.progressRecords);
+  fromStats('shadow_joiner_pending_run_drains', 'Ended run partitions whose results have not all landed yet', (s) => s.pendingRunDrains);
   fromStats('shadow_joiner_evicted_entries', 'Entries expired early because maxOpenEntries was reached (cumulative)', (s) => s.evicted);
   fromStats('shadow_joiner_late_records', 'Records for an exchange already emitted, dropped (cumulative)', (s) => s.late);
   fromStats('shadow_joiner_duplicate_records', 'Repeated exchange or result records ignored (cumulative)', (s) => s.duplicates);
@@ -47,6 +57,7 @@ export function createJoinerMetrics(): JoinerMetrics {
       for (const [role, n] of e.pairsByRole) pairs.inc({ role }, n);
       diffs.inc(e.diffs);
       for (const [reason, n] of e.unmatchedByReason) unmatched.inc({ reason }, n);
+      for (const [status, n] of e.capturesByStatus) captures.inc({ status }, n);
       insertSeconds.observe(e.durationMs / 1000);
       batchRows.observe(e.rows);
     },
@@ -54,6 +65,7 @@ export function createJoinerMetrics(): JoinerMetrics {
     onLag: (topic, partition, n) => lag.set({ topic, partition: String(partition) }, n),
     onDeadLetter: (topic, reason) => deadLetters.inc({ topic, reason }),
     onCommitted: (n) => commits.inc(n),
+    onRunDrained: () => drained.inc(),
   };
   return { registry, hooks, bind: (j) => { joiner = j; } };
 }
