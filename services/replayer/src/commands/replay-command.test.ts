@@ -36,11 +36,12 @@ describe('replay command arguments', () => {
 
   it('prints a summary with the resume hint when interrupted', () => {
     const text = formatSummary({
-      runId: 'r1', topic: 't', fromMs: 0, toMs: 1000, completed: false, exchanges: 3, sent: 6, succeeded: 5, failed: { timeout: 1 }, outsideWindow: 2, sampledOut: 0,
+      runId: 'r1', sessionId: 's1', topic: 't', fromMs: 0, toMs: 1000, completed: false, exchanges: 3, sent: 6, succeeded: 5, failed: { timeout: 1 }, outsideWindow: 2, sampledOut: 0,
       deadLettered: 1, perChallenger: [{ id: 'c', role: 'candidate', sent: 6, succeeded: 5, failed: { timeout: 1 } }], durationMs: 2000, achievedRatePerSecond: 3, resumed: false,
     });
     expect(text).toContain('INTERRUPTED (resume with --run-id r1)');
     expect(text).toContain('6 sent, 5 succeeded, failed: timeout=1');
     expect(text).toContain('c (candidate): sent 6, ok 5, errors 1');
+    expect(text).toContain('shadow report --run-id r1 --wait');
   });
 });

@@ -56,6 +56,8 @@ export function formatSummary(s: ReplaySummary): string {
     `  requests   ${s.sent} sent, ${s.succeeded} succeeded, failed: ${failed}`,
     ...s.perChallenger.map((c) => `    ${c.id} (${c.role}): sent ${c.sent}, ok ${c.succeeded}, errors ${Object.values(c.failed).reduce((a, b) => a + b, 0)}`),
     `  duration   ${(s.durationMs / 1000).toFixed(1)} s, ${s.achievedRatePerSecond} req/s`,
+    // The joiner pairs the run whenever it reads it (docs/joiner.md "Runs"): a CI job waits, it does not sleep.
+    `  pairs      the joiner lands them; wait until every result of the run landed: shadow report --run-id ${s.runId} --wait`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ export interface ReplayerMetrics {
 export interface MetricSources {
   dispatch: () => DispatcherStats | null;
   paused: () => boolean;
-  output: () => { results: number; sideEffects: number; deadLetters: number } | null;
+  output: () => { results: number; sideEffects: number; deadLetters: number; progress?: number } | null;
   /** Writes the sandbox answered without forwarding (recorded + stub + blocked), and the blocked ones; null without a sandbox. */
   sandbox: () => { writesBlocked: number; writesAnswered: number; sideEffects: number } | null;
 }
@@ -51,6 +51,8 @@ export function createMetrics(sources: MetricSources): ReplayerMetrics {
       this.set({ kind: 'results' }, o.results);
       this.set({ kind: 'side_effects' }, o.sideEffects);
       this.set({ kind: 'dead_letters' }, o.deadLetters);
+      // Progress records tell the joiner which exchanges were replayed (docs/joiner.md); 0 without the topic.
+      this.set({ kind: 'progress' }, o.progress ?? 0);
     },
   });
   new Gauge({
