@@ -78,12 +78,16 @@ function renderWindowNav(): void {
   clear(windowNav);
   const route = currentRoute();
   const since = route.params.get('since') ?? state.defaultSince;
-  const choices = [...new Set([...WINDOWS, since])];
+  const until = route.params.get('until');
+  const iso = (t: string) => /^\d{4}-/.test(t);
+  const show = (t: string) => (iso(t) ? stamp(Date.parse(t)) : t);
+  const choices = [...new Set([...WINDOWS, ...(iso(since) ? [] : [since])])];
   append(windowNav, [
     h('span', { class: 'muted' }, 'window '),
+    iso(since) || until !== null ? h('span', { class: 'win active' }, `${show(since)} – ${until === null ? 'now' : show(until)}`) : null,
     ...choices.map((w) =>
       h('button', {
-        class: w === since ? 'win active' : 'win',
+        class: w === since && until === null ? 'win active' : 'win',
         'data-window': w,
         onclick: () => {
           const p = new URLSearchParams(route.params);
@@ -190,9 +194,9 @@ function kpis(c: ChallengerView): HTMLElement {
   return h('div', { class: 'kpis', 'data-panel': 'kpis' },
     tile('pairs', count(o.pairs), c.report?.observed === null || c.report?.observed === undefined ? '' : `${clock(c.report.observed.firstMs)} – ${clock(c.report.observed.lastMs)}`),
     tile('agreement', pct(o.agreement.estimate), `95% CI ${interval(o.agreement)}`),
-    tile('errors', h('span', {}, pct(o.errors.candidate.estimate), h('span', { class: 'muted small' }, ` ${who}`)), `live ${pct(o.errors.live.estimate)}`),
-    tile('p50 latency', h('span', {}, ms(p50.candidate), h('span', { class: 'muted small' }, ` ${who}`)), `live ${ms(p50.live)}`),
-    tile('p99 latency', h('span', {}, ms(p99.candidate), h('span', { class: 'muted small' }, ` ${who}`)), `live ${ms(p99.live)}`),
+    tile('errors', pct(o.errors.candidate.estimate), `${who} · live ${pct(o.errors.live.estimate)}`),
+    tile('p50 latency', ms(p50.candidate), `${who} · live ${ms(p50.live)}`),
+    tile('p99 latency', ms(p99.candidate), `${who} · live ${ms(p99.live)}`),
     tile('status differs', count(o.status.mismatchedPairs), 'pairs'),
     tile('unmatched', count(unmatched), 'exchanges without a pair'),
   );
@@ -485,6 +489,10 @@ function schedule(): void {
 function updateStatus(): void {
   if (state.paused) {
     setStatus('paused', `paused · updated ${clock(state.lastUpdated)}`);
+    return;
+  }
+  if (currentRoute().name === 'pair') {
+    setStatus('idle', `read ${clock(state.lastUpdated)} · a pair does not change once landed`);
     return;
   }
   const idle = state.unchanged >= 3;

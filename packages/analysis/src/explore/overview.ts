@@ -21,7 +21,7 @@ export interface ChallengerOverviewOptions extends ExploreTarget {
   criteria?: LoadedCriteria | undefined;
   /** Differing paths, headers and side effects per scope. @default REPORT_TOP_DEFAULT */
   top?: number | undefined;
-  /** Time buckets of the series. @default 60 */
+  /** Most time buckets of the series. @default about 20 pairs per bucket, 10 to 60 buckets */
   maxBuckets?: number | undefined;
 }
 
@@ -63,6 +63,9 @@ export async function challengerOverview(pairStore: PairStore, exploreStore: Exp
     const judged = await pairStore.measurements(measurementQueryFor(criteria, { challengerId: options.challengerId, window: target.window, ...(target.runId === undefined ? {} : { runId: target.runId }) }));
     verdict = evaluateGate(criteria, judged, { criteriaSha256: sha256, criteriaSource: source });
   }
-  const series = await exploreStore.timeSeries({ challengerId: options.challengerId, ...target, maxBuckets: options.maxBuckets });
+  // About 20 pairs per bucket (10 to 60 buckets): a bucket of 3 pairs swings between 0% and 100%
+  // agreement and hides the trend; its Wilson band says as much, but the line should not.
+  const maxBuckets = options.maxBuckets ?? Math.min(60, Math.max(10, Math.round((report?.overall.pairs ?? 0) / 20)));
+  const series = await exploreStore.timeSeries({ challengerId: options.challengerId, ...target, maxBuckets });
   return { report, verdict, series };
 }

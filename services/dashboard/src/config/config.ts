@@ -31,6 +31,7 @@ const durationIn = (minMs: number, maxMs: number, what: string) =>
     return ms;
   });
 
+const PORT = 'must be a port number from 0 to 65535 (0: any free port)';
 const httpUrl = z
   .string()
   .refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), 'must be an http:// or https:// URL');
@@ -40,7 +41,7 @@ export const configSchema = z.object({
   /** Interface to listen on. @default 127.0.0.1 (loopback only: the dashboard has no login) */
   DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   /** Port of the UI, its JSON API and /healthz, /readyz, /metrics. 0 picks a free port. @default 9480 */
-  DASHBOARD_PORT: z.coerce.number().int().min(0).max(65_535).default(DASHBOARD_DEFAULT_PORT),
+  DASHBOARD_PORT: z.coerce.number({ error: PORT }).int({ error: PORT }).min(0, { error: PORT }).max(65_535, { error: PORT }).default(DASHBOARD_DEFAULT_PORT),
   /** Criteria file (YAML or JSON, docs/gate.md) the verdict is judged on; re-read when it changes. Unset: no verdict. */
   DASHBOARD_CRITERIA: z.string().min(1).optional(),
   /** Window a view opens with, back from now. @default 1h */
@@ -115,8 +116,14 @@ export function parseArgv(argv: readonly string[]): { values: Partial<Record<Con
     const eq = arg.indexOf('=');
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     const key = keyOfFlag(flag);
+    if (!flag.startsWith('--')) {
+      problems.push(`${JSON.stringify(arg)}: unexpected argument (every setting is a --flag)`);
+      continue;
+    }
     if (key === undefined) {
       problems.push(`${flag}: unknown option (accepted: ${Object.values(FLAGS).join(', ')})`);
+      // Its value, if it has one, belongs to it: not an argument of its own.
+      if (eq < 0 && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')) i++;
       continue;
     }
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
