@@ -567,6 +567,19 @@ describe('memory and request bodies', () => {
     refusedLike(await send(endpoint, corrupt, { decompress: '1' }), 271, 'Checksum doesn\'t match');
   });
 
+  it('a slow query with bound parameters does not hold the others (chdb runs bound queries one at a time; the endpoint\'s parse is not one)', async () => {
+    const { endpoint } = await withEndpoint();
+    let slowDone = false;
+    const slow = send(endpoint, 'SELECT sleep(3), {x:UInt8}', { param_x: '1' }).then((answer) => {
+      slowDone = true;
+      return answer;
+    });
+    while (endpoint.stats().queries === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await send(endpoint, 'SELECT 1')).toMatchObject({ status: 200, text: '1\n' });
+    expect(slowDone).toBe(false);
+    expect(await slow).toMatchObject({ status: 200, text: '0\t1\n' });
+  });
+
   it('takes the concurrency slot before reading the body, and gives it back after every refusal', async () => {
     const { endpoint } = await withEndpoint({ limits: { maxConcurrentQueries: 1 } });
     // A request whose body is still arriving holds the only slot.

@@ -8,8 +8,8 @@
 //   into the next request; a fresh one starts clean every time.
 // - Allow lists at every input, nothing passed through as text: every URL parameter and setting is
 //   on a list with a typed validator (settings-allow-list.ts) and what reaches the engine is built
-//   from the parsed value; the query is parsed by the engine itself (formatQuerySingleLine, the text
-//   bound as a parameter) and its canonical form is checked (query-policy.ts: statements, functions,
+//   from the parsed value; the query is parsed by the engine itself (formatQuerySingleLine of the
+//   text as hex digits) and its canonical form is checked (query-policy.ts: statements, functions,
 //   table functions, databases, SETTINGS clauses, formats) and run; `param_*` values are bound as
 //   typed parameters (query-parameters.ts). Then the engine runs it with `readonly=2` (writes and DDL
 //   fail in the engine too; 2 rather than 1 so that allowed settings can still be sent).
@@ -396,15 +396,18 @@ function acceptedCodec(req: IncomingMessage): Codec | undefined {
 }
 
 /**
- * Has the engine parse the query and render it canonically: the text is a bound parameter, never
- * SQL. The same round trip lists the databases, to tell `db.table` from `table.column`.
+ * Has the engine parse the query and render it canonically. The text reaches the engine as hex digits
+ * the endpoint wrote (`unhex('...')`), which no client text can break out of; a bound parameter
+ * would do too, but chdb runs bound queries one at a time process-wide, so every request would wait
+ * behind any slow parameterized query. The same round trip lists the databases, to tell `db.table`
+ * from `table.column`.
  */
 async function canonicalize(connection: ClickHouse, text: string): Promise<{ sql: string; databases: ReadonlySet<string> }> {
+  const hex = Buffer.from(text, 'utf8').toString('hex');
   let row: { sql: string; databases: string[] } | undefined;
   try {
     const rs = await connection.client.query({
-      query: 'SELECT formatQuerySingleLine({q:String}) AS sql, (SELECT groupArray(name) FROM system.databases) AS databases',
-      query_params: { q: text },
+      query: `SELECT formatQuerySingleLine(unhex('${hex}')) AS sql, (SELECT groupArray(name) FROM system.databases) AS databases`,
       format: 'JSONEachRow',
     });
     [row] = await rs.json<{ sql: string; databases: string[] }>();

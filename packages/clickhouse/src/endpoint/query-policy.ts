@@ -1,6 +1,6 @@
 // The read-only endpoint's policy, applied to the engine's own rendering of a query. The endpoint
-// first has the engine parse the client's text (`formatQuerySingleLine`, the text bound as a query
-// parameter), then checks that canonical form here and runs exactly that form. Checking the engine's
+// first has the engine parse the client's text (`formatQuerySingleLine`, the text given as hex digits
+// so it cannot be read as SQL), then checks that canonical form here and runs exactly that form. Checking the engine's
 // rendering rather than the client's text closes the gap between what a hand-written tokenizer sees
 // and what the parser runs: no comments (nested or not), no heredocs, no Unicode whitespace, quoted
 // identifiers unquoted where plain, one statement (the parser refuses multi-statements), calls always
