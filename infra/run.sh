@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's commands land here. Each one installs what is missing first, so a fresh clone needs
 # nothing else: `npm run demo` (the main job) and `npm test` (every test against the real stack).
-#   setup  install node modules (pnpm pinned by package.json through corepack) and the stack's jars
+#   setup  install node modules (pnpm pinned by package.json through corepack), the stack's jars
+#          and, when missing, Debian's chromium (the dashboard's browser test)
 #   test   setup, build, run all vitest projects (the harness starts or reuses the local stack)
 #   demo   setup, stack up, build, run the demo
 #   turbo  TASK...  run a turbo task (build, typecheck) with the pinned pnpm on PATH
@@ -22,8 +23,31 @@ need_node() {
   fi
 }
 
+# Debian's chromium for the dashboard's browser test (services/dashboard/test), never a browser
+# downloaded by a test tool. Installed only when missing, without prompts, with sudo only when not
+# root; where that is impossible (no apt-get, no root, no password-less sudo) it says so and goes on:
+# only that test needs it (CHROMIUM_PATH names another binary).
+need_chromium() {
+  if [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]]; then return 0; fi
+  local sudo=()
+  if (( EUID != 0 )); then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n); else sudo=(false); fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1 || [[ "${sudo[0]:-}" == "false" ]]; then
+    echo "note: chromium is missing and cannot be installed here (needs apt-get as root or password-less sudo); the dashboard's browser test will fail: apt-get install chromium fonts-liberation, or set CHROMIUM_PATH" >&2
+    return 0
+  fi
+  echo "installing Debian's chromium (the dashboard's browser test)..."
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation)
+  if ! "${sudo[@]}" "${install[@]}" >/dev/null; then
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    "${sudo[@]}" "${install[@]}" >/dev/null
+  fi
+}
+
 setup() {
   need_node
+  need_chromium
   if [[ "${CI:-}" == "true" ]]; then pnpm install --frozen-lockfile; else pnpm install --frozen-lockfile --prefer-offline; fi
   bash infra/local/stack install
 }
