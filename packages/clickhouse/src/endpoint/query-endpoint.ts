@@ -177,7 +177,7 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
         path: config.clickhouse.location,
         database,
         ensureDatabase: false,
-        // Room for the canonical text, which can be a little longer than what was sent.
+        // Room for the text as hex digits (twice its size) in the parse, and for the canonical text.
         clickhouseSettings: { ...SERVER_LIKE_SETTINGS, max_query_size: String(2 * config.limits.maxQueryBytes + 65_536) },
       });
       try {
