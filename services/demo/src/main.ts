@@ -8,9 +8,14 @@
 //      challengers: a candidate with a deliberate difference (adds a field, charges 5% more for
 //      quotes) and a secondary (same code as live, the noise baseline); the results are read back
 //      and compared with what live answered;
-//   6. the joiner (@shadow/join) pairs live with each challenger, compares them (@shadow/compare:
-//      JSON diff, noise told apart by the secondary) and lands the pairs in ClickHouse; the demo
-//      prints per route: pairs, agreement, the top differing paths and which of them are noise;
+//   6. the joiner (@shadow/join), running since before the capture as an operator runs it, pairs
+//      live with each challenger from the run's results (a run is self-contained: its window's age
+//      and the joiner's window do not matter), compares them (@shadow/compare: JSON diff, noise told
+//      apart by the secondary) and lands the pairs in ClickHouse; the demo waits until the run has
+//      landed (as `shadow report --run-id R --wait` does), prints the run's line (exchanges in the
+//      window, replayed, paired, unmatched) and per route: pairs, agreement, the top differing paths
+//      and which of them are noise. The live captures nothing replayed live are counted, not
+//      unmatched;
 //   7. the promotion gate (@shadow/analysis) judges the candidate and the secondary against a
 //      criteria file: the candidate must fail on agreement, the secondary must pass.
 // Exits non-zero when anything does not add up, so it doubles as a smoke test of the whole stack.
@@ -21,8 +26,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { createClickHousePairStore, evaluateGate, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
-import { createClickHouse, clickhouseOptionsFromEnv, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
-import type { ClickHouse } from '@shadow/clickhouse';
+import { createClickHouse, clickhouseOptionsFromEnv, formatRunSummary, migrate, SCHEMA_MIGRATIONS, summarizeRun } from '@shadow/clickhouse';
+import type { ClickHouse, RunSummary } from '@shadow/clickhouse';
 import { createJoiner, formatRouteSummary, sharedComparer, summarizeByRoute } from '@shadow/join';
 import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
@@ -101,6 +106,26 @@ async function main(): Promise<void> {
   const provisioned = await ensureTopics(kafka, { prefix, partitions: 3 });
   if (!provisioned.ok) throw new Error(`topics not ready: ${provisioned.problems.join('; ')}`);
   log.info({ stack: stack.source, topics: names }, 'topics ready');
+
+  // 0. the joiner, a long-running service: started before anything is captured, as in production.
+  const ch = await createClickHouse({ ...clickhouseOptionsFromEnv(stack.clickhouse.mode === 'embedded' ? { CHDB_PATH: stack.clickhouse.path } : { CLICKHOUSE_URL: stack.clickhouse.url, CLICKHOUSE_USER: stack.clickhouse.username, CLICKHOUSE_PASSWORD: stack.clickhouse.password, CLICKHOUSE_DATABASE: stack.clickhouse.database }), database: 'demo' });
+  await migrate(ch, SCHEMA_MIGRATIONS);
+  const registry = createSchemaRegistry({ url: stack.schemaRegistryUrl });
+  const joiner = createJoiner({
+    kafka,
+    registry,
+    clickhouse: ch,
+    groupId: `${prefix}joiner`,
+    topicPrefix: prefix,
+    challengers: ['pricing-candidate', 'pricing-secondary'],
+    // The live captures nothing replays live expire from the join window quickly and are counted.
+    windowMs: 3000,
+    batchMaxDelayMs: 200,
+    // node:http knows no route templates: configure the pricing service's one (docs/compare.md).
+    comparer: sharedComparer({ routes: { patterns: ['/price/:sku'] } }),
+    logger: log.child({ component: 'joiner' }),
+  });
+  await joiner.start();
 
   // 1. pricing: embeds the tap.
   const tapLogger = log.child({ component: 'tap' });
@@ -215,7 +240,6 @@ async function main(): Promise<void> {
   }
 
   // 5. summarise in ClickHouse.
-  const ch = await createClickHouse({ ...clickhouseOptionsFromEnv(stack.clickhouse.mode === 'embedded' ? { CHDB_PATH: stack.clickhouse.path } : { CLICKHOUSE_URL: stack.clickhouse.url, CLICKHOUSE_USER: stack.clickhouse.username, CLICKHOUSE_PASSWORD: stack.clickhouse.password, CLICKHOUSE_DATABASE: stack.clickhouse.database }), database: 'demo' });
   const table = `captured_${prefix.replace(/\W/g, '_')}`;
   await ch.client.command({
     query: `CREATE TABLE ${table} (exchange_id String, service LowCardinality(String), route String, status UInt16, live_latency_us UInt64, response_bytes UInt64) ENGINE = MergeTree ORDER BY (service, exchange_id)`,
@@ -244,7 +268,6 @@ async function main(): Promise<void> {
   const candidate = createServer(pricingHandler('candidate'));
   const secondary = createServer(pricingHandler('live'));
   const [candidateUrl, secondaryUrl] = await Promise.all([listen(candidate), listen(secondary)]);
-  const registry = createSchemaRegistry({ url: stack.schemaRegistryUrl });
   const replay: ReplaySummary = await replayWindow({
     kafka,
     registry,
@@ -253,8 +276,8 @@ async function main(): Promise<void> {
     toMs: Date.now() + 1,
     runId: `demo-${Date.now()}`,
     challengers: [
-      { id: 'pricing-candidate', name: 'pricing@2.0.0-rc1', baseUrl: candidateUrl, role: 'candidate', services: ['pricing'], maxConcurrency: 16 },
-      { id: 'pricing-secondary', name: 'pricing@1.0.0', baseUrl: secondaryUrl, role: 'secondary', services: ['pricing'], maxConcurrency: 16 },
+      { id: 'pricing-candidate', name: 'pricing@2.0.0-rc1', baseUrl: candidateUrl, role: 'candidate', services: ['pricing'], maxConcurrency: 4 },
+      { id: 'pricing-secondary', name: 'pricing@1.0.0', baseUrl: secondaryUrl, role: 'secondary', services: ['pricing'], maxConcurrency: 4 },
     ],
     speed: 'max',
     logger: log.child({ component: 'replay' }),
@@ -280,11 +303,15 @@ async function main(): Promise<void> {
   });
   await resultReader.disconnect();
 
-  // 7. join, compare and land the pairs; then judge them.
+  // 7. the running joiner pairs the run: wait until it has landed, then judge it.
   const pricingCaptured = captured.filter((c) => c.service === 'pricing').length;
-  const joinMs = await joinIntoClickHouse(kafka, registry, ch, prefix, replay.runId, pricingCaptured);
+  const joinStart = Date.now();
+  const run = await waitForRun(ch, replay.runId);
+  const joinMs = Date.now() - joinStart;
+  const live = await liveCounts(ch, expected);
   const routeSummary = await summarizeByRoute(ch, { runId: replay.runId, topPaths: 3 });
   const verdicts = await gateChallengers(ch, replay.runId);
+  await joiner.close();
   await ch.close();
   await admin.deleteTopics({ topics: Object.values(names) }).catch(() => undefined);
   await admin.disconnect();
@@ -307,6 +334,13 @@ async function main(): Promise<void> {
   const secondaryRow = replayTable.find((r) => r.role === 'secondary');
   if (candidateRow === undefined || candidateRow['differs from live'] === 0) problems.push('the candidate\'s deliberate difference was not seen');
   if (secondaryRow === undefined || secondaryRow['differs from live'] !== 0) problems.push('the secondary (same code as live) differs from live');
+  if (!run.landed) problems.push(`run ${run.runId} did not land within 60 s (${run.state}, ${run.drainedPartitions}/${run.partitions} partitions)`);
+  for (const c of run.challengers) {
+    if (c.paired !== pricingCaptured) problems.push(`${c.id}: ${c.paired} pairs of the run for ${pricingCaptured} replayed exchanges`);
+    const unmatched = Object.values(c.unmatched).reduce((a, b) => a + b, 0);
+    if (unmatched !== 0) problems.push(`${c.id}: ${unmatched} unmatched rows in the run`);
+  }
+  if (live.unmatched !== 0) problems.push(`${live.unmatched} unmatched rows for live captures nothing was expected to replay`);
   const candidatePairs = routeSummary.reduce((n, r) => n + r.pairs, 0);
   if (candidatePairs !== pricingCaptured) problems.push(`ClickHouse holds ${candidatePairs} candidate pairs for ${pricingCaptured} replayed exchanges`);
   if (!routeSummary.some((r) => r.topDifferingPaths.some((p) => !p.noise))) problems.push('no real differing path was reported for the candidate');
@@ -317,7 +351,10 @@ async function main(): Promise<void> {
   console.table(summary);
   console.log(`\nreplayed the ${pricingCaptured} captured pricing exchanges (run ${replay.runId}) in ${replay.durationMs} ms, ${replay.achievedRatePerSecond} req/s:`);
   console.table(replayTable);
-  console.log(`\njoined and landed in ClickHouse in ${joinMs} ms; per route, candidate vs live (noise judged by the secondary):`);
+  console.log(`\nthe joiner, running since before the capture, landed the run ${joinMs} ms after the replay ended:`);
+  console.log(formatRunSummary(run));
+  console.log(`live captures (no live replayer in the demo): ${live.seen} seen, ${live.notReplayed} counted as not replayed per challenger, ${live.unmatched} unmatched rows`);
+  console.log('\nper route, candidate vs live (noise judged by the secondary):');
   console.log(formatRouteSummary(routeSummary));
   console.log(`\npromotion gate, candidate pricing-candidate (exit code ${verdicts.candidate.exitCode}):`);
   console.log(renderVerdictText(verdicts.candidate));
@@ -341,39 +378,32 @@ latency:
 errorRate: { max: 0.05 }      # judged on the upper Wilson bound: 0 errors in 200 pairs is <= 1.9%
 `;
 
-/** Runs a joiner over the demo's topics until every candidate pair of the run is in ClickHouse. */
-async function joinIntoClickHouse(kafka: Kafka, registry: ReturnType<typeof createSchemaRegistry>, ch: ClickHouse, prefix: string, runId: string, expected: number): Promise<number> {
-  const t0 = Date.now();
-  await migrate(ch, SCHEMA_MIGRATIONS);
-  const joiner = createJoiner({
-    kafka,
-    registry,
-    clickhouse: ch,
-    groupId: `${prefix}joiner`,
-    topicPrefix: prefix,
-    challengers: ['pricing-candidate', 'pricing-secondary'],
-    batchMaxDelayMs: 200,
-    // node:http knows no route templates: configure the pricing service's one (docs/compare.md).
-    comparer: sharedComparer({ routes: { patterns: ['/price/:sku'] } }),
-    logger: log.child({ component: 'joiner' }),
-  });
-  await joiner.start();
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const rows = await (await ch.client.query({
-        query: 'SELECT count() AS n FROM pairs FINAL WHERE run_id = {runId:String} AND challenger_id = \'pricing-candidate\'',
-        query_params: { runId },
-        format: 'JSONEachRow',
-      })).json<{ n: string }>();
-      if (Number(rows[0]?.n ?? 0) >= expected) break;
-      if (Date.now() > deadline) throw new Error(`only ${rows[0]?.n ?? 0}/${expected} candidate pairs landed in ClickHouse within 60 s`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await joiner.close();
+/** Waits (bounded) until the running joiner has landed every result of the run, as `shadow report --run-id R --wait` does. */
+async function waitForRun(ch: ClickHouse, runId: string): Promise<RunSummary> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = await summarizeRun(ch.client, runId);
+    if (run.landed || Date.now() > deadline) return run;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  return Date.now() - t0;
+}
+
+/** What became of the live captures for the candidate (capture_minutes), once they left the join window. */
+async function liveCounts(ch: ClickHouse, expected: number): Promise<{ seen: number; notReplayed: number; unmatched: number }> {
+  const read = async (): Promise<{ seen: number; notReplayed: number; unmatched: number }> => {
+    const [c] = await (await ch.client.query({
+      query: "SELECT uniqExactMerge(seen) AS seen, uniqExactMerge(not_replayed) AS nr FROM capture_minutes WHERE challenger_id = 'pricing-candidate'",
+      format: 'JSONEachRow',
+    })).json<{ seen: string; nr: string }>();
+    const [u] = await (await ch.client.query({ query: "SELECT count() AS n FROM unmatched FINAL WHERE run_id = ''", format: 'JSONEachRow' })).json<{ n: string }>();
+    return { seen: Number(c?.seen ?? 0), notReplayed: Number(c?.nr ?? 0), unmatched: Number(u?.n ?? 0) };
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const counts = await read();
+    if (counts.seen >= expected || Date.now() > deadline) return counts;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function gateChallengers(ch: ClickHouse, runId: string) {
