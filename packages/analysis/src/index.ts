@@ -72,7 +72,7 @@ export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate
 // Report
 export { buildReport, REPORT_QUANTILES } from './report/build.js';
 export type { ReportOptions } from './report/build.js';
-export type { BusinessRow, LatencyRow, Report, ReportScope } from './report/types.js';
+export type { BusinessRow, LatencyRow, Report, ReportRun, ReportScope } from './report/types.js';
 export {
   renderReportJson,
   renderReportMarkdown,

@@ -154,11 +154,27 @@ export function reportDoc(report: Report): Doc {
     },
   ];
   for (const r of report.routes) sections.push(...scopeSections(r, report.confidence, false));
+  if (report.run !== undefined) sections.unshift(runSection(report.run));
   sections.push({
     title: 'Unmatched exchanges (no pair), by reason',
     table: { headers: ['reason', 'exchanges'], align: ['left', 'right'], rows: report.unmatched.map((u) => [u.reason, formatCount(u.exchanges)]) },
   });
   return { title: `Shadow report: ${report.challengerName ?? report.challengerId}`, summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`], sections };
+}
+
+/** What a replay run's report states first: the window, replayed, paired, unmatched by reason. */
+function runSection(run: NonNullable<Report['run']>): Section {
+  const unmatched = Object.entries(run.unmatched).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ');
+  const total = Object.values(run.unmatched).reduce((a, b) => a + b, 0);
+  const state = run.landed ? 'landed: every result of the run is in' : run.state === 'unknown' ? 'not recorded by the joiner (an older replayer, or the joiner has not read its start yet)' : `${run.state}, ${run.drainedPartitions} of ${run.partitions} partitions landed`;
+  return {
+    title: `Replay run ${run.runId}`,
+    lines: [
+      state,
+      `exchanges in the window ${formatCount(run.exchangesInWindow)}, replayed to this challenger ${formatCount(run.replayed)}${run.failed > 0 ? ` (${formatCount(run.failed)} with an error)` : ''}`,
+      `paired ${formatCount(run.paired)}, unmatched ${formatCount(total)}${total > 0 ? ` (${unmatched})` : ''}`,
+    ],
+  };
 }
 
 function valueOf(r: CriterionResult, x: number | null): string {

@@ -70,4 +70,25 @@ export interface Report {
   routes: ReportScope[];
   /** Exchanges without a pair, by reason, most first. */
   unmatched: { reason: string; exchanges: number }[];
+  /** A replay run's own account next to what landed for this challenger (`shadow report --run-id`); absent otherwise. */
+  run?: ReportRun | undefined;
+}
+
+/** One historical run, for one challenger (from the `runs` table and the pair tables). */
+export interface ReportRun {
+  runId: string;
+  /** The last session's state: running, completed, interrupted (unknown: the joiner recorded no session). */
+  state: string;
+  /** Completed and every result landed: the numbers are final. */
+  landed: boolean;
+  partitions: number;
+  drainedPartitions: number;
+  /** Exchanges of the window the replayer read (summed over sessions). */
+  exchangesInWindow: number;
+  /** Exchanges the replayer sent this challenger, and how many of those failed (an errorKind). */
+  replayed: number;
+  failed: number;
+  /** Distinct exchanges paired, and still unmatched by reason. */
+  paired: number;
+  unmatched: Record<string, number>;
 }
