@@ -171,6 +171,27 @@ describe('static files: only the bundle, whatever the path says', () => {
   });
 });
 
+describe('refreshing', () => {
+  it('a refresh over unchanged data gives the same numbers with its own window; a landed pair or unmatched row shows at the next refresh', async () => {
+    type Overview = { window: { fromMs: number }; challengers: { challengerId: string; pairs: number; report: { overall: { pairs: number }; window: { fromMs: number }; unmatched: { reason: string; exchanges: number }[] } }[] };
+    const read = async (since: string) => (await (await fetch(`${dashboard.url}api/overview?since=${since}`)).json()) as Overview;
+    const candidate = (o: Overview) => o.challengers.find((c) => c.challengerId === CANDIDATE);
+    const first = await read('2h');
+    const again = await read('3h');
+    expect(candidate(again)?.report.overall.pairs).toBe(candidate(first)?.report.overall.pairs);
+    // The reused report carries the window it was asked for.
+    expect(candidate(again)?.report.window.fromMs).toBe(again.window.fromMs);
+    const more = buildScenario(7);
+    await landRows(ch, { pairs: more.rows.pairs, diffs: more.rows.diffs, unmatched: [] });
+    const grown = await read('4h');
+    expect(candidate(grown)?.report.overall.pairs).toBe((candidate(first)?.report.overall.pairs ?? 0) + more.rows.pairs.filter((p) => p.challenger_id === CANDIDATE).length);
+    const lost = { ...(more.rows.pairs[0] as (typeof more.rows.pairs)[number]) };
+    await landRows(ch, { pairs: [], diffs: [], unmatched: [{ exchange_id: randomUUID(), challenger_id: CANDIDATE, challenger_role: 'candidate', run_id: '', reason: 'no_result', expired_by: 'window', has_live: true, has_result: false, side_effects: 0, event_time: lost.capture_time, joined_time: Date.now(), service: 'pricing', route: lost.route, method: lost.method, path: lost.path }] });
+    const unmatched = (o: Overview) => candidate(o)?.report.unmatched.find((u) => u.reason === 'no_result')?.exchanges ?? 0;
+    expect(unmatched(await read('5h'))).toBe(unmatched(grown) + 1);
+  });
+});
+
 describe('the process', () => {
   it('serves /healthz, /readyz and /metrics on its one port', async () => {
     expect(JSON.parse((await raw('/healthz')).body)).toMatchObject({ status: 'ok', clickhouse: expect.stringContaining('embedded') });

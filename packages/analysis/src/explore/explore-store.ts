@@ -144,18 +144,28 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
       'listing challengers',
       `SELECT challenger_id, anyIf(challenger_name, challenger_name != '') AS name, argMax(toString(challenger_role), joined_time) AS role,
          uniqExact(run_id, exchange_id) AS pairs,
-         toUnixTimestamp64Milli(max(capture_time)) AS last_capture, toUnixTimestamp64Milli(max(joined_time)) AS last_joined
+         toUnixTimestamp64Milli(min(capture_time)) AS first_capture, toUnixTimestamp64Milli(max(capture_time)) AS last_capture,
+         toUnixTimestamp64Milli(max(joined_time)) AS last_joined
        FROM ${pairsTable} WHERE ${where}
        GROUP BY challenger_id ORDER BY challenger_id`,
       params,
     );
+    const unmatchedWhere = where.replaceAll('capture_time', 'event_time');
+    const unmatched = new Map((await rows(
+      'counting unmatched rows',
+      `SELECT challenger_id, count() AS n, toUnixTimestamp64Milli(max(joined_time)) AS last_joined FROM ${unmatchedTable} WHERE ${unmatchedWhere} GROUP BY challenger_id`,
+      params,
+    )).map((r) => [str(r['challenger_id']), r]));
     const out: ChallengerSummary[] = list.map((r) => ({
       challengerId: str(r['challenger_id']),
       challengerName: str(r['name']) === '' ? null : str(r['name']),
       role: str(r['role']) === '' ? 'candidate' : str(r['role']),
       pairs: num(r['pairs']),
+      firstCaptureMs: num(r['first_capture']),
       lastCaptureMs: num(r['last_capture']),
       lastJoinedMs: num(r['last_joined']),
+      unmatchedRows: num(unmatched.get(str(r['challenger_id']))?.['n'] ?? 0),
+      lastUnmatchedJoinedMs: num(unmatched.get(str(r['challenger_id']))?.['last_joined'] ?? 0),
     }));
     return out.sort((a, b) => roleRank(a.role) - roleRank(b.role) || a.challengerId.localeCompare(b.challengerId));
   }

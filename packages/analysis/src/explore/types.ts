@@ -16,10 +16,17 @@ export interface ChallengerSummary {
   role: string;
   /** Distinct pairs (run, exchange) in the window. */
   pairs: number;
-  /** Capture time of the latest pair, epoch ms. */
+  /** Capture time of the earliest and the latest pair, epoch ms. */
+  firstCaptureMs: number;
   lastCaptureMs: number;
   /** Landing time of the latest pair, epoch ms: whether data is still moving. */
   lastJoinedMs: number;
+  /**
+   * Rows of the unmatched table in the window (duplicates included: a change marker, not a
+   * count to report) and the landing time of the latest, epoch ms (0 without any).
+   */
+  unmatchedRows: number;
+  lastUnmatchedJoinedMs: number;
 }
 
 /** One time bucket of a challenger's pairs (the report's definitions, per bucket). */

@@ -6,7 +6,7 @@
 // three paths instead of listening on a port of its own: a dashboard is one URL to open, and its
 // probes and metrics stay the same code as every other service's.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { ChallengerSummary, ExploreStore, LoadedCriteria, PairStore } from '@shadow/analysis';
+import type { ChallengerOverview, ChallengerSummary, ExploreStore, LoadedCriteria, PairStore } from '@shadow/analysis';
 import { challengerOverview, isAnalysisError } from '@shadow/analysis';
 import { toClickHouseError } from '@shadow/clickhouse';
 import type { Logger } from 'pino';
@@ -96,6 +96,12 @@ export function createDashboardHandler(o: DashboardHandlerOptions): (req: Incomi
     return { source: state.loaded.source, name: state.loaded.criteria.name ?? null, sha256: state.loaded.sha256 };
   }
 
+  // The last overview per challenger, with what it was computed from. A refresh while nothing has
+  // landed or left the window (same pairs, same first and last capture, same latest landing, same
+  // unmatched rows, same criteria) reuses it: the numbers cannot have changed, and measuring plus judging takes seconds
+  // at 10k pairs, far more than the one query that tells.
+  const lastViews = new Map<string, { key: string; view: ChallengerOverview }>();
+
   async function overview(params: Map<string, string>): Promise<unknown> {
     const target = readTarget(params, now(), o.windowMs);
     const state = o.criteria();
@@ -103,7 +109,16 @@ export function createDashboardHandler(o: DashboardHandlerOptions): (req: Incomi
     const list: ChallengerSummary[] = await o.exploreStore.challengers(target);
     const challengers = [];
     for (const summary of list) {
-      const view = await challengerOverview(o.pairStore, o.exploreStore, { challengerId: summary.challengerId, ...target, criteria });
+      const key = JSON.stringify([target.runId ?? null, criteria?.sha256 ?? null, summary.pairs, summary.firstCaptureMs, summary.lastCaptureMs, summary.lastJoinedMs, summary.unmatchedRows, summary.lastUnmatchedJoinedMs]);
+      const last = lastViews.get(summary.challengerId);
+      let view: ChallengerOverview;
+      if (last !== undefined && last.key === key) {
+        const { report, verdict } = last.view;
+        view = { ...last.view, report: report === null ? null : { ...report, window: target.window }, verdict: verdict === null ? null : { ...verdict, window: target.window } };
+      } else {
+        view = await challengerOverview(o.pairStore, o.exploreStore, { challengerId: summary.challengerId, ...target, criteria });
+      }
+      lastViews.set(summary.challengerId, { key, view });
       challengers.push({ ...summary, ...view });
     }
     return {
