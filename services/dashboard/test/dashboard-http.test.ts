@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createClickHouse, createQueryEndpoint, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint } from '@shadow/clickhouse';
-import { DashboardStartError, loadConfig, startDashboard } from '@shadow/dashboard';
+import { dashboardCommand, DASHBOARD_OPTIONS, DashboardStartError, flagsFromAttributes, loadConfig, startDashboard } from '@shadow/dashboard';
 import type { Dashboard } from '@shadow/dashboard';
 import { bundleWeb } from '../scripts/bundle-web.mjs';
 import type { Seeded } from './seed-pairs.js';
@@ -203,6 +203,27 @@ describe('the process', () => {
     const config = loadConfig({}, { DASHBOARD_PORT: String(port), CLICKHOUSE_DATABASE: database });
     await expect(startDashboard(config, pino({ level: 'silent' }), { publicDir, clickhouse: ch })).rejects.toThrow(DashboardStartError);
     await expect(startDashboard(config, pino({ level: 'silent' }), { publicDir, clickhouse: ch })).rejects.toThrow(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(--port / DASHBOARD_PORT\\)`));
+  });
+
+  it('dashboardCommand (what `shadow dashboard` mounts): prints the URL, serves until aborted, exit 0; bad flags exit 2 naming them', async () => {
+    expect(DASHBOARD_OPTIONS.map((o) => o.flag)).toEqual(expect.arrayContaining(['--port', '--criteria', '--clickhouse-url', '--chdb-path', '--database']));
+    const flags = flagsFromAttributes({ port: '0', database, clickhouseUrl: undefined, unrelated: 'x' });
+    expect(flags).toEqual({ DASHBOARD_PORT: '0', CLICKHOUSE_DATABASE: database });
+    const out: string[] = [];
+    const err: string[] = [];
+    const stop = new AbortController();
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env: { LOG_LEVEL: 'silent' }, cwd: workDir, signal: stop.signal };
+    const running = dashboardCommand.run(flags, io, { publicDir, clickhouse: ch });
+    for (let i = 0; i < 100 && out.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const url = /dashboard: (http:\/\/\S+)/.exec(out[0] ?? '')?.[1];
+    expect(url, out.join('\n') + err.join('\n')).toBeDefined();
+    expect((await fetch(`${url}healthz`)).status).toBe(200);
+    stop.abort();
+    await expect(running).resolves.toBe(0);
+    await expect(fetch(`${url}healthz`)).rejects.toThrow();
+    const badErr: string[] = [];
+    await expect(dashboardCommand.run({ DASHBOARD_PORT: 'x', DASHBOARD_WINDOW: 'never' }, { ...io, err: (l) => badErr.push(l) })).resolves.toBe(2);
+    expect(badErr.join('\n')).toMatch(/--port \(DASHBOARD_PORT\)[\s\S]*--window \(DASHBOARD_WINDOW\)/);
   });
 
   it('dist/main.js: exit 2 naming every bad setting; exit 1 naming a taken port; serves, then stops on SIGTERM', async () => {
