@@ -1,6 +1,7 @@
-// A historical replay of old traffic lands and stays (issue 14): captured exchanges 40 and 400 days
-// old and a replay run's results go through the real Kafka broker and schema registry to the real
-// joiner service (its BatchWriter and row builders, embedded chDB it owns); every TTL is then forced
+// A historical replay of old traffic lands and stays (issue 14): a replay run's results for exchanges
+// captured 40 and 400 days ago, as the replayer produces them (each carrying its live snapshot and
+// the challengers the run sent it to), go through the real Kafka broker and schema registry to the
+// real joiner service (its BatchWriter and row builders, embedded chDB it owns); every TTL is then forced
 // (MATERIALIZE TTL, synchronous, and OPTIMIZE FINAL) and `shadow report --run-id` (a child process,
 // through the joiner's read-only endpoint) still finds every pair. Until migration 40 the tables
 // expired rows by capture time, so this run landed nothing (and 8-day-old captures lost their bodies).
@@ -10,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClickHouse } from '@shadow/clickhouse';
-import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
+import { createSchemaRegistry, ensureTopics, liveSnapshotOf, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
 import { loadConfig, startJoinerService } from '@shadow/joiner';
 import type { JoinerService } from '@shadow/joiner';
@@ -29,10 +30,13 @@ const RUN = `hist-${randomUUID()}`;
 
 let dir: string;
 let service: JoinerService;
+let producedAt: number;
 
-/** libfaketime's variables, so a run with the clock shifted (test/clock) shifts the CLI children too. */
-const clockShift = (): Record<string, string> =>
-  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(LD_PRELOAD|FAKETIME\w*)$/.test(e[0]) && e[1] !== undefined));
+/** The clock shift of test/clock/clock-ahead.test.ts (a Date preload in NODE_OPTIONS), so the CLI children run shifted too. */
+const clockShift = (): Record<string, string> => {
+  const { SHADOW_CLOCK_SHIFT_DAYS: days, NODE_OPTIONS: options } = process.env;
+  return days === undefined ? {} : { SHADOW_CLOCK_SHIFT_DAYS: days, NODE_OPTIONS: options ?? '' };
+};
 
 function shadow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -49,6 +53,8 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const id = (age: number, i: number) => `h${age}-${i}`;
 /** Every third pair differs on $.price (a real difference: bodies always kept); the others agree. */
 const differs = (i: number) => i % 3 === 0;
+/** The last exchange of each age was also sent to challenger `late`, which never answers: unmatched no_result. */
+const PARTIAL = PER_AGE - 1;
 
 function exchange(exchangeId: string, captureMs: number, i: number): CapturedExchange {
   return {
@@ -60,9 +66,10 @@ function exchange(exchangeId: string, captureMs: number, i: number): CapturedExc
   };
 }
 
-function result(exchangeId: string, i: number): ShadowResult {
+function result(live: CapturedExchange, i: number): ShadowResult {
   return {
-    exchangeId, challengerId: 'cand', challengerName: 'pricing-v2', attempt: 1, replayTimeMs: Date.now(), responseStatus: 200,
+    live: liveSnapshotOf(live), runChallengers: i === PARTIAL ? ['cand', 'late'] : ['cand'], exchangeId: live.exchangeId,
+    challengerId: 'cand', challengerName: 'pricing-v2', attempt: 1, replayTimeMs: Date.now(), responseStatus: 200,
     responseHeaders: { 'content-type': ['application/json'] }, responseBody: json({ id: i, price: differs(i) ? 11 : 10 }), responseBodyTruncated: false,
     responseBodySize: 20, responseContentType: 'application/json', latencyUs: 1100, errorKind: null, errorMessage: null,
     replayerVersion: 'test', challengerRole: 'candidate', runId: RUN,
@@ -103,37 +110,33 @@ beforeAll(async () => {
 
   const registry = createSchemaRegistry({ url: stack().schemaRegistryUrl });
   const names = topicNames(prefix);
-  const exchanges = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
   const results = new RecordSerde({ registry, contract: shadowResultContract, subject: subjectFor(names.results) });
-  await Promise.all([exchanges.init(), results.init()]);
+  await results.init();
   const now = Date.now();
-  const ex = [];
+  producedAt = now;
   const res = [];
   for (const age of AGES) {
-    for (let i = 0; i < PER_AGE; i++) {
-      ex.push({ key: id(age, i), value: exchanges.encodeSync(exchange(id(age, i), now - age * DAY + i * 1000, i)) });
-      res.push({ key: id(age, i), value: results.encodeSync(result(id(age, i), i)) });
-    }
-    // A result whose live record never came, and a live record the run never answered: unmatched.
-    res.push({ key: `h${age}-no-live`, value: results.encodeSync(result(`h${age}-no-live`, 0)) });
-    ex.push({ key: `h${age}-no-result`, value: exchanges.encodeSync(exchange(`h${age}-no-result`, now - age * DAY, 0)) });
+    for (let i = 0; i < PER_AGE; i++) res.push({ key: id(age, i), value: results.encodeSync(result(exchange(id(age, i), now - age * DAY + i * 1000, i), i)) });
   }
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: names.exchanges, messages: ex }, { topic: names.results, messages: res }] });
+    await producer.send({ topic: names.results, acks: -1, messages: res });
   } finally {
     await producer.disconnect();
   }
 
-  // The joiner lands the pairs, then (after the join window) the unmatched rows.
+  // The joiner lands the pairs, then (after the join window) the unmatched rows of `late`.
   const ch = service.clickhouse;
   const deadline = Date.now() + 90_000;
   for (;;) {
     const pairs = await countOf(ch, 'SELECT count() AS n FROM pairs FINAL WHERE run_id = {run:String}');
-    const unmatched = await countOf(ch, "SELECT count() AS n FROM unmatched FINAL WHERE exchange_id LIKE 'h%-no-%'");
-    if (pairs === AGES.length * PER_AGE && unmatched === 2 * AGES.length) break;
-    if (Date.now() > deadline) throw new Error(`the joiner landed ${pairs} pairs and ${unmatched} unmatched rows in 90 s`);
+    const unmatched = await countOf(ch, 'SELECT count() AS n FROM unmatched FINAL WHERE run_id = {run:String}');
+    if (pairs === AGES.length * PER_AGE && unmatched === AGES.length) break;
+    if (Date.now() > deadline) {
+      const landed = await rows<{ exchange_id: string; reason: string }>(ch, 'SELECT exchange_id, reason FROM unmatched FINAL ORDER BY exchange_id');
+      throw new Error(`the joiner landed ${pairs} pairs and ${unmatched} unmatched rows in 90 s: ${JSON.stringify(landed)}`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   // Every TTL applied now, synchronously: what survives this survives the background merges.
@@ -151,23 +154,25 @@ afterAll(async () => {
 describe('a historical replay of traffic captured 40 and 400 days ago (real Kafka, real joiner, embedded chDB)', () => {
   it('keeps every pair, diff and unmatched row, with the bodies, through a forced TTL pass', async () => {
     const ch = service.clickhouse;
-    const pairs = await rows<{ exchange_id: string; age: string; bodies_kept: boolean; live_body: string; shadow_body: string }>(
+    const pairs = await rows<{ exchange_id: string; capture_ms: string; bodies_kept: boolean; live_body: string; shadow_body: string }>(
       ch,
-      "SELECT exchange_id, toString(round((now64(3) - capture_time) / 86400)) AS age, bodies_kept, live_body, shadow_body FROM pairs FINAL WHERE run_id = {run:String} ORDER BY exchange_id",
+      'SELECT exchange_id, toUnixTimestamp64Milli(capture_time) AS capture_ms, bodies_kept, live_body, shadow_body FROM pairs FINAL WHERE run_id = {run:String} ORDER BY exchange_id',
     );
     expect(pairs.map((p) => p.exchange_id).sort()).toEqual(AGES.flatMap((age) => Array.from({ length: PER_AGE }, (_, i) => id(age, i))).sort());
-    expect(new Set(pairs.map((p) => p.age))).toEqual(new Set(['40', '400']));
+    expect(new Set(pairs.map((p) => Math.round((producedAt - Number(p.capture_ms)) / DAY)))).toEqual(new Set(AGES));
     for (const p of pairs) {
       const i = Number(p.exchange_id.split('-')[1]);
       expect(p, p.exchange_id).toMatchObject({ bodies_kept: true, live_body: JSON.stringify({ id: i, price: 10 }), shadow_body: JSON.stringify({ id: i, price: differs(i) ? 11 : 10 }) });
     }
     const diffs = await rows<{ exchange_id: string; diff_path: string }>(ch, 'SELECT exchange_id, diff_path FROM pair_diffs FINAL WHERE run_id = {run:String} ORDER BY exchange_id');
     expect(diffs).toEqual(AGES.flatMap((age) => [0, 3].map((i) => ({ exchange_id: id(age, i), diff_path: '$.price' }))).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)));
-    const unmatched = await rows<{ exchange_id: string; reason: string }>(ch, "SELECT exchange_id, reason FROM unmatched FINAL WHERE exchange_id LIKE 'h%-no-%' ORDER BY exchange_id");
-    expect(unmatched).toEqual(AGES.flatMap((age) => [
-      { exchange_id: `h${age}-no-live`, reason: 'no_live_record' },
-      { exchange_id: `h${age}-no-result`, reason: 'no_result' },
-    ]).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)));
+    const unmatched = await rows<{ exchange_id: string; challenger_id: string; reason: string; event_ms: string }>(
+      ch,
+      'SELECT exchange_id, challenger_id, reason, toUnixTimestamp64Milli(event_time) AS event_ms FROM unmatched FINAL WHERE run_id = {run:String} ORDER BY exchange_id',
+    );
+    expect(unmatched.map((u) => ({ ...u, event_ms: Number(u.event_ms) }))).toEqual(
+      AGES.map((age) => ({ exchange_id: id(age, PARTIAL), challenger_id: 'late', reason: 'no_result', event_ms: producedAt - age * DAY + PARTIAL * 1000 })).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)),
+    );
     // The per-minute aggregates of the old capture minutes stay too (kept by landing, not by minute).
     expect(await countOf(ch, 'SELECT sum(n) AS n FROM (SELECT uniqExactMerge(pairs) AS n FROM pair_minutes WHERE run_id = {run:String} GROUP BY minute)')).toBe(AGES.length * PER_AGE);
   });
