@@ -17,6 +17,7 @@ import { LABELS_MIGRATIONS } from './labels-migrations.js';
 import { OUTCOMES_MIGRATIONS } from './outcomes-migrations.js';
 import { RUNS_MIGRATIONS } from './runs-migrations.js';
 import { RETENTION_MIGRATIONS } from './retention-migrations.js';
+import { RESOURCES_MIGRATIONS } from './resources-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -180,6 +181,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   ...RETENTION_MIGRATIONS,
   // Historical runs and what became of live exchanges (runs-migrations.ts), versions 50 and up.
   ...RUNS_MIGRATIONS,
+  // Both sides' scraped resources, @shadow/watch (resources-migrations.ts), versions 70 and up.
+  ...RESOURCES_MIGRATIONS,
 ]);
 
 /** Table names the joiner writes, for callers that must not hard-code them. */

@@ -1,0 +1,95 @@
+// Zod issues as one line per problem, each naming its field by full path (`rules[2].min: ...`) and
+// the value it got, so a bad config fails at start-up with every mistake listed at once.
+import { z } from 'zod';
+import { WatchError } from '../errors.js';
+
+export function fieldOf(prefix: string, path: readonly PropertyKey[]): string {
+  let out = prefix;
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out === '' ? '(root)' : out;
+}
+
+export function describeValue(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function acceptedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let s: z.ZodType | undefined = schema;
+  const unwrap = (t: z.ZodType): z.ZodType => {
+    let u = t;
+    while (u instanceof z.ZodDefault || u instanceof z.ZodOptional || u instanceof z.ZodNullable) u = u.unwrap() as z.ZodType;
+    return u;
+  };
+  for (const p of path) {
+    if (s === undefined) return [];
+    const u = unwrap(s);
+    if (u instanceof z.ZodObject) s = (u.shape as Record<string, z.ZodType>)[String(p)];
+    else if (u instanceof z.ZodArray) s = u.element as z.ZodType;
+    else if (u instanceof z.ZodRecord) s = u.valueType as z.ZodType;
+    else return [];
+  }
+  if (s === undefined) return [];
+  const last = unwrap(s);
+  return last instanceof z.ZodObject ? Object.keys(last.shape) : [];
+}
+
+/** One line per zod issue: `field: message, got <value>`; unknown keys one line each with the accepted ones. */
+export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, root: unknown, schema?: z.ZodType): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = schema === undefined ? [] : acceptedKeys(schema, issue.path);
+      for (const key of issue.keys) lines.push(`${fieldOf(prefix, [...issue.path, key])}: unknown field${known.length > 0 ? ` (accepted: ${known.join(', ')})` : ''}`);
+      continue;
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // A discriminated union reports the branch's own issues; a plain one, the first branch's.
+      lines.push(...issueLines(issue.errors[0] ?? [], fieldOf(prefix, issue.path), valueAt(root, issue.path), undefined));
+      continue;
+    }
+    const got = valueAt(root, issue.path);
+    lines.push(`${fieldOf(prefix, issue.path)}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${describeValue(got)}`}`);
+  }
+  return lines;
+}
+
+/** `schema.parse(input)` that throws WATCH_INVALID_CONFIG listing every problem by full path. */
+export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, prefix: string, what: string, extra?: (value: z.output<T>, problems: string[]) => void): z.output<T> {
+  const result = schema.safeParse(input);
+  const problems = result.success ? [] : issueLines(result.error.issues, prefix, input, schema);
+  if (result.success && extra !== undefined) extra(result.data, problems);
+  if (problems.length > 0 || !result.success) {
+    throw new WatchError('WATCH_INVALID_CONFIG', `invalid ${what}:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  return result.data;
+}
+
+export const httpUrl = z.string().refine((v) => {
+  if (!URL.canParse(v)) return false;
+  const u = new URL(v);
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.hash === '';
+}, 'must be an http:// or https:// URL without credentials or fragment');
+
+/** Deep-freezes plain objects and arrays (resolved options are frozen once validated). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
