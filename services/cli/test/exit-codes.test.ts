@@ -149,6 +149,19 @@ describe('report, gate and query when they cannot measure: exit 2 and one line w
     expect(oneLine(many)).toMatch(/raise --max-rows \(3\) or add a LIMIT$/);
   }, 120_000);
 
+  it('query on embedded chDB runs through the read-only endpoint\'s allow lists: file(), url(), a foreign setting, INTO OUTFILE are refused (exit 2), nothing read or written', async () => {
+    for (const sql of ["SELECT * FROM file('/etc/passwd', 'LineAsString')", "SELECT * FROM url('http://127.0.0.1:9/x', 'CSV', 'a String')", 'SELECT 1 SETTINGS readonly = 0', `SELECT 1 INTO OUTFILE '${join(dir, 'out.txt')}'`]) {
+      const r = await shadow(['query', sql, '--chdb-path', chdb]);
+      expect(r.code, `${sql}: ${r.stderr}`).toBe(2);
+      expect(oneLine(r), sql).toMatch(/^shadow: refused \(read-only\): /);
+      expect(r.stdout, sql).toBe('');
+    }
+    await expect(readFile(join(dir, 'out.txt'))).rejects.toThrow(/ENOENT/);
+    const views = await shadow(['query', "SELECT count() AS n FROM v_route_summary WHERE challenger_id = 'cand'", '--chdb-path', chdb, '--format', 'json']);
+    expect(views.code, views.stderr).toBe(0);
+    expect(views.stdout.trim()).toBe('{"n":"1"}');
+  }, 120_000);
+
   it('--verbose and SHADOW_DEBUG=1 add the stack and the client\'s log after the same line', async () => {
     for (const [args, env] of [[[...gate(...WINDOW), '--clickhouse-url', refusedUrl, '--verbose'], {}], [[...gate(...WINDOW), '--clickhouse-url', refusedUrl], { SHADOW_DEBUG: '1' }]] as const) {
       const r = await shadow([...args], env);
