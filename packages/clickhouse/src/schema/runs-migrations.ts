@@ -143,32 +143,45 @@ export interface RunChallengerSummary {
   readonly unmatched: Readonly<Record<string, number>>;
 }
 
-const RUN_STATE_QUERY = `
-WITH s AS (
-  SELECT session_id,
-    countIf(stage = 2) AS drained,
-    any(partitions) AS parts,
-    argMax(state, stage) AS st,
-    min(produced_time) AS started,
-    min(window_from) AS wf,
-    max(window_to) AS wt,
-    argMax(challengers, stage) AS ids,
-    argMax(challenger_roles, stage) AS roles,
-    argMax(replayed, stage) AS sent,
-    argMax(failed, stage) AS errs,
-    argMax(exchanges, stage) AS ex,
-    argMax(outside_window, stage) AS outside,
-    argMax(sampled_out, stage) AS sampled,
-    argMax(dead_lettered, stage) AS dead
-  FROM (SELECT * FROM runs FINAL WHERE run_id = {runId:String})
-  GROUP BY session_id
-)
-SELECT count() AS sessions, argMax(st, started) AS last_state, argMax(drained, started) AS last_drained, argMax(parts, started) AS last_partitions,
-  toUnixTimestamp64Milli(min(wf)) AS from_ms, toUnixTimestamp64Milli(max(wt)) AS to_ms,
-  argMax(ids, started) AS last_ids, argMax(roles, started) AS last_roles,
-  sumMap(ids, sent) AS sent_map, sumMap(ids, errs) AS failed_map,
-  sum(ex) AS exchanges, sum(outside) AS outside_total, sum(sampled) AS sampled_total, sum(dead) AS dead_total
-FROM s`;
+// One row per session; summed in code (plain aggregates only, so the query also passes the read-only
+// endpoint's function allow list).
+const RUN_SESSIONS_QUERY = `
+SELECT session_id,
+  countIf(stage = 2) AS drained,
+  any(partitions) AS parts,
+  argMax(state, stage) AS st,
+  toUnixTimestamp64Milli(min(produced_time)) AS started,
+  toUnixTimestamp64Milli(min(window_from)) AS from_ms,
+  toUnixTimestamp64Milli(max(window_to)) AS to_ms,
+  argMax(challengers, stage) AS ids,
+  argMax(challenger_roles, stage) AS roles,
+  argMax(replayed, stage) AS sent,
+  argMax(failed, stage) AS errs,
+  argMax(exchanges, stage) AS ex,
+  argMax(outside_window, stage) AS outside,
+  argMax(sampled_out, stage) AS sampled,
+  argMax(dead_lettered, stage) AS dead
+FROM (SELECT * FROM runs FINAL WHERE run_id = {runId:String})
+GROUP BY session_id
+ORDER BY started`;
+
+interface SessionRow {
+  session_id: string;
+  drained: string;
+  parts: number;
+  st: string;
+  started: string;
+  from_ms: string;
+  to_ms: string;
+  ids: string[];
+  roles: string[];
+  sent: (string | number)[];
+  errs: (string | number)[];
+  ex: string;
+  outside: string;
+  sampled: string;
+  dead: string;
+}
 
 const RUN_PAIRS_QUERY = `
 SELECT challenger_id AS id, any(challenger_role) AS role, uniqExact(exchange_id) AS n
@@ -191,48 +204,48 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
  */
 export async function summarizeRun(client: ClickHouseClient, runId: string): Promise<RunSummary> {
   const read = async <T>(query: string): Promise<T[]> => (await client.query({ query, query_params: { runId }, format: 'JSONEachRow' })).json<T>();
-  const [state, pairs, unmatched] = await Promise.all([
-    read<Record<string, unknown>>(RUN_STATE_QUERY),
+  const [sessions, pairs, unmatched] = await Promise.all([
+    read<SessionRow>(RUN_SESSIONS_QUERY),
     read<{ id: string; role: string; n: string }>(RUN_PAIRS_QUERY),
     read<{ id: string; reason: string; n: string }>(RUN_UNMATCHED_QUERY),
   ]);
-  const row = state[0] ?? {};
-  const sessions = num(row.sessions);
-  const ids = (row.last_ids as string[] | undefined) ?? [];
-  const roles = (row.last_roles as string[] | undefined) ?? [];
-  const [sentIds, sentValues] = (row.sent_map as [string[], unknown[]] | undefined) ?? [[], []];
-  const [errIds, errValues] = (row.failed_map as [string[], unknown[]] | undefined) ?? [[], []];
-  const sent = new Map(sentIds.map((id, i) => [id, num(sentValues[i])]));
-  const errs = new Map(errIds.map((id, i) => [id, num(errValues[i])]));
+  const last = sessions[sessions.length - 1];
   const byId = new Map<string, { id: string; role: string; replayed: number; failed: number; paired: number; unmatched: Record<string, number> }>();
   const entry = (id: string, role = ''): { id: string; role: string; replayed: number; failed: number; paired: number; unmatched: Record<string, number> } => {
     let e = byId.get(id);
     if (e === undefined) {
-      e = { id, role, replayed: sent.get(id) ?? 0, failed: errs.get(id) ?? 0, paired: 0, unmatched: {} };
+      e = { id, role, replayed: 0, failed: 0, paired: 0, unmatched: {} };
       byId.set(id, e);
     }
     if (e.role === '' && role !== '') e.role = role;
     return e;
   };
-  ids.forEach((id, i) => entry(id, roles[i] ?? ''));
+  for (const s of sessions) {
+    s.ids.forEach((id, i) => {
+      const e = entry(id, s.roles[i] ?? '');
+      e.replayed += num(s.sent[i]);
+      e.failed += num(s.errs[i]);
+    });
+  }
   for (const p of pairs) entry(p.id, p.role).paired = num(p.n);
   for (const u of unmatched) entry(u.id).unmatched[u.reason] = num(u.n);
-  const partitions = num(row.last_partitions);
-  const drained = num(row.last_drained);
-  const stateName = sessions === 0 ? 'unknown' : String(row.last_state);
+  const sum = (f: (s: SessionRow) => unknown): number => sessions.reduce((n, s) => n + num(f(s)), 0);
+  const state = last === undefined ? 'unknown' : last.st;
+  const partitions = num(last?.parts);
+  const drained = num(last?.drained);
   return {
     runId,
-    sessions,
-    state: stateName,
+    sessions: sessions.length,
+    state,
     partitions,
     drainedPartitions: drained,
-    landed: stateName === 'completed' && partitions > 0 && drained >= partitions,
-    windowFromMs: sessions === 0 ? null : num(row.from_ms),
-    windowToMs: sessions === 0 ? null : num(row.to_ms),
-    exchanges: num(row.exchanges),
-    outsideWindow: num(row.outside_total),
-    sampledOut: num(row.sampled_total),
-    deadLettered: num(row.dead_total),
+    landed: state === 'completed' && partitions > 0 && drained >= partitions,
+    windowFromMs: sessions.length === 0 ? null : Math.min(...sessions.map((s) => num(s.from_ms))),
+    windowToMs: sessions.length === 0 ? null : Math.max(...sessions.map((s) => num(s.to_ms))),
+    exchanges: sum((s) => s.ex),
+    outsideWindow: sum((s) => s.outside),
+    sampledOut: sum((s) => s.sampled),
+    deadLettered: sum((s) => s.dead),
     challengers: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
   };
 }
