@@ -212,6 +212,10 @@ describe('the dashboard in chromium', () => {
     const ids = await page.locator('table.pairs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-exchange')));
     const expected = seeded.exchanges.filter((e) => e.route === 'POST /orders' && e.differs).map((e) => e.id);
     expect([...ids].sort()).toEqual([...expected].sort());
+    await page.screenshot({ path: join(REPORTS, 'dashboard-pairs.png'), fullPage: true });
+    // A window with nothing in it says so, rather than showing an empty frame.
+    await page.goto(`${dashboard.url}#/?since=2020-01-01T00:00:00Z&until=2020-01-02T00:00:00Z`);
+    await expect(page.locator('.empty h2').innerText()).resolves.toBe('No pairs in this window');
     await page.close();
   });
 });
