@@ -28,23 +28,41 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function acceptedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function unwrap(t: z.ZodType): z.ZodType {
+  let u = t;
+  while (u instanceof z.ZodDefault || u instanceof z.ZodOptional || u instanceof z.ZodNullable) u = u.unwrap() as z.ZodType;
+  return u;
+}
+
+/** The branch of a discriminated union the value picks (by its discriminator), else the union itself. */
+function branch(schema: z.ZodType, value: unknown): z.ZodType {
+  if (!(schema instanceof z.ZodDiscriminatedUnion)) return schema;
+  const key = (schema as unknown as { def: { discriminator: string } }).def.discriminator;
+  const tag = (value as Record<string, unknown> | null)?.[key];
+  for (const option of schema.options as readonly z.ZodType[]) {
+    const u = unwrap(option);
+    if (u instanceof z.ZodObject) {
+      const lit = (u.shape as Record<string, z.ZodType>)[key];
+      if (lit instanceof z.ZodLiteral && (lit.values as Set<unknown>).has(tag)) return u;
+    }
+  }
+  return schema;
+}
+
+function acceptedKeys(schema: z.ZodType, path: readonly PropertyKey[], root: unknown): string[] {
   let s: z.ZodType | undefined = schema;
-  const unwrap = (t: z.ZodType): z.ZodType => {
-    let u = t;
-    while (u instanceof z.ZodDefault || u instanceof z.ZodOptional || u instanceof z.ZodNullable) u = u.unwrap() as z.ZodType;
-    return u;
-  };
+  let v: unknown = root;
   for (const p of path) {
     if (s === undefined) return [];
-    const u = unwrap(s);
+    const u = branch(unwrap(s), v);
     if (u instanceof z.ZodObject) s = (u.shape as Record<string, z.ZodType>)[String(p)];
     else if (u instanceof z.ZodArray) s = u.element as z.ZodType;
     else if (u instanceof z.ZodRecord) s = u.valueType as z.ZodType;
     else return [];
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
   }
   if (s === undefined) return [];
-  const last = unwrap(s);
+  const last = branch(unwrap(s), v);
   return last instanceof z.ZodObject ? Object.keys(last.shape) : [];
 }
 
@@ -53,7 +71,7 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, 
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = schema === undefined ? [] : acceptedKeys(schema, issue.path);
+      const known = schema === undefined ? [] : acceptedKeys(schema, issue.path, root);
       for (const key of issue.keys) lines.push(`${fieldOf(prefix, [...issue.path, key])}: unknown field${known.length > 0 ? ` (accepted: ${known.join(', ')})` : ''}`);
       continue;
     }
