@@ -22,6 +22,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'packages/contracts/src/time/time-arg.test.ts': 'parseTimeArg: ISO times and epoch numbers given as text must become exactly these instants',
   'packages/replay/src/historical/time.test.ts': 'parseInstant of --from/--to: a given ISO time and its instant',
   'services/cli/src/commands/clickhouse-flags.test.ts': '--since/--until parsing: ISO times to instants, durations against a fixed now so they are exact',
+  'services/dashboard/src/server/params.test.ts': 'the dashboard API\'s since/until parameters: ISO times with zones to instants, durations against a fixed now',
 };
 
 /** Test files and test helpers: *.test.ts, *.test-data.ts, fixture files, and everything under a test/ folder. */
