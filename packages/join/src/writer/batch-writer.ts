@@ -108,9 +108,24 @@ export class BatchWriter {
     return n;
   }
 
+  /** Estimated bytes held, sealed and open. */
+  get bufferedBytes(): number {
+    let n = this.#open === undefined ? 0 : this.#open.rows.bytes;
+    for (const b of this.#sealed) n += b.rows.bytes;
+    return n;
+  }
+
+  /**
+   * Rows or bytes at their bound: (maxInFlight + 1) batches' worth. The bytes bound holds what the
+   * row count does not see (capture rows: with no replayer running, batches hold nothing else).
+   */
+  #atBound(): boolean {
+    return this.bufferedRows >= this.#o.maxBufferedRows || this.bufferedBytes >= (this.#o.maxInFlight + 1) * this.#o.maxBytes;
+  }
+
   /** True when waitForCapacity would block. */
   get full(): boolean {
-    return this.bufferedRows >= this.#o.maxBufferedRows && !this.#closed;
+    return this.#atBound() && !this.#closed;
   }
 
   /** True while the head batch has failed at least once and not yet landed. */
@@ -255,18 +270,18 @@ export class BatchWriter {
   }
 
   #wakeCapacity(): void {
-    if (this.bufferedRows >= this.#o.maxBufferedRows) return;
+    if (this.#atBound()) return;
     const waiters = this.#capacityWaiters;
     this.#capacityWaiters = [];
     for (const w of waiters) w();
   }
 
   /**
-   * Resolves once fewer than maxBufferedRows are held. `tick` runs every `tickMs` while waiting (the
+   * Resolves once fewer than maxBufferedRows (and maxInFlight + 1 batches' bytes) are held. `tick` runs every `tickMs` while waiting (the
    * consumer's heartbeat, so the group keeps the member while ClickHouse is down).
    */
   async waitForCapacity(tick?: () => Promise<void>, tickMs = 3000): Promise<void> {
-    while (this.bufferedRows >= this.#o.maxBufferedRows && !this.#closed) {
+    while (this.#atBound() && !this.#closed) {
       const woken = new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
       let timer: NodeJS.Timeout | undefined;
       const ticked = new Promise<void>((resolve) => {
@@ -306,6 +321,11 @@ export class BatchWriter {
   }
 }
 
+/**
+ * Rows that size a batch: pairs, unmatched and runs. Capture rows (one per live exchange and
+ * challenger, a few dozen bytes, into a Null table) only count in the byte estimate, so batches
+ * seal at the same cadence as before they existed.
+ */
 function rowCount(rows: RowSet): number {
-  return rows.pairs.length + rows.unmatched.length + rows.captures.length + rows.runs.length;
+  return rows.pairs.length + rows.unmatched.length + rows.runs.length;
 }
