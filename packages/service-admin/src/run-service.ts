@@ -1,8 +1,10 @@
 // The process lifecycle every service's `main.js` shares: load the configuration (a bad one exits 2
 // with the message naming every bad field), start, and on SIGTERM/SIGINT close once (drain, commit)
-// and exit 0, or 1 when closing failed. A failure to start exits 1 with the stack on stderr.
+// and exit 0, or 1 when closing failed. A failure to start exits 1 with the stack on stderr (a taken
+// port: one line naming the port and its setting).
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { PortInUseError } from './listen.js';
 
 export interface RunServiceOptions<C> {
   /** Service name: the logger's name and the prefix of a start-up failure. */
@@ -45,7 +47,8 @@ export async function runService<C>(options: RunServiceOptions<C>): Promise<void
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   } catch (err) {
-    process.stderr.write(`${options.name} failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    // A taken port is an operator's fix, not a bug: its one line names the port and the setting.
+    process.stderr.write(`${options.name} failed to start: ${err instanceof PortInUseError ? err.message : err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   }
 }

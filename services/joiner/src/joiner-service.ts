@@ -7,7 +7,7 @@ import { createJoiner, createLabelIngester, createLabelPublisher, sharedComparer
 import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { createAdminServer } from '@shadow/service-admin';
+import { createAdminServer, listen } from '@shadow/service-admin';
 import { retentionOf } from './config/config.js';
 import type { JoinerConfig } from './config/config.js';
 import { labelIngesterHooks } from './labels/labels-metrics.js';
@@ -92,9 +92,10 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     details: () => ({ ...joiner.stats(), ...(labels === undefined ? {} : { labels: labels.stats() }) }),
     posts: { '/labels': labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)) },
   });
-  const adminAddress = await new Promise<AddressInfo>((resolve, reject) => {
-    admin.once('error', reject);
-    admin.listen(config.JOINER_ADMIN_PORT, config.JOINER_ADMIN_HOST, () => resolve(admin.address() as AddressInfo));
+  const adminAddress = await listen(admin, { port: config.JOINER_ADMIN_PORT, host: config.JOINER_ADMIN_HOST, setting: 'JOINER_ADMIN_PORT' }).catch(async (err: unknown) => {
+    await Promise.all([labelPublisher?.close(), queryEndpoint?.close()]);
+    await clickhouse.close();
+    throw err;
   });
   try {
     await joiner.start();

@@ -1,14 +1,13 @@
 // The replayer service: config -> Kafka client, registry, kill switch, optional dependency sandbox,
 // the live-shadowing consumer, and the admin server (/healthz, /readyz, /metrics). The replay logic
 // lives in @shadow/replay; this file only wires it and owns the process lifecycle.
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchemaRegistry, liveSideEffectsOf, topicNames } from '@shadow/contracts';
 import type { SideEffect } from '@shadow/contracts';
 import { ALWAYS_ACTIVE, ControlTopicSwitch, LiveShadow, parseOrdering } from '@shadow/replay';
 import type { ChallengerOptions, KillSwitch, ReplayHooks, ReplayLogger } from '@shadow/replay';
 import { Kafka, logLevel } from 'kafkajs';
-import { createAdminServer } from '@shadow/service-admin';
+import { createAdminServer, listen } from '@shadow/service-admin';
 import type { ChallengerConfig, ReplayerConfig } from './config/config.js';
 import type { ReplayerMetrics } from './metrics/metrics.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -42,15 +41,6 @@ export function kafkaFor(config: ReplayerConfig): Kafka {
   return new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN });
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
 
 export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger, sandboxFactory?: SandboxFactory): Promise<Replayer> {
   const kafka = kafkaFor(config);
@@ -125,7 +115,7 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
     ready: () => ready && live.running,
     details: () => ({ groupId: config.groupId, topic: names.exchanges, killSwitch: killSwitch.state, ...live.stats() }),
   });
-  const adminAddress = await listen(admin, config.admin.port, config.admin.host);
+  const adminAddress = await listen(admin, { port: config.admin.port, host: config.admin.host, setting: 'admin.port / REPLAYER_ADMIN_PORT' });
   try {
     await control?.start();
     await live.start();

@@ -10,7 +10,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createTap, createKafkaTransport } from '@shadow/tap';
 import type { Tap, TapLogger, TapStats } from '@shadow/tap';
 import { registerTapMetrics } from '@shadow/tap/prometheus';
-import { createAdminServer } from '@shadow/service-admin';
+import { createAdminServer, listen } from '@shadow/service-admin';
 import type { TapProxyConfig } from './config/config.js';
 import { createForwarder } from './proxy/forward.js';
 
@@ -23,16 +23,6 @@ export interface TapProxy {
   close(): Promise<TapStats>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
 
 function closeServer(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
@@ -111,8 +101,17 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
   // paused mirroring: the proxy still serves then). Kafka being down must not stop the proxy from
   // serving: start() then resolves after kafka startTimeoutMs (15 s) and captures queue, bounded.
   await tap.start();
-  const address = await listen(proxy, config.TAP_PROXY_PORT, config.TAP_PROXY_HOST);
-  const adminAddress = await listen(admin, config.TAP_PROXY_ADMIN_PORT, config.TAP_PROXY_HOST);
+  let address: AddressInfo;
+  let adminAddress: AddressInfo;
+  try {
+    address = await listen(proxy, { port: config.TAP_PROXY_PORT, host: config.TAP_PROXY_HOST, setting: 'TAP_PROXY_PORT' });
+    adminAddress = await listen(admin, { port: config.TAP_PROXY_ADMIN_PORT, host: config.TAP_PROXY_HOST, setting: 'TAP_PROXY_ADMIN_PORT' });
+  } catch (error) {
+    proxy.close();
+    forwarder.close();
+    await tap.close(1_000);
+    throw error;
+  }
   ready = true;
   logger.info({ address, adminAddress, upstream: config.TAP_PROXY_UPSTREAM }, 'tap proxy listening');
 

@@ -21,7 +21,7 @@ describe('joiner config', () => {
     const c = loadConfig(base);
     expect(c.JOINER_CHALLENGERS).toEqual(['cand-1', 'sec-1']);
     expect(c.JOINER_WINDOW_MS).toBe(30_000);
-    expect(c.JOINER_ADMIN_PORT).toBe(9465);
+    expect(c.JOINER_ADMIN_PORT).toBe(9466);
   });
 
   it('names every bad field with what it got', () => {

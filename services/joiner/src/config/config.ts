@@ -39,7 +39,7 @@ export const configSchema = z.object({
   JOINER_BODY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   JOINER_MAX_BODY_BYTES: nonNegativeInt.default(65_536),
   JOINER_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
-  JOINER_ADMIN_PORT: port.default(9465),
+  JOINER_ADMIN_PORT: port.default(9466),
   JOINER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
   /** Land the labels topic in the labels table and serve POST /labels (ground truth for accuracy). */
   JOINER_LABELS: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on').transform((v) => v === 'on' || v === 'true' || v === '1'),

@@ -5,6 +5,7 @@
 // In server mode nothing is served: everyone uses the ClickHouse server itself.
 import { createQueryEndpoint } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint } from '@shadow/clickhouse';
+import { explainListenError } from '@shadow/service-admin';
 import type { Logger } from 'pino';
 import type { JoinerConfig } from '../config/config.js';
 import { GATE_RUNS_PATH, gateRunsRoute } from './gate-runs-route.js';
@@ -21,15 +22,18 @@ export async function startQueryEndpoint(config: QueryEndpointConfig, clickhouse
     logger.info('query endpoint off (JOINER_QUERY_PORT=off): no other process can read this embedded ClickHouse while the joiner runs');
     return undefined;
   }
+  const port = config.JOINER_QUERY_PORT;
   const endpoint = await createQueryEndpoint({
     clickhouse,
     host: config.JOINER_QUERY_HOST,
-    port: config.JOINER_QUERY_PORT,
+    port,
     ...(config.JOINER_QUERY_USER === undefined ? {} : { user: config.JOINER_QUERY_USER }),
     ...(config.JOINER_QUERY_PASSWORD === undefined ? {} : { password: config.JOINER_QUERY_PASSWORD }),
     displayName: 'shadow-joiner',
     logger: logger.child({ component: 'query-endpoint' }),
     routes: [gateRunsRoute(clickhouse)],
+  }).catch((err: unknown) => {
+    throw explainListenError(err, { port, host: config.JOINER_QUERY_HOST, setting: 'JOINER_QUERY_PORT' });
   });
   logger.info(
     { url: endpoint.url, database: clickhouse.database, auth: config.JOINER_QUERY_PASSWORD !== undefined, gateRuns: `${endpoint.url}${GATE_RUNS_PATH}` },
