@@ -132,7 +132,7 @@ export function memoryGrowth(points: readonly SeriesPoint[], options: MemoryGrow
     return { ...base, outcome: 'insufficient', slopeBytesPerHour: slope, interval: null, judged: null, reason: `memory growth ${fmt(slope)}: too few points for a ${confidence * 100}% interval` };
   }
   const interval: Interval = { lower: fit.lower * HOUR_MS, upper: fit.upper * HOUR_MS, confidence, method: 'sen' };
-  const ci = `${fmt(slope)} (${confidence * 100}% CI ${fmt(interval.lower)} .. ${fmt(interval.upper)}, ${reduced.length} points over ${(durationMs / HOUR_MS).toFixed(2)} h)`;
+  const ci = `${fmt(slope)} (${confidence * 100}% CI ${fmt(interval.lower)} .. ${fmt(interval.upper)}, ${reduced.length} points over ${durationMs >= HOUR_MS ? `${(durationMs / HOUR_MS).toFixed(2)} h` : `${(durationMs / 60_000).toFixed(1)} min`})`;
   if (interval.upper <= limit.value) return { ...base, outcome: 'pass', slopeBytesPerHour: slope, interval, judged: interval.upper, reason: `memory growth ${ci}: upper bound <= ${fmt(limit.value)}` };
   if (interval.lower > limit.value) return { ...base, outcome: 'fail', slopeBytesPerHour: slope, interval, judged: interval.lower, reason: `memory growth ${ci}: lower bound > ${fmt(limit.value)}` };
   return { ...base, outcome: 'insufficient', slopeBytesPerHour: slope, interval, judged: null, reason: `memory growth ${ci}: the interval contains the bound ${fmt(limit.value)}; watch longer` };
