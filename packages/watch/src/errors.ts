@@ -11,7 +11,6 @@ export const WATCH_ERROR_CODES = [
   'WATCH_PARSE_FAILED',
   'WATCH_SCRAPE_FAILED',
   'WATCH_STORE_FAILED',
-  'WATCH_WEBHOOK_FAILED',
 ] as const;
 
 export type WatchErrorCode = (typeof WATCH_ERROR_CODES)[number];
