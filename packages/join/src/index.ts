@@ -26,7 +26,9 @@ export type {
 export { liveSideEffects, outcomeColumns, outcomeText, rowsFor } from './rows/pair-rows.js';
 export type { RowOptions } from './rows/pair-rows.js';
 export { UNMATCHED_REASONS } from './rows/types.js';
-export type { DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './rows/types.js';
+export type { CaptureRow, DiffRow, PairRow, RowSet, RunRow, UnmatchedReason, UnmatchedRow } from './rows/types.js';
+export { ReplayCoverage } from './state/coverage.js';
+export type { Coverage } from './state/coverage.js';
 export { JoinState } from './state/join-state.js';
 export { PartitionOffsets } from './state/offset-tracker.js';
 export type { OffsetSlot } from './state/offset-tracker.js';
