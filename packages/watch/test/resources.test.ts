@@ -13,6 +13,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, migrate, SCHEMA_MIGRATIONS, type ClickHouse } from '@shadow/clickhouse';
 import {
+  clickHouseWatchSources,
+  createAlertEvaluator,
   createClickHouseResourceReader,
   createClickHouseSampleSink,
   createScraper,
@@ -80,6 +82,8 @@ beforeAll(async () => {
     config: {
       intervalMs: 250,
       timeoutMs: 200,
+      // live's answer time, summed over routes: what a live-latency rule with source metric reads
+      metrics: [{ name: 'http_request_duration_seconds', quantiles: [0.99], aggregate: true }],
       targets: [
         { url: `${live.base}/metrics`, side: 'live', service: 'pricing' },
         { url: `${leaking.base}/metrics`, side: 'challenger', service: 'pricing', challengerId: 'cand' },
@@ -146,6 +150,26 @@ describe('resources of both sides, scraped into chDB', () => {
     // 6 ms against 1 ms of work per request (plus what both spend serving it): confidently above 1.
     expect(ratio.outcome, ratio.reason).toBe('fail');
     expect(ratio.warnings[0]).toMatch(/baseline is live/);
+  });
+
+  it("live's own p99 from its scraped histogram (summed over routes) feeds a live-latency rule", async () => {
+    const [p99] = await reader.series({ service: 'pricing', side: 'live', metric: 'http_request_duration_seconds', kind: 'quantile', labels: { quantile: '0.99' }, window });
+    expect(p99?.points.length).toBeGreaterThanOrEqual(20);
+    // 1 ms of work per request: p99 between 1 ms and the 100 ms top bucket
+    for (const p of p99?.points ?? []) expect(p.v).toBeGreaterThanOrEqual(0.0005);
+    const rules = (maxMs: number) => ({
+      service: 'pricing',
+      challengers: [{ id: 'cand' }],
+      windowMs: window.toMs - window.fromMs,
+      rules: [{ name: 'live-slow', kind: 'live-latency' as const, maxMs, source: 'metric' as const, metric: 'http_request_duration_seconds' }],
+    });
+    const at = { now: () => window.toMs };
+    const [calm] = await createAlertEvaluator({ config: rules(1000), sources: clickHouseWatchSources(ch), ...at }).evaluateOnce();
+    expect(calm).toMatchObject({ condition: 'clear', sample: p99?.points.length });
+    expect(calm?.value).toBeGreaterThan(0.5);
+    expect(calm?.value).toBeLessThan(100);
+    const [tight] = await createAlertEvaluator({ config: rules(0.1), sources: clickHouseWatchSources(ch), ...at }).evaluateOnce();
+    expect(tight).toMatchObject({ condition: 'breach', transition: 'fired' });
   });
 
   it('a batch the sink writes twice (a retry after a failed insert) does not double a point', async () => {

@@ -93,6 +93,27 @@ describe('createScraper (real HTTP)', () => {
     await scraper.close();
   });
 
+  it('aggregate sums the series of a metric before deriving (buckets by le)', async () => {
+    let scrape = 0;
+    const text = (a: number, b: number) => [
+      '# TYPE d histogram',
+      `d_bucket{route="/a",le="0.1"} ${a}`, `d_bucket{route="/a",le="+Inf"} ${a}`, `d_count{route="/a"} ${a}`,
+      `d_bucket{route="/b",le="0.1"} 0`, `d_bucket{route="/b",le="+Inf"} ${b}`, `d_count{route="/b"} ${b}`,
+      '',
+    ].join('\n');
+    const url = await serve(() => ({ body: scrape++ === 0 ? text(0, 0) : text(9, 1) }));
+    const sink = memorySink();
+    const scraper = createScraper({ config: { defaultMetrics: false, targets: [{ url, side: 'live', service: 's' }], metrics: [{ name: 'd', quantiles: [0.5, 0.95], aggregate: true }] }, sink });
+    await scraper.scrapeOnce();
+    await scraper.scrapeOnce();
+    // summed: 9 in (0, 0.1], 1 above: p50 rank 5 -> 0.1·5/9; p95 rank 9.5 in +Inf -> 0.1
+    expect(sink.batches[1]?.filter((s) => s.metric === 'd').map((s) => [s.labels, s.value])).toEqual([
+      [{ quantile: '0.5' }, expect.closeTo(0.1 * 5 / 9, 12)],
+      [{ quantile: '0.95' }, 0.1],
+    ]);
+    await scraper.close();
+  });
+
   it('a target that fails yields up = 0 and nothing else; the others are unaffected', async () => {
     const good = await serve(() => ({ body: exposition(1, 1, [['+Inf', 0]]) }));
     const refused = 'http://127.0.0.1:1/metrics';

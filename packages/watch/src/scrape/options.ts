@@ -39,6 +39,12 @@ const metric = z.strictObject({
   quantiles: z.array(z.number().gt(0).lt(1)).min(1).max(10).optional(),
   /** Only series whose labels equal these. @default {} (every series) */
   match: z.record(z.string().regex(LABEL_NAME, 'must be a label name'), z.string().max(256)).optional(),
+  /**
+   * Sum the matching series into one without labels before deriving (counters, gauges, histogram
+   * buckets by le), as `sum without (...)` in PromQL: a latency histogram labelled by route gives one
+   * quantile for the whole process. @default false
+   */
+  aggregate: z.boolean().default(false),
 });
 
 export const scraperConfigSchema = z.strictObject({

@@ -62,6 +62,7 @@ interface Target {
 interface Wanted {
   readonly quantiles: readonly number[];
   readonly match: Readonly<Record<string, string>>;
+  readonly aggregate: boolean;
 }
 
 function targetId(url: string): string {
@@ -105,6 +106,18 @@ async function fetchText(url: string, timeoutMs: number, maxBytes: number, dispa
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The samples summed per sample name (and `le` for buckets), other labels dropped. */
+function sumSeries(samples: readonly MetricSample[]): MetricSample[] {
+  const sums = new Map<string, MetricSample>();
+  for (const s of samples) {
+    const labels: Record<string, string> = s.labels['le'] === undefined ? {} : { le: s.labels['le'] };
+    const key = `${s.name}\u0000${labels['le'] ?? ''}`;
+    const prev = sums.get(key);
+    sums.set(key, { name: s.name, labels, value: (prev?.value ?? 0) + s.value });
+  }
+  return [...sums.values()];
+}
+
 /** The scraper; `start()` it, or call `scrapeOnce()` on your own schedule. */
 export function createScraper(options: ScraperOptions): Scraper {
   const config = resolveScraperConfig(options.config);
@@ -113,8 +126,8 @@ export function createScraper(options: ScraperOptions): Scraper {
   const now = options.now ?? Date.now;
   const targets: Target[] = config.targets.map((t) => ({ url: t.url, id: targetId(t.url), side: t.side, service: t.service, challengerId: t.challengerId ?? '' }));
   const wanted = new Map<string, Wanted>();
-  if (config.defaultMetrics) for (const name of DEFAULT_METRICS) wanted.set(name, { quantiles: DEFAULT_QUANTILES, match: {} });
-  for (const m of config.metrics) wanted.set(m.name, { quantiles: m.quantiles ?? DEFAULT_QUANTILES, match: m.match ?? {} });
+  if (config.defaultMetrics) for (const name of DEFAULT_METRICS) wanted.set(name, { quantiles: DEFAULT_QUANTILES, match: {}, aggregate: false });
+  for (const m of config.metrics) wanted.set(m.name, { quantiles: m.quantiles ?? DEFAULT_QUANTILES, match: m.match ?? {}, aggregate: m.aggregate });
 
   // Previous counter values and histogram buckets, per target and series.
   const counters = new Map<string, { t: number; v: number }>();
@@ -133,7 +146,8 @@ export function createScraper(options: ScraperOptions): Scraper {
     for (const family of families) {
       const want = wanted.get(family.name);
       if (want === undefined) continue;
-      const samples = family.samples.filter((s) => matches(s.labels, want.match));
+      const matching = family.samples.filter((s) => matches(s.labels, want.match));
+      const samples = want.aggregate ? sumSeries(matching) : matching;
       if (family.type === 'counter') {
         for (const s of samples) {
           const key = `${target.url}\u0000${s.name}\u0000${labelsKey(s.labels)}`;
