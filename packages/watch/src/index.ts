@@ -47,3 +47,5 @@ export type { ClickHouseWatchSources } from './alerts/sources.js';
 // Ramp
 export { createRampDriver, RAMP_START, rampConfigSchema, rampStep, resolveRampConfig } from './ramp/ramp.js';
 export type { RampChange, RampConfig, RampConfigInput, RampDriver, RampDriverOptions, RampInput, RampState, RampStepResult, SetRate } from './ramp/ramp.js';
+export { resourceVerdicts } from './stats/resource-verdicts.js';
+export type { ResourceVerdictQuery, ResourceVerdicts } from './stats/resource-verdicts.js';

@@ -20,6 +20,7 @@ import {
   createScraper,
   memoryGrowth,
   resourceRatio,
+  resourceVerdicts,
   type ResourceReader,
   type ResourceSample,
   type TargetSeries,
@@ -150,6 +151,14 @@ describe('resources of both sides, scraped into chDB', () => {
     // 6 ms against 1 ms of work per request (plus what both spend serving it): confidently above 1.
     expect(ratio.outcome, ratio.reason).toBe('fail');
     expect(ratio.warnings[0]).toMatch(/baseline is live/);
+  });
+
+  it('resourceVerdicts gives both at once: CPU over live (no secondary here) and memory growth per process of each side', async () => {
+    const v = await resourceVerdicts(reader, { service: 'pricing', challengerId: 'cand', window, cpu: { bucketMs: 1000, maxRatio: 1 }, memory: { maxBytesPerHour: 8 * 1024 * MiB, minDurationMs: 8_000, minPoints: 20 } });
+    expect(v.cpuRatio.overSecondary).toBeNull();
+    expect(v.cpuRatio.overLive).toEqual(resourceRatio(await cpu('challenger'), await cpu('live'), { bucketMs: 1000, baseline: 'live', maxRatio: 1 }));
+    expect(v.memoryGrowth.challenger.map((g) => [g.target, g.outcome])).toEqual([[leaking.base.replace('http://', '') + '/metrics', 'fail']]);
+    expect(v.memoryGrowth.live.map((g) => [g.target, g.outcome])).toEqual([[live.base.replace('http://', '') + '/metrics', 'pass']]);
   });
 
   it("live's own p99 from its scraped histogram (summed over routes) feeds a live-latency rule", async () => {

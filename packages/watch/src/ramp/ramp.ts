@@ -169,6 +169,13 @@ export function createRampDriver(options: RampDriverOptions): RampDriver {
     return null;
   }
 
+  function queued(): Promise<RampChange | null> {
+    if (closed) return Promise.reject(new WatchError('WATCH_INVALID_ARGUMENT', 'the ramp is closed'));
+    const next = (running ?? Promise.resolve(null)).catch(() => null).then(tick);
+    running = next;
+    return next;
+  }
+
   return {
     config,
     get state(): RampState {
@@ -177,16 +184,11 @@ export function createRampDriver(options: RampDriverOptions): RampDriver {
     get rate(): number | null {
       return state.step < 0 ? null : (config.steps[state.step] ?? null);
     },
-    tick(): Promise<RampChange | null> {
-      if (closed) return Promise.reject(new WatchError('WATCH_INVALID_ARGUMENT', 'the ramp is closed'));
-      const next = (running ?? Promise.resolve(null)).catch(() => null).then(tick);
-      running = next;
-      return next;
-    },
+    tick: queued,
     start(): void {
       if (closed || timer !== undefined) return;
-      void this.tick().catch(() => undefined);
-      timer = setInterval(() => void this.tick().catch(() => undefined), config.intervalMs);
+      void queued().catch(() => undefined);
+      timer = setInterval(() => void queued().catch(() => undefined), config.intervalMs);
     },
     async close(): Promise<void> {
       closed = true;
