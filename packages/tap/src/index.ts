@@ -36,5 +36,5 @@ export type {
 } from './transport/index.js';
 export { BATCH_CHANNEL, createKafkaTransport, DROP_CHANNEL, LOCAL_SWITCH_ENV, TRANSPORT_COMPRESSIONS } from './transport/index.js';
 
-export type { ControlMessage, ControlState, ControlStateEvent, MirroringState, SetMirroringRequest } from './control/index.js';
-export { ALL_SERVICES, clearMirroring, CONTROL_STATE_CHANNEL, setMirroring } from './control/index.js';
+export type { ControlMessage, ControlSnapshot, ControlState, ControlStateEvent, EffectiveState, MirroringState, SetMirroringRequest } from './control/index.js';
+export { ALL_SERVICES, clearMirroring, CONTROL_STATE_CHANNEL, readControlEntries, setMirroring } from './control/index.js';

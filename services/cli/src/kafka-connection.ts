@@ -50,3 +50,23 @@ export function kafkaFor(source: BrokerSource, timeoutMs: number): Kafka {
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
 }
+
+/** The schema registry: `--schema-registry-url`, else `SCHEMA_REGISTRY_URL`, else the local stack's env file. */
+export function resolveRegistry(flag: string | undefined, io: CliIo): { url: string; from: string } {
+  const check = (url: string, from: string): { url: string; from: string } => {
+    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) throw new CliError(`${from} must be an http:// or https:// URL, got "${url}"`, EXIT.usage);
+    return { url, from };
+  };
+  if (flag !== undefined) return check(flag, '--schema-registry-url');
+  const env = io.env['SCHEMA_REGISTRY_URL'];
+  if (env !== undefined && env !== '') return check(env, 'SCHEMA_REGISTRY_URL');
+  let dir: string | undefined;
+  try {
+    dir = stackDir(findRepoRoot(io.cwd), io.env);
+  } catch {
+    dir = io.env['STACK_DIR'];
+  }
+  const local = dir === undefined ? undefined : readLocalStackEnv(dir);
+  if (local !== undefined) return { url: local.schemaRegistryUrl, from: `${dir}/env (local stack)` };
+  throw new CliError('no schema registry: pass --schema-registry-url, set SCHEMA_REGISTRY_URL, or start the local stack (npm run stack up)', EXIT.usage);
+}

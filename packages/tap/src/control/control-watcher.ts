@@ -63,6 +63,11 @@ export class ControlWatcher {
     return this.#caughtUp;
   }
 
+  /** Every entry read so far, by key (service or `*`); what `shadow status` lists. */
+  get entries(): ReadonlyMap<string, ControlMessage> {
+    return new Map(this.#entries);
+  }
+
   /** Calls `listener` on every state change; returns the unsubscribe function. */
   onChange(listener: (event: ControlStateEvent) => void): () => void {
     this.#listeners.add(listener);

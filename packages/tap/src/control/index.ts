@@ -5,3 +5,6 @@ export { CONTROL_STATE_CHANNEL, ControlWatcher, createControlWatcher } from './c
 export type { SetMirroringRequest } from './set-mirroring.js';
 export { clearMirroring, setMirroring } from './set-mirroring.js';
 export { parseControlValue, serializeControlMessage } from './control-message.js';
+export type { EffectiveState } from './control-state.js';
+export type { ControlSnapshot } from './read-control.js';
+export { readControlEntries } from './read-control.js';

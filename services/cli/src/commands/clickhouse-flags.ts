@@ -162,7 +162,7 @@ export async function openClickHouse(connection: Connection, io: CliIo, options:
  * process, so a status file left by a crash with a reused PID refuses nothing); elsewhere chDB's
  * own failure is reported as usual.
  */
-async function embeddedOwner(path: string): Promise<number | undefined> {
+export async function embeddedOwner(path: string): Promise<number | undefined> {
   const { readFile } = await import('node:fs/promises');
   const { join: joinPath } = await import('node:path');
   try {
