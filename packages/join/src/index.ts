@@ -1,7 +1,5 @@
 export { assignCoPartitioned, checkCoPartitioned, CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from './assigner/co-partition-assigner.js';
 export type { CoPartitionAssignment } from './assigner/co-partition-assigner.js';
-export { comparePairAdapter, routeTemplateOf } from './compare/compare-pair-adapter.js';
-export type { ComparePairAdapterOptions } from './compare/compare-pair-adapter.js';
 export { sharedComparer } from './compare/shared-compare.js';
 export type { ExchangeToCompare, PairComparer, PairComparison, PathDifference, SideEffectSummary } from './compare/types.js';
 export { isJoinError, JOIN_ERROR_CODES, JoinError, toJoinError } from './errors.js';

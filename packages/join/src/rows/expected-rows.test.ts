@@ -2,7 +2,7 @@
 // unmatched row only when a replayer sent it; otherwise it is a count in capture_minutes.
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
 import { describe, expect, it } from 'vitest';
-import { comparePairAdapter } from '../compare/compare-pair-adapter.js';
+import { sharedComparer } from '../compare/shared-compare.js';
 import type { Coverage } from '../state/coverage.js';
 import type { JoinedExchange } from '../state/types.js';
 import { rowsFor } from './pair-rows.js';
@@ -22,7 +22,7 @@ function joined(over: Partial<JoinedExchange>): JoinedExchange {
 describe('rows of a live exchange by what the replayers did', () => {
   it('unmatched only for the challenger a replayer sent it to; every challenger counted in capture rows', () => {
     const coverage: Record<string, Coverage> = { b: 'expected', c: 'sampled_out', d: 'not_replayed' };
-    const rows = rowsFor(joined({ results: new Map([['a', result('a')]]) }), comparePairAdapter(), {
+    const rows = rowsFor(joined({ results: new Map([['a', result('a')]]) }), sharedComparer(), {
       challengers: ['a', 'b', 'c', 'd'], bodySampleRate: 0, maxBodyBytes: 100, coverage: (_j, id) => coverage[id] ?? 'not_replayed',
     }, now);
     expect(rows.pairs.map((p) => p.challenger_id)).toEqual(['a']);
@@ -33,13 +33,13 @@ describe('rows of a live exchange by what the replayers did', () => {
   });
 
   it('no replayer running: no unmatched row at all, only the counts', () => {
-    const rows = rowsFor(joined({}), comparePairAdapter(), { challengers: ['a', 'b'], bodySampleRate: 0, maxBodyBytes: 100, coverage: () => 'not_replayed' }, now);
+    const rows = rowsFor(joined({}), sharedComparer(), { challengers: ['a', 'b'], bodySampleRate: 0, maxBodyBytes: 100, coverage: () => 'not_replayed' }, now);
     expect(rows.unmatched).toEqual([]);
     expect(rows.captures.map((c) => c.status)).toEqual(['not_replayed', 'not_replayed']);
   });
 
   it('a run entry: its own challengers and run id, no capture rows (runs are counted in `runs`)', () => {
-    const rows = rowsFor(joined({ runId: 'r1', challengers: ['x', 'y'], exchangeOffset: null, results: new Map([['x', result('x', 'r1')]]) }), comparePairAdapter(), {
+    const rows = rowsFor(joined({ runId: 'r1', challengers: ['x', 'y'], exchangeOffset: null, results: new Map([['x', result('x', 'r1')]]) }), sharedComparer(), {
       challengers: ['a'], bodySampleRate: 0, maxBodyBytes: 100, coverage: () => 'not_replayed',
     }, now);
     expect(rows.pairs.map((p) => [p.challenger_id, p.run_id, p.capture_time])).toEqual([['x', 'r1', now - 5000]]);
