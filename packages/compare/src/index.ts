@@ -17,7 +17,7 @@ export { BODY_DIFF_KINDS } from './types.js';
 export type {
   AnswerInput, SideEffectInput, PairInput, PairComparison, PathDiff, HeaderDiff, HeaderDiffKind,
   SideEffectDiff, SideEffectDiffKind, JudgeOutcome, JudgeVerdict, OutcomeComparison, BodyComparison,
-  BodyDiffKind, DiffKind, NoiseReason, SecondaryDiff,
+  BodyDiffKind, DiffKind, NoiseReason, SecondaryDiff, SandboxCause, SandboxCauseKind,
 } from './types.js';
 
 export { diffJson, deepEqual, DIFF_KINDS } from './json/json-diff.js';
@@ -41,6 +41,7 @@ export { RouteTemplater, templateOf, normalizePath, isIdSegment, ID_PLACEHOLDER,
 export type { RoutePattern, RouteMatch, RouteSource, RouteTemplaterOptions } from './route/route-templater.js';
 
 export { sideEffectKey, isRead } from './side-effects/side-effects.js';
+export { sandboxCauses, formatSandboxCause, SANDBOX_ANSWER_DISPOSITIONS } from './sandbox/sandbox-causes.js';
 
 export { compileOutcomeSpecs, extractOutcomes, OUTCOME_TYPES, OUTCOME_ERRORS } from './outcomes/outcomes.js';
 export type { OutcomeSpec, OutcomeType, OutcomeValue, OutcomeError, CompiledOutcome } from './outcomes/outcomes.js';

@@ -36,6 +36,14 @@ export interface SideEffectInput {
   readonly requestBody: Uint8Array;
   /** `http`, `email`, `db`, `payment`, `queue`, `other` (open vocabulary). */
   readonly dependencyKind: string;
+  /**
+   * What answered the call (the SideEffect's disposition): `live` (live's real call), `recorded`,
+   * `forwarded`, `stub`, `blocked`, `captured` (the sandbox's, docs/sandbox.md). Absent or empty:
+   * unknown, never a cause of a sandbox-induced difference.
+   */
+  readonly disposition?: string;
+  /** Status the caller received (0: none). Only shown in sandbox causes. */
+  readonly responseStatus?: number;
 }
 
 /** One exchange as compared: live's answer, the candidate's, and optionally a second copy of live. */
@@ -214,7 +222,37 @@ export interface PairComparison {
    * path, noise = pairs whose `secondaryDiffs` have it), not only the online verdict in `noisy`.
    */
   readonly secondaryDiffs: readonly SecondaryDiff[];
+
+  /**
+   * Calls of the candidate the sandbox answered in a way live never was (empty when side effects
+   * carry no disposition). See SandboxCause.
+   */
+  readonly sandboxCauses: readonly SandboxCause[];
+  /**
+   * The candidate answered, its answer (status, headers or body, noise aside) differs from live's,
+   * and it received at least one sandbox cause: those answer differences may be the sandbox's, not
+   * the candidate's. Side-effect differences are never sandbox-induced (they are what the candidate
+   * tried to do). `match` is unchanged: the analysis decides what to count (docs/compare.md).
+   */
+  readonly sandboxInduced: boolean;
 }
+
+/**
+ * A call whose answer the sandbox made, or shaped, and live never got (see sandboxCauses):
+ * `sandbox_answer`: the sandbox answered it itself (disposition `blocked`: a 503 for a write with no
+ * recording, a refused target, a closed tunnel; or `stub`); `read_after_live_write`: a read the
+ * sandbox forwarded to the real dependency, which live had already written to in this exchange.
+ */
+export interface SandboxCause {
+  readonly kind: SandboxCauseKind;
+  /** The call's side-effect key: `http POST store:8080/v2/orders/:id`. */
+  readonly key: string;
+  readonly disposition: string;
+  /** Status the challenger received (0: none). */
+  readonly status: number;
+}
+
+export type SandboxCauseKind = 'sandbox_answer' | 'read_after_live_write';
 
 export interface SecondaryDiff {
   readonly path: string;

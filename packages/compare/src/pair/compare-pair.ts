@@ -17,6 +17,7 @@ import { diffHeaders, type RawHeaderDiff } from '../headers/headers.js';
 import { NoiseModel, type NoiseKey } from '../noise/noise-model.js';
 import { extractOutcomes } from '../outcomes/outcomes.js';
 import { normalizePath, RouteTemplater, templateOf, type RouteMatch } from '../route/route-templater.js';
+import { sandboxCauses } from '../sandbox/sandbox-causes.js';
 import { countWrites, preparePayload, writesByKey } from '../side-effects/side-effects.js';
 import { ruleFor, type CompareConfig, type CompiledRule, type JudgeContext, type JudgeSide } from '../options.js';
 import type {
@@ -133,6 +134,7 @@ function applyJudge(result: MutableResult, judged: ReadonlySet<PathDiff>, judge:
     result.bodyMatch = result.realDiffCount === 0;
   }
   result.match = overall(result);
+  result.sandboxInduced = isSandboxInduced(result);
   return result;
 }
 
@@ -140,6 +142,12 @@ type MutableResult = { -readonly [K in keyof PairComparison]: PairComparison[K] 
 
 function overall(r: MutableResult): boolean {
   return (r.statusMatch || r.statusNoisy) && r.errorMatch && r.headersMatch && r.bodyMatch && r.sideEffectsMatch;
+}
+
+/** A cause, an answer from the candidate, and an answer difference that counts (docs/compare.md "Sandbox-induced differences"). */
+function isSandboxInduced(r: MutableResult): boolean {
+  if (r.sandboxCauses.length === 0 || r.candidateErrorKind !== null) return false;
+  return !(r.statusMatch || r.statusNoisy) || !r.headersMatch || !r.bodyMatch;
 }
 
 function routeOf(input: PairInput, state: CompareState | undefined): RouteMatch {
@@ -289,8 +297,11 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
     outcomes,
     secondaryCompared: secondaryKeys !== null,
     secondaryDiffs: secondaryKeys ?? [],
+    sandboxCauses: effectsCompared ? sandboxCauses(input.liveSideEffects, input.candidateSideEffects, config) : [],
+    sandboxInduced: false,
   };
   result.match = overall(result);
+  result.sandboxInduced = isSandboxInduced(result);
 
   let pending: PendingJudge | null = null;
   if (judged.size > 0 && rule.judgePath !== null) {
