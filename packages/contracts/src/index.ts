@@ -23,6 +23,8 @@ export type { Label, LabelValue } from './label/types.js';
 export { LABEL_NAME_PATTERN, labelValueText } from './label/types.js';
 export { assertLabel, labelContract, labelFromAvro, labelProblems, labelToAvro } from './label/avro.js';
 
+export { fmix32, fnv1a32, fnv1a32Bytes, SAMPLING_HASH_VECTORS, samplingPoint, samplingPointOf } from './sampling/sampling-hash.js';
+
 export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';
 
 export type { TimeArg } from './time/time-arg.js';

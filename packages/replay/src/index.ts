@@ -13,7 +13,7 @@ export type { ReplayRequest, ReplayTarget } from './request/replay-request.js';
 export { buildReplayRequest, capturedHost, originRelativePath, REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
 
 export type { ReplaySamplingOptions, RouteSamplingRule } from './sampling/types.js';
-export { ReplaySampler, samplingPointOf } from './sampling/replay-sampler.js';
+export { ReplaySampler } from './sampling/replay-sampler.js';
 
 export { TokenBucket } from './limits/token-bucket.js';
 export { Semaphore } from './limits/semaphore.js';

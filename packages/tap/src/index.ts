@@ -20,7 +20,7 @@ export { isTapError, TAP_ERROR_CODES, TapError, toTapError } from './errors.js';
 
 export type { CaptureContext, CaptureCounters, CaptureHandle } from './capture/types.js';
 export { uuidv7 } from './capture/uuidv7.js';
-export { samplingPoint } from './sampling/hash.js';
+export { samplingPoint } from '@shadow/contracts';
 
 export type {
   BatchEvent,

@@ -8,7 +8,8 @@
 
 import { createHash } from 'node:crypto';
 import type { JudgeFn, JudgeResult, JudgeSide } from '@shadow/compare';
-import { samplingPointOf, Semaphore, TokenBucket } from '@shadow/replay';
+import { samplingPointOf } from '@shadow/contracts';
+import { Semaphore, TokenBucket } from '@shadow/replay';
 import { LRUCache } from 'lru-cache';
 import { Agent } from 'undici';
 import type { JudgeConfig, ResolvedJudge } from '../config/options.js';

@@ -1,5 +1,6 @@
+import { SAMPLING_HASH_VECTORS, samplingPointOf } from '@shadow/contracts';
 import { describe, expect, it } from 'vitest';
-import { ReplaySampler, samplingPointOf } from './replay-sampler.js';
+import { ReplaySampler } from './replay-sampler.js';
 
 const ex = (id: string, path = '/a', routeTemplate: string | null = null) => ({ exchangeId: id, method: 'GET', path, routeTemplate });
 
@@ -14,6 +15,15 @@ describe('ReplaySampler', () => {
     expect(lowIn.length).toBeGreaterThan(300);
     expect(lowIn.length).toBeLessThan(500);
     expect(samplingPointOf('x')).toBe(samplingPointOf('x'));
+  });
+
+  // The tap's sampler test checks the same vectors: an exchange id is in or out on both sides alike.
+  it('decides by the pinned sampling-hash vectors, just below and just above each point', () => {
+    for (const { key, hash } of SAMPLING_HASH_VECTORS) {
+      const point = hash / 2 ** 32;
+      expect(new ReplaySampler({ rate: point }).sampled(ex(key)), key).toBe(false);
+      expect(new ReplaySampler({ rate: point + 2 ** -40 }).sampled(ex(key)), key).toBe(true);
+    }
   });
 
   it('per-route rules win over the global rate, first match first', () => {

@@ -1,32 +1,11 @@
-// Replay sampling is decided by the exchange id alone (FNV-1a 32 + murmur3's fmix32, the same
-// function the tap uses for its key header), so the decision is deterministic: a restarted replayer,
+// Replay sampling is decided by the exchange id alone (@shadow/contracts' samplingPointOf, the same
+// hash the tap uses for its key header), so the decision is deterministic: a restarted replayer,
 // a second replayer instance and every challenger with the same rate pick the SAME exchanges. That
 // matters for the secondary: its results are the noise baseline only for exchanges the candidate
 // also saw. A lower rate selects a subset of what a higher rate selects.
+import { samplingPointOf } from '@shadow/contracts';
 import { ReplayError } from '../errors.js';
 import type { ReplaySamplingOptions, RouteSamplingRule } from './types.js';
-
-export function fnv1a32(key: string): number {
-  let h = 0x811c9dc5;
-  const bytes = Buffer.from(key, 'utf8');
-  for (const byte of bytes) h = Math.imul(h ^ byte, 0x01000193);
-  return h >>> 0;
-}
-
-function fmix32(input: number): number {
-  let h = input;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** The exchange's point in [0, 1): replayed iff point < rate. */
-export function samplingPointOf(exchangeId: string): number {
-  return fmix32(fnv1a32(exchangeId)) / 0x1_0000_0000;
-}
 
 function prefixMatches(prefix: string, path: string): boolean {
   if (prefix === '/') return true;

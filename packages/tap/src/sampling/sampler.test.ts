@@ -1,6 +1,6 @@
+import { SAMPLING_HASH_VECTORS, samplingPoint } from '@shadow/contracts';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedRouteRule } from '../options.js';
-import { samplingPoint } from './hash.js';
 import { Sampler } from './sampler.js';
 
 function sampler(rate: number, routes: ResolvedRouteRule[] = [], keyHeader: string | null = null): Sampler {
@@ -46,6 +46,16 @@ describe('Sampler', () => {
       for (let j = 0; j < 3; j++) expect(a.decide(`/other/${j}`, null, key).candidate).toBe(first);
       expect(b.decide('/a', null, key).candidate).toBe(first);
       expect(first).toBe(samplingPoint(key) < 0.3);
+    }
+  });
+
+  // The replayer's sampler test checks the same vectors: a key is in or out on both sides alike.
+  it('decides by the pinned sampling-hash vectors, just below and just above each point', () => {
+    // An empty key header counts as no key (a random point), so that vector is the replayer's alone.
+    for (const { key, hash } of SAMPLING_HASH_VECTORS.filter((v) => v.key !== '')) {
+      const point = hash / 2 ** 32;
+      expect(sampler(point, [], 'k').decide('/', null, key).candidate, key).toBe(false);
+      expect(sampler(point + 2 ** -40, [], 'k').decide('/', null, key).candidate, key).toBe(true);
     }
   });
 

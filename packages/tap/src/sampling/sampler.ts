@@ -12,8 +12,8 @@
  * copied); otherwise it is captured provisionally and settled with the real template when the
  * response ends. Because u is fixed per request, the split decision equals the one-step decision.
  */
+import { samplingPoint } from '@shadow/contracts';
 import type { ResolvedRouteRule } from '../options.js';
-import { samplingPoint } from './hash.js';
 
 export interface SamplingConfig {
   readonly rate: number;
