@@ -18,6 +18,7 @@ import { OUTCOMES_MIGRATIONS } from './outcomes-migrations.js';
 import { RUNS_MIGRATIONS } from './runs-migrations.js';
 import { RETENTION_MIGRATIONS } from './retention-migrations.js';
 import { RESOURCES_MIGRATIONS } from './resources-migrations.js';
+import { SANDBOX_MIGRATIONS } from './sandbox-migrations.js';
 
 const pairs = `
 CREATE TABLE IF NOT EXISTS pairs (
@@ -181,6 +182,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   ...RETENTION_MIGRATIONS,
   // Historical runs and what became of live exchanges (runs-migrations.ts), versions 50 and up.
   ...RUNS_MIGRATIONS,
+  // Sandbox-induced answer differences on pairs and pair_diffs (sandbox-migrations.ts), versions 60 and up.
+  ...SANDBOX_MIGRATIONS,
   // Both sides' scraped resources, @shadow/watch (resources-migrations.ts), versions 70 and up.
   ...RESOURCES_MIGRATIONS,
 ]);

@@ -8,6 +8,7 @@ import {
   compareExchange as compareWithBaseline,
   comparePair,
   createCompareState,
+  formatSandboxCause,
   resolveCompareConfig,
 } from '@shadow/compare';
 import type { AnswerInput, CompareOptions, PairComparison as SharedComparison, SideEffectInput } from '@shadow/compare';
@@ -26,6 +27,7 @@ const shadowAnswer = (r: ShadowResult): AnswerInput => ({
 
 const effectInput = (e: SideEffect): SideEffectInput => ({
   method: e.method, target: e.target, path: e.path, operation: e.operation, requestBody: e.requestSummary, dependencyKind: e.dependencyKind,
+  disposition: e.disposition, responseStatus: e.responseStatus,
 });
 
 /** Maps @shadow/compare's pair result to the row-oriented shape the joiner stores. */
@@ -63,6 +65,8 @@ function toPairComparison(c: SharedComparison, allNoise: boolean): PairCompariso
     verdict: differences.length === 0 && c.errorMatch ? 'agree' : 'disagree',
     score: c.judge.score,
     outcomes: c.outcomes.map((o) => ({ name: o.name, type: o.type, live: o.live, candidate: o.candidate })),
+    sandboxInduced: c.sandboxInduced,
+    sandboxCauses: c.sandboxCauses.map(formatSandboxCause),
   };
 }
 

@@ -42,6 +42,14 @@ export interface PairComparison {
   readonly score: number | null;
   /** Business outcomes the route declares, extracted from both answers (null: that side has none). @default [] */
   readonly outcomes?: readonly PairOutcome[];
+  /**
+   * The challenger's answer differs and it got an answer the sandbox made, or a read of a store live
+   * had already written to: its status, header and body differences may be the sandbox's
+   * (@shadow/compare's sandboxInduced, docs/compare.md). @default false
+   */
+  readonly sandboxInduced?: boolean;
+  /** The calls behind it, as `<kind> <disposition> <status> <key>` (compare's formatSandboxCause). @default [] */
+  readonly sandboxCauses?: readonly string[];
 }
 
 /** One declared business outcome of a pair (@shadow/compare's OutcomeComparison, values only). */

@@ -157,6 +157,8 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
         verdict: c.verdict,
         score: c.score,
         ...outcomeColumns(c.outcomes),
+        sandbox_induced: c.sandboxInduced ?? false,
+        sandbox_causes: [...(c.sandboxCauses ?? [])],
       };
       out.pairs.push(row);
       out.bytes += 600 + row.live_body.length + row.shadow_body.length + row.side_effects_detail.length;
@@ -175,6 +177,8 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
           noisy: c.noisyPaths.has(d.path),
           live_example: d.liveExample,
           shadow_example: d.shadowExample,
+          // Side-effect differences are the challenger's own, whatever the sandbox answered it.
+          sandbox_induced: row.sandbox_induced && !d.path.startsWith('effect:'),
         };
         out.diffs.push(diff);
         out.bytes += 200 + d.path.length + d.liveExample.length + d.shadowExample.length;

@@ -54,6 +54,10 @@ export interface PairRow {
   live_outcomes: Record<string, string>;
   /** Same for the challenger's answer. */
   shadow_outcomes: Record<string, string>;
+  /** The answer differences may be the sandbox's (docs/compare.md "Sandbox-induced differences"). */
+  sandbox_induced: boolean;
+  /** Why: `<kind> <disposition> <status> <side-effect key>` per cause. */
+  sandbox_causes: string[];
 }
 
 export interface DiffRow {
@@ -70,6 +74,8 @@ export interface DiffRow {
   noisy: boolean;
   live_example: string;
   shadow_example: string;
+  /** An answer difference (status, header, body path) of a sandbox-induced pair; never an `effect:` path. */
+  sandbox_induced: boolean;
 }
 
 export interface UnmatchedRow {
