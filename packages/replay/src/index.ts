@@ -15,8 +15,6 @@ export { buildReplayRequest, capturedHost, originRelativePath, REDACTED_PLACEHOL
 export type { ReplaySamplingOptions, RouteSamplingRule } from './sampling/types.js';
 export { ReplaySampler } from './sampling/replay-sampler.js';
 
-export { TokenBucket } from './limits/token-bucket.js';
-export { Semaphore } from './limits/semaphore.js';
 export type { OrderingOptions } from './ordering/key-sequencer.js';
 export { KeySequencer, orderingKeyOf, parseOrdering } from './ordering/key-sequencer.js';
 
@@ -38,4 +36,3 @@ export { LiveShadow } from './live/live-shadow.js';
 export type { ReplayProgress, ReplaySpeed, ReplaySummary, ReplayWindowOptions } from './historical/options.js';
 export { replayGroupId, replayWindow } from './historical/replay-window.js';
 export { parseInstant, parseSpeed } from './historical/time.js';
-export { Pacer } from './historical/pacer.js';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { JudgeFn, JudgeResult, JudgeSide } from '@shadow/compare';
 import { samplingPointOf } from '@shadow/contracts';
-import { Semaphore, TokenBucket } from '@shadow/replay';
+import { Semaphore, TokenBucket } from '@shadow/limits';
 import { LRUCache } from 'lru-cache';
 import { Agent } from 'undici';
 import type { JudgeConfig, ResolvedJudge } from '../config/options.js';

@@ -4,7 +4,7 @@
 // error with its kind and why, or not_run with its reason.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Semaphore, TokenBucket } from '@shadow/replay';
+import type { Semaphore, TokenBucket } from '@shadow/limits';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { ResolvedJudge } from '../config/options.js';
 import type { DailyBudget } from '../limits/daily-budget.js';

@@ -6,10 +6,9 @@
 // concurrency), in that order, so a request waiting for its turn or a token holds no connection.
 import { liveSnapshotOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
+import { Semaphore, TokenBucket } from '@shadow/limits';
 import { ChallengerClient } from '../challenger/challenger-client.js';
 import type { ResolvedChallenger } from '../challenger/options.js';
-import { TokenBucket } from '../limits/token-bucket.js';
-import { Semaphore } from '../limits/semaphore.js';
 import type { ReplayLogger } from '../logger.js';
 import { errorMessage, silentLogger } from '../logger.js';
 import type { OrderingOptions } from '../ordering/key-sequencer.js';

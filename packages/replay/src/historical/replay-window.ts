@@ -30,6 +30,7 @@
 import { randomUUID } from 'node:crypto';
 import { topicNames } from '@shadow/contracts';
 import type { ReplayProgress, RunProgress, SideEffect } from '@shadow/contracts';
+import { Semaphore } from '@shadow/limits';
 import type { Consumer } from 'kafkajs';
 import { resolveChallengers } from '../challenger/options.js';
 import { ALWAYS_ACTIVE } from '../control/kill-switch.js';
@@ -37,7 +38,6 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { ReplayError, toReplayError } from '../errors.js';
 import { ExchangeDecoder } from '../kafka/exchange-decoder.js';
 import { OutputSink, progressTopicProblem } from '../kafka/output-sink.js';
-import { Semaphore } from '../limits/semaphore.js';
 import { errorMessage, silentLogger } from '../logger.js';
 import { ReplaySampler } from '../sampling/replay-sampler.js';
 import type { ReplaySummary, ReplayWindowOptions } from './options.js';

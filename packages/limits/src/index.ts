@@ -1,0 +1,2 @@
+export { Semaphore } from './semaphore.js';
+export { TokenBucket } from './token-bucket.js';
