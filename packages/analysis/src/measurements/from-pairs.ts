@@ -9,8 +9,11 @@ import type { GateRunRecord, MeasurementQuery, PairStore } from '../queries/pair
 import { createPrng } from '../stats/prng.js';
 import { quantileOfSorted, sortedSample } from '../stats/quantile.js';
 import type { PairRecord } from './pair-record.js';
-import { parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from './pair-record.js';
-import type { BusinessOutcome, HeaderDifference, LatencySummary, Measurements, PathDifference, ScopeMeasurements, SideEffectDifference, SideEffectKind } from './types.js';
+import { formatSandboxCause, MAX_SANDBOX_CAUSES, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from './pair-record.js';
+import type {
+  BusinessOutcome, HeaderDifference, LatencySummary, Measurements, PathDifference, ReplayConditions, RunConditions, SandboxCauseCount, ScopeMeasurements,
+  SideEffectDifference, SideEffectKind,
+} from './types.js';
 
 const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
 const NUMERIC_QUANTILES = [0.5, 0.9, 0.99];
@@ -20,6 +23,8 @@ export interface FromPairsOptions {
   unmatched?: Record<string, number>;
   /** k of the top-k overlap of list outcomes. @default 10 */
   topK?: number;
+  /** Settings of historical runs as the `runs` table records them, by run id (absent: not recorded). */
+  runs?: Record<string, Omit<RunConditions, 'runId'>>;
 }
 
 /** Highest version per (exchange, challenger, attempt), then the latest attempt per exchange. */
@@ -56,6 +61,15 @@ function agrees(c: PairRecord['comparison'], q: MeasurementQuery): boolean {
   // Without an answer on a side compare sets bodyMatch from the error kinds; keep its decision.
   const bodyOk = c.liveStatus === 0 || c.candidateStatus === 0 ? c.bodyMatch : body;
   return status && c.errorMatch && headers && effects && bodyOk;
+}
+
+/**
+ * A sandbox-induced pair with its answer differences set aside: agrees when nothing else counts
+ * (side effects, an error). Such a pair that does not agree as is is left out of agreement's trials.
+ */
+function agreesIgnoringAnswer(c: PairRecord['comparison'], q: MeasurementQuery): boolean {
+  const effects = (q.countNoise ?? false) ? c.sideEffectDiffs.length === 0 : c.sideEffectsMatch;
+  return effects && c.errorMatch;
 }
 
 const isError = (status: number, errorKind: string | null) => status === 0 || status >= 500 || errorKind !== null;
@@ -136,19 +150,40 @@ function business(pairs: PairRecord[], names: readonly string[] | undefined, top
   return out;
 }
 
-function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMeasurements {
+/** The secondary's pair of an exchange in a run, by `${runId}\u0000${exchangeId}`. */
+const exchangeKey = (p: PairRecord): string => `${p.runId ?? ''}\u0000${p.exchangeId}`;
+const answered = (c: PairRecord['comparison']): boolean => c.candidateStatus > 0 && c.candidateErrorKind === null;
+
+/** Up to `limit` items, a uniform subsample in the original order when there are more (seeded: the same every run). */
+function sampleOf<T>(items: T[], limit: number): T[] {
+  if (items.length <= limit) return items;
+  const prng = createPrng(1);
+  const idx = Array.from(items.keys());
+  for (let i = 0; i < limit; i += 1) {
+    const j = i + prng.int(idx.length - i);
+    [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
+  }
+  return idx.slice(0, limit).sort((a, b) => a - b).map((i) => items[i] as T);
+}
+
+function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary: ReadonlyMap<string, PairRecord> | null): ScopeMeasurements {
   const liveMs: number[] = [];
   const candidateMs: number[] = [];
   const both: { l: number; c: number }[] = [];
+  const secondaryMs: number[] = [];
+  const withSecondary: { s: number; c: number }[] = [];
+  const include = q.includeSandboxInduced ?? false;
+  const sandbox = { pairs: 0, statusMismatches: 0, leftOutOfAgreement: 0 };
+  const causes = new Map<string, { cause: Omit<SandboxCauseCount, 'pairs' | 'examplePairId'>; pairs: Set<string>; example: string }>();
   const status = new Map<string, number>();
-  const errors = { pairs: pairs.length, live: 0, candidate: 0, both: 0 };
+  const errors = { pairs: 0, live: 0, candidate: 0, both: 0 };
   let successes = 0;
   const effects = new Map<string, { d: SideEffectKind; pairs: Set<string>; example: string }>();
   // Pairs by the set of differences they have (sorted ids), for the gate's count of pairs.
   const effectSets = new Map<string, { differences: SideEffectKind[]; pairs: number }>();
   let effectPairs = 0;
-  const paths = new Map<string, { path: string; noise: boolean; pairs: Set<string>; example: string }>();
-  const headers = new Map<string, { header: string; noise: boolean; pairs: Set<string>; example: string }>();
+  const paths = new Map<string, { path: string; noise: boolean; induced: boolean; pairs: Set<string>; example: string }>();
+  const headers = new Map<string, { header: string; noise: boolean; induced: boolean; pairs: Set<string>; example: string }>();
   const labelled = { pairs: 0, live: 0, candidate: 0, both: 0 };
   const countNoise = q.countNoise ?? false;
   const note = <T extends { pairs: Set<string>; example: string }>(map: Map<string, T>, key: string, make: () => Omit<T, 'pairs' | 'example'>, id: string) => {
@@ -160,12 +195,33 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
   for (const p of pairs) {
     const c = p.comparison;
     const id = p.exchangeId;
+    const induced = c.sandboxInduced === true;
+    // Not counted: the sandbox, not the candidate, may have made its answer differ.
+    const setAside = induced && !include;
     if (agrees(c, q)) successes += 1;
-    const le = isError(c.liveStatus, c.liveErrorKind);
-    const ce = isError(c.candidateStatus, c.candidateErrorKind);
-    if (le) errors.live += 1;
-    if (ce) errors.candidate += 1;
-    if (le && ce) errors.both += 1;
+    else if (setAside && agreesIgnoringAnswer(c, q)) sandbox.leftOutOfAgreement += 1;
+    if (induced) {
+      sandbox.pairs += 1;
+      if (c.liveStatus !== c.candidateStatus) sandbox.statusMismatches += 1;
+      for (const cause of c.sandboxCauses ?? []) {
+        const { kind, disposition, status, key } = cause;
+        note(causes, formatSandboxCause(cause), () => ({ cause: { kind, disposition, status, key } }), id);
+      }
+    }
+    if (!setAside) {
+      const le = isError(c.liveStatus, c.liveErrorKind);
+      const ce = isError(c.candidateStatus, c.candidateErrorKind);
+      errors.pairs += 1;
+      if (le) errors.live += 1;
+      if (ce) errors.candidate += 1;
+      if (le && ce) errors.both += 1;
+    }
+    const sec = secondary?.get(exchangeKey(p));
+    if (sec !== undefined && answered(sec.comparison)) {
+      const ms = sec.comparison.candidateLatencyUs / 1000;
+      secondaryMs.push(ms);
+      if (answered(c)) withSecondary.push({ s: ms, c: c.candidateLatencyUs / 1000 });
+    }
     const liveAnswered = c.liveStatus > 0 && c.liveErrorKind === null;
     const candidateAnswered = c.candidateStatus > 0 && c.candidateErrorKind === null;
     if (liveAnswered) liveMs.push(c.liveLatencyUs / 1000);
@@ -189,8 +245,8 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
       set.pairs += 1;
       effectSets.set(ids.join('\n'), set);
     }
-    for (const d of c.diffs) note(paths, `${d.noisy ? 1 : 0}${d.path}`, () => ({ path: d.path, noise: d.noisy }), id);
-    for (const h of c.headerDiffs) note(headers, `${h.noisy ? 1 : 0}${h.name}`, () => ({ header: h.name, noise: h.noisy }), id);
+    for (const d of c.diffs) note(paths, `${d.noisy ? 1 : 0}${induced ? 1 : 0}${d.path}`, () => ({ path: d.path, noise: d.noisy, induced }), id);
+    for (const h of c.headerDiffs) note(headers, `${h.noisy ? 1 : 0}${induced ? 1 : 0}${h.name}`, () => ({ header: h.name, noise: h.noisy, induced }), id);
     if (p.label !== undefined && p.label !== null) {
       labelled.pairs += 1;
       if (p.label.liveCorrect) labelled.live += 1;
@@ -199,19 +255,13 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
     }
   }
   const limit = q.latencySampleLimit ?? 100_000;
-  let sample = both;
-  if (both.length > limit) {
-    const prng = createPrng(1);
-    const idx = Array.from(both.keys());
-    for (let i = 0; i < limit; i += 1) {
-      const j = i + prng.int(idx.length - i);
-      [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
-    }
-    sample = idx.slice(0, limit).sort((a, b) => a - b).map((i) => both[i] as { l: number; c: number });
-  }
+  const sample = sampleOf(both, limit);
   const top = q.topDifferences ?? 20;
-  const bySize = <T extends { pairs: Set<string>; example: string }>(map: Map<string, T>, name: (x: T) => string) =>
-    [...map.values()].sort((a, b) => b.pairs.size - a.pairs.size || name(a).localeCompare(name(b)));
+  const bySize = <T extends { pairs: Set<string>; example: string }>(map: Map<string, T>, name: (x: T) => string, tie: (x: T) => number = () => 0) =>
+    [...map.values()].sort((a, b) => b.pairs.size - a.pairs.size || name(a).localeCompare(name(b)) || tie(a) - tie(b));
+  // Ties broken as the SQL store orders them: name, then noise, then sandbox-induced.
+  const flag = (x: { noise: boolean; induced: boolean }) => (x.noise ? 2 : 0) + (x.induced ? 1 : 0);
+  const induced = (x: { induced: boolean }) => (x.induced ? { sandboxInduced: true } : {});
   const excluded = q.excludePaths ?? [];
   const biz = business(pairs, q.businessMetrics, topK);
   return {
@@ -222,6 +272,10 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
       live: latencySummary(liveMs, q.latencyQuantiles ?? []),
       candidate: latencySummary(candidateMs, q.latencyQuantiles ?? []),
       samples: { liveMs: sample.map((s) => s.l), candidateMs: sample.map((s) => s.c), paired: true },
+      ...(secondary === null ? {} : (() => {
+        const s = sampleOf(withSecondary, limit);
+        return { secondary: latencySummary(secondaryMs, q.latencyQuantiles ?? []), secondarySamples: { secondaryMs: s.map((x) => x.s), candidateMs: s.map((x) => x.c) } };
+      })()),
     },
     sideEffects: bySize(effects, (e) => `${e.d.direction} ${e.d.method} ${e.d.target}${e.d.path}`).map((e) => ({ ...e.d, pairs: e.pairs.size, examplePairId: e.example })),
     sideEffectPairs: { pairs: effectPairs, sets: sortSideEffectSets([...effectSets.values()]) },
@@ -231,8 +285,13 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number): ScopeMea
     }),
     ...(biz === undefined ? {} : { business: biz }),
     ...(labelled.pairs === 0 ? {} : { accuracy: labelled }),
-    paths: top === 0 ? [] : bySize(paths, (p) => p.path).slice(0, top).map((p): PathDifference => ({ path: p.path, pairs: p.pairs.size, noise: p.noise, excluded: isExcludedPath(p.path, excluded), examplePairId: p.example })),
-    headers: top === 0 ? [] : bySize(headers, (h) => h.header).slice(0, top).map((h): HeaderDifference => ({ header: h.header, pairs: h.pairs.size, noise: h.noise, examplePairId: h.example })),
+    paths: top === 0 ? [] : bySize(paths, (p) => p.path, flag).slice(0, top).map((p): PathDifference => ({ path: p.path, pairs: p.pairs.size, noise: p.noise, excluded: isExcludedPath(p.path, excluded), ...induced(p), examplePairId: p.example })),
+    headers: top === 0 ? [] : bySize(headers, (h) => h.header, flag).slice(0, top).map((h): HeaderDifference => ({ header: h.header, pairs: h.pairs.size, noise: h.noise, ...induced(h), examplePairId: h.example })),
+    sandboxInduced: {
+      ...sandbox,
+      counted: include,
+      causes: bySize(causes, (x) => formatSandboxCause(x.cause)).slice(0, MAX_SANDBOX_CAUSES).map((x) => ({ ...x.cause, pairs: x.pairs.size, examplePairId: x.example })),
+    },
   };
 }
 
@@ -251,18 +310,52 @@ export function measurementsFromPairs(records: readonly PairRecord[], query: Mea
     const key = routeLabel({ route: p.comparison.route, method: p.comparison.method });
     byRoute.set(key, [...(byRoute.get(key) ?? []), p]);
   }
+  const role = pairs.find((p) => (p.challengerRole ?? '') !== '')?.challengerRole ?? 'candidate';
+  const chosen = role === 'secondary' || query.secondaryId === null ? null : secondaryOf(records, query);
+  let secondary = chosen?.pairs ?? null;
+  let overall = scope(pairs, query, topK, secondary);
+  // A secondary that answered none of these exchanges is no baseline.
+  if (secondary !== null && (overall.latency.secondary?.count ?? 0) === 0) {
+    secondary = null;
+    overall = scope(pairs, query, topK, null);
+  }
+  const runIds = [...new Set(pairs.map((p) => p.runId ?? '').filter((r) => r !== ''))].sort();
+  const conditions: ReplayConditions = {
+    runs: runIds.map((runId) => ({ runId, speed: null, maxConcurrency: null, ordering: null, ...options.runs?.[runId] })),
+    liveShadowing: pairs.some((p) => (p.runId ?? '') === ''),
+  };
   return {
     challengerId: query.challengerId,
     challengerName: pairs.find((p) => p.challengerName !== undefined)?.challengerName,
+    role,
+    secondary: secondary === null || chosen === null ? null : { challengerId: chosen.challengerId, challengerName: chosen.challengerName },
+    conditions,
     runId: query.runId ?? null,
     window: query.window ?? null,
     observed: pairs.length === 0 ? null : { firstMs: (pairs[0] as PairRecord).captureTimeMs, lastMs: (pairs[pairs.length - 1] as PairRecord).captureTimeMs },
-    overall: scope(pairs, query, topK),
+    overall,
     routes: [...byRoute.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([, rp]) => ({ route: (rp[0] as PairRecord).comparison.route, method: (rp[0] as PairRecord).comparison.method, ...scope(rp, query, topK) })),
+      .map(([, rp]) => ({ route: (rp[0] as PairRecord).comparison.route, method: (rp[0] as PairRecord).comparison.method, ...scope(rp, query, topK, secondary) })),
     unmatched: options.unmatched,
   };
+}
+
+/**
+ * The secondary of a query: the named one (secondaryId), else the first by id with role `secondary`
+ * and pairs in the same window and run; its distinct pairs by run and exchange.
+ */
+function secondaryOf(records: readonly PairRecord[], query: MeasurementQuery): { challengerId: string; challengerName: string | null; pairs: Map<string, PairRecord> } | null {
+  const inTarget = distinctPairs(records).filter((p) =>
+    p.challengerRole === 'secondary' && p.challengerId !== query.challengerId &&
+    (query.runId === undefined || p.runId === query.runId) &&
+    (query.window === undefined || (p.captureTimeMs >= query.window.fromMs && p.captureTimeMs < query.window.toMs)),
+  );
+  const ids = [...new Set(inTarget.map((p) => p.challengerId))].sort();
+  const id = query.secondaryId ?? ids[0];
+  if (id === undefined || !ids.includes(id)) return null;
+  const mine = inTarget.filter((p) => p.challengerId === id);
+  return { challengerId: id, challengerName: mine.find((p) => p.challengerName !== undefined)?.challengerName ?? null, pairs: new Map(mine.map((p) => [exchangeKey(p), p])) };
 }
 
 /** A PairStore over records held in memory (tests, small data, the SQL layer's oracle). */

@@ -54,6 +54,33 @@ export interface PairComparisonLike {
   sideEffectDiffs: readonly { key: string; kind: 'missing_in_candidate' | 'extra_in_candidate' | 'payload_changed'; noisy: boolean }[];
   judge: { verdict: 'equal' | 'different' | 'error' | 'not_run' };
   outcomes: readonly { name: string; type: 'number' | 'string' | 'string[]'; live: number | string | string[] | null; candidate: number | string | string[] | null }[];
+  /** The answer differs after a sandbox-made answer (compare's sandboxInduced). @default false */
+  sandboxInduced?: boolean | undefined;
+  /** Compare's sandboxCauses. @default [] */
+  sandboxCauses?: readonly SandboxCauseLike[] | undefined;
+}
+
+/** Causes of sandbox-induced pairs listed per scope, most pairs first. */
+export const MAX_SANDBOX_CAUSES = 20;
+
+/** Compare's SandboxCause. */
+export interface SandboxCauseLike {
+  kind: string;
+  key: string;
+  disposition: string;
+  status: number;
+}
+
+/** `sandbox_answer blocked 503 http POST store:8080/v2/orders`: a pair row's sandbox_causes entry (compare's formatSandboxCause). */
+export function formatSandboxCause(c: SandboxCauseLike): string {
+  return `${c.kind} ${c.disposition} ${c.status} ${c.key}`;
+}
+
+/** The inverse of formatSandboxCause; null for text in another form. */
+export function parseSandboxCause(text: string): SandboxCauseLike | null {
+  const m = /^(\S+) (\S+) (\d+) (.+)$/.exec(text);
+  if (m === null) return null;
+  return { kind: m[1] as string, disposition: m[2] as string, status: Number(m[3]), key: m[4] as string };
 }
 
 export interface PairRecord {
@@ -65,6 +92,8 @@ export interface PairRecord {
   /** Live capture time, epoch ms. */
   captureTimeMs: number;
   runId?: string | null | undefined;
+  /** `candidate` or `secondary` (the result's challengerRole). @default 'candidate' */
+  challengerRole?: string | undefined;
   /** Among stored copies of one (exchangeId, challengerId, attempt) the highest version wins. @default 0 */
   version?: number | undefined;
   comparison: PairComparisonLike;

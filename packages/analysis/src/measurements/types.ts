@@ -39,6 +39,65 @@ export interface LatencyMeasurements {
    * "insufficient" (no interval can be computed), those judged on the estimate still work.
    */
   samples?: { liveMs: number[]; candidateMs: number[]; paired: boolean } | undefined;
+  /**
+   * The secondary's latency (live's own code, replayed with the candidate under the same replay
+   * conditions) on this scope's exchanges where it answered: the fair baseline (Measurements.secondary).
+   * Absent without a secondary.
+   */
+  secondary?: LatencySummary | undefined;
+  /** Paired (same exchange) secondary and candidate latencies, where both answered; sampled like `samples`. */
+  secondarySamples?: { secondaryMs: number[]; candidateMs: number[] } | undefined;
+}
+
+/** One reason pairs are sandbox-induced: a call the sandbox answered as live's never was (docs/compare.md). */
+export interface SandboxCauseCount {
+  /** `sandbox_answer` (the sandbox made the answer: blocked or stub) or `read_after_live_write` (a read forwarded to a store live wrote to). */
+  kind: string;
+  /** What answered the call: blocked, stub, forwarded. */
+  disposition: string;
+  /** Status the challenger received (0: none). */
+  status: number;
+  /** The call: `http POST store:8080/v2/orders/:id`. */
+  key: string;
+  /** Sandbox-induced pairs with this cause. */
+  pairs: number;
+  examplePairId: string;
+}
+
+/**
+ * Pairs whose answer differences may be the sandbox's, not the challenger's: it received an answer
+ * the sandbox made (a 503 for a write with nothing recorded, a stub) or a read of a store live had
+ * already written to, and then answered differently from live. Unless counted, they are left out of
+ * the error rate, and those whose only counted differences are answer differences are left out of
+ * agreement's trials (their agreement is unknown). Their side-effect differences always count.
+ */
+export interface SandboxInducedPairs {
+  pairs: number;
+  /** Of those, pairs whose status differs from live's. */
+  statusMismatches: number;
+  /** Of those, left out of agreement's trials (0 when counted). */
+  leftOutOfAgreement: number;
+  /** Counted like any pair (the query's includeSandboxInduced). */
+  counted: boolean;
+  /** Most pairs first (a pair with several causes is in each). */
+  causes: SandboxCauseCount[];
+}
+
+/** A historical run's settings as the replayer recorded them (the `runs` table); null: not recorded. */
+export interface RunConditions {
+  runId: string;
+  /** `max`, `1x`, `10x`, ... */
+  speed: string | null;
+  maxConcurrency: number | null;
+  ordering: string | null;
+}
+
+/** Under which conditions the measured answers were produced (what a latency comparison must name). */
+export interface ReplayConditions {
+  /** Historical runs among the counted pairs, by run id. */
+  runs: RunConditions[];
+  /** Some counted pairs come from live shadowing (run id ''): its replayer's settings are not recorded. */
+  liveShadowing: boolean;
 }
 
 /**
@@ -90,6 +149,8 @@ export interface PathDifference {
   noise: boolean;
   /** Excluded by the criteria file's exclude.paths (it did not count against agreement). */
   excluded?: boolean | undefined;
+  /** Differences of sandbox-induced pairs (listed apart from the others; see SandboxInducedPairs). */
+  sandboxInduced?: boolean | undefined;
   examplePairId: string;
 }
 
@@ -98,6 +159,8 @@ export interface HeaderDifference {
   header: string;
   pairs: number;
   noise: boolean;
+  /** Differences of sandbox-induced pairs. */
+  sandboxInduced?: boolean | undefined;
   examplePairId: string;
 }
 
@@ -165,6 +228,8 @@ export interface ScopeMeasurements {
   paths?: PathDifference[] | undefined;
   /** Report detail: differing headers. */
   headers?: HeaderDifference[] | undefined;
+  /** Pairs whose answer differences may be the sandbox's. Absent (older measurements): none known. */
+  sandboxInduced?: SandboxInducedPairs | undefined;
 }
 
 export interface RouteMeasurements extends ScopeMeasurements {
@@ -176,6 +241,15 @@ export interface RouteMeasurements extends ScopeMeasurements {
 export interface Measurements {
   challengerId: string;
   challengerName?: string | undefined;
+  /** The measured challenger's role: `candidate` (the default) or `secondary` (live's own code). */
+  role?: string | undefined;
+  /**
+   * The secondary whose latency is the baseline: a challenger with role `secondary` that answered the
+   * same exchanges in the same run or window (MeasurementQuery.secondaryId); null: none.
+   */
+  secondary?: { challengerId: string; challengerName: string | null } | null | undefined;
+  /** The replay conditions of the counted pairs. */
+  conditions?: ReplayConditions | undefined;
   /** Historical replay run, or null for live shadowing. */
   runId: string | null;
   /** The window asked for (epoch ms, [from, to)); null when selected by run id only. */

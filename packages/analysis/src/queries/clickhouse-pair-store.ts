@@ -29,7 +29,7 @@ import type { ClickHouse } from '@shadow/clickhouse';
 import { LABELS_TABLE, labelledAccuracyQuery, SCHEMA_TABLES } from '@shadow/clickhouse';
 import { routeMatches, splitRouteKey } from '../criteria/patterns.js';
 import { AnalysisError } from '../errors.js';
-import { parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from '../measurements/pair-record.js';
+import { MAX_SANDBOX_CAUSES, parseSandboxCause, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from '../measurements/pair-record.js';
 import type { PairedCounts } from '../stats/proportions.js';
 import type {
   BusinessOutcome,
@@ -37,7 +37,9 @@ import type {
   LatencySummary,
   Measurements,
   PathDifference,
+  ReplayConditions,
   RouteMeasurements,
+  SandboxCauseCount,
   ScopeMeasurements,
   SideEffectDifference,
   SideEffectKind,
@@ -50,7 +52,7 @@ export const GATE_RUNS_TABLE = 'gate_runs';
 
 export interface ClickHousePairStoreOptions {
   /** Table names, when they differ from the schema's (tests, several systems in one database). @default SCHEMA_TABLES + gate_runs */
-  tables?: { pairs?: string; unmatched?: string; gateRuns?: string; labels?: string };
+  tables?: { pairs?: string; unmatched?: string; gateRuns?: string; labels?: string; runs?: string };
   /** Bound on the rows of side-effect differences returned per scope. @default 100 */
   maxSideEffects?: number;
   /**
@@ -91,11 +93,15 @@ interface Compiled {
   params: Record<string, unknown>;
 }
 
+/** The secondary's answer of the same (run, exchange) joined in (compile with a secondary). */
+const SECONDARY_ANSWERED = "(p_sec_status > 0 AND p_sec_error_kind = '')";
+
 /**
  * The de-duplicated pairs of the query: one row per (run, exchange), the latest landed
- * (joined_time), filtered by challenger, window, run id and excluded routes.
+ * (joined_time), filtered by challenger, window, run id and excluded routes. With a secondary, its
+ * answer to the same (run, exchange) is joined in (p_sec_*; defaults 0 and '' where it has none).
  */
-function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[]): Compiled {
+function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[], secondaryId: string | null = null): Compiled {
   const where = ['challenger_id = {challenger:String}'];
   const params: Record<string, unknown> = { challenger: q.challengerId, excluded };
   if (q.window !== undefined) {
@@ -122,7 +128,9 @@ function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[]
       argMax(side_effects_detail, v) AS p_side_effects_detail,
       argMax(outcome_types, v) AS p_outcome_types,
       argMax(live_outcomes, v) AS p_live_outcomes,
-      argMax(shadow_outcomes, v) AS p_shadow_outcomes
+      argMax(shadow_outcomes, v) AS p_shadow_outcomes,
+      argMax(sandbox_induced, v) AS p_sandbox_induced,
+      argMax(sandbox_causes, v) AS p_sandbox_causes
     FROM (SELECT *, joined_time AS v FROM ${pairs} WHERE ${where.join(' AND ')})
     GROUP BY run_id, exchange_id, capture_time`;
   // Excluded routes as 'METHOD route' keys (a method has no space, so the key is unambiguous).
@@ -131,22 +139,54 @@ function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[]
     outer.push('p_run_id = {runId:String}');
     params['runId'] = q.runId;
   }
-  const base = `(SELECT * FROM (${inner}) WHERE ${outer.join(' AND ')})`;
+  let base = `(SELECT * FROM (${inner}) WHERE ${outer.join(' AND ')})`;
+  if (secondaryId !== null) {
+    // One row per (run, exchange) on the secondary's side too, so the join never multiplies a pair.
+    const secWhere = ['challenger_id = {secondary:String}', ...where.slice(1), ...(q.runId === undefined ? [] : ['run_id = {runId:String}'])];
+    params['secondary'] = secondaryId;
+    base = `(SELECT * FROM ${base} AS b LEFT JOIN (
+        SELECT run_id AS sec_run_id, exchange_id AS sec_exchange_id,
+          argMax(shadow_latency_us, joined_time) AS p_sec_latency_us,
+          argMax(shadow_status, joined_time) AS p_sec_status,
+          argMax(toString(shadow_error_kind), joined_time) AS p_sec_error_kind
+        FROM ${pairs} WHERE ${secWhere.join(' AND ')}
+        GROUP BY run_id, exchange_id) AS s
+      ON b.p_run_id = s.sec_run_id AND b.exchange_id = s.sec_exchange_id)`;
+  }
   const scoped = `(SELECT *, scope.1 AS s_method, scope.2 AS s_route FROM ${base} ARRAY JOIN [tuple(p_method, p_route), tuple('${OVERALL}', '')] AS scope)`;
   return { base, scoped, params };
 }
 
-function agreementExpr(q: MeasurementQuery): string {
+export function agreementExpr(q: MeasurementQuery): string {
   const excludePaths = q.excludePaths ?? [];
   const countNoise = q.countNoise ?? false;
   if (excludePaths.length === 0 && !countNoise) return 'p_real_agree';
   // compare's ignore rule: an excluded path covers its subtree.
-  const excluded = `arrayExists(x -> p = x OR startsWith(p, concat(x, '.')) OR startsWith(p, concat(x, '[')), {excludePaths:Array(String)})`;
-  const ignored = countNoise ? excluded : `(has(p_noisy_paths, p) OR ${excluded})`;
+  const ignored = ignoredPath(q);
   // Rows from @shadow/compare list side-effect differences in diff_paths too ('effect:<key>', noise
   // flagged); older rows only in side_effects_match, which then has to hold on its own.
   return `(arrayAll(p -> ${ignored}, p_diff_paths) AND (p_side_effects_match OR arrayExists(p -> startsWith(p, 'effect:'), p_diff_paths)) AND p_shadow_error_kind = '')`;
 }
+
+/** Paths the query does not count: noise (unless counted) and excluded paths with their subtrees. */
+function ignoredPath(q: MeasurementQuery): string {
+  const excluded = `arrayExists(x -> p = x OR startsWith(p, concat(x, '.')) OR startsWith(p, concat(x, '[')), {excludePaths:Array(String)})`;
+  return (q.countNoise ?? false) ? excluded : `(has(p_noisy_paths, p) OR ${excluded})`;
+}
+
+/**
+ * A pair left out of agreement's trials (docs/compare.md "Sandbox-induced differences"):
+ * sandbox-induced, not agreeing as is, and agreeing once its answer differences (status, headers,
+ * body: every path but `effect:`) are set aside. 'false' when the query counts such pairs.
+ */
+export function sandboxLeftOutExpr(q: MeasurementQuery): string {
+  if (q.includeSandboxInduced ?? false) return 'false';
+  const ignoringAnswer = `(arrayAll(p -> NOT startsWith(p, 'effect:') OR ${ignoredPath(q)}, p_diff_paths) AND (p_side_effects_match OR arrayExists(p -> startsWith(p, 'effect:'), p_diff_paths)) AND p_shadow_error_kind = '')`;
+  return `(p_sandbox_induced AND NOT ${agreementExpr(q)} AND ${ignoringAnswer})`;
+}
+
+/** Pairs the error rate leaves out: sandbox-induced ones, unless counted. */
+const sandboxSetAside = (q: MeasurementQuery): string => ((q.includeSandboxInduced ?? false) ? 'false' : 'p_sandbox_induced');
 
 /** A detail entry whose 'effect:<key>' diff path is flagged noisy (@shadow/compare rows only). */
 const NOISY_EFFECT = "arrayExists(n -> startsWith(n, concat('effect:', substring(entry, position(entry, ' ') + 1))), p_noisy_paths)";
@@ -204,6 +244,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
   const unmatched = table(options.tables?.unmatched ?? SCHEMA_TABLES.unmatched, 'unmatched');
   const gateRuns = table(options.tables?.gateRuns ?? GATE_RUNS_TABLE, 'gateRuns');
   const labels = table(options.tables?.labels ?? LABELS_TABLE, 'labels');
+  const runsTable = table(options.tables?.runs ?? 'runs', 'runs');
   const maxSideEffects = options.maxSideEffects ?? 100;
   const maxSideEffectSets = options.maxSideEffectSets ?? 1000;
   if (!Number.isInteger(maxSideEffectSets) || maxSideEffectSets < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `maxSideEffectSets must be a positive integer; got ${maxSideEffectSets}`);
@@ -234,19 +275,43 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const excluded = routeRows
       .filter((r) => patterns.some((p) => routeMatches(p, { method: str(r['method']), route: str(r['route']) })))
       .map((r) => `${str(r['method'])} ${str(r['route'])}`);
-    const { base, scoped, params } = compile(pairs, q, excluded);
+    // The measured challenger's role, and the secondaries that answered in the same window or run.
+    const roleRows = await rows('listing roles', `SELECT challenger_id, argMax(toString(challenger_role), joined_time) AS role FROM ${pairs}
+      WHERE (challenger_id = {challenger:String} OR challenger_role = 'secondary')${windowWhere}${q.runId === undefined ? '' : ' AND run_id = {runId:String}'}
+      GROUP BY challenger_id ORDER BY challenger_id`, {
+      challenger: q.challengerId,
+      ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
+      ...(q.runId === undefined ? {} : { runId: q.runId }),
+    });
+    const ownRole = str(roleRows.find((r) => str(r['challenger_id']) === q.challengerId)?.['role'] ?? '');
+    const role = ownRole === '' ? 'candidate' : ownRole;
+    const secondaries = roleRows.filter((r) => str(r['challenger_id']) !== q.challengerId && str(r['role']) === 'secondary').map((r) => str(r['challenger_id']));
+    const secondaryId = role === 'secondary' || q.secondaryId === null ? null : (q.secondaryId ?? secondaries[0] ?? null);
+    const withSecondary = secondaryId !== null && secondaries.includes(secondaryId) ? secondaryId : null;
+    const { base, scoped, params } = compile(pairs, q, excluded, withSecondary);
     params['excludePaths'] = q.excludePaths ?? [];
     const levels = [...new Set([...SUMMARY_QUANTILES, ...(q.latencyQuantiles ?? [])])].sort((a, b) => a - b);
     const levelList = levels.join(', ');
     const top = q.topDifferences ?? 20;
     const sampleLimit = q.latencySampleLimit ?? 100_000;
 
+    const setAside = sandboxSetAside(q);
+    const secondarySummary = withSecondary === null ? '' : `
+        countIf(${SECONDARY_ANSWERED}) AS secondary_n,
+        quantilesExactIf(${levelList})(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_q,
+        maxIf(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_max,
+        avgIf(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_mean,`;
     const summaryQuery = `SELECT s_method, s_route,
         count() AS pairs,
         countIf(${agreementExpr(q)}) AS successes,
-        countIf(${LIVE_ERROR}) AS live_errors,
-        countIf(${CANDIDATE_ERROR}) AS candidate_errors,
-        countIf(${LIVE_ERROR} AND ${CANDIDATE_ERROR}) AS both_errors,
+        countIf(${sandboxLeftOutExpr(q)}) AS sandbox_left_out,
+        countIf(p_sandbox_induced) AS sandbox_pairs,
+        countIf(p_sandbox_induced AND p_live_status != p_shadow_status) AS sandbox_status,
+        countIf(NOT ${setAside}) AS error_pairs,
+        countIf(${LIVE_ERROR} AND NOT ${setAside}) AS live_errors,
+        countIf(${CANDIDATE_ERROR} AND NOT ${setAside}) AS candidate_errors,
+        countIf(${LIVE_ERROR} AND ${CANDIDATE_ERROR} AND NOT ${setAside}) AS both_errors,${secondarySummary}
+        arraySort(groupUniqArray(p_run_id)) AS run_ids,
         countIf(${LIVE_ANSWERED}) AS live_n,
         quantilesExactIf(${levelList})(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_q,
         maxIf(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_max,
@@ -269,6 +334,15 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         FROM ${scoped} WHERE ${LIVE_ANSWERED} AND ${CANDIDATE_ANSWERED}
         ORDER BY cityHash64(exchange_id) LIMIT ${sampleLimit} BY s_method, s_route)
       ORDER BY s_method, s_route, capture_time, exchange_id`;
+    const secondarySamplesQuery = `SELECT s_method, s_route, sec, c FROM (
+        SELECT s_method, s_route, exchange_id, capture_time, p_sec_latency_us / 1000 AS sec, p_shadow_latency_us / 1000 AS c
+        FROM ${scoped} WHERE ${CANDIDATE_ANSWERED} AND ${SECONDARY_ANSWERED}
+        ORDER BY cityHash64(exchange_id) LIMIT ${sampleLimit} BY s_method, s_route)
+      ORDER BY s_method, s_route, capture_time, exchange_id`;
+    const causesQuery = `SELECT s_method, s_route, cause, uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
+      FROM ${scoped} ARRAY JOIN arrayDistinct(p_sandbox_causes) AS cause
+      WHERE p_sandbox_induced
+      GROUP BY s_method, s_route, cause ORDER BY pairs DESC, cause LIMIT ${MAX_SANDBOX_CAUSES} BY s_method, s_route`;
     const sideEffectsQuery = `SELECT s_method, s_route, entry, uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
       FROM ${scoped} ARRAY JOIN arrayDistinct(splitByString('; ', p_side_effects_detail)) AS entry
       WHERE p_side_effects_detail != '' AND entry != ''${(q.countNoise ?? false) ? '' : ` AND NOT ${NOISY_EFFECT}`}
@@ -278,11 +352,12 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       FROM ${scoped} WHERE p_side_effects_detail != '' AND notEmpty(entries)
       GROUP BY s_method, s_route, entries ORDER BY pairs DESC, entries LIMIT ${maxSideEffectSets} BY s_method, s_route`;
     // diff_paths holds 'status', 'header:<name>', 'effect:<key>' and body paths; noisy_paths the noisy subset.
+    // A sandbox-induced pair's body and header paths are listed apart (p_sandbox_induced as `induced`).
     const diffQuery = (kind: 'paths' | 'headers') => `SELECT s_method, s_route, ${kind === 'headers' ? 'substring(p, 8)' : 'p'} AS name, has(p_noisy_paths, p) AS noisy,
-        uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
+        p_sandbox_induced AS induced, uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
       FROM ${scoped} ARRAY JOIN arrayDistinct(p_diff_paths) AS p
       WHERE ${kind === 'headers' ? "startsWith(p, 'header:')" : "p != 'status' AND NOT startsWith(p, 'header:') AND NOT startsWith(p, 'effect:')"}
-      GROUP BY s_method, s_route, name, noisy ORDER BY pairs DESC, name LIMIT ${top} BY s_method, s_route`;
+      GROUP BY s_method, s_route, name, noisy, induced ORDER BY pairs DESC, name, noisy, induced LIMIT ${top} BY s_method, s_route`;
     const unmatchedQuery = `SELECT reason, uniqExact(exchange_id) AS exchanges FROM ${unmatched} FINAL
       WHERE challenger_id = {challenger:String}
         ${q.window === undefined ? '' : ` AND event_time >= ${msParam('fromMs')} AND event_time < ${msParam('toMs')}`}
@@ -296,6 +371,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const summary = await rows('measuring scopes', summaryQuery, params);
     const status = await rows('status matrix', statusQuery, params);
     const samples = await rows('latency samples', samplesQuery, params);
+    const secondarySamples = withSecondary === null ? [] : await rows('secondary latency samples', secondarySamplesQuery, params);
+    const causes = await rows('sandbox causes', causesQuery, params);
     const effects = await rows('side-effect differences', sideEffectsQuery, params);
     const effectSets = await rows('side-effect difference sets', sideEffectSetsQuery, params);
     const paths = top === 0 ? [] : await rows('differing paths', diffQuery('paths'), params);
@@ -316,6 +393,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     };
     const byStatus = group(status);
     const bySamples = group(samples);
+    const bySecondarySamples = group(secondarySamples);
+    const byCauses = group(causes);
     const byEffects = group(effects);
     const byEffectSets = group(effectSets);
     const byPaths = group(paths);
@@ -358,12 +437,16 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       }
       return {
         pairs: num(r['pairs']),
-        agreement: { trials: num(r['pairs']), successes: num(r['successes']) },
-        errors: { pairs: num(r['pairs']), live: num(r['live_errors']), candidate: num(r['candidate_errors']), both: num(r['both_errors']) },
+        agreement: { trials: num(r['pairs']) - num(r['sandbox_left_out']), successes: num(r['successes']) },
+        errors: { pairs: num(r['error_pairs']), live: num(r['live_errors']), candidate: num(r['candidate_errors']), both: num(r['both_errors']) },
         latency: {
           live: latency(r['live_n'], r['live_q'], levels, r['live_max'], r['live_mean']),
           candidate: latency(r['candidate_n'], r['candidate_q'], levels, r['candidate_max'], r['candidate_mean']),
           samples: { liveMs: sample.map((s) => num(s['l'])), candidateMs: sample.map((s) => num(s['c'])), paired: true },
+          ...(secondaryKept ? {
+            secondary: latency(r['secondary_n'], r['secondary_q'], levels, r['secondary_max'], r['secondary_mean']),
+            secondarySamples: { secondaryMs: (bySecondarySamples.get(key) ?? []).map((s) => num(s['sec'])), candidateMs: (bySecondarySamples.get(key) ?? []).map((s) => num(s['c'])) },
+          } : {}),
         },
         sideEffects,
         sideEffectPairs: { pairs: num(r['side_effect_pairs']), sets: sortSideEffectSets([...sets.values()]) },
@@ -373,9 +456,23 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
           pairs: num(p['pairs']),
           noise: p['noisy'] === true || p['noisy'] === 1,
           excluded: isExcludedPath(str(p['name'])),
+          ...(p['induced'] === true || p['induced'] === 1 ? { sandboxInduced: true } : {}),
           examplePairId: str(p['example']),
         })),
-        headers: (byHeaders.get(key) ?? []).map((h): HeaderDifference => ({ header: str(h['name']), pairs: num(h['pairs']), noise: h['noisy'] === true || h['noisy'] === 1, examplePairId: str(h['example']) })),
+        headers: (byHeaders.get(key) ?? []).map((h): HeaderDifference => ({
+          header: str(h['name']),
+          pairs: num(h['pairs']),
+          noise: h['noisy'] === true || h['noisy'] === 1,
+          ...(h['induced'] === true || h['induced'] === 1 ? { sandboxInduced: true } : {}),
+          examplePairId: str(h['example']),
+        })),
+        sandboxInduced: {
+          pairs: num(r['sandbox_pairs']),
+          statusMismatches: num(r['sandbox_status']),
+          leftOutOfAgreement: num(r['sandbox_left_out']),
+          counted: q.includeSandboxInduced ?? false,
+          causes: sandboxCauses(byCauses.get(key) ?? []),
+        },
         ...scopeExtras(key, str(r['s_method']) === OVERALL ? undefined : { method: str(r['s_method']), route: str(r['s_route']) }),
       };
     };
@@ -393,6 +490,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     };
 
     const overallRow = summary.find((r) => str(r['s_method']) === OVERALL);
+    // A secondary that answered none of these exchanges is no baseline.
+    const secondaryKept = withSecondary !== null && overallRow !== undefined && num(overallRow['secondary_n']) > 0;
     const empty: ScopeMeasurements = {
       pairs: 0,
       agreement: { trials: 0, successes: 0 },
@@ -403,6 +502,7 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       status: [],
       paths: [],
       headers: [],
+      sandboxInduced: { pairs: 0, statusMismatches: 0, leftOutOfAgreement: 0, counted: q.includeSandboxInduced ?? false, causes: [] },
     };
     const routes: RouteMeasurements[] = summary
       .filter((r) => str(r['s_method']) !== OVERALL)
@@ -411,9 +511,14 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const unmatchedCounts: Record<string, number> = {};
     for (const u of unmatchedRows) unmatchedCounts[str(u['reason'])] = num(u['exchanges']);
     const name = overallRow === undefined ? '' : str(overallRow['challenger_name']);
+    const conditions = await replayConditions(overallRow === undefined ? [] : (overallRow['run_ids'] as unknown[]).map(str));
+    const secondaryName = secondaryKept ? await challengerName(withSecondary, q) : null;
     return {
       challengerId: q.challengerId,
       challengerName: name === '' ? undefined : name,
+      role,
+      secondary: secondaryKept ? { challengerId: withSecondary, challengerName: secondaryName } : null,
+      conditions,
       runId: q.runId ?? null,
       window: q.window ?? null,
       observed: overallRow === undefined ? null : { firstMs: num(overallRow['first_ms']), lastMs: num(overallRow['last_ms']) },
@@ -421,6 +526,34 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       routes,
       unmatched: unmatchedCounts,
     };
+  }
+
+  /** The counted pairs' runs with the settings the replayer recorded (the runs table), and whether live shadowing is among them. */
+  async function replayConditions(runIds: readonly string[]): Promise<ReplayConditions> {
+    const ids = runIds.filter((r) => r !== '');
+    const recorded = ids.length === 0 ? [] : await rows('replay settings of the runs', `SELECT run_id, argMax(toString(speed), produced_time) AS speed,
+        argMax(max_concurrency, produced_time) AS concurrency, argMax(toString(ordering), produced_time) AS ordering
+      FROM ${runsTable} FINAL WHERE has({runIds:Array(String)}, run_id) GROUP BY run_id`, { runIds: ids });
+    const byId = new Map(recorded.map((r) => [str(r['run_id']), r]));
+    return {
+      runs: [...ids].sort().map((runId) => {
+        const r = byId.get(runId);
+        return { runId, speed: r === undefined ? null : str(r['speed']), maxConcurrency: r === undefined ? null : num(r['concurrency']), ordering: r === undefined ? null : str(r['ordering']) };
+      }),
+      liveShadowing: runIds.includes(''),
+    };
+  }
+
+  /** A challenger's name in the query's window or run (null: none landed). */
+  async function challengerName(id: string, q: MeasurementQuery): Promise<string | null> {
+    const [r] = await rows('secondary name', `SELECT anyIf(challenger_name, challenger_name != '') AS name FROM ${pairs}
+      WHERE challenger_id = {id:String}${q.window === undefined ? '' : ` AND capture_time >= ${msParam('fromMs')} AND capture_time < ${msParam('toMs')}`}${q.runId === undefined ? '' : ' AND run_id = {runId:String}'}`, {
+      id,
+      ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
+      ...(q.runId === undefined ? {} : { runId: q.runId }),
+    });
+    const n = str(r?.['name'] ?? '');
+    return n === '' ? null : n;
   }
 
   /** Business outcomes per scope key, metric names sorted; only scopes with a metric appear. */
@@ -524,6 +657,18 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       }
     },
   };
+}
+
+/** Cause rows of a scope, parsed and ordered as measurementsFromPairs orders them. */
+function sandboxCauses(list: Row[]): SandboxCauseCount[] {
+  const out: SandboxCauseCount[] = [];
+  for (const r of list) {
+    const text = str(r['cause']);
+    const cause = parseSandboxCause(text);
+    if (cause !== null) out.push({ ...cause, pairs: num(r['pairs']), examplePairId: str(r['example']) });
+  }
+  const id = (c: SandboxCauseCount) => `${c.kind} ${c.disposition} ${c.status} ${c.key}`;
+  return out.sort((a, b) => b.pairs - a.pairs || id(a).localeCompare(id(b)));
 }
 
 const requestKey = (r: AccuracyRequest): string => `${r.label}\u0000${r.outcome}`;

@@ -47,6 +47,17 @@ export interface MeasurementQuery {
   latencySampleLimit?: number | undefined;
   /** Report detail: differing paths and headers per scope (0 = gate only, skip them). @default 20 */
   topDifferences?: number | undefined;
+  /**
+   * Count sandbox-induced pairs like any other (docs/compare.md "Sandbox-induced differences"). By
+   * default they are left out of the error rate, and out of agreement's trials when their only
+   * counted differences are answer differences. @default false
+   */
+  includeSandboxInduced?: boolean | undefined;
+  /**
+   * The secondary whose latency is the baseline (Measurements.secondary). Absent: the first (by id)
+   * challenger with role `secondary` that has pairs in the same window or run; null: none.
+   */
+  secondaryId?: string | null | undefined;
 }
 
 /** One accuracy measurement: the label's name and the answer's outcome it must equal. */
