@@ -15,17 +15,18 @@ export const CONTRACTS_ERROR_CODES = [
   'CONTRACTS_SUBJECT_COMPATIBILITY_MISMATCH',
   'CONTRACTS_REGISTRY_UNAVAILABLE',
   'CONTRACTS_REGISTRY_ERROR',
+  'CONTRACTS_KAFKA_UNAVAILABLE',
   'CONTRACTS_UNKNOWN',
 ] as const;
 
 export type ContractsErrorCode = (typeof CONTRACTS_ERROR_CODES)[number];
 
 /** Codes worth retrying as-is: the same call may succeed later. */
-const RETRIABLE: ReadonlySet<ContractsErrorCode> = new Set(['CONTRACTS_REGISTRY_UNAVAILABLE']);
+const RETRIABLE: ReadonlySet<ContractsErrorCode> = new Set(['CONTRACTS_REGISTRY_UNAVAILABLE', 'CONTRACTS_KAFKA_UNAVAILABLE']);
 
 export interface ContractsErrorOptions {
   cause?: unknown;
-  /** @default true for CONTRACTS_REGISTRY_UNAVAILABLE, false otherwise */
+  /** @default true for CONTRACTS_REGISTRY_UNAVAILABLE and CONTRACTS_KAFKA_UNAVAILABLE, false otherwise */
   retriable?: boolean;
 }
 

@@ -23,6 +23,38 @@ export type { Label, LabelValue } from './label/types.js';
 export { LABEL_NAME_PATTERN, labelValueText } from './label/types.js';
 export { assertLabel, labelContract, labelFromAvro, labelProblems, labelToAvro } from './label/avro.js';
 
+export type {
+  ControlEvent,
+  ControlKey,
+  ControlLogger,
+  ControlMessage,
+  ControlRecordKind,
+  ControlSnapshot,
+  ControlState,
+  ControlStateEvent,
+  ControlWatcherOptions,
+  EffectiveState,
+  MirroringState,
+  ParsedControlValue,
+  SetMirroringRequest,
+} from './control/index.js';
+export {
+  ALL_SERVICES,
+  clearMirroring,
+  CONTROL_RECORD_KINDS,
+  ControlWatcher,
+  controlKeyOf,
+  createControlWatcher,
+  effectiveState,
+  ensureControlTopic,
+  MIRRORING_STATES,
+  parseControlKey,
+  parseControlValue,
+  readControlEntries,
+  serializeControlMessage,
+  setMirroring,
+} from './control/index.js';
+
 export { fmix32, fnv1a32, fnv1a32Bytes, SAMPLING_HASH_VECTORS, samplingPoint, samplingPointOf } from './sampling/sampling-hash.js';
 
 export { traceIdFor, traceIdOf, traceparentFor } from './trace/trace-context.js';

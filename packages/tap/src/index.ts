@@ -36,5 +36,7 @@ export type {
 } from './transport/index.js';
 export { BATCH_CHANNEL, createKafkaTransport, DROP_CHANNEL, LOCAL_SWITCH_ENV, TRANSPORT_COMPRESSIONS } from './transport/index.js';
 
-export type { ControlMessage, ControlSnapshot, ControlState, ControlStateEvent, EffectiveState, MirroringState, SetMirroringRequest } from './control/index.js';
-export { ALL_SERVICES, clearMirroring, CONTROL_STATE_CHANNEL, readControlEntries, setMirroring } from './control/index.js';
+// The kill switch lives in @shadow/contracts (one watcher for taps and replayers); re-exported for the tap's users.
+export type { ControlMessage, ControlSnapshot, ControlState, ControlStateEvent, EffectiveState, MirroringState, SetMirroringRequest } from '@shadow/contracts';
+export { ALL_SERVICES, clearMirroring, readControlEntries, setMirroring } from '@shadow/contracts';
+export { CONTROL_STATE_CHANNEL } from './transport/index.js';

@@ -4,6 +4,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { DropReason } from './types.js';
 
+/** Published with a ControlStateEvent (@shadow/contracts) whenever the tap's kill-switch state changes. */
+export const CONTROL_STATE_CHANNEL = 'shadow:tap:control:state';
 /** Published once per settled batch with a BatchEvent. */
 export const BATCH_CHANNEL = 'shadow:tap:transport:batch';
 /** Published once per dropped capture with a DropEvent. */
@@ -30,5 +32,6 @@ export interface DropEvent {
   count: number;
 }
 
+export const controlChannel = diagnostics.channel(CONTROL_STATE_CHANNEL);
 export const batchChannel = diagnostics.channel(BATCH_CHANNEL);
 export const dropChannel = diagnostics.channel(DROP_CHANNEL);

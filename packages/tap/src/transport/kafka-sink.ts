@@ -7,11 +7,10 @@
 // is connected on the next attempt; that is also how capture resumes after an outage without a
 // restart. Timeouts and retries are short and explicit so a dead broker costs seconds per
 // attempt, not kafkajs' default minutes.
-import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
+import { ControlWatcher } from '@shadow/contracts';
+import type { CapturedExchange, ControlStateEvent, RecordSerde } from '@shadow/contracts';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
-import { ControlWatcher } from '../control/control-watcher.js';
-import type { ControlStateEvent } from '../control/types.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';
 import type { BatchSink, OutgoingMessage } from './sender.js';
 import type { TopicCheckRequest, TopicCheckResult } from './topic-check.js';

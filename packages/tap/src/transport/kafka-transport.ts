@@ -12,18 +12,15 @@
 // created, or start() rejects with TAP_TOPIC_MISSING), the kill-switch state has been read, the
 // producer is connected. All of it runs on the producer worker thread; no kafkajs code runs on the
 // application's thread unless the kafka settings cannot cross threads (stats().path says which).
-import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { CapturedExchange } from '@shadow/contracts';
+import type { CapturedExchange, ControlState, ControlStateEvent } from '@shadow/contracts';
 import { capturedExchangeContract, createSchemaRegistry, partitionKey, RecordSerde, subjectFor } from '@shadow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { logCreator } from 'kafkajs';
 import { isTapError, TapError } from '../errors.js';
-import { CONTROL_STATE_CHANNEL } from '../control/control-watcher.js';
-import type { ControlState, ControlStateEvent } from '../control/types.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { batchChannel, dropChannel } from './diagnostics.js';
+import { batchChannel, controlChannel, dropChannel } from './diagnostics.js';
 import type { DropEvent } from './diagnostics.js';
 import { KafkaSink } from './kafka-sink.js';
 import type { KafkaTransportOptions, ResolvedKafkaTransportOptions, TransportLogger } from './options.js';
@@ -59,7 +56,6 @@ function kafkaLogBridge(logger: TransportLogger): logCreator {
 /** Encoded records are packed into slabs of this size (see record-arena.ts). */
 const ARENA_SLAB_BYTES = 256 * 1024;
 
-const controlChannel = diagnostics.channel(CONTROL_STATE_CHANNEL);
 
 let patched: boolean | undefined;
 /** Whether the installed kafkajs carries infra/patches/kafkajs@2.2.4.patch (read once). */
@@ -310,8 +306,8 @@ class KafkaTransportImpl implements KafkaTransport {
   #onControl(event: ControlStateEvent): void {
     this.#controlState = event.state;
     this.#recomputeEnabled();
-    // The in-thread watcher publishes itself; the worker's publishes on the worker's channel.
-    if (this.#sink instanceof WorkerSink && controlChannel.hasSubscribers) controlChannel.publish(event);
+    // The watcher (on the worker or in this thread) knows nothing of the tap's channel: published here.
+    if (controlChannel.hasSubscribers) controlChannel.publish(event);
     if (event.state !== 'unknown') {
       this.#controlKnown?.();
       this.#controlKnown = undefined;

@@ -12,9 +12,9 @@
 //
 // Plain JavaScript on purpose: `new Worker(new URL('./producer-worker.js', import.meta.url))` must
 // load it unchanged from src (vitest, no TypeScript transform in a worker) and from dist (tsc
-// copies it there through allowJs). The watcher and the topic check are TypeScript modules: from
-// dist they are plain .js files next to this one; from src (tests, the bench, tsx) the main side
-// sets `fromSource`, and this worker registers tsx before importing them (worker-sink.ts passes
+// copies it there through allowJs). The watcher (@shadow/contracts) and the topic check are
+// TypeScript modules: from dist they are plain .js files; from src (tests, the bench, tsx) the main
+// side sets `fromSource`, and this worker registers tsx before importing them (worker-sink.ts passes
 // the `@shadow/source` export condition so @shadow/contracts resolves to its source as well).
 //
 // Protocol (all requests carry an id; each gets exactly one `done` reply with the same id):
@@ -46,7 +46,7 @@ if (config.fromSource) {
   const { register } = await import('tsx/esm/api');
   register();
 }
-const { ControlWatcher } = await import('../control/control-watcher.js');
+const { ControlWatcher } = await import('@shadow/contracts');
 const { checkExchangeTopic } = await import('./topic-check.js');
 
 /** The TransportLogger the watcher and topic check log through: lines go to the main thread's logger. */

@@ -15,8 +15,7 @@
 // Kafka); the next prepare() starts a fresh worker. A watching worker is restarted at once, so the
 // kill switch keeps being obeyed (the last known state holds meanwhile).
 import { Worker } from 'node:worker_threads';
-import type { CapturedExchange, RecordSerde } from '@shadow/contracts';
-import type { ControlStateEvent } from '../control/types.js';
+import type { CapturedExchange, ControlStateEvent, RecordSerde } from '@shadow/contracts';
 import { TAP_ERROR_CODES, TapError } from '../errors.js';
 import type { TapErrorCode } from '../errors.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';

@@ -3,7 +3,7 @@
 // switch wins over the topic.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { clearMirroring, createControlWatcher, setMirroring } from '../../src/control/index.js';
+import { clearMirroring, createControlWatcher, setMirroring } from '@shadow/contracts';
 import { createKafkaTransport } from '../../src/transport/index.js';
 import type { KafkaTransport, KafkaTransportOptions } from '../../src/transport/index.js';
 import { eventually, exchange, kafkaFor } from '../transport/kafka-test-kit.js';

@@ -1,11 +1,11 @@
 // `@shadow/watch/kill-switch`: the alert evaluator's pause action over the real kill switch, the
-// compacted control topic, written through @shadow/tap's setMirroring (the code `shadow pause`
-// runs). Every tap of the service stops capturing, and replayers stop dispatching for `*` and
+// compacted control topic, written through @shadow/contracts' setMirroring (the code `shadow
+// pause` runs). Every tap of the service stops capturing, and replayers stop dispatching for `*` and
 // their own keys, within seconds. A separate entry point so the core of @shadow/watch does not
 // load kafkajs. Resuming stays an operator's act (`shadow resume`): an alert that resolves does
 // not undo a pause, since the same key may also carry an operator's own pause.
+import { setMirroring } from '@shadow/contracts';
 import type { Kafka } from 'kafkajs';
-import { setMirroring } from '@shadow/tap';
 import type { PauseAction } from '../alerts/evaluator.js';
 
 export interface ControlTopicPauseOptions {

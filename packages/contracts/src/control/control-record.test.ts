@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseControlValue, serializeControlMessage } from './control-message.js';
+import { controlKeyOf, parseControlKey, parseControlValue, serializeControlMessage } from './control-record.js';
 
 describe('control messages', () => {
   it('round-trips a message', () => {
@@ -16,5 +16,20 @@ describe('control messages', () => {
     expect(parseControlValue(Buffer.from('{"mirroring":"off"}'))).toMatchObject({ ok: false, error: expect.stringContaining('"off"') });
     expect(parseControlValue(Buffer.from('paused'))).toMatchObject({ ok: false });
     expect(parseControlValue(Buffer.from('[]'))).toMatchObject({ ok: false });
+  });
+});
+
+describe('control keys', () => {
+  it('a bare name is a mirroring key; `<kind>:<service>` names a kind; unknown kinds are marked, not dropped', () => {
+    expect(parseControlKey('checkout')).toEqual({ known: true, kind: 'mirroring', service: 'checkout' });
+    expect(parseControlKey('*')).toEqual({ known: true, kind: 'mirroring', service: '*' });
+    expect(parseControlKey('sampling:checkout')).toEqual({ known: false, kind: 'sampling', service: 'checkout' });
+    expect(controlKeyOf('mirroring', 'checkout')).toBe('checkout');
+  });
+
+  it('refuses a service name that would read as another kind, or a blank one', () => {
+    for (const bad of ['sampling:checkout', '', '  ']) {
+      expect(() => controlKeyOf('mirroring', bad)).toThrow(expect.objectContaining({ code: 'CONTRACTS_INVALID_ARGUMENT' }));
+    }
   });
 });

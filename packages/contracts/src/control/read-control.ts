@@ -1,8 +1,9 @@
 // The kill switch as it stands, read once: every entry of the control topic and what it means for a
-// service. Reads through the watcher every tap runs (same consumer, codec and catch-up rule), so an
-// operator's `shadow status` sees exactly what a starting tap would; it stops once caught up.
+// service. Reads through the watcher every tap and replayer runs (same consumer, codec and catch-up
+// rule), so an operator's `shadow status` sees exactly what a starting tap would; it stops once
+// caught up.
 import type { Kafka } from 'kafkajs';
-import { TapError } from '../errors.js';
+import { ContractsError } from '../errors.js';
 import { createControlWatcher } from './control-watcher.js';
 import { effectiveState } from './control-state.js';
 import type { EffectiveState } from './control-state.js';
@@ -15,7 +16,7 @@ export interface ControlSnapshot {
   stateOf(service: string): EffectiveState;
 }
 
-/** Reads the control topic to its end; rejects (TAP_TRANSPORT_FAILED) when that takes longer than `timeoutMs`. */
+/** Reads the control topic to its end; rejects (CONTRACTS_KAFKA_UNAVAILABLE) when that takes longer than `timeoutMs`. */
 export async function readControlEntries(kafka: Kafka, options: { topic?: string | undefined; timeoutMs?: number | undefined } = {}): Promise<ControlSnapshot> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const watcher = createControlWatcher({ kafka, service: 'shadow-status', topic: options.topic, startTimeoutMs: timeoutMs, groupIdPrefix: 'shadow-status' });
@@ -23,7 +24,7 @@ export async function readControlEntries(kafka: Kafka, options: { topic?: string
   const deadline = Date.now() + timeoutMs;
   try {
     while (!watcher.caughtUp) {
-      if (Date.now() >= deadline) throw new TapError('TAP_TRANSPORT_FAILED', `the control topic ${options.topic ?? 'shadow.control.v1'} was not read within ${timeoutMs} ms`);
+      if (Date.now() >= deadline) throw new ContractsError('CONTRACTS_KAFKA_UNAVAILABLE', `the control topic ${options.topic ?? 'shadow.control.v1'} was not read within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const entries = watcher.entries;

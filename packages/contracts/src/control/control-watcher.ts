@@ -1,4 +1,8 @@
-// Watches the compacted control topic and derives this tap's mirroring state.
+// Watches the compacted control topic and delivers what it says for one service: today its
+// mirroring state (the kill switch), obeyed by every tap (on its producer worker thread) and every
+// replayer. Records of kinds this version does not know are skipped (control-record.ts), so a new
+// kind (issue 19: a sampling rate per service) adds a parser, a getter and an event here, and no
+// caller learns anything about Kafka.
 //
 // Design: every watcher uses its own consumer group (`<prefix>.<service>.<host>.<pid>.<random>`)
 // with autoCommit off and fromBeginning on. Each instance therefore reads every entry at start
@@ -9,21 +13,16 @@
 // group explicitly, so only crashed instances leave one behind until that cleanup.
 //
 // Until the topic has been read to the end offsets seen at start the state is `unknown`, which
-// the transport treats as paused: a pause in force must not leak captures while a tap starts.
+// the tap and the replayer treat as paused: a pause in force must not leak while they start.
 import { randomUUID } from 'node:crypto';
-import diagnostics from 'node:diagnostics_channel';
 import { hostname } from 'node:os';
 import type { Consumer, KafkaMessage } from 'kafkajs';
-import { parseControlValue } from './control-message.js';
+import { parseControlKey, parseControlValue } from './control-record.js';
 import { effectiveState } from './control-state.js';
 import { ensureControlTopic } from './control-topic.js';
 import type { ControlWatcherOptions, ResolvedControlWatcherOptions } from './options.js';
 import { resolveControlWatcherOptions } from './options.js';
-import type { ControlMessage, ControlState, ControlStateEvent } from './types.js';
-
-/** Published with a ControlStateEvent whenever a watcher's state changes. */
-export const CONTROL_STATE_CHANNEL = 'shadow:tap:control:state';
-const stateChannel = diagnostics.channel(CONTROL_STATE_CHANNEL);
+import type { ControlEvent, ControlMessage, ControlState, ControlStateEvent } from './types.js';
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -35,7 +34,8 @@ export class ControlWatcher {
   readonly groupId: string;
   readonly #o: ResolvedControlWatcherOptions;
   readonly #entries = new Map<string, ControlMessage>();
-  readonly #listeners = new Set<(event: ControlStateEvent) => void>();
+  readonly #listeners = new Set<(event: ControlEvent) => void>();
+  readonly #skippedKinds = new Set<string>();
   #state: ControlState = 'unknown';
   #caughtUp = false;
   #failedOpen = false;
@@ -63,13 +63,13 @@ export class ControlWatcher {
     return this.#caughtUp;
   }
 
-  /** Every entry read so far, by key (service or `*`); what `shadow status` lists. */
+  /** Every mirroring entry read so far, by key (service or `*`); what `shadow status` lists. */
   get entries(): ReadonlyMap<string, ControlMessage> {
     return new Map(this.#entries);
   }
 
-  /** Calls `listener` on every state change; returns the unsubscribe function. */
-  onChange(listener: (event: ControlStateEvent) => void): () => void {
+  /** Calls `listener` on every change (today: the mirroring state); returns the unsubscribe function. */
+  onChange(listener: (event: ControlEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -113,7 +113,7 @@ export class ControlWatcher {
     this.#failedOpen = true;
     if (this.#o.startTimeoutMs > 0) {
       this.#o.logger.error({ topic: this.#o.topic, startTimeoutMs: this.#o.startTimeoutMs },
-        'shadow tap control topic not read in time; mirroring without knowing the kill switch state');
+        `${this.#o.subject}: control topic not read in time; going on without knowing the kill switch state`);
     }
     this.#recompute('timeout');
   }
@@ -126,7 +126,7 @@ export class ControlWatcher {
         backoff = this.#o.retryBackoffMs;
       } catch (error) {
         if (this.#closed) return;
-        this.#o.logger.warn({ topic: this.#o.topic, err: errorMessage(error), retryInMs: backoff }, 'shadow tap control topic watcher failed; retrying');
+        this.#o.logger.warn({ topic: this.#o.topic, err: errorMessage(error), retryInMs: backoff }, `${this.#o.subject}: control topic watcher failed; retrying`);
         await this.#sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
@@ -213,6 +213,14 @@ export class ControlWatcher {
   #apply(message: KafkaMessage): void {
     const key = message.key?.toString('utf8');
     if (key === undefined) return;
+    const address = parseControlKey(key);
+    if (!address.known) {
+      if (!this.#skippedKinds.has(address.kind)) {
+        this.#skippedKinds.add(address.kind);
+        this.#o.logger.debug({ topic: this.#o.topic, key, kind: address.kind }, 'skipping control records of a kind this version does not know');
+      }
+      return;
+    }
     const parsed = parseControlValue(message.value);
     if (!parsed.ok) {
       this.#o.logger.warn({ topic: this.#o.topic, key, offset: message.offset, err: parsed.error }, 'ignoring invalid control message');
@@ -224,14 +232,13 @@ export class ControlWatcher {
 
   #recompute(cause: ControlStateEvent['cause']): void {
     if (!this.#caughtUp && !this.#failedOpen) return;
-    const effective = effectiveState(this.#entries, this.#o.service);
+    const effective = effectiveState(this.#entries, this.#o.services);
     const previous = this.#state;
     if (effective.state === previous) return;
     this.#state = effective.state;
-    const event: ControlStateEvent = { service: this.#o.service, state: effective.state, previous, key: effective.key, message: effective.message, cause };
+    const event: ControlStateEvent = { kind: 'mirroring', service: this.#o.service, state: effective.state, previous, key: effective.key, message: effective.message, cause };
     this.#o.logger.info({ service: event.service, state: event.state, previous, key: event.key, reason: event.message?.reason, by: event.message?.by, at: event.message?.at },
-      `shadow tap mirroring ${event.state}`);
-    if (stateChannel.hasSubscribers) stateChannel.publish(event);
+      `${this.#o.subject} ${event.state}`);
     for (const listener of this.#listeners) {
       try {
         listener(event);

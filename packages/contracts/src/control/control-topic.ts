@@ -1,4 +1,4 @@
-import { createTopicsAndWait, topicSpec } from '@shadow/contracts';
+import { createTopicsAndWait, topicSpec } from '../provisioning/index.js';
 import type { Admin } from 'kafkajs';
 
 /**

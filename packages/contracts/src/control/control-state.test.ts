@@ -21,4 +21,10 @@ describe('effectiveState', () => {
   it('a service-level active does not override a global pause', () => {
     expect(effectiveState(new Map([['svc', msg('active')], ['*', msg('paused')]]), 'svc').state).toBe('paused');
   });
+
+  it('obeys every name of a process (a replayer\'s keys): a pause of any of them wins', () => {
+    const entries = new Map([['shadow-replayer', msg('active')], ['replayer-eu', msg('paused')]]);
+    expect(effectiveState(entries, ['shadow-replayer', 'replayer-eu'])).toMatchObject({ state: 'paused', key: 'replayer-eu' });
+    expect(effectiveState(entries, ['shadow-replayer'])).toMatchObject({ state: 'active', key: 'shadow-replayer' });
+  });
 });

@@ -1,0 +1,57 @@
+/** What an operator sets on the control topic. */
+export type MirroringState = 'active' | 'paused';
+
+/** What a watcher knows: `unknown` until the control topic has been read to its end. */
+export type ControlState = MirroringState | 'unknown';
+
+/** Kill-switch key that addresses every tap and replayer. */
+export const ALL_SERVICES = '*';
+
+/**
+ * The kinds of record on the control topic. A record's kind is in its key: `<kind>:<service>`, and
+ * a key without a colon is a mirroring record (the first kind, keyed by the bare service name or
+ * `*`). A watcher skips records of a kind it does not know, so a newer operator's records never
+ * disturb an older tap. Issue 19 adds `sampling` (`sampling:<service>`, value `{ sampling: { rate },
+ * reason, by, at }`).
+ */
+export const CONTROL_RECORD_KINDS = ['mirroring'] as const;
+export type ControlRecordKind = (typeof CONTROL_RECORD_KINDS)[number];
+
+/**
+ * Value of a mirroring record (UTF-8 JSON). Key: service name or `*`. A null value (tombstone)
+ * removes the entry. Documented in docs/contracts.md.
+ */
+export interface ControlMessage {
+  mirroring: MirroringState;
+  /** Why, for the humans reading the log. */
+  reason: string;
+  /** Who: operator or automation. */
+  by: string;
+  /** When, ISO-8601. */
+  at: string;
+}
+
+/** A mirroring state change of a watcher's services, passed to ControlWatcher listeners. */
+export interface ControlStateEvent {
+  kind: 'mirroring';
+  /** The watcher's service (the first of the services it speaks for). */
+  service: string;
+  state: ControlState;
+  previous: ControlState;
+  /** The entry that decided the state (a service or `*`), when any. */
+  key: string | null;
+  message: ControlMessage | null;
+  /** `topic`: read from the control topic; `timeout`: not read within startTimeoutMs, mirroring anyway. */
+  cause: 'topic' | 'timeout';
+}
+
+/** Every change a watcher delivers; a union so that new record kinds add their own event. */
+export type ControlEvent = ControlStateEvent;
+
+/** The logger a watcher writes to; pino satisfies it. */
+export interface ControlLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
