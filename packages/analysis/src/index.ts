@@ -54,7 +54,11 @@ export type {
   NumericOutcome,
   PathDifference,
   QuantileValue,
+  ReplayConditions,
   RouteMeasurements,
+  RunConditions,
+  SandboxCauseCount,
+  SandboxInducedPairs,
   ScopeMeasurements,
   SideEffectDifference,
   SideEffectKind,
@@ -70,7 +74,7 @@ export { toGateRunRecord } from './gate/audit.js';
 export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate/types.js';
 
 // Report
-export { buildReport, REPORT_QUANTILES } from './report/build.js';
+export { buildReport, describeConditions, REPORT_QUANTILES } from './report/build.js';
 export type { ReportOptions } from './report/build.js';
 export type { BusinessRow, LatencyRow, Report, ReportRun, ReportScope } from './report/types.js';
 export {
@@ -90,8 +94,8 @@ export type { ClickHousePairStoreOptions } from './queries/clickhouse-pair-store
 export { measurementQueryFor } from './queries/measurement-query.js';
 export { createInMemoryPairStore, distinctPairs, measurementsFromPairs } from './measurements/from-pairs.js';
 export type { FromPairsOptions } from './measurements/from-pairs.js';
-export { parseSideEffectKey } from './measurements/pair-record.js';
-export type { PairComparisonLike, PairRecord, SideEffectKeyParts } from './measurements/pair-record.js';
+export { parseSandboxCause, parseSideEffectKey } from './measurements/pair-record.js';
+export type { PairComparisonLike, PairRecord, SandboxCauseLike, SideEffectKeyParts } from './measurements/pair-record.js';
 
 // Exploring pairs (the dashboard; `shadow show`): challengers, time series, pair lists, one exchange
 export { bucketWidth, createClickHouseExploreStore, EXCHANGE_ID_PATTERN } from './explore/explore-store.js';

@@ -21,4 +21,12 @@ describe('criteria.schema.json', () => {
       expect(schema.properties, key).toHaveProperty(key);
     }
   });
+
+  it('offers maxFactorOfSecondary next to maxFactorOfLive, and exclude.sandboxInduced (default true)', () => {
+    const schema = JSON.parse(criteriaJsonSchemaText()) as {
+      properties: { latency: { items: { properties: Record<string, unknown> } }; exclude: { properties: Record<string, { default?: unknown }> } };
+    };
+    expect(Object.keys(schema.properties.latency.items.properties)).toEqual(expect.arrayContaining(['maxMs', 'maxFactorOfSecondary', 'maxFactorOfLive', 'combine']));
+    expect(schema.properties.exclude.properties['sandboxInduced']?.default).toBe(true);
+  });
 });

@@ -28,14 +28,26 @@ export const latencyCriterionSchema = z
   .strictObject({
     quantile: z.number().gt(0).max(1).describe('Latency quantile, e.g. 0.99 for p99; 1 for the maximum'),
     maxMs: z.number().positive().optional().describe("Upper limit for the candidate's quantile in milliseconds"),
-    maxFactorOfLive: z.number().positive().optional().describe("Upper limit for candidate quantile / live's quantile, e.g. 1.1"),
+    maxFactorOfSecondary: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Upper limit for candidate quantile / the secondary's quantile on the same exchanges, e.g. 1.1: the secondary runs live's code under the same replay conditions (same run or window), so this is the fair latency comparison"),
+    maxFactorOfLive: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Upper limit for candidate quantile / live's quantile, e.g. 1.1. Live's latency was measured in production, the candidate's under the replay's speed and concurrency: prefer maxFactorOfSecondary"),
     combine: z
       .enum(['all', 'any'])
       .default('all')
-      .describe("With both limits: 'all' requires both, 'any' either (\"p99 <= 200 ms or <= 1.1 x live's\")"),
+      .describe("With several limits: 'all' requires every one, 'any' one of them (\"p99 <= 200 ms or <= 1.1 x the secondary's\")"),
     judgeOn: judgeOnBound,
   })
-  .refine((v) => v.maxMs !== undefined || v.maxFactorOfLive !== undefined, { message: 'set maxMs, maxFactorOfLive or both', path: ['maxMs'] })
+  .refine((v) => v.maxMs !== undefined || v.maxFactorOfSecondary !== undefined || v.maxFactorOfLive !== undefined, {
+    message: 'set maxMs, maxFactorOfSecondary or maxFactorOfLive (or several)',
+    path: ['maxMs'],
+  })
   .describe('A latency quantile limit, judged on the upper bootstrap bound by default');
 
 export const errorRateCriterionSchema = z
@@ -142,6 +154,10 @@ export const excludeSchema = z
     routes: z.array(z.string().min(1)).default([]).describe('Route patterns left out of every scope: "GET /health", "/internal/**"'),
     paths: z.array(z.string().min(1)).default([]).describe('JSON paths whose differences do not count against agreement'),
     countNoise: z.boolean().default(false).describe('Count noise paths (those live and the secondary disagree on) as differences'),
+    sandboxInduced: z
+      .boolean()
+      .default(true)
+      .describe("Leave out sandbox-induced answer differences (the candidate answered differently after the sandbox answered a call as live's never was): out of the error rate, and out of agreement unless another difference counts. false counts them"),
   })
   .describe('What the gate leaves out');
 

@@ -23,6 +23,7 @@ import { checkPairedCounts, pairedDifferenceInterval } from '../stats/proportion
 import { quantileLabel } from '../stats/quantile.js';
 import type { BootstrapOptions } from '../stats/types.js';
 import { wilsonInterval } from '../stats/wilson.js';
+import { describeConditions } from '../report/build.js';
 import { formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints } from '../report/format.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './types.js';
@@ -44,6 +45,9 @@ interface Context {
   required: boolean;
   /** Route criteria inherited from the top level: skipped where the route lacks the measurement. */
   inherited?: RouteCriteria['inherited'] | undefined;
+  /** Warnings of the whole verdict (shared by every scope's context), each once. */
+  warnings: Set<string>;
+  measurements: Measurements;
 }
 
 type Draft = Omit<CriterionResult, 'scope' | 'blocking'>;
@@ -163,8 +167,40 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
       }));
     }
   }
+  if (c.maxFactorOfSecondary !== undefined) {
+    const name = `latency.${label}.maxFactorOfSecondary`;
+    const secondary = m.latency.secondary;
+    const pairs = m.latency.secondarySamples;
+    const exactRatio = () => {
+      const base = secondary === undefined ? null : summaryQuantile(secondary, c.quantile);
+      const cand = summaryQuantile(m.latency.candidate, c.quantile);
+      return base !== null && cand !== null && base > 0 ? cand / base : null;
+    };
+    if (secondary === undefined) {
+      parts.push(insufficient(ctx, name, 'factor', '<=', c.maxFactorOfSecondary,
+        "no secondary answered these exchanges: maxFactorOfSecondary compares with a secondary (live's code replayed as a challenger with role secondary in the same run or window)"));
+    } else if (pairs !== undefined) {
+      const b = bootstrapQuantileComparison(pairs.secondaryMs, pairs.candidateMs, c.quantile, { ...ctx.bootstrap, compare: 'ratio', paired: true });
+      parts.push(judge(ctx, `candidate ${label} / secondary ${label}`, {
+        criterion: name,
+        measured: exactRatio() ?? b.estimate,
+        interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}` },
+        judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfSecondary, unit: 'factor', n: b.n,
+      }));
+    } else {
+      parts.push(judge(ctx, `candidate ${label} / secondary ${label}`, {
+        criterion: name, measured: exactRatio(), interval: null,
+        judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfSecondary, unit: 'factor', n: Math.min(secondary.count, m.latency.candidate.count),
+      }));
+    }
+  }
   if (c.maxFactorOfLive !== undefined) {
     const name = `latency.${label}.maxFactorOfLive`;
+    const measurements = ctx.measurements;
+    const secondaryNote = measurements.secondary === null || measurements.secondary === undefined
+      ? 'replay a secondary (live\'s code as a challenger with role secondary) and use maxFactorOfSecondary'
+      : `use maxFactorOfSecondary: the secondary ${measurements.secondary.challengerId} answered these exchanges under the same conditions`;
+    ctx.warnings.add(`maxFactorOfLive compares the candidate's latency, measured under ${describeConditions(measurements.conditions)}, with live's, measured in production: a replay at another speed or concurrency than production's makes this ratio unfair; ${secondaryNote}`);
     if (samples !== undefined) {
       const b = bootstrapQuantileComparison(samples.liveMs, samples.candidateMs, c.quantile, { ...ctx.bootstrap, compare: 'ratio', paired: samples.paired });
       const live = summaryQuantile(m.latency.live, c.quantile);
@@ -186,7 +222,7 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
     }
   }
   if (parts.length === 1) return parts[0] as CriterionResult;
-  // Both limits: combine 'all' (every part must pass) or 'any' (one passing part is enough).
+  // Several limits: combine 'all' (every part must pass) or 'any' (one passing part is enough).
   const outcomes = parts.map((p) => p.outcome);
   let outcome: GateOutcome;
   if (c.combine === 'all') outcome = outcomes.includes('fail') ? 'fail' : outcomes.includes('insufficient') ? 'insufficient' : 'pass';
@@ -197,7 +233,7 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
     ...lead,
     criterion: `latency.${label}`,
     outcome,
-    reason: `${parts.map((p) => p.reason).join(joiner)} (${c.combine === 'all' ? 'both limits must hold' : 'either limit suffices'})`,
+    reason: `${parts.map((p) => p.reason).join(joiner)} (${c.combine === 'all' ? 'every limit must hold' : 'one limit suffices'})`,
     parts,
   });
 }
@@ -414,7 +450,8 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
     if (duration.outcome !== 'pass') sampleReasons.push(`observed ${formatDuration(spanMs)} < ${formatDuration(minDurationMs)}`);
   }
   const overallOk = sampleReasons.every((r) => r === '');
-  const overallCtx: Context = { confidence: criteria.statistics.confidence, bootstrap, scope: 'overall', sampleOk: overallOk, sampleReason: sampleReasons.filter(Boolean).join(', '), required: true };
+  const warnings = new Set<string>();
+  const overallCtx: Context = { confidence: criteria.statistics.confidence, bootstrap, scope: 'overall', sampleOk: overallOk, sampleReason: sampleReasons.filter(Boolean).join(', '), required: true, warnings, measurements };
   results.push(...evaluateScope(overallCtx, overallCriteria(criteria), measurements.overall));
 
   // Routes, in a stable order.
@@ -449,6 +486,10 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
   const reasons = blocking
     .filter((r) => r.outcome === verdict && verdict !== 'pass')
     .map((r) => `${r.scope} ${r.criterion}: ${r.reason}`);
+  const sandbox = measurements.overall.sandboxInduced;
+  if (sandbox !== undefined && sandbox.pairs > 0 && !sandbox.counted) {
+    warnings.add(`${formatCount(sandbox.pairs)} sandbox-induced ${sandbox.pairs === 1 ? 'pair' : 'pairs'} (the candidate answered differently after the sandbox answered a call as live's never was) left out of the error rate, ${formatCount(sandbox.leftOutOfAgreement)} of them out of agreement; exclude.sandboxInduced: false counts them`);
+  }
   return {
     verdict,
     exitCode: exitCodeFor(verdict),
@@ -464,6 +505,7 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
       nonBlocking: results.length - blocking.length,
     },
     reasons,
+    warnings: [...warnings],
     results,
   };
 }

@@ -8,7 +8,7 @@ export type GateUnit = 'ratio' | 'ms' | 'factor' | 'count' | 'duration';
 export interface CriterionResult {
   /**
    * Stable name: sample.minPairs, sample.minDuration, agreement, latency.p99,
-   * latency.p99.maxMs, latency.p99.maxFactorOfLive, errorRate.max, errorRate.maxIncreaseOverLive,
+   * latency.p99.maxMs, latency.p99.maxFactorOfSecondary, latency.p99.maxFactorOfLive, errorRate.max, errorRate.maxIncreaseOverLive,
    * sideEffects, business.<metric>.<check>, accuracy.minDelta, accuracy.minCandidate.
    */
   criterion: string;
@@ -30,7 +30,7 @@ export interface CriterionResult {
   n: number;
   /** One human sentence: measured value vs bound, or why it was not judged. */
   reason: string;
-  /** For a latency limit with both maxMs and maxFactorOfLive: the two checks. */
+  /** For a latency limit with several of maxMs, maxFactorOfSecondary, maxFactorOfLive: each check. */
   parts?: CriterionResult[] | undefined;
 }
 
@@ -46,5 +46,10 @@ export interface GateVerdict {
   summary: { pass: number; fail: number; insufficient: number; nonBlocking: number };
   /** One line per blocking failure or gap, in result order: the "why" of the verdict. */
   reasons: string[];
+  /**
+   * What a reader must know about the comparison: a latency limit against live (measured in
+   * production, the candidate under the replay's conditions), sandbox-induced pairs left out.
+   */
+  warnings: string[];
   results: CriterionResult[];
 }

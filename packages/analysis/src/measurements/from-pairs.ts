@@ -266,7 +266,7 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
   const biz = business(pairs, q.businessMetrics, topK);
   return {
     pairs: pairs.length,
-    agreement: { trials: pairs.length, successes },
+    agreement: { trials: pairs.length - sandbox.leftOutOfAgreement, successes },
     errors,
     latency: {
       live: latencySummary(liveMs, q.latencyQuantiles ?? []),

@@ -19,6 +19,7 @@ routes:
       excludeRoutes: ['GET /health'],
       excludePaths: ['$.meta.requestId'],
       countNoise: true,
+      includeSandboxInduced: false,
       businessMetrics: ['decision', 'price'],
       latencyQuantiles: [0.95, 0.999],
       latencySampleLimit: 100_000,

@@ -30,6 +30,7 @@ export function measurementQueryFor(
     excludeRoutes: criteria.exclude.routes,
     excludePaths: criteria.exclude.paths,
     countNoise: criteria.exclude.countNoise,
+    includeSandboxInduced: !criteria.exclude.sandboxInduced,
     businessMetrics: [...metrics].sort(),
     accuracy: accuracyQueryFor(criteria),
     latencyQuantiles: [...levels].sort((a, b) => a - b),

@@ -2,7 +2,7 @@
 // excluded) and ordered, so every renderer only lays out numbers it is given.
 
 import { routeLabel, routeMatches } from '../criteria/patterns.js';
-import type { BusinessOutcome, Measurements, QuantileValue, ScopeMeasurements } from '../measurements/types.js';
+import type { BusinessOutcome, Measurements, QuantileValue, ReplayConditions, ScopeMeasurements } from '../measurements/types.js';
 import { bootstrapQuantileComparison } from '../stats/bootstrap.js';
 import { pairedDifferenceInterval } from '../stats/proportions.js';
 import { quantile, quantileLabel } from '../stats/quantile.js';
@@ -31,19 +31,45 @@ function pick(values: QuantileValue[], q: number): number | null {
   return values.find((v) => Math.abs(v.q - q) < 1e-12)?.value ?? null;
 }
 
-function latencyRows(m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>): LatencyRow[] {
-  const { live, candidate, samples } = m.latency;
+/**
+ * Latency per quantile. The delta is against the secondary when there is one: it ran live's code
+ * under the same replay conditions (same run, same exchanges), while live's own latency was measured
+ * in production; against live only without a secondary (the report then warns).
+ */
+function latencyRows(m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>, withSecondary: boolean): LatencyRow[] {
+  const { live, candidate, samples, secondary, secondarySamples } = m.latency;
+  const baseline: LatencyRow['baseline'] = withSecondary ? 'secondary' : 'live';
   return REPORT_QUANTILES.map((q) => {
     const fromSummary = (side: typeof live) => (q === 1 ? side.maxMs : pick(side.quantiles, q));
     const liveMs = fromSummary(live) ?? (samples === undefined ? null : quantile(samples.liveMs, q, o.quantileMethod));
     const candidateMs = fromSummary(candidate) ?? (samples === undefined ? null : quantile(samples.candidateMs, q, o.quantileMethod));
+    const secondaryMs = !withSecondary || secondary === undefined ? null : (fromSummary(secondary) ?? (secondarySamples === undefined ? null : quantile(secondarySamples.secondaryMs, q, o.quantileMethod)));
+    const base = withSecondary ? secondaryMs : liveMs;
+    const pairedSamples = withSecondary
+      ? (secondarySamples === undefined ? undefined : { baseMs: secondarySamples.secondaryMs, candidateMs: secondarySamples.candidateMs, paired: true })
+      : (samples === undefined ? undefined : { baseMs: samples.liveMs, candidateMs: samples.candidateMs, paired: samples.paired });
     let deltaInterval: LatencyRow['deltaInterval'] = null;
-    if (samples !== undefined && q < 1 && !o.skipIntervals) {
-      const b = bootstrapQuantileComparison(samples.liveMs, samples.candidateMs, q, { ...o.bootstrap, confidence: o.confidence, method: o.quantileMethod, paired: samples.paired });
+    if (pairedSamples !== undefined && q < 1 && !o.skipIntervals) {
+      const b = bootstrapQuantileComparison(pairedSamples.baseMs, pairedSamples.candidateMs, q, { ...o.bootstrap, confidence: o.confidence, method: o.quantileMethod, paired: pairedSamples.paired });
       if (b.estimate !== null) deltaInterval = { lower: b.lower, upper: b.upper, confidence: b.confidence, paired: b.paired };
     }
-    return { label: quantileLabel(q), q, liveMs, candidateMs, deltaMs: liveMs === null || candidateMs === null ? null : candidateMs - liveMs, deltaInterval };
+    return { label: quantileLabel(q), q, liveMs, secondaryMs, candidateMs, baseline, deltaMs: base === null || candidateMs === null ? null : candidateMs - base, deltaInterval };
   });
+}
+
+/** "run R: speed max, concurrency 16" / "live shadowing (replayer speed and concurrency not recorded)", joined. */
+export function describeConditions(c: ReplayConditions | null | undefined): string {
+  if (c === null || c === undefined || (c.runs.length === 0 && !c.liveShadowing)) return 'unknown replay conditions';
+  const parts = c.runs.map((r) => r.speed === null
+    ? `replay run ${r.runId} (speed and concurrency not recorded)`
+    : `replay run ${r.runId} at speed ${r.speed}, concurrency ${r.maxConcurrency ?? '?'}${r.ordering === null || r.ordering === '' ? '' : `, ordering ${r.ordering}`}`);
+  if (c.liveShadowing) parts.push("live shadowing (the replayer's speed and concurrency are not recorded: unknown)");
+  return parts.join('; ');
+}
+
+/** The warning a latency comparison with live carries: live's latency was measured under other conditions. */
+export function liveBaselineWarning(role: string, c: ReplayConditions | null | undefined): string {
+  return `latency is compared with live's, which was measured in production, while the ${role}'s was measured under ${describeConditions(c)}: the difference mixes the two conditions. Replay a secondary (live's code as a challenger with role secondary) to compare under the same conditions`;
 }
 
 function businessRow(name: string, b: BusinessOutcome, confidence: number): BusinessRow {
@@ -77,8 +103,11 @@ function businessRow(name: string, b: BusinessOutcome, confidence: number): Busi
 
 const byPairs = <T extends { pairs: number }>(key: (x: T) => string) => (a: T, b: T) => b.pairs - a.pairs || key(a).localeCompare(key(b));
 
-function scopeReport(scope: string, ref: { route: string; method?: string | undefined } | null, m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>): ReportScope {
+function scopeReport(scope: string, ref: { route: string; method?: string | undefined } | null, m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>, withSecondary: boolean): ReportScope {
   const confidence = o.confidence;
+  const sandbox = m.sandboxInduced ?? null;
+  // Counted sandbox-induced differences stay with the others; otherwise they are listed apart.
+  const apart = (d: { sandboxInduced?: boolean | undefined }) => d.sandboxInduced === true && sandbox?.counted !== true;
   const paths = [...(m.paths ?? [])].sort(byPairs((p) => p.path));
   const headers = [...(m.headers ?? [])].sort(byPairs((h) => h.header));
   const effects = [...m.sideEffects].sort(byPairs((e) => `${e.method} ${e.target}${e.path}`));
@@ -89,18 +118,21 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
     method: ref?.method ?? null,
     pairs: m.pairs,
     agreement: wilsonInterval(m.agreement.successes, m.agreement.trials, { confidence }),
-    status: { cells, mismatchedPairs: cells.filter((c) => c.live !== c.candidate).reduce((s, c) => s + c.pairs, 0) },
+    status: { cells, mismatchedPairs: cells.filter((c) => c.live !== c.candidate).reduce((s, c) => s + c.pairs, 0), sandboxInducedMismatches: sandbox?.statusMismatches ?? 0 },
     errors: {
       live: wilsonInterval(m.errors.live, m.errors.pairs, { confidence }),
       candidate: wilsonInterval(m.errors.candidate, m.errors.pairs, { confidence }),
       difference: pairedDifferenceInterval(m.errors, { confidence }),
     },
-    latency: latencyRows(m, o),
-    paths: paths.filter((p) => !p.noise && p.excluded !== true).slice(0, o.top),
-    noisePaths: paths.filter((p) => p.noise && p.excluded !== true).slice(0, o.top),
-    excludedPaths: paths.filter((p) => p.excluded === true).slice(0, o.top),
-    headers: headers.filter((h) => !h.noise).slice(0, o.top),
-    noiseHeaders: headers.filter((h) => h.noise).slice(0, o.top),
+    latency: latencyRows(m, o, withSecondary),
+    paths: paths.filter((p) => !p.noise && p.excluded !== true && !apart(p)).slice(0, o.top),
+    noisePaths: paths.filter((p) => p.noise && p.excluded !== true && !apart(p)).slice(0, o.top),
+    excludedPaths: paths.filter((p) => p.excluded === true && !apart(p)).slice(0, o.top),
+    headers: headers.filter((h) => !h.noise && !apart(h)).slice(0, o.top),
+    noiseHeaders: headers.filter((h) => h.noise && !apart(h)).slice(0, o.top),
+    sandboxPaths: paths.filter((p) => apart(p)).slice(0, o.top),
+    sandboxHeaders: headers.filter((h) => apart(h)).slice(0, o.top),
+    sandboxInduced: sandbox === null ? null : { ...sandbox, causes: sandbox.causes.slice(0, o.top) },
     sideEffects: {
       candidateOnly: effects.filter((e) => e.direction === 'candidate-only').slice(0, o.top),
       liveOnly: effects.filter((e) => e.direction === 'live-only').slice(0, o.top),
@@ -124,19 +156,33 @@ export function buildReport(measurements: Measurements, options: ReportOptions =
     skipIntervals: options.skipIntervals ?? false,
   } satisfies Required<Omit<ReportOptions, 'excludeRoutes'>>;
   const exclude = options.excludeRoutes ?? [];
+  const secondary = measurements.secondary ?? null;
+  const withSecondary = secondary !== null;
+  const role = measurements.role ?? 'candidate';
   const routes = measurements.routes
     .filter((r) => !exclude.some((p) => routeMatches(p, r)))
     .sort((a, b) => b.pairs - a.pairs || routeLabel(a).localeCompare(routeLabel(b)))
-    .map((r) => scopeReport(routeLabel(r), { route: r.route, method: r.method }, r, o));
+    .map((r) => scopeReport(routeLabel(r), { route: r.route, method: r.method }, r, o, withSecondary));
+  const overall = scopeReport('overall', null, measurements.overall, o, withSecondary);
+  const warnings: string[] = [];
+  if (!withSecondary && measurements.overall.pairs > 0) warnings.push(liveBaselineWarning(role, measurements.conditions));
+  const set = measurements.overall.sandboxInduced;
+  if (set !== undefined && set.pairs > 0 && !set.counted) {
+    warnings.push(`${set.pairs} sandbox-induced ${set.pairs === 1 ? 'pair' : 'pairs'} (the ${role} answered differently after an answer the sandbox made, or a read of a store live had already changed) left out of the error rate, ${set.leftOutOfAgreement} of them out of agreement; listed apart per route with their causes`);
+  }
   return {
     reportVersion: 1,
     challengerId: measurements.challengerId,
     challengerName: measurements.challengerName ?? null,
+    role,
+    secondary,
+    conditions: measurements.conditions ?? null,
+    warnings,
     runId: measurements.runId,
     window: measurements.window,
     observed: measurements.observed,
     confidence: o.confidence,
-    overall: scopeReport('overall', null, measurements.overall, o),
+    overall,
     routes,
     unmatched: Object.entries(measurements.unmatched ?? {})
       .map(([reason, exchanges]) => ({ reason, exchanges }))

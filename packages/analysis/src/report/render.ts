@@ -3,6 +3,7 @@
 import { formatDuration } from '../criteria/duration.js';
 import type { CriterionResult, GateVerdict } from '../gate/types.js';
 import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
+import { describeConditions } from './build.js';
 import { formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints, formatSignedMs } from './format.js';
 import { renderMarkdown, renderText, type Doc, type Section, type TextOptions } from './layout.js';
 import type { Report, ReportScope } from './types.js';
@@ -30,35 +31,50 @@ function header(r: { challengerId: string; runId: string | null; window: Report[
   return lines;
 }
 
-function scopeSections(s: ReportScope, confidence: number, detailed: boolean): Section[] {
+/** How the report names the measured challenger's columns: by its role. */
+const sideOf = (role: string): string => (role === 'secondary' ? 'secondary' : 'candidate');
+
+const CAUSE_WORDS: Record<string, string> = { sandbox_answer: 'answered by the sandbox', read_after_live_write: "read forwarded after live's write" };
+
+function scopeSections(s: ReportScope, confidence: number, detailed: boolean, side: string): Section[] {
   const where = s.scope === 'overall' ? 'overall' : s.scope;
   const conf = `${Math.round(confidence * 100)}%`;
   const sections: Section[] = [];
+  const sandbox = s.sandboxInduced;
+  const sandboxApart = sandbox !== null && sandbox.pairs > 0 && !sandbox.counted;
   if (detailed) {
+    const set = sandboxApart ? ` (${formatCount(s.status.sandboxInducedMismatches)} of them sandbox-induced)` : '';
     sections.push({
       title: `Summary (${where})`,
       lines: [
         `pairs ${formatCount(s.pairs)}`,
-        `agreement ${proportion(s.agreement)} (${conf} Wilson)`,
-        `status mismatches ${formatCount(s.status.mismatchedPairs)} pairs`,
-        `errors live ${proportion(s.errors.live)}, candidate ${proportion(s.errors.candidate)}, difference ${difference(s.errors.difference)}`,
+        `agreement ${proportion(s.agreement)} (${conf} Wilson)${sandboxApart && sandbox.leftOutOfAgreement > 0 ? `, ${formatCount(sandbox.leftOutOfAgreement)} sandbox-induced pairs left out` : ''}`,
+        `status mismatches ${formatCount(s.status.mismatchedPairs)} pairs${set}`,
+        `errors live ${proportion(s.errors.live)}, ${side} ${proportion(s.errors.candidate)}, difference ${difference(s.errors.difference)}`,
       ],
     });
+    const bySecondary = s.latency[0]?.baseline === 'secondary';
     sections.push({
-      title: `Latency (${where})`,
-      table: {
-        headers: ['quantile', 'live', 'candidate', 'delta', `delta ${conf} CI`],
-        align: ['left', 'right', 'right', 'right', 'right'],
-        rows: s.latency.map((l) => [l.label, formatMs(l.liveMs), formatMs(l.candidateMs), formatSignedMs(l.deltaMs), l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs)]),
-      },
+      title: `Latency (${where}), ${side} against ${bySecondary ? 'the secondary (same replay, same exchanges)' : 'live'}`,
+      table: bySecondary
+        ? {
+            headers: ['quantile', 'live', 'secondary', side, `${side} - secondary`, `${conf} CI`],
+            align: ['left', 'right', 'right', 'right', 'right', 'right'],
+            rows: s.latency.map((l) => [l.label, formatMs(l.liveMs), formatMs(l.secondaryMs), formatMs(l.candidateMs), formatSignedMs(l.deltaMs), l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs)]),
+          }
+        : {
+            headers: ['quantile', 'live', side, `${side} - live`, `${conf} CI`],
+            align: ['left', 'right', 'right', 'right', 'right'],
+            rows: s.latency.map((l) => [l.label, formatMs(l.liveMs), formatMs(l.candidateMs), formatSignedMs(l.deltaMs), l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs)]),
+          },
     });
   }
   const mismatches = s.status.cells.filter((c) => c.live !== c.candidate);
   if (detailed || mismatches.length > 0) {
     sections.push({
-      title: `Status codes, live vs candidate (${where})`,
+      title: `Status codes, live vs ${side} (${where})`,
       table: {
-        headers: ['live', 'candidate', 'pairs', ''],
+        headers: ['live', side, 'pairs', ''],
         align: ['right', 'right', 'right', 'left'],
         rows: s.status.cells
           .filter((c) => detailed || c.live !== c.candidate)
@@ -76,6 +92,24 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean): S
   if (s.excludedPaths.length > 0) {
     sections.push({ title: `Excluded by the criteria (${where})`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.excludedPaths) } });
   }
+  if (sandbox !== null && sandbox.pairs > 0) {
+    const counted = sandbox.counted ? 'counted (as asked)' : `not counted: left out of the error rate${sandbox.leftOutOfAgreement > 0 ? `, ${formatCount(sandbox.leftOutOfAgreement)} out of agreement` : ''}`;
+    sections.push({
+      title: `Sandbox-induced (${where}): the ${side} answered differently after the sandbox answered it as live never was`,
+      lines: [`${formatCount(sandbox.pairs)} pairs, ${formatCount(sandbox.statusMismatches)} with another status; ${counted}; their side-effect differences count`],
+      table: {
+        headers: ['cause', 'call', 'answered', 'pairs', 'example pair'],
+        align: ['left', 'left', 'left', 'right', 'left'],
+        rows: sandbox.causes.map((c) => [CAUSE_WORDS[c.kind] ?? c.kind, c.key, `${c.disposition}${c.status > 0 ? ` ${c.status}` : ''}`, formatCount(c.pairs), c.examplePairId]),
+      },
+    });
+  }
+  if (s.sandboxPaths.length > 0 || s.sandboxHeaders.length > 0) {
+    sections.push({
+      title: `Differences of sandbox-induced pairs, not counted (${where})`,
+      table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: [...pathRows(s.sandboxPaths), ...s.sandboxHeaders.map((h) => [`header:${h.header}`, formatCount(h.pairs), h.examplePairId])] },
+    });
+  }
   if (detailed || s.headers.length > 0 || s.noiseHeaders.length > 0) {
     sections.push({
       title: `Header differences (${where})`,
@@ -87,8 +121,8 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean): S
     });
   }
   for (const [title, list] of [
-    ['Side effects the candidate makes and live does not', s.sideEffects.candidateOnly],
-    ['Side effects live makes and the candidate does not', s.sideEffects.liveOnly],
+    [`Side effects the ${side} makes and live does not`, s.sideEffects.candidateOnly],
+    [`Side effects live makes and the ${side} does not`, s.sideEffects.liveOnly],
     ['Side effects both make with different payloads', s.sideEffects.payloadChanged],
   ] as const) {
     if (detailed || list.length > 0) {
@@ -112,31 +146,43 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean): S
         if (b.meanTopKOverlap !== null) rows.push([b.name, `top-${b.k ?? 'k'} overlap`, '', '', formatPercent(b.meanTopKOverlap), formatCount(b.pairs)]);
       }
     }
-    sections.push({ title: `Business metrics (${where})`, table: { headers: ['metric', 'statistic', 'live', 'candidate', 'difference / value', 'pairs'], align: ['left', 'left', 'right', 'right', 'right', 'right'], rows } });
+    sections.push({ title: `Business metrics (${where})`, table: { headers: ['metric', 'statistic', 'live', side, 'difference / value', 'pairs'], align: ['left', 'left', 'right', 'right', 'right', 'right'], rows } });
   }
   if (s.accuracy !== null) {
     sections.push({
       title: `Accuracy on labelled pairs (${where})`,
       lines: [
         `labelled pairs ${formatCount(s.accuracy.labelled)}${(s.accuracy.unscored ?? 0) > 0 ? ` (${formatCount(s.accuracy.unscored ?? 0)} more labelled without kept answer bodies: not scored)` : ''}`,
-        `live ${proportion(s.accuracy.live)}, candidate ${proportion(s.accuracy.candidate)}`,
-        `candidate - live ${difference(s.accuracy.difference)} (${conf} Newcombe, paired)`,
+        `live ${proportion(s.accuracy.live)}, ${side} ${proportion(s.accuracy.candidate)}`,
+        `${side} - live ${difference(s.accuracy.difference)} (${conf} Newcombe, paired)`,
       ],
     });
   }
   return sections;
 }
 
+/** Under which conditions the numbers were measured, and what the latency is compared with. */
+function conditionsSection(report: Report, side: string): Section {
+  const baseline = report.secondary === null
+    ? "live (measured in production, not under the replay's conditions)"
+    : `the secondary ${report.secondary.challengerName ?? report.secondary.challengerId}${report.secondary.challengerName === null ? '' : ` (${report.secondary.challengerId})`}: live's code, same replay, same exchanges`;
+  return { title: 'Conditions', lines: [`measured under ${describeConditions(report.conditions)}`, `${side} latency baseline: ${baseline}`] };
+}
+
 export function reportDoc(report: Report): Doc {
   const conf = `${Math.round(report.confidence * 100)}%`;
+  const side = sideOf(report.role);
+  const short = side === 'candidate' ? 'cand.' : 'sec.';
+  const bySecondary = report.secondary !== null;
   const p99 = (s: ReportScope) => s.latency.find((l) => l.label === 'p99');
   const sections: Section[] = [
-    ...scopeSections(report.overall, report.confidence, true),
+    conditionsSection(report, side),
+    ...scopeSections(report.overall, report.confidence, true, side),
     {
       title: 'Routes',
       table: {
-        headers: ['route', 'pairs', 'agreement', `${conf} CI`, 'errors live', 'errors cand.', 'p99 live', 'p99 cand.', 'p99 delta', 'status mism.'],
-        align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        headers: ['route', 'pairs', 'agreement', `${conf} CI`, 'errors live', `errors ${short}`, 'p99 live', ...(bySecondary ? ['p99 secondary'] : []), `p99 ${short}`, `p99 delta vs ${bySecondary ? 'secondary' : 'live'}`, 'status mism.', 'sandbox-induced'],
+        align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', ...(bySecondary ? ['right' as const] : []), 'right', 'right', 'right', 'right'],
         rows: report.routes.map((r) => [
           r.scope,
           formatCount(r.pairs),
@@ -145,21 +191,24 @@ export function reportDoc(report: Report): Doc {
           formatPercent(r.errors.live.estimate),
           formatPercent(r.errors.candidate.estimate),
           formatMs(p99(r)?.liveMs),
+          ...(bySecondary ? [formatMs(p99(r)?.secondaryMs)] : []),
           formatMs(p99(r)?.candidateMs),
           formatSignedMs(p99(r)?.deltaMs),
           formatCount(r.status.mismatchedPairs),
+          formatCount(r.sandboxInduced?.pairs ?? 0),
         ]),
       },
       empty: 'no routes',
     },
   ];
-  for (const r of report.routes) sections.push(...scopeSections(r, report.confidence, false));
+  for (const r of report.routes) sections.push(...scopeSections(r, report.confidence, false, side));
   if (report.run !== undefined) sections.unshift(runSection(report.run));
+  if (report.warnings.length > 0) sections.unshift({ title: 'Warnings', lines: report.warnings.map((w) => `warning: ${w}`) });
   sections.push({
     title: 'Unmatched exchanges (no pair), by reason',
     table: { headers: ['reason', 'exchanges'], align: ['left', 'right'], rows: report.unmatched.map((u) => [u.reason, formatCount(u.exchanges)]) },
   });
-  return { title: `Shadow report: ${report.challengerName ?? report.challengerId}`, summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`], sections };
+  return { title: `Shadow report: ${report.challengerName ?? report.challengerId}${side === 'secondary' ? ' (secondary)' : ''}`, summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`], sections };
 }
 
 /** What a replay run's report states first: the window, replayed, paired, unmatched by reason. */
@@ -207,6 +256,7 @@ export function verdictDoc(v: GateVerdict): Doc {
   const criteria = [v.criteria.name, v.criteria.source, v.criteria.sha256 === undefined ? undefined : `sha256 ${v.criteria.sha256.slice(0, 12)}`].filter((x) => x !== undefined);
   const sections: Section[] = [];
   if (v.reasons.length > 0) sections.push({ title: v.verdict === 'fail' ? 'Why it fails' : 'What is missing', lines: v.reasons });
+  if ((v.warnings ?? []).length > 0) sections.push({ title: 'Warnings', lines: v.warnings.map((w) => `warning: ${w}`) });
   sections.push({
     title: 'Criteria',
     table: { headers: ['result', 'scope', 'criterion', 'measured', `${Math.round(v.criteria.confidence * 100)}% CI`, 'judged on', 'limit'], align: ['left', 'left', 'left', 'right', 'right', 'left', 'right'], rows },

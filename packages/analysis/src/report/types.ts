@@ -1,4 +1,4 @@
-import type { HeaderDifference, Measurements, PathDifference, SideEffectDifference, StatusCell } from '../measurements/types.js';
+import type { HeaderDifference, Measurements, PathDifference, ReplayConditions, SandboxInducedPairs, SideEffectDifference, StatusCell } from '../measurements/types.js';
 import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
 
 export interface LatencyRow {
@@ -6,8 +6,12 @@ export interface LatencyRow {
   label: string;
   q: number;
   liveMs: number | null;
+  /** The secondary's quantile on the same exchanges; null without a secondary. */
+  secondaryMs: number | null;
   candidateMs: number | null;
-  /** candidate - live. */
+  /** What the delta is measured against: the secondary (same replay conditions) when there is one, else live. */
+  baseline: 'secondary' | 'live';
+  /** candidate - baseline. */
   deltaMs: number | null;
   /** Bootstrap interval of the delta (none for max, or without samples). */
   deltaInterval: { lower: number | null; upper: number | null; confidence: number; paired: boolean } | null;
@@ -41,7 +45,8 @@ export interface ReportScope {
   method: string | null;
   pairs: number;
   agreement: ProportionInterval;
-  status: { cells: StatusCell[]; mismatchedPairs: number };
+  /** `sandboxInducedMismatches`: of the mismatched pairs, the sandbox-induced ones (listed apart). */
+  status: { cells: StatusCell[]; mismatchedPairs: number; sandboxInducedMismatches: number };
   errors: { live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval };
   latency: LatencyRow[];
   /** Top differing JSON paths that count (not noise, not excluded), most pairs first. */
@@ -52,6 +57,14 @@ export interface ReportScope {
   excludedPaths: PathDifference[];
   headers: HeaderDifference[];
   noiseHeaders: HeaderDifference[];
+  /**
+   * Paths and headers of sandbox-induced pairs, not counted (the sandbox's answer may have caused
+   * them; docs/compare.md). Empty when the measurements counted them (they are then in `paths`).
+   */
+  sandboxPaths: PathDifference[];
+  sandboxHeaders: HeaderDifference[];
+  /** Sandbox-induced pairs of the scope with their causes; null when the measurements have none. */
+  sandboxInduced: SandboxInducedPairs | null;
   sideEffects: { candidateOnly: SideEffectDifference[]; liveOnly: SideEffectDifference[]; payloadChanged: SideEffectDifference[] };
   business: BusinessRow[];
   /** `labelled` = scored labelled pairs; `unscored` = labelled pairs without kept answer bodies (not evidence). */
@@ -62,6 +75,14 @@ export interface Report {
   reportVersion: 1;
   challengerId: string;
   challengerName: string | null;
+  /** The measured challenger's role (`candidate` or `secondary`): what its columns are called. */
+  role: string;
+  /** The secondary whose latency is the baseline (same replay, same exchanges); null: live is the baseline. */
+  secondary: { challengerId: string; challengerName: string | null } | null;
+  /** The replay conditions of the counted pairs (runs with their speed and concurrency, live shadowing). */
+  conditions: ReplayConditions | null;
+  /** What a reader must know before comparing numbers (unlike latency conditions, pairs set aside). */
+  warnings: string[];
   runId: string | null;
   window: Measurements['window'];
   observed: Measurements['observed'];
