@@ -13,7 +13,8 @@
 import type { ClickHouse } from '@shadow/clickhouse';
 import { SCHEMA_TABLES } from '@shadow/clickhouse';
 import { AnalysisError } from '../errors.js';
-import { parseSideEffectDetail } from '../queries/clickhouse-pair-store.js';
+import { parseSandboxCause } from '../measurements/pair-record.js';
+import { parseSideEffectDetail, sandboxLeftOutExpr } from '../queries/clickhouse-pair-store.js';
 import { wilsonInterval } from '../stats/wilson.js';
 import type {
   ChallengerSummary,
@@ -59,6 +60,9 @@ const LIVE_ERROR = '(p_live_status = 0 OR p_live_status >= 500)';
 const CANDIDATE_ERROR = "(p_shadow_status = 0 OR p_shadow_status >= 500 OR p_shadow_error_kind != '')";
 const LIVE_ANSWERED = 'p_live_status > 0';
 const CANDIDATE_ANSWERED = "(p_shadow_status > 0 AND p_shadow_error_kind = '')";
+const SECONDARY_ANSWERED = "(p_sec_status > 0 AND p_sec_error_kind = '')";
+/** The report's default: sandbox-induced pairs with nothing else counted are out of agreement's trials. */
+const LEFT_OUT = sandboxLeftOutExpr({ challengerId: '' });
 /** Candidates first, then secondaries, then any other role. */
 const roleRank = (role: string): number => (role === 'candidate' ? 0 : role === 'secondary' ? 1 : 2);
 /** Round bucket widths, ms: 1 s up to a week. */
@@ -117,8 +121,11 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     return { where: where.join(' AND '), params };
   }
 
-  /** The challenger's de-duplicated pairs of the target, as the report's store reads them. */
-  function base(t: ExploreTarget & { challengerId: string }): { sql: string; params: Record<string, unknown> } {
+  /**
+   * The challenger's de-duplicated pairs of the target, as the report's store reads them; with a
+   * secondary, its answer to the same (run, exchange) joined in (p_sec_*).
+   */
+  function base(t: ExploreTarget & { challengerId: string }, secondaryId: string | null = null): { sql: string; params: Record<string, unknown> } {
     const { where, params } = targetFilter(t);
     const sql = `(SELECT exchange_id, capture_time, run_id AS p_run_id,
         argMax(toString(method), joined_time) AS p_method,
@@ -132,10 +139,24 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         argMax(real_agree, joined_time) AS p_real_agree,
         argMax(diff_paths, joined_time) AS p_diff_paths,
         argMax(noisy_paths, joined_time) AS p_noisy_paths,
-        argMax(bodies_kept, joined_time) AS p_bodies_kept
+        argMax(bodies_kept, joined_time) AS p_bodies_kept,
+        argMax(side_effects_match, joined_time) AS p_side_effects_match,
+        argMax(sandbox_induced, joined_time) AS p_sandbox_induced
       FROM ${pairsTable} WHERE challenger_id = {challenger:String} AND ${where}
       GROUP BY run_id, exchange_id, capture_time)`;
-    return { sql, params: { ...params, challenger: t.challengerId } };
+    const out = { ...params, challenger: t.challengerId, excludePaths: [] };
+    if (secondaryId === null) return { sql, params: out };
+    return {
+      sql: `(SELECT * FROM ${sql} AS b LEFT JOIN (
+          SELECT run_id AS sec_run_id, exchange_id AS sec_exchange_id,
+            argMax(shadow_latency_us, joined_time) AS p_sec_latency_us,
+            argMax(shadow_status, joined_time) AS p_sec_status,
+            argMax(toString(shadow_error_kind), joined_time) AS p_sec_error_kind
+          FROM ${pairsTable} WHERE challenger_id = {secondary:String} AND ${where}
+          GROUP BY run_id, exchange_id) AS s
+        ON b.p_run_id = s.sec_run_id AND b.exchange_id = s.sec_exchange_id)`,
+      params: { ...out, secondary: secondaryId },
+    };
   }
 
   async function challengers(t: ExploreTarget): Promise<ChallengerSummary[]> {
@@ -175,7 +196,8 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     if (!Number.isInteger(maxBuckets) || maxBuckets < 1 || maxBuckets > 10_000) {
       throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `maxBuckets must be an integer in [1, 10000]; got ${maxBuckets}`);
     }
-    const { sql, params } = base(q);
+    const secondaryId = q.secondaryId ?? null;
+    const { sql, params } = base(q, secondaryId);
     const [span] = await rows('time span', `SELECT count() AS n, toUnixTimestamp64Milli(min(capture_time)) AS first, toUnixTimestamp64Milli(max(capture_time)) AS last FROM ${sql}`, params);
     if (span === undefined || num(span['n']) === 0) return { challengerId: q.challengerId, bucketMs: bucketWidth(q.window.toMs - q.window.fromMs, maxBuckets), points: [] };
     const first = num(span['first']);
@@ -184,10 +206,12 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     const buckets = await rows(
       'agreement, errors and latency over time',
       `SELECT intDiv(toUnixTimestamp64Milli(capture_time), {bucketMs:Int64}) * {bucketMs:Int64} AS start,
-         count() AS pairs, countIf(p_real_agree) AS successes,
-         countIf(${LIVE_ERROR}) AS live_errors, countIf(${CANDIDATE_ERROR}) AS candidate_errors,
+         count() AS pairs, countIf(p_real_agree) AS successes, countIf(${LEFT_OUT}) AS left_out, countIf(p_sandbox_induced) AS sandbox_pairs,
+         countIf(NOT p_sandbox_induced) AS error_pairs,
+         countIf(${LIVE_ERROR} AND NOT p_sandbox_induced) AS live_errors, countIf(${CANDIDATE_ERROR} AND NOT p_sandbox_induced) AS candidate_errors,
          countIf(${LIVE_ANSWERED}) AS live_n, quantilesExactIf(0.5, 0.99)(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_q,
          countIf(${CANDIDATE_ANSWERED}) AS candidate_n, quantilesExactIf(0.5, 0.99)(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_q
+         ${secondaryId === null ? '' : `, countIf(${SECONDARY_ANSWERED}) AS secondary_n, quantilesExactIf(0.5, 0.99)(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_q`}
        FROM ${sql} GROUP BY start ORDER BY start`,
       { ...params, bucketMs },
     );
@@ -198,17 +222,22 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     for (let start = Math.floor(first / bucketMs) * bucketMs; start <= last; start += bucketMs) {
       const b = byStart.get(start);
       const pairs = b === undefined ? 0 : num(b['pairs']);
-      const qs = (key: string, n: string, i: number): number | null => (b === undefined || num(b[n]) === 0 ? null : num((b[key] as unknown[])[i]));
+      const n = (key: string): number => (b === undefined ? 0 : num(b[key]));
+      const qs = (key: string, count: string, i: number): number | null => (b === undefined || num(b[count] ?? 0) === 0 ? null : num((b[key] as unknown[])[i]));
       points.push({
         startMs: start,
         pairs,
-        agreement: wilsonInterval(b === undefined ? 0 : num(b['successes']), pairs, { confidence }),
-        liveErrors: b === undefined ? 0 : num(b['live_errors']),
-        candidateErrors: b === undefined ? 0 : num(b['candidate_errors']),
+        agreement: wilsonInterval(n('successes'), pairs - n('left_out'), { confidence }),
+        sandboxInduced: n('sandbox_pairs'),
+        errorPairs: n('error_pairs'),
+        liveErrors: n('live_errors'),
+        candidateErrors: n('candidate_errors'),
         liveP50Ms: qs('live_q', 'live_n', 0),
         liveP99Ms: qs('live_q', 'live_n', 1),
         candidateP50Ms: qs('candidate_q', 'candidate_n', 0),
         candidateP99Ms: qs('candidate_q', 'candidate_n', 1),
+        secondaryP50Ms: secondaryId === null ? null : qs('secondary_q', 'secondary_n', 0),
+        secondaryP99Ms: secondaryId === null ? null : qs('secondary_q', 'secondary_n', 1),
       });
     }
     return { challengerId: q.challengerId, bucketMs, points };
@@ -238,7 +267,7 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
       'listing pairs',
       `SELECT exchange_id, p_run_id, toUnixTimestamp64Milli(capture_time) AS capture_ms, p_method, p_route, p_path,
          p_live_status, p_shadow_status, p_shadow_error_kind, p_live_latency_us, p_shadow_latency_us, p_real_agree,
-         length(p_diff_paths) - length(p_noisy_paths) AS real_diffs, length(p_noisy_paths) AS noisy_diffs, p_bodies_kept
+         length(p_diff_paths) - length(p_noisy_paths) AS real_diffs, length(p_noisy_paths) AS noisy_diffs, p_bodies_kept, p_sandbox_induced
        FROM ${sql}${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}
        ORDER BY capture_time DESC, exchange_id, p_run_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
       { ...params, limit: pageSize + 1, offset: page * pageSize },
@@ -260,6 +289,7 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         realDiffs: num(r['real_diffs']),
         noisyDiffs: num(r['noisy_diffs']),
         bodiesKept: bool(r['p_bodies_kept']),
+        sandboxInduced: bool(r['p_sandbox_induced']),
       })),
       page,
       pageSize,
@@ -289,7 +319,8 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
          ${latest('toString(live_body_hash)', 'live_hash')}, ${latest('toString(shadow_body_hash)', 'shadow_hash')},
          ${latest('live_body_size', 'live_size')}, ${latest('shadow_body_size', 'shadow_size')}, ${latest('bodies_kept', 'bodies_kept')},
          ${latest('live_body', 'live_body')}, ${latest('shadow_body', 'shadow_body')},
-         ${latest('toString(comparator)', 'comparator')}, ${latest('toString(verdict)', 'verdict')}, ${latest('score', 'score')}
+         ${latest('toString(comparator)', 'comparator')}, ${latest('toString(verdict)', 'verdict')}, ${latest('score', 'score')},
+         ${latest('sandbox_induced', 'sandbox_induced')}, ${latest('sandbox_causes', 'sandbox_causes')}
        FROM ${pairsTable} WHERE exchange_id = {id:String}
        GROUP BY challenger_id, run_id ORDER BY challenger_id, run_id`,
       { id: exchangeId },
@@ -329,9 +360,18 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
       const paths = (r['diff_paths'] as unknown[]).map(str);
       const noisy = new Set((r['noisy_paths'] as unknown[]).map(str));
       const examples = new Map(diffRows.filter((d) => str(d['challenger_id']) === id && str(d['run_id']) === run).map((d) => [str(d['diff_path']), d]));
+      const induced = bool(r['sandbox_induced']);
       const differences: PairDifference[] = [...new Set(paths)].map((path) => {
         const d = examples.get(path);
-        return { path, kind: d === undefined ? '' : str(d['kind']), noise: noisy.has(path), liveValue: d === undefined ? '' : str(d['live_example']), candidateValue: d === undefined ? '' : str(d['shadow_example']) };
+        return {
+          path,
+          kind: d === undefined ? '' : str(d['kind']),
+          noise: noisy.has(path),
+          // As the joiner marks pair_diffs: every answer path of a sandbox-induced pair, no effect: path.
+          sandboxInduced: induced && !path.startsWith('effect:'),
+          liveValue: d === undefined ? '' : str(d['live_example']),
+          candidateValue: d === undefined ? '' : str(d['shadow_example']),
+        };
       });
       const kept = bool(r['bodies_kept']);
       const detail = str(r['side_effects_detail']);
@@ -367,6 +407,11 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         comparator: str(r['comparator']),
         verdict: str(r['verdict']),
         score: score === null || score === undefined ? null : num(score),
+        sandboxInduced: induced,
+        sandboxCauses: ((r['sandbox_causes'] as unknown[] | undefined) ?? []).flatMap((c) => {
+          const cause = parseSandboxCause(str(c));
+          return cause === null ? [] : [cause];
+        }),
       };
     });
     sides.sort((a, b) => roleRank(a.role) - roleRank(b.role) || a.challengerId.localeCompare(b.challengerId) || a.runId.localeCompare(b.runId));

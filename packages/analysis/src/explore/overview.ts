@@ -66,6 +66,7 @@ export async function challengerOverview(pairStore: PairStore, exploreStore: Exp
   // About 20 pairs per bucket (10 to 60 buckets): a bucket of 3 pairs swings between 0% and 100%
   // agreement and hides the trend; its Wilson band says as much, but the line should not.
   const maxBuckets = options.maxBuckets ?? Math.min(60, Math.max(10, Math.round((report?.overall.pairs ?? 0) / 20)));
-  const series = await exploreStore.timeSeries({ challengerId: options.challengerId, ...target, maxBuckets });
+  // The same latency baseline as the report: the secondary it found, drawn next to live.
+  const series = await exploreStore.timeSeries({ challengerId: options.challengerId, ...target, maxBuckets, secondaryId: measured.secondary?.challengerId ?? null });
   return { report, verdict, series };
 }

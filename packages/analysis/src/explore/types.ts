@@ -34,9 +34,16 @@ export interface TimeSeriesPoint {
   /** Bucket start, epoch ms. */
   startMs: number;
   pairs: number;
-  /** Agreement as the report counts it by default (real_agree: noise discounted), Wilson interval. */
+  /**
+   * Agreement as the report counts it by default (real_agree: noise discounted; sandbox-induced pairs
+   * with nothing else counted left out of the trials), Wilson interval.
+   */
   agreement: ProportionInterval;
-  /** Pairs where live / the challenger erred (no answer, status >= 500, or an error kind). */
+  /** Pairs whose answer differences may be the sandbox's (docs/compare.md). */
+  sandboxInduced: number;
+  /** Pairs the error rate counts (sandbox-induced ones left out, as the report does). */
+  errorPairs: number;
+  /** Of those, pairs where live / the challenger erred (no answer, status >= 500, or an error kind). */
   liveErrors: number;
   candidateErrors: number;
   /** Latency quantiles of the answered pairs, ms; null without an answer on that side. */
@@ -44,6 +51,9 @@ export interface TimeSeriesPoint {
   liveP99Ms: number | null;
   candidateP50Ms: number | null;
   candidateP99Ms: number | null;
+  /** The secondary's quantiles on the same exchanges (TimeSeriesQuery.secondaryId); null without one or without its answer. */
+  secondaryP50Ms: number | null;
+  secondaryP99Ms: number | null;
 }
 
 export interface TimeSeries {
@@ -55,6 +65,8 @@ export interface TimeSeries {
 
 export interface TimeSeriesQuery extends ExploreTarget {
   challengerId: string;
+  /** The secondary whose latency is drawn as the baseline (the report's Measurements.secondary); absent or null: none. */
+  secondaryId?: string | null | undefined;
   /** @default 60 */
   maxBuckets?: number | undefined;
   /** @default 0.95 */
@@ -96,6 +108,8 @@ export interface PairListItem {
   realDiffs: number;
   noisyDiffs: number;
   bodiesKept: boolean;
+  /** Its answer differences may be the sandbox's (docs/compare.md "Sandbox-induced differences"). */
+  sandboxInduced: boolean;
 }
 
 export interface PairList {
@@ -113,6 +127,8 @@ export interface PairDifference {
   /** changed, missing, extra, type, length, text. */
   kind: string;
   noise: boolean;
+  /** An answer difference (status, header, body) of a sandbox-induced pair; never an `effect:` path. */
+  sandboxInduced: boolean;
   /** JSON text of live's value at the example path; '' when absent. */
   liveValue: string;
   candidateValue: string;
@@ -158,6 +174,10 @@ export interface PairSide {
   comparator: string;
   verdict: string;
   score: number | null;
+  /** The challenger answered differently after the sandbox answered one of its calls as live's never was. */
+  sandboxInduced: boolean;
+  /** The calls behind it (kind, call key, disposition, status), as the joiner stored them. */
+  sandboxCauses: { kind: string; key: string; disposition: string; status: number }[];
 }
 
 /** An exchange that did not pair for a challenger (the unmatched table). */
