@@ -112,9 +112,10 @@ async function groups(flags: StatusFlags, io: CliIo): Promise<GroupStatus[]> {
 
 async function fromClickHouse(flags: StatusFlags, io: CliIo, now: number): Promise<Pick<PipelineStatus, 'challengers' | 'runs'>> {
   const debug = debugMode(flags, io);
-  const connection = resolveConnection(flags, io);
+  let connection: ReturnType<typeof resolveConnection>;
   let ch: ClickHouse;
   try {
+    connection = resolveConnection(flags, io);
     ch = await openClickHouse(connection, io, { debug });
   } catch (error) {
     return { challengers: { error: message(error) }, runs: { error: message(error) } };
