@@ -23,7 +23,9 @@ interface ChartSpec {
   data: (s: TimeSeries) => Data;
 }
 
-function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string): ChartSpec {
+const SECONDARY_COLOR = '#0d9488';
+
+function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string, withSecondary: boolean): ChartSpec {
   const value = (f: (v: number) => string) => (_u: uPlot, v: number | null) => (v === null ? '–' : f(v));
   if (kind === 'agreement') {
     return {
@@ -47,15 +49,19 @@ function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string)
     };
   }
   if (kind === 'latency') {
+    // With a secondary it is the baseline (same replay conditions, as the report); live is drawn for reference.
     return {
       title: 'Latency p50 / p99',
-      note: `live vs ${challengerLabel}, answered pairs per bucket`,
+      note: withSecondary ? `${challengerLabel} vs the secondary (same replay) and live, answered pairs per bucket` : `live vs ${challengerLabel}, answered pairs per bucket (live measured in production)`,
       series: [
         {},
         { label: 'live p50', stroke: LIVE_COLOR, width: 2, value: value(ms) },
         { label: 'live p99', stroke: LIVE_COLOR, width: 1, dash: [6, 4], value: value(ms) },
         { label: `${challengerLabel} p50`, stroke: CHALLENGER_COLOR, width: 2, value: value(ms) },
         { label: `${challengerLabel} p99`, stroke: CHALLENGER_COLOR, width: 1, dash: [6, 4], value: value(ms) },
+        ...(withSecondary
+          ? [{ label: 'secondary p50', stroke: SECONDARY_COLOR, width: 2, value: value(ms) }, { label: 'secondary p99', stroke: SECONDARY_COLOR, width: 1, dash: [6, 4], value: value(ms) }]
+          : []),
       ],
       yRange: (_min, max) => [0, max > 0 ? max * 1.1 : 1],
       yValues: (v) => ms(v),
@@ -65,12 +71,13 @@ function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string)
         s.points.map((p) => p.liveP99Ms),
         s.points.map((p) => p.candidateP50Ms),
         s.points.map((p) => p.candidateP99Ms),
+        ...(withSecondary ? [s.points.map((p) => p.secondaryP50Ms ?? null), s.points.map((p) => p.secondaryP99Ms ?? null)] : []),
       ],
     };
   }
   return {
     title: 'Error rate',
-    note: 'no answer, status ≥ 500 or an error kind, per bucket',
+    note: 'no answer, status ≥ 500 or an error kind, per bucket (sandbox-induced pairs left out, as the report)',
     series: [
       {},
       { label: 'live', stroke: LIVE_COLOR, width: 2, value: value((v) => pct(v / 100)) },
@@ -80,8 +87,8 @@ function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string)
     yValues: (v) => `${v}%`,
     data: (s) => [
       s.points.map((p) => p.startMs),
-      s.points.map((p) => (p.pairs === 0 ? null : (p.liveErrors / p.pairs) * 100)),
-      s.points.map((p) => (p.pairs === 0 ? null : (p.candidateErrors / p.pairs) * 100)),
+      s.points.map((p) => ((p.errorPairs ?? p.pairs) === 0 ? null : (p.liveErrors / (p.errorPairs ?? p.pairs)) * 100)),
+      s.points.map((p) => ((p.errorPairs ?? p.pairs) === 0 ? null : (p.candidateErrors / (p.errorPairs ?? p.pairs)) * 100)),
     ],
   };
 }
@@ -93,8 +100,8 @@ export class Chart {
   #plot: uPlot | null = null;
   #observer: ResizeObserver;
 
-  constructor(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string) {
-    this.#spec = spec(kind, challengerLabel);
+  constructor(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string, withSecondary = false) {
+    this.#spec = spec(kind, challengerLabel, withSecondary);
     this.#body = h('div', { class: 'chart-body' });
     this.el = h('figure', { class: `chart chart-${kind}`, 'data-chart': kind }, h('figcaption', {}, h('strong', {}, this.#spec.title), h('span', { class: 'muted' }, ` ${this.#spec.note}`)), this.#body);
     this.#observer = new ResizeObserver(() => this.#plot?.setSize(this.#size()));

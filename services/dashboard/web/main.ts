@@ -133,9 +133,14 @@ function interval(p: { estimate: number | null; lower: number; upper: number }):
   return p.estimate === null ? '–' : `${pct(p.lower)} – ${pct(p.upper)}`;
 }
 
-function latencyOf(scope: ReportScope, label: string): { live: number | null; candidate: number | null } {
+function latencyOf(scope: ReportScope, label: string): { live: number | null; secondary: number | null; candidate: number | null } {
   const row = scope.latency.find((r) => r.label === label);
-  return { live: row?.liveMs ?? null, candidate: row?.candidateMs ?? null };
+  return { live: row?.liveMs ?? null, secondary: row?.secondaryMs ?? null, candidate: row?.candidateMs ?? null };
+}
+
+/** The latency a challenger is compared with: the secondary's (same replay) when there is one, as `shadow report`. */
+function baselineNote(c: ChallengerView, l: { live: number | null; secondary: number | null }): string {
+  return c.report?.secondary === null || c.report?.secondary === undefined ? `live ${ms(l.live)}` : `secondary ${ms(l.secondary)} · live ${ms(l.live)}`;
 }
 
 function errorBox(message: string): HTMLElement {
@@ -177,6 +182,8 @@ function verdictPanel(c: ChallengerView, criteria: CriteriaInfo | null): HTMLEle
         h('tbody', {}, ...v.results.map((r) => h('tr', { class: `o-${r.outcome}${r.blocking ? '' : ' non-blocking'}` },
           h('td', {}, h('span', { class: `verdict small v-${r.outcome}` }, VERDICT_TEXT[r.outcome] ?? r.outcome)), h('td', {}, r.criterion), h('td', {}, r.scope), h('td', {}, r.reason)))))));
   }
+  // What the report and the gate warn about: live as the latency baseline, sandbox-induced pairs set aside.
+  for (const w of new Set([...(c.report?.warnings ?? []), ...(v?.warnings ?? [])])) body.push(h('p', { class: 'note', 'data-warning': '' }, `warning: ${w}`));
   if (c.role === 'secondary') {
     body.push(h('p', { class: 'note' }, 'Secondary: a second copy of live\'s own code. Where it differs from live, the difference is noise; the candidate\'s differences at those paths are greyed out as noise.'));
   }
@@ -195,9 +202,9 @@ function kpis(c: ChallengerView): HTMLElement {
     tile('pairs', count(o.pairs), c.report?.observed === null || c.report?.observed === undefined ? '' : `${clock(c.report.observed.firstMs)} – ${clock(c.report.observed.lastMs)}`),
     tile('agreement', pct(o.agreement.estimate), `95% CI ${interval(o.agreement)}`),
     tile('errors', pct(o.errors.candidate.estimate), `${who} · live ${pct(o.errors.live.estimate)}`),
-    tile('p50 latency', ms(p50.candidate), `${who} · live ${ms(p50.live)}`),
-    tile('p99 latency', ms(p99.candidate), `${who} · live ${ms(p99.live)}`),
-    tile('status differs', count(o.status.mismatchedPairs), 'pairs'),
+    tile('p50 latency', ms(p50.candidate), `${who} · ${baselineNote(c, p50)}`),
+    tile('p99 latency', ms(p99.candidate), `${who} · ${baselineNote(c, p99)}`),
+    tile('status differs', count(o.status.mismatchedPairs), o.status.sandboxInducedMismatches > 0 ? `pairs · ${count(o.status.sandboxInducedMismatches)} sandbox-induced` : 'pairs'),
     tile('unmatched', count(unmatched), 'exchanges without a pair'),
   );
 }
@@ -205,7 +212,8 @@ function kpis(c: ChallengerView): HTMLElement {
 function chartsFor(c: ChallengerView): HTMLElement {
   let charts = state.charts.get(c.challengerId);
   if (charts === undefined) {
-    charts = [new Chart('agreement', roleLabel(c.role)), new Chart('latency', roleLabel(c.role)), new Chart('errors', roleLabel(c.role))];
+    const withSecondary = c.report?.secondary !== null && c.report?.secondary !== undefined;
+    charts = [new Chart('agreement', roleLabel(c.role)), new Chart('latency', roleLabel(c.role), withSecondary), new Chart('errors', roleLabel(c.role))];
     state.charts.set(c.challengerId, charts);
   }
   const grid = h('div', { class: 'charts', 'data-panel': 'charts' }, ...charts.map((ch) => ch.el));
@@ -242,7 +250,10 @@ function routeTable(c: ChallengerView): HTMLElement {
     { title: `p50 ${who}`, value: (s) => latencyOf(s, 'p50').candidate, show: (s) => ms(latencyOf(s, 'p50').candidate), numeric: true },
     { title: 'p99 live', value: (s) => latencyOf(s, 'p99').live, show: (s) => ms(latencyOf(s, 'p99').live), numeric: true },
     { title: `p99 ${who}`, value: (s) => latencyOf(s, 'p99').candidate, show: (s) => ms(latencyOf(s, 'p99').candidate), numeric: true },
+    // The report's latency baseline when there is a secondary (same replay conditions).
+    ...(report.secondary === null ? [] : [{ title: 'p99 secondary', value: (s: ReportScope) => latencyOf(s, 'p99').secondary, show: (s: ReportScope) => ms(latencyOf(s, 'p99').secondary), numeric: true }]),
     { title: 'status ≠', value: (s) => s.status.mismatchedPairs, show: (s) => count(s.status.mismatchedPairs), numeric: true },
+    { title: 'sandbox-induced', value: (s) => s.sandboxInduced?.pairs ?? 0, show: (s) => count(s.sandboxInduced?.pairs ?? 0), numeric: true },
     { title: 'top differing path', value: (s) => s.paths[0]?.path ?? '', show: (s) => (s.paths[0] === undefined ? h('span', { class: 'muted' }, s.noisePaths.length > 0 ? 'noise only' : '–') : h('code', {}, s.paths[0].path)), numeric: false },
   ];
   const sort = state.sort.get(c.challengerId) ?? { column: 1, descending: true };
@@ -277,9 +288,14 @@ function pathsPanel(c: ChallengerView): HTMLElement {
     ...o.paths.map((p) => ({ ...p, tag: 'real' as const })),
     ...o.noisePaths.map((p) => ({ ...p, tag: 'noise' as const })),
     ...o.excludedPaths.map((p) => ({ ...p, tag: 'excluded' as const })),
+    ...(o.sandboxPaths ?? []).map((p) => ({ ...p, tag: 'sandbox' as const })),
   ].sort((a, b) => b.pairs - a.pairs || a.path.localeCompare(b.path));
-  const headers = [...o.headers.map((x) => ({ ...x, tag: 'real' as const })), ...o.noiseHeaders.map((x) => ({ ...x, tag: 'noise' as const }))].sort((a, b) => b.pairs - a.pairs);
-  const tagChip = (tag: string) => h('span', { class: `tag tag-${tag}` }, tag === 'real' ? 'differs' : tag);
+  const headers = [
+    ...o.headers.map((x) => ({ ...x, tag: 'real' as const })),
+    ...o.noiseHeaders.map((x) => ({ ...x, tag: 'noise' as const })),
+    ...(o.sandboxHeaders ?? []).map((x) => ({ ...x, tag: 'sandbox' as const })),
+  ].sort((a, b) => b.pairs - a.pairs);
+  const tagChip = (tag: string) => h('span', { class: `tag tag-${tag}`, title: tag === 'sandbox' ? 'sandbox-induced: the challenger got an answer the sandbox made (or a read of a store live had changed); not counted' : '' }, tag === 'real' ? 'differs' : tag === 'sandbox' ? 'sandbox-induced' : tag);
   const pathRow = (path: string, filter: string, n: number, tag: string, example: string) =>
     h('tr', { class: `path-${tag}`, 'data-path': path },
       h('td', {}, h('a', { href: link(`/pairs/${enc(c.challengerId)}`, { path: filter, filter: 'all' }) }, h('code', {}, path))),
@@ -295,7 +311,7 @@ function pathsPanel(c: ChallengerView): HTMLElement {
   const unmatched = c.report?.unmatched ?? [];
   return h('div', { class: 'two-col' },
     h('section', { class: 'panel', 'data-panel': 'paths' },
-      h('h3', {}, 'Top differing paths ', h('span', { class: 'muted' }, 'body paths; noise = live and the secondary differ there too')),
+      h('h3', {}, 'Top differing paths ', h('span', { class: 'muted' }, 'body paths; noise = live and the secondary differ there too; sandbox-induced = not counted (docs/compare.md)')),
       entries.length === 0 ? h('p', { class: 'muted' }, 'no differing body paths') : h('table', { class: 'paths' },
         h('thead', {}, h('tr', {}, h('th', {}, 'path'), h('th', { class: 'num' }, 'pairs'), h('th', { class: 'num' }, 'share'), h('th', {}, ''), h('th', {}, ''))),
         h('tbody', {}, ...entries.map((p) => pathRow(p.path, p.path, p.pairs, p.tag, p.examplePairId))))),
@@ -417,6 +433,10 @@ function pairSection(side: PairSide, open: boolean): HTMLElement {
   const marks = new Map<string, Mark>();
   for (const d of side.differences) if (d.path.startsWith('$')) marks.set(d.path, d.noise ? 'noise' : (marks.get(d.path) ?? 'real'));
   const real = side.differences.filter((d) => !d.noise).length;
+  const causes = side.sandboxCauses ?? [];
+  const sandboxNote = side.sandboxInduced !== true ? null : h('p', { class: 'note', 'data-sandbox-induced': '' },
+    `sandbox-induced: ${who} answered differently after the sandbox answered ${causes.length === 1 ? 'a call' : 'calls'} as live's never was, so its status, header and body differences are not counted (its side-effect differences are): `,
+    ...causes.map((c, i) => h('span', {}, i === 0 ? '' : '; ', c.kind === 'read_after_live_write' ? "read forwarded after live's write " : 'answered by the sandbox ', h('code', {}, c.key), ` (${c.disposition}${c.status > 0 ? ` ${c.status}` : ''})`)));
   const noise = side.differences.length - real;
   const headerDiffs = side.differences.filter((d) => d.path.startsWith('header:'));
   const statusDiffers = side.live.status !== side.candidate.status;
@@ -426,6 +446,7 @@ function pairSection(side: PairSide, open: boolean): HTMLElement {
   const row = (label: string, live: Child, cand: Child, cls = '') => h('div', { class: `sbs-row ${cls}` }, h('div', { class: 'sbs-label' }, label), h('div', { class: 'sbs-cell sbs-live' }, live), h('div', { class: 'sbs-cell sbs-candidate' }, cand));
   const effects = side.sideEffects.differences;
   const content = h('div', { class: 'pair-body' },
+    sandboxNote,
     h('div', { class: 'legend' }, h('span', { class: 'swatch diff-real' }, 'differs'), h('span', { class: 'swatch diff-noise' }, 'noise: live and the secondary differ there too'), h('span', { class: 'muted' }, `compared by ${side.comparator} · ${noise} noisy ${noise === 1 ? 'path' : 'paths'}`)),
     h('div', { class: 'sbs' },
       row('', sideHeader('what live answered', null), sideHeader(`what ${who} answered`, side.role), 'sbs-head'),
@@ -444,7 +465,8 @@ function pairSection(side: PairSide, open: boolean): HTMLElement {
       h('table', { class: 'paths' },
         h('thead', {}, h('tr', {}, ...['path', 'kind', 'live', who, ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, ...side.differences.map((d) => h('tr', { class: d.noise ? 'path-noise' : 'path-real', 'data-path': d.path },
-          h('td', {}, h('code', {}, d.path)), h('td', {}, d.kind), h('td', {}, h('code', {}, d.liveValue)), h('td', {}, h('code', {}, d.candidateValue)), h('td', {}, h('span', { class: `tag tag-${d.noise ? 'noise' : 'real'}` }, d.noise ? 'noise' : 'differs'))))))),
+          h('td', {}, h('code', {}, d.path)), h('td', {}, d.kind), h('td', {}, h('code', {}, d.liveValue)), h('td', {}, h('code', {}, d.candidateValue)),
+          h('td', {}, h('span', { class: `tag tag-${d.noise ? 'noise' : d.sandboxInduced === true ? 'sandbox' : 'real'}` }, d.noise ? 'noise' : d.sandboxInduced === true ? 'sandbox-induced' : 'differs'))))))),
   );
   return h('details', { class: 'panel pair', open, 'data-pair': side.challengerId },
     h('summary', {}, h('span', { class: 'pair-title' }, roleChip(side.role), ` live vs ${who}`), ' ', summary,

@@ -23,7 +23,7 @@ import { checkPairedCounts, pairedDifferenceInterval } from '../stats/proportion
 import { quantileLabel } from '../stats/quantile.js';
 import type { BootstrapOptions } from '../stats/types.js';
 import { wilsonInterval } from '../stats/wilson.js';
-import { describeConditions } from '../report/build.js';
+import { describeConditions, sandboxWarning } from '../report/build.js';
 import { formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints } from '../report/format.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './types.js';
@@ -488,7 +488,7 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
     .map((r) => `${r.scope} ${r.criterion}: ${r.reason}`);
   const sandbox = measurements.overall.sandboxInduced;
   if (sandbox !== undefined && sandbox.pairs > 0 && !sandbox.counted) {
-    warnings.add(`${formatCount(sandbox.pairs)} sandbox-induced ${sandbox.pairs === 1 ? 'pair' : 'pairs'} (the candidate answered differently after the sandbox answered a call as live's never was) left out of the error rate, ${formatCount(sandbox.leftOutOfAgreement)} of them out of agreement; exclude.sandboxInduced: false counts them`);
+    warnings.add(sandboxWarning(sandbox, measurements.role ?? 'candidate'));
   }
   return {
     verdict,

@@ -67,6 +67,11 @@ export function describeConditions(c: ReplayConditions | null | undefined): stri
   return parts.join('; ');
 }
 
+/** What the report and the gate say when sandbox-induced pairs were set aside (one text, so a page showing both shows it once). */
+export function sandboxWarning(set: { pairs: number; leftOutOfAgreement: number }, role: string): string {
+  return `${set.pairs} sandbox-induced ${set.pairs === 1 ? 'pair' : 'pairs'} (the ${role} answered differently after the sandbox answered a call as live's never was) left out of the error rate, ${set.leftOutOfAgreement} of them out of agreement; listed apart per route with their causes (exclude.sandboxInduced: false counts them)`;
+}
+
 /** The warning a latency comparison with live carries: live's latency was measured under other conditions. */
 export function liveBaselineWarning(role: string, c: ReplayConditions | null | undefined): string {
   return `latency is compared with live's, which was measured in production, while the ${role}'s was measured under ${describeConditions(c)}: the difference mixes the two conditions. Replay a secondary (live's code as a challenger with role secondary) to compare under the same conditions`;
@@ -103,11 +108,29 @@ function businessRow(name: string, b: BusinessOutcome, confidence: number): Busi
 
 const byPairs = <T extends { pairs: number }>(key: (x: T) => string) => (a: T, b: T) => b.pairs - a.pairs || key(a).localeCompare(key(b));
 
+/**
+ * One entry per name: the measurements list a path once for sandbox-induced pairs and once for the
+ * others; in one list they are one difference (disjoint pairs, so counts add; smallest example).
+ */
+function merged<T extends { pairs: number; examplePairId: string; sandboxInduced?: boolean | undefined }>(list: T[], key: (x: T) => string): T[] {
+  const out = new Map<string, T>();
+  for (const x of list) {
+    const seen = out.get(key(x));
+    if (seen === undefined) {
+      const { sandboxInduced: _flag, ...rest } = x;
+      out.set(key(x), rest as T);
+    } else out.set(key(x), { ...seen, pairs: seen.pairs + x.pairs, examplePairId: x.examplePairId < seen.examplePairId ? x.examplePairId : seen.examplePairId });
+  }
+  return [...out.values()].sort(byPairs(key));
+}
+
 function scopeReport(scope: string, ref: { route: string; method?: string | undefined } | null, m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>, withSecondary: boolean): ReportScope {
   const confidence = o.confidence;
   const sandbox = m.sandboxInduced ?? null;
-  // Counted sandbox-induced differences stay with the others; otherwise they are listed apart.
-  const apart = (d: { sandboxInduced?: boolean | undefined }) => d.sandboxInduced === true && sandbox?.counted !== true;
+  // A real difference of a sandbox-induced pair is listed apart, unless counted; noise stays noise
+  // and excluded stays excluded, whichever pairs they come from (the groups are merged back).
+  const apart = (d: { sandboxInduced?: boolean | undefined; noise: boolean; excluded?: boolean | undefined }) =>
+    d.sandboxInduced === true && sandbox?.counted !== true && !d.noise && d.excluded !== true;
   const paths = [...(m.paths ?? [])].sort(byPairs((p) => p.path));
   const headers = [...(m.headers ?? [])].sort(byPairs((h) => h.header));
   const effects = [...m.sideEffects].sort(byPairs((e) => `${e.method} ${e.target}${e.path}`));
@@ -125,11 +148,11 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
       difference: pairedDifferenceInterval(m.errors, { confidence }),
     },
     latency: latencyRows(m, o, withSecondary),
-    paths: paths.filter((p) => !p.noise && p.excluded !== true && !apart(p)).slice(0, o.top),
-    noisePaths: paths.filter((p) => p.noise && p.excluded !== true && !apart(p)).slice(0, o.top),
-    excludedPaths: paths.filter((p) => p.excluded === true && !apart(p)).slice(0, o.top),
-    headers: headers.filter((h) => !h.noise && !apart(h)).slice(0, o.top),
-    noiseHeaders: headers.filter((h) => h.noise && !apart(h)).slice(0, o.top),
+    paths: merged(paths.filter((p) => !p.noise && p.excluded !== true && !apart(p)), (p) => p.path).slice(0, o.top),
+    noisePaths: merged(paths.filter((p) => p.noise && p.excluded !== true), (p) => p.path).slice(0, o.top),
+    excludedPaths: merged(paths.filter((p) => p.excluded === true), (p) => p.path).slice(0, o.top),
+    headers: merged(headers.filter((h) => !h.noise && !apart(h)), (h) => h.header).slice(0, o.top),
+    noiseHeaders: merged(headers.filter((h) => h.noise), (h) => h.header).slice(0, o.top),
     sandboxPaths: paths.filter((p) => apart(p)).slice(0, o.top),
     sandboxHeaders: headers.filter((h) => apart(h)).slice(0, o.top),
     sandboxInduced: sandbox === null ? null : { ...sandbox, causes: sandbox.causes.slice(0, o.top) },
@@ -167,9 +190,7 @@ export function buildReport(measurements: Measurements, options: ReportOptions =
   const warnings: string[] = [];
   if (!withSecondary && measurements.overall.pairs > 0) warnings.push(liveBaselineWarning(role, measurements.conditions));
   const set = measurements.overall.sandboxInduced;
-  if (set !== undefined && set.pairs > 0 && !set.counted) {
-    warnings.push(`${set.pairs} sandbox-induced ${set.pairs === 1 ? 'pair' : 'pairs'} (the ${role} answered differently after an answer the sandbox made, or a read of a store live had already changed) left out of the error rate, ${set.leftOutOfAgreement} of them out of agreement; listed apart per route with their causes`);
-  }
+  if (set !== undefined && set.pairs > 0 && !set.counted) warnings.push(sandboxWarning(set, role));
   return {
     reportVersion: 1,
     challengerId: measurements.challengerId,

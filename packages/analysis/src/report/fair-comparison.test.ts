@@ -198,6 +198,7 @@ describe('sandbox-induced pairs', () => {
     const v = evaluateGate(criteria, m);
     expect(v.verdict).toBe('fail'); // the side-effect difference of e7 is the candidate's
     expect(v.results.filter((r) => r.outcome === 'fail').map((r) => r.criterion)).toEqual(['sideEffects']);
-    expect(v.warnings).toEqual(['3 sandbox-induced pairs (the candidate answered differently after the sandbox answered a call as live\'s never was) left out of the error rate, 2 of them out of agreement; exclude.sandboxInduced: false counts them']);
+    expect(v.warnings).toEqual(['3 sandbox-induced pairs (the candidate answered differently after the sandbox answered a call as live\'s never was) left out of the error rate, 2 of them out of agreement; listed apart per route with their causes (exclude.sandboxInduced: false counts them)']);
+    expect(report.warnings).toContain(v.warnings[0]);
   });
 });
