@@ -29,6 +29,7 @@ interface ReportFlags extends ConnectionFlags, WindowFlags {
   excludeRoute?: string[];
   excludePath?: string[];
   countNoise?: boolean;
+  includeSandboxInduced?: boolean;
   label?: string;
   outcome?: string;
   wait?: boolean;
@@ -130,6 +131,7 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
           excludeRoutes: flags.excludeRoute,
           excludePaths: flags.excludePath,
           countNoise: flags.countNoise ?? false,
+          includeSandboxInduced: flags.includeSandboxInduced ?? false,
           topDifferences: flags.top,
           accuracy,
         })
@@ -166,6 +168,7 @@ export function registerReportCommands(program: Command, io: CliIo, setExitCode:
     .option('--exclude-route <pattern...>', 'leave these routes out of every scope (as a criteria file\'s exclude.routes)')
     .option('--exclude-path <path...>', 'JSON paths whose differences do not count against agreement')
     .option('--count-noise', 'count differences flagged as noise (live and the secondary differ there too)')
+    .option('--include-sandbox-induced', 'count sandbox-induced pairs (answered differently after the sandbox answered a call as live never was) in agreement and the error rate; by default they are listed apart (docs/compare.md)')
     .option('--label <name>', 'accuracy on labelled pairs: the label name (with --outcome)')
     .option('--outcome <jsonpath>', 'accuracy: JSONPath of the answer compared with the label, e.g. $.decision (with --label)')
     .addOption(new Option('--format <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))

@@ -138,6 +138,11 @@ function renderSide(side: PairSide, c: Colors, width: number): string[] {
   out.push(row('status', String(side.live.status), `${side.candidate.status}${side.candidate.errorKind === null ? '' : ` (${side.candidate.errorKind})`}`, !side.match.status));
   out.push(row('latency', ms(side.live.latencyMs), ms(side.candidate.latencyMs)));
   out.push(row('body', `${bytes(side.live.body.size)} sha256 ${side.live.body.hash}`, `${bytes(side.candidate.body.size)} sha256 ${side.candidate.body.hash}`, !side.match.body));
+  // The sandbox answered one of its calls as live's never was: its answer differences may be the sandbox's.
+  if (side.sandboxInduced) {
+    const causes = side.sandboxCauses.map((x) => `${x.kind === 'read_after_live_write' ? "read forwarded after live's write" : 'answered by the sandbox'} ${x.key} (${x.disposition}${x.status > 0 ? ` ${x.status}` : ''})`);
+    out.push(c.yellow(`  sandbox-induced: its status, header and body differences are not counted (docs/compare.md); ${causes.join('; ') || 'causes not stored'}`));
+  }
 
   const headers = side.differences.filter((d) => d.path.startsWith('header:'));
   const effects = side.differences.filter((d) => d.path.startsWith('effect:'));
