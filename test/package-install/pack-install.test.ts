@@ -1,4 +1,4 @@
-// The tap as a team installs it (issues 8 and 14): @shadow/contracts and @shadow/tap are packed with
+// The tap as a team installs it (issues 8 and 14): @shadow/options, @shadow/contracts and @shadow/tap are packed with
 // `pnpm pack` and installed with plain `npm install` (no --legacy-peer-deps, no workspace, no pnpm
 // patch of kafkajs) into empty projects outside the monorepo, one next to Express 4 + Fastify 4 and
 // one next to Express 5 + Fastify 5: npm refuses the install (ERESOLVE) when a peer range leaves a
@@ -40,7 +40,7 @@ beforeAll(async () => {
   packs = mkdtempSync(join(tmpdir(), 'shadow-packs-'));
   // dist must be current: turbo rebuilds only what changed (a cache hit after `npm test`'s build).
   await run(PNPM, ['-s', 'turbo', 'run', 'build', '--filter', '@shadow/tap', '--output-logs=errors-only'], { cwd: ROOT, timeout: 120_000 });
-  for (const pkg of ['contracts', 'tap']) {
+  for (const pkg of ['options', 'contracts', 'tap']) {
     await run(PNPM, ['pack', '--pack-destination', packs], { cwd: join(ROOT, 'packages', pkg), timeout: 60_000 });
     const file = readdirSync(packs).find((f) => f.startsWith(`shadow-${pkg}-`) && f.endsWith('.tgz'));
     if (file === undefined) throw new Error(`pnpm pack made no tarball for ${pkg} in ${packs}`);
@@ -133,7 +133,7 @@ describe.each(PROJECTS)('pack and install next to Express $major and Fastify $ma
     project = mkdtempSync(join(tmpdir(), `shadow-pack-install-${major}-`));
     writeFileSync(join(project, 'package.json'), JSON.stringify({
       name: `team-app-${major}`, private: true, type: 'module',
-      dependencies: { '@shadow/contracts': `file:${tarballs.get('contracts')}`, '@shadow/tap': `file:${tarballs.get('tap')}`, ...dependencies },
+      dependencies: { '@shadow/options': `file:${tarballs.get('options')}`, '@shadow/contracts': `file:${tarballs.get('contracts')}`, '@shadow/tap': `file:${tarballs.get('tap')}`, ...dependencies },
       devDependencies: { ...typings, '@types/node': '20.19.43' },
     }, null, 2));
     for (const file of [APP, FASTIFY_APP, CONSUMER]) copyFileSync(file, join(project, file.slice(file.lastIndexOf('/') + 1)));

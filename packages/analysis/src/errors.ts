@@ -2,6 +2,8 @@
 // them to exit codes and messages without knowing foreign classes. The codes are documented in
 // docs/gate.md; a unit test checks that the doc lists each one and no other.
 
+import { CodedError, errorConverter } from '@shadow/options';
+
 export const ANALYSIS_ERROR_CODES = [
   'ANALYSIS_INVALID_CRITERIA',
   'ANALYSIS_CRITERIA_UNREADABLE',
@@ -25,16 +27,12 @@ export interface AnalysisErrorOptions {
   fields?: readonly string[];
 }
 
-export class AnalysisError extends Error {
+export class AnalysisError extends CodedError<AnalysisErrorCode> {
   override readonly name = 'AnalysisError';
-  readonly code: AnalysisErrorCode;
-  readonly retriable: boolean;
   readonly fields: readonly string[];
 
   constructor(code: AnalysisErrorCode, message: string, options: AnalysisErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? false;
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? false });
     this.fields = Object.freeze([...(options.fields ?? [])]);
   }
 }
@@ -43,10 +41,5 @@ export function isAnalysisError(error: unknown): error is AnalysisError {
   return error instanceof AnalysisError;
 }
 
-/** Converts anything thrown into an AnalysisError; an AnalysisError passes through unchanged. */
-export function toAnalysisError(error: unknown, fallback: AnalysisErrorCode = 'ANALYSIS_UNKNOWN'): AnalysisError {
-  if (error instanceof AnalysisError) return error;
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
-  const retriable = typeof error === 'object' && error !== null && 'retriable' in error && (error as { retriable: unknown }).retriable === true;
-  return new AnalysisError(fallback, message, { cause: error, retriable });
-}
+/** Converts anything thrown into an AnalysisError; an AnalysisError passes through unchanged (a foreign `retriable: true` is kept). */
+export const toAnalysisError: (error: unknown, fallback?: AnalysisErrorCode) => AnalysisError = errorConverter(AnalysisError, 'ANALYSIS_UNKNOWN', { keepRetriable: true });

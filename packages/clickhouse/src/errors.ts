@@ -5,6 +5,8 @@
 // `CHDB_*` errors, Node socket errors, and the client's plain `Error`s for timeouts and aborts.
 // The list of codes is documented in docs/clickhouse.md; a unit test keeps the two in step.
 
+import { CodedError, messageOf } from '@shadow/options';
+
 export const CLICKHOUSE_ERROR_CODES = [
   'CH_INVALID_OPTIONS',
   'CH_EMBEDDED_PATH_CONFLICT',
@@ -54,19 +56,15 @@ export interface ClickHouseErrorOptions {
   serverType?: string | undefined;
 }
 
-export class ClickHouseError extends Error {
+export class ClickHouseError extends CodedError<ClickHouseErrorCode> {
   override readonly name = 'ClickHouseError';
-  readonly code: ClickHouseErrorCode;
-  readonly retriable: boolean;
   /** ClickHouse's numeric exception code when the engine reported one (both modes), else undefined. */
   readonly serverCode: number | undefined;
   /** ClickHouse's exception name (`UNKNOWN_TABLE`, ...) when the engine reported one, else undefined. */
   readonly serverType: string | undefined;
 
   constructor(code: ClickHouseErrorCode, message: string, options: ClickHouseErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = RETRIABLE[code];
+    super(code, message, { cause: options.cause, retriable: RETRIABLE[code] });
     this.serverCode = options.serverCode;
     this.serverType = options.serverType;
   }
@@ -112,11 +110,6 @@ const TIMEOUT_ERRNOS: ReadonlySet<string> = new Set(['ETIMEDOUT', 'ESOCKETTIMEDO
 /** chDB's wording (3.4) when a second data directory is opened in one process, or too early after a close. */
 const CHDB_PATH_CONFLICT_MESSAGES = ['only one active data directory per process', 'is still releasing its connection'];
 const isPathConflict = (message: string) => CHDB_PATH_CONFLICT_MESSAGES.some((m) => message.includes(m));
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : String(err);
-}
 
 function errorCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -164,7 +157,7 @@ function fromChdbCode(code: string, message: string): ClickHouseErrorCode | unde
  */
 export function toClickHouseError(err: unknown): ClickHouseError {
   if (err instanceof ClickHouseError) return err;
-  const message = errorMessage(err);
+  const message = messageOf(err);
   const wrap = (code: ClickHouseErrorCode, extra: Omit<ClickHouseErrorOptions, 'cause'> = {}) =>
     new ClickHouseError(code, message, { ...extra, cause: err });
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ClickHouseSettings } from '@clickhouse/client';
+import { describeValue, isPlainObject } from '@shadow/options';
 import { ClickHouseError } from './errors.js';
 import { LOGGER_METHODS } from './logger.js';
 import type { ClickHouseLogger } from './logger.js';
@@ -121,20 +122,8 @@ const SERVER_ONLY = ['url', 'username', 'password', 'requestTimeoutMs'] as const
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function invalid(field: string, expected: string, ...got: [] | [unknown]): ClickHouseError {
-  const shown = got.length === 0 ? '' : `; got ${describe(got[0])}`;
+  const shown = got.length === 0 ? '' : `; got ${describeValue(got[0])}`;
   return new ClickHouseError('CH_INVALID_OPTIONS', `Invalid ClickHouse option "${field}": expected ${expected}${shown}`);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function nonEmptyString(field: string, value: unknown): string {

@@ -4,6 +4,8 @@
 // content type claims is never an error: it is classified and reported in the comparison.
 // The codes are documented in docs/compare.md; a unit test checks that the doc lists each one.
 
+import { CodedError, errorConverter } from '@shadow/options';
+
 export const COMPARE_ERROR_CODES = [
   'COMPARE_INVALID_CONFIG',
   'COMPARE_INVALID_JSONPATH',
@@ -21,18 +23,14 @@ export interface CompareErrorOptions {
   retriable?: boolean;
 }
 
-export class CompareError extends Error {
+export class CompareError extends CodedError<CompareErrorCode> {
   override readonly name = 'CompareError';
-  readonly code: CompareErrorCode;
-  readonly retriable: boolean;
   /** The option or input field at fault, when there is one. */
   readonly field: string | null;
 
   constructor(code: CompareErrorCode, message: string, options: CompareErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? false });
     this.field = options.field ?? null;
-    this.retriable = options.retriable ?? false;
   }
 }
 
@@ -41,8 +39,4 @@ export function isCompareError(error: unknown): error is CompareError {
 }
 
 /** Converts anything thrown (e.g. by an injected function) into a CompareError. */
-export function toCompareError(error: unknown, fallback: CompareErrorCode = 'COMPARE_INVALID_INPUT'): CompareError {
-  if (error instanceof CompareError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new CompareError(fallback, message, { cause: error });
-}
+export const toCompareError: (error: unknown, fallback?: CompareErrorCode) => CompareError = errorConverter(CompareError, 'COMPARE_INVALID_INPUT');

@@ -3,6 +3,8 @@
 // toContractsError, so callers branch on `code` / `retriable` and never on foreign classes.
 // The codes are documented in docs/contracts.md; a unit test checks that the doc lists each one.
 
+import { CodedError, errorConverter } from '@shadow/options';
+
 export const CONTRACTS_ERROR_CODES = [
   'CONTRACTS_INVALID_ARGUMENT',
   'CONTRACTS_ENCODE_FAILED',
@@ -30,15 +32,11 @@ export interface ContractsErrorOptions {
   retriable?: boolean;
 }
 
-export class ContractsError extends Error {
+export class ContractsError extends CodedError<ContractsErrorCode> {
   override readonly name = 'ContractsError';
-  readonly code: ContractsErrorCode;
-  readonly retriable: boolean;
 
   constructor(code: ContractsErrorCode, message: string, options: ContractsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? RETRIABLE.has(code);
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? RETRIABLE.has(code) });
   }
 }
 
@@ -50,30 +48,13 @@ export function isContractsError(error: unknown): error is ContractsError {
 // error in the message, so the message is the only way to tell "registry down" from a bad request.
 const NETWORK_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
 
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
-
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
   const status = (error as { status: unknown }).status;
   return typeof status === 'number' ? status : undefined;
 }
 
-/**
- * Converts anything thrown by avsc, the registry client or the network into a ContractsError.
- * A ContractsError passes through unchanged. `fallback` is the code used when nothing more
- * specific is recognised (e.g. CONTRACTS_ENCODE_FAILED around an avsc call).
- */
-export function toContractsError(error: unknown, fallback: ContractsErrorCode = 'CONTRACTS_UNKNOWN'): ContractsError {
-  if (error instanceof ContractsError) return error;
-  const message = messageOf(error);
+function recognise(error: unknown, message: string): ContractsError | undefined {
   const name = error instanceof Error ? error.name : '';
 
   if (name === 'ConfluentSchemaRegistryCompatibilityError') {
@@ -104,5 +85,12 @@ export function toContractsError(error: unknown, fallback: ContractsErrorCode = 
   if (typeof code === 'string' && NETWORK_FAILURE.test(code)) {
     return new ContractsError('CONTRACTS_REGISTRY_UNAVAILABLE', `schema registry unavailable: ${message}`, { cause: error });
   }
-  return new ContractsError(fallback, message, { cause: error });
+  return undefined;
 }
+
+/**
+ * Converts anything thrown by avsc, the registry client or the network into a ContractsError.
+ * A ContractsError passes through unchanged. `fallback` is the code used when nothing more
+ * specific is recognised (e.g. CONTRACTS_ENCODE_FAILED around an avsc call).
+ */
+export const toContractsError: (error: unknown, fallback?: ContractsErrorCode) => ContractsError = errorConverter(ContractsError, 'CONTRACTS_UNKNOWN', { recognise });

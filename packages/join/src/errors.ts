@@ -2,6 +2,8 @@
 // converted at the boundary by toJoinError. The codes are documented in docs/joiner.md and a unit
 // test checks that the doc lists each one.
 
+import { CodedError, errorConverter } from '@shadow/options';
+
 export const JOIN_ERROR_CODES = [
   'JOIN_INVALID_OPTIONS',
   'JOIN_TOPIC_MISSING',
@@ -22,15 +24,11 @@ export interface JoinErrorOptions {
   retriable?: boolean;
 }
 
-export class JoinError extends Error {
+export class JoinError extends CodedError<JoinErrorCode> {
   override readonly name = 'JoinError';
-  readonly code: JoinErrorCode;
-  readonly retriable: boolean;
 
   constructor(code: JoinErrorCode, message: string, options: JoinErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? RETRIABLE.has(code);
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? RETRIABLE.has(code) });
   }
 }
 
@@ -38,10 +36,5 @@ export function isJoinError(error: unknown): error is JoinError {
   return error instanceof JoinError;
 }
 
-/** Converts anything thrown into a JoinError (a JoinError passes through unchanged). */
-export function toJoinError(error: unknown, code: JoinErrorCode = 'JOIN_UNKNOWN'): JoinError {
-  if (error instanceof JoinError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const retriable = typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
-  return new JoinError(code, message, { cause: error, ...(retriable ? { retriable } : {}) });
-}
+/** Converts anything thrown into a JoinError (a JoinError passes through unchanged; a foreign `retriable: true` is kept). */
+export const toJoinError: (error: unknown, code?: JoinErrorCode) => JoinError = errorConverter(JoinError, 'JOIN_UNKNOWN', { keepRetriable: true });

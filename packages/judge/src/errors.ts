@@ -4,6 +4,8 @@
 // programming or start-up mistake: bad configuration, an unknown judge id.
 // The codes are documented in docs/judge.md; a unit test checks that the doc lists each one.
 
+import { CodedError } from '@shadow/options';
+
 export const JUDGE_ERROR_CODES = [
   'JUDGE_INVALID_CONFIG',
   'JUDGE_UNKNOWN_JUDGE',
@@ -17,16 +19,13 @@ export interface JudgeErrorOptions {
   problems?: readonly string[];
 }
 
-export class JudgeError extends Error {
+export class JudgeError extends CodedError<JudgeErrorCode> {
   override readonly name = 'JudgeError';
-  readonly code: JudgeErrorCode;
-  /** Nothing this package throws gets better by retrying. */
-  readonly retriable = false;
   readonly problems: readonly string[];
 
+  /** Nothing this package throws gets better by retrying: `retriable` is always false. */
   constructor(code: JudgeErrorCode, message: string, options: JudgeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause, retriable: false });
     this.problems = options.problems ?? [];
   }
 }

@@ -3,6 +3,8 @@
 // failures are NOT errors: they become ShadowResults with an errorKind (see challenger/error-kind.ts).
 // The codes are documented in docs/replayer.md; a unit test checks that the doc lists each one.
 
+import { CodedError, errorConverter } from '@shadow/options';
+
 export const REPLAY_ERROR_CODES = [
   'REPLAY_INVALID_OPTION',
   'REPLAY_TOPIC_MISSING',
@@ -29,16 +31,11 @@ export interface ReplayErrorOptions {
   retriable?: boolean;
 }
 
-export class ReplayError extends Error {
+export class ReplayError extends CodedError<ReplayErrorCode> {
   override readonly name = 'ReplayError';
-  readonly code: ReplayErrorCode;
-  /** True when the same call may succeed later without a configuration change. */
-  readonly retriable: boolean;
 
   constructor(code: ReplayErrorCode, message: string, options: ReplayErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? RETRIABLE[code];
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? RETRIABLE[code] });
   }
 }
 
@@ -46,10 +43,7 @@ export function isReplayError(value: unknown): value is ReplayError {
   return value instanceof ReplayError;
 }
 
-/** Converts anything thrown at a boundary into a ReplayError; a ReplayError passes through unchanged. */
-export function toReplayError(value: unknown, fallback: ReplayErrorCode = 'REPLAY_UNKNOWN'): ReplayError {
-  if (value instanceof ReplayError) return value;
-  const message = value instanceof Error ? value.message : typeof value === 'string' ? value : 'non-error value thrown';
+function recognise(value: unknown, message: string): ReplayError | undefined {
   const name = value instanceof Error ? value.name : '';
   if (name.startsWith('KafkaJS')) {
     if (/does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|not present in metadata/i.test(message)) {
@@ -60,5 +54,8 @@ export function toReplayError(value: unknown, fallback: ReplayErrorCode = 'REPLA
   if (typeof value === 'object' && value !== null && 'code' in value && (value as { code: unknown }).code === 'CONTRACTS_REGISTRY_UNAVAILABLE') {
     return new ReplayError('REPLAY_REGISTRY_UNAVAILABLE', message, { cause: value });
   }
-  return new ReplayError(fallback, message, { cause: value });
+  return undefined;
 }
+
+/** Converts anything thrown at a boundary into a ReplayError; a ReplayError passes through unchanged. */
+export const toReplayError: (value: unknown, fallback?: ReplayErrorCode) => ReplayError = errorConverter(ReplayError, 'REPLAY_UNKNOWN', { recognise });

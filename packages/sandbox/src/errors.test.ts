@@ -20,6 +20,6 @@ describe('SandboxError', () => {
     expect(toSandboxError(own)).toBe(own);
     expect(toSandboxError(new Error('boom'), 'SANDBOX_LISTEN_FAILED')).toMatchObject({ code: 'SANDBOX_LISTEN_FAILED', message: 'boom' });
     expect(toSandboxError('text')).toMatchObject({ code: 'SANDBOX_UNKNOWN', message: 'text', cause: 'text' });
-    expect(toSandboxError(42).message).toBe('non-error value thrown');
+    expect(toSandboxError(42).message).toBe('42');
   });
 });

@@ -1,3 +1,5 @@
+import { CodedError, errorConverter } from '@shadow/options';
+
 /**
  * Every error the sandbox throws carries one of these codes. The list is closed: docs/sandbox.md
  * documents each code and a unit test fails when a code is added here without being documented.
@@ -37,18 +39,13 @@ export interface SandboxErrorOptions {
   problems?: readonly { readonly field: string; readonly message: string }[];
 }
 
-export class SandboxError extends Error {
+export class SandboxError extends CodedError<SandboxErrorCode> {
   override readonly name = 'SandboxError';
-  readonly code: SandboxErrorCode;
-  /** True when the same call may succeed later without a configuration change. */
-  readonly retriable: boolean;
   /** SANDBOX_INVALID_OPTION: every bad field by its path in the options (`rules[0].action`); empty otherwise. */
   readonly problems: readonly { readonly field: string; readonly message: string }[];
 
   constructor(code: SandboxErrorCode, message: string, options: SandboxErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? RETRIABLE[code];
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? RETRIABLE[code] });
     this.problems = Object.freeze([...(options.problems ?? [])]);
   }
 }
@@ -58,8 +55,4 @@ export function isSandboxError(value: unknown): value is SandboxError {
 }
 
 /** Converts anything thrown at a boundary (Node's net stack, smtp-server) into a SandboxError. */
-export function toSandboxError(value: unknown, fallback: SandboxErrorCode = 'SANDBOX_UNKNOWN'): SandboxError {
-  if (value instanceof SandboxError) return value;
-  const message = value instanceof Error ? value.message : typeof value === 'string' ? value : 'non-error value thrown';
-  return new SandboxError(fallback, message, { cause: value });
-}
+export const toSandboxError: (value: unknown, fallback?: SandboxErrorCode) => SandboxError = errorConverter(SandboxError, 'SANDBOX_UNKNOWN');

@@ -6,6 +6,7 @@
  * that reports them with the rest of its configuration), so one start-up names them all.
  */
 import type { SideEffect } from '@shadow/contracts';
+import { describeValue, isPlainObject } from '@shadow/options';
 import { SandboxError } from './errors.js';
 import { canonicalOriginPath } from './http/canonical-path.js';
 import type { CompiledRule, SandboxRule } from './rules/rules.js';
@@ -133,21 +134,6 @@ const DEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof RegExp) return String(value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-  return String(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RegExp);
-}
-
 /** Collects problems; each check returns a usable value (the default) when the field is bad, so validation goes on. */
 class Checker {
   readonly problems: SandboxOptionProblem[] = [];
@@ -157,7 +143,7 @@ class Checker {
   }
 
   invalid(field: string, expected: string, got: unknown): void {
-    this.add(field, `must be ${expected}, got ${describe(got)}`);
+    this.add(field, `must be ${expected}, got ${describeValue(got)}`);
   }
 
   keys(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {

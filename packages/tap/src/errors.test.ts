@@ -20,6 +20,6 @@ describe('TapError', () => {
     expect(toTapError(tapError)).toBe(tapError);
     expect(toTapError(new Error('boom'), 'TAP_CAPTURE_FAILED')).toMatchObject({ code: 'TAP_CAPTURE_FAILED', message: 'boom' });
     expect(toTapError('text')).toMatchObject({ code: 'TAP_UNKNOWN', message: 'text', cause: 'text' });
-    expect(toTapError(42).message).toBe('non-error value thrown');
+    expect(toTapError(42).message).toBe('42');
   });
 });

@@ -1,3 +1,5 @@
+import { CodedError, errorConverter } from '@shadow/options';
+
 /**
  * Every error the tap raises carries one of these codes. The list is closed: docs/tap.md documents
  * each code and a unit test fails when a code is added here without being documented there.
@@ -32,16 +34,11 @@ export interface TapErrorOptions {
   retriable?: boolean;
 }
 
-export class TapError extends Error {
+export class TapError extends CodedError<TapErrorCode> {
   override readonly name = 'TapError';
-  readonly code: TapErrorCode;
-  /** True when the same call may succeed later without a configuration change. */
-  readonly retriable: boolean;
 
   constructor(code: TapErrorCode, message: string, options: TapErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? RETRIABLE[code];
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? RETRIABLE[code] });
   }
 }
 
@@ -53,8 +50,4 @@ export function isTapError(value: unknown): value is TapError {
  * Converts anything thrown at a boundary (transport, user callbacks, Node internals) into a TapError.
  * A TapError passes through unchanged; anything else becomes `fallback` with the original as cause.
  */
-export function toTapError(value: unknown, fallback: TapErrorCode = 'TAP_UNKNOWN'): TapError {
-  if (value instanceof TapError) return value;
-  const message = value instanceof Error ? value.message : typeof value === 'string' ? value : 'non-error value thrown';
-  return new TapError(fallback, message, { cause: value });
-}
+export const toTapError: (value: unknown, fallback?: TapErrorCode) => TapError = errorConverter(TapError, 'TAP_UNKNOWN');

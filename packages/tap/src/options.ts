@@ -3,6 +3,7 @@
  * field once and freezes the result, so a bad value fails at start-up with a message naming the
  * field and the accepted values, never on the first request.
  */
+import { describeValue, isPlainObject, mustBe } from '@shadow/options';
 import { TapError } from './errors.js';
 import { outboundRecordBytes, resolveOutboundOptions, type OutboundRecorderOptions, type ResolvedOutboundOptions } from './outbound/options.js';
 import { parseJsonPath } from './redaction/json-path.js';
@@ -184,22 +185,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const noop = (): void => {};
 export const silentLogger: TapLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-  return String(value);
-}
-
 function invalid(field: string, expected: string, got: unknown): TapError {
-  return new TapError('TAP_INVALID_OPTION', `${field} must be ${expected}, got ${describe(got)}`);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));
 }
 
 function checkKeys(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
@@ -283,7 +270,7 @@ function jsonPaths(field: string, value: unknown): readonly string[] {
       if (typeof item !== 'string') throw invalid(at, 'a JSON path such as "$.user.email" or "items[*].ssn"', item);
       const parsed = parseJsonPath(item);
       if (typeof parsed === 'string') {
-        throw new TapError('TAP_INVALID_OPTION', `${at} must be a JSON path such as "$.user.email" or "items[*].ssn": ${parsed}, got ${describe(item)}`);
+        throw new TapError('TAP_INVALID_OPTION', `${at} must be a JSON path such as "$.user.email" or "items[*].ssn": ${parsed}, got ${describeValue(item)}`);
       }
       return item;
     }),

@@ -5,6 +5,8 @@
 // a caller asked to see (a sink insert, a one-off read).
 // The codes are documented in docs/watch.md; a unit test checks that the doc lists each one.
 
+import { CodedError, saysRetriable } from '@shadow/options';
+
 export const WATCH_ERROR_CODES = [
   'WATCH_INVALID_CONFIG',
   'WATCH_INVALID_ARGUMENT',
@@ -23,16 +25,12 @@ export interface WatchErrorOptions {
   problems?: readonly string[];
 }
 
-export class WatchError extends Error {
+export class WatchError extends CodedError<WatchErrorCode> {
   override readonly name = 'WatchError';
-  readonly code: WatchErrorCode;
-  readonly retriable: boolean;
   readonly problems: readonly string[];
 
   constructor(code: WatchErrorCode, message: string, options: WatchErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = options.retriable ?? false;
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? false });
     this.problems = options.problems ?? [];
   }
 }
@@ -41,11 +39,10 @@ export function isWatchError(error: unknown): error is WatchError {
   return error instanceof WatchError;
 }
 
-/** Any thrown value as a WatchError with `code` (a WatchError is returned as is). */
+/** Any thrown value as a WatchError with `code` (a WatchError is returned as is; a foreign `retriable: true` is kept). */
 export function toWatchError(error: unknown, code: WatchErrorCode, context: string): WatchError {
   if (error instanceof WatchError) return error;
-  const retriable = typeof (error as { retriable?: unknown } | null)?.retriable === 'boolean' ? Boolean((error as { retriable: boolean }).retriable) : false;
-  return new WatchError(code, `${context}: ${errorMessage(error)}`, { cause: error, retriable });
+  return new WatchError(code, `${context}: ${errorMessage(error)}`, { cause: error, retriable: saysRetriable(error) });
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,39 +1,10 @@
-// Glob patterns for routes, side-effect targets and paths. Deliberately tiny: `*` matches within
-// one path segment, `**` across segments, `?` one character; everything else is literal (a route
+// Glob patterns for routes, side-effect targets and paths: @shadow/options' glob (`*` within one
+// path segment, `**` across segments, `?` one character; everything else literal, a route
 // template's `:id` or `{id}` included). Regular expressions in a criteria file would be one more
 // language for reviewers of a promotion gate to get wrong.
+import { globMatches } from '@shadow/options';
 
-const cache = new Map<string, RegExp>();
-
-export function globToRegExp(glob: string, separator = '/'): RegExp {
-  const key = `${separator}\u0000${glob}`;
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const sep = separator.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  let source = '';
-  for (let i = 0; i < glob.length; i += 1) {
-    const ch = glob[i] as string;
-    if (ch === '*') {
-      if (glob[i + 1] === '*') {
-        source += '.*';
-        i += 1;
-      } else {
-        source += `[^${sep}]*`;
-      }
-    } else if (ch === '?') {
-      source += `[^${sep}]`;
-    } else {
-      source += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    }
-  }
-  const re = new RegExp(`^${source}$`);
-  cache.set(key, re);
-  return re;
-}
-
-export function globMatches(glob: string, value: string, separator = '/'): boolean {
-  return globToRegExp(glob, separator).test(value);
-}
+export { globMatches };
 
 /** A route as measurements name it: its template and, when known, its method. */
 export interface RouteRef {

@@ -3,6 +3,8 @@
 // those), with the same shape: a closed `as const` list of codes with their own MIGRATE_ prefix,
 // `code`, `retriable`, `cause`, plus the version concerned. Documented in docs/clickhouse.md.
 
+import { CodedError } from '@shadow/options';
+
 export const MIGRATION_ERROR_CODES = [
   /** The list is malformed: a version not a positive integer, duplicated or out of order, an empty name or statement. */
   'MIGRATE_INVALID',
@@ -16,19 +18,15 @@ export const MIGRATION_ERROR_CODES = [
 
 export type MigrationErrorCode = (typeof MIGRATION_ERROR_CODES)[number];
 
-export class MigrationError extends Error {
+export class MigrationError extends CodedError<MigrationErrorCode> {
   override readonly name = 'MigrationError';
-  readonly code: MigrationErrorCode;
-  /** Whether running again later can succeed unchanged: only engine failures that are themselves retriable. */
-  readonly retriable: boolean;
   /** The migration version the error is about, when there is one. */
   readonly version: number | undefined;
 
+  /** `retriable`: whether running again later can succeed unchanged: only engine failures that are themselves retriable. */
   constructor(code: MigrationErrorCode, message: string, options: { version?: number; cause?: unknown; retriable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause, retriable: options.retriable ?? false });
     this.version = options.version;
-    this.retriable = options.retriable ?? false;
   }
 }
 

@@ -5,6 +5,7 @@
 // the secret; a variable that is not set is a problem), and freezes the result.
 
 import { createHash } from 'node:crypto';
+import { describeJson, fieldPath, valueAt } from '@shadow/options';
 import { z } from 'zod';
 import { JudgeError } from '../errors.js';
 import { jsonText } from '../json/json-text.js';
@@ -209,30 +210,7 @@ export interface ResolveJudgeConfigOptions {
   readonly field?: string;
 }
 
-function fieldOf(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out === '' ? '(judges)' : out;
-}
-
-function describe(value: unknown): string {
-  try {
-    const text = JSON.stringify(value);
-    if (text === undefined) return String(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
+const fieldOf = (prefix: string, path: readonly PropertyKey[]): string => fieldPath(prefix, path, '(judges)');
 
 /** Zod issues as `field: message, got <value>` lines; unknown keys one line each, with the accepted ones. */
 function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, root: unknown, accepted: (path: readonly PropertyKey[]) => readonly string[]): string[] {
@@ -248,7 +226,7 @@ function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, root: u
       continue;
     }
     const got = valueAt(root, issue.path);
-    lines.push(`${fieldOf(prefix, issue.path)}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${describe(got)}`}`);
+    lines.push(`${fieldOf(prefix, issue.path)}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${describeJson(got)}`}`);
   }
   return lines;
 }
@@ -414,7 +392,7 @@ export function resolveJudgeConfig(input: unknown, options: ResolveJudgeConfigOp
   const prefix = options.field ?? 'judges';
   const env = options.env ?? process.env;
   if (input === undefined || input === null) return { config: Object.freeze({ judges: Object.freeze({}) }) };
-  if (typeof input !== 'object' || Array.isArray(input)) return { problems: [`${fieldOf(prefix, [])}: expected a mapping of judge id -> judge, got ${describe(input)}`] };
+  if (typeof input !== 'object' || Array.isArray(input)) return { problems: [`${fieldOf(prefix, [])}: expected a mapping of judge id -> judge, got ${describeJson(input)}`] };
   const problems: string[] = [];
   const judges: Record<string, ResolvedJudge> = {};
   // Each judge on its own, so one bad judge does not hide the problems of another.

@@ -4,8 +4,8 @@
  * wins; `planCall` then walks the answer ladder of that rule (recording -> stub -> forward -> 503).
  * Nothing here touches the network, so the policy is unit-tested exhaustively.
  */
+import { globToRegExp } from '@shadow/options';
 import type { RecordedCall } from '../types.js';
-import { globToRegExp } from './glob.js';
 
 /**
  * - `record`: answered from live's recording of the same exchange, else the rule's stub, else 503.

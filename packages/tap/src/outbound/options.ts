@@ -3,6 +3,7 @@
  * `resolveOutboundOptions`, called from `resolveTapOptions`, so a bad value fails at start-up
  * naming `outbound.<field>`.
  */
+import { mustBe } from '@shadow/options';
 import { TapError } from '../errors.js';
 
 export interface OutboundRecorderOptions {
@@ -47,8 +48,7 @@ const KEYS = ['enabled', 'maxCalls', 'maxBodyBytes', 'maxExchangeBodyBytes'] as 
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
 
 function invalid(field: string, expected: string, got: unknown): TapError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : Array.isArray(got) ? 'an array' : got === null ? 'null' : typeof got === 'object' ? 'an object' : String(got);
-  return new TapError('TAP_INVALID_OPTION', `${field} must be ${expected}, got ${shown}`);
+  return new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));
 }
 
 function integer(field: string, value: unknown, fallback: number, min: number, max: number): number {

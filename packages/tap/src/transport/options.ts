@@ -2,6 +2,7 @@
 // fails with TAP_INVALID_OPTION naming the field and the accepted values), then frozen.
 import type { SchemaRegistry } from '@shadow/contracts';
 import { topicNames } from '@shadow/contracts';
+import { mustBe } from '@shadow/options';
 import type { KafkaConfig } from 'kafkajs';
 import { TapError } from '../errors.js';
 import { isLocalStack } from './topic-check.js';
@@ -173,8 +174,7 @@ const noop = (): void => {};
 export const silentTransportLogger: TransportLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
 function fail(field: string, expected: string, got: unknown): never {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : Array.isArray(got) ? 'an array' : String(got);
-  throw new TapError('TAP_INVALID_OPTION', `${field} must be ${expected}, got ${shown}`);
+  throw new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));
 }
 
 function int(field: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,32 +1,11 @@
 // Zod issues as one line per problem, each naming its field by full path (`rules[2].min: ...`) and
 // the value it got, so a bad config fails at start-up with every mistake listed at once.
+import { describeJson, fieldPath, valueAt } from '@shadow/options';
 import { z } from 'zod';
 import { WatchError } from '../errors.js';
 
-export function fieldOf(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out === '' ? '(root)' : out;
-}
-
-export function describeValue(value: unknown): string {
-  try {
-    const text = JSON.stringify(value);
-    if (text === undefined) return String(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
+/** A field's full path (`rules[2].min`); `(root)` for the config itself. */
+export const fieldOf = (prefix: string, path: readonly PropertyKey[]): string => fieldPath(prefix, path);
 
 function unwrap(t: z.ZodType): z.ZodType {
   let u = t;
@@ -81,7 +60,7 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, 
       continue;
     }
     const got = valueAt(root, issue.path);
-    lines.push(`${fieldOf(prefix, issue.path)}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${describeValue(got)}`}`);
+    lines.push(`${fieldOf(prefix, issue.path)}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${describeJson(got)}`}`);
   }
   return lines;
 }

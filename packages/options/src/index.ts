@@ -1,0 +1,5 @@
+export type { CodedErrorClass, CodedErrorOptions, ErrorConverterOptions } from './errors/coded-error.js';
+export { CodedError, errorConverter, messageOf, saysRetriable } from './errors/coded-error.js';
+export { describeJson, describeValue, mustBe } from './values/describe.js';
+export { fieldPath, isPlainObject, valueAt } from './values/objects.js';
+export { globMatches, globToRegExp } from './patterns/glob.js';
