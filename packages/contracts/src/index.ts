@@ -63,7 +63,7 @@ export type { TimeArg } from './time/time-arg.js';
 export { durationMs, parseTimeArg, TIME_ARG_FORMS } from './time/time-arg.js';
 
 export type { TopicNames, TopicRole } from './topics.js';
-export { partitionKey, subjectFor, TOPIC_BASE_NAMES, topicNames, topics } from './topics.js';
+export { MAX_TOPIC_PREFIX_LENGTH, partitionKey, subjectFor, TOPIC_BASE_NAMES, topicNames, topicPrefixProblem, topics } from './topics.js';
 
 export type { KafkaAdminSource, ObservedTopic, TopicAction, TopicSpecOptions, TopicsOptions, TopicsReport, TopicStatus } from './provisioning/index.js';
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContractsError } from './errors.js';
-import { partitionKey, subjectFor, topicNames, topics } from './topics.js';
+import { MAX_TOPIC_PREFIX_LENGTH, partitionKey, subjectFor, topicNames, topicPrefixProblem, topics } from './topics.js';
 
 describe('topics', () => {
   it('has the documented default names', () => {
@@ -25,6 +25,21 @@ describe('topics', () => {
     expect(() => topicNames('bad/prefix')).toThrow(ContractsError);
     expect(() => topicNames('bad prefix')).toThrow(/"bad prefix"/);
     expect(() => topicNames('x'.repeat(240))).toThrow(/longer than 249/);
+  });
+
+  it('has one prefix rule, by class: characters outside the allow list, length, type; the longest legal prefix fits', () => {
+    for (const bad of ['a/b', 'a b', 'a:b', 'a\u0000', 'ünï', '../x', 'a,b', '${x}']) expect(topicPrefixProblem(bad), bad).toMatch(/may only contain/);
+    expect(topicPrefixProblem('x'.repeat(MAX_TOPIC_PREFIX_LENGTH + 1))).toMatch(/at most 224/);
+    expect(topicPrefixProblem(7)).toMatch(/must be a string/);
+    expect(topicPrefixProblem('')).toBeNull();
+    const longest = 'x'.repeat(MAX_TOPIC_PREFIX_LENGTH);
+    expect(topicPrefixProblem(longest)).toBeNull();
+    expect(Math.max(...Object.values(topicNames(longest)).map((n) => n.length))).toBe(249);
+  });
+
+  it('resolves a prefix once per process: the same frozen names every time', () => {
+    expect(topicNames('tenant-b.')).toBe(topicNames('tenant-b.'));
+    expect(Object.isFrozen(topicNames('tenant-b.'))).toBe(true);
   });
 
   it('keys records by exchange id and refuses an empty one', () => {

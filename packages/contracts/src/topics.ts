@@ -40,25 +40,43 @@ export type TopicNames = Readonly<Record<TopicRole, string>>;
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_TOPIC_LENGTH = 249;
+const LEGAL_PREFIX = /^[a-zA-Z0-9._-]*$/;
+
+/** The longest topic prefix: every prefixed name must stay within Kafka's 249 characters. */
+export const MAX_TOPIC_PREFIX_LENGTH = MAX_TOPIC_LENGTH - Math.max(...Object.values(TOPIC_BASE_NAMES).map((name) => name.length));
+
+/**
+ * The one rule for a topic prefix (Kafka's topic-name rules): ASCII letters, digits, `.`, `_`, `-`,
+ * at most MAX_TOPIC_PREFIX_LENGTH characters, `''` for none. Returns what is wrong, or null. Every
+ * boundary that takes a prefix (service config, CLI flags, package options) checks it with this.
+ */
+export function topicPrefixProblem(prefix: unknown): string | null {
+  if (typeof prefix !== 'string') return `must be a string, got ${prefix === null ? 'null' : typeof prefix}`;
+  if (!LEGAL_PREFIX.test(prefix)) return `may only contain ASCII letters, digits, ".", "_" and "-", got ${JSON.stringify(prefix.length > 60 ? `${prefix.slice(0, 60)}...` : prefix)}`;
+  if (prefix.length > MAX_TOPIC_PREFIX_LENGTH) return `is ${prefix.length} characters, at most ${MAX_TOPIC_PREFIX_LENGTH} (it would make topic names longer than ${MAX_TOPIC_LENGTH}, Kafka's limit)`;
+  return null;
+}
+
+// One resolution per prefix per process: every caller of topicNames(p) gets the same frozen object.
+const resolved = new Map<string, TopicNames>();
+const MAX_RESOLVED = 1_000;
 
 /**
  * Topic names, optionally prefixed for multi-tenant or test isolation: `topicNames('t-1.')`
- * gives `t-1.shadow.exchanges.v1`. The prefix is used verbatim (include your own separator).
+ * gives `t-1.shadow.exchanges.v1`. The prefix is used verbatim (include your own separator);
+ * CONTRACTS_INVALID_ARGUMENT when it breaks topicPrefixProblem's rule.
  */
 export function topicNames(prefix = ''): TopicNames {
-  if (prefix !== '' && !LEGAL_TOPIC.test(prefix)) {
-    throw new ContractsError('CONTRACTS_INVALID_ARGUMENT',
-      `topic prefix "${prefix}" may only contain ASCII letters, digits, ".", "_" and "-"`);
-  }
+  const hit = resolved.get(prefix);
+  if (hit !== undefined) return hit;
+  const problem = topicPrefixProblem(prefix);
+  if (problem !== null) throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `topic prefix ${problem}`);
   const names = {} as Record<TopicRole, string>;
-  for (const role of Object.keys(TOPIC_BASE_NAMES) as TopicRole[]) {
-    const name = `${prefix}${TOPIC_BASE_NAMES[role]}`;
-    if (name.length > MAX_TOPIC_LENGTH) {
-      throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `topic prefix "${prefix}" makes "${name}" longer than ${MAX_TOPIC_LENGTH} characters`);
-    }
-    names[role] = name;
-  }
-  return Object.freeze(names);
+  for (const role of Object.keys(TOPIC_BASE_NAMES) as TopicRole[]) names[role] = `${prefix}${TOPIC_BASE_NAMES[role]}`;
+  if (resolved.size >= MAX_RESOLVED) resolved.clear();
+  const frozen = Object.freeze(names);
+  resolved.set(prefix, frozen);
+  return frozen;
 }
 
 /** The unprefixed topic names. */

@@ -1,5 +1,5 @@
 import { ContractsError } from '../errors.js';
-import { TOPIC_BASE_NAMES } from '../topics.js';
+import { TOPIC_BASE_NAMES, topicPrefixProblem } from '../topics.js';
 import type { TopicRole } from '../topics.js';
 
 /** Options of `ensureTopics` / `checkTopics`. Validated once; a bad value names the field. */
@@ -71,7 +71,8 @@ export function resolveTopicsOptions(options: TopicsOptions = {}): ResolvedTopic
     if (!KNOWN.includes(key)) throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `${key} is not a known topics option; accepted: ${KNOWN.join(', ')}`);
   }
   const prefix = options.prefix ?? '';
-  if (typeof prefix !== 'string') throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', 'prefix must be a string');
+  const prefixProblem = topicPrefixProblem(prefix);
+  if (prefixProblem !== null) throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `prefix ${prefixProblem}`);
   const roles = options.roles ?? ALL_TOPIC_ROLES;
   if (!Array.isArray(roles) || roles.length === 0) {
     throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `roles must be a non-empty array of ${ALL_TOPIC_ROLES.join(', ')}`);

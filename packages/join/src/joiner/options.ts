@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@shadow/clickhouse';
+import { topicPrefixProblem } from '@shadow/contracts';
 import type { SchemaRegistry } from '@shadow/contracts';
 import type { Kafka } from 'kafkajs';
 import { JoinError } from '../errors.js';
@@ -102,6 +103,8 @@ export function resolveJoinerOptions(o: JoinerOptions): ResolvedJoinerOptions {
   }
   const rate = o.bodySampleRate ?? 0.01;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw bad('bodySampleRate', 'a number in 0..1', rate);
+  const prefixProblem = topicPrefixProblem(o.topicPrefix ?? '');
+  if (prefixProblem !== null) throw new JoinError('JOIN_INVALID_OPTIONS', `Invalid joiner option "topicPrefix": ${prefixProblem}`);
   return Object.freeze({
     kafka: o.kafka,
     registry: o.registry,

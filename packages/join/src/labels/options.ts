@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@shadow/clickhouse';
+import { topicPrefixProblem } from '@shadow/contracts';
 import type { SchemaRegistry } from '@shadow/contracts';
 import type { Kafka } from 'kafkajs';
 import { JoinError } from '../errors.js';
@@ -50,6 +51,8 @@ export function resolveLabelIngesterOptions(o: LabelIngesterOptions): ResolvedLa
   if (o.kafka === undefined || o.kafka === null) bad('kafka', 'a kafkajs Kafka instance is required');
   if (o.registry === undefined || o.registry === null) bad('registry', 'a schema registry client (createSchemaRegistry) is required');
   if (o.clickhouse === undefined || o.clickhouse === null) bad('clickhouse', 'a ClickHouse from createClickHouse is required');
+  const prefixProblem = topicPrefixProblem(o.topicPrefix ?? '');
+  if (prefixProblem !== null) bad('topicPrefix', prefixProblem);
   const resolved = {
     kafka: o.kafka,
     registry: o.registry,

@@ -28,7 +28,7 @@
 // of them (`shadow report --run-id R --wait`). Each result carries the live exchange it answers
 // (Dispatcher), so the joiner pairs the run however old the window is.
 import { randomUUID } from 'node:crypto';
-import { topicNames } from '@shadow/contracts';
+import { topicNames, topicPrefixProblem } from '@shadow/contracts';
 import type { ReplayProgress, RunProgress, SideEffect } from '@shadow/contracts';
 import { Semaphore } from '@shadow/limits';
 import type { Consumer } from 'kafkajs';
@@ -53,6 +53,8 @@ const FLUSH_EVERY_MS = 200;
 
 export async function replayWindow(options: ReplayWindowOptions): Promise<ReplaySummary> {
   const logger = options.logger ?? silentLogger;
+  const prefixProblem = topicPrefixProblem(options.topicPrefix ?? '');
+  if (prefixProblem !== null) throw new ReplayError('REPLAY_INVALID_OPTION', `topicPrefix ${prefixProblem}`);
   const names = topicNames(options.topicPrefix ?? '');
   const topic = options.topic ?? names.exchanges;
   const runId = options.runId ?? randomUUID();

@@ -7,7 +7,7 @@
 // Shutdown (close): no new chunk starts; the chunk in flight finishes (its requests complete or
 // time out), is produced and committed; then the consumer leaves the group.
 import { randomUUID } from 'node:crypto';
-import { topicNames } from '@shadow/contracts';
+import { topicNames, topicPrefixProblem } from '@shadow/contracts';
 import type { SideEffect, TopicNames } from '@shadow/contracts';
 import type { Consumer } from 'kafkajs';
 import { resolveChallengers } from '../challenger/options.js';
@@ -55,6 +55,8 @@ export class LiveShadow {
 
   constructor(options: LiveShadowOptions) {
     this.#o = options;
+    const prefixProblem = topicPrefixProblem(options.topicPrefix ?? '');
+    if (prefixProblem !== null) throw new ReplayError('REPLAY_INVALID_OPTION', `topicPrefix ${prefixProblem}`);
     this.topics = topicNames(options.topicPrefix ?? '');
     this.groupId = options.groupId ?? 'shadow-replayer';
     this.#logger = options.logger ?? silentLogger;

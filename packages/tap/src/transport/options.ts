@@ -1,7 +1,7 @@
 // Options of the Kafka transport: merged with defaults, validated once at construction (a bad value
 // fails with TAP_INVALID_OPTION naming the field and the accepted values), then frozen.
 import type { SchemaRegistry } from '@shadow/contracts';
-import { topicNames } from '@shadow/contracts';
+import { topicNames, topicPrefixProblem } from '@shadow/contracts';
 import { mustBe } from '@shadow/options';
 import type { KafkaConfig } from 'kafkajs';
 import { TapError } from '../errors.js';
@@ -223,12 +223,9 @@ export function resolveKafkaTransportOptions(options: KafkaTransportOptions): Re
   if (!(TRANSPORT_COMPRESSIONS as readonly string[]).includes(compression)) {
     fail('compression', `one of ${TRANSPORT_COMPRESSIONS.join(', ')}`, compression);
   }
-  let names;
-  try {
-    names = topicNames(options.topicPrefix ?? '');
-  } catch (error) {
-    throw new TapError('TAP_INVALID_OPTION', `topicPrefix: ${(error as Error).message}`, { cause: error });
-  }
+  const prefixProblem = topicPrefixProblem(options.topicPrefix ?? '');
+  if (prefixProblem !== null) throw new TapError('TAP_INVALID_OPTION', `topicPrefix ${prefixProblem}`);
+  const names = topicNames(options.topicPrefix ?? '');
   const topic = options.topic === undefined ? names.exchanges : str('topic', options.topic);
   const queue = {
     maxRecords: int('queue.maxRecords', options.queue?.maxRecords, 10_000, 1, 10_000_000),
