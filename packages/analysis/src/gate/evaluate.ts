@@ -54,6 +54,9 @@ type Draft = Omit<CriterionResult, 'scope' | 'blocking'>;
 
 const NOT_ENOUGH = 'not judged: not enough data in this scope';
 
+/** What the reasons call the judged challenger: its role (a secondary gated on its own is not a "candidate"). */
+const who = (ctx: Context): string => (ctx.measurements.role === 'secondary' ? 'secondary' : 'candidate');
+
 function finish(ctx: Context, d: Draft): CriterionResult {
   const blocking = d.outcome !== 'insufficient' || ctx.required;
   return { ...d, scope: ctx.scope, blocking };
@@ -154,14 +157,14 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
     if (samples !== undefined) {
       const b = bootstrapQuantile(samples.candidateMs, c.quantile, ctx.bootstrap);
       const exact = summaryQuantile(m.latency.candidate, c.quantile);
-      parts.push(judge(ctx, `candidate ${label}`, {
+      parts.push(judge(ctx, `${who(ctx)} ${label}`, {
         criterion: name,
         measured: exact ?? b.estimate,
         interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: b.subsampled ? `bootstrap (subsample of ${b.sampleSize})` : 'bootstrap' },
         judgeOn: c.judgeOn, op: '<=', limit: c.maxMs, unit: 'ms', n: b.n,
       }));
     } else {
-      parts.push(judge(ctx, `candidate ${label}`, {
+      parts.push(judge(ctx, `${who(ctx)} ${label}`, {
         criterion: name, measured: summaryQuantile(m.latency.candidate, c.quantile), interval: null,
         judgeOn: c.judgeOn, op: '<=', limit: c.maxMs, unit: 'ms', n: m.latency.candidate.count,
       }));
@@ -181,14 +184,14 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
         "no secondary answered these exchanges: maxFactorOfSecondary compares with a secondary (live's code replayed as a challenger with role secondary in the same run or window)"));
     } else if (pairs !== undefined) {
       const b = bootstrapQuantileComparison(pairs.secondaryMs, pairs.candidateMs, c.quantile, { ...ctx.bootstrap, compare: 'ratio', paired: true });
-      parts.push(judge(ctx, `candidate ${label} / secondary ${label}`, {
+      parts.push(judge(ctx, `${who(ctx)} ${label} / secondary ${label}`, {
         criterion: name,
         measured: exactRatio() ?? b.estimate,
         interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}` },
         judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfSecondary, unit: 'factor', n: b.n,
       }));
     } else {
-      parts.push(judge(ctx, `candidate ${label} / secondary ${label}`, {
+      parts.push(judge(ctx, `${who(ctx)} ${label} / secondary ${label}`, {
         criterion: name, measured: exactRatio(), interval: null,
         judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfSecondary, unit: 'factor', n: Math.min(secondary.count, m.latency.candidate.count),
       }));
@@ -200,13 +203,13 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
     const secondaryNote = measurements.secondary === null || measurements.secondary === undefined
       ? 'replay a secondary (live\'s code as a challenger with role secondary) and use maxFactorOfSecondary'
       : `use maxFactorOfSecondary: the secondary ${measurements.secondary.challengerId} answered these exchanges under the same conditions`;
-    ctx.warnings.add(`maxFactorOfLive compares the candidate's latency, measured under ${describeConditions(measurements.conditions)}, with live's, measured in production: a replay at another speed or concurrency than production's makes this ratio unfair; ${secondaryNote}`);
+    ctx.warnings.add(`maxFactorOfLive compares the ${who(ctx)}'s latency, measured under ${describeConditions(measurements.conditions)}, with live's, measured in production: a replay at another speed or concurrency than production's makes this ratio unfair; ${secondaryNote}`);
     if (samples !== undefined) {
       const b = bootstrapQuantileComparison(samples.liveMs, samples.candidateMs, c.quantile, { ...ctx.bootstrap, compare: 'ratio', paired: samples.paired });
       const live = summaryQuantile(m.latency.live, c.quantile);
       const cand = summaryQuantile(m.latency.candidate, c.quantile);
       const exact = live !== null && cand !== null && live > 0 ? cand / live : null;
-      parts.push(judge(ctx, `candidate ${label} / live ${label}`, {
+      parts.push(judge(ctx, `${who(ctx)} ${label} / live ${label}`, {
         criterion: name,
         measured: exact ?? b.estimate,
         interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}` },
@@ -215,7 +218,7 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
     } else {
       const live = summaryQuantile(m.latency.live, c.quantile);
       const cand = summaryQuantile(m.latency.candidate, c.quantile);
-      parts.push(judge(ctx, `candidate ${label} / live ${label}`, {
+      parts.push(judge(ctx, `${who(ctx)} ${label} / live ${label}`, {
         criterion: name, measured: live !== null && cand !== null && live > 0 ? cand / live : null, interval: null,
         judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfLive, unit: 'factor', n: Math.min(m.latency.live.count, m.latency.candidate.count),
       }));
@@ -242,7 +245,7 @@ function evaluateErrorRate(ctx: Context, c: NonNullable<ScopeCriteria['errorRate
   const out: CriterionResult[] = [];
   if (c.max !== undefined) {
     const w = wilsonInterval(m.errors.candidate, m.errors.pairs, { confidence: ctx.confidence });
-    out.push(judge(ctx, 'candidate error rate', {
+    out.push(judge(ctx, `${who(ctx)} error rate`, {
       criterion: 'errorRate.max', measured: w.estimate,
       interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
       judgeOn: c.judgeOn, op: '<=', limit: c.max, unit: 'ratio', n: w.trials,
@@ -250,7 +253,7 @@ function evaluateErrorRate(ctx: Context, c: NonNullable<ScopeCriteria['errorRate
   }
   if (c.maxIncreaseOverLive !== undefined) {
     const d = pairedDifferenceInterval(m.errors, { confidence: ctx.confidence });
-    out.push(judge(ctx, 'candidate error rate - live error rate', {
+    out.push(judge(ctx, `${who(ctx)} error rate - live error rate`, {
       criterion: 'errorRate.maxIncreaseOverLive', measured: d.estimate,
       interval: { lower: d.lower, upper: d.upper, confidence: d.confidence, method: d.method },
       judgeOn: c.judgeOn, op: '<=', limit: c.maxIncreaseOverLive, unit: 'ratio', n: m.errors.pairs, fmt: formatPoints,
@@ -314,7 +317,7 @@ function evaluateBusiness(ctx: Context, name: string, c: BusinessMetricCriterion
       : `business metric "${name}" is a ${outcome.kind} outcome; ${check} needs a ${kind} one`);
   if (c.meanRelativeDiff !== undefined) {
     if (outcome?.kind !== 'numeric') out.push(missing('meanRelativeDiff', 'ratio', '<=', c.meanRelativeDiff.max, 'numeric'));
-    else out.push(judge(ctx, `${name}: |mean difference| / live mean (live ${formatNumber(outcome.live.mean)}, candidate ${formatNumber(outcome.candidate.mean)})`, {
+    else out.push(judge(ctx, `${name}: |mean difference| / live mean (live ${formatNumber(outcome.live.mean)}, ${who(ctx)} ${formatNumber(outcome.candidate.mean)})`, {
       criterion: `${prefix}.meanRelativeDiff`, measured: outcome.pairs === 0 ? null : relativeDiff(outcome.live.mean, outcome.candidate.mean), interval: null,
       judgeOn: 'estimate', op: '<=', limit: c.meanRelativeDiff.max, unit: 'ratio', n: outcome.pairs,
     }));
@@ -325,7 +328,7 @@ function evaluateBusiness(ctx: Context, name: string, c: BusinessMetricCriterion
     const l = outcome.live.quantiles.find((x) => Math.abs(x.q - qc.quantile) < 1e-12)?.value;
     const cv = outcome.candidate.quantiles.find((x) => Math.abs(x.q - qc.quantile) < 1e-12)?.value;
     if (l === undefined || cv === undefined) { out.push(insufficient(ctx, `${prefix}.${label}RelativeDiff`, 'ratio', '<=', qc.maxRelativeDiff, `business metric "${name}": ${label} was not measured`)); continue; }
-    out.push(judge(ctx, `${name}: |${label} difference| / live ${label} (live ${formatNumber(l)}, candidate ${formatNumber(cv)})`, {
+    out.push(judge(ctx, `${name}: |${label} difference| / live ${label} (live ${formatNumber(l)}, ${who(ctx)} ${formatNumber(cv)})`, {
       criterion: `${prefix}.${label}RelativeDiff`, measured: outcome.pairs === 0 ? null : relativeDiff(l, cv), interval: null,
       judgeOn: 'estimate', op: '<=', limit: qc.maxRelativeDiff, unit: 'ratio', n: outcome.pairs,
     }));
@@ -368,14 +371,14 @@ function evaluateAccuracy(ctx: Context, c: NonNullable<ScopeCriteria['accuracy']
     return out;
   }
   const d = pairedDifferenceInterval(acc, { confidence: ctx.confidence });
-  out.push(judge(labelCtx, `accuracy candidate ${formatPercent(d.candidate.estimate)} vs live ${formatPercent(d.live.estimate)}, difference`, {
+  out.push(judge(labelCtx, `accuracy ${who(ctx)} ${formatPercent(d.candidate.estimate)} vs live ${formatPercent(d.live.estimate)}, difference`, {
     criterion: 'accuracy.minDelta', measured: d.estimate,
     interval: { lower: d.lower, upper: d.upper, confidence: d.confidence, method: d.method },
     judgeOn: c.judgeOn, op: '>=', limit: c.minDelta, unit: 'ratio', n: labelled, fmt: formatPoints,
   }));
   if (c.minCandidate !== undefined) {
     const w = d.candidate;
-    out.push(judge(labelCtx, 'candidate accuracy', {
+    out.push(judge(labelCtx, `${who(ctx)} accuracy`, {
       criterion: 'accuracy.minCandidate', measured: w.estimate,
       interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
       judgeOn: c.judgeOn, op: '>=', limit: c.minCandidate, unit: 'ratio', n: labelled,

@@ -117,6 +117,16 @@ describe('latency against the secondary, columns by role', () => {
     expect(renderVerdictText(v)).toContain('warning: maxFactorOfLive compares');
   });
 
+  it('gating the secondary itself names it by its role in every reason', () => {
+    const { criteria } = parseCriteria('version: 1\nsample: { minPairs: 100 }\nerrorRate: { max: 0.5 }\nlatency: [{ quantile: 0.99, maxFactorOfLive: 1.1 }]');
+    const v = evaluateGate(criteria, measurementsFromPairs(records, { challengerId: 'sec', runId: RUN }, { runs: RUNS }));
+    const text = renderVerdictText(v);
+    expect(text).toContain('secondary p99 / live p99');
+    expect(text).toContain('secondary error rate');
+    expect(text).toContain("maxFactorOfLive compares the secondary's latency");
+    expect(text).not.toMatch(/\bcandidate\b/);
+  });
+
   it('maxFactorOfSecondary without a secondary is not enough data, naming what is missing', () => {
     const alone = records.filter((r) => r.challengerId === 'cand');
     const { criteria } = parseCriteria('version: 1\nsample: { minPairs: 100 }\nlatency: [{ quantile: 0.99, maxFactorOfSecondary: 1.1 }]');
