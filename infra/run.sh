@@ -4,7 +4,7 @@
 #   setup  install node modules (pnpm pinned by package.json through corepack), the stack's jars
 #          and, when missing, Debian's chromium (the dashboard's browser test)
 #   test   setup, build, run all vitest projects (the harness starts or reuses the local stack)
-#   demo   setup, stack up, build, run the demo
+#   demo   setup, stack up, build, run the demo (`npm run demo -- --dashboard`: then the dashboard)
 #   turbo  TASK...  run a turbo task (build, typecheck) with the pinned pnpm on PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,20 +52,33 @@ setup() {
   bash infra/local/stack install
 }
 
+# A line per package as its build starts (cached ones say so), and the compiler's output when one
+# fails: a cold build takes a minute or more and must be seen to move.
+# `build @shadow/demo... @shadow/cli...` builds only those and what they depend on.
+build() {
+  local filters=()
+  for f in "$@"; do filters+=(--filter="$f"); done
+  echo "building ${*:-every package} (turbo; cached packages are instant)..."
+  pnpm -s turbo run build --output-logs=new-only "${filters[@]}"
+}
+
 cmd=${1:-}
 case "$cmd" in
   setup) setup ;;
   test)
     setup
-    pnpm -s turbo run build --output-logs=errors-only
+    build
     shift
     pnpm -s exec vitest run "$@"
     ;;
   demo)
+    shift
     setup
     bash infra/local/stack up
-    pnpm -s turbo run build --output-logs=errors-only
-    node services/demo/dist/main.js
+    # the demo and the CLI its closing lines suggest (the dashboard comes with the CLI)
+    build '@shadow/demo...' '@shadow/cli...'
+    # `npm run demo -- --dashboard` leaves the dashboard up at the end until Ctrl-C.
+    node services/demo/dist/main.js "$@"
     ;;
   turbo)
     shift

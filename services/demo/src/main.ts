@@ -17,17 +17,23 @@
 //      and which of them are noise. The live captures nothing replayed live are counted, not
 //      unmatched;
 //   7. the promotion gate (@shadow/analysis) judges the candidate and the secondary against a
-//      criteria file: the candidate must fail on agreement, the secondary must pass.
+//      criteria file (examples/gate.yaml): the candidate must fail on agreement, the secondary must pass;
+//   8. it hands over: where the data is (chDB database `demo`; the topics are kept so the traffic can
+//      be replayed again) and the next commands, exactly runnable; with --dashboard it serves the
+//      dashboard over its own engine until Ctrl-C.
+// Each stage prints a header as it starts and its counts as they move.
 // Exits non-zero when anything does not add up, so it doubles as a smoke test of the whole stack.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { createClickHousePairStore, evaluateGate, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
+import { createClickHouseExploreStore, createClickHousePairStore, evaluateGate, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
 import { createClickHouse, clickhouseOptionsFromEnv, formatRunSummary, migrate, SCHEMA_MIGRATIONS, summarizeRun } from '@shadow/clickhouse';
 import type { ClickHouse, RunSummary } from '@shadow/clickhouse';
+import { dashboardCommand } from '@shadow/dashboard';
 import { createJoiner, formatRouteSummary, sharedComparer, summarizeByRoute } from '@shadow/join';
 import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
@@ -42,6 +48,17 @@ import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
 const REQUESTS_PER_SERVICE = 200;
 // warn by default: the demo's own output is the summary table; LOG_LEVEL=info shows the taps' logs.
 const log = pino({ name: 'demo', level: process.env.LOG_LEVEL ?? 'warn' });
+/** `npm run demo -- --dashboard`: at the end, serve the dashboard over the demo's data until Ctrl-C. */
+const WITH_DASHBOARD = process.argv.slice(2).includes('--dashboard');
+const STAGES = 7;
+let stageNumber = 0;
+/** A header per stage as it starts, so a user sees where the demo is (the summary comes at the end). */
+function stage(title: string): void {
+  stageNumber++;
+  console.log(`\n[${stageNumber}/${STAGES}] ${title}`);
+}
+/** A progress line under the current stage. */
+const progress = (line: string): void => console.log(`      ${line}`);
 
 function endpoints(): StackEndpoints {
   const root = findRepoRoot();
@@ -98,6 +115,7 @@ function comparable(body: Buffer): string {
 async function main(): Promise<void> {
   const stack = endpoints();
   const prefix = `demo-${Date.now()}.`;
+  stage(`topics and the joiner: topics under the prefix "${prefix}", the joiner pairing into ClickHouse database "demo"`);
   const names = topicNames(prefix);
   const kafka = new Kafka({ clientId: 'demo', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -127,6 +145,8 @@ async function main(): Promise<void> {
   });
   await joiner.start();
 
+  progress('joiner started (group ' + `${prefix}joiner)`);
+  stage('capture: a pricing service embedding the tap, a catalog service behind the tap proxy');
   // 1. pricing: embeds the tap.
   const tapLogger = log.child({ component: 'tap' });
   const pricingTap = createTap({
@@ -178,12 +198,14 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  stage(`traffic: ${REQUESTS_PER_SERVICE} requests to each service (JSON, a bearer token, an e-mail and a card number to redact, binary bodies, 404s, 503s)`);
   // 3. traffic.
   const served = new Map<string, Buffer>();
   const t0 = Date.now();
   const windowFrom = t0 - 1;
   for (let i = 0; i < REQUESTS_PER_SERVICE; i++) {
-    const id = `demo-${i}`;
+    // Unique per run (the run's prefix), so `shadow show <id>` finds this run's pair, not every demo's.
+    const id = `${prefix.slice(0, -1)}-${i}`;
     if (i % 4 === 0) {
       await fetch(`${pricingUrl}/quote`, {
         method: 'POST',
@@ -193,6 +215,7 @@ async function main(): Promise<void> {
     } else {
       await fetch(`${pricingUrl}/${i % 10 === 1 ? 'nope' : `price/sku-${i}`}`, { headers: { 'x-request-id': `${id}-p` } }).then((r) => r.arrayBuffer());
     }
+    if ((i + 1) % 50 === 0) progress(`${i + 1}/${REQUESTS_PER_SERVICE} requests sent to each service`);
     const path = i % 5 === 0 ? '/image' : i % 17 === 0 ? '/boom' : '/items';
     const response = await fetch(`${proxyUrl}${path}`, { headers: { 'x-request-id': `${id}-c` } });
     const body = Buffer.from(await response.arrayBuffer());
@@ -206,6 +229,7 @@ async function main(): Promise<void> {
   catalog.close();
   log.info({ trafficMs, pricing: pricingStats.transport, proxy: proxyStats.transport }, 'traffic done, taps flushed');
 
+  stage('read back: every capture from Kafka, decoded through the schema registry and checked');
   // 4. read back and check.
   const expected = 2 * REQUESTS_PER_SERVICE;
   const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack.schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
@@ -218,6 +242,7 @@ async function main(): Promise<void> {
     void consumer.run({
       eachMessage: async ({ message }) => {
         captured.push(await serde.decode(message.value as Buffer));
+        if (captured.length % 100 === 0) progress(`${captured.length}/${expected} captures read back`);
         if (captured.length === expected) {
           clearTimeout(timer);
           resolve();
@@ -264,6 +289,7 @@ async function main(): Promise<void> {
   ).json();
   await ch.client.command({ query: `DROP TABLE ${table} SYNC` });
 
+  stage('replay: the captured pricing window to a candidate (adds a field, quotes 5% higher) and a secondary (live\'s code)');
   // 6. replay the captured window to the pricing challengers.
   const candidate = createServer(pricingHandler('candidate'));
   const secondary = createServer(pricingHandler('live'));
@@ -303,6 +329,8 @@ async function main(): Promise<void> {
   });
   await resultReader.disconnect();
 
+  progress(`replayed ${replay.sent} requests in ${replay.durationMs} ms; ${results.length} results on Kafka`);
+  stage('join: waiting until the joiner has landed the run\'s pairs in ClickHouse');
   // 7. the running joiner pairs the run: wait until it has landed, then judge it.
   const pricingCaptured = captured.filter((c) => c.service === 'pricing').length;
   const joinStart = Date.now();
@@ -310,10 +338,13 @@ async function main(): Promise<void> {
   const joinMs = Date.now() - joinStart;
   const live = await liveCounts(ch, expected);
   const routeSummary = await summarizeByRoute(ch, { runId: replay.runId, topPaths: 3 });
+  progress(`landed ${run.challengers.reduce((n, c) => n + c.paired, 0)} pairs in ${joinMs} ms`);
+  stage(`decide: the promotion gate on ${CRITERIA_FILE} for both challengers`);
   const verdicts = await gateChallengers(ch, replay.runId);
+  // One real difference of the candidate, for the `shadow show` the demo suggests.
+  const example = await createClickHouseExploreStore(ch).pairs({ challengerId: 'pricing-candidate', window: { fromMs: windowFrom, toMs: Date.now() + 1 }, runId: replay.runId, path: '$.total', filter: 'differing', pageSize: 1 });
   await joiner.close();
-  await ch.close();
-  await admin.deleteTopics({ topics: Object.values(names) }).catch(() => undefined);
+  // The topics stay: the captured traffic can be replayed again (the demo's closing lines say how).
   await admin.disconnect();
 
   const liveById = new Map(captured.map((c) => [c.exchangeId, c]));
@@ -365,19 +396,45 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log('demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical; every pricing exchange replayed to both challengers and paired in ClickHouse, the candidate\'s difference found and gated, the secondary identical to live');
+  handOver({ stack, prefix, runId: replay.runId, windowFrom, windowTo: Date.now(), exampleId: example.items[0]?.exchangeId });
+  if (WITH_DASHBOARD) {
+    // The demo's process holds the embedded chDB: the dashboard reads through the demo's own engine.
+    console.log('\nThe dashboard reads through this process, which holds the chDB: Ctrl-C stops both, then the commands above work.');
+    const where = stack.clickhouse.mode === 'embedded' ? { CHDB_PATH: stack.clickhouse.path } : { CLICKHOUSE_URL: stack.clickhouse.url };
+    const code = await dashboardCommand.run({ ...where, CLICKHOUSE_DATABASE: 'demo', DASHBOARD_CRITERIA: CRITERIA_FILE, DASHBOARD_WINDOW: '1h', LOG_LEVEL: 'warn' }, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env, cwd: findRepoRoot() }, { clickhouse: ch });
+    await ch.close();
+    process.exit(code);
+  }
+  await ch.close();
 }
 
-// The demo's promotion criteria (docs/gate.md): small minimums because the demo replays 200 requests.
-const DEMO_CRITERIA = `
-version: 1
-name: demo pricing promotion
-sample: { minPairs: 100, minDuration: 0s, routeMinPairs: 20 }
-agreement: { min: 0.95 }
-latency:
-  - { quantile: 0.99, maxMs: 250, maxFactorOfLive: 3, combine: any }
-errorRate: { max: 0.05 }      # judged on the upper Wilson bound: 0 errors in 200 pairs is <= 1.9%
-`;
+/** The demo's closing lines: where the data is and the next commands, exactly runnable from the repository. */
+function handOver(o: { stack: StackEndpoints; prefix: string; runId: string; windowFrom: number; windowTo: number; exampleId: string | undefined }): void {
+  const ch = o.stack.clickhouse;
+  const where = ch.mode === 'embedded' ? `embedded chDB ${ch.path}, database demo` : `ClickHouse server ${ch.url}, database demo`;
+  // The CLI finds the local stack's chDB by itself; a server is named explicitly.
+  const at = ch.mode === 'embedded' ? '--database demo' : `--clickhouse-url ${ch.url} --database demo`;
+  const from = new Date(o.windowFrom).toISOString();
+  const to = new Date(o.windowTo + 1000).toISOString();
+  console.log(`
+Where the data is
+  pairs, differences, runs:  ${where}
+  captured traffic:          Kafka topics ${o.prefix}shadow.* (kept: replay them again, below)
 
+Next, from this directory (\`npx shadow <command> --help\` for every flag; docs/cli.md)
+  npx shadow report ${at} --challenger pricing-candidate --since 1h
+  npx shadow report ${at} --run-id ${o.runId}
+  npx shadow show ${o.exampleId ?? '<exchange-id>'} ${at}
+  npx shadow gate --criteria ${CRITERIA_FILE} ${at} --challenger pricing-candidate --run-id ${o.runId}
+  npx shadow dashboard ${at} --criteria ${CRITERIA_FILE}      # then open http://127.0.0.1:9480/ (Ctrl-C stops it)
+  npx shadow captures --topic-prefix ${o.prefix} --since 1h --tail 3
+  npx shadow replay --topic-prefix ${o.prefix} --from ${from} --to ${to} --challenger mine=http://127.0.0.1:8080
+                                   # the same traffic again, to your own challenger on :8080; a joiner (npx shadow start joiner) pairs it
+Or run the demo with the dashboard left up: npm run demo -- --dashboard`);
+}
+
+// The demo's promotion criteria: examples/gate.yaml (small minimums: the demo replays 200 requests).
+const CRITERIA_FILE = 'examples/gate.yaml';
 /** Waits (bounded) until the running joiner has landed every result of the run, as `shadow report --run-id R --wait` does. */
 async function waitForRun(ch: ClickHouse, runId: string): Promise<RunSummary> {
   const deadline = Date.now() + 60_000;
@@ -407,7 +464,7 @@ async function liveCounts(ch: ClickHouse, expected: number): Promise<{ seen: num
 }
 
 async function gateChallengers(ch: ClickHouse, runId: string) {
-  const { criteria } = parseCriteria(DEMO_CRITERIA, 'demo criteria');
+  const { criteria } = parseCriteria(readFileSync(join(findRepoRoot(), CRITERIA_FILE), 'utf8'), CRITERIA_FILE);
   const store = createClickHousePairStore(ch);
   const judge = async (challengerId: string) => evaluateGate(criteria, await store.measurements(measurementQueryFor(criteria, { challengerId, runId })));
   return { candidate: await judge('pricing-candidate'), secondary: await judge('pricing-secondary') };
