@@ -279,13 +279,16 @@ function jsonPaths(field: string, value: unknown): readonly string[] {
 
 function transport(field: string, value: unknown): ExchangeTransport | null {
   if (value === undefined) return null;
+  // Any object with the methods: createKafkaTransport returns a class instance, not a plain object.
+  const t = value as Record<string, unknown> | null;
   const ok =
-    isPlainObject(value) &&
-    typeof value['offer'] === 'function' &&
-    typeof value['stats'] === 'function' &&
-    typeof value['start'] === 'function' &&
-    typeof value['close'] === 'function' &&
-    'enabled' in value;
+    typeof t === 'object' &&
+    t !== null &&
+    typeof t['offer'] === 'function' &&
+    typeof t['stats'] === 'function' &&
+    typeof t['start'] === 'function' &&
+    typeof t['close'] === 'function' &&
+    'enabled' in t;
   if (!ok) throw invalid(field, 'an ExchangeTransport (offer, enabled, stats, start, close)', value);
   return value as unknown as ExchangeTransport;
 }
