@@ -1,7 +1,7 @@
 export { assignCoPartitioned, checkCoPartitioned, CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from './assigner/co-partition-assigner.js';
 export type { CoPartitionAssignment } from './assigner/co-partition-assigner.js';
 export { sharedComparer } from './compare/shared-compare.js';
-export type { ExchangeToCompare, PairComparer, PairComparison, PathDifference, SideEffectSummary } from './compare/types.js';
+export type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference, SideEffectSummary } from './compare/types.js';
 export { isJoinError, JOIN_ERROR_CODES, JoinError, toJoinError } from './errors.js';
 export type { JoinErrorCode, JoinErrorOptions } from './errors.js';
 export { checkJoinedTopics, createJoiner } from './joiner/joiner.js';

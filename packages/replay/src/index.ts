@@ -4,27 +4,21 @@ export type { ReplayLogger } from './logger.js';
 
 export type { ChallengerOptions, HostMode, ResolvedChallenger } from './challenger/options.js';
 export { HOST_MODES, resolveChallenger, resolveChallengers } from './challenger/options.js';
-export type { SendContext } from './challenger/challenger-client.js';
-export { ChallengerClient, REPLAYER_VERSION } from './challenger/challenger-client.js';
+export { REPLAYER_VERSION } from './challenger/challenger-client.js';
 export type { ReplayErrorKind } from './challenger/error-kind.js';
 export { errorKindOf, REPLAY_ERROR_KINDS } from './challenger/error-kind.js';
 
-export type { ReplayRequest, ReplayTarget } from './request/replay-request.js';
-export { buildReplayRequest, capturedHost, originRelativePath, REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
+export { REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
 
-export type { ReplaySamplingOptions, RouteSamplingRule } from './sampling/types.js';
-export { ReplaySampler } from './sampling/replay-sampler.js';
+export type { ReplaySamplingOptions, ReplayRouteSamplingRule } from './sampling/types.js';
 
 export type { OrderingOptions } from './ordering/key-sequencer.js';
-export { KeySequencer, orderingKeyOf, parseOrdering } from './ordering/key-sequencer.js';
+export { parseOrdering } from './ordering/key-sequencer.js';
 
 export type { ChallengerStats, DispatchContext, DispatcherStats, ReplayHooks } from './dispatch/types.js';
-export type { DispatcherOptions } from './dispatch/dispatcher.js';
-export { DEFAULT_RESULT_REDACTED_HEADERS, Dispatcher } from './dispatch/dispatcher.js';
+export { DEFAULT_RESULT_REDACTED_HEADERS } from './dispatch/dispatcher.js';
 
-export type { Decoded, DeadLetter } from './kafka/exchange-decoder.js';
-export { DEAD_LETTER_HEADERS, ExchangeDecoder } from './kafka/exchange-decoder.js';
-export type { OutputCounts } from './kafka/output-sink.js';
+export { DEAD_LETTER_HEADERS } from './kafka/exchange-decoder.js';
 
 export type { ControlTopicSwitchOptions, KillSwitch, KillSwitchState } from './control/kill-switch.js';
 export { ALWAYS_ACTIVE, ControlTopicSwitch } from './control/kill-switch.js';
@@ -33,6 +27,6 @@ export type { LiveShadowOptions } from './live/options.js';
 export type { LiveShadowStats } from './live/live-shadow.js';
 export { LiveShadow } from './live/live-shadow.js';
 
-export type { ReplayProgress, ReplaySpeed, ReplaySummary, ReplayWindowOptions } from './historical/options.js';
+export type { ReplayWindowProgress, ReplaySpeed, ReplaySummary, ReplayWindowOptions } from './historical/options.js';
 export { replayGroupId, replayWindow } from './historical/replay-window.js';
 export { parseInstant, parseSpeed } from './historical/time.js';

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Dispatcher, resolveChallengers } from '@shadow/replay';
+import { resolveChallengers } from '@shadow/replay';
+import { Dispatcher } from '../src/dispatch/dispatcher.js';
 import type { TestServer } from './support/kit.js';
 import { echo, exchange, startServer } from './support/kit.js';
 

@@ -67,13 +67,13 @@ export interface SandboxOptions {
   maxForwardBodyBytes?: number | undefined;
   /** Bound on a forwarded call's connect, headers and body waits. @default 30000 */
   forwardTimeoutMs?: number | undefined;
-  /** Header names (any case) whose values are replaced by `[REDACTED]` in SideEffects. Replaces the default list. @default DEFAULT_REDACTED_HEADERS */
+  /** Header names (any case) whose values are replaced by `[REDACTED]` in SideEffects. Replaces the default list. @default DEFAULT_SIDE_EFFECT_REDACTED_HEADERS */
   redactHeaders?: readonly string[] | undefined;
   /** @default a logger that discards everything */
   logger?: SandboxLogger | undefined;
 }
 
-export const DEFAULT_REDACTED_HEADERS: readonly string[] = Object.freeze([
+export const DEFAULT_SIDE_EFFECT_REDACTED_HEADERS: readonly string[] = Object.freeze([
   'authorization',
   'proxy-authorization',
   'cookie',
@@ -389,7 +389,7 @@ function resolve(options: SandboxOptions): { problems: SandboxOptionProblem[]; r
   const advertisedHost = options.advertisedHost === undefined
     ? (WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host)
     : (c.nonEmpty('advertisedHost', options.advertisedHost) ?? host);
-  let redactHeaders: string[] = [...DEFAULT_REDACTED_HEADERS];
+  let redactHeaders: string[] = [...DEFAULT_SIDE_EFFECT_REDACTED_HEADERS];
   if (options.redactHeaders !== undefined && !Array.isArray(options.redactHeaders)) c.invalid('redactHeaders', 'an array of header names', options.redactHeaders);
   else if (options.redactHeaders !== undefined) {
     redactHeaders = options.redactHeaders.flatMap((name: unknown, i) => {

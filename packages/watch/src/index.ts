@@ -34,7 +34,7 @@ export type { Interval, Outcome, SeriesPoint } from './stats/types.js';
 export { ACTIONS, alertsConfigSchema, DEFAULT_MIN_SAMPLE, direction, RESOURCES, resolveAlertsConfig, RULE_KINDS, ruleSchema, SEVERITIES, threshold } from './alerts/config.js';
 export type { AlertsConfig, AlertsConfigInput, Resource, ResolveAlertsOptions, ResolvedAlerts, Rule, RuleKind, WebhookConfig } from './alerts/config.js';
 export { conditionOf, judgeRule, minSampleOf } from './alerts/judge.js';
-export type { Condition, Judgement, RuleInputs } from './alerts/judge.js';
+export type { Condition, RuleJudgement, RuleInputs } from './alerts/judge.js';
 export { INITIAL_STATE, isFiring, stepAlert } from './alerts/hysteresis.js';
 export type { AlertState, AlertStatus, StepResult } from './alerts/hysteresis.js';
 export { postWebhook } from './alerts/webhook.js';

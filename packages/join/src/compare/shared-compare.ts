@@ -13,7 +13,7 @@ import {
 } from '@shadow/compare';
 import type { AnswerInput, CompareOptions, PairComparison as SharedComparison, SideEffectInput } from '@shadow/compare';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
-import type { ExchangeToCompare, PairComparer, PairComparison, PathDifference } from './types.js';
+import type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference } from './types.js';
 
 const liveAnswer = (e: CapturedExchange): AnswerInput => ({
   status: e.responseStatus, headers: e.responseHeaders, body: e.responseBody, contentType: e.responseContentType,
@@ -31,8 +31,8 @@ const effectInput = (e: SideEffect): SideEffectInput => ({
 });
 
 /** Maps @shadow/compare's pair result to the row-oriented shape the joiner stores. */
-function toPairComparison(c: SharedComparison, allNoise: boolean): PairComparison {
-  const differences: PathDifference[] = [];
+function toPairComparison(c: SharedComparison, allNoise: boolean): PairRowComparison {
+  const differences: PairRowDifference[] = [];
   const noisy = new Set<string>();
   const add = (path: string, kind: string, live: string | null, shadow: string | null, isNoise: boolean): void => {
     differences.push({ path, kind, liveExample: live ?? '', shadowExample: shadow ?? '' });
@@ -76,7 +76,7 @@ export function sharedComparer(options: CompareOptions = {}): PairComparer {
   const state = createCompareState(config);
   return {
     routeOf: (exchange) => state.routes.template(exchange.path, exchange.routeTemplate).template,
-    compareExchange(input: ExchangeToCompare): Map<string, PairComparison> {
+    compareExchange(input: ExchangeToCompare): Map<string, PairRowComparison> {
       const { exchange } = input;
       const live = liveAnswer(exchange);
       const liveSideEffects = input.liveSideEffects.map(effectInput);
@@ -87,7 +87,7 @@ export function sharedComparer(options: CompareOptions = {}): PairComparer {
         sideEffects: (input.challengerSideEffects.get(r.challengerId) ?? []).map(effectInput),
       }));
       // Only the first secondary is @shadow/compare's baseline; put it first among the secondaries.
-      const out = new Map<string, PairComparison>();
+      const out = new Map<string, PairRowComparison>();
       for (const { challengerId, comparison } of compareWithBaseline(
         { exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate, live, liveSideEffects, challengers },
         config,

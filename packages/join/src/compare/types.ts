@@ -2,7 +2,7 @@ import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contrac
 
 /** One differing path of one pair. `path` is JSONPath with array indices collapsed (`$.items[*].id`),
  * `header:<name>` for a header, `status` for the status line. Examples are concrete, truncated. */
-export interface PathDifference {
+export interface PairRowDifference {
   readonly path: string;
   /** e.g. `changed`, `missing`, `extra`, `type`, `text`. */
   readonly kind: string;
@@ -24,13 +24,13 @@ export interface SideEffectSummary {
 }
 
 /** What the comparison says about one (live, challenger) pair. */
-export interface PairComparison {
+export interface PairRowComparison {
   readonly route: string;
   readonly statusMatch: boolean;
   readonly headersMatch: boolean;
   readonly bodyMatch: boolean;
   readonly sideEffectsMatch: boolean;
-  readonly differences: readonly PathDifference[];
+  readonly differences: readonly PairRowDifference[];
   /** Subset of differences' paths judged noise (also differ between live and the secondary). */
   readonly noisyPaths: ReadonlySet<string>;
   readonly sideEffects: SideEffectSummary;
@@ -72,7 +72,7 @@ export interface ExchangeToCompare {
 
 /** The seam to @shadow/compare: one call per joined exchange, one comparison per result. */
 export interface PairComparer {
-  compareExchange(input: ExchangeToCompare): Map<string, PairComparison>;
+  compareExchange(input: ExchangeToCompare): Map<string, PairRowComparison>;
   /** Route template of an exchange (also for unmatched rows). */
   routeOf(exchange: CapturedExchange): string;
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { LIVE_ORIGIN, liveSideEffectsOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
-import type { PairComparer, PairComparison } from '../compare/types.js';
+import type { PairComparer, PairRowComparison } from '../compare/types.js';
 import type { Coverage } from '../state/coverage.js';
 import type { JoinedExchange } from '../state/types.js';
 import type { CaptureRow, DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './types.js';
@@ -61,7 +61,7 @@ export function outcomeText(value: number | string | readonly string[] | null): 
 }
 
 /** The three outcome maps of a pair row from the comparison's outcomes. */
-export function outcomeColumns(outcomes: PairComparison['outcomes']): Pick<PairRow, 'outcome_types' | 'live_outcomes' | 'shadow_outcomes'> {
+export function outcomeColumns(outcomes: PairRowComparison['outcomes']): Pick<PairRow, 'outcome_types' | 'live_outcomes' | 'shadow_outcomes'> {
   const types: Record<string, string> = {};
   const live: Record<string, string> = {};
   const shadow: Record<string, string> = {};

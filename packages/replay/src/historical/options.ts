@@ -59,13 +59,13 @@ export interface ReplayWindowOptions {
   onResult?: ((result: ShadowResult, challenger: ResolvedChallenger) => void) | undefined;
   onDeadLetter?: ((deadLetter: DeadLetter) => void) | undefined;
   /** Called about every progressEveryMs. @default none */
-  onProgress?: ((progress: ReplayProgress) => void) | undefined;
+  onProgress?: ((progress: ReplayWindowProgress) => void) | undefined;
   /** @default 1000 */
   progressEveryMs?: number | undefined;
   logger?: ReplayLogger | undefined;
 }
 
-export interface ReplayProgress {
+export interface ReplayWindowProgress {
   runId: string;
   /** Records between the start and end offsets of this session (in and out of the window). */
   total: number;

@@ -5,7 +5,7 @@
 // also saw. A lower rate selects a subset of what a higher rate selects.
 import { samplingPointOf } from '@shadow/contracts';
 import { ReplayError } from '../errors.js';
-import type { ReplaySamplingOptions, RouteSamplingRule } from './types.js';
+import type { ReplaySamplingOptions, ReplayRouteSamplingRule } from './types.js';
 
 function prefixMatches(prefix: string, path: string): boolean {
   if (prefix === '/') return true;
@@ -21,7 +21,7 @@ function checkRate(field: string, rate: unknown): number {
 
 export class ReplaySampler {
   readonly rate: number;
-  readonly routes: readonly RouteSamplingRule[];
+  readonly routes: readonly ReplayRouteSamplingRule[];
   readonly #trivial: boolean;
 
   constructor(options: ReplaySamplingOptions = {}, field = 'sampling') {

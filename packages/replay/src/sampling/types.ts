@@ -1,5 +1,5 @@
 /** One per-route sampling rule; the first rule that matches an exchange decides its rate. */
-export interface RouteSamplingRule {
+export interface ReplayRouteSamplingRule {
   /** Matches the exchange's route template exactly (e.g. `/users/:id`). */
   route?: string | undefined;
   /** Matches the path and everything below it (`/api` matches `/api` and `/api/x`, not `/apix`). */
@@ -15,5 +15,5 @@ export interface ReplaySamplingOptions {
   /** Global rate, 0..1. @default 1 */
   rate?: number | undefined;
   /** Per-route rates, first match wins. @default [] */
-  routes?: readonly RouteSamplingRule[] | undefined;
+  routes?: readonly ReplayRouteSamplingRule[] | undefined;
 }

@@ -18,7 +18,7 @@ import { silentLogger } from '../logger.js';
 import type { SeriesQuery, TargetSeries } from '../store/clickhouse-samples.js';
 import { resolveAlertsConfig, type AlertsConfig, type AlertsConfigInput, type ResolvedAlerts, type Rule } from './config.js';
 import { INITIAL_STATE, isFiring, stepAlert, type AlertState } from './hysteresis.js';
-import { judgeRule, type Judgement, type RuleInputs } from './judge.js';
+import { judgeRule, type RuleJudgement, type RuleInputs } from './judge.js';
 import { postWebhook, type WebhookOutcome } from './webhook.js';
 
 /** What the evaluator reads; clickHouseWatchSources builds it over one ClickHouse. */
@@ -55,7 +55,7 @@ export interface AlertEvent {
 }
 
 /** One rule instance judged at one evaluation. */
-export interface RuleEvaluation extends Judgement {
+export interface RuleEvaluation extends RuleJudgement {
   readonly rule: string;
   readonly kind: Rule['kind'];
   readonly challengerId: string | null;
@@ -161,7 +161,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   let delivery: Promise<void> = Promise.resolve();
   const closing = new AbortController();
 
-  function event(instance: Instance, evaluation: Judgement, state: 'firing' | 'resolved', atMs: number, window: { fromMs: number; toMs: number }, firedAtMs: number): AlertEvent {
+  function event(instance: Instance, evaluation: RuleJudgement, state: 'firing' | 'resolved', atMs: number, window: { fromMs: number; toMs: number }, firedAtMs: number): AlertEvent {
     const { rule } = instance;
     return {
       version: 1,

@@ -28,7 +28,7 @@ export interface RuleInputs {
   readonly liveMetric?: readonly TargetSeries[] | undefined;
 }
 
-export interface Judgement {
+export interface RuleJudgement {
   /** The watched number; null when it could not be computed. */
   readonly value: number | null;
   /** Pairs, paired buckets or points behind it. */
@@ -62,13 +62,13 @@ const pct = (level: number): string => `p${Number((level * 100).toFixed(3))}`;
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(3));
 
 /** The rule's number for one window and its condition. */
-export function judgeRule(rule: Rule, inputs: RuleInputs): Judgement {
+export function judgeRule(rule: Rule, inputs: RuleInputs): RuleJudgement {
   const minSample = minSampleOf(rule);
   const t = threshold(rule);
   const base = { minSample, threshold: t, resolveAt: rule.resolveAt ?? t, direction: direction(rule) };
   const windowText = `${Math.round((inputs.window.toMs - inputs.window.fromMs) / 1000)} s`;
   const warnings: string[] = [];
-  const result = (value: number | null, sample: number, what: string, unit = ''): Judgement => {
+  const result = (value: number | null, sample: number, what: string, unit = ''): RuleJudgement => {
     const enough = value !== null && Number.isFinite(value) && sample >= minSample;
     const op = base.direction === 'below' ? '<' : '>';
     const summary = value === null || !Number.isFinite(value)

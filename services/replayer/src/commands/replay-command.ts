@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { createSchemaRegistry } from '@shadow/contracts';
 import { parseInstant, parseOrdering, parseSpeed, replayWindow } from '@shadow/replay';
-import type { ReplayLogger, ReplayProgress, ReplaySummary } from '@shadow/replay';
+import type { ReplayLogger, ReplaySummary, ReplayWindowProgress } from '@shadow/replay';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { challengerOptions, kafkaFor } from '../replayer.js';
 import type { SandboxFactory } from '../replayer.js';
@@ -118,7 +118,7 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
   const tty = io.stdout.isTTY === true && values.json !== true;
   const bar = tty ? new SingleBar({ format: 'replay {bar} {percentage}% | {value}/{total} records | {sent} sent | {eta_formatted} left', stream: io.stdout as NodeJS.WritableStream }, Presets.shades_classic) : null;
   let started = false;
-  const onProgress = (p: ReplayProgress): void => {
+  const onProgress = (p: ReplayWindowProgress): void => {
     if (bar !== null) {
       if (!started) {
         bar.start(p.total, 0, { sent: 0 });
