@@ -1,6 +1,6 @@
 // @shadow/compare: pure comparison of a live answer with a challenger's (no I/O). See docs/compare.md.
 
-export { comparePair, comparePairAsync, createCompareState } from './pair/compare-pair.js';
+export { comparePair, comparePairAsync, createCompareState, MAX_JUDGE_REASON_CHARS } from './pair/compare-pair.js';
 export type { CompareState } from './pair/compare-pair.js';
 export { compareExchange, compareExchangeAsync } from './pair/compare-exchange.js';
 export type { ExchangeInput, ChallengerAnswer, ChallengerComparison } from './pair/compare-exchange.js';
@@ -10,13 +10,13 @@ export {
 } from './options.js';
 export type {
   CompareOptions, CompareConfig, RouteRule, ComparatorSpec, CustomCompareFn, ComparatorContext,
-  JudgeFn, JudgeSide, JudgeContext, JudgeResult, CompiledRule,
+  JudgeFn, JudgeSide, JudgeContext, JudgeResult, JudgeAuditResult, CompiledRule,
 } from './options.js';
 
 export { BODY_DIFF_KINDS } from './types.js';
 export type {
   AnswerInput, SideEffectInput, PairInput, PairComparison, PathDiff, HeaderDiff, HeaderDiffKind,
-  SideEffectDiff, SideEffectDiffKind, JudgeOutcome, JudgeVerdict, OutcomeComparison, BodyComparison,
+  SideEffectDiff, SideEffectDiffKind, JudgeOutcome, JudgeAuditOutcome, JudgeVerdict, OutcomeComparison, BodyComparison,
   BodyDiffKind, DiffKind, NoiseReason, SecondaryDiff, SandboxCause, SandboxCauseKind,
 } from './types.js';
 

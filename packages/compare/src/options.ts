@@ -33,13 +33,38 @@ export interface JudgeContext {
   readonly route: string;
   /** JSONPath judged (`$` = whole body). */
   readonly path: string;
+  /**
+   * The secondary's answer at the same path (a second copy of live), when the exchange had one
+   * that answered: a judge may audit itself on it (live vs secondary should be judged equal).
+   */
+  readonly secondary?: JudgeSide | null;
+}
+
+/** What a judge's audits found on this pair (judging the judge): each null when not run. */
+export interface JudgeAuditResult {
+  /** The same judge on live vs the secondary: the truth is `equal`, so `different` is a false difference. */
+  readonly secondary?: { readonly verdict: JudgeVerdict | 'not_run' } | null;
+  /** Another judge on the same pair. */
+  readonly reference?: { readonly judgeId: string; readonly verdict: JudgeVerdict | 'not_run' } | null;
 }
 
 export interface JudgeResult {
-  readonly verdict: JudgeVerdict;
+  /** `not_run`: the judge skipped the pair (sampled out, budget spent, ...; say why in `reason`): its differences are kept. */
+  readonly verdict: JudgeVerdict | 'not_run';
   /** Any scale the judge uses (e.g. 0..1 similarity); stored as is. */
   readonly score?: number;
   readonly reason?: string;
+  /** Which judge answered (a configured judge's id). @default the rule's `judge.use` */
+  readonly judgeId?: string;
+  /** Why `error` (timeout, bad_answer, ...) or `not_run` (sampled_out, budget, ...). */
+  readonly kind?: string | null;
+  /** How long the judgement took, queue and retries included. @default measured by compare */
+  readonly latencyMs?: number;
+  /** The verdict came from the judge's cache (no call made). @default false */
+  readonly cached?: boolean;
+  /** Tokens the judgement used. @default 0 */
+  readonly tokens?: number;
+  readonly audit?: JudgeAuditResult | null;
 }
 
 /** An external judge (e.g. an LLM behind HTTP, called by the joiner): decides equality where bytes cannot. */
@@ -85,8 +110,11 @@ export interface RouteRule {
   /** Arrays matched by a key field instead of by index: `{ path: '$.items', key: 'id' }`. @default [] */
   readonly arrayKeys?: readonly { readonly path: string; readonly key: string }[];
   readonly comparators?: readonly ComparatorSpec[];
-  /** Ask the injected judge about differences under this path (definite path, no wildcards). @default none */
-  readonly judge?: { readonly path?: string };
+  /**
+   * Ask a judge about differences under this path (definite path, no wildcards): `use` names one
+   * of `options.judges`; without it, `options.judge` (or the only entry of `options.judges`). @default none
+   */
+  readonly judge?: { readonly path?: string; readonly use?: string };
   /** Business outcomes extracted from both sides' JSON bodies. @default [] */
   readonly outcomes?: readonly OutcomeSpec[];
 }
@@ -124,9 +152,11 @@ export interface CompareOptions {
     readonly readOperations?: string;
   };
   readonly rules?: readonly RouteRule[];
-  /** Required when a rule has `judge`. */
+  /** The judge of rules whose `judge` names none (`use`). */
   readonly judge?: JudgeFn;
-  /** A judge answer later than this is verdict `error`. @default 10000 */
+  /** Judges by id, named by a rule's `judge.use` (e.g. `@shadow/judge`'s `asJudgeFn()` per configured judge). @default {} */
+  readonly judges?: Readonly<Record<string, JudgeFn>>;
+  /** A judge answer later than this is verdict `error` (kind `deadline`). @default 10000 */
   readonly judgeTimeoutMs?: number;
 }
 
@@ -146,6 +176,9 @@ export interface CompiledRule {
   readonly arrayKeys: readonly ArrayKeyRule[];
   readonly comparators: readonly CompiledComparator[];
   readonly judgePath: CompiledPath | null;
+  /** The judge of `judgePath`, and its id (`judge.use`; null for `options.judge`). */
+  readonly judgeFn: JudgeFn | null;
+  readonly judgeId: string | null;
   readonly outcomes: readonly CompiledOutcome[];
 }
 
@@ -168,6 +201,10 @@ export interface CompareConfig {
   /** Rules by `METHOD route` and by `* route`. */
   readonly rules: ReadonlyMap<string, CompiledRule>;
   readonly judge: JudgeFn | null;
+  /** Ids of `options.judges`. */
+  readonly judgeIds: readonly string[];
+  /** Some rule has a judge: comparePairAsync may await one. */
+  readonly judged: boolean;
   readonly judgeTimeoutMs: number;
   /** The rule used when none is configured for a route. */
   readonly emptyRule: CompiledRule;
@@ -231,7 +268,29 @@ function compileComparator(spec: ComparatorSpec, field: string): CompiledCompara
   return invalid(`${field}.type`, `expected "numeric" or "custom", got ${JSON.stringify((spec as { type: unknown }).type)}`);
 }
 
-function compileRule(rule: RouteRule, field: string, hasJudge: boolean): CompiledRule {
+interface JudgeChoice {
+  readonly fallback: JudgeFn | null;
+  readonly judges: Readonly<Record<string, JudgeFn>>;
+}
+
+/** The rule's judge: `use` names one of options.judges; without it options.judge, else the only one. */
+function chooseJudge(spec: { readonly use?: string }, field: string, choice: JudgeChoice): { fn: JudgeFn; id: string | null } {
+  const ids = Object.keys(choice.judges);
+  const configured = ids.length === 0 ? 'none configured' : `configured: ${ids.join(', ')}`;
+  if (spec.use !== undefined) {
+    if (typeof spec.use !== 'string' || spec.use === '') invalid(`${field}.use`, `expected a judge id (${configured}), got ${JSON.stringify(spec.use)}`);
+    const fn = Object.hasOwn(choice.judges, spec.use) ? choice.judges[spec.use] : undefined;
+    if (fn === undefined) invalid(`${field}.use`, `no judge "${spec.use}" (${configured})`);
+    return { fn, id: spec.use };
+  }
+  if (choice.fallback !== null) return { fn: choice.fallback, id: null };
+  const [only] = ids;
+  if (ids.length === 1 && only !== undefined) return { fn: choice.judges[only] as JudgeFn, id: only };
+  if (ids.length > 1) invalid(`${field}.use`, `name the judge of this rule (${configured})`);
+  return invalid(field, 'a judge is configured for this route but no judge function was given (options.judge or options.judges)');
+}
+
+function compileRule(rule: RouteRule, field: string, judges: JudgeChoice): CompiledRule {
   if (rule === null || typeof rule !== 'object') invalid(field, 'expected a route rule object');
   if (typeof rule.route !== 'string' || !rule.route.startsWith('/')) invalid(`${field}.route`, `expected a route template starting with "/", got ${JSON.stringify(rule.route)}`);
   if (rule.method !== undefined && (typeof rule.method !== 'string' || rule.method === '')) invalid(`${field}.method`, 'expected an HTTP method');
@@ -243,9 +302,13 @@ function compileRule(rule: RouteRule, field: string, hasJudge: boolean): Compile
   if (rule.arrayKeys !== undefined && !Array.isArray(rule.arrayKeys)) invalid(`${field}.arrayKeys`, 'expected an array');
   if (rule.comparators !== undefined && !Array.isArray(rule.comparators)) invalid(`${field}.comparators`, 'expected an array');
   let judgePath: CompiledPath | null = null;
+  let judge: { fn: JudgeFn; id: string | null } | null = null;
   if (rule.judge !== undefined) {
-    if (rule.judge === null || typeof rule.judge !== 'object') invalid(`${field}.judge`, 'expected { path?: string }');
-    if (!hasJudge) invalid(`${field}.judge`, 'a judge is configured for this route but no judge function was given (options.judge)');
+    if (rule.judge === null || typeof rule.judge !== 'object') invalid(`${field}.judge`, 'expected { path?: string, use?: string }');
+    for (const key of Object.keys(rule.judge)) {
+      if (key !== 'path' && key !== 'use') invalid(`${field}.judge.${key}`, 'unknown field (accepted: path, use)');
+    }
+    judge = chooseJudge(rule.judge, `${field}.judge`, judges);
     judgePath = path(rule.judge.path ?? '$', `${field}.judge.path`);
     if (judgePath.segments.some((s) => s.t === 'any' || s.t === 'descend' || (s.t === 'index' && s.index < 0))) {
       invalid(`${field}.judge.path`, 'the judged path must be definite (keys and non-negative indices, no wildcards)');
@@ -268,12 +331,14 @@ function compileRule(rule: RouteRule, field: string, hasJudge: boolean): Compile
     arrayKeys,
     comparators: (rule.comparators ?? []).map((c, i) => compileComparator(c, `${field}.comparators[${i}]`)),
     judgePath,
+    judgeFn: judge?.fn ?? null,
+    judgeId: judge?.id ?? null,
     outcomes,
   };
 }
 
 const EMPTY_RULE: CompiledRule = Object.freeze({
-  route: '', method: null, ignorePaths: [], ignoreHeaders: new Set<string>(), arrayKeys: [], comparators: [], judgePath: null, outcomes: [],
+  route: '', method: null, ignorePaths: [], ignoreHeaders: new Set<string>(), arrayKeys: [], comparators: [], judgePath: null, judgeFn: null, judgeId: null, outcomes: [],
 });
 
 /** Validates and freezes options (throws CompareError COMPARE_INVALID_CONFIG naming the field). */
@@ -285,6 +350,12 @@ export function resolveCompareConfig(options: CompareOptions = {}): CompareConfi
   const routes = options.routes ?? {};
   const sideEffects = options.sideEffects ?? {};
   if (options.judge !== undefined && typeof options.judge !== 'function') invalid('judge', 'expected an async function (live, candidate, context) => { verdict, score?, reason? }');
+  const judges = options.judges ?? {};
+  if (judges === null || typeof judges !== 'object' || Array.isArray(judges)) invalid('judges', 'expected a record of judge id -> judge function');
+  for (const [id, fn] of Object.entries(judges)) {
+    if (typeof fn !== 'function') invalid(`judges.${id}`, 'expected an async function (live, candidate, context) => { verdict, score?, reason? }');
+  }
+  const judgeChoice: JudgeChoice = { fallback: options.judge ?? null, judges };
 
   const only = headers.only === undefined || headers.only === null ? null : new Set(strings(headers.only, [], 'headers.only').map((h) => h.toLowerCase()));
   const maxBodyBytes = int(body.maxBodyBytes, 1_048_576, 'body.maxBodyBytes', 0);
@@ -306,7 +377,7 @@ export function resolveCompareConfig(options: CompareOptions = {}): CompareConfi
   const rules = new Map<string, CompiledRule>();
   if (options.rules !== undefined && !Array.isArray(options.rules)) invalid('rules', 'expected an array of route rules');
   (options.rules ?? []).forEach((rule, i) => {
-    const compiled = compileRule(rule, `rules[${i}]`, options.judge !== undefined);
+    const compiled = compileRule(rule, `rules[${i}]`, judgeChoice);
     const key = `${compiled.method ?? '*'} ${compiled.route}`;
     if (rules.has(key)) invalid(`rules[${i}]`, `a second rule for ${key}; merge them`);
     rules.set(key, Object.freeze(compiled));
@@ -333,6 +404,8 @@ export function resolveCompareConfig(options: CompareOptions = {}): CompareConfi
     readOperations,
     rules,
     judge: options.judge ?? null,
+    judgeIds: Object.freeze(Object.keys(judges)),
+    judged: [...rules.values()].some((r) => r.judgeFn !== null),
     judgeTimeoutMs: int(options.judgeTimeoutMs, 10_000, 'judgeTimeoutMs', 1),
     emptyRule: EMPTY_RULE,
   });

@@ -126,13 +126,36 @@ export interface SideEffectDiff {
 
 export type JudgeVerdict = 'equal' | 'different' | 'error';
 
-/** `not_run`: no judge configured for the route, nothing differed in its scope, or sync comparePair. */
+/**
+ * `not_run` with `path` null: no judge was needed (no judge on the route, nothing differed in its
+ * scope) or sync comparePair. `not_run` with a `path`: the judge was needed and skipped the pair
+ * (`kind`/`reason` say why: sampled_out, budget, ...); its differences are kept.
+ */
 export interface JudgeOutcome {
   readonly verdict: JudgeVerdict | 'not_run';
   readonly score: number | null;
+  /** The judge's reason; for `error` what failed, for `not_run` why it did not run. Cut to MAX_JUDGE_REASON_CHARS. */
   readonly reason: string | null;
-  /** JSONPath the judge looked at (`$` = whole body); null when not run. */
+  /** JSONPath the judge looked at (`$` = whole body); null when no judge was needed. */
   readonly path: string | null;
+  /** The rule's `judge.use`, else the id the judge answered with; null when none. */
+  readonly judgeId: string | null;
+  /** `error`: timeout, deadline, bad_answer, exception, ... (open vocabulary); `not_run`: the reason; else null. */
+  readonly kind: string | null;
+  /** Time the judgement took as the judge reports it (else as compare measured it); null when no judge was called. */
+  readonly latencyMs: number | null;
+  readonly cached: boolean;
+  readonly tokens: number;
+  /** Judging the judge on this pair; null when no audit ran. */
+  readonly audit: JudgeAuditOutcome | null;
+}
+
+export interface JudgeAuditOutcome {
+  /** The judge's verdict on live vs the secondary (should be `equal`); null when not run. */
+  readonly secondaryVerdict: JudgeVerdict | 'not_run' | null;
+  readonly referenceJudgeId: string | null;
+  /** The reference judge's verdict on the same pair; null when not run. */
+  readonly referenceVerdict: JudgeVerdict | 'not_run' | null;
 }
 
 /** A declared business outcome extracted from both sides (see extractOutcomes). */

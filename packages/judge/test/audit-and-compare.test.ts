@@ -81,14 +81,29 @@ describe('as @shadow/compare\'s judge', () => {
     expect(server.received.length).toBe(before);
   });
 
-  it('hands a not_run judgement (budget) to compare as error with reason not_run: budget, differences kept', async () => {
+  it('hands a not_run judgement (budget) to compare as not_run with its reason, differences kept', async () => {
     await using server = await startJudgeServer(() => ({ body: { verdict: 'equal' } }));
     await using judges = makeJudges({ facts: { type: 'http', url: server.url, budget: { callsPerDay: 1 } } });
     const config = resolveCompareConfig({ judge: judges.get('facts').asJudgeFn(), rules: [{ route: '/answer', judge: { path: '$.text' } }] });
     const live = answer({ text: 'a' });
     expect((await comparePairAsync({ exchangeId: 'e1', method: 'POST', path: '/answer', live, candidate: answer({ text: 'b' }) }, config)).judge.verdict).toBe('equal');
     const spent = await comparePairAsync({ exchangeId: 'e2', method: 'POST', path: '/answer', live, candidate: answer({ text: 'c' }) }, config);
-    expect(spent).toMatchObject({ match: false, realDiffCount: 1, judge: { verdict: 'error', reason: 'not_run: budget' } });
+    expect(spent).toMatchObject({ match: false, realDiffCount: 1, judge: { verdict: 'not_run', reason: 'budget', kind: 'budget', judgeId: 'facts', path: '$.text' } });
     expect(server.received).toHaveLength(1);
+  });
+
+  it('passes the secondary, the audit, the cache and the latency through to compare', async () => {
+    await using server = await startJudgeServer((r) => ({ body: { verdict: r.body.candidate.value === 'Paris, France.' ? 'different' : 'equal', reason: 'rule' } }));
+    await using judges = makeJudges({ facts: { type: 'http', url: server.url, audit: { secondaryRate: 1 } } });
+    const config = resolveCompareConfig({ judges: { facts: judges.get('facts').asJudgeFn() }, rules: [{ route: '/answer', judge: { path: '$.text', use: 'facts' } }] });
+    const live = answer({ text: 'Paris.' });
+    const input = { method: 'POST', path: '/answer', live, candidate: answer({ text: 'It is Paris.' }), secondary: answer({ text: 'Paris, France.' }) };
+    const first = await comparePairAsync({ ...input, exchangeId: 'a1' }, config);
+    expect(first.judge).toMatchObject({ verdict: 'equal', judgeId: 'facts', cached: false, audit: { secondaryVerdict: 'different', referenceJudgeId: null, referenceVerdict: null } });
+    expect(server.received.find((r) => r.body.candidate.value === 'It is Paris.')?.body.secondary).toMatchObject({ value: 'Paris, France.' });
+    // The same answers in another exchange: judged once (the cache), the audit's verdict cached too.
+    const again = await comparePairAsync({ ...input, exchangeId: 'a2' }, config);
+    expect(again.judge).toMatchObject({ verdict: 'equal', cached: true, tokens: 0, audit: { secondaryVerdict: 'different' } });
+    expect(server.received).toHaveLength(2);
   });
 });

@@ -3,7 +3,7 @@ import { CompareError } from '../errors.js';
 import { resolveCompareConfig, type CompareOptions, type JudgeFn } from '../options.js';
 import type { AnswerInput, PairInput, SideEffectInput } from '../types.js';
 import { compareExchange } from './compare-exchange.js';
-import { comparePair, comparePairAsync, createCompareState } from './compare-pair.js';
+import { comparePair, comparePairAsync, createCompareState, MAX_JUDGE_REASON_CHARS } from './compare-pair.js';
 
 function answer(body: unknown, over: Partial<AnswerInput> = {}): AnswerInput {
   const bytes = body instanceof Uint8Array ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
@@ -287,7 +287,7 @@ describe('comparePairAsync: the judge', () => {
       calls.push([l.value, c.value, ctx]);
       return { verdict: 'equal', score: 0.92, reason: 'same meaning' };
     }));
-    expect(calls).toEqual([['The cat sat on the mat.', 'A cat was sitting on a mat.', { exchangeId: 'ex-1', method: 'POST', route: '/summarize', path: '$.summary' }]]);
+    expect(calls).toEqual([['The cat sat on the mat.', 'A cat was sitting on a mat.', { exchangeId: 'ex-1', method: 'POST', route: '/summarize', path: '$.summary', secondary: null }]]);
     expect(r).toMatchObject({ judge: { verdict: 'equal', score: 0.92, reason: 'same meaning', path: '$.summary' }, bodyMatch: true, match: true, diffs: [], toleratedDiffCount: 1 });
   });
 
@@ -301,7 +301,7 @@ describe('comparePairAsync: the judge', () => {
     const failing = judged(async () => {
       throw new Error('judge endpoint 503');
     });
-    expect((await comparePairAsync(input, failing)).judge).toEqual({ verdict: 'error', score: null, reason: 'judge endpoint 503', path: '$.summary' });
+    expect((await comparePairAsync(input, failing)).judge).toMatchObject({ verdict: 'error', score: null, reason: 'judge endpoint 503', kind: 'exception', path: '$.summary', cached: false, tokens: 0, audit: null });
     let called = false;
     const same = await comparePairAsync({ ...input, candidate: input.live }, judged(async () => {
       called = true;
@@ -314,12 +314,64 @@ describe('comparePairAsync: the judge', () => {
   it('gives verdict error when the judge does not answer in time', async () => {
     const config = resolveCompareConfig({ judge: () => new Promise(() => undefined), judgeTimeoutMs: 20, rules: [{ route: '/summarize', judge: {} }] });
     const r = await comparePairAsync(input, config);
-    expect(r.judge).toMatchObject({ verdict: 'error', reason: 'judge did not answer within 20 ms', path: '$' });
+    expect(r.judge).toMatchObject({ verdict: 'error', kind: 'deadline', reason: 'judge did not answer within 20 ms', path: '$' });
+    expect(r.judge.latencyMs).toBeGreaterThanOrEqual(0);
     expect(r.bodyMatch).toBe(false);
   });
 
   it('sync comparePair never calls the judge', () => {
-    expect(comparePair(input, judged(async () => ({ verdict: 'equal' }))).judge.verdict).toBe('not_run');
+    expect(comparePair(input, judged(async () => ({ verdict: 'equal' }))).judge).toMatchObject({ verdict: 'not_run', path: null, judgeId: null });
+  });
+
+  it('keeps the differences of a judge that did not run, with its reason and kind', async () => {
+    const r = await comparePairAsync(input, judged(async () => ({ verdict: 'not_run', reason: 'budget', kind: 'budget', latencyMs: 0 })));
+    expect(r.judge).toMatchObject({ verdict: 'not_run', reason: 'budget', kind: 'budget', path: '$.summary', latencyMs: 0 });
+    expect(r).toMatchObject({ bodyMatch: false, match: false, realDiffCount: 1 });
+  });
+
+  it('hands the judge the secondary at the judged path, and stores what the judge reports', async () => {
+    const seen: unknown[] = [];
+    const r = await comparePairAsync({ ...input, secondary: answer({ summary: 'The cat sat on the mat!', id: 1 }) }, judged(async (_l, _c, ctx) => {
+      seen.push(ctx.secondary);
+      return {
+        verdict: 'equal', score: 0.9, reason: 'x'.repeat(MAX_JUDGE_REASON_CHARS + 50), judgeId: 'summary', latencyMs: 212, cached: true, tokens: 37.4,
+        audit: { secondary: { verdict: 'different' }, reference: { judgeId: 'ref', verdict: 'equal' } },
+      };
+    }));
+    expect(seen).toEqual([{ status: 200, contentType: 'application/json', value: 'The cat sat on the mat!' }]);
+    expect(r.judge).toMatchObject({
+      verdict: 'equal', judgeId: 'summary', kind: null, latencyMs: 212, cached: true, tokens: 37,
+      audit: { secondaryVerdict: 'different', referenceJudgeId: 'ref', referenceVerdict: 'equal' },
+    });
+    expect(r.judge.reason).toHaveLength(MAX_JUDGE_REASON_CHARS);
+  });
+
+  it('refuses an answer that is not a verdict as error bad_answer, differences kept', async () => {
+    for (const answerOf of [() => ({ verdict: 'same' }), () => null, () => 'equal']) {
+      const r = await comparePairAsync(input, judged((async () => answerOf()) as unknown as JudgeFn));
+      expect(r.judge).toMatchObject({ verdict: 'error', kind: 'bad_answer', path: '$.summary' });
+      expect(r.bodyMatch).toBe(false);
+    }
+  });
+
+  it('asks the judge a rule names with use, among several', async () => {
+    const asked: string[] = [];
+    const named = (id: string): JudgeFn => async () => {
+      asked.push(id);
+      return { verdict: 'different' };
+    };
+    const config = resolveCompareConfig({
+      judges: { summary: named('summary'), ranker: named('ranker') },
+      rules: [{ route: '/summarize', judge: { path: '$.summary', use: 'summary' } }, { route: '/rank', judge: { use: 'ranker' } }],
+    });
+    const r = await comparePairAsync(input, config);
+    expect(asked).toEqual(['summary']);
+    expect(r.judge).toMatchObject({ verdict: 'different', judgeId: 'summary' });
+    await comparePairAsync({ ...input, path: '/rank' }, config);
+    expect(asked).toEqual(['summary', 'ranker']);
+    // The only configured judge needs no `use`.
+    const only = resolveCompareConfig({ judges: { summary: named('only') }, rules: [{ route: '/summarize', judge: { path: '$.summary' } }] });
+    expect((await comparePairAsync(input, only)).judge.judgeId).toBe('summary');
   });
 });
 
@@ -341,6 +393,10 @@ describe('comparePair: routes and validation', () => {
     [{ rules: [{ route: 'orders' }] }, 'rules[0].route'],
     [{ rules: [{ route: '/a', ignorePaths: ['$.ok', 'bad'] }] }, 'rules[0].ignorePaths[1]'],
     [{ rules: [{ route: '/a', judge: {} }] }, 'rules[0].judge'],
+    [{ judges: { a: async () => ({ verdict: 'equal' }) }, rules: [{ route: '/a', judge: { use: 'b' } }] }, 'rules[0].judge.use'],
+    [{ judges: { a: async () => ({ verdict: 'equal' }), b: async () => ({ verdict: 'equal' }) }, rules: [{ route: '/a', judge: {} }] }, 'rules[0].judge.use'],
+    [{ judge: async () => ({ verdict: 'equal' }), rules: [{ route: '/a', judge: { path: '$.a', model: 'x' } as { path: string } }] }, 'rules[0].judge.model'],
+    [{ judges: { a: 'not a function' as unknown as JudgeFn } }, 'judges.a'],
     [{ rules: [{ route: '/a', outcomes: [{ name: 'p', path: '$.p', type: 'float' as 'number' }] }] }, 'rules[0].outcomes[0].type'],
     [{ rules: [{ route: '/a', comparators: [{ type: 'numeric', absolute: -1 }] }] }, 'rules[0].comparators[0].absolute'],
     [{ rules: [{ route: '/a' }, { route: '/a/' }] }, 'rules[1]'],

@@ -19,9 +19,9 @@ import { extractOutcomes } from '../outcomes/outcomes.js';
 import { normalizePath, RouteTemplater, templateOf, type RouteMatch } from '../route/route-templater.js';
 import { sandboxCauses } from '../sandbox/sandbox-causes.js';
 import { countWrites, preparePayload, writesByKey } from '../side-effects/side-effects.js';
-import { ruleFor, type CompareConfig, type CompiledRule, type JudgeContext, type JudgeSide } from '../options.js';
+import { ruleFor, type CompareConfig, type CompiledRule, type JudgeContext, type JudgeFn, type JudgeResult, type JudgeSide } from '../options.js';
 import type {
-  AnswerInput, BodyComparison, DiffKind, HeaderDiff, JudgeOutcome, NoiseReason, OutcomeComparison,
+  AnswerInput, BodyComparison, DiffKind, HeaderDiff, JudgeAuditOutcome, JudgeOutcome, JudgeVerdict, NoiseReason, OutcomeComparison,
   PairComparison, PairInput, PathDiff, SideEffectDiff, SideEffectDiffKind, SideEffectInput,
 } from '../types.js';
 import { SecondaryIndex } from './secondary-index.js';
@@ -64,7 +64,16 @@ interface PendingJudge {
   readonly live: JudgeSide;
   readonly candidate: JudgeSide;
   readonly context: JudgeContext;
+  readonly fn: JudgeFn;
+  readonly judgeId: string | null;
 }
+
+/** A judge's reason is stored with the pair: bounded. */
+export const MAX_JUDGE_REASON_CHARS = 1000;
+
+const NO_JUDGE: JudgeOutcome = Object.freeze({
+  verdict: 'not_run', score: null, reason: null, path: null, judgeId: null, kind: null, latencyMs: null, cached: false, tokens: 0, audit: null,
+});
 
 /** Compares one pair synchronously. A configured judge is not called (judge.verdict `not_run`): use comparePairAsync. */
 export function comparePair(input: PairInput, config: CompareConfig, state?: CompareState): PairComparison {
@@ -94,34 +103,69 @@ export async function comparePairAsync(input: PairInput, config: CompareConfig, 
 
 async function judgeAndFinish(core: CoreOutput, config: CompareConfig): Promise<PairComparison> {
   const { result, pending, judged } = core;
-  if (pending === null || config.judge === null) return result;
+  if (pending === null) return result;
+  const started = performance.now();
+  const failed = (kind: string, reason: string): JudgeOutcome => ({
+    ...NO_JUDGE, verdict: 'error', reason: cut(reason), kind, path: pending.context.path, judgeId: pending.judgeId, latencyMs: Math.round(performance.now() - started),
+  });
   let judge: JudgeOutcome;
   try {
-    const answer = await withTimeout(config.judge(pending.live, pending.candidate, pending.context), config.judgeTimeoutMs);
-    const verdict = answer.verdict;
-    if (verdict !== 'equal' && verdict !== 'different' && verdict !== 'error') {
-      judge = { verdict: 'error', score: null, reason: `judge answered an unknown verdict ${JSON.stringify(verdict)}`, path: pending.context.path };
-    } else {
-      judge = { verdict, score: typeof answer.score === 'number' && Number.isFinite(answer.score) ? answer.score : null, reason: answer.reason ?? null, path: pending.context.path };
-    }
+    const answer = await withTimeout(pending.fn(pending.live, pending.candidate, pending.context), config.judgeTimeoutMs);
+    judge = answer === null || typeof answer !== 'object'
+      ? failed('bad_answer', `judge answered ${JSON.stringify(answer)}, not { verdict, ... }`)
+      : outcomeOf(answer, pending, Math.round(performance.now() - started)) ?? failed('bad_answer', `judge answered an unknown verdict ${JSON.stringify(answer.verdict)}`);
   } catch (error) {
-    judge = { verdict: 'error', score: null, reason: error instanceof Error ? error.message : String(error), path: pending.context.path };
+    judge = error instanceof JudgeTimeout ? failed('deadline', error.message) : failed('exception', error instanceof Error ? error.message : String(error));
   }
   return applyJudge(result, judged, judge);
 }
+
+const VERDICTS: ReadonlySet<string> = new Set(['equal', 'different', 'error', 'not_run']);
+const finiteOrNull = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const cut = (text: string): string => (text.length > MAX_JUDGE_REASON_CHARS ? `${text.slice(0, MAX_JUDGE_REASON_CHARS - 1)}…` : text);
+const verdictOrNull = (v: unknown): JudgeVerdict | 'not_run' | null => (typeof v === 'string' && VERDICTS.has(v) ? (v as JudgeVerdict | 'not_run') : null);
+
+/** The judge's answer as stored with the pair; null for an unknown verdict. Fields of the wrong type are dropped, not trusted. */
+function outcomeOf(answer: JudgeResult, pending: PendingJudge, measuredMs: number): JudgeOutcome | null {
+  const verdict = verdictOrNull(answer.verdict);
+  if (verdict === null) return null;
+  const reported = finiteOrNull(answer.latencyMs);
+  const tokens = finiteOrNull(answer.tokens);
+  const a = answer.audit;
+  const audit: JudgeAuditOutcome | null = a === null || a === undefined || typeof a !== 'object' || ((a.secondary ?? null) === null && (a.reference ?? null) === null) ? null : {
+    secondaryVerdict: verdictOrNull(a.secondary?.verdict),
+    referenceJudgeId: typeof a.reference?.judgeId === 'string' ? a.reference.judgeId : null,
+    referenceVerdict: verdictOrNull(a.reference?.verdict),
+  };
+  return {
+    verdict,
+    score: finiteOrNull(answer.score),
+    reason: typeof answer.reason === 'string' ? cut(answer.reason) : null,
+    path: pending.context.path,
+    judgeId: pending.judgeId ?? (typeof answer.judgeId === 'string' && answer.judgeId !== '' ? answer.judgeId : null),
+    kind: verdict === 'equal' || verdict === 'different' ? null : typeof answer.kind === 'string' && answer.kind !== '' ? answer.kind : null,
+    latencyMs: reported !== null && reported >= 0 ? reported : measuredMs,
+    cached: answer.cached === true,
+    tokens: tokens !== null && tokens >= 0 ? Math.round(tokens) : 0,
+    audit,
+  };
+}
+
+class JudgeTimeout extends Error {}
 
 /** A judge that never answers must not hold a pair (and the joiner's batch) forever. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`judge did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new JudgeTimeout(`judge did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
- * `equal`: the differences in the judged scope are dropped (counted as tolerated). `different` and
- * `error`: they stay, as real differences (a judged scope is never noise: the judge decides there).
+ * `equal`: the differences in the judged scope are dropped (counted as tolerated). `different`,
+ * `error` and `not_run`: they stay, as real differences (a judged scope is never noise: the judge
+ * decides there).
  */
 function applyJudge(result: MutableResult, judged: ReadonlySet<PathDiff>, judge: JudgeOutcome): PairComparison {
   result.judge = judge;
@@ -293,7 +337,7 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
     liveWriteCount: liveWrites,
     candidateWriteCount: candWrites,
     sideEffectDiffs,
-    judge: { verdict: 'not_run', score: null, reason: null, path: null },
+    judge: NO_JUDGE,
     outcomes,
     secondaryCompared: secondaryKeys !== null,
     secondaryDiffs: secondaryKeys ?? [],
@@ -304,13 +348,18 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   result.sandboxInduced = isSandboxInduced(result);
 
   let pending: PendingJudge | null = null;
-  if (judged.size > 0 && rule.judgePath !== null) {
+  if (judged.size > 0 && rule.judgePath !== null && rule.judgeFn !== null) {
     const jp = rule.judgePath;
     const pick = (b: PreparedBody): unknown => (b.kind === 'json' ? (selectValues(jp, b.json)[0] ?? null) : (b.text ?? null));
     pending = {
       live: { status: live.status, contentType: live.contentType, value: pick(liveBody) },
       candidate: { status: candidate.status, contentType: candidate.contentType, value: pick(candBody) },
-      context: { exchangeId: input.exchangeId ?? null, method, route: route.template, path: jp.source },
+      context: {
+        exchangeId: input.exchangeId ?? null, method, route: route.template, path: jp.source,
+        secondary: secondary === null || secBody === null ? null : { status: secondary.status, contentType: secondary.contentType, value: pick(secBody) },
+      },
+      fn: rule.judgeFn,
+      judgeId: rule.judgeId,
     };
   }
   return { result, pending, judged };

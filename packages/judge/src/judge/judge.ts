@@ -38,9 +38,9 @@ export interface Judge {
   /** Judges one pair. Never rejects: failures are verdict `error`, skipped pairs `not_run`. */
   judge(request: JudgeRequest): Promise<Judgement>;
   /**
-   * The judge as @shadow/compare's injected function (options.judge). compare's verdicts are
-   * equal|different|error: a `not_run` judgement is handed over as `error` with reason
-   * `not_run: <reason>` (differences kept either way) until compare accepts not_run.
+   * The judge as @shadow/compare's injected function (options.judge, or options.judges by id):
+   * verdict (not_run included: compare keeps the differences), score, reason, kind, latency,
+   * cached, tokens and the audits pass through; compare's context.secondary is the audit's secondary.
    */
   asJudgeFn(): JudgeFn;
   /** Today's spend (UTC day). */
@@ -254,10 +254,15 @@ class ConfiguredJudge implements Judge {
 
   asJudgeFn(): JudgeFn {
     return async (live, candidate, context): Promise<JudgeResult> => {
-      const j = await this.judge({ exchangeId: context.exchangeId, method: context.method, route: context.route, path: context.path, live, candidate });
-      const verdict = j.verdict === 'not_run' ? 'error' : j.verdict;
-      const reason = j.verdict === 'not_run' ? `not_run: ${j.reason ?? ''}` : j.reason;
-      return { verdict, ...(j.score === null ? {} : { score: j.score }), ...(reason === null ? {} : { reason }) };
+      const j = await this.judge({ exchangeId: context.exchangeId, method: context.method, route: context.route, path: context.path, live, candidate, secondary: context.secondary ?? null });
+      const audit = j.audit === null ? null : {
+        secondary: j.audit.secondary === null ? null : { verdict: j.audit.secondary.verdict },
+        reference: j.audit.reference === null ? null : { judgeId: j.audit.reference.judgeId, verdict: j.audit.reference.verdict },
+      };
+      return {
+        verdict: j.verdict, judgeId: j.judgeId, kind: j.kind, latencyMs: j.latencyMs, cached: j.cached, tokens: j.tokens, audit,
+        ...(j.score === null ? {} : { score: j.score }), ...(j.reason === null ? {} : { reason: j.reason }),
+      };
     };
   }
 
