@@ -13,6 +13,7 @@
 //   insert, which a materialized view sees as new rows, does not inflate them.
 import type { Migration } from './migration.js';
 import { ANALYSIS_MIGRATIONS } from './analysis-migrations.js';
+import { JUDGE_MIGRATIONS } from './judge-migrations.js';
 import { LABELS_MIGRATIONS } from './labels-migrations.js';
 import { OUTCOMES_MIGRATIONS } from './outcomes-migrations.js';
 import { RUNS_MIGRATIONS } from './runs-migrations.js';
@@ -184,6 +185,8 @@ export const SCHEMA_MIGRATIONS: readonly Migration[] = Object.freeze([
   ...RUNS_MIGRATIONS,
   // Sandbox-induced answer differences on pairs and pair_diffs (sandbox-migrations.ts), versions 60 and up.
   ...SANDBOX_MIGRATIONS,
+  // The judge's verdict and audits on pairs (judge-migrations.ts), versions 65 to 69.
+  ...JUDGE_MIGRATIONS,
   // Both sides' scraped resources, @shadow/watch (resources-migrations.ts), versions 70 and up.
   ...RESOURCES_MIGRATIONS,
 ]);
