@@ -1,7 +1,8 @@
 export { assignCoPartitioned, checkCoPartitioned, CO_PARTITION_ASSIGNER_NAME, coPartitionAssigner } from './assigner/co-partition-assigner.js';
 export type { CoPartitionAssignment } from './assigner/co-partition-assigner.js';
 export { sharedComparer } from './compare/shared-compare.js';
-export type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference, SideEffectSummary } from './compare/types.js';
+export type { SharedComparerOptions } from './compare/shared-compare.js';
+export type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference, PairRowJudge, SideEffectSummary } from './compare/types.js';
 export { isJoinError, JOIN_ERROR_CODES, JoinError, toJoinError } from './errors.js';
 export type { JoinErrorCode, JoinErrorOptions } from './errors.js';
 export { checkJoinedTopics, createJoiner } from './joiner/joiner.js';
@@ -21,7 +22,7 @@ export type {
   PublishLabelsOptions,
   ResolvedLabelIngesterOptions,
 } from './labels/index.js';
-export { liveSideEffects, outcomeColumns, outcomeText, rowsFor } from './rows/pair-rows.js';
+export { liveSideEffects, outcomeColumns, outcomeText, rowsFor, rowsForAsync } from './rows/pair-rows.js';
 export type { RowOptions } from './rows/pair-rows.js';
 export { UNMATCHED_REASONS } from './rows/types.js';
 export type { CaptureRow, DiffRow, PairRow, RowSet, RunRow, UnmatchedReason, UnmatchedRow } from './rows/types.js';

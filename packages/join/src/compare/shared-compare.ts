@@ -6,14 +6,47 @@
 // state so live-vs-live differences never count as raw candidate differences in the model.
 import {
   compareExchange as compareWithBaseline,
+  compareExchangeAsync as compareWithBaselineAsync,
   comparePair,
   createCompareState,
   formatSandboxCause,
   resolveCompareConfig,
 } from '@shadow/compare';
-import type { AnswerInput, CompareOptions, PairComparison as SharedComparison, SideEffectInput } from '@shadow/compare';
+import type { AnswerInput, ChallengerComparison, CompareOptions, ExchangeInput, JudgeOutcome, PairComparison as SharedComparison, SideEffectInput } from '@shadow/compare';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
-import type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference } from './types.js';
+import type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference, PairRowJudge } from './types.js';
+
+interface Challenger {
+  readonly challengerId: string;
+  readonly role: string;
+  readonly answer: AnswerInput;
+  readonly sideEffects: readonly SideEffectInput[];
+}
+
+export interface SharedComparerOptions {
+  /** Configuration version per judge id (@shadow/judge's Judge.configVersion), stored as judge_version. @default {} */
+  readonly judgeVersions?: Readonly<Record<string, string>>;
+}
+
+/** compare's judge outcome as the row stores it: '' when no judge was needed (no path). */
+function judgeColumns(j: JudgeOutcome, versions: Readonly<Record<string, string>>): PairRowJudge {
+  const needed = j.path !== null;
+  const id = j.judgeId ?? '';
+  return {
+    verdict: needed ? j.verdict : '',
+    judgeId: id,
+    path: j.path ?? '',
+    kind: j.kind ?? '',
+    reason: j.reason ?? '',
+    latencyMs: j.latencyMs === null ? 0 : Math.max(0, Math.min(4_294_967_295, Math.round(j.latencyMs))),
+    cached: j.cached,
+    tokens: Math.max(0, Math.min(4_294_967_295, j.tokens)),
+    version: (Object.hasOwn(versions, id) ? versions[id] : undefined) ?? '',
+    auditSecondaryVerdict: j.audit?.secondaryVerdict ?? '',
+    auditReferenceId: j.audit?.referenceJudgeId ?? '',
+    auditReferenceVerdict: j.audit?.referenceVerdict ?? '',
+  };
+}
 
 const liveAnswer = (e: CapturedExchange): AnswerInput => ({
   status: e.responseStatus, headers: e.responseHeaders, body: e.responseBody, contentType: e.responseContentType,
@@ -31,7 +64,7 @@ const effectInput = (e: SideEffect): SideEffectInput => ({
 });
 
 /** Maps @shadow/compare's pair result to the row-oriented shape the joiner stores. */
-function toPairComparison(c: SharedComparison, allNoise: boolean): PairRowComparison {
+function toPairComparison(c: SharedComparison, allNoise: boolean, versions: Readonly<Record<string, string>> = {}): PairRowComparison {
   const differences: PairRowDifference[] = [];
   const noisy = new Set<string>();
   const add = (path: string, kind: string, live: string | null, shadow: string | null, isNoise: boolean): void => {
@@ -43,7 +76,8 @@ function toPairComparison(c: SharedComparison, allNoise: boolean): PairRowCompar
   for (const d of c.diffs) add(d.path, d.kind, d.liveValue, d.candidateValue, d.noisy);
   for (const s of c.sideEffectDiffs) add(`effect:${s.key}${s.path === null ? '' : ` ${s.path}`}`, s.kind, s.liveValue, s.candidateValue, s.noisy);
   const count = (kind: string): number => c.sideEffectDiffs.filter((s) => s.kind === kind).length;
-  const judged = c.judge.verdict !== 'not_run';
+  // The judge ran (was called) on this pair; not_run, or no judge needed, leaves the body's comparator.
+  const judged = c.judge.path !== null && c.judge.verdict !== 'not_run';
   return {
     route: c.route,
     statusMatch: c.liveStatus === c.candidateStatus,
@@ -67,44 +101,61 @@ function toPairComparison(c: SharedComparison, allNoise: boolean): PairRowCompar
     outcomes: c.outcomes.map((o) => ({ name: o.name, type: o.type, live: o.live, candidate: o.candidate })),
     sandboxInduced: c.sandboxInduced,
     sandboxCauses: c.sandboxCauses.map(formatSandboxCause),
+    judge: judgeColumns(c.judge, versions),
   };
 }
 
-/** A PairComparer backed by @shadow/compare; options as its `resolveCompareConfig`. */
-export function sharedComparer(options: CompareOptions = {}): PairComparer {
+/**
+ * A PairComparer backed by @shadow/compare; options as its `resolveCompareConfig`. When a rule has
+ * a judge (options.judge / options.judges), compareExchangeAsync awaits it for the candidates.
+ */
+export function sharedComparer(options: CompareOptions = {}, shared: SharedComparerOptions = {}): PairComparer {
   const config = resolveCompareConfig(options);
   const state = createCompareState(config);
+  const versions = shared.judgeVersions ?? {};
+  const prepare = (input: ExchangeToCompare): { exchangeInput: ExchangeInput; live: AnswerInput; liveSideEffects: SideEffectInput[]; challengers: Challenger[] } => {
+    const { exchange } = input;
+    const live = liveAnswer(exchange);
+    const liveSideEffects = input.liveSideEffects.map(effectInput);
+    const challengers = input.results.map((r): Challenger => ({
+      challengerId: r.challengerId,
+      role: r.challengerRole,
+      answer: shadowAnswer(r),
+      sideEffects: (input.challengerSideEffects.get(r.challengerId) ?? []).map(effectInput),
+    }));
+    // Only the first secondary is @shadow/compare's baseline; put it first among the secondaries.
+    const exchangeInput: ExchangeInput = { exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate, live, liveSideEffects, challengers };
+    return { exchangeInput, live, liveSideEffects, challengers };
+  };
+  const finish = (input: ExchangeToCompare, prepared: ReturnType<typeof prepare>, compared: readonly ChallengerComparison[]): Map<string, PairRowComparison> => {
+    const { exchange } = input;
+    const { live, liveSideEffects, challengers } = prepared;
+    const out = new Map<string, PairRowComparison>();
+    for (const { challengerId, comparison } of compared) out.set(challengerId, toPairComparison(comparison, false, versions));
+    const route = out.values().next().value?.route;
+    // Secondaries are compared without the judge: live vs a second copy of live is noise by definition
+    // (the judge's own audit judges the secondary, docs/judge.md "Judging the judge").
+    for (const c of challengers) {
+      if (c.role !== 'secondary') continue;
+      const comparison = toPairComparison(comparePair({
+        exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate,
+        live, candidate: c.answer, liveSideEffects, candidateSideEffects: c.sideEffects,
+      }, config), true);
+      out.set(c.challengerId, route === undefined ? comparison : { ...comparison, route });
+    }
+    return out;
+  };
   return {
     routeOf: (exchange) => state.routes.template(exchange.path, exchange.routeTemplate).template,
     compareExchange(input: ExchangeToCompare): Map<string, PairRowComparison> {
-      const { exchange } = input;
-      const live = liveAnswer(exchange);
-      const liveSideEffects = input.liveSideEffects.map(effectInput);
-      const challengers = input.results.map((r) => ({
-        challengerId: r.challengerId,
-        role: r.challengerRole,
-        answer: shadowAnswer(r),
-        sideEffects: (input.challengerSideEffects.get(r.challengerId) ?? []).map(effectInput),
-      }));
-      // Only the first secondary is @shadow/compare's baseline; put it first among the secondaries.
-      const out = new Map<string, PairRowComparison>();
-      for (const { challengerId, comparison } of compareWithBaseline(
-        { exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate, live, liveSideEffects, challengers },
-        config,
-        state,
-      )) {
-        out.set(challengerId, toPairComparison(comparison, false));
-      }
-      const route = out.values().next().value?.route;
-      for (const c of challengers) {
-        if (c.role !== 'secondary') continue;
-        const comparison = toPairComparison(comparePair({
-          exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate,
-          live, candidate: c.answer, liveSideEffects, candidateSideEffects: c.sideEffects,
-        }, config), true);
-        out.set(c.challengerId, route === undefined ? comparison : { ...comparison, route });
-      }
-      return out;
+      const prepared = prepare(input);
+      return finish(input, prepared, compareWithBaseline(prepared.exchangeInput, config, state));
     },
+    ...(config.judged ? {
+      async compareExchangeAsync(input: ExchangeToCompare): Promise<Map<string, PairRowComparison>> {
+        const prepared = prepare(input);
+        return finish(input, prepared, await compareWithBaselineAsync(prepared.exchangeInput, config, state));
+      },
+    } : {}),
   };
 }

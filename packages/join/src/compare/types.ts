@@ -50,6 +50,28 @@ export interface PairRowComparison {
   readonly sandboxInduced?: boolean;
   /** The calls behind it, as `<kind> <disposition> <status> <key>` (compare's formatSandboxCause). @default [] */
   readonly sandboxCauses?: readonly string[];
+  /** What the route's judge decided (docs/judge.md). @default no judge needed */
+  readonly judge?: PairRowJudge;
+}
+
+/** A pair's judgement as the pair row stores it (the judge_* columns; '' and 0 when absent). */
+export interface PairRowJudge {
+  /** '' (no judge needed), `equal`, `different`, `error` or `not_run` (needed, skipped: `kind` says why). */
+  readonly verdict: '' | 'equal' | 'different' | 'error' | 'not_run';
+  readonly judgeId: string;
+  /** JSONPath judged; '' when no judge was needed. */
+  readonly path: string;
+  readonly kind: string;
+  readonly reason: string;
+  readonly latencyMs: number;
+  readonly cached: boolean;
+  readonly tokens: number;
+  /** The judge's configuration version (its cache key's), '' when unknown. */
+  readonly version: string;
+  /** Judging the judge: the judge on live vs the secondary, and a reference judge on the pair ('' when not run). */
+  readonly auditSecondaryVerdict: string;
+  readonly auditReferenceId: string;
+  readonly auditReferenceVerdict: string;
 }
 
 /** One declared business outcome of a pair (@shadow/compare's OutcomeComparison, values only). */
@@ -73,6 +95,12 @@ export interface ExchangeToCompare {
 /** The seam to @shadow/compare: one call per joined exchange, one comparison per result. */
 export interface PairComparer {
   compareExchange(input: ExchangeToCompare): Map<string, PairRowComparison>;
+  /**
+   * compareExchange with the routes' judges awaited (candidates only; secondaries are not judged).
+   * Present when a judge is configured: the joiner then compares asynchronously. Never rejects
+   * for a judge's failure (verdict `error`).
+   */
+  compareExchangeAsync?(input: ExchangeToCompare): Promise<Map<string, PairRowComparison>>;
   /** Route template of an exchange (also for unmatched rows). */
   routeOf(exchange: CapturedExchange): string;
 }

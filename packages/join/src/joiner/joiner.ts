@@ -35,9 +35,11 @@ import type { PairComparer } from '../compare/types.js';
 import { JoinError, toJoinError } from '../errors.js';
 import { SILENT_LOGGER } from '../logger.js';
 import type { JoinLogger } from '../logger.js';
-import { rowsFor } from '../rows/pair-rows.js';
+import { rowsFor, rowsForAsync } from '../rows/pair-rows.js';
+import type { RowOptions } from '../rows/pair-rows.js';
 import type { RowSet, RunRow } from '../rows/types.js';
 import { ReplayCoverage } from '../state/coverage.js';
+import type { JoinedExchange } from '../state/types.js';
 import { JoinState } from '../state/join-state.js';
 import type { OffsetSlot } from '../state/offset-tracker.js';
 import { BatchWriter } from '../writer/batch-writer.js';
@@ -60,6 +62,9 @@ export interface JoinerStats {
   readonly bufferedRows: number;
   readonly writerFailing: boolean;
   readonly assigned: number;
+  /** With a judge: joined exchanges being compared, and waiting for a turn. */
+  readonly judging: number;
+  readonly judgeWaiting: number;
 }
 
 export interface Joiner {
@@ -140,6 +145,7 @@ class KafkaJoiner implements Joiner {
   #sweep: NodeJS.Timeout | undefined;
   #ready = false;
   #draining = false;
+  #writerClosed = false;
   #assigned = 0;
   #handlers = 0;
   #handlersIdle: (() => void)[] = [];
@@ -151,6 +157,12 @@ class KafkaJoiner implements Joiner {
   readonly #progress = new Map<string, { next: number; high: number; maxTimestamp: number; round: number }>();
   /** Fetch rounds started (FETCH_START). Every batch of round r is handled before round r+1 starts. */
   #round = 0;
+  /** With a judge: joined exchanges being compared, those waiting for a turn, and who waits for fewer. */
+  #judging = 0;
+  readonly #waiting: JoinedExchange[] = [];
+  #judgingWaiters: (() => void)[] = [];
+  /** A comparison that failed even without its judge (a bug): thrown by the next batch, so the consumer restarts. */
+  #fatal: unknown;
 
   constructor(o: ResolvedJoinerOptions) {
     this.#o = o;
@@ -209,6 +221,8 @@ class KafkaJoiner implements Joiner {
       bufferedRows: this.#writer.bufferedRows,
       writerFailing: this.#writer.failing,
       assigned: this.#assigned,
+      judging: this.#judging,
+      judgeWaiting: this.#waiting.length,
     };
   }
 
@@ -234,6 +248,8 @@ class KafkaJoiner implements Joiner {
       // every row not yet landed are dropped and rebuilt from the re-read records.
       this.#state.reset();
       this.#writer.discard();
+      // Comparisons in flight finish but are dropped (#startJudging checks the generation).
+      this.#waiting.length = 0;
       this.#lastCommitted.clear();
       this.#progress.clear();
       this.#coverage.reset();
@@ -305,6 +321,11 @@ class KafkaJoiner implements Joiner {
   }
 
   async #handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.#fatal !== undefined) {
+      const fatal = this.#fatal;
+      this.#fatal = undefined;
+      throw toJoinError(fatal);
+    }
     const { topic, partition } = batch;
     const role = this.#roles.get(topic);
     if (role === undefined) return;
@@ -357,7 +378,32 @@ class KafkaJoiner implements Joiner {
         this.#pauseStart = undefined;
       }
     }
+    if (this.#waiting.length >= this.#o.maxJudgingEntries) {
+      // The judges are the bottleneck: stop reading (the join clock stops too) until they catch up.
+      this.#pauseStart = Date.now();
+      this.#log.warn({ judging: this.#judging, waiting: this.#waiting.length }, 'judges saturated: consumption paused until judgements finish');
+      try {
+        await this.#waitForJudging(heartbeat, () => this.#waiting.length < this.#o.maxJudgingEntries);
+      } finally {
+        this.#pausedMs += Date.now() - this.#pauseStart;
+        this.#pauseStart = undefined;
+      }
+    }
     await heartbeat();
+  }
+
+  /** Resolves once `done()` holds (checked whenever a judged exchange finishes), ticking `tick` every 3 s. */
+  async #waitForJudging(tick: (() => Promise<void>) | undefined, done: () => boolean): Promise<void> {
+    while (!done()) {
+      const woken = new Promise<void>((resolve) => this.#judgingWaiters.push(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const ticked = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 3000);
+      });
+      await Promise.race([woken, ticked]);
+      clearTimeout(timer);
+      if (tick !== undefined) await tick();
+    }
   }
 
   /** `kind` is the metric's reason label (undecodable, null_value); `reason` the header's text. */
@@ -374,19 +420,33 @@ class KafkaJoiner implements Joiner {
     });
   }
 
-  #drainState(): void {
-    const ready = this.#state.drain(this.#now());
-    if (ready.length === 0) return;
-    const now = Date.now();
-    const rows: RowSet = { pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 };
-    const slots: OffsetSlot[] = [];
-    const options = {
+  #rowOptionsOf(): RowOptions {
+    return {
       challengers: this.#o.challengers,
       bodySampleRate: this.#o.bodySampleRate,
       maxBodyBytes: this.#o.maxBodyBytes,
       coverage: (joined: { partition: number; exchangeOffset: number | null }, challengerId: string) =>
         joined.exchangeOffset === null ? 'not_replayed' as const : this.#coverage.classify(joined.partition, joined.exchangeOffset, challengerId),
     };
+  }
+
+  #drainState(): void {
+    let ready = this.#state.drain(this.#now());
+    if (ready.length === 0) return;
+    if (this.#comparer.compareExchangeAsync !== undefined) {
+      // Only an exchange with live and a result can need a judge; the rest go the sync way.
+      const judged = ready.filter((j) => j.exchange !== null && j.results.size > 0);
+      if (judged.length > 0) {
+        for (const j of judged) this.#waiting.push(j);
+        ready = ready.filter((j) => !(j.exchange !== null && j.results.size > 0));
+        this.#startJudging();
+      }
+      if (ready.length === 0) return;
+    }
+    const now = Date.now();
+    const rows: RowSet = { pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 };
+    const slots: OffsetSlot[] = [];
+    const options = this.#rowOptionsOf();
     for (const joined of ready) {
       const r = rowsFor(joined, this.#comparer, options, now);
       for (const p of r.pairs) rows.pairs.push(p);
@@ -397,6 +457,43 @@ class KafkaJoiner implements Joiner {
       for (const s of joined.slots) slots.push(s);
     }
     this.#writer.add(rows, slots);
+  }
+
+  /**
+   * Starts comparisons of waiting exchanges up to maxJudgingEntries at once. Their rows reach the
+   * writer as each finishes, not in offset order: order does not matter for correctness (a slot is
+   * done only when its rows landed, and a partition's committed offset is its first slot not done),
+   * and a slow judgement then holds back only its own exchange. A run's drained row waits for them
+   * (runPending: their slots are not done). After a rebalance (generation changed) a finished
+   * comparison is dropped: its records are read again.
+   */
+  #startJudging(): void {
+    const options = this.#rowOptionsOf();
+    while (this.#judging < this.#o.maxJudgingEntries && this.#waiting.length > 0) {
+      const joined = this.#waiting.shift() as JoinedExchange;
+      const generation = this.#generation;
+      this.#judging++;
+      void rowsForAsync(joined, this.#comparer, options)
+        .catch((err: unknown) => {
+          // A judge's failure is a verdict, never a rejection: this is a comparison bug. The pair is
+          // still landed, unjudged, from the sync comparison; if that fails too the consumer restarts.
+          this.#log.error({ err: toJoinError(err), exchangeId: joined.exchangeId }, 'judged comparison failed; landing the pair without its judgement');
+          return rowsFor(joined, this.#comparer, options, Date.now());
+        })
+        .then((rows) => {
+          if (generation === this.#generation && !this.#writerClosed) this.#writer.add(rows, joined.slots);
+        })
+        .catch((err: unknown) => {
+          this.#fatal ??= err;
+        })
+        .finally(() => {
+          this.#judging--;
+          this.#o.hooks.onJudging?.({ judging: this.#judging, waiting: this.#waiting.length });
+          this.#startJudging();
+          for (const w of this.#judgingWaiters.splice(0)) w();
+        });
+    }
+    this.#o.hooks.onJudging?.({ judging: this.#judging, waiting: this.#waiting.length });
   }
 
   /** A progress record: coverage for live shadowing, a run's start, or a run's end to drain. */
@@ -521,8 +618,11 @@ class KafkaJoiner implements Joiner {
     }
     // Entries that completed are landed; open ones are not written (they are re-read after restart).
     this.#drainState();
+    // Judgements in flight (bounded by the judges' deadlines) finish and land with the rest.
+    await this.#waitForJudging(undefined, () => this.#judging === 0 && this.#waiting.length === 0);
     await this.#writer.flush();
     await this.#commit();
+    this.#writerClosed = true;
     this.#writer.close();
     await consumer?.disconnect();
     await this.#producer?.disconnect();

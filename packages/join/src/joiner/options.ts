@@ -27,6 +27,8 @@ export interface JoinerHooks {
   onRunDrained?: (runId: string, partition: number) => void;
   onRetry?: (attempt: number) => void;
   onLag?: (topic: string, partition: number, lag: number) => void;
+  /** Joined exchanges being compared with a judge, and waiting to be (sampled when the count changes). */
+  onJudging?: (e: { readonly judging: number; readonly waiting: number }) => void;
   /** A record sent to the dead-letter topic; reason is 'undecodable' or 'null_value' (a tombstone). */
   onDeadLetter?: (topic: string, reason: string) => void;
   onCommitted?: (offsets: number) => void;
@@ -72,6 +74,13 @@ export interface JoinerOptions {
   readonly fromBeginning?: boolean;
   /** @default sharedComparer() (@shadow/compare with its default options) */
   readonly comparer?: PairComparer;
+  /**
+   * With a judge (the comparer has compareExchangeAsync): joined exchanges compared at once. More
+   * wait in the joiner (not yet sent to a judge, so not yet on a judge's clock); consumption pauses
+   * while this many are being compared and as many more wait. Keep it at most the judges' maxQueue,
+   * or a judge refuses the excess as not_run (overloaded). @default 256
+   */
+  readonly maxJudgingEntries?: number;
   /** Replaces the ClickHouse insert (tests inject failures at the writer boundary). */
   readonly insert?: InsertFn;
   /** @default silent */
@@ -125,6 +134,7 @@ export function resolveJoinerOptions(o: JoinerOptions): ResolvedJoinerOptions {
     sessionTimeoutMs: positiveInt('sessionTimeoutMs', o.sessionTimeoutMs, 30_000, 6000),
     fromBeginning: o.fromBeginning ?? true,
     comparer: o.comparer,
+    maxJudgingEntries: positiveInt('maxJudgingEntries', o.maxJudgingEntries, 256),
     insert: o.insert,
     logger: o.logger,
     hooks: o.hooks ?? {},

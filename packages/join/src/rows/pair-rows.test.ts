@@ -2,7 +2,7 @@ import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contrac
 import { describe, expect, it } from 'vitest';
 import { sharedComparer } from '../compare/shared-compare.js';
 import type { JoinedExchange } from '../state/types.js';
-import { outcomeColumns, outcomeText, rowsFor } from './pair-rows.js';
+import { outcomeColumns, outcomeText, rowsFor, rowsForAsync } from './pair-rows.js';
 
 describe('outcome columns of a pair row', () => {
   it('store each side as text: number in shortest decimal, string as is, list as a JSON array', () => {
@@ -115,5 +115,61 @@ describe('rowsFor: sandbox-induced pairs', () => {
     const { pairs, diffs } = rowsFor(joined, sharedComparer(), { challengers: ['cand-1'], bodySampleRate: 0, maxBodyBytes: 1000 }, now + 10);
     expect(pairs[0]).toMatchObject({ sandbox_induced: false, sandbox_causes: [] });
     expect(diffs.some((d) => d.sandbox_induced)).toBe(false);
+  });
+});
+
+describe('rowsForAsync: the judge columns', () => {
+  const now = Date.now();
+  const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+  const exchange: CapturedExchange = {
+    exchangeId: 'ex-j', captureTimeMs: now, service: 'shop', environment: 'prod', method: 'GET', scheme: 'http', host: 'shop.local',
+    path: '/price/7', query: '', routeTemplate: '/price/:sku', requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false,
+    requestBodySize: 0, requestContentType: null, responseStatus: 200, responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: json({ price: 10, summary: 'Ten euros, in stock.' }), responseBodyTruncated: false, responseBodySize: 50,
+    responseContentType: 'application/json', liveLatencyUs: 1000, aborted: false, samplingRate: 1, tapVersion: 'test', outboundCalls: [],
+  };
+  const result = (id: string, role: string, summary: string): ShadowResult => ({
+    exchangeId: 'ex-j', challengerId: id, challengerName: id, attempt: 1, replayTimeMs: now + 5, responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] }, responseBody: json({ price: 10, summary }),
+    responseBodyTruncated: false, responseBodySize: 50, responseContentType: 'application/json', latencyUs: 1100, errorKind: null, errorMessage: null,
+    replayerVersion: 'test', challengerRole: role, runId: null,
+  });
+  const joined = (summary: string) => ({
+    exchangeId: 'ex-j', partition: 0, cause: 'complete', firstSeenMs: now, exchange, sideEffects: [], slots: [],
+    results: new Map([['sec-1', result('sec-1', 'secondary', 'In stock: ten euros.')], ['cand-1', result('cand-1', 'candidate', summary)]]),
+  }) as unknown as JoinedExchange;
+  const options = { challengers: ['sec-1', 'cand-1'], bodySampleRate: 0, maxBodyBytes: 1000 };
+
+  it('lands the verdict, score, reason and audits of the candidate; the secondary is not judged', async () => {
+    const asked: unknown[] = [];
+    const comparer = sharedComparer({
+      judges: {
+        summary: async (live, candidate, ctx) => {
+          asked.push([live.value, candidate.value, ctx.secondary?.value]);
+          return { verdict: 'equal', score: 0.8, reason: 'same facts', latencyMs: 120, tokens: 42, audit: { secondary: { verdict: 'equal' } } };
+        },
+      },
+      rules: [{ route: '/price/:sku', judge: { path: '$.summary', use: 'summary' } }],
+    }, { judgeVersions: { summary: 'v-abc' } });
+    const { pairs } = await rowsForAsync(joined('It costs ten euros and is in stock.'), comparer, options, () => now + 10);
+    expect(asked).toEqual([['Ten euros, in stock.', 'It costs ten euros and is in stock.', 'In stock: ten euros.']]);
+    const cand = pairs.find((p) => p.challenger_id === 'cand-1');
+    expect(cand).toMatchObject({
+      real_agree: true, comparator: 'judge', score: 0.8, judge_id: 'summary', judge_path: '$.summary', judge_verdict: 'equal', judge_kind: '',
+      judge_reason: 'same facts', judge_latency_ms: 120, judge_cached: false, judge_tokens: 42, judge_version: 'v-abc',
+      judge_audit_secondary_verdict: 'equal', judge_audit_reference_id: '', judge_audit_reference_verdict: '', joined_time: now + 10,
+    });
+    expect(pairs.find((p) => p.challenger_id === 'sec-1')).toMatchObject({ judge_verdict: '', judge_id: '', comparator: 'json' });
+  });
+
+  it('keeps the differences of an error or not_run, with the kind; no judge needed reads an empty verdict', async () => {
+    const comparer = (answer: () => Promise<{ verdict: 'error' | 'not_run'; kind: string; reason: string }>) =>
+      sharedComparer({ judges: { s: answer }, rules: [{ route: '/price/:sku', judge: { path: '$.summary' } }] });
+    const failed = (await rowsForAsync(joined('Other words.'), comparer(async () => ({ verdict: 'error', kind: 'timeout', reason: 'timeout: 5000 ms' })), options)).pairs.find((p) => p.challenger_id === 'cand-1');
+    expect(failed).toMatchObject({ real_agree: false, judge_verdict: 'error', judge_kind: 'timeout', judge_reason: 'timeout: 5000 ms', comparator: 'judge', diff_paths: ['$.summary'] });
+    const skipped = (await rowsForAsync(joined('Other words.'), comparer(async () => ({ verdict: 'not_run', kind: 'budget', reason: 'budget' })), options)).pairs.find((p) => p.challenger_id === 'cand-1');
+    expect(skipped).toMatchObject({ real_agree: false, judge_verdict: 'not_run', judge_kind: 'budget', comparator: 'json' });
+    const same = (await rowsForAsync(joined('Ten euros, in stock.'), comparer(async () => { throw new Error('not called'); }), options)).pairs.find((p) => p.challenger_id === 'cand-1');
+    expect(same).toMatchObject({ real_agree: true, judge_verdict: '', judge_path: '' });
   });
 });

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { LIVE_ORIGIN, liveSideEffectsOf } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
-import type { PairComparer, PairRowComparison } from '../compare/types.js';
+import type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowJudge } from '../compare/types.js';
 import type { Coverage } from '../state/coverage.js';
 import type { JoinedExchange } from '../state/types.js';
 import type { CaptureRow, DiffRow, PairRow, RowSet, UnmatchedReason, UnmatchedRow } from './types.js';
@@ -79,8 +79,31 @@ function emptyRowSet(): RowSet {
   return { pairs: [], diffs: [], unmatched: [], captures: [], runs: [], bytes: 0 };
 }
 
-export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options: RowOptions, now: number): RowSet {
-  const out = emptyRowSet();
+const NO_JUDGE: PairRowJudge = Object.freeze({
+  verdict: '', judgeId: '', path: '', kind: '', reason: '', latencyMs: 0, cached: false, tokens: 0, version: '',
+  auditSecondaryVerdict: '', auditReferenceId: '', auditReferenceVerdict: '',
+});
+
+/** The judge_* columns of a pair row. */
+function judgeColumns(j: PairRowJudge | undefined): Pick<PairRow, `judge_${string}` & keyof PairRow> {
+  const v = j ?? NO_JUDGE;
+  return {
+    judge_id: v.judgeId, judge_path: v.path, judge_verdict: v.verdict, judge_kind: v.kind, judge_reason: v.reason,
+    judge_latency_ms: v.latencyMs, judge_cached: v.cached, judge_tokens: v.tokens, judge_version: v.version,
+    judge_audit_secondary_verdict: v.auditSecondaryVerdict, judge_audit_reference_id: v.auditReferenceId, judge_audit_reference_verdict: v.auditReferenceVerdict,
+  };
+}
+
+/** What one joined exchange is compared on: the paired results and everyone's side effects. */
+interface Pairing {
+  readonly input: ExchangeToCompare | null;
+  readonly paired: ShadowResult[];
+  readonly isRun: boolean;
+  readonly challengers: readonly string[];
+  readonly byOrigin: Map<string, SideEffect[]>;
+}
+
+function pairingOf(joined: JoinedExchange, options: RowOptions): Pairing {
   const { exchange } = joined;
   const live = liveSideEffects(exchange, joined.sideEffects);
   const byOrigin = new Map<string, SideEffect[]>();
@@ -98,8 +121,32 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
     const result = joined.results.get(id);
     if (exchange !== null && result !== undefined) paired.push(result);
   }
-  if (exchange !== null && paired.length > 0) {
-    const comparisons = comparer.compareExchange({ exchange, results: paired, liveSideEffects: live, challengerSideEffects: byOrigin });
+  const input = exchange !== null && paired.length > 0 ? { exchange, results: paired, liveSideEffects: live, challengerSideEffects: byOrigin } : null;
+  return { input, paired, isRun, challengers, byOrigin };
+}
+
+export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options: RowOptions, now: number): RowSet {
+  const pairing = pairingOf(joined, options);
+  const comparisons = pairing.input === null ? null : comparer.compareExchange(pairing.input);
+  return rowsOf(joined, pairing, comparisons, comparer, options, now);
+}
+
+/**
+ * rowsFor with the routes' judges awaited (comparer.compareExchangeAsync; the sync comparison when
+ * the comparer has none). `now` (joined_time, the rows' version) is read after the judgement.
+ */
+export async function rowsForAsync(joined: JoinedExchange, comparer: PairComparer, options: RowOptions, now: () => number = Date.now): Promise<RowSet> {
+  const pairing = pairingOf(joined, options);
+  let comparisons: Map<string, PairRowComparison> | null = null;
+  if (pairing.input !== null) comparisons = comparer.compareExchangeAsync === undefined ? comparer.compareExchange(pairing.input) : await comparer.compareExchangeAsync(pairing.input);
+  return rowsOf(joined, pairing, comparisons, comparer, options, now());
+}
+
+function rowsOf(joined: JoinedExchange, pairing: Pairing, comparisons: Map<string, PairRowComparison> | null, comparer: PairComparer, options: RowOptions, now: number): RowSet {
+  const out = emptyRowSet();
+  const { exchange } = joined;
+  const { paired, isRun, challengers, byOrigin } = pairing;
+  if (exchange !== null && comparisons !== null) {
     const sampled = sampleFraction(exchange.exchangeId) < options.bodySampleRate;
     for (const result of paired) {
       const c = comparisons.get(result.challengerId);
@@ -159,9 +206,10 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
         ...outcomeColumns(c.outcomes),
         sandbox_induced: c.sandboxInduced ?? false,
         sandbox_causes: [...(c.sandboxCauses ?? [])],
+        ...judgeColumns(c.judge),
       };
       out.pairs.push(row);
-      out.bytes += 600 + row.live_body.length + row.shadow_body.length + row.side_effects_detail.length;
+      out.bytes += 600 + row.live_body.length + row.shadow_body.length + row.side_effects_detail.length + row.judge_reason.length;
       for (const d of c.differences) {
         const diff: DiffRow = {
           exchange_id: exchange.exchangeId,

@@ -58,6 +58,21 @@ export interface PairRow {
   sandbox_induced: boolean;
   /** Why: `<kind> <disposition> <status> <side-effect key>` per cause. */
   sandbox_causes: string[];
+  /** The judge (docs/tables.md "Judge"; migration 65): '' verdict when no judge was needed. */
+  judge_id: string;
+  judge_path: string;
+  /** '' | equal | different | error | not_run */
+  judge_verdict: string;
+  /** error: the failure kind; not_run: why (sampled_out, budget, ...). */
+  judge_kind: string;
+  judge_reason: string;
+  judge_latency_ms: number;
+  judge_cached: boolean;
+  judge_tokens: number;
+  judge_version: string;
+  judge_audit_secondary_verdict: string;
+  judge_audit_reference_id: string;
+  judge_audit_reference_verdict: string;
 }
 
 export interface DiffRow {
