@@ -12,6 +12,7 @@ import { retentionOf } from './config/config.js';
 import type { JoinerConfig } from './config/config.js';
 import { labelIngesterHooks } from './labels/labels-metrics.js';
 import { handleLabelsPost } from './labels/labels-route.js';
+import { createJoinerJudges, seedJudgeBudgets, withJudges } from './judges/judges.js';
 import { createJoinerMetrics } from './metrics/metrics.js';
 import { startQueryEndpoint } from './query/query-endpoint.js';
 
@@ -55,6 +56,15 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
   const kafka = new Kafka({ clientId: 'shadow-joiner', brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
   const registry = createSchemaRegistry({ url: config.SCHEMA_REGISTRY_URL, clientId: 'shadow-joiner' });
   const metrics = createJoinerMetrics();
+  // compare.judges (docs/judge.md): made once; today's spend seeded from what already landed.
+  const judges = config.JOINER_JUDGES === undefined || Object.keys(config.JOINER_JUDGES.judges).length === 0
+    ? undefined
+    : createJoinerJudges(config.JOINER_JUDGES, metrics.judgeEvent);
+  if (judges !== undefined) {
+    metrics.bindJudges(judges.judges);
+    await seedJudgeBudgets(clickhouse, judges.judges, logger.child({ component: 'judge' }));
+    logger.info({ judges: judges.judges.ids, judgeTimeoutMs: config.JOINER_COMPARE?.judgeTimeoutMs }, 'judges configured');
+  }
   const joiner = createJoiner({
     kafka,
     registry,
@@ -73,8 +83,9 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     retryMaxMs: config.JOINER_RETRY_MAX_MS,
     bodySampleRate: config.JOINER_BODY_SAMPLE_RATE,
     maxBodyBytes: config.JOINER_MAX_BODY_BYTES,
-    // JOINER_COMPARE (validated by loadConfig): route patterns, ignore rules, business outcomes.
-    comparer: sharedComparer(config.JOINER_COMPARE ?? {}),
+    // JOINER_COMPARE (validated by loadConfig): route patterns, ignore rules, business outcomes, judges.
+    comparer: sharedComparer(withJudges(config.JOINER_COMPARE ?? {}, judges), { judgeVersions: judges?.versions ?? {} }),
+    maxJudgingEntries: config.JOINER_MAX_JUDGING_ENTRIES,
     logger: logger.child({ component: 'join' }),
     hooks: metrics.hooks,
     ...(options.insert === undefined ? {} : { insert: options.insert }),
@@ -93,7 +104,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     posts: { '/labels': labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)) },
   });
   const adminAddress = await listen(admin, { port: config.JOINER_ADMIN_PORT, host: config.JOINER_ADMIN_HOST, setting: 'JOINER_ADMIN_PORT' }).catch(async (err: unknown) => {
-    await Promise.all([labelPublisher?.close(), queryEndpoint?.close()]);
+    await Promise.all([labelPublisher?.close(), queryEndpoint?.close(), judges?.judges.close()]);
     await clickhouse.close();
     throw err;
   });
@@ -101,6 +112,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     await joiner.start();
   } catch (err) {
     admin.close();
+    await judges?.judges.close();
     await queryEndpoint?.close();
     await clickhouse.close();
     throw err;
@@ -109,6 +121,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     await labels?.start();
   } catch (err) {
     await Promise.all([labels?.close(), labelPublisher?.close(), joiner.close()]);
+    await judges?.judges.close();
     admin.close();
     await queryEndpoint?.close();
     await clickhouse.close();
@@ -131,7 +144,9 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
             resolve();
           }, config.JOINER_SHUTDOWN_TIMEOUT_MS);
         });
-        await Promise.race([Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]), timeout]);
+        // The joiner lands what its judges judged before the judges close (a closed judge answers not_run).
+        const drained = Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]).then(() => judges?.judges.close());
+        await Promise.race([drained, timeout]);
         clearTimeout(timer);
         await new Promise<void>((resolve) => admin.close(() => resolve()));
         await queryEndpoint?.close();

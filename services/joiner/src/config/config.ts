@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { MAX_RETENTION_DAYS } from '@shadow/clickhouse';
 import type { RetentionOptions } from '@shadow/clickhouse';
 import { CompareError, resolveCompareConfig } from '@shadow/compare';
-import type { CompareOptions } from '@shadow/compare';
+import type { CompareOptions, JudgeFn } from '@shadow/compare';
+import { resolveJudgeConfig } from '@shadow/judge';
+import type { JudgeConfig, ResolvedJudge } from '@shadow/judge';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -63,6 +65,11 @@ export const configSchema = z.object({
    */
   JOINER_COMPARE: z.string().optional(),
   /**
+   * With judges (`compare.judges`): joined exchanges compared at once; as many more wait, then
+   * consumption pauses. Keep it at most the judges' maxQueue (1000 by default).
+   */
+  JOINER_MAX_JUDGING_ENTRIES: positiveInt.default(256),
+  /**
    * Days the tables keep rows after they LANDED, applied at start-up with the migrations (the
    * `retention` option of @shadow/clickhouse's migrate, as `shadow migrate --retention-days`). Unset
    * keeps the tables' current value: 30 (rows of pairs, pair_diffs, unmatched), 7 (kept bodies),
@@ -87,12 +94,38 @@ export function retentionOf(config: JoinerConfig): RetentionOptions {
 }
 
 export type JoinerConfig = Omit<z.infer<typeof configSchema>, 'JOINER_COMPARE'> & {
-  /** Parsed and validated @shadow/compare options (absent: compare's defaults). */
+  /**
+   * Parsed and validated @shadow/compare options (absent: compare's defaults), without `judges`;
+   * `judgeTimeoutMs` filled in when judges are configured.
+   */
   JOINER_COMPARE?: CompareOptions | undefined;
+  /** The judges of `compare.judges`, resolved by @shadow/judge (absent: none). */
+  JOINER_JUDGES?: JudgeConfig | undefined;
 };
 
-/** JOINER_COMPARE's JSON as CompareOptions, or the problems naming `compare.<field>`. */
-export function parseCompareOptions(text: string): { options: CompareOptions } | { problems: string[] } {
+/**
+ * Longest a judgement can take, as compare must wait for it: the judge's deadline, plus the audits'
+ * (they run after the verdict, at once, each with its own deadline), plus 1 s of slack.
+ */
+export function judgeTimeoutFor(judges: Readonly<Record<string, ResolvedJudge>>): number {
+  let longest = 0;
+  for (const j of Object.values(judges)) {
+    const reference = j.audit.judge === null ? undefined : judges[j.audit.judge];
+    const audits = Math.max(j.audit.secondaryRate > 0 ? j.deadlineMs : 0, j.audit.judgeRate > 0 && reference !== undefined ? reference.deadlineMs : 0);
+    longest = Math.max(longest, j.deadlineMs + audits);
+  }
+  return longest + 1000;
+}
+
+/** Stands in for the real judges while the rules are validated (only their ids matter there). */
+const UNCALLED: JudgeFn = () => Promise.reject(new Error('validation only'));
+
+/**
+ * JOINER_COMPARE's JSON as CompareOptions, or the problems naming `compare.<field>`. `judges` (a
+ * mapping of id -> judge, docs/judge.md) is resolved by @shadow/judge, its problems named
+ * `compare.judges.<id>.<field>`, and a rule's `judge.use` must name one of them.
+ */
+export function parseCompareOptions(text: string, env: Record<string, string | undefined> = process.env): { options: CompareOptions; judges: JudgeConfig | undefined } | { problems: string[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -102,15 +135,37 @@ export function parseCompareOptions(text: string): { options: CompareOptions } |
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { problems: [`JOINER_COMPARE: expected an object of @shadow/compare options, got ${JSON.stringify(parsed)}`] };
   }
+  const { judges: judgesInput, ...rest } = parsed as Record<string, unknown>;
+  const problems: string[] = [];
+  let judges: JudgeConfig | undefined;
+  if (judgesInput !== undefined) {
+    const resolved = resolveJudgeConfig(judgesInput, { env, field: 'compare.judges' });
+    if ('problems' in resolved) problems.push(...resolved.problems.map((p) => `JOINER_COMPARE: ${p}`));
+    else judges = resolved.config;
+  }
+  const options = rest as CompareOptions;
+  // Ids known even when a judge is invalid (its problems are listed already), so `use` is checked once.
+  const ids = judgesInput !== null && typeof judgesInput === 'object' && !Array.isArray(judgesInput) ? Object.keys(judgesInput) : [];
+  if (judges !== undefined && Object.keys(judges.judges).length > 0) {
+    const minimum = judgeTimeoutFor(judges.judges);
+    const set = options.judgeTimeoutMs;
+    if (typeof set === 'number' && Number.isInteger(set) && set < minimum) {
+      problems.push(`JOINER_COMPARE: compare.judgeTimeoutMs: must be >= ${minimum} (the longest judgement: a judge's deadlineMs plus its audits' + 1 s) or left out, got ${set}`);
+    }
+  }
   try {
-    resolveCompareConfig(parsed as CompareOptions);
+    resolveCompareConfig({ ...options, judges: Object.fromEntries(ids.map((id) => [id, UNCALLED])) });
   } catch (err) {
     if (!(err instanceof CompareError)) throw err;
     const field = err.field ?? '(options)';
     const message = err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message;
-    return { problems: [`JOINER_COMPARE: compare.${field}: ${message}`] };
+    problems.push(`JOINER_COMPARE: compare.${field}: ${message}`);
   }
-  return { options: parsed as CompareOptions };
+  if (problems.length > 0) return { problems };
+  const withTimeout = judges === undefined || Object.keys(judges.judges).length === 0 || options.judgeTimeoutMs !== undefined
+    ? options
+    : { ...options, judgeTimeoutMs: judgeTimeoutFor(judges.judges) };
+  return { options: withTimeout, judges };
 }
 
 export class ConfigError extends Error {
@@ -164,11 +219,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   let compare: CompareOptions | undefined;
+  let judges: JudgeConfig | undefined;
   const compareText = result.success ? result.data.JOINER_COMPARE : undefined;
   if (compareText !== undefined) {
-    const parsed = parseCompareOptions(compareText);
+    const parsed = parseCompareOptions(compareText, env);
     if ('problems' in parsed) problems.push(...parsed.problems);
-    else compare = parsed.options;
+    else {
+      compare = parsed.options;
+      judges = parsed.judges;
+    }
   }
   const bodies = result.success ? result.data.JOINER_BODY_RETENTION_DAYS : undefined;
   const rows = result.success ? result.data.JOINER_RETENTION_DAYS : undefined;
@@ -176,5 +235,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`JOINER_BODY_RETENTION_DAYS: ${bodies} exceeds JOINER_RETENTION_DAYS (${rows}); bodies live in the pair rows and go with them`);
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return Object.freeze({ ...result.data, JOINER_COMPARE: compare });
+  return Object.freeze({ ...result.data, JOINER_COMPARE: compare, JOINER_JUDGES: judges });
 }

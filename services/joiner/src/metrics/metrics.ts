@@ -2,13 +2,21 @@
 // prom-client) and by its stats() at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Joiner, JoinerHooks } from '@shadow/join';
+import type { JudgeEvent, Judges } from '@shadow/judge';
 
 export interface JoinerMetrics {
   readonly registry: Registry;
   readonly hooks: JoinerHooks;
   /** Gauges read from the joiner at scrape time. */
   bind(joiner: Joiner): void;
+  /** @shadow/judge's events (createJudges' onEvent). */
+  readonly judgeEvent: (event: JudgeEvent) => void;
+  /** Budget gauges read from the judges at scrape time. */
+  bindJudges(judges: Judges): void;
 }
+
+/** `2xx`, `4xx`, `5xx`, ... of an HTTP status; `none` when there was no answer (timeout, network). */
+const statusClass = (status: number | null): string => (status === null ? 'none' : `${Math.floor(status / 100)}xx`);
 
 export function createJoinerMetrics(): JoinerMetrics {
   const registry = new Registry();
@@ -29,6 +37,50 @@ export function createJoinerMetrics(): JoinerMetrics {
     registers: [registry],
   });
   const drained = new Counter({ name: 'shadow_joiner_run_partitions_drained_total', help: 'Historical run sessions x partitions whose every result landed (the run\'s drained rows)', registers: [registry] });
+  const judgeCalls = new Counter({
+    name: 'shadow_joiner_judge_calls_total',
+    help: 'HTTP attempts to a judge, by judge, status class (2xx, 4xx, 5xx; none: no answer) and outcome (ok: an answer was read; retry; error: given up)',
+    labelNames: ['judge', 'status_class', 'outcome'],
+    registers: [registry],
+  });
+  const judgements = new Counter({
+    name: 'shadow_joiner_judgements_total',
+    help: 'Judgements, by judge, role (primary, audit_secondary, audit_reference), verdict, kind (failure kind of an error, reason of a not_run) and cached',
+    labelNames: ['judge', 'role', 'verdict', 'kind', 'cached'],
+    registers: [registry],
+  });
+  const judgeTokens = new Counter({ name: 'shadow_joiner_judge_tokens_total', help: 'Tokens the judges reported (usage), by judge', labelNames: ['judge'], registers: [registry] });
+  const judgeSeconds = new Histogram({
+    name: 'shadow_joiner_judgement_duration_seconds',
+    help: 'Time of a judgement that was not cached (queue, retries and backoff included), by judge and role',
+    labelNames: ['judge', 'role'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  let judges: Judges | undefined;
+  new Gauge({
+    name: 'shadow_joiner_judge_budget_remaining',
+    help: 'What a judge may still spend today (UTC), by judge and limit (calls, tokens); only for limits that are set',
+    labelNames: ['judge', 'limit'],
+    registers: [registry],
+    collect() {
+      if (judges === undefined) return;
+      for (const id of judges.ids) {
+        const u = judges.get(id).usage();
+        if (u.callsPerDay !== null) this.set({ judge: id, limit: 'calls' }, Math.max(0, u.callsPerDay - u.calls));
+        if (u.tokensPerDay !== null) this.set({ judge: id, limit: 'tokens' }, Math.max(0, u.tokensPerDay - u.tokens));
+      }
+    },
+  });
+  const judgeEvent = (e: JudgeEvent): void => {
+    if (e.type === 'call') {
+      judgeCalls.inc({ judge: e.judgeId, status_class: statusClass(e.status), outcome: e.outcome });
+      if (e.usage !== null && e.usage.totalTokens > 0) judgeTokens.inc({ judge: e.judgeId }, e.usage.totalTokens);
+      return;
+    }
+    judgements.inc({ judge: e.judgeId, role: e.role, verdict: e.verdict, kind: e.kind ?? '', cached: String(e.cached) });
+    if (!e.cached && e.verdict !== 'not_run') judgeSeconds.observe({ judge: e.judgeId, role: e.role }, e.latencyMs / 1000);
+  };
   let joiner: Joiner | undefined;
   const fromStats = (name: string, help: string, read: (s: ReturnType<Joiner['stats']>) => number): void => {
     new Gauge({
@@ -51,6 +103,8 @@ export function createJoinerMetrics(): JoinerMetrics {
   fromStats('shadow_joiner_buffered_rows', 'Rows waiting to be landed', (s) => s.bufferedRows);
   fromStats('shadow_joiner_writer_failing', '1 while ClickHouse refuses inserts (consumption pauses when the buffer is full)', (s) => (s.writerFailing ? 1 : 0));
   fromStats('shadow_joiner_assigned_partitions', 'Topic-partitions this instance owns', (s) => s.assigned);
+  fromStats('shadow_joiner_judging_exchanges', 'With a judge: joined exchanges being compared (their judgements in flight)', (s) => s.judging);
+  fromStats('shadow_joiner_judge_waiting_exchanges', 'With a judge: joined exchanges waiting to be compared (consumption pauses at JOINER_MAX_JUDGING_ENTRIES)', (s) => s.judgeWaiting);
 
   const hooks: JoinerHooks = {
     onLanded(e) {
@@ -67,5 +121,5 @@ export function createJoinerMetrics(): JoinerMetrics {
     onCommitted: (n) => commits.inc(n),
     onRunDrained: () => drained.inc(),
   };
-  return { registry, hooks, bind: (j) => { joiner = j; } };
+  return { registry, hooks, bind: (j) => { joiner = j; }, judgeEvent, bindJudges: (j) => { judges = j; } };
 }
