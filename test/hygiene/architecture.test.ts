@@ -32,8 +32,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   analysis: ['clickhouse', 'options'],
   watch: ['analysis', 'clickhouse', 'contracts', 'options'],
   // service shell and test tooling
-  'service-admin': [],
-  'stack-harness': [],
+  'service-admin': ['options'],
+  'stack-harness': ['service-admin'],
 };
 
 /** Services that run other services: the CLI mounts them, the demo runs the pipeline. */
