@@ -1,37 +1,8 @@
 import { HarnessError } from './errors.js';
-import type { ClickHouseEndpoint, StackEndpoints } from './types.js';
+import { clickhouseFromEnv, parseEnvFile } from '@shadow/service-admin';
+import type { StackEndpoints } from './types.js';
 
-/** Parses a KEY=VALUE env file (the format `infra/local/stack up` writes). Lines starting with # are ignored. */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value.startsWith('"') || value.startsWith("'")) && value.endsWith(value[0] as string)) {
-      value = value.slice(1, -1);
-    }
-    out[line.slice(0, eq).trim()] = value;
-  }
-  return out;
-}
-
-/** ClickHouse from env: CLICKHOUSE_URL selects server mode, else CHDB_PATH (or the fallback) is embedded. */
-export function clickhouseFromEnv(env: Record<string, string | undefined>, fallbackPath: string): ClickHouseEndpoint {
-  const url = env.CLICKHOUSE_URL;
-  if (url !== undefined && url !== '') {
-    return {
-      mode: 'server',
-      url,
-      username: env.CLICKHOUSE_USER ?? 'default',
-      password: env.CLICKHOUSE_PASSWORD ?? '',
-      database: env.CLICKHOUSE_DATABASE ?? 'default',
-    };
-  }
-  return { mode: 'embedded', path: env.CHDB_PATH !== undefined && env.CHDB_PATH !== '' ? env.CHDB_PATH : fallbackPath };
-}
+export { clickhouseFromEnv, parseEnvFile };
 
 /**
  * Endpoints from the process environment when the user points the tests at their own stack.

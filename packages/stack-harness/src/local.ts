@@ -1,44 +1,28 @@
+// The harness's view of the local stack: discovery (the repo root, the stack directory, the env
+// file it publishes) is @shadow/service-admin's, which the shipped CLI uses too; this adds what
+// only tests do: bring the stack up, and fail loudly where the CLI falls back quietly.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseEnvFile, clickhouseFromEnv } from './env.js';
+import { findRepoRoot as findRoot, readLocalStackEnv as readEnv, stackDir } from '@shadow/service-admin';
 import { HarnessError } from './errors.js';
 import type { StackEndpoints } from './types.js';
+
+export { stackDir };
 
 const run = promisify(execFile);
 
 /** Walks up from `from` to the directory holding pnpm-workspace.yaml (the repo root). */
 export function findRepoRoot(from: string = process.cwd()): string {
-  let dir = resolve(from);
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new HarnessError('HARNESS_REPO_ROOT_NOT_FOUND', `no pnpm-workspace.yaml above ${from}; set SHADOW_REPO_ROOT`);
-    }
-    dir = parent;
-  }
-}
-
-export function stackDir(repoRoot: string, env: Record<string, string | undefined> = process.env): string {
-  return env.STACK_DIR !== undefined && env.STACK_DIR !== '' ? resolve(env.STACK_DIR) : join(repoRoot, '.stack');
+  const root = findRoot(from);
+  if (root === undefined) throw new HarnessError('HARNESS_REPO_ROOT_NOT_FOUND', `no pnpm-workspace.yaml above ${from}; set SHADOW_REPO_ROOT`);
+  return root;
 }
 
 /** Reads the endpoints a running local stack published in `<stack dir>/env`, or undefined when absent. */
 export function readLocalStackEnv(dir: string): StackEndpoints | undefined {
-  const file = join(dir, 'env');
-  if (!existsSync(file)) return undefined;
-  const vars = parseEnvFile(readFileSync(file, 'utf8'));
-  const brokers = vars.KAFKA_BROKERS;
-  const registry = vars.SCHEMA_REGISTRY_URL;
-  if (brokers === undefined || registry === undefined) return undefined;
-  return {
-    source: 'local',
-    kafkaBrokers: brokers.split(',').filter((b) => b !== ''),
-    schemaRegistryUrl: registry.replace(/\/+$/, ''),
-    clickhouse: clickhouseFromEnv({ CHDB_PATH: vars.CHDB_PATH }, join(dir, 'data', 'chdb')),
-  };
+  const endpoints = readEnv(dir);
+  return endpoints === undefined ? undefined : { source: 'local', ...endpoints };
 }
 
 /**
