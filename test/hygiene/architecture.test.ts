@@ -32,7 +32,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   analysis: ['clickhouse', 'options'],
   watch: ['analysis', 'clickhouse', 'contracts', 'options'],
   // service shell and test tooling
-  'service-admin': ['options'],
+  'service-admin': ['contracts', 'options'],
   'stack-harness': ['service-admin'],
 };
 

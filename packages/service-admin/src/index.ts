@@ -11,9 +11,10 @@ export { commandHelp, parseCommandArgv, processIo, stopRequested } from './comma
 export type { CommandOption, Env, ServiceCommand, ServiceIo } from './command/command.js';
 export { ConfigError, defineConfig, loadConfig, loadConfigDetailed, readConfigFile } from './config/load-config.js';
 export type { ConfigContext, ConfigDefinition, ConfigSpec, LoadConfigOptions, LoadedConfig, SettingSource } from './config/load-config.js';
-export { fromText, settingsOf } from './config/settings.js';
+export { fromText, settingsOf, undocumentedSettings } from './config/settings.js';
 export type { Setting } from './config/settings.js';
 export { challengerIdSchema, challengerIdsSchema, challengerSchema, challengersSchema, httpUrlSchema, samplingSchema } from './config/challengers.js';
 export type { ChallengerConfig } from './config/challengers.js';
+export { brokersSetting, LOG_LEVELS, logLevelSetting, portSchema, registryUrlSetting, topicPrefixSetting } from './config/common.js';
 export { clickhouseFromEnv, findLocalStack, findRepoRoot, parseEnvFile, readLocalStackEnv, stackDir } from './local-stack/local-stack.js';
 export type { LocalClickHouse, LocalStackEndpoints } from './local-stack/local-stack.js';

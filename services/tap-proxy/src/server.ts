@@ -42,36 +42,36 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
 
 export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): Promise<TapProxy> {
   const transport = createKafkaTransport({
-    service: config.SHADOW_SERVICE,
-    brokers: config.KAFKA_BROKERS,
-    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
-    topicPrefix: config.SHADOW_TOPIC_PREFIX,
-    enabled: config.SHADOW_TAP_ENABLED,
-    ...(config.SHADOW_TAP_CREATE_TOPIC === undefined ? {} : { createTopic: config.SHADOW_TAP_CREATE_TOPIC }),
-    queue: { maxRecords: config.SHADOW_TAP_QUEUE_MAX_RECORDS, maxBytes: config.SHADOW_TAP_QUEUE_MAX_BYTES },
-    clientId: `tap-proxy-${config.SHADOW_SERVICE}`,
+    service: config.tap.service,
+    brokers: config.kafka.brokers,
+    schemaRegistryUrl: config.schemaRegistry.url,
+    topicPrefix: config.topicPrefix,
+    enabled: config.tap.enabled,
+    ...(config.tap.createTopic === undefined ? {} : { createTopic: config.tap.createTopic }),
+    queue: { maxRecords: config.tap.queueMaxRecords, maxBytes: config.tap.queueMaxBytes },
+    clientId: `tap-proxy-${config.tap.service}`,
     logger,
   });
-  const routeRates = Object.entries(config.SHADOW_TAP_ROUTE_RATES ?? {}).map(([pathPrefix, rate]) => ({ pathPrefix, rate }));
+  const routeRates = Object.entries(config.tap.routeRates ?? {}).map(([pathPrefix, rate]) => ({ pathPrefix, rate }));
   const tap = createTap({
-    service: config.SHADOW_SERVICE,
-    environment: config.SHADOW_ENVIRONMENT,
+    service: config.tap.service,
+    environment: config.tap.environment,
     transport,
-    sampling: { rate: config.SHADOW_TAP_SAMPLE_RATE, keyHeader: config.SHADOW_TAP_SAMPLE_KEY_HEADER ?? null, routes: routeRates },
+    sampling: { rate: config.tap.sampleRate, keyHeader: config.tap.sampleKeyHeader ?? null, routes: routeRates },
     redaction: {
-      ...(config.SHADOW_TAP_REDACT_HEADERS === undefined ? {} : { headers: config.SHADOW_TAP_REDACT_HEADERS }),
-      ...(config.SHADOW_TAP_REDACT_JSON_PATHS === undefined ? {} : { jsonPaths: config.SHADOW_TAP_REDACT_JSON_PATHS }),
+      ...(config.tap.redactHeaders === undefined ? {} : { headers: config.tap.redactHeaders }),
+      ...(config.tap.redactJsonPaths === undefined ? {} : { jsonPaths: config.tap.redactJsonPaths }),
     },
-    maxBodyBytes: config.SHADOW_TAP_MAX_BODY_BYTES,
-    ...(config.SHADOW_TAP_EXCHANGE_ID_HEADERS === undefined ? {} : { exchangeIdHeaders: config.SHADOW_TAP_EXCHANGE_ID_HEADERS }),
+    maxBodyBytes: config.tap.maxBodyBytes,
+    ...(config.tap.exchangeIdHeaders === undefined ? {} : { exchangeIdHeaders: config.tap.exchangeIdHeaders }),
     logger,
   });
   const forwarder = createForwarder({
-    upstream: new URL(config.TAP_PROXY_UPSTREAM),
-    upstreamTimeoutMs: config.TAP_PROXY_UPSTREAM_TIMEOUT_MS,
-    maxSockets: config.TAP_PROXY_MAX_SOCKETS,
-    hostHeader: config.TAP_PROXY_HOST_HEADER,
-    forwardedHeaders: config.TAP_PROXY_FORWARDED_HEADERS,
+    upstream: new URL(config.upstream),
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxSockets: config.maxSockets,
+    hostHeader: config.hostHeader,
+    forwardedHeaders: config.forwardedHeaders,
     viaName: 'shadow-tap-proxy',
   });
 
@@ -86,14 +86,14 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
   });
   // The upstream decides how long a request may take; the proxy only bounds idle upstreams.
   proxy.requestTimeout = 0;
-  proxy.keepAliveTimeout = config.TAP_PROXY_KEEP_ALIVE_TIMEOUT_MS;
+  proxy.keepAliveTimeout = config.keepAliveTimeoutMs;
   // WebSocket and other upgrades: relayed raw, not captured. Without this listener Node would hand
   // them to the request handler as plain requests and the upgrade would fail.
   proxy.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => forwarder.upgrade(req, socket, head));
   const admin = createAdminServer({
     registry,
     ready: () => ready,
-    details: () => ({ upstream: config.TAP_PROXY_UPSTREAM, tap: tap.stats() }),
+    details: () => ({ upstream: config.upstream, tap: tap.stats() }),
   });
 
   // /readyz means "mirroring": start() resolves once the topic is checked, the kill-switch state
@@ -104,8 +104,8 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
   let address: AddressInfo;
   let adminAddress: AddressInfo;
   try {
-    address = await listen(proxy, { port: config.TAP_PROXY_PORT, host: config.TAP_PROXY_HOST, setting: 'TAP_PROXY_PORT' });
-    adminAddress = await listen(admin, { port: config.TAP_PROXY_ADMIN_PORT, host: config.TAP_PROXY_HOST, setting: 'TAP_PROXY_ADMIN_PORT' });
+    address = await listen(proxy, { port: config.port, host: config.host, setting: 'TAP_PROXY_PORT' });
+    adminAddress = await listen(admin, { port: config.adminPort, host: config.host, setting: 'TAP_PROXY_ADMIN_PORT' });
   } catch (error) {
     proxy.close();
     forwarder.close();
@@ -113,7 +113,7 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
     throw error;
   }
   ready = true;
-  logger.info({ address, adminAddress, upstream: config.TAP_PROXY_UPSTREAM }, 'tap proxy listening');
+  logger.info({ address, adminAddress, upstream: config.upstream }, 'tap proxy listening');
 
   let closing: Promise<TapStats> | null = null;
   return {
@@ -123,7 +123,7 @@ export async function startTapProxy(config: TapProxyConfig, logger: TapLogger): 
     close() {
       closing ??= (async () => {
         ready = false;
-        const budget = config.TAP_PROXY_SHUTDOWN_TIMEOUT_MS;
+        const budget = config.shutdownTimeoutMs;
         const t0 = Date.now();
         await closeServer(proxy, Math.floor(budget / 2));
         forwarder.close();

@@ -272,6 +272,16 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
   };
   const context: ConfigContext = { input, sourceOf: (key) => sources.get(key), nameOf, problem };
 
+  // Every section present, so a missing setting is named by its own path (`tap.service
+  // (SHADOW_SERVICE)`), not by its section's; a section's settings have their own defaults.
+  for (const s of spec.settings) {
+    let node = input;
+    for (const key of s.path.slice(0, -1)) {
+      if (node[key] === undefined) node[key] = {};
+      if (!isPlainObject(node[key])) break;
+      node = node[key] as Record<string, unknown>;
+    }
+  }
   const result = spec.schema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues.flatMap((i) => unionBranch(i))) {

@@ -129,8 +129,8 @@ export function settingsOf(schema: ZodType, envPrefix: string): readonly Setting
 }
 
 const NUMBER = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
-const TRUE = /^(true|1|on|yes)$/i;
-const FALSE = /^(false|0|off|no)$/i;
+const TRUE = /^(true|1|on)$/i;
+const FALSE = /^(false|0|off)$/i;
 
 /** Thrown by `fromText` for text that cannot be what the setting holds (JSON that does not parse). */
 export class SettingTextError extends Error {}
@@ -145,7 +145,7 @@ function json(text: string): unknown {
 
 /**
  * A variable's text as the value the setting's schema takes: numbers and booleans (true/false,
- * 1/0, on/off, yes/no) by their type, a list as JSON (`[...]`) or comma-separated, an object as
+ * 1/0, on/off) by their type, a list as JSON (`[...]`) or comma-separated, an object as
  * JSON. Text that is not of the type stays text, so the schema refuses it naming what was given.
  */
 export function fromText(text: string, schema: ZodType): unknown {
@@ -186,4 +186,12 @@ export function fromText(text: string, schema: ZodType): unknown {
     default:
       return text;
   }
+}
+
+/**
+ * The settings a service's doc has no table row for (`| \`VARIABLE\` | \`file.key\` |`): a test
+ * of each service calls it, so a setting is one schema line plus its doc line.
+ */
+export function undocumentedSettings(settings: readonly Setting[], markdown: string): string[] {
+  return settings.filter((s) => !markdown.includes(`| \`${s.env}\` | \`${s.key}\` |`)).map((s) => `${s.env} (${s.key})`);
 }
