@@ -22,12 +22,14 @@ export type { BootstrapInterval, BootstrapOptions, DifferenceInterval, Proportio
 export { criteriaJsonSchema, criteriaSchema } from './criteria/schema.js';
 export type {
   AccuracyCriterion,
+  AgreementAfterJudgeCriterion,
   AgreementCriterion,
   BusinessMetricCriterion,
   Criteria,
   CriteriaInput,
   ErrorRateCriterion,
   ExpectedSideEffect,
+  JudgeCriterion,
   JudgeOn,
   LatencyCriterion,
   RouteOverride,
@@ -47,6 +49,8 @@ export type {
   BusinessOutcome,
   DecisionOutcome,
   HeaderDifference,
+  JudgeMeasurements,
+  JudgeReasonExample,
   LatencyMeasurements,
   LatencySummary,
   ListOutcome,
@@ -74,9 +78,9 @@ export { toGateRunRecord } from './gate/audit.js';
 export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate/types.js';
 
 // Report
-export { buildReport, describeConditions, REPORT_QUANTILES } from './report/build.js';
+export { buildReport, describeConditions, judgeReport, REPORT_QUANTILES } from './report/build.js';
 export type { ReportOptions } from './report/build.js';
-export type { BusinessRow, LatencyRow, Report, ReportRun, ReportScope } from './report/types.js';
+export type { BusinessRow, LatencyRow, Report, ReportJudge, ReportRun, ReportScope } from './report/types.js';
 export {
   renderReportJson,
   renderReportMarkdown,
@@ -94,7 +98,7 @@ export type { ClickHousePairStoreOptions } from './queries/clickhouse-pair-store
 export { measurementQueryFor } from './queries/measurement-query.js';
 export { createInMemoryPairStore, distinctPairs, measurementsFromPairs } from './measurements/from-pairs.js';
 export type { FromPairsOptions } from './measurements/from-pairs.js';
-export { parseSandboxCause, parseSideEffectKey } from './measurements/pair-record.js';
+export { judgeNeeded, MAX_JUDGE_EXAMPLES, parseSandboxCause, parseSideEffectKey } from './measurements/pair-record.js';
 export type { PairComparisonLike, PairRecord, SandboxCauseLike, SideEffectKeyParts } from './measurements/pair-record.js';
 
 // Exploring pairs (the dashboard; `shadow show`): challengers, time series, pair lists, one exchange

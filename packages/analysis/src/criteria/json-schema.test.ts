@@ -17,7 +17,7 @@ describe('criteria.schema.json', () => {
     expect(schema.required).toEqual(['version']);
     expect(schema.properties.version?.const).toBe(1);
     expect(schema.additionalProperties).toBe(false);
-    for (const key of ['sample', 'statistics', 'exclude', 'agreement', 'latency', 'errorRate', 'sideEffects', 'business', 'accuracy', 'routes']) {
+    for (const key of ['sample', 'statistics', 'exclude', 'agreement', 'agreementAfterJudge', 'judge', 'latency', 'errorRate', 'sideEffects', 'business', 'accuracy', 'routes']) {
       expect(schema.properties, key).toHaveProperty(key);
     }
   });

@@ -23,6 +23,8 @@ export interface RouteCriteria {
 function topLevel(criteria: Criteria): ScopeCriteria {
   return {
     agreement: criteria.agreement,
+    agreementAfterJudge: criteria.agreementAfterJudge,
+    judge: criteria.judge,
     latency: criteria.latency,
     errorRate: criteria.errorRate,
     sideEffects: criteria.sideEffects,
@@ -67,6 +69,8 @@ function applyOverride(base: ScopeCriteria, o: RouteOverride): ScopeCriteria {
   }
   return {
     agreement: pick(o.agreement, base.agreement),
+    agreementAfterJudge: pick(o.agreementAfterJudge, base.agreementAfterJudge),
+    judge: pick(o.judge, base.judge),
     latency: pick(o.latency, base.latency),
     errorRate: pick(o.errorRate, base.errorRate),
     sideEffects: pick(o.sideEffects, base.sideEffects),

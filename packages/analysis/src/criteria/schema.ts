@@ -24,6 +24,28 @@ export const agreementCriterionSchema = z
   })
   .describe('Agreement rate, judged on the lower Wilson bound by default');
 
+export const agreementAfterJudgeCriterionSchema = z
+  .strictObject({
+    min: rate.describe("Minimum share of pairs that agree after the routes' judges (docs/judge.md): a judge's equal counts as agreement; pairs the judge was needed on and skipped (sampled out, budget) are left out; its errors count as disagreements"),
+    judgeOn: judgeOnBound,
+  })
+  .describe("Agreement after the judge, judged on the lower Wilson bound by default. `agreement` stays the number before the judge, so adding a judge never loosens it");
+
+export const judgeCriterionSchema = z
+  .strictObject({
+    maxErrorRate: rate.optional().describe("Maximum share of judged pairs where the judge failed (timeout, bad answer, ...): error / (equal + different + error)"),
+    maxFalseDifferenceRate: rate
+      .optional()
+      .describe("Maximum share of the judge's audits on the secondary (live vs a second copy of live, truly equal) it called different: its own false-difference rate. Needs audit.secondaryRate on the judge"),
+    minJudged: z.int().min(0).optional().describe("Fewer pairs with a verdict (equal, different or error) than this: the judge's criteria and agreementAfterJudge are not judged"),
+    judgeOn: judgeOnBound,
+  })
+  .refine((v) => v.maxErrorRate !== undefined || v.maxFalseDifferenceRate !== undefined || v.minJudged !== undefined, {
+    message: 'set maxErrorRate, maxFalseDifferenceRate or minJudged (or several)',
+    path: ['maxErrorRate'],
+  })
+  .describe("The judge itself: its failures, its false differences on the secondary, how many pairs it judged (rates on the upper Wilson bound by default)");
+
 export const latencyCriterionSchema = z
   .strictObject({
     quantile: z.number().gt(0).max(1).describe('Latency quantile, e.g. 0.99 for p99; 1 for the maximum'),
@@ -164,6 +186,8 @@ export const excludeSchema = z
 /** The criteria that can be set at the top level and overridden per route. */
 const scopeShape = {
   agreement: agreementCriterionSchema.optional(),
+  agreementAfterJudge: agreementAfterJudgeCriterionSchema.optional(),
+  judge: judgeCriterionSchema.optional(),
   latency: z.array(latencyCriterionSchema).min(1).optional(),
   errorRate: errorRateCriterionSchema.optional(),
   sideEffects: sideEffectsCriterionSchema.optional(),
@@ -179,6 +203,8 @@ export const routeOverrideSchema = z
       .describe('Not enough data on this route makes the whole gate "insufficient" (false: reported only)'),
     minPairs: z.int().min(0).optional().describe('Overrides sample.routeMinPairs for this route'),
     agreement: agreementCriterionSchema.nullable().optional(),
+    agreementAfterJudge: agreementAfterJudgeCriterionSchema.nullable().optional(),
+    judge: judgeCriterionSchema.nullable().optional(),
     latency: z.array(latencyCriterionSchema).min(1).nullable().optional(),
     errorRate: errorRateCriterionSchema.nullable().optional(),
     sideEffects: sideEffectsCriterionSchema.nullable().optional(),
@@ -212,6 +238,8 @@ export const criteriaSchema = z
 export type Criteria = z.output<typeof criteriaSchema>;
 export type CriteriaInput = z.input<typeof criteriaSchema>;
 export type AgreementCriterion = z.output<typeof agreementCriterionSchema>;
+export type AgreementAfterJudgeCriterion = z.output<typeof agreementAfterJudgeCriterionSchema>;
+export type JudgeCriterion = z.output<typeof judgeCriterionSchema>;
 export type LatencyCriterion = z.output<typeof latencyCriterionSchema>;
 export type ErrorRateCriterion = z.output<typeof errorRateCriterionSchema>;
 export type SideEffectsCriterion = z.output<typeof sideEffectsCriterionSchema>;
@@ -224,6 +252,8 @@ export type JudgeOn = AgreementCriterion['judgeOn'];
 /** The criteria one scope (overall or a route) is judged by, after per-route overrides. */
 export interface ScopeCriteria {
   agreement?: AgreementCriterion | undefined;
+  agreementAfterJudge?: AgreementAfterJudgeCriterion | undefined;
+  judge?: JudgeCriterion | undefined;
   latency?: LatencyCriterion[] | undefined;
   errorRate?: ErrorRateCriterion | undefined;
   sideEffects?: SideEffectsCriterion | undefined;

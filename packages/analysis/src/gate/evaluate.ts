@@ -143,6 +143,68 @@ function evaluateAgreement(ctx: Context, c: NonNullable<ScopeCriteria['agreement
   });
 }
 
+/** Pairs the judges gave a verdict on (equal, different or error). */
+const judgedPairs = (m: ScopeMeasurements): number => (m.judge === undefined ? 0 : m.judge.equal + m.judge.different + m.judge.error);
+
+/**
+ * Agreement after the routes' judges (docs/judge.md): the judge's `equal` counts, pairs it skipped
+ * are left out, its errors disagree. Where no pair needed a judge it equals `agreement`.
+ */
+function evaluateAgreementAfterJudge(ctx: Context, c: NonNullable<ScopeCriteria['agreementAfterJudge']>, m: ScopeMeasurements): CriterionResult {
+  const counts = m.judge?.agreement ?? m.agreement;
+  const w = wilsonInterval(counts.successes, counts.trials, { confidence: ctx.confidence });
+  return judge(ctx, m.judge === undefined ? 'agreement after the judge (no pair needed one: as before)' : 'agreement after the judge', {
+    criterion: 'agreementAfterJudge',
+    measured: w.estimate,
+    interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+    judgeOn: c.judgeOn,
+    op: '>=',
+    limit: c.min,
+    unit: 'ratio',
+    n: w.trials,
+  });
+}
+
+/** The judge itself: enough verdicts, few failures, few false differences on the secondary. */
+function evaluateJudge(ctx: Context, c: NonNullable<ScopeCriteria['judge']>, m: ScopeMeasurements): CriterionResult[] {
+  const out: CriterionResult[] = [];
+  const j = m.judge;
+  const n = judgedPairs(m);
+  if (c.minJudged !== undefined) {
+    const ok = n >= c.minJudged;
+    out.push(finish(ctx, {
+      criterion: 'judge.minJudged', measured: n, interval: null, judged: n, judgedOn: 'count', limit: { op: '>=', value: c.minJudged }, unit: 'count', n,
+      outcome: ok ? 'pass' : 'insufficient',
+      reason: `pairs the judge gave a verdict on ${formatCount(n)} ${ok ? '>=' : '<'} ${formatCount(c.minJudged)}${ok ? '' : ': not enough judged pairs yet'}`,
+    }));
+  }
+  const none = j === undefined ? 'no pair of this scope needed a judge' : `the judge gave no verdict (${formatCount(j.needed)} pairs needed one, none judged)`;
+  if (c.maxErrorRate !== undefined) {
+    if (j === undefined || n === 0) out.push(insufficient(ctx, 'judge.maxErrorRate', 'ratio', '<=', c.maxErrorRate, none));
+    else {
+      const w = wilsonInterval(j.error, n, { confidence: ctx.confidence });
+      out.push(judge(ctx, 'judge error rate', {
+        criterion: 'judge.maxErrorRate', measured: w.estimate, interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+        judgeOn: c.judgeOn, op: '<=', limit: c.maxErrorRate, unit: 'ratio', n: w.trials,
+      }));
+    }
+  }
+  if (c.maxFalseDifferenceRate !== undefined) {
+    const audits = j === undefined ? 0 : j.audit.secondary.equal + j.audit.secondary.different;
+    if (j === undefined || audits === 0) {
+      out.push(insufficient(ctx, 'judge.maxFalseDifferenceRate', 'ratio', '<=', c.maxFalseDifferenceRate,
+        j === undefined ? none : 'no audit of the secondary judged: set audit.secondaryRate on the judge, and replay a secondary (docs/judge.md "Judging the judge")'));
+    } else {
+      const w = wilsonInterval(j.audit.secondary.different, audits, { confidence: ctx.confidence });
+      out.push(judge(ctx, 'judge false-difference rate (live vs the secondary called different)', {
+        criterion: 'judge.maxFalseDifferenceRate', measured: w.estimate, interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+        judgeOn: c.judgeOn, op: '<=', limit: c.maxFalseDifferenceRate, unit: 'ratio', n: w.trials,
+      }));
+    }
+  }
+  return out;
+}
+
 function summaryQuantile(side: ScopeMeasurements['latency']['live'], q: number): number | null {
   if (q === 1 && side.maxMs !== null) return side.maxMs;
   return side.quantiles.find((x) => Math.abs(x.q - q) < 1e-12)?.value ?? null;
@@ -390,6 +452,13 @@ function evaluateAccuracy(ctx: Context, c: NonNullable<ScopeCriteria['accuracy']
 function evaluateScope(ctx: Context, c: ScopeCriteria, m: ScopeMeasurements): CriterionResult[] {
   const out: CriterionResult[] = [];
   if (c.agreement !== undefined) out.push(evaluateAgreement(ctx, c.agreement, m));
+  // Too few judged pairs (judge.minJudged): what depends on the judge is not judged yet.
+  const minJudged = c.judge?.minJudged;
+  const judgeCtx: Context = minJudged === undefined || judgedPairs(m) >= minJudged || !ctx.sampleOk
+    ? ctx
+    : { ...ctx, sampleOk: false, sampleReason: `${formatCount(judgedPairs(m))} judged pairs < ${formatCount(minJudged)}` };
+  if (c.agreementAfterJudge !== undefined) out.push(evaluateAgreementAfterJudge(judgeCtx, c.agreementAfterJudge, m));
+  if (c.judge !== undefined) out.push(...evaluateJudge(judgeCtx, c.judge, m));
   for (const l of c.latency ?? []) out.push(evaluateLatency(ctx, l, m));
   if (c.errorRate !== undefined) out.push(...evaluateErrorRate(ctx, c.errorRate, m));
   if (c.sideEffects !== undefined) out.push(evaluateSideEffects(ctx, c.sideEffects, m));

@@ -7,7 +7,8 @@ export type GateUnit = 'ratio' | 'ms' | 'factor' | 'count' | 'duration';
 
 export interface CriterionResult {
   /**
-   * Stable name: sample.minPairs, sample.minDuration, agreement, latency.p99,
+   * Stable name: sample.minPairs, sample.minDuration, agreement, agreementAfterJudge, judge.minJudged,
+   * judge.maxErrorRate, judge.maxFalseDifferenceRate, latency.p99,
    * latency.p99.maxMs, latency.p99.maxFactorOfSecondary, latency.p99.maxFactorOfLive, errorRate.max, errorRate.maxIncreaseOverLive,
    * sideEffects, business.<metric>.<check>, accuracy.minDelta, accuracy.minCandidate.
    */

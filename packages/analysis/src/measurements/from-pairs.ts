@@ -9,10 +9,10 @@ import type { GateRunRecord, MeasurementQuery, PairStore } from '../queries/pair
 import { createPrng } from '../stats/prng.js';
 import { quantileOfSorted, sortedSample } from '../stats/quantile.js';
 import type { PairRecord } from './pair-record.js';
-import { formatSandboxCause, MAX_SANDBOX_CAUSES, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from './pair-record.js';
+import { formatSandboxCause, judgeNeeded, MAX_JUDGE_EXAMPLES, MAX_SANDBOX_CAUSES, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from './pair-record.js';
 import type {
-  BusinessOutcome, HeaderDifference, LatencySummary, Measurements, PathDifference, ReplayConditions, RunConditions, SandboxCauseCount, ScopeMeasurements,
-  SideEffectDifference, SideEffectKind,
+  BusinessOutcome, HeaderDifference, JudgeMeasurements, JudgeReasonExample, LatencySummary, Measurements, PathDifference, ReplayConditions, RunConditions,
+  SandboxCauseCount, ScopeMeasurements, SideEffectDifference, SideEffectKind,
 } from './types.js';
 
 const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
@@ -54,7 +54,8 @@ function agrees(c: PairRecord['comparison'], q: MeasurementQuery): boolean {
   const countNoise = q.countNoise ?? false;
   if (excluded.length === 0 && !countNoise) return c.match;
   const counts = (d: { noisy: boolean }) => countNoise || !d.noisy;
-  const body = c.diffs.filter((d) => counts(d) && !isExcludedPath(d.path, excluded)).length === 0 && c.judge.verdict !== 'different' && c.judge.verdict !== 'error';
+  // A judge's different/error keeps its differences in `diffs` (compare): they count unless excluded, as in SQL.
+  const body = c.diffs.filter((d) => counts(d) && !isExcludedPath(d.path, excluded)).length === 0;
   const headers = countNoise ? c.headerDiffs.length === 0 : c.headersMatch;
   const effects = countNoise ? c.sideEffectDiffs.length === 0 : c.sideEffectsMatch;
   const status = c.statusMatch || (!countNoise && c.statusNoisy);
@@ -73,6 +74,89 @@ function agreesIgnoringAnswer(c: PairRecord['comparison'], q: MeasurementQuery):
 }
 
 const isError = (status: number, errorKind: string | null) => status === 0 || status >= 500 || errorKind !== null;
+
+/** Quantiles of the judge's latency (as the SQL's quantilesExact). */
+export const JUDGE_LATENCY_QUANTILES = [0.5, 0.9];
+const JUDGE_VERDICT_ORDER = ['equal', 'different', 'error'];
+
+/** A judge `equal` that made the pair agree: its judged path not excluded by the query (else the difference never counted). */
+function judgeRaised(c: PairRecord['comparison'], q: MeasurementQuery): boolean {
+  return c.judge.verdict === 'equal' && !isExcludedPath(c.judge.path ?? '$', q.excludePaths ?? []);
+}
+
+/** The judge measurements of a scope's pairs; undefined when none needed a judge. `stored` = agrees as landed (after the judge), `inTrials` = counted in agreement's trials. */
+function judgeMeasurements(pairs: readonly { p: PairRecord; stored: boolean; inTrials: boolean }[]): JudgeMeasurements | undefined {
+  const needed = pairs.filter(({ p }) => judgeNeeded(p.comparison.judge));
+  if (needed.length === 0) return undefined;
+  const bump = (m: Record<string, number>, k: string) => { m[k] = (m[k] ?? 0) + 1; };
+  const errorKinds: Record<string, number> = {};
+  const notRun: Record<string, number> = {};
+  const counts = { equal: 0, different: 0, error: 0 };
+  const audit = { secondary: { equal: 0, different: 0, error: 0, notRun: 0 }, reference: { pairs: 0, agreed: 0 } };
+  let trials = 0;
+  let successes = 0;
+  let cached = 0;
+  let tokens = 0;
+  const latencies: number[] = [];
+  const judges = new Set<string>();
+  const reasons = new Map<string, { verdict: JudgeReasonExample['verdict']; reason: string; pairs: number; example: string }>();
+  for (const { p, stored, inTrials } of pairs) {
+    const j = p.comparison.judge;
+    const needs = judgeNeeded(j);
+    if (inTrials && !(needs && j.verdict === 'not_run')) trials += 1;
+    if (stored && !(needs && j.verdict === 'not_run')) successes += 1;
+    if (!needs) continue;
+    if ((j.judgeId ?? '') !== '') judges.add(j.judgeId as string);
+    tokens += j.tokens ?? 0;
+    if (j.verdict === 'not_run') {
+      bump(notRun, (j.kind ?? '') === '' ? 'unknown' : (j.kind as string));
+      continue;
+    }
+    counts[j.verdict] += 1;
+    if (j.verdict === 'error') bump(errorKinds, (j.kind ?? '') === '' ? 'unknown' : (j.kind as string));
+    if (j.cached === true) cached += 1;
+    else latencies.push(j.latencyMs ?? 0);
+    const sec = j.audit?.secondaryVerdict ?? null;
+    if (sec === 'equal' || sec === 'different' || sec === 'error') audit.secondary[sec] += 1;
+    else if (sec === 'not_run') audit.secondary.notRun += 1;
+    const ref = j.audit?.referenceVerdict ?? null;
+    if ((ref === 'equal' || ref === 'different') && (j.verdict === 'equal' || j.verdict === 'different')) {
+      audit.reference.pairs += 1;
+      if (ref === j.verdict) audit.reference.agreed += 1;
+    }
+    const reason = j.reason ?? '';
+    if (reason !== '') {
+      const key = `${j.verdict}\u0000${reason}`;
+      const entry = reasons.get(key) ?? { verdict: j.verdict, reason, pairs: 0, example: p.exchangeId };
+      entry.pairs += 1;
+      if (p.exchangeId < entry.example) entry.example = p.exchangeId;
+      reasons.set(key, entry);
+    }
+  }
+  const sorted = sortedSample(latencies);
+  return {
+    judges: [...judges].sort(),
+    needed: needed.length,
+    ...counts,
+    errorKinds,
+    notRun,
+    agreement: { trials, successes },
+    cached,
+    latency: { count: latencies.length, quantiles: latencies.length === 0 ? [] : JUDGE_LATENCY_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })) },
+    tokens,
+    audit,
+    examples: sortJudgeExamples(JUDGE_VERDICT_ORDER.flatMap((v) => [...reasons.values()]
+      .filter((r) => r.verdict === v)
+      .sort((a, b) => b.pairs - a.pairs || a.reason.localeCompare(b.reason))
+      .slice(0, MAX_JUDGE_EXAMPLES)
+      .map((r) => ({ verdict: r.verdict, reason: r.reason, pairs: r.pairs, examplePairId: r.example })))),
+  };
+}
+
+/** Example reasons in a stable order: equal, different, error; most pairs first, then by reason. */
+export function sortJudgeExamples(list: JudgeReasonExample[]): JudgeReasonExample[] {
+  return list.sort((a, b) => JUDGE_VERDICT_ORDER.indexOf(a.verdict) - JUDGE_VERDICT_ORDER.indexOf(b.verdict) || b.pairs - a.pairs || a.reason.localeCompare(b.reason));
+}
 
 function latencySummary(values: number[], extra: readonly number[]): LatencySummary {
   const sorted = sortedSample(values);
@@ -192,14 +276,23 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
     if (id < entry.example) entry.example = id;
     map.set(key, entry);
   };
+  const judged: { p: PairRecord; stored: boolean; inTrials: boolean }[] = [];
   for (const p of pairs) {
     const c = p.comparison;
     const id = p.exchangeId;
     const induced = c.sandboxInduced === true;
     // Not counted: the sandbox, not the candidate, may have made its answer differ.
     const setAside = induced && !include;
-    if (agrees(c, q)) successes += 1;
-    else if (setAside && agreesIgnoringAnswer(c, q)) sandbox.leftOutOfAgreement += 1;
+    // As landed, agreement is after the judge; `agreement` is before it (a judge's equal does not count).
+    const stored = agrees(c, q);
+    let leftOut = false;
+    if (stored) {
+      if (!judgeRaised(c, q)) successes += 1;
+    } else if (setAside && agreesIgnoringAnswer(c, q)) {
+      sandbox.leftOutOfAgreement += 1;
+      leftOut = true;
+    }
+    judged.push({ p, stored, inTrials: !leftOut });
     if (induced) {
       sandbox.pairs += 1;
       if (c.liveStatus !== c.candidateStatus) sandbox.statusMismatches += 1;
@@ -264,9 +357,11 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
   const induced = (x: { induced: boolean }) => (x.induced ? { sandboxInduced: true } : {});
   const excluded = q.excludePaths ?? [];
   const biz = business(pairs, q.businessMetrics, topK);
+  const judge = judgeMeasurements(judged);
   return {
     pairs: pairs.length,
     agreement: { trials: pairs.length - sandbox.leftOutOfAgreement, successes },
+    ...(judge === undefined ? {} : { judge }),
     errors,
     latency: {
       live: latencySummary(liveMs, q.latencyQuantiles ?? []),

@@ -52,13 +52,35 @@ export interface PairComparisonLike {
   diffs: readonly { path: string; noisy: boolean }[];
   sideEffectsMatch: boolean;
   sideEffectDiffs: readonly { key: string; kind: 'missing_in_candidate' | 'extra_in_candidate' | 'payload_changed'; noisy: boolean }[];
-  judge: { verdict: 'equal' | 'different' | 'error' | 'not_run' };
+  /**
+   * Compare's judge outcome. `path` null (or absent) with `not_run`: no judge was needed; with a
+   * path, `not_run` means needed and skipped (`kind` says why).
+   */
+  judge: {
+    verdict: 'equal' | 'different' | 'error' | 'not_run';
+    path?: string | null | undefined;
+    judgeId?: string | null | undefined;
+    kind?: string | null | undefined;
+    reason?: string | null | undefined;
+    latencyMs?: number | null | undefined;
+    cached?: boolean | undefined;
+    tokens?: number | undefined;
+    audit?: { secondaryVerdict: string | null; referenceJudgeId: string | null; referenceVerdict: string | null } | null | undefined;
+  };
   outcomes: readonly { name: string; type: 'number' | 'string' | 'string[]'; live: number | string | string[] | null; candidate: number | string | string[] | null }[];
   /** The answer differs after a sandbox-made answer (compare's sandboxInduced). @default false */
   sandboxInduced?: boolean | undefined;
   /** Compare's sandboxCauses. @default [] */
   sandboxCauses?: readonly SandboxCauseLike[] | undefined;
 }
+
+/** Whether a judge was needed on the pair (compare's judge outcome has a path, or a verdict other than not_run). */
+export function judgeNeeded(j: PairComparisonLike['judge']): boolean {
+  return j.verdict !== 'not_run' || (j.path ?? null) !== null;
+}
+
+/** Example reasons listed per scope and verdict, most pairs first. */
+export const MAX_JUDGE_EXAMPLES = 5;
 
 /** Causes of sandbox-induced pairs listed per scope, most pairs first. */
 export const MAX_SANDBOX_CAUSES = 20;

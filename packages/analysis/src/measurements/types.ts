@@ -197,12 +197,68 @@ export interface ListOutcome {
 
 export type BusinessOutcome = NumericOutcome | DecisionOutcome | ListOutcome;
 
+/** A reason a judge gave, with how many pairs gave it (docs/judge.md). */
+export interface JudgeReasonExample {
+  verdict: 'equal' | 'different' | 'error';
+  reason: string;
+  pairs: number;
+  examplePairId: string;
+}
+
+/**
+ * What the route's judges decided on the scope's pairs (docs/judge.md): only pairs whose diff found
+ * a difference in a judged scope needed a judge. Absent when no pair of the scope needed one.
+ */
+export interface JudgeMeasurements {
+  /** Ids of the judges that judged pairs of the scope. */
+  judges: string[];
+  /** Pairs whose diff found a difference under a rule's judge.path. */
+  needed: number;
+  /** The judge's verdicts; equal + different + error + the not_run counts = needed. */
+  equal: number;
+  different: number;
+  error: number;
+  /** Errors by kind (timeout, deadline, http_status, bad_answer, ...). */
+  errorKinds: Record<string, number>;
+  /** Pairs the judge was needed on and did not judge, by reason (sampled_out, budget, too_large, overloaded, closed). */
+  notRun: Record<string, number>;
+  /**
+   * Agreement after the judge: the pairs of `ScopeMeasurements.agreement` (its trials) minus those
+   * where the judge was needed and did not run (not_run: their agreement is unknown); a pair the
+   * judge called equal agrees unless something else differs; `different` and `error` disagree.
+   */
+  agreement: { trials: number; successes: number };
+  /** Judged pairs whose verdict came from the judge's cache (no call made). */
+  cached: number;
+  /** Latency of the judgements that were not cached (equal, different, error), ms: p50, p90. */
+  latency: { count: number; quantiles: QuantileValue[] };
+  /** Tokens of the pairs' judgements (as the judge servers reported them). */
+  tokens: number;
+  /**
+   * Judging the judge. `secondary`: the judge on live vs the secondary (a second copy of live: the
+   * truth is equal), its verdicts; false-difference rate = different / (equal + different).
+   * `reference`: pairs a reference judge also judged (both equal or different), and on how many it agreed.
+   */
+  audit: {
+    secondary: { equal: number; different: number; error: number; notRun: number };
+    reference: { pairs: number; agreed: number };
+  };
+  /** Up to 5 reasons per verdict (equal, different, error), most pairs first. */
+  examples: JudgeReasonExample[];
+}
+
 /** Everything measured on one scope: all pairs, or the pairs of one route. */
 export interface ScopeMeasurements {
   /** Distinct pairs (live answer + candidate result) in the scope. */
   pairs: number;
-  /** Pairs compared / pairs that agree after excluded paths and (unless counted) noise paths. */
+  /**
+   * Pairs compared / pairs that agree after excluded paths and (unless counted) noise paths, BEFORE
+   * any judge: a pair whose only difference a judge called equal does not agree here (see
+   * `judge.agreement` for after the judge). So adding a judge never loosens this number.
+   */
   agreement: { trials: number; successes: number };
+  /** What the routes' judges decided; absent when no pair of the scope needed a judge. */
+  judge?: JudgeMeasurements | undefined;
   /** "Yes" = the side errored (no answer, or status >= 500) on that pair. */
   errors: PairedCounts;
   latency: LatencyMeasurements;

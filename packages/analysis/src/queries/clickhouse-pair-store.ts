@@ -29,11 +29,14 @@ import type { ClickHouse } from '@shadow/clickhouse';
 import { LABELS_TABLE, labelledAccuracyQuery, SCHEMA_TABLES } from '@shadow/clickhouse';
 import { routeMatches, splitRouteKey } from '../criteria/patterns.js';
 import { AnalysisError } from '../errors.js';
-import { MAX_SANDBOX_CAUSES, parseSandboxCause, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from '../measurements/pair-record.js';
+import { JUDGE_LATENCY_QUANTILES, sortJudgeExamples } from '../measurements/from-pairs.js';
+import { MAX_JUDGE_EXAMPLES, MAX_SANDBOX_CAUSES, parseSandboxCause, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from '../measurements/pair-record.js';
 import type { PairedCounts } from '../stats/proportions.js';
 import type {
   BusinessOutcome,
   HeaderDifference,
+  JudgeMeasurements,
+  JudgeReasonExample,
   LatencySummary,
   Measurements,
   PathDifference,
@@ -46,6 +49,8 @@ import type {
   StatusCell,
 } from '../measurements/types.js';
 import type { AccuracyRequest, GateRunRecord, MeasurementQuery, PairStore } from './pair-store.js';
+
+const JUDGE_VERDICTS = ['equal', 'different', 'error'] as const;
 
 /** Table the audit trail of gate runs lands in (GATE_RUNS_MIGRATION creates it). */
 export const GATE_RUNS_TABLE = 'gate_runs';
@@ -130,7 +135,17 @@ function compile(pairs: string, q: MeasurementQuery, excluded: readonly string[]
       argMax(live_outcomes, v) AS p_live_outcomes,
       argMax(shadow_outcomes, v) AS p_shadow_outcomes,
       argMax(sandbox_induced, v) AS p_sandbox_induced,
-      argMax(sandbox_causes, v) AS p_sandbox_causes
+      argMax(sandbox_causes, v) AS p_sandbox_causes,
+      argMax(toString(judge_id), v) AS p_judge_id,
+      argMax(judge_path, v) AS p_judge_path,
+      argMax(toString(judge_verdict), v) AS p_judge_verdict,
+      argMax(toString(judge_kind), v) AS p_judge_kind,
+      argMax(judge_reason, v) AS p_judge_reason,
+      argMax(judge_latency_ms, v) AS p_judge_latency_ms,
+      argMax(judge_cached, v) AS p_judge_cached,
+      argMax(judge_tokens, v) AS p_judge_tokens,
+      argMax(toString(judge_audit_secondary_verdict), v) AS p_judge_audit_secondary,
+      argMax(toString(judge_audit_reference_verdict), v) AS p_judge_audit_reference
     FROM (SELECT *, joined_time AS v FROM ${pairs} WHERE ${where.join(' AND ')})
     GROUP BY run_id, exchange_id, capture_time`;
   // Excluded routes as 'METHOD route' keys (a method has no space, so the key is unambiguous).
@@ -184,6 +199,19 @@ export function sandboxLeftOutExpr(q: MeasurementQuery): string {
   const ignoringAnswer = `(arrayAll(p -> NOT startsWith(p, 'effect:') OR ${ignoredPath(q)}, p_diff_paths) AND (p_side_effects_match OR arrayExists(p -> startsWith(p, 'effect:'), p_diff_paths)) AND p_shadow_error_kind = '')`;
   return `(p_sandbox_induced AND NOT ${agreementExpr(q)} AND ${ignoringAnswer})`;
 }
+
+/**
+ * A pair that agrees as landed only because a judge called its difference equal (the judged path
+ * not excluded by the query, else that difference never counted): not a success of agreement
+ * before the judge (docs/judge.md, measurements' `agreement`).
+ */
+export function judgeRaisedExpr(): string {
+  const jp = "if(p_judge_path = '', '$', p_judge_path)";
+  return `(p_judge_verdict = 'equal' AND NOT arrayExists(x -> ${jp} = x OR startsWith(${jp}, concat(x, '.')) OR startsWith(${jp}, concat(x, '[')), {excludePaths:Array(String)}))`;
+}
+
+/** A judged pair that got a verdict (not skipped). */
+const JUDGED = "p_judge_verdict IN ('equal', 'different', 'error')";
 
 /** Pairs the error rate leaves out: sandbox-induced ones, unless counted. */
 const sandboxSetAside = (q: MeasurementQuery): string => ((q.includeSandboxInduced ?? false) ? 'false' : 'p_sandbox_induced');
@@ -303,8 +331,25 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         avgIf(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_mean,`;
     const summaryQuery = `SELECT s_method, s_route,
         count() AS pairs,
-        countIf(${agreementExpr(q)}) AS successes,
+        countIf(${agreementExpr(q)} AND NOT ${judgeRaisedExpr()}) AS successes,
         countIf(${sandboxLeftOutExpr(q)}) AS sandbox_left_out,
+        countIf(p_judge_verdict != '') AS judge_needed,
+        arraySort(groupUniqArrayIf(p_judge_id, p_judge_verdict != '' AND p_judge_id != '')) AS judge_ids,
+        countIf(p_judge_verdict = 'equal') AS judge_equal,
+        countIf(p_judge_verdict = 'different') AS judge_different,
+        countIf(p_judge_verdict = 'error') AS judge_error,
+        countIf(${agreementExpr(q)} AND p_judge_verdict != 'not_run') AS judge_after_successes,
+        countIf(NOT ${sandboxLeftOutExpr(q)} AND p_judge_verdict != 'not_run') AS judge_after_trials,
+        countIf(${JUDGED} AND p_judge_cached) AS judge_cached,
+        countIf(${JUDGED} AND NOT p_judge_cached) AS judge_latency_n,
+        quantilesExactIf(${JUDGE_LATENCY_QUANTILES.join(', ')})(p_judge_latency_ms, ${JUDGED} AND NOT p_judge_cached) AS judge_latency_q,
+        sumIf(p_judge_tokens, p_judge_verdict != '') AS judge_tokens,
+        countIf(${JUDGED} AND p_judge_audit_secondary = 'equal') AS audit_sec_equal,
+        countIf(${JUDGED} AND p_judge_audit_secondary = 'different') AS audit_sec_different,
+        countIf(${JUDGED} AND p_judge_audit_secondary = 'error') AS audit_sec_error,
+        countIf(${JUDGED} AND p_judge_audit_secondary = 'not_run') AS audit_sec_not_run,
+        countIf(p_judge_verdict IN ('equal', 'different') AND p_judge_audit_reference IN ('equal', 'different')) AS audit_ref_pairs,
+        countIf(p_judge_verdict IN ('equal', 'different') AND p_judge_audit_reference = p_judge_verdict) AS audit_ref_agreed,
         countIf(p_sandbox_induced) AS sandbox_pairs,
         countIf(p_sandbox_induced AND p_live_status != p_shadow_status) AS sandbox_status,
         countIf(NOT ${setAside}) AS error_pairs,
@@ -358,6 +403,12 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       FROM ${scoped} ARRAY JOIN arrayDistinct(p_diff_paths) AS p
       WHERE ${kind === 'headers' ? "startsWith(p, 'header:')" : "p != 'status' AND NOT startsWith(p, 'header:') AND NOT startsWith(p, 'effect:')"}
       GROUP BY s_method, s_route, name, noisy, induced ORDER BY pairs DESC, name, noisy, induced LIMIT ${top} BY s_method, s_route`;
+    const judgeKindsQuery = `SELECT s_method, s_route, p_judge_verdict AS v, if(p_judge_kind = '', 'unknown', p_judge_kind) AS k, count() AS n
+      FROM ${scoped} WHERE p_judge_verdict IN ('error', 'not_run') GROUP BY s_method, s_route, v, k`;
+    // Ties at the boundary of 5 are broken in JS (as measurementsFromPairs does), so fetch more.
+    const judgeReasonsQuery = `SELECT s_method, s_route, p_judge_verdict AS v, p_judge_reason AS r, count() AS pairs, min(exchange_id) AS example
+      FROM ${scoped} WHERE ${JUDGED} AND p_judge_reason != ''
+      GROUP BY s_method, s_route, v, r ORDER BY pairs DESC, r LIMIT 100 BY s_method, s_route, v`;
     const unmatchedQuery = `SELECT reason, uniqExact(exchange_id) AS exchanges FROM ${unmatched} FINAL
       WHERE challenger_id = {challenger:String}
         ${q.window === undefined ? '' : ` AND event_time >= ${msParam('fromMs')} AND event_time < ${msParam('toMs')}`}
@@ -378,6 +429,9 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const paths = top === 0 ? [] : await rows('differing paths', diffQuery('paths'), params);
     const headers = top === 0 ? [] : await rows('differing headers', diffQuery('headers'), params);
     const unmatchedRows = await rows('unmatched exchanges', unmatchedQuery, params);
+    const anyJudged = summary.some((r) => num(r['judge_needed']) > 0);
+    const judgeKinds = anyJudged ? await rows('judge verdict kinds', judgeKindsQuery, params) : [];
+    const judgeReasons = anyJudged ? await rows('judge reasons', judgeReasonsQuery, params) : [];
     const business = await businessOutcomes(scoped, params, q.businessMetrics);
     const accuracy = await accuracyCounts(q, excluded);
 
@@ -399,6 +453,40 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const byEffectSets = group(effectSets);
     const byPaths = group(paths);
     const byHeaders = group(headers);
+    const byJudgeKinds = group(judgeKinds);
+    const byJudgeReasons = group(judgeReasons);
+    const judgeOf = (key: string, r: Row): JudgeMeasurements | undefined => {
+      const needed = num(r['judge_needed']);
+      if (needed === 0) return undefined;
+      const errorKinds: Record<string, number> = {};
+      const notRun: Record<string, number> = {};
+      for (const k of byJudgeKinds.get(key) ?? []) (str(k['v']) === 'error' ? errorKinds : notRun)[str(k['k'])] = num(k['n']);
+      const n = num(r['judge_latency_n']);
+      const qs = (r['judge_latency_q'] as unknown[]).map(num);
+      const examples = JUDGE_VERDICTS.flatMap((v) => (byJudgeReasons.get(key) ?? [])
+        .filter((x) => str(x['v']) === v)
+        .map((x): JudgeReasonExample => ({ verdict: v, reason: str(x['r']), pairs: num(x['pairs']), examplePairId: str(x['example']) }))
+        .sort((a, b) => b.pairs - a.pairs || a.reason.localeCompare(b.reason))
+        .slice(0, MAX_JUDGE_EXAMPLES));
+      return {
+        judges: (r['judge_ids'] as unknown[]).map(str),
+        needed,
+        equal: num(r['judge_equal']),
+        different: num(r['judge_different']),
+        error: num(r['judge_error']),
+        errorKinds,
+        notRun,
+        agreement: { trials: num(r['judge_after_trials']), successes: num(r['judge_after_successes']) },
+        cached: num(r['judge_cached']),
+        latency: { count: n, quantiles: n === 0 ? [] : JUDGE_LATENCY_QUANTILES.map((q, i) => ({ q, value: qs[i] as number })) },
+        tokens: num(r['judge_tokens']),
+        audit: {
+          secondary: { equal: num(r['audit_sec_equal']), different: num(r['audit_sec_different']), error: num(r['audit_sec_error']), notRun: num(r['audit_sec_not_run']) },
+          reference: { pairs: num(r['audit_ref_pairs']), agreed: num(r['audit_ref_agreed']) },
+        },
+        examples: sortJudgeExamples(examples),
+      };
+    };
     const excludePaths = q.excludePaths ?? [];
     const isExcludedPath = (p: string) => excludePaths.some((x) => p === x || p.startsWith(`${x}.`) || p.startsWith(`${x}[`));
 
@@ -435,9 +523,11 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         set.pairs += num(e['pairs']);
         sets.set(id, set);
       }
+      const judge = judgeOf(key, r);
       return {
         pairs: num(r['pairs']),
         agreement: { trials: num(r['pairs']) - num(r['sandbox_left_out']), successes: num(r['successes']) },
+        ...(judge === undefined ? {} : { judge }),
         errors: { pairs: num(r['error_pairs']), live: num(r['live_errors']), candidate: num(r['candidate_errors']), both: num(r['both_errors']) },
         latency: {
           live: latency(r['live_n'], r['live_q'], levels, r['live_max'], r['live_mean']),

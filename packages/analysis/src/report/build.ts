@@ -2,13 +2,13 @@
 // excluded) and ordered, so every renderer only lays out numbers it is given.
 
 import { routeLabel, routeMatches } from '../criteria/patterns.js';
-import type { BusinessOutcome, Measurements, QuantileValue, ReplayConditions, ScopeMeasurements } from '../measurements/types.js';
+import type { BusinessOutcome, JudgeMeasurements, Measurements, QuantileValue, ReplayConditions, ScopeMeasurements } from '../measurements/types.js';
 import { bootstrapQuantileComparison } from '../stats/bootstrap.js';
 import { pairedDifferenceInterval } from '../stats/proportions.js';
 import { quantile, quantileLabel } from '../stats/quantile.js';
 import type { BootstrapOptions, QuantileMethod } from '../stats/types.js';
 import { wilsonInterval } from '../stats/wilson.js';
-import type { BusinessRow, LatencyRow, Report, ReportScope } from './types.js';
+import type { BusinessRow, LatencyRow, Report, ReportJudge, ReportScope } from './types.js';
 
 export const REPORT_QUANTILES: readonly number[] = [0.5, 0.9, 0.99, 1];
 
@@ -106,6 +106,32 @@ function businessRow(name: string, b: BusinessOutcome, confidence: number): Busi
   }
 }
 
+const counted = (m: Record<string, number>) => Object.entries(m).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+
+/** The judge's numbers of a scope with their Wilson intervals. */
+export function judgeReport(j: JudgeMeasurements, confidence: number): ReportJudge {
+  const judged = j.equal + j.different + j.error;
+  const sec = j.audit.secondary;
+  return {
+    judges: j.judges,
+    needed: j.needed,
+    equal: j.equal,
+    different: j.different,
+    error: j.error,
+    errorKinds: counted(j.errorKinds).map(([kind, pairs]) => ({ kind, pairs })),
+    notRun: counted(j.notRun).map(([reason, pairs]) => ({ reason, pairs })),
+    agreementAfter: wilsonInterval(j.agreement.successes, j.agreement.trials, { confidence }),
+    errorRate: wilsonInterval(j.error, judged, { confidence }),
+    falseDifferenceRate: wilsonInterval(sec.different, sec.equal + sec.different, { confidence }),
+    referenceAgreement: wilsonInterval(j.audit.reference.agreed, j.audit.reference.pairs, { confidence }),
+    cachedShare: judged === 0 ? null : j.cached / judged,
+    latencyP50Ms: pick(j.latency.quantiles, 0.5),
+    latencyP90Ms: pick(j.latency.quantiles, 0.9),
+    tokens: j.tokens,
+    examples: j.examples,
+  };
+}
+
 const byPairs = <T extends { pairs: number }>(key: (x: T) => string) => (a: T, b: T) => b.pairs - a.pairs || key(a).localeCompare(key(b));
 
 /**
@@ -141,6 +167,7 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
     method: ref?.method ?? null,
     pairs: m.pairs,
     agreement: wilsonInterval(m.agreement.successes, m.agreement.trials, { confidence }),
+    judge: m.judge === undefined ? null : judgeReport(m.judge, confidence),
     status: { cells, mismatchedPairs: cells.filter((c) => c.live !== c.candidate).reduce((s, c) => s + c.pairs, 0), sandboxInducedMismatches: sandbox?.statusMismatches ?? 0 },
     errors: {
       live: wilsonInterval(m.errors.live, m.errors.pairs, { confidence }),

@@ -69,6 +69,7 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean, si
           },
     });
   }
+  if (s.judge !== null) sections.push(judgeSection(s.judge, where, conf, side));
   const mismatches = s.status.cells.filter((c) => c.live !== c.candidate);
   if (detailed || mismatches.length > 0) {
     sections.push({
@@ -161,6 +162,25 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean, si
   return sections;
 }
 
+/** What the judges decided in a scope: agreement after them, their verdicts and skips, judging the judge, example reasons. */
+function judgeSection(j: NonNullable<ReportScope['judge']>, where: string, conf: string, side: string): Section {
+  const judged = j.equal + j.different + j.error;
+  const errorKinds = j.errorKinds.map((k) => `${k.kind} ${formatCount(k.pairs)}`).join(', ');
+  const lines = [
+    `agreement after the judge ${proportion(j.agreementAfter)} (${conf} Wilson; pairs the judge skipped left out, its errors count as disagreements)`,
+    `${formatCount(j.needed)} pairs needed a judge (${j.judges.join(', ') || '-'}): equal ${formatCount(j.equal)}, different ${formatCount(j.different)}, error ${formatCount(j.error)}${errorKinds === '' ? '' : ` (${errorKinds})`}`,
+  ];
+  if (j.notRun.length > 0) lines.push(`not judged: ${j.notRun.map((n) => `${n.reason} ${formatCount(n.pairs)}`).join(', ')} (their differences count before the judge, and are out of the after-judge trials)`);
+  if (judged > 0) lines.push(`judge error rate ${proportion(j.errorRate)}; cached ${formatPercent(j.cachedShare)}; latency p50 ${formatMs(j.latencyP50Ms)}, p90 ${formatMs(j.latencyP90Ms)} (not cached); tokens ${formatCount(j.tokens)}`);
+  if (j.falseDifferenceRate.trials > 0) lines.push(`judging the judge: live vs the secondary called different in ${proportion(j.falseDifferenceRate)} of ${formatCount(j.falseDifferenceRate.trials)} audits (its false-difference rate: the truth is equal)`);
+  if (j.referenceAgreement.trials > 0) lines.push(`reference judge agreed on ${proportion(j.referenceAgreement)} of ${formatCount(j.referenceAgreement.trials)} pairs`);
+  return {
+    title: `Judge (${where}): what a diff could not decide, live vs ${side}`,
+    lines,
+    ...(j.examples.length > 0 ? { table: { headers: ['verdict', 'reason', 'pairs', 'example pair'], align: ['left', 'left', 'right', 'left'], rows: j.examples.map((e) => [e.verdict, e.reason, formatCount(e.pairs), e.examplePairId]) } } : {}),
+  };
+}
+
 /** Under which conditions the numbers were measured, and what the latency is compared with. */
 function conditionsSection(report: Report, side: string): Section {
   const baseline = report.secondary === null
@@ -175,19 +195,21 @@ export function reportDoc(report: Report): Doc {
   const short = side === 'candidate' ? 'cand.' : 'sec.';
   const bySecondary = report.secondary !== null;
   const p99 = (s: ReportScope) => s.latency.find((l) => l.label === 'p99');
+  const judged = report.routes.some((r) => r.judge !== null);
   const sections: Section[] = [
     conditionsSection(report, side),
     ...scopeSections(report.overall, report.confidence, true, side),
     {
       title: 'Routes',
       table: {
-        headers: ['route', 'pairs', 'agreement', `${conf} CI`, 'errors live', `errors ${short}`, 'p99 live', ...(bySecondary ? ['p99 secondary'] : []), `p99 ${short}`, `p99 delta vs ${bySecondary ? 'secondary' : 'live'}`, 'status mism.', 'sandbox-induced'],
-        align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', ...(bySecondary ? ['right' as const] : []), 'right', 'right', 'right', 'right'],
+        headers: ['route', 'pairs', 'agreement', `${conf} CI`, ...(judged ? ['after judge'] : []), 'errors live', `errors ${short}`, 'p99 live', ...(bySecondary ? ['p99 secondary'] : []), `p99 ${short}`, `p99 delta vs ${bySecondary ? 'secondary' : 'live'}`, 'status mism.', 'sandbox-induced'],
+        align: ['left', 'right', 'right', 'right', ...(judged ? ['right' as const] : []), 'right', 'right', 'right', ...(bySecondary ? ['right' as const] : []), 'right', 'right', 'right', 'right'],
         rows: report.routes.map((r) => [
           r.scope,
           formatCount(r.pairs),
           formatPercent(r.agreement.estimate),
           ci(r.agreement, formatPercent),
+          ...(judged ? [r.judge === null ? '-' : formatPercent(r.judge.agreementAfter.estimate)] : []),
           formatPercent(r.errors.live.estimate),
           formatPercent(r.errors.candidate.estimate),
           formatMs(p99(r)?.liveMs),

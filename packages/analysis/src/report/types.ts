@@ -1,4 +1,4 @@
-import type { HeaderDifference, Measurements, PathDifference, ReplayConditions, SandboxInducedPairs, SideEffectDifference, StatusCell } from '../measurements/types.js';
+import type { HeaderDifference, JudgeReasonExample, Measurements, PathDifference, ReplayConditions, SandboxInducedPairs, SideEffectDifference, StatusCell } from '../measurements/types.js';
 import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
 
 export interface LatencyRow {
@@ -38,13 +38,43 @@ export type BusinessRow =
     }
   | { name: string; kind: 'list'; pairs: number; meanJaccard: number; k: number | null; meanTopKOverlap: number | null };
 
+/** What the scope's judges decided (docs/judge.md), with intervals. */
+export interface ReportJudge {
+  judges: string[];
+  /** Pairs whose diff found a difference in a judged scope. */
+  needed: number;
+  equal: number;
+  different: number;
+  error: number;
+  errorKinds: { kind: string; pairs: number }[];
+  /** Needed and not judged, by reason (sampled_out, budget, ...), most first. */
+  notRun: { reason: string; pairs: number }[];
+  /** Agreement after the judge (skipped pairs out of the trials; errors disagree); `agreement` of the scope is before it. */
+  agreementAfter: ProportionInterval;
+  /** error / (equal + different + error). */
+  errorRate: ProportionInterval;
+  /** The judge on live vs the secondary: different / (equal + different). Its own false differences. */
+  falseDifferenceRate: ProportionInterval;
+  /** Pairs a reference judge also judged, share where it agreed. */
+  referenceAgreement: ProportionInterval;
+  /** Share of judged pairs answered from the cache; null without judged pairs. */
+  cachedShare: number | null;
+  latencyP50Ms: number | null;
+  latencyP90Ms: number | null;
+  tokens: number;
+  examples: JudgeReasonExample[];
+}
+
 export interface ReportScope {
   /** 'overall' or the route label ("GET /users/:id"). */
   scope: string;
   route: string | null;
   method: string | null;
   pairs: number;
+  /** Before any judge (a judge's equal does not count here); see `judge.agreementAfter`. */
   agreement: ProportionInterval;
+  /** The judges of the scope; null when no pair needed one. */
+  judge: ReportJudge | null;
   /** `sandboxInducedMismatches`: of the mismatched pairs, the sandbox-induced ones (listed apart). */
   status: { cells: StatusCell[]; mismatchedPairs: number; sandboxInducedMismatches: number };
   errors: { live: ProportionInterval; candidate: ProportionInterval; difference: DifferenceInterval };
