@@ -114,6 +114,7 @@ export type {
   PairDetail,
   PairDifference,
   PairFilter,
+  PairJudge,
   PairList,
   PairListItem,
   PairListQuery,

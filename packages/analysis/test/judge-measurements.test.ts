@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, createQueryEndpoint, migrate, SCHEMA_MIGRATIONS, type ClickHouse } from '@shadow/clickhouse';
 import {
-  buildReport, createClickHousePairStore, evaluateGate, measurementsFromPairs, parseCriteria, renderReportText, wilsonInterval,
+  buildReport, createClickHouseExploreStore, createClickHousePairStore, evaluateGate, measurementsFromPairs, parseCriteria, renderReportText, wilsonInterval,
   type MeasurementQuery, type Measurements, type PairComparisonLike, type PairRecord, type PairStore,
 } from '@shadow/analysis';
 
@@ -158,6 +158,20 @@ describe('judge measurements (real chDB, duplicates not merged)', () => {
     // Excluding the judged path: its differences never counted, so the judge raises nothing: before = after on the trials.
     const excluded = await store.measurements({ ...QUERY, excludePaths: ['$.summary'] });
     expect(excluded.overall.agreement).toEqual({ trials: 10, successes: 8 });
+  });
+
+  it('the explore store (dashboard, shadow show) reads the same: before and after the judge per bucket, the judgement of a pair', async () => {
+    const explore = createClickHouseExploreStore(ch);
+    const series = await explore.timeSeries({ challengerId: 'cj', window: QUERY.window as { fromMs: number; toMs: number }, maxBuckets: 3 });
+    const sum = (f: (p: (typeof series.points)[number]) => number) => series.points.reduce((a, p) => a + f(p), 0);
+    expect([sum((p) => p.agreement.successes), sum((p) => p.agreement.trials)]).toEqual([1, 9]);
+    expect([sum((p) => p.agreementAfterJudge.successes), sum((p) => p.agreementAfterJudge.trials), sum((p) => p.judgeNeeded)]).toEqual([3, 7, 8]);
+    const detail = await explore.pairDetail('j03');
+    expect(detail?.pairs[0]?.judge).toEqual({
+      judgeId: 'summary', path: '$.summary', verdict: 'different', kind: null, reason: 'price changed', latencyMs: 300, cached: false, tokens: 60,
+      auditSecondaryVerdict: null, auditReference: { judgeId: 'careful', verdict: 'equal' },
+    });
+    expect((await explore.pairDetail('j07'))?.pairs[0]?.judge).toBeNull();
   });
 
   it('the report shows the judge per scope; the gate judges agreement after the judge and the judge itself', async () => {

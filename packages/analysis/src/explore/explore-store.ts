@@ -14,7 +14,7 @@ import type { ClickHouse } from '@shadow/clickhouse';
 import { SCHEMA_TABLES } from '@shadow/clickhouse';
 import { AnalysisError } from '../errors.js';
 import { parseSandboxCause } from '../measurements/pair-record.js';
-import { parseSideEffectDetail, sandboxLeftOutExpr } from '../queries/clickhouse-pair-store.js';
+import { judgeRaisedExpr, parseSideEffectDetail, sandboxLeftOutExpr } from '../queries/clickhouse-pair-store.js';
 import { wilsonInterval } from '../stats/wilson.js';
 import type {
   ChallengerSummary,
@@ -63,6 +63,8 @@ const CANDIDATE_ANSWERED = "(p_shadow_status > 0 AND p_shadow_error_kind = '')";
 const SECONDARY_ANSWERED = "(p_sec_status > 0 AND p_sec_error_kind = '')";
 /** The report's default: sandbox-induced pairs with nothing else counted are out of agreement's trials. */
 const LEFT_OUT = sandboxLeftOutExpr({ challengerId: '' });
+/** The report's agreement is before the judge: a pair agreeing only by a judge's equal is no success there. */
+const JUDGE_RAISED = judgeRaisedExpr();
 /** Candidates first, then secondaries, then any other role. */
 const roleRank = (role: string): number => (role === 'candidate' ? 0 : role === 'secondary' ? 1 : 2);
 /** Round bucket widths, ms: 1 s up to a week. */
@@ -141,7 +143,9 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         argMax(noisy_paths, joined_time) AS p_noisy_paths,
         argMax(bodies_kept, joined_time) AS p_bodies_kept,
         argMax(side_effects_match, joined_time) AS p_side_effects_match,
-        argMax(sandbox_induced, joined_time) AS p_sandbox_induced
+        argMax(sandbox_induced, joined_time) AS p_sandbox_induced,
+        argMax(toString(judge_verdict), joined_time) AS p_judge_verdict,
+        argMax(judge_path, joined_time) AS p_judge_path
       FROM ${pairsTable} WHERE challenger_id = {challenger:String} AND ${where}
       GROUP BY run_id, exchange_id, capture_time)`;
     const out = { ...params, challenger: t.challengerId, excludePaths: [] };
@@ -206,14 +210,16 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     const buckets = await rows(
       'agreement, errors and latency over time',
       `SELECT intDiv(toUnixTimestamp64Milli(capture_time), {bucketMs:Int64}) * {bucketMs:Int64} AS start,
-         count() AS pairs, countIf(p_real_agree) AS successes, countIf(${LEFT_OUT}) AS left_out, countIf(p_sandbox_induced) AS sandbox_pairs,
+         count() AS pairs, countIf(p_real_agree AND NOT ${JUDGE_RAISED}) AS successes, countIf(${LEFT_OUT}) AS left_out, countIf(p_sandbox_induced) AS sandbox_pairs,
+         countIf(p_judge_verdict != '') AS judge_needed, countIf(p_real_agree AND p_judge_verdict != 'not_run') AS after_successes,
+         countIf(NOT ${LEFT_OUT} AND p_judge_verdict != 'not_run') AS after_trials,
          countIf(NOT p_sandbox_induced) AS error_pairs,
          countIf(${LIVE_ERROR} AND NOT p_sandbox_induced) AS live_errors, countIf(${CANDIDATE_ERROR} AND NOT p_sandbox_induced) AS candidate_errors,
          countIf(${LIVE_ANSWERED}) AS live_n, quantilesExactIf(0.5, 0.99)(p_live_latency_us / 1000, ${LIVE_ANSWERED}) AS live_q,
          countIf(${CANDIDATE_ANSWERED}) AS candidate_n, quantilesExactIf(0.5, 0.99)(p_shadow_latency_us / 1000, ${CANDIDATE_ANSWERED}) AS candidate_q
          ${secondaryId === null ? '' : `, countIf(${SECONDARY_ANSWERED}) AS secondary_n, quantilesExactIf(0.5, 0.99)(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_q`}
        FROM ${sql} GROUP BY start ORDER BY start`,
-      { ...params, bucketMs },
+      { ...params, bucketMs, excludePaths: [] },
     );
     const confidence = q.confidence ?? 0.95;
     const byStart = new Map(buckets.map((b) => [num(b['start']), b]));
@@ -228,6 +234,8 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         startMs: start,
         pairs,
         agreement: wilsonInterval(n('successes'), pairs - n('left_out'), { confidence }),
+        judgeNeeded: n('judge_needed'),
+        agreementAfterJudge: wilsonInterval(n('after_successes'), n('after_trials'), { confidence }),
         sandboxInduced: n('sandbox_pairs'),
         errorPairs: n('error_pairs'),
         liveErrors: n('live_errors'),
@@ -320,7 +328,11 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
          ${latest('live_body_size', 'live_size')}, ${latest('shadow_body_size', 'shadow_size')}, ${latest('bodies_kept', 'bodies_kept')},
          ${latest('live_body', 'live_body')}, ${latest('shadow_body', 'shadow_body')},
          ${latest('toString(comparator)', 'comparator')}, ${latest('toString(verdict)', 'verdict')}, ${latest('score', 'score')},
-         ${latest('sandbox_induced', 'sandbox_induced')}, ${latest('sandbox_causes', 'sandbox_causes')}
+         ${latest('sandbox_induced', 'sandbox_induced')}, ${latest('sandbox_causes', 'sandbox_causes')},
+         ${latest('toString(judge_id)', 'judge_id')}, ${latest('judge_path', 'judge_path')}, ${latest('toString(judge_verdict)', 'judge_verdict')},
+         ${latest('toString(judge_kind)', 'judge_kind')}, ${latest('judge_reason', 'judge_reason')}, ${latest('judge_latency_ms', 'judge_latency_ms')},
+         ${latest('judge_cached', 'judge_cached')}, ${latest('judge_tokens', 'judge_tokens')}, ${latest('toString(judge_audit_secondary_verdict)', 'judge_audit_secondary')},
+         ${latest('toString(judge_audit_reference_id)', 'judge_audit_reference_id')}, ${latest('toString(judge_audit_reference_verdict)', 'judge_audit_reference')}
        FROM ${pairsTable} WHERE exchange_id = {id:String}
        GROUP BY challenger_id, run_id ORDER BY challenger_id, run_id`,
       { id: exchangeId },
@@ -407,6 +419,18 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         comparator: str(r['comparator']),
         verdict: str(r['verdict']),
         score: score === null || score === undefined ? null : num(score),
+        judge: str(r['judge_verdict'] ?? '') === '' ? null : {
+          judgeId: str(r['judge_id']),
+          path: str(r['judge_path']),
+          verdict: str(r['judge_verdict']),
+          kind: str(r['judge_kind']) === '' ? null : str(r['judge_kind']),
+          reason: str(r['judge_reason']) === '' ? null : str(r['judge_reason']),
+          latencyMs: num(r['judge_latency_ms']),
+          cached: bool(r['judge_cached']),
+          tokens: num(r['judge_tokens']),
+          auditSecondaryVerdict: str(r['judge_audit_secondary']) === '' ? null : str(r['judge_audit_secondary']),
+          auditReference: str(r['judge_audit_reference']) === '' ? null : { judgeId: str(r['judge_audit_reference_id']), verdict: str(r['judge_audit_reference']) },
+        },
         sandboxInduced: induced,
         sandboxCauses: ((r['sandbox_causes'] as unknown[] | undefined) ?? []).flatMap((c) => {
           const cause = parseSandboxCause(str(c));

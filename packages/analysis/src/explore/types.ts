@@ -39,6 +39,10 @@ export interface TimeSeriesPoint {
    * with nothing else counted left out of the trials), Wilson interval.
    */
   agreement: ProportionInterval;
+  /** Pairs that needed a judge (docs/judge.md); 0 without judges. */
+  judgeNeeded: number;
+  /** Agreement after the judge (the report's `judge.agreementAfter`): equals `agreement` where no pair needed a judge. */
+  agreementAfterJudge: ProportionInterval;
   /** Pairs whose answer differences may be the sandbox's (docs/compare.md). */
   sandboxInduced: number;
   /** Pairs the error rate counts (sandbox-induced ones left out, as the report does). */
@@ -174,10 +178,30 @@ export interface PairSide {
   comparator: string;
   verdict: string;
   score: number | null;
+  /** What the route's judge decided (docs/judge.md); null when no judge was needed. */
+  judge: PairJudge | null;
   /** The challenger answered differently after the sandbox answered one of its calls as live's never was. */
   sandboxInduced: boolean;
   /** The calls behind it (kind, call key, disposition, status), as the joiner stored them. */
   sandboxCauses: { kind: string; key: string; disposition: string; status: number }[];
+}
+
+/** A pair's judgement as stored (the judge_* columns). */
+export interface PairJudge {
+  judgeId: string;
+  /** JSONPath judged. */
+  path: string;
+  /** equal, different, error or not_run. */
+  verdict: string;
+  /** error: the failure kind; not_run: why. */
+  kind: string | null;
+  reason: string | null;
+  latencyMs: number;
+  cached: boolean;
+  tokens: number;
+  /** The same judge on live vs the secondary (should be equal); null when not audited. */
+  auditSecondaryVerdict: string | null;
+  auditReference: { judgeId: string; verdict: string } | null;
 }
 
 /** An exchange that did not pair for a challenger (the unmatched table). */
