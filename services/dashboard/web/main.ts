@@ -200,7 +200,8 @@ function kpis(c: ChallengerView): HTMLElement {
   const tile = (label: string, value: Child, sub: Child) => h('div', { class: 'kpi' }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-sub' }, sub));
   return h('div', { class: 'kpis', 'data-panel': 'kpis' },
     tile('pairs', count(o.pairs), c.report?.observed === null || c.report?.observed === undefined ? '' : `${clock(c.report.observed.firstMs)} – ${clock(c.report.observed.lastMs)}`),
-    tile('agreement', pct(o.agreement.estimate), `95% CI ${interval(o.agreement)}`),
+    tile('agreement', pct(o.agreement.estimate), `95% CI ${interval(o.agreement)}${o.judge === null || o.judge === undefined ? '' : ' · before the judge'}`),
+    ...(o.judge === null || o.judge === undefined ? [] : [tile('after the judge', pct(o.judge.agreementAfter.estimate), `95% CI ${interval(o.judge.agreementAfter)} · ${count(o.judge.needed)} judged`)]),
     tile('errors', pct(o.errors.candidate.estimate), `${who} · live ${pct(o.errors.live.estimate)}`),
     tile('p50 latency', ms(p50.candidate), `${who} · ${baselineNote(c, p50)}`),
     tile('p99 latency', ms(p99.candidate), `${who} · ${baselineNote(c, p99)}`),
@@ -243,6 +244,8 @@ function routeTable(c: ChallengerView): HTMLElement {
     { title: 'pairs', value: (s) => s.pairs, show: (s) => count(s.pairs), numeric: true },
     { title: 'agreement', value: (s) => s.agreement.estimate, show: (s) => pct(s.agreement.estimate), numeric: true },
     { title: '95% CI', value: (s) => s.agreement.lower, show: (s) => interval(s.agreement), numeric: true },
+    // Agreement after the routes' judges (docs/judge.md), when a route has one.
+    ...(report.routes.some((r) => r.judge !== null && r.judge !== undefined) ? [{ title: 'after judge', value: (s: ReportScope) => s.judge?.agreementAfter.estimate ?? null, show: (s: ReportScope) => (s.judge === null || s.judge === undefined ? h('span', { class: 'muted' }, '–') : pct(s.judge.agreementAfter.estimate)), numeric: true }] : []),
     { title: 'gate', value: (s) => gate.get(s.scope) ?? '', show: (s) => (gate.has(s.scope) ? h('span', { class: `verdict small v-${gate.get(s.scope)}` }, VERDICT_TEXT[gate.get(s.scope) ?? ''] ?? '') : h('span', { class: 'muted' }, '–')), numeric: false },
     { title: 'errors live', value: (s) => s.errors.live.estimate, show: (s) => pct(s.errors.live.estimate), numeric: true },
     { title: `errors ${who}`, value: (s) => s.errors.candidate.estimate, show: (s) => pct(s.errors.candidate.estimate), numeric: true },
@@ -331,6 +334,20 @@ function pathsPanel(c: ChallengerView): HTMLElement {
   );
 }
 
+/** What the judges decided (docs/judge.md): verdicts, skips, judging the judge, example reasons. Nothing without a judge. */
+function judgePanel(c: ChallengerView): HTMLElement | null {
+  const j = c.report?.overall.judge;
+  if (j === null || j === undefined) return null;
+  const notRun = j.notRun.map((n) => `${n.reason} ${count(n.pairs)}`).join(', ');
+  return h('section', { class: 'panel', 'data-panel': 'judge' },
+    h('h3', {}, 'Judge ', h('span', { class: 'muted' }, `${j.judges.join(', ')}: what a diff could not decide`)),
+    h('p', {}, `after the judge ${pct(j.agreementAfter.estimate)} (95% CI ${interval(j.agreementAfter)}) · ${count(j.needed)} pairs needed it: equal ${count(j.equal)}, different ${count(j.different)}, error ${count(j.error)}${notRun === '' ? '' : ` · not judged: ${notRun}`}`),
+    j.falseDifferenceRate.trials === 0 ? null : h('p', { class: 'muted' }, `judging the judge: live vs the secondary called different in ${pct(j.falseDifferenceRate.estimate)} of ${count(j.falseDifferenceRate.trials)} audits`),
+    j.examples.length === 0 ? null : h('table', { class: 'paths' }, h('tbody', {}, ...j.examples.map((e) =>
+      h('tr', { 'data-verdict': e.verdict }, h('td', {}, h('span', { class: `tag tag-${e.verdict === 'equal' ? 'noise' : 'real'}` }, e.verdict)), h('td', {}, e.reason), h('td', { class: 'num' }, count(e.pairs)),
+        h('td', {}, h('a', { href: link(`/pair/${enc(e.examplePairId)}`, { c: c.challengerId }), class: 'muted' }, 'example')))))));
+}
+
 function renderOverview(data: OverviewResponse, selectedId: string): void {
   const generation = state.generation;
   if (data.challengers.length === 0) {
@@ -349,6 +366,7 @@ function renderOverview(data: OverviewResponse, selectedId: string): void {
       kpis(selected),
       chartsFor(selected),
       routeTable(selected),
+      judgePanel(selected),
       pathsPanel(selected)),
   ];
   if (generation !== state.generation) return;
@@ -437,6 +455,9 @@ function pairSection(side: PairSide, open: boolean): HTMLElement {
   const sandboxNote = side.sandboxInduced !== true ? null : h('p', { class: 'note', 'data-sandbox-induced': '' },
     `sandbox-induced: ${who} answered differently after the sandbox answered ${causes.length === 1 ? 'a call' : 'calls'} as live's never was, so its status, header and body differences are not counted (its side-effect differences are): `,
     ...causes.map((c, i) => h('span', {}, i === 0 ? '' : '; ', c.kind === 'read_after_live_write' ? "read forwarded after live's write " : 'answered by the sandbox ', h('code', {}, c.key), ` (${c.disposition}${c.status > 0 ? ` ${c.status}` : ''})`)));
+  const j = side.judge ?? null;
+  const judgeNote = j === null ? null : h('p', { class: 'note', 'data-judge': j.verdict },
+    `judge ${j.judgeId} on ${j.path}: ${j.verdict}${j.kind === null ? '' : ` (${j.kind})`}${j.reason === null ? '' : `: ${j.reason}`}${j.cached ? ' · cached' : ` · ${ms(j.latencyMs)}`}`);
   const noise = side.differences.length - real;
   const headerDiffs = side.differences.filter((d) => d.path.startsWith('header:'));
   const statusDiffers = side.live.status !== side.candidate.status;
@@ -447,6 +468,7 @@ function pairSection(side: PairSide, open: boolean): HTMLElement {
   const effects = side.sideEffects.differences;
   const content = h('div', { class: 'pair-body' },
     sandboxNote,
+    judgeNote,
     h('div', { class: 'legend' }, h('span', { class: 'swatch diff-real' }, 'differs'), h('span', { class: 'swatch diff-noise' }, 'noise: live and the secondary differ there too'), h('span', { class: 'muted' }, `compared by ${side.comparator} · ${noise} noisy ${noise === 1 ? 'path' : 'paths'}`)),
     h('div', { class: 'sbs' },
       row('', sideHeader('what live answered', null), sideHeader(`what ${who} answered`, side.role), 'sbs-head'),
