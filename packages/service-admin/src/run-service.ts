@@ -49,7 +49,7 @@ export async function serve<C>(service: ServiceDefinition<C>, options: ServeOpti
   const stop = stopRequested(io.signal);
   let config: C;
   try {
-    const loaded = loadConfigDetailed(service.config, { ...options, env: io.env });
+    const loaded = loadConfigDetailed(service.config, { ...options, env: io.env, cwd: io.cwd });
     config = loaded.config;
     reportDefaults(options, loaded.sourceOf, io);
   } catch (error) {

@@ -223,7 +223,7 @@ describe('the process', () => {
     await expect(fetch(`${url}healthz`)).rejects.toThrow();
     const badErr: string[] = [];
     await expect(dashboardCommand.run({ DASHBOARD_PORT: 'x', DASHBOARD_WINDOW: 'never' }, { ...io, err: (l) => badErr.push(l) })).resolves.toBe(2);
-    expect(badErr.join('\n')).toMatch(/--port \(DASHBOARD_PORT\)[\s\S]*--window \(DASHBOARD_WINDOW\)/);
+    expect(badErr.join('\n')).toMatch(/--port \(port\)[\s\S]*--window \(window\)/);
   });
 
   it('dist/main.js: exit 2 naming every bad setting; exit 1 naming a taken port; serves, then stops on SIGTERM', async () => {
@@ -234,7 +234,7 @@ describe('the process', () => {
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     );
     expect(bad.code).toBe(2);
-    for (const field of ['--bogus', '--port (DASHBOARD_PORT)', '--window (DASHBOARD_WINDOW)', '--criteria (DASHBOARD_CRITERIA)']) expect(bad.stderr).toContain(field);
+    for (const field of ['--bogus', '--port (port)', '--window (window)', '--criteria (criteria)']) expect(bad.stderr).toContain(field);
 
     await using endpoint: QueryEndpoint = await createQueryEndpoint({ clickhouse: ch, port: 0 });
     const taken = await promisify(execFile)(process.execPath, [MAIN, '--port', String(port), '--clickhouse-url', endpoint.url, '--database', database], { env }).then(

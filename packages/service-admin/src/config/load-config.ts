@@ -30,6 +30,8 @@ export class ConfigError extends CodedError<'SERVICE_INVALID_CONFIG'> {
 
 /** What `check` and `build` know of the input beyond the validated values. */
 export interface ConfigContext {
+  /** The directory relative paths are resolved from. */
+  readonly cwd: string;
   /** The merged input, before validation. */
   readonly input: Readonly<Record<string, unknown>>;
   /** Where the value at `key` (`batch.maxRows`) came from; undefined: nothing set it (the schema's default). */
@@ -78,6 +80,8 @@ export interface LoadConfigOptions {
   fileLabel?: string | undefined;
   /** @default process.env */
   env?: Env | undefined;
+  /** Relative paths (a section's own file, what `check` and `build` resolve) are from here. @default process.cwd() */
+  cwd?: string | undefined;
   /** Values a command sets (its flags), over the file and the environment, by path. */
   values?: Readonly<Record<string, unknown>> | undefined;
   /** How errors name a value of `values`, by key: `{ 'kafka.brokers': '--brokers' }`. */
@@ -137,6 +141,7 @@ export function loadConfig<S extends ZodType, Out>(spec: ConfigSpec<S, Out>, opt
 /** loadConfig, with where each value came from (a command says when it used its fallback). */
 export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, Out>, options: LoadConfigOptions = {}): LoadedConfig<Out> {
   const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
   const input: Record<string, unknown> = {};
   const sources = new Map<string, SettingSource>();
   const problems: string[] = [];
@@ -174,8 +179,9 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
     const from = options.defaults.from;
     setAll(options.defaults.values, () => ({ kind: 'default', from }));
   }
-  const file = options.file ?? env[spec.fileEnv];
-  if (file !== undefined && file !== '') {
+  const given = options.file ?? env[spec.fileEnv];
+  const file = given === undefined || given === '' ? undefined : resolve(cwd, given);
+  if (file !== undefined) {
     const read = readConfigFile(file, options.fileLabel ?? (options.file === undefined ? spec.fileEnv : 'file'));
     if ('problem' in read) throw new ConfigError(spec.name, [read.problem]);
     for (const [key, value] of Object.entries(read.values)) {
@@ -217,7 +223,7 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
       problems.push(`${where}: set ${section} or ${fileKey}, not both`);
       continue;
     }
-    const full = source?.kind === 'file' ? resolve(dirname(source.file), path) : resolve(path);
+    const full = source?.kind === 'file' ? resolve(dirname(source.file), path) : resolve(cwd, path);
     const read = readConfigFile(full, where);
     if ('problem' in read) {
       problems.push(read.problem);
@@ -270,7 +276,7 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
     else got = `, got ${secret ? '"***"' : describeJson(value)}`;
     return `${nameOf(path)}: ${message}${got}`;
   };
-  const context: ConfigContext = { input, sourceOf: (key) => sources.get(key), nameOf, problem };
+  const context: ConfigContext = { cwd, input, sourceOf: (key) => sources.get(key), nameOf, problem };
 
   // Every section present, so a missing setting is named by its own path (`tap.service
   // (SHADOW_SERVICE)`), not by its section's; a section's settings have their own defaults.

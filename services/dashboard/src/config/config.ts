@@ -1,14 +1,18 @@
-// Dashboard configuration: command-line flags over environment variables (flags win), validated
-// once at start-up. A bad value stops the process (exit 2) with one line per bad field naming the
-// flag and the variable, what was given and what is accepted. Each key of the schema is the
-// environment variable; FLAGS maps the command line onto it, so `shadow dashboard` and the
-// standalone bin read the same settings. ClickHouse is chosen as `shadow report` chooses it.
+// Dashboard configuration: a YAML/JSON file (DASHBOARD_CONFIG), environment variables over it,
+// command-line flags over both, validated once at start-up by the service shell. A bad value stops
+// the process (exit 2) with one line per bad field naming the flag or the variable and the path,
+// what was given and what is accepted. `shadow dashboard` and the standalone bin read the same
+// settings. ClickHouse is chosen as `shadow report` chooses it.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoadedCriteria } from '@shadow/analysis';
 import { isAnalysisError, parseCriteria, parseDuration } from '@shadow/analysis';
 import type { ClickHouseOptions } from '@shadow/clickhouse';
+import { defineConfig, fromText, httpUrlSchema, loadConfig as load, logLevelSetting, portSchema } from '@shadow/service-admin';
+import type { Env, LoadConfigOptions, SettingSource } from '@shadow/service-admin';
 import { z } from 'zod';
+
+export { ConfigError, ConfigError as DashboardConfigError } from '@shadow/service-admin';
 
 /** The dashboard's own port: the replayer and joiner admin ports are 9465, the tap proxy's 8080/9464, the joiner's query endpoint 8123. */
 export const DASHBOARD_DEFAULT_PORT = 9480;
@@ -31,50 +35,38 @@ const durationIn = (minMs: number, maxMs: number, what: string) =>
     return ms;
   });
 
-const PORT = 'must be a port number from 0 to 65535 (0: any free port)';
-const httpUrl = z
-  .string()
-  .refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), 'must be an http:// or https:// URL');
-
-/** Each key is the environment variable that sets it; FLAGS gives the command-line flag. */
-export const configSchema = z.object({
+/**
+ * The dashboard's settings, read by the service shell: a YAML/JSON file (DASHBOARD_CONFIG),
+ * variables over it, flags over both. Each line is a setting: its file key the path, its variable
+ * DASHBOARD_<PATH> unless named (the ClickHouse ones are `shadow report`'s), its flag `--<path>`
+ * unless named.
+ */
+export const configSchema = z.strictObject({
   /** Interface to listen on. @default 127.0.0.1 (loopback only: the dashboard has no login) */
-  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  host: z.string().min(1).default('127.0.0.1'),
   /** Port of the UI, its JSON API and /healthz, /readyz, /metrics. 0 picks a free port. @default 9480 */
-  DASHBOARD_PORT: z.coerce.number({ error: PORT }).int({ error: PORT }).min(0, { error: PORT }).max(65_535, { error: PORT }).default(DASHBOARD_DEFAULT_PORT),
+  port: portSchema.default(DASHBOARD_DEFAULT_PORT),
   /** Criteria file (YAML or JSON, docs/gate.md) the verdict is judged on; re-read when it changes. Unset: no verdict. */
-  DASHBOARD_CRITERIA: z.string().min(1).optional(),
+  criteria: z.string().min(1).optional(),
   /** Window a view opens with, back from now. @default 1h */
-  DASHBOARD_WINDOW: durationIn(60_000, MAX_WINDOW_MS, 'from 1m to 90d').default(3_600_000),
+  window: durationIn(60_000, MAX_WINDOW_MS, 'from 1m to 90d').default(3_600_000),
   /** How often an open page refreshes while pairs keep landing (it slows to 6x when they stop). @default 5s */
-  DASHBOARD_REFRESH: durationIn(1000, 600_000, 'from 1s to 10m').default(5000),
-  /** A ClickHouse server, or a joiner's read-only endpoint (embedded mode). Wins over CHDB_PATH. */
-  CLICKHOUSE_URL: httpUrl.optional(),
-  CLICKHOUSE_USER: z.string().min(1).optional(),
-  CLICKHOUSE_PASSWORD: z.string().min(1).optional(),
-  /** Embedded chDB opened by this process (only while no joiner owns it). @default .stack/data/chdb */
-  CHDB_PATH: z.string().min(1).optional(),
-  /** Database of the pair tables. @default default */
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name ([A-Za-z_][A-Za-z0-9_]*)').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  refresh: durationIn(1000, 600_000, 'from 1s to 10m').default(5000),
+  clickhouse: z.strictObject({
+    /** A ClickHouse server, or a joiner's read-only endpoint (embedded mode). Wins over CHDB_PATH at the same level. */
+    url: httpUrlSchema.optional().meta({ env: 'CLICKHOUSE_URL' }),
+    user: z.string().min(1).optional().meta({ env: 'CLICKHOUSE_USER' }),
+    password: z.string().min(1).optional().meta({ env: 'CLICKHOUSE_PASSWORD', secret: true }),
+    /** Embedded chDB opened by this process (only while no joiner owns it). @default .stack/data/chdb */
+    chdbPath: z.string().min(1).optional().meta({ env: 'CHDB_PATH', flag: '--chdb-path' }),
+    /** Database of the pair tables. @default default */
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name ([A-Za-z_][A-Za-z0-9_]*)').optional().meta({ env: 'CLICKHOUSE_DATABASE', flag: '--database' }),
+  }),
+  logLevel: logLevelSetting,
 });
 
-export type ConfigKey = keyof typeof configSchema.shape;
-
-/** The command-line flag of each setting (`shadow dashboard` and the standalone bin). */
-export const FLAGS: Readonly<Record<ConfigKey, string>> = Object.freeze({
-  DASHBOARD_HOST: '--host',
-  DASHBOARD_PORT: '--port',
-  DASHBOARD_CRITERIA: '--criteria',
-  DASHBOARD_WINDOW: '--window',
-  DASHBOARD_REFRESH: '--refresh',
-  CLICKHOUSE_URL: '--clickhouse-url',
-  CLICKHOUSE_USER: '--clickhouse-user',
-  CLICKHOUSE_PASSWORD: '--clickhouse-password',
-  CHDB_PATH: '--chdb-path',
-  CLICKHOUSE_DATABASE: '--database',
-  LOG_LEVEL: '--log-level',
-});
+/** A setting's variable: how the dashboard's flags are keyed (`shadow dashboard` and the bin). */
+export type ConfigKey = 'DASHBOARD_HOST' | 'DASHBOARD_PORT' | 'DASHBOARD_CRITERIA' | 'DASHBOARD_WINDOW' | 'DASHBOARD_REFRESH' | 'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CHDB_PATH' | 'CLICKHOUSE_DATABASE' | 'LOG_LEVEL';
 
 export interface DashboardConfig {
   host: string;
@@ -87,54 +79,6 @@ export interface DashboardConfig {
   /** How ClickHouse was chosen, for the start-up log: "server http://… (CLICKHOUSE_URL)". */
   clickhouseDescription: string;
   logLevel: string;
-}
-
-export class DashboardConfigError extends Error {
-  override readonly name = 'DashboardConfigError';
-  readonly code = 'DASHBOARD_INVALID_CONFIG';
-  constructor(readonly problems: string[]) {
-    super(`invalid dashboard configuration:\n  ${problems.join('\n  ')}`);
-  }
-}
-
-const label = (key: ConfigKey): string => `${FLAGS[key]} (${key})`;
-
-/** `--port` -> DASHBOARD_PORT: the setting a flag names, for callers that parse argv themselves. */
-export function keyOfFlag(flag: string): ConfigKey | undefined {
-  return (Object.keys(FLAGS) as ConfigKey[]).find((k) => FLAGS[k] === flag);
-}
-
-/**
- * Parses `--flag value` / `--flag=value` pairs (the standalone bin's argv); unknown flags and
- * flags without a value are problems named in the same error as bad values.
- */
-export function parseArgv(argv: readonly string[]): { values: Partial<Record<ConfigKey, string>>; problems: string[] } {
-  const values: Partial<Record<ConfigKey, string>> = {};
-  const problems: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = eq < 0 ? arg : arg.slice(0, eq);
-    const key = keyOfFlag(flag);
-    if (!flag.startsWith('--')) {
-      problems.push(`${JSON.stringify(arg)}: unexpected argument (every setting is a --flag)`);
-      continue;
-    }
-    if (key === undefined) {
-      problems.push(`${flag}: unknown option (accepted: ${Object.values(FLAGS).join(', ')})`);
-      // Its value, if it has one, belongs to it: not an argument of its own.
-      if (eq < 0 && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')) i++;
-      continue;
-    }
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) {
-      problems.push(`${label(key)}: needs a value`);
-      if (value !== undefined) i--;
-      continue;
-    }
-    values[key] = value;
-  }
-  return { values, problems };
 }
 
 function readCriteria(path: string): { path: string; loaded: LoadedCriteria } | string {
@@ -153,72 +97,97 @@ function readCriteria(path: string): { path: string; loaded: LoadedCriteria } | 
   }
 }
 
-/**
- * Reads and validates the configuration: `flags` (from the command line) over `env`. Throws
- * DashboardConfigError listing every bad field.
- */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>, flags: Partial<Record<ConfigKey, string>> = {}, cwd = process.cwd()): DashboardConfig {
-  const merged: Record<string, string> = {};
-  const from: Partial<Record<ConfigKey, string>> = {};
-  for (const key of Object.keys(configSchema.shape) as ConfigKey[]) {
-    const flag = flags[key];
-    const value = env[key];
-    if (flag !== undefined) {
-      merged[key] = flag;
-      from[key] = FLAGS[key];
-    } else if (value !== undefined && value !== '') {
-      merged[key] = value;
-      from[key] = key;
+/** Layers, lowest first: how "a flag wins over the environment" is decided between two settings. */
+const RANK: Readonly<Record<SettingSource['kind'], number>> = { default: 0, file: 1, env: 2, value: 3 };
+
+function describeSource(source: SettingSource | undefined, fallback: string): string {
+  if (source === undefined) return fallback;
+  if (source.kind === 'env') return source.name;
+  if (source.kind === 'value') return source.label ?? 'the caller';
+  if (source.kind === 'default') return source.from;
+  return source.file;
+}
+
+export const dashboardConfig = defineConfig({
+  name: 'dashboard',
+  envPrefix: 'DASHBOARD',
+  schema: configSchema,
+  check: (config, context) => {
+    const problems: string[] = [];
+    const url = context.sourceOf('clickhouse.url');
+    const chdb = context.sourceOf('clickhouse.chdbPath');
+    if (url?.kind === 'value' && chdb?.kind === 'value') {
+      problems.push(`${context.nameOf(['clickhouse', 'url'])} and ${context.nameOf(['clickhouse', 'chdbPath'])} select different databases: give one of them`);
     }
-  }
-  const problems: string[] = [];
-  const result = configSchema.safeParse(merged);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const key = String(issue.path[0] ?? '') as ConfigKey;
-      const got = merged[key];
-      problems.push(`${key in FLAGS ? label(key) : key}: ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(key === 'CLICKHOUSE_PASSWORD' ? '***' : got)}`}`);
+    const path = config?.criteria ?? (typeof context.input['criteria'] === 'string' ? context.input['criteria'] : undefined);
+    if (path !== undefined && path !== '') {
+      const read = readCriteria(resolve(context.cwd, path));
+      if (typeof read === 'string') problems.push(`${context.nameOf(['criteria'])}: ${read}`);
     }
-  }
-  if (flags.CLICKHOUSE_URL !== undefined && flags.CHDB_PATH !== undefined) {
-    problems.push(`${label('CLICKHOUSE_URL')} and ${label('CHDB_PATH')} select different databases: give one of them`);
-  }
-  let criteria: DashboardConfig['criteria'] = null;
-  const criteriaPath = merged['DASHBOARD_CRITERIA'];
-  if (criteriaPath !== undefined) {
-    const read = readCriteria(resolve(cwd, criteriaPath));
-    if (typeof read === 'string') problems.push(`${label('DASHBOARD_CRITERIA')}: ${read}`);
-    else criteria = read;
-  }
-  if (!result.success || problems.length > 0) throw new DashboardConfigError(problems);
-  const c = result.data;
-  // As `shadow report`: a flag wins over the environment, a URL over a chDB path at the same level.
-  const urlFirst = c.CLICKHOUSE_URL !== undefined && (c.CHDB_PATH === undefined || from.CLICKHOUSE_URL?.startsWith('--') === true);
-  const common: ClickHouseOptions = c.CLICKHOUSE_DATABASE === undefined ? {} : { database: c.CLICKHOUSE_DATABASE };
-  let clickhouse: ClickHouseOptions;
-  let clickhouseDescription: string;
-  if (urlFirst && c.CLICKHOUSE_URL !== undefined) {
-    clickhouse = {
-      ...common,
-      mode: 'server',
-      url: c.CLICKHOUSE_URL,
-      ...(c.CLICKHOUSE_USER === undefined ? {} : { username: c.CLICKHOUSE_USER }),
-      ...(c.CLICKHOUSE_PASSWORD === undefined ? {} : { password: c.CLICKHOUSE_PASSWORD }),
+    return problems;
+  },
+  build: (c, context): DashboardConfig => {
+    const url = context.sourceOf('clickhouse.url');
+    const chdb = context.sourceOf('clickhouse.chdbPath');
+    // As `shadow report`: a flag wins over the environment, a URL over a chDB path at the same level.
+    const urlFirst = c.clickhouse.url !== undefined && (c.clickhouse.chdbPath === undefined || RANK[url?.kind ?? 'default'] >= RANK[chdb?.kind ?? 'default']);
+    const common: ClickHouseOptions = c.clickhouse.database === undefined ? {} : { database: c.clickhouse.database };
+    let clickhouse: ClickHouseOptions;
+    let clickhouseDescription: string;
+    if (urlFirst && c.clickhouse.url !== undefined) {
+      clickhouse = {
+        ...common,
+        mode: 'server',
+        url: c.clickhouse.url,
+        ...(c.clickhouse.user === undefined ? {} : { username: c.clickhouse.user }),
+        ...(c.clickhouse.password === undefined ? {} : { password: c.clickhouse.password }),
+      };
+      clickhouseDescription = `server ${c.clickhouse.url} (from ${describeSource(url, 'CLICKHOUSE_URL')})`;
+    } else {
+      const path = resolve(context.cwd, c.clickhouse.chdbPath ?? '.stack/data/chdb');
+      clickhouse = { ...common, mode: 'embedded', path };
+      clickhouseDescription = `embedded chDB ${path} (from ${describeSource(chdb, 'the default .stack/data/chdb')})`;
+    }
+    const criteria = c.criteria === undefined ? null : readCriteria(resolve(context.cwd, c.criteria));
+    return {
+      host: c.host,
+      port: c.port,
+      // Read and validated by check.
+      criteria: typeof criteria === 'string' ? null : criteria,
+      windowMs: c.window,
+      refreshMs: c.refresh,
+      clickhouse,
+      clickhouseDescription,
+      logLevel: c.logLevel,
     };
-    clickhouseDescription = `server ${c.CLICKHOUSE_URL} (from ${from.CLICKHOUSE_URL ?? 'CLICKHOUSE_URL'})`;
-  } else {
-    const path = resolve(cwd, c.CHDB_PATH ?? '.stack/data/chdb');
-    clickhouse = { ...common, mode: 'embedded', path };
-    clickhouseDescription = `embedded chDB ${path} (from ${from.CHDB_PATH ?? 'the default .stack/data/chdb'})`;
+  },
+});
+
+/** The command-line flag of each setting, by its variable (`shadow dashboard` and the standalone bin). */
+export const FLAGS: Readonly<Record<ConfigKey, string>> = Object.freeze(Object.fromEntries(dashboardConfig.settings.map((s) => [s.env, s.flag])) as Record<ConfigKey, string>);
+
+/** `--port` -> DASHBOARD_PORT: the setting a flag names. */
+export function keyOfFlag(flag: string): ConfigKey | undefined {
+  return (Object.keys(FLAGS) as ConfigKey[]).find((k) => FLAGS[k] === flag);
+}
+
+/** Flags (text, keyed by the setting's variable) as the shell's values, labelled by their flag. */
+export function flagValues(flags: Partial<Record<ConfigKey, string>>): Pick<LoadConfigOptions, 'values' | 'labels'> {
+  const values: Record<string, unknown> = {};
+  const labels: Record<string, string> = {};
+  for (const setting of dashboardConfig.settings) {
+    const text = flags[setting.env as ConfigKey];
+    if (text === undefined) continue;
+    values[setting.key] = fromText(text, setting.schema);
+    labels[setting.key] = setting.flag;
   }
-  return Object.freeze({
-    host: c.DASHBOARD_HOST,
-    port: c.DASHBOARD_PORT,
-    criteria,
-    windowMs: c.DASHBOARD_WINDOW,
-    refreshMs: c.DASHBOARD_REFRESH,
-    clickhouse,
-    clickhouseDescription,
-    logLevel: c.LOG_LEVEL,
-  });
+  return { values, labels };
+}
+
+/**
+ * Reads and validates the configuration: the file (DASHBOARD_CONFIG or `file`), `env` over it,
+ * `flags` over both. Throws ConfigError listing every bad field.
+ */
+export function loadConfig(env: Env, flags: Partial<Record<ConfigKey, string>> = {}, cwd = process.cwd(), options: Pick<LoadConfigOptions, 'file' | 'fileLabel' | 'defaults'> = {}): DashboardConfig {
+  return load(dashboardConfig, { ...options, env, cwd, ...flagValues(flags) });
 }
