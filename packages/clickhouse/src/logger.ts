@@ -4,16 +4,13 @@
 // logger has enabled, so the client does not format trace messages that pino would drop.
 import { ClickHouseLogLevel } from '@clickhouse/client';
 import type { ErrorLogParams, LogParams, Logger, WarnLogParams } from '@clickhouse/client';
+import type { Logger as ComponentLogger } from '@shadow/options';
 
 type LogMethod = (obj: object, msg?: string) => void;
 
-/** The part of pino's `Logger` this package uses; `pino()` and `logger.child(...)` satisfy it. */
-export interface ClickHouseLogger {
+/** The part of pino's `Logger` this package uses (every component's, plus `trace`); `pino()` and `logger.child(...)` satisfy it. */
+export interface ClickHouseLogger extends ComponentLogger {
   trace: LogMethod;
-  debug: LogMethod;
-  info: LogMethod;
-  warn: LogMethod;
-  error: LogMethod;
   /** pino's level check; when absent, @clickhouse/client logs from WARN up. */
   isLevelEnabled?: (level: string) => boolean;
 }

@@ -1,13 +1,8 @@
 // The package logs through a small interface a pino logger satisfies as is (libraries do not
 // depend on pino); the service passes a child logger.
-type LogMethod = (obj: object, msg?: string) => void;
+import { silentLogger } from '@shadow/options';
+import type { Logger } from '@shadow/options';
 
-export interface JoinLogger {
-  debug: LogMethod;
-  info: LogMethod;
-  warn: LogMethod;
-  error: LogMethod;
-}
+export type JoinLogger = Logger;
 
-const noop: LogMethod = () => undefined;
-export const SILENT_LOGGER: JoinLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
+export const SILENT_LOGGER: JoinLogger = silentLogger;

@@ -7,18 +7,14 @@
  */
 import type { SideEffect } from '@shadow/contracts';
 import { describeValue, isPlainObject } from '@shadow/options';
+import type { Logger } from '@shadow/options';
 import { SandboxError } from './errors.js';
 import { canonicalOriginPath } from './http/canonical-path.js';
 import type { CompiledRule, SandboxRule } from './rules/rules.js';
 import { compileRule, RULE_ACTIONS, splitHostPort } from './rules/rules.js';
 
 /** The subset of a pino logger the sandbox uses; pino satisfies it. */
-export interface SandboxLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type SandboxLogger = Logger;
 
 export interface SandboxChallenger {
   /** The challenger id (SideEffect.origin). */

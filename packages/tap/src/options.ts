@@ -3,7 +3,8 @@
  * field once and freezes the result, so a bad value fails at start-up with a message naming the
  * field and the accepted values, never on the first request.
  */
-import { describeValue, isPlainObject, mustBe } from '@shadow/options';
+import { describeValue, isPlainObject, mustBe, silentLogger } from '@shadow/options';
+import type { Logger } from '@shadow/options';
 import { TapError } from './errors.js';
 import { outboundRecordBytes, resolveOutboundOptions, type OutboundRecorderOptions, type ResolvedOutboundOptions } from './outbound/options.js';
 import { parseJsonPath } from './redaction/json-path.js';
@@ -11,12 +12,7 @@ import type { KafkaTransportOptions } from './transport/options.js';
 import type { ExchangeTransport } from './transport/types.js';
 
 /** The subset of a pino logger the tap uses; pino (and console-like adapters) satisfy it. */
-export interface TapLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type TapLogger = Logger;
 
 /** A per-route sampling override. Exactly one of `route` / `pathPrefix`. */
 export type RouteSamplingRule =
@@ -182,8 +178,6 @@ export const RECORD_HEADROOM_BYTES = 32 * 1024;
 const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const noop = (): void => {};
-export const silentLogger: TapLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
 function invalid(field: string, expected: string, got: unknown): TapError {
   return new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));

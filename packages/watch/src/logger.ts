@@ -1,14 +1,6 @@
-/** The logger this package writes to; pino satisfies it. Libraries never import pino themselves. */
-export interface WatchLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger } from '@shadow/options';
 
-export const silentLogger: WatchLogger = Object.freeze({
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-});
+/** The logger this package writes to; pino satisfies it. Libraries never import pino themselves. */
+export type WatchLogger = Logger;
+
+export { silentLogger } from '@shadow/options';

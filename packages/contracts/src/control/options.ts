@@ -1,3 +1,4 @@
+import { silentLogger } from '@shadow/options';
 import type { Kafka } from 'kafkajs';
 import { ContractsError } from '../errors.js';
 import { topics } from '../topics.js';
@@ -42,8 +43,6 @@ export interface ResolvedControlWatcherOptions {
   readonly logger: ControlLogger;
 }
 
-const noop = (): void => {};
-export const silentControlLogger: ControlLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
 function int(field: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -77,6 +76,6 @@ export function resolveControlWatcherOptions(options: ControlWatcherOptions): Re
     maxWaitTimeMs: int('maxWaitTimeMs', options.maxWaitTimeMs, 1_000, 10, 60_000),
     retryBackoffMs: int('retryBackoffMs', options.retryBackoffMs, 1_000, 10, 60_000),
     subject: str('subject', options.subject, 'shadow tap mirroring'),
-    logger: options.logger ?? silentControlLogger,
+    logger: options.logger ?? silentLogger,
   });
 }

@@ -1,3 +1,5 @@
+import type { Logger } from '@shadow/options';
+
 /** What an operator sets on the control topic. */
 export type MirroringState = 'active' | 'paused';
 
@@ -49,9 +51,4 @@ export interface ControlStateEvent {
 export type ControlEvent = ControlStateEvent;
 
 /** The logger a watcher writes to; pino satisfies it. */
-export interface ControlLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type ControlLogger = Logger;

@@ -2,18 +2,14 @@
 // fails with TAP_INVALID_OPTION naming the field and the accepted values), then frozen.
 import type { SchemaRegistry } from '@shadow/contracts';
 import { topicNames, topicPrefixProblem } from '@shadow/contracts';
-import { mustBe } from '@shadow/options';
+import { mustBe, silentLogger } from '@shadow/options';
+import type { Logger } from '@shadow/options';
 import type { KafkaConfig } from 'kafkajs';
 import { TapError } from '../errors.js';
 import { isLocalStack } from './topic-check.js';
 
 /** The subset of a pino logger the transport uses (`(obj, msg)` signature). */
-export interface TransportLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type TransportLogger = Logger;
 
 export const TRANSPORT_COMPRESSIONS = ['gzip', 'none'] as const;
 export type TransportCompression = (typeof TRANSPORT_COMPRESSIONS)[number];
@@ -170,8 +166,6 @@ export interface ResolvedKafkaTransportOptions {
   readonly logger: TransportLogger;
 }
 
-const noop = (): void => {};
-export const silentTransportLogger: TransportLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
 function fail(field: string, expected: string, got: unknown): never {
   throw new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));
@@ -251,7 +245,7 @@ export function resolveKafkaTransportOptions(options: KafkaTransportOptions): Re
       startTimeoutMs: int('control.startTimeoutMs', options.control?.startTimeoutMs, 15_000, 0, 600_000),
     });
   }
-  const logger = options.logger ?? silentTransportLogger;
+  const logger = options.logger ?? silentLogger;
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
     if (typeof logger[level] !== 'function') fail(`logger.${level}`, 'a function', logger[level]);
   }
