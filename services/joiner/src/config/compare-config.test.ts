@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -104,5 +104,21 @@ describe('joiner config: compare.judges', () => {
     const c = loadConfig({ ...base, JOINER_CONFIG: file });
     expect(c.JOINER_JUDGES?.judges['ranker']).toMatchObject({ type: 'http', url: 'http://127.0.0.1:9000/judge', deadlineMs: 4000 });
     expect(c.JOINER_COMPARE).toEqual({ rules: [{ route: '/rank', judge: { path: '$.items', use: 'ranker' } }], judgeTimeoutMs: 5000 });
+  });
+});
+
+describe('docs/judge.md', () => {
+  it('its joiner example (compare.judges and rules naming them) is a valid JOINER_CONFIG file', () => {
+    const doc = readFileSync(new URL('../../../../docs/judge.md', import.meta.url), 'utf8');
+    const example = /## In the joiner, end to end[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'joiner-judge-doc-'));
+    const file = join(dir, 'joiner.yaml');
+    writeFileSync(file, example as string);
+    const c = loadConfig({ ...base, JOINER_CONFIG: file, RANKER_JUDGE_TOKEN: 't0ken' });
+    expect(Object.keys(c.JOINER_JUDGES?.judges ?? {})).toEqual(['summary', 'ranker']);
+    expect(c.JOINER_COMPARE?.rules?.map((r) => r.judge?.use)).toEqual(['summary', 'ranker']);
+    // summary: the default 120 s deadline and its secondary audit's, + 1 s.
+    expect(c.JOINER_COMPARE?.judgeTimeoutMs).toBe(241_000);
   });
 });
