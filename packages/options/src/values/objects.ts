@@ -1,8 +1,10 @@
-/** An object literal (or `Object.create(null)`): not an array, a RegExp, a Map or a class instance. */
+/**
+ * An object whose own keys are the options: not null, an array, a RegExp, a Date, a Map or a Set.
+ * Its prototype is not checked: config libraries (node-config) hand out objects with their own
+ * prototype, and a tap or a sandbox given one must take it as its options.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof RegExp) && !(value instanceof Date) && !(value instanceof Map) && !(value instanceof Set);
 }
 
 /** A field's full path as errors name it: `prefix.a[2].b`; `(root)`-like `empty` when there is none. */

@@ -20,9 +20,11 @@ describe('value descriptions', () => {
 });
 
 describe('objects and paths', () => {
-  it('a plain object is an object literal or a null-prototype object only', () => {
-    expect([isPlainObject({}), isPlainObject(Object.create(null))]).toEqual([true, true]);
-    expect([isPlainObject([]), isPlainObject(/x/), isPlainObject(new Map()), isPlainObject(null), isPlainObject('a'), isPlainObject(new (class A {})())]).toEqual([false, false, false, false, false, false]);
+  it('an options object is any object but null, an array, a RegExp, a Date, a Map or a Set (its prototype may be a config library\'s)', () => {
+    const fromConfigLibrary = Object.assign(Object.create({ get: () => 1 }) as object, { a: 1 });
+    expect([isPlainObject({}), isPlainObject(Object.create(null)), isPlainObject(fromConfigLibrary), isPlainObject(new (class A {})())]).toEqual([true, true, true, true]);
+    expect([isPlainObject([]), isPlainObject(/x/), isPlainObject(new Date()), isPlainObject(new Map()), isPlainObject(new Set()), isPlainObject(null), isPlainObject('a'), isPlainObject(() => 1)])
+      .toEqual([false, false, false, false, false, false, false, false]);
   });
 
   it('names a field by its full path and reads the value there', () => {
