@@ -20,7 +20,7 @@ export function parseControlKey(key: string): ControlKey {
 /** The key of `kind`'s record for `service` (a service name or `*`); a mirroring key is the bare name. */
 export function controlKeyOf(kind: ControlRecordKind, service: string): string {
   if (typeof service !== 'string' || service.trim() === '' || service.includes(':')) {
-    throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `service must be a service name without ":" or "*", got ${JSON.stringify(service)}`);
+    throw new ContractsError('CONTRACTS_INVALID_ARGUMENT', `service must be a service name (without ":") or "*", got ${JSON.stringify(service)}`);
   }
   return kind === 'mirroring' ? service : `${kind}:${service}`;
 }
