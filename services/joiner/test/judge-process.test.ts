@@ -27,7 +27,8 @@ describe('joiner process: compare.judges at start-up', () => {
     const compare = {
       judges: {
         summary: { type: 'openai-chat', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', apiKeyEnv: 'SUMMARY_JUDGE_KEY', prompt: 'Compare {{live}} and {{answer}}' },
-        ranker: { type: 'http', url: 'http://user:pw@127.0.0.1:1/judge', timeoutMs: 5000, deadlineMs: 1000 },
+        ranker: { type: 'http', url: 'http://user:pw@127.0.0.1:1/judge' },
+        hasty: { type: 'http', url: 'http://127.0.0.1:1/judge', timeoutMs: 5000, deadlineMs: 1000 },
       },
       rules: [{ route: '/s', judge: { path: '$.summary', use: 'summary' } }],
     };
@@ -40,10 +41,11 @@ describe('joiner process: compare.judges at start-up', () => {
     expect(r.status).toBe(2);
     const out = `${r.stdout}${r.stderr}`;
     expect(out).toContain('compare.judges.summary.apiKeyEnv: environment variable SUMMARY_JUDGE_KEY is not set');
-    expect(out).toContain('compare.judges.summary.system: unknown placeholder {{answer}}');
+    expect(out).toContain('compare.judges.summary.prompt: unknown placeholder {{answer}}');
     expect(out).toContain('compare.judges.summary.prompt: the template must contain {{candidate}}');
     expect(out).toContain('compare.judges.ranker.url: must be an http:// or https:// URL without credentials or fragment');
-    expect(out).toContain('compare.judges.ranker.deadlineMs: must be >= timeoutMs (5000), got 1000');
+    expect(out).toContain('compare.judges.hasty.deadlineMs: must be >= timeoutMs (5000), got 1000');
+    expect(out).not.toMatch(/joiner started|Error: /);
   }, 60_000);
 });
 
