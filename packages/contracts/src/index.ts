@@ -42,6 +42,7 @@ export {
   ALL_SERVICES,
   clearMirroring,
   CONTROL_RECORD_KINDS,
+  RESERVED_CONTROL_KINDS,
   ControlWatcher,
   controlKeyOf,
   createControlWatcher,

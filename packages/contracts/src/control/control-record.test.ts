@@ -20,11 +20,13 @@ describe('control messages', () => {
 });
 
 describe('control keys', () => {
-  it('a bare name is a mirroring key; `<kind>:<service>` names a kind; unknown kinds are marked, not dropped', () => {
+  it('a bare name is a mirroring key (a name may hold ":"); a reserved `<kind>:<service>` is marked, not dropped', () => {
     expect(parseControlKey('checkout')).toEqual({ known: true, kind: 'mirroring', service: 'checkout' });
     expect(parseControlKey('*')).toEqual({ known: true, kind: 'mirroring', service: '*' });
+    expect(parseControlKey('orders:v2')).toEqual({ known: true, kind: 'mirroring', service: 'orders:v2' });
     expect(parseControlKey('sampling:checkout')).toEqual({ known: false, kind: 'sampling', service: 'checkout' });
     expect(controlKeyOf('mirroring', 'checkout')).toBe('checkout');
+    expect(controlKeyOf('mirroring', 'orders:v2')).toBe('orders:v2');
   });
 
   it('refuses a service name that would read as another kind, or a blank one', () => {

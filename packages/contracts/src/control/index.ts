@@ -1,5 +1,5 @@
 export type { ControlEvent, ControlLogger, ControlMessage, ControlRecordKind, ControlState, ControlStateEvent, MirroringState } from './types.js';
-export { ALL_SERVICES, CONTROL_RECORD_KINDS } from './types.js';
+export { ALL_SERVICES, CONTROL_RECORD_KINDS, RESERVED_CONTROL_KINDS } from './types.js';
 export type { ControlKey, ParsedControlValue } from './control-record.js';
 export { controlKeyOf, MIRRORING_STATES, parseControlKey, parseControlValue, serializeControlMessage } from './control-record.js';
 export type { EffectiveState } from './control-state.js';

@@ -10,14 +10,19 @@ export type ControlState = MirroringState | 'unknown';
 export const ALL_SERVICES = '*';
 
 /**
- * The kinds of record on the control topic. A record's kind is in its key: `<kind>:<service>`, and
- * a key without a colon is a mirroring record (the first kind, keyed by the bare service name or
- * `*`). A watcher skips records of a kind it does not know, so a newer operator's records never
- * disturb an older tap. Issue 19 adds `sampling` (`sampling:<service>`, value `{ sampling: { rate },
- * reason, by, at }`).
+ * The kinds of record on the control topic this version reads. A mirroring record is keyed by the
+ * bare service name or `*` (a name may hold `:`); every other kind by `<kind>:<service>`.
  */
 export const CONTROL_RECORD_KINDS = ['mirroring'] as const;
 export type ControlRecordKind = (typeof CONTROL_RECORD_KINDS)[number];
+
+/**
+ * Kind prefixes reserved for records this version does not read yet: a watcher skips them quietly,
+ * so a newer operator's records never disturb an older tap, and no service name may start with one.
+ * Issue 19 adds `sampling` (`sampling:<service>`, value `{ sampling: { rate }, reason, by, at }`).
+ * A kind is reserved here a release before it is written.
+ */
+export const RESERVED_CONTROL_KINDS = ['sampling'] as const;
 
 /**
  * Value of a mirroring record (UTF-8 JSON). Key: service name or `*`. A null value (tombstone)
