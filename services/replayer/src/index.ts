@@ -1,9 +1,10 @@
 export { startReplayer, challengerOptions } from './replayer.js';
 export type { Replayer, RunningSandbox, SandboxFactory } from './replayer.js';
-export { loadConfig, ConfigError, configSchema, challengerSchema, ENV_OVERRIDES } from './config/config.js';
-export type { ReplayerConfig, ChallengerConfig } from './config/config.js';
-export { runReplayCommand, formatSummary, REPLAY_USAGE } from './commands/replay-command.js';
-export type { ReplayCommandIo } from './commands/replay-command.js';
+export { ConfigError, configSchema, loadConfig, replayerConfig } from './config/config.js';
+export type { ChallengerConfig, ReplayerConfig } from './config/config.js';
+export { EXIT_INTERRUPTED, formatSummary, parseChallengerSpec, REPLAY_OPTIONS, replayCommand, replayFromArgv } from './commands/replay-command.js';
+export type { ReplayIo, ReplayOptions, ReplayRunOptions } from './commands/replay-command.js';
+export { replayerService, replayerStartCommand } from './service.js';
 export { sandboxHooks, recordedCallsOf } from './sandbox/sandbox-hooks.js';
 export type { SandboxPort, RecordedCallShape } from './sandbox/sandbox-hooks.js';
 export { createServiceSandbox } from './sandbox/create-sandbox.js';

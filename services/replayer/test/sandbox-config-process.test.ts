@@ -126,7 +126,7 @@ describe('replayer process: the sandbox section', () => {
     const now = Date.now();
     const replay = await replayer(['replay', '--from', new Date(now - 60_000).toISOString(), '--to', new Date(now).toISOString()], config).done;
     expect(replay.code).toBe(2);
-    for (const line of expected) expect(replay.stdout).toContain(line);
+    for (const line of expected) expect(replay.stderr).toContain(line);
   });
 
   it('replay honours the configured sandbox port: a challenger started first, pointed at it, gets live\'s recorded answer', async () => {

@@ -1,51 +1,156 @@
-// `replay`: a one-off historical replay (the lead exposes it as `shadow replay`).
-//
-//   node dist/main.js replay --from 2026-11-29T10:00:00Z --to 2026-11-29T11:00:00Z \
-//     [--challenger id=url[,role=secondary][,rate=50][,concurrency=8]]... [--speed 1x|10x|max] \
-//     [--sample-rate 0.1] [--ordering none|all|header:x-session] [--run-id ID] [--topic T] [--json]
-//
-// Kafka, registry and (when no --challenger is given) the challengers come from the same config as
-// the service (REPLAYER_CONFIG file + env). SIGINT/SIGTERM interrupt: the in-flight work is finished
-// and committed and the command prints how to resume (same --run-id).
+// `replay`: one historical window replayed to challengers, as a typed command. `shadow replay`
+// mounts it (its options on commander, then `run`), and the replayer's bin parses argv into the
+// same options (`main.js replay --from ... --to ...`): nobody rebuilds argv or environment
+// variables for the other. Kafka, the registry and (without --challenger) the challengers come
+// from the service's configuration (its file, variables; the flags that name settings go over
+// them, and errors name those flags). SIGINT/SIGTERM (or the io's abort signal) interrupt: the
+// in-flight work is finished and committed, and the summary says how to resume (same --run-id).
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { createSchemaRegistry } from '@shadow/contracts';
-import { parseInstant, parseOrdering, parseSpeed, replayWindow } from '@shadow/replay';
-import type { ReplayLogger, ReplaySummary, ReplayWindowProgress } from '@shadow/replay';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { createSchemaRegistry, parseTimeArg, topicPrefixProblem } from '@shadow/contracts';
+import type { SideEffect } from '@shadow/contracts';
+import { parseOrdering, parseSpeed, replayWindow } from '@shadow/replay';
+import type { ReplaySummary, ReplayWindowProgress } from '@shadow/replay';
+import { commandHelp, ConfigError, ioLogger, LOG_LEVELS, loadConfigDetailed, parseCommandArgv, reportDefaults } from '@shadow/service-admin';
+import type { CommandOption, LoadConfigOptions, ServiceCommand, ServiceIo } from '@shadow/service-admin';
+import { replayerConfig } from '../config/config.js';
 import { challengerOptions, kafkaFor } from '../replayer.js';
 import type { SandboxFactory } from '../replayer.js';
-import { sandboxHooks } from '../sandbox/sandbox-hooks.js';
+import { createServiceSandbox } from '../sandbox/create-sandbox.js';
 import { formatSandboxAddress, sandboxAddresses } from '../sandbox/sandbox-addresses.js';
-import type { SideEffect } from '@shadow/contracts';
+import { sandboxHooks } from '../sandbox/sandbox-hooks.js';
 
-export const REPLAY_USAGE = `usage: replay --from <time> --to <time> [--challenger id=url[,role=secondary][,rate=N][,concurrency=N][,timeout=ms][,host=original]]...
-              [--speed max|1x|Nx] [--sample-rate 0..1] [--ordering none|all|header:<name>] [--run-id ID] [--topic T] [--json]`;
+/** What `replay` takes: the window and how to replay it, and the settings a flag may set over the configuration. */
+export interface ReplayOptions {
+  /** Window start, inclusive (capture time), epoch ms. */
+  from: number;
+  /** Window end, exclusive, epoch ms. */
+  to: number;
+  /** Challengers of this run, entries of the challengers block (`--challenger id=url,...`); default: the configuration's. */
+  challengers?: readonly Readonly<Record<string, unknown>>[] | undefined;
+  /** `max`, `1x` (original pace) or `Nx`. @default 'max' */
+  speed?: string | undefined;
+  /** Replay this fraction of the window (deterministic by exchange id), over the configuration's sampling.rate. */
+  sampleRate?: number | undefined;
+  /** `none`, `all` or `header:<name>`, over the configuration's ordering. */
+  ordering?: string | undefined;
+  /** Tags every result and holds the progress: the same id resumes. @default generated */
+  runId?: string | undefined;
+  /** Read this exchanges topic instead of `<prefix>shadow.exchanges.v1`. */
+  topic?: string | undefined;
+  topicPrefix?: string | undefined;
+  /** The replayer's configuration file (default: REPLAYER_CONFIG). */
+  config?: string | undefined;
+  brokers?: readonly string[] | undefined;
+  schemaRegistryUrl?: string | undefined;
+  /** Print the summary as one JSON object (no progress bar). */
+  json?: boolean | undefined;
+  logLevel?: string | undefined;
+  /** Fills what the file, the variables and the flags leave unset (the CLI: the local stack's Kafka and registry). */
+  defaults?: LoadConfigOptions['defaults'];
+}
 
-function parseChallenger(text: string): Record<string, unknown> {
+export interface ReplayIo extends ServiceIo {
+  /** A terminal to draw the progress bar on (the process's stdout when it is a TTY); without it, a log line every 5 s. */
+  readonly tty?: NodeJS.WritableStream | undefined;
+}
+
+export interface ReplayRunOptions {
+  /** The dependency sandbox, when the configuration has a `sandbox` section. @default createServiceSandbox */
+  sandboxFactory?: SandboxFactory | undefined;
+}
+
+/** Exit code of an interrupted replay (128 + SIGINT): resumable with the same --run-id. */
+export const EXIT_INTERRUPTED = 130;
+
+const CHALLENGER_ATTRIBUTES: Readonly<Record<string, [string, (v: string) => unknown]>> = {
+  role: ['role', (v) => v],
+  name: ['name', (v) => v],
+  rate: ['maxRatePerSecond', (v) => Number(v)],
+  concurrency: ['maxConcurrency', (v) => Number(v)],
+  timeout: ['timeoutMs', (v) => Number(v)],
+  host: ['host', (v) => v],
+};
+
+/** `id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original]` as an entry of the challengers block (validated by its schema). */
+export function parseChallengerSpec(text: string): Record<string, unknown> {
   const [head, ...rest] = text.split(',');
   const eq = (head ?? '').indexOf('=');
-  if (eq <= 0) throw new ConfigError([`--challenger: expected id=url[,role=...], got ${JSON.stringify(text)}`]);
+  if (eq <= 0) throw new Error('expected id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original]');
   const out: Record<string, unknown> = { id: head?.slice(0, eq), baseUrl: head?.slice(eq + 1) };
   for (const part of rest) {
-    const [k, v = ''] = part.split('=');
-    if (k === 'role' || k === 'name') out[k] = v;
-    else if (k === 'rate') out.maxRatePerSecond = Number(v);
-    else if (k === 'concurrency') out.maxConcurrency = Number(v);
-    else if (k === 'timeout') out.timeoutMs = Number(v);
-    else if (k === 'host') out.host = v;
-    else throw new ConfigError([`--challenger: unknown attribute ${JSON.stringify(k)} in ${JSON.stringify(text)} (accepted: role, name, rate, concurrency, timeout, host)`]);
+    const at = part.indexOf('=');
+    const key = at < 0 ? part : part.slice(0, at);
+    const known = CHALLENGER_ATTRIBUTES[key];
+    if (known === undefined) throw new Error(`unknown attribute ${JSON.stringify(key)} (accepted: ${Object.keys(CHALLENGER_ATTRIBUTES).join(', ')})`);
+    out[known[0]] = known[1](at < 0 ? '' : part.slice(at + 1));
   }
   return out;
 }
 
-export interface ReplayCommandIo {
-  env: Record<string, string | undefined>;
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  logger: ReplayLogger;
-  sandboxFactory?: SandboxFactory | undefined;
+function pattern(re: RegExp, what: string): (text: string) => string {
+  return (text) => {
+    if (!re.test(text.trim())) throw new Error(`expected ${what}`);
+    return text.trim();
+  };
 }
+
+function time(text: string): number {
+  const parsed = parseTimeArg(text, Date.now());
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.ms;
+}
+
+/** The flags of `replay`, as its bin and `shadow replay` both offer them. */
+export const REPLAY_OPTIONS: readonly CommandOption[] = Object.freeze([
+  { flag: '--from', name: 'from', value: 'time', required: true, parse: time, description: 'window start, inclusive (capture time): a duration back from now (2h), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)' },
+  { flag: '--to', name: 'to', value: 'time', required: true, parse: time, description: 'window end, exclusive, in the same forms' },
+  { flag: '--challenger', name: 'challengers', value: 'spec', multiple: true, parse: parseChallengerSpec, description: 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original] (host=original sends the captured Host); repeatable (default: the challengers of --config)' },
+  { flag: '--speed', name: 'speed', value: 'speed', default: 'max', parse: pattern(/^(max|\d+(\.\d+)?x?)$/i, '"max" or a factor such as "1x" or "10x"'), description: 'max, 1x (original pace) or Nx' },
+  {
+    flag: '--sample-rate', name: 'sampleRate', value: 'rate', description: 'replay this fraction of the window (deterministic by exchange id), 0..1',
+    parse: (t) => {
+      const n = Number(t);
+      if (t.trim() === '' || !(n >= 0 && n <= 1)) throw new Error('expected a number in [0, 1]');
+      return n;
+    },
+  },
+  { flag: '--ordering', name: 'ordering', value: 'mode', parse: pattern(/^(none|all|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/, 'none, all or header:<name>'), description: 'none, all (capture order) or header:<name> (capture order per header value)' },
+  { flag: '--run-id', name: 'runId', value: 'id', parse: pattern(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" or "-"'), description: 'tags every result and holds the progress: rerun with the same id to resume (default: generated)' },
+  { flag: '--topic', name: 'topic', value: 'name', description: 'read this exchanges topic instead of <prefix>shadow.exchanges.v1' },
+  {
+    flag: '--topic-prefix', name: 'topicPrefix', value: 'prefix', description: 'prefix of every topic name (as given to the taps)',
+    parse: (t) => {
+      const problem = topicPrefixProblem(t);
+      if (problem !== null) throw new Error(problem.replace(/, got .*$/, ''));
+      return t;
+    },
+  },
+  { flag: '--config', name: 'config', value: 'file', description: 'replayer config file, YAML or JSON (docs/replayer.md); env variables override single fields (default: $REPLAYER_CONFIG)' },
+  { flag: '--brokers', name: 'brokers', value: 'list', parse: (t) => t.split(',').map((b) => b.trim()).filter((b) => b !== ''), description: 'Kafka brokers host:port[,...] (default: the config, $KAFKA_BROKERS, else the local stack)' },
+  { flag: '--schema-registry-url', name: 'schemaRegistryUrl', value: 'url', description: 'schema registry (default: the config, $SCHEMA_REGISTRY_URL, else the local stack)' },
+  { flag: '--json', name: 'json', description: 'print the summary as one JSON object (no progress bar)' },
+  { flag: '--log-level', name: 'logLevel', value: 'level', parse: pattern(new RegExp(`^(${LOG_LEVELS.join('|')})$`), LOG_LEVELS.join(', ')), description: 'log level of the progress lines (stderr; default: the config, $LOG_LEVEL, else info)' },
+]);
+
+/** The options that set a setting of the configuration, with the path they set. */
+const SETTING_OF: Readonly<Record<string, string>> = {
+  challengers: 'challengers',
+  sampleRate: 'sampling.rate',
+  ordering: 'ordering',
+  topicPrefix: 'topicPrefix',
+  brokers: 'kafka.brokers',
+  schemaRegistryUrl: 'schemaRegistry.url',
+  logLevel: 'logLevel',
+};
+
+export const REPLAY_HELP = `
+Progress: a bar on a terminal, a log line every 5 s otherwise (stderr). Ctrl-C (SIGINT) or SIGTERM
+finishes the requests in flight, commits the progress, prints the summary with INTERRUPTED, exit 130;
+run the same command with the same --run-id to resume.
+
+Exit codes: 0 the run completed (challenger errors are results: see the summary), 1 Kafka or the
+registry failed, 2 bad flags or config (every problem listed), 130 interrupted (resumable).`;
 
 export function formatSummary(s: ReplaySummary): string {
   const failed = Object.entries(s.failed).map(([k, n]) => `${k}=${n}`).join(' ') || 'none';
@@ -62,61 +167,80 @@ export function formatSummary(s: ReplaySummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs the command; returns the exit code (0 completed, 1 failed, 2 usage/config, 130 interrupted). */
-export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' }, to: { type: 'string' }, challenger: { type: 'string', multiple: true }, speed: { type: 'string', default: 'max' },
-        'sample-rate': { type: 'string' }, ordering: { type: 'string' }, 'run-id': { type: 'string' }, topic: { type: 'string' }, json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    io.stdout.write(`${(err as Error).message}\n${REPLAY_USAGE}\n`);
-    return 2;
-  }
+/** Calls `onInterrupt` on SIGINT, SIGTERM or the io's abort signal; the function it returns stops listening. */
+function interrupts(io: ServiceIo, onInterrupt: () => void): () => void {
+  const handler = (): void => onInterrupt();
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  io.signal?.addEventListener('abort', handler, { once: true });
+  if (io.signal?.aborted === true) handler();
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+    io.signal?.removeEventListener('abort', handler);
+  };
+}
+
+async function run(options: ReplayOptions, io: ReplayIo, extra: ReplayRunOptions = {}): Promise<number> {
   const problems: string[] = [];
-  const attempt = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (err) {
-      problems.push(err instanceof ConfigError ? err.problems.join('\n  ') : (err as Error).message);
-      return undefined;
-    }
+  if (!Number.isFinite(options.from)) problems.push('--from is required');
+  if (!Number.isFinite(options.to)) problems.push('--to is required');
+  if (problems.length === 0 && options.from >= options.to) problems.push('--from must be before --to');
+  let speed: ReturnType<typeof parseSpeed> | undefined;
+  try {
+    speed = parseSpeed(options.speed ?? 'max');
+  } catch (error) {
+    problems.push(`--${(error as Error).message}`);
+  }
+
+  // The flags that name settings go over the configuration, named by their flag in its errors.
+  const values: Record<string, unknown> = {};
+  const labels: Record<string, string> = {};
+  for (const o of REPLAY_OPTIONS) {
+    const path = SETTING_OF[o.name];
+    const value = options[o.name as keyof ReplayOptions];
+    if (path === undefined || value === undefined) continue;
+    values[path] = value;
+    labels[path] = o.flag;
+  }
+  // Challengers named on the command line replace the configuration's, wherever it keeps them.
+  if (options.challengers !== undefined && options.challengers.length > 0) values['challengersFile'] = '';
+  else delete values['challengers'];
+  const load: LoadConfigOptions = {
+    env: io.env,
+    cwd: io.cwd,
+    values,
+    labels,
+    ...(options.config === undefined ? {} : { file: options.config, fileLabel: '--config' }),
+    ...(options.defaults === undefined ? {} : { defaults: options.defaults }),
   };
-  if (values.from === undefined) problems.push('--from is required');
-  if (values.to === undefined) problems.push('--to is required');
-  // <time>: a duration back from now (2h), ISO-8601 with a zone, epoch s (10 digits) or ms (13).
-  const now = Date.now();
-  const fromMs = values.from === undefined ? undefined : attempt(() => parseInstant('--from', values.from as string, now));
-  const toMs = values.to === undefined ? undefined : attempt(() => parseInstant('--to', values.to as string, now));
-  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) problems.push('--from must be before --to');
-  const speed = attempt(() => parseSpeed(values.speed as string));
-  const ordering = values.ordering === undefined ? { mode: 'none' as const } : parseOrdering(values.ordering as string);
-  if (ordering === null) problems.push(`--ordering must be none, all or header:<name>, got ${JSON.stringify(values.ordering)}`);
-  const sampleRate = values['sample-rate'] === undefined ? undefined : Number(values['sample-rate']);
-  if (sampleRate !== undefined && !(sampleRate >= 0 && sampleRate <= 1)) problems.push(`--sample-rate must be a number in [0, 1], got ${JSON.stringify(values['sample-rate'])}`);
-  const cli = ((values.challenger as string[] | undefined) ?? []).map((t) => attempt(() => parseChallenger(t))).filter((c) => c !== undefined);
-  const config = attempt(() => loadConfig(cli.length > 0 ? { ...io.env, REPLAYER_CHALLENGERS: JSON.stringify(cli) } : io.env));
-  if (problems.length > 0 || config === undefined || fromMs === undefined || toMs === undefined || speed === undefined || ordering === null) {
-    io.stdout.write(`invalid replay arguments:\n  ${problems.join('\n  ')}\n${REPLAY_USAGE}\n`);
+  let config;
+  try {
+    const loaded = loadConfigDetailed(replayerConfig, load);
+    config = loaded.config;
+    if (problems.length === 0) reportDefaults(load, loaded.sourceOf, io);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const hint = values['challengers'] === undefined && error.problems.some((p) => /^challengers\b/.test(p)) ? '\n  (or name them with --challenger id=url)' : '';
+    // Every problem at once: the arguments' and the configuration's.
+    io.err(problems.length === 0 ? `${error.message}${hint}` : `invalid replay arguments:\n  ${[...problems, ...error.problems].join('\n  ')}${hint}`);
+    return 2;
+  }
+  if (problems.length > 0) {
+    io.err(`invalid replay arguments:\n  ${problems.join('\n  ')}`);
     return 2;
   }
 
-  const runId = (values['run-id'] as string | undefined) ?? `replay-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+  const logger = ioLogger(io, 'replay', config.logLevel, 'err');
+  const runId = options.runId ?? `replay-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   const controller = new AbortController();
-  const interrupt = (): void => {
-    if (!controller.signal.aborted) io.logger.info({ runId }, 'interrupt: finishing the requests in flight and committing progress');
+  const off = interrupts(io, () => {
+    if (!controller.signal.aborted) logger.info({ runId }, 'interrupt: finishing the requests in flight and committing progress');
     controller.abort();
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  });
 
-  const tty = io.stdout.isTTY === true && values.json !== true;
-  const bar = tty ? new SingleBar({ format: 'replay {bar} {percentage}% | {value}/{total} records | {sent} sent | {eta_formatted} left', stream: io.stdout as NodeJS.WritableStream }, Presets.shades_classic) : null;
+  const tty = options.json === true ? undefined : io.tty;
+  const bar = tty === undefined ? null : new SingleBar({ format: 'replay {bar} {percentage}% | {value}/{total} records | {sent} sent | {eta_formatted} left', stream: tty }, Presets.shades_classic);
   let started = false;
   const onProgress = (p: ReplayWindowProgress): void => {
     if (bar !== null) {
@@ -126,51 +250,75 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
       }
       bar.update(p.handled, { sent: p.sent });
     } else {
-      io.logger.info({ runId: p.runId, handled: p.handled, total: p.total, sent: p.sent, elapsedMs: p.elapsedMs }, 'replay progress');
+      logger.info({ runId: p.runId, handled: p.handled, total: p.total, sent: p.sent, elapsedMs: p.elapsedMs }, 'replay progress');
     }
   };
 
   const kafka = kafkaFor(config);
   const effects: SideEffect[] = [];
+  const sandboxFactory = extra.sandboxFactory ?? createServiceSandbox;
   let sandbox: Awaited<ReturnType<SandboxFactory>> | null = null;
   try {
-    if (config.sandbox !== undefined && config.sandbox.enabled !== false && io.sandboxFactory !== undefined) {
+    if (config.sandbox !== undefined && config.sandbox.enabled !== false) {
       const { enabled: _enabled, ...sandboxConfig } = config.sandbox;
-      sandbox = await io.sandboxFactory({ challengers: config.challengers.map((c) => c.id), onSideEffect: (e) => effects.push(e), config: sandboxConfig, logger: io.logger });
-      if (values.json !== true) {
-        const dependencies = Object.keys((sandboxConfig.dependencies ?? {}) as object);
-        for (const a of sandboxAddresses(sandbox, config.challengers.map((c) => c.id), dependencies)) io.stdout.write(`sandbox: ${formatSandboxAddress(a)}\n`);
+      sandbox = await sandboxFactory({ challengers: config.challengers.map((c) => c.id), onSideEffect: (e) => effects.push(e), config: sandboxConfig, logger });
+      if (options.json !== true) {
+        const dependencies = Object.keys((sandboxConfig['dependencies'] ?? {}) as object);
+        for (const a of sandboxAddresses(sandbox, config.challengers.map((c) => c.id), dependencies)) io.out(`sandbox: ${formatSandboxAddress(a)}`);
       }
     }
     const summary = await replayWindow({
       kafka,
       registry: createSchemaRegistry({ url: config.schemaRegistry.url, clientId: config.kafka.clientId }),
       topicPrefix: config.topicPrefix,
-      ...(values.topic === undefined ? {} : { topic: values.topic as string }),
-      fromMs,
-      toMs,
+      ...(options.topic === undefined ? {} : { topic: options.topic }),
+      fromMs: options.from,
+      toMs: options.to,
       runId,
       challengers: challengerOptions(config.challengers),
-      speed,
-      ordering,
-      sampling: sampleRate === undefined ? config.sampling : { ...config.sampling, rate: sampleRate },
+      speed: speed as ReturnType<typeof parseSpeed>,
+      ordering: parseOrdering(config.ordering) ?? { mode: 'none' },
+      sampling: config.sampling,
       hooks: sandbox === null ? undefined : sandboxHooks(sandbox),
       takeSandboxEffects: () => effects.splice(0),
       signal: controller.signal,
       onProgress,
-      progressEveryMs: tty ? 200 : 5_000,
-      logger: io.logger,
+      progressEveryMs: bar === null ? 5_000 : 200,
+      logger,
     });
     bar?.stop();
-    io.stdout.write(values.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
-    return summary.completed ? 0 : 130;
-  } catch (err) {
+    if (options.json === true) io.out(JSON.stringify(summary));
+    else for (const line of formatSummary(summary).trimEnd().split('\n')) io.out(line);
+    return summary.completed ? 0 : EXIT_INTERRUPTED;
+  } catch (error) {
     bar?.stop();
-    io.stdout.write(`replay failed: ${(err as Error).message}\n`);
+    io.err(`replay failed: ${(error as Error).message}`);
     return 1;
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    off();
     await sandbox?.close();
   }
+}
+
+/** `replay` as a typed command: what `shadow replay` mounts. */
+export const replayCommand: ServiceCommand<ReplayOptions> & { run(options: ReplayOptions, io: ReplayIo, extra?: ReplayRunOptions): Promise<number> } = Object.freeze({
+  name: 'replay',
+  description: 'replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)',
+  options: REPLAY_OPTIONS,
+  help: REPLAY_HELP,
+  run,
+});
+
+/** The bin's `main.js replay <argv>`: the same options from argv; bad ones exit 2 with the usage. */
+export async function replayFromArgv(argv: readonly string[], io: ReplayIo, extra: ReplayRunOptions = {}): Promise<number> {
+  if (argv.includes('--help')) {
+    io.out(commandHelp(replayCommand, 'main.js replay --from <time> --to <time> [options]').trimEnd());
+    return 0;
+  }
+  const { options, problems } = parseCommandArgv(replayCommand, argv);
+  if (problems.length > 0) {
+    io.err(`invalid replay arguments:\n  ${problems.join('\n  ')}\nusage: main.js replay --from <time> --to <time> [options] (--help lists them)`);
+    return 2;
+  }
+  return replayCommand.run(options as unknown as ReplayOptions, io, extra);
 }

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { undocumentedSettings } from '@shadow/service-admin';
+import { ConfigError, loadConfig, replayerConfig } from './config.js';
 
 const minimal = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8081', REPLAYER_CHALLENGERS: '[{"id":"c","baseUrl":"http://c:8080"}]' };
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>): readonly string[] {
   try {
     loadConfig(env);
   } catch (err) {
@@ -35,14 +36,14 @@ describe('replayer config', () => {
       REPLAYER_ADMIN_PORT: 'http',
     });
     const text = found.join('\n');
-    expect(text).toMatch(/kafka\.brokers\.0 \(KAFKA_BROKERS\): each broker must be host:port, got "nohost"/);
-    expect(text).toMatch(/schemaRegistry\.url \(SCHEMA_REGISTRY_URL\): must be an http/);
-    expect(text).toMatch(/challengers\.0\.baseUrl \(REPLAYER_CHALLENGERS\): must be an http/);
-    expect(text).toMatch(/challengers\.0\.role \(REPLAYER_CHALLENGERS\): .*"boss"/);
-    expect(text).toMatch(/challengers\.0\.maxConcurrency/);
-    expect(text).toMatch(/ordering \(REPLAYER_ORDERING\): must be none, all or header:<name>/);
-    expect(text).toMatch(/sampling\.rate \(REPLAYER_SAMPLE_RATE\)/);
-    expect(text).toMatch(/admin\.port \(REPLAYER_ADMIN_PORT\)/);
+    expect(text).toMatch(/KAFKA_BROKERS \(kafka\.brokers\[0\]\): each broker must be host:port, got "nohost"/);
+    expect(text).toMatch(/SCHEMA_REGISTRY_URL \(schemaRegistry\.url\): must be an http/);
+    expect(text).toMatch(/REPLAYER_CHALLENGERS \(challengers\[0\]\.baseUrl\): must be an http/);
+    expect(text).toMatch(/REPLAYER_CHALLENGERS \(challengers\[0\]\.role\): .*"boss"/);
+    expect(text).toMatch(/challengers\[0\]\.maxConcurrency/);
+    expect(text).toMatch(/REPLAYER_ORDERING \(ordering\): must be none, all or header:<name>/);
+    expect(text).toMatch(/REPLAYER_SAMPLE_RATE \(sampling\.rate\)/);
+    expect(text).toMatch(/REPLAYER_ADMIN_PORT \(admin\.port\)/);
   });
 
   it('reads YAML with env overrides on top, and rejects unknown fields', () => {
@@ -65,6 +66,23 @@ describe('replayer config', () => {
     expect(problems({ REPLAYER_CONFIG: join(dir, 'missing.yaml') }).join('\n')).toMatch(/REPLAYER_CONFIG: cannot read/);
     expect(problems({ ...minimal, REPLAYER_CHALLENGERS: '[not json' }).join('\n')).toMatch(/REPLAYER_CHALLENGERS/);
     expect(problems({ ...minimal, REPLAYER_CHALLENGERS: '[{"id":"c","baseUrl":"http://a"},{"id":"c","baseUrl":"http://b"}]' }).join('\n'))
-      .toMatch(/challengers \(REPLAYER_CHALLENGERS\): challenger ids must be unique/);
+      .toMatch(/REPLAYER_CHALLENGERS \(challengers\): challenger ids must be unique/);
+  });
+  it('reads the challengers from the shared file (challengersFile), not both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replayer-challengers-'));
+    writeFileSync(join(dir, 'challengers.yaml'), 'challengers:\n  - { id: cand, baseUrl: "http://cand:8080", maxConcurrency: 4 }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n');
+    writeFileSync(join(dir, 'replayer.yaml'), 'kafka: { brokers: ["a:9092"] }\nschemaRegistry: { url: "http://r:8081" }\nchallengersFile: challengers.yaml\n');
+    const c = loadConfig({ REPLAYER_CONFIG: join(dir, 'replayer.yaml') });
+    expect(c.challengers.map((x) => [x.id, x.role, x.maxConcurrency])).toEqual([['cand', 'candidate', 4], ['sec', 'secondary', 32]]);
+    expect(problems({ REPLAYER_CONFIG: join(dir, 'replayer.yaml'), REPLAYER_CHALLENGERS: '[{"id":"c","baseUrl":"http://c"}]' })).toEqual([
+      'challengersFile: set challengers or challengersFile, not both',
+    ]);
+  });
+});
+
+describe('docs/replayer.md', () => {
+  it('has a row for every setting: its variable and its file key', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../../docs/replayer.md'), 'utf8');
+    expect(undocumentedSettings(replayerConfig.settings, doc)).toEqual([]);
   });
 });

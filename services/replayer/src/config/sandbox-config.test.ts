@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 
 const env = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8081', REPLAYER_CHALLENGERS: '[{"id":"cand","baseUrl":"http://c:8080"},{"id":"sec","baseUrl":"http://s:8080"}]' };
 
-function problems(base: Record<string, unknown>, overrides: Record<string, string> = {}): string[] {
+function problems(base: Record<string, unknown>, overrides: Record<string, string> = {}): readonly string[] {
   try {
     loadConfig({ ...env, ...overrides }, base);
   } catch (err) {
@@ -27,7 +27,7 @@ describe('replayer config: the sandbox section', () => {
       },
     });
     expect(found).toEqual([
-      expect.stringMatching(/^admin\.port /),
+      expect.stringMatching(/^admin\.port: /),
       'sandbox.logger: set by the replayer, not by the configuration',
       expect.stringMatching(/^sandbox\.colour: is not a known option/),
       'sandbox.challengers[0].httpPort: must be an integer in [0, 65535], got 70000',
