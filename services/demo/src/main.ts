@@ -16,8 +16,13 @@
 //      window, replayed, paired, unmatched) and per route: pairs, agreement, the top differing paths
 //      and which of them are noise. The live captures nothing replayed live are counted, not
 //      unmatched;
+//      The pricing service's /describe route answers a generated text (`summary`) the candidate words
+//      differently: a judge (@shadow/judge, docs/judge.md) decides whether the two texts say the same,
+//      where a diff calls every rewording a difference. The demo's judge is a local stand-in speaking
+//      the chat-completions API that compares the figures in both texts (a rule, not a model);
 //   7. the promotion gate (@shadow/analysis) judges the candidate and the secondary against a
 //      criteria file (examples/gate.yaml): the candidate must fail on agreement, the secondary must pass;
+//      the demo prints the agreement on /describe before and after the judge;
 //   8. it hands over: where the data is (chDB database `demo`; the topics are kept so the traffic can
 //      be replayed again) and the next commands, exactly runnable; with --dashboard it serves the
 //      dashboard over its own engine until Ctrl-C.
@@ -30,7 +35,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { createClickHouseExploreStore, createClickHousePairStore, evaluateGate, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
+import { createClickHouseExploreStore, createClickHousePairStore, evaluateGate, judgeReport, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
+import type { ReportJudge } from '@shadow/analysis';
+import { createJudges, resolveJudgeConfigOrThrow } from '@shadow/judge';
 import { createClickHouse, clickhouseOptionsFromEnv, formatRunSummary, migrate, SCHEMA_MIGRATIONS, summarizeRun } from '@shadow/clickhouse';
 import type { ClickHouse, RunSummary } from '@shadow/clickhouse';
 import { dashboardCommand } from '@shadow/dashboard';
@@ -79,7 +86,14 @@ function pricingHandler(version: 'live' | 'candidate'): Parameters<typeof create
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url?.startsWith('/price/')) {
+      if (req.url?.startsWith('/describe/')) {
+        // A generated text: the candidate words it differently; every 5th sku it gets a figure wrong.
+        const sku = req.url.slice('/describe/'.length);
+        const n = Number(sku.replace(/\D/g, ''));
+        const [cents, days] = [100 + sku.length * 7, 2 + (n % 3)];
+        const summary = version === 'live' ? `${sku} costs ${cents} cents and ships in ${days} days.` : `Ships in ${n % 5 === 0 ? days + 1 : days} days; ${sku} is ${cents} cents.`;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sku, summary }));
+      } else if (req.url?.startsWith('/price/')) {
         const sku = req.url.slice('/price/'.length);
         const price: Record<string, unknown> = { sku, cents: 100 + sku.length * 7 };
         if (version === 'candidate') price.currency = 'EUR'; // the candidate adds a field
@@ -99,6 +113,36 @@ function pricingHandler(version: 'live' | 'candidate'): Parameters<typeof create
       }
     });
   };
+}
+
+/** The figures of a text, sorted: what the demo's stand-in judge compares. */
+const figures = (text: unknown): string => (typeof text === 'string' ? (text.match(/\d+/g) ?? []).sort().join(' ') : '');
+
+/**
+ * The demo's judge: a local server speaking the OpenAI-compatible chat-completions API that answers
+ * by a rule (equal when both texts state the same figures), NOT a model. A real judge is a model
+ * server or an HTTP endpoint named by URL in the joiner's configuration (docs/judge.md).
+ */
+function standInJudge(): ReturnType<typeof createServer> {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const user = ((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages?: { content?: string }[] }).messages ?? []).at(-1)?.content ?? '';
+      // The judge's prompt holds each answer as one JSON line after its label (docs/judge.md "Escaping").
+      const side = (label: string): unknown => {
+        const line = new RegExp(`${label} answer:\n(.*)`).exec(user)?.[1];
+        return line === undefined ? null : JSON.parse(line);
+      };
+      const [live, candidate] = [figures(side('LIVE')), figures(side('CANDIDATE'))];
+      const verdict = live === candidate ? { verdict: 'equal', reason: 'same figures' } : { verdict: 'different', reason: 'a figure differs' };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        id: 'demo', object: 'chat.completion', model: 'demo-rule',
+        choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(verdict) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: 12, total_tokens: Math.ceil(user.length / 4) + 12 },
+      }));
+    });
+  });
 }
 
 /** Live's and the challenger's bodies as JSON without the fields that differ on every call. */
@@ -129,6 +173,10 @@ async function main(): Promise<void> {
   const ch = await createClickHouse({ ...clickhouseOptionsFromEnv(stack.clickhouse.mode === 'embedded' ? { CHDB_PATH: stack.clickhouse.path } : { CLICKHOUSE_URL: stack.clickhouse.url, CLICKHOUSE_USER: stack.clickhouse.username, CLICKHOUSE_PASSWORD: stack.clickhouse.password, CLICKHOUSE_DATABASE: stack.clickhouse.database }), database: 'demo' });
   await migrate(ch, SCHEMA_MIGRATIONS);
   const registry = createSchemaRegistry({ url: stack.schemaRegistryUrl });
+  // The judge of /describe's summaries: configured as a team configures one (docs/judge.md), pointed at the stand-in.
+  const judgeServer = standInJudge();
+  const judgeUrl = await listen(judgeServer);
+  const judges = createJudges(resolveJudgeConfigOrThrow({ summary: { type: 'openai-chat', baseUrl: `${judgeUrl}/v1`, model: 'demo-rule', concurrency: 8, timeoutMs: 5000, deadlineMs: 10_000 } }, { field: 'compare.judges' }));
   const joiner = createJoiner({
     kafka,
     registry,
@@ -139,13 +187,19 @@ async function main(): Promise<void> {
     // The live captures nothing replays live expire from the join window quickly and are counted.
     windowMs: 3000,
     batchMaxDelayMs: 200,
-    // node:http knows no route templates: configure the pricing service's one (docs/compare.md).
-    comparer: sharedComparer({ routes: { patterns: ['/price/:sku'] } }),
+    // node:http knows no route templates: configure the pricing service's (docs/compare.md); /describe's summary is judged.
+    comparer: sharedComparer({
+      routes: { patterns: ['/price/:sku', '/describe/:sku'] },
+      judges: { summary: judges.get('summary').asJudgeFn() },
+      rules: [{ route: '/describe/:sku', judge: { path: '$.summary', use: 'summary' } }],
+      judgeTimeoutMs: 11_000,
+    }, { judgeVersions: { summary: judges.get('summary').configVersion } }),
     logger: log.child({ component: 'joiner' }),
   });
   await joiner.start();
 
   progress('joiner started (group ' + `${prefix}joiner)`);
+  progress(`judge of /describe summaries: a local stand-in at ${judgeUrl} speaking the chat-completions API, deciding by a rule (same figures = equal), not a model`);
   stage('capture: a pricing service embedding the tap, a catalog service behind the tap proxy');
   // 1. pricing: embeds the tap.
   const tapLogger = log.child({ component: 'tap' });
@@ -213,7 +267,8 @@ async function main(): Promise<void> {
         body: JSON.stringify({ items: i, customer: { email: `user${i}@example.com` }, card: { number: '4111111111111111' } }),
       }).then((r) => r.arrayBuffer());
     } else {
-      await fetch(`${pricingUrl}/${i % 10 === 1 ? 'nope' : `price/sku-${i}`}`, { headers: { 'x-request-id': `${id}-p` } }).then((r) => r.arrayBuffer());
+      const route = i % 10 === 1 ? 'nope' : i % 4 === 2 ? `describe/sku-${i}` : `price/sku-${i}`;
+      await fetch(`${pricingUrl}/${route}`, { headers: { 'x-request-id': `${id}-p` } }).then((r) => r.arrayBuffer());
     }
     if ((i + 1) % 50 === 0) progress(`${i + 1}/${REQUESTS_PER_SERVICE} requests sent to each service`);
     const path = i % 5 === 0 ? '/image' : i % 17 === 0 ? '/boom' : '/items';
@@ -341,6 +396,9 @@ async function main(): Promise<void> {
   progress(`landed ${run.challengers.reduce((n, c) => n + c.paired, 0)} pairs in ${joinMs} ms`);
   stage(`decide: the promotion gate on ${CRITERIA_FILE} for both challengers`);
   const verdicts = await gateChallengers(ch, replay.runId);
+  const judged = await judgedDescribe(ch, replay.runId);
+  await judges.close();
+  judgeServer.close();
   // One real difference of the candidate, for the `shadow show` the demo suggests.
   const example = await createClickHouseExploreStore(ch).pairs({ challengerId: 'pricing-candidate', window: { fromMs: windowFrom, toMs: Date.now() + 1 }, runId: replay.runId, path: '$.total', filter: 'differing', pageSize: 1 });
   await joiner.close();
@@ -377,6 +435,9 @@ async function main(): Promise<void> {
   if (!routeSummary.some((r) => r.topDifferingPaths.some((p) => !p.noise))) problems.push('no real differing path was reported for the candidate');
   if (verdicts.candidate.verdict !== 'fail') problems.push(`the gate's verdict for the candidate is ${verdicts.candidate.verdict}, expected fail`);
   if (verdicts.secondary.verdict !== 'pass') problems.push(`the gate's verdict for the secondary is ${verdicts.secondary.verdict}, expected pass`);
+  const describePairs = captured.filter((c) => c.service === 'pricing' && c.path.startsWith('/describe/')).length;
+  if (judged.judge === null || judged.judge.needed !== describePairs) problems.push(`the judge was needed on ${judged.judge?.needed ?? 0} of ${describePairs} /describe pairs`);
+  else if (judged.judge.equal === 0 || judged.judge.different === 0 || judged.judge.error !== 0) problems.push(`the judge said equal ${judged.judge.equal}, different ${judged.judge.different}, error ${judged.judge.error}: expected rewordings equal, changed figures different, no error`);
 
   console.log(`\ncaptured ${captured.length}/${expected} exchanges (${REQUESTS_PER_SERVICE} per service) in ${trafficMs} ms of traffic`);
   console.table(summary);
@@ -387,6 +448,13 @@ async function main(): Promise<void> {
   console.log(`live captures (no live replayer in the demo): ${live.seen} seen, ${live.notReplayed} counted as not replayed per challenger, ${live.unmatched} unmatched rows`);
   console.log('\nper route, candidate vs live (noise judged by the secondary):');
   console.log(formatRouteSummary(routeSummary));
+  if (judged.judge !== null) {
+    const j = judged.judge;
+    console.log('\nthe judge on /describe/:sku, whose summary the candidate words differently (the demo\'s judge is a local stand-in deciding by a rule, not a model; docs/judge.md configures a real one by URL):');
+    console.log(`  agreement before the judge ${pct(judged.before)}, after the judge ${pct(j.agreementAfter.estimate)} [${pct(j.agreementAfter.lower)} .. ${pct(j.agreementAfter.upper)}] on ${j.agreementAfter.trials} pairs`);
+    console.log(`  ${j.needed} pairs needed the judge: equal ${j.equal}, different ${j.different}, error ${j.error}; ${j.tokens} tokens`);
+    for (const e of j.examples) console.log(`  ${e.verdict.padEnd(9)} ${String(e.pairs).padStart(4)}  ${e.reason}  (e.g. npx shadow show ${e.examplePairId} --database demo)`);
+  }
   console.log(`\npromotion gate, candidate pricing-candidate (exit code ${verdicts.candidate.exitCode}):`);
   console.log(renderVerdictText(verdicts.candidate));
   console.log(`\npromotion gate, secondary pricing-secondary (exit code ${verdicts.secondary.exitCode}):`);
@@ -461,6 +529,17 @@ async function liveCounts(ch: ClickHouse, expected: number): Promise<{ seen: num
     if (counts.seen >= expected || Date.now() > deadline) return counts;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+
+/** The candidate's /describe route: agreement before and after the judge, and what the judge decided. */
+async function judgedDescribe(ch: ClickHouse, runId: string): Promise<{ before: number | null; judge: ReportJudge | null }> {
+  const m = await createClickHousePairStore(ch).measurements({ challengerId: 'pricing-candidate', runId });
+  const route = m.routes.find((r) => r.route === '/describe/:sku');
+  if (route === undefined) return { before: null, judge: null };
+  const before = route.agreement.trials === 0 ? null : route.agreement.successes / route.agreement.trials;
+  return { before, judge: route.judge === undefined ? null : judgeReport(route.judge, 0.95) };
 }
 
 async function gateChallengers(ch: ClickHouse, runId: string) {
