@@ -32,8 +32,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   analysis: ['clickhouse', 'options'],
   watch: ['analysis', 'clickhouse', 'contracts', 'options'],
   // service shell and test tooling
-  'service-admin': ['contracts', 'options'],
-  'stack-harness': ['service-admin'],
+  'local-stack': [],
+  'service-admin': ['contracts', 'local-stack', 'options'],
+  'stack-harness': ['local-stack'],
 };
 
 /** Services that run other services: the CLI mounts them, the demo runs the pipeline. */
@@ -44,7 +45,6 @@ const MAY_IMPORT_SERVICES: ReadonlySet<string> = new Set(['cli', 'demo']);
  * that no longer applies fails too, so the list only shrinks.
  */
 const TEST_TOOLING_AT_RUNTIME: Readonly<Record<string, string>> = {
-  cli: 'issue 16 step B: local-stack discovery moves out of stack-harness',
   demo: 'the demo starts the local stack it runs on (not shipped)',
 };
 

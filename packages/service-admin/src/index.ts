@@ -16,5 +16,5 @@ export type { Setting } from './config/settings.js';
 export { challengerIdSchema, challengerIdsSchema, challengerSchema, challengersSchema, httpUrlSchema, samplingSchema } from './config/challengers.js';
 export type { ChallengerConfig } from './config/challengers.js';
 export { brokersSetting, LOG_LEVELS, logLevelSetting, portSchema, registryUrlSetting, topicPrefixSetting } from './config/common.js';
-export { clickhouseFromEnv, findLocalStack, findRepoRoot, parseEnvFile, readLocalStackEnv, stackDir } from './local-stack/local-stack.js';
-export type { LocalClickHouse, LocalStackEndpoints } from './local-stack/local-stack.js';
+export { clickhouseFromEnv, findLocalStack, findRepoRoot, parseEnvFile, readLocalStackEnv, stackDir } from '@shadow/local-stack';
+export type { LocalClickHouse, LocalStackEndpoints } from '@shadow/local-stack';

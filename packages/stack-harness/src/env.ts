@@ -1,5 +1,5 @@
 import { HarnessError } from './errors.js';
-import { clickhouseFromEnv, parseEnvFile } from '@shadow/service-admin';
+import { clickhouseFromEnv, parseEnvFile } from '@shadow/local-stack';
 import type { StackEndpoints } from './types.js';
 
 export { clickhouseFromEnv, parseEnvFile };

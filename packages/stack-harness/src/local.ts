@@ -1,10 +1,10 @@
 // The harness's view of the local stack: discovery (the repo root, the stack directory, the env
-// file it publishes) is @shadow/service-admin's, which the shipped CLI uses too; this adds what
+// file it publishes) is @shadow/local-stack's, which the shipped CLI uses too; this adds what
 // only tests do: bring the stack up, and fail loudly where the CLI falls back quietly.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findRepoRoot as findRoot, readLocalStackEnv as readEnv, stackDir } from '@shadow/service-admin';
+import { findRepoRoot as findRoot, readLocalStackEnv as readEnv, stackDir } from '@shadow/local-stack';
 import { HarnessError } from './errors.js';
 import type { StackEndpoints } from './types.js';
 

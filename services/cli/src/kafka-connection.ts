@@ -3,7 +3,7 @@
 // the working directory to the workspace root). The first that yields brokers wins, and the
 // command prints which one it used, so a command never talks to a cluster the user did not expect
 // without saying so.
-import { findRepoRoot, readLocalStackEnv, stackDir } from '@shadow/stack-harness';
+import { localStackDir, readLocalStackEnv } from '@shadow/local-stack';
 import { Kafka, logLevel } from 'kafkajs';
 import type { CliIo } from './io.js';
 import { CliError, EXIT } from './io.js';
@@ -29,12 +29,7 @@ export function resolveBrokers(flag: string | undefined, io: CliIo): BrokerSourc
   if (flag !== undefined) return parseBrokers(flag, '--brokers');
   const env = io.env['KAFKA_BROKERS'];
   if (env !== undefined && env !== '') return parseBrokers(env, 'KAFKA_BROKERS');
-  let dir: string | undefined;
-  try {
-    dir = stackDir(findRepoRoot(io.cwd), io.env);
-  } catch {
-    dir = io.env['STACK_DIR'];
-  }
+  const dir = localStackDir(io.cwd, io.env);
   const local = dir === undefined ? undefined : readLocalStackEnv(dir);
   if (local !== undefined && local.kafkaBrokers.length > 0) return { brokers: local.kafkaBrokers, from: `${dir}/env (local stack)` };
   throw new CliError('no Kafka brokers: pass --brokers host:port[,host:port], set KAFKA_BROKERS, or start the local stack (npm run stack up)', EXIT.usage);
@@ -60,12 +55,7 @@ export function resolveRegistry(flag: string | undefined, io: CliIo): { url: str
   if (flag !== undefined) return check(flag, '--schema-registry-url');
   const env = io.env['SCHEMA_REGISTRY_URL'];
   if (env !== undefined && env !== '') return check(env, 'SCHEMA_REGISTRY_URL');
-  let dir: string | undefined;
-  try {
-    dir = stackDir(findRepoRoot(io.cwd), io.env);
-  } catch {
-    dir = io.env['STACK_DIR'];
-  }
+  const dir = localStackDir(io.cwd, io.env);
   const local = dir === undefined ? undefined : readLocalStackEnv(dir);
   if (local !== undefined) return { url: local.schemaRegistryUrl, from: `${dir}/env (local stack)` };
   throw new CliError('no schema registry: pass --schema-registry-url, set SCHEMA_REGISTRY_URL, or start the local stack (npm run stack up)', EXIT.usage);

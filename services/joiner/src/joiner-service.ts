@@ -53,57 +53,57 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     await clickhouse.close();
     throw err;
   });
-  const kafka = new Kafka({ clientId: 'shadow-joiner', brokers: config.KAFKA_BROKERS, logLevel: logLevel.WARN });
-  const registry = createSchemaRegistry({ url: config.SCHEMA_REGISTRY_URL, clientId: 'shadow-joiner' });
+  const kafka = new Kafka({ clientId: 'shadow-joiner', brokers: config.kafka.brokers, logLevel: logLevel.WARN });
+  const registry = createSchemaRegistry({ url: config.schemaRegistry.url, clientId: 'shadow-joiner' });
   const metrics = createJoinerMetrics();
   // compare.judges (docs/judge.md): made once; today's spend seeded from what already landed.
-  const judges = config.JOINER_JUDGES === undefined || Object.keys(config.JOINER_JUDGES.judges).length === 0
+  const judges = config.judges === undefined || Object.keys(config.judges.judges).length === 0
     ? undefined
-    : createJoinerJudges(config.JOINER_JUDGES, metrics.judgeEvent);
+    : createJoinerJudges(config.judges, metrics.judgeEvent);
   if (judges !== undefined) {
     metrics.bindJudges(judges.judges);
     await seedJudgeBudgets(clickhouse, judges.judges, logger.child({ component: 'judge' }));
-    logger.info({ judges: judges.judges.ids, judgeTimeoutMs: config.JOINER_COMPARE?.judgeTimeoutMs }, 'judges configured');
+    logger.info({ judges: judges.judges.ids, judgeTimeoutMs: config.compare?.judgeTimeoutMs }, 'judges configured');
   }
   const joiner = createJoiner({
     kafka,
     registry,
     clickhouse,
-    groupId: config.JOINER_GROUP_ID,
-    topicPrefix: config.SHADOW_TOPIC_PREFIX,
-    challengers: config.JOINER_CHALLENGERS,
-    windowMs: config.JOINER_WINDOW_MS,
-    sideEffectGraceMs: config.JOINER_SIDE_EFFECT_GRACE_MS,
-    maxOpenEntries: config.JOINER_MAX_OPEN_ENTRIES,
-    batchMaxRows: config.JOINER_BATCH_MAX_ROWS,
-    batchMaxBytes: config.JOINER_BATCH_MAX_BYTES,
-    batchMaxDelayMs: config.JOINER_BATCH_MAX_DELAY_MS,
-    sessionTimeoutMs: config.JOINER_SESSION_TIMEOUT_MS,
-    retryInitialMs: config.JOINER_RETRY_INITIAL_MS,
-    retryMaxMs: config.JOINER_RETRY_MAX_MS,
-    bodySampleRate: config.JOINER_BODY_SAMPLE_RATE,
-    maxBodyBytes: config.JOINER_MAX_BODY_BYTES,
+    groupId: config.groupId,
+    topicPrefix: config.topicPrefix,
+    challengers: config.challengers,
+    windowMs: config.windowMs,
+    sideEffectGraceMs: config.sideEffectGraceMs,
+    maxOpenEntries: config.maxOpenEntries,
+    batchMaxRows: config.batch.maxRows,
+    batchMaxBytes: config.batch.maxBytes,
+    batchMaxDelayMs: config.batch.maxDelayMs,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    retryInitialMs: config.retry.initialMs,
+    retryMaxMs: config.retry.maxMs,
+    bodySampleRate: config.body.sampleRate,
+    maxBodyBytes: config.body.maxBytes,
     // JOINER_COMPARE (validated by loadConfig): route patterns, ignore rules, business outcomes, judges.
-    comparer: sharedComparer(withJudges(config.JOINER_COMPARE ?? {}, judges), { judgeVersions: judges?.versions ?? {} }),
-    maxJudgingEntries: config.JOINER_MAX_JUDGING_ENTRIES,
+    comparer: sharedComparer(withJudges(config.compare ?? {}, judges), { judgeVersions: judges?.versions ?? {} }),
+    maxJudgingEntries: config.maxJudgingEntries,
     logger: logger.child({ component: 'join' }),
     hooks: metrics.hooks,
     ...(options.insert === undefined ? {} : { insert: options.insert }),
   });
   metrics.bind(joiner);
   // Labels land through this process because it owns the (embedded) ClickHouse engine.
-  const labelOptions = { topicPrefix: config.SHADOW_TOPIC_PREFIX };
-  const labels = config.JOINER_LABELS
-    ? createLabelIngester({ kafka, registry, clickhouse, groupId: config.JOINER_LABELS_GROUP_ID ?? `${config.JOINER_GROUP_ID}-labels`, ...labelOptions, logger: logger.child({ component: 'labels' }), hooks: labelIngesterHooks(metrics.registry) })
+  const labelOptions = { topicPrefix: config.topicPrefix };
+  const labels = config.labels.enabled
+    ? createLabelIngester({ kafka, registry, clickhouse, groupId: config.labels.groupId ?? `${config.groupId}-labels`, ...labelOptions, logger: logger.child({ component: 'labels' }), hooks: labelIngesterHooks(metrics.registry) })
     : undefined;
-  const labelPublisher = config.JOINER_LABELS ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
+  const labelPublisher = config.labels.enabled ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
   const admin = createAdminServer({
     registry: metrics.registry,
     ready: () => joiner.ready,
     details: () => ({ ...joiner.stats(), ...(labels === undefined ? {} : { labels: labels.stats() }) }),
     posts: { '/labels': labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)) },
   });
-  const adminAddress = await listen(admin, { port: config.JOINER_ADMIN_PORT, host: config.JOINER_ADMIN_HOST, setting: 'JOINER_ADMIN_PORT' }).catch(async (err: unknown) => {
+  const adminAddress = await listen(admin, { port: config.admin.port, host: config.admin.host, setting: 'JOINER_ADMIN_PORT' }).catch(async (err: unknown) => {
     await Promise.all([labelPublisher?.close(), queryEndpoint?.close(), judges?.judges.close()]);
     await clickhouse.close();
     throw err;
@@ -140,9 +140,9 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(() => {
-            logger.warn({ timeoutMs: config.JOINER_SHUTDOWN_TIMEOUT_MS }, 'drain timed out; rows not landed are re-read after restart');
+            logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'drain timed out; rows not landed are re-read after restart');
             resolve();
-          }, config.JOINER_SHUTDOWN_TIMEOUT_MS);
+          }, config.shutdownTimeoutMs);
         });
         // The joiner lands what its judges judged before the judges close (a closed judge answers not_run).
         const drained = Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]).then(() => judges?.judges.close());

@@ -40,11 +40,11 @@ describe('joiner process: compare.judges at start-up', () => {
     });
     expect(r.status).toBe(2);
     const out = `${r.stdout}${r.stderr}`;
-    expect(out).toContain('compare.judges.summary.apiKeyEnv: environment variable SUMMARY_JUDGE_KEY is not set');
-    expect(out).toContain('compare.judges.summary.prompt: unknown placeholder {{answer}}');
-    expect(out).toContain('compare.judges.summary.prompt: the template must contain {{candidate}}');
-    expect(out).toContain('compare.judges.ranker.url: must be an http:// or https:// URL without credentials or fragment');
-    expect(out).toContain('compare.judges.hasty.deadlineMs: must be >= timeoutMs (5000), got 1000');
+    expect(out).toContain('JOINER_COMPARE (compare.judges.summary.apiKeyEnv): environment variable SUMMARY_JUDGE_KEY is not set');
+    expect(out).toContain('JOINER_COMPARE (compare.judges.summary.prompt): unknown placeholder {{answer}}');
+    expect(out).toContain('JOINER_COMPARE (compare.judges.summary.prompt): the template must contain {{candidate}}');
+    expect(out).toContain('JOINER_COMPARE (compare.judges.ranker.url): must be an http:// or https:// URL without credentials or fragment');
+    expect(out).toContain('JOINER_COMPARE (compare.judges.hasty.deadlineMs): must be >= timeoutMs (5000), got 1000');
     expect(out).not.toMatch(/joiner started|Error: /);
   }, 60_000);
 });

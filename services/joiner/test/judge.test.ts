@@ -99,7 +99,7 @@ describe('joiner with compare.judges (real broker, registry, chDB, HTTP judges)'
       JOINER_COMPARE: JSON.stringify(compare),
     });
     // The longest judgement: the plain judge's default deadline (120 s) and its secondary audit's.
-    expect(config.JOINER_COMPARE?.judgeTimeoutMs).toBe(241_000);
+    expect(config.compare?.judgeTimeoutMs).toBe(241_000);
     await produceExchanges(kafkaClient(uniqueName('jj-p')), stack().schemaRegistryUrl, prefix, plan);
     const service = await startJoinerService(config, pino({ level: 'silent' }), { env: { CHDB_PATH: join(dir, 'db') } });
     cleanup.push(() => service.close());

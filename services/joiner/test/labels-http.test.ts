@@ -32,7 +32,7 @@ beforeAll(async () => {
     JOINER_QUERY_PORT: '0',
     JOINER_SESSION_TIMEOUT_MS: '8000',
   });
-  expect(config.JOINER_LABELS).toBe(true); // on by default
+  expect(config.labels.enabled).toBe(true); // on by default
   service = await startJoinerService(config, pino({ level: 'silent' }), { env: { CHDB_PATH: join(dir, 'db') } });
   base = `http://127.0.0.1:${service.adminAddress.port}`;
 }, 60_000);

@@ -32,6 +32,8 @@ export class ConfigError extends CodedError<'SERVICE_INVALID_CONFIG'> {
 export interface ConfigContext {
   /** The directory relative paths are resolved from. */
   readonly cwd: string;
+  /** The environment the settings were read from (a library's own check may read more of it). */
+  readonly env: Env;
   /** The merged input, before validation. */
   readonly input: Readonly<Record<string, unknown>>;
   /** Where the value at `key` (`batch.maxRows`) came from; undefined: nothing set it (the schema's default). */
@@ -276,7 +278,7 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
     else got = `, got ${secret ? '"***"' : describeJson(value)}`;
     return `${nameOf(path)}: ${message}${got}`;
   };
-  const context: ConfigContext = { cwd, input, sourceOf: (key) => sources.get(key), nameOf, problem };
+  const context: ConfigContext = { cwd, env, input, sourceOf: (key) => sources.get(key), nameOf, problem };
 
   // Every section present, so a missing setting is named by its own path (`tap.service
   // (SHADOW_SERVICE)`), not by its section's; a section's settings have their own defaults.

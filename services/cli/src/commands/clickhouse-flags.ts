@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { isAnalysisError } from '@shadow/analysis';
 import type { ClickHouse, ClickHouseLogger, ClickHouseOptions } from '@shadow/clickhouse';
 import { createClickHouse, toClickHouseError } from '@shadow/clickhouse';
-import { findRepoRoot, stackDir } from '@shadow/stack-harness';
+import { localStackDir } from '@shadow/local-stack';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, debugFromEnv, EXIT } from '../io.js';
@@ -107,12 +107,7 @@ export function resolveConnection(flags: ConnectionFlags, io: CliIo): Connection
   if (url !== undefined) return server(url, 'CLICKHOUSE_URL');
   const path = env('CHDB_PATH');
   if (path !== undefined) return embedded(path, 'CHDB_PATH');
-  let dir: string | undefined;
-  try {
-    dir = stackDir(findRepoRoot(io.cwd), io.env);
-  } catch {
-    dir = env('STACK_DIR');
-  }
+  const dir = localStackDir(io.cwd, io.env);
   if (dir === undefined) {
     throw new CliError('no ClickHouse: pass --clickhouse-url or --chdb-path, set CLICKHOUSE_URL or CHDB_PATH, or run inside the repository (local stack)', EXIT.usage);
   }

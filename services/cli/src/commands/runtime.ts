@@ -3,8 +3,8 @@
 // endpoints as the last fallback for Kafka and the registry. pino is imported lazily: `stack up`
 // runs `shadow topics ensure` through this program and must stay fast.
 import type { Logger } from 'pino';
-import { findRepoRoot, readLocalStackEnv, stackDir } from '@shadow/stack-harness';
-import type { StackEndpoints } from '@shadow/stack-harness';
+import { findLocalStack } from '@shadow/local-stack';
+import type { LocalStackEndpoints } from '@shadow/local-stack';
 import type { CliIo } from '../io.js';
 
 /** A pino logger whose JSON lines go to `io.err` (or `io.out` for a service's own log). */
@@ -23,14 +23,7 @@ export function onTerminal(io: CliIo): boolean {
 }
 
 /** The endpoints `bash infra/local/stack up` published, or undefined outside a checkout / when it is down. */
-export function localStack(io: CliIo): { endpoints: StackEndpoints; from: string } | undefined {
-  let dir: string | undefined;
-  try {
-    dir = stackDir(findRepoRoot(io.cwd), io.env);
-  } catch {
-    dir = io.env['STACK_DIR'];
-  }
-  if (dir === undefined || dir === '') return undefined;
-  const endpoints = readLocalStackEnv(dir);
-  return endpoints === undefined ? undefined : { endpoints, from: `${dir}/env (local stack)` };
+export function localStack(io: CliIo): { endpoints: LocalStackEndpoints; from: string } | undefined {
+  const found = findLocalStack(io.cwd, io.env);
+  return found === undefined ? undefined : { endpoints: found.endpoints, from: found.from };
 }

@@ -13,7 +13,7 @@ function side(over: Partial<PairSide>): PairSide {
     agree: false, realAgree: false, match: { status: false, headers: true, body: false, sideEffects: false }, bodiesKept: false,
     differences: [{ path: 'status', kind: 'changed', noise: false, sandboxInduced: true, liveValue: '201', candidateValue: '502' }],
     sideEffects: { live: 1, candidate: 1, differences: [] }, comparator: 'json', verdict: 'disagree', score: null,
-    sandboxInduced: false, sandboxCauses: [], ...over,
+    judge: null, sandboxInduced: false, sandboxCauses: [], ...over,
   };
 }
 

@@ -1,107 +1,120 @@
-// Joiner configuration: environment variables, optionally layered over a YAML (or JSON) file named
-// by JOINER_CONFIG (env wins). Validated once at start-up; a bad value stops the process with a
-// message naming the variable (or file field) and what it accepts. ClickHouse is configured by the
-// variables @shadow/clickhouse reads (CLICKHOUSE_URL, CHDB_PATH, CLICKHOUSE_DATABASE, ...).
-import { readFileSync } from 'node:fs';
+// Joiner configuration: one schema read by the service shell (@shadow/service-admin): a YAML or
+// JSON file (JOINER_CONFIG, or `shadow start joiner --config`), environment variables over it. Each
+// line is a setting: its file key is its path (`batch.maxRows`), its variable derived from it
+// (`JOINER_BATCH_MAX_ROWS`) unless `.meta({ env })` keeps an established name. A bad value stops the
+// process (exit 2) naming every bad field (`JOINER_BATCH_MAX_ROWS (batch.maxRows): ...`). The
+// challengers are the block the replayer reads (`challengersFile`), or their ids alone
+// (`JOINER_CHALLENGERS=cand,sec`). ClickHouse is configured by the variables @shadow/clickhouse
+// reads (CLICKHOUSE_URL, CHDB_PATH, CLICKHOUSE_DATABASE, ...).
 import { MAX_RETENTION_DAYS } from '@shadow/clickhouse';
 import type { RetentionOptions } from '@shadow/clickhouse';
 import { CompareError, resolveCompareConfig } from '@shadow/compare';
 import type { CompareOptions, JudgeFn } from '@shadow/compare';
 import { resolveJudgeConfig } from '@shadow/judge';
 import type { JudgeConfig, ResolvedJudge } from '@shadow/judge';
-import { parse as parseYaml } from 'yaml';
+import { isPlainObject } from '@shadow/options';
+import {
+  brokersSetting,
+  challengerIdsSchema,
+  defineConfig,
+  loadConfig as load,
+  logLevelSetting,
+  portSchema,
+  registryUrlSetting,
+  topicPrefixSetting,
+} from '@shadow/service-admin';
+import type { ConfigContext, Env, LoadConfigOptions } from '@shadow/service-admin';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().min(0);
-const retentionDays = z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).optional();
-const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== ''));
-const httpUrl = z
-  .string()
-  .refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), 'must be an http:// or https:// URL');
+export { ConfigError } from '@shadow/service-admin';
 
-/** Each key is the env variable (and the file field) that sets it. */
-export const configSchema = z.object({
-  KAFKA_BROKERS: csv.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
-  SCHEMA_REGISTRY_URL: httpUrl,
-  SHADOW_TOPIC_PREFIX: z.string().default(''),
-  JOINER_GROUP_ID: z.string().min(1).default('shadow-joiner'),
-  /** challengerIds a pair waits for (candidates and secondaries), comma-separated. */
-  JOINER_CHALLENGERS: csv.pipe(z.array(z.string().min(1)).min(1, 'list at least one challenger id')),
-  JOINER_WINDOW_MS: positiveInt.default(30_000),
-  JOINER_SIDE_EFFECT_GRACE_MS: nonNegativeInt.default(2000),
-  JOINER_MAX_OPEN_ENTRIES: positiveInt.default(200_000),
-  JOINER_BATCH_MAX_ROWS: positiveInt.default(10_000),
-  JOINER_BATCH_MAX_BYTES: positiveInt.default(16 * 1024 * 1024),
-  JOINER_BATCH_MAX_DELAY_MS: positiveInt.default(1000),
-  JOINER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
-  JOINER_RETRY_INITIAL_MS: positiveInt.default(200),
-  JOINER_RETRY_MAX_MS: positiveInt.default(5000),
-  JOINER_BODY_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
-  JOINER_MAX_BODY_BYTES: nonNegativeInt.default(65_536),
-  JOINER_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
-  JOINER_ADMIN_PORT: port.default(9466),
-  JOINER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
-  /** Land the labels topic in the labels table and serve POST /labels (ground truth for accuracy). */
-  JOINER_LABELS: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on').transform((v) => v === 'on' || v === 'true' || v === '1'),
-  /** Consumer group of the labels topic (apart from the pair join's). @default `${JOINER_GROUP_ID}-labels` */
-  JOINER_LABELS_GROUP_ID: z.string().min(1).optional(),
-  /**
-   * Port of the read-only SQL endpoint (ClickHouse's HTTP interface) served in embedded mode, so
-   * analysts and `shadow report|gate|query` reach the chDB this process owns; `off` serves none.
-   * Ignored in server mode (analysts use the server). 0 picks a free port.
-   */
-  JOINER_QUERY_PORT: z.union([z.literal('off'), port]).default(8123),
-  JOINER_QUERY_HOST: z.string().min(1).default('127.0.0.1'),
-  /** With JOINER_QUERY_PASSWORD, the only credentials the endpoint accepts. @default 'default' */
-  JOINER_QUERY_USER: z.string().min(1).optional(),
-  /** Unset: the endpoint takes any credentials (keep it on loopback). */
-  JOINER_QUERY_PASSWORD: z.string().min(1).optional(),
-  /**
-   * @shadow/compare options as JSON (route patterns, per-route ignore rules and business outcomes,
-   * noise thresholds, ...); in the JOINER_CONFIG file also as a `compare:` mapping. Validated at
-   * start-up by resolveCompareConfig; a bad field is reported as `compare.<field>`.
-   */
-  JOINER_COMPARE: z.string().optional(),
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().min(0);
+const retentionDays = z.number().int().min(1).max(MAX_RETENTION_DAYS).optional();
+
+export const configSchema = z.strictObject({
+  kafka: z.strictObject({ brokers: brokersSetting }),
+  schemaRegistry: z.strictObject({ url: registryUrlSetting }),
+  topicPrefix: topicPrefixSetting,
+  groupId: z.string().min(1).default('shadow-joiner'),
+  /** A file holding `challengers:` (the one the replayer reads); instead of `challengers`. */
+  challengersFile: z.string().optional(),
+  /** The challengers a pair waits for (candidates and secondaries): entries of the block, or their ids. */
+  challengers: challengerIdsSchema,
+  windowMs: positiveInt.default(30_000),
+  sideEffectGraceMs: nonNegativeInt.default(2000),
+  maxOpenEntries: positiveInt.default(200_000),
   /**
    * With judges (`compare.judges`): joined exchanges compared at once; as many more wait, then
    * consumption pauses. Keep it at most the judges' maxQueue (1000 by default).
    */
-  JOINER_MAX_JUDGING_ENTRIES: positiveInt.default(256),
+  maxJudgingEntries: positiveInt.default(256),
+  batch: z.strictObject({
+    maxRows: positiveInt.default(10_000),
+    maxBytes: positiveInt.default(16 * 1024 * 1024),
+    maxDelayMs: positiveInt.default(1000),
+  }),
+  sessionTimeoutMs: z.number().int().min(6000).default(30_000),
+  retry: z.strictObject({ initialMs: positiveInt.default(200), maxMs: positiveInt.default(5000) }),
+  body: z.strictObject({
+    sampleRate: z.number().min(0).max(1).default(0.01),
+    maxBytes: nonNegativeInt.default(65_536).meta({ env: 'JOINER_MAX_BODY_BYTES' }),
+  }),
+  admin: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: portSchema.default(9466) }),
+  shutdownTimeoutMs: positiveInt.default(30_000),
+  labels: z.strictObject({
+    /** Land the labels topic in the labels table and serve POST /labels (ground truth for accuracy). */
+    enabled: z.boolean().default(true).meta({ env: 'JOINER_LABELS' }),
+    /** Consumer group of the labels topic (apart from the pair join's). @default `${groupId}-labels` */
+    groupId: z.string().min(1).optional(),
+  }),
+  /**
+   * The read-only SQL endpoint (ClickHouse's HTTP interface) served in embedded mode, so analysts
+   * and `shadow report|gate|query` reach the chDB this process owns; port `off` serves none. Ignored
+   * in server mode (analysts use the server). Port 0 picks a free port.
+   */
+  query: z.strictObject({
+    port: z.union([z.literal('off'), portSchema], { error: 'must be "off" or a port number (0-65535)' }).default(8123),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** With query.password, the only credentials the endpoint accepts. @default 'default' */
+    user: z.string().min(1).optional(),
+    /** Unset: the endpoint takes any credentials (keep it on loopback). */
+    password: z.string().min(1).optional().meta({ secret: true }),
+  }),
+  /**
+   * @shadow/compare options (route patterns, per-route ignore rules and business outcomes, noise
+   * thresholds, judges, ...); JSON in JOINER_COMPARE. Validated at start-up by compare and judge.
+   */
+  compare: z.looseObject({}).optional(),
   /**
    * Days the tables keep rows after they LANDED, applied at start-up with the migrations (the
    * `retention` option of @shadow/clickhouse's migrate, as `shadow migrate --retention-days`). Unset
    * keeps the tables' current value: 30 (rows of pairs, pair_diffs, unmatched), 7 (kept bodies),
    * 180 (pair_minutes), 90 (labels) on a new database.
    */
-  JOINER_RETENTION_DAYS: retentionDays,
-  JOINER_BODY_RETENTION_DAYS: retentionDays,
-  JOINER_AGGREGATE_RETENTION_DAYS: retentionDays,
-  JOINER_LABEL_RETENTION_DAYS: retentionDays,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  retention: z.strictObject({
+    rowsDays: retentionDays.meta({ env: 'JOINER_RETENTION_DAYS' }),
+    bodiesDays: retentionDays.meta({ env: 'JOINER_BODY_RETENTION_DAYS' }),
+    aggregatesDays: retentionDays.meta({ env: 'JOINER_AGGREGATE_RETENTION_DAYS' }),
+    labelsDays: retentionDays.meta({ env: 'JOINER_LABEL_RETENTION_DAYS' }),
+  }),
+  logLevel: logLevelSetting,
 });
+
+export type JoinerConfig = Omit<z.output<typeof configSchema>, 'compare' | 'challengersFile'> & {
+  /**
+   * Validated @shadow/compare options (absent: compare's defaults), without `judges`;
+   * `judgeTimeoutMs` filled in when judges are configured.
+   */
+  compare?: CompareOptions | undefined;
+  /** The judges of `compare.judges`, resolved by @shadow/judge (absent: none). */
+  judges?: JudgeConfig | undefined;
+};
 
 /** The retention settings as migrate's `retention` option (unset fields left out: they keep the tables' value). */
 export function retentionOf(config: JoinerConfig): RetentionOptions {
-  const { JOINER_RETENTION_DAYS: rows, JOINER_BODY_RETENTION_DAYS: bodies, JOINER_AGGREGATE_RETENTION_DAYS: aggregates, JOINER_LABEL_RETENTION_DAYS: labels } = config;
-  return {
-    ...(rows === undefined ? {} : { rowsDays: rows }),
-    ...(bodies === undefined ? {} : { bodiesDays: bodies }),
-    ...(aggregates === undefined ? {} : { aggregatesDays: aggregates }),
-    ...(labels === undefined ? {} : { labelsDays: labels }),
-  };
+  return Object.fromEntries(Object.entries(config.retention).filter(([, days]) => days !== undefined)) as RetentionOptions;
 }
-
-export type JoinerConfig = Omit<z.infer<typeof configSchema>, 'JOINER_COMPARE'> & {
-  /**
-   * Parsed and validated @shadow/compare options (absent: compare's defaults), without `judges`;
-   * `judgeTimeoutMs` filled in when judges are configured.
-   */
-  JOINER_COMPARE?: CompareOptions | undefined;
-  /** The judges of `compare.judges`, resolved by @shadow/judge (absent: none). */
-  JOINER_JUDGES?: JudgeConfig | undefined;
-};
 
 /**
  * Longest a judgement can take, as compare must wait for it: the judge's deadline, plus the audits'
@@ -121,36 +134,32 @@ export function judgeTimeoutFor(judges: Readonly<Record<string, ResolvedJudge>>)
 const UNCALLED: JudgeFn = () => Promise.reject(new Error('validation only'));
 
 /**
- * JOINER_COMPARE's JSON as CompareOptions, or the problems naming `compare.<field>`. `judges` (a
- * mapping of id -> judge, docs/judge.md) is resolved by @shadow/judge, its problems named
- * `compare.judges.<id>.<field>`, and a rule's `judge.use` must name one of them.
+ * `compare` as CompareOptions, or its problems as `[field, message]` (`compare.rules[0].route`).
+ * `judges` (a mapping of id -> judge, docs/judge.md) is resolved by @shadow/judge, its problems
+ * named `compare.judges.<id>.<field>`, and a rule's `judge.use` must name one of them.
  */
-export function parseCompareOptions(text: string, env: Record<string, string | undefined> = process.env): { options: CompareOptions; judges: JudgeConfig | undefined } | { problems: string[] } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return { problems: [`JOINER_COMPARE: not JSON (${(err as Error).message}); expected an object of @shadow/compare options`] };
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { problems: [`JOINER_COMPARE: expected an object of @shadow/compare options, got ${JSON.stringify(parsed)}`] };
-  }
-  const { judges: judgesInput, ...rest } = parsed as Record<string, unknown>;
-  const problems: string[] = [];
+export function parseCompareOptions(value: unknown, env: Env = process.env): { options: CompareOptions; judges: JudgeConfig | undefined } | { problems: [string, string][] } {
+  if (!isPlainObject(value)) return { problems: [['compare', 'expected an object of @shadow/compare options']] };
+  const { judges: judgesInput, ...rest } = value;
+  const problems: [string, string][] = [];
   let judges: JudgeConfig | undefined;
   if (judgesInput !== undefined) {
     const resolved = resolveJudgeConfig(judgesInput, { env, field: 'compare.judges' });
-    if ('problems' in resolved) problems.push(...resolved.problems.map((p) => `JOINER_COMPARE: ${p}`));
-    else judges = resolved.config;
+    if ('problems' in resolved) {
+      for (const p of resolved.problems) {
+        const at = p.indexOf(': ');
+        problems.push(at < 0 ? ['compare.judges', p] : [p.slice(0, at), p.slice(at + 2)]);
+      }
+    } else judges = resolved.config;
   }
   const options = rest as CompareOptions;
   // Ids known even when a judge is invalid (its problems are listed already), so `use` is checked once.
-  const ids = judgesInput !== null && typeof judgesInput === 'object' && !Array.isArray(judgesInput) ? Object.keys(judgesInput) : [];
+  const ids = isPlainObject(judgesInput) ? Object.keys(judgesInput) : [];
   if (judges !== undefined && Object.keys(judges.judges).length > 0) {
     const minimum = judgeTimeoutFor(judges.judges);
     const set = options.judgeTimeoutMs;
     if (typeof set === 'number' && Number.isInteger(set) && set < minimum) {
-      problems.push(`JOINER_COMPARE: compare.judgeTimeoutMs: must be >= ${minimum} (the longest judgement: a judge's deadlineMs plus its audits' + 1 s) or left out, got ${set}`);
+      problems.push(['compare.judgeTimeoutMs', `must be >= ${minimum} (the longest judgement: a judge's deadlineMs plus its audits' + 1 s) or left out, got ${set}`]);
     }
   }
   try {
@@ -159,7 +168,7 @@ export function parseCompareOptions(text: string, env: Record<string, string | u
     if (!(err instanceof CompareError)) throw err;
     const field = err.field ?? '(options)';
     const message = err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message;
-    problems.push(`JOINER_COMPARE: compare.${field}: ${message}`);
+    problems.push([`compare.${field}`, message]);
   }
   if (problems.length > 0) return { problems };
   const withTimeout = judges === undefined || Object.keys(judges.judges).length === 0 || options.judgeTimeoutMs !== undefined
@@ -168,72 +177,50 @@ export function parseCompareOptions(text: string, env: Record<string, string | u
   return { options: withTimeout, judges };
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'JOINER_INVALID_CONFIG';
-  constructor(readonly problems: string[]) {
-    super(`invalid joiner configuration:\n  ${problems.join('\n  ')}`);
+/** compare and judge validate `compare` themselves: once per load, read by check (problems) and build (options). */
+const parsedCompare = new WeakMap<object, ReturnType<typeof parseCompareOptions>>();
+
+function compareOf(context: ConfigContext): ReturnType<typeof parseCompareOptions> | undefined {
+  const value = context.input['compare'];
+  if (value === undefined) return undefined;
+  let parsed = parsedCompare.get(context.input);
+  if (parsed === undefined) {
+    parsed = parseCompareOptions(value, context.env);
+    parsedCompare.set(context.input, parsed);
   }
+  return parsed;
 }
 
-function fileValues(path: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([`JOINER_CONFIG: cannot read ${path} as YAML/JSON (${(err as Error).message})`]);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError([`JOINER_CONFIG: ${path} must hold a mapping of field -> value`]);
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) {
-    out[k] = typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  }
-  return out;
+/** A problem inside `compare`, named as the operator set it: `JOINER_COMPARE (compare.rules[0].route)` or the file's path. */
+function compareProblem(context: ConfigContext, field: string, message: string): string {
+  const source = context.sourceOf('compare');
+  return `${source?.kind === 'env' ? `${source.name} (${field})` : field}: ${message}`;
 }
 
-/** Reads and validates the configuration; throws ConfigError listing every bad field. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): JoinerConfig {
-  const known = new Set(Object.keys(configSchema.shape));
-  const file = env.JOINER_CONFIG;
-  const fromFile = file !== undefined && file !== '' ? fileValues(file) : {};
-  // `compare:` in the file is the same as JOINER_COMPARE (an object there, JSON in the environment).
-  if (fromFile['compare'] !== undefined && fromFile['JOINER_COMPARE'] === undefined) {
-    fromFile['JOINER_COMPARE'] = fromFile['compare'];
-    delete fromFile['compare'];
-  }
-  const unknownInFile = Object.keys(fromFile).filter((k) => !known.has(k));
-  const merged: Record<string, string> = { ...fromFile };
-  for (const key of known) {
-    const value = env[key];
-    if (value !== undefined && value !== '') merged[key] = value;
-  }
-  const result = configSchema.safeParse(merged);
-  const problems = unknownInFile.map((k) => `${k}: unknown field in ${file} (accepted: ${[...known].join(', ')})`);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const field = issue.path.length > 0 ? String(issue.path[0]) : '(config)';
-      const got = merged[field];
-      problems.push(`${field}: ${issue.message}${got === undefined ? ' (not set)' : `, got ${JSON.stringify(got)}`}`);
+export const joinerConfig = defineConfig({
+  name: 'joiner',
+  envPrefix: 'JOINER',
+  schema: configSchema,
+  includes: { challengersFile: 'challengers' },
+  check: (config, context) => {
+    const problems: string[] = [];
+    // A `compare` that is not an object is the schema's to name.
+    const compare = isPlainObject(context.input['compare']) ? compareOf(context) : undefined;
+    if (compare !== undefined && 'problems' in compare) problems.push(...compare.problems.map(([field, message]) => compareProblem(context, field, message)));
+    const { rowsDays: rows, bodiesDays: bodies } = config?.retention ?? {};
+    if (bodies !== undefined && rows !== undefined && bodies > rows) {
+      problems.push(`${context.nameOf(['retention', 'bodiesDays'])}: ${bodies} exceeds ${context.nameOf(['retention', 'rowsDays'])} (${rows}); bodies live in the pair rows and go with them`);
     }
-  }
-  let compare: CompareOptions | undefined;
-  let judges: JudgeConfig | undefined;
-  const compareText = result.success ? result.data.JOINER_COMPARE : undefined;
-  if (compareText !== undefined) {
-    const parsed = parseCompareOptions(compareText, env);
-    if ('problems' in parsed) problems.push(...parsed.problems);
-    else {
-      compare = parsed.options;
-      judges = parsed.judges;
-    }
-  }
-  const bodies = result.success ? result.data.JOINER_BODY_RETENTION_DAYS : undefined;
-  const rows = result.success ? result.data.JOINER_RETENTION_DAYS : undefined;
-  if (bodies !== undefined && rows !== undefined && bodies > rows) {
-    problems.push(`JOINER_BODY_RETENTION_DAYS: ${bodies} exceeds JOINER_RETENTION_DAYS (${rows}); bodies live in the pair rows and go with them`);
-  }
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return Object.freeze({ ...result.data, JOINER_COMPARE: compare, JOINER_JUDGES: judges });
+    return problems;
+  },
+  build: (config, context): JoinerConfig => {
+    const { compare: _compare, challengersFile: _file, ...rest } = config;
+    const compare = compareOf(context);
+    return compare === undefined || 'problems' in compare ? rest : { ...rest, compare: compare.options, judges: compare.judges };
+  },
+});
+
+/** Reads JOINER_CONFIG (if set) and `env`, validates; throws ConfigError listing every bad field. */
+export function loadConfig(env: Env = process.env, options: Omit<LoadConfigOptions, 'env'> = {}): JoinerConfig {
+  return load(joinerConfig, { ...options, env });
 }

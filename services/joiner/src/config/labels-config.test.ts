@@ -5,15 +5,15 @@ const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127
 
 describe('joiner config: labels', () => {
   it('lands labels by default, can be switched off, and the group id is left to derive from JOINER_GROUP_ID', () => {
-    expect(loadConfig(base).JOINER_LABELS).toBe(true);
-    expect(loadConfig(base).JOINER_LABELS_GROUP_ID).toBeUndefined();
-    expect(loadConfig({ ...base, JOINER_LABELS: 'off' }).JOINER_LABELS).toBe(false);
-    expect(loadConfig({ ...base, JOINER_LABELS: 'false' }).JOINER_LABELS).toBe(false);
-    expect(loadConfig({ ...base, JOINER_LABELS_GROUP_ID: 'g-labels' }).JOINER_LABELS_GROUP_ID).toBe('g-labels');
+    expect(loadConfig(base).labels.enabled).toBe(true);
+    expect(loadConfig(base).labels.groupId).toBeUndefined();
+    expect(loadConfig({ ...base, JOINER_LABELS: 'off' }).labels.enabled).toBe(false);
+    expect(loadConfig({ ...base, JOINER_LABELS: 'false' }).labels.enabled).toBe(false);
+    expect(loadConfig({ ...base, JOINER_LABELS_GROUP_ID: 'g-labels' }).labels.groupId).toBe('g-labels');
   });
 
   it('names JOINER_LABELS when its value is not on/off', () => {
     expect(() => loadConfig({ ...base, JOINER_LABELS: 'maybe' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, JOINER_LABELS: 'maybe' })).toThrow(/JOINER_LABELS: .*got "maybe"/);
+    expect(() => loadConfig({ ...base, JOINER_LABELS: 'maybe' })).toThrow(/JOINER_LABELS \(labels\.enabled\): .*got "maybe"/);
   });
 });

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, retentionOf } from './config.js';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', JOINER_CHALLENGERS: 'cand-1' };
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>): readonly string[] {
   try {
     loadConfig(env);
   } catch (err) {
@@ -26,10 +26,10 @@ describe('joiner retention settings', () => {
 
   it('names every bad setting at start-up', () => {
     const p = problems({ ...base, JOINER_RETENTION_DAYS: '0', JOINER_BODY_RETENTION_DAYS: '1.5', JOINER_AGGREGATE_RETENTION_DAYS: '3651', JOINER_LABEL_RETENTION_DAYS: 'forever' });
-    expect(p.map((s) => s.split(':')[0])).toEqual(['JOINER_RETENTION_DAYS', 'JOINER_BODY_RETENTION_DAYS', 'JOINER_AGGREGATE_RETENTION_DAYS', 'JOINER_LABEL_RETENTION_DAYS']);
+    expect(p.map((s) => s.split(':')[0])).toEqual(['JOINER_RETENTION_DAYS (retention.rowsDays)', 'JOINER_BODY_RETENTION_DAYS (retention.bodiesDays)', 'JOINER_AGGREGATE_RETENTION_DAYS (retention.aggregatesDays)', 'JOINER_LABEL_RETENTION_DAYS (retention.labelsDays)']);
     expect(p[0]).toContain('"0"');
     expect(problems({ ...base, JOINER_RETENTION_DAYS: '10', JOINER_BODY_RETENTION_DAYS: '20' })).toEqual([
-      'JOINER_BODY_RETENTION_DAYS: 20 exceeds JOINER_RETENTION_DAYS (10); bodies live in the pair rows and go with them',
+      'JOINER_BODY_RETENTION_DAYS (retention.bodiesDays): 20 exceeds JOINER_RETENTION_DAYS (retention.rowsDays) (10); bodies live in the pair rows and go with them',
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { startQueryEndpoint } from './query-endpoint.js';
 
 // No engine is reached on these paths: the handle's mode and the port setting decide.
 const handle = (mode: 'embedded' | 'server') => ({ mode, database: 'default', location: mode === 'server' ? 'http://ch:8123' : '/data' }) as unknown as ClickHouse;
-const config = { JOINER_QUERY_PORT: 8123, JOINER_QUERY_HOST: '127.0.0.1', JOINER_QUERY_USER: undefined, JOINER_QUERY_PASSWORD: undefined } as const;
+const config = { query: { port: 8123, host: '127.0.0.1' } } as const;
 
 function capture(): { logger: Logger; messages: string[] } {
   const messages: string[] = [];
@@ -23,7 +23,7 @@ describe('the joiner starts its query endpoint only for an embedded ClickHouse',
 
   it('serves none with JOINER_QUERY_PORT=off, and says what that means', async () => {
     const { logger, messages } = capture();
-    expect(await startQueryEndpoint({ ...config, JOINER_QUERY_PORT: 'off' }, handle('embedded'), logger)).toBeUndefined();
+    expect(await startQueryEndpoint({ query: { ...config.query, port: 'off' } }, handle('embedded'), logger)).toBeUndefined();
     expect(messages.join('\n')).toMatch(/JOINER_QUERY_PORT=off/);
   });
 });

@@ -10,33 +10,33 @@ import type { Logger } from 'pino';
 import type { JoinerConfig } from '../config/config.js';
 import { GATE_RUNS_PATH, gateRunsRoute } from './gate-runs-route.js';
 
-type QueryEndpointConfig = Pick<JoinerConfig, 'JOINER_QUERY_PORT' | 'JOINER_QUERY_HOST' | 'JOINER_QUERY_USER' | 'JOINER_QUERY_PASSWORD'>;
+type QueryEndpointConfig = Pick<JoinerConfig, 'query'>;
 
 /** Starts the endpoint when ClickHouse is embedded and JOINER_QUERY_PORT is not `off`; logs its URL. */
-export async function startQueryEndpoint(config: QueryEndpointConfig, clickhouse: ClickHouse, logger: Logger): Promise<QueryEndpoint | undefined> {
+export async function startQueryEndpoint({ query }: QueryEndpointConfig, clickhouse: ClickHouse, logger: Logger): Promise<QueryEndpoint | undefined> {
   if (clickhouse.mode !== 'embedded') {
     logger.info({ clickhouse: clickhouse.location }, 'no query endpoint in server mode: analysts and `shadow report|gate|query` use the ClickHouse server');
     return undefined;
   }
-  if (config.JOINER_QUERY_PORT === 'off') {
+  if (query.port === 'off') {
     logger.info('query endpoint off (JOINER_QUERY_PORT=off): no other process can read this embedded ClickHouse while the joiner runs');
     return undefined;
   }
-  const port = config.JOINER_QUERY_PORT;
+  const port = query.port;
   const endpoint = await createQueryEndpoint({
     clickhouse,
-    host: config.JOINER_QUERY_HOST,
+    host: query.host,
     port,
-    ...(config.JOINER_QUERY_USER === undefined ? {} : { user: config.JOINER_QUERY_USER }),
-    ...(config.JOINER_QUERY_PASSWORD === undefined ? {} : { password: config.JOINER_QUERY_PASSWORD }),
+    ...(query.user === undefined ? {} : { user: query.user }),
+    ...(query.password === undefined ? {} : { password: query.password }),
     displayName: 'shadow-joiner',
     logger: logger.child({ component: 'query-endpoint' }),
     routes: [gateRunsRoute(clickhouse)],
   }).catch((err: unknown) => {
-    throw explainListenError(err, { port, host: config.JOINER_QUERY_HOST, setting: 'JOINER_QUERY_PORT' });
+    throw explainListenError(err, { port, host: query.host, setting: 'JOINER_QUERY_PORT' });
   });
   logger.info(
-    { url: endpoint.url, database: clickhouse.database, auth: config.JOINER_QUERY_PASSWORD !== undefined, gateRuns: `${endpoint.url}${GATE_RUNS_PATH}` },
+    { url: endpoint.url, database: clickhouse.database, auth: query.password !== undefined, gateRuns: `${endpoint.url}${GATE_RUNS_PATH}` },
     `query endpoint (read-only, ClickHouse HTTP interface) at ${endpoint.url}: shadow query|report|gate --clickhouse-url ${endpoint.url}`,
   );
   return endpoint;

@@ -85,4 +85,14 @@ describe('docs/replayer.md', () => {
     const doc = readFileSync(join(import.meta.dirname, '../../../../docs/replayer.md'), 'utf8');
     expect(undocumentedSettings(replayerConfig.settings, doc)).toEqual([]);
   });
+
+  it('its challengers.yaml example (the one docs/joiner.md shows too) is read as the challengers file', () => {
+    const example = (name: string): string | undefined => /```yaml\n(# challengers\.yaml[^\n]*\n[\s\S]*?)```/.exec(readFileSync(join(import.meta.dirname, `../../../../docs/${name}.md`), 'utf8'))?.[1];
+    expect(example('replayer')).toBeDefined();
+    expect(example('replayer')).toBe(example('joiner'));
+    const dir = mkdtempSync(join(tmpdir(), 'doc-challengers-'));
+    writeFileSync(join(dir, 'challengers.yaml'), example('replayer') as string);
+    const c = loadConfig({ KAFKA_BROKERS: 'a:9092', SCHEMA_REGISTRY_URL: 'http://r:8081', REPLAYER_CHALLENGERS_FILE: join(dir, 'challengers.yaml') });
+    expect(c.challengers.map((x) => x.id)).toEqual(['pricing-rc', 'pricing-2']);
+  });
 });

@@ -1,10 +1,13 @@
 // Where a checkout's local stack published its endpoints (`bash infra/local/stack up` writes
 // `<stack dir>/env`): the CLI's last fallback for Kafka, the registry and chDB when nothing else
 // names them, and what the test harness reads too. Plain file reads: shipping it costs the CLI no
-// test tooling (the harness, with testcontainers, builds on it, never the other way round).
+// test tooling. Its own package with no dependencies, so the service shell (which the CLI ships)
+// and the test harness (with testcontainers) both build on it without depending on each other.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Env } from '../command/command.js';
+
+/** Environment variables as read (process.env or a test's own). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export type LocalClickHouse =
   | { mode: 'embedded'; path: string }
@@ -82,13 +85,20 @@ export function readLocalStackEnv(dir: string): LocalStackEndpoints | undefined 
   };
 }
 
+/** The stack directory seen from `cwd`: its checkout's `.stack` (or `$STACK_DIR`), `$STACK_DIR` outside a checkout, else undefined. */
+export function localStackDir(cwd: string, env: Env): string | undefined {
+  const root = findRepoRoot(cwd);
+  if (root !== undefined) return stackDir(root, env);
+  const dir = env['STACK_DIR'];
+  return dir === undefined || dir === '' ? undefined : resolve(dir);
+}
+
 /**
  * The local stack seen from `cwd` (its checkout's `.stack`, or `$STACK_DIR`), with where it was
  * read; undefined outside a checkout or when the stack is not up.
  */
 export function findLocalStack(cwd: string, env: Env): { endpoints: LocalStackEndpoints; dir: string; from: string } | undefined {
-  const root = findRepoRoot(cwd);
-  const dir = root === undefined ? (env['STACK_DIR'] === undefined || env['STACK_DIR'] === '' ? undefined : resolve(env['STACK_DIR'])) : stackDir(root, env);
+  const dir = localStackDir(cwd, env);
   if (dir === undefined) return undefined;
   const endpoints = readLocalStackEnv(dir);
   return endpoints === undefined ? undefined : { endpoints, dir, from: `${dir}/env (local stack)` };
