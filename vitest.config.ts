@@ -52,6 +52,10 @@ export default defineConfig({
               sequence: { groupOrder: 0 },
               include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
               environment: 'node',
+              // Logic only, no process state worth isolating: one module graph per worker instead of
+              // one per file (each file re-importing its package's modules cost ~100 s of CI).
+              pool: 'threads' as const,
+              isolate: false,
             },
           }]
         : []),
@@ -68,7 +72,7 @@ export default defineConfig({
               testTimeout: 120_000,
               hookTimeout: 180_000,
               fileParallelism: true,
-              maxWorkers: 2,
+              maxWorkers: 3,
             },
           }]
         : []),

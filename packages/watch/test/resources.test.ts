@@ -187,11 +187,17 @@ describe('resources of both sides, scraped into chDB', () => {
     const again: ResourceSample[] = (before?.points ?? []).slice(0, 5).map((p) => ({
       timeMs: p.t, service: 'pricing', side: 'live', challengerId: '', target: before?.target ?? '', metric: 'process_resident_memory_bytes', kind: 'value', labels: {}, value: p.v,
     }));
-    await sink.write(again);
-    await sink.write(again);
-    const [after] = await rss('live');
-    expect(after?.points).toEqual(before?.points);
-    const raw = await ch.client.query({ query: "SELECT count() AS n FROM resource_samples WHERE side = 'live' AND metric = 'process_resident_memory_bytes'", format: 'JSONEachRow' });
-    expect(Number((await raw.json<{ n: string }>())[0]?.n)).toBeGreaterThan(before?.points.length ?? 0);
+    // Background merges would collapse the copies before the raw count sees them: held off while counting.
+    await ch.client.command({ query: 'SYSTEM STOP MERGES resource_samples' });
+    try {
+      await sink.write(again);
+      await sink.write(again);
+      const [after] = await rss('live');
+      expect(after?.points).toEqual(before?.points);
+      const raw = await ch.client.query({ query: "SELECT count() AS n FROM resource_samples WHERE side = 'live' AND metric = 'process_resident_memory_bytes'", format: 'JSONEachRow' });
+      expect(Number((await raw.json<{ n: string }>())[0]?.n)).toBeGreaterThan(before?.points.length ?? 0);
+    } finally {
+      await ch.client.command({ query: 'SYSTEM START MERGES resource_samples' });
+    }
   });
 });

@@ -34,17 +34,22 @@ export function registerReplayCommands(program: Command, io: CliIo, setExitCode:
   const command = program
     .command('replay')
     .description('replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)');
+  // Commander names an option's value after its flag (`--challenger` -> challenger); the command's options after `name`.
+  const attributes: [string, string][] = [];
   for (const o of REPLAY_OPTIONS) {
-    if (o.hidden === true) continue;
     const option = new Option(o.value === undefined ? o.flag : `${o.flag} <${o.value}>`, o.description);
+    if (o.hidden === true) option.hideHelp();
     const parser = commanderParser(o.parse, o.multiple === true);
     if (parser !== undefined) option.argParser(parser);
     if (o.required === true) option.makeOptionMandatory();
     if (o.default !== undefined) option.default(typeof o.default === 'string' && o.parse !== undefined ? o.parse(o.default) : o.default, String(o.default));
     command.addOption(option);
+    attributes.push([option.attributeName(), o.name]);
   }
   command.addHelpText('after', REPLAY_HELP_EXAMPLES);
-  command.action(async (options: Record<string, unknown>) => {
+  command.action(async (parsed: Record<string, unknown>) => {
+    const options: Record<string, unknown> = {};
+    for (const [attribute, name] of attributes) if (parsed[attribute] !== undefined) options[name] = parsed[attribute];
     const { replayCommand } = await import('@shadow/replayer');
     const local = localStack(io);
     const defaults = local === undefined ? undefined : { values: { 'kafka.brokers': local.endpoints.kafkaBrokers, 'schemaRegistry.url': local.endpoints.schemaRegistryUrl }, from: local.from };
