@@ -44,37 +44,41 @@ export default defineConfig({
     outputFile: { json: 'reports/vitest.json' },
     projects: [
       ...(mode === 'all' || mode === 'unit'
-        ? [{
-            extends: true as const,
-            test: {
-              name: 'unit',
-              // Units run first (fast feedback), then integration with its own worker bound.
-              sequence: { groupOrder: 0 },
-              include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
-              environment: 'node',
-              // Logic only, no process state worth isolating: one module graph per worker instead of
-              // one per file (each file re-importing its package's modules cost ~100 s of CI).
-              pool: 'threads' as const,
-              isolate: false,
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'unit',
+                // Units run first (fast feedback), then integration with its own worker bound.
+                sequence: { groupOrder: 0 },
+                include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
+                environment: 'node',
+                // Logic only, no process state worth isolating: one module graph per worker instead of
+                // one per file (each file re-importing its package's modules cost ~100 s of CI).
+                pool: 'threads' as const,
+                isolate: false,
+              },
             },
-          }]
+          ]
         : []),
       ...(mode === 'all' || mode === 'integration'
-        ? [{
-            extends: true as const,
-            test: {
-              name: 'integration',
-              sequence: { groupOrder: 1 },
-              include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-              environment: 'node',
-              globalSetup: ['./test/setup/global-setup.ts'],
-              pool: 'forks' as const,
-              testTimeout: 120_000,
-              hookTimeout: 180_000,
-              fileParallelism: true,
-              maxWorkers: 3,
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'integration',
+                sequence: { groupOrder: 1 },
+                include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+                environment: 'node',
+                globalSetup: ['./test/setup/global-setup.ts'],
+                pool: 'forks' as const,
+                testTimeout: 120_000,
+                hookTimeout: 180_000,
+                fileParallelism: true,
+                maxWorkers: 3,
+              },
             },
-          }]
+          ]
         : []),
     ],
   },

@@ -33,7 +33,11 @@ const n = Number(values.exchanges);
 
 type Line = Record<string, unknown>;
 function run(args: string[], onLine: (l: Line) => void = () => undefined, flags: string[] = []): { done: Promise<Line[]>; kill: () => void } {
-  const child = spawn(process.execPath, [...flags, '--conditions=@shadow/source', '--import', 'tsx', worker, ...args], { cwd: join(root, 'packages/join'), env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, '--conditions=@shadow/source', '--import', 'tsx', worker, ...args], {
+    cwd: join(root, 'packages/join'),
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: Line[] = [];
   createInterface({ input: child.stdout }).on('line', (s) => {
     try {
@@ -55,7 +59,9 @@ console.log(`filled ${n} exchanges (${pairs} expected pairs, ${records} records)
 
 const raw = (await run(['raw', prefix, String(records)]).done).find((l) => l.records !== undefined);
 const rawRate = Number(raw?.records) / (Number(raw?.ms) / 1000);
-console.log(`raw consume (no-op kafkajs consumer): ${Math.round(rawRate)} records/s = ${Math.round(rawRate * pairs / records)} pairs-equivalent/s, peak RSS ${Math.round(Number(raw?.peakRss) / 2 ** 20)} MiB`);
+console.log(
+  `raw consume (no-op kafkajs consumer): ${Math.round(rawRate)} records/s = ${Math.round((rawRate * pairs) / records)} pairs-equivalent/s, peak RSS ${Math.round(Number(raw?.peakRss) / 2 ** 20)} MiB`,
+);
 
 for (const k of values.instances.split(',').map(Number)) {
   const groupId = `bench-join-${k}-${Date.now()}`;
@@ -64,17 +70,23 @@ for (const k of values.instances.split(',').map(Number)) {
   let started = 0;
   let t0 = 0;
   let finished: () => void = () => undefined;
-  const all = new Promise<void>((r) => { finished = r; });
+  const all = new Promise<void>((r) => {
+    finished = r;
+  });
   const workers = Array.from({ length: k }, (_, i) => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-joiner-chdb-'));
     dirs.push(dir);
-    return run(['join', prefix, groupId, dir], (l) => {
-      if (l.started === true && ++started === k) t0 = performance.now();
-      if (typeof l.pairs === 'number') {
-        landed[i] = l.pairs;
-        if (landed.reduce((a, b) => a + b, 0) >= pairs) finished();
-      }
-    }, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'reports')}`] : []);
+    return run(
+      ['join', prefix, groupId, dir],
+      (l) => {
+        if (l.started === true && ++started === k) t0 = performance.now();
+        if (typeof l.pairs === 'number') {
+          landed[i] = l.pairs;
+          if (landed.reduce((a, b) => a + b, 0) >= pairs) finished();
+        }
+      },
+      process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'reports')}`] : [],
+    );
   });
   await all;
   const seconds = (performance.now() - t0) / 1000;
@@ -83,10 +95,12 @@ for (const k of values.instances.split(',').map(Number)) {
   const rss = finals.map((ls) => Number(ls.find((l) => l.final === true)?.peakRss ?? 0) / 2 ** 20);
   const cpuMs = finals.reduce((sum, ls) => sum + Number(ls.find((l) => l.final === true)?.cpuMs ?? 0), 0);
   const rate = pairs / seconds;
-  const rawPairs = rawRate * pairs / records;
-  console.log(`${k} instance(s): ${pairs} pairs in ${seconds.toFixed(1)} s = ${Math.round(rate)} pairs/s (goal >= 20000: ${rate >= 20_000 ? 'PASS' : 'FAIL'}), ` +
-    `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')}, ` +
-    `joiner CPU ${(cpuMs * 1000 / pairs).toFixed(0)} us per pair (all threads, start-up included)`);
+  const rawPairs = (rawRate * pairs) / records;
+  console.log(
+    `${k} instance(s): ${pairs} pairs in ${seconds.toFixed(1)} s = ${Math.round(rate)} pairs/s (goal >= 20000: ${rate >= 20_000 ? 'PASS' : 'FAIL'}), ` +
+      `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')}, ` +
+      `joiner CPU ${((cpuMs * 1000) / pairs).toFixed(0)} us per pair (all threads, start-up included)`,
+  );
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 process.exit(0);

@@ -47,11 +47,31 @@ function quantile(sorted: number[], q: number): number {
 
 function exchange(captureTimeMs: number, i: number): CapturedExchange {
   return {
-    exchangeId: randomUUID(), captureTimeMs, service: 'bench', environment: 'bench', method: 'GET', scheme: 'http', host: 'live', path: `/items/${i % 1000}`,
-    query: `page=${i % 7}`, routeTemplate: '/items/:id', requestHeaders: { accept: ['application/json'], 'user-agent': ['bench'] },
-    requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null, responseStatus: 200,
-    responseHeaders: { 'content-type': ['application/json'] }, responseBody: Buffer.from('{"ok":true,"items":[1,2,3],"note":"live answer"}'),
-    responseBodyTruncated: false, responseBodySize: 49, responseContentType: 'application/json', liveLatencyUs: 800, aborted: false, samplingRate: 1, tapVersion: 'bench',
+    exchangeId: randomUUID(),
+    captureTimeMs,
+    service: 'bench',
+    environment: 'bench',
+    method: 'GET',
+    scheme: 'http',
+    host: 'live',
+    path: `/items/${i % 1000}`,
+    query: `page=${i % 7}`,
+    routeTemplate: '/items/:id',
+    requestHeaders: { accept: ['application/json'], 'user-agent': ['bench'] },
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: Buffer.from('{"ok":true,"items":[1,2,3],"note":"live answer"}'),
+    responseBodyTruncated: false,
+    responseBodySize: 49,
+    responseContentType: 'application/json',
+    liveLatencyUs: 800,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'bench',
   };
 }
 
@@ -132,12 +152,37 @@ interface ReplayRun {
 
 async function runReplay(prefix: string, fromMs: number, toMs: number, challengerUrl: string, speed: string, extra: string[] = []): Promise<ReplayRun> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/replayer/src/main.ts'), 'replay',
-    '--from', String(fromMs), '--to', String(toMs), '--speed', speed, '--json', '--challenger', `bench=${challengerUrl},concurrency=${CONNECTIONS},timeout=30000`, ...extra], {
-    cwd: root,
-    env: { ...process.env, KAFKA_BROKERS: stack!.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack!.schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@shadow/source',
+      '--import',
+      'tsx',
+      join(root, 'services/replayer/src/main.ts'),
+      'replay',
+      '--from',
+      String(fromMs),
+      '--to',
+      String(toMs),
+      '--speed',
+      speed,
+      '--json',
+      '--challenger',
+      `bench=${challengerUrl},concurrency=${CONNECTIONS},timeout=30000`,
+      ...extra,
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: stack!.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: stack!.schemaRegistryUrl,
+        SHADOW_TOPIC_PREFIX: prefix,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   const samples: number[] = [];
@@ -151,7 +196,12 @@ async function runReplay(prefix: string, fromMs: number, toMs: number, challenge
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`replay exited ${code}: ${out}`);
-  return { summary: JSON.parse(out.trim().split('\n').at(-1) as string) as ReplayRun['summary'], wallMs: Math.round(performance.now() - t0), rssSamplesMb: samples, peakRssMb: peak };
+  return {
+    summary: JSON.parse(out.trim().split('\n').at(-1) as string) as ReplayRun['summary'],
+    wallMs: Math.round(performance.now() - t0),
+    rssSamplesMb: samples,
+    peakRssMb: peak,
+  };
 }
 
 async function main(): Promise<void> {
@@ -164,7 +214,12 @@ async function main(): Promise<void> {
   // 1 + 2: ceiling vs max replay on the same challenger.
   {
     const challenger = await startChallenger(false);
-    const ceiling = await autocannon({ url: `${challenger.url}/items/1?page=1`, connections: CONNECTIONS, duration: 10, headers: { accept: 'application/json' } });
+    const ceiling = await autocannon({
+      url: `${challenger.url}/items/1?page=1`,
+      connections: CONNECTIONS,
+      duration: 10,
+      headers: { accept: 'application/json' },
+    });
     const direct = ceiling.requests.average;
     await challenger.ask('reset');
     const prefix = `bench-replay-max-${Date.now()}.`;
@@ -174,7 +229,9 @@ async function main(): Promise<void> {
     const run = await runReplay(prefix, w.fromMs, w.toMs, challenger.url, 'max');
     const s = await challenger.ask<{ count: number; firstMs: number; lastMs: number }>('stats');
     const rate = s.count / ((s.lastMs - s.firstMs) / 1000);
-    say(`max: autocannon direct ${direct.toFixed(0)} req/s (${CONNECTIONS} connections); replay --speed max ${rate.toFixed(0)} req/s at the challenger (${s.count} requests, ${run.summary.sent} sent, errors ${JSON.stringify(run.summary.failed)}); ratio ${(rate / direct).toFixed(2)} (goal >= 0.8); wall ${(run.wallMs / 1000).toFixed(1)} s incl. start-up, group join and planning`);
+    say(
+      `max: autocannon direct ${direct.toFixed(0)} req/s (${CONNECTIONS} connections); replay --speed max ${rate.toFixed(0)} req/s at the challenger (${s.count} requests, ${run.summary.sent} sent, errors ${JSON.stringify(run.summary.failed)}); ratio ${(rate / direct).toFixed(2)} (goal >= 0.8); wall ${(run.wallMs / 1000).toFixed(1)} s incl. start-up, group join and planning`,
+    );
     challenger.child.send({ type: 'close' });
     await dropTopics(prefix);
   }
@@ -194,15 +251,20 @@ async function main(): Promise<void> {
     const w = await produceWindow(prefix, n, (i) => times[i] as number);
     await runReplay(prefix, w.fromMs, w.toMs, challenger.url, '1x');
     const { arrivals } = await challenger.ask<{ arrivals: [string, number][] }>('arrivals');
-    const byCapture = arrivals.map(([id, at]) => ({ cap: w.ids.get(id) ?? NaN, at })).filter((a) => Number.isFinite(a.cap)).sort((a, b) => a.cap - b.cap || a.at - b.at);
+    const byCapture = arrivals
+      .map(([id, at]) => ({ cap: w.ids.get(id) ?? NaN, at }))
+      .filter((a) => Number.isFinite(a.cap))
+      .sort((a, b) => a.cap - b.cap || a.at - b.at);
     const errors: number[] = [];
     for (let i = 1; i < byCapture.length; i++) {
       const prev = byCapture[i - 1] as { cap: number; at: number };
       const cur = byCapture[i] as { cap: number; at: number };
-      errors.push(Math.abs((cur.at - prev.at) - (cur.cap - prev.cap)));
+      errors.push(Math.abs(cur.at - prev.at - (cur.cap - prev.cap)));
     }
     errors.sort((a, b) => a - b);
-    say(`1x: ${byCapture.length}/${n} exchanges over ${((w.toMs - w.fromMs) / 1000).toFixed(1)} s of capture time; inter-arrival error p50 ${quantile(errors, 0.5).toFixed(2)} ms, p99 ${quantile(errors, 0.99).toFixed(2)} ms, max ${quantile(errors, 1).toFixed(2)} ms (goal p99 <= 5 ms)`);
+    say(
+      `1x: ${byCapture.length}/${n} exchanges over ${((w.toMs - w.fromMs) / 1000).toFixed(1)} s of capture time; inter-arrival error p50 ${quantile(errors, 0.5).toFixed(2)} ms, p99 ${quantile(errors, 0.99).toFixed(2)} ms, max ${quantile(errors, 1).toFixed(2)} ms (goal p99 <= 5 ms)`,
+    );
     challenger.child.send({ type: 'close' });
     await dropTopics(prefix);
   }
@@ -218,14 +280,19 @@ async function main(): Promise<void> {
     const produceS = (performance.now() - tp) / 1000;
     const run = await runReplay(prefix, w.fromMs, w.toMs, challenger.url, 'max');
     const q = (f: number): number => run.rssSamplesMb[Math.min(run.rssSamplesMb.length - 1, Math.floor(f * run.rssSamplesMb.length))] ?? NaN;
-    say(`large: ${n} exchanges (${(n / 1000 / 60).toFixed(1)} min at 1 000 req/s of capture time; produced in ${produceS.toFixed(0)} s) replayed at max in ${(run.wallMs / 1000).toFixed(1)} s wall (${run.summary.achievedRatePerSecond} req/s, sent ${run.summary.sent}, errors ${JSON.stringify(run.summary.failed)}); replayer RSS at 10/25/50/75/100% of the run ${[0.1, 0.25, 0.5, 0.75, 0.999].map(q).join('/')} MB, peak (VmHWM) ${run.peakRssMb} MB`);
+    say(
+      `large: ${n} exchanges (${(n / 1000 / 60).toFixed(1)} min at 1 000 req/s of capture time; produced in ${produceS.toFixed(0)} s) replayed at max in ${(run.wallMs / 1000).toFixed(1)} s wall (${run.summary.achievedRatePerSecond} req/s, sent ${run.summary.sent}, errors ${JSON.stringify(run.summary.failed)}); replayer RSS at 10/25/50/75/100% of the run ${[0.1, 0.25, 0.5, 0.75, 0.999].map(q).join('/')} MB, peak (VmHWM) ${run.peakRssMb} MB`,
+    );
     challenger.child.send({ type: 'close' });
     await dropTopics(prefix);
   }
   console.log(`\n${figures.join('\n')}`);
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

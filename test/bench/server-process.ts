@@ -235,7 +235,9 @@ async function start(): Promise<number> {
     server = createServer((req, res) => {
       let text = '';
       req.setEncoding('utf8');
-      req.on('data', (chunk: string) => { text += chunk; });
+      req.on('data', (chunk: string) => {
+        text += chunk;
+      });
       req.on('end', () => {
         served++;
         sinkSpans += text.split('"spanId"').length - 1;
@@ -294,10 +296,14 @@ async function start(): Promise<number> {
   if (config.tapEnabled !== false) {
     // The proxy's transport is internal: probe until a request is captured rather than paused.
     const p = proxy;
-    await until(async () => {
-      await fetch(`http://127.0.0.1:${port}/probe`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer());
-      return p.tap.stats().captured > 0;
-    }, 30_000, 'proxy tap enabled');
+    await until(
+      async () => {
+        await fetch(`http://127.0.0.1:${port}/probe`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer());
+        return p.tap.stats().captured > 0;
+      },
+      30_000,
+      'proxy tap enabled',
+    );
   }
   return port;
 }
@@ -363,14 +369,14 @@ process.on('message', (message: ToServer) => {
         process.exit(0);
     }
   };
-  reply().catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) }));
+  reply().catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
 });
 process.on('disconnect', () => process.exit(0));
 
 start().then(
   (port) => send({ type: 'ready', port }),
   (error: unknown) => {
-    send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     process.exit(1);
   },
 );

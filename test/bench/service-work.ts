@@ -4,7 +4,10 @@
 const ORDER = {
   id: 42,
   customer: { id: 'c-1', tier: 'gold' },
-  lines: [{ sku: 'A-1001', qty: 2, price: 12.5 }, { sku: 'B-2002', qty: 1, price: 99 }],
+  lines: [
+    { sku: 'A-1001', qty: 2, price: 12.5 },
+    { sku: 'B-2002', qty: 1, price: 99 },
+  ],
   note: 'calibration',
 };
 

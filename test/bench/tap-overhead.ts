@@ -84,8 +84,16 @@ const QUEUE_BYTES = Math.round(positive('queue-mib', args['queue-mib']) * 1024 *
 const PACED_RATE = positive('rate', args.rate);
 const GROUPS = ['embedded', 'paced', 'work', 'large', 'proxy', 'outage'] as const;
 /** `work` group: the same A/B with a service that spends this much CPU per request on its own work. */
-const WORK_US = (args['work-us'] ?? '').split(',').filter((w) => w.trim() !== '').map((w) => positive('work-us', w));
-const only = new Set((args.only ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+const WORK_US = (args['work-us'] ?? '')
+  .split(',')
+  .filter((w) => w.trim() !== '')
+  .map((w) => positive('work-us', w));
+const only = new Set(
+  (args.only ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
 for (const g of only) {
   if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only takes ${GROUPS.join(',')}; got "${g}"`);
 }
@@ -161,7 +169,10 @@ class Child {
   #exited = false;
   port = 0;
 
-  private constructor(readonly name: string, child: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    child: ChildProcess,
+  ) {
     this.#process = child;
     child.on('exit', () => {
       this.#exited = true;
@@ -172,7 +183,11 @@ class Child {
   static async start(name: string, config: ServerConfig, profileDir?: string): Promise<Child> {
     const child = fork(SERVER_SCRIPT, [], {
       // No tsx and no @shadow/source condition: @shadow/* resolve to their dist builds.
-      execArgv: ['--expose-gc', ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter((f) => f !== '')],
+      execArgv: [
+        '--expose-gc',
+        ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+        ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+      ],
       env: { ...process.env, BENCH_SERVER: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -210,8 +225,14 @@ class Child {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name}: no reply to ${message.type} within 20 s`)), 20_000);
       this.#waiting.push({
-        resolve: (s) => { clearTimeout(timer); resolve(s); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       this.#process.send(message);
     });
@@ -271,14 +292,17 @@ async function runLoad(url: string, seconds: number, during?: (elapsedMs: () => 
   const result = new Promise<autocannon.Result>((resolve, reject) => {
     settled = { resolve, reject };
   });
-  const instance = autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: REQUEST_BODY,
-  }, (error: unknown, r: autocannon.Result) => (error ? settled?.reject(error) : settled?.resolve(r)));
+  const instance = autocannon(
+    {
+      url,
+      connections: CONNECTIONS,
+      duration: seconds,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: REQUEST_BODY,
+    },
+    (error: unknown, r: autocannon.Result) => (error ? settled?.reject(error) : settled?.resolve(r)),
+  );
   instance.on('response', (_client, _status, _bytes, ms) => {
     at.push(performance.now() - started);
     latency.push(ms);
@@ -307,34 +331,63 @@ async function runLoad(url: string, seconds: number, during?: (elapsedMs: () => 
 async function runWrk(url: string, seconds: number): Promise<Load> {
   const dir = mkdtempSync(join(os.tmpdir(), 'tap-bench-wrk-'));
   const script = join(dir, 'post.lua');
-  writeFileSync(script, [
-    'wrk.method = "POST"',
-    `wrk.body = ${JSON.stringify(REQUEST_BODY)}`,
-    'wrk.headers["Content-Type"] = "application/json"',
-    'done = function(summary, latency, requests)',
-    '  io.write(string.format("WRK_JSON {\\"requests\\":%d,\\"durationUs\\":%d,\\"errors\\":%d,\\"non2xx\\":%d,\\"timeouts\\":%d,\\"p50\\":%d,\\"p99\\":%d,\\"p999\\":%d}\\n",',
-    '    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.status,',
-    '    summary.errors.timeout, latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))',
-    'end',
-    '',
-  ].join('\n'));
-  const child = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.round(seconds)}s`, '--timeout', '10s', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    script,
+    [
+      'wrk.method = "POST"',
+      `wrk.body = ${JSON.stringify(REQUEST_BODY)}`,
+      'wrk.headers["Content-Type"] = "application/json"',
+      'done = function(summary, latency, requests)',
+      '  io.write(string.format("WRK_JSON {\\"requests\\":%d,\\"durationUs\\":%d,\\"errors\\":%d,\\"non2xx\\":%d,\\"timeouts\\":%d,\\"p50\\":%d,\\"p99\\":%d,\\"p999\\":%d}\\n",',
+      '    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.status,',
+      '    summary.errors.timeout, latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))',
+      'end',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.round(seconds)}s`, '--timeout', '10s', '-s', script, url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   // wrk's CPU, read from /proc until it exits (its stat is gone after the exit).
   let cpu = 0;
-  const poll = setInterval(() => { cpu = Math.max(cpu, child.pid === undefined ? 0 : (procCpuSeconds(String(child.pid)) ?? 0)); }, 200);
+  const poll = setInterval(() => {
+    cpu = Math.max(cpu, child.pid === undefined ? 0 : (procCpuSeconds(String(child.pid)) ?? 0));
+  }, 200);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(poll);
   const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (code !== 0 || line === undefined) throw new Error(`wrk failed (exit ${String(code)}): ${out}`);
-  const r = JSON.parse(line.slice('WRK_JSON '.length)) as { requests: number; durationUs: number; errors: number; non2xx: number; timeouts: number; p50: number; p99: number; p999: number };
+  const r = JSON.parse(line.slice('WRK_JSON '.length)) as {
+    requests: number;
+    durationUs: number;
+    errors: number;
+    non2xx: number;
+    timeouts: number;
+    p50: number;
+    p99: number;
+    p999: number;
+  };
   const elapsed = r.durationUs / 1e6;
   return {
-    responses: r.requests, seconds: elapsed, rps: r.requests / elapsed,
-    p50: r.p50 / 1_000, p99: r.p99 / 1_000, p999: r.p999 / 1_000,
-    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, at: [], latency: [], loadgenCpuSeconds: cpu,
+    responses: r.requests,
+    seconds: elapsed,
+    rps: r.requests / elapsed,
+    p50: r.p50 / 1_000,
+    p99: r.p99 / 1_000,
+    p999: r.p999 / 1_000,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    at: [],
+    latency: [],
+    loadgenCpuSeconds: cpu,
   };
 }
 
@@ -369,20 +422,27 @@ async function runPaced(url: string, rate: number, seconds: number): Promise<Loa
     const fire = (): void => {
       inFlight++;
       const sentAt = performance.now();
-      const req = request({
-        hostname, port, path: '/orders', method: 'POST', agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(REQUEST_BODY) },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const now = performance.now();
-          at.push(now - started);
-          latency.push(now - sentAt);
-          if (res.statusCode !== 200) non2xx++;
-          inFlight--;
-          finishIfDone();
-        });
-      });
+      const req = request(
+        {
+          hostname,
+          port,
+          path: '/orders',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(REQUEST_BODY) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const now = performance.now();
+            at.push(now - started);
+            latency.push(now - sentAt);
+            if (res.statusCode !== 200) non2xx++;
+            inFlight--;
+            finishIfDone();
+          });
+        },
+      );
       req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
       req.on('error', () => {
         errors++;
@@ -409,9 +469,17 @@ async function runPaced(url: string, rate: number, seconds: number): Promise<Loa
   const elapsed = (performance.now() - started) / 1_000;
   const sorted = sortedCopy(latency);
   return {
-    responses: latency.length, seconds: elapsed, rps: latency.length / elapsed,
-    p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), p999: percentile(sorted, 0.999),
-    errors, timeouts: 0, non2xx, at, latency,
+    responses: latency.length,
+    seconds: elapsed,
+    rps: latency.length / elapsed,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    p999: percentile(sorted, 0.999),
+    errors,
+    timeouts: 0,
+    non2xx,
+    at,
+    latency,
   };
 }
 
@@ -481,7 +549,11 @@ interface VariantSummary {
   liveThreadCpuUsPerReq: number | null;
 }
 
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** One round of one variant: saturating (autocannon) or, with `rate`, paced. */
@@ -598,10 +670,14 @@ function mib(bytes: number): string {
 }
 
 function printSummaries(summaries: VariantSummary[], ratios: Ratio[]): void {
-  console.log(`   ${'variant'.padEnd(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU us/req'.padStart(11)} ${'live thread'.padStart(12)}`);
+  console.log(
+    `   ${'variant'.padEnd(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU us/req'.padStart(11)} ${'live thread'.padStart(12)}`,
+  );
   for (const s of summaries) {
     const live = s.liveThreadCpuUsPerReq === null ? '-' : fmt(s.liveThreadCpuUsPerReq, 1);
-    console.log(`   ${s.name.padEnd(24)} ${fmt(s.rps, 0).padStart(8)} ${fmt(s.p50, 2).padStart(8)} ${fmt(s.p99, 2).padStart(8)} ${fmt(s.cpuUsPerReq, 0).padStart(11)} ${live.padStart(12)}`);
+    console.log(
+      `   ${s.name.padEnd(24)} ${fmt(s.rps, 0).padStart(8)} ${fmt(s.p50, 2).padStart(8)} ${fmt(s.p99, 2).padStart(8)} ${fmt(s.cpuUsPerReq, 0).padStart(11)} ${live.padStart(12)}`,
+    );
   }
   for (const r of ratios) {
     console.log(
@@ -621,7 +697,8 @@ function liveThreadCosts(a: VariantSummary, b: VariantSummary, b0?: VariantSumma
   if (a.liveThreadCpuUsPerReq === null || b.liveThreadCpuUsPerReq === null) return null;
   const live = b.liveThreadCpuUsPerReq - a.liveThreadCpuUsPerReq;
   const others = b.cpuUsPerReq - a.cpuUsPerReq - live;
-  const capture = b0?.liveThreadCpuUsPerReq == null ? '' : `, of which capture + record build ${fmt(b0.liveThreadCpuUsPerReq - a.liveThreadCpuUsPerReq, 1)} us (B0 - A)`;
+  const capture =
+    b0?.liveThreadCpuUsPerReq == null ? '' : `, of which capture + record build ${fmt(b0.liveThreadCpuUsPerReq - a.liveThreadCpuUsPerReq, 1)} us (B0 - A)`;
   return `live thread +${fmt(live, 1)} us over the service's own ${fmt(a.liveThreadCpuUsPerReq, 1)} us${capture}; other threads +${fmt(others, 1)} us`;
 }
 
@@ -639,12 +716,18 @@ function overhead(a: VariantSummary, x: VariantSummary): { live: number; others:
  */
 function peerComparison(tag: string, a: VariantSummary, tap: VariantSummary, otel: VariantSummary, paced: boolean, goals: Goal[]): void {
   console.log(`   none / tap / OpenTelemetry (CPU per request; "+" = over the service alone):`);
-  for (const [label, x] of [['none', a], ['tap', tap], ['OpenTelemetry', otel]] as const) {
+  for (const [label, x] of [
+    ['none', a],
+    ['tap', tap],
+    ['OpenTelemetry', otel],
+  ] as const) {
     const o = overhead(a, x);
     const live = x.liveThreadCpuUsPerReq === null ? '-' : fmt(x.liveThreadCpuUsPerReq, 1);
     const others = x.liveThreadCpuUsPerReq === null ? '-' : fmt(x.cpuUsPerReq - x.liveThreadCpuUsPerReq, 1);
     const extra = o === null || x === a ? '' : `   (+${fmt(o.live, 1)} live, +${fmt(o.others, 1)} other threads, +${fmt(o.total, 1)} total)`;
-    console.log(`   ${label.padEnd(14)} p50 ${fmt(x.p50, 2).padStart(6)} ms  p99 ${fmt(x.p99, 2).padStart(6)} ms  live thread ${live.padStart(6)} us  other threads ${others.padStart(6)} us  total ${fmt(x.cpuUsPerReq, 1).padStart(6)} us${extra}`);
+    console.log(
+      `   ${label.padEnd(14)} p50 ${fmt(x.p50, 2).padStart(6)} ms  p99 ${fmt(x.p99, 2).padStart(6)} ms  live thread ${live.padStart(6)} us  other threads ${others.padStart(6)} us  total ${fmt(x.cpuUsPerReq, 1).padStart(6)} us${extra}`,
+    );
   }
   const t = overhead(a, tap);
   const o = overhead(a, otel);
@@ -653,14 +736,30 @@ function peerComparison(tag: string, a: VariantSummary, tap: VariantSummary, ote
     const totalShare = t.total / o.total;
     console.log(`   tap's cost as a share of OpenTelemetry's: live thread ${fmt(100 * liveShare, 0)}%, total ${fmt(100 * totalShare, 0)}%`);
     goals.push(
-      { goal: `peer ${tag}${paced ? ` at ${PACED_RATE} req/s` : ''}: tap live-thread CPU <= 1/4 of OpenTelemetry's`, value: `${fmt(t.live, 1)} vs ${fmt(o.live, 1)} us (${fmt(100 * liveShare, 0)}%)`, pass: liveShare <= PEER_GOAL.liveCpuShare },
-      { goal: `peer ${tag}${paced ? ` at ${PACED_RATE} req/s` : ''}: tap total CPU <= 1/3 of OpenTelemetry's`, value: `${fmt(t.total, 1)} vs ${fmt(o.total, 1)} us (${fmt(100 * totalShare, 0)}%)`, pass: totalShare <= PEER_GOAL.totalCpuShare },
+      {
+        goal: `peer ${tag}${paced ? ` at ${PACED_RATE} req/s` : ''}: tap live-thread CPU <= 1/4 of OpenTelemetry's`,
+        value: `${fmt(t.live, 1)} vs ${fmt(o.live, 1)} us (${fmt(100 * liveShare, 0)}%)`,
+        pass: liveShare <= PEER_GOAL.liveCpuShare,
+      },
+      {
+        goal: `peer ${tag}${paced ? ` at ${PACED_RATE} req/s` : ''}: tap total CPU <= 1/3 of OpenTelemetry's`,
+        value: `${fmt(t.total, 1)} vs ${fmt(o.total, 1)} us (${fmt(100 * totalShare, 0)}%)`,
+        pass: totalShare <= PEER_GOAL.totalCpuShare,
+      },
     );
   }
   if (paced) {
     goals.push(
-      { goal: `peer ${tag} at ${PACED_RATE} req/s: p99 ratio tap/none <= ${PEER_GOAL.pacedP99Ratio}`, value: `${fmt(tap.p99 / a.p99, 3)} (${fmt(a.p99, 2)} -> ${fmt(tap.p99, 2)} ms)`, pass: tap.p99 / a.p99 <= PEER_GOAL.pacedP99Ratio },
-      { goal: `(info) peer ${tag} at ${PACED_RATE} req/s: p99 ratio OpenTelemetry/none`, value: `${fmt(otel.p99 / a.p99, 3)} (${fmt(otel.p99, 2)} ms)`, pass: null },
+      {
+        goal: `peer ${tag} at ${PACED_RATE} req/s: p99 ratio tap/none <= ${PEER_GOAL.pacedP99Ratio}`,
+        value: `${fmt(tap.p99 / a.p99, 3)} (${fmt(a.p99, 2)} -> ${fmt(tap.p99, 2)} ms)`,
+        pass: tap.p99 / a.p99 <= PEER_GOAL.pacedP99Ratio,
+      },
+      {
+        goal: `(info) peer ${tag} at ${PACED_RATE} req/s: p99 ratio OpenTelemetry/none`,
+        value: `${fmt(otel.p99 / a.p99, 3)} (${fmt(otel.p99, 2)} ms)`,
+        pass: null,
+      },
     );
   }
 }
@@ -668,9 +767,15 @@ function peerComparison(tag: string, a: VariantSummary, tap: VariantSummary, ote
 function tapLine(stats: ServerStats): string {
   const t = stats.tap;
   if (t === null) return 'no tap';
-  const dropped = Object.entries(t.transport.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ') || 'none';
-  return `captured ${t.captured}, sent ${t.transport.sent}, dropped ${dropped}, queued ${t.transport.queueDepth}, ` +
-    `capture errors ${t.captureErrors}, ${mib(t.transport.sentBytes)} to Kafka`;
+  const dropped =
+    Object.entries(t.transport.dropped)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ') || 'none';
+  return (
+    `captured ${t.captured}, sent ${t.transport.sent}, dropped ${dropped}, queued ${t.transport.queueDepth}, ` +
+    `capture errors ${t.captureErrors}, ${mib(t.transport.sentBytes)} to Kafka`
+  );
 }
 
 // ---- the run ------------------------------------------------------------------------------------
@@ -690,7 +795,11 @@ async function createTopics(stack: PrivateStack, prefixes: string[]): Promise<vo
 }
 
 function profileFiles(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(dir, f))
+    : [];
 }
 
 /** Requests a child handled, for per-request profile figures. */
@@ -735,14 +844,26 @@ function workIterations(us: number): number {
 }
 
 async function embeddedGroup(
-  stack: PrivateStack, responseBytes: number, modes: { saturating: boolean; paced: boolean },
-  profileRoot: string | undefined, goals: Goal[], report: Record<string, unknown>, workUs = 0,
+  stack: PrivateStack,
+  responseBytes: number,
+  modes: { saturating: boolean; paced: boolean },
+  profileRoot: string | undefined,
+  goals: Goal[],
+  report: Record<string, unknown>,
+  workUs = 0,
 ): Promise<void> {
   const tag = `${responseBytes / 1024} KB${workUs > 0 ? `, service doing ${workUs} us of work` : ''}`;
   const id = `${responseBytes}${workUs > 0 ? `-work${workUs}` : ''}`;
   const prefix = `bench-${Date.now()}-${id}.`;
   await createTopics(stack, [prefix]);
-  const common = { responseBytes, compression: COMPRESSION, workIterations: workIterations(workUs), brokers: stack.endpoints.kafkaBrokers, registryUrl: stack.endpoints.schemaRegistryUrl, topicPrefix: prefix };
+  const common = {
+    responseBytes,
+    compression: COMPRESSION,
+    workIterations: workIterations(workUs),
+    brokers: stack.endpoints.kafkaBrokers,
+    registryUrl: stack.endpoints.schemaRegistryUrl,
+    topicPrefix: prefix,
+  };
   const prof = (name: string): string | undefined => (profileRoot === undefined ? undefined : join(profileRoot, name));
   const plain = await Child.start(`plain-${id}`, { mode: 'plain', ...common }, prof(`plain-${id}`));
   const tapped = await Child.start(`tap-${id}`, { mode: 'tap', ...common }, prof(`tap-${id}`));
@@ -756,10 +877,12 @@ async function embeddedGroup(
   const captureOnly = informational ? undefined : await Child.start(`tap-capture-only-${id}`, { mode: 'tap', ...common, discard: true });
   // ... and the peer: the same service traced by OpenTelemetry (C), spans posted to a sink child.
   const sink = informational ? undefined : await Child.start(`otlp-sink-${id}`, { mode: 'sink', responseBytes: 0 });
-  const otel = sink === undefined ? undefined : await Child.start(`otel-${id}`, { mode: 'otel', ...common, otlpUrl: `${sink.url}/v1/traces` }, prof(`otel-${id}`));
+  const otel =
+    sink === undefined ? undefined : await Child.start(`otel-${id}`, { mode: 'otel', ...common, otlpUrl: `${sink.url}/v1/traces` }, prof(`otel-${id}`));
   const handledBy = new Map<string, number>();
   try {
-    const withB0: Variant[] = captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
+    const withB0: Variant[] =
+      captureOnly === undefined ? variants : [...variants, { name: 'B0 tap, capture only', target: captureOnly, servers: [captureOnly] }];
     if (otel !== undefined) withB0.push({ name: 'C OpenTelemetry 100%', target: otel, servers: [otel] });
     const b0Title = captureOnly === undefined ? '' : ' vs tap whose transport drops every capture (B0) vs OpenTelemetry HTTP tracing (C)';
     if (modes.saturating) {
@@ -779,13 +902,22 @@ async function embeddedGroup(
         goals.push({ goal: `(info) embedded ${tag}: throughput ratio, capture only (B0/A)`, value: fmt(b0.rps / a.rps, 3), pass: null });
       }
       goals.push(
-        { goal: `embedded ${tag}: throughput ratio >= ${GOAL.throughputRatio}${informational ? ' (info)' : ''}`, value: fmt(r.throughput, 3), pass: r.throughput >= GOAL.throughputRatio },
+        {
+          goal: `embedded ${tag}: throughput ratio >= ${GOAL.throughputRatio}${informational ? ' (info)' : ''}`,
+          value: fmt(r.throughput, 3),
+          pass: r.throughput >= GOAL.throughputRatio,
+        },
         { goal: `embedded ${tag}: p99 ratio <= ${GOAL.p99Ratio}${informational ? ' (info)' : ''}`, value: fmt(r.p99, 3), pass: r.p99 <= GOAL.p99Ratio },
       );
       report[`embedded-${id}`] = { summaries, ratio: r, tap: final.tap };
     }
     if (modes.paced) {
-      const summaries = await abGroup(`embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)${b0Title}`, withB0, kafkaPid(stack), PACED_RATE);
+      const summaries = await abGroup(
+        `embedded tap, ${tag} JSON response, paced (not saturating): without tap (A) vs with tap at 100% (B)${b0Title}`,
+        withB0,
+        kafkaPid(stack),
+        PACED_RATE,
+      );
       const [a, b, b0, c] = summaries as [VariantSummary, VariantSummary, VariantSummary | undefined, VariantSummary | undefined];
       const r = ratio('B/A', a, b);
       const final = await tapped.ask({ type: 'stats', settle: true });
@@ -798,7 +930,11 @@ async function embeddedGroup(
         if (sink !== undefined) console.log(`   OpenTelemetry: ${(await sink.ask({ type: 'stats' })).sinkSpans} spans received by the OTLP sink`);
       }
       goals.push(
-        { goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: p99 ratio (goal's bound ${GOAL.p99Ratio})`, value: fmt(r.p99, 3), pass: r.p99 <= GOAL.p99Ratio },
+        {
+          goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: p99 ratio (goal's bound ${GOAL.p99Ratio})`,
+          value: fmt(r.p99, 3),
+          pass: r.p99 <= GOAL.p99Ratio,
+        },
         { goal: `(extra) embedded ${tag} at ${PACED_RATE} req/s: server CPU per request ratio`, value: fmt(r.cpu, 2), pass: null },
       );
       if (b0 !== undefined) {
@@ -823,11 +959,15 @@ async function proxyGroup(stack: PrivateStack, profileRoot: string | undefined, 
   const bare = await Child.start('proxy-no-tap', { mode: 'proxy', ...common, upstreamUrl: upstream.url, tapEnabled: false }, prof('proxy-no-tap'));
   const handledBy = new Map<string, number>();
   try {
-    const summaries = await abGroup('tap proxy, 1 KB JSON response: upstream direct (A) vs through the tap proxy (B); C = proxy with mirroring off', [
-      { name: 'A upstream direct', target: upstream, servers: [upstream] },
-      { name: 'B tap proxy 100%', target: proxied, servers: [proxied, upstream] },
-      { name: 'C proxy, tap off', target: bare, servers: [bare, upstream] },
-    ], kafkaPid(stack));
+    const summaries = await abGroup(
+      'tap proxy, 1 KB JSON response: upstream direct (A) vs through the tap proxy (B); C = proxy with mirroring off',
+      [
+        { name: 'A upstream direct', target: upstream, servers: [upstream] },
+        { name: 'B tap proxy 100%', target: proxied, servers: [proxied, upstream] },
+        { name: 'C proxy, tap off', target: bare, servers: [bare, upstream] },
+      ],
+      kafkaPid(stack),
+    );
     const [a, b, c] = summaries as [VariantSummary, VariantSummary, VariantSummary];
     const rb = ratio('B/A (tap proxy vs direct)', a, b);
     const rc = ratio('C/A (forwarding only)', a, c);
@@ -860,7 +1000,9 @@ async function outageGroup(stack: PrivateStack, goals: Goal[], report: Record<st
     queueMaxRecords: 100_000,
   });
   const stopAt = (OUTAGE_S * 1_000) / 3;
-  console.log(`\n== Kafka stopped mid-run: embedded tap, 1 KB, queue bound ${mib(QUEUE_BYTES)}; ${OUTAGE_S} s of load, Kafka SIGTERM at ${fmt(stopAt / 1_000, 1)} s`);
+  console.log(
+    `\n== Kafka stopped mid-run: embedded tap, 1 KB, queue bound ${mib(QUEUE_BYTES)}; ${OUTAGE_S} s of load, Kafka SIGTERM at ${fmt(stopAt / 1_000, 1)} s`,
+  );
   try {
     await runLoad(tapped.url, WARMUP_S);
     let baseline: ServerStats | undefined;
@@ -882,7 +1024,9 @@ async function outageGroup(stack: PrivateStack, goals: Goal[], report: Record<st
     const after = windowOf(load, stopAt, OUTAGE_S * 1_000);
     const down = windowOf(load, stopped, OUTAGE_S * 1_000);
     const row = (name: string, w: ReturnType<typeof windowOf>): void => {
-      console.log(`   ${name.padEnd(36)} ${fmt(w.rps, 0).padStart(7)} req/s  p50 ${fmt(w.p50, 2)} ms  p99 ${fmt(w.p99, 2)} ms  max ${fmt(w.max, 1)} ms  (${w.responses} responses)`);
+      console.log(
+        `   ${name.padEnd(36)} ${fmt(w.rps, 0).padStart(7)} req/s  p50 ${fmt(w.p50, 2)} ms  p99 ${fmt(w.p99, 2)} ms  max ${fmt(w.max, 1)} ms  (${w.responses} responses)`,
+      );
     };
     row(`before (3 s .. ${fmt(stopAt / 1_000, 1)} s)`, before);
     row(`stopping (SIGTERM .. exit, ${fmt((stopped - stopAt) / 1_000, 1)} s)`, transition);
@@ -895,17 +1039,27 @@ async function outageGroup(stack: PrivateStack, goals: Goal[], report: Record<st
     const accounted = t.transport.sent + droppedTotal + t.transport.queueDepth;
     const exact = end.served === t.captured + t.sampledOut + t.paused && t.captured === accounted && t.captureErrors === 0 && t.inFlight === 0;
     console.log(`   answered by the service: ${end.served}; tap: ${tapLine(end)}`);
-    console.log(`   accounting: answered ${end.served} = captured ${t.captured} (+ paused ${t.paused}, sampled out ${t.sampledOut}); ` +
-      `captured = sent ${t.transport.sent} + dropped ${droppedTotal} (${Object.entries(dropped).map(([k, n]) => `${k} ${n}`).join(', ')}) + queued ${t.transport.queueDepth} = ${accounted}: ${exact ? 'exact' : 'MISMATCH'}`);
+    console.log(
+      `   accounting: answered ${end.served} = captured ${t.captured} (+ paused ${t.paused}, sampled out ${t.sampledOut}); ` +
+        `captured = sent ${t.transport.sent} + dropped ${droppedTotal} (${Object.entries(dropped)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}) + queued ${t.transport.queueDepth} = ${accounted}: ${exact ? 'exact' : 'MISMATCH'}`,
+    );
     const heapish = (s: ServerStats): number => s.memory.heapUsed + s.memory.arrayBuffers;
     const growth = heapish(retained) - heapish(base);
     const rssGrowth = end.peak.rss - base.memory.rss;
-    console.log(`   memory (after forced GC): heap+buffers ${mib(heapish(base))} before -> ${mib(heapish(retained))} with the queue full = +${mib(growth)}; ` +
-      `queue holds ${mib(t.transport.queueBytes)} (charged: frame bytes + 256 B per record) of ${mib(QUEUE_BYTES)} bound`);
-    console.log(`   of which JS heap +${mib(retained.memory.heapUsed - base.memory.heapUsed)}, Buffers (arrayBuffers) +${mib(retained.memory.arrayBuffers - base.memory.arrayBuffers)}; ` +
-      `${t.transport.queueDepth} records queued = ${fmt(growth / Math.max(1, t.transport.queueDepth), 0)} B each measured vs ${fmt(t.transport.queueBytes / Math.max(1, t.transport.queueDepth), 0)} B charged`);
-    console.log(`   RSS: ${mib(base.memory.rss)} before, peak ${mib(end.peak.rss)} while Kafka was stopping/down (+${mib(rssGrowth)}); peak heap used ${mib(end.peak.heapUsed)}; ` +
-      `event-loop delay while down p99 ${fmt(end.loopDelay.p99, 1)} ms, max ${fmt(end.loopDelay.max, 0)} ms`);
+    console.log(
+      `   memory (after forced GC): heap+buffers ${mib(heapish(base))} before -> ${mib(heapish(retained))} with the queue full = +${mib(growth)}; ` +
+        `queue holds ${mib(t.transport.queueBytes)} (charged: frame bytes + 256 B per record) of ${mib(QUEUE_BYTES)} bound`,
+    );
+    console.log(
+      `   of which JS heap +${mib(retained.memory.heapUsed - base.memory.heapUsed)}, Buffers (arrayBuffers) +${mib(retained.memory.arrayBuffers - base.memory.arrayBuffers)}; ` +
+        `${t.transport.queueDepth} records queued = ${fmt(growth / Math.max(1, t.transport.queueDepth), 0)} B each measured vs ${fmt(t.transport.queueBytes / Math.max(1, t.transport.queueDepth), 0)} B charged`,
+    );
+    console.log(
+      `   RSS: ${mib(base.memory.rss)} before, peak ${mib(end.peak.rss)} while Kafka was stopping/down (+${mib(rssGrowth)}); peak heap used ${mib(end.peak.heapUsed)}; ` +
+        `event-loop delay while down p99 ${fmt(end.loopDelay.p99, 1)} ms, max ${fmt(end.loopDelay.max, 0)} ms`,
+    );
     const pRatio = after.p99 / before.p99;
     const tRatio = after.rps / before.rps;
     goals.push(
@@ -917,8 +1071,13 @@ async function outageGroup(stack: PrivateStack, goals: Goal[], report: Record<st
       { goal: 'Kafka stopped: drops happened (queue filled)', value: String(droppedTotal), pass: droppedTotal > 0 },
     );
     report.outage = {
-      stopAtMs: stopAt, stoppedAtMs: stopped, windows: { before, transition, down, after },
-      served: end.served, tap: t, memory: { baseline: base.memory, retained: retained.memory, peak: end.peak }, queueBound: QUEUE_BYTES,
+      stopAtMs: stopAt,
+      stoppedAtMs: stopped,
+      windows: { before, transition, down, after },
+      served: end.served,
+      tap: t,
+      memory: { baseline: base.memory, retained: retained.memory, peak: end.peak },
+      queueBound: QUEUE_BYTES,
     };
   } finally {
     await tapped.close();
@@ -929,16 +1088,25 @@ async function main(): Promise<void> {
   const repoRoot = findRepoRoot();
   const startedAt = new Date();
   const machine = `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${mib(os.totalmem())} RAM, node ${process.version}`;
-  console.log(`tap overhead benchmark, ${startedAt.toISOString()}; ${machine}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `tap overhead benchmark, ${startedAt.toISOString()}; ${machine}; load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   prepareChildren(repoRoot, !args['no-build']);
   if (only.has('work')) {
     // Calibrated before anything else runs, so both variants get a count measured on a quiet machine.
     const per = 1 / workIterations(1_000);
-    console.log(`service work: one JSON round trip takes ${fmt(per * 1000, 2)} us here; ${WORK_US.map((us) => `${us} us = ${workIterations(us)}`).join(', ')} round trips per request`);
+    console.log(
+      `service work: one JSON round trip takes ${fmt(per * 1000, 2)} us here; ${WORK_US.map((us) => `${us} us = ${workIterations(us)}`).join(', ')} round trips per request`,
+    );
   }
   const started = performance.now();
   const stack = await startPrivateStack({ repoRoot });
-  console.log(`private stack up in ${fmt((performance.now() - started) / 1_000, 1)} s: kafka ${stack.endpoints.kafkaBrokers.join(',')}, registry ${stack.endpoints.schemaRegistryUrl}`);
+  console.log(
+    `private stack up in ${fmt((performance.now() - started) / 1_000, 1)} s: kafka ${stack.endpoints.kafkaBrokers.join(',')}, registry ${stack.endpoints.schemaRegistryUrl}`,
+  );
 
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => {
@@ -978,7 +1146,12 @@ async function main(): Promise<void> {
     clearTimeout(watchdog);
   }
 
-  console.log(`\n== Goals (${new Date().toISOString()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; total ${fmt((performance.now() - started) / 1_000, 0)} s)`);
+  console.log(
+    `\n== Goals (${new Date().toISOString()}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; total ${fmt((performance.now() - started) / 1_000, 0)} s)`,
+  );
   for (const g of goals) {
     const verdict = g.pass === null ? 'REPORT' : g.pass ? 'PASS' : 'FAIL';
     console.log(`   ${verdict.padEnd(6)} ${g.goal.padEnd(76)} ${g.value}`);

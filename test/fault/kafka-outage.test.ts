@@ -69,12 +69,14 @@ async function call(port: number, phase: string, n: number): Promise<Reply & { i
 async function traffic(port: number, phase: string, count: number, concurrency: number): Promise<(Reply & { id: string; path: string; n: number })[]> {
   const out: (Reply & { id: string; path: string; n: number })[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const n = next++;
-      out.push({ ...(await call(port, phase, n)), n });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const n = next++;
+        out.push({ ...(await call(port, phase, n)), n });
+      }
+    }),
+  );
   return out;
 }
 
@@ -97,9 +99,20 @@ function expectExactAccounting(stats: TapStats, served: number): void {
 }
 
 /** Reads the topic from the start until every id in `ids` was seen (or the timeout). */
-async function readExchanges(brokers: string[], registryUrl: string, topic: string, ids: Set<string>, timeoutMs: number): Promise<Map<string, CapturedExchange>> {
+async function readExchanges(
+  brokers: string[],
+  registryUrl: string,
+  topic: string,
+  ids: Set<string>,
+  timeoutMs: number,
+): Promise<Map<string, CapturedExchange>> {
   const kafka = new Kafka({ clientId: `outage-reader-${randomUUID()}`, brokers, logLevel: logLevel.NOTHING });
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject: subjectFor(topic), autoRegister: false });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: registryUrl }),
+    contract: capturedExchangeContract,
+    subject: subjectFor(topic),
+    autoRegister: false,
+  });
   const found = new Map<string, CapturedExchange>();
   const consumer = kafka.consumer({ groupId: `outage-reader-${randomUUID()}` });
   await consumer.connect();
@@ -107,17 +120,19 @@ async function readExchanges(brokers: string[], registryUrl: string, topic: stri
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${found.size}/${ids.size} expected exchanges in ${topic} within ${timeoutMs} ms`)), timeoutMs);
-      consumer.run({
-        eachMessage: async ({ message }) => {
-          const exchange = await serde.decode(message.value as Buffer);
-          if (!ids.has(exchange.exchangeId)) return;
-          found.set(exchange.exchangeId, exchange);
-          if (found.size === ids.size) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const exchange = await serde.decode(message.value as Buffer);
+            if (!ids.has(exchange.exchangeId)) return;
+            found.set(exchange.exchangeId, exchange);
+            if (found.size === ids.size) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect();
@@ -194,8 +209,10 @@ describe('Kafka outage (private stack)', () => {
     expect(slowest).toBeLessThan(MAX_LATENCY_MS);
     await eventually(() => tap!.stats().inFlight === 0, 5_000, 'captures built');
     const outage = tap.stats();
-    console.log(`[kafka-outage] ${during.length} requests with Kafka down, slowest ${slowest.toFixed(1)} ms; ` +
-      `tap: captured ${outage.captured}, sent ${outage.transport.sent}, dropped ${JSON.stringify(outage.transport.dropped)}, queued ${outage.transport.queueDepth}`);
+    console.log(
+      `[kafka-outage] ${during.length} requests with Kafka down, slowest ${slowest.toFixed(1)} ms; ` +
+        `tap: captured ${outage.captured}, sent ${outage.transport.sent}, dropped ${JSON.stringify(outage.transport.dropped)}, queued ${outage.transport.queueDepth}`,
+    );
     expect(outage.transport.dropped.queue_full + outage.transport.dropped.send_failed).toBeGreaterThan(0);
     expect(outage.transport.queueDepth).toBeLessThanOrEqual(QUEUE_MAX_RECORDS);
     expectExactAccounting(outage, served.count);

@@ -49,12 +49,37 @@ const TEST_TOOLING_AT_RUNTIME: Readonly<Record<string, string>> = {
 };
 
 /** Modules that talk to Kafka, ClickHouse or HTTP: never in pure logic. */
-const IO_MODULES = ['kafkajs', '@kafkajs/confluent-schema-registry', '@clickhouse/client', 'chdb', 'undici', 'node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram',
-  '@shadow/contracts', '@shadow/clickhouse', 'http', 'https', 'net', 'tls'];
+const IO_MODULES = [
+  'kafkajs',
+  '@kafkajs/confluent-schema-registry',
+  '@clickhouse/client',
+  'chdb',
+  'undici',
+  'node:http',
+  'node:https',
+  'node:http2',
+  'node:net',
+  'node:tls',
+  'node:dgram',
+  '@shadow/contracts',
+  '@shadow/clickhouse',
+  'http',
+  'https',
+  'net',
+  'tls',
+];
 
 /** Pure logic (CONVENTIONS.md): comparison, statistics, criteria, gate, report, measurements, options, limits. */
-const PURE_FOLDERS = ['packages/compare/src', 'packages/options/src', 'packages/limits/src', 'packages/analysis/src/stats', 'packages/analysis/src/criteria',
-  'packages/analysis/src/gate', 'packages/analysis/src/report', 'packages/analysis/src/measurements'];
+const PURE_FOLDERS = [
+  'packages/compare/src',
+  'packages/options/src',
+  'packages/limits/src',
+  'packages/analysis/src/stats',
+  'packages/analysis/src/criteria',
+  'packages/analysis/src/gate',
+  'packages/analysis/src/report',
+  'packages/analysis/src/measurements',
+];
 
 const TEST_TOOLING = ['@shadow/stack-harness', 'testcontainers', '@testcontainers/kafka', '@testcontainers/clickhouse', 'vitest'];
 
@@ -101,7 +126,8 @@ function sources(dir: string): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(=])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(=])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]/gm;
 
 /** Every module a source file imports, statically or with import('literal'), with its line. */
 function importsOf(file: string): { module: string; line: number }[] {
@@ -125,7 +151,10 @@ function packageOf(module: string): string {
 /** What a unit's runtime uses: package.json dependencies and peers, and its non-test source's imports. */
 function edgesOf(unit: Unit): Edge[] {
   const manifest = `${unit.kind}/${unit.dir}/package.json`;
-  const edges = [...Object.keys(unit.manifest.dependencies ?? {}), ...Object.keys(unit.manifest.peerDependencies ?? {})].map((target) => ({ target, where: manifest }));
+  const edges = [...Object.keys(unit.manifest.dependencies ?? {}), ...Object.keys(unit.manifest.peerDependencies ?? {})].map((target) => ({
+    target,
+    where: manifest,
+  }));
   for (const folder of ['src', 'bin', 'web']) {
     for (const file of sources(join(ROOT, unit.kind, unit.dir, folder))) {
       for (const { module, line } of importsOf(file)) edges.push({ target: packageOf(module), where: `${relative(ROOT, file)}:${line}` });
@@ -180,7 +209,10 @@ describe('what may import what (docs/architecture.md)', () => {
     for (const [service, why] of Object.entries(TEST_TOOLING_AT_RUNTIME)) {
       const unit = ALL.find((u) => u.kind === 'services' && u.dir === service);
       const deps = Object.keys(unit?.manifest.dependencies ?? {});
-      expect(deps.some((d) => TEST_TOOLING.includes(d)), `${service}: ${why}; drop it from TEST_TOOLING_AT_RUNTIME`).toBe(true);
+      expect(
+        deps.some((d) => TEST_TOOLING.includes(d)),
+        `${service}: ${why}; drop it from TEST_TOOLING_AT_RUNTIME`,
+      ).toBe(true);
     }
   });
 
@@ -199,10 +231,17 @@ describe('what may import what (docs/architecture.md)', () => {
   it('catches a planted edge of each class', () => {
     const planted: Unit[] = [
       { kind: 'packages', dir: 'compare', manifest: { name: '@shadow/compare', private: true, dependencies: { '@shadow/join': 'workspace:*' } } },
-      { kind: 'packages', dir: 'tap', manifest: { name: '@shadow/tap', dependencies: { '@shadow/replay': 'workspace:*', '@shadow/stack-harness': 'workspace:*' } } },
+      {
+        kind: 'packages',
+        dir: 'tap',
+        manifest: { name: '@shadow/tap', dependencies: { '@shadow/replay': 'workspace:*', '@shadow/stack-harness': 'workspace:*' } },
+      },
       { kind: 'packages', dir: 'join', manifest: { name: '@shadow/join', private: true, dependencies: { '@shadow/joiner': 'workspace:*' } } },
     ];
-    const found = violations(planted, (u) => [...edgesOf(u), ...(u.dir === 'compare' ? [{ target: 'kafkajs', where: 'packages/compare/src/json/json-diff.ts:1' }] : [])]).join('\n');
+    const found = violations(planted, (u) => [
+      ...edgesOf(u),
+      ...(u.dir === 'compare' ? [{ target: 'kafkajs', where: 'packages/compare/src/json/json-diff.ts:1' }] : []),
+    ]).join('\n');
     expect(found).toMatch(/@shadow\/compare imports @shadow\/join/);
     expect(found).toMatch(/@shadow\/tap imports @shadow\/replay/);
     expect(found).toMatch(/test tooling \(@shadow\/stack-harness\)/);

@@ -22,7 +22,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'packages/contracts/src/time/time-arg.test.ts': 'parseTimeArg: ISO times and epoch numbers given as text must become exactly these instants',
   'packages/replay/src/historical/time.test.ts': 'parseInstant of --from/--to: a given ISO time and its instant',
   'services/cli/src/commands/clickhouse-flags.test.ts': '--since/--until parsing: ISO times to instants, durations against a fixed now so they are exact',
-  'services/dashboard/src/server/params.test.ts': 'the dashboard API\'s since/until parameters: ISO times with zones to instants, durations against a fixed now',
+  'services/dashboard/src/server/params.test.ts': "the dashboard API's since/until parameters: ISO times with zones to instants, durations against a fixed now",
 };
 
 /** Test files and test helpers: *.test.ts, *.test-data.ts, fixture files, and everything under a test/ folder. */
@@ -64,7 +64,13 @@ describe('fixture dates', () => {
   it('the scanner recognises each way of writing a calendar date, and not dates computed from the clock', () => {
     // Built by concatenation so this file does not match itself.
     const year = '20' + '26';
-    for (const written of [`Date.UTC(${year}, 10, 1)`, `new Date('${year}-11-01T00:00:00Z')`, `new Date(${year}, 10, 1)`, `Date.parse("${year}-11-01")`, `const T = Date.UTC( ${year}, 0)`]) {
+    for (const written of [
+      `Date.UTC(${year}, 10, 1)`,
+      `new Date('${year}-11-01T00:00:00Z')`,
+      `new Date(${year}, 10, 1)`,
+      `Date.parse("${year}-11-01")`,
+      `const T = Date.UTC( ${year}, 0)`,
+    ]) {
       expect(calendarDates(`const a = 1;\n${written};`), written).toEqual([`2: ${written};`]);
     }
     for (const computed of ['const T = Date.now() - 86_400_000;', 'new Date(T).toISOString()', 'Date.UTC(year, 0, 1)', `parse('${year}-11-01')`]) {
@@ -75,7 +81,10 @@ describe('fixture dates', () => {
   it('no test file or test helper seeds a calendar date (allowed: tests of parsing a given date)', () => {
     const hits = scan();
     const offenders = [...hits].filter(([path]) => ALLOWED[path] === undefined).map(([path, lines]) => `${path}:${lines.join(`\n${path}:`)}`);
-    expect(offenders, 'compute fixture times from Date.now() (e.g. Date.now() - 86_400_000); a test of date parsing goes on the ALLOWED list with its reason').toEqual([]);
+    expect(
+      offenders,
+      'compute fixture times from Date.now() (e.g. Date.now() - 86_400_000); a test of date parsing goes on the ALLOWED list with its reason',
+    ).toEqual([]);
     // The allow list stays exact: an entry whose file no longer writes a date must go.
     expect(Object.keys(ALLOWED).filter((path) => !hits.has(path))).toEqual([]);
   });

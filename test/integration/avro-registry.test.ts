@@ -17,7 +17,13 @@ const v1 = {
 };
 const v2Compatible = { ...v1, fields: [...v1.fields, { name: 'currency', type: 'string', default: 'EUR' }] };
 // Changing a field's type from long to string cannot be read by a v1 reader: BACKWARD-incompatible.
-const v3Incompatible = { ...v1, fields: [{ name: 'id', type: 'string' }, { name: 'amountCents', type: 'string' }] };
+const v3Incompatible = {
+  ...v1,
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'amountCents', type: 'string' },
+  ],
+};
 
 describe('avro through the schema registry', () => {
   it('registers, encodes, produces, consumes and decodes a record', async () => {
@@ -63,9 +69,10 @@ describe('avro through the schema registry', () => {
     const asV2 = await registry.decode(oldRecord, { [SchemaType.AVRO]: { readerSchema: v2Compatible } });
     expect(asV2).toEqual({ id: 'o-2', amountCents: 5, currency: 'EUR' });
 
-    const rejected = await registry
-      .register({ type: SchemaType.AVRO, schema: JSON.stringify(v3Incompatible) }, { subject })
-      .then(() => undefined, (err: unknown) => err as Error & { status?: number });
+    const rejected = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v3Incompatible) }, { subject }).then(
+      () => undefined,
+      (err: unknown) => err as Error & { status?: number },
+    );
     expect(rejected).toBeDefined();
     expect(rejected?.status).toBe(409);
     expect(rejected?.message).toMatch(/incompatible/i);

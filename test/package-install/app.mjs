@@ -22,7 +22,9 @@ app.use(express.json());
 app.post('/orders', (req, res) => res.status(201).json({ id: Date.now(), items: req.body.items ?? [] }));
 
 const server = app.listen(Number(process.env.PORT ?? 3000), () => console.log(`listening on ${server.address().port}`));
-process.on('SIGTERM', () => server.close(async () => {
-  const stats = await tap.close(); // flushes what is queued
-  console.log('tap closed', JSON.stringify(stats.transport));
-}));
+process.on('SIGTERM', () =>
+  server.close(async () => {
+    const stats = await tap.close(); // flushes what is queued
+    console.log('tap closed', JSON.stringify(stats.transport));
+  }),
+);

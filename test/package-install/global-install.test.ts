@@ -27,7 +27,11 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
 async function shadow(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return run(join(prefix, 'bin', 'shadow'), args, { cwd: away, env: cleanEnv(extra), timeout: 120_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof error.code === 'number' ? error.code : -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: typeof error.code === 'number' ? error.code : -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
   );
 }
 
@@ -36,13 +40,23 @@ beforeAll(async () => {
   prefix = join(work, 'prefix');
   away = join(work, 'elsewhere');
   await run('mkdir', ['-p', away]);
-  const { stdout } = await run(process.execPath, [join(ROOT, 'services/cli/scripts/pack-global.mjs')], { cwd: ROOT, timeout: 300_000, maxBuffer: 8 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [join(ROOT, 'services/cli/scripts/pack-global.mjs')], {
+    cwd: ROOT,
+    timeout: 300_000,
+    maxBuffer: 8 * 1024 * 1024,
+  });
   const tarball = stdout.trim().split('\n').pop() ?? '';
   expect(existsSync(tarball), tarball).toBe(true);
   // Plain npm, as an operator runs it; the npm cache makes later runs offline.
   // npm keeps its own settings (registry, CA) in the user's environment: the install gets it, minus ours.
-  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NODE_OPTIONS|SHADOW_|KAFKA_|SCHEMA_REGISTRY|CLICKHOUSE_|CHDB_|STACK_DIR)/.test(k)));
-  await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: away, env: npmEnv, timeout: 600_000 });
+  const npmEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(NODE_OPTIONS|SHADOW_|KAFKA_|SCHEMA_REGISTRY|CLICKHOUSE_|CHDB_|STACK_DIR)/.test(k)),
+  );
+  await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], {
+    cwd: away,
+    env: npmEnv,
+    timeout: 600_000,
+  });
 }, 900_000);
 
 afterAll(() => {

@@ -61,8 +61,12 @@ interface RunningApp {
 async function startApp(project: string, file: string, env: Record<string, string>): Promise<RunningApp> {
   const child = spawn(process.execPath, [file], { cwd: project, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not listen within 30 s:\n${output}`)), 30_000);
@@ -111,12 +115,18 @@ async function readExchanges(topic: string, count: number): Promise<CapturedExch
   } finally {
     await consumer.disconnect();
   }
-  const reader = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(topic), autoRegister: false });
+  const reader = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+    contract: capturedExchangeContract,
+    subject: subjectFor(topic),
+    autoRegister: false,
+  });
   return Promise.all(values.map((v) => reader.decode(v)));
 }
 
 const cleanStats = (sent: number): Record<string, unknown> => ({
-  enqueued: sent, sent,
+  enqueued: sent,
+  sent,
   dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 },
   path: { kafkaThread: 'worker', kafkajsPatched: false, topic: 'created' },
 });
@@ -131,11 +141,25 @@ describe.each(PROJECTS)('pack and install next to Express $major and Fastify $ma
 
   beforeAll(async () => {
     project = mkdtempSync(join(tmpdir(), `shadow-pack-install-${major}-`));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({
-      name: `team-app-${major}`, private: true, type: 'module',
-      dependencies: { '@shadow/options': `file:${tarballs.get('options')}`, '@shadow/contracts': `file:${tarballs.get('contracts')}`, '@shadow/tap': `file:${tarballs.get('tap')}`, ...dependencies },
-      devDependencies: { ...typings, '@types/node': '20.19.43' },
-    }, null, 2));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify(
+        {
+          name: `team-app-${major}`,
+          private: true,
+          type: 'module',
+          dependencies: {
+            '@shadow/options': `file:${tarballs.get('options')}`,
+            '@shadow/contracts': `file:${tarballs.get('contracts')}`,
+            '@shadow/tap': `file:${tarballs.get('tap')}`,
+            ...dependencies,
+          },
+          devDependencies: { ...typings, '@types/node': '20.19.43' },
+        },
+        null,
+        2,
+      ),
+    );
     for (const file of [APP, FASTIFY_APP, CONSUMER]) copyFileSync(file, join(project, file.slice(file.lastIndexOf('/') + 1)));
     // Plain npm: a peer range that leaves this major out fails here with ERESOLVE.
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error'], { cwd: project, timeout: 180_000 });
@@ -146,7 +170,8 @@ describe.each(PROJECTS)('pack and install next to Express $major and Fastify $ma
   });
 
   it(`installed express ${dependencies.express} and fastify ${dependencies.fastify} themselves, not a copy of another major`, () => {
-    const version = (name: string): string => (JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (name: string): string =>
+      (JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
     expect(version('express')).toBe(dependencies.express);
     expect(version('fastify')).toBe(dependencies.fastify);
     expect(version('@types/express')).toBe(typings['@types/express']);
@@ -154,18 +179,36 @@ describe.each(PROJECTS)('pack and install next to Express $major and Fastify $ma
   });
 
   it(`the adapters' declarations type-check against @types/express ${typings['@types/express']} and fastify ${dependencies.fastify}`, async () => {
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
-      files: ['consumer.mts'],
-    }));
-    const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project, timeout: 120_000 }).catch((error: { stdout?: string; stderr?: string }) => error);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['consumer.mts'],
+      }),
+    );
+    const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project, timeout: 120_000 }).catch(
+      (error: { stdout?: string; stderr?: string }) => error,
+    );
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
   }, 120_000);
 
   it('the README app (Express) captures all of its requests from the first', async () => {
     const { kafkaBrokers, schemaRegistryUrl } = stack();
     const prefix = `${uniqueName(`pack${major}`)}.`;
-    const app = await startApp(project, 'app.mjs', { KAFKA_BROKERS: kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, PORT: '0' });
+    const app = await startApp(project, 'app.mjs', {
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+      SHADOW_TOPIC_PREFIX: prefix,
+      PORT: '0',
+    });
     let stats: Record<string, unknown>;
     try {
       // In order, from the moment the app listens: issue 8 lost the first 7 of 50 as `paused`.
@@ -184,21 +227,31 @@ describe.each(PROJECTS)('pack and install next to Express $major and Fastify $ma
     expect(stats).toMatchObject(cleanStats(REQUESTS));
 
     const decoded = await readExchanges(topicNames(prefix).exchanges, REQUESTS);
-    expect(decoded.every((e) => e.service === 'orders' && e.method === 'POST' && e.path === '/orders' && e.responseStatus === 201 && e.routeTemplate === '/orders')).toBe(true);
-    expect(decoded.map((e) => (JSON.parse(e.requestBody.toString()) as { items: number[] }).items[0]).sort((a, b) => (a ?? 0) - (b ?? 0)))
-      .toEqual(Array.from({ length: REQUESTS }, (_, i) => i));
+    expect(
+      decoded.every((e) => e.service === 'orders' && e.method === 'POST' && e.path === '/orders' && e.responseStatus === 201 && e.routeTemplate === '/orders'),
+    ).toBe(true);
+    expect(decoded.map((e) => (JSON.parse(e.requestBody.toString()) as { items: number[] }).items[0]).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: REQUESTS }, (_, i) => i),
+    );
     expect(decoded.some((e) => e.requestBody.toString().includes('4111111111111111'))).toBe(false);
   }, 90_000);
 
   it('the Fastify app captures every request with its route template', async () => {
     const { kafkaBrokers, schemaRegistryUrl } = stack();
     const prefix = `${uniqueName(`packf${major}`)}.`;
-    const app = await startApp(project, 'fastify-app.mjs', { KAFKA_BROKERS: kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, PORT: '0' });
+    const app = await startApp(project, 'fastify-app.mjs', {
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+      SHADOW_TOPIC_PREFIX: prefix,
+      PORT: '0',
+    });
     let stats: Record<string, unknown>;
     try {
       for (let i = 0; i < FASTIFY_REQUESTS; i++) {
         const response = await fetch(`http://127.0.0.1:${app.port}/orders/${i}`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [i] }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ items: [i] }),
         });
         expect(response.status).toBe(201);
         expect(await response.json()).toEqual({ id: String(i), items: [i] });

@@ -13,7 +13,12 @@ describe('AnalysisError', () => {
     const e = new AnalysisError('ANALYSIS_UNKNOWN', 'u');
     expect(toAnalysisError(e)).toBe(e);
     const retriable = Object.assign(new Error('connection refused'), { retriable: true });
-    expect(toAnalysisError(retriable, 'ANALYSIS_QUERY_FAILED')).toMatchObject({ code: 'ANALYSIS_QUERY_FAILED', retriable: true, cause: retriable, message: 'connection refused' });
+    expect(toAnalysisError(retriable, 'ANALYSIS_QUERY_FAILED')).toMatchObject({
+      code: 'ANALYSIS_QUERY_FAILED',
+      retriable: true,
+      cause: retriable,
+      message: 'connection refused',
+    });
     expect(toAnalysisError('boom')).toMatchObject({ code: 'ANALYSIS_UNKNOWN', message: 'boom', retriable: false });
   });
 });

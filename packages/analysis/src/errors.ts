@@ -42,4 +42,6 @@ export function isAnalysisError(error: unknown): error is AnalysisError {
 }
 
 /** Converts anything thrown into an AnalysisError; an AnalysisError passes through unchanged (a foreign `retriable: true` is kept). */
-export const toAnalysisError: (error: unknown, fallback?: AnalysisErrorCode) => AnalysisError = errorConverter(AnalysisError, 'ANALYSIS_UNKNOWN', { keepRetriable: true });
+export const toAnalysisError: (error: unknown, fallback?: AnalysisErrorCode) => AnalysisError = errorConverter(AnalysisError, 'ANALYSIS_UNKNOWN', {
+  keepRetriable: true,
+});

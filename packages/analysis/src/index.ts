@@ -81,14 +81,7 @@ export type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './gate
 export { buildReport, describeConditions, judgeReport, REPORT_QUANTILES } from './report/build.js';
 export type { ReportOptions } from './report/build.js';
 export type { BusinessRow, LatencyRow, Report, ReportJudge, ReportRun, ReportScope } from './report/types.js';
-export {
-  renderReportJson,
-  renderReportMarkdown,
-  renderReportText,
-  renderVerdictJson,
-  renderVerdictMarkdown,
-  renderVerdictText,
-} from './report/render.js';
+export { renderReportJson, renderReportMarkdown, renderReportText, renderVerdictJson, renderVerdictMarkdown, renderVerdictText } from './report/render.js';
 export type { TextOptions } from './report/render.js';
 
 // The SQL layer (implemented over the pair tables)

@@ -38,7 +38,8 @@ type Outcomes = PairComparisonLike['outcomes'];
  * shortest decimal, string as is, list as a JSON array; a side without a value has no key.
  */
 function outcomeColumns(list: Outcomes): Record<string, Record<string, string>> {
-  const text = (v: number | string | string[] | null) => (v === null ? null : typeof v === 'number' ? String(v) : typeof v === 'string' ? v : JSON.stringify(v));
+  const text = (v: number | string | string[] | null) =>
+    v === null ? null : typeof v === 'number' ? String(v) : typeof v === 'string' ? v : JSON.stringify(v);
   const types: Record<string, string> = {};
   const live: Record<string, string> = {};
   const shadow: Record<string, string> = {};
@@ -59,12 +60,35 @@ const outcomes = (price: [number | null, number | null], decision: [string, stri
 
 function pair(exchangeId: string, atMs: number, over: Partial<PairComparisonLike>, extra: Partial<PairRecord> = {}): PairRecord {
   return {
-    exchangeId, challengerId: 'c1', challengerName: 'pricing-v2', attempt: 1, captureTimeMs: atMs, version: 1, ...extra,
+    exchangeId,
+    challengerId: 'c1',
+    challengerName: 'pricing-v2',
+    attempt: 1,
+    captureTimeMs: atMs,
+    version: 1,
+    ...extra,
     comparison: {
-      route: '/price/:sku', method: 'GET', match: true, statusMatch: true, statusNoisy: false, liveStatus: 200, candidateStatus: 200,
-      errorMatch: true, liveErrorKind: null, candidateErrorKind: null, liveLatencyUs: 10_000, candidateLatencyUs: 11_000,
-      headersMatch: true, headerDiffs: [], bodyMatch: true, diffs: [], sideEffectsMatch: true, sideEffectDiffs: [],
-      judge: { verdict: 'not_run' }, outcomes: [], ...over,
+      route: '/price/:sku',
+      method: 'GET',
+      match: true,
+      statusMatch: true,
+      statusNoisy: false,
+      liveStatus: 200,
+      candidateStatus: 200,
+      errorMatch: true,
+      liveErrorKind: null,
+      candidateErrorKind: null,
+      liveLatencyUs: 10_000,
+      candidateLatencyUs: 11_000,
+      headersMatch: true,
+      headerDiffs: [],
+      bodyMatch: true,
+      diffs: [],
+      sideEffectsMatch: true,
+      sideEffectDiffs: [],
+      judge: { verdict: 'not_run' },
+      outcomes: [],
+      ...over,
     },
   };
 }
@@ -72,11 +96,29 @@ function pair(exchangeId: string, atMs: number, over: Partial<PairComparisonLike
 const BUSINESS: PairRecord[] = [
   // superseded copy of p1 (older version): must not count
   pair('p1', T, { outcomes: outcomes([999, 1], ['decline', 'approve'], [['z'], ['q']]) }, { version: 0 }),
-  pair('p1', T, { outcomes: outcomes([100, 101], ['approve', 'approve'], [['a', 'b', 'c'], ['a', 'b', 'd']]) }),
+  pair('p1', T, {
+    outcomes: outcomes(
+      [100, 101],
+      ['approve', 'approve'],
+      [
+        ['a', 'b', 'c'],
+        ['a', 'b', 'd'],
+      ],
+    ),
+  }),
   pair('p2', T + 1000, { outcomes: outcomes([200, 198], ['approve', 'decline'], [['a'], ['a']]) }),
   pair('p3', T + 2000, { outcomes: outcomes([50, 50.5], ['decline', 'decline'], [[], []]) }),
   // the candidate's answer had no price: p4 does not count for price
-  pair('p4', T + 3000, { outcomes: outcomes([80, null], ['decline', 'approve'], [['x', 'y'], ['y', 'x']]) }),
+  pair('p4', T + 3000, {
+    outcomes: outcomes(
+      [80, null],
+      ['decline', 'approve'],
+      [
+        ['x', 'y'],
+        ['y', 'x'],
+      ],
+    ),
+  }),
   // another route without outcomes, and another challenger
   pair('p5', T + 4000, { route: '/health' }),
   pair('p6', T + 5000, { outcomes: outcomes([1, 2], ['a', 'b'], [[], []]) }, { challengerId: 'c2' }),
@@ -87,12 +129,22 @@ const BUSINESS: PairRecord[] = [
 const N = 60;
 const fraud = (i: number) => i % 2 === 0;
 const scoreBody = (value: boolean) => JSON.stringify({ fraud: value, score: 0.5 });
-interface Scored { record: PairRecord; liveBody: string; candidateBody: string; kept: boolean }
+interface Scored {
+  record: PairRecord;
+  liveBody: string;
+  candidateBody: string;
+  kept: boolean;
+}
 const SCORED: Scored[] = Array.from({ length: N }, (_, i) => {
   const liveRight = i < 45;
   const candidateRight = i >= 3;
   return {
-    record: pair(`s${String(i).padStart(2, '0')}`, T + 10_000 + i, { route: '/score', method: 'POST' }, { label: { liveCorrect: liveRight, candidateCorrect: candidateRight } }),
+    record: pair(
+      `s${String(i).padStart(2, '0')}`,
+      T + 10_000 + i,
+      { route: '/score', method: 'POST' },
+      { label: { liveCorrect: liveRight, candidateCorrect: candidateRight } },
+    ),
     liveBody: scoreBody(liveRight ? fraud(i) : !fraud(i)),
     candidateBody: scoreBody(candidateRight ? fraud(i) : !fraud(i)),
     kept: true,
@@ -101,25 +153,63 @@ const SCORED: Scored[] = Array.from({ length: N }, (_, i) => {
 // Labelled but the joiner kept no bodies: counted as unscored, not in accuracy.pairs.
 const UNSCORED: Scored = { record: pair('s-unkept', T + 20_000, { route: '/score', method: 'POST' }), liveBody: '', candidateBody: '', kept: false };
 // Unlabelled pair: not in the accuracy numbers at all.
-const UNLABELLED: Scored = { record: pair('s-nolabel', T + 20_001, { route: '/score', method: 'POST' }), liveBody: scoreBody(true), candidateBody: scoreBody(true), kept: true };
+const UNLABELLED: Scored = {
+  record: pair('s-nolabel', T + 20_001, { route: '/score', method: 'POST' }),
+  liveBody: scoreBody(true),
+  candidateBody: scoreBody(true),
+  kept: true,
+};
 
 function pairRow(r: PairRecord, bodies?: Scored): Record<string, unknown> {
   const c = r.comparison;
   return {
-    exchange_id: r.exchangeId, challenger_id: r.challengerId, challenger_name: r.challengerName ?? '', challenger_role: 'candidate',
-    run_id: r.runId ?? '', attempt: r.attempt, capture_time: r.captureTimeMs, replay_time: r.captureTimeMs + 10, joined_time: T + (r.version ?? 0) * 1000,
-    route: c.route, method: c.method, path: c.route, live_status: c.liveStatus, shadow_status: c.candidateStatus,
-    live_latency_us: c.liveLatencyUs, shadow_latency_us: c.candidateLatencyUs, latency_delta_us: c.candidateLatencyUs - c.liveLatencyUs,
-    shadow_error_kind: '', status_match: true, headers_match: true, body_match: true, side_effects_match: true, agree: true, real_agree: true,
-    diff_count: 0, real_diff_count: 0, diff_paths: [], noisy_paths: [], side_effects_detail: '',
-    bodies_kept: bodies?.kept ?? false, live_body: bodies?.liveBody ?? '', shadow_body: bodies?.candidateBody ?? '',
+    exchange_id: r.exchangeId,
+    challenger_id: r.challengerId,
+    challenger_name: r.challengerName ?? '',
+    challenger_role: 'candidate',
+    run_id: r.runId ?? '',
+    attempt: r.attempt,
+    capture_time: r.captureTimeMs,
+    replay_time: r.captureTimeMs + 10,
+    joined_time: T + (r.version ?? 0) * 1000,
+    route: c.route,
+    method: c.method,
+    path: c.route,
+    live_status: c.liveStatus,
+    shadow_status: c.candidateStatus,
+    live_latency_us: c.liveLatencyUs,
+    shadow_latency_us: c.candidateLatencyUs,
+    latency_delta_us: c.candidateLatencyUs - c.liveLatencyUs,
+    shadow_error_kind: '',
+    status_match: true,
+    headers_match: true,
+    body_match: true,
+    side_effects_match: true,
+    agree: true,
+    real_agree: true,
+    diff_count: 0,
+    real_diff_count: 0,
+    diff_paths: [],
+    noisy_paths: [],
+    side_effects_detail: '',
+    bodies_kept: bodies?.kept ?? false,
+    live_body: bodies?.liveBody ?? '',
+    shadow_body: bodies?.candidateBody ?? '',
     // exactly what the joiner's pair writer stores
     ...outcomeColumns(c.outcomes),
   };
 }
 
 function labelRow(exchangeId: string, value: boolean, observedMs: number): Record<string, unknown> {
-  return { exchange_id: exchangeId, name: 'fraud', value: String(value), value_type: 'boolean', observed_time: observedMs, landed_time: observedMs + 100, source: 'test' };
+  return {
+    exchange_id: exchangeId,
+    name: 'fraud',
+    value: String(value),
+    value_type: 'boolean',
+    observed_time: observedMs,
+    landed_time: observedMs + 100,
+    source: 'test',
+  };
 }
 
 let ch: ClickHouse;
@@ -134,10 +224,26 @@ beforeAll(async () => {
   const rows = [...BUSINESS.map((r) => pairRow(r)), ...[...SCORED, UNSCORED, UNLABELLED].map((s) => pairRow(s.record, s))];
   // Every row twice in separate inserts (re-delivered batches), merges stopped, and no collapsing
   // inside an insert block either (p1's two versions land in the same block).
-  for (const copy of [1, 2]) await ch.client.insert({ table: 'pairs', values: rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0, optimize_on_insert: 0 } });
+  for (const copy of [1, 2])
+    await ch.client.insert({
+      table: 'pairs',
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0, optimize_on_insert: 0 },
+    });
   // s00's first label said "not fraud"; a correction observed later says fraud (i = 0 is even): latest wins.
-  const labels = [labelRow('s00', false, T + 30_000), ...SCORED.map((s, i) => labelRow(s.record.exchangeId, fraud(i), T + 40_000)), labelRow('s-unkept', true, T + 40_000)];
-  for (const copy of [1, 2]) await ch.client.insert({ table: 'labels', values: labels, format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0, optimize_on_insert: 0 } });
+  const labels = [
+    labelRow('s00', false, T + 30_000),
+    ...SCORED.map((s, i) => labelRow(s.record.exchangeId, fraud(i), T + 40_000)),
+    labelRow('s-unkept', true, T + 40_000),
+  ];
+  for (const copy of [1, 2])
+    await ch.client.insert({
+      table: 'labels',
+      values: labels,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0, optimize_on_insert: 0 },
+    });
   store = createClickHousePairStore(ch);
 });
 
@@ -147,7 +253,10 @@ afterAll(async () => {
 
 /** Floating-point sums in another order: compare rounded. */
 function rounded(m: Measurements): unknown {
-  return JSON.parse(JSON.stringify(m.routes.map((r) => [r.method, r.route, r.business ?? null]).concat([['overall', '', m.overall.business ?? null]])), (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1e9) / 1e9 : v));
+  return JSON.parse(
+    JSON.stringify(m.routes.map((r) => [r.method, r.route, r.business ?? null]).concat([['overall', '', m.overall.business ?? null]])),
+    (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1e9) / 1e9 : v),
+  );
 }
 
 describe('business outcomes (real chDB, duplicates not merged)', () => {
@@ -160,7 +269,11 @@ describe('business outcomes (real chDB, duplicates not merged)', () => {
 
   it('equal measurementsFromPairs on the same records', async () => {
     const records = [...BUSINESS, ...[...SCORED, UNSCORED, UNLABELLED].map((s) => s.record)];
-    for (const q of [{ challengerId: 'c1', window: WINDOW }, { challengerId: 'c1', window: WINDOW, businessMetrics: ['price'] }, { challengerId: 'c1', window: WINDOW, businessMetrics: [] }] satisfies MeasurementQuery[]) {
+    for (const q of [
+      { challengerId: 'c1', window: WINDOW },
+      { challengerId: 'c1', window: WINDOW, businessMetrics: ['price'] },
+      { challengerId: 'c1', window: WINDOW, businessMetrics: [] },
+    ] satisfies MeasurementQuery[]) {
       const sql = await store.measurements(q);
       expect(rounded(sql), JSON.stringify(q)).toEqual(rounded(measurementsFromPairs(records, q)));
     }
@@ -177,10 +290,26 @@ describe('business outcomes (real chDB, duplicates not merged)', () => {
     expect(price.live.mean).toBeCloseTo(350 / 3, 9);
     expect(price.candidate.mean).toBeCloseTo(349.5 / 3, 9);
     // quantileExact: sorted value at floor(q * 3): p50 index 1, p90 and p99 index 2
-    expect(price.live.quantiles).toEqual([{ q: 0.5, value: 100 }, { q: 0.9, value: 200 }, { q: 0.99, value: 200 }]);
-    expect(price.candidate.quantiles).toEqual([{ q: 0.5, value: 101 }, { q: 0.9, value: 198 }, { q: 0.99, value: 198 }]);
+    expect(price.live.quantiles).toEqual([
+      { q: 0.5, value: 100 },
+      { q: 0.9, value: 200 },
+      { q: 0.99, value: 200 },
+    ]);
+    expect(price.candidate.quantiles).toEqual([
+      { q: 0.5, value: 101 },
+      { q: 0.9, value: 198 },
+      { q: 0.99, value: 198 },
+    ]);
     // decision: 4 pairs, p2 approve -> decline and p4 decline -> approve
-    expect(b?.['decision']).toEqual({ kind: 'decision', pairs: 4, flips: 2, transitions: [{ live: 'approve', candidate: 'decline', pairs: 1 }, { live: 'decline', candidate: 'approve', pairs: 1 }] });
+    expect(b?.['decision']).toEqual({
+      kind: 'decision',
+      pairs: 4,
+      flips: 2,
+      transitions: [
+        { live: 'approve', candidate: 'decline', pairs: 1 },
+        { live: 'decline', candidate: 'approve', pairs: 1 },
+      ],
+    });
     // recs: Jaccard p1 2/4, p2 1, p3 (both empty) 1, p4 1 -> 0.875; top-10 overlap 2/10, 1/10, 0, 2/10 -> 0.125
     const recs = b?.['recs'];
     if (recs?.kind !== 'list') throw new Error('recs must be a list');
@@ -195,7 +324,10 @@ describe('business outcomes (real chDB, duplicates not merged)', () => {
 
   it('a gate bounds the mean price within 1 % (pass) and 0.1 % (fail), and the flip rate', async () => {
     const gate = async (body: string) => {
-      const { criteria, sha256 } = parseCriteria(`version: 1\nsample: { minPairs: 1, routeMinPairs: 1 }\nsideEffects: { maxUnexpected: 0 }\n${body}`, 'gate.yaml');
+      const { criteria, sha256 } = parseCriteria(
+        `version: 1\nsample: { minPairs: 1, routeMinPairs: 1 }\nsideEffects: { maxUnexpected: 0 }\n${body}`,
+        'gate.yaml',
+      );
       const m = await store.measurements(measurementQueryFor(criteria, { challengerId: 'c1', window: WINDOW }));
       return evaluateGate(criteria, m, { criteriaSha256: sha256, criteriaSource: 'gate.yaml' });
     };

@@ -29,10 +29,27 @@ const HOUR = 3_600_000;
 
 function comparison(over: Partial<PairComparisonLike> = {}): PairComparisonLike {
   return {
-    route: '/users/:id', method: 'GET', match: true, statusMatch: true, statusNoisy: false, liveStatus: 200, candidateStatus: 200,
-    errorMatch: true, liveErrorKind: null, candidateErrorKind: null, liveLatencyUs: 10_000, candidateLatencyUs: 12_000,
-    headersMatch: true, headerDiffs: [], bodyMatch: true, diffs: [], sideEffectsMatch: true, sideEffectDiffs: [],
-    judge: { verdict: 'not_run' }, outcomes: [], ...over,
+    route: '/users/:id',
+    method: 'GET',
+    match: true,
+    statusMatch: true,
+    statusNoisy: false,
+    liveStatus: 200,
+    candidateStatus: 200,
+    errorMatch: true,
+    liveErrorKind: null,
+    candidateErrorKind: null,
+    liveLatencyUs: 10_000,
+    candidateLatencyUs: 12_000,
+    headersMatch: true,
+    headerDiffs: [],
+    bodyMatch: true,
+    diffs: [],
+    sideEffectsMatch: true,
+    sideEffectDiffs: [],
+    judge: { verdict: 'not_run' },
+    outcomes: [],
+    ...over,
   };
 }
 
@@ -49,12 +66,40 @@ const RECORDS: PairRecord[] = [
   pair('e2', T + 1000, { liveLatencyUs: 20_000, candidateLatencyUs: 25_000 }, { attempt: 2, version: 2 }),
   // an older version said "agree"; the newer one has a real and a noisy difference
   pair('e3', T + 2000, { liveLatencyUs: 30_000, candidateLatencyUs: 33_000 }, { version: 0 }),
-  pair('e3', T + 2000, { match: false, bodyMatch: false, liveLatencyUs: 30_000, candidateLatencyUs: 33_000, diffs: [{ path: '$.user.tier', noisy: false }, { path: '$.user.lastSeen', noisy: true }], headerDiffs: [{ name: 'x-request-id', noisy: true }] }),
-  pair('e4', T + 3000, { route: '/orders', method: 'POST', match: false, bodyMatch: false, liveLatencyUs: 40_000, candidateLatencyUs: 44_000, diffs: [{ path: '$.meta.requestId', noisy: false }] }),
+  pair('e3', T + 2000, {
+    match: false,
+    bodyMatch: false,
+    liveLatencyUs: 30_000,
+    candidateLatencyUs: 33_000,
+    diffs: [
+      { path: '$.user.tier', noisy: false },
+      { path: '$.user.lastSeen', noisy: true },
+    ],
+    headerDiffs: [{ name: 'x-request-id', noisy: true }],
+  }),
+  pair('e4', T + 3000, {
+    route: '/orders',
+    method: 'POST',
+    match: false,
+    bodyMatch: false,
+    liveLatencyUs: 40_000,
+    candidateLatencyUs: 44_000,
+    diffs: [{ path: '$.meta.requestId', noisy: false }],
+  }),
   pair('e5', T + 4000, {
-    route: '/orders', method: 'POST', match: false, statusMatch: false, candidateStatus: 500, bodyMatch: false, sideEffectsMatch: false,
-    liveLatencyUs: 50_000, candidateLatencyUs: 55_000,
-    sideEffectDiffs: [{ key: 'http POST payments:443/v1/charges/:id', kind: 'extra_in_candidate', noisy: false }, { key: 'http POST audit:80/log', kind: 'missing_in_candidate', noisy: true }],
+    route: '/orders',
+    method: 'POST',
+    match: false,
+    statusMatch: false,
+    candidateStatus: 500,
+    bodyMatch: false,
+    sideEffectsMatch: false,
+    liveLatencyUs: 50_000,
+    candidateLatencyUs: 55_000,
+    sideEffectDiffs: [
+      { key: 'http POST payments:443/v1/charges/:id', kind: 'extra_in_candidate', noisy: false },
+      { key: 'http POST audit:80/log', kind: 'missing_in_candidate', noisy: true },
+    ],
   }),
   pair('e6', T + 5000, { route: '/health' }),
   pair('e7', T + 6000, {}, { challengerId: 'c2', challengerName: 'secondary' }),
@@ -70,7 +115,12 @@ function pairRow(r: PairRecord): Record<string, unknown> {
   const c = r.comparison;
   // As the joiner maps @shadow/compare's result (packages/join/src/compare/shared-compare.ts).
   const effects = c.sideEffectDiffs.map((d) => ({ path: `effect:${d.key}`, noisy: d.noisy }));
-  const diffPaths = [...(c.statusMatch ? [] : ['status']), ...c.headerDiffs.map((h) => `header:${h.name}`), ...c.diffs.map((d) => d.path), ...effects.map((e) => e.path)];
+  const diffPaths = [
+    ...(c.statusMatch ? [] : ['status']),
+    ...c.headerDiffs.map((h) => `header:${h.name}`),
+    ...c.diffs.map((d) => d.path),
+    ...effects.map((e) => e.path),
+  ];
   const noisy = [
     ...(!c.statusMatch && c.statusNoisy ? ['status'] : []),
     ...c.headerDiffs.filter((h) => h.noisy).map((h) => `header:${h.name}`),
@@ -79,19 +129,54 @@ function pairRow(r: PairRecord): Record<string, unknown> {
   ];
   const detail = c.sideEffectDiffs.map((d) => `${d.kind} ${d.key}`);
   return {
-    exchange_id: r.exchangeId, challenger_id: r.challengerId, challenger_name: r.challengerName ?? '', challenger_role: 'candidate',
-    run_id: r.runId ?? '', attempt: r.attempt, capture_time: r.captureTimeMs, replay_time: r.captureTimeMs + 10, joined_time: T + (r.version ?? 0) * 1000,
-    route: c.route, method: c.method, path: c.route, live_status: c.liveStatus, shadow_status: c.candidateStatus,
-    live_latency_us: c.liveLatencyUs, shadow_latency_us: c.candidateLatencyUs, latency_delta_us: c.candidateLatencyUs - c.liveLatencyUs,
-    shadow_error_kind: c.candidateErrorKind ?? '', status_match: c.statusMatch, headers_match: c.headersMatch, body_match: c.bodyMatch,
-    side_effects_match: c.sideEffectsMatch, agree: c.match && diffPaths.length === 0, real_agree: c.match,
-    diff_count: diffPaths.length, real_diff_count: diffPaths.length - noisy.length, diff_paths: diffPaths, noisy_paths: noisy,
+    exchange_id: r.exchangeId,
+    challenger_id: r.challengerId,
+    challenger_name: r.challengerName ?? '',
+    challenger_role: 'candidate',
+    run_id: r.runId ?? '',
+    attempt: r.attempt,
+    capture_time: r.captureTimeMs,
+    replay_time: r.captureTimeMs + 10,
+    joined_time: T + (r.version ?? 0) * 1000,
+    route: c.route,
+    method: c.method,
+    path: c.route,
+    live_status: c.liveStatus,
+    shadow_status: c.candidateStatus,
+    live_latency_us: c.liveLatencyUs,
+    shadow_latency_us: c.candidateLatencyUs,
+    latency_delta_us: c.candidateLatencyUs - c.liveLatencyUs,
+    shadow_error_kind: c.candidateErrorKind ?? '',
+    status_match: c.statusMatch,
+    headers_match: c.headersMatch,
+    body_match: c.bodyMatch,
+    side_effects_match: c.sideEffectsMatch,
+    agree: c.match && diffPaths.length === 0,
+    real_agree: c.match,
+    diff_count: diffPaths.length,
+    real_diff_count: diffPaths.length - noisy.length,
+    diff_paths: diffPaths,
+    noisy_paths: noisy,
     side_effects_detail: detail.join('; '),
   };
 }
 
 function unmatchedRow(exchangeId: string, reason: string, atMs: number): Record<string, unknown> {
-  return { exchange_id: exchangeId, challenger_id: 'c1', challenger_role: 'candidate', run_id: '', reason, expired_by: 'time', has_live: reason === 'no_result', has_result: reason !== 'no_result', event_time: atMs, joined_time: atMs + 100, route: '/users/:id', method: 'GET', path: '/users/1' };
+  return {
+    exchange_id: exchangeId,
+    challenger_id: 'c1',
+    challenger_role: 'candidate',
+    run_id: '',
+    reason,
+    expired_by: 'time',
+    has_live: reason === 'no_result',
+    has_result: reason !== 'no_result',
+    event_time: atMs,
+    joined_time: atMs + 100,
+    route: '/users/:id',
+    method: 'GET',
+    path: '/users/1',
+  };
 }
 
 /** What the pair table cannot carry is dropped from the reference before comparing. */
@@ -122,8 +207,16 @@ beforeAll(async () => {
   const rows = RECORDS.map(pairRow);
   // Every row twice, each in its own insert (its own part), as re-delivered batches land; one
   // insert per row also keeps optimize_on_insert from collapsing versions inside a block.
-  for (const copy of [1, 2]) for (const row of rows) await ch.client.insert({ table: 'pairs', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0 } });
-  const unmatched = [unmatchedRow('u1', 'no_result', T + 500), unmatchedRow('u2', 'no_result', T + 600), unmatchedRow('u3', 'no_live_record', T + 700), unmatchedRow('e4', 'no_result', T + 3000), unmatchedRow('u4', 'no_result', T + 20 * HOUR)];
+  for (const copy of [1, 2])
+    for (const row of rows)
+      await ch.client.insert({ table: 'pairs', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0 } });
+  const unmatched = [
+    unmatchedRow('u1', 'no_result', T + 500),
+    unmatchedRow('u2', 'no_result', T + 600),
+    unmatchedRow('u3', 'no_live_record', T + 700),
+    unmatchedRow('e4', 'no_result', T + 3000),
+    unmatchedRow('u4', 'no_result', T + 20 * HOUR),
+  ];
   await ch.client.insert({ table: 'unmatched', values: unmatched, format: 'JSONEachRow' });
   await ch.client.insert({ table: 'unmatched', values: unmatched, format: 'JSONEachRow' });
   store = createClickHousePairStore(ch);
@@ -143,7 +236,13 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
   });
 
   it('equals measurementsFromPairs on the same records', async () => {
-    for (const q of [QUERY, { ...QUERY, excludePaths: [], excludeRoutes: [] }, { ...QUERY, countNoise: true }, { challengerId: 'c1', runId: 'run-1' }, { ...QUERY, latencyQuantiles: [0.95, 0.999] }]) {
+    for (const q of [
+      QUERY,
+      { ...QUERY, excludePaths: [], excludeRoutes: [] },
+      { ...QUERY, countNoise: true },
+      { challengerId: 'c1', runId: 'run-1' },
+      { ...QUERY, latencyQuantiles: [0.95, 0.999] },
+    ]) {
       const sql = await store.measurements(q);
       const reference = measurementsFromPairs(RECORDS, q, { unmatched: q.runId === undefined ? UNMATCHED : {} });
       expect(comparable(sql), JSON.stringify(q)).toEqual(comparable(reference));
@@ -166,21 +265,34 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
     expect(w.upper).toBeCloseTo(0.91778, 4);
     expect(o.errors).toEqual({ pairs: 7, live: 1, candidate: 2, both: 1 }); // live e10 (503); candidate e5 (500), e10
     // live sorted [5 10 15 20 30 40 50]: quantileExact index floor(q·7) -> p50 = 20, p90 = p99 = 50
-    expect(o.latency.live.quantiles).toEqual([{ q: 0.5, value: 20 }, { q: 0.9, value: 50 }, { q: 0.99, value: 50 }]);
+    expect(o.latency.live.quantiles).toEqual([
+      { q: 0.5, value: 20 },
+      { q: 0.9, value: 50 },
+      { q: 0.99, value: 50 },
+    ]);
     expect(o.latency.live.maxMs).toBe(50);
     // candidate sorted [6 12 14 25 33 44 55]
-    expect(o.latency.candidate.quantiles).toEqual([{ q: 0.5, value: 25 }, { q: 0.9, value: 55 }, { q: 0.99, value: 55 }]);
+    expect(o.latency.candidate.quantiles).toEqual([
+      { q: 0.5, value: 25 },
+      { q: 0.9, value: 55 },
+      { q: 0.99, value: 55 },
+    ]);
     expect(o.latency.samples?.liveMs).toEqual([10, 20, 30, 40, 50, 15, 5]);
     expect(o.status?.find((s) => s.live === 200 && s.candidate === 200)?.pairs).toBe(5);
     // the audit write live made and the candidate did not is noise (the secondary skips it too)
-    expect(o.sideEffects).toEqual([{ direction: 'candidate-only', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', dependencyKind: 'http', pairs: 1, examplePairId: 'e5' }]);
+    expect(o.sideEffects).toEqual([
+      { direction: 'candidate-only', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', dependencyKind: 'http', pairs: 1, examplePairId: 'e5' },
+    ]);
     expect(o.paths).toEqual([
       { path: '$.meta.requestId', pairs: 1, noise: false, excluded: true, examplePairId: 'e4' },
       { path: '$.user.lastSeen', pairs: 1, noise: true, excluded: false, examplePairId: 'e3' },
       { path: '$.user.tier', pairs: 1, noise: false, excluded: false, examplePairId: 'e3' },
     ]);
     expect(o.headers).toEqual([{ header: 'x-request-id', pairs: 1, noise: true, examplePairId: 'e3' }]);
-    expect(m.routes.map((r) => [r.method, r.route, r.pairs, r.agreement.successes])).toEqual([['GET', '/users/:id', 5, 4], ['POST', '/orders', 2, 1]]);
+    expect(m.routes.map((r) => [r.method, r.route, r.pairs, r.agreement.successes])).toEqual([
+      ['GET', '/users/:id', 5, 4],
+      ['POST', '/orders', 2, 1],
+    ]);
     // u1, u2 no_result, u3 no_live_record (each stored twice); e4's row is over a landed pair; u4 is outside the window
     expect(m.unmatched).toEqual(UNMATCHED);
   });
@@ -200,7 +312,18 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
 
   it('a per-route override judges the route on its own numbers; the gate run is recorded in gate_runs', async () => {
     const { criteria, sha256 } = parseCriteria(
-      ['version: 1', 'sample: { minPairs: 5, routeMinPairs: 2 }', 'exclude: { routes: ["GET /health"], paths: ["$.meta"] }', 'agreement: { min: 0.3, judgeOn: estimate }', 'sideEffects:', '  expected:', '    - { direction: candidate-only, method: POST, target: "payments:*", path: "/v1/charges/:id", reason: new charge call }', '    - { direction: live-only, method: POST, target: "audit:80", path: "/log", reason: audit moved }', 'routes:', '  "POST /orders": { agreement: { min: 0.6, judgeOn: estimate } }'].join('\n'),
+      [
+        'version: 1',
+        'sample: { minPairs: 5, routeMinPairs: 2 }',
+        'exclude: { routes: ["GET /health"], paths: ["$.meta"] }',
+        'agreement: { min: 0.3, judgeOn: estimate }',
+        'sideEffects:',
+        '  expected:',
+        '    - { direction: candidate-only, method: POST, target: "payments:*", path: "/v1/charges/:id", reason: new charge call }',
+        '    - { direction: live-only, method: POST, target: "audit:80", path: "/log", reason: audit moved }',
+        'routes:',
+        '  "POST /orders": { agreement: { min: 0.6, judgeOn: estimate } }',
+      ].join('\n'),
       'gate.yaml',
     );
     const m = await store.measurements({ ...QUERY });
@@ -211,7 +334,10 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
     expect(failed.map((c) => `${c.scope} ${c.criterion}`)).toEqual(['POST /orders agreement']);
     const record = toGateRunRecord(verdict, { id: randomUUID(), atMs: T + 2 * HOUR, by: 'test' });
     await store.recordGateRun(record);
-    const rs = await ch.client.query({ query: 'SELECT run_id, verdict, exit_code, criteria_sha256, challenger_id, JSONExtractString(verdict_json, \'verdict\') AS v FROM gate_runs', format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: "SELECT run_id, verdict, exit_code, criteria_sha256, challenger_id, JSONExtractString(verdict_json, 'verdict') AS v FROM gate_runs",
+      format: 'JSONEachRow',
+    });
     expect(await rs.json()).toEqual([{ run_id: record.runId, verdict: 'fail', exit_code: 1, criteria_sha256: sha256, challenger_id: 'c1', v: 'fail' }]);
   });
 
@@ -226,9 +352,18 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
       ['GET', '/users/:id', 5, 4],
       ['POST', '/orders', 2, 0],
     ]);
-    const top = await ch.client.query({ query: "SELECT diff_path, noisy, pairs FROM v_top_diff_paths WHERE challenger_id = 'c1' ORDER BY pairs DESC, diff_path", format: 'JSONEachRow' });
+    const top = await ch.client.query({
+      query: "SELECT diff_path, noisy, pairs FROM v_top_diff_paths WHERE challenger_id = 'c1' ORDER BY pairs DESC, diff_path",
+      format: 'JSONEachRow',
+    });
     expect((await top.json<Record<string, unknown>>()).map((r) => r['diff_path'])).toEqual([
-      '$.meta.requestId', '$.user.lastSeen', '$.user.tier', 'effect:http POST audit:80/log', 'effect:http POST payments:443/v1/charges/:id', 'header:x-request-id', 'status',
+      '$.meta.requestId',
+      '$.user.lastSeen',
+      '$.user.tier',
+      'effect:http POST audit:80/log',
+      'effect:http POST payments:443/v1/charges/:id',
+      'header:x-request-id',
+      'status',
     ]);
   });
 
@@ -238,7 +373,11 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
     try {
       const viaEndpoint = createClickHousePairStore(remote);
       expect(comparable(await viaEndpoint.measurements(QUERY))).toEqual(comparable(await store.measurements(QUERY)));
-      const record = toGateRunRecord(evaluateGate(parseCriteria('version: 1').criteria, await store.measurements(QUERY)), { id: randomUUID(), atMs: T, by: 'test' });
+      const record = toGateRunRecord(evaluateGate(parseCriteria('version: 1').criteria, await store.measurements(QUERY)), {
+        id: randomUUID(),
+        atMs: T,
+        by: 'test',
+      });
       await expect(viaEndpoint.recordGateRun(record)).rejects.toMatchObject({ code: 'ANALYSIS_QUERY_FAILED' });
     } finally {
       await remote.close();
@@ -248,8 +387,19 @@ describe('createClickHousePairStore (real chDB, duplicates not merged)', () => {
 
 describe('parseSideEffectDetail', () => {
   it('reads both spellings of side_effects_detail', () => {
-    expect(parseSideEffectDetail('missing_in_candidate smtp SEND mail:25')).toEqual({ direction: 'live-only', method: 'SEND', target: 'mail:25', path: '', dependencyKind: 'smtp' });
-    expect(parseSideEffectDetail('different PUT store:80 /v1/items/:id')).toEqual({ direction: 'payload-changed', method: 'PUT', target: 'store:80', path: '/v1/items/:id' });
+    expect(parseSideEffectDetail('missing_in_candidate smtp SEND mail:25')).toEqual({
+      direction: 'live-only',
+      method: 'SEND',
+      target: 'mail:25',
+      path: '',
+      dependencyKind: 'smtp',
+    });
+    expect(parseSideEffectDetail('different PUT store:80 /v1/items/:id')).toEqual({
+      direction: 'payload-changed',
+      method: 'PUT',
+      target: 'store:80',
+      path: '/v1/items/:id',
+    });
     expect(parseSideEffectDetail('bogus entry')).toBeNull();
   });
 });

@@ -33,10 +33,27 @@ const RUNS = { [RUN]: { speed: 'max', maxConcurrency: 16, ordering: 'none' } };
 
 function comparison(over: Partial<PairComparisonLike> = {}): PairComparisonLike {
   return {
-    route: '/orders', method: 'POST', match: true, statusMatch: true, statusNoisy: false, liveStatus: 201, candidateStatus: 201,
-    errorMatch: true, liveErrorKind: null, candidateErrorKind: null, liveLatencyUs: 10_000, candidateLatencyUs: 12_000,
-    headersMatch: true, headerDiffs: [], bodyMatch: true, diffs: [], sideEffectsMatch: true, sideEffectDiffs: [],
-    judge: { verdict: 'not_run' }, outcomes: [], ...over,
+    route: '/orders',
+    method: 'POST',
+    match: true,
+    statusMatch: true,
+    statusNoisy: false,
+    liveStatus: 201,
+    candidateStatus: 201,
+    errorMatch: true,
+    liveErrorKind: null,
+    candidateErrorKind: null,
+    liveLatencyUs: 10_000,
+    candidateLatencyUs: 12_000,
+    headersMatch: true,
+    headerDiffs: [],
+    bodyMatch: true,
+    diffs: [],
+    sideEffectsMatch: true,
+    sideEffectDiffs: [],
+    judge: { verdict: 'not_run' },
+    outcomes: [],
+    ...over,
   };
 }
 
@@ -60,17 +77,45 @@ function records(): PairRecord[] {
     const live = 8_000 + (i % 5) * 1000;
     const secondary = 250_000 + ((i * 37) % 100) * 1000;
     const base = { exchangeId: `e${String(i).padStart(3, '0')}`, attempt: 1, captureTimeMs: T + i * 1000, runId: RUN, version: 1 };
-    out.push({ ...base, challengerId: 'sec', challengerName: 'live-copy', challengerRole: 'secondary', comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: secondary }) });
+    out.push({
+      ...base,
+      challengerId: 'sec',
+      challengerName: 'live-copy',
+      challengerRole: 'secondary',
+      comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: secondary }),
+    });
     let over: Partial<PairComparisonLike> = {};
     if (i % 10 === 0) {
-      over = { match: false, statusMatch: false, candidateStatus: 502, bodyMatch: false, diffs: [{ path: '$.error', noisy: false }], sandboxInduced: true, sandboxCauses: [blocked] };
+      over = {
+        match: false,
+        statusMatch: false,
+        candidateStatus: 502,
+        bodyMatch: false,
+        diffs: [{ path: '$.error', noisy: false }],
+        sandboxInduced: true,
+        sandboxCauses: [blocked],
+      };
       if (i % 20 === 0) over = { ...over, sideEffectsMatch: false, sideEffectDiffs: writeElsewhere };
     } else if (i % 15 === 0) {
-      over = { match: false, bodyMatch: false, diffs: [{ path: '$.stock', noisy: false }], headerDiffs: [{ name: 'x-stock-version', noisy: false }], headersMatch: false, sandboxInduced: true, sandboxCauses: [staleRead] };
+      over = {
+        match: false,
+        bodyMatch: false,
+        diffs: [{ path: '$.stock', noisy: false }],
+        headerDiffs: [{ name: 'x-stock-version', noisy: false }],
+        headersMatch: false,
+        sandboxInduced: true,
+        sandboxCauses: [staleRead],
+      };
     } else if (i === 7) {
       over = { match: false, bodyMatch: false, diffs: [{ path: '$.total', noisy: false }] };
     }
-    out.push({ ...base, challengerId: 'cand', challengerName: 'gateway-v2', challengerRole: 'candidate', comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: Math.round(secondary * 1.02), ...over }) });
+    out.push({
+      ...base,
+      challengerId: 'cand',
+      challengerName: 'gateway-v2',
+      challengerRole: 'candidate',
+      comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: Math.round(secondary * 1.02), ...over }),
+    });
   }
   return out;
 }
@@ -81,16 +126,46 @@ const RECORDS = records();
 function pairRow(r: PairRecord): Record<string, unknown> {
   const c = r.comparison;
   const effects = c.sideEffectDiffs.map((d) => ({ path: `effect:${d.key}`, noisy: d.noisy }));
-  const diffPaths = [...(c.statusMatch ? [] : ['status']), ...c.headerDiffs.map((h) => `header:${h.name}`), ...c.diffs.map((d) => d.path), ...effects.map((e) => e.path)];
-  const noisy = [...c.headerDiffs.filter((h) => h.noisy).map((h) => `header:${h.name}`), ...c.diffs.filter((d) => d.noisy).map((d) => d.path), ...effects.filter((e) => e.noisy).map((e) => e.path)];
+  const diffPaths = [
+    ...(c.statusMatch ? [] : ['status']),
+    ...c.headerDiffs.map((h) => `header:${h.name}`),
+    ...c.diffs.map((d) => d.path),
+    ...effects.map((e) => e.path),
+  ];
+  const noisy = [
+    ...c.headerDiffs.filter((h) => h.noisy).map((h) => `header:${h.name}`),
+    ...c.diffs.filter((d) => d.noisy).map((d) => d.path),
+    ...effects.filter((e) => e.noisy).map((e) => e.path),
+  ];
   return {
-    exchange_id: r.exchangeId, challenger_id: r.challengerId, challenger_name: r.challengerName ?? '', challenger_role: r.challengerRole ?? 'candidate',
-    run_id: r.runId ?? '', attempt: r.attempt, capture_time: r.captureTimeMs, replay_time: r.captureTimeMs + 10, joined_time: T + (r.version ?? 0) * 1000,
-    route: c.route, method: c.method, path: c.route, live_status: c.liveStatus, shadow_status: c.candidateStatus,
-    live_latency_us: c.liveLatencyUs, shadow_latency_us: c.candidateLatencyUs, latency_delta_us: c.candidateLatencyUs - c.liveLatencyUs,
-    shadow_error_kind: c.candidateErrorKind ?? '', status_match: c.statusMatch, headers_match: c.headersMatch, body_match: c.bodyMatch,
-    side_effects_match: c.sideEffectsMatch, agree: c.match && diffPaths.length === 0, real_agree: c.match,
-    diff_count: diffPaths.length, real_diff_count: diffPaths.length - noisy.length, diff_paths: diffPaths, noisy_paths: noisy,
+    exchange_id: r.exchangeId,
+    challenger_id: r.challengerId,
+    challenger_name: r.challengerName ?? '',
+    challenger_role: r.challengerRole ?? 'candidate',
+    run_id: r.runId ?? '',
+    attempt: r.attempt,
+    capture_time: r.captureTimeMs,
+    replay_time: r.captureTimeMs + 10,
+    joined_time: T + (r.version ?? 0) * 1000,
+    route: c.route,
+    method: c.method,
+    path: c.route,
+    live_status: c.liveStatus,
+    shadow_status: c.candidateStatus,
+    live_latency_us: c.liveLatencyUs,
+    shadow_latency_us: c.candidateLatencyUs,
+    latency_delta_us: c.candidateLatencyUs - c.liveLatencyUs,
+    shadow_error_kind: c.candidateErrorKind ?? '',
+    status_match: c.statusMatch,
+    headers_match: c.headersMatch,
+    body_match: c.bodyMatch,
+    side_effects_match: c.sideEffectsMatch,
+    agree: c.match && diffPaths.length === 0,
+    real_agree: c.match,
+    diff_count: diffPaths.length,
+    real_diff_count: diffPaths.length - noisy.length,
+    diff_paths: diffPaths,
+    noisy_paths: noisy,
     side_effects_detail: c.sideEffectDiffs.map((d) => `${d.kind} ${d.key}`).join('; '),
     sandbox_induced: c.sandboxInduced === true,
     sandbox_causes: (c.sandboxCauses ?? []).map((x) => `${x.kind} ${x.disposition} ${x.status} ${x.key}`),
@@ -123,15 +198,36 @@ beforeAll(async () => {
   await migrate(ch, SCHEMA_MIGRATIONS);
   await ch.client.command({ query: `SYSTEM STOP MERGES ${database}.pairs` });
   const rows = RECORDS.map(pairRow);
-  for (const copy of [1, 2]) await ch.client.insert({ table: 'pairs', values: rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0 } });
+  for (const copy of [1, 2])
+    await ch.client.insert({ table: 'pairs', values: rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: copy === 1 ? 1 : 0 } });
   // The run's start record as the joiner lands it from the replayer's run_started (stage 1).
   await ch.client.insert({
     table: 'runs',
-    values: [{
-      run_id: RUN, session_id: 's1', partition: 0, stage: 1, state: 'running', replayer: 'test', window_from: T, window_to: T + 3_600_000,
-      speed: 'max', ordering: 'none', sampling: '{"rate":1}', max_concurrency: 16, partitions: 1, resumed: false, challengers: ['sec', 'cand'],
-      challenger_roles: ['secondary', 'candidate'], replayed: [120, 120], failed: [0, 0], exchanges: 120, produced_time: T, landed_time: T,
-    }],
+    values: [
+      {
+        run_id: RUN,
+        session_id: 's1',
+        partition: 0,
+        stage: 1,
+        state: 'running',
+        replayer: 'test',
+        window_from: T,
+        window_to: T + 3_600_000,
+        speed: 'max',
+        ordering: 'none',
+        sampling: '{"rate":1}',
+        max_concurrency: 16,
+        partitions: 1,
+        resumed: false,
+        challengers: ['sec', 'cand'],
+        challenger_roles: ['secondary', 'candidate'],
+        replayed: [120, 120],
+        failed: [0, 0],
+        exchanges: 120,
+        produced_time: T,
+        landed_time: T,
+      },
+    ],
     format: 'JSONEachRow',
   });
   store = createClickHousePairStore(ch);
@@ -173,7 +269,10 @@ describe('fair comparisons on real chDB (rows landed twice, merges stopped)', ()
     expect(o.agreement).toEqual({ trials: 110, successes: 103 }); // 120 - 10 left out; 6 + e007 fail
     expect(o.errors.pairs).toBe(104); // 120 - 16
     expect(o.errors.candidate).toBe(0);
-    expect(o.sandboxInduced?.causes.map((c) => [c.kind, c.pairs])).toEqual([['sandbox_answer', 12], ['read_after_live_write', 4]]);
+    expect(o.sandboxInduced?.causes.map((c) => [c.kind, c.pairs])).toEqual([
+      ['sandbox_answer', 12],
+      ['read_after_live_write', 4],
+    ]);
   });
 
   it('the report: secondary column and delta, the replay stated, sandbox-induced apart; the gate passes on the secondary and warns on live', async () => {
@@ -185,11 +284,18 @@ describe('fair comparisons on real chDB (rows landed twice, merges stopped)', ()
     expect(text).toMatch(/answered by the sandbox +http POST store:8080\/v2\/orders +blocked 503 +12 +e000/);
     expect(text).not.toContain('warning: latency is compared');
 
-    const { criteria } = parseCriteria([
-      'version: 1', 'sample: { minPairs: 100 }', 'agreement: { min: 0.85 }', 'errorRate: { max: 0.05 }',
-      'sideEffects: { expected: [{ direction: either, method: POST, target: "store:8080", path: "/v*/orders", reason: new order path }] }',
-      'latency:', '  - { quantile: 0.99, maxFactorOfSecondary: 1.1 }', '  - { quantile: 0.99, maxFactorOfLive: 1.1 }',
-    ].join('\n'));
+    const { criteria } = parseCriteria(
+      [
+        'version: 1',
+        'sample: { minPairs: 100 }',
+        'agreement: { min: 0.85 }',
+        'errorRate: { max: 0.05 }',
+        'sideEffects: { expected: [{ direction: either, method: POST, target: "store:8080", path: "/v*/orders", reason: new order path }] }',
+        'latency:',
+        '  - { quantile: 0.99, maxFactorOfSecondary: 1.1 }',
+        '  - { quantile: 0.99, maxFactorOfLive: 1.1 }',
+      ].join('\n'),
+    );
     const v = evaluateGate(criteria, await store.measurements(measurementQueryFor(criteria, { challengerId: 'cand', runId: RUN })));
     const outcome = (name: string) => v.results.find((r) => r.scope === 'overall' && r.criterion === name)?.outcome;
     expect(outcome('latency.p99.maxFactorOfSecondary')).toBe('pass');
@@ -210,7 +316,12 @@ describe('fair comparisons on real chDB (rows landed twice, merges stopped)', ()
     expect(series.points.reduce((n, p) => n + p.sandboxInduced, 0)).toBe(16);
     expect(series.points.every((p) => p.secondaryP99Ms !== null)).toBe(true);
     const list = await explore.pairs({ challengerId: 'cand', window, runId: RUN, filter: 'differing', pageSize: 100 });
-    expect(list.items.filter((i) => i.sandboxInduced).map((i) => i.exchangeId).sort()).toHaveLength(16);
+    expect(
+      list.items
+        .filter((i) => i.sandboxInduced)
+        .map((i) => i.exchangeId)
+        .sort(),
+    ).toHaveLength(16);
     const detail = await explore.pairDetail('e010');
     const cand = detail?.pairs.find((p) => p.challengerId === 'cand');
     expect(cand?.sandboxInduced).toBe(true);

@@ -36,7 +36,10 @@ describe('quantiles agree with ClickHouse (chDB)', () => {
     ['one value', [42.5]],
     ['two values', [3, 1]],
     ['four values', [40, 10, 30, 20]],
-    ...[7, 10, 101, 1000].map((n): [string, number[]] => [`${n} random latencies with ties`, Array.from({ length: n }, () => Math.round(prng.next() * 5000) / 10)]),
+    ...[7, 10, 101, 1000].map((n): [string, number[]] => [
+      `${n} random latencies with ties`,
+      Array.from({ length: n }, () => Math.round(prng.next() * 5000) / 10),
+    ]),
   ];
 
   it.each(samples)("'exact' = quantileExact: %s", async (_, values) => {

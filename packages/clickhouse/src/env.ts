@@ -25,10 +25,7 @@ export function clickhouseOptionsFromEnv(env: ClickHouseEnv = process.env): Clic
   const common: ClickHouseOptions = database === undefined ? {} : { database };
   if (url !== undefined) {
     if (path !== undefined) {
-      throw new ClickHouseError(
-        'CH_INVALID_OPTIONS',
-        'CLICKHOUSE_URL (server mode) and CHDB_PATH (embedded mode) are both set; unset one of them.',
-      );
+      throw new ClickHouseError('CH_INVALID_OPTIONS', 'CLICKHOUSE_URL (server mode) and CHDB_PATH (embedded mode) are both set; unset one of them.');
     }
     return {
       ...common,

@@ -102,9 +102,7 @@ const SERVER_CODES: ReadonlyMap<number, ClickHouseErrorCode> = new Map<number, C
   [252, 'CH_OVERLOADED'], // TOO_MANY_PARTS
 ]);
 
-const NETWORK_ERRNOS: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-]);
+const NETWORK_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 const TIMEOUT_ERRNOS: ReadonlySet<string> = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 
 /** chDB's wording (3.4) when a second data directory is opened in one process, or too early after a close. */
@@ -158,8 +156,7 @@ function fromChdbCode(code: string, message: string): ClickHouseErrorCode | unde
 export function toClickHouseError(err: unknown): ClickHouseError {
   if (err instanceof ClickHouseError) return err;
   const message = messageOf(err);
-  const wrap = (code: ClickHouseErrorCode, extra: Omit<ClickHouseErrorOptions, 'cause'> = {}) =>
-    new ClickHouseError(code, message, { ...extra, cause: err });
+  const wrap = (code: ClickHouseErrorCode, extra: Omit<ClickHouseErrorOptions, 'cause'> = {}) => new ClickHouseError(code, message, { ...extra, cause: err });
 
   const server = serverErrorOf(err);
   if (server) return wrap(SERVER_CODES.get(server.serverCode) ?? 'CH_QUERY', server);

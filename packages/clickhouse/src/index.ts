@@ -1,18 +1,7 @@
 export { createClickHouse } from './clickhouse.js';
 export type { ClickHouse } from './types.js';
-export {
-  CHDB_MEMORY_PATH,
-  CLICKHOUSE_MODES,
-  DEFAULT_CLICKHOUSE_SETTINGS,
-  resolveClickHouseOptions,
-} from './options.js';
-export type {
-  ClickHouseMode,
-  ClickHouseOptions,
-  ResolvedClickHouseOptions,
-  ResolvedEmbeddedOptions,
-  ResolvedServerOptions,
-} from './options.js';
+export { CHDB_MEMORY_PATH, CLICKHOUSE_MODES, DEFAULT_CLICKHOUSE_SETTINGS, resolveClickHouseOptions } from './options.js';
+export type { ClickHouseMode, ClickHouseOptions, ResolvedClickHouseOptions, ResolvedEmbeddedOptions, ResolvedServerOptions } from './options.js';
 export { clickhouseOptionsFromEnv } from './env.js';
 export type { ClickHouseEnv } from './env.js';
 export { CLICKHOUSE_ERROR_CODES, ClickHouseError, isClickHouseError, toClickHouseError } from './errors.js';
@@ -51,14 +40,7 @@ export {
   runMigrations,
   validateMigrations,
 } from './migrate/index.js';
-export type {
-  AppliedMigration,
-  MigrateOptions,
-  Migration,
-  MigrationErrorCode,
-  MigrationReport,
-  RunMigrationsOptions,
-} from './migrate/index.js';
+export type { AppliedMigration, MigrateOptions, Migration, MigrationErrorCode, MigrationReport, RunMigrationsOptions } from './migrate/index.js';
 export {
   ALLOWED_FUNCTIONS_BY_CATEGORY,
   ALLOWED_OUTPUT_FORMATS,

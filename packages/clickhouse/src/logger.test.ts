@@ -22,7 +22,10 @@ interface PinoLike {
 function recordingLogger(level: 'trace' | 'info' | 'warn' | 'silent') {
   const order = ['trace', 'debug', 'info', 'warn', 'error'];
   const lines: { level: string; obj: unknown; msg: unknown }[] = [];
-  const at = (name: string): PinoLogFn => (obj: unknown, msg?: unknown) => void lines.push({ level: name, obj, msg });
+  const at =
+    (name: string): PinoLogFn =>
+    (obj: unknown, msg?: unknown) =>
+      void lines.push({ level: name, obj, msg });
   const pino: PinoLike = {
     trace: at('trace'),
     debug: at('debug'),

@@ -115,8 +115,16 @@ export interface ResolvedServerOptions extends ResolvedCommonOptions {
 export type ResolvedClickHouseOptions = ResolvedEmbeddedOptions | ResolvedServerOptions;
 
 const OPTION_NAMES = [
-  'mode', 'path', 'url', 'username', 'password', 'database', 'ensureDatabase', 'clickhouseSettings',
-  'requestTimeoutMs', 'logger',
+  'mode',
+  'path',
+  'url',
+  'username',
+  'password',
+  'database',
+  'ensureDatabase',
+  'clickhouseSettings',
+  'requestTimeoutMs',
+  'logger',
 ] as const satisfies readonly (keyof ClickHouseOptions)[];
 const SERVER_ONLY = ['url', 'username', 'password', 'requestTimeoutMs'] as const;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -169,9 +177,7 @@ function resolveSettings(value: unknown): Readonly<ClickHouseSettings> {
 
 function resolveLogger(value: unknown): ClickHouseLogger | undefined {
   if (value === undefined) return undefined;
-  const missing = LOGGER_METHODS.filter(
-    (m) => typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[m] !== 'function',
-  );
+  const missing = LOGGER_METHODS.filter((m) => typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[m] !== 'function');
   if (missing.length > 0) {
     throw invalid('logger', `an object with methods ${LOGGER_METHODS.join(', ')} (a pino logger works); missing ${missing.join(', ')}`);
   }

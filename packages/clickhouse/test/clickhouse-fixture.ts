@@ -10,9 +10,7 @@ import type { ClickHouse, ClickHouseOptions } from '@shadow/clickhouse';
 
 // test/setup/global-setup.ts provides the resolved stack (@shadow/stack-harness's StackEndpoints);
 // only the ClickHouse part is read here, typed locally so this package need not depend on the harness.
-type HarnessClickHouse =
-  | { mode: 'embedded'; path: string }
-  | { mode: 'server'; url: string; username: string; password: string; database: string };
+type HarnessClickHouse = { mode: 'embedded'; path: string } | { mode: 'server'; url: string; username: string; password: string; database: string };
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: { clickhouse: HarnessClickHouse };

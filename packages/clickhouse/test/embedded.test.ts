@@ -46,10 +46,7 @@ describe('embedded mode (chDB)', () => {
     const record = (obj: object, msg?: string) => void lines.push([obj, msg]);
     const logger: ClickHouseLogger = { trace: record, debug: record, info: record, warn: record, error: record };
     await using ch = await createClickHouse({ ...embedded, logger });
-    expect(lines).toContainEqual([
-      { mode: 'embedded', database: 'default', location: CHDB_TEST_PATH },
-      'clickhouse client created',
-    ]);
+    expect(lines).toContainEqual([{ mode: 'embedded', database: 'default', location: CHDB_TEST_PATH }, 'clickhouse client created']);
     expect(ch.database).toBe('default');
   });
 

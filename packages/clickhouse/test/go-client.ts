@@ -30,7 +30,12 @@ export async function goClientQuery(hostPort: string, database: string, sql: str
   const client = await binary();
   try {
     const { stdout } = await run(client, [hostPort, database, sql, ...credentials], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
-    return stdout.trim() === '' ? [] : stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    return stdout.trim() === ''
+      ? []
+      : stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
   } catch (err) {
     const { stderr } = err as { stderr?: string };
     throw new Error(`clickhouse-go query failed: ${stderr ?? (err as Error).message}`, { cause: err });

@@ -16,10 +16,9 @@ async function requireTool(tool: string, args: string[]): Promise<void> {
   try {
     await run(tool, args);
   } catch (err) {
-    throw new Error(
-      `The JDBC compatibility test needs ${tool} on PATH (Maven and a Java 17+ JDK; CI installs both): ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new Error(`The JDBC compatibility test needs ${tool} on PATH (Maven and a Java 17+ JDK; CI installs both): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

@@ -29,7 +29,10 @@ async function recorded(ch: ClickHouse): Promise<{ version: number; name: string
 }
 
 async function columns(ch: ClickHouse, table: string): Promise<string[]> {
-  const rs = await ch.client.query({ query: `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = '${table}' ORDER BY position`, format: 'JSONEachRow' });
+  const rs = await ch.client.query({
+    query: `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = '${table}' ORDER BY position`,
+    format: 'JSONEachRow',
+  });
   return (await rs.json<{ name: string }>()).map((r) => r.name);
 }
 

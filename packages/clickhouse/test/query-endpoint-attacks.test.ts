@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { brotliCompressSync, constants, createBrotliCompress, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ALLOWED_FUNCTIONS_BY_CATEGORY, ALLOWED_SETTINGS, ALLOWED_TABLE_FUNCTIONS, PROTOCOL_PARAMETERS, READABLE_SYSTEM_TABLES, REFUSED_FUNCTIONS_BY_REASON, createQueryEndpoint } from '@shadow/clickhouse';
+import {
+  ALLOWED_FUNCTIONS_BY_CATEGORY,
+  ALLOWED_SETTINGS,
+  ALLOWED_TABLE_FUNCTIONS,
+  PROTOCOL_PARAMETERS,
+  READABLE_SYSTEM_TABLES,
+  REFUSED_FUNCTIONS_BY_REASON,
+  createQueryEndpoint,
+} from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint, QueryEndpointOptions } from '@shadow/clickhouse';
 import { CHDB_TEST_PATH, openTestClickHouse, uniqueDatabase } from './clickhouse-fixture.js';
 import { nativeCompressedBlock } from '../src/endpoint/native-compression.js';
@@ -65,7 +73,12 @@ interface Answer {
   text: string;
 }
 
-async function send(endpoint: QueryEndpoint, body: string | Buffer | undefined, params: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Answer> {
+async function send(
+  endpoint: QueryEndpoint,
+  body: string | Buffer | undefined,
+  params: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const url = new URL(endpoint.url);
   for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
   const res = await fetch(url, { method: body === undefined ? 'GET' : 'POST', ...(body === undefined ? {} : { body }), headers });
@@ -96,7 +109,7 @@ describe('settings as SQL: values never reach the engine as text', () => {
     `\\'; CREATE TABLE pwn (a UInt8) ENGINE = Memory; SELECT '`,
     `\\'; INSERT INTO FUNCTION file('${'TARGET'}', 'LineAsString') SELECT 'x'; SELECT '`,
     "'; DROP TABLE events; --",
-    "1; DROP TABLE events",
+    '1; DROP TABLE events',
     '1\nDROP TABLE events',
     '1 /* */ ; DROP TABLE events',
     '1 -- comment',
@@ -144,9 +157,24 @@ describe('settings as SQL: values never reach the engine as text', () => {
 
   it('refuses settings that are not on the allow list (limits, readonly, spill to disk, parser, query cache) and unknown or look-alike names', async () => {
     const fixture = await withEndpoint();
-    const notAllowed = ['readonly', 'allow_ddl', 'log_comment', 'max_bytes_before_external_group_by', 'max_bytes_before_external_sort', 'dialect',
-      'use_query_cache', 'additional_table_filters', 'format_schema', 'format_template_row', 'allow_introspection_functions',
-      'timeout_overflow_mode', 'max_query_size', 'function_sleep_max_microseconds_per_block', 'max_concurrent_queries_for_user', 'enable_analyzer'];
+    const notAllowed = [
+      'readonly',
+      'allow_ddl',
+      'log_comment',
+      'max_bytes_before_external_group_by',
+      'max_bytes_before_external_sort',
+      'dialect',
+      'use_query_cache',
+      'additional_table_filters',
+      'format_schema',
+      'format_template_row',
+      'allow_introspection_functions',
+      'timeout_overflow_mode',
+      'max_query_size',
+      'function_sleep_max_microseconds_per_block',
+      'max_concurrent_queries_for_user',
+      'enable_analyzer',
+    ];
     for (const name of notAllowed) {
       refusedLike(await send(fixture.endpoint, 'SELECT 1', { [name]: '0' }), 452, `Setting '${name}' (URL parameter) is not allowed`);
     }
@@ -157,7 +185,11 @@ describe('settings as SQL: values never reach the engine as text', () => {
     const url = new URL(fixture.endpoint.url);
     url.search = 'max_threads=1&max_threads=2';
     const twice = await fetch(url, { method: 'POST', body: 'SELECT 1' });
-    refusedLike({ status: twice.status, code: twice.headers.get('x-clickhouse-exception-code'), text: await twice.text() }, 36, "'max_threads' is given more than once");
+    refusedLike(
+      { status: twice.status, code: twice.headers.get('x-clickhouse-exception-code'), text: await twice.text() },
+      36,
+      "'max_threads' is given more than once",
+    );
     await nothingChanged(fixture);
   });
 
@@ -174,12 +206,21 @@ describe('settings as SQL: values never reach the engine as text', () => {
     refusedLike(await send(endpoint, 'SELECT 1', {}, { 'X-ClickHouse-Database': 'x; DROP TABLE events' }), 81, 'does not exist');
     refusedLike(await send(endpoint, 'SELECT 1', {}, { 'X-ClickHouse-Query-Id': 'a b' }), 36, 'X-ClickHouse-Query-Id');
     // Accepted and ignored, as documented: sessions, progress headers, buffer sizes.
-    const ignored = await send(endpoint, 'SELECT 7', { session_id: 's-1', session_timeout: '60', wait_end_of_query: '1', buffer_size: '1048576', send_progress_in_http_headers: '1', stacktrace: '1', quota_key: 'k', role: 'analyst' });
+    const ignored = await send(endpoint, 'SELECT 7', {
+      session_id: 's-1',
+      session_timeout: '60',
+      wait_end_of_query: '1',
+      buffer_size: '1048576',
+      send_progress_in_http_headers: '1',
+      stacktrace: '1',
+      quota_key: 'k',
+      role: 'analyst',
+    });
     expect(ignored).toMatchObject({ status: 200, text: '7\n' });
     await nothingChanged(fixture);
   });
 
-  it('SETTINGS clauses: only allowed names with literal values; limits are lowered to the endpoint\'s wherever the clause is', async () => {
+  it("SETTINGS clauses: only allowed names with literal values; limits are lowered to the endpoint's wherever the clause is", async () => {
     const fixture = await withEndpoint({ limits: { maxResultRows: 100 } });
     const { endpoint } = fixture;
     const refused: [string, number, string | RegExp][] = [
@@ -187,7 +228,7 @@ describe('settings as SQL: values never reach the engine as text', () => {
       ['SELECT 1 SETTINGS `readonly` = 0', 452, "Setting 'readonly'"],
       ['SELECT 1 SETTINGS "allow_ddl" = 1', 452, "Setting 'allow_ddl'"],
       ['SELECT 1 SETTINGS /* x */ readonly\n= /* y */ 0', 452, "Setting 'readonly'"],
-      ['SELECT 1 SETTINGS max_threads = 1, log_comment = \'\\\'; DROP TABLE events; --\'', 452, "Setting 'log_comment'"],
+      ["SELECT 1 SETTINGS max_threads = 1, log_comment = '\\'; DROP TABLE events; --'", 452, "Setting 'log_comment'"],
       ["SELECT 1 SETTINGS max_threads = '1; DROP TABLE events'", 452, "Setting 'max_threads' (SETTINGS clause) expects an integer"],
       ["SELECT 1 SETTINGS session_timezone = 'UTC\\'; DROP TABLE events; --'", 452, "Setting 'session_timezone' (SETTINGS clause) expects a time zone"],
       ['SELECT 1 SETTINGS max_threads = DEFAULT', 497, 'setting values must be literals'],
@@ -212,21 +253,54 @@ describe('settings as SQL: values never reach the engine as text', () => {
     ]) {
       refusedLike(await send(endpoint, sql), 396, 'TOO_MANY_ROWS_OR_BYTES');
     }
-    expect(await send(endpoint, 'SELECT number FROM numbers(50) SETTINGS max_result_rows = 10, result_overflow_mode = \'break\', max_block_size = 10')).toMatchObject({ status: 200 });
-    expect(await send(endpoint, "SELECT toString(toDateTime('2024-01-01 00:00:00')) SETTINGS session_timezone = 'Asia/Tokyo', max_threads = 1")).toMatchObject({ status: 200, text: '2024-01-01 00:00:00\n' });
+    expect(
+      await send(endpoint, "SELECT number FROM numbers(50) SETTINGS max_result_rows = 10, result_overflow_mode = 'break', max_block_size = 10"),
+    ).toMatchObject({ status: 200 });
+    expect(await send(endpoint, "SELECT toString(toDateTime('2024-01-01 00:00:00')) SETTINGS session_timezone = 'Asia/Tokyo', max_threads = 1")).toMatchObject({
+      status: 200,
+      text: '2024-01-01 00:00:00\n',
+    });
     await nothingChanged(fixture);
   });
 });
 
-describe('table functions: an allow list, checked against the engine\'s own list', () => {
-  it('refuses every table function of the engine that is not allowed, so a new chDB\'s new ones are refused by default', async () => {
+describe("table functions: an allow list, checked against the engine's own list", () => {
+  it("refuses every table function of the engine that is not allowed, so a new chDB's new ones are refused by default", async () => {
     const fixture = await withEndpoint();
     const rs = await fixture.ch.client.query({ query: 'SELECT name FROM system.table_functions ORDER BY name', format: 'JSONEachRow' });
     const names = (await rs.json<{ name: string }>()).map((r) => r.name);
     const allowed = ALLOWED_TABLE_FUNCTIONS.map((n) => n.toLowerCase());
     const refused = names.filter((n) => !allowed.includes(n.toLowerCase()));
     expect(names.length).toBeGreaterThan(60);
-    expect(refused).toEqual(expect.arrayContaining(['file', 'url', 'filesystem', 'eval', 's3', 'hdfs', 'remote', 'remoteSecure', 'mysql', 'postgresql', 'executable', 'input', 'format', 'merge', 'loop', 'fuzzJSON', 'generateRandom', 'view', 'dictionary', 'cluster', 'jdbc', 'odbc', 'sqlite', 'redis', 'mongodb']));
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        'file',
+        'url',
+        'filesystem',
+        'eval',
+        's3',
+        'hdfs',
+        'remote',
+        'remoteSecure',
+        'mysql',
+        'postgresql',
+        'executable',
+        'input',
+        'format',
+        'merge',
+        'loop',
+        'fuzzJSON',
+        'generateRandom',
+        'view',
+        'dictionary',
+        'cluster',
+        'jdbc',
+        'odbc',
+        'sqlite',
+        'redis',
+        'mongodb',
+      ]),
+    );
     for (const name of refused) {
       // Arguments the parser accepts for this function (view() takes a subquery, the others do not).
       let args: string | undefined;
@@ -321,22 +395,31 @@ describe('table functions: an allow list, checked against the engine\'s own list
   });
 });
 
-describe('functions: an allow list of the engine\'s functions', () => {
+describe("functions: an allow list of the engine's functions", () => {
   it('the allow and refuse lists classify every function of this chDB, and name none it lacks (a new chDB fails here until reviewed)', async () => {
     const ch = await openTestClickHouse(embedded);
     const rs = await ch.client.query({ query: "SELECT name FROM system.functions WHERE alias_to = '' ORDER BY name", format: 'JSONEachRow' });
     const engine = (await rs.json<{ name: string }>()).map((r) => r.name);
     const allowed = Object.values(ALLOWED_FUNCTIONS_BY_CATEGORY).flat();
     const refused = Object.values(REFUSED_FUNCTIONS_BY_REASON).flat();
-    expect(engine.filter((n) => !allowed.includes(n) && !refused.includes(n)), 'functions to review and list').toEqual([]);
-    expect([...allowed, ...refused].filter((n) => !engine.includes(n)), 'listed functions this chDB lacks').toEqual([]);
-    expect(allowed.filter((n) => refused.includes(n)), 'listed as both').toEqual([]);
+    expect(
+      engine.filter((n) => !allowed.includes(n) && !refused.includes(n)),
+      'functions to review and list',
+    ).toEqual([]);
+    expect(
+      [...allowed, ...refused].filter((n) => !engine.includes(n)),
+      'listed functions this chDB lacks',
+    ).toEqual([]);
+    expect(
+      allowed.filter((n) => refused.includes(n)),
+      'listed as both',
+    ).toEqual([]);
   });
 
   it('refuses every refused function and every alias of one, naming it and why', async () => {
     const fixture = await withEndpoint();
     const refused = Object.values(REFUSED_FUNCTIONS_BY_REASON).flat();
-    const rs = await fixture.ch.client.query({ query: 'SELECT name, alias_to FROM system.functions WHERE alias_to != \'\'', format: 'JSONEachRow' });
+    const rs = await fixture.ch.client.query({ query: "SELECT name, alias_to FROM system.functions WHERE alias_to != ''", format: 'JSONEachRow' });
     const aliases = (await rs.json<{ name: string; alias_to: string }>()).filter((a) => refused.includes(a.alias_to)).map((a) => a.name);
     for (const name of [...refused, ...aliases]) {
       const answer = await send(fixture.endpoint, `SELECT ${name}('${canary}')`);
@@ -352,7 +435,8 @@ describe('functions: an allow list of the engine\'s functions', () => {
 
   it('allows ordinary functions, aliases, case-insensitive names and aggregate combinators', async () => {
     const { endpoint } = await withEndpoint();
-    const sql = "SELECT lcase('A'), UPPER('b'), COUNT(*), sumIf(id, id > 1), uniqExactIf(route, id < 3), countDistinct(route), quantiles(0.5)(id), argMax(route, id), toTypeName(id), if(id > 0, 1, 0) AS one, CASE WHEN id = 1 THEN 'a' ELSE 'b' END, CASE id WHEN 1 THEN 'x' END, version() != '', currentDatabase() != '' FROM events GROUP BY id, route ORDER BY id LIMIT 1 FORMAT TSV";
+    const sql =
+      "SELECT lcase('A'), UPPER('b'), COUNT(*), sumIf(id, id > 1), uniqExactIf(route, id < 3), countDistinct(route), quantiles(0.5)(id), argMax(route, id), toTypeName(id), if(id > 0, 1, 0) AS one, CASE WHEN id = 1 THEN 'a' ELSE 'b' END, CASE id WHEN 1 THEN 'x' END, version() != '', currentDatabase() != '' FROM events GROUP BY id, route ORDER BY id LIMIT 1 FORMAT TSV";
     expect(await send(endpoint, sql)).toMatchObject({ status: 200, text: 'a\tB\t1\t0\t1\t1\t[1]\t/a\tUInt32\t1\ta\tx\t1\t1\n' });
   });
 });
@@ -374,7 +458,7 @@ describe('writes, statements and databases outside the allow lists', () => {
       ['ALTER TABLE events DELETE WHERE 1', 164],
       ['ALTER TABLE events ADD COLUMN pwn UInt8', 164],
       ['DELETE FROM events WHERE 1', 164],
-      ['UPDATE events SET route = \'x\' WHERE 1', 164],
+      ["UPDATE events SET route = 'x' WHERE 1", 164],
       ['RENAME TABLE events TO pwn', 164],
       ['EXCHANGE TABLES events AND pwn', 164],
       ['DETACH TABLE events', 164],
@@ -410,7 +494,7 @@ describe('writes, statements and databases outside the allow lists', () => {
       ['SHOW USERS', 497],
       ['SHOW ACCESS', 497],
       ['SHOW CREATE USER default', 497],
-      ['SHOW SETTINGS LIKE \'max%\'', 497],
+      ["SHOW SETTINGS LIKE 'max%'", 497],
       ['SHOW DICTIONARIES', 497],
       ['SHOW CLUSTERS', 497],
     ];
@@ -476,7 +560,10 @@ describe('writes, statements and databases outside the allow lists', () => {
     }
     const tables = await send(endpoint, `SELECT name FROM system.tables WHERE database = '${ch.database}'`);
     expect(tables).toMatchObject({ status: 200, text: 'events\n' });
-    expect(await send(endpoint, `SELECT table_name FROM INFORMATION_SCHEMA.TABLES WHERE table_schema = '${ch.database}'`)).toMatchObject({ status: 200, text: 'events\n' });
+    expect(await send(endpoint, `SELECT table_name FROM INFORMATION_SCHEMA.TABLES WHERE table_schema = '${ch.database}'`)).toMatchObject({
+      status: 200,
+      text: 'events\n',
+    });
     expect(await send(endpoint, 'SHOW TABLES')).toMatchObject({ status: 200, text: 'events\n' });
     expect(await send(endpoint, 'SELECT count() FROM events WHERE (id, route) IN events')).toMatchObject({ status: 200, text: '3\n' });
     expect(await send(endpoint, `SHOW CREATE TABLE ${ch.database}.events`)).toMatchObject({ status: 200 });
@@ -489,7 +576,10 @@ describe('writes, statements and databases outside the allow lists', () => {
     const crafted = "x'; DROP TABLE events; --";
     const asString = await send(endpoint, 'SELECT {v:String} AS v FORMAT JSONEachRow', { param_v: crafted });
     expect(asString).toMatchObject({ status: 200, text: `${JSON.stringify({ v: crafted })}\n` });
-    const escaped = await send(endpoint, 'SELECT {v:String} AS v, {a:Array(String)} AS a FORMAT JSONEachRow', { param_v: "it\\'s\\ta\\\\b", param_a: "['it\\'s', 'b']" });
+    const escaped = await send(endpoint, 'SELECT {v:String} AS v, {a:Array(String)} AS a FORMAT JSONEachRow', {
+      param_v: "it\\'s\\ta\\\\b",
+      param_a: "['it\\'s', 'b']",
+    });
     expect(JSON.parse(escaped.text)).toEqual({ v: "it's\ta\\b", a: ["it's", 'b'] });
     const number = await send(endpoint, 'SELECT count() FROM events WHERE id = {id:UInt32}', { param_id: '1 OR 1 = 1' });
     expect(number.status).not.toBe(200);
@@ -501,7 +591,7 @@ describe('writes, statements and databases outside the allow lists', () => {
 });
 
 describe('memory and request bodies', () => {
-  it('an aggregate that would grow past max_memory_usage fails with the engine\'s memory error, whatever the client asks, and the process carries on', async () => {
+  it("an aggregate that would grow past max_memory_usage fails with the engine's memory error, whatever the client asks, and the process carries on", async () => {
     const fixture = await withEndpoint({ limits: { maxMemoryBytes: 64 * 1024 * 1024 } });
     const { endpoint } = fixture;
     const heavy = 'SELECT uniqExact(number) FROM numbers(20000000)';
@@ -527,10 +617,12 @@ describe('memory and request bodies', () => {
       compress.on('data', (chunk: Buffer) => out.push(chunk));
       compress.on('end', () => resolve(Buffer.concat(out)));
       const block = Buffer.alloc(1024 * 1024, 32);
-      Readable.from((function* () {
-        yield Buffer.from('SELECT 1 ');
-        for (let i = 0; i < 1024; i += 1) yield block;
-      })()).pipe(compress);
+      Readable.from(
+        (function* () {
+          yield Buffer.from('SELECT 1 ');
+          for (let i = 0; i < 1024; i += 1) yield block;
+        })(),
+      ).pipe(compress);
     });
     expect(bomb.length).toBeLessThan(4096);
     const before = process.memoryUsage().arrayBuffers;
@@ -546,7 +638,11 @@ describe('memory and request bodies', () => {
     }
     // The old whole-buffer inflate held the gigabyte; the stream stops after 64 KiB and a chunk.
     expect(peak - before).toBeLessThan(32 * 1024 * 1024);
-    for (const [body, encoding] of [[gzipSync(Buffer.alloc(200_000, 32)), 'gzip'], [deflateSync(Buffer.alloc(200_000, 32)), 'deflate'], [brotliCompressSync(Buffer.alloc(200_000, 32)), 'br']] as const) {
+    for (const [body, encoding] of [
+      [gzipSync(Buffer.alloc(200_000, 32)), 'gzip'],
+      [deflateSync(Buffer.alloc(200_000, 32)), 'deflate'],
+      [brotliCompressSync(Buffer.alloc(200_000, 32)), 'br'],
+    ] as const) {
       refusedLike(await send(endpoint, body, {}, { 'Content-Encoding': encoding }), 62, 'Max query size exceeded');
     }
     refusedLike(await send(endpoint, Buffer.from('not gzip'), {}, { 'Content-Encoding': 'gzip' }), 271, 'Cannot decompress');
@@ -564,10 +660,10 @@ describe('memory and request bodies', () => {
     refusedLike(await send(endpoint, claim, { decompress: '1' }), 62, 'Max query size exceeded');
     const corrupt = nativeCompressedBlock(Buffer.from('SELECT 1'));
     corrupt[corrupt.length - 1] = 0x21;
-    refusedLike(await send(endpoint, corrupt, { decompress: '1' }), 271, 'Checksum doesn\'t match');
+    refusedLike(await send(endpoint, corrupt, { decompress: '1' }), 271, "Checksum doesn't match");
   });
 
-  it('a slow query with bound parameters does not hold the others (chdb runs bound queries one at a time; the endpoint\'s parse is not one)', async () => {
+  it("a slow query with bound parameters does not hold the others (chdb runs bound queries one at a time; the endpoint's parse is not one)", async () => {
     const { endpoint } = await withEndpoint();
     let slowDone = false;
     const slow = send(endpoint, 'SELECT sleep(3), {x:UInt8}', { param_x: '1' }).then((answer) => {

@@ -17,7 +17,7 @@ const EXTERNAL_CLIENT_TIMEOUT_MS = 600_000;
 
 async function withEndpoint(options: Omit<QueryEndpointOptions, 'clickhouse'> = {}): Promise<{ ch: ClickHouse; endpoint: QueryEndpoint }> {
   const ch = await openTestClickHouse(embedded);
-  await ch.client.command({ query: 'CREATE TABLE events (id UInt32, route String, at DateTime64(3, \'UTC\')) ENGINE = MergeTree ORDER BY id' });
+  await ch.client.command({ query: "CREATE TABLE events (id UInt32, route String, at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY id" });
   await ch.client.insert({
     table: 'events',
     values: [1, 2, 3].map((id) => ({ id, route: `/posts/:id${id}`, at: `2026-01-0${id}T00:00:00.000Z` })),
@@ -57,7 +57,10 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     const json = await client.query({ query: 'SELECT count() AS n, max(at) AS last FROM events', format: 'JSON' });
     const body = await json.json<{ n: string; last: string }>();
     expect(body.data).toEqual([{ n: '3', last: '2026-01-03 00:00:00.000' }]);
-    expect(body.meta).toEqual([{ name: 'n', type: 'UInt64' }, { name: 'last', type: "DateTime64(3, 'UTC')" }]);
+    expect(body.meta).toEqual([
+      { name: 'n', type: 'UInt64' },
+      { name: 'last', type: "DateTime64(3, 'UTC')" },
+    ]);
     // Query parameters, as the client binds them ({name:Type} with param_name in the URL).
     const bound = await client.query({ query: 'SELECT route FROM events WHERE id = {id:UInt32}', query_params: { id: 2 }, format: 'JSONEachRow' });
     expect(await bound.json()).toEqual([{ route: '/posts/:id2' }]);
@@ -67,67 +70,88 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     expect(await count(ch)).toBe(3);
   });
 
-  it('the ClickHouse JDBC driver (com.clickhouse:clickhouse-jdbc 0.10.0, compress=1 by default) reads rows', async () => {
-    const { ch, endpoint } = await withEndpoint();
-    const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
-    const result = await jdbcQuery(jdbcUrl, 'SELECT id, route, at FROM events WHERE id >= 2 ORDER BY id');
-    expect(result.columns).toEqual(['id', 'route', 'at']);
-    expect(result.rows).toEqual([
-      ['2', '/posts/:id2', '2026-01-02 00:00:00'],
-      ['3', '/posts/:id3', '2026-01-03 00:00:00'],
-    ]);
-    await expect(jdbcQuery(jdbcUrl, 'TRUNCATE TABLE events')).rejects.toThrow(/READONLY|readonly/);
-    expect(await count(ch)).toBe(3);
-  }, EXTERNAL_CLIENT_TIMEOUT_MS);
+  it(
+    'the ClickHouse JDBC driver (com.clickhouse:clickhouse-jdbc 0.10.0, compress=1 by default) reads rows',
+    async () => {
+      const { ch, endpoint } = await withEndpoint();
+      const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
+      const result = await jdbcQuery(jdbcUrl, 'SELECT id, route, at FROM events WHERE id >= 2 ORDER BY id');
+      expect(result.columns).toEqual(['id', 'route', 'at']);
+      expect(result.rows).toEqual([
+        ['2', '/posts/:id2', '2026-01-02 00:00:00'],
+        ['3', '/posts/:id3', '2026-01-03 00:00:00'],
+      ]);
+      await expect(jdbcQuery(jdbcUrl, 'TRUNCATE TABLE events')).rejects.toThrow(/READONLY|readonly/);
+      expect(await count(ch)).toBe(3);
+    },
+    EXTERNAL_CLIENT_TIMEOUT_MS,
+  );
 
-  it("clickhouse-go over HTTP (Grafana's data source driver): Native with client_protocol_version, LowCardinality, arrays, maps", async () => {
-    const { ch, endpoint } = await withEndpoint();
-    const hostPort = new URL(endpoint.url).host;
-    const rows = await goClientQuery(
-      hostPort,
-      ch.database,
-      `SELECT id, toLowCardinality(route) AS lc, if(id = 2, NULL, id) AS maybe, [id, id * 10] AS ids, map('id', id) AS m,
+  it(
+    "clickhouse-go over HTTP (Grafana's data source driver): Native with client_protocol_version, LowCardinality, arrays, maps",
+    async () => {
+      const { ch, endpoint } = await withEndpoint();
+      const hostPort = new URL(endpoint.url).host;
+      const rows = await goClientQuery(
+        hostPort,
+        ch.database,
+        `SELECT id, toLowCardinality(route) AS lc, if(id = 2, NULL, id) AS maybe, [id, id * 10] AS ids, map('id', id) AS m,
          tuple(id, route) AS t, toDecimal64(id, 2) AS d, at FROM events ORDER BY id`,
-    );
-    expect(rows).toEqual([1, 2, 3].map((id) => ({
-      id,
-      lc: `/posts/:id${id}`,
-      maybe: id === 2 ? null : id,
-      ids: [id, id * 10],
-      m: { id },
-      t: [id, `/posts/:id${id}`],
-      d: `${id}`,
-      at: `2026-01-0${id}T00:00:00Z`,
-    })));
-    await expect(goClientQuery(hostPort, ch.database, 'DROP TABLE events')).rejects.toThrow(/code: 164.*READONLY/);
-    expect(await count(ch)).toBe(3);
-  }, EXTERNAL_CLIENT_TIMEOUT_MS);
+      );
+      expect(rows).toEqual(
+        [1, 2, 3].map((id) => ({
+          id,
+          lc: `/posts/:id${id}`,
+          maybe: id === 2 ? null : id,
+          ids: [id, id * 10],
+          m: { id },
+          t: [id, `/posts/:id${id}`],
+          d: `${id}`,
+          at: `2026-01-0${id}T00:00:00Z`,
+        })),
+      );
+      await expect(goClientQuery(hostPort, ch.database, 'DROP TABLE events')).rejects.toThrow(/code: 164.*READONLY/);
+      expect(await count(ch)).toBe(3);
+    },
+    EXTERNAL_CLIENT_TIMEOUT_MS,
+  );
 
-  it('what tools introspect passes the allow lists: JDBC DatabaseMetaData (DBeaver), Grafana\'s queries through clickhouse-go', async () => {
-    const { ch, endpoint } = await withEndpoint();
-    const meta = await jdbcQuery(`jdbc:clickhouse:${endpoint.url}/${ch.database}`, `@metadata ${ch.database}`);
-    expect(meta.rows).toEqual(expect.arrayContaining([
-      ['schema', ch.database, ''],
-      ['table', 'events', 'TABLE'],
-      ['column', 'events.id', 'UInt32'],
-      ['column', 'events.route', 'String'],
-      ['column', 'events.at', "DateTime64(3, 'UTC')"],
-      ['key', 'events.id', ''],
-      ['types', 'some'],
-    ]));
-    // grafana/clickhouse-datasource: version check, schema browser, column lists, DESCRIBE, distinct values.
-    const hostPort = new URL(endpoint.url).host;
-    const grafana = async (sql: string) => goClientQuery(hostPort, ch.database, sql);
-    expect(await grafana('SELECT version()')).toHaveLength(1);
-    expect(await grafana('SELECT currentDatabase()')).toEqual([{ 'currentDatabase()': ch.database }]);
-    expect(await grafana('SELECT database, name FROM system.tables ORDER BY database, name')).toContainEqual({ database: ch.database, name: 'events' });
-    expect(await grafana("SELECT name FROM system.databases WHERE name NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")).toContainEqual({ name: ch.database });
-    expect(await grafana(`SELECT database, table, name, type, comment FROM system.columns WHERE (database, table) IN (('${ch.database}', 'events')) ORDER BY database, table, position`))
-      .toEqual(['id', 'route', 'at'].map((name, i) => expect.objectContaining({ name, type: ['UInt32', 'String', "DateTime64(3, 'UTC')"][i] })));
-    expect(await grafana(`DESCRIBE TABLE "${ch.database}"."events"`)).toHaveLength(3);
-    expect(await grafana('SELECT DISTINCT route FROM events SETTINGS max_execution_time=10')).toHaveLength(3);
-    expect(await count(ch)).toBe(3);
-  }, EXTERNAL_CLIENT_TIMEOUT_MS);
+  it(
+    "what tools introspect passes the allow lists: JDBC DatabaseMetaData (DBeaver), Grafana's queries through clickhouse-go",
+    async () => {
+      const { ch, endpoint } = await withEndpoint();
+      const meta = await jdbcQuery(`jdbc:clickhouse:${endpoint.url}/${ch.database}`, `@metadata ${ch.database}`);
+      expect(meta.rows).toEqual(
+        expect.arrayContaining([
+          ['schema', ch.database, ''],
+          ['table', 'events', 'TABLE'],
+          ['column', 'events.id', 'UInt32'],
+          ['column', 'events.route', 'String'],
+          ['column', 'events.at', "DateTime64(3, 'UTC')"],
+          ['key', 'events.id', ''],
+          ['types', 'some'],
+        ]),
+      );
+      // grafana/clickhouse-datasource: version check, schema browser, column lists, DESCRIBE, distinct values.
+      const hostPort = new URL(endpoint.url).host;
+      const grafana = async (sql: string) => goClientQuery(hostPort, ch.database, sql);
+      expect(await grafana('SELECT version()')).toHaveLength(1);
+      expect(await grafana('SELECT currentDatabase()')).toEqual([{ 'currentDatabase()': ch.database }]);
+      expect(await grafana('SELECT database, name FROM system.tables ORDER BY database, name')).toContainEqual({ database: ch.database, name: 'events' });
+      expect(await grafana("SELECT name FROM system.databases WHERE name NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA')")).toContainEqual({
+        name: ch.database,
+      });
+      expect(
+        await grafana(
+          `SELECT database, table, name, type, comment FROM system.columns WHERE (database, table) IN (('${ch.database}', 'events')) ORDER BY database, table, position`,
+        ),
+      ).toEqual(['id', 'route', 'at'].map((name, i) => expect.objectContaining({ name, type: ['UInt32', 'String', "DateTime64(3, 'UTC')"][i] })));
+      expect(await grafana(`DESCRIBE TABLE "${ch.database}"."events"`)).toHaveLength(3);
+      expect(await grafana('SELECT DISTINCT route FROM events SETTINGS max_execution_time=10')).toHaveLength(3);
+      expect(await count(ch)).toBe(3);
+    },
+    EXTERNAL_CLIENT_TIMEOUT_MS,
+  );
 
   it('plain HTTP: /ping, GET ?query=, POST body, query parameter + body, FORMAT, default_format, headers clients read', async () => {
     const { ch, endpoint } = await withEndpoint({ displayName: 'probe' });
@@ -154,7 +178,12 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     expect(oddId.headers.get('x-injected')).toBeNull();
     expect(oddId.headers.get('x-clickhouse-query-id')).toMatch(/^[0-9a-f-]{36}$/);
 
-    const split = await post(endpoint, 'ORDER BY id DESC LIMIT 1', { query: 'SELECT id FROM events', default_format: 'CSVWithNames' }, { 'X-ClickHouse-Database': ch.database });
+    const split = await post(
+      endpoint,
+      'ORDER BY id DESC LIMIT 1',
+      { query: 'SELECT id FROM events', default_format: 'CSVWithNames' },
+      { 'X-ClickHouse-Database': ch.database },
+    );
     expect(split).toMatchObject({ status: 200, text: '"id"\n3\n' });
     expect(split.headers.get('content-type')).toBe('text/csv; charset=UTF-8; header=present');
 
@@ -177,7 +206,7 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     const { ch, endpoint } = await withEndpoint();
     const db = { database: ch.database };
     const refusals: [string, number, number, string][] = [
-      ['INSERT INTO events VALUES (9, \'x\', now())', 500, 164, 'READONLY'],
+      ["INSERT INTO events VALUES (9, 'x', now())", 500, 164, 'READONLY'],
       ['ALTER TABLE events DELETE WHERE 1', 500, 164, 'READONLY'],
       ['DROP TABLE events', 500, 164, 'READONLY'],
       ['TRUNCATE TABLE events', 500, 164, 'READONLY'],
@@ -191,7 +220,7 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
       ["SELECT * FROM `url`('http://127.0.0.1:1/', 'CSV', 'a String')", 403, 497, 'ACCESS_DENIED'],
       ["SELECT * FROM s3Cluster('c', 'http://x/y', 'CSV')", 403, 497, 'ACCESS_DENIED'],
       ["SELECT * FROM remote('127.0.0.1', system.one)", 403, 497, 'ACCESS_DENIED'],
-      ['SELECT * FROM events INTO OUTFILE \'/tmp/out.tsv\'', 403, 497, 'ACCESS_DENIED'],
+      ["SELECT * FROM events INTO OUTFILE '/tmp/out.tsv'", 403, 497, 'ACCESS_DENIED'],
       ['SELECT * FROM events SETTINGS readonly = 0', 500, 452, 'SETTING_CONSTRAINT_VIOLATION'],
     ];
     for (const [query, status, code, type] of refusals) {
@@ -245,27 +274,31 @@ describe('read-only query endpoint (ClickHouse HTTP interface over embedded chDB
     expect(large.text).toMatch(/Max query size exceeded/);
   });
 
-  it('with a password: only the configured credentials pass (basic auth, X-ClickHouse headers, URL parameters)', async () => {
-    const { ch, endpoint } = await withEndpoint({ user: 'analyst', password: 's3cret' });
-    const q = 'SELECT count() FROM events';
-    const db = { database: ch.database };
-    const none = await post(endpoint, q, db);
-    expect([none.status, none.headers.get('x-clickhouse-exception-code')]).toEqual([403, '516']);
-    const wrong = await post(endpoint, q, db, { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 'nope' });
-    expect(wrong.status).toBe(403);
-    const basic = await post(endpoint, q, db, { Authorization: `Basic ${Buffer.from('analyst:s3cret').toString('base64')}` });
-    expect(basic).toMatchObject({ status: 200, text: '3\n' });
-    expect((await post(endpoint, q, db, { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 's3cret' })).text).toBe('3\n');
-    expect((await post(endpoint, q, { ...db, user: 'analyst', password: 's3cret' })).text).toBe('3\n');
-    // /ping needs no credentials, as on a server.
-    expect((await fetch(`${endpoint.url}/ping`)).status).toBe(200);
+  it(
+    'with a password: only the configured credentials pass (basic auth, X-ClickHouse headers, URL parameters)',
+    async () => {
+      const { ch, endpoint } = await withEndpoint({ user: 'analyst', password: 's3cret' });
+      const q = 'SELECT count() FROM events';
+      const db = { database: ch.database };
+      const none = await post(endpoint, q, db);
+      expect([none.status, none.headers.get('x-clickhouse-exception-code')]).toEqual([403, '516']);
+      const wrong = await post(endpoint, q, db, { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 'nope' });
+      expect(wrong.status).toBe(403);
+      const basic = await post(endpoint, q, db, { Authorization: `Basic ${Buffer.from('analyst:s3cret').toString('base64')}` });
+      expect(basic).toMatchObject({ status: 200, text: '3\n' });
+      expect((await post(endpoint, q, db, { 'X-ClickHouse-User': 'analyst', 'X-ClickHouse-Key': 's3cret' })).text).toBe('3\n');
+      expect((await post(endpoint, q, { ...db, user: 'analyst', password: 's3cret' })).text).toBe('3\n');
+      // /ping needs no credentials, as on a server.
+      expect((await fetch(`${endpoint.url}/ping`)).status).toBe(200);
 
-    const client = createClient({ url: endpoint.url, database: ch.database, username: 'analyst', password: 's3cret' });
-    onTestFinished(() => client.close());
-    expect(await (await client.query({ query: q, format: 'JSONEachRow' })).json()).toEqual([{ 'count()': '3' }]);
-    const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
-    expect((await jdbcQuery(jdbcUrl, q, ['analyst', 's3cret'])).rows).toEqual([['3']]);
-  }, EXTERNAL_CLIENT_TIMEOUT_MS);
+      const client = createClient({ url: endpoint.url, database: ch.database, username: 'analyst', password: 's3cret' });
+      onTestFinished(() => client.close());
+      expect(await (await client.query({ query: q, format: 'JSONEachRow' })).json()).toEqual([{ 'count()': '3' }]);
+      const jdbcUrl = `jdbc:clickhouse:${endpoint.url}/${ch.database}`;
+      expect((await jdbcQuery(jdbcUrl, q, ['analyst', 's3cret'])).rows).toEqual([['3']]);
+    },
+    EXTERNAL_CLIENT_TIMEOUT_MS,
+  );
 
   it('a write route stores what its owner validates, with the same credentials, a body cap, and no SQL from the request', async () => {
     // The route writes on the endpoint's own engine, known once the endpoint is open.

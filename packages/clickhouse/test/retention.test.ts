@@ -42,19 +42,61 @@ async function ttlOf(ch: ClickHouse, table: string): Promise<string> {
 
 function pairRow(id: string, captureMs: number, joinedMs: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    exchange_id: id, challenger_id: 'cand', challenger_role: 'candidate', run_id: 'hist', attempt: 1, route: '/items/:id', method: 'GET', path: `/items/${id}`,
-    capture_time: captureMs, replay_time: joinedMs - 1000, joined_time: joinedMs, live_status: 200, shadow_status: 200,
-    agree: false, real_agree: false, body_match: false, diff_count: 1, real_diff_count: 1, diff_paths: ['$.price'],
-    bodies_kept: true, live_body: `{"id":"${id}","price":10}`, shadow_body: `{"id":"${id}","price":11}`, ...over,
+    exchange_id: id,
+    challenger_id: 'cand',
+    challenger_role: 'candidate',
+    run_id: 'hist',
+    attempt: 1,
+    route: '/items/:id',
+    method: 'GET',
+    path: `/items/${id}`,
+    capture_time: captureMs,
+    replay_time: joinedMs - 1000,
+    joined_time: joinedMs,
+    live_status: 200,
+    shadow_status: 200,
+    agree: false,
+    real_agree: false,
+    body_match: false,
+    diff_count: 1,
+    real_diff_count: 1,
+    diff_paths: ['$.price'],
+    bodies_kept: true,
+    live_body: `{"id":"${id}","price":10}`,
+    shadow_body: `{"id":"${id}","price":11}`,
+    ...over,
   };
 }
 
 function diffRow(id: string, captureMs: number, joinedMs: number): Record<string, unknown> {
-  return { exchange_id: id, challenger_id: 'cand', challenger_role: 'candidate', run_id: 'hist', capture_time: captureMs, joined_time: joinedMs, route: '/items/:id', method: 'GET', diff_path: '$.price', kind: 'changed', live_example: '10', shadow_example: '11' };
+  return {
+    exchange_id: id,
+    challenger_id: 'cand',
+    challenger_role: 'candidate',
+    run_id: 'hist',
+    capture_time: captureMs,
+    joined_time: joinedMs,
+    route: '/items/:id',
+    method: 'GET',
+    diff_path: '$.price',
+    kind: 'changed',
+    live_example: '10',
+    shadow_example: '11',
+  };
 }
 
 function unmatchedRow(id: string, eventMs: number, joinedMs: number): Record<string, unknown> {
-  return { exchange_id: id, challenger_id: 'cand', challenger_role: 'candidate', run_id: 'hist', reason: 'no_live_record', expired_by: 'window', has_result: true, event_time: eventMs, joined_time: joinedMs };
+  return {
+    exchange_id: id,
+    challenger_id: 'cand',
+    challenger_role: 'candidate',
+    run_id: 'hist',
+    reason: 'no_live_record',
+    expired_by: 'window',
+    has_result: true,
+    event_time: eventMs,
+    joined_time: joinedMs,
+  };
 }
 
 function labelRow(id: string, observedMs: number, landedMs: number): Record<string, unknown> {
@@ -116,7 +158,10 @@ function scenarios(options: () => ClickHouseOptions) {
     expect(await count(ch, 'SELECT count() AS n FROM unmatched FINAL')).toBe(2);
     expect(await count(ch, 'SELECT count() AS n FROM labels FINAL')).toBe(2);
     // The per-minute aggregates of both capture minutes (keyed by capture minute, kept by landing).
-    const minutes = await rows<{ minute: string; pairs: string }>(ch, 'SELECT minute, uniqExactMerge(pairs) AS pairs FROM pair_minutes GROUP BY minute ORDER BY minute');
+    const minutes = await rows<{ minute: string; pairs: string }>(
+      ch,
+      'SELECT minute, uniqExactMerge(pairs) AS pairs FROM pair_minutes GROUP BY minute ORDER BY minute',
+    );
     expect(minutes.map((m) => [Date.parse(m.minute), Number(m.pairs)])).toEqual([400, 40].map((d) => [Math.floor((now - d * DAY) / 60_000) * 60_000, 1]));
   });
 
@@ -156,13 +201,21 @@ function scenarios(options: () => ClickHouseOptions) {
     await migrate(ch, SCHEMA_MIGRATIONS);
     const now = Date.now();
     const pairs = (values: Record<string, unknown>[]) => ch.client.insert({ table: 'pairs', values, format: 'JSONEachRow' });
-    expect(await insertFailure(pairs([pairRow('late', now - 40 * DAY, now - 31 * DAY, { bodies_kept: false, live_body: '', shadow_body: '' })]))).toMatch(/landed_within_retention/);
+    expect(await insertFailure(pairs([pairRow('late', now - 40 * DAY, now - 31 * DAY, { bodies_kept: false, live_body: '', shadow_body: '' })]))).toMatch(
+      /landed_within_retention/,
+    );
     // Within the rows' 30 days but past the bodies' 7: refused only when it carries bodies.
     expect(await insertFailure(pairs([pairRow('late-bodies', now - 40 * DAY, now - 8 * DAY)]))).toMatch(/landed_within_retention/);
     await pairs([pairRow('late-no-bodies', now - 40 * DAY, now - 8 * DAY, { bodies_kept: false, live_body: '', shadow_body: '' })]);
-    expect(await insertFailure(ch.client.insert({ table: 'pair_diffs', values: [diffRow('late', now, now - 31 * DAY)], format: 'JSONEachRow' }))).toMatch(/landed_within_retention/);
-    expect(await insertFailure(ch.client.insert({ table: 'unmatched', values: [unmatchedRow('late', now, now - 31 * DAY)], format: 'JSONEachRow' }))).toMatch(/landed_within_retention/);
-    expect(await insertFailure(ch.client.insert({ table: 'labels', values: [labelRow('late', now, now - 91 * DAY)], format: 'JSONEachRow' }))).toMatch(/landed_within_retention/);
+    expect(await insertFailure(ch.client.insert({ table: 'pair_diffs', values: [diffRow('late', now, now - 31 * DAY)], format: 'JSONEachRow' }))).toMatch(
+      /landed_within_retention/,
+    );
+    expect(await insertFailure(ch.client.insert({ table: 'unmatched', values: [unmatchedRow('late', now, now - 31 * DAY)], format: 'JSONEachRow' }))).toMatch(
+      /landed_within_retention/,
+    );
+    expect(await insertFailure(ch.client.insert({ table: 'labels', values: [labelRow('late', now, now - 91 * DAY)], format: 'JSONEachRow' }))).toMatch(
+      /landed_within_retention/,
+    );
     // A refused insert is refused whole: nothing of it landed.
     expect(await rows(ch, 'SELECT exchange_id FROM pairs')).toEqual([{ exchange_id: 'late-no-bodies' }]);
     // With 60 days of retention the same 31-day-old landing is accepted.
@@ -176,7 +229,14 @@ function scenarios(options: () => ClickHouseOptions) {
     await migrate(ch, SCHEMA_MIGRATIONS, { retention: {} });
     const first = await migrate(ch, SCHEMA_MIGRATIONS, { retention: { rowsDays: 60, bodiesDays: 14, aggregatesDays: 365, labelsDays: 120 } });
     expect(first.retention?.days).toEqual({ rowsDays: 60, bodiesDays: 14, aggregatesDays: 365, labelsDays: 120 });
-    expect(first.retention?.changed).toEqual(expect.arrayContaining(['pairs: rows 30 -> 60 days', 'pairs: bodies 7 -> 14 days', 'pair_minutes: aggregates 180 -> 365 days', 'labels: labels 90 -> 120 days']));
+    expect(first.retention?.changed).toEqual(
+      expect.arrayContaining([
+        'pairs: rows 30 -> 60 days',
+        'pairs: bodies 7 -> 14 days',
+        'pair_minutes: aggregates 180 -> 365 days',
+        'labels: labels 90 -> 120 days',
+      ]),
+    );
     expect(await ttlOf(ch, 'pairs')).toBe('toDateTime(joined_time) + toIntervalDay(60)');
     expect(await ttlOf(ch, 'unmatched')).toBe('toDateTime(joined_time) + toIntervalDay(60)');
     expect(await ttlOf(ch, 'pair_minutes')).toBe('landed_time + toIntervalDay(365)');
@@ -195,7 +255,9 @@ function scenarios(options: () => ClickHouseOptions) {
     await migrate(ch, SCHEMA_MIGRATIONS, { retention: { rowsDays: 30 } });
     expect(await ttlOf(ch, 'pair_diffs')).toBe('toDateTime(joined_time) + toIntervalDay(30)');
     const now = Date.now();
-    expect(await insertFailure(ch.client.insert({ table: 'pair_diffs', values: [diffRow('x', now, now - 40 * DAY)], format: 'JSONEachRow' }))).toMatch(/landed_within_retention/);
+    expect(await insertFailure(ch.client.insert({ table: 'pair_diffs', values: [diffRow('x', now, now - 40 * DAY)], format: 'JSONEachRow' }))).toMatch(
+      /landed_within_retention/,
+    );
   });
 
   it('bad values are refused before anything runs, naming every field', async () => {
@@ -208,7 +270,9 @@ function scenarios(options: () => ClickHouseOptions) {
     expect(err.message).toContain('retention.rowDays: unknown field');
     expect(await rows(ch, 'SHOW TABLES')).toEqual([]);
     // Bodies cannot outlive their rows: checked against the value given or the tables' current one.
-    expect((await failure(migrate(ch, SCHEMA_MIGRATIONS, { retention: { rowsDays: 10, bodiesDays: 20 } }))).message).toContain('retention.bodiesDays: 20 exceeds retention.rowsDays (10)');
+    expect((await failure(migrate(ch, SCHEMA_MIGRATIONS, { retention: { rowsDays: 10, bodiesDays: 20 } }))).message).toContain(
+      'retention.bodiesDays: 20 exceeds retention.rowsDays (10)',
+    );
     await migrate(ch, SCHEMA_MIGRATIONS);
     const current = await failure(migrate(ch, SCHEMA_MIGRATIONS, { retention: { bodiesDays: 45 } }));
     expect(current.message).toContain('retention.bodiesDays (45 days) exceeds retention.rowsDays (30)');

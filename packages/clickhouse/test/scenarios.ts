@@ -134,13 +134,9 @@ export async function engineErrorsConvert(ch: ClickHouse): Promise<void> {
   expect(await codeOf(client.query({ query: 'SELECT * FROM no_such_db.kv' }))).toMatchObject({
     code: 'CH_UNKNOWN_DATABASE',
   });
-  expect(
-    await codeOf(client.insert({ table: 'kv', values: [{ k: 'a', v: 'not a number' }], format: 'JSONEachRow' })),
-  ).toMatchObject({ code: 'CH_BAD_DATA' });
+  expect(await codeOf(client.insert({ table: 'kv', values: [{ k: 'a', v: 'not a number' }], format: 'JSONEachRow' }))).toMatchObject({ code: 'CH_BAD_DATA' });
   // input_format_skip_unknown_fields = 0: a field without a column is an error, not silently dropped.
-  expect(
-    await codeOf(client.insert({ table: 'kv', values: [{ k: 'a', v: 1, extra: true }], format: 'JSONEachRow' })),
-  ).toMatchObject({ code: 'CH_BAD_DATA' });
+  expect(await codeOf(client.insert({ table: 'kv', values: [{ k: 'a', v: 1, extra: true }], format: 'JSONEachRow' }))).toMatchObject({ code: 'CH_BAD_DATA' });
   const kept = await client.query({ query: 'SELECT count() AS n FROM kv', format: 'JSONEachRow' });
   expect(await kept.json()).toEqual([{ n: '0' }]);
 }

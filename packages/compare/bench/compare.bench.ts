@@ -16,7 +16,11 @@ function order(i: number, variant: { ts: number; reqId: string; price?: number }
     requestId: variant.reqId,
     customer: { id: 'cus_42', name: 'Ada Lovelace', email: 'ada@example.com', tier: 'gold', address: { city: 'London', zip: 'NW1', country: 'GB' } },
     items: Array.from({ length: 8 }, (_, k) => ({
-      sku: `SKU-${k}`, name: `Item number ${k}`, qty: 1 + (k % 3), price: k === 3 && variant.price !== undefined ? variant.price : 9.99 + k, tags: ['a', 'b'],
+      sku: `SKU-${k}`,
+      name: `Item number ${k}`,
+      qty: 1 + (k % 3),
+      price: k === 3 && variant.price !== undefined ? variant.price : 9.99 + k,
+      tags: ['a', 'b'],
     })),
     totals: { subtotal: 123.45, tax: 24.69, shipping: 4.99, total: 153.13, currency: 'EUR' },
     flags: { gift: false, express: true, notes: null },
@@ -71,16 +75,24 @@ const floor = measure(() => {
   for (const b of [live, candEqual, secondary]) keys += Object.keys(JSON.parse(new TextDecoder().decode(Buffer.from(b))) as object).length;
   return keys;
 });
-console.log(`${'floor: copy + decode + JSON.parse of 3 bodies'.padEnd(58)} ${Math.round(floor.rate).toLocaleString('en-US').padStart(9)} /cpu-s  (${floor.us.toFixed(1)} us; wall ${Math.round(floor.wallRate)}/s)`);
+console.log(
+  `${'floor: copy + decode + JSON.parse of 3 bodies'.padEnd(58)} ${Math.round(floor.rate).toLocaleString('en-US').padStart(9)} /cpu-s  (${floor.us.toFixed(1)} us; wall ${Math.round(floor.wallRate)}/s)`,
+);
 
 function run(name: string, make: () => PairInput, withState: boolean): void {
   const state = withState ? createCompareState(config) : undefined;
   const m = measure(() => comparePair(make(), config, state).realDiffCount);
-  console.log(`${name.padEnd(58)} ${Math.round(m.rate).toLocaleString('en-US').padStart(9)} pairs/cpu-s  (${m.us.toFixed(1)} us/pair, ${(m.rate / floor.rate).toFixed(2)} x floor; wall ${Math.round(m.wallRate)}/s)`);
+  console.log(
+    `${name.padEnd(58)} ${Math.round(m.rate).toLocaleString('en-US').padStart(9)} pairs/cpu-s  (${m.us.toFixed(1)} us/pair, ${(m.rate / floor.rate).toFixed(2)} x floor; wall ${Math.round(m.wallRate)}/s)`,
+  );
 }
 
 const base = { method: 'GET', path: '/v1/orders/100001?expand=items' };
 run('equal JSON, no secondary, no state', () => ({ ...base, live: answer(live), candidate: answer(candEqual) }), false);
-run('equal JSON + secondary (noisy ts/requestId), with state', () => ({ ...base, live: answer(live), candidate: answer(candEqual), secondary: answer(secondary) }), true);
+run(
+  'equal JSON + secondary (noisy ts/requestId), with state',
+  () => ({ ...base, live: answer(live), candidate: answer(candEqual), secondary: answer(secondary) }),
+  true,
+);
 run('one real difference + secondary, with state', () => ({ ...base, live: answer(live), candidate: answer(candDiff), secondary: answer(secondary) }), true);
 run('byte-identical bodies + secondary, with state', () => ({ ...base, live: answer(live), candidate: answer(live), secondary: answer(live) }), true);

@@ -18,6 +18,10 @@ describe('errors', () => {
   it('converts foreign errors and passes its own through', () => {
     const own = new CompareError('COMPARE_INVALID_INPUT', 'x');
     expect(toCompareError(own)).toBe(own);
-    expect(toCompareError(new TypeError('boom'), 'COMPARE_INVALID_CONFIG')).toMatchObject({ code: 'COMPARE_INVALID_CONFIG', message: 'boom', retriable: false });
+    expect(toCompareError(new TypeError('boom'), 'COMPARE_INVALID_CONFIG')).toMatchObject({
+      code: 'COMPARE_INVALID_CONFIG',
+      message: 'boom',
+      retriable: false,
+    });
   });
 });

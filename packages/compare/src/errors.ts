@@ -6,12 +6,7 @@
 
 import { CodedError, errorConverter } from '@shadow/options';
 
-export const COMPARE_ERROR_CODES = [
-  'COMPARE_INVALID_CONFIG',
-  'COMPARE_INVALID_JSONPATH',
-  'COMPARE_INVALID_OUTCOME',
-  'COMPARE_INVALID_INPUT',
-] as const;
+export const COMPARE_ERROR_CODES = ['COMPARE_INVALID_CONFIG', 'COMPARE_INVALID_JSONPATH', 'COMPARE_INVALID_OUTCOME', 'COMPARE_INVALID_INPUT'] as const;
 
 export type CompareErrorCode = (typeof COMPARE_ERROR_CODES)[number];
 

@@ -5,19 +5,44 @@ export type { CompareState } from './pair/compare-pair.js';
 export { compareExchange, compareExchangeAsync } from './pair/compare-exchange.js';
 export type { ExchangeInput, ChallengerAnswer, ChallengerComparison } from './pair/compare-exchange.js';
 
-export {
-  resolveCompareConfig, ruleFor, DEFAULT_IGNORED_HEADERS, DEFAULT_READ_METHODS, DEFAULT_READ_OPERATIONS,
-} from './options.js';
+export { resolveCompareConfig, ruleFor, DEFAULT_IGNORED_HEADERS, DEFAULT_READ_METHODS, DEFAULT_READ_OPERATIONS } from './options.js';
 export type {
-  CompareOptions, CompareConfig, RouteRule, ComparatorSpec, CustomCompareFn, ComparatorContext,
-  JudgeFn, JudgeSide, JudgeContext, JudgeResult, JudgeAuditResult, CompiledRule,
+  CompareOptions,
+  CompareConfig,
+  RouteRule,
+  ComparatorSpec,
+  CustomCompareFn,
+  ComparatorContext,
+  JudgeFn,
+  JudgeSide,
+  JudgeContext,
+  JudgeResult,
+  JudgeAuditResult,
+  CompiledRule,
 } from './options.js';
 
 export { BODY_DIFF_KINDS } from './types.js';
 export type {
-  AnswerInput, SideEffectInput, PairInput, PairComparison, PathDiff, HeaderDiff, HeaderDiffKind,
-  SideEffectDiff, SideEffectDiffKind, JudgeOutcome, JudgeAuditOutcome, JudgeVerdict, OutcomeComparison, BodyComparison,
-  BodyDiffKind, DiffKind, NoiseReason, SecondaryDiff, SandboxCause, SandboxCauseKind,
+  AnswerInput,
+  SideEffectInput,
+  PairInput,
+  PairComparison,
+  PathDiff,
+  HeaderDiff,
+  HeaderDiffKind,
+  SideEffectDiff,
+  SideEffectDiffKind,
+  JudgeOutcome,
+  JudgeAuditOutcome,
+  JudgeVerdict,
+  OutcomeComparison,
+  BodyComparison,
+  BodyDiffKind,
+  DiffKind,
+  NoiseReason,
+  SecondaryDiff,
+  SandboxCause,
+  SandboxCauseKind,
 } from './types.js';
 
 export { diffJson, deepEqual, DIFF_KINDS } from './json/json-diff.js';

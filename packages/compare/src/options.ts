@@ -12,9 +12,7 @@ import { normalizePath, RouteTemplater, type RoutePattern } from './route/route-
 import type { JudgeVerdict } from './types.js';
 
 /** Headers that differ on every answer or follow the body: never compared unless configured. */
-export const DEFAULT_IGNORED_HEADERS: readonly string[] = Object.freeze([
-  'date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'etag',
-]);
+export const DEFAULT_IGNORED_HEADERS: readonly string[] = Object.freeze(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'etag']);
 
 /** Methods and operations that read: left out of side-effect comparison (writes are what matter). */
 export const DEFAULT_READ_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS']);
@@ -292,7 +290,8 @@ function chooseJudge(spec: { readonly use?: string }, field: string, choice: Jud
 
 function compileRule(rule: RouteRule, field: string, judges: JudgeChoice): CompiledRule {
   if (rule === null || typeof rule !== 'object') invalid(field, 'expected a route rule object');
-  if (typeof rule.route !== 'string' || !rule.route.startsWith('/')) invalid(`${field}.route`, `expected a route template starting with "/", got ${JSON.stringify(rule.route)}`);
+  if (typeof rule.route !== 'string' || !rule.route.startsWith('/'))
+    invalid(`${field}.route`, `expected a route template starting with "/", got ${JSON.stringify(rule.route)}`);
   if (rule.method !== undefined && (typeof rule.method !== 'string' || rule.method === '')) invalid(`${field}.method`, 'expected an HTTP method');
   const arrayKeys = (rule.arrayKeys ?? []).map((a, i) => {
     const f = `${field}.arrayKeys[${i}]`;
@@ -338,7 +337,16 @@ function compileRule(rule: RouteRule, field: string, judges: JudgeChoice): Compi
 }
 
 const EMPTY_RULE: CompiledRule = Object.freeze({
-  route: '', method: null, ignorePaths: [], ignoreHeaders: new Set<string>(), arrayKeys: [], comparators: [], judgePath: null, judgeFn: null, judgeId: null, outcomes: [],
+  route: '',
+  method: null,
+  ignorePaths: [],
+  ignoreHeaders: new Set<string>(),
+  arrayKeys: [],
+  comparators: [],
+  judgePath: null,
+  judgeFn: null,
+  judgeId: null,
+  outcomes: [],
 });
 
 /** Validates and freezes options (throws CompareError COMPARE_INVALID_CONFIG naming the field). */
@@ -349,7 +357,8 @@ export function resolveCompareConfig(options: CompareOptions = {}): CompareConfi
   const noise = options.noise ?? {};
   const routes = options.routes ?? {};
   const sideEffects = options.sideEffects ?? {};
-  if (options.judge !== undefined && typeof options.judge !== 'function') invalid('judge', 'expected an async function (live, candidate, context) => { verdict, score?, reason? }');
+  if (options.judge !== undefined && typeof options.judge !== 'function')
+    invalid('judge', 'expected an async function (live, candidate, context) => { verdict, score?, reason? }');
   const judges = options.judges ?? {};
   if (judges === null || typeof judges !== 'object' || Array.isArray(judges)) invalid('judges', 'expected a record of judge id -> judge function');
   for (const [id, fn] of Object.entries(judges)) {

@@ -20,8 +20,10 @@ describe('errors', () => {
     expect(toContractsError(response(404, 'nope'))).toMatchObject({ code: 'CONTRACTS_SCHEMA_NOT_FOUND' });
     expect(toContractsError(response(503, 'down'))).toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE', retriable: true });
     // mappersmith reports a refused connection as status 400
-    expect(toContractsError(response(400, 'Error, status 400: connect ECONNREFUSED 127.0.0.1:1')))
-      .toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(toContractsError(response(400, 'Error, status 400: connect ECONNREFUSED 127.0.0.1:1'))).toMatchObject({
+      code: 'CONTRACTS_REGISTRY_UNAVAILABLE',
+      retriable: true,
+    });
     expect(toContractsError(response(400, 'bad request'))).toMatchObject({ code: 'CONTRACTS_REGISTRY_ERROR', retriable: false });
   });
 

@@ -58,8 +58,11 @@ function recognise(error: unknown, message: string): ContractsError | undefined 
   const name = error instanceof Error ? error.name : '';
 
   if (name === 'ConfluentSchemaRegistryCompatibilityError') {
-    return new ContractsError('CONTRACTS_SUBJECT_COMPATIBILITY_MISMATCH',
-      `subject compatibility level differs from the one this package registers with: ${message}`, { cause: error });
+    return new ContractsError(
+      'CONTRACTS_SUBJECT_COMPATIBILITY_MISMATCH',
+      `subject compatibility level differs from the one this package registers with: ${message}`,
+      { cause: error },
+    );
   }
   if (name === 'ConfluentSchemaRegistryInvalidSchemaError') {
     return new ContractsError('CONTRACTS_SCHEMA_INVALID', message, { cause: error });
@@ -93,4 +96,6 @@ function recognise(error: unknown, message: string): ContractsError | undefined 
  * A ContractsError passes through unchanged. `fallback` is the code used when nothing more
  * specific is recognised (e.g. CONTRACTS_ENCODE_FAILED around an avsc call).
  */
-export const toContractsError: (error: unknown, fallback?: ContractsErrorCode) => ContractsError = errorConverter(ContractsError, 'CONTRACTS_UNKNOWN', { recognise });
+export const toContractsError: (error: unknown, fallback?: ContractsErrorCode) => ContractsError = errorConverter(ContractsError, 'CONTRACTS_UNKNOWN', {
+  recognise,
+});

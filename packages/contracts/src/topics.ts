@@ -52,8 +52,10 @@ export const MAX_TOPIC_PREFIX_LENGTH = MAX_TOPIC_LENGTH - Math.max(...Object.val
  */
 export function topicPrefixProblem(prefix: unknown): string | null {
   if (typeof prefix !== 'string') return `must be a string, got ${prefix === null ? 'null' : typeof prefix}`;
-  if (!LEGAL_PREFIX.test(prefix)) return `may only contain ASCII letters, digits, ".", "_" and "-", got ${JSON.stringify(prefix.length > 60 ? `${prefix.slice(0, 60)}...` : prefix)}`;
-  if (prefix.length > MAX_TOPIC_PREFIX_LENGTH) return `is ${prefix.length} characters, at most ${MAX_TOPIC_PREFIX_LENGTH} (it would make topic names longer than ${MAX_TOPIC_LENGTH}, Kafka's limit)`;
+  if (!LEGAL_PREFIX.test(prefix))
+    return `may only contain ASCII letters, digits, ".", "_" and "-", got ${JSON.stringify(prefix.length > 60 ? `${prefix.slice(0, 60)}...` : prefix)}`;
+  if (prefix.length > MAX_TOPIC_PREFIX_LENGTH)
+    return `is ${prefix.length} characters, at most ${MAX_TOPIC_PREFIX_LENGTH} (it would make topic names longer than ${MAX_TOPIC_LENGTH}, Kafka's limit)`;
   return null;
 }
 

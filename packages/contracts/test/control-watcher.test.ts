@@ -24,11 +24,20 @@ describe('ControlWatcher (real Kafka)', () => {
     await setMirroring(kafka, { service: 'replayer-eu', state: 'active', reason: 'create the topic', by: 'test', topic });
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ key: 'sampling:replayer-eu', value: JSON.stringify({ sampling: { rate: 0.1 }, reason: 'r', by: 'b', at: new Date().toISOString() }) }] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: 'sampling:replayer-eu', value: JSON.stringify({ sampling: { rate: 0.1 }, reason: 'r', by: 'b', at: new Date().toISOString() }) }],
+    });
     await producer.disconnect();
 
     const warnings: string[] = [];
-    const logger = { debug: () => {}, info: () => {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? ''), error: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (_o: object, msg?: string) => void warnings.push(msg ?? ''),
+      error: (_o: object, msg?: string) => void warnings.push(msg ?? ''),
+    };
     const watcher = createControlWatcher({ kafka, service: 'shadow-replayer', otherServices: ['replayer-eu'], topic, logger });
     const events: ControlEvent[] = [];
     watcher.onChange((event) => events.push(event));
@@ -41,7 +50,13 @@ describe('ControlWatcher (real Kafka)', () => {
 
       await setMirroring(kafka, { service: 'replayer-eu', state: 'paused', reason: 'eu only', by: 'test', topic });
       await until(() => watcher.state === 'paused', 5_000, 'paused by its second name');
-      expect(events.at(-1)).toMatchObject({ kind: 'mirroring', service: 'shadow-replayer', state: 'paused', key: 'replayer-eu', message: { reason: 'eu only' } });
+      expect(events.at(-1)).toMatchObject({
+        kind: 'mirroring',
+        service: 'shadow-replayer',
+        state: 'paused',
+        key: 'replayer-eu',
+        message: { reason: 'eu only' },
+      });
 
       await clearMirroring(kafka, { service: 'replayer-eu', topic });
       await until(() => watcher.state === 'active', 5_000, 'active after the tombstone');

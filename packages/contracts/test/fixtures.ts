@@ -39,8 +39,16 @@ export function sampleExchange(overrides: Partial<CapturedExchange> = {}): Captu
     outboundCalls: [
       sampleOutboundCall(),
       sampleOutboundCall({
-        sequence: 1, startTimeMs: 1_763_000_000_140, method: 'GET', target: 'inventory.internal:8080', scheme: 'http',
-        path: '/stock/42', requestBody: Buffer.alloc(0), responseStatus: 0, responseHeaders: {}, responseBody: Buffer.alloc(0),
+        sequence: 1,
+        startTimeMs: 1_763_000_000_140,
+        method: 'GET',
+        target: 'inventory.internal:8080',
+        scheme: 'http',
+        path: '/stock/42',
+        requestBody: Buffer.alloc(0),
+        responseStatus: 0,
+        responseHeaders: {},
+        responseBody: Buffer.alloc(0),
         errorMessage: 'connect ECONNREFUSED 10.0.0.7:8080',
       }),
     ],

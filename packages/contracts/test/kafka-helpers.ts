@@ -12,7 +12,11 @@ export async function createTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions })), 30_000);
+    await createTopicsAndWait(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions })),
+      30_000,
+    );
     // A producer that sees fewer partitions than exist would key records onto the wrong ones:
     // wait until the metadata lists every partition with a leader.
     for (let attempt = 0; ; attempt++) {
@@ -41,15 +45,17 @@ export async function consumeCount(kafka: Kafka, topics: string[], count: number
     await consumer.subscribe({ topics, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${got.length}/${count} messages within ${timeoutMs} ms`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          got.push({ topic, partition, message });
-          if (got.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch(reject);
+      void consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            got.push({ topic, partition, message });
+            if (got.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect();

@@ -6,7 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { CapturedExchange } from '../src/index.js';
-import { capturedExchangeContract, createSchemaRegistry, defineRecordContract, liveSideEffectsOf, partitionKey, RecordSerde, schemaIdOf, subjectFor } from '../src/index.js';
+import {
+  capturedExchangeContract,
+  createSchemaRegistry,
+  defineRecordContract,
+  liveSideEffectsOf,
+  partitionKey,
+  RecordSerde,
+  schemaIdOf,
+  subjectFor,
+} from '../src/index.js';
 import { sampleExchange, sampleOutboundCall } from './fixtures.js';
 import { consumeCount, createTopics, testKafka } from './kafka-helpers.js';
 import { stack } from '@shadow/stack-harness/vitest';
@@ -39,7 +48,14 @@ describe('CapturedExchange.outboundCalls through the real registry and Kafka', (
     const withCalls = sampleExchange({
       outboundCalls: [
         sampleOutboundCall(),
-        sampleOutboundCall({ sequence: 1, method: 'GET', path: '/v1/charges/ch_1', requestBody: Buffer.alloc(0), responseBody: Buffer.from('{"status":"paid"}'), responseBodyTruncated: false }),
+        sampleOutboundCall({
+          sequence: 1,
+          method: 'GET',
+          path: '/v1/charges/ch_1',
+          requestBody: Buffer.alloc(0),
+          responseBody: Buffer.from('{"status":"paid"}'),
+          responseBodyTruncated: false,
+        }),
       ],
     });
     const values = [oldWriter.encodeSync(old), newWriter.encodeSync(withCalls)];

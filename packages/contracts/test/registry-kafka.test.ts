@@ -5,7 +5,16 @@ import net from 'node:net';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { CapturedExchange } from '../src/index.js';
-import { capturedExchangeContract, ContractsError, createSchemaRegistry, defineRecordContract, partitionKey, RecordSerde, schemaIdOf, subjectFor } from '../src/index.js';
+import {
+  capturedExchangeContract,
+  ContractsError,
+  createSchemaRegistry,
+  defineRecordContract,
+  partitionKey,
+  RecordSerde,
+  schemaIdOf,
+  subjectFor,
+} from '../src/index.js';
 import { ALL_BYTES, sampleExchange, withAddedOptionalField, withAddedRequiredField } from './fixtures.js';
 import { consumeCount, createTopics, testKafka } from './kafka-helpers.js';
 import { stack } from '@shadow/stack-harness/vitest';
@@ -85,7 +94,10 @@ describe('contracts against the real registry and Kafka', () => {
       fromAvro: capturedExchangeContract.fromAvro,
     });
     const serde = new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: breaking, subject });
-    const error = await serde.init().then(() => undefined, (e: unknown) => e);
+    const error = await serde.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ContractsError);
     expect(error).toMatchObject({ code: 'CONTRACTS_SCHEMA_INCOMPATIBLE', retriable: false });
     expect((error as ContractsError).message).toContain(subject);
@@ -95,18 +107,28 @@ describe('contracts against the real registry and Kafka', () => {
   });
 
   it('an unreachable registry surfaces as retriable CONTRACTS_REGISTRY_UNAVAILABLE', async () => {
-    const serde = new RecordSerde({ registry: createSchemaRegistry({ url: 'http://127.0.0.1:9' }), contract: capturedExchangeContract, subject: 'unreachable-value' });
+    const serde = new RecordSerde({
+      registry: createSchemaRegistry({ url: 'http://127.0.0.1:9' }),
+      contract: capturedExchangeContract,
+      subject: 'unreachable-value',
+    });
     await expect(serde.init()).rejects.toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE', retriable: true });
   });
 
   it('a registry that never answers times out as retriable CONTRACTS_REGISTRY_UNAVAILABLE, and init() can be retried', async () => {
     const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => { sockets.add(socket); });
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
     const serde = new RecordSerde({ registry: createSchemaRegistry({ url, timeoutMs: 200 }), contract: capturedExchangeContract, subject: 'silent-value' });
     try {
-      await expect(serde.init()).rejects.toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE', retriable: true, message: expect.stringMatching(/Timeout \(200ms\)/) });
+      await expect(serde.init()).rejects.toMatchObject({
+        code: 'CONTRACTS_REGISTRY_UNAVAILABLE',
+        retriable: true,
+        message: expect.stringMatching(/Timeout \(200ms\)/),
+      });
       await expect(serde.init()).rejects.toMatchObject({ code: 'CONTRACTS_REGISTRY_UNAVAILABLE' });
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -141,7 +163,10 @@ describe('contracts against the real registry and Kafka', () => {
   it('regression: producers starting together on a new subject all get the same schema id (Apicurio compatibility-rule race)', async () => {
     const { registryUrl } = endpoints();
     const subject = subjectFor(`topic-${randomUUID()}`);
-    const serdes = Array.from({ length: 6 }, () => new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject }));
+    const serdes = Array.from(
+      { length: 6 },
+      () => new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject }),
+    );
     const ids = await Promise.all(serdes.map((serde) => serde.init()));
     expect(new Set(ids).size).toBe(1);
   });

@@ -7,7 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { ShadowResult } from '../src/index.js';
-import { createSchemaRegistry, defineRecordContract, dispatchedBitmap, markDispatched, partitionKey, RecordSerde, replayProgressContract, schemaIdOf, shadowResultContract, subjectFor } from '../src/index.js';
+import {
+  createSchemaRegistry,
+  defineRecordContract,
+  dispatchedBitmap,
+  markDispatched,
+  partitionKey,
+  RecordSerde,
+  replayProgressContract,
+  schemaIdOf,
+  shadowResultContract,
+  subjectFor,
+} from '../src/index.js';
 import type { ReplayProgress } from '../src/index.js';
 import { sampleRunResult, sampleShadowResult } from './fixtures.js';
 import { consumeCount, createTopics, testKafka } from './kafka-helpers.js';
@@ -43,7 +54,14 @@ describe('ShadowResult.live / runChallengers through the real registry and Kafka
     const values = [oldWriter.encodeSync(old), newWriter.encodeSync(run)];
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ key: partitionKey(old.exchangeId), value: values[0] ?? null }, { key: partitionKey(run.exchangeId), value: values[1] ?? null }] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { key: partitionKey(old.exchangeId), value: values[0] ?? null },
+        { key: partitionKey(run.exchangeId), value: values[1] ?? null },
+      ],
+    });
     await producer.disconnect();
 
     const consumed = await consumeCount(kafka, [topic], 2);
@@ -77,8 +95,16 @@ describe('ReplayProgress through the real registry', () => {
     const dispatched = dispatchedBitmap(3);
     markDispatched(dispatched, 2);
     const record: ReplayProgress = {
-      kind: 'chunk', producedTimeMs: Date.now(), replayer: 'shadow-replayer', partition: 0, fromOffset: 7, toOffset: 10,
-      challengers: [{ id: 'rc', role: 'candidate', dispatched, replayed: 1, failed: 0 }], runId: null, sessionId: null, run: null,
+      kind: 'chunk',
+      producedTimeMs: Date.now(),
+      replayer: 'shadow-replayer',
+      partition: 0,
+      fromOffset: 7,
+      toOffset: 10,
+      challengers: [{ id: 'rc', role: 'candidate', dispatched, replayed: 1, failed: 0 }],
+      runId: null,
+      sessionId: null,
+      run: null,
     };
     expect(await serde.decode(serde.encodeSync(record))).toEqual(record);
   });

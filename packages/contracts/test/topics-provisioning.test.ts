@@ -11,7 +11,13 @@ describe('topics provisioning (real Kafka)', () => {
     const first = await ensureTopics(kafka, { prefix, partitions: 3 });
     expect(first.ok).toBe(true);
     expect(first.topics.map((t) => [t.role, t.action, t.partitions])).toEqual([
-      ['exchanges', 'created', 3], ['results', 'created', 3], ['sideEffects', 'created', 3], ['control', 'created', 1], ['deadLetter', 'created', 3], ['labels', 'created', 3], ['progress', 'created', 3],
+      ['exchanges', 'created', 3],
+      ['results', 'created', 3],
+      ['sideEffects', 'created', 3],
+      ['control', 'created', 1],
+      ['deadLetter', 'created', 3],
+      ['labels', 'created', 3],
+      ['progress', 'created', 3],
     ]);
     expect(first.topics.find((t) => t.role === 'control')?.cleanupPolicy).toBe('compact');
     const second = await ensureTopics(kafka, { prefix, partitions: 3 });
@@ -26,7 +32,13 @@ describe('topics provisioning (real Kafka)', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.exchanges, numPartitions: 6 }, { topic: names.results, numPartitions: 2 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: names.exchanges, numPartitions: 6 },
+          { topic: names.results, numPartitions: 2 },
+        ],
+      });
     } finally {
       await admin.disconnect();
     }
@@ -45,6 +57,10 @@ describe('topics provisioning (real Kafka)', () => {
   it('rejects with a retriable error naming the step when Kafka cannot be reached', async () => {
     const { Kafka, logLevel } = await import('kafkajs');
     const dead = new Kafka({ clientId: randomUUID(), brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 200 });
-    await expect(checkTopics(dead, { timeoutMs: 3000 })).rejects.toMatchObject({ code: 'CONTRACTS_UNKNOWN', retriable: true, message: expect.stringMatching(/checking topics/) });
+    await expect(checkTopics(dead, { timeoutMs: 3000 })).rejects.toMatchObject({
+      code: 'CONTRACTS_UNKNOWN',
+      retriable: true,
+      message: expect.stringMatching(/checking topics/),
+    });
   });
 });

@@ -15,7 +15,9 @@ const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? '';
 const kafka = new Kafka({ clientId: `bench-${mode}`, brokers, logLevel: logLevel.NOTHING });
 const out = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 let peakRss = 0;
-setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100).unref();
+setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 100).unref();
 
 if (mode === 'fill') {
   const n = Number(args[0]);
@@ -34,7 +36,9 @@ if (mode === 'fill') {
   let seen = 0;
   let t0 = 0;
   // Timed from the assignment, as the joiner is (its start is counted once every instance joined).
-  consumer.on(consumer.events.GROUP_JOIN, () => { t0 = performance.now(); });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    t0 = performance.now();
+  });
   await new Promise<void>((resolve) => {
     void consumer.run({
       autoCommit: false,

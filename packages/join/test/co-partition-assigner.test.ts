@@ -30,8 +30,12 @@ describe('coPartitionAssigner with 3 instances', () => {
       await c.subscribe({ topics });
       await c.run({ eachBatch: async () => undefined });
     }
-    const settled = await waitFor('a stable 3-way assignment', async () => [...latest.values()],
-      (all) => all.length === 3 && all.reduce((n, a) => n + Object.values(a).flat().length, 0) === 18 && all.every((a) => Object.values(a).flat().length === 6), 60_000);
+    const settled = await waitFor(
+      'a stable 3-way assignment',
+      async () => [...latest.values()],
+      (all) => all.length === 3 && all.reduce((n, a) => n + Object.values(a).flat().length, 0) === 18 && all.every((a) => Object.values(a).flat().length === 6),
+      60_000,
+    );
     const owners = new Map<string, number>();
     settled.forEach((assignment, member) => {
       expect(Object.keys(assignment).sort()).toEqual([...topics].sort());

@@ -27,8 +27,15 @@ describe('joiner: null-value records', () => {
     cleanup.push(() => ch.close());
     const deadLetters: string[] = [];
     const joiner: Joiner = createJoiner({
-      kafka: kafkaClient(uniqueName('jn-joiner')), registry: serdes.registry, clickhouse: ch, groupId: uniqueName('jn-group'), topicPrefix: prefix,
-      challengers: [CANDIDATE, SECONDARY], windowMs: 3000, sideEffectGraceMs: 50, batchMaxDelayMs: 200,
+      kafka: kafkaClient(uniqueName('jn-joiner')),
+      registry: serdes.registry,
+      clickhouse: ch,
+      groupId: uniqueName('jn-group'),
+      topicPrefix: prefix,
+      challengers: [CANDIDATE, SECONDARY],
+      windowMs: 3000,
+      sideEffectGraceMs: 50,
+      batchMaxDelayMs: 200,
       hooks: { onDeadLetter: (topic, reason) => deadLetters.push(`${topic}:${reason}`) },
     });
     cleanup.push(() => joiner.close());
@@ -38,12 +45,33 @@ describe('joiner: null-value records', () => {
     await producer.connect();
     cleanup.push(() => producer.disconnect());
     await producer.send({ topic: names.exchanges, messages: [{ key: 'tombstone-ex', value: null }] });
-    const first = await produceRun(kafka, serdes, prefix, { n: 300, missingCandidateEvery: 0, missingLiveEvery: 0, realDiffEvery: 10 }, uniqueName('ex'), 0, 150);
+    const first = await produceRun(
+      kafka,
+      serdes,
+      prefix,
+      { n: 300, missingCandidateEvery: 0, missingLiveEvery: 0, realDiffEvery: 10 },
+      uniqueName('ex'),
+      0,
+      150,
+    );
     await producer.send({ topic: names.results, messages: [{ key: 'tombstone-res', value: null }] });
-    const second = await produceRun(kafka, serdes, prefix, { n: 300, missingCandidateEvery: 0, missingLiveEvery: 0, realDiffEvery: 10 }, uniqueName('ex'), 150, 300);
+    const second = await produceRun(
+      kafka,
+      serdes,
+      prefix,
+      { n: 300, missingCandidateEvery: 0, missingLiveEvery: 0, realDiffEvery: 10 },
+      uniqueName('ex'),
+      150,
+      300,
+    );
     const expected = mergeExpected(first, second);
 
-    await waitFor('every pair', () => landed(ch), (l) => l.pairs.length >= expected.pairs.size, 60_000);
+    await waitFor(
+      'every pair',
+      () => landed(ch),
+      (l) => l.pairs.length >= expected.pairs.size,
+      60_000,
+    );
     expect(sortedDiff((await landed(ch)).pairs, expected.pairs)).toEqual({ missing: [], extra: [], duplicated: 0 });
     expect(deadLetters.sort()).toEqual([`${names.exchanges}:null_value`, `${names.results}:null_value`]);
 
@@ -61,12 +89,17 @@ describe('joiner: null-value records', () => {
       });
     });
     const byKey = new Map(got.map((m) => [m.key?.toString(), m]));
-    for (const [key, topic] of [['tombstone-ex', names.exchanges], ['tombstone-res', names.results]] as const) {
+    for (const [key, topic] of [
+      ['tombstone-ex', names.exchanges],
+      ['tombstone-res', names.results],
+    ] as const) {
       const m = byKey.get(key);
       expect(m, key).toBeDefined();
       expect(m?.value).toBeNull();
       expect(m?.headers?.['shadow-dlq-code']?.toString()).toBe('null_value');
-      expect(m?.headers?.['shadow-dlq-reason']?.toString()).toBe(`null value (a tombstone) on ${topic}: every record of the joined topics carries an Avro value`);
+      expect(m?.headers?.['shadow-dlq-reason']?.toString()).toBe(
+        `null value (a tombstone) on ${topic}: every record of the joined topics carries an Avro value`,
+      );
       expect(m?.headers?.['shadow-dlq-source']?.toString()).toMatch(new RegExp(`^${topic.replaceAll('.', '\\.')}/\\d+/\\d+$`));
     }
   });

@@ -25,8 +25,15 @@ describe('joiner: malformed records', () => {
     cleanup.push(() => ch.close());
     const deadLetters: string[] = [];
     const joiner: Joiner = createJoiner({
-      kafka: kafkaClient(uniqueName('jd-joiner')), registry: serdes.registry, clickhouse: ch, groupId: uniqueName('jd-group'), topicPrefix: prefix,
-      challengers: [CANDIDATE, SECONDARY], windowMs: 3000, sideEffectGraceMs: 50, batchMaxDelayMs: 200,
+      kafka: kafkaClient(uniqueName('jd-joiner')),
+      registry: serdes.registry,
+      clickhouse: ch,
+      groupId: uniqueName('jd-group'),
+      topicPrefix: prefix,
+      challengers: [CANDIDATE, SECONDARY],
+      windowMs: 3000,
+      sideEffectGraceMs: 50,
+      batchMaxDelayMs: 200,
       hooks: { onDeadLetter: (topic, reason) => deadLetters.push(`${topic}:${reason}`) },
     });
     cleanup.push(() => joiner.close());
@@ -38,7 +45,12 @@ describe('joiner: malformed records', () => {
     await producer.disconnect();
     const expected = await produceRun(kafka, serdes, prefix, { n: 300, missingCandidateEvery: 0, missingLiveEvery: 0, realDiffEvery: 10 }, uniqueName('ex'));
 
-    await waitFor('every pair', () => landed(ch), (l) => l.pairs.length >= expected.pairs.size, 60_000);
+    await waitFor(
+      'every pair',
+      () => landed(ch),
+      (l) => l.pairs.length >= expected.pairs.size,
+      60_000,
+    );
     expect(sortedDiff((await landed(ch)).pairs, expected.pairs)).toEqual({ missing: [], extra: [], duplicated: 0 });
     expect(deadLetters).toEqual([`${names.results}:undecodable`]);
 

@@ -51,7 +51,17 @@ export async function createJoinTopics(kafka: Kafka, prefix: string, partitions:
 }
 
 function body(i: number, price: number, random: string): Buffer {
-  return Buffer.from(JSON.stringify({ id: i, name: `item ${i}`, items: [{ sku: `s${i % 50}`, price }, { sku: 'x', price: 1 }], requestId: random }));
+  return Buffer.from(
+    JSON.stringify({
+      id: i,
+      name: `item ${i}`,
+      items: [
+        { sku: `s${i % 50}`, price },
+        { sku: 'x', price: 1 },
+      ],
+      requestId: random,
+    }),
+  );
 }
 
 export function exchangeOf(i: number, id: string, now: number): CapturedExchange {
@@ -82,30 +92,75 @@ export function exchangeOf(i: number, id: string, now: number): CapturedExchange
     aborted: false,
     samplingRate: 1,
     tapVersion: 'test',
-    outboundCalls: i % 3 === 0 ? [{
-      sequence: 0, startTimeMs: now, durationUs: 500, dependencyKind: 'http', scheme: 'http', target: 'payments:80',
-      method: 'POST', path: '/charge', requestHeaders: {}, requestBody: Buffer.from(`{"order":${i}}`), requestBodyTruncated: false,
-      responseStatus: 200, responseHeaders: {}, responseBody: Buffer.from('{}'), responseBodyTruncated: false, errorMessage: null,
-    }] : [],
+    outboundCalls:
+      i % 3 === 0
+        ? [
+            {
+              sequence: 0,
+              startTimeMs: now,
+              durationUs: 500,
+              dependencyKind: 'http',
+              scheme: 'http',
+              target: 'payments:80',
+              method: 'POST',
+              path: '/charge',
+              requestHeaders: {},
+              requestBody: Buffer.from(`{"order":${i}}`),
+              requestBodyTruncated: false,
+              responseStatus: 200,
+              responseHeaders: {},
+              responseBody: Buffer.from('{}'),
+              responseBodyTruncated: false,
+              errorMessage: null,
+            },
+          ]
+        : [],
   };
 }
 
 function resultOf(i: number, id: string, challengerId: string, role: string, now: number, real: boolean): ShadowResult {
   return {
-    exchangeId: id, challengerId, challengerName: `${challengerId}@test`, attempt: 1, replayTimeMs: now + 5, responseStatus: 200,
+    exchangeId: id,
+    challengerId,
+    challengerName: `${challengerId}@test`,
+    attempt: 1,
+    replayTimeMs: now + 5,
+    responseStatus: 200,
     responseHeaders: { 'content-type': ['application/json'], date: ['Tue, 02 Jan 2024 00:00:00 GMT'] },
-    responseBody: body(i, real ? 11 : 10, `${role}-${i}`), responseBodyTruncated: false, responseBodySize: 120,
-    responseContentType: 'application/json', latencyUs: 1200 + (i % 100), errorKind: null, errorMessage: null,
-    replayerVersion: 'test', challengerRole: role, runId: null,
+    responseBody: body(i, real ? 11 : 10, `${role}-${i}`),
+    responseBodyTruncated: false,
+    responseBodySize: 120,
+    responseContentType: 'application/json',
+    latencyUs: 1200 + (i % 100),
+    errorKind: null,
+    errorMessage: null,
+    replayerVersion: 'test',
+    challengerRole: role,
+    runId: null,
   };
 }
 
 function sideEffectOf(id: string, origin: string, now: number, i: number): SideEffect {
   return {
-    exchangeId: id, origin, attempt: 1, sequence: 0, observedTimeMs: now + 6, dependencyKind: 'http', target: 'payments:80',
-    operation: 'POST /charge', requestSummary: Buffer.from(`{"order":${i}}`), mocked: true, mockedResponse: Buffer.from('{}'),
-    method: 'POST', path: '/charge', requestHeaders: {}, responseStatus: 200, responseBody: Buffer.from('{}'), durationUs: 100,
-    disposition: 'recorded', runId: null,
+    exchangeId: id,
+    origin,
+    attempt: 1,
+    sequence: 0,
+    observedTimeMs: now + 6,
+    dependencyKind: 'http',
+    target: 'payments:80',
+    operation: 'POST /charge',
+    requestSummary: Buffer.from(`{"order":${i}}`),
+    mocked: true,
+    mockedResponse: Buffer.from('{}'),
+    method: 'POST',
+    path: '/charge',
+    requestHeaders: {},
+    responseStatus: 200,
+    responseBody: Buffer.from('{}'),
+    durationUs: 100,
+    disposition: 'recorded',
+    runId: null,
   };
 }
 
@@ -158,7 +213,11 @@ export async function produceRun(kafka: Kafka, serdes: Serdes, prefix: string, p
         const noCand = plan.missingCandidateEvery > 0 && i % plan.missingCandidateEvery === plan.missingCandidateEvery - 2;
         if (!noLive) ex.push({ key: id, value: serdes.exchanges.encodeSync(exchangeOf(i, id, now)) });
         res.push({ key: id, value: serdes.results.encodeSync(resultOf(i, id, SECONDARY, 'secondary', now, false)) });
-        if (!noCand) res.push({ key: id, value: serdes.results.encodeSync(resultOf(i, id, CANDIDATE, 'candidate', now, plan.realDiffEvery > 0 && i % plan.realDiffEvery === 0)) });
+        if (!noCand)
+          res.push({
+            key: id,
+            value: serdes.results.encodeSync(resultOf(i, id, CANDIDATE, 'candidate', now, plan.realDiffEvery > 0 && i % plan.realDiffEvery === 0)),
+          });
         if (i % 3 === 0) {
           se.push({ key: id, value: serdes.sideEffects.encodeSync(sideEffectOf(id, SECONDARY, now, i)) });
           if (!noCand) se.push({ key: id, value: serdes.sideEffects.encodeSync(sideEffectOf(id, CANDIDATE, now, i)) });
@@ -205,7 +264,15 @@ async function highWatermarks(admin: ReturnType<Kafka['admin']>, topic: string):
 /** A live replayer's progress record: it passed offsets [from, to) of `partition` and sent every one to each challenger. */
 export function sentToAll(partition: number, from: number, to: number, challengers: readonly string[], replayer = 'fixture-replayer'): ReplayProgress {
   return {
-    kind: 'chunk', producedTimeMs: Date.now(), replayer, partition, fromOffset: from, toOffset: to, runId: null, sessionId: null, run: null,
+    kind: 'chunk',
+    producedTimeMs: Date.now(),
+    replayer,
+    partition,
+    fromOffset: from,
+    toOffset: to,
+    runId: null,
+    sessionId: null,
+    run: null,
     challengers: challengers.map((id) => {
       const dispatched = dispatchedBitmap(to - from);
       for (let i = 0; i < to - from; i++) markDispatched(dispatched, i);
@@ -219,7 +286,6 @@ export function mergeExpected(a: Expected, b: Expected): Expected {
 }
 
 // ---- ClickHouse side -------------------------------------------------------------------------
-
 
 /** One chDB directory per process (one engine per process); databases separate the tests. */
 export const CHDB_TEST_PATH = join(tmpdir(), `shadow-join-chdb-${process.pid}`);

@@ -35,9 +35,22 @@ describe('exactly once during a historical run', () => {
     const chdbPath = mkdtempSync(join(tmpdir(), 'shadow-joiner-run-kill-'));
     cleanup.push(async () => rmSync(chdbPath, { recursive: true, force: true }));
     const env = {
-      KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, JOINER_GROUP_ID: groupId,
-      JOINER_CHALLENGERS: `${CANDIDATE},${SECONDARY}`, JOINER_WINDOW_MS: String(WINDOW_MS), JOINER_SIDE_EFFECT_GRACE_MS: '100', JOINER_BATCH_MAX_DELAY_MS: '200',
-      JOINER_SESSION_TIMEOUT_MS: '8000', JOINER_ADMIN_PORT: '0', JOINER_QUERY_PORT: 'off', JOINER_LABELS: 'off', CHDB_PATH: chdbPath, CLICKHOUSE_DATABASE: 'joiner', CLICKHOUSE_URL: '', LOG_LEVEL: 'info',
+      KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+      SHADOW_TOPIC_PREFIX: prefix,
+      JOINER_GROUP_ID: groupId,
+      JOINER_CHALLENGERS: `${CANDIDATE},${SECONDARY}`,
+      JOINER_WINDOW_MS: String(WINDOW_MS),
+      JOINER_SIDE_EFFECT_GRACE_MS: '100',
+      JOINER_BATCH_MAX_DELAY_MS: '200',
+      JOINER_SESSION_TIMEOUT_MS: '8000',
+      JOINER_ADMIN_PORT: '0',
+      JOINER_QUERY_PORT: 'off',
+      JOINER_LABELS: 'off',
+      CHDB_PATH: chdbPath,
+      CLICKHOUSE_DATABASE: 'joiner',
+      CLICKHOUSE_URL: '',
+      LOG_LEVEL: 'info',
     };
     // Started before the capture; nothing replays it while it is live.
     const first = startJoinerProcess(env);
@@ -45,12 +58,22 @@ describe('exactly once during a historical run', () => {
     const ids = Array.from({ length: 1500 }, (_, i) => `${uniqueName('kill')}-${i}`);
     const t0 = Date.now();
     await capture(kafka, serdes, prefix, ids, t0);
-    await waitFor('captures counted as not replayed', () => metric(firstAdmin, 'shadow_joiner_live_exchanges_total{status="not_replayed"}'), (n) => n >= 2 * ids.length, 60_000);
+    await waitFor(
+      'captures counted as not replayed',
+      () => metric(firstAdmin, 'shadow_joiner_live_exchanges_total{status="not_replayed"}'),
+      (n) => n >= 2 * ids.length,
+      60_000,
+    );
     expect(await metric(firstAdmin, 'shadow_joiner_unmatched_total')).toBe(0);
 
     const runId = uniqueName('run-kill');
     const running = replay(prefix, t0 - 1000, t0 + ids.length + 1000, runId, urls, 2);
-    const landedAtKill = await waitFor('part of the run landed', () => metric(firstAdmin, 'shadow_joiner_pairs_written_total'), (n) => n > 400, 90_000);
+    const landedAtKill = await waitFor(
+      'part of the run landed',
+      () => metric(firstAdmin, 'shadow_joiner_pairs_written_total'),
+      (n) => n > 400,
+      90_000,
+    );
     expect(running.proc.exitCode).toBeNull(); // mid-run: the replay is still going
     first.proc.kill('SIGKILL');
     expect(landedAtKill).toBeLessThan(2 * ids.length);

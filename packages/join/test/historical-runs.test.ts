@@ -42,7 +42,11 @@ function startJoiner(ch: ClickHouse, prefix: string, groupId: string, registry: 
     sideEffectGraceMs: 100,
     batchMaxDelayMs: 200,
     retryInitialMs: 100,
-    hooks: { onLanded: (e) => { for (const [status, n] of e.capturesByStatus) captured.set(status, (captured.get(status) ?? 0) + n); } },
+    hooks: {
+      onLanded: (e) => {
+        for (const [status, n] of e.capturesByStatus) captured.set(status, (captured.get(status) ?? 0) + n);
+      },
+    },
   });
   cleanup.push(() => joiner.close());
   return joiner;
@@ -73,13 +77,19 @@ describe('historical runs against a joiner started before the capture', () => {
     await capture(kafka, serdes, prefix, ids, t0);
     // The live exchanges expire from the join window with nothing replayed.
     const notReplayed = async (): Promise<number> => {
-      const [r] = await rows<{ n: string }>(ch, 'SELECT uniqExactMerge(not_replayed) AS n FROM capture_minutes WHERE challenger_id = {c:String}', { c: CANDIDATE });
+      const [r] = await rows<{ n: string }>(ch, 'SELECT uniqExactMerge(not_replayed) AS n FROM capture_minutes WHERE challenger_id = {c:String}', {
+        c: CANDIDATE,
+      });
       return Number(r?.n ?? 0);
     };
     await waitFor('captures counted as not replayed', notReplayed, (n) => n >= ids.length, 60_000);
     expect(await unmatchedOf(ch, null)).toEqual([]);
-    const [byStatus] = await rows<Record<string, string>>(ch, `SELECT uniqExactMerge(seen) AS seen, uniqExactMerge(replayed) AS replayed, uniqExactMerge(no_result) AS no_result,
-      uniqExactMerge(not_replayed) AS not_replayed FROM capture_minutes WHERE challenger_id = {c:String}`, { c: SECONDARY });
+    const [byStatus] = await rows<Record<string, string>>(
+      ch,
+      `SELECT uniqExactMerge(seen) AS seen, uniqExactMerge(replayed) AS replayed, uniqExactMerge(no_result) AS no_result,
+      uniqExactMerge(not_replayed) AS not_replayed FROM capture_minutes WHERE challenger_id = {c:String}`,
+      { c: SECONDARY },
+    );
     expect(byStatus).toEqual({ seen: String(ids.length), replayed: '0', no_result: '0', not_replayed: String(ids.length) });
     expect(captured.get('not_replayed')).toBe(2 * ids.length);
 
@@ -94,15 +104,17 @@ describe('historical runs against a joiner started before the capture', () => {
       expect(pairs.distinct).toBe(2 * ids.length);
       expect(await unmatchedOf(ch, runId)).toEqual([]);
       expect(summary).toMatchObject({ exchanges: ids.length, state: 'completed', partitions: 3, drainedPartitions: 3 });
-      expect(summary.challengers.map((c) => [c.id, c.replayed, c.paired, c.unmatched])).toEqual([
-        [CANDIDATE, ids.length, ids.length, {}], [SECONDARY, ids.length, ids.length, {}],
-      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+      expect(summary.challengers.map((c) => [c.id, c.replayed, c.paired, c.unmatched])).toEqual(
+        [
+          [CANDIDATE, ids.length, ids.length, {}],
+          [SECONDARY, ids.length, ids.length, {}],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
     }
     expect(joiner.stats().late).toBe(0);
     // Still no unmatched row anywhere: the live captures were never expected to be replayed live.
     expect(await unmatchedOf(ch, null)).toEqual([]);
   }, 240_000);
-
 });
 
 describe('a window captured long before', () => {
@@ -130,7 +142,9 @@ describe('a window captured long before', () => {
     expect(summary.exchanges).toBe(ids.length);
     const pairs = await runPairs(ch, runId);
     expect(pairs.keys.sort()).toEqual(keysOf(ids));
-    const [times] = await rows<{ oldest: string }>(ch, 'SELECT toUnixTimestamp64Milli(min(capture_time)) AS oldest FROM pairs WHERE run_id = {r:String}', { r: runId });
+    const [times] = await rows<{ oldest: string }>(ch, 'SELECT toUnixTimestamp64Milli(min(capture_time)) AS oldest FROM pairs WHERE run_id = {r:String}', {
+      r: runId,
+    });
     expect(Number(times?.oldest)).toBe(t0);
     expect(await unmatchedOf(ch, runId)).toEqual([]);
   }, 180_000);
@@ -158,7 +172,12 @@ describe('exactly once during a historical run', () => {
     await capture(kafka, serdes, prefix, ids, t0);
     const runId = uniqueName('run-rb');
     const running = replay(prefix, t0 - 1000, t0 + ids.length + 1000, runId, urls, 2);
-    await waitFor('part of the run landed', async () => (await runPairs(first, runId)).distinct, (n) => n > 300, 90_000);
+    await waitFor(
+      'part of the run landed',
+      async () => (await runPairs(first, runId)).distinct,
+      (n) => n > 300,
+      90_000,
+    );
     expect(running.proc.exitCode).toBeNull(); // mid-run: the replay is still going
     const b = startJoiner(more[0] as ClickHouse, prefix, groupId, serdes.registry, captured);
     const c = startJoiner(more[1] as ClickHouse, prefix, groupId, serdes.registry, captured);
@@ -174,6 +193,4 @@ describe('exactly once during a historical run', () => {
     expect(summary.challengers.map((x) => x.paired)).toEqual([ids.length, ids.length]);
     expect([a, b, c].map((j) => j.stats().assigned).reduce((x, y) => x + y, 0)).toBe(24); // 6 partitions x 4 topics, spread over 3
   }, 240_000);
-
 });
-

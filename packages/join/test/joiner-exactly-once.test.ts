@@ -10,9 +10,7 @@ import type { ClickHouse } from '@shadow/clickhouse';
 import { createJoiner } from '@shadow/join';
 import type { InsertFn, Joiner } from '@shadow/join';
 import { topicNames } from '@shadow/contracts';
-import {
-  CANDIDATE, createJoinTopics, landed, mergeExpected, openSchemaDatabase, produceRun, SECONDARY, serdesFor, sortedDiff, waitFor,
-} from './fixture.js';
+import { CANDIDATE, createJoinTopics, landed, mergeExpected, openSchemaDatabase, produceRun, SECONDARY, serdesFor, sortedDiff, waitFor } from './fixture.js';
 import type { Expected, RunPlan } from './fixture.js';
 
 const N = 12_000;
@@ -43,7 +41,12 @@ async function committedAll(prefix: string, groupId: string): Promise<boolean> {
 
 async function expectExactlyOnce(ch: ClickHouse, expected: Expected): Promise<void> {
   const want = expected.pairs.size + expected.unmatched.size;
-  await waitFor('every row', () => landed(ch), (l) => l.pairs.length + l.unmatched.length >= want, 80_000);
+  await waitFor(
+    'every row',
+    () => landed(ch),
+    (l) => l.pairs.length + l.unmatched.length >= want,
+    80_000,
+  );
   const l = await landed(ch);
   expect({ pairs: sortedDiff(l.pairs, expected.pairs), unmatched: sortedDiff(l.unmatched, expected.unmatched) }).toEqual({
     pairs: { missing: [], extra: [], duplicated: 0 },
@@ -129,12 +132,22 @@ describe('joiner: every exchange lands exactly once', () => {
     const a = startJoiner(first, prefix, groupId);
     await a.start();
     const half = await produceRun(kafka, serdes, prefix, plan, ids, 0, N / 2);
-    await waitFor('some pairs', () => landed(first), (l) => l.pairs.length > 2000, 60_000);
+    await waitFor(
+      'some pairs',
+      () => landed(first),
+      (l) => l.pairs.length > 2000,
+      60_000,
+    );
     const b = startJoiner(more[0] as ClickHouse, prefix, groupId);
     const c = startJoiner(more[1] as ClickHouse, prefix, groupId);
     await Promise.all([b.start(), c.start()]);
     const rest = await produceRun(kafka, serdes, prefix, plan, ids, N / 2, N);
     await expectExactlyOnce(first, mergeExpected(half, rest));
-    await waitFor('three members with partitions', async () => [a, b, c].map((j) => j.stats().assigned), (v) => v.every((n) => n === 8), 30_000); // 2 partitions of each of the 4 joined topics
+    await waitFor(
+      'three members with partitions',
+      async () => [a, b, c].map((j) => j.stats().assigned),
+      (v) => v.every((n) => n === 8),
+      30_000,
+    ); // 2 partitions of each of the 4 joined topics
   });
 });

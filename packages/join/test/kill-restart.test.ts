@@ -39,7 +39,9 @@ function startChild(env: Record<string, string>): Child {
   });
   children.push(proc);
   let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   if (process.env.JOIN_DEBUG) proc.stdout?.on('data', (d: Buffer) => process.stderr.write(`[child] ${d.toString().slice(0, 400)}\n`));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const admin = new Promise<string>((resolveAdmin, reject) => {
@@ -112,7 +114,12 @@ describe('joiner service: kill -9 mid-run and restart', () => {
       const first = startChild(env);
       const firstAdmin = await first.admin;
       const half = await produceRun(kafka, serdes, prefix, plan, ids, 0, N / 2);
-      await waitFor('part of the run landed', () => metric(firstAdmin, 'shadow_joiner_pairs_written_total'), (n) => n > 3000, 60_000);
+      await waitFor(
+        'part of the run landed',
+        () => metric(firstAdmin, 'shadow_joiner_pairs_written_total'),
+        (n) => n > 3000,
+        60_000,
+      );
       first.proc.kill('SIGKILL');
       expect(await first.exited).toBeNull(); // killed, not exited
 

@@ -17,10 +17,23 @@ afterEach(async () => {
 
 function result(i: number, id: string, challengerId: string, role: string, body: object): ShadowResult {
   return {
-    exchangeId: id, challengerId, challengerName: challengerId, attempt: 1, replayTimeMs: T0 + 100, responseStatus: 200,
-    responseHeaders: { 'content-type': ['application/json'] }, responseBody: Buffer.from(JSON.stringify(body)), responseBodyTruncated: false,
-    responseBodySize: 10, responseContentType: 'application/json', latencyUs: 900 + i, errorKind: null, errorMessage: null,
-    replayerVersion: 't', challengerRole: role, runId: null,
+    exchangeId: id,
+    challengerId,
+    challengerName: challengerId,
+    attempt: 1,
+    replayTimeMs: T0 + 100,
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: Buffer.from(JSON.stringify(body)),
+    responseBodyTruncated: false,
+    responseBodySize: 10,
+    responseContentType: 'application/json',
+    latencyUs: 900 + i,
+    errorKind: null,
+    errorMessage: null,
+    replayerVersion: 't',
+    challengerRole: role,
+    runId: null,
   };
 }
 
@@ -33,7 +46,16 @@ function rowsOfRun(): RowSet {
     const ex = { ...exchangeOf(1, id, T0), outboundCalls: [] };
     ex.responseBody = Buffer.from(JSON.stringify({ id: i, price: 10, requestId: `live-${i}` }));
     const joined: JoinedExchange = {
-      exchangeId: id, runId: null, partition: 0, exchangeOffset: i, challengers: [CANDIDATE, SECONDARY], cause: 'complete', firstSeenMs: 0, exchange: ex, sideEffects: [], slots: [],
+      exchangeId: id,
+      runId: null,
+      partition: 0,
+      exchangeOffset: i,
+      challengers: [CANDIDATE, SECONDARY],
+      cause: 'complete',
+      firstSeenMs: 0,
+      exchange: ex,
+      sideEffects: [],
+      slots: [],
       results: new Map([
         [SECONDARY, result(i, id, SECONDARY, 'secondary', { id: i, price: 10, requestId: `sec-${i}` })],
         [CANDIDATE, result(i, id, CANDIDATE, 'candidate', { id: i, price: i % 4 === 0 ? 11 : 10, requestId: `cand-${i}` })],
@@ -88,13 +110,30 @@ describe('landing in ClickHouse', () => {
     cleanup.push(() => ch.close());
     const rows = rowsOfRun();
     await land(ch, { ...rows, unmatched: [] });
-    const ghost = { exchange_id: 'x-3', challenger_id: CANDIDATE, challenger_role: 'candidate', run_id: '', reason: 'no_live_record', expired_by: 'window',
-      has_live: false, has_result: true, side_effects: 0, event_time: T0, joined_time: T0 + 2000, service: '', route: '', method: '', path: '' };
+    const ghost = {
+      exchange_id: 'x-3',
+      challenger_id: CANDIDATE,
+      challenger_role: 'candidate',
+      run_id: '',
+      reason: 'no_live_record',
+      expired_by: 'window',
+      has_live: false,
+      has_result: true,
+      side_effects: 0,
+      event_time: T0,
+      joined_time: T0 + 2000,
+      service: '',
+      route: '',
+      method: '',
+      path: '',
+    };
     const real = { ...ghost, exchange_id: 'x-999' };
     // The same exchange in a historical run is another key: a pair of live shadowing does not hide it.
     const otherRun = { ...ghost, run_id: 'run-2', reason: 'no_result', has_live: true, has_result: false };
     await land(ch, { pairs: [], diffs: [], unmatched: [ghost, real, otherRun], captures: [], runs: [], bytes: 0 });
-    const left = await (await ch.client.query({ query: "SELECT concat(exchange_id, '/', run_id) AS k FROM unmatched FINAL ORDER BY k", format: 'JSONEachRow' })).json<{ k: string }>();
+    const left = await (
+      await ch.client.query({ query: "SELECT concat(exchange_id, '/', run_id) AS k FROM unmatched FINAL ORDER BY k", format: 'JSONEachRow' })
+    ).json<{ k: string }>();
     expect(left.map((r) => r.k)).toEqual(['x-3/run-2', 'x-999/']);
   });
 });

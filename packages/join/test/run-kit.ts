@@ -31,10 +31,13 @@ export async function startChallengers(delayMs = 0): Promise<{ candidate: string
       req.on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ role, path: req.url })), delayMs));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }));
+    cleanup.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
   return { candidate: await make('candidate'), secondary: await make('secondary') };
@@ -45,7 +48,11 @@ export async function capture(kafka: Kafka, serdes: Serdes, prefix: string, ids:
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    const messages: Message[] = ids.map((id, i) => ({ key: id, value: serdes.exchanges.encodeSync(exchangeOf(i, id, captureTimeMs + i)), timestamp: String(captureTimeMs + i) }));
+    const messages: Message[] = ids.map((id, i) => ({
+      key: id,
+      value: serdes.exchanges.encodeSync(exchangeOf(i, id, captureTimeMs + i)),
+      timestamp: String(captureTimeMs + i),
+    }));
     for (let i = 0; i < messages.length; i += 500) await producer.send({ topic: topicNames(prefix).exchanges, acks: -1, messages: messages.slice(i, i + 500) });
   } finally {
     await producer.disconnect();
@@ -53,21 +60,54 @@ export async function capture(kafka: Kafka, serdes: Serdes, prefix: string, ids:
 }
 
 /** `replay` of the replayer (what `shadow replay` runs), as its own process. Resolves with its exit code and output. */
-export function replay(prefix: string, fromMs: number, toMs: number, runId: string, urls: { candidate: string; secondary: string }, concurrency = 16): { proc: ChildProcess; exited: Promise<{ code: number | null; out: string }> } {
-  const proc = spawn(process.execPath, [
-    '--conditions=@shadow/source', '--import', 'tsx', 'services/replayer/src/main.ts', 'replay',
-    '--from', String(fromMs), '--to', String(toMs), '--run-id', runId,
-    '--challenger', `${CANDIDATE}=${urls.candidate},concurrency=${concurrency}`,
-    '--challenger', `${SECONDARY}=${urls.secondary},role=secondary,concurrency=${concurrency}`,
-  ], {
-    cwd: repoRoot,
-    env: { ...process.env, KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', REPLAYER_CONFIG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function replay(
+  prefix: string,
+  fromMs: number,
+  toMs: number,
+  runId: string,
+  urls: { candidate: string; secondary: string },
+  concurrency = 16,
+): { proc: ChildProcess; exited: Promise<{ code: number | null; out: string }> } {
+  const proc = spawn(
+    process.execPath,
+    [
+      '--conditions=@shadow/source',
+      '--import',
+      'tsx',
+      'services/replayer/src/main.ts',
+      'replay',
+      '--from',
+      String(fromMs),
+      '--to',
+      String(toMs),
+      '--run-id',
+      runId,
+      '--challenger',
+      `${CANDIDATE}=${urls.candidate},concurrency=${concurrency}`,
+      '--challenger',
+      `${SECONDARY}=${urls.secondary},role=secondary,concurrency=${concurrency}`,
+    ],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+        SHADOW_TOPIC_PREFIX: prefix,
+        LOG_LEVEL: 'warn',
+        REPLAYER_CONFIG: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(proc);
   let out = '';
-  proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { proc, exited: new Promise((r) => proc.once('exit', (code) => r({ code, out }))) };
 }
 
@@ -77,20 +117,31 @@ export async function rows<T>(ch: ClickHouse, query: string, params: Record<stri
 
 /** Every pair of the run as `exchange/challenger` (FINAL), and the physical count of distinct keys. */
 export async function runPairs(ch: ClickHouse, runId: string): Promise<{ keys: string[]; distinct: number }> {
-  const keys = (await rows<{ k: string }>(ch, "SELECT concat(exchange_id, '/', challenger_id) AS k FROM pairs FINAL WHERE run_id = {r:String}", { r: runId })).map((r) => r.k);
-  const [d] = await rows<{ n: string }>(ch, "SELECT uniqExact(exchange_id, challenger_id) AS n FROM pairs WHERE run_id = {r:String}", { r: runId });
+  const keys = (
+    await rows<{ k: string }>(ch, "SELECT concat(exchange_id, '/', challenger_id) AS k FROM pairs FINAL WHERE run_id = {r:String}", { r: runId })
+  ).map((r) => r.k);
+  const [d] = await rows<{ n: string }>(ch, 'SELECT uniqExact(exchange_id, challenger_id) AS n FROM pairs WHERE run_id = {r:String}', { r: runId });
   return { keys, distinct: Number(d?.n ?? 0) };
 }
 
 export async function unmatchedOf(ch: ClickHouse, runId: string | null): Promise<string[]> {
   const where = runId === null ? '1' : 'run_id = {r:String}';
-  return (await rows<{ k: string }>(ch, `SELECT concat(exchange_id, '/', challenger_id, '/', reason, '/', run_id) AS k FROM unmatched FINAL WHERE ${where}`, { r: runId ?? '' })).map((r) => r.k);
+  return (
+    await rows<{ k: string }>(ch, `SELECT concat(exchange_id, '/', challenger_id, '/', reason, '/', run_id) AS k FROM unmatched FINAL WHERE ${where}`, {
+      r: runId ?? '',
+    })
+  ).map((r) => r.k);
 }
 
 export const keysOf = (ids: readonly string[]): string[] => ids.flatMap((id) => [`${id}/${CANDIDATE}`, `${id}/${SECONDARY}`]).sort();
 
 export async function landedRun(ch: ClickHouse, runId: string, timeoutMs = 90_000): Promise<RunSummary> {
-  return waitFor(`run ${runId} landed`, () => summarizeRun(ch.client, runId), (s) => s.landed, timeoutMs);
+  return waitFor(
+    `run ${runId} landed`,
+    () => summarizeRun(ch.client, runId),
+    (s) => s.landed,
+    timeoutMs,
+  );
 }
 
 export interface JoinerChild {
@@ -107,7 +158,9 @@ export function startJoinerProcess(env: Record<string, string>): JoinerChild {
   });
   children.push(proc);
   let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const admin = new Promise<string>((resolveAdmin, reject) => {
     const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });

@@ -6,10 +6,7 @@
 
 import { CodedError } from '@shadow/options';
 
-export const JUDGE_ERROR_CODES = [
-  'JUDGE_INVALID_CONFIG',
-  'JUDGE_UNKNOWN_JUDGE',
-] as const;
+export const JUDGE_ERROR_CODES = ['JUDGE_INVALID_CONFIG', 'JUDGE_UNKNOWN_JUDGE'] as const;
 
 export type JudgeErrorCode = (typeof JUDGE_ERROR_CODES)[number];
 

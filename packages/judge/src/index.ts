@@ -5,18 +5,40 @@ export { createJudges } from './judge/judge.js';
 export type { CreateJudgesOptions, Judge, Judges } from './judge/judge.js';
 export { JUDGE_FAILURE_KINDS, NOT_RUN_REASONS } from './judge/types.js';
 export type {
-  Judgement, JudgementCore, JudgementVerdict, JudgementRole, JudgeAudit, JudgeEvent, JudgeEventListener,
-  JudgeFailureKind, NotRunReason,
+  Judgement,
+  JudgementCore,
+  JudgementVerdict,
+  JudgementRole,
+  JudgeAudit,
+  JudgeEvent,
+  JudgeEventListener,
+  JudgeFailureKind,
+  NotRunReason,
 } from './judge/types.js';
 export type { JudgeRequest, TokenUsage } from './protocol/types.js';
 
 export {
-  resolveJudgeConfig, resolveJudgeConfigOrThrow, judgeSchema, judgesSchema, httpJudgeSchema, openAiChatJudgeSchema,
-  JUDGE_TYPES, RESPONSE_FORMATS,
+  resolveJudgeConfig,
+  resolveJudgeConfigOrThrow,
+  judgeSchema,
+  judgesSchema,
+  httpJudgeSchema,
+  openAiChatJudgeSchema,
+  JUDGE_TYPES,
+  RESPONSE_FORMATS,
 } from './config/options.js';
 export type {
-  JudgeConfig, JudgeOptions, JudgesOptions, HttpJudgeOptions, OpenAiChatJudgeOptions, ResolvedJudge, ResolvedHttpJudge,
-  ResolvedOpenAiChatJudge, ResolveJudgeConfigOptions, JudgeType, ResponseFormat,
+  JudgeConfig,
+  JudgeOptions,
+  JudgesOptions,
+  HttpJudgeOptions,
+  OpenAiChatJudgeOptions,
+  ResolvedJudge,
+  ResolvedHttpJudge,
+  ResolvedOpenAiChatJudge,
+  ResolveJudgeConfigOptions,
+  JudgeType,
+  ResponseFormat,
 } from './config/options.js';
 
 export { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_PROMPT, PLACEHOLDERS } from './protocol/prompt.js';

@@ -11,7 +11,10 @@ describe('judging the judge', () => {
     await using server = await startJudgeServer((r) => ({ body: { verdict: r.body.candidate.value === 'Paris.' ? 'equal' : 'different', reason: 'strict' } }));
     await using judges = makeJudges({ strict: { type: 'http', url: server.url, audit: { secondaryRate: 1 } } });
     const result = await judges.get('strict').judge(pair('Paris.', 'It is Paris.', { secondary: side('Paris, France.') }));
-    expect(result).toMatchObject({ verdict: 'different', audit: { reference: null, secondary: { judgeId: 'strict', verdict: 'different', reason: 'strict' } } });
+    expect(result).toMatchObject({
+      verdict: 'different',
+      audit: { reference: null, secondary: { judgeId: 'strict', verdict: 'different', reason: 'strict' } },
+    });
     // The audit is live vs the secondary, sent as the candidate, without a secondary of its own.
     const audit = server.received.find((r) => r.body.candidate.value === 'Paris, France.');
     expect(audit?.body.live.value).toBe('Paris.');
@@ -53,21 +56,37 @@ describe('judging the judge', () => {
 });
 
 const answer = (body: unknown): AnswerInput => ({
-  status: 200, headers: { 'content-type': ['application/json'] }, body: Buffer.from(JSON.stringify(body)), contentType: 'application/json',
-  latencyUs: 1000, errorKind: null, bodyTruncated: false,
+  status: 200,
+  headers: { 'content-type': ['application/json'] },
+  body: Buffer.from(JSON.stringify(body)),
+  contentType: 'application/json',
+  latencyUs: 1000,
+  errorKind: null,
+  bodyTruncated: false,
 });
 
-describe('as @shadow/compare\'s judge', () => {
-  it('drops the differences in the judged scope on equal, keeps them on error, with the judge\'s reason', async () => {
-    await using server = await startJudgeServer(tableJudge({
-      '"Paris is the capital of France."': { verdict: 'equal', score: 0.9, reason: 'same fact' },
-    }));
+describe("as @shadow/compare's judge", () => {
+  it("drops the differences in the judged scope on equal, keeps them on error, with the judge's reason", async () => {
+    await using server = await startJudgeServer(
+      tableJudge({
+        '"Paris is the capital of France."': { verdict: 'equal', score: 0.9, reason: 'same fact' },
+      }),
+    );
     await using judges = makeJudges({ facts: { type: 'http', url: server.url, retries: { max: 0 } } });
     const config = resolveCompareConfig({ judge: judges.get('facts').asJudgeFn(), rules: [{ route: '/answer', judge: { path: '$.text' } }] });
     const live = answer({ text: 'The capital of France is Paris.', id: 1 });
 
-    const equal = await comparePairAsync({ exchangeId: 'e1', method: 'POST', path: '/answer', live, candidate: answer({ text: 'Paris is the capital of France.', id: 1 }) }, config);
-    expect(equal).toMatchObject({ match: true, bodyMatch: true, realDiffCount: 0, toleratedDiffCount: 1, judge: { verdict: 'equal', score: 0.9, reason: 'same fact', path: '$.text' } });
+    const equal = await comparePairAsync(
+      { exchangeId: 'e1', method: 'POST', path: '/answer', live, candidate: answer({ text: 'Paris is the capital of France.', id: 1 }) },
+      config,
+    );
+    expect(equal).toMatchObject({
+      match: true,
+      bodyMatch: true,
+      realDiffCount: 0,
+      toleratedDiffCount: 1,
+      judge: { verdict: 'equal', score: 0.9, reason: 'same fact', path: '$.text' },
+    });
 
     // Not in the judge's table: it answers 500 -> error, the difference stays.
     const error = await comparePairAsync({ exchangeId: 'e2', method: 'POST', path: '/answer', live, candidate: answer({ text: 'Lyon.', id: 1 }) }, config);
@@ -76,7 +95,10 @@ describe('as @shadow/compare\'s judge', () => {
 
     // A difference outside the judged scope is not sent to the judge.
     const before = server.received.length;
-    const outside = await comparePairAsync({ exchangeId: 'e3', method: 'POST', path: '/answer', live, candidate: answer({ text: 'The capital of France is Paris.', id: 2 }) }, config);
+    const outside = await comparePairAsync(
+      { exchangeId: 'e3', method: 'POST', path: '/answer', live, candidate: answer({ text: 'The capital of France is Paris.', id: 2 }) },
+      config,
+    );
     expect(outside).toMatchObject({ match: false, judge: { verdict: 'not_run' } });
     expect(server.received.length).toBe(before);
   });
@@ -86,20 +108,36 @@ describe('as @shadow/compare\'s judge', () => {
     await using judges = makeJudges({ facts: { type: 'http', url: server.url, budget: { callsPerDay: 1 } } });
     const config = resolveCompareConfig({ judge: judges.get('facts').asJudgeFn(), rules: [{ route: '/answer', judge: { path: '$.text' } }] });
     const live = answer({ text: 'a' });
-    expect((await comparePairAsync({ exchangeId: 'e1', method: 'POST', path: '/answer', live, candidate: answer({ text: 'b' }) }, config)).judge.verdict).toBe('equal');
+    expect((await comparePairAsync({ exchangeId: 'e1', method: 'POST', path: '/answer', live, candidate: answer({ text: 'b' }) }, config)).judge.verdict).toBe(
+      'equal',
+    );
     const spent = await comparePairAsync({ exchangeId: 'e2', method: 'POST', path: '/answer', live, candidate: answer({ text: 'c' }) }, config);
-    expect(spent).toMatchObject({ match: false, realDiffCount: 1, judge: { verdict: 'not_run', reason: 'budget', kind: 'budget', judgeId: 'facts', path: '$.text' } });
+    expect(spent).toMatchObject({
+      match: false,
+      realDiffCount: 1,
+      judge: { verdict: 'not_run', reason: 'budget', kind: 'budget', judgeId: 'facts', path: '$.text' },
+    });
     expect(server.received).toHaveLength(1);
   });
 
   it('passes the secondary, the audit, the cache and the latency through to compare', async () => {
-    await using server = await startJudgeServer((r) => ({ body: { verdict: r.body.candidate.value === 'Paris, France.' ? 'different' : 'equal', reason: 'rule' } }));
+    await using server = await startJudgeServer((r) => ({
+      body: { verdict: r.body.candidate.value === 'Paris, France.' ? 'different' : 'equal', reason: 'rule' },
+    }));
     await using judges = makeJudges({ facts: { type: 'http', url: server.url, audit: { secondaryRate: 1 } } });
-    const config = resolveCompareConfig({ judges: { facts: judges.get('facts').asJudgeFn() }, rules: [{ route: '/answer', judge: { path: '$.text', use: 'facts' } }] });
+    const config = resolveCompareConfig({
+      judges: { facts: judges.get('facts').asJudgeFn() },
+      rules: [{ route: '/answer', judge: { path: '$.text', use: 'facts' } }],
+    });
     const live = answer({ text: 'Paris.' });
     const input = { method: 'POST', path: '/answer', live, candidate: answer({ text: 'It is Paris.' }), secondary: answer({ text: 'Paris, France.' }) };
     const first = await comparePairAsync({ ...input, exchangeId: 'a1' }, config);
-    expect(first.judge).toMatchObject({ verdict: 'equal', judgeId: 'facts', cached: false, audit: { secondaryVerdict: 'different', referenceJudgeId: null, referenceVerdict: null } });
+    expect(first.judge).toMatchObject({
+      verdict: 'equal',
+      judgeId: 'facts',
+      cached: false,
+      audit: { secondaryVerdict: 'different', referenceJudgeId: null, referenceVerdict: null },
+    });
     expect(server.received.find((r) => r.body.candidate.value === 'It is Paris.')?.body.secondary).toMatchObject({ value: 'Paris, France.' });
     // The same answers in another exchange: judged once (the cache), the audit's verdict cached too.
     const again = await comparePairAsync({ ...input, exchangeId: 'a2' }, config);

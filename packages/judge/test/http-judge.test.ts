@@ -12,13 +12,25 @@ const TABLE = {
 describe('http judge', () => {
   it('POSTs {exchangeId, method, route, path, live, candidate, secondary} with the configured headers and lands the verdict', async () => {
     await using server = await startJudgeServer(tableJudge(TABLE));
-    await using judges = makeJudges({
-      facts: { type: 'http', url: server.url, headers: { authorization: { env: 'JUDGE_TOKEN', prefix: 'Bearer ' }, 'x-team': { value: 'search' } } },
-    }, { JUDGE_TOKEN: 'tok-1' });
+    await using judges = makeJudges(
+      {
+        facts: { type: 'http', url: server.url, headers: { authorization: { env: 'JUDGE_TOKEN', prefix: 'Bearer ' }, 'x-team': { value: 'search' } } },
+      },
+      { JUDGE_TOKEN: 'tok-1' },
+    );
     const live = 'The capital of France is Paris.';
-    const request = pair(live, 'Paris is the capital of France.', { secondary: side('France\'s capital is Paris.') });
+    const request = pair(live, 'Paris is the capital of France.', { secondary: side("France's capital is Paris.") });
     const equal = await judges.get('facts').judge(request);
-    expect(equal).toMatchObject({ judgeId: 'facts', verdict: 'equal', score: 0.96, reason: 'same fact, reworded', kind: null, cached: false, tokens: 0, audit: null });
+    expect(equal).toMatchObject({
+      judgeId: 'facts',
+      verdict: 'equal',
+      score: 0.96,
+      reason: 'same fact, reworded',
+      kind: null,
+      cached: false,
+      tokens: 0,
+      audit: null,
+    });
     expect(equal.latencyMs).toBeGreaterThanOrEqual(0);
     const different = await judges.get('facts').judge(pair(live, 'Berlin is the capital of France.'));
     expect(different).toMatchObject({ verdict: 'different', score: 0.1, reason: 'names another city' });
@@ -28,10 +40,13 @@ describe('http judge', () => {
     expect(first?.method).toBe('POST');
     expect(first?.headers).toMatchObject({ authorization: 'Bearer tok-1', 'x-team': 'search', 'content-type': 'application/json' });
     expect(first?.body).toEqual({
-      exchangeId: request.exchangeId, method: 'POST', route: '/answer', path: '$.text',
+      exchangeId: request.exchangeId,
+      method: 'POST',
+      route: '/answer',
+      path: '$.text',
       live: { status: 200, contentType: 'application/json', value: live },
       candidate: { status: 200, contentType: 'application/json', value: 'Paris is the capital of France.' },
-      secondary: { status: 200, contentType: 'application/json', value: 'France\'s capital is Paris.' },
+      secondary: { status: 200, contentType: 'application/json', value: "France's capital is Paris." },
     });
     expect(server.received[1]?.body).not.toHaveProperty('secondary');
   });
@@ -81,8 +96,10 @@ describe('http judge', () => {
   });
 
   it('retries 429 after the Retry-After the judge asked for, then lands the verdict', async () => {
-    await using server = await startJudgeServer((_r, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } } : { body: { verdict: 'equal' } }));
-    await using judges = makeJudges({ j: { type: 'http', url: server.url, retries: { initialDelayMs: 1 , maxDelayMs: 1 } } });
+    await using server = await startJudgeServer((_r, i) =>
+      i === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } } : { body: { verdict: 'equal' } },
+    );
+    await using judges = makeJudges({ j: { type: 'http', url: server.url, retries: { initialDelayMs: 1, maxDelayMs: 1 } } });
     const result = await judges.get('j').judge(pair('a', 'b'));
     expect(result).toMatchObject({ verdict: 'equal', kind: null });
     expect(server.received).toHaveLength(2);
@@ -90,7 +107,10 @@ describe('http judge', () => {
     const [first, second] = server.received;
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
     const calls = judges.events.filter((e) => e.type === 'call');
-    expect(calls.map((e) => [e.status, e.outcome, e.failure])).toEqual([[429, 'retry', 'rate_limited'], [200, 'ok', null]]);
+    expect(calls.map((e) => [e.status, e.outcome, e.failure])).toEqual([
+      [429, 'retry', 'rate_limited'],
+      [200, 'ok', null],
+    ]);
   });
 
   it('retries 5xx and a connection reset with backoff, and gives up after retries.max with the last reason', async () => {
@@ -121,7 +141,11 @@ describe('http judge', () => {
   it('refuses an answer larger than maxResponseBytes as bad_answer', async () => {
     await using server = await startJudgeServer(() => ({ body: { verdict: 'equal', reason: 'x'.repeat(5000) } }));
     await using judges = makeJudges({ j: { type: 'http', url: server.url, maxResponseBytes: 1024 } });
-    expect(await judges.get('j').judge(pair('a', 'b'))).toMatchObject({ verdict: 'error', kind: 'bad_answer', reason: 'bad_answer: the answer is larger than maxResponseBytes (1024)' });
+    expect(await judges.get('j').judge(pair('a', 'b'))).toMatchObject({
+      verdict: 'error',
+      kind: 'bad_answer',
+      reason: 'bad_answer: the answer is larger than maxResponseBytes (1024)',
+    });
   });
 
   it('does not send a request larger than maxRequestBytes (not_run too_large), and the server sees nothing', async () => {

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { makeJudges, pair } from './support/judges.js';
 import { startJudgeServer, type Handler } from './support/servers.js';
 
-const alwaysEqual = (delayMs?: number): Handler => () => ({ body: { verdict: 'equal', score: 1 }, ...(delayMs === undefined ? {} : { delayMs }) });
+const alwaysEqual =
+  (delayMs?: number): Handler =>
+  () => ({ body: { verdict: 'equal', score: 1 }, ...(delayMs === undefined ? {} : { delayMs }) });
 
 describe('judge limits', () => {
   it('judges the same answers once: repeated and concurrent identical requests make one call', async () => {
@@ -41,7 +43,7 @@ describe('judge limits', () => {
     expect(server.received).toHaveLength(2);
   });
 
-  it('stops calling when the day\'s calls are spent: verdict not_run, reason budget; the server counts the calls', async () => {
+  it("stops calling when the day's calls are spent: verdict not_run, reason budget; the server counts the calls", async () => {
     await using server = await startJudgeServer((_r, i) => (i === 0 ? { status: 503 } : { body: { verdict: 'different' } }));
     await using judges = makeJudges({ j: { type: 'http', url: server.url, budget: { callsPerDay: 3 }, retries: { initialDelayMs: 5, maxDelayMs: 5 } } });
     const results = [];

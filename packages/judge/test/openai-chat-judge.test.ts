@@ -23,7 +23,15 @@ describe('openai-chat judge', () => {
     await using judges = makeJudges(chatJudge(server.origin, { apiKeyEnv: 'LOCAL_KEY' }), { LOCAL_KEY: 'sk-local-1' });
     const live = 'The capital of France is Paris.';
     const equal = await judges.get('summary').judge(pair(live, 'Paris is the capital of France.'));
-    expect(equal).toMatchObject({ judgeId: 'summary', verdict: 'equal', score: 0.95, reason: 'same fact', kind: null, cached: false, tokens: USAGE.total_tokens });
+    expect(equal).toMatchObject({
+      judgeId: 'summary',
+      verdict: 'equal',
+      score: 0.95,
+      reason: 'same fact',
+      kind: null,
+      cached: false,
+      tokens: USAGE.total_tokens,
+    });
     const different = await judges.get('summary').judge(pair(live, 'Lyon is the capital of France.'));
     expect(different).toMatchObject({ verdict: 'different', score: 0.05, reason: 'another city' });
 
@@ -57,7 +65,7 @@ describe('openai-chat judge', () => {
     expect(server.received[0]?.body.response_format.json_schema.schema.required).toEqual(['verdict', 'score', 'reason']);
   });
 
-  it('reports the server\'s own error (unknown model) as error http_status, not retried', async () => {
+  it("reports the server's own error (unknown model) as error http_status, not retried", async () => {
     await using server = await startJudgeServer(chatCompletions(MODEL, TABLE), '/v1/chat/completions');
     await using judges = makeJudges({ summary: { type: 'openai-chat', baseUrl: `${server.origin}/v1`, model: 'no-such-model' } });
     const result = await judges.get('summary').judge(pair('live', 'Paris is the capital of France.'));
@@ -66,7 +74,7 @@ describe('openai-chat judge', () => {
     expect(server.received).toHaveLength(1);
   });
 
-  it('stops calling once the day\'s tokens are spent (not_run budget), counted on the server', async () => {
+  it("stops calling once the day's tokens are spent (not_run budget), counted on the server", async () => {
     await using server = await startJudgeServer(chatCompletions(MODEL, TABLE), '/v1/chat/completions');
     // 60 tokens per answer: the first two calls fit under 100, the second crosses it.
     await using judges = makeJudges(chatJudge(server.origin, { budget: { tokensPerDay: 100 } }));
@@ -74,7 +82,12 @@ describe('openai-chat judge', () => {
     for (const candidate of ['Paris is the capital of France.', 'Lyon is the capital of France.', 'chatty', 'fenced']) {
       results.push(await judges.get('summary').judge(pair('live', candidate)));
     }
-    expect(results.map((r) => [r.verdict, r.reason])).toEqual([['equal', 'same fact'], ['different', 'another city'], ['not_run', 'budget'], ['not_run', 'budget']]);
+    expect(results.map((r) => [r.verdict, r.reason])).toEqual([
+      ['equal', 'same fact'],
+      ['different', 'another city'],
+      ['not_run', 'budget'],
+      ['not_run', 'budget'],
+    ]);
     expect(server.received).toHaveLength(2);
     expect(judges.get('summary').usage()).toMatchObject({ calls: 2, tokens: 120, tokensPerDay: 100 });
   });

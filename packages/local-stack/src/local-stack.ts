@@ -9,9 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 /** Environment variables as read (process.env or a test's own). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type LocalClickHouse =
-  | { mode: 'embedded'; path: string }
-  | { mode: 'server'; url: string; username: string; password: string; database: string };
+export type LocalClickHouse = { mode: 'embedded'; path: string } | { mode: 'server'; url: string; username: string; password: string; database: string };
 
 export interface LocalStackEndpoints {
   kafkaBrokers: string[];

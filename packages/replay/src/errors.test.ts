@@ -16,8 +16,14 @@ describe('errors', () => {
     expect(toReplayError(own)).toBe(own);
     const kafka = Object.assign(new Error('This server does not host this topic-partition'), { name: 'KafkaJSProtocolError' });
     expect(toReplayError(kafka)).toMatchObject({ code: 'REPLAY_TOPIC_MISSING', retriable: false, cause: kafka });
-    expect(toReplayError(Object.assign(new Error('broker down'), { name: 'KafkaJSConnectionError' }))).toMatchObject({ code: 'REPLAY_KAFKA_FAILED', retriable: true });
-    expect(toReplayError(Object.assign(new Error('down'), { code: 'CONTRACTS_REGISTRY_UNAVAILABLE' }))).toMatchObject({ code: 'REPLAY_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(toReplayError(Object.assign(new Error('broker down'), { name: 'KafkaJSConnectionError' }))).toMatchObject({
+      code: 'REPLAY_KAFKA_FAILED',
+      retriable: true,
+    });
+    expect(toReplayError(Object.assign(new Error('down'), { code: 'CONTRACTS_REGISTRY_UNAVAILABLE' }))).toMatchObject({
+      code: 'REPLAY_REGISTRY_UNAVAILABLE',
+      retriable: true,
+    });
     expect(toReplayError('??')).toMatchObject({ code: 'REPLAY_UNKNOWN' });
   });
 });

@@ -34,13 +34,33 @@ describe('historical replay', () => {
     const interruptAt = setInterval(() => {
       if (slow.requests.length >= 12) controller.abort();
     }, 5);
-    const first = await replayWindow({ kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, fromMs, toMs, runId, challengers, signal: controller.signal, chunkSize: 4, logger: silent });
+    const first = await replayWindow({
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      fromMs,
+      toMs,
+      runId,
+      challengers,
+      signal: controller.signal,
+      chunkSize: 4,
+      logger: silent,
+    });
     clearInterval(interruptAt);
     expect(first.completed).toBe(false);
     expect(first.sent).toBeGreaterThanOrEqual(12);
     expect(first.sent).toBeLessThan(40);
 
-    const second: ReplaySummary = await replayWindow({ kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, fromMs, toMs, runId, challengers, logger: silent });
+    const second: ReplaySummary = await replayWindow({
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      fromMs,
+      toMs,
+      runId,
+      challengers,
+      logger: silent,
+    });
     expect(second.completed).toBe(true);
     expect(second.resumed).toBe(true);
     // The second session did not start over: together they cover the window with few repeats (at-least-once).
@@ -86,13 +106,27 @@ describe('historical replay', () => {
       servers.push(stateful);
       const t = Date.now() - 60_000;
       const pairs = Array.from({ length: 12 }, (_, k) => [
-        exchange({ captureTimeMs: t + k * 10, method: 'PUT', path: `/kv/${k}`, requestHeaders: { 'x-session': [`s${k}`] }, requestBody: Buffer.from(`v${k}`), requestBodySize: 2 }),
+        exchange({
+          captureTimeMs: t + k * 10,
+          method: 'PUT',
+          path: `/kv/${k}`,
+          requestHeaders: { 'x-session': [`s${k}`] },
+          requestBody: Buffer.from(`v${k}`),
+          requestBodySize: 2,
+        }),
         exchange({ captureTimeMs: t + k * 10 + 1, method: 'GET', path: `/kv/${k}`, requestHeaders: { 'x-session': [`s${k}`] } }),
       ]).flat();
       await produceExchanges(order, pairs);
       const summary = await replayWindow({
-        kafka: order.kafka, registry: order.registry, topicPrefix: order.prefix, fromMs: t - 1000, toMs: t + 10_000,
-        challengers: [{ id: 'stateful', baseUrl: stateful.url, maxConcurrency: 16 }], ordering: { mode: 'header', header: 'x-session' }, speed: 'max', logger: silent,
+        kafka: order.kafka,
+        registry: order.registry,
+        topicPrefix: order.prefix,
+        fromMs: t - 1000,
+        toMs: t + 10_000,
+        challengers: [{ id: 'stateful', baseUrl: stateful.url, maxConcurrency: 16 }],
+        ordering: { mode: 'header', header: 'x-session' },
+        speed: 'max',
+        logger: silent,
       });
       expect(summary.sent).toBe(24);
       const messages = await readTopic(order.kafka, order.names.results, (m) => m.length >= 24, 20_000);

@@ -14,7 +14,10 @@ describe('kill switch', () => {
     challenger = await startServer(echo);
     const admin = env.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: env.names.control, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: env.names.control, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
     await admin.disconnect();
   });
   afterAll(async () => {
@@ -31,12 +34,21 @@ describe('kill switch', () => {
     await killSwitch.start();
     const groupId = `${env.prefix}replayer`;
     const shadow = new LiveShadow({
-      kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, groupId, startFrom: 'earliest', killSwitch, logger: silent,
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      groupId,
+      startFrom: 'earliest',
+      killSwitch,
+      logger: silent,
       challengers: [{ id: 'cand', baseUrl: challenger.url }],
     });
     try {
       await shadow.start();
-      await produceExchanges(env, Array.from({ length: 10 }, () => exchange()));
+      await produceExchanges(
+        env,
+        Array.from({ length: 10 }, () => exchange()),
+      );
       const deadline = Date.now() + 15_000;
       while (killSwitch.state !== 'paused' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(killSwitch.state).toBe('paused');

@@ -30,14 +30,16 @@ describe('live shadowing', () => {
     const elsewhere = await startServer(echo);
     servers.push(candidate, secondary, elsewhere);
     const elsewhereHost = new URL(elsewhere.url).host;
-    const exchanges = Array.from({ length: 40 }, (_, i) => exchange({
-      method: i % 2 === 0 ? 'GET' : 'POST',
-      path: i % 5 === 0 ? `${elsewhere.url}/abs/${i}` : `/items/${i}`,
-      query: `n=${i}`,
-      requestHeaders: { host: [elsewhereHost], 'x-forwarded-host': [elsewhereHost], authorization: ['[REDACTED]'], 'x-n': [String(i)] },
-      requestBody: i % 2 === 0 ? Buffer.alloc(0) : Buffer.from(`{"n":${i}}`),
-      requestBodySize: i % 2 === 0 ? 0 : String(i).length + 6,
-    }));
+    const exchanges = Array.from({ length: 40 }, (_, i) =>
+      exchange({
+        method: i % 2 === 0 ? 'GET' : 'POST',
+        path: i % 5 === 0 ? `${elsewhere.url}/abs/${i}` : `/items/${i}`,
+        query: `n=${i}`,
+        requestHeaders: { host: [elsewhereHost], 'x-forwarded-host': [elsewhereHost], authorization: ['[REDACTED]'], 'x-n': [String(i)] },
+        requestBody: i % 2 === 0 ? Buffer.alloc(0) : Buffer.from(`{"n":${i}}`),
+        requestBodySize: i % 2 === 0 ? 0 : String(i).length + 6,
+      }),
+    );
     // Bad records: wrong magic byte, unknown schema id, truncated Avro, a ShadowResult on the exchanges topic.
     const good = await (async () => {
       const { capturedExchangeContract } = await import('@shadow/contracts');
@@ -46,8 +48,23 @@ describe('live shadowing', () => {
     })();
     const resultSerde = new RecordSerde({ registry: env.registry, contract: shadowResultContract, subject: subjectFor(env.names.results) });
     const wrongContract = await resultSerde.encode({
-      exchangeId: 'x', challengerId: 'c', challengerName: '', attempt: 1, replayTimeMs: 0, responseStatus: 200, responseHeaders: {}, responseBody: Buffer.alloc(0),
-      responseBodyTruncated: false, responseBodySize: 0, responseContentType: null, latencyUs: 0, errorKind: null, errorMessage: null, replayerVersion: '', challengerRole: 'candidate', runId: null,
+      exchangeId: 'x',
+      challengerId: 'c',
+      challengerName: '',
+      attempt: 1,
+      replayTimeMs: 0,
+      responseStatus: 200,
+      responseHeaders: {},
+      responseBody: Buffer.alloc(0),
+      responseBodyTruncated: false,
+      responseBodySize: 0,
+      responseContentType: null,
+      latencyUs: 0,
+      errorKind: null,
+      errorMessage: null,
+      replayerVersion: '',
+      challengerRole: 'candidate',
+      runId: null,
     });
     const unknownId = Buffer.from(good);
     unknownId.writeUInt32BE(987_654_321, 1);
@@ -60,13 +77,36 @@ describe('live shadowing', () => {
     await produceExchanges(env, exchanges.slice(0, 20), bad);
     await produceExchanges(env, exchanges.slice(20));
 
-    const liveEffects = (ex: { exchangeId: string }): SideEffect[] => [{
-      exchangeId: ex.exchangeId, origin: LIVE_ORIGIN, attempt: 0, sequence: 0, observedTimeMs: 1, dependencyKind: 'http', target: 'payments:443', operation: 'POST /charge',
-      requestSummary: Buffer.alloc(0), mocked: false, mockedResponse: null, method: 'POST', path: '/charge', requestHeaders: {}, responseStatus: 201, responseBody: Buffer.from('ok'),
-      durationUs: 5, disposition: 'live', runId: null,
-    }];
+    const liveEffects = (ex: { exchangeId: string }): SideEffect[] => [
+      {
+        exchangeId: ex.exchangeId,
+        origin: LIVE_ORIGIN,
+        attempt: 0,
+        sequence: 0,
+        observedTimeMs: 1,
+        dependencyKind: 'http',
+        target: 'payments:443',
+        operation: 'POST /charge',
+        requestSummary: Buffer.alloc(0),
+        mocked: false,
+        mockedResponse: null,
+        method: 'POST',
+        path: '/charge',
+        requestHeaders: {},
+        responseStatus: 201,
+        responseBody: Buffer.from('ok'),
+        durationUs: 5,
+        disposition: 'live',
+        runId: null,
+      },
+    ];
     const shadow = new LiveShadow({
-      kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, groupId: `${env.prefix}replayer`, startFrom: 'earliest', logger: silent,
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      groupId: `${env.prefix}replayer`,
+      startFrom: 'earliest',
+      logger: silent,
       challengers: [
         { id: 'cand', name: 'orders@2', baseUrl: `${candidate.url}/v2`, role: 'candidate', maxConcurrency: 4, maxRatePerSecond: 500 },
         { id: 'sec', baseUrl: secondary.url, role: 'secondary', headers: { authorization: 'Bearer shadow-token' } },
@@ -122,7 +162,12 @@ describe('live shadowing', () => {
       expect(m.headers?.[DEAD_LETTER_HEADERS.reason]?.toString().length).toBeGreaterThan(5);
       expect(Number(m.headers?.[DEAD_LETTER_HEADERS.sourceOffset]?.toString())).toBeGreaterThanOrEqual(0);
     }
-    expect(shadow.stats().deadLettered).toEqual({ CONTRACTS_WIRE_FORMAT: 1, CONTRACTS_SCHEMA_NOT_FOUND: 1, CONTRACTS_DECODE_FAILED: 1, CONTRACTS_SCHEMA_INCOMPATIBLE: 1 });
+    expect(shadow.stats().deadLettered).toEqual({
+      CONTRACTS_WIRE_FORMAT: 1,
+      CONTRACTS_SCHEMA_NOT_FOUND: 1,
+      CONTRACTS_DECODE_FAILED: 1,
+      CONTRACTS_SCHEMA_INCOMPATIBLE: 1,
+    });
     const sideEffects = await decodeSideEffects(env, effects);
     expect(new Set(sideEffects.map((e) => e.exchangeId))).toEqual(ids);
   });
@@ -162,7 +207,12 @@ describe('live shadowing', () => {
     const exchanges = paths.map((path) => exchange({ path }));
     await produceExchanges(env2, exchanges);
     const shadow = new LiveShadow({
-      kafka: env2.kafka, registry: env2.registry, topicPrefix: env2.prefix, groupId: `${env2.prefix}faults`, startFrom: 'earliest', logger: silent,
+      kafka: env2.kafka,
+      registry: env2.registry,
+      topicPrefix: env2.prefix,
+      groupId: `${env2.prefix}faults`,
+      startFrom: 'earliest',
+      logger: silent,
       challengers: [
         { id: 'flaky', baseUrl: flaky.url, timeoutMs: 1_500, maxResponseBytes: 4096 },
         { id: 'garbage', baseUrl: garbageUrl, timeoutMs: 1_500 },

@@ -101,14 +101,45 @@ describe('replaying with the captured Host (host: original)', () => {
     let server: ReturnType<typeof createHttpsServer> | undefined;
     let dispatcher: Dispatcher | undefined;
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+        ],
+        { stdio: 'ignore' },
+      );
       const key = readFileSync(join(dir, 'key.pem'));
       const cert = readFileSync(join(dir, 'cert.pem'));
-      server = createHttpsServer({ key, cert, SNICallback: (name, done) => { seen.push(name); done(null); } }, hostSensitive);
+      server = createHttpsServer(
+        {
+          key,
+          cert,
+          SNICallback: (name, done) => {
+            seen.push(name);
+            done(null);
+          },
+        },
+        hostSensitive,
+      );
       await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
       const port = (server.address() as AddressInfo).port;
-      dispatcher = new Dispatcher({ challengers: resolveChallengers([{ id: 'tls', baseUrl: `https://localhost:${port}`, host: 'original', timeoutMs: 5_000 }]) });
+      dispatcher = new Dispatcher({
+        challengers: resolveChallengers([{ id: 'tls', baseUrl: `https://localhost:${port}`, host: 'original', timeoutMs: 5_000 }]),
+      });
       const [result] = await dispatcher.dispatch(exchange({ host: 'shop.example', requestHeaders: { host: ['shop.example'] } }));
       // The self-signed certificate is not trusted (no CA option): the handshake got as far as SNI.
       expect(result?.errorKind).toBe('tls');

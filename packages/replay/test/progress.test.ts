@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('replay progress records', () => {
-  it('live shadowing: every offset of every partition is covered, and each challenger\'s bitmap says exactly which exchanges it was sent', async () => {
+  it("live shadowing: every offset of every partition is covered, and each challenger's bitmap says exactly which exchanges it was sent", async () => {
     const env = await setupTopics('progress-live', 3);
     envs.push(env);
     const server = await startServer(echo);
@@ -25,7 +25,13 @@ describe('replay progress records', () => {
     const exchanges = Array.from({ length: 60 }, (_, i) => exchange({ path: `/p/${i}` }));
     await produceExchanges(env, exchanges);
     const shadow = new LiveShadow({
-      kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, groupId: `${env.prefix}replayer`, startFrom: 'earliest', logger: silent, chunkSize: 7,
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      groupId: `${env.prefix}replayer`,
+      startFrom: 'earliest',
+      logger: silent,
+      chunkSize: 7,
       challengers: [
         { id: 'cand', baseUrl: server.url },
         // Half of the exchanges (deterministically by id) go to the secondary.
@@ -33,7 +39,12 @@ describe('replay progress records', () => {
       ],
     });
     await shadow.start();
-    const resultMessages = await readTopic(env.kafka, env.names.results, (m) => m.length >= 60 + shadow.stats().dispatch.challengers[1]!.sent && shadow.stats().dispatch.exchanges >= 60, 40_000);
+    const resultMessages = await readTopic(
+      env.kafka,
+      env.names.results,
+      (m) => m.length >= 60 + shadow.stats().dispatch.challengers[1]!.sent && shadow.stats().dispatch.exchanges >= 60,
+      40_000,
+    );
     await shadow.close();
     const results = await decodeResults(env, resultMessages);
     const positioned = await readPositioned(env.kafka, env.names.exchanges, 60);
@@ -44,8 +55,15 @@ describe('replay progress records', () => {
     await admin.disconnect();
     const progressMessages = await readPositioned(env.kafka, env.names.progress, written, 20_000);
     expect(progressMessages).toHaveLength(written);
-    const progress = await decodeProgress(env, progressMessages.map((p) => p.message));
-    expect(progress.every((p, i) => p.kind === 'chunk' && p.partition === progressMessages[i]?.partition && p.replayer === `${env.prefix}replayer` && p.runId === null)).toBe(true);
+    const progress = await decodeProgress(
+      env,
+      progressMessages.map((p) => p.message),
+    );
+    expect(
+      progress.every(
+        (p, i) => p.kind === 'chunk' && p.partition === progressMessages[i]?.partition && p.replayer === `${env.prefix}replayer` && p.runId === null,
+      ),
+    ).toBe(true);
 
     const got = new Set(results.map((r) => `${r.exchangeId}/${r.challengerId}`));
     const secSent = results.filter((r) => r.challengerId === 'sec').length;
@@ -69,26 +87,43 @@ describe('replay progress records', () => {
     servers.push(server);
     // Captured a day and a half ago: nothing in a run depends on the capture being recent.
     const base = Date.now() - 36 * 3_600_000;
-    const exchanges = Array.from({ length: 30 }, (_, i) => exchange({ captureTimeMs: base + i * 10, path: `/h/${i}`, responseBody: Buffer.from(`{"n":${i}}`) }));
+    const exchanges = Array.from({ length: 30 }, (_, i) =>
+      exchange({ captureTimeMs: base + i * 10, path: `/h/${i}`, responseBody: Buffer.from(`{"n":${i}}`) }),
+    );
     await produceExchanges(env, exchanges);
     const runId = `run-${Date.now()}`;
     const summary = await replayWindow({
-      kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, fromMs: base, toMs: base + 300, runId, logger: silent,
-      challengers: [{ id: 'cand', baseUrl: server.url }, { id: 'sec', baseUrl: server.url, role: 'secondary', sampling: { rate: 0.5 } }],
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      fromMs: base,
+      toMs: base + 300,
+      runId,
+      logger: silent,
+      challengers: [
+        { id: 'cand', baseUrl: server.url },
+        { id: 'sec', baseUrl: server.url, role: 'secondary', sampling: { rate: 0.5 } },
+      ],
     });
     expect(summary.completed).toBe(true);
     const sent = summary.sent;
-    const results = (await decodeResults(env, await readTopic(env.kafka, env.names.results, (m) => m.length >= sent, 20_000)));
+    const results = await decodeResults(env, await readTopic(env.kafka, env.names.results, (m) => m.length >= sent, 20_000));
     expect(results).toHaveLength(sent);
     const byId = new Map(exchanges.map((e) => [e.exchangeId, e]));
     for (const r of results) {
       expect(r.runId).toBe(runId);
       expect(r.live).toEqual(liveSnapshotOf(byId.get(r.exchangeId)!));
-      const sentTo = results.filter((x) => x.exchangeId === r.exchangeId).map((x) => x.challengerId).sort();
+      const sentTo = results
+        .filter((x) => x.exchangeId === r.exchangeId)
+        .map((x) => x.challengerId)
+        .sort();
       expect([...(r.runChallengers ?? [])].sort()).toEqual(sentTo);
     }
 
-    const records = await decodeProgress(env, (await readPositioned(env.kafka, env.names.progress, 4, 10_000)).map((p) => p.message));
+    const records = await decodeProgress(
+      env,
+      (await readPositioned(env.kafka, env.names.progress, 4, 10_000)).map((p) => p.message),
+    );
     const started = records.filter((p) => p.kind === 'run_started');
     const ended = records.filter((p) => p.kind === 'run_ended');
     expect(started.map((p) => p.partition).sort()).toEqual([0, 1]);
@@ -97,7 +132,8 @@ describe('replay progress records', () => {
     expect(started[0]?.run).toMatchObject({ fromMs: base, toMs: base + 300, state: 'running', partitions: 2, speed: 'max' });
     expect(ended[0]?.run).toMatchObject({ state: 'completed', exchanges: 30, partitions: 2 });
     expect(Object.fromEntries(ended[0]!.challengers.map((c) => [c.id, c.replayed]))).toEqual({
-      cand: 30, sec: results.filter((r) => r.challengerId === 'sec').length,
+      cand: 30,
+      sec: results.filter((r) => r.challengerId === 'sec').length,
     });
     // Every result lies below its partition's end offset.
     const resultsAt = await readPositioned(env.kafka, env.names.results, sent);
@@ -116,9 +152,22 @@ describe('replay progress records', () => {
     const exchanges = Array.from({ length: 5 }, () => exchange());
     await produceExchanges(env, exchanges);
     const warnings: string[] = [];
-    const logger = { ...silent, warn: (_o: unknown, msg?: string) => { warnings.push(String(msg)); } };
+    const logger = {
+      ...silent,
+      warn: (_o: unknown, msg?: string) => {
+        warnings.push(String(msg));
+      },
+    };
     const t = Date.now();
-    const summary = await replayWindow({ kafka: env.kafka, registry: env.registry, topicPrefix: env.prefix, fromMs: t - 3_600_000, toMs: t + 60_000, challengers: [{ id: 'cand', baseUrl: server.url }], logger });
+    const summary = await replayWindow({
+      kafka: env.kafka,
+      registry: env.registry,
+      topicPrefix: env.prefix,
+      fromMs: t - 3_600_000,
+      toMs: t + 60_000,
+      challengers: [{ id: 'cand', baseUrl: server.url }],
+      logger,
+    });
     expect(summary.sent).toBe(5);
     expect(warnings.some((w) => w.includes(env.names.progress) && w.includes('shadow topics ensure'))).toBe(true);
     const admin = env.kafka.admin();

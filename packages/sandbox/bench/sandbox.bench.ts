@@ -39,8 +39,20 @@ await sandbox.start();
 const ids = Array.from({ length: 1000 }, () => randomUUID());
 for (const exchangeId of ids) {
   sandbox.expect({
-    exchangeId, challengerId: 'bench', attempt: 1, runId: null,
-    recorded: [{ method: 'POST', target: `127.0.0.1:${directPort}`, path: '/v1/charges', responseStatus: 201, responseHeaders: { 'content-type': ['application/json'] }, responseBody: answer }],
+    exchangeId,
+    challengerId: 'bench',
+    attempt: 1,
+    runId: null,
+    recorded: [
+      {
+        method: 'POST',
+        target: `127.0.0.1:${directPort}`,
+        path: '/v1/charges',
+        responseStatus: 201,
+        responseHeaders: { 'content-type': ['application/json'] },
+        responseBody: answer,
+      },
+    ],
   });
 }
 const endpoints = sandbox.endpoints('bench');
@@ -55,7 +67,10 @@ async function run(label: string, url: string, dispatcher: Dispatcher): Promise<
       const t0 = performance.now();
       try {
         const r = await dispatcher.request({
-          origin: new URL(url).origin, path: new URL(url).pathname, method: 'POST', body,
+          origin: new URL(url).origin,
+          path: new URL(url).pathname,
+          method: 'POST',
+          body,
           headers: { 'content-type': 'application/json', 'x-shadow-exchange-id': ids[n++ % ids.length] as string },
         });
         await r.body.text();

@@ -16,7 +16,16 @@ function failure(over: Record<string, unknown>): string {
 describe('resolveSandboxOptions', () => {
   it('applies the documented defaults and freezes the result', () => {
     const o = resolveSandboxOptions({ ...base, dependencies: { payments: 'http://Payments:8080/api/' } });
-    expect(o).toMatchObject({ forwardReads: true, reuseExhausted: true, host: '127.0.0.1', advertisedHost: '127.0.0.1', smtp: true, maxExchanges: 10_000, graceMs: 5_000, maxBodyBytes: 65_536 });
+    expect(o).toMatchObject({
+      forwardReads: true,
+      reuseExhausted: true,
+      host: '127.0.0.1',
+      advertisedHost: '127.0.0.1',
+      smtp: true,
+      maxExchanges: 10_000,
+      graceMs: 5_000,
+      maxBodyBytes: 65_536,
+    });
     expect(o.challengers).toEqual([{ id: 'cand', httpPort: 0, smtpPort: 0 }]);
     expect(o.dependencies.get('payments')).toMatchObject({ host: 'payments', port: 8080, basePath: '/api', scheme: 'http', kind: 'http' });
     expect([...o.redactHeaders]).toContain('authorization');
@@ -59,8 +68,16 @@ describe('resolveSandboxOptions', () => {
     };
     const problems = validateSandboxOptions({ ...base, ...bad } as unknown as SandboxOptions);
     expect(problems.map((p) => p.field)).toEqual([
-      'colour', 'challengers[0].httpPort', 'challengers[1].id', 'dependencies.payments.url', 'dependencies["bad name"]',
-      'rules[0].action', 'rules[0].methods', 'rules[1].stub.status', 'rules[2]', 'graceMs',
+      'colour',
+      'challengers[0].httpPort',
+      'challengers[1].id',
+      'dependencies.payments.url',
+      'dependencies["bad name"]',
+      'rules[0].action',
+      'rules[0].methods',
+      'rules[1].stub.status',
+      'rules[2]',
+      'graceMs',
     ]);
     expect(problems.find((p) => p.field === 'rules[0].action')?.message).toBe('must be one of record, forward, block, got "drop"');
     let thrown: unknown;

@@ -299,7 +299,8 @@ function validateStub(c: Checker, field: string, stub: unknown): boolean {
       }
     }
   }
-  if (typeof stub.body === 'function' || typeof stub.body === 'symbol' || typeof stub.body === 'bigint') c.invalid(`${field}.body`, 'a string, bytes or a JSON value', stub.body);
+  if (typeof stub.body === 'function' || typeof stub.body === 'symbol' || typeof stub.body === 'bigint')
+    c.invalid(`${field}.body`, 'a string, bytes or a JSON value', stub.body);
   return c.problems.length === before;
 }
 
@@ -316,11 +317,13 @@ function validateRule(c: Checker, value: unknown, i: number, declared: ReadonlyS
   if (value.name !== undefined) c.nonEmpty(`${field}.name`, value.name);
   if (value.host !== undefined) {
     const host = c.nonEmpty(`${field}.host`, value.host);
-    if (host !== null && /[/\s@#]/.test(host)) c.invalid(`${field}.host`, 'a host glob, optionally with :port (e.g. "*.stripe.com", "payments:8080")', value.host);
+    if (host !== null && /[/\s@#]/.test(host))
+      c.invalid(`${field}.host`, 'a host glob, optionally with :port (e.g. "*.stripe.com", "payments:8080")', value.host);
   }
   if (value.dependency !== undefined) {
     const name = c.nonEmpty(`${field}.dependency`, value.dependency);
-    if (name !== null && !declared.has(name)) c.invalid(`${field}.dependency`, `a configured dependency (${[...declared].join(', ') || 'none configured'})`, value.dependency);
+    if (name !== null && !declared.has(name))
+      c.invalid(`${field}.dependency`, `a configured dependency (${[...declared].join(', ') || 'none configured'})`, value.dependency);
   }
   if (value.path !== undefined && !(value.path instanceof RegExp)) {
     const path = c.nonEmpty(`${field}.path`, value.path);
@@ -359,8 +362,22 @@ function resolveLogger(c: Checker, value: unknown): SandboxLogger {
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 const OPTION_KEYS = [
-  'challengers', 'onSideEffect', 'dependencies', 'rules', 'forwardReads', 'reuseExhausted', 'host', 'advertisedHost',
-  'smtp', 'maxExchanges', 'graceMs', 'maxBodyBytes', 'maxForwardBodyBytes', 'forwardTimeoutMs', 'redactHeaders', 'logger',
+  'challengers',
+  'onSideEffect',
+  'dependencies',
+  'rules',
+  'forwardReads',
+  'reuseExhausted',
+  'host',
+  'advertisedHost',
+  'smtp',
+  'maxExchanges',
+  'graceMs',
+  'maxBodyBytes',
+  'maxForwardBodyBytes',
+  'forwardTimeoutMs',
+  'redactHeaders',
+  'logger',
 ];
 
 function resolve(options: SandboxOptions): { problems: SandboxOptionProblem[]; resolved: ResolvedSandboxOptions | null } {
@@ -382,11 +399,11 @@ function resolve(options: SandboxOptions): { problems: SandboxOptionProblem[]; r
     });
   }
   const host = options.host === undefined ? '127.0.0.1' : (c.nonEmpty('host', options.host) ?? '127.0.0.1');
-  const advertisedHost = options.advertisedHost === undefined
-    ? (WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host)
-    : (c.nonEmpty('advertisedHost', options.advertisedHost) ?? host);
+  const advertisedHost =
+    options.advertisedHost === undefined ? (WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host) : (c.nonEmpty('advertisedHost', options.advertisedHost) ?? host);
   let redactHeaders: string[] = [...DEFAULT_SIDE_EFFECT_REDACTED_HEADERS];
-  if (options.redactHeaders !== undefined && !Array.isArray(options.redactHeaders)) c.invalid('redactHeaders', 'an array of header names', options.redactHeaders);
+  if (options.redactHeaders !== undefined && !Array.isArray(options.redactHeaders))
+    c.invalid('redactHeaders', 'an array of header names', options.redactHeaders);
   else if (options.redactHeaders !== undefined) {
     redactHeaders = options.redactHeaders.flatMap((name: unknown, i) => {
       if (typeof name === 'string' && HEADER_NAME.test(name)) return [name.toLowerCase()];

@@ -131,9 +131,13 @@ class DefaultSandbox implements Sandbox {
           if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         });
         const smtp = o.smtp
-          ? new SmtpSink(Math.max(o.maxBodyBytes, SMTP_HEADER_SCAN_BYTES), (m) => this.#onMail(challenger.id, m), (error) => {
-              o.logger.warn({ err: error, challengerId: challenger.id }, 'sandbox: SMTP sink error');
-            })
+          ? new SmtpSink(
+              Math.max(o.maxBodyBytes, SMTP_HEADER_SCAN_BYTES),
+              (m) => this.#onMail(challenger.id, m),
+              (error) => {
+                o.logger.warn({ err: error, challengerId: challenger.id }, 'sandbox: SMTP sink error');
+              },
+            )
           : null;
         const listener: Listener = { challengerId: challenger.id, http, httpPort: 0, smtp };
         this.#listeners.set(challenger.id, listener);
@@ -190,9 +194,13 @@ class DefaultSandbox implements Sandbox {
     if (this.#state === 'closed') throw new SandboxError('SANDBOX_CLOSED', 'the sandbox is closed');
     const listener = this.#listeners.get(challengerId);
     if (!this.#registry.hasChallenger(challengerId)) {
-      throw new SandboxError('SANDBOX_UNKNOWN_CHALLENGER', `challenger "${challengerId}" is not configured (known: ${this.#options.challengers.map((c) => c.id).join(', ')}); add it to challengers`);
+      throw new SandboxError(
+        'SANDBOX_UNKNOWN_CHALLENGER',
+        `challenger "${challengerId}" is not configured (known: ${this.#options.challengers.map((c) => c.id).join(', ')}); add it to challengers`,
+      );
     }
-    if (this.#state !== 'started' || listener === undefined) throw new SandboxError('SANDBOX_NOT_STARTED', 'endpoints() needs a started sandbox: await start() first');
+    if (this.#state !== 'started' || listener === undefined)
+      throw new SandboxError('SANDBOX_NOT_STARTED', 'endpoints() needs a started sandbox: await start() first');
     const host = urlHost(this.#options.advertisedHost);
     const base = `http://${host}:${listener.httpPort}`;
     const dependencies = this.#options.dependencies;
@@ -200,7 +208,10 @@ class DefaultSandbox implements Sandbox {
       httpProxyUrl: base,
       dependencyUrl: (name: string): string => {
         if (!dependencies.has(name)) {
-          throw new SandboxError('SANDBOX_INVALID_ARGUMENT', `dependency "${name}" is not configured (configured: ${[...dependencies.keys()].join(', ') || 'none'})`);
+          throw new SandboxError(
+            'SANDBOX_INVALID_ARGUMENT',
+            `dependency "${name}" is not configured (configured: ${[...dependencies.keys()].join(', ') || 'none'})`,
+          );
         }
         return `${base}/__dep/${encodeURIComponent(name)}`;
       },
@@ -214,13 +225,23 @@ class DefaultSandbox implements Sandbox {
     if (typeof exchange !== 'object' || exchange === null) throw bad('the argument', 'an object { exchangeId, challengerId, attempt, runId, recorded }');
     if (typeof exchange.exchangeId !== 'string' || !VALID_ID.test(exchange.exchangeId)) throw bad('exchangeId', '1-256 visible ASCII characters');
     if (typeof exchange.challengerId !== 'string' || !this.#registry.hasChallenger(exchange.challengerId)) {
-      throw new SandboxError('SANDBOX_UNKNOWN_CHALLENGER', `expect(): challenger "${String(exchange.challengerId)}" is not configured (known: ${this.#options.challengers.map((c) => c.id).join(', ')})`);
+      throw new SandboxError(
+        'SANDBOX_UNKNOWN_CHALLENGER',
+        `expect(): challenger "${String(exchange.challengerId)}" is not configured (known: ${this.#options.challengers.map((c) => c.id).join(', ')})`,
+      );
     }
     if (!Number.isInteger(exchange.attempt) || exchange.attempt < 0) throw bad('attempt', 'an integer >= 0');
     if (exchange.runId !== null && typeof exchange.runId !== 'string') throw bad('runId', 'a string or null');
     if (!Array.isArray(exchange.recorded)) throw bad('recorded', 'an array of RecordedCall');
     exchange.recorded.forEach((call: RecordedCall, i) => {
-      if (typeof call !== 'object' || call === null || typeof call.method !== 'string' || typeof call.target !== 'string' || typeof call.path !== 'string' || typeof call.responseStatus !== 'number') {
+      if (
+        typeof call !== 'object' ||
+        call === null ||
+        typeof call.method !== 'string' ||
+        typeof call.target !== 'string' ||
+        typeof call.path !== 'string' ||
+        typeof call.responseStatus !== 'number'
+      ) {
         throw bad(`recorded[${i}]`, 'a RecordedCall { method, target, path, responseStatus, responseHeaders, responseBody }');
       }
     });
@@ -258,13 +279,15 @@ class DefaultSandbox implements Sandbox {
     const method = (req.method ?? 'GET').toUpperCase();
     const write = isWrite(method);
     const tunnel = this.#tunnelTargets.get(req.socket);
-    const url = tunnel !== undefined && (req.url ?? '/').startsWith('/') ? `http://${formatTarget(tunnel.host, tunnel.port)}${req.url ?? '/'}` : req.url ?? '/';
+    const url =
+      tunnel !== undefined && (req.url ?? '/').startsWith('/') ? `http://${formatTarget(tunnel.host, tunnel.port)}${req.url ?? '/'}` : (req.url ?? '/');
     const resolved = resolveCallTarget(url, firstHeader(req.headers, 'host'), o.dependencies);
     const attribution = this.#registry.attribute(challengerId, {
       exchangeIdHeader: firstHeader(req.headers, EXCHANGE_ID_HEADER),
       traceparent: firstHeader(req.headers, 'traceparent'),
     });
-    const exchangeIdOf = attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
+    const exchangeIdOf =
+      attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
 
     let plan: CallPlan;
     if (!resolved.ok) {
@@ -306,12 +329,26 @@ class DefaultSandbox implements Sandbox {
           ? await this.#forward(req, res, method, resolved.value, requestBody)
           : this.#answer(res, method, { kind: 'blocked', reason: resolved.reason, status: resolved.status }, exchangeIdOf, resolved.target, resolved.path);
       } else {
-        answer = this.#answer(res, method, plan, exchangeIdOf, resolved.ok ? resolved.value.target : resolved.target, resolved.ok ? resolved.value.path : resolved.path);
+        answer = this.#answer(
+          res,
+          method,
+          plan,
+          exchangeIdOf,
+          resolved.ok ? resolved.value.target : resolved.target,
+          resolved.ok ? resolved.value.path : resolved.path,
+        );
       }
     } catch (error) {
       o.logger.error({ err: error, challengerId }, 'sandbox: answering a challenger call failed');
       if (!res.headersSent) {
-        answer = this.#answer(res, method, { kind: 'blocked', reason: `the sandbox failed to answer: ${toSandboxError(error).message}` }, exchangeIdOf, '', req.url ?? '');
+        answer = this.#answer(
+          res,
+          method,
+          { kind: 'blocked', reason: `the sandbox failed to answer: ${toSandboxError(error).message}` },
+          exchangeIdOf,
+          '',
+          req.url ?? '',
+        );
       } else {
         res.destroy();
         answer = { status: res.statusCode, body: Buffer.alloc(0), disposition: plan.kind === 'forward' ? 'forwarded' : plan.kind };
@@ -443,7 +480,8 @@ class DefaultSandbox implements Sandbox {
     const o = this.#options;
     const method = (req.method ?? 'GET').toUpperCase();
     const tunnel = this.#tunnelTargets.get(req.socket);
-    const url = tunnel !== undefined && (req.url ?? '/').startsWith('/') ? `http://${formatTarget(tunnel.host, tunnel.port)}${req.url ?? '/'}` : req.url ?? '/';
+    const url =
+      tunnel !== undefined && (req.url ?? '/').startsWith('/') ? `http://${formatTarget(tunnel.host, tunnel.port)}${req.url ?? '/'}` : (req.url ?? '/');
     const resolved = resolveCallTarget(url, firstHeader(req.headers, 'host'), o.dependencies);
     const attribution = this.#registry.attribute(challengerId, {
       exchangeIdHeader: firstHeader(req.headers, EXCHANGE_ID_HEADER),
@@ -451,11 +489,17 @@ class DefaultSandbox implements Sandbox {
     });
     const target = resolved.ok ? resolved.value.target : resolved.target;
     const path = resolved.ok ? resolved.value.path : resolved.path;
-    const exchangeId = attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
+    const exchangeId =
+      attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
     const upgrade = firstHeader(req.headers, 'upgrade') ?? '';
-    const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: protocol upgrades (${upgrade}) are not sandboxed and are refused`, exchangeId, method, target, path }), 'utf8');
+    const body = Buffer.from(
+      JSON.stringify({ error: `shadow sandbox: protocol upgrades (${upgrade}) are not sandboxed and are refused`, exchangeId, method, target, path }),
+      'utf8',
+    );
     socket.on('error', () => undefined);
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`,
+    );
     (isWrite(method) ? this.#counts.writes : this.#counts.reads).blocked++;
     this.#emit(challengerId, attribution, {
       observedTimeMs,
@@ -504,13 +548,23 @@ class DefaultSandbox implements Sandbox {
     const refuse = (reason: string, answered: boolean): void => {
       this.#counts.tunnels.refused++;
       this.#counts.writes.blocked++;
-      const exchangeId = attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
+      const exchangeId =
+        attribution.kind === 'registered' ? attribution.registration.exchangeId : attribution.kind === 'unregistered' ? attribution.exchangeId : null;
       const body = Buffer.from(JSON.stringify({ error: `shadow sandbox: ${reason}`, exchangeId, method: 'CONNECT', target, path: '' }), 'utf8');
       if (answered) socket.destroy();
-      else socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`);
+      else
+        socket.end(
+          `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`,
+        );
       this.#emit(challengerId, attribution, {
-        ...base, requestSummary: Buffer.alloc(0), mocked: true, mockedResponse: answered ? null : body, responseStatus: answered ? 0 : 503,
-        responseBody: answered ? Buffer.alloc(0) : body, durationUs: elapsedUs(startNs), disposition: 'blocked',
+        ...base,
+        requestSummary: Buffer.alloc(0),
+        mocked: true,
+        mockedResponse: answered ? null : body,
+        responseStatus: answered ? 0 : 503,
+        responseBody: answered ? Buffer.alloc(0) : body,
+        durationUs: elapsedUs(startNs),
+        disposition: 'blocked',
       });
     };
     const tlsRefusal = `HTTPS through the proxy cannot be inspected, so CONNECT ${target} is refused (allow it with a rule { host, action: 'forward', tunnel: true })`;
@@ -568,8 +622,14 @@ class DefaultSandbox implements Sandbox {
       upstream.destroy();
       const summary = Buffer.from(JSON.stringify({ tunnel: target, bytesSent: up, bytesReceived: down }), 'utf8');
       this.#emit(challengerId, attribution, {
-        ...base, requestSummary: summary, mocked: false, mockedResponse: null, responseStatus: status, responseBody: Buffer.alloc(0),
-        durationUs: elapsedUs(startNs), disposition: 'forwarded',
+        ...base,
+        requestSummary: summary,
+        mocked: false,
+        mockedResponse: null,
+        responseStatus: status,
+        responseBody: Buffer.alloc(0),
+        durationUs: elapsedUs(startNs),
+        disposition: 'forwarded',
       });
     };
     upstream.once('connect', () => {
@@ -643,8 +703,11 @@ class DefaultSandbox implements Sandbox {
       identity = { exchangeId: attribution.exchangeId, attempt: attribution.attempt, sequence: attribution.sequence, runId: attribution.runId };
     } else {
       this.#counts.unattributed++;
-      this.#warn(`unattributed:${challengerId}`, { challengerId, target: fields.target, operation: fields.operation },
-        'sandbox: a challenger call matches no registered exchange (no x-shadow-exchange-id, no known traceparent, not exactly one replay in flight)');
+      this.#warn(
+        `unattributed:${challengerId}`,
+        { challengerId, target: fields.target, operation: fields.operation },
+        'sandbox: a challenger call matches no registered exchange (no x-shadow-exchange-id, no known traceparent, not exactly one replay in flight)',
+      );
       identity = { exchangeId: UNATTRIBUTED_EXCHANGE_ID, attempt: 0, sequence: attribution.sequence, runId: null };
     }
     const effect: SideEffect = { ...identity, origin: challengerId, ...fields };

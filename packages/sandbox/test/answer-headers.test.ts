@@ -37,16 +37,23 @@ async function callGateway(port: number, method: string, path: string, exchangeI
 }
 
 function names(headers: IncomingHttpHeaders): string[] {
-  return Object.keys(headers).filter((n) => n !== 'date').sort();
+  return Object.keys(headers)
+    .filter((n) => n !== 'date')
+    .sort();
 }
 
-describe('sandbox answers carry no header of the sandbox\'s own', () => {
-  it('a gateway challenger\'s client sees the same header names through the sandbox as live does with the real dependency', async () => {
+describe("sandbox answers carry no header of the sandbox's own", () => {
+  it("a gateway challenger's client sees the same header names through the sandbox as live does with the real dependency", async () => {
     await using payments = await startPayments();
     await using rig = await startSandbox({
       dependencies: { payments: `http://127.0.0.1:${payments.port}` },
       rules: [
-        { dependency: 'payments', path: '/v1/refunds', action: 'record', stub: { status: 202, headers: { 'content-type': 'application/json' }, body: { stub: true } } },
+        {
+          dependency: 'payments',
+          path: '/v1/refunds',
+          action: 'record',
+          stub: { status: 202, headers: { 'content-type': 'application/json' }, body: { stub: true } },
+        },
         { dependency: 'payments', path: '/v1/private/**', action: 'block' },
       ],
       smtp: false,
@@ -63,8 +70,20 @@ describe('sandbox answers carry no header of the sandbox\'s own', () => {
     base = rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments');
     const exchangeId = randomUUID();
     rig.sandbox.expect({
-      exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null,
-      recorded: [{ method: 'POST', target: `127.0.0.1:${payments.port}`, path: '/v1/charges', responseStatus: 200, responseHeaders: { 'content-type': ['application/json'] }, responseBody: '{"real":true}' }],
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
+      recorded: [
+        {
+          method: 'POST',
+          target: `127.0.0.1:${payments.port}`,
+          path: '/v1/charges',
+          responseStatus: 200,
+          responseHeaders: { 'content-type': ['application/json'] },
+          responseBody: '{"real":true}',
+        },
+      ],
     });
     const forwarded = await callGateway(gateway.port, 'GET', '/v1/balance', exchangeId);
     const recorded = await callGateway(gateway.port, 'POST', '/v1/charges', exchangeId);
@@ -72,7 +91,13 @@ describe('sandbox answers carry no header of the sandbox\'s own', () => {
     const blocked = await callGateway(gateway.port, 'GET', '/v1/private/keys', exchangeId);
     const refused = await callGateway(gateway.port, 'GET', '/v1/a%2fb', exchangeId);
     await until(() => rig.effects.length === 5, 'five side effects');
-    expect(rig.effects.map((e) => [e.disposition, e.responseStatus])).toEqual([['forwarded', 200], ['recorded', 200], ['stub', 202], ['blocked', 503], ['blocked', 400]]);
+    expect(rig.effects.map((e) => [e.disposition, e.responseStatus])).toEqual([
+      ['forwarded', 200],
+      ['recorded', 200],
+      ['stub', 202],
+      ['blocked', 503],
+      ['blocked', 400],
+    ]);
 
     expect(names(forwarded.headers)).toEqual(names(liveRead.headers));
     expect(names(recorded.headers)).toEqual(names(liveWrite.headers));

@@ -58,7 +58,9 @@ async function tunnelGet(port: number, upstreamPort: number, target: string, exc
     socket.on('error', reject);
   });
   const answer = readAnswer(socket);
-  socket.write(Buffer.from(`GET ${target} HTTP/1.1\r\nhost: 127.0.0.1:${upstreamPort}\r\nx-shadow-exchange-id: ${exchangeId}\r\nconnection: close\r\n\r\n`, 'latin1'));
+  socket.write(
+    Buffer.from(`GET ${target} HTTP/1.1\r\nhost: 127.0.0.1:${upstreamPort}\r\nx-shadow-exchange-id: ${exchangeId}\r\nconnection: close\r\n\r\n`, 'latin1'),
+  );
   return answer;
 }
 

@@ -51,7 +51,10 @@ describe('sandbox: writes never reach the real dependency', () => {
       // A second replay in flight, so attribution cannot fall back on "the only one in flight".
       rig.sandbox.expect({ exchangeId: other, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [] });
       rig.sandbox.expect({
-        exchangeId, challengerId: CHALLENGER, attempt: 1, runId: 'run-7',
+        exchangeId,
+        challengerId: CHALLENGER,
+        attempt: 1,
+        runId: 'run-7',
         recorded: [liveAnswer(method, payments.port, path, { id: 'ch_1', live: true })],
       });
 
@@ -63,9 +66,19 @@ describe('sandbox: writes never reach the real dependency', () => {
       await until(() => rig.effects.length === 1, 'one side effect');
       const [effect] = rig.effects as [SideEffect];
       expect(effect).toMatchObject({
-        exchangeId, origin: CHALLENGER, attempt: 1, sequence: 0, runId: 'run-7', dependencyKind: 'http',
-        target: `127.0.0.1:${payments.port}`, operation: `${method} ${path}`, method, path,
-        mocked: true, disposition: 'recorded', responseStatus: 201,
+        exchangeId,
+        origin: CHALLENGER,
+        attempt: 1,
+        sequence: 0,
+        runId: 'run-7',
+        dependencyKind: 'http',
+        target: `127.0.0.1:${payments.port}`,
+        operation: `${method} ${path}`,
+        method,
+        path,
+        mocked: true,
+        disposition: 'recorded',
+        responseStatus: 201,
       });
       expect(effect.requestSummary.toString()).toBe(JSON.stringify({ amount: 4200, currency: 'eur' }));
       expect(effect.requestHeaders.authorization).toEqual(['[REDACTED]']);
@@ -75,11 +88,13 @@ describe('sandbox: writes never reach the real dependency', () => {
     });
   }
 
-  it('a write with no recording gets the rule\'s stub; payments gets nothing', async () => {
+  it("a write with no recording gets the rule's stub; payments gets nothing", async () => {
     await using payments = await startPayments();
     await using rig = await startSandbox({
       dependencies: { payments: `http://127.0.0.1:${payments.port}` },
-      rules: [{ dependency: 'payments', path: '/v1/refunds', methods: ['POST'], action: 'record', stub: { status: 202, body: { id: 're_stub', stubbed: true } } }],
+      rules: [
+        { dependency: 'payments', path: '/v1/refunds', methods: ['POST'], action: 'record', stub: { status: 202, body: { id: 're_stub', stubbed: true } } },
+      ],
     });
     await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
     const exchangeId = randomUUID();
@@ -100,7 +115,10 @@ describe('sandbox: writes never reach the real dependency', () => {
     await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
     const exchangeId = randomUUID();
     rig.sandbox.expect({
-      exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null,
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
       // Live charged on another path: no match for the challenger's call.
       recorded: [liveAnswer('POST', payments.port, '/v1/payment_intents', { id: 'pi_1' })],
     });
@@ -117,20 +135,26 @@ describe('sandbox: writes never reach the real dependency', () => {
     expect(rig.sandbox.stats().writes.blocked).toBe(1);
   });
 
-  it('repeated calls get live\'s answers in order, numbered by sequence', async () => {
+  it("repeated calls get live's answers in order, numbered by sequence", async () => {
     await using payments = await startPayments();
     await using rig = await startSandbox({ dependencies: { payments: `http://127.0.0.1:${payments.port}` } });
     await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
     const exchangeId = randomUUID();
     rig.sandbox.expect({
-      exchangeId, challengerId: CHALLENGER, attempt: 2, runId: null,
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 2,
+      runId: null,
       recorded: [liveAnswer('POST', payments.port, '/v1/charges', { n: 1 }), liveAnswer('POST', payments.port, '/v1/charges', { n: 2 })],
     });
     const first = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'proxy' });
     const second = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'dependency' });
     expect([first.body, second.body]).toEqual(['{"n":1}', '{"n":2}']);
     await until(() => rig.effects.length === 2, 'two side effects');
-    expect(rig.effects.map((e) => [e.sequence, e.attempt])).toEqual([[0, 2], [1, 2]]);
+    expect(rig.effects.map((e) => [e.sequence, e.attempt])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
     expect(payments.received).toEqual([]);
   });
 
@@ -140,7 +164,13 @@ describe('sandbox: writes never reach the real dependency', () => {
     await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
     const a = randomUUID();
     const b = randomUUID();
-    rig.sandbox.expect({ exchangeId: a, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [liveAnswer('POST', payments.port, '/v1/charges', { a: true })] });
+    rig.sandbox.expect({
+      exchangeId: a,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
+      recorded: [liveAnswer('POST', payments.port, '/v1/charges', { a: true })],
+    });
     const single = await replayTo(challenger.port, shadowHeaders(a), { via: 'proxy', propagate: 'none' });
     expect(single.body).toBe('{"a":true}');
 
@@ -166,7 +196,14 @@ describe('sandbox: reads', () => {
     expect(viaProxy).toMatchObject({ status: 200, body: JSON.stringify({ real: true, n: 1 }) });
     expect(payments.received).toEqual([{ method: 'GET', url: '/v1/balance?currency=eur', body: '' }]);
     await until(() => rig.effects.length === 1, 'one side effect');
-    expect(rig.effects[0]).toMatchObject({ exchangeId, disposition: 'forwarded', mocked: false, mockedResponse: null, responseStatus: 200, path: '/v1/balance?currency=eur' });
+    expect(rig.effects[0]).toMatchObject({
+      exchangeId,
+      disposition: 'forwarded',
+      mocked: false,
+      mockedResponse: null,
+      responseStatus: 200,
+      path: '/v1/balance?currency=eur',
+    });
     expect(rig.effects[0]?.responseBody.toString()).toBe(JSON.stringify({ real: true, n: 1 }));
     expect(rig.sandbox.stats().reads.forwarded).toBe(1);
   });
@@ -176,7 +213,13 @@ describe('sandbox: reads', () => {
     await using rig = await startSandbox({ dependencies: { payments: `http://127.0.0.1:${payments.port}` } });
     await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
     const exchangeId = randomUUID();
-    rig.sandbox.expect({ exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [liveAnswer('GET', payments.port, '/v1/balance', { available: 10 }, 200)] });
+    rig.sandbox.expect({
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
+      recorded: [liveAnswer('GET', payments.port, '/v1/balance', { available: 10 }, 200)],
+    });
 
     const got = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'dependency', method: 'GET', path: '/v1/balance' });
     expect(got).toMatchObject({ status: 200, body: '{"available":10}' });
@@ -223,7 +266,13 @@ describe('sandbox: bounds', () => {
     });
     await using challenger = await startChallenger(rig.sandbox, CHALLENGER, payments.port);
     const exchangeId = randomUUID();
-    rig.sandbox.expect({ exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [liveAnswer('POST', payments.port, '/v1/charges', { id: 'ch_long_answer' })] });
+    rig.sandbox.expect({
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
+      recorded: [liveAnswer('POST', payments.port, '/v1/charges', { id: 'ch_long_answer' })],
+    });
     const recorded = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'dependency', method: 'POST', path: '/v1/charges' });
     const tooLarge = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'dependency', method: 'POST', path: '/v1/quotes' });
     expect(recorded.body).toBe('{"id":"ch_long_answer"}');
@@ -249,18 +298,33 @@ describe('sandbox: CONNECT', () => {
     rig.sandbox.expect({ exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [] });
 
     // https on 443: refused before any byte flows (nothing listens on 127.0.0.1:443 here; it is never dialled).
-    const refused = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'tunnel', method: 'GET', origin: 'https://127.0.0.1', path: '/v1/balance' });
+    const refused = await replayTo(challenger.port, shadowHeaders(exchangeId), {
+      via: 'tunnel',
+      method: 'GET',
+      origin: 'https://127.0.0.1',
+      path: '/v1/balance',
+    });
     expect(refused.status).toBe(0);
     expect(refused.error).toMatch(/503/);
 
     // https on another port: the tunnel is accepted for inspection, the first byte is a TLS
     // handshake, so it is closed; payments (plain HTTP on that port) is never dialled.
-    const sniffed = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'tunnel', method: 'POST', origin: `https://127.0.0.1:${payments.port}`, path: '/v1/charges' });
+    const sniffed = await replayTo(challenger.port, shadowHeaders(exchangeId), {
+      via: 'tunnel',
+      method: 'POST',
+      origin: `https://127.0.0.1:${payments.port}`,
+      path: '/v1/charges',
+    });
     expect(sniffed.status).toBe(0);
     expect(payments.received).toHaveLength(0);
 
     // A rule allows tunnelling to "localhost": the tunnel is opened and recorded with what is known.
-    const tunnelled = await replayTo(challenger.port, shadowHeaders(exchangeId), { via: 'tunnel', method: 'GET', origin: `http://localhost:${payments.port}`, path: '/v1/balance' });
+    const tunnelled = await replayTo(challenger.port, shadowHeaders(exchangeId), {
+      via: 'tunnel',
+      method: 'GET',
+      origin: `http://localhost:${payments.port}`,
+      path: '/v1/balance',
+    });
     expect(tunnelled.status).toBe(200);
     expect(payments.received).toHaveLength(1);
     await rig.sandbox.close();
@@ -268,7 +332,14 @@ describe('sandbox: CONNECT', () => {
     const [blocked, closed, opened] = rig.effects as [SideEffect, SideEffect, SideEffect];
     expect(blocked).toMatchObject({ exchangeId, method: 'CONNECT', target: '127.0.0.1:443', disposition: 'blocked', responseStatus: 503 });
     expect(closed).toMatchObject({ exchangeId, method: 'CONNECT', target: `127.0.0.1:${payments.port}`, disposition: 'blocked', responseStatus: 0 });
-    expect(opened).toMatchObject({ exchangeId, method: 'CONNECT', target: `localhost:${payments.port}`, disposition: 'forwarded', mocked: false, responseStatus: 200 });
+    expect(opened).toMatchObject({
+      exchangeId,
+      method: 'CONNECT',
+      target: `localhost:${payments.port}`,
+      disposition: 'forwarded',
+      mocked: false,
+      responseStatus: 200,
+    });
     expect(JSON.parse(opened.requestSummary.toString())).toMatchObject({ tunnel: `localhost:${payments.port}` });
     expect(rig.sandbox.stats().tunnels).toEqual({ opened: 1, refused: 2 });
   });
@@ -299,8 +370,18 @@ describe('sandbox: SMTP sink', () => {
     await until(() => rig.effects.length === 1, 'one side effect');
     const effect = rig.effects[0] as SideEffect;
     expect(effect).toMatchObject({
-      exchangeId, origin: CHALLENGER, attempt: 1, sequence: 0, runId: 'run-1', dependencyKind: 'email', target: 'customer.test,other.test',
-      operation: 'send', method: 'SMTP', disposition: 'captured', mocked: true, responseStatus: 250,
+      exchangeId,
+      origin: CHALLENGER,
+      attempt: 1,
+      sequence: 0,
+      runId: 'run-1',
+      dependencyKind: 'email',
+      target: 'customer.test,other.test',
+      operation: 'send',
+      method: 'SMTP',
+      disposition: 'captured',
+      mocked: true,
+      responseStatus: 250,
     });
     expect(effect.requestHeaders.subject).toEqual(['Your order']);
     expect(effect.requestHeaders[':rcpt-to']).toEqual(['alice@customer.test', 'bob@other.test', 'audit@customer.test']);
@@ -310,19 +391,35 @@ describe('sandbox: SMTP sink', () => {
 });
 
 describe('sandbox: answers', () => {
-  it('replays live\'s headers, minus hop-by-hop and the tap\'s redaction placeholders', async () => {
+  it("replays live's headers, minus hop-by-hop and the tap's redaction placeholders", async () => {
     await using rig = await startSandbox({ dependencies: { payments: 'http://payments.invalid:8080' } });
     const exchangeId = randomUUID();
     rig.sandbox.expect({
-      exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null,
-      recorded: [{
-        method: 'POST', target: 'payments.invalid:8080', path: '/v1/charges', responseStatus: 201,
-        responseHeaders: { 'content-type': ['application/json'], 'set-cookie': ['[REDACTED]'], 'x-request-id': ['req_9'], connection: ['close'], 'content-length': ['999'] },
-        responseBody: Buffer.from('{"id":"ch_9"}'),
-      }],
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
+      recorded: [
+        {
+          method: 'POST',
+          target: 'payments.invalid:8080',
+          path: '/v1/charges',
+          responseStatus: 201,
+          responseHeaders: {
+            'content-type': ['application/json'],
+            'set-cookie': ['[REDACTED]'],
+            'x-request-id': ['req_9'],
+            connection: ['close'],
+            'content-length': ['999'],
+          },
+          responseBody: Buffer.from('{"id":"ch_9"}'),
+        },
+      ],
     });
     const r = await request(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/charges`, {
-      method: 'POST', headers: { 'x-shadow-exchange-id': exchangeId }, body: '{}',
+      method: 'POST',
+      headers: { 'x-shadow-exchange-id': exchangeId },
+      body: '{}',
     });
     expect(r.statusCode).toBe(201);
     expect(await r.body.text()).toBe('{"id":"ch_9"}');
@@ -332,16 +429,23 @@ describe('sandbox: answers', () => {
     expect(r.headers['x-shadow-sandbox']).toBeUndefined();
   });
 
-  it('resets the challenger\'s connection when live got no answer', async () => {
+  it("resets the challenger's connection when live got no answer", async () => {
     await using rig = await startSandbox({ dependencies: { payments: 'http://payments.invalid:8080' } });
     const exchangeId = randomUUID();
     rig.sandbox.expect({
-      exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null,
+      exchangeId,
+      challengerId: CHALLENGER,
+      attempt: 1,
+      runId: null,
       recorded: [{ method: 'POST', target: 'payments.invalid:8080', path: '/v1/charges', responseStatus: 0, responseHeaders: {}, responseBody: null }],
     });
-    await expect(request(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/charges`, {
-      method: 'POST', headers: { 'x-shadow-exchange-id': exchangeId }, body: '{}',
-    })).rejects.toThrow();
+    await expect(
+      request(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/charges`, {
+        method: 'POST',
+        headers: { 'x-shadow-exchange-id': exchangeId },
+        body: '{}',
+      }),
+    ).rejects.toThrow();
     await until(() => rig.effects.length === 1, 'one side effect');
     expect(rig.effects[0]).toMatchObject({ exchangeId, disposition: 'recorded', responseStatus: 0 });
   });
@@ -352,7 +456,12 @@ describe('sandbox: answers', () => {
     rig.sandbox.expect({ exchangeId, challengerId: CHALLENGER, attempt: 1, runId: null, recorded: [] });
     const url = new URL(`${rig.sandbox.endpoints(CHALLENGER).dependencyUrl('payments')}/v1/stream`);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, headers: { connection: 'Upgrade', upgrade: 'websocket', 'x-shadow-exchange-id': exchangeId } });
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'x-shadow-exchange-id': exchangeId },
+      });
       req.on('response', (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -368,7 +477,7 @@ describe('sandbox: answers', () => {
 });
 
 describe('sandbox: control calls', () => {
-  it('endpoints name the challenger\'s own listener; unknown challengers and dependencies are refused', async () => {
+  it("endpoints name the challenger's own listener; unknown challengers and dependencies are refused", async () => {
     await using rig = await startSandbox({ challengers: ['a', 'b'], dependencies: { payments: 'http://payments:8080/api' } });
     const a = rig.sandbox.endpoints('a');
     const b = rig.sandbox.endpoints('b');
@@ -376,7 +485,9 @@ describe('sandbox: control calls', () => {
     expect(a.dependencyUrl('payments')).toBe(`${a.httpProxyUrl}/__dep/payments`);
     expect(() => a.dependencyUrl('ledger')).toThrow(expect.objectContaining({ code: 'SANDBOX_INVALID_ARGUMENT' }));
     expect(() => rig.sandbox.endpoints('c')).toThrow(expect.objectContaining({ code: 'SANDBOX_UNKNOWN_CHALLENGER' }));
-    expect(() => rig.sandbox.expect({ exchangeId: 'x', challengerId: 'c', attempt: 1, runId: null, recorded: [] })).toThrow(expect.objectContaining({ code: 'SANDBOX_UNKNOWN_CHALLENGER' }));
+    expect(() => rig.sandbox.expect({ exchangeId: 'x', challengerId: 'c', attempt: 1, runId: null, recorded: [] })).toThrow(
+      expect.objectContaining({ code: 'SANDBOX_UNKNOWN_CHALLENGER' }),
+    );
     // A request to the sandbox that names no dependency is answered 503 and recorded.
     const r = await request(`${a.httpProxyUrl}/v1/charges`, { method: 'POST', body: '{}' });
     expect(r.statusCode).toBe(503);

@@ -37,7 +37,7 @@ describe('admin server', () => {
     expect((await fetch(`${url}/healthz`, { method: 'DELETE' })).status).toBe(405);
   });
 
-  it('routes a service\'s POST routes and refuses other methods on them', async () => {
+  it("routes a service's POST routes and refuses other methods on them", async () => {
     const url = await start(true);
     const posted = await fetch(`${url}/labels?x=1`, { method: 'POST', body: '{}' });
     expect(posted.status).toBe(202);

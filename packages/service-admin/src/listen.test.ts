@@ -19,7 +19,9 @@ describe('listen', () => {
     open.push(second);
     const error = await listen(second, { port, host: '127.0.0.1', setting: 'JOINER_ADMIN_PORT' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PortInUseError);
-    expect((error as PortInUseError).message).toBe(`port ${port} on 127.0.0.1 is already in use (JOINER_ADMIN_PORT): stop what holds it, or set JOINER_ADMIN_PORT to a free port (0 picks one)`);
+    expect((error as PortInUseError).message).toBe(
+      `port ${port} on 127.0.0.1 is already in use (JOINER_ADMIN_PORT): stop what holds it, or set JOINER_ADMIN_PORT to a free port (0 picks one)`,
+    );
     expect((error as PortInUseError).code).toBe('EADDRINUSE');
     expect(((error as PortInUseError).cause as { code?: string }).code).toBe('EADDRINUSE');
   });

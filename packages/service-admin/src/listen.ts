@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
   readonly code = 'EADDRINUSE';
-  constructor(readonly port: number, readonly host: string, readonly setting: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    readonly setting: string,
+    options?: { cause?: unknown },
+  ) {
     super(`port ${port} on ${host} is already in use (${setting}): stop what holds it, or set ${setting} to a free port (0 picks one)`, options);
   }
 }

@@ -105,7 +105,13 @@ export async function runService<C>(service: ServiceDefinition<C> | RunServiceOp
       process.exit(2);
     }
     const loaded = config;
-    const definition: ServiceDefinition<C> = { name: service.name, description: '', config: undefined as never, logLevel: service.logLevel, start: (_c, logger) => service.start(loaded, logger) };
+    const definition: ServiceDefinition<C> = {
+      name: service.name,
+      description: '',
+      config: undefined as never,
+      logLevel: service.logLevel,
+      start: (_c, logger) => service.start(loaded, logger),
+    };
     process.exit(await serveLoaded(definition, loaded, io, stopRequested(undefined)));
   }
   process.exit(await serve(service, {}, processIo()));
@@ -124,9 +130,21 @@ export function startCommand<C>(service: ServiceDefinition<C>): ServiceCommand<S
     name: service.name,
     description: service.description,
     options: Object.freeze([
-      { flag: '--config', name: 'config', value: 'file', description: `${service.name} configuration, YAML or JSON (default: $${service.config.fileEnv}); environment variables override single fields` },
+      {
+        flag: '--config',
+        name: 'config',
+        value: 'file',
+        description: `${service.name} configuration, YAML or JSON (default: $${service.config.fileEnv}); environment variables override single fields`,
+      },
     ]),
     run: (options: StartOptions, io: ServiceIo) =>
-      serve(service, { ...(options.config === undefined ? {} : { file: options.config, fileLabel: '--config' }), ...(options.defaults === undefined ? {} : { defaults: options.defaults }) }, io),
+      serve(
+        service,
+        {
+          ...(options.config === undefined ? {} : { file: options.config, fileLabel: '--config' }),
+          ...(options.defaults === undefined ? {} : { defaults: options.defaults }),
+        },
+        io,
+      ),
   });
 }

@@ -31,6 +31,9 @@ describe('endpointsFromEnv', () => {
 
   it('falls back to embedded chDB at CHDB_PATH or the given path', () => {
     expect(endpointsFromEnv({ KAFKA_BROKERS: 'a:1', SCHEMA_REGISTRY_URL: 'http://r' }, '/tmp/x')?.clickhouse).toEqual({ mode: 'embedded', path: '/tmp/x' });
-    expect(endpointsFromEnv({ KAFKA_BROKERS: 'a:1', SCHEMA_REGISTRY_URL: 'http://r', CHDB_PATH: '/d' }, '/tmp/x')?.clickhouse).toEqual({ mode: 'embedded', path: '/d' });
+    expect(endpointsFromEnv({ KAFKA_BROKERS: 'a:1', SCHEMA_REGISTRY_URL: 'http://r', CHDB_PATH: '/d' }, '/tmp/x')?.clickhouse).toEqual({
+      mode: 'embedded',
+      path: '/d',
+    });
   });
 });

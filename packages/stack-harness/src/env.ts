@@ -23,7 +23,10 @@ export function endpointsFromEnv(env: Record<string, string | undefined>, fallba
   }
   return {
     source: 'env',
-    kafkaBrokers: (brokers as string).split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    kafkaBrokers: (brokers as string)
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== ''),
     schemaRegistryUrl: (registry as string).replace(/\/+$/, ''),
     clickhouse: clickhouseFromEnv(env, fallbackChdbPath),
   };

@@ -1,9 +1,4 @@
-export const HarnessErrorCodes = [
-  'HARNESS_ENV_INCOMPLETE',
-  'HARNESS_LOCAL_STACK_FAILED',
-  'HARNESS_REPO_ROOT_NOT_FOUND',
-  'HARNESS_CONTAINERS_FAILED',
-] as const;
+export const HarnessErrorCodes = ['HARNESS_ENV_INCOMPLETE', 'HARNESS_LOCAL_STACK_FAILED', 'HARNESS_REPO_ROOT_NOT_FOUND', 'HARNESS_CONTAINERS_FAILED'] as const;
 export type HarnessErrorCode = (typeof HarnessErrorCodes)[number];
 
 export class HarnessError extends Error {

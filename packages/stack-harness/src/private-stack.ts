@@ -140,7 +140,11 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
       });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
-      throw new HarnessError('HARNESS_LOCAL_STACK_FAILED', `infra/local/stack ${args.join(' ')} (STACK_DIR=${dir}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
+      throw new HarnessError(
+        'HARNESS_LOCAL_STACK_FAILED',
+        `infra/local/stack ${args.join(' ')} (STACK_DIR=${dir}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+        { cause: err },
+      );
     }
   };
   const upTimeoutS = options.upTimeoutS ?? 120;

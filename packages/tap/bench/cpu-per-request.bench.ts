@@ -11,8 +11,21 @@ import { bench, describe } from 'vitest';
 import { createTap, type ExchangeTransport, type Tap, type TransportStats } from '@shadow/tap';
 import { wrapHandler } from '@shadow/tap/node';
 
-const stats: TransportStats = { enqueued: 0, sent: 0, dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 }, queueDepth: 0, queueBytes: 0, sentBytes: 0 };
-const nullTransport = (enabled: boolean): ExchangeTransport => ({ enabled, offer: () => true, stats: () => stats, start: () => Promise.resolve(), close: () => Promise.resolve(stats) });
+const stats: TransportStats = {
+  enqueued: 0,
+  sent: 0,
+  dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 },
+  queueDepth: 0,
+  queueBytes: 0,
+  sentBytes: 0,
+};
+const nullTransport = (enabled: boolean): ExchangeTransport => ({
+  enabled,
+  offer: () => true,
+  stats: () => stats,
+  start: () => Promise.resolve(),
+  close: () => Promise.resolve(stats),
+});
 const tap = (extra: object = {}, enabled = true): Tap => createTap({ service: 'b', environment: 'bench', transport: nullTransport(enabled), ...extra });
 
 function handler(req: IncomingMessage, res: ServerResponse): void {
@@ -50,10 +63,20 @@ async function measure(): Promise<void> {
   }
   const one = (port: number, body: Buffer, type: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/p', agent, headers: { 'content-type': type, 'content-length': body.length, authorization: 'Bearer x' } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/p',
+          agent,
+          headers: { 'content-type': type, 'content-length': body.length, authorization: 'Bearer x' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -15,15 +15,31 @@ const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/a
 
 function exchange(i: number, bodyBytes: number): CapturedExchange {
   return {
-    exchangeId: `${randomUUID()}`, captureTimeMs: Date.now(), service: 'bench', environment: 'bench', method: 'POST',
-    scheme: 'http', host: 'bench.local', path: `/orders/${i}`, query: 'a=1', routeTemplate: '/orders/:id',
+    exchangeId: `${randomUUID()}`,
+    captureTimeMs: Date.now(),
+    service: 'bench',
+    environment: 'bench',
+    method: 'POST',
+    scheme: 'http',
+    host: 'bench.local',
+    path: `/orders/${i}`,
+    query: 'a=1',
+    routeTemplate: '/orders/:id',
     requestHeaders: { 'content-type': ['application/json'], 'user-agent': ['bench/1.0'], accept: ['*/*'] },
     requestBody: Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(Math.max(0, bodyBytes - 30)) }).slice(0, bodyBytes)),
-    requestBodyTruncated: false, requestBodySize: bodyBytes, requestContentType: 'application/json', responseStatus: 200,
+    requestBodyTruncated: false,
+    requestBodySize: bodyBytes,
+    requestContentType: 'application/json',
+    responseStatus: 200,
     responseHeaders: { 'content-type': ['application/json'] },
     responseBody: Buffer.from(JSON.stringify({ ok: true, i, pad: 'y'.repeat(Math.max(0, bodyBytes - 30)) }).slice(0, bodyBytes)),
-    responseBodyTruncated: false, responseBodySize: bodyBytes, responseContentType: 'application/json', liveLatencyUs: 1234,
-    aborted: false, samplingRate: 1, tapVersion: 'bench',
+    responseBodyTruncated: false,
+    responseBodySize: bodyBytes,
+    responseContentType: 'application/json',
+    liveLatencyUs: 1234,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'bench',
   };
 }
 
@@ -53,14 +69,22 @@ function offersPerSecond(transport: KafkaTransport): number {
 }
 
 describe('offer() on the request path (no Kafka needed)', () => {
-  bench('offer(): 1M accepted, 1M dropped (queue full), 1M dropped (paused)', () => {
-    const rows = [['accepted', roomy], ['dropped: queue full', full], ['dropped: paused', paused]] as const;
-    for (const [label, transport] of rows) {
-      const perSecond = offersPerSecond(transport);
-      console.log(`[bench] offer() ${label}: ${(perSecond / 1e6).toFixed(1)} M/s (${(1e9 / perSecond).toFixed(0)} ns each)`);
-    }
-    roomy.stats();
-  }, { iterations: 1, time: 0, warmupIterations: 1 });
+  bench(
+    'offer(): 1M accepted, 1M dropped (queue full), 1M dropped (paused)',
+    () => {
+      const rows = [
+        ['accepted', roomy],
+        ['dropped: queue full', full],
+        ['dropped: paused', paused],
+      ] as const;
+      for (const [label, transport] of rows) {
+        const perSecond = offersPerSecond(transport);
+        console.log(`[bench] offer() ${label}: ${(perSecond / 1e6).toFixed(1)} M/s (${(1e9 / perSecond).toFixed(0)} ns each)`);
+      }
+      roomy.stats();
+    },
+    { iterations: 1, time: 0, warmupIterations: 1 },
+  );
 });
 
 describe('send throughput to Kafka: 20k records, 2 x 1 KiB JSON bodies', () => {
@@ -78,22 +102,34 @@ describe('send throughput to Kafka: 20k records, 2 x 1 KiB JSON bodies', () => {
   };
 
   for (const compression of ['gzip', 'none'] as TransportCompression[]) {
-    bench(`compression ${compression}`, async () => {
-      await (created ??= createTopic());
-      const transport = createKafkaTransport({
-        service: 'bench', brokers, schemaRegistryUrl: registryUrl, topic, control: false, compression, queue: { maxRecords: records },
-      });
-      await transport.start();
-      const started = performance.now();
-      for (const e of exchanges) transport.offer(e);
-      const settled = () => {
-        const s = transport.stats();
-        return s.sent + Object.values(s.dropped).reduce((a, b) => a + b, 0);
-      };
-      while (settled() < records) await new Promise((r) => setTimeout(r, 5));
-      const seconds = (performance.now() - started) / 1_000;
-      const stats = await transport.close(5_000);
-      console.log(`[bench] ${compression}: ${Math.round(stats.sent / seconds)} records/s, ${(stats.sentBytes / 1_048_576 / seconds).toFixed(1)} MiB/s encoded, dropped=${JSON.stringify(stats.dropped)}`);
-    }, { iterations: 3, time: 0, warmupIterations: 0 });
+    bench(
+      `compression ${compression}`,
+      async () => {
+        await (created ??= createTopic());
+        const transport = createKafkaTransport({
+          service: 'bench',
+          brokers,
+          schemaRegistryUrl: registryUrl,
+          topic,
+          control: false,
+          compression,
+          queue: { maxRecords: records },
+        });
+        await transport.start();
+        const started = performance.now();
+        for (const e of exchanges) transport.offer(e);
+        const settled = () => {
+          const s = transport.stats();
+          return s.sent + Object.values(s.dropped).reduce((a, b) => a + b, 0);
+        };
+        while (settled() < records) await new Promise((r) => setTimeout(r, 5));
+        const seconds = (performance.now() - started) / 1_000;
+        const stats = await transport.close(5_000);
+        console.log(
+          `[bench] ${compression}: ${Math.round(stats.sent / seconds)} records/s, ${(stats.sentBytes / 1_048_576 / seconds).toFixed(1)} MiB/s encoded, dropped=${JSON.stringify(stats.dropped)}`,
+        );
+      },
+      { iterations: 3, time: 0, warmupIterations: 0 },
+    );
   }
 });

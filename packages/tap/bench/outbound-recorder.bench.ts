@@ -21,8 +21,21 @@ const CALLS = [0, 1] as const;
 const REQUESTS = 2000;
 const ROUNDS = 3;
 
-const stats: TransportStats = { enqueued: 0, sent: 0, dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 }, queueDepth: 0, queueBytes: 0, sentBytes: 0 };
-const nullTransport: ExchangeTransport = { enabled: true, offer: () => true, stats: () => stats, start: () => Promise.resolve(), close: () => Promise.resolve(stats) };
+const stats: TransportStats = {
+  enqueued: 0,
+  sent: 0,
+  dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 },
+  queueDepth: 0,
+  queueBytes: 0,
+  sentBytes: 0,
+};
+const nullTransport: ExchangeTransport = {
+  enabled: true,
+  offer: () => true,
+  stats: () => stats,
+  start: () => Promise.resolve(),
+  close: () => Promise.resolve(stats),
+};
 
 /** One child: serves REQUESTS requests (8 concurrent) and prints CPU µs per request. */
 async function child(variant: Variant, calls: number): Promise<void> {
@@ -45,7 +58,10 @@ async function child(variant: Variant, calls: number): Promise<void> {
         .then((text) => res.end(text));
     });
   };
-  const tap = variant === 'no tap' ? null : createTap({ service: 'b', environment: 'bench', transport: nullTransport, outbound: { enabled: variant === 'tap, recorder on' } });
+  const tap =
+    variant === 'no tap'
+      ? null
+      : createTap({ service: 'b', environment: 'bench', transport: nullTransport, outbound: { enabled: variant === 'tap, recorder on' } });
   const server = createServer(tap === null ? handler : wrapHandler(tap, handler));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -112,11 +128,15 @@ if (childSpec !== undefined) {
 } else {
   let measured = false;
   describe('outbound recorder CPU cost per request', () => {
-    bench('measure (figures printed above)', () => {
-      if (!measured) {
-        measured = true;
-        measure();
-      }
-    }, { iterations: 1, warmupIterations: 0, time: 0 });
+    bench(
+      'measure (figures printed above)',
+      () => {
+        if (!measured) {
+          measured = true;
+          measure();
+        }
+      },
+      { iterations: 1, warmupIterations: 0, time: 0 },
+    );
   });
 }

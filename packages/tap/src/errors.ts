@@ -7,14 +7,7 @@ import { CodedError, errorConverter } from '@shadow/options';
  * Only start-up and shutdown calls (`createTap`, `start`, `close`) throw. Errors on the live request
  * path are caught, counted and logged with their code; they never reach the application.
  */
-export const TAP_ERROR_CODES = [
-  'TAP_INVALID_OPTION',
-  'TAP_CLOSED',
-  'TAP_CAPTURE_FAILED',
-  'TAP_TRANSPORT_FAILED',
-  'TAP_TOPIC_MISSING',
-  'TAP_UNKNOWN',
-] as const;
+export const TAP_ERROR_CODES = ['TAP_INVALID_OPTION', 'TAP_CLOSED', 'TAP_CAPTURE_FAILED', 'TAP_TRANSPORT_FAILED', 'TAP_TOPIC_MISSING', 'TAP_UNKNOWN'] as const;
 
 export type TapErrorCode = (typeof TAP_ERROR_CODES)[number];
 

@@ -1,15 +1,7 @@
 export type { Tap, TapStats } from './tap.js';
 export { createTap, TAP_VERSION } from './tap.js';
 
-export type {
-  RedactionOptions,
-  ResolvedTapOptions,
-  RouteSamplingRule,
-  SamplingOptions,
-  TapKafkaOptions,
-  TapLogger,
-  TapOptions,
-} from './options.js';
+export type { RedactionOptions, ResolvedTapOptions, RouteSamplingRule, SamplingOptions, TapKafkaOptions, TapLogger, TapOptions } from './options.js';
 export { DEFAULT_REDACTED_HEADERS, REDACTED, resolveTapOptions } from './options.js';
 
 export type { OutboundRecorderOptions, ResolvedOutboundOptions } from './outbound/index.js';

@@ -6,7 +6,14 @@ import type { ExchangeTransport } from './transport/types.js';
 const transport: ExchangeTransport = {
   enabled: true,
   offer: () => true,
-  stats: () => ({ enqueued: 0, sent: 0, dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 }, queueDepth: 0, queueBytes: 0, sentBytes: 0 }),
+  stats: () => ({
+    enqueued: 0,
+    sent: 0,
+    dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 },
+    queueDepth: 0,
+    queueBytes: 0,
+    sentBytes: 0,
+  }),
   start: () => Promise.resolve(),
   close: () => Promise.reject(new Error('unused')),
 };
@@ -81,7 +88,9 @@ describe('resolveTapOptions', () => {
     expect(failure({ service: 's', environment: 'e', kafka, maxBodyBytes: 1024 * 1024 }).message).toBe(
       'maxBodyBytes must be at most 483616 so that both bodies and the headers fit kafka.maxRecordBytes (1000000), got 1048576',
     );
-    expect(resolveTapOptions({ service: 's', environment: 'e', kafka: { ...kafka, maxRecordBytes: 4_000_000 }, maxBodyBytes: 1024 * 1024 }).maxBodyBytes).toBe(1024 * 1024);
+    expect(resolveTapOptions({ service: 's', environment: 'e', kafka: { ...kafka, maxRecordBytes: 4_000_000 }, maxBodyBytes: 1024 * 1024 }).maxBodyBytes).toBe(
+      1024 * 1024,
+    );
   });
 
   it('names a bad JSON path and why', () => {

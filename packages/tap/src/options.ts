@@ -129,12 +129,7 @@ export interface TapOptions {
 /** Kafka transport options without the fields the tap fills in (`logger` defaults to the tap's). */
 export type TapKafkaOptions = Omit<KafkaTransportOptions, 'service'>;
 
-export const DEFAULT_REDACTED_HEADERS: readonly string[] = Object.freeze([
-  'authorization',
-  'cookie',
-  'set-cookie',
-  'proxy-authorization',
-]);
+export const DEFAULT_REDACTED_HEADERS: readonly string[] = Object.freeze(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
 
 export const REDACTED = '[REDACTED]';
 
@@ -177,7 +172,6 @@ export const RECORD_HEADROOM_BYTES = 32 * 1024;
 /** The Kafka transport's default `maxRecordBytes`. */
 const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 
 function invalid(field: string, expected: string, got: unknown): TapError {
   return new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));
@@ -343,7 +337,10 @@ export function resolveTapOptions(options: TapOptions): ResolvedTapOptions {
     }
   }
   if (injected !== null && kafka !== undefined) {
-    throw new TapError('TAP_INVALID_OPTION', 'kafka and transport are exclusive: set kafka to have the tap build its Kafka transport, or transport to bring one');
+    throw new TapError(
+      'TAP_INVALID_OPTION',
+      'kafka and transport are exclusive: set kafka to have the tap build its Kafka transport, or transport to bring one',
+    );
   }
 
   return Object.freeze({

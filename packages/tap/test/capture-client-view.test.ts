@@ -24,14 +24,23 @@ function rawRequest(request: ClientRequest): Buffer {
 
 function withoutDate(response: Buffer): Buffer {
   const end = response.indexOf('\r\n\r\n');
-  const head = response.subarray(0, end).toString('latin1').replace(/\r\ndate: [^\r]*/i, '');
+  const head = response
+    .subarray(0, end)
+    .toString('latin1')
+    .replace(/\r\ndate: [^\r]*/i, '');
   return Buffer.concat([Buffer.from(head, 'latin1'), response.subarray(end)]);
 }
 
 describe.each(FRAMEWORKS)('%s', (framework) => {
   it('serves byte-identical responses with and without the tap, and captures each request once', async () => {
     const sink = new MemorySink();
-    const tap = createTap({ service: 's', environment: 'test', transport: sink, exchangeIdHeaders: ['x-request-id'], redaction: { jsonPaths: ['$.user.email'] } });
+    const tap = createTap({
+      service: 's',
+      environment: 'test',
+      transport: sink,
+      exchangeIdHeaders: ['x-request-id'],
+      redaction: { jsonPaths: ['$.user.email'] },
+    });
     await using plain = await startServer(framework, null);
     await using tapped = await startServer(framework, tap);
     const cases = workloadCases();

@@ -20,7 +20,6 @@ function endpoints(): { brokers: string[]; registryUrl: string } {
   return { brokers: kafkaBrokers, registryUrl: schemaRegistryUrl };
 }
 
-
 describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
   it('every request of the mixed workload arrives in Kafka exactly once, decodes, byte-identical up to the limit, secrets absent', async () => {
     const { brokers, registryUrl } = endpoints();
@@ -45,7 +44,13 @@ describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
     const responses = await sendAll(server.port, cases);
     await abortAfterFirstBytes(server.port, '/abort', { 'x-request-id': `abort-response-${randomUUID()}` });
     const uploadId = `abort-upload-${randomUUID()}`;
-    await abortDuringUpload(server.port, '/slow-upload', { 'x-request-id': uploadId, 'content-type': 'application/octet-stream' }, Buffer.alloc(1000, 0x61), 100_000);
+    await abortDuringUpload(
+      server.port,
+      '/slow-upload',
+      { 'x-request-id': uploadId, 'content-type': 'application/octet-stream' },
+      Buffer.alloc(1000, 0x61),
+      100_000,
+    );
     const expected = cases.length + 2;
 
     await eventually(() => tap.stats().transport.sent >= expected, 60_000, `${expected} exchanges acknowledged by Kafka`);
@@ -55,7 +60,12 @@ describe.each(FRAMEWORKS)('%s -> Kafka', (framework) => {
 
     const messages = await readAll(kafka, topic, expected);
     expect(messages).toHaveLength(expected);
-    const reader = new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject: subjectFor(topic), autoRegister: false });
+    const reader = new RecordSerde({
+      registry: createSchemaRegistry({ url: registryUrl }),
+      contract: capturedExchangeContract,
+      subject: subjectFor(topic),
+      autoRegister: false,
+    });
     const records = new Map<string, CapturedExchange>();
     for (const message of messages) {
       const record = await reader.decode(message.value as Buffer);

@@ -57,7 +57,10 @@ describe('outbound recorder -> Kafka', () => {
           });
           const chargeBody = await charge.text();
           const receipt = await new Promise<string>((resolve, reject) => {
-            httpRequest({ host: '127.0.0.1', port: payments.port, path: `/v1/receipts/${order}` }, (r) => void body(r).then((b) => resolve(b.toString()), reject))
+            httpRequest(
+              { host: '127.0.0.1', port: payments.port, path: `/v1/receipts/${order}` },
+              (r) => void body(r).then((b) => resolve(b.toString()), reject),
+            )
               .on('error', reject)
               .end();
           });
@@ -73,7 +76,12 @@ describe('outbound recorder -> Kafka', () => {
     expect(stats).toMatchObject({ captured: orders.length, captureErrors: 0, outboundCalls: orders.length * 2, outboundDropped: 0 });
     expect(charges).toBe(orders.length * 2);
 
-    const reader = new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject: subjectFor(topic), autoRegister: false });
+    const reader = new RecordSerde({
+      registry: createSchemaRegistry({ url: registryUrl }),
+      contract: capturedExchangeContract,
+      subject: subjectFor(topic),
+      autoRegister: false,
+    });
     const records = new Map<string, CapturedExchange>();
     for (const message of await readAll(kafka, topic, orders.length)) {
       const record = await reader.decode(message.value as Buffer);

@@ -65,12 +65,14 @@ function tapWith(sink: MemorySink, outbound: TapOptions['outbound'], extra: Part
 }
 
 function liveService(tap: Tap, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<AsyncDisposable & { port: number }> {
-  return listenPlain(wrapHandler(tap, (req, res) => {
-    void handler(req, res).catch((error: unknown) => {
-      res.statusCode = 500;
-      res.end(String(error));
-    });
-  }));
+  return listenPlain(
+    wrapHandler(tap, (req, res) => {
+      void handler(req, res).catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+    }),
+  );
 }
 
 const onlyRecord = (sink: MemorySink): CapturedExchange => {
@@ -96,7 +98,12 @@ describe('outbound recorder', () => {
       res.end(JSON.stringify({ fetched, http: viaHttp.body }));
     });
 
-    const response = await send(live.port, { method: 'POST', path: '/checkout', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"amount":4200}') });
+    const response = await send(live.port, {
+      method: 'POST',
+      path: '/checkout',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"amount":4200}'),
+    });
     expect(response.status).toBe(200);
     await settle(tap, sink, 1);
     const record = onlyRecord(sink);
@@ -113,8 +120,16 @@ describe('outbound recorder', () => {
     ]);
 
     expect(viaFetch).toMatchObject({
-      sequence: 0, dependencyKind: 'http', scheme: 'http', target: `127.0.0.1:${payments.port}`, method: 'POST',
-      path: '/v1/charges?via=fetch', requestBodyTruncated: false, responseStatus: 201, responseBodyTruncated: false, errorMessage: null,
+      sequence: 0,
+      dependencyKind: 'http',
+      scheme: 'http',
+      target: `127.0.0.1:${payments.port}`,
+      method: 'POST',
+      path: '/v1/charges?via=fetch',
+      requestBodyTruncated: false,
+      responseStatus: 201,
+      responseBodyTruncated: false,
+      errorMessage: null,
     });
     expect(viaFetch.requestBody.toString()).toBe('{"amount":4200}');
     expect(viaFetch.responseBody.toString()).toBe(answer.fetched);
@@ -124,8 +139,15 @@ describe('outbound recorder', () => {
     expect(viaFetch.responseHeaders['set-cookie']).toEqual(['[REDACTED]']);
 
     expect(viaHttp).toMatchObject({
-      sequence: 1, scheme: 'http', target: `127.0.0.1:${payments.port}`, method: 'POST', path: '/v1/refunds?via=http',
-      responseStatus: 201, errorMessage: null, requestBodyTruncated: false, responseBodyTruncated: false,
+      sequence: 1,
+      scheme: 'http',
+      target: `127.0.0.1:${payments.port}`,
+      method: 'POST',
+      path: '/v1/refunds?via=http',
+      responseStatus: 201,
+      errorMessage: null,
+      requestBodyTruncated: false,
+      responseBodyTruncated: false,
     });
     expect(viaHttp.requestBody.toString()).toBe('{"refund":7}');
     expect(viaHttp.responseBody.toString()).toBe(answer.http);
@@ -158,10 +180,10 @@ describe('outbound recorder', () => {
     await settle(tap, sink, ids.length);
     for (const record of sink.records) {
       const id = new URLSearchParams(record.query).get('id');
-      expect(record.outboundCalls?.map((c) => `${c.sequence} ${c.method} ${c.path.replace(/&delayMs=\d+/, '')}`), record.query).toEqual([
-        `0 GET /a?id=${id}`,
-        `1 POST /b?id=${id}`,
-      ]);
+      expect(
+        record.outboundCalls?.map((c) => `${c.sequence} ${c.method} ${c.path.replace(/&delayMs=\d+/, '')}`),
+        record.query,
+      ).toEqual([`0 GET /a?id=${id}`, `1 POST /b?id=${id}`]);
       expect(record.outboundCalls?.[1]?.requestBody.toString()).toBe(`{"id":${id}}`);
     }
     expect(tap.stats()).toMatchObject({ outboundCalls: ids.length * 2, outboundDropped: 0 });
@@ -175,8 +197,14 @@ describe('outbound recorder', () => {
     const sink = new MemorySink();
     const tap = tapWith(sink, { enabled: true });
     await using live = await liveService(tap, async (_req, res) => {
-      const fetchError = await fetch(`http://127.0.0.1:${deadPort}/down`).then(() => 'none', (e: unknown) => String((e as Error).cause ?? e));
-      const httpError = await httpPost(deadPort, '/down-too', '{}').then(() => 'none', (e: unknown) => String(e));
+      const fetchError = await fetch(`http://127.0.0.1:${deadPort}/down`).then(
+        () => 'none',
+        (e: unknown) => String((e as Error).cause ?? e),
+      );
+      const httpError = await httpPost(deadPort, '/down-too', '{}').then(
+        () => 'none',
+        (e: unknown) => String(e),
+      );
       res.end(`${fetchError} | ${httpError}`);
     });
     const response = await send(live.port, { method: 'GET', path: '/degraded' });
@@ -229,7 +257,9 @@ describe('outbound recorder', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string): Promise<void> =>
       new Promise((resolve, reject) => {
-        httpRequest({ host: '127.0.0.1', port: live.port, path, agent }, (res) => void readAll(res).then(() => resolve(), reject)).on('error', reject).end();
+        httpRequest({ host: '127.0.0.1', port: live.port, path, agent }, (res) => void readAll(res).then(() => resolve(), reject))
+          .on('error', reject)
+          .end();
       });
     await get('/captured');
     await get('/skipped');
@@ -246,7 +276,11 @@ describe('outbound recorder', () => {
     const sink = new MemorySink();
     const tap = tapWith(sink, { enabled: true });
     const call = async (body: unknown): Promise<string> => {
-      const answer = await fetch(`http://127.0.0.1:${payments.port}/v1/charges`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const answer = await fetch(`http://127.0.0.1:${payments.port}/v1/charges`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
       return answer.text();
     };
     let server;

@@ -45,7 +45,11 @@ describe('tap start-up (real Kafka)', () => {
     const { brokers, registryUrl } = endpoints();
     const prefix = `${uniqueName('tap-start')}.`;
     const names = topicNames(prefix);
-    const tap = createTap({ service: 'first', environment: 'test', kafka: { brokers, schemaRegistryUrl: registryUrl, topicPrefix: prefix, createTopic: true, batch: { lingerMs: 5 } } });
+    const tap = createTap({
+      service: 'first',
+      environment: 'test',
+      kafka: { brokers, schemaRegistryUrl: registryUrl, topicPrefix: prefix, createTopic: true, batch: { lingerMs: 5 } },
+    });
     expect(await topicExists(brokers, names.exchanges)).toBe(false);
     await tap.start();
     expect(tap.enabled).toBe(true);
@@ -63,7 +67,12 @@ describe('tap start-up (real Kafka)', () => {
     await admin.disconnect();
     expect(topics[0]?.partitions).toHaveLength(6);
     const [message] = await readAll(kafkaFor(brokers), names.exchanges, 1);
-    const reader = new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject: subjectFor(names.exchanges), autoRegister: false });
+    const reader = new RecordSerde({
+      registry: createSchemaRegistry({ url: registryUrl }),
+      contract: capturedExchangeContract,
+      subject: subjectFor(names.exchanges),
+      autoRegister: false,
+    });
     const captured = await reader.decode(message!.value as Buffer);
     expect(captured).toMatchObject({ service: 'first', method: 'POST', path: '/first', responseStatus: 200 });
     expect(captured.requestBody.toString()).toBe('{"a":1}');
@@ -73,8 +82,15 @@ describe('tap start-up (real Kafka)', () => {
     const { brokers, registryUrl } = endpoints();
     const prefix = `${uniqueName('tap-missing')}.`;
     const names = topicNames(prefix);
-    const tap = createTap({ service: 'missing', environment: 'test', kafka: { brokers, schemaRegistryUrl: registryUrl, topicPrefix: prefix, createTopic: false } });
-    const error = await tap.start().then(() => null, (e: unknown) => e);
+    const tap = createTap({
+      service: 'missing',
+      environment: 'test',
+      kafka: { brokers, schemaRegistryUrl: registryUrl, topicPrefix: prefix, createTopic: false },
+    });
+    const error = await tap.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isTapError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'TAP_TOPIC_MISSING', retriable: false });
     expect((error as Error).message).toContain(`topic "${names.exchanges}" does not exist`);
@@ -92,7 +108,11 @@ describe('tap start-up (real Kafka)', () => {
   it('captures every request sent at once after start(), with a pause-free kill switch already read', async () => {
     const { brokers, registryUrl } = endpoints();
     const prefix = `${uniqueName('tap-first')}.`;
-    const tap = createTap({ service: 'burst', environment: 'test', kafka: { brokers, schemaRegistryUrl: registryUrl, topicPrefix: prefix, batch: { lingerMs: 5 } } });
+    const tap = createTap({
+      service: 'burst',
+      environment: 'test',
+      kafka: { brokers, schemaRegistryUrl: registryUrl, topicPrefix: prefix, batch: { lingerMs: 5 } },
+    });
     await tap.start();
     await using server = await serve(tap);
     // no wait of any kind between start() and the requests: the issue's 7-of-50 lost as `paused`

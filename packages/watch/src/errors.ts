@@ -7,13 +7,7 @@
 
 import { CodedError, saysRetriable } from '@shadow/options';
 
-export const WATCH_ERROR_CODES = [
-  'WATCH_INVALID_CONFIG',
-  'WATCH_INVALID_ARGUMENT',
-  'WATCH_PARSE_FAILED',
-  'WATCH_SCRAPE_FAILED',
-  'WATCH_STORE_FAILED',
-] as const;
+export const WATCH_ERROR_CODES = ['WATCH_INVALID_CONFIG', 'WATCH_INVALID_ARGUMENT', 'WATCH_PARSE_FAILED', 'WATCH_SCRAPE_FAILED', 'WATCH_STORE_FAILED'] as const;
 
 export type WatchErrorCode = (typeof WATCH_ERROR_CODES)[number];
 

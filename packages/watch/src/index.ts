@@ -31,7 +31,18 @@ export { studentTQuantile, tForConfidence } from './stats/student-t.js';
 export type { Interval, Outcome, SeriesPoint } from './stats/types.js';
 
 // Alerts
-export { ACTIONS, alertsConfigSchema, DEFAULT_MIN_SAMPLE, direction, RESOURCES, resolveAlertsConfig, RULE_KINDS, ruleSchema, SEVERITIES, threshold } from './alerts/config.js';
+export {
+  ACTIONS,
+  alertsConfigSchema,
+  DEFAULT_MIN_SAMPLE,
+  direction,
+  RESOURCES,
+  resolveAlertsConfig,
+  RULE_KINDS,
+  ruleSchema,
+  SEVERITIES,
+  threshold,
+} from './alerts/config.js';
 export type { AlertsConfig, AlertsConfigInput, Resource, ResolveAlertsOptions, ResolvedAlerts, Rule, RuleKind, WebhookConfig } from './alerts/config.js';
 export { conditionOf, judgeRule, minSampleOf } from './alerts/judge.js';
 export type { Condition, RuleJudgement, RuleInputs } from './alerts/judge.js';
@@ -40,7 +51,16 @@ export type { AlertState, AlertStatus, StepResult } from './alerts/hysteresis.js
 export { postWebhook } from './alerts/webhook.js';
 export type { WebhookOutcome } from './alerts/webhook.js';
 export { createAlertEvaluator } from './alerts/evaluator.js';
-export type { AlertEvaluator, AlertEvaluatorOptions, AlertEvent, AlertHooks, AlertInstanceState, PauseAction, RuleEvaluation, WatchSources } from './alerts/evaluator.js';
+export type {
+  AlertEvaluator,
+  AlertEvaluatorOptions,
+  AlertEvent,
+  AlertHooks,
+  AlertInstanceState,
+  PauseAction,
+  RuleEvaluation,
+  WatchSources,
+} from './alerts/evaluator.js';
 export { clickHouseWatchSources } from './alerts/sources.js';
 export type { ClickHouseWatchSources } from './alerts/sources.js';
 

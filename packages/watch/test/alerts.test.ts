@@ -25,11 +25,34 @@ const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
 /** A pair row as the joiner lands it (the columns the measurements read; the rest take defaults). */
 function pairRow(exchangeId: string, challengerId: string, role: string, captureMs: number, agree: boolean): Record<string, unknown> {
   return {
-    exchange_id: exchangeId, challenger_id: challengerId, challenger_name: challengerId, challenger_role: role, run_id: '', attempt: 1,
-    service: 'pricing', capture_time: captureMs, replay_time: captureMs + 5, joined_time: Date.now(), route: '/quote', method: 'GET', path: '/quote',
-    live_status: 200, shadow_status: 200, live_latency_us: 10_000, shadow_latency_us: 12_000, latency_delta_us: 2000, status_match: true,
-    headers_match: true, body_match: agree, side_effects_match: true, agree, real_agree: agree, diff_count: agree ? 0 : 1, real_diff_count: agree ? 0 : 1,
-    diff_paths: agree ? [] : ['$.total'], noisy_paths: [],
+    exchange_id: exchangeId,
+    challenger_id: challengerId,
+    challenger_name: challengerId,
+    challenger_role: role,
+    run_id: '',
+    attempt: 1,
+    service: 'pricing',
+    capture_time: captureMs,
+    replay_time: captureMs + 5,
+    joined_time: Date.now(),
+    route: '/quote',
+    method: 'GET',
+    path: '/quote',
+    live_status: 200,
+    shadow_status: 200,
+    live_latency_us: 10_000,
+    shadow_latency_us: 12_000,
+    latency_delta_us: 2000,
+    status_match: true,
+    headers_match: true,
+    body_match: agree,
+    side_effects_match: true,
+    agree,
+    real_agree: agree,
+    diff_count: agree ? 0 : 1,
+    real_diff_count: agree ? 0 : 1,
+    diff_paths: agree ? [] : ['$.total'],
+    noisy_paths: [],
   };
 }
 
@@ -174,7 +197,13 @@ describe('alerts over real ClickHouse, a real webhook and the real control topic
         actions: ['pause'],
         warnings: [],
       });
-      expect(hook.bodies[1]).toMatchObject({ state: 'resolved', firedAt: firing.firedAt, at: new Date(T0 + 300 * S).toISOString(), sample: 120, value: expect.closeTo(0.969, 2) });
+      expect(hook.bodies[1]).toMatchObject({
+        state: 'resolved',
+        firedAt: firing.firedAt,
+        at: new Date(T0 + 300 * S).toISOString(),
+        sample: 120,
+        value: expect.closeTo(0.969, 2),
+      });
     } finally {
       await evaluator.close();
       await killSwitch.close();
@@ -186,7 +215,12 @@ describe('alerts over real ClickHouse, a real webhook and the real control topic
     let clock = T0;
     const rates: number[] = [];
     const evaluator = createAlertEvaluator({
-      config: { service: 'pricing', challengers: [{ id: 'cand' }, { id: 'sec', role: 'secondary' }], windowMs: 60_000, rules: [{ name: 'agreement-low', kind: 'agreement', min: 0.9, minSample: 50 }] },
+      config: {
+        service: 'pricing',
+        challengers: [{ id: 'cand' }, { id: 'sec', role: 'secondary' }],
+        windowMs: 60_000,
+        rules: [{ name: 'agreement-low', kind: 'agreement', min: 0.9, minSample: 50 }],
+      },
       sources,
       now: () => clock,
     });

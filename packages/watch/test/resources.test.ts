@@ -91,7 +91,11 @@ beforeAll(async () => {
       ],
     },
     sink: createClickHouseSampleSink(ch),
-    hooks: { onScrape: () => { scrapes += 1; } },
+    hooks: {
+      onScrape: () => {
+        scrapes += 1;
+      },
+    },
   });
   window.fromMs = Date.now();
   scraper.start();
@@ -118,7 +122,11 @@ const cpu = (side: 'live' | 'challenger'): Promise<TargetSeries[]> =>
 describe('resources of both sides, scraped into chDB', () => {
   it('landed every scrape of both targets, with up = 1', async () => {
     expect(requests).toBeGreaterThan(100);
-    const rs = await ch.client.query({ query: "SELECT side, countIf(metric = 'up' AND value = 1) AS up, countIf(metric = 'up') AS scrapes FROM resource_samples FINAL GROUP BY side ORDER BY side", format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query:
+        "SELECT side, countIf(metric = 'up' AND value = 1) AS up, countIf(metric = 'up') AS scrapes FROM resource_samples FINAL GROUP BY side ORDER BY side",
+      format: 'JSONEachRow',
+    });
     const rows = await rs.json<{ side: string; up: string; scrapes: string }>();
     expect(rows.map((r) => r.side)).toEqual(['challenger', 'live']);
     expect(rows.reduce((n, r) => n + Number(r.scrapes), 0)).toBe(scrapes);
@@ -154,7 +162,13 @@ describe('resources of both sides, scraped into chDB', () => {
   });
 
   it('resourceVerdicts gives both at once: CPU over live (no secondary here) and memory growth per process of each side', async () => {
-    const v = await resourceVerdicts(reader, { service: 'pricing', challengerId: 'cand', window, cpu: { bucketMs: 1000, maxRatio: 1 }, memory: { maxBytesPerHour: 8 * 1024 * MiB, minDurationMs: 8_000, minPoints: 20 } });
+    const v = await resourceVerdicts(reader, {
+      service: 'pricing',
+      challengerId: 'cand',
+      window,
+      cpu: { bucketMs: 1000, maxRatio: 1 },
+      memory: { maxBytesPerHour: 8 * 1024 * MiB, minDurationMs: 8_000, minPoints: 20 },
+    });
     expect(v.cpuRatio.overSecondary).toBeNull();
     expect(v.cpuRatio.overLive).toEqual(resourceRatio(await cpu('challenger'), await cpu('live'), { bucketMs: 1000, baseline: 'live', maxRatio: 1 }));
     expect(v.memoryGrowth.challenger.map((g) => [g.target, g.outcome])).toEqual([[leaking.base.replace('http://', '') + '/metrics', 'fail']]);
@@ -162,7 +176,14 @@ describe('resources of both sides, scraped into chDB', () => {
   });
 
   it("live's own p99 from its scraped histogram (summed over routes) feeds a live-latency rule", async () => {
-    const [p99] = await reader.series({ service: 'pricing', side: 'live', metric: 'http_request_duration_seconds', kind: 'quantile', labels: { quantile: '0.99' }, window });
+    const [p99] = await reader.series({
+      service: 'pricing',
+      side: 'live',
+      metric: 'http_request_duration_seconds',
+      kind: 'quantile',
+      labels: { quantile: '0.99' },
+      window,
+    });
     expect(p99?.points.length).toBeGreaterThanOrEqual(20);
     // 1 ms of work per request: p99 between 1 ms and the 100 ms top bucket
     for (const p of p99?.points ?? []) expect(p.v).toBeGreaterThanOrEqual(0.0005);
@@ -185,7 +206,15 @@ describe('resources of both sides, scraped into chDB', () => {
     const [before] = await rss('live');
     const sink = createClickHouseSampleSink(ch);
     const again: ResourceSample[] = (before?.points ?? []).slice(0, 5).map((p) => ({
-      timeMs: p.t, service: 'pricing', side: 'live', challengerId: '', target: before?.target ?? '', metric: 'process_resident_memory_bytes', kind: 'value', labels: {}, value: p.v,
+      timeMs: p.t,
+      service: 'pricing',
+      side: 'live',
+      challengerId: '',
+      target: before?.target ?? '',
+      metric: 'process_resident_memory_bytes',
+      kind: 'value',
+      labels: {},
+      value: p.v,
     }));
     // Background merges would collapse the copies before the raw count sees them: held off while counting.
     await ch.client.command({ query: 'SYSTEM STOP MERGES resource_samples' });
@@ -194,7 +223,10 @@ describe('resources of both sides, scraped into chDB', () => {
       await sink.write(again);
       const [after] = await rss('live');
       expect(after?.points).toEqual(before?.points);
-      const raw = await ch.client.query({ query: "SELECT count() AS n FROM resource_samples WHERE side = 'live' AND metric = 'process_resident_memory_bytes'", format: 'JSONEachRow' });
+      const raw = await ch.client.query({
+        query: "SELECT count() AS n FROM resource_samples WHERE side = 'live' AND metric = 'process_resident_memory_bytes'",
+        format: 'JSONEachRow',
+      });
       expect(Number((await raw.json<{ n: string }>())[0]?.n)).toBeGreaterThan(before?.points.length ?? 0);
     } finally {
       await ch.client.command({ query: 'SYSTEM START MERGES resource_samples' });

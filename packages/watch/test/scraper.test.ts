@@ -21,7 +21,15 @@ async function serve(handler: (url: string) => { status?: number; body: string; 
 }
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 function memorySink(failures = 0): SampleSink & { batches: ResourceSample[][] } {
@@ -39,41 +47,70 @@ function memorySink(failures = 0): SampleSink & { batches: ResourceSample[][] } 
   };
 }
 
-const exposition = (cpu: number, rss: number, buckets: [string, number][]) => [
-  '# TYPE process_cpu_seconds_total counter',
-  `process_cpu_seconds_total ${cpu}`,
-  '# TYPE process_resident_memory_bytes gauge',
-  `process_resident_memory_bytes ${rss}`,
-  '# TYPE http_request_duration_seconds histogram',
-  ...buckets.map(([le, n]) => `http_request_duration_seconds_bucket{le="${le}",route="/a"} ${n}`),
-  `http_request_duration_seconds_count{route="/a"} ${buckets.at(-1)?.[1] ?? 0}`,
-  'http_request_duration_seconds_sum{route="/a"} 1',
-  '# TYPE unrelated gauge',
-  'unrelated 5',
-  '',
-].join('\n');
+const exposition = (cpu: number, rss: number, buckets: [string, number][]) =>
+  [
+    '# TYPE process_cpu_seconds_total counter',
+    `process_cpu_seconds_total ${cpu}`,
+    '# TYPE process_resident_memory_bytes gauge',
+    `process_resident_memory_bytes ${rss}`,
+    '# TYPE http_request_duration_seconds histogram',
+    ...buckets.map(([le, n]) => `http_request_duration_seconds_bucket{le="${le}",route="/a"} ${n}`),
+    `http_request_duration_seconds_count{route="/a"} ${buckets.at(-1)?.[1] ?? 0}`,
+    'http_request_duration_seconds_sum{route="/a"} 1',
+    '# TYPE unrelated gauge',
+    'unrelated 5',
+    '',
+  ].join('\n');
 
 describe('createScraper (real HTTP)', () => {
   it('gauges on every scrape; counters as rates and histograms as quantiles of the interval from the second', async () => {
     let scrape = 0;
     const texts = [
-      exposition(10, 100e6, [['0.1', 10], ['1', 20], ['+Inf', 20]]),
+      exposition(10, 100e6, [
+        ['0.1', 10],
+        ['1', 20],
+        ['+Inf', 20],
+      ]),
       // 15 s later: +3 CPU seconds -> 0.2 cores; 10 new observations: 2 <= 0.1, 8 in (0.1, 1]
-      exposition(13, 110e6, [['0.1', 12], ['1', 30], ['+Inf', 30]]),
+      exposition(13, 110e6, [
+        ['0.1', 12],
+        ['1', 30],
+        ['+Inf', 30],
+      ]),
       // a restart: the counter reads below its last value -> it counted from 0
-      exposition(1.5, 50e6, [['0.1', 1], ['1', 1], ['+Inf', 1]]),
+      exposition(1.5, 50e6, [
+        ['0.1', 1],
+        ['1', 1],
+        ['+Inf', 1],
+      ]),
     ];
     const url = await serve(() => ({ body: texts[Math.min(scrape++, texts.length - 1)] as string }));
     let clock = Date.now();
     const sink = memorySink();
     const scraper = createScraper({
-      config: { targets: [{ url, side: 'challenger', service: 'pricing', challengerId: 'cand' }], metrics: [{ name: 'http_request_duration_seconds', quantiles: [0.5, 0.99] }] },
+      config: {
+        targets: [{ url, side: 'challenger', service: 'pricing', challengerId: 'cand' }],
+        metrics: [{ name: 'http_request_duration_seconds', quantiles: [0.5, 0.99] }],
+      },
       sink,
       now: () => clock,
     });
     const first = await scraper.scrapeOnce();
-    expect(first).toEqual([{ target: url.replace('http://', ''), side: 'challenger', challengerId: 'cand', service: 'pricing', ok: true, durationMs: expect.any(Number), samples: 2 }]);
-    expect(sink.batches[0]?.map((s) => [s.metric, s.kind, s.value])).toEqual([['process_resident_memory_bytes', 'value', 100e6], ['up', 'up', 1]]);
+    expect(first).toEqual([
+      {
+        target: url.replace('http://', ''),
+        side: 'challenger',
+        challengerId: 'cand',
+        service: 'pricing',
+        ok: true,
+        durationMs: expect.any(Number),
+        samples: 2,
+      },
+    ]);
+    expect(sink.batches[0]?.map((s) => [s.metric, s.kind, s.value])).toEqual([
+      ['process_resident_memory_bytes', 'value', 100e6],
+      ['up', 'up', 1],
+    ]);
     clock += 15_000;
     await scraper.scrapeOnce();
     const second = sink.batches[1] ?? [];
@@ -95,20 +132,28 @@ describe('createScraper (real HTTP)', () => {
 
   it('aggregate sums the series of a metric before deriving (buckets by le)', async () => {
     let scrape = 0;
-    const text = (a: number, b: number) => [
-      '# TYPE d histogram',
-      `d_bucket{route="/a",le="0.1"} ${a}`, `d_bucket{route="/a",le="+Inf"} ${a}`, `d_count{route="/a"} ${a}`,
-      `d_bucket{route="/b",le="0.1"} 0`, `d_bucket{route="/b",le="+Inf"} ${b}`, `d_count{route="/b"} ${b}`,
-      '',
-    ].join('\n');
+    const text = (a: number, b: number) =>
+      [
+        '# TYPE d histogram',
+        `d_bucket{route="/a",le="0.1"} ${a}`,
+        `d_bucket{route="/a",le="+Inf"} ${a}`,
+        `d_count{route="/a"} ${a}`,
+        `d_bucket{route="/b",le="0.1"} 0`,
+        `d_bucket{route="/b",le="+Inf"} ${b}`,
+        `d_count{route="/b"} ${b}`,
+        '',
+      ].join('\n');
     const url = await serve(() => ({ body: scrape++ === 0 ? text(0, 0) : text(9, 1) }));
     const sink = memorySink();
-    const scraper = createScraper({ config: { defaultMetrics: false, targets: [{ url, side: 'live', service: 's' }], metrics: [{ name: 'd', quantiles: [0.5, 0.95], aggregate: true }] }, sink });
+    const scraper = createScraper({
+      config: { defaultMetrics: false, targets: [{ url, side: 'live', service: 's' }], metrics: [{ name: 'd', quantiles: [0.5, 0.95], aggregate: true }] },
+      sink,
+    });
     await scraper.scrapeOnce();
     await scraper.scrapeOnce();
     // summed: 9 in (0, 0.1], 1 above: p50 rank 5 -> 0.1·5/9; p95 rank 9.5 in +Inf -> 0.1
     expect(sink.batches[1]?.filter((s) => s.metric === 'd').map((s) => [s.labels, s.value])).toEqual([
-      [{ quantile: '0.5' }, expect.closeTo(0.1 * 5 / 9, 12)],
+      [{ quantile: '0.5' }, expect.closeTo((0.1 * 5) / 9, 12)],
       [{ quantile: '0.95' }, 0.1],
     ]);
     await scraper.close();
@@ -130,13 +175,25 @@ describe('createScraper (real HTTP)', () => {
       sink,
     });
     const results = await scraper.scrapeOnce();
-    expect(results.map((r) => [r.challengerId, r.ok])).toEqual([['c0', true], ['c1', false], ['c2', false], ['c3', false], ['c4', false]]);
+    expect(results.map((r) => [r.challengerId, r.ok])).toEqual([
+      ['c0', true],
+      ['c1', false],
+      ['c2', false],
+      ['c3', false],
+      ['c4', false],
+    ]);
     expect(results[1]?.error).toMatch(/ECONNREFUSED|connect/);
     expect(results[2]?.error).toBe('HTTP 503');
     expect(results[3]?.error).toMatch(/metrics line 1: the value is not a number/);
     expect(results[4]?.error).toBe('timeout after 300 ms');
     const ups = (sink.batches[0] ?? []).filter((s) => s.metric === 'up').map((s) => [s.challengerId, s.value]);
-    expect(ups).toEqual([['c0', 1], ['c1', 0], ['c2', 0], ['c3', 0], ['c4', 0]]);
+    expect(ups).toEqual([
+      ['c0', 1],
+      ['c1', 0],
+      ['c2', 0],
+      ['c3', 0],
+      ['c4', 0],
+    ]);
     await scraper.close();
   });
 
@@ -150,7 +207,16 @@ describe('createScraper (real HTTP)', () => {
     await scraper.scrapeOnce();
     expect(scraper.buffered).toBe(0);
     expect(sink.batches).toHaveLength(1);
-    expect(sink.batches[0]?.map((s) => s.metric)).toEqual(['process_resident_memory_bytes', 'up', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'up', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'up']);
+    expect(sink.batches[0]?.map((s) => s.metric)).toEqual([
+      'process_resident_memory_bytes',
+      'up',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'up',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'up',
+    ]);
     await scraper.close();
   });
 
@@ -173,23 +239,38 @@ describe('createScraper (real HTTP)', () => {
   });
 
   it('refuses a bad configuration naming every field', () => {
-    expect(() => createScraper({
-      config: {
-        targets: [
-          { url: 'http://user:pw@x/metrics', side: 'live', service: 's' },
-          { url: 'http://a/metrics', side: 'challenger', service: 's' },
-          { url: 'http://b/metrics', side: 'live', service: 's', challengerId: 'c' },
-          { url: 'http://a/metrics', side: 'sideways', service: 's' },
-        ],
-        intervalMs: 1000,
-        timeoutMs: 1000,
-        metrics: [{ name: 'process_resident_memory_bytes' }, { name: 'bad-name' }],
-      } as never,
-      sink: memorySink(),
-    })).toThrow(
+    expect(() =>
+      createScraper({
+        config: {
+          targets: [
+            { url: 'http://user:pw@x/metrics', side: 'live', service: 's' },
+            { url: 'http://a/metrics', side: 'challenger', service: 's' },
+            { url: 'http://b/metrics', side: 'live', service: 's', challengerId: 'c' },
+            { url: 'http://a/metrics', side: 'sideways', service: 's' },
+          ],
+          intervalMs: 1000,
+          timeoutMs: 1000,
+          metrics: [{ name: 'process_resident_memory_bytes' }, { name: 'bad-name' }],
+        } as never,
+        sink: memorySink(),
+      }),
+    ).toThrow(
       /scrape\.targets\[0\]\.url: must be an http:\/\/ or https:\/\/ URL without credentials[\s\S]*scrape\.targets\[1\]\.challengerId: required when side is challenger[\s\S]*scrape\.targets\[2\]\.challengerId: must not be set when side is live[\s\S]*scrape\.targets\[3\]\.side: [\s\S]*scrape\.metrics\[1\]\.name: must be a Prometheus metric name/,
     );
-    expect(() => createScraper({ config: { targets: [{ url: 'http://a/m', side: 'live', service: 's' }, { url: 'http://a/m', side: 'live', service: 's' }], intervalMs: 1000, timeoutMs: 1000, metrics: [{ name: 'process_resident_memory_bytes' }] }, sink: memorySink() })).toThrow(
+    expect(() =>
+      createScraper({
+        config: {
+          targets: [
+            { url: 'http://a/m', side: 'live', service: 's' },
+            { url: 'http://a/m', side: 'live', service: 's' },
+          ],
+          intervalMs: 1000,
+          timeoutMs: 1000,
+          metrics: [{ name: 'process_resident_memory_bytes' }],
+        },
+        sink: memorySink(),
+      }),
+    ).toThrow(
       /scrape\.timeoutMs: must be below scrape\.intervalMs \(1000\), got 1000[\s\S]*scrape\.targets\[1\]\.url: already scraped by scrape\.targets\[0\][\s\S]*scrape\.metrics\[0\]\.name: process_resident_memory_bytes is already read \(a default metric\)/,
     );
   });

@@ -26,7 +26,15 @@ async function receiver(answers: (number | 'hang')[]): Promise<{ url: string; bo
 }
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 const config = (url: string, over: Partial<WebhookConfig> = {}): WebhookConfig => ({ url, timeoutMs: 300, retries: 3, backoffMs: 10, headers: {}, ...over });

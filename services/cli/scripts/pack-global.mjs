@@ -49,7 +49,8 @@ function installedVersion(name, importer) {
     }
   }
   const installed = dir === undefined ? undefined : JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
-  if (installed === undefined && spec === undefined) throw new Error(`${relative(repo, importer)} imports ${name}, which its package neither declares nor has installed`);
+  if (installed === undefined && spec === undefined)
+    throw new Error(`${relative(repo, importer)} imports ${name}, which its package neither declares nor has installed`);
   return installed ?? spec;
 }
 
@@ -93,10 +94,15 @@ const workspacePlugin = {
       let text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
       const how = metaUrlHandled.get(file);
-      if (how === undefined) throw new Error(`${file} uses import.meta.url: handle it in services/cli/scripts/pack-global.mjs (inline what it reads, or ship it)`);
+      if (how === undefined)
+        throw new Error(`${file} uses import.meta.url: handle it in services/cli/scripts/pack-global.mjs (inline what it reads, or ship it)`);
       if (file === 'packages/contracts/src/schema/schemas.ts') {
         const dir = join(repo, 'packages/contracts/schemas');
-        const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.avsc')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+        const files = Object.fromEntries(
+          readdirSync(dir)
+            .filter((f) => f.endsWith('.avsc'))
+            .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+        );
         const read = "readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8')";
         if (!text.includes(read)) throw new Error(`${file}: the schema read changed; update pack-global.mjs`);
         text = text.replace(read, `(${JSON.stringify(files)})[file]`);
@@ -143,6 +149,12 @@ const pkg = {
   dependencies: Object.fromEntries([...external].sort(([a], [b]) => a.localeCompare(b))),
 };
 writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-writeFileSync(join(out, 'README.md'), `# shadow\n\nThe shadow deployment CLI (${manifest.version}${commit === null ? '' : `, commit ${commit}`}), bundled for \`npm install -g\`. Every command: \`shadow --help\`.\n`);
-const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', join(cli, 'dist')], { cwd: out, encoding: 'utf8' }).trim().split('\n').pop();
+writeFileSync(
+  join(out, 'README.md'),
+  `# shadow\n\nThe shadow deployment CLI (${manifest.version}${commit === null ? '' : `, commit ${commit}`}), bundled for \`npm install -g\`. Every command: \`shadow --help\`.\n`,
+);
+const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', join(cli, 'dist')], { cwd: out, encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .pop();
 console.log(join(cli, 'dist', tarball));

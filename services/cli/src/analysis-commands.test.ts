@@ -25,7 +25,8 @@ describe('shadow report | gate | query | migrate: command line', () => {
     const t = io();
     await runCli(argv('gate', '--help'), t);
     const help = t.lines.join('\n');
-    for (const flag of ['--criteria <file>', '--challenger <id>', '--since <time>', '--until <time>', '--run-id <id>', '--format <format>', '--out <file>']) expect(help).toContain(flag);
+    for (const flag of ['--criteria <file>', '--challenger <id>', '--since <time>', '--until <time>', '--run-id <id>', '--format <format>', '--out <file>'])
+      expect(help).toContain(flag);
     expect(help).toMatch(/0 {2}pass[\s\S]*1 {2}fail[\s\S]*2 {2}insufficient data/);
   });
 

@@ -19,7 +19,12 @@ function table(file: string, header: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -32,23 +37,34 @@ async function help(command: string): Promise<string> {
 }
 
 describe('documented exit codes = real exit codes', () => {
-  it('docs/gate.md: 0 pass, 1 fail, 2 insufficient, not measured, invalid; as GATE_EXIT_CODES and the CLI\'s EXIT', () => {
+  it("docs/gate.md: 0 pass, 1 fail, 2 insufficient, not measured, invalid; as GATE_EXIT_CODES and the CLI's EXIT", () => {
     const rows = table('gate.md', '| exit | verdict | meaning |').map(([code, verdict]) => [Number(code), (verdict ?? '').replaceAll('`', '')]);
-    expect(rows).toEqual([[0, 'pass'], [1, 'fail'], [2, 'insufficient'], [2, 'not measured'], [2, 'invalid']]);
     expect(rows).toEqual([
-      [GATE_EXIT_CODES.pass, 'pass'], [GATE_EXIT_CODES.fail, 'fail'], [GATE_EXIT_CODES.insufficient, 'insufficient'],
-      [GATE_EXIT_CODES.notMeasured, 'not measured'], [GATE_EXIT_CODES.invalid, 'invalid'],
+      [0, 'pass'],
+      [1, 'fail'],
+      [2, 'insufficient'],
+      [2, 'not measured'],
+      [2, 'invalid'],
+    ]);
+    expect(rows).toEqual([
+      [GATE_EXIT_CODES.pass, 'pass'],
+      [GATE_EXIT_CODES.fail, 'fail'],
+      [GATE_EXIT_CODES.insufficient, 'insufficient'],
+      [GATE_EXIT_CODES.notMeasured, 'not measured'],
+      [GATE_EXIT_CODES.invalid, 'invalid'],
     ]);
     expect(EXIT.notMeasured).toBe(GATE_EXIT_CODES.notMeasured);
     expect(EXIT.usage).toBe(GATE_EXIT_CODES.invalid);
   });
 
-  it('docs/cli.md: 1 is only the gate\'s fail among the analysis commands, 2 whatever keeps them from measuring', () => {
+  it("docs/cli.md: 1 is only the gate's fail among the analysis commands, 2 whatever keeps them from measuring", () => {
     const rows = new Map(table('cli.md', '| code | meaning |').map(([code, meaning]) => [Number(code), meaning ?? '']));
     expect([...rows.keys()]).toEqual([EXIT.ok, EXIT.problems, EXIT.usage, 130]);
     expect(rows.get(1)).toMatch(/`gate`: fail, and nothing else/);
     expect(rows.get(1)).not.toMatch(/ClickHouse/);
-    expect(rows.get(2)).toMatch(/`report`, `gate`, `query`, `migrate`: also nothing measured \(ClickHouse unreachable, credentials refused, unknown database or table, a query failed\), `report`: no pairs, `gate`: not enough data/);
+    expect(rows.get(2)).toMatch(
+      /`report`, `gate`, `query`, `migrate`: also nothing measured \(ClickHouse unreachable, credentials refused, unknown database or table, a query failed\), `report`: no pairs, `gate`: not enough data/,
+    );
   });
 
   it('gate --help lists the same codes: 1 only for fail, ClickHouse failures under 2', async () => {

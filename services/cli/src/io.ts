@@ -45,7 +45,11 @@ export const EXIT = Object.freeze({
  */
 export class CliError extends Error {
   override readonly name = 'CliError';
-  constructor(message: string, readonly exitCode: number, readonly details?: string) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly details?: string,
+  ) {
     super(message);
   }
 }

@@ -17,7 +17,10 @@ export interface BrokerSource {
 const BROKER = /^[A-Za-z0-9._-]+:\d{1,5}$/;
 
 function parseBrokers(text: string, from: string): BrokerSource {
-  const brokers = text.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const brokers = text
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   const bad = brokers.find((b) => !BROKER.test(b));
   if (brokers.length === 0 || bad !== undefined) {
     throw new CliError(`${from} must be a comma-separated list of host:port, got "${text}"`, EXIT.usage);
@@ -49,7 +52,8 @@ export function kafkaFor(source: BrokerSource, timeoutMs: number): Kafka {
 /** The schema registry: `--schema-registry-url`, else `SCHEMA_REGISTRY_URL`, else the local stack's env file. */
 export function resolveRegistry(flag: string | undefined, io: CliIo): { url: string; from: string } {
   const check = (url: string, from: string): { url: string; from: string } => {
-    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) throw new CliError(`${from} must be an http:// or https:// URL, got "${url}"`, EXIT.usage);
+    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol))
+      throw new CliError(`${from} must be an http:// or https:// URL, got "${url}"`, EXIT.usage);
     return { url, from };
   };
   if (flag !== undefined) return check(flag, '--schema-registry-url');

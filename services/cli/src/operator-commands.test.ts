@@ -19,15 +19,50 @@ const argv = (...args: string[]): string[] => ['node', 'shadow', ...args];
 
 describe('--help of the operator commands', () => {
   it.each([
-    [['stack', '--help'], [/up\s+install if needed, start Kafka/, /down \[options\]/, /status\s+one line per component/, /logs \[options\] \[component\]/, /Exit codes: 0 ok, 1/]],
-    [['stack', 'logs', '--help'], [/-f, --follow/, /-n, --lines <n>/, /kafka or registry/]],
+    [
+      ['stack', '--help'],
+      [/up\s+install if needed, start Kafka/, /down \[options\]/, /status\s+one line per component/, /logs \[options\] \[component\]/, /Exit codes: 0 ok, 1/],
+    ],
+    [
+      ['stack', 'logs', '--help'],
+      [/-f, --follow/, /-n, --lines <n>/, /kafka or registry/],
+    ],
     [['stack', 'down', '--help'], [/--purge/]],
-    [['start', '--help'], [/replayer \[options\]/, /joiner \[options\]/, /Exit codes: 0 drained after SIGTERM\/SIGINT/]],
-    [['start', 'replayer', '--help'], [/--config <file>/, /shadow start replayer --config replayer.yaml/]],
-    [['start', 'joiner', '--help'], [/--config <file>/, /CLICKHOUSE_URL \(server\) or CHDB_PATH/]],
-    [['replay', '--help'], [/--from <time>/, /--to <time>/, /--challenger <spec>\s+id=url\[,role=secondary\]/, /--speed <speed>\s+max, 1x/, /--sample-rate <rate>/, /--ordering <mode>/, /--run-id <id>/, /--topic-prefix <prefix>/, /--config <file>/, /130 interrupted \(resumable\)/]],
-    [['pause', '--help'], [/--service <name>/, /--reason <text>/, /--topic-prefix <prefix>/, /--brokers <list>/, /shadow pause --service '\*' --reason "incident 42"/]],
-    [['resume', '--help'], [/--service <name>/, /--reason <text>\s+why; required unless --clear/, /--clear/]],
+    [
+      ['start', '--help'],
+      [/replayer \[options\]/, /joiner \[options\]/, /Exit codes: 0 drained after SIGTERM\/SIGINT/],
+    ],
+    [
+      ['start', 'replayer', '--help'],
+      [/--config <file>/, /shadow start replayer --config replayer.yaml/],
+    ],
+    [
+      ['start', 'joiner', '--help'],
+      [/--config <file>/, /CLICKHOUSE_URL \(server\) or CHDB_PATH/],
+    ],
+    [
+      ['replay', '--help'],
+      [
+        /--from <time>/,
+        /--to <time>/,
+        /--challenger <spec>\s+id=url\[,role=secondary\]/,
+        /--speed <speed>\s+max, 1x/,
+        /--sample-rate <rate>/,
+        /--ordering <mode>/,
+        /--run-id <id>/,
+        /--topic-prefix <prefix>/,
+        /--config <file>/,
+        /130 interrupted \(resumable\)/,
+      ],
+    ],
+    [
+      ['pause', '--help'],
+      [/--service <name>/, /--reason <text>/, /--topic-prefix <prefix>/, /--brokers <list>/, /shadow pause --service '\*' --reason "incident 42"/],
+    ],
+    [
+      ['resume', '--help'],
+      [/--service <name>/, /--reason <text>\s+why; required unless --clear/, /--clear/],
+    ],
   ])('shadow %j prints its flags and exits 0', async (args, expected) => {
     const t = io();
     expect(await runCli(argv(...args), t)).toBe(0);
@@ -52,13 +87,22 @@ describe('usage errors exit 2 with a message naming the problem', () => {
     [['start', 'tap'], /unknown command 'tap'/],
     [['start', 'replayer', '--conf', 'x'], /unknown option '--conf'/],
     [['replay', '--to', '2026-11-29T11:00:00Z'], /required option '--from <time>' not specified/],
-    [['replay', '--from', 'yesterday', '--to', '2026-11-29T11:00:00Z'], /'--from <time>' argument 'yesterday' is invalid. "yesterday" is not a time; expected a duration back from now/],
+    [
+      ['replay', '--from', 'yesterday', '--to', '2026-11-29T11:00:00Z'],
+      /'--from <time>' argument 'yesterday' is invalid. "yesterday" is not a time; expected a duration back from now/,
+    ],
     [['replay', '--from', '72', '--to', '2026-11-29T11:00:00Z'], /'--from <time>' argument '72' is invalid. "72" is a number without a unit/],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00'], /'--to <time>' argument '2026-11-29T11:00:00' is invalid. .*no zone: add Z/],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--speed', 'fast'], /'--speed <speed>' argument 'fast' is invalid/],
-    [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--sample-rate', '2'], /'--sample-rate <rate>' argument '2' is invalid. expected a number in \[0, 1\]/],
+    [
+      ['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--sample-rate', '2'],
+      /'--sample-rate <rate>' argument '2' is invalid. expected a number in \[0, 1\]/,
+    ],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--ordering', 'random'], /'--ordering <mode>' argument 'random' is invalid/],
-    [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--challenger', 'rc'], /'--challenger <spec>' argument 'rc' is invalid. expected id=url/],
+    [
+      ['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--challenger', 'rc'],
+      /'--challenger <spec>' argument 'rc' is invalid. expected id=url/,
+    ],
     [['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--order', 'all'], /unknown option '--order'/],
     [['pause', '--service', 'checkout'], /required option '--reason <text>' not specified/],
     [['pause', '--reason', 'r'], /required option '--service <name>' not specified/],
@@ -75,7 +119,9 @@ describe('usage errors exit 2 with a message naming the problem', () => {
   it('stack outside a checkout names what is missing and how to fix it', async () => {
     const t = io({}, mkdtempSync(join(tmpdir(), 'no-checkout-')));
     expect(await runCli(argv('stack', 'status'), t)).toBe(2);
-    expect(t.errors.join('\n')).toMatch(/no checkout of the shadow repository \(a pnpm workspace with infra\/local\/stack\) above .*no-checkout-.*; run shadow stack inside the repository, or set SHADOW_REPO_ROOT/);
+    expect(t.errors.join('\n')).toMatch(
+      /no checkout of the shadow repository \(a pnpm workspace with infra\/local\/stack\) above .*no-checkout-.*; run shadow stack inside the repository, or set SHADOW_REPO_ROOT/,
+    );
     const wrong = io({ SHADOW_REPO_ROOT: '/nowhere' });
     expect(await runCli(argv('stack', 'up'), wrong)).toBe(2);
     expect(wrong.errors.join('\n')).toMatch(/SHADOW_REPO_ROOT=\/nowhere has no infra\/local\/stack/);
@@ -101,12 +147,12 @@ describe('usage errors exit 2 with a message naming the problem', () => {
     const t = io();
     expect(await runCli(argv('start', 'joiner', '--config', file), t)).toBe(2);
     expect(t.errors.join('\n')).toMatch(/JOINER_CHALLENGERS: .*not set|JOINER_CHALLENGERS/);
-    expect(t.errors.join("\n")).toMatch(/JOINER_WINDOW_MS \(windowMs\): Too small/);
+    expect(t.errors.join('\n')).toMatch(/JOINER_WINDOW_MS \(windowMs\): Too small/);
   });
 });
 
-describe('shadow replay mounts the replayer\'s own options', () => {
-  it('offers every option of the replayer\'s replay command, with its description', async () => {
+describe("shadow replay mounts the replayer's own options", () => {
+  it("offers every option of the replayer's replay command, with its description", async () => {
     const t = io();
     expect(await runCli(argv('replay', '--help'), t)).toBe(0);
     const help = t.text().replace(/\s+/g, ' ');

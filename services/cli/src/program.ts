@@ -27,8 +27,19 @@ import { versionText } from './version.js';
 type RegisterCommands = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 const COMMAND_GROUPS: readonly RegisterCommands[] = [
-  registerStackCommands, registerTopicsCommands, registerServiceCommands, registerReplayCommands, registerControlCommands, registerStatusCommands, registerCapturesCommands,
-  registerMigrateCommands, registerReportCommands, registerGateCommands, registerQueryCommands, registerShowCommands, registerDashboardCommands,
+  registerStackCommands,
+  registerTopicsCommands,
+  registerServiceCommands,
+  registerReplayCommands,
+  registerControlCommands,
+  registerStatusCommands,
+  registerCapturesCommands,
+  registerMigrateCommands,
+  registerReportCommands,
+  registerGateCommands,
+  registerQueryCommands,
+  registerShowCommands,
+  registerDashboardCommands,
 ];
 
 /** Builds the program without running it; `setExitCode` receives each command's result. */
@@ -85,7 +96,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const debug = debugFromEnv(io.env) || argv.includes('--verbose');
     const message = error instanceof Error ? error.message : String(error);
-    io.err(`shadow: unexpected error: ${debug && error instanceof Error ? (error.stack ?? message) : `${message.split('\n')[0] ?? message} (SHADOW_DEBUG=1 prints the stack)`}`);
+    io.err(
+      `shadow: unexpected error: ${debug && error instanceof Error ? (error.stack ?? message) : `${message.split('\n')[0] ?? message} (SHADOW_DEBUG=1 prints the stack)`}`,
+    );
     return EXIT.problems;
   }
 }

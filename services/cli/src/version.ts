@@ -15,7 +15,13 @@ function fromCheckout(): { version: string; commit: string | null } {
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   let commit: string | null;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: dirname(fileURLToPath(manifest)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim() || null;
+    commit =
+      execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+        cwd: dirname(fileURLToPath(manifest)),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 5_000,
+      }).trim() || null;
   } catch {
     commit = null;
   }

@@ -50,11 +50,29 @@ function rows(): Record<string, unknown>[] {
   return Array.from({ length: 50 }, (_, i) => {
     const differs = i === 3 || i === 17;
     return {
-      exchange_id: `ex-${String(i).padStart(3, '0')}`, challenger_id: 'cand', challenger_name: 'pricing-v2', challenger_role: 'candidate', run_id: '', attempt: 1,
-      capture_time: T + i * 1000, joined_time: T + i * 1000 + 500, route: i < 40 ? '/users/:id' : '/orders', method: i < 40 ? 'GET' : 'POST', path: '/x',
-      live_status: 200, shadow_status: 200, live_latency_us: (10 + i) * 1000, shadow_latency_us: (11 + i) * 1000,
-      status_match: true, headers_match: true, body_match: !differs, side_effects_match: true, agree: !differs, real_agree: !differs,
-      diff_paths: differs ? ['$.user.tier'] : [], noisy_paths: [],
+      exchange_id: `ex-${String(i).padStart(3, '0')}`,
+      challenger_id: 'cand',
+      challenger_name: 'pricing-v2',
+      challenger_role: 'candidate',
+      run_id: '',
+      attempt: 1,
+      capture_time: T + i * 1000,
+      joined_time: T + i * 1000 + 500,
+      route: i < 40 ? '/users/:id' : '/orders',
+      method: i < 40 ? 'GET' : 'POST',
+      path: '/x',
+      live_status: 200,
+      shadow_status: 200,
+      live_latency_us: (10 + i) * 1000,
+      shadow_latency_us: (11 + i) * 1000,
+      status_match: true,
+      headers_match: true,
+      body_match: !differs,
+      side_effects_match: true,
+      agree: !differs,
+      real_agree: !differs,
+      diff_paths: differs ? ['$.user.tier'] : [],
+      noisy_paths: [],
     };
   });
 }
@@ -70,7 +88,14 @@ beforeAll(async () => {
   } finally {
     await ch.close();
   }
-  const criteria = (agreement: string, minPairs = 20) => ['version: 1', `sample: { minPairs: ${minPairs}, routeMinPairs: 5 }`, `agreement: { min: ${agreement} }`, 'latency: [{ quantile: 0.99, maxFactorOfLive: 1.5, judgeOn: estimate }]', ''].join('\n');
+  const criteria = (agreement: string, minPairs = 20) =>
+    [
+      'version: 1',
+      `sample: { minPairs: ${minPairs}, routeMinPairs: 5 }`,
+      `agreement: { min: ${agreement} }`,
+      'latency: [{ quantile: 0.99, maxFactorOfLive: 1.5, judgeOn: estimate }]',
+      '',
+    ].join('\n');
   await writeFile(join(dir, 'pass.yaml'), criteria('0.8'));
   await writeFile(join(dir, 'fail.yaml'), criteria('0.99'));
   await writeFile(join(dir, 'insufficient.yaml'), criteria('0.8', 1000));
@@ -98,7 +123,10 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
     expect(set.stdout).toContain('retention, days after landing: rows 60, bodies 14, aggregates 180, labels 90');
     const again = await shadow('migrate', '--chdb-path', chdb, '--retention-days', '60', '--json');
     expect(again.code, again.stderr).toBe(0);
-    expect((JSON.parse(again.stdout) as { retention: unknown }).retention).toEqual({ days: { rowsDays: 60, bodiesDays: 14, aggregatesDays: 180, labelsDays: 90 }, changed: [] });
+    expect((JSON.parse(again.stdout) as { retention: unknown }).retention).toEqual({
+      days: { rowsDays: 60, bodiesDays: 14, aggregatesDays: 180, labelsDays: 90 },
+      changed: [],
+    });
     const zero = await shadow('migrate', '--chdb-path', chdb, '--retention-days', '0');
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--retention-days.*expected an integer in \[1, 3650\]/);
@@ -127,8 +155,15 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
     // every judged run left an audit row; the invalid file was never judged
     const audit = await shadow('query', 'SELECT verdict, exit_code, by, criteria_source FROM gate_runs ORDER BY at', '--format', 'json', '--chdb-path', chdb);
     expect(audit.code, audit.stderr).toBe(0);
-    const trail = audit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; exit_code: number; by: string; criteria_source: string });
-    expect(trail.map((t) => [t.verdict, t.exit_code])).toEqual([['pass', 0], ['fail', 1], ['insufficient', 2]]);
+    const trail = audit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { verdict: string; exit_code: number; by: string; criteria_source: string });
+    expect(trail.map((t) => [t.verdict, t.exit_code])).toEqual([
+      ['pass', 0],
+      ['fail', 1],
+      ['insufficient', 2],
+    ]);
     expect(trail[0]?.by).toMatch(/^ci-test@|@/);
     expect(trail[0]?.criteria_source).toBe(join(dir, 'pass.yaml'));
   }, 240_000);
@@ -158,9 +193,22 @@ describe('shadow analysis commands (child process, real embedded chDB)', () => {
   }, 120_000);
 
   it('query prints rows of the views and refuses writes', async () => {
-    const r = await shadow('query', "SELECT method, route, pairs, agreed FROM v_route_summary WHERE challenger_id = 'cand' ORDER BY route", '--chdb-path', chdb);
+    const r = await shadow(
+      'query',
+      "SELECT method, route, pairs, agreed FROM v_route_summary WHERE challenger_id = 'cand' ORDER BY route",
+      '--chdb-path',
+      chdb,
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').slice(2, 4).map((l) => l.split(/\s+/))).toEqual([['POST', '/orders', '10', '10'], ['GET', '/users/:id', '40', '38']]);
+    expect(
+      r.stdout
+        .split('\n')
+        .slice(2, 4)
+        .map((l) => l.split(/\s+/)),
+    ).toEqual([
+      ['POST', '/orders', '10', '10'],
+      ['GET', '/users/:id', '40', '38'],
+    ]);
     const write = await shadow('query', 'DROP TABLE pairs', '--chdb-path', chdb);
     expect(write.code).toBe(2);
     expect(write.stderr).toMatch(/refused \(read-only\)/);

@@ -51,7 +51,10 @@ function clean(stderr: string): void {
 /** Exactly one `shadow:` line and nothing else but the connection line; returns it. */
 function oneLine(r: Run): string {
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  expect(lines.filter((l) => !l.startsWith('shadow: ') && !l.startsWith('clickhouse: ')), r.stderr).toEqual([]);
+  expect(
+    lines.filter((l) => !l.startsWith('shadow: ') && !l.startsWith('clickhouse: ')),
+    r.stderr,
+  ).toEqual([]);
   expect(r.stderr).not.toMatch(/^\s+at |\[ERROR\]|Caused by/m);
   const failures = lines.filter((l) => l.startsWith('shadow: '));
   expect(failures, r.stderr).toHaveLength(1);
@@ -63,11 +66,29 @@ function pairs(): Record<string, unknown>[] {
   return Array.from({ length: 30 }, (_, i) => {
     const differs = i % 10 === 4;
     return {
-      exchange_id: `ec-${String(i).padStart(3, '0')}`, challenger_id: 'cand', challenger_name: 'pricing-v2', challenger_role: 'candidate', run_id: '', attempt: 1,
-      capture_time: T + i * 1000, joined_time: T + i * 1000 + 500, route: '/items/:id', method: 'GET', path: `/items/${i}`,
-      live_status: 200, shadow_status: 200, live_latency_us: (10 + i) * 1000, shadow_latency_us: (10 + i) * 1000,
-      status_match: true, headers_match: true, body_match: !differs, side_effects_match: true, agree: !differs, real_agree: !differs,
-      diff_paths: differs ? ['$.price'] : [], noisy_paths: [],
+      exchange_id: `ec-${String(i).padStart(3, '0')}`,
+      challenger_id: 'cand',
+      challenger_name: 'pricing-v2',
+      challenger_role: 'candidate',
+      run_id: '',
+      attempt: 1,
+      capture_time: T + i * 1000,
+      joined_time: T + i * 1000 + 500,
+      route: '/items/:id',
+      method: 'GET',
+      path: `/items/${i}`,
+      live_status: 200,
+      shadow_status: 200,
+      live_latency_us: (10 + i) * 1000,
+      shadow_latency_us: (10 + i) * 1000,
+      status_match: true,
+      headers_match: true,
+      body_match: !differs,
+      side_effects_match: true,
+      agree: !differs,
+      real_agree: !differs,
+      diff_paths: differs ? ['$.price'] : [],
+      noisy_paths: [],
     };
   });
 }
@@ -108,7 +129,7 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the CLI against a running joiner\'s read-only endpoint: exit codes and messages', () => {
+describe("the CLI against a running joiner's read-only endpoint: exit codes and messages", () => {
   it('a passing and a failing gate print no error (no refused SQL insert, no stack) and record their audit rows through the route', async () => {
     const before = await gateRunIds();
     const pass = await shadow(['gate', '--criteria', 'pass.yaml', '--challenger', 'cand', ...WINDOW, '--clickhouse-url', url]);
@@ -142,27 +163,43 @@ describe('the CLI against a running joiner\'s read-only endpoint: exit codes and
     ['gate', ['gate', '--criteria', 'pass.yaml', '--challenger', 'cand', ...WINDOW]],
     ['report', ['report', '--challenger', 'cand', ...WINDOW]],
     ['query', ['query', 'SELECT count() FROM pairs']],
-  ])('%s: credentials the endpoint refuses are exit 2, one line naming the user and the variables to set', async (_name, args) => {
-    const r = await shadow([...args, '--clickhouse-url', url], { CLICKHOUSE_USER: 'analyst', CLICKHOUSE_PASSWORD: 'wrong' });
-    expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r)).toMatch(/^shadow: ClickHouse refused the credentials \(user "analyst"\), server http:.*: set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD to an account it accepts$/);
-  }, 120_000);
+  ])(
+    '%s: credentials the endpoint refuses are exit 2, one line naming the user and the variables to set',
+    async (_name, args) => {
+      const r = await shadow([...args, '--clickhouse-url', url], { CLICKHOUSE_USER: 'analyst', CLICKHOUSE_PASSWORD: 'wrong' });
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r)).toMatch(
+        /^shadow: ClickHouse refused the credentials \(user "analyst"\), server http:.*: set CLICKHOUSE_USER and CLICKHOUSE_PASSWORD to an account it accepts$/,
+      );
+    },
+    120_000,
+  );
 
   it.each([
     ['gate', ['gate', '--criteria', 'pass.yaml', '--challenger', 'cand', ...WINDOW]],
     ['report', ['report', '--challenger', 'cand', ...WINDOW]],
     ['query', ['query', 'SELECT count() FROM pairs']],
-  ])('%s: a database the endpoint does not serve is exit 2, one line naming it', async (_name, args) => {
-    const r = await shadow([...args, '--clickhouse-url', url, '--database', 'shadow_typo']);
-    expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r)).toMatch(/shadow_typo/);
-  }, 120_000);
+  ])(
+    '%s: a database the endpoint does not serve is exit 2, one line naming it',
+    async (_name, args) => {
+      const r = await shadow([...args, '--clickhouse-url', url, '--database', 'shadow_typo']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r)).toMatch(/shadow_typo/);
+    },
+    120_000,
+  );
 
-  it('the joiner\'s own chDB directory opened directly is exit 2, one line naming the owner and the endpoint to use instead', async () => {
-    for (const args of [['gate', '--criteria', 'pass.yaml', '--challenger', 'cand', ...WINDOW], ['report', '--challenger', 'cand', ...WINDOW], ['query', 'SELECT 1']]) {
+  it("the joiner's own chDB directory opened directly is exit 2, one line naming the owner and the endpoint to use instead", async () => {
+    for (const args of [
+      ['gate', '--criteria', 'pass.yaml', '--challenger', 'cand', ...WINDOW],
+      ['report', '--challenger', 'cand', ...WINDOW],
+      ['query', 'SELECT 1'],
+    ]) {
       const r = await shadow([...args, '--chdb-path', join(dir, 'chdb')]);
       expect(r.code, r.stderr).toBe(2);
-      expect(oneLine(r)).toBe(`shadow: cannot open ClickHouse, embedded chDB ${join(dir, 'chdb')} (from --chdb-path): another process (PID ${process.pid}) has it open; if it is a joiner, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`);
+      expect(oneLine(r)).toBe(
+        `shadow: cannot open ClickHouse, embedded chDB ${join(dir, 'chdb')} (from --chdb-path): another process (PID ${process.pid}) has it open; if it is a joiner, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`,
+      );
     }
   }, 120_000);
 

@@ -45,7 +45,10 @@ function oneLine(r: Run): string {
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   const failures = lines.filter((l) => l.startsWith('shadow: '));
   expect(failures, r.stderr).toHaveLength(1);
-  expect(lines.filter((l) => !l.startsWith('shadow: ') && !l.startsWith('clickhouse: ')), r.stderr).toEqual([]);
+  expect(
+    lines.filter((l) => !l.startsWith('shadow: ') && !l.startsWith('clickhouse: ')),
+    r.stderr,
+  ).toEqual([]);
   expect(r.stderr).not.toMatch(/^\s+at |\[ERROR\]|Caused by/m);
   return failures[0] as string;
 }
@@ -55,11 +58,29 @@ function rows(): Record<string, unknown>[] {
   return Array.from({ length: 50 }, (_, i) => {
     const differs = i === 3 || i === 17;
     return {
-      exchange_id: `ex-${String(i).padStart(3, '0')}`, challenger_id: 'cand', challenger_name: 'pricing-v2', challenger_role: 'candidate', run_id: 'run-1', attempt: 1,
-      capture_time: T + i * 1000, joined_time: T + i * 1000 + 500, route: '/users/:id', method: 'GET', path: `/users/${i}`,
-      live_status: 200, shadow_status: 200, live_latency_us: 10_000, shadow_latency_us: 11_000,
-      status_match: true, headers_match: true, body_match: !differs, side_effects_match: true, agree: !differs, real_agree: !differs,
-      diff_paths: differs ? ['$.user.tier'] : [], noisy_paths: [],
+      exchange_id: `ex-${String(i).padStart(3, '0')}`,
+      challenger_id: 'cand',
+      challenger_name: 'pricing-v2',
+      challenger_role: 'candidate',
+      run_id: 'run-1',
+      attempt: 1,
+      capture_time: T + i * 1000,
+      joined_time: T + i * 1000 + 500,
+      route: '/users/:id',
+      method: 'GET',
+      path: `/users/${i}`,
+      live_status: 200,
+      shadow_status: 200,
+      live_latency_us: 10_000,
+      shadow_latency_us: 11_000,
+      status_match: true,
+      headers_match: true,
+      body_match: !differs,
+      side_effects_match: true,
+      agree: !differs,
+      real_agree: !differs,
+      diff_paths: differs ? ['$.user.tier'] : [],
+      noisy_paths: [],
     };
   });
 }
@@ -112,35 +133,53 @@ describe('report, gate and query when they cannot measure: exit 2 and one line w
     ['gate', gate(...WINDOW)],
     ['report', report(...WINDOW)],
     ['query', query()],
-  ])('%s: connection refused is exit 2, one line naming the URL and what to do (no 25-line client stack)', async (_name, args) => {
-    const r = await shadow([...args, '--clickhouse-url', refusedUrl]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r)).toMatch(new RegExp(`^shadow: cannot reach ClickHouse, server ${refusedUrl.replaceAll('.', '\\.')} \\(from --clickhouse-url\\): .*ECONNREFUSED.*; start it .*or correct the URL$`));
-  }, 120_000);
+  ])(
+    '%s: connection refused is exit 2, one line naming the URL and what to do (no 25-line client stack)',
+    async (_name, args) => {
+      const r = await shadow([...args, '--clickhouse-url', refusedUrl]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r)).toMatch(
+        new RegExp(
+          `^shadow: cannot reach ClickHouse, server ${refusedUrl.replaceAll('.', '\\.')} \\(from --clickhouse-url\\): .*ECONNREFUSED.*; start it .*or correct the URL$`,
+        ),
+      );
+    },
+    120_000,
+  );
 
   it.each([
     ['gate', gate(...WINDOW)],
     ['report', report(...WINDOW)],
     ['query', query()],
-  ])('%s: a database that does not exist is exit 2 naming it and --database (the read commands create nothing)', async (_name, args) => {
-    const r = await shadow([...args, '--chdb-path', chdb, '--database', 'shadow_typo']);
-    expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r)).toMatch(/^shadow: database "shadow_typo" does not exist, embedded chDB .* pass --database \(or CLICKHOUSE_DATABASE\)/);
-    const still = await shadow(['query', "SELECT count() FROM system.databases WHERE name = 'shadow_typo'", '--chdb-path', chdb, '--format', 'tsv']);
-    expect(still.stdout.trim().split('\n').at(-1)).toBe('0');
-  }, 120_000);
+  ])(
+    '%s: a database that does not exist is exit 2 naming it and --database (the read commands create nothing)',
+    async (_name, args) => {
+      const r = await shadow([...args, '--chdb-path', chdb, '--database', 'shadow_typo']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r)).toMatch(/^shadow: database "shadow_typo" does not exist, embedded chDB .* pass --database \(or CLICKHOUSE_DATABASE\)/);
+      const still = await shadow(['query', "SELECT count() FROM system.databases WHERE name = 'shadow_typo'", '--chdb-path', chdb, '--format', 'tsv']);
+      expect(still.stdout.trim().split('\n').at(-1)).toBe('0');
+    },
+    120_000,
+  );
 
   it.each([
     ['gate', gate(...WINDOW)],
     ['report', report(...WINDOW)],
     ['query', query()],
-  ])('%s: a database without the tables is exit 2 naming the table and `shadow migrate`', async (_name, args) => {
-    const r = await shadow([...args, '--chdb-path', empty]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r)).toMatch(/^shadow: table pairs does not exist in database "default", embedded chDB .*: run `shadow migrate` against this database, or pass the --database the joiner writes to$/);
-  }, 120_000);
+  ])(
+    '%s: a database without the tables is exit 2 naming the table and `shadow migrate`',
+    async (_name, args) => {
+      const r = await shadow([...args, '--chdb-path', empty]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r)).toMatch(
+        /^shadow: table pairs does not exist in database "default", embedded chDB .*: run `shadow migrate` against this database, or pass the --database the joiner writes to$/,
+      );
+    },
+    120_000,
+  );
 
-  it('query: a statement ClickHouse cannot run, or more rows than --max-rows, is exit 2 with the engine\'s first line', async () => {
+  it("query: a statement ClickHouse cannot run, or more rows than --max-rows, is exit 2 with the engine's first line", async () => {
     const unknown = await shadow(['query', 'SELECT no_such_column FROM pairs', '--chdb-path', chdb]);
     expect(unknown.code, unknown.stderr).toBe(2);
     expect(oneLine(unknown)).toMatch(/^shadow: the query failed, embedded chDB .*: Unknown expression identifier `no_such_column`/);
@@ -149,8 +188,13 @@ describe('report, gate and query when they cannot measure: exit 2 and one line w
     expect(oneLine(many)).toMatch(/raise --max-rows \(3\) or add a LIMIT$/);
   }, 120_000);
 
-  it('query on embedded chDB runs through the read-only endpoint\'s allow lists: file(), url(), a foreign setting, INTO OUTFILE are refused (exit 2), nothing read or written', async () => {
-    for (const sql of ["SELECT * FROM file('/etc/passwd', 'LineAsString')", "SELECT * FROM url('http://127.0.0.1:9/x', 'CSV', 'a String')", 'SELECT 1 SETTINGS readonly = 0', `SELECT 1 INTO OUTFILE '${join(dir, 'out.txt')}'`]) {
+  it("query on embedded chDB runs through the read-only endpoint's allow lists: file(), url(), a foreign setting, INTO OUTFILE are refused (exit 2), nothing read or written", async () => {
+    for (const sql of [
+      "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+      "SELECT * FROM url('http://127.0.0.1:9/x', 'CSV', 'a String')",
+      'SELECT 1 SETTINGS readonly = 0',
+      `SELECT 1 INTO OUTFILE '${join(dir, 'out.txt')}'`,
+    ]) {
       const r = await shadow(['query', sql, '--chdb-path', chdb]);
       expect(r.code, `${sql}: ${r.stderr}`).toBe(2);
       expect(oneLine(r), sql).toMatch(/^shadow: refused \(read-only\): /);
@@ -162,8 +206,11 @@ describe('report, gate and query when they cannot measure: exit 2 and one line w
     expect(views.stdout.trim()).toBe('{"n":"1"}');
   }, 120_000);
 
-  it('--verbose and SHADOW_DEBUG=1 add the stack and the client\'s log after the same line', async () => {
-    for (const [args, env] of [[[...gate(...WINDOW), '--clickhouse-url', refusedUrl, '--verbose'], {}], [[...gate(...WINDOW), '--clickhouse-url', refusedUrl], { SHADOW_DEBUG: '1' }]] as const) {
+  it("--verbose and SHADOW_DEBUG=1 add the stack and the client's log after the same line", async () => {
+    for (const [args, env] of [
+      [[...gate(...WINDOW), '--clickhouse-url', refusedUrl, '--verbose'], {}],
+      [[...gate(...WINDOW), '--clickhouse-url', refusedUrl], { SHADOW_DEBUG: '1' }],
+    ] as const) {
       const r = await shadow([...args], env);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^shadow: cannot reach ClickHouse/m);
@@ -188,7 +235,8 @@ describe('report with no pairs is not a report', () => {
 });
 
 describe('time flags: durations, ISO-8601 with a zone, epoch seconds (10 digits) or ms (13); nothing else', () => {
-  const forms = /expected a duration back from now \(72h, 30m, 7d, 1h30m\), an ISO-8601 time with a zone .* or epoch seconds \(10 digits\) or milliseconds \(13 digits\)/;
+  const forms =
+    /expected a duration back from now \(72h, 30m, 7d, 1h30m\), an ISO-8601 time with a zone .* or epoch seconds \(10 digits\) or milliseconds \(13 digits\)/;
 
   it.each([
     ['report --since', (v: string) => report('--since', v, '--chdb-path', chdb), '--since'],
@@ -197,14 +245,18 @@ describe('time flags: durations, ISO-8601 with a zone, epoch seconds (10 digits)
     ['gate --until', (v: string) => gate('--since', '1h', '--until', v, '--chdb-path', chdb), '--until'],
     ['replay --from', (v: string) => ['replay', '--from', v, '--to', '1h', '--challenger', 'c=http://127.0.0.1:1', '--brokers', '127.0.0.1:1'], '--from'],
     ['replay --to', (v: string) => ['replay', '--from', '2h', '--to', v, '--challenger', 'c=http://127.0.0.1:1', '--brokers', '127.0.0.1:1'], '--to'],
-  ])('%s refuses "72", "1", "foo 2020" and a zone-less time with exit 2 naming the flag and the forms', async (_name, args, flag) => {
-    for (const value of ['72', '1', 'foo 2020', iso(T).replace('Z', '')]) {
-      const r = await shadow(args(value));
-      expect(r.code, `${value}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toContain(`option '${flag} <time>' argument '${value}' is invalid.`);
-      expect(r.stderr).toMatch(forms);
-    }
-  }, 240_000);
+  ])(
+    '%s refuses "72", "1", "foo 2020" and a zone-less time with exit 2 naming the flag and the forms',
+    async (_name, args, flag) => {
+      for (const value of ['72', '1', 'foo 2020', iso(T).replace('Z', '')]) {
+        const r = await shadow(args(value));
+        expect(r.code, `${value}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(`option '${flag} <time>' argument '${value}' is invalid.`);
+        expect(r.stderr).toMatch(forms);
+      }
+    },
+    240_000,
+  );
 
   it('reads 10 digits as epoch seconds and 13 as epoch ms: the same 10 pairs as the ISO window', async () => {
     const count = async (since: string, until: string): Promise<number> => {

@@ -41,13 +41,22 @@ let dir: string;
 let chdb: string;
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, ...clockShift(), ...extra };
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? dir,
+    USER: 'ci-test',
+    KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+    ...clockShift(),
+    ...extra,
+  };
 }
 
 function shadow(args: string[], extra: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
     execFile(process.execPath, [MAIN, ...args], { cwd: dir, env: env(extra), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }));
+      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
   });
 }
 
@@ -64,18 +73,67 @@ function seedRows(now: number): ReturnType<typeof rowsFor>[] {
     const cand = i === 0 ? { quoteId: randomUUID(), total: 1050, items: [{ sku: 'a', qty: 4 }], currency: 'EUR' } : { ...live, quoteId: randomUUID() };
     const sec = { ...live, quoteId: randomUUID() };
     const exchange = {
-      exchangeId: id, captureTimeMs: at, service: 'pricing', environment: 'test', method: 'POST', scheme: 'http', host: 'pricing.local', path: '/quote', query: '',
-      routeTemplate: '/quote', requestHeaders: {}, requestBody: json({ items: 4 }), requestBodyTruncated: false, requestBodySize: 12, requestContentType: 'application/json',
-      responseStatus: 201, responseHeaders: { 'content-type': ['application/json'], 'x-version': ['1.0.0'] }, responseBody: json(live), responseBodyTruncated: false,
-      responseBodySize: json(live).length, responseContentType: 'application/json', liveLatencyUs: 4_000, aborted: false, samplingRate: 1, tapVersion: 'test', outboundCalls: [],
+      exchangeId: id,
+      captureTimeMs: at,
+      service: 'pricing',
+      environment: 'test',
+      method: 'POST',
+      scheme: 'http',
+      host: 'pricing.local',
+      path: '/quote',
+      query: '',
+      routeTemplate: '/quote',
+      requestHeaders: {},
+      requestBody: json({ items: 4 }),
+      requestBodyTruncated: false,
+      requestBodySize: 12,
+      requestContentType: 'application/json',
+      responseStatus: 201,
+      responseHeaders: { 'content-type': ['application/json'], 'x-version': ['1.0.0'] },
+      responseBody: json(live),
+      responseBodyTruncated: false,
+      responseBodySize: json(live).length,
+      responseContentType: 'application/json',
+      liveLatencyUs: 4_000,
+      aborted: false,
+      samplingRate: 1,
+      tapVersion: 'test',
+      outboundCalls: [],
     } as CapturedExchange;
-    const result = (challengerId: string, role: string, body: unknown, version: string): ShadowResult => ({
-      exchangeId: id, challengerId, challengerName: challengerId, attempt: 1, replayTimeMs: at + 5, responseStatus: 201,
-      responseHeaders: { 'content-type': ['application/json'], 'x-version': [version] }, responseBody: json(body), responseBodyTruncated: false, responseBodySize: json(body).length,
-      responseContentType: 'application/json', latencyUs: 6_000, errorKind: null, errorMessage: null, replayerVersion: 'test', challengerRole: role, runId: null,
-    } as ShadowResult);
-    const results = new Map<string, ShadowResult>([[CANDIDATE, result(CANDIDATE, 'candidate', cand, i === 0 ? '2.0.0' : '1.0.0')], [SECONDARY, result(SECONDARY, 'secondary', sec, '1.0.0')]]);
-    const joined = { exchangeId: id, partition: 0, cause: 'complete', firstSeenMs: at, exchange, results, sideEffects: [], slots: [] } as unknown as JoinedExchange;
+    const result = (challengerId: string, role: string, body: unknown, version: string): ShadowResult =>
+      ({
+        exchangeId: id,
+        challengerId,
+        challengerName: challengerId,
+        attempt: 1,
+        replayTimeMs: at + 5,
+        responseStatus: 201,
+        responseHeaders: { 'content-type': ['application/json'], 'x-version': [version] },
+        responseBody: json(body),
+        responseBodyTruncated: false,
+        responseBodySize: json(body).length,
+        responseContentType: 'application/json',
+        latencyUs: 6_000,
+        errorKind: null,
+        errorMessage: null,
+        replayerVersion: 'test',
+        challengerRole: role,
+        runId: null,
+      }) as ShadowResult;
+    const results = new Map<string, ShadowResult>([
+      [CANDIDATE, result(CANDIDATE, 'candidate', cand, i === 0 ? '2.0.0' : '1.0.0')],
+      [SECONDARY, result(SECONDARY, 'secondary', sec, '1.0.0')],
+    ]);
+    const joined = {
+      exchangeId: id,
+      partition: 0,
+      cause: 'complete',
+      firstSeenMs: at,
+      exchange,
+      results,
+      sideEffects: [],
+      slots: [],
+    } as unknown as JoinedExchange;
     return rowsFor(joined, comparer, { challengers: [CANDIDATE, SECONDARY], bodySampleRate: 1, maxBodyBytes: 65_536 }, now);
   });
 }
@@ -117,12 +175,23 @@ describe('shadow show <exchange-id>', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
-  it('--format json is the pair detail (the dashboard\'s): both challengers, the differences with their values', async () => {
+  it("--format json is the pair detail (the dashboard's): both challengers, the differences with their values", async () => {
     const r = await shadow(['show', exchangeId, '--chdb-path', chdb, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const detail = JSON.parse(r.stdout) as { exchangeId: string; pairs: { challengerId: string; role: string; agree: boolean; differences: { path: string; noise: boolean; liveValue: string; candidateValue: string }[] }[] };
+    const detail = JSON.parse(r.stdout) as {
+      exchangeId: string;
+      pairs: {
+        challengerId: string;
+        role: string;
+        agree: boolean;
+        differences: { path: string; noise: boolean; liveValue: string; candidateValue: string }[];
+      }[];
+    };
     expect(detail.exchangeId).toBe(exchangeId);
-    expect(detail.pairs.map((p) => [p.challengerId, p.role])).toEqual([[CANDIDATE, 'candidate'], [SECONDARY, 'secondary']]);
+    expect(detail.pairs.map((p) => [p.challengerId, p.role])).toEqual([
+      [CANDIDATE, 'candidate'],
+      [SECONDARY, 'secondary'],
+    ]);
     const total = detail.pairs[0]?.differences.find((d) => d.path === '$.total');
     expect(total).toMatchObject({ noise: false, liveValue: '1000', candidateValue: '1050' });
     expect(detail.pairs[0]?.differences.find((d) => d.path === '$.quoteId')?.noise).toBe(true);
@@ -139,7 +208,12 @@ describe('shadow show <exchange-id>', () => {
     const missing = await shadow(['show', `nope-${randomUUID()}`, '--chdb-path', chdb]);
     expect(missing.code).toBe(2);
     expect(missing.stdout).toBe('');
-    expect(missing.stderr.trim().split('\n').filter((l) => l.startsWith('shadow:'))).toEqual([expect.stringMatching(/^shadow: exchange nope-\S+ not found in database "default", embedded chDB/)]);
+    expect(
+      missing.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('shadow:')),
+    ).toEqual([expect.stringMatching(/^shadow: exchange nope-\S+ not found in database "default", embedded chDB/)]);
     for (const bad of ["x' OR 1=1 --", 'a'.repeat(129), 'tab\there', 'é']) {
       const r = await shadow(['show', bad, '--chdb-path', chdb]);
       expect(r.code, bad).toBe(2);
@@ -164,18 +238,45 @@ describe('shadow captures (real Kafka and registry)', () => {
     const report = await ensureTopics(kafka, { prefix, partitions: 3 });
     expect(report.problems).toEqual([]);
     const topic = topicNames(prefix).exchanges;
-    const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(topic) });
+    const serde = new RecordSerde({
+      registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+      contract: capturedExchangeContract,
+      subject: subjectFor(topic),
+    });
     await serde.init();
     const now = Date.now();
-    const messages = Object.entries(counts).flatMap(([service, n]) => Array.from({ length: n }, (_, i) => {
-      const e = {
-        exchangeId: randomUUID(), captureTimeMs: now - 5_000 + i, service, environment: 'test', method: 'GET', scheme: 'http', host: 'h', path: `/items/${i}`, query: '',
-        routeTemplate: '/items/:id', requestHeaders: { accept: ['application/json'] }, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null,
-        responseStatus: 200, responseHeaders: {}, responseBody: json({ item: i, service }), responseBodyTruncated: false, responseBodySize: json({ item: i, service }).length,
-        responseContentType: 'application/json', liveLatencyUs: 1500, aborted: false, samplingRate: 1, tapVersion: 't',
-      } as CapturedExchange;
-      return { key: e.exchangeId, value: serde.encodeSync(e) };
-    }));
+    const messages = Object.entries(counts).flatMap(([service, n]) =>
+      Array.from({ length: n }, (_, i) => {
+        const e = {
+          exchangeId: randomUUID(),
+          captureTimeMs: now - 5_000 + i,
+          service,
+          environment: 'test',
+          method: 'GET',
+          scheme: 'http',
+          host: 'h',
+          path: `/items/${i}`,
+          query: '',
+          routeTemplate: '/items/:id',
+          requestHeaders: { accept: ['application/json'] },
+          requestBody: Buffer.alloc(0),
+          requestBodyTruncated: false,
+          requestBodySize: 0,
+          requestContentType: null,
+          responseStatus: 200,
+          responseHeaders: {},
+          responseBody: json({ item: i, service }),
+          responseBodyTruncated: false,
+          responseBodySize: json({ item: i, service }).length,
+          responseContentType: 'application/json',
+          liveLatencyUs: 1500,
+          aborted: false,
+          samplingRate: 1,
+          tapVersion: 't',
+        } as CapturedExchange;
+        return { key: e.exchangeId, value: serde.encodeSync(e) };
+      }),
+    );
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
@@ -201,7 +302,10 @@ describe('shadow captures (real Kafka and registry)', () => {
   it('--tail 3 decodes the last three; --service narrows the counts', async () => {
     const r = await shadow(['captures', '--since', '10m', '--topic-prefix', prefix, '--service', 'pricing', '--tail', '3', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { services: Record<string, number>; tail: { service: string; path: string; responseBody: { preview: string }; requestHeaders: Record<string, string[]> }[] };
+    const out = JSON.parse(r.stdout) as {
+      services: Record<string, number>;
+      tail: { service: string; path: string; responseBody: { preview: string }; requestHeaders: Record<string, string[]> }[];
+    };
     expect(out.services).toEqual({ pricing: 23 });
     expect(out.tail.map((t) => t.path)).toEqual(['/items/20', '/items/21', '/items/22']);
     expect(out.tail.every((t) => t.service === 'pricing' && t.requestHeaders['accept']?.[0] === 'application/json')).toBe(true);
@@ -232,13 +336,31 @@ describe('shadow status', () => {
     const admin = kafka.admin();
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(names.exchanges);
-    await admin.setOffsets({ groupId: group, topic: names.exchanges, partitions: ends.map((o) => ({ partition: o.partition, offset: o.partition === 0 ? String(Math.max(0, Number(o.high) - 4)) : o.high })) });
+    await admin.setOffsets({
+      groupId: group,
+      topic: names.exchanges,
+      partitions: ends.map((o) => ({ partition: o.partition, offset: o.partition === 0 ? String(Math.max(0, Number(o.high) - 4)) : o.high })),
+    });
     await admin.disconnect();
     const lagOf0 = Math.min(4, Number(ends.find((o) => o.partition === 0)?.high ?? 0));
 
     const paused = await shadow(['pause', '--service', 'pricing', '--reason', 'status test', '--topic-prefix', prefix]);
     expect(paused.code, paused.stderr).toBe(0);
-    const r = await shadow(['status', '--topic-prefix', prefix, '--service', 'catalog', '--group', group, '--chdb-path', chdb, '--since', '1h', '--format', 'json']);
+    const r = await shadow([
+      'status',
+      '--topic-prefix',
+      prefix,
+      '--service',
+      'catalog',
+      '--group',
+      group,
+      '--chdb-path',
+      chdb,
+      '--since',
+      '1h',
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as {
       killSwitch: { entries: { key: string; mirroring: string; reason: string }[]; services: { service: string; state: string }[] };
@@ -246,9 +368,17 @@ describe('shadow status', () => {
       challengers: { challengerId: string; pairs: number; lastPairLanded: string }[];
     };
     expect(s.killSwitch.entries).toEqual([expect.objectContaining({ key: 'pricing', mirroring: 'paused', reason: 'status test' })]);
-    expect(s.killSwitch.services).toEqual([{ service: 'catalog', state: 'active', decidedBy: null }, { service: 'pricing', state: 'paused', decidedBy: 'pricing' }]);
-    expect(s.groups).toEqual([expect.objectContaining({ groupId: group, lag: lagOf0, topics: [expect.objectContaining({ topic: names.exchanges, lag: lagOf0 })] })]);
-    expect(s.challengers.map((c) => [c.challengerId, c.pairs])).toEqual([[CANDIDATE, 2], [SECONDARY, 2]]);
+    expect(s.killSwitch.services).toEqual([
+      { service: 'catalog', state: 'active', decidedBy: null },
+      { service: 'pricing', state: 'paused', decidedBy: 'pricing' },
+    ]);
+    expect(s.groups).toEqual([
+      expect.objectContaining({ groupId: group, lag: lagOf0, topics: [expect.objectContaining({ topic: names.exchanges, lag: lagOf0 })] }),
+    ]);
+    expect(s.challengers.map((c) => [c.challengerId, c.pairs])).toEqual([
+      [CANDIDATE, 2],
+      [SECONDARY, 2],
+    ]);
 
     const text = await shadow(['status', '--topic-prefix', prefix, '--group', group, '--chdb-path', chdb]);
     expect(text.code, text.stderr).toBe(0);
@@ -267,11 +397,19 @@ async function holdPort(): Promise<{ port: number; server: Server }> {
 
 describe('shadow dashboard, --version, taken ports', () => {
   it('serves the dashboard at the URL it prints until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, [MAIN, 'dashboard', '--chdb-path', chdb, '--port', '0', '--log-level', 'silent'], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'dashboard', '--chdb-path', chdb, '--port', '0', '--log-level', 'silent'], {
+      cwd: dir,
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       const url = await new Promise<string>((ok, fail) => {
@@ -288,7 +426,7 @@ describe('shadow dashboard, --version, taken ports', () => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<script');
-      const challengers = await (await fetch(`${url}api/overview?since=1h`)).json() as { challengers?: { challengerId: string }[] };
+      const challengers = (await (await fetch(`${url}api/overview?since=1h`)).json()) as { challengers?: { challengerId: string }[] };
       expect(JSON.stringify(challengers)).toContain(CANDIDATE);
     } finally {
       child.kill('SIGTERM');
@@ -306,10 +444,22 @@ describe('shadow dashboard, --version, taken ports', () => {
   it('a taken port fails start-up with one line naming the port and its setting (joiner admin, dashboard)', async () => {
     const held = await holdPort();
     try {
-      const joiner = await shadow(['start', 'joiner'], { JOINER_CHALLENGERS: 'a', JOINER_ADMIN_PORT: String(held.port), JOINER_QUERY_PORT: 'off', CHDB_PATH: join(dir, 'chdb-ports'), SHADOW_TOPIC_PREFIX: `${uniqueName('cli-ports')}.` });
+      const joiner = await shadow(['start', 'joiner'], {
+        JOINER_CHALLENGERS: 'a',
+        JOINER_ADMIN_PORT: String(held.port),
+        JOINER_QUERY_PORT: 'off',
+        CHDB_PATH: join(dir, 'chdb-ports'),
+        SHADOW_TOPIC_PREFIX: `${uniqueName('cli-ports')}.`,
+      });
       expect(joiner.code).toBe(1);
       expect(joiner.stderr).toContain(`port ${held.port} on 127.0.0.1 is already in use (JOINER_ADMIN_PORT)`);
-      const query = await shadow(['start', 'joiner'], { JOINER_CHALLENGERS: 'a', JOINER_QUERY_PORT: String(held.port), JOINER_ADMIN_PORT: '0', CHDB_PATH: join(dir, 'chdb-ports'), SHADOW_TOPIC_PREFIX: `${uniqueName('cli-ports')}.` });
+      const query = await shadow(['start', 'joiner'], {
+        JOINER_CHALLENGERS: 'a',
+        JOINER_QUERY_PORT: String(held.port),
+        JOINER_ADMIN_PORT: '0',
+        CHDB_PATH: join(dir, 'chdb-ports'),
+        SHADOW_TOPIC_PREFIX: `${uniqueName('cli-ports')}.`,
+      });
       expect(query.code).toBe(1);
       expect(query.stderr).toContain(`port ${held.port} on 127.0.0.1 is already in use (JOINER_QUERY_PORT)`);
       const dashboard = await shadow(['dashboard', '--chdb-path', chdb, '--port', String(held.port)]);

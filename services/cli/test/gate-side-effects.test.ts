@@ -20,8 +20,12 @@ let chdb: string;
 
 function shadow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [MAIN, ...args], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', HOME: dir, USER: 'ci-test' }, timeout: 120_000 }, (error, stdout, stderr) =>
-      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { cwd: dir, env: { PATH: process.env['PATH'] ?? '', HOME: dir, USER: 'ci-test' }, timeout: 120_000 },
+      (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
   });
 }
 
@@ -30,11 +34,29 @@ function rows(): Record<string, unknown>[] {
   return Array.from({ length: 20 }, (_, i) => {
     const moved = i === 7;
     return {
-      exchange_id: moved ? 'ex-moved' : `ex-${String(i).padStart(3, '0')}`, challenger_id: 'cand', challenger_name: 'ledger-v2', challenger_role: 'candidate', run_id: '', attempt: 1,
-      capture_time: T + i * 1000, joined_time: T + i * 1000 + 500, route: '/entries', method: 'POST', path: '/entries',
-      live_status: 201, shadow_status: 201, live_latency_us: 10_000, shadow_latency_us: 10_000,
-      status_match: true, headers_match: true, body_match: true, side_effects_match: !moved, agree: !moved, real_agree: !moved,
-      diff_paths: moved ? MOVED.map((d) => `effect:${d.slice(d.indexOf(' ') + 1)}`) : [], noisy_paths: [],
+      exchange_id: moved ? 'ex-moved' : `ex-${String(i).padStart(3, '0')}`,
+      challenger_id: 'cand',
+      challenger_name: 'ledger-v2',
+      challenger_role: 'candidate',
+      run_id: '',
+      attempt: 1,
+      capture_time: T + i * 1000,
+      joined_time: T + i * 1000 + 500,
+      route: '/entries',
+      method: 'POST',
+      path: '/entries',
+      live_status: 201,
+      shadow_status: 201,
+      live_latency_us: 10_000,
+      shadow_latency_us: 10_000,
+      status_match: true,
+      headers_match: true,
+      body_match: true,
+      side_effects_match: !moved,
+      agree: !moved,
+      real_agree: !moved,
+      diff_paths: moved ? MOVED.map((d) => `effect:${d.slice(d.indexOf(' ') + 1)}`) : [],
+      noisy_paths: [],
       side_effects_detail: moved ? MOVED.join('; ') : '',
     };
   });
@@ -51,7 +73,8 @@ beforeAll(async () => {
   } finally {
     await ch.close();
   }
-  for (const max of [0, 1]) await writeFile(join(dir, `max-${max}.yaml`), ['version: 1', 'sample: { minPairs: 10 }', `sideEffects: { maxUnexpected: ${max} }`, ''].join('\n'));
+  for (const max of [0, 1])
+    await writeFile(join(dir, `max-${max}.yaml`), ['version: 1', 'sample: { minPairs: 10 }', `sideEffects: { maxUnexpected: ${max} }`, ''].join('\n'));
 }, 120_000);
 
 afterAll(async () => {
@@ -75,13 +98,17 @@ describe('gate sideEffects.maxUnexpected counts pairs (CLI child process, real c
     const failed = JSON.parse(zero.stdout) as Verdict;
     const overall = failed.results.find((r) => r.criterion === 'sideEffects' && r.scope === 'overall');
     expect(overall).toMatchObject({ outcome: 'fail', measured: 1 });
-    expect(overall?.reason).toMatch(/^1 pair with an unexpected side-effect difference > 0: POST ledger:80\/v\d\/entries \((live|candidate)-only, 1 pairs, e\.g\. ex-moved\); POST ledger:80\/v\d\/entries/);
+    expect(overall?.reason).toMatch(
+      /^1 pair with an unexpected side-effect difference > 0: POST ledger:80\/v\d\/entries \((live|candidate)-only, 1 pairs, e\.g\. ex-moved\); POST ledger:80\/v\d\/entries/,
+    );
   }, 240_000);
 
   it('the report still lists both differences, one pair each', async () => {
     const r = await shadow(['report', '--challenger', 'cand', ...WINDOW, '--chdb-path', chdb, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { overall: { pairs: number; sideEffects: { candidateOnly: { path: string; pairs: number }[]; liveOnly: { path: string; pairs: number }[] } } };
+    const report = JSON.parse(r.stdout) as {
+      overall: { pairs: number; sideEffects: { candidateOnly: { path: string; pairs: number }[]; liveOnly: { path: string; pairs: number }[] } };
+    };
     expect(report.overall.pairs).toBe(20);
     expect(report.overall.sideEffects.candidateOnly.map((e) => [e.path, e.pairs])).toEqual([['/v2/entries', 1]]);
     expect(report.overall.sideEffects.liveOnly.map((e) => [e.path, e.pairs])).toEqual([['/v1/entries', 1]]);

@@ -58,21 +58,56 @@ const PARTIAL = PER_AGE - 1;
 
 function exchange(exchangeId: string, captureMs: number, i: number): CapturedExchange {
   return {
-    exchangeId, captureTimeMs: captureMs, service: 'shop', environment: 'prod', method: 'GET', scheme: 'http', host: 'shop.local',
-    path: `/items/${i}`, query: '', routeTemplate: '/items/:id', requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false,
-    requestBodySize: 0, requestContentType: null, responseStatus: 200, responseHeaders: { 'content-type': ['application/json'] },
-    responseBody: json({ id: i, price: 10 }), responseBodyTruncated: false, responseBodySize: 20, responseContentType: 'application/json',
-    liveLatencyUs: 1000, aborted: false, samplingRate: 1, tapVersion: 'test', outboundCalls: [],
+    exchangeId,
+    captureTimeMs: captureMs,
+    service: 'shop',
+    environment: 'prod',
+    method: 'GET',
+    scheme: 'http',
+    host: 'shop.local',
+    path: `/items/${i}`,
+    query: '',
+    routeTemplate: '/items/:id',
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: json({ id: i, price: 10 }),
+    responseBodyTruncated: false,
+    responseBodySize: 20,
+    responseContentType: 'application/json',
+    liveLatencyUs: 1000,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'test',
+    outboundCalls: [],
   };
 }
 
 function result(live: CapturedExchange, i: number): ShadowResult {
   return {
-    live: liveSnapshotOf(live), runChallengers: i === PARTIAL ? ['cand', 'late'] : ['cand'], exchangeId: live.exchangeId,
-    challengerId: 'cand', challengerName: 'pricing-v2', attempt: 1, replayTimeMs: Date.now(), responseStatus: 200,
-    responseHeaders: { 'content-type': ['application/json'] }, responseBody: json({ id: i, price: differs(i) ? 11 : 10 }), responseBodyTruncated: false,
-    responseBodySize: 20, responseContentType: 'application/json', latencyUs: 1100, errorKind: null, errorMessage: null,
-    replayerVersion: 'test', challengerRole: 'candidate', runId: RUN,
+    live: liveSnapshotOf(live),
+    runChallengers: i === PARTIAL ? ['cand', 'late'] : ['cand'],
+    exchangeId: live.exchangeId,
+    challengerId: 'cand',
+    challengerName: 'pricing-v2',
+    attempt: 1,
+    replayTimeMs: Date.now(),
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: json({ id: i, price: differs(i) ? 11 : 10 }),
+    responseBodyTruncated: false,
+    responseBodySize: 20,
+    responseContentType: 'application/json',
+    latencyUs: 1100,
+    errorKind: null,
+    errorMessage: null,
+    replayerVersion: 'test',
+    challengerRole: 'candidate',
+    runId: RUN,
   };
 }
 
@@ -162,22 +197,38 @@ describe('a historical replay of traffic captured 40 and 400 days ago (real Kafk
     expect(new Set(pairs.map((p) => Math.round((producedAt - Number(p.capture_ms)) / DAY)))).toEqual(new Set(AGES));
     for (const p of pairs) {
       const i = Number(p.exchange_id.split('-')[1]);
-      expect(p, p.exchange_id).toMatchObject({ bodies_kept: true, live_body: JSON.stringify({ id: i, price: 10 }), shadow_body: JSON.stringify({ id: i, price: differs(i) ? 11 : 10 }) });
+      expect(p, p.exchange_id).toMatchObject({
+        bodies_kept: true,
+        live_body: JSON.stringify({ id: i, price: 10 }),
+        shadow_body: JSON.stringify({ id: i, price: differs(i) ? 11 : 10 }),
+      });
     }
-    const diffs = await rows<{ exchange_id: string; diff_path: string }>(ch, 'SELECT exchange_id, diff_path FROM pair_diffs FINAL WHERE run_id = {run:String} ORDER BY exchange_id');
-    expect(diffs).toEqual(AGES.flatMap((age) => [0, 3].map((i) => ({ exchange_id: id(age, i), diff_path: '$.price' }))).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)));
+    const diffs = await rows<{ exchange_id: string; diff_path: string }>(
+      ch,
+      'SELECT exchange_id, diff_path FROM pair_diffs FINAL WHERE run_id = {run:String} ORDER BY exchange_id',
+    );
+    expect(diffs).toEqual(
+      AGES.flatMap((age) => [0, 3].map((i) => ({ exchange_id: id(age, i), diff_path: '$.price' }))).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)),
+    );
     const unmatched = await rows<{ exchange_id: string; challenger_id: string; reason: string; event_ms: string }>(
       ch,
       'SELECT exchange_id, challenger_id, reason, toUnixTimestamp64Milli(event_time) AS event_ms FROM unmatched FINAL WHERE run_id = {run:String} ORDER BY exchange_id',
     );
     expect(unmatched.map((u) => ({ ...u, event_ms: Number(u.event_ms) }))).toEqual(
-      AGES.map((age) => ({ exchange_id: id(age, PARTIAL), challenger_id: 'late', reason: 'no_result', event_ms: producedAt - age * DAY + PARTIAL * 1000 })).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)),
+      AGES.map((age) => ({
+        exchange_id: id(age, PARTIAL),
+        challenger_id: 'late',
+        reason: 'no_result',
+        event_ms: producedAt - age * DAY + PARTIAL * 1000,
+      })).sort((a, b) => a.exchange_id.localeCompare(b.exchange_id)),
     );
     // The per-minute aggregates of the old capture minutes stay too (kept by landing, not by minute).
-    expect(await countOf(ch, 'SELECT sum(n) AS n FROM (SELECT uniqExactMerge(pairs) AS n FROM pair_minutes WHERE run_id = {run:String} GROUP BY minute)')).toBe(AGES.length * PER_AGE);
+    expect(await countOf(ch, 'SELECT sum(n) AS n FROM (SELECT uniqExactMerge(pairs) AS n FROM pair_minutes WHERE run_id = {run:String} GROUP BY minute)')).toBe(
+      AGES.length * PER_AGE,
+    );
   });
 
-  it('shadow report --run-id finds every pair of the run through the joiner\'s endpoint', async () => {
+  it("shadow report --run-id finds every pair of the run through the joiner's endpoint", async () => {
     const url = service.queryEndpoint?.url ?? '';
     const r = await shadow('report', '--challenger', 'cand', '--run-id', RUN, '--clickhouse-url', url, '--format', 'json');
     expect(r.code, r.stderr).toBe(0);

@@ -46,7 +46,11 @@ function shadow(...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       ['--conditions=@shadow/source', '--import', 'tsx', MAIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', ...CREDENTIALS, ...clockShift() }, timeout: 120_000 },
+      {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, USER: 'ci-test', ...CREDENTIALS, ...clockShift() },
+        timeout: 120_000,
+      },
       (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
     );
   });
@@ -57,17 +61,38 @@ function pairs(): Record<string, unknown>[] {
   return Array.from({ length: 30 }, (_, i) => {
     const differs = i % 10 === 4;
     return {
-      exchange_id: `jx-${String(i).padStart(3, '0')}`, challenger_id: 'cand', challenger_name: 'pricing-v2', challenger_role: 'candidate', run_id: '', attempt: 1,
-      capture_time: T + i * 1000, joined_time: T + i * 1000 + 500, route: '/items/:id', method: 'GET', path: `/items/${i}`,
-      live_status: 200, shadow_status: 200, live_latency_us: (10 + i) * 1000, shadow_latency_us: (10 + i) * 1000,
-      status_match: true, headers_match: true, body_match: !differs, side_effects_match: true, agree: !differs, real_agree: !differs,
-      diff_paths: differs ? ['$.price'] : [], noisy_paths: [],
+      exchange_id: `jx-${String(i).padStart(3, '0')}`,
+      challenger_id: 'cand',
+      challenger_name: 'pricing-v2',
+      challenger_role: 'candidate',
+      run_id: '',
+      attempt: 1,
+      capture_time: T + i * 1000,
+      joined_time: T + i * 1000 + 500,
+      route: '/items/:id',
+      method: 'GET',
+      path: `/items/${i}`,
+      live_status: 200,
+      shadow_status: 200,
+      live_latency_us: (10 + i) * 1000,
+      shadow_latency_us: (10 + i) * 1000,
+      status_match: true,
+      headers_match: true,
+      body_match: !differs,
+      side_effects_match: true,
+      agree: !differs,
+      real_agree: !differs,
+      diff_paths: differs ? ['$.price'] : [],
+      noisy_paths: [],
     };
   });
 }
 
 async function gateRuns(): Promise<{ run_id: string; verdict: string; exit_code: number; by: string; challenger_id: string }[]> {
-  const rs = await service.clickhouse.client.query({ query: 'SELECT run_id, verdict, exit_code, by, challenger_id FROM gate_runs ORDER BY at', format: 'JSONEachRow' });
+  const rs = await service.clickhouse.client.query({
+    query: 'SELECT run_id, verdict, exit_code, by, challenger_id FROM gate_runs ORDER BY at',
+    format: 'JSONEachRow',
+  });
   return rs.json();
 }
 
@@ -103,7 +128,7 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the CLI against a running joiner\'s query endpoint (embedded chDB owned by the joiner)', () => {
+describe("the CLI against a running joiner's query endpoint (embedded chDB owned by the joiner)", () => {
   it('gate exits with the verdict and its audit row lands in gate_runs through the endpoint; the SQL interface still refuses INSERT', async () => {
     const pass = await shadow('gate', '--criteria', join(dir, 'pass.yaml'), '--challenger', 'cand', ...window, '--clickhouse-url', url, '--by', 'release-bot');
     expect(pass.code, pass.stderr).toBe(0);
@@ -114,21 +139,36 @@ describe('the CLI against a running joiner\'s query endpoint (embedded chDB owne
     expect(fail.code, fail.stderr).toBe(1);
     expect(fail.stderr).toMatch(/recorded in gate_runs through the endpoint's audit route/);
     const trail = await gateRuns();
-    expect(trail.map((r) => [r.verdict, r.exit_code, r.by, r.challenger_id])).toEqual([['pass', 0, 'release-bot', 'cand'], ['fail', 1, 'release-bot', 'cand']]);
+    expect(trail.map((r) => [r.verdict, r.exit_code, r.by, r.challenger_id])).toEqual([
+      ['pass', 0, 'release-bot', 'cand'],
+      ['fail', 1, 'release-bot', 'cand'],
+    ]);
     expect(trail[0]?.run_id).toBe(passId);
 
     // Analysts (and `shadow query`) read the trail through the same endpoint, and cannot write.
     const read = await shadow('query', 'SELECT verdict FROM gate_runs ORDER BY at', '--format', 'json', '--clickhouse-url', url);
     expect(read.code, read.stderr).toBe(0);
-    expect(read.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { verdict: string }).verdict)).toEqual(['pass', 'fail']);
+    expect(
+      read.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { verdict: string }).verdict),
+    ).toEqual(['pass', 'fail']);
     const insert = await shadow('query', "INSERT INTO gate_runs (run_id, verdict) VALUES ('forged', 'pass')", '--clickhouse-url', url);
     expect(insert.code).not.toBe(0);
-    const direct = await fetch(`${url}/?query=${encodeURIComponent("INSERT INTO gate_runs (run_id, verdict) VALUES ('forged', 'pass')")}`, { method: 'POST', headers: { authorization: AUTH } });
+    const direct = await fetch(`${url}/?query=${encodeURIComponent("INSERT INTO gate_runs (run_id, verdict) VALUES ('forged', 'pass')")}`, {
+      method: 'POST',
+      headers: { authorization: AUTH },
+    });
     expect(direct.status).not.toBe(200);
     expect(await gateRuns()).toHaveLength(2);
 
     // The audit route takes the endpoint's credentials only, and validates what it stores.
-    const bad = await fetch(`${url}/shadow/gate-runs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTH }, body: JSON.stringify({ runId: 'x', verdict: 'maybe' }) });
+    const bad = await fetch(`${url}/shadow/gate-runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: AUTH },
+      body: JSON.stringify({ runId: 'x', verdict: 'maybe' }),
+    });
     expect(bad.status).toBe(400);
     const anonymous = await fetch(`${url}/shadow/gate-runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(anonymous.status).toBe(403);
@@ -136,7 +176,7 @@ describe('the CLI against a running joiner\'s query endpoint (embedded chDB owne
     expect(await gateRuns()).toHaveLength(2);
   }, 240_000);
 
-  it('report reads the joiner\'s pairs through the endpoint', async () => {
+  it("report reads the joiner's pairs through the endpoint", async () => {
     const r = await shadow('report', '--challenger', 'cand', ...window, '--clickhouse-url', url, '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { overall: { pairs: number } };

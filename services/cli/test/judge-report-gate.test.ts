@@ -21,8 +21,12 @@ let chdb: string;
 
 function shadow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [MAIN, ...args], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', HOME: dir, USER: 'ci-test' }, timeout: 120_000 }, (error, stdout, stderr) =>
-      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { cwd: dir, env: { PATH: process.env['PATH'] ?? '', HOME: dir, USER: 'ci-test' }, timeout: 120_000 },
+      (error, stdout, stderr) => done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
   });
 }
 
@@ -36,15 +40,47 @@ function rows(): Record<string, unknown>[] {
     const verdict = i < 20 ? '' : i < 32 ? 'equal' : i < 36 ? 'different' : i < 38 ? 'error' : 'not_run';
     const agrees = verdict === '' || verdict === 'equal';
     return {
-      exchange_id: `ex-${String(i).padStart(3, '0')}`, challenger_id: 'cand', challenger_name: 'summariser-v2', challenger_role: 'candidate', run_id: '', attempt: 1,
-      capture_time: T + i * 1000, joined_time: T + i * 1000 + 500, route: '/summary/:id', method: 'GET', path: `/summary/${i}`,
-      live_status: 200, shadow_status: 200, live_latency_us: 10_000, shadow_latency_us: 11_000,
-      status_match: true, headers_match: true, body_match: agrees, side_effects_match: true, agree: agrees, real_agree: agrees,
-      diff_paths: agrees ? [] : ['$.summary'], noisy_paths: [], comparator: verdict === '' || verdict === 'not_run' ? 'json' : 'judge',
-      judge_id: verdict === '' ? '' : 'summary', judge_path: verdict === '' ? '' : '$.summary', judge_verdict: verdict,
+      exchange_id: `ex-${String(i).padStart(3, '0')}`,
+      challenger_id: 'cand',
+      challenger_name: 'summariser-v2',
+      challenger_role: 'candidate',
+      run_id: '',
+      attempt: 1,
+      capture_time: T + i * 1000,
+      joined_time: T + i * 1000 + 500,
+      route: '/summary/:id',
+      method: 'GET',
+      path: `/summary/${i}`,
+      live_status: 200,
+      shadow_status: 200,
+      live_latency_us: 10_000,
+      shadow_latency_us: 11_000,
+      status_match: true,
+      headers_match: true,
+      body_match: agrees,
+      side_effects_match: true,
+      agree: agrees,
+      real_agree: agrees,
+      diff_paths: agrees ? [] : ['$.summary'],
+      noisy_paths: [],
+      comparator: verdict === '' || verdict === 'not_run' ? 'json' : 'judge',
+      judge_id: verdict === '' ? '' : 'summary',
+      judge_path: verdict === '' ? '' : '$.summary',
+      judge_verdict: verdict,
       judge_kind: verdict === 'error' ? 'timeout' : verdict === 'not_run' ? 'budget' : '',
-      judge_reason: verdict === 'equal' ? 'same facts' : verdict === 'different' ? 'figures differ' : verdict === 'error' ? 'timeout: 30000 ms' : verdict === 'not_run' ? 'budget' : '',
-      judge_latency_ms: verdict === '' || verdict === 'not_run' ? 0 : 200 + i, judge_cached: verdict === 'equal' && i % 2 === 1, judge_tokens: verdict === 'equal' || verdict === 'different' ? 90 : 0,
+      judge_reason:
+        verdict === 'equal'
+          ? 'same facts'
+          : verdict === 'different'
+            ? 'figures differ'
+            : verdict === 'error'
+              ? 'timeout: 30000 ms'
+              : verdict === 'not_run'
+                ? 'budget'
+                : '',
+      judge_latency_ms: verdict === '' || verdict === 'not_run' ? 0 : 200 + i,
+      judge_cached: verdict === 'equal' && i % 2 === 1,
+      judge_tokens: verdict === 'equal' || verdict === 'different' ? 90 : 0,
       judge_audit_secondary_verdict: verdict === 'equal' && i < 26 ? 'equal' : '',
     };
   });
@@ -61,7 +97,15 @@ beforeAll(async () => {
   } finally {
     await ch.close();
   }
-  const criteria = (after: number) => ['version: 1', 'sample: { minPairs: 30 }', 'agreement: { min: 0.4, judgeOn: estimate }', `agreementAfterJudge: { min: ${after}, judgeOn: estimate }`, 'judge: { maxErrorRate: 0.5, minJudged: 10 }', ''].join('\n');
+  const criteria = (after: number) =>
+    [
+      'version: 1',
+      'sample: { minPairs: 30 }',
+      'agreement: { min: 0.4, judgeOn: estimate }',
+      `agreementAfterJudge: { min: ${after}, judgeOn: estimate }`,
+      'judge: { maxErrorRate: 0.5, minJudged: 10 }',
+      '',
+    ].join('\n');
   await writeFile(join(dir, 'after-80.yaml'), criteria(0.8));
   await writeFile(join(dir, 'after-90.yaml'), criteria(0.9));
 }, 120_000);
@@ -89,14 +133,31 @@ describe('shadow report and gate on judged pairs (CLI child process, real chDB)'
 
     const json = await shadow(['report', '--challenger', 'cand', ...WINDOW, '--chdb-path', chdb, '--format', 'json']);
     expect(json.code, json.stderr).toBe(0);
-    const report = JSON.parse(json.stdout) as { overall: { agreement: { successes: number; trials: number }; judge: { agreementAfter: { successes: number; trials: number }; cachedShare: number; tokens: number } } };
+    const report = JSON.parse(json.stdout) as {
+      overall: {
+        agreement: { successes: number; trials: number };
+        judge: { agreementAfter: { successes: number; trials: number }; cachedShare: number; tokens: number };
+      };
+    };
     expect(report.overall.agreement).toMatchObject({ successes: 20, trials: 40 });
     expect(report.overall.judge).toMatchObject({ agreementAfter: { successes: 32, trials: 38 }, tokens: 16 * 90 });
     expect(report.overall.judge.cachedShare).toBeCloseTo(6 / 18, 10);
   }, 240_000);
 
   it('gate: agreementAfterJudge 0.8 passes (exit 0) and 0.9 fails (exit 1); agreement is judged before the judge', async () => {
-    const pass = await shadow(['gate', '--criteria', 'after-80.yaml', '--challenger', 'cand', ...WINDOW, '--chdb-path', chdb, '--format', 'json', '--no-audit']);
+    const pass = await shadow([
+      'gate',
+      '--criteria',
+      'after-80.yaml',
+      '--challenger',
+      'cand',
+      ...WINDOW,
+      '--chdb-path',
+      chdb,
+      '--format',
+      'json',
+      '--no-audit',
+    ]);
     expect(pass.code, pass.stderr).toBe(0);
     const passed = JSON.parse(pass.stdout) as Verdict;
     const overall = (c: string, v: Verdict) => v.results.find((r) => r.criterion === c && r.scope === 'overall');

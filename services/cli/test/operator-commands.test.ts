@@ -40,10 +40,31 @@ async function within(what: string, ms: number, condition: () => boolean): Promi
 
 function exchange(i: number, captureTimeMs: number): CapturedExchange {
   return {
-    exchangeId: randomUUID(), captureTimeMs, service: 'orders', environment: 'test', method: 'GET', scheme: 'http', host: 'live', path: `/items/${i}`, query: '',
-    routeTemplate: '/items/:id', requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null, responseStatus: 200,
-    responseHeaders: {}, responseBody: Buffer.from('{}'), responseBodyTruncated: false, responseBodySize: 2, responseContentType: 'application/json', liveLatencyUs: 1,
-    aborted: false, samplingRate: 1, tapVersion: 't',
+    exchangeId: randomUUID(),
+    captureTimeMs,
+    service: 'orders',
+    environment: 'test',
+    method: 'GET',
+    scheme: 'http',
+    host: 'live',
+    path: `/items/${i}`,
+    query: '',
+    routeTemplate: '/items/:id',
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: {},
+    responseBody: Buffer.from('{}'),
+    responseBodyTruncated: false,
+    responseBodySize: 2,
+    responseContentType: 'application/json',
+    liveLatencyUs: 1,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 't',
   };
 }
 
@@ -65,7 +86,11 @@ async function withExchanges(prefix: string, exchanges: CapturedExchange[]): Pro
   const kafka = kafkaClient(uniqueName('cli-ops'));
   const report = await ensureTopics(kafka, { prefix, partitions: 2 });
   expect(report.problems).toEqual([]);
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+    contract: capturedExchangeContract,
+    subject: subjectFor(names.exchanges),
+  });
   await serde.init();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -80,7 +105,11 @@ async function withExchanges(prefix: string, exchanges: CapturedExchange[]): Pro
 /** Every result on the results topic, read until `count` arrived. */
 async function readResults(topic: string, count: number): Promise<ShadowResult[]> {
   const kafka = kafkaClient(uniqueName('cli-ops-results'));
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: shadowResultContract, subject: subjectFor(topic) });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+    contract: shadowResultContract,
+    subject: subjectFor(topic),
+  });
   const results: ShadowResult[] = [];
   const consumer = kafka.consumer({ groupId: uniqueName('cli-ops-reader') });
   await consumer.connect();
@@ -112,12 +141,23 @@ describe('shadow pause / resume (real Kafka, a running tap transport)', () => {
   it('pauses and resumes a running tap within 5 s; resume --clear removes the entry', async () => {
     const prefix = `${uniqueName('cli-ctl')}.`;
     const brokers = stack().kafkaBrokers.join(',');
-    const transport = createKafkaTransport({ service: 'checkout', brokers: stack().kafkaBrokers, schemaRegistryUrl: stack().schemaRegistryUrl, topicPrefix: prefix });
+    const transport = createKafkaTransport({
+      service: 'checkout',
+      brokers: stack().kafkaBrokers,
+      schemaRegistryUrl: stack().schemaRegistryUrl,
+      topicPrefix: prefix,
+    });
     transports.push(transport);
 
     const paused = io();
-    expect(await shadow(['pause', '--service', '*', '--reason', 'incident 42', '--by', 'oncall@test', '--brokers', brokers, '--topic-prefix', prefix], paused)).toBe(0);
-    expect(paused.lines).toEqual([expect.stringMatching(new RegExp(`^mirroring paused for \\* on ${prefix.replaceAll('.', '\\.')}shadow\\.control\\.v1 \\(by oncall@test at .*: incident 42\\)$`))]);
+    expect(
+      await shadow(['pause', '--service', '*', '--reason', 'incident 42', '--by', 'oncall@test', '--brokers', brokers, '--topic-prefix', prefix], paused),
+    ).toBe(0);
+    expect(paused.lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^mirroring paused for \\* on ${prefix.replaceAll('.', '\\.')}shadow\\.control\\.v1 \\(by oncall@test at .*: incident 42\\)$`),
+      ),
+    ]);
     await transport.start();
     await within('the tap pauses', 5_000, () => transport.controlState === 'paused');
     expect(transport.enabled).toBe(false);
@@ -161,9 +201,23 @@ describe('shadow replay (real Kafka + registry, real HTTP challengers)', () => {
     const t = io();
     const code = await shadow(
       [
-        'replay', '--from', new Date(now - 61_000).toISOString(), '--to', String(now), '--run-id', runId,
-        '--challenger', `cand=${candidate.url}`, '--challenger', `sec=${secondary.url},role=secondary`,
-        '--brokers', stack().kafkaBrokers.join(','), '--schema-registry-url', stack().schemaRegistryUrl, '--topic-prefix', prefix,
+        'replay',
+        '--from',
+        new Date(now - 61_000).toISOString(),
+        '--to',
+        String(now),
+        '--run-id',
+        runId,
+        '--challenger',
+        `cand=${candidate.url}`,
+        '--challenger',
+        `sec=${secondary.url},role=secondary`,
+        '--brokers',
+        stack().kafkaBrokers.join(','),
+        '--schema-registry-url',
+        stack().schemaRegistryUrl,
+        '--topic-prefix',
+        prefix,
       ],
       t,
     );
@@ -189,7 +243,21 @@ describe('shadow replay (real Kafka + registry, real HTTP challengers)', () => {
   it('exits 1 with the reason when the exchanges topic does not exist', async () => {
     const t = io();
     const code = await shadow(
-      ['replay', '--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T11:00:00Z', '--challenger', 'cand=http://127.0.0.1:1', '--brokers', stack().kafkaBrokers.join(','), '--schema-registry-url', stack().schemaRegistryUrl, '--topic-prefix', `${uniqueName('cli-none')}.`],
+      [
+        'replay',
+        '--from',
+        '2026-11-29T10:00:00Z',
+        '--to',
+        '2026-11-29T11:00:00Z',
+        '--challenger',
+        'cand=http://127.0.0.1:1',
+        '--brokers',
+        stack().kafkaBrokers.join(','),
+        '--schema-registry-url',
+        stack().schemaRegistryUrl,
+        '--topic-prefix',
+        `${uniqueName('cli-none')}.`,
+      ],
       t,
     );
     expect(code).toBe(1);
@@ -205,13 +273,20 @@ function shadowProcess(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const root = findRepoRoot();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/cli/src/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/cli/src/main.ts'), ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    onStarted((signal) => child.kill(signal), () => stdout);
+    onStarted(
+      (signal) => child.kill(signal),
+      () => stdout,
+    );
   });
 }
 
@@ -231,8 +306,21 @@ describe('shadow replay as a process: SIGINT interrupts, the same --run-id resum
     const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
     const runId = uniqueName('resume');
     const args = [
-      'replay', '--from', String(now - 61_000), '--to', String(now), '--run-id', runId, '--challenger', `cand=${url},concurrency=1`,
-      '--brokers', stack().kafkaBrokers.join(','), '--schema-registry-url', stack().schemaRegistryUrl, '--topic-prefix', prefix,
+      'replay',
+      '--from',
+      String(now - 61_000),
+      '--to',
+      String(now),
+      '--run-id',
+      runId,
+      '--challenger',
+      `cand=${url},concurrency=1`,
+      '--brokers',
+      stack().kafkaBrokers.join(','),
+      '--schema-registry-url',
+      stack().schemaRegistryUrl,
+      '--topic-prefix',
+      prefix,
     ];
     try {
       const first = await shadowProcess(args, (kill) => {
@@ -300,14 +388,21 @@ describe('shadow start joiner (a process: real Kafka + registry, embedded chDB)'
     expect((await ensureTopics(kafkaClient(uniqueName('cli-joiner')), { prefix, partitions: 2 })).problems).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), 'cli-joiner-'));
     const config = join(dir, 'joiner.yaml');
-    writeFileSync(config, `JOINER_CHALLENGERS: cand\nJOINER_GROUP_ID: ${prefix}joiner\nJOINER_ADMIN_PORT: 0\nJOINER_QUERY_PORT: 0\nSHADOW_TOPIC_PREFIX: ${JSON.stringify(prefix)}\n`);
+    writeFileSync(
+      config,
+      `JOINER_CHALLENGERS: cand\nJOINER_GROUP_ID: ${prefix}joiner\nJOINER_ADMIN_PORT: 0\nJOINER_QUERY_PORT: 0\nSHADOW_TOPIC_PREFIX: ${JSON.stringify(prefix)}\n`,
+    );
     const env = { KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, CHDB_PATH: join(dir, 'chdb') };
-    const run = await shadowProcess(['start', 'joiner', '--config', config], (kill, output) => {
-      void within('the joiner to start', 90_000, () => output().includes('"msg":"joiner started"')).then(
-        () => kill('SIGTERM'),
-        () => kill('SIGKILL'),
-      );
-    }, env);
+    const run = await shadowProcess(
+      ['start', 'joiner', '--config', config],
+      (kill, output) => {
+        void within('the joiner to start', 90_000, () => output().includes('"msg":"joiner started"')).then(
+          () => kill('SIGTERM'),
+          () => kill('SIGKILL'),
+        );
+      },
+      env,
+    );
     expect(run.stdout, run.stderr).toContain('"msg":"joiner started"');
     expect(run.stdout).toContain('"msg":"migrations checked"');
     expect(run.stdout).toContain('"msg":"draining"');

@@ -38,10 +38,31 @@ async function hostSensitive(): Promise<{ url: string; host: string; seen: { url
 
 function exchange(host: string, path: string, captureTimeMs: number): CapturedExchange {
   return {
-    exchangeId: randomUUID(), captureTimeMs, service: 'orders', environment: 'test', method: 'POST', scheme: 'http', host, path, query: '',
-    routeTemplate: null, requestHeaders: { host: [host] }, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null,
-    responseStatus: 201, responseHeaders: { location: [`http://${host}/orders/1`] }, responseBody: Buffer.alloc(0), responseBodyTruncated: false, responseBodySize: 0,
-    responseContentType: null, liveLatencyUs: 1, aborted: false, samplingRate: 1, tapVersion: 't',
+    exchangeId: randomUUID(),
+    captureTimeMs,
+    service: 'orders',
+    environment: 'test',
+    method: 'POST',
+    scheme: 'http',
+    host,
+    path,
+    query: '',
+    routeTemplate: null,
+    requestHeaders: { host: [host] },
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 201,
+    responseHeaders: { location: [`http://${host}/orders/1`] },
+    responseBody: Buffer.alloc(0),
+    responseBodyTruncated: false,
+    responseBodySize: 0,
+    responseContentType: null,
+    liveLatencyUs: 1,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 't',
   };
 }
 
@@ -50,7 +71,11 @@ async function produce(prefix: string, exchanges: CapturedExchange[]): Promise<R
   const kafka = kafkaClient(uniqueName('cli-host'));
   const report = await ensureTopics(kafka, { prefix, partitions: 2 });
   expect(report.problems).toEqual([]);
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+    contract: capturedExchangeContract,
+    subject: subjectFor(names.exchanges),
+  });
   await serde.init();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -63,7 +88,11 @@ async function produce(prefix: string, exchanges: CapturedExchange[]): Promise<R
 }
 
 async function readResults(topic: string, count: number): Promise<ShadowResult[]> {
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: shadowResultContract, subject: subjectFor(topic) });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+    contract: shadowResultContract,
+    subject: subjectFor(topic),
+  });
   const results: ShadowResult[] = [];
   const consumer = kafkaClient(uniqueName('cli-host-results')).consumer({ groupId: uniqueName('cli-host-reader') });
   await consumer.connect();
@@ -97,11 +126,26 @@ describe('shadow replay --challenger ...,host=original', () => {
     const names = await produce(prefix, captured);
 
     const t = io();
-    const code = await shadow([
-      'replay', '--from', new Date(now - 60_000).toISOString(), '--to', String(now),
-      '--challenger', `orig=${original.url},role=secondary,host=original`, '--challenger', `addr=${address.url},role=secondary`,
-      '--brokers', stack().kafkaBrokers.join(','), '--schema-registry-url', stack().schemaRegistryUrl, '--topic-prefix', prefix,
-    ], t);
+    const code = await shadow(
+      [
+        'replay',
+        '--from',
+        new Date(now - 60_000).toISOString(),
+        '--to',
+        String(now),
+        '--challenger',
+        `orig=${original.url},role=secondary,host=original`,
+        '--challenger',
+        `addr=${address.url},role=secondary`,
+        '--brokers',
+        stack().kafkaBrokers.join(','),
+        '--schema-registry-url',
+        stack().schemaRegistryUrl,
+        '--topic-prefix',
+        prefix,
+      ],
+      t,
+    );
     expect(code, [...t.lines, ...t.errors].join('\n')).toBe(0);
 
     expect(original.seen.map((r) => r.headers.host).sort()).toEqual(captured.map((e) => e.host).sort());
@@ -120,11 +164,43 @@ describe('shadow replay --challenger ...,host=original', () => {
 
   it('exits 2 naming the field for a host value that is not challenger or original', async () => {
     const t = io();
-    const code = await shadow(['replay', '--from', '2h', '--to', '1h', '--challenger', 'cand=http://127.0.0.1:1,host=live', '--brokers', '127.0.0.1:1', '--schema-registry-url', 'http://127.0.0.1:1'], t);
+    const code = await shadow(
+      [
+        'replay',
+        '--from',
+        '2h',
+        '--to',
+        '1h',
+        '--challenger',
+        'cand=http://127.0.0.1:1,host=live',
+        '--brokers',
+        '127.0.0.1:1',
+        '--schema-registry-url',
+        'http://127.0.0.1:1',
+      ],
+      t,
+    );
     expect(code).toBe(2);
     expect(t.errors.join('\n')).toMatch(/--challenger \(challengers\[0\]\.host\): Invalid option: expected one of "challenger"\|"original", got "live"/);
     const tls = io();
-    expect(await shadow(['replay', '--from', '2h', '--to', '1h', '--challenger', 'cand=https://10.0.0.5:8443,host=original', '--brokers', '127.0.0.1:1', '--schema-registry-url', 'http://127.0.0.1:1'], tls)).toBe(2);
+    expect(
+      await shadow(
+        [
+          'replay',
+          '--from',
+          '2h',
+          '--to',
+          '1h',
+          '--challenger',
+          'cand=https://10.0.0.5:8443,host=original',
+          '--brokers',
+          '127.0.0.1:1',
+          '--schema-registry-url',
+          'http://127.0.0.1:1',
+        ],
+        tls,
+      ),
+    ).toBe(2);
     expect(tls.errors.join('\n')).toMatch(/challengers\[0\]\.host\b.*needs a DNS name/);
   });
 });

@@ -50,10 +50,31 @@ function shadow(...args: string[]): Promise<Run> {
 
 function exchange(i: number, captureTimeMs: number): CapturedExchange {
   return {
-    exchangeId: `${prefix}ex-${i}`, captureTimeMs, service: 'pricing', environment: 'test', method: 'GET', scheme: 'http', host: 'pricing', path: `/price/${i}`, query: '',
-    routeTemplate: '/price/:sku', requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null, responseStatus: 200,
-    responseHeaders: { 'content-type': ['application/json'] }, responseBody: Buffer.from(JSON.stringify({ sku: String(i), cents: 100 + i })), responseBodyTruncated: false,
-    responseBodySize: 20, responseContentType: 'application/json', liveLatencyUs: 1000, aborted: false, samplingRate: 1, tapVersion: 'test',
+    exchangeId: `${prefix}ex-${i}`,
+    captureTimeMs,
+    service: 'pricing',
+    environment: 'test',
+    method: 'GET',
+    scheme: 'http',
+    host: 'pricing',
+    path: `/price/${i}`,
+    query: '',
+    routeTemplate: '/price/:sku',
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: Buffer.from(JSON.stringify({ sku: String(i), cents: 100 + i })),
+    responseBodyTruncated: false,
+    responseBodySize: 20,
+    responseContentType: 'application/json',
+    liveLatencyUs: 1000,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'test',
   };
 }
 
@@ -76,18 +97,35 @@ beforeAll(async () => {
   expect((await ensureTopics(kafka, { prefix, partitions: 2 })).problems).toEqual([]);
   // The joiner runs before anything is captured, as in production.
   const config = loadConfig({
-    KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix,
-    JOINER_GROUP_ID: uniqueName('cli-wait-g'), JOINER_CHALLENGERS: 'cand,sec', JOINER_WINDOW_MS: '1500', JOINER_SIDE_EFFECT_GRACE_MS: '100',
-    JOINER_BATCH_MAX_DELAY_MS: '200', JOINER_ADMIN_PORT: '0', JOINER_QUERY_PORT: '0', JOINER_LABELS: 'off', JOINER_SESSION_TIMEOUT_MS: '8000',
+    KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+    SHADOW_TOPIC_PREFIX: prefix,
+    JOINER_GROUP_ID: uniqueName('cli-wait-g'),
+    JOINER_CHALLENGERS: 'cand,sec',
+    JOINER_WINDOW_MS: '1500',
+    JOINER_SIDE_EFFECT_GRACE_MS: '100',
+    JOINER_BATCH_MAX_DELAY_MS: '200',
+    JOINER_ADMIN_PORT: '0',
+    JOINER_QUERY_PORT: '0',
+    JOINER_LABELS: 'off',
+    JOINER_SESSION_TIMEOUT_MS: '8000',
   });
   service = await startJoinerService(config, pino({ level: 'silent' }), { env: { CHDB_PATH: join(dir, 'chdb') } });
   url = service.queryEndpoint?.url ?? '';
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(topicNames(prefix).exchanges) });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+    contract: capturedExchangeContract,
+    subject: subjectFor(topicNames(prefix).exchanges),
+  });
   await serde.init();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const t0 = Date.now() - 600_000;
-  await producer.send({ topic: topicNames(prefix).exchanges, acks: -1, messages: Array.from({ length: N }, (_, i) => ({ key: `${prefix}ex-${i}`, value: serde.encodeSync(exchange(i, t0 + i)), timestamp: String(t0 + i) })) });
+  await producer.send({
+    topic: topicNames(prefix).exchanges,
+    acks: -1,
+    messages: Array.from({ length: N }, (_, i) => ({ key: `${prefix}ex-${i}`, value: serde.encodeSync(exchange(i, t0 + i)), timestamp: String(t0 + i) })),
+  });
   await producer.disconnect();
 }, 120_000);
 
@@ -104,9 +142,27 @@ describe('shadow replay, then shadow report --run-id --wait', () => {
     // Started first: it must wait for a run that does not exist yet.
     const waiting = shadow('report', '--run-id', runId, '--wait', '--timeout', '120s', '--clickhouse-url', url, '--format', 'json');
     const t0 = Date.now() - 600_000;
-    const replayed = await shadow('replay', '--from', String(t0 - 1000), '--to', String(t0 + N + 1000), '--run-id', runId,
-      '--challenger', `cand=${cand}`, '--challenger', `sec=${sec},role=secondary`,
-      '--brokers', stack().kafkaBrokers.join(','), '--schema-registry-url', stack().schemaRegistryUrl, '--topic-prefix', prefix, '--log-level', 'warn');
+    const replayed = await shadow(
+      'replay',
+      '--from',
+      String(t0 - 1000),
+      '--to',
+      String(t0 + N + 1000),
+      '--run-id',
+      runId,
+      '--challenger',
+      `cand=${cand}`,
+      '--challenger',
+      `sec=${sec},role=secondary`,
+      '--brokers',
+      stack().kafkaBrokers.join(','),
+      '--schema-registry-url',
+      stack().schemaRegistryUrl,
+      '--topic-prefix',
+      prefix,
+      '--log-level',
+      'warn',
+    );
     expect(replayed.code, replayed.stderr).toBe(0);
     expect(replayed.stdout).toContain(`shadow report --run-id ${runId} --wait`);
 
@@ -114,9 +170,24 @@ describe('shadow replay, then shadow report --run-id --wait', () => {
     expect(report.code, report.stderr).toBe(0);
     expect(report.stderr).toContain(`waiting until run ${runId} has landed`);
     const reports = JSON.parse(report.stdout) as { challengerId: string; overall: { pairs: number }; run: Record<string, unknown> }[];
-    expect(reports.map((r) => [r.challengerId, r.overall.pairs, r.run])).toEqual(['cand', 'sec'].map((id) => [id, N, {
-      runId, state: 'completed', landed: true, partitions: 2, drainedPartitions: 2, exchangesInWindow: N, replayed: N, failed: 0, paired: N, unmatched: {},
-    }]));
+    expect(reports.map((r) => [r.challengerId, r.overall.pairs, r.run])).toEqual(
+      ['cand', 'sec'].map((id) => [
+        id,
+        N,
+        {
+          runId,
+          state: 'completed',
+          landed: true,
+          partitions: 2,
+          drainedPartitions: 2,
+          exchangesInWindow: N,
+          replayed: N,
+          failed: 0,
+          paired: N,
+          unmatched: {},
+        },
+      ]),
+    );
 
     // Text: the run is stated first.
     const text = await shadow('report', '--run-id', runId, '--challenger', 'cand', '--clickhouse-url', url);

@@ -48,7 +48,11 @@ function orderService(dependency: () => string, orderId: (n: number) => number) 
       const n = Number((req.url ?? '').split('/').pop());
       const answer = await fetch(`${dependency()}/v1/orders/${orderId(n)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id']), traceparent: String(req.headers.traceparent) },
+        headers: {
+          'content-type': 'application/json',
+          'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id']),
+          traceparent: String(req.headers.traceparent),
+        },
         body: JSON.stringify({ amount: n }),
       });
       await answer.text();
@@ -63,7 +67,11 @@ describe('a candidate writing where live never wrote gets the sandbox 503: a san
     const kafka = kafkaClient('sandbox-induced');
     const admin = kafka.admin();
     await admin.connect();
-    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter, names.progress].map((topic) => ({ topic, numPartitions: 1 })), 30_000);
+    await createTopicsAndWait(
+      admin,
+      [names.exchanges, names.results, names.sideEffects, names.deadLetter, names.progress].map((topic) => ({ topic, numPartitions: 1 })),
+      30_000,
+    );
     await admin.disconnect();
     cleanup.push(async () => {
       const a = kafka.admin();
@@ -81,24 +89,69 @@ describe('a candidate writing where live never wrote gets the sandbox 503: a san
     const storeHost = new URL(store.url).host;
     const urls = { cand: '', sec: '' };
     // The candidate numbers even orders in a new range; the secondary runs live's code.
-    const candidate = await orderService(() => urls.cand, (n) => (n % 2 === 0 ? n + 4000 : n));
-    const secondary = await orderService(() => urls.sec, (n) => n);
-    cleanup.push(() => candidate.close(), () => secondary.close());
+    const candidate = await orderService(
+      () => urls.cand,
+      (n) => (n % 2 === 0 ? n + 4000 : n),
+    );
+    const secondary = await orderService(
+      () => urls.sec,
+      (n) => n,
+    );
+    cleanup.push(
+      () => candidate.close(),
+      () => secondary.close(),
+    );
 
     const now = Date.now();
     const exchanges: CapturedExchange[] = Array.from({ length: N }, (_, i) => {
       const n = 1000 + i;
       const body = Buffer.from(JSON.stringify({ order: n, status: 'created' }));
       return {
-        exchangeId: randomUUID(), captureTimeMs: now - 60_000 + i, service: 'orders', environment: 'test', method: 'POST', scheme: 'http', host: 'live', path: `/orders/${n}`, query: '',
-        routeTemplate: '/orders/:n', requestHeaders: { 'content-type': ['application/json'] }, requestBody: Buffer.from('{}'), requestBodyTruncated: false, requestBodySize: 2,
-        requestContentType: 'application/json', responseStatus: 201, responseHeaders: { 'content-type': ['application/json'] }, responseBody: body, responseBodyTruncated: false,
-        responseBodySize: body.length, responseContentType: 'application/json', liveLatencyUs: 5_000, aborted: false, samplingRate: 1, tapVersion: 't',
-        outboundCalls: [{
-          sequence: 0, startTimeMs: now - 60_000 + i, durationUs: 900, dependencyKind: 'http', scheme: 'http', target: storeHost, method: 'POST', path: `/v1/orders/${n}`,
-          requestHeaders: { 'content-type': ['application/json'] }, requestBody: Buffer.from(JSON.stringify({ amount: n })), requestBodyTruncated: false,
-          responseStatus: 201, responseHeaders: { 'content-type': ['application/json'] }, responseBody: Buffer.from(`{"id":${n}}`), responseBodyTruncated: false, errorMessage: null,
-        }],
+        exchangeId: randomUUID(),
+        captureTimeMs: now - 60_000 + i,
+        service: 'orders',
+        environment: 'test',
+        method: 'POST',
+        scheme: 'http',
+        host: 'live',
+        path: `/orders/${n}`,
+        query: '',
+        routeTemplate: '/orders/:n',
+        requestHeaders: { 'content-type': ['application/json'] },
+        requestBody: Buffer.from('{}'),
+        requestBodyTruncated: false,
+        requestBodySize: 2,
+        requestContentType: 'application/json',
+        responseStatus: 201,
+        responseHeaders: { 'content-type': ['application/json'] },
+        responseBody: body,
+        responseBodyTruncated: false,
+        responseBodySize: body.length,
+        responseContentType: 'application/json',
+        liveLatencyUs: 5_000,
+        aborted: false,
+        samplingRate: 1,
+        tapVersion: 't',
+        outboundCalls: [
+          {
+            sequence: 0,
+            startTimeMs: now - 60_000 + i,
+            durationUs: 900,
+            dependencyKind: 'http',
+            scheme: 'http',
+            target: storeHost,
+            method: 'POST',
+            path: `/v1/orders/${n}`,
+            requestHeaders: { 'content-type': ['application/json'] },
+            requestBody: Buffer.from(JSON.stringify({ amount: n })),
+            requestBodyTruncated: false,
+            responseStatus: 201,
+            responseHeaders: { 'content-type': ['application/json'] },
+            responseBody: Buffer.from(`{"id":${n}}`),
+            responseBodyTruncated: false,
+            errorMessage: null,
+          },
+        ],
       } as CapturedExchange;
     });
 
@@ -108,17 +161,36 @@ describe('a candidate writing where live never wrote gets the sandbox 503: a san
     await migrate(ch, SCHEMA_MIGRATIONS);
     const registry = createSchemaRegistry({ url: stack().schemaRegistryUrl });
     const joiner: Joiner = createJoiner({
-      kafka: kafkaClient(uniqueName('joiner')), registry, clickhouse: ch, groupId: `${prefix}joiner`, topicPrefix: prefix,
-      challengers: ['cand', 'sec'], windowMs: 20_000, sideEffectGraceMs: 1_000, batchMaxDelayMs: 300, bodySampleRate: 1,
+      kafka: kafkaClient(uniqueName('joiner')),
+      registry,
+      clickhouse: ch,
+      groupId: `${prefix}joiner`,
+      topicPrefix: prefix,
+      challengers: ['cand', 'sec'],
+      windowMs: 20_000,
+      sideEffectGraceMs: 1_000,
+      batchMaxDelayMs: 300,
+      bodySampleRate: 1,
     });
     cleanup.push(() => joiner.close());
     await joiner.start();
 
-    const config = loadConfig({
-      KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, REPLAYER_GROUP_ID: `${prefix}replayer`,
-      REPLAYER_START_FROM: 'earliest', REPLAYER_ADMIN_PORT: '0', REPLAYER_KILL_SWITCH: 'false',
-      REPLAYER_CHALLENGERS: JSON.stringify([{ id: 'cand', baseUrl: candidate.url }, { id: 'sec', baseUrl: secondary.url, role: 'secondary' }]),
-    }, { sandbox: { enabled: true, dependencies: { store: store.url }, smtp: false } });
+    const config = loadConfig(
+      {
+        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+        SHADOW_TOPIC_PREFIX: prefix,
+        REPLAYER_GROUP_ID: `${prefix}replayer`,
+        REPLAYER_START_FROM: 'earliest',
+        REPLAYER_ADMIN_PORT: '0',
+        REPLAYER_KILL_SWITCH: 'false',
+        REPLAYER_CHALLENGERS: JSON.stringify([
+          { id: 'cand', baseUrl: candidate.url },
+          { id: 'sec', baseUrl: secondary.url, role: 'secondary' },
+        ]),
+      },
+      { sandbox: { enabled: true, dependencies: { store: store.url }, smtp: false } },
+    );
     const replayer: Replayer = await startReplayer(config, silent, async (options) => {
       const sandbox = await createServiceSandbox(options);
       urls.cand = sandbox.endpoints('cand').dependencyUrl('store');
@@ -143,7 +215,10 @@ describe('a candidate writing where live never wrote gets the sandbox 503: a san
     expect(await landed()).toBe(2 * N);
     expect(storeCalls).toBe(0);
 
-    const rs = await ch.client.query({ query: "SELECT toString(path) AS path, sandbox_induced, sandbox_causes, shadow_status FROM pairs FINAL WHERE challenger_id = 'cand' ORDER BY path", format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: "SELECT toString(path) AS path, sandbox_induced, sandbox_causes, shadow_status FROM pairs FINAL WHERE challenger_id = 'cand' ORDER BY path",
+      format: 'JSONEachRow',
+    });
     const rows = await rs.json<{ path: string; sandbox_induced: boolean; sandbox_causes: string[]; shadow_status: number }>();
     const even = rows.filter((r) => Number(r.path.split('/').pop()) % 2 === 0);
     const odd = rows.filter((r) => Number(r.path.split('/').pop()) % 2 === 1);
@@ -164,7 +239,11 @@ describe('a candidate writing where live never wrote gets the sandbox 503: a san
     expect(text).toMatch(new RegExp(`answered by the sandbox +http POST ${storeHost.replace(/\./g, '\\.')}/v1/orders/:id +blocked 503 +${N / 2} `));
     expect(text).toContain(`warning: ${N / 2} sandbox-induced pairs`);
     // Counted when asked: the candidate's 502s are then its errors.
-    const counted = await createClickHousePairStore(ch).measurements({ challengerId: 'cand', window: { fromMs: now - 120_000, toMs: now }, includeSandboxInduced: true });
+    const counted = await createClickHousePairStore(ch).measurements({
+      challengerId: 'cand',
+      window: { fromMs: now - 120_000, toMs: now },
+      includeSandboxInduced: true,
+    });
     expect(counted.overall.agreement).toEqual({ trials: N, successes: N / 2 });
     expect(counted.overall.errors.candidate).toBe(N / 2);
   }, 180_000);

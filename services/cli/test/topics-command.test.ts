@@ -31,13 +31,24 @@ describe('shadow topics (real Kafka)', () => {
     const admin = kafkaClient(uniqueName('cli-admin')).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.exchanges, numPartitions: 4 }, { topic: names.sideEffects, numPartitions: 1 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: names.exchanges, numPartitions: 4 },
+          { topic: names.sideEffects, numPartitions: 1 },
+        ],
+      });
     } finally {
       await admin.disconnect();
     }
     const check = io();
-    const code = await runCli(['node', 'shadow', 'topics', 'check', '--brokers', stack().kafkaBrokers.join(','), '--prefix', prefix, '--role', 'exchanges', 'sideEffects'], check);
+    const code = await runCli(
+      ['node', 'shadow', 'topics', 'check', '--brokers', stack().kafkaBrokers.join(','), '--prefix', prefix, '--role', 'exchanges', 'sideEffects'],
+      check,
+    );
     expect(code).toBe(1);
-    expect(check.errors).toContain(`problem: topic ${names.sideEffects} (sideEffects) has 1 partitions, not the 4 held by the topics it is joined with: records about one exchange would land on different partition numbers and the joiner could not pair them; recreate it with 4 partitions`);
+    expect(check.errors).toContain(
+      `problem: topic ${names.sideEffects} (sideEffects) has 1 partitions, not the 4 held by the topics it is joined with: records about one exchange would land on different partition numbers and the joiner could not pair them; recreate it with 4 partitions`,
+    );
   });
 });

@@ -33,7 +33,7 @@ const HELP: Readonly<Record<ConfigKey, [string, string]>> = {
   DASHBOARD_CRITERIA: ['file', 'criteria file (YAML/JSON, docs/gate.md) the verdict is judged on; re-read when it changes'],
   DASHBOARD_WINDOW: ['duration', 'window a page opens with, back from now (default 1h)'],
   DASHBOARD_REFRESH: ['duration', 'refresh interval while pairs keep landing (default 5s)'],
-  CLICKHOUSE_URL: ['url', 'ClickHouse server, or a joiner\'s read-only endpoint (http://127.0.0.1:8123) while it owns an embedded chDB'],
+  CLICKHOUSE_URL: ['url', "ClickHouse server, or a joiner's read-only endpoint (http://127.0.0.1:8123) while it owns an embedded chDB"],
   CLICKHOUSE_USER: ['user', 'user for --clickhouse-url'],
   CLICKHOUSE_PASSWORD: ['password', 'password for --clickhouse-url (prefer $CLICKHOUSE_PASSWORD)'],
   CHDB_PATH: ['dir', 'embedded chDB data directory opened by this process (default .stack/data/chdb)'],
@@ -46,7 +46,14 @@ export const DASHBOARD_OPTIONS: readonly DashboardCommandOption[] = Object.freez
     const key = s.env as ConfigKey;
     return { flag: s.flag, name: key, key, attribute: camel(s.flag), value: HELP[key][0], description: `${HELP[key][1]} [$${key}]` };
   }),
-  { flag: '--config', name: 'config', key: 'config' as const, attribute: 'config', value: 'file', description: 'settings file, YAML or JSON (docs/dashboard.md); variables and flags override single settings [$DASHBOARD_CONFIG]' },
+  {
+    flag: '--config',
+    name: 'config',
+    key: 'config' as const,
+    attribute: 'config',
+    value: 'file',
+    description: 'settings file, YAML or JSON (docs/dashboard.md); variables and flags override single settings [$DASHBOARD_CONFIG]',
+  },
 ]);
 
 /** commander's parsed options (by attribute) as flags (by key); unknown attributes are ignored. */
@@ -62,7 +69,13 @@ export function flagsFromAttributes(parsed: Readonly<Record<string, unknown>>): 
 /** The shell's load options for these flags: the file, the flags as values named by their flag. */
 export function dashboardLoadOptions(flags: DashboardFlags, io: ServiceIo, defaults?: LoadConfigOptions['defaults']): LoadConfigOptions {
   const { config, ...settings } = flags;
-  return { env: io.env, cwd: io.cwd, ...flagValues(settings), ...(config === undefined ? {} : { file: config, fileLabel: '--config' }), ...(defaults === undefined ? {} : { defaults }) };
+  return {
+    env: io.env,
+    cwd: io.cwd,
+    ...flagValues(settings),
+    ...(config === undefined ? {} : { file: config, fileLabel: '--config' }),
+    ...(defaults === undefined ? {} : { defaults }),
+  };
 }
 
 export interface DashboardRunOptions extends StartDashboardOptions {
@@ -72,7 +85,7 @@ export interface DashboardRunOptions extends StartDashboardOptions {
 
 export const dashboardCommand = Object.freeze({
   name: 'dashboard',
-  description: 'serve the dashboard: each challenger\'s verdict, agreement and latency over time, per-route table, differing paths, and pairs side by side',
+  description: "serve the dashboard: each challenger's verdict, agreement and latency over time, per-route table, differing paths, and pairs side by side",
   options: DASHBOARD_OPTIONS,
   async run(flags: DashboardFlags, io: ServiceIo, options: DashboardRunOptions = {}): Promise<number> {
     const { defaults, ...start } = options;
@@ -98,7 +111,9 @@ export const dashboardCommand = Object.freeze({
       io.err(`dashboard: ${error instanceof Error ? error.message : String(error)}`);
       return 1;
     }
-    io.out(`dashboard: ${dashboard.url}  (${config.clickhouseDescription}${config.criteria === null ? ', no criteria: --criteria <file> for a verdict' : `, criteria ${config.criteria.path}`}); Ctrl-C stops it`);
+    io.out(
+      `dashboard: ${dashboard.url}  (${config.clickhouseDescription}${config.criteria === null ? ', no criteria: --criteria <file> for a verdict' : `, criteria ${config.criteria.path}`}); Ctrl-C stops it`,
+    );
     await stop.promise;
     await dashboard.close();
     return 0;

@@ -70,9 +70,10 @@ async function openClickHouse(config: DashboardConfig): Promise<ClickHouse> {
   } catch (error) {
     const ch = toClickHouseError(error);
     const owned = ch.code === 'CH_EMBEDDED_PATH_CONFLICT' || ch.code === 'CH_EMBEDDED_UNAVAILABLE';
-    const hint = owned && config.clickhouse.mode === 'embedded'
-      ? `; while a joiner owns this chDB, read through its read-only endpoint: ${FLAGS.CLICKHOUSE_URL} http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`
-      : '';
+    const hint =
+      owned && config.clickhouse.mode === 'embedded'
+        ? `; while a joiner owns this chDB, read through its read-only endpoint: ${FLAGS.CLICKHOUSE_URL} http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`
+        : '';
     throw new DashboardStartError(`cannot open ClickHouse, ${config.clickhouseDescription}: ${firstLine(ch.message)}${hint}`, { cause: error });
   }
 }
@@ -81,9 +82,25 @@ function listen(server: ReturnType<typeof createServer>, config: DashboardConfig
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       const setting = `${FLAGS.DASHBOARD_PORT} / DASHBOARD_PORT`;
-      if (error.code === 'EADDRINUSE') reject(new DashboardStartError(`port ${config.port} on ${config.host} is already in use (${setting}): stop what holds it or choose another port`, { cause: error }));
-      else if (error.code === 'EACCES') reject(new DashboardStartError(`not allowed to listen on ${config.host}:${config.port} (${setting}, ${FLAGS.DASHBOARD_HOST} / DASHBOARD_HOST): choose a port above 1023`, { cause: error }));
-      else reject(new DashboardStartError(`cannot listen on ${config.host}:${config.port} (${FLAGS.DASHBOARD_HOST} / DASHBOARD_HOST, ${setting}): ${error.message}`, { cause: error }));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new DashboardStartError(`port ${config.port} on ${config.host} is already in use (${setting}): stop what holds it or choose another port`, {
+            cause: error,
+          }),
+        );
+      else if (error.code === 'EACCES')
+        reject(
+          new DashboardStartError(
+            `not allowed to listen on ${config.host}:${config.port} (${setting}, ${FLAGS.DASHBOARD_HOST} / DASHBOARD_HOST): choose a port above 1023`,
+            { cause: error },
+          ),
+        );
+      else
+        reject(
+          new DashboardStartError(`cannot listen on ${config.host}:${config.port} (${FLAGS.DASHBOARD_HOST} / DASHBOARD_HOST, ${setting}): ${error.message}`, {
+            cause: error,
+          }),
+        );
     };
     server.once('error', onError);
     server.listen(config.port, config.host, () => {
@@ -94,13 +111,21 @@ function listen(server: ReturnType<typeof createServer>, config: DashboardConfig
 }
 
 /** Starts the dashboard; resolves once it listens. */
-export async function startDashboard(config: DashboardConfig, logger: Logger = pino({ name: 'dashboard', level: config.logLevel }), options: StartDashboardOptions = {}): Promise<Dashboard> {
+export async function startDashboard(
+  config: DashboardConfig,
+  logger: Logger = pino({ name: 'dashboard', level: config.logLevel }),
+  options: StartDashboardOptions = {},
+): Promise<Dashboard> {
   const assets = loadAssets(options.publicDir ?? fileURLToPath(new URL('./public/', import.meta.url)));
   const clickhouse = options.clickhouse ?? (await openClickHouse(config));
   const ownsClickHouse = options.clickhouse === undefined;
   const metrics = createDashboardMetrics();
   let ready = false;
-  const admin = createAdminServer({ registry: metrics.registry, ready: () => ready, details: () => ({ clickhouse: config.clickhouseDescription, criteria: config.criteria?.path ?? null }) });
+  const admin = createAdminServer({
+    registry: metrics.registry,
+    ready: () => ready,
+    details: () => ({ clickhouse: config.clickhouseDescription, criteria: config.criteria?.path ?? null }),
+  });
   const server = createServer(
     { requestTimeout: 60_000, headersTimeout: 10_000 },
     createDashboardHandler({

@@ -66,13 +66,25 @@ beforeAll(async () => {
   await bundleWeb(publicDir);
   const criteriaPath = join(workDir, 'gate.yaml');
   await writeFile(criteriaPath, CRITERIA);
-  const config = loadConfig({}, { CLICKHOUSE_URL: endpoint.url, CLICKHOUSE_DATABASE: database, DASHBOARD_PORT: '0', DASHBOARD_CRITERIA: criteriaPath, DASHBOARD_REFRESH: '2s' });
+  const config = loadConfig(
+    {},
+    { CLICKHOUSE_URL: endpoint.url, CLICKHOUSE_DATABASE: database, DASHBOARD_PORT: '0', DASHBOARD_CRITERIA: criteriaPath, DASHBOARD_REFRESH: '2s' },
+  );
   dashboard = await startDashboard(config, pino({ level: 'silent' }), { publicDir });
   // A fresh profile directory (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(join(workDir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1440, height: 1000 },
   });
   await mkdir(REPORTS, { recursive: true });
@@ -88,10 +100,29 @@ afterAll(async () => {
 
 /** `shadow report --format json` for the same window, through the same endpoint. */
 async function cliReport(challenger: string): Promise<Report> {
-  const { stdout } = await run(process.execPath, [CLI, 'report', '--challenger', challenger, '--since', since, '--until', until, '--format', 'json', '--clickhouse-url', endpoint.url, '--database', database], {
-    cwd: REPO,
-    env: { ...process.env, CLICKHOUSE_URL: '', CHDB_PATH: '' },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [
+      CLI,
+      'report',
+      '--challenger',
+      challenger,
+      '--since',
+      since,
+      '--until',
+      until,
+      '--format',
+      'json',
+      '--clickhouse-url',
+      endpoint.url,
+      '--database',
+      database,
+    ],
+    {
+      cwd: REPO,
+      env: { ...process.env, CLICKHOUSE_URL: '', CHDB_PATH: '' },
+    },
+  );
   return JSON.parse(stdout) as Report;
 }
 
@@ -109,15 +140,21 @@ async function openPage(): Promise<{ page: Page; requests: string[]; errors: str
 }
 
 const pctText = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
-const msText = (x: number | null): string => (x === null ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
+const msText = (x: number | null): string =>
+  x === null ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`;
 
 describe('the dashboard in chromium', () => {
   it('shows each route with the numbers of shadow report, the verdict with reasons, and works offline', async () => {
     const cli = await cliReport(CANDIDATE);
     expect(cli.routes.length).toBeGreaterThanOrEqual(3);
     // The API first: every per-route number equals the CLI's.
-    const api = await (await fetch(`${dashboard.url}api/overview?since=${since}&until=${until}`)).json() as { challengers: { challengerId: string; role: string; report: Report }[] };
-    expect(api.challengers.map((c) => [c.challengerId, c.role])).toEqual([[CANDIDATE, 'candidate'], [SECONDARY, 'secondary']]);
+    const api = (await (await fetch(`${dashboard.url}api/overview?since=${since}&until=${until}`)).json()) as {
+      challengers: { challengerId: string; role: string; report: Report }[];
+    };
+    expect(api.challengers.map((c) => [c.challengerId, c.role])).toEqual([
+      [CANDIDATE, 'candidate'],
+      [SECONDARY, 'secondary'],
+    ]);
     const shown = api.challengers[0]?.report as Report;
     const numbers = (r: Report['overall']) => ({
       scope: r.scope,
@@ -143,8 +180,20 @@ describe('the dashboard in chromium', () => {
       const cells = await page.locator(`[data-panel=routes] tr[data-route="${route.scope}"] td`).allInnerTexts();
       const p50 = route.latency.find((l) => l.label === 'p50');
       const p99 = route.latency.find((l) => l.label === 'p99');
-      expect(cells.slice(0, 4)).toEqual([route.scope, route.pairs.toLocaleString('en-US'), pctText(route.agreement.estimate), `${pctText(route.agreement.lower)} – ${pctText(route.agreement.upper)}`]);
-      expect(cells.slice(5, 11)).toEqual([pctText(route.errors.live.estimate), pctText(route.errors.candidate.estimate), msText(p50?.liveMs ?? null), msText(p50?.candidateMs ?? null), msText(p99?.liveMs ?? null), msText(p99?.candidateMs ?? null)]);
+      expect(cells.slice(0, 4)).toEqual([
+        route.scope,
+        route.pairs.toLocaleString('en-US'),
+        pctText(route.agreement.estimate),
+        `${pctText(route.agreement.lower)} – ${pctText(route.agreement.upper)}`,
+      ]);
+      expect(cells.slice(5, 11)).toEqual([
+        pctText(route.errors.live.estimate),
+        pctText(route.errors.candidate.estimate),
+        msText(p50?.liveMs ?? null),
+        msText(p50?.candidateMs ?? null),
+        msText(p99?.liveMs ?? null),
+        msText(p99?.candidateMs ?? null),
+      ]);
     }
     // The candidate fails the gate on agreement, and the page says why.
     await expect(page.locator('[data-panel=verdict] .verdict.big').innerText()).resolves.toBe('FAIL');
@@ -152,7 +201,9 @@ describe('the dashboard in chromium', () => {
     await expect(page.locator(`.card[data-challenger="${SECONDARY}"] .role`).innerText()).resolves.toMatch(/secondary/i);
     // Sorting: a click on "pairs" sorts ascending... then descending.
     await page.locator('[data-panel=routes] th[data-column="pairs"]').click();
-    const ascending = (await page.locator('[data-panel=routes] tbody tr:not(.overall) td:nth-child(2)').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
+    const ascending = (await page.locator('[data-panel=routes] tbody tr:not(.overall) td:nth-child(2)').allInnerTexts()).map((t) =>
+      Number(t.replace(/,/g, '')),
+    );
     expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
     // Charts are drawn (canvas with pixels), paths list noise apart.
     await expect(page.locator('[data-chart=agreement] canvas').count()).resolves.toBeGreaterThan(0);
@@ -179,7 +230,9 @@ describe('the dashboard in chromium', () => {
     await expect(candidate.locator('.sbs-live [data-path="$.currency"]').count()).resolves.toBe(0);
     const noise = candidate.locator('.sbs-candidate .diff-noise[data-path="$.quoteId"]').first();
     await expect(noise.isVisible()).resolves.toBe(true);
-    await expect(noise.evaluate((el) => (el.ownerDocument.defaultView as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color)).resolves.toBe('rgb(148, 163, 184)');
+    await expect(
+      noise.evaluate((el) => (el.ownerDocument.defaultView as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color),
+    ).resolves.toBe('rgb(148, 163, 184)');
     await expect(candidate.locator('.hdr.diff-noise[data-path="header:x-request-id"]').first().isVisible()).resolves.toBe(true);
     await expect(candidate.locator('.sbs-candidate .hdr.diff-real[data-path="header:x-version"]').first().innerText()).resolves.toMatch(/1\.5\.0/);
     // The secondary's pair of the same exchange is there too (folded).
@@ -189,7 +242,9 @@ describe('the dashboard in chromium', () => {
     // A candidate-only write, named on the candidate's side.
     const order = seeded.rows.pairs.find((p) => p.challenger_id === CANDIDATE && p.side_effects_extra > 0 && p.shadow_error_kind === '');
     await page.goto(`${dashboard.url}#/pair/${order?.exchange_id}?c=${CANDIDATE}`);
-    await expect(page.locator(`details[data-pair="${CANDIDATE}"] .sbs-candidate .effect.diff-real`).innerText()).resolves.toMatch(/POST payments:443\/v1\/charges/);
+    await expect(page.locator(`details[data-pair="${CANDIDATE}"] .sbs-candidate .effect.diff-real`).innerText()).resolves.toMatch(
+      /POST payments:443\/v1\/charges/,
+    );
 
     // An agreeing health check: its bodies were not kept, and the page says so instead of showing nothing.
     const health = seeded.rows.pairs.find((p) => p.challenger_id === CANDIDATE && p.route === '/health' && !p.bodies_kept);

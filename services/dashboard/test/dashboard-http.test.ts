@@ -42,7 +42,10 @@ beforeAll(async () => {
   await migrate(ch, SCHEMA_MIGRATIONS);
   seeded = buildScenario(40);
   await landRows(ch, seeded.rows);
-  dashboard = await startDashboard(loadConfig({}, { DASHBOARD_PORT: '0', CLICKHOUSE_DATABASE: database }), pino({ level: 'silent' }), { publicDir, clickhouse: ch });
+  dashboard = await startDashboard(loadConfig({}, { DASHBOARD_PORT: '0', CLICKHOUSE_DATABASE: database }), pino({ level: 'silent' }), {
+    publicDir,
+    clickhouse: ch,
+  });
   port = dashboard.address.port;
 });
 
@@ -61,11 +64,14 @@ interface Answer {
 /** A raw request: the path goes out exactly as written (fetch would normalise `..`). */
 function raw(path: string, options: { method?: string; host?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host: options.host ?? `127.0.0.1:${port}`, ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host: options.host ?? `127.0.0.1:${port}`, ...options.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -74,11 +80,22 @@ function raw(path: string, options: { method?: string; host?: string; headers?: 
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
 async function tableCounts(): Promise<unknown> {
-  const rs = await ch.client.query({ query: 'SELECT (SELECT count() FROM pairs) AS pairs, (SELECT count() FROM pair_diffs) AS diffs, (SELECT count() FROM unmatched) AS unmatched', format: 'JSONEachRow' });
+  const rs = await ch.client.query({
+    query: 'SELECT (SELECT count() FROM pairs) AS pairs, (SELECT count() FROM pair_diffs) AS diffs, (SELECT count() FROM unmatched) AS unmatched',
+    format: 'JSONEachRow',
+  });
   return rs.json();
 }
 
-const SQL = ["' OR '1'='1", "x'); DROP TABLE pairs; --", '1 UNION SELECT name FROM system.users', "'; INSERT INTO pairs SELECT * FROM pairs; --", '{fromMs:Int64}', "\\' OR 1=1 --", 'pricing-v2\' OR challenger_id != \''];
+const SQL = [
+  "' OR '1'='1",
+  "x'); DROP TABLE pairs; --",
+  '1 UNION SELECT name FROM system.users',
+  "'; INSERT INTO pairs SELECT * FROM pairs; --",
+  '{fromMs:Int64}',
+  "\\' OR 1=1 --",
+  "pricing-v2' OR challenger_id != '",
+];
 
 describe('the API refuses or neutralises SQL in every parameter', () => {
   it('every parameter of every path: 400 naming the parameter, or an answer that treats the text as a value; the tables are intact', async () => {
@@ -151,8 +168,19 @@ describe('static files: only the bundle, whatever the path says', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     for (const path of ['/app.js', '/app.css', '/index.html']) expect((await raw(path)).status).toBe(200);
     for (const path of [
-      '/../../../../etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/package.json', '/app.js/../../package.json', '//etc/passwd',
-      '/public/../src/main.ts', '/index.html%00.js', '/main.js', '/dist/main.js', '/src/dashboard.ts', '/.env', '/app.js.map', '/%5c..%5c..%5cetc%5cpasswd',
+      '/../../../../etc/passwd',
+      '/..%2f..%2f..%2fetc%2fpasswd',
+      '/%2e%2e/%2e%2e/package.json',
+      '/app.js/../../package.json',
+      '//etc/passwd',
+      '/public/../src/main.ts',
+      '/index.html%00.js',
+      '/main.js',
+      '/dist/main.js',
+      '/src/dashboard.ts',
+      '/.env',
+      '/app.js.map',
+      '/%5c..%5c..%5cetc%5cpasswd',
     ]) {
       const answer = await raw(path);
       expect([400, 404], path).toContain(answer.status);
@@ -173,7 +201,14 @@ describe('static files: only the bundle, whatever the path says', () => {
 
 describe('refreshing', () => {
   it('a refresh over unchanged data gives the same numbers with its own window; a landed pair or unmatched row shows at the next refresh', async () => {
-    type Overview = { window: { fromMs: number }; challengers: { challengerId: string; pairs: number; report: { overall: { pairs: number }; window: { fromMs: number }; unmatched: { reason: string; exchanges: number }[] } }[] };
+    type Overview = {
+      window: { fromMs: number };
+      challengers: {
+        challengerId: string;
+        pairs: number;
+        report: { overall: { pairs: number }; window: { fromMs: number }; unmatched: { reason: string; exchanges: number }[] };
+      }[];
+    };
     const read = async (since: string) => (await (await fetch(`${dashboard.url}api/overview?since=${since}`)).json()) as Overview;
     const candidate = (o: Overview) => o.challengers.find((c) => c.challengerId === CANDIDATE);
     const first = await read('2h');
@@ -184,9 +219,33 @@ describe('refreshing', () => {
     const more = buildScenario(7);
     await landRows(ch, { pairs: more.rows.pairs, diffs: more.rows.diffs, unmatched: [] });
     const grown = await read('4h');
-    expect(candidate(grown)?.report.overall.pairs).toBe((candidate(first)?.report.overall.pairs ?? 0) + more.rows.pairs.filter((p) => p.challenger_id === CANDIDATE).length);
+    expect(candidate(grown)?.report.overall.pairs).toBe(
+      (candidate(first)?.report.overall.pairs ?? 0) + more.rows.pairs.filter((p) => p.challenger_id === CANDIDATE).length,
+    );
     const lost = { ...(more.rows.pairs[0] as (typeof more.rows.pairs)[number]) };
-    await landRows(ch, { pairs: [], diffs: [], unmatched: [{ exchange_id: randomUUID(), challenger_id: CANDIDATE, challenger_role: 'candidate', run_id: '', reason: 'no_result', expired_by: 'window', has_live: true, has_result: false, side_effects: 0, event_time: lost.capture_time, joined_time: Date.now(), service: 'pricing', route: lost.route, method: lost.method, path: lost.path }] });
+    await landRows(ch, {
+      pairs: [],
+      diffs: [],
+      unmatched: [
+        {
+          exchange_id: randomUUID(),
+          challenger_id: CANDIDATE,
+          challenger_role: 'candidate',
+          run_id: '',
+          reason: 'no_result',
+          expired_by: 'window',
+          has_live: true,
+          has_result: false,
+          side_effects: 0,
+          event_time: lost.capture_time,
+          joined_time: Date.now(),
+          service: 'pricing',
+          route: lost.route,
+          method: lost.method,
+          path: lost.path,
+        },
+      ],
+    });
     const unmatched = (o: Overview) => candidate(o)?.report.unmatched.find((u) => u.reason === 'no_result')?.exchanges ?? 0;
     expect(unmatched(await read('5h'))).toBe(unmatched(grown) + 1);
   });
@@ -202,7 +261,9 @@ describe('the process', () => {
   it('a taken port fails start naming the port and the setting', async () => {
     const config = loadConfig({}, { DASHBOARD_PORT: String(port), CLICKHOUSE_DATABASE: database });
     await expect(startDashboard(config, pino({ level: 'silent' }), { publicDir, clickhouse: ch })).rejects.toThrow(DashboardStartError);
-    await expect(startDashboard(config, pino({ level: 'silent' }), { publicDir, clickhouse: ch })).rejects.toThrow(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(--port / DASHBOARD_PORT\\)`));
+    await expect(startDashboard(config, pino({ level: 'silent' }), { publicDir, clickhouse: ch })).rejects.toThrow(
+      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(--port / DASHBOARD_PORT\\)`),
+    );
   });
 
   it('dashboardCommand (what `shadow dashboard` mounts): prints the URL, serves until aborted, exit 0; bad flags exit 2 naming them', async () => {
@@ -229,7 +290,11 @@ describe('the process', () => {
   it('dist/main.js: exit 2 naming every bad setting; exit 1 naming a taken port; serves, then stops on SIGTERM', async () => {
     if (!existsSync(MAIN)) throw new Error(`no ${MAIN}: build first (npm test builds every package; or pnpm --filter @shadow/dashboard build)`);
     const env = { ...process.env, CLICKHOUSE_URL: '', CHDB_PATH: '', LOG_LEVEL: 'silent' };
-    const bad = await promisify(execFile)(process.execPath, [MAIN, '--port', '70000', '--window', 'soon', '--criteria', join(workDir, 'nope.yaml'), '--bogus', 'x'], { env }).then(
+    const bad = await promisify(execFile)(
+      process.execPath,
+      [MAIN, '--port', '70000', '--window', 'soon', '--criteria', join(workDir, 'nope.yaml'), '--bogus', 'x'],
+      { env },
+    ).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     );
@@ -237,7 +302,9 @@ describe('the process', () => {
     for (const field of ['--bogus', '--port (port)', '--window (window)', '--criteria (criteria)']) expect(bad.stderr).toContain(field);
 
     await using endpoint: QueryEndpoint = await createQueryEndpoint({ clickhouse: ch, port: 0 });
-    const taken = await promisify(execFile)(process.execPath, [MAIN, '--port', String(port), '--clickhouse-url', endpoint.url, '--database', database], { env }).then(
+    const taken = await promisify(execFile)(process.execPath, [MAIN, '--port', String(port), '--clickhouse-url', endpoint.url, '--database', database], {
+      env,
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     );
@@ -250,7 +317,10 @@ describe('the process', () => {
         s.close(() => res(p));
       });
     });
-    const child = spawn(process.execPath, [MAIN, '--port', String(free), '--clickhouse-url', endpoint.url, '--database', database], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, '--port', String(free), '--clickhouse-url', endpoint.url, '--database', database], {
+      env: { ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       await new Promise<void>((res, rej) => {
         let out = '';
@@ -262,7 +332,7 @@ describe('the process', () => {
       });
       const health = await fetch(`http://127.0.0.1:${free}/healthz`);
       expect(health.status).toBe(200);
-      const overview = await (await fetch(`http://127.0.0.1:${free}/api/overview?since=2h`)).json() as { challengers: { challengerId: string }[] };
+      const overview = (await (await fetch(`http://127.0.0.1:${free}/api/overview?since=2h`)).json()) as { challengers: { challengerId: string }[] };
       expect(overview.challengers.map((c) => c.challengerId)).toContain(CANDIDATE);
     } finally {
       child.kill('SIGTERM');

@@ -72,7 +72,10 @@ describe('createClickHouseExploreStore (real chDB, every row landed twice)', () 
 
   it('lists differing pairs newest first, by route and by path, with paging', async () => {
     const differing = await explore.pairs({ challengerId: CANDIDATE, window, pageSize: 500 });
-    const expected = seeded.exchanges.filter((e) => e.differs).map((e) => e.id).sort();
+    const expected = seeded.exchanges
+      .filter((e) => e.differs)
+      .map((e) => e.id)
+      .sort();
     expect(differing.items.map((p) => p.exchangeId).sort()).toEqual(expected);
     expect(differing.items.every((p) => !p.agrees && p.bodiesKept)).toBe(true);
     const times = differing.items.map((p) => p.captureMs);
@@ -99,21 +102,30 @@ describe('createClickHouseExploreStore (real chDB, every row landed twice)', () 
     expect(quote).toBeDefined();
     const detail = await explore.pairDetail(quote?.exchange_id as string);
     expect(detail?.exchange).toMatchObject({ method: 'GET', route: '/quote/:sku', service: 'pricing' });
-    expect(detail?.pairs.map((p) => [p.challengerId, p.role])).toEqual([[CANDIDATE, 'candidate'], [SECONDARY, 'secondary']]);
+    expect(detail?.pairs.map((p) => [p.challengerId, p.role])).toEqual([
+      [CANDIDATE, 'candidate'],
+      [SECONDARY, 'secondary'],
+    ]);
     const cand = detail?.pairs[0];
     const byPath = new Map(cand?.differences.map((d) => [d.path, d]));
     expect(byPath.get('$.currency')).toMatchObject({ kind: 'extra_in_candidate', noise: false, candidateValue: '"EUR"' });
     expect(byPath.get('$.total')).toMatchObject({ kind: 'value_changed', noise: false });
     expect(byPath.get('$.quoteId')).toMatchObject({ noise: true });
     expect(byPath.get('header:x-request-id')).toMatchObject({ noise: true });
-    expect(byPath.get('header:x-version')).toMatchObject({ noise: false, liveValue: expect.stringContaining('1.4.0'), candidateValue: expect.stringContaining('1.5.0') });
+    expect(byPath.get('header:x-version')).toMatchObject({
+      noise: false,
+      liveValue: expect.stringContaining('1.4.0'),
+      candidateValue: expect.stringContaining('1.5.0'),
+    });
     expect(cand?.bodiesKept).toBe(true);
     expect(JSON.parse(cand?.candidate.body.text ?? '')).toMatchObject({ currency: 'EUR' });
     expect(cand?.live.body.cut).toBe(false);
 
     const order = seeded.rows.pairs.find((p) => p.challenger_id === CANDIDATE && p.side_effects_extra > 0 && p.shadow_error_kind === '');
     const withEffect = await explore.pairDetail(order?.exchange_id as string);
-    expect(withEffect?.pairs[0]?.sideEffects.differences).toEqual([expect.objectContaining({ direction: 'candidate-only', method: 'POST', target: 'payments:443', noise: false })]);
+    expect(withEffect?.pairs[0]?.sideEffects.differences).toEqual([
+      expect.objectContaining({ direction: 'candidate-only', method: 'POST', target: 'payments:443', noise: false }),
+    ]);
   });
 
   it('says what did not pair, keeps agreeing bodies out, and tells unknown and malformed ids apart', async () => {
@@ -140,7 +152,9 @@ describe('createClickHouseExploreStore (real chDB, every row landed twice)', () 
       const viaEndpoint = createClickHouseExploreStore(remote);
       expect(await viaEndpoint.challengers({ window })).toEqual(await explore.challengers({ window }));
       expect(await viaEndpoint.timeSeries({ challengerId: CANDIDATE, window })).toEqual(await explore.timeSeries({ challengerId: CANDIDATE, window }));
-      expect(await viaEndpoint.pairs({ challengerId: CANDIDATE, window, path: '$.total' })).toEqual(await explore.pairs({ challengerId: CANDIDATE, window, path: '$.total' }));
+      expect(await viaEndpoint.pairs({ challengerId: CANDIDATE, window, path: '$.total' })).toEqual(
+        await explore.pairs({ challengerId: CANDIDATE, window, path: '$.total' }),
+      );
       const id = seeded.exchanges.find((e) => e.differs)?.id as string;
       expect(await viaEndpoint.pairDetail(id)).toEqual(await explore.pairDetail(id));
     } finally {

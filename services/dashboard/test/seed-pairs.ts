@@ -20,34 +20,105 @@ export const SECONDARY = 'pricing-v1b';
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 
-function exchange(id: string, atMs: number, method: string, path: string, template: string, status: number, body: unknown, requestId: string): CapturedExchange {
+function exchange(
+  id: string,
+  atMs: number,
+  method: string,
+  path: string,
+  template: string,
+  status: number,
+  body: unknown,
+  requestId: string,
+): CapturedExchange {
   const bytes = json(body);
   return {
-    exchangeId: id, captureTimeMs: atMs, service: 'pricing', environment: 'test', method, scheme: 'http', host: 'pricing.local',
-    path, query: '', routeTemplate: template, requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false,
-    requestBodySize: 0, requestContentType: null, responseStatus: status,
+    exchangeId: id,
+    captureTimeMs: atMs,
+    service: 'pricing',
+    environment: 'test',
+    method,
+    scheme: 'http',
+    host: 'pricing.local',
+    path,
+    query: '',
+    routeTemplate: template,
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: status,
     responseHeaders: { 'content-type': ['application/json'], 'x-request-id': [requestId], 'x-version': ['1.4.0'] },
-    responseBody: bytes, responseBodyTruncated: false, responseBodySize: bytes.length, responseContentType: 'application/json',
-    liveLatencyUs: 0, aborted: false, samplingRate: 1, tapVersion: 'test', outboundCalls: [],
+    responseBody: bytes,
+    responseBodyTruncated: false,
+    responseBodySize: bytes.length,
+    responseContentType: 'application/json',
+    liveLatencyUs: 0,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'test',
+    outboundCalls: [],
   } as CapturedExchange;
 }
 
-function result(id: string, challengerId: string, role: string, atMs: number, status: number, body: unknown, latencyUs: number, version: string | null, errorKind: string | null = null): ShadowResult {
+function result(
+  id: string,
+  challengerId: string,
+  role: string,
+  atMs: number,
+  status: number,
+  body: unknown,
+  latencyUs: number,
+  version: string | null,
+  errorKind: string | null = null,
+): ShadowResult {
   const bytes = errorKind === null ? json(body) : Buffer.alloc(0);
-  const headers = version === null ? { 'content-type': ['application/json'] } : { 'content-type': ['application/json'], 'x-request-id': [randomUUID()], 'x-version': [version] };
+  const headers =
+    version === null
+      ? { 'content-type': ['application/json'] }
+      : { 'content-type': ['application/json'], 'x-request-id': [randomUUID()], 'x-version': [version] };
   return {
-    exchangeId: id, challengerId, challengerName: challengerId, attempt: 1, replayTimeMs: atMs + 5, responseStatus: errorKind === null ? status : 0,
+    exchangeId: id,
+    challengerId,
+    challengerName: challengerId,
+    attempt: 1,
+    replayTimeMs: atMs + 5,
+    responseStatus: errorKind === null ? status : 0,
     responseHeaders: errorKind === null ? headers : {},
-    responseBody: bytes, responseBodyTruncated: false, responseBodySize: bytes.length, responseContentType: errorKind === null ? 'application/json' : null,
-    latencyUs, errorKind, errorMessage: errorKind === null ? null : 'no answer in 2000 ms', replayerVersion: 'test', challengerRole: role, runId: null,
+    responseBody: bytes,
+    responseBodyTruncated: false,
+    responseBodySize: bytes.length,
+    responseContentType: errorKind === null ? 'application/json' : null,
+    latencyUs,
+    errorKind,
+    errorMessage: errorKind === null ? null : 'no answer in 2000 ms',
+    replayerVersion: 'test',
+    challengerRole: role,
+    runId: null,
   };
 }
 
 function payment(id: string, atMs: number): SideEffect {
   return {
-    exchangeId: id, origin: CANDIDATE, attempt: 1, sequence: 0, observedTimeMs: atMs + 6, dependencyKind: 'http', target: 'payments:443',
-    operation: 'POST /v1/charges', requestSummary: json({ amount: 1 }), mocked: true, mockedResponse: null, method: 'POST', path: '/v1/charges',
-    requestHeaders: {}, responseStatus: 503, responseBody: Buffer.alloc(0), durationUs: 100, disposition: 'blocked', runId: null,
+    exchangeId: id,
+    origin: CANDIDATE,
+    attempt: 1,
+    sequence: 0,
+    observedTimeMs: atMs + 6,
+    dependencyKind: 'http',
+    target: 'payments:443',
+    operation: 'POST /v1/charges',
+    requestSummary: json({ amount: 1 }),
+    mocked: true,
+    mockedResponse: null,
+    method: 'POST',
+    path: '/v1/charges',
+    requestHeaders: {},
+    responseStatus: 503,
+    responseBody: Buffer.alloc(0),
+    durationUs: 100,
+    disposition: 'blocked',
+    runId: null,
   } as SideEffect;
 }
 
@@ -95,7 +166,15 @@ export function buildScenario(n = 120, spanMs = 20 * 60_000): Seeded {
       const same = i % 4 === 0;
       const liveBody = live503 ? { error: 'unavailable' } : { quoteId: randomUUID(), sku, total, items: [{ sku, qty: 1, price: total }] };
       ex = exchange(id, at, 'GET', `/quote/${sku}`, '/quote/:sku', live503 ? 503 : 200, liveBody, randomUUID());
-      cand = live503 ? liveBody : { quoteId: randomUUID(), sku, total: same ? total : Math.round(total * 105) / 100, items: [{ sku, qty: 1, price: total }], ...(same ? {} : { currency: 'EUR' }) };
+      cand = live503
+        ? liveBody
+        : {
+            quoteId: randomUUID(),
+            sku,
+            total: same ? total : Math.round(total * 105) / 100,
+            items: [{ sku, qty: 1, price: total }],
+            ...(same ? {} : { currency: 'EUR' }),
+          };
       sec = live503 ? liveBody : { ...liveBody, quoteId: randomUUID() };
       differs = !live503 && !same;
     } else if (i % 2 === 0) {
@@ -121,11 +200,23 @@ export function buildScenario(n = 120, spanMs = 20 * 60_000): Seeded {
     const health = ex.path === '/health';
     const results = new Map<string, ShadowResult>();
     // The candidate names its version in a header only where its answer differs anyway.
-    results.set(CANDIDATE, result(id, CANDIDATE, 'candidate', at, status, cand, Math.round(latency * 1.3), health ? null : differs ? '1.5.0' : '1.4.0', timeout ? 'timeout' : null));
+    results.set(
+      CANDIDATE,
+      result(id, CANDIDATE, 'candidate', at, status, cand, Math.round(latency * 1.3), health ? null : differs ? '1.5.0' : '1.4.0', timeout ? 'timeout' : null),
+    );
     // Some exchanges have no secondary result: they go unmatched for the secondary.
     const secondaryMissing = i % 31 === 3;
     if (!secondaryMissing) results.set(SECONDARY, result(id, SECONDARY, 'secondary', at, status, sec, latency + 500, health ? null : '1.4.0'));
-    const joined = { exchangeId: id, partition: 0, cause: 'complete', firstSeenMs: at, exchange: ex, results, sideEffects: effects, slots: [] } as unknown as JoinedExchange;
+    const joined = {
+      exchangeId: id,
+      partition: 0,
+      cause: 'complete',
+      firstSeenMs: at,
+      exchange: ex,
+      results,
+      sideEffects: effects,
+      slots: [],
+    } as unknown as JoinedExchange;
     const rows = rowsFor(joined, comparer, { challengers: [CANDIDATE, SECONDARY], bodySampleRate: 0, maxBodyBytes: 65_536 }, now);
     out.pairs.push(...rows.pairs);
     out.diffs.push(...rows.diffs);

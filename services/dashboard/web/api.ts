@@ -27,7 +27,10 @@ export interface ConfigResponse {
 }
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -50,6 +53,15 @@ export interface WindowParams {
 
 export const fetchConfig = (): Promise<ConfigResponse> => get('/api/config', {});
 export const fetchOverview = (w: WindowParams): Promise<OverviewResponse> => get('/api/overview', { ...w });
-export const fetchPairs = (w: WindowParams, q: { challenger: string; method?: string | undefined; route?: string | undefined; path?: string | undefined; filter?: PairFilter | undefined; page?: number | undefined }): Promise<PairList> =>
-  get('/api/pairs', { ...w, ...q });
+export const fetchPairs = (
+  w: WindowParams,
+  q: {
+    challenger: string;
+    method?: string | undefined;
+    route?: string | undefined;
+    path?: string | undefined;
+    filter?: PairFilter | undefined;
+    page?: number | undefined;
+  },
+): Promise<PairList> => get('/api/pairs', { ...w, ...q });
 export const fetchPair = (id: string): Promise<PairDetail> => get('/api/pair', { id });

@@ -52,7 +52,9 @@ function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string,
     // With a secondary it is the baseline (same replay conditions, as the report); live is drawn for reference.
     return {
       title: 'Latency p50 / p99',
-      note: withSecondary ? `${challengerLabel} vs the secondary (same replay) and live, answered pairs per bucket` : `live vs ${challengerLabel}, answered pairs per bucket (live measured in production)`,
+      note: withSecondary
+        ? `${challengerLabel} vs the secondary (same replay) and live, answered pairs per bucket`
+        : `live vs ${challengerLabel}, answered pairs per bucket (live measured in production)`,
       series: [
         {},
         { label: 'live p50', stroke: LIVE_COLOR, width: 2, value: value(ms) },
@@ -60,7 +62,10 @@ function spec(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string,
         { label: `${challengerLabel} p50`, stroke: CHALLENGER_COLOR, width: 2, value: value(ms) },
         { label: `${challengerLabel} p99`, stroke: CHALLENGER_COLOR, width: 1, dash: [6, 4], value: value(ms) },
         ...(withSecondary
-          ? [{ label: 'secondary p50', stroke: SECONDARY_COLOR, width: 2, value: value(ms) }, { label: 'secondary p99', stroke: SECONDARY_COLOR, width: 1, dash: [6, 4], value: value(ms) }]
+          ? [
+              { label: 'secondary p50', stroke: SECONDARY_COLOR, width: 2, value: value(ms) },
+              { label: 'secondary p99', stroke: SECONDARY_COLOR, width: 1, dash: [6, 4], value: value(ms) },
+            ]
           : []),
       ],
       yRange: (_min, max) => [0, max > 0 ? max * 1.1 : 1],
@@ -103,7 +108,12 @@ export class Chart {
   constructor(kind: 'agreement' | 'latency' | 'errors', challengerLabel: string, withSecondary = false) {
     this.#spec = spec(kind, challengerLabel, withSecondary);
     this.#body = h('div', { class: 'chart-body' });
-    this.el = h('figure', { class: `chart chart-${kind}`, 'data-chart': kind }, h('figcaption', {}, h('strong', {}, this.#spec.title), h('span', { class: 'muted' }, ` ${this.#spec.note}`)), this.#body);
+    this.el = h(
+      'figure',
+      { class: `chart chart-${kind}`, 'data-chart': kind },
+      h('figcaption', {}, h('strong', {}, this.#spec.title), h('span', { class: 'muted' }, ` ${this.#spec.note}`)),
+      this.#body,
+    );
     this.#observer = new ResizeObserver(() => this.#plot?.setSize(this.#size()));
     this.#observer.observe(this.#body);
   }
@@ -125,7 +135,10 @@ export class Chart {
       series: s.series,
       ...(s.bands === undefined ? {} : { bands: s.bands }),
       scales: { x: { time: true }, y: { range: (_u, min, max) => (s.yRange === undefined ? [min, max] : s.yRange(min ?? 0, max ?? 0)) } },
-      axes: [{ stroke: '#64748b', grid: { stroke: '#eef2f7' } }, { stroke: '#64748b', grid: { stroke: '#eef2f7' }, values: (_u, vals) => vals.map((v) => s.yValues(v)), size: 64 }],
+      axes: [
+        { stroke: '#64748b', grid: { stroke: '#eef2f7' } },
+        { stroke: '#64748b', grid: { stroke: '#eef2f7' }, values: (_u, vals) => vals.map((v) => s.yValues(v)), size: 64 },
+      ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     };

@@ -1,4 +1,5 @@
-export const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`);
+export const pct = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
 
 export function ms(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';

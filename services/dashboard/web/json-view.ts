@@ -24,7 +24,16 @@ function scalar(v: unknown): HTMLElement {
   return h('span', { class: `j-${type}` }, JSON.stringify(v));
 }
 
-function walk(value: unknown, path: string, depth: number, key: string | null, comma: boolean, marks: Marks, inherited: Mark | undefined, out: HTMLElement[]): void {
+function walk(
+  value: unknown,
+  path: string,
+  depth: number,
+  key: string | null,
+  comma: boolean,
+  marks: Marks,
+  inherited: Mark | undefined,
+  out: HTMLElement[],
+): void {
   const mark = marks.get(path) ?? inherited;
   const label = key === null ? [] : [h('span', { class: 'j-key' }, JSON.stringify(key)), ': '];
   const tail = comma ? ',' : '';

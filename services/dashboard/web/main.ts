@@ -47,7 +47,10 @@ function currentRoute(): Route {
   const hash = location.hash.replace(/^#/, '');
   const [path = '', query = ''] = hash.split('?', 2);
   const params = new URLSearchParams(query);
-  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   if (parts[0] === 'pairs' && parts[1] !== undefined) return { name: 'pairs', arg: parts[1], params };
   if (parts[0] === 'pair' && parts[1] !== undefined) return { name: 'pair', arg: parts[1], params };
   return { name: 'overview', arg: parts[0] === 'c' ? (parts[1] ?? '') : '', params };
@@ -86,16 +89,21 @@ function renderWindowNav(): void {
     h('span', { class: 'muted' }, 'window '),
     iso(since) || until !== null ? h('span', { class: 'win active' }, `${show(since)} – ${until === null ? 'now' : show(until)}`) : null,
     ...choices.map((w) =>
-      h('button', {
-        class: w === since && until === null ? 'win active' : 'win',
-        'data-window': w,
-        onclick: () => {
-          const p = new URLSearchParams(route.params);
-          p.set('since', w);
-          p.delete('until');
-          location.hash = `#${location.hash.replace(/^#/, '').split('?')[0] || '/'}?${p.toString()}`;
+      h(
+        'button',
+        {
+          class: w === since && until === null ? 'win active' : 'win',
+          'data-window': w,
+          onclick: () => {
+            const p = new URLSearchParams(route.params);
+            p.set('since', w);
+            p.delete('until');
+            location.hash = `#${location.hash.replace(/^#/, '').split('?')[0] || '/'}?${p.toString()}`;
+          },
         },
-      }, w)),
+        w,
+      ),
+    ),
     route.params.get('run') === null ? null : h('span', { class: 'chip' }, `run ${route.params.get('run')}`),
   ]);
 }
@@ -114,7 +122,8 @@ function describeCriteria(c: CriteriaInfo | null): string {
 // ---------------------------------------------------------------- shared pieces
 
 const roleLabel = (role: string): string => (role === 'secondary' ? 'secondary' : role === 'candidate' ? 'candidate' : role);
-const nameOf = (c: { challengerId: string; challengerName: string | null }): string => (c.challengerName !== null && c.challengerName !== c.challengerId ? `${c.challengerName} (${c.challengerId})` : c.challengerId);
+const nameOf = (c: { challengerId: string; challengerName: string | null }): string =>
+  c.challengerName !== null && c.challengerName !== c.challengerId ? `${c.challengerName} (${c.challengerId})` : c.challengerId;
 
 function roleChip(role: string): HTMLElement {
   return h('span', { class: `role role-${role === 'secondary' ? 'secondary' : 'candidate'}` }, roleLabel(role));
@@ -124,7 +133,8 @@ const VERDICT_TEXT: Record<string, string> = { pass: 'PASS', fail: 'FAIL', insuf
 
 function verdictBadge(verdict: GateVerdict | null, criteria: CriteriaInfo | null, big = false): HTMLElement {
   const cls = big ? 'verdict big' : 'verdict';
-  if (verdict !== null) return h('span', { class: `${cls} v-${verdict.verdict}`, 'data-verdict': verdict.verdict }, VERDICT_TEXT[verdict.verdict] ?? verdict.verdict);
+  if (verdict !== null)
+    return h('span', { class: `${cls} v-${verdict.verdict}`, 'data-verdict': verdict.verdict }, VERDICT_TEXT[verdict.verdict] ?? verdict.verdict);
   if (criteria !== null && 'error' in criteria) return h('span', { class: `${cls} v-error` }, 'CRITERIA INVALID');
   return h('span', { class: `${cls} v-none` }, 'NO VERDICT');
 }
@@ -151,12 +161,17 @@ function errorBox(message: string): HTMLElement {
 
 function challengerCard(c: ChallengerView, selected: boolean, criteria: CriteriaInfo | null): HTMLElement {
   const overall = c.report?.overall;
-  return h('a', { class: selected ? 'card selected' : 'card', href: link(`/c/${enc(c.challengerId)}`), 'data-challenger': c.challengerId },
+  return h(
+    'a',
+    { class: selected ? 'card selected' : 'card', href: link(`/c/${enc(c.challengerId)}`), 'data-challenger': c.challengerId },
     h('div', { class: 'card-top' }, roleChip(c.role), verdictBadge(c.verdict, criteria)),
     h('div', { class: 'card-name' }, nameOf(c)),
-    h('div', { class: 'card-numbers' },
+    h(
+      'div',
+      { class: 'card-numbers' },
       h('span', { class: 'big-number' }, overall === undefined ? '–' : pct(overall.agreement.estimate)),
-      h('span', { class: 'muted' }, ` agreement · ${count(c.pairs)} pairs`)),
+      h('span', { class: 'muted' }, ` agreement · ${count(c.pairs)} pairs`),
+    ),
   );
 }
 
@@ -168,26 +183,64 @@ function verdictPanel(c: ChallengerView, criteria: CriteriaInfo | null): HTMLEle
     if (criteria !== null && 'error' in criteria) body.push(h('p', {}, `The criteria file ${criteria.source} cannot be used: ${criteria.error}`));
     else body.push(h('p', {}, 'No gate verdict: start the dashboard with --criteria <file> (docs/gate.md) to judge this challenger as `shadow gate` does.'));
   } else {
-    const head = v.verdict === 'pass'
-      ? `${who} meets every criterion of ${v.criteria.name ?? v.criteria.source ?? 'the criteria'}`
-      : v.verdict === 'fail'
-        ? `${who} fails ${v.criteria.name ?? v.criteria.source ?? 'the criteria'}: do not promote`
-        : `${who}: not enough data to judge yet`;
+    const head =
+      v.verdict === 'pass'
+        ? `${who} meets every criterion of ${v.criteria.name ?? v.criteria.source ?? 'the criteria'}`
+        : v.verdict === 'fail'
+          ? `${who} fails ${v.criteria.name ?? v.criteria.source ?? 'the criteria'}: do not promote`
+          : `${who}: not enough data to judge yet`;
     body.push(h('p', { class: 'verdict-head' }, head));
     if (v.reasons.length > 0) body.push(h('ul', { class: 'reasons' }, ...v.reasons.map((r) => h('li', {}, r))));
-    body.push(h('p', { class: 'muted' }, `${v.summary.pass} passed · ${v.summary.fail} failed · ${v.summary.insufficient} not enough data${v.summary.nonBlocking > 0 ? ` · ${v.summary.nonBlocking} non-blocking` : ''} · judged at ${Math.round(v.criteria.confidence * 100)}% confidence`));
-    body.push(h('details', {}, h('summary', {}, `every criterion (${v.results.length})`),
-      h('table', { class: 'criteria' },
-        h('thead', {}, h('tr', {}, ...['outcome', 'criterion', 'scope', 'reason'].map((t) => h('th', {}, t)))),
-        h('tbody', {}, ...v.results.map((r) => h('tr', { class: `o-${r.outcome}${r.blocking ? '' : ' non-blocking'}` },
-          h('td', {}, h('span', { class: `verdict small v-${r.outcome}` }, VERDICT_TEXT[r.outcome] ?? r.outcome)), h('td', {}, r.criterion), h('td', {}, r.scope), h('td', {}, r.reason)))))));
+    body.push(
+      h(
+        'p',
+        { class: 'muted' },
+        `${v.summary.pass} passed · ${v.summary.fail} failed · ${v.summary.insufficient} not enough data${v.summary.nonBlocking > 0 ? ` · ${v.summary.nonBlocking} non-blocking` : ''} · judged at ${Math.round(v.criteria.confidence * 100)}% confidence`,
+      ),
+    );
+    body.push(
+      h(
+        'details',
+        {},
+        h('summary', {}, `every criterion (${v.results.length})`),
+        h(
+          'table',
+          { class: 'criteria' },
+          h('thead', {}, h('tr', {}, ...['outcome', 'criterion', 'scope', 'reason'].map((t) => h('th', {}, t)))),
+          h(
+            'tbody',
+            {},
+            ...v.results.map((r) =>
+              h(
+                'tr',
+                { class: `o-${r.outcome}${r.blocking ? '' : ' non-blocking'}` },
+                h('td', {}, h('span', { class: `verdict small v-${r.outcome}` }, VERDICT_TEXT[r.outcome] ?? r.outcome)),
+                h('td', {}, r.criterion),
+                h('td', {}, r.scope),
+                h('td', {}, r.reason),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
   }
   // What the report and the gate warn about: live as the latency baseline, sandbox-induced pairs set aside.
   for (const w of new Set([...(c.report?.warnings ?? []), ...(v?.warnings ?? [])])) body.push(h('p', { class: 'note', 'data-warning': '' }, `warning: ${w}`));
   if (c.role === 'secondary') {
-    body.push(h('p', { class: 'note' }, 'Secondary: a second copy of live\'s own code. Where it differs from live, the difference is noise; the candidate\'s differences at those paths are greyed out as noise.'));
+    body.push(
+      h(
+        'p',
+        { class: 'note' },
+        "Secondary: a second copy of live's own code. Where it differs from live, the difference is noise; the candidate's differences at those paths are greyed out as noise.",
+      ),
+    );
   }
-  return h('section', { class: `panel verdict-panel vp-${v?.verdict ?? 'none'}`, 'data-panel': 'verdict' }, h('div', { class: 'verdict-row' }, verdictBadge(v, criteria, true), h('div', { class: 'verdict-body' }, ...body)));
+  return h(
+    'section',
+    { class: `panel verdict-panel vp-${v?.verdict ?? 'none'}`, 'data-panel': 'verdict' },
+    h('div', { class: 'verdict-row' }, verdictBadge(v, criteria, true), h('div', { class: 'verdict-body' }, ...body)),
+  );
 }
 
 function kpis(c: ChallengerView): HTMLElement {
@@ -197,15 +250,28 @@ function kpis(c: ChallengerView): HTMLElement {
   const p99 = latencyOf(o, 'p99');
   const unmatched = (c.report?.unmatched ?? []).reduce((s, u) => s + u.exchanges, 0);
   const who = roleLabel(c.role);
-  const tile = (label: string, value: Child, sub: Child) => h('div', { class: 'kpi' }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-sub' }, sub));
-  return h('div', { class: 'kpis', 'data-panel': 'kpis' },
-    tile('pairs', count(o.pairs), c.report?.observed === null || c.report?.observed === undefined ? '' : `${clock(c.report.observed.firstMs)} – ${clock(c.report.observed.lastMs)}`),
+  const tile = (label: string, value: Child, sub: Child) =>
+    h('div', { class: 'kpi' }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-sub' }, sub));
+  return h(
+    'div',
+    { class: 'kpis', 'data-panel': 'kpis' },
+    tile(
+      'pairs',
+      count(o.pairs),
+      c.report?.observed === null || c.report?.observed === undefined ? '' : `${clock(c.report.observed.firstMs)} – ${clock(c.report.observed.lastMs)}`,
+    ),
     tile('agreement', pct(o.agreement.estimate), `95% CI ${interval(o.agreement)}${o.judge === null || o.judge === undefined ? '' : ' · before the judge'}`),
-    ...(o.judge === null || o.judge === undefined ? [] : [tile('after the judge', pct(o.judge.agreementAfter.estimate), `95% CI ${interval(o.judge.agreementAfter)} · ${count(o.judge.needed)} judged`)]),
+    ...(o.judge === null || o.judge === undefined
+      ? []
+      : [tile('after the judge', pct(o.judge.agreementAfter.estimate), `95% CI ${interval(o.judge.agreementAfter)} · ${count(o.judge.needed)} judged`)]),
     tile('errors', pct(o.errors.candidate.estimate), `${who} · live ${pct(o.errors.live.estimate)}`),
     tile('p50 latency', ms(p50.candidate), `${who} · ${baselineNote(c, p50)}`),
     tile('p99 latency', ms(p99.candidate), `${who} · ${baselineNote(c, p99)}`),
-    tile('status differs', count(o.status.mismatchedPairs), o.status.sandboxInducedMismatches > 0 ? `pairs · ${count(o.status.sandboxInducedMismatches)} sandbox-induced` : 'pairs'),
+    tile(
+      'status differs',
+      count(o.status.mismatchedPairs),
+      o.status.sandboxInducedMismatches > 0 ? `pairs · ${count(o.status.sandboxInducedMismatches)} sandbox-induced` : 'pairs',
+    ),
     tile('unmatched', count(unmatched), 'exchanges without a pair'),
   );
 }
@@ -240,13 +306,35 @@ function routeTable(c: ChallengerView): HTMLElement {
     if (r.outcome === 'fail' || worst === undefined || (worst === 'pass' && r.outcome === 'insufficient')) gate.set(r.scope, r.outcome);
   }
   const columns: Column[] = [
-    { title: 'route', value: (s) => s.scope, show: (s) => h('a', { href: link(`/pairs/${enc(c.challengerId)}`, { method: s.method ?? '', route: s.route ?? '' }) }, s.scope), numeric: false },
+    {
+      title: 'route',
+      value: (s) => s.scope,
+      show: (s) => h('a', { href: link(`/pairs/${enc(c.challengerId)}`, { method: s.method ?? '', route: s.route ?? '' }) }, s.scope),
+      numeric: false,
+    },
     { title: 'pairs', value: (s) => s.pairs, show: (s) => count(s.pairs), numeric: true },
     { title: 'agreement', value: (s) => s.agreement.estimate, show: (s) => pct(s.agreement.estimate), numeric: true },
     { title: '95% CI', value: (s) => s.agreement.lower, show: (s) => interval(s.agreement), numeric: true },
     // Agreement after the routes' judges (docs/judge.md), when a route has one.
-    ...(report.routes.some((r) => r.judge !== null && r.judge !== undefined) ? [{ title: 'after judge', value: (s: ReportScope) => s.judge?.agreementAfter.estimate ?? null, show: (s: ReportScope) => (s.judge === null || s.judge === undefined ? h('span', { class: 'muted' }, '–') : pct(s.judge.agreementAfter.estimate)), numeric: true }] : []),
-    { title: 'gate', value: (s) => gate.get(s.scope) ?? '', show: (s) => (gate.has(s.scope) ? h('span', { class: `verdict small v-${gate.get(s.scope)}` }, VERDICT_TEXT[gate.get(s.scope) ?? ''] ?? '') : h('span', { class: 'muted' }, '–')), numeric: false },
+    ...(report.routes.some((r) => r.judge !== null && r.judge !== undefined)
+      ? [
+          {
+            title: 'after judge',
+            value: (s: ReportScope) => s.judge?.agreementAfter.estimate ?? null,
+            show: (s: ReportScope) => (s.judge === null || s.judge === undefined ? h('span', { class: 'muted' }, '–') : pct(s.judge.agreementAfter.estimate)),
+            numeric: true,
+          },
+        ]
+      : []),
+    {
+      title: 'gate',
+      value: (s) => gate.get(s.scope) ?? '',
+      show: (s) =>
+        gate.has(s.scope)
+          ? h('span', { class: `verdict small v-${gate.get(s.scope)}` }, VERDICT_TEXT[gate.get(s.scope) ?? ''] ?? '')
+          : h('span', { class: 'muted' }, '–'),
+      numeric: false,
+    },
     { title: 'errors live', value: (s) => s.errors.live.estimate, show: (s) => pct(s.errors.live.estimate), numeric: true },
     { title: `errors ${who}`, value: (s) => s.errors.candidate.estimate, show: (s) => pct(s.errors.candidate.estimate), numeric: true },
     { title: 'p50 live', value: (s) => latencyOf(s, 'p50').live, show: (s) => ms(latencyOf(s, 'p50').live), numeric: true },
@@ -254,33 +342,65 @@ function routeTable(c: ChallengerView): HTMLElement {
     { title: 'p99 live', value: (s) => latencyOf(s, 'p99').live, show: (s) => ms(latencyOf(s, 'p99').live), numeric: true },
     { title: `p99 ${who}`, value: (s) => latencyOf(s, 'p99').candidate, show: (s) => ms(latencyOf(s, 'p99').candidate), numeric: true },
     // The report's latency baseline when there is a secondary (same replay conditions).
-    ...(report.secondary === null ? [] : [{ title: 'p99 secondary', value: (s: ReportScope) => latencyOf(s, 'p99').secondary, show: (s: ReportScope) => ms(latencyOf(s, 'p99').secondary), numeric: true }]),
+    ...(report.secondary === null
+      ? []
+      : [
+          {
+            title: 'p99 secondary',
+            value: (s: ReportScope) => latencyOf(s, 'p99').secondary,
+            show: (s: ReportScope) => ms(latencyOf(s, 'p99').secondary),
+            numeric: true,
+          },
+        ]),
     { title: 'status ≠', value: (s) => s.status.mismatchedPairs, show: (s) => count(s.status.mismatchedPairs), numeric: true },
     { title: 'sandbox-induced', value: (s) => s.sandboxInduced?.pairs ?? 0, show: (s) => count(s.sandboxInduced?.pairs ?? 0), numeric: true },
-    { title: 'top differing path', value: (s) => s.paths[0]?.path ?? '', show: (s) => (s.paths[0] === undefined ? h('span', { class: 'muted' }, s.noisePaths.length > 0 ? 'noise only' : '–') : h('code', {}, s.paths[0].path)), numeric: false },
+    {
+      title: 'top differing path',
+      value: (s) => s.paths[0]?.path ?? '',
+      show: (s) => (s.paths[0] === undefined ? h('span', { class: 'muted' }, s.noisePaths.length > 0 ? 'noise only' : '–') : h('code', {}, s.paths[0].path)),
+      numeric: false,
+    },
   ];
   const sort = state.sort.get(c.challengerId) ?? { column: 1, descending: true };
-  const col = columns[sort.column] ?? columns[1] as Column;
+  const col = columns[sort.column] ?? (columns[1] as Column);
   const rows = [...report.routes].sort((a, b) => {
     const x = col.value(a);
     const y = col.value(b);
     const order = x === y ? 0 : x === null ? 1 : y === null ? -1 : x < y ? -1 : 1;
     return (sort.descending ? -order : order) || a.scope.localeCompare(b.scope);
   });
-  const head = h('tr', {}, ...columns.map((cl, i) =>
-    h('th', {
-      class: `${cl.numeric ? 'num ' : ''}sortable${i === sort.column ? ' sorted' : ''}`,
-      'data-column': cl.title,
-      title: 'sort',
-      onclick: () => {
-        state.sort.set(c.challengerId, { column: i, descending: i === sort.column ? !sort.descending : cl.numeric });
-        rerender();
-      },
-    }, cl.title, i === sort.column ? (sort.descending ? ' ▼' : ' ▲') : '')));
-  const row = (s: ReportScope, overall: boolean) => h('tr', { class: overall ? 'overall' : '', 'data-route': s.scope }, ...columns.map((cl) => h('td', { class: cl.numeric ? 'num' : '' }, cl.show(s))));
-  return h('section', { class: 'panel', 'data-panel': 'routes' },
+  const head = h(
+    'tr',
+    {},
+    ...columns.map((cl, i) =>
+      h(
+        'th',
+        {
+          class: `${cl.numeric ? 'num ' : ''}sortable${i === sort.column ? ' sorted' : ''}`,
+          'data-column': cl.title,
+          title: 'sort',
+          onclick: () => {
+            state.sort.set(c.challengerId, { column: i, descending: i === sort.column ? !sort.descending : cl.numeric });
+            rerender();
+          },
+        },
+        cl.title,
+        i === sort.column ? (sort.descending ? ' ▼' : ' ▲') : '',
+      ),
+    ),
+  );
+  const row = (s: ReportScope, overall: boolean) =>
+    h('tr', { class: overall ? 'overall' : '', 'data-route': s.scope }, ...columns.map((cl) => h('td', { class: cl.numeric ? 'num' : '' }, cl.show(s))));
+  return h(
+    'section',
+    { class: 'panel', 'data-panel': 'routes' },
     h('h3', {}, 'Per route ', h('span', { class: 'muted' }, `same numbers as shadow report; click a column to sort, a route for its pairs`)),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'routes' }, h('thead', {}, head), h('tbody', {}, ...rows.map((s) => row(s, false)), row(report.overall, true)))));
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h('table', { class: 'routes' }, h('thead', {}, head), h('tbody', {}, ...rows.map((s) => row(s, false)), row(report.overall, true))),
+    ),
+  );
 }
 
 function pathsPanel(c: ChallengerView): HTMLElement {
@@ -298,38 +418,110 @@ function pathsPanel(c: ChallengerView): HTMLElement {
     ...o.noiseHeaders.map((x) => ({ ...x, tag: 'noise' as const })),
     ...(o.sandboxHeaders ?? []).map((x) => ({ ...x, tag: 'sandbox' as const })),
   ].sort((a, b) => b.pairs - a.pairs);
-  const tagChip = (tag: string) => h('span', { class: `tag tag-${tag}`, title: tag === 'sandbox' ? 'sandbox-induced: the challenger got an answer the sandbox made (or a read of a store live had changed); not counted' : '' }, tag === 'real' ? 'differs' : tag === 'sandbox' ? 'sandbox-induced' : tag);
+  const tagChip = (tag: string) =>
+    h(
+      'span',
+      {
+        class: `tag tag-${tag}`,
+        title: tag === 'sandbox' ? 'sandbox-induced: the challenger got an answer the sandbox made (or a read of a store live had changed); not counted' : '',
+      },
+      tag === 'real' ? 'differs' : tag === 'sandbox' ? 'sandbox-induced' : tag,
+    );
   const pathRow = (path: string, filter: string, n: number, tag: string, example: string) =>
-    h('tr', { class: `path-${tag}`, 'data-path': path },
+    h(
+      'tr',
+      { class: `path-${tag}`, 'data-path': path },
       h('td', {}, h('a', { href: link(`/pairs/${enc(c.challengerId)}`, { path: filter, filter: 'all' }) }, h('code', {}, path))),
       h('td', { class: 'num' }, count(n)),
       h('td', { class: 'num' }, pct(n / pairs)),
       h('td', {}, tagChip(tag)),
-      h('td', {}, h('a', { href: link(`/pair/${enc(example)}`, { c: c.challengerId }), class: 'muted' }, 'example')));
+      h('td', {}, h('a', { href: link(`/pair/${enc(example)}`, { c: c.challengerId }), class: 'muted' }, 'example')),
+    );
   const effects = [
     ...o.sideEffects.candidateOnly.map((e) => ({ ...e, what: `only ${roleLabel(c.role)}` })),
     ...o.sideEffects.liveOnly.map((e) => ({ ...e, what: 'only live' })),
     ...o.sideEffects.payloadChanged.map((e) => ({ ...e, what: 'payload differs' })),
   ];
   const unmatched = c.report?.unmatched ?? [];
-  return h('div', { class: 'two-col' },
-    h('section', { class: 'panel', 'data-panel': 'paths' },
-      h('h3', {}, 'Top differing paths ', h('span', { class: 'muted' }, 'body paths; noise = live and the secondary differ there too; sandbox-induced = not counted (docs/compare.md)')),
-      entries.length === 0 ? h('p', { class: 'muted' }, 'no differing body paths') : h('table', { class: 'paths' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'path'), h('th', { class: 'num' }, 'pairs'), h('th', { class: 'num' }, 'share'), h('th', {}, ''), h('th', {}, ''))),
-        h('tbody', {}, ...entries.map((p) => pathRow(p.path, p.path, p.pairs, p.tag, p.examplePairId))))),
-    h('div', {},
-      h('section', { class: 'panel', 'data-panel': 'headers' },
+  return h(
+    'div',
+    { class: 'two-col' },
+    h(
+      'section',
+      { class: 'panel', 'data-panel': 'paths' },
+      h(
+        'h3',
+        {},
+        'Top differing paths ',
+        h('span', { class: 'muted' }, 'body paths; noise = live and the secondary differ there too; sandbox-induced = not counted (docs/compare.md)'),
+      ),
+      entries.length === 0
+        ? h('p', { class: 'muted' }, 'no differing body paths')
+        : h(
+            'table',
+            { class: 'paths' },
+            h(
+              'thead',
+              {},
+              h('tr', {}, h('th', {}, 'path'), h('th', { class: 'num' }, 'pairs'), h('th', { class: 'num' }, 'share'), h('th', {}, ''), h('th', {}, '')),
+            ),
+            h('tbody', {}, ...entries.map((p) => pathRow(p.path, p.path, p.pairs, p.tag, p.examplePairId))),
+          ),
+    ),
+    h(
+      'div',
+      {},
+      h(
+        'section',
+        { class: 'panel', 'data-panel': 'headers' },
         h('h3', {}, 'Differing headers'),
-        headers.length === 0 ? h('p', { class: 'muted' }, 'none') : h('table', { class: 'paths' }, h('tbody', {}, ...headers.map((x) => pathRow(x.header, `header:${x.header}`, x.pairs, x.tag, x.examplePairId))))),
-      h('section', { class: 'panel', 'data-panel': 'side-effects' },
+        headers.length === 0
+          ? h('p', { class: 'muted' }, 'none')
+          : h('table', { class: 'paths' }, h('tbody', {}, ...headers.map((x) => pathRow(x.header, `header:${x.header}`, x.pairs, x.tag, x.examplePairId)))),
+      ),
+      h(
+        'section',
+        { class: 'panel', 'data-panel': 'side-effects' },
         h('h3', {}, 'Side-effect differences'),
-        effects.length === 0 ? h('p', { class: 'muted' }, 'none') : h('table', { class: 'paths' }, h('tbody', {}, ...effects.map((e) =>
-          h('tr', {}, h('td', {}, h('code', {}, `${e.method} ${e.target}${e.path}`)), h('td', {}, e.what), h('td', { class: 'num' }, count(e.pairs)),
-            h('td', {}, h('a', { href: link(`/pair/${enc(e.examplePairId)}`, { c: c.challengerId }), class: 'muted' }, 'example'))))))),
-      h('section', { class: 'panel', 'data-panel': 'unmatched' },
+        effects.length === 0
+          ? h('p', { class: 'muted' }, 'none')
+          : h(
+              'table',
+              { class: 'paths' },
+              h(
+                'tbody',
+                {},
+                ...effects.map((e) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, h('code', {}, `${e.method} ${e.target}${e.path}`)),
+                    h('td', {}, e.what),
+                    h('td', { class: 'num' }, count(e.pairs)),
+                    h('td', {}, h('a', { href: link(`/pair/${enc(e.examplePairId)}`, { c: c.challengerId }), class: 'muted' }, 'example')),
+                  ),
+                ),
+              ),
+            ),
+      ),
+      h(
+        'section',
+        { class: 'panel', 'data-panel': 'unmatched' },
         h('h3', {}, 'Unmatched ', h('span', { class: 'muted' }, 'exchanges without a pair, by reason')),
-        unmatched.length === 0 ? h('p', { class: 'muted' }, 'none') : h('table', { class: 'paths' }, h('tbody', {}, ...unmatched.map((u) => h('tr', { 'data-reason': u.reason }, h('td', {}, h('code', {}, u.reason)), h('td', { class: 'num' }, count(u.exchanges))))))),
+        unmatched.length === 0
+          ? h('p', { class: 'muted' }, 'none')
+          : h(
+              'table',
+              { class: 'paths' },
+              h(
+                'tbody',
+                {},
+                ...unmatched.map((u) =>
+                  h('tr', { 'data-reason': u.reason }, h('td', {}, h('code', {}, u.reason)), h('td', { class: 'num' }, count(u.exchanges))),
+                ),
+              ),
+            ),
+      ),
     ),
   );
 }
@@ -339,35 +531,74 @@ function judgePanel(c: ChallengerView): HTMLElement | null {
   const j = c.report?.overall.judge;
   if (j === null || j === undefined) return null;
   const notRun = j.notRun.map((n) => `${n.reason} ${count(n.pairs)}`).join(', ');
-  return h('section', { class: 'panel', 'data-panel': 'judge' },
+  return h(
+    'section',
+    { class: 'panel', 'data-panel': 'judge' },
     h('h3', {}, 'Judge ', h('span', { class: 'muted' }, `${j.judges.join(', ')}: what a diff could not decide`)),
-    h('p', {}, `after the judge ${pct(j.agreementAfter.estimate)} (95% CI ${interval(j.agreementAfter)}) · ${count(j.needed)} pairs needed it: equal ${count(j.equal)}, different ${count(j.different)}, error ${count(j.error)}${notRun === '' ? '' : ` · not judged: ${notRun}`}`),
-    j.falseDifferenceRate.trials === 0 ? null : h('p', { class: 'muted' }, `judging the judge: live vs the secondary called different in ${pct(j.falseDifferenceRate.estimate)} of ${count(j.falseDifferenceRate.trials)} audits`),
-    j.examples.length === 0 ? null : h('table', { class: 'paths' }, h('tbody', {}, ...j.examples.map((e) =>
-      h('tr', { 'data-verdict': e.verdict }, h('td', {}, h('span', { class: `tag tag-${e.verdict === 'equal' ? 'noise' : 'real'}` }, e.verdict)), h('td', {}, e.reason), h('td', { class: 'num' }, count(e.pairs)),
-        h('td', {}, h('a', { href: link(`/pair/${enc(e.examplePairId)}`, { c: c.challengerId }), class: 'muted' }, 'example')))))));
+    h(
+      'p',
+      {},
+      `after the judge ${pct(j.agreementAfter.estimate)} (95% CI ${interval(j.agreementAfter)}) · ${count(j.needed)} pairs needed it: equal ${count(j.equal)}, different ${count(j.different)}, error ${count(j.error)}${notRun === '' ? '' : ` · not judged: ${notRun}`}`,
+    ),
+    j.falseDifferenceRate.trials === 0
+      ? null
+      : h(
+          'p',
+          { class: 'muted' },
+          `judging the judge: live vs the secondary called different in ${pct(j.falseDifferenceRate.estimate)} of ${count(j.falseDifferenceRate.trials)} audits`,
+        ),
+    j.examples.length === 0
+      ? null
+      : h(
+          'table',
+          { class: 'paths' },
+          h(
+            'tbody',
+            {},
+            ...j.examples.map((e) =>
+              h(
+                'tr',
+                { 'data-verdict': e.verdict },
+                h('td', {}, h('span', { class: `tag tag-${e.verdict === 'equal' ? 'noise' : 'real'}` }, e.verdict)),
+                h('td', {}, e.reason),
+                h('td', { class: 'num' }, count(e.pairs)),
+                h('td', {}, h('a', { href: link(`/pair/${enc(e.examplePairId)}`, { c: c.challengerId }), class: 'muted' }, 'example')),
+              ),
+            ),
+          ),
+        ),
+  );
 }
 
 function renderOverview(data: OverviewResponse, selectedId: string): void {
   const generation = state.generation;
   if (data.challengers.length === 0) {
     clear(view);
-    append(view, [h('section', { class: 'panel empty' }, h('h2', {}, 'No pairs in this window'),
-      h('p', {}, `Nothing landed between ${stamp(data.window.fromMs)} and ${stamp(data.window.toMs)}${data.runId === null ? '' : ` for run ${data.runId}`}.`),
-      h('p', { class: 'muted' }, 'Widen the window above, check that the joiner lands pairs in this database, or run `npm run demo`.'))]);
+    append(view, [
+      h(
+        'section',
+        { class: 'panel empty' },
+        h('h2', {}, 'No pairs in this window'),
+        h('p', {}, `Nothing landed between ${stamp(data.window.fromMs)} and ${stamp(data.window.toMs)}${data.runId === null ? '' : ` for run ${data.runId}`}.`),
+        h('p', { class: 'muted' }, 'Widen the window above, check that the joiner lands pairs in this database, or run `npm run demo`.'),
+      ),
+    ]);
     return;
   }
-  const selected = data.challengers.find((c) => c.challengerId === selectedId) ?? data.challengers[0] as ChallengerView;
+  const selected = data.challengers.find((c) => c.challengerId === selectedId) ?? (data.challengers[0] as ChallengerView);
   const content: Child[] = [
     h('section', { class: 'cards', 'data-panel': 'challengers' }, ...data.challengers.map((c) => challengerCard(c, c === selected, data.criteria))),
-    h('div', { class: 'challenger', 'data-challenger': selected.challengerId },
+    h(
+      'div',
+      { class: 'challenger', 'data-challenger': selected.challengerId },
       h('h2', {}, roleChip(selected.role), ' ', nameOf(selected)),
       verdictPanel(selected, data.criteria),
       kpis(selected),
       chartsFor(selected),
       routeTable(selected),
       judgePanel(selected),
-      pathsPanel(selected)),
+      pathsPanel(selected),
+    ),
   ];
   if (generation !== state.generation) return;
   clear(view);
@@ -389,30 +620,79 @@ async function renderPairs(route: Route): Promise<void> {
     filter,
     page,
   });
-  const keep = (extra: Record<string, string | number | undefined>) => link(`/pairs/${enc(challenger)}`, { method: p.get('method') ?? undefined, route: p.get('route') ?? undefined, path: p.get('path') ?? undefined, filter, ...extra });
-  const what = [p.get('method') === null ? 'every route' : `${p.get('method')} ${p.get('route')}`, p.get('path') === null ? null : `where ${p.get('path')} differs`].filter((x) => x !== null).join(', ');
+  const keep = (extra: Record<string, string | number | undefined>) =>
+    link(`/pairs/${enc(challenger)}`, {
+      method: p.get('method') ?? undefined,
+      route: p.get('route') ?? undefined,
+      path: p.get('path') ?? undefined,
+      filter,
+      ...extra,
+    });
+  const what = [
+    p.get('method') === null ? 'every route' : `${p.get('method')} ${p.get('route')}`,
+    p.get('path') === null ? null : `where ${p.get('path')} differs`,
+  ]
+    .filter((x) => x !== null)
+    .join(', ');
   clear(view);
   append(view, [
     h('nav', { class: 'crumbs' }, h('a', { href: link(`/c/${enc(challenger)}`) }, `← ${challenger}`)),
     h('h2', {}, `Pairs of ${challenger}`, h('span', { class: 'muted' }, ` ${what}`)),
-    h('div', { class: 'filters' }, ...(['differing', 'agreeing', 'all'] as const).map((f) => h('a', { class: f === filter ? 'win active' : 'win', href: keep({ filter: f, page: undefined }) }, f))),
-    list.items.length === 0 ? h('p', { class: 'muted' }, 'no pairs') : h('div', { class: 'table-wrap' }, h('table', { class: 'pairs' },
-      h('thead', {}, h('tr', {}, ...['captured', 'route', 'path', 'status live', 'status challenger', 'differs', 'noise', 'latency live', 'latency challenger', 'bodies'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, ...list.items.map((it) => h('tr', { class: it.agrees ? 'agrees' : 'differs', 'data-exchange': it.exchangeId },
-        h('td', {}, h('a', { href: link(`/pair/${enc(it.exchangeId)}`, { c: challenger }) }, stamp(it.captureMs))),
-        h('td', {}, `${it.method} ${it.route}`),
-        h('td', {}, h('code', {}, it.path)),
-        h('td', { class: 'num' }, String(it.liveStatus)),
-        h('td', { class: `num${it.liveStatus !== it.candidateStatus ? ' bad' : ''}` }, it.candidateErrorKind ?? String(it.candidateStatus)),
-        h('td', { class: 'num' }, count(it.realDiffs)),
-        h('td', { class: 'num muted' }, count(it.noisyDiffs)),
-        h('td', { class: 'num' }, ms(it.liveLatencyMs)),
-        h('td', { class: 'num' }, ms(it.candidateLatencyMs)),
-        h('td', {}, it.bodiesKept ? 'kept' : h('span', { class: 'muted' }, 'not kept'))))))),
-    h('div', { class: 'pager' },
+    h(
+      'div',
+      { class: 'filters' },
+      ...(['differing', 'agreeing', 'all'] as const).map((f) =>
+        h('a', { class: f === filter ? 'win active' : 'win', href: keep({ filter: f, page: undefined }) }, f),
+      ),
+    ),
+    list.items.length === 0
+      ? h('p', { class: 'muted' }, 'no pairs')
+      : h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'pairs' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['captured', 'route', 'path', 'status live', 'status challenger', 'differs', 'noise', 'latency live', 'latency challenger', 'bodies'].map(
+                  (t) => h('th', {}, t),
+                ),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              ...list.items.map((it) =>
+                h(
+                  'tr',
+                  { class: it.agrees ? 'agrees' : 'differs', 'data-exchange': it.exchangeId },
+                  h('td', {}, h('a', { href: link(`/pair/${enc(it.exchangeId)}`, { c: challenger }) }, stamp(it.captureMs))),
+                  h('td', {}, `${it.method} ${it.route}`),
+                  h('td', {}, h('code', {}, it.path)),
+                  h('td', { class: 'num' }, String(it.liveStatus)),
+                  h('td', { class: `num${it.liveStatus !== it.candidateStatus ? ' bad' : ''}` }, it.candidateErrorKind ?? String(it.candidateStatus)),
+                  h('td', { class: 'num' }, count(it.realDiffs)),
+                  h('td', { class: 'num muted' }, count(it.noisyDiffs)),
+                  h('td', { class: 'num' }, ms(it.liveLatencyMs)),
+                  h('td', { class: 'num' }, ms(it.candidateLatencyMs)),
+                  h('td', {}, it.bodiesKept ? 'kept' : h('span', { class: 'muted' }, 'not kept')),
+                ),
+              ),
+            ),
+          ),
+        ),
+    h(
+      'div',
+      { class: 'pager' },
       page > 0 ? h('a', { class: 'win', href: keep({ page: page - 1 }) }, '← newer') : null,
       h('span', { class: 'muted' }, ` page ${page + 1} `),
-      list.more ? h('a', { class: 'win', href: keep({ page: page + 1 }) }, 'older →') : null),
+      list.more ? h('a', { class: 'win', href: keep({ page: page + 1 }) }, 'older →') : null,
+    ),
   ]);
 }
 
@@ -431,14 +711,26 @@ function sideHeader(label: string, role: string | null): HTMLElement {
 function bodyCell(side: PairSide, which: 'live' | 'candidate', marks: Map<string, Mark>): HTMLElement {
   const body = which === 'live' ? side.live.body : side.candidate.body;
   if (body.text === null) {
-    return h('div', { class: 'not-kept', 'data-body': 'not-kept' },
+    return h(
+      'div',
+      { class: 'not-kept', 'data-body': 'not-kept' },
       h('strong', {}, 'Body not kept. '),
       'The joiner keeps bodies for every disagreement and for a sample of agreements (JOINER_BODY_SAMPLE_RATE, docs/tables.md); this pair agreed exactly and was not sampled.',
-      h('div', { class: 'muted' }, `${bytes(body.size)}, sha-256 ${body.hash}`));
+      h('div', { class: 'muted' }, `${bytes(body.size)}, sha-256 ${body.hash}`),
+    );
   }
-  return h('div', { class: 'body' },
-    body.cut ? h('p', { class: 'note' }, `cut at ${bytes(utf8Length(body.text))} of ${bytes(body.size)} (JOINER_MAX_BODY_BYTES): differences past the cut are listed below but not shown here`) : null,
-    renderBody(body.text, marks));
+  return h(
+    'div',
+    { class: 'body' },
+    body.cut
+      ? h(
+          'p',
+          { class: 'note' },
+          `cut at ${bytes(utf8Length(body.text))} of ${bytes(body.size)} (JOINER_MAX_BODY_BYTES): differences past the cut are listed below but not shown here`,
+        )
+      : null,
+    renderBody(body.text, marks),
+  );
 }
 
 /** UTF-8 length of a string, in the browser. */
@@ -452,48 +744,179 @@ function pairSection(side: PairSide, open: boolean): HTMLElement {
   for (const d of side.differences) if (d.path.startsWith('$')) marks.set(d.path, d.noise ? 'noise' : (marks.get(d.path) ?? 'real'));
   const real = side.differences.filter((d) => !d.noise).length;
   const causes = side.sandboxCauses ?? [];
-  const sandboxNote = side.sandboxInduced !== true ? null : h('p', { class: 'note', 'data-sandbox-induced': '' },
-    `sandbox-induced: ${who} answered differently after the sandbox answered ${causes.length === 1 ? 'a call' : 'calls'} as live's never was, so its status, header and body differences are not counted (its side-effect differences are): `,
-    ...causes.map((c, i) => h('span', {}, i === 0 ? '' : '; ', c.kind === 'read_after_live_write' ? "read forwarded after live's write " : 'answered by the sandbox ', h('code', {}, c.key), ` (${c.disposition}${c.status > 0 ? ` ${c.status}` : ''})`)));
+  const sandboxNote =
+    side.sandboxInduced !== true
+      ? null
+      : h(
+          'p',
+          { class: 'note', 'data-sandbox-induced': '' },
+          `sandbox-induced: ${who} answered differently after the sandbox answered ${causes.length === 1 ? 'a call' : 'calls'} as live's never was, so its status, header and body differences are not counted (its side-effect differences are): `,
+          ...causes.map((c, i) =>
+            h(
+              'span',
+              {},
+              i === 0 ? '' : '; ',
+              c.kind === 'read_after_live_write' ? "read forwarded after live's write " : 'answered by the sandbox ',
+              h('code', {}, c.key),
+              ` (${c.disposition}${c.status > 0 ? ` ${c.status}` : ''})`,
+            ),
+          ),
+        );
   const j = side.judge ?? null;
-  const judgeNote = j === null ? null : h('p', { class: 'note', 'data-judge': j.verdict },
-    `judge ${j.judgeId} on ${j.path}: ${j.verdict}${j.kind === null ? '' : ` (${j.kind})`}${j.reason === null ? '' : `: ${j.reason}`}${j.cached ? ' · cached' : ` · ${ms(j.latencyMs)}`}`);
+  const judgeNote =
+    j === null
+      ? null
+      : h(
+          'p',
+          { class: 'note', 'data-judge': j.verdict },
+          `judge ${j.judgeId} on ${j.path}: ${j.verdict}${j.kind === null ? '' : ` (${j.kind})`}${j.reason === null ? '' : `: ${j.reason}`}${j.cached ? ' · cached' : ` · ${ms(j.latencyMs)}`}`,
+        );
   const noise = side.differences.length - real;
   const headerDiffs = side.differences.filter((d) => d.path.startsWith('header:'));
   const statusDiffers = side.live.status !== side.candidate.status;
   const summary = side.realAgree
     ? h('span', { class: 'verdict small v-pass' }, side.agree ? 'agrees' : 'agrees (noise only)')
     : h('span', { class: 'verdict small v-fail' }, `differs: ${real} ${real === 1 ? 'difference' : 'differences'}`);
-  const row = (label: string, live: Child, cand: Child, cls = '') => h('div', { class: `sbs-row ${cls}` }, h('div', { class: 'sbs-label' }, label), h('div', { class: 'sbs-cell sbs-live' }, live), h('div', { class: 'sbs-cell sbs-candidate' }, cand));
+  const row = (label: string, live: Child, cand: Child, cls = '') =>
+    h(
+      'div',
+      { class: `sbs-row ${cls}` },
+      h('div', { class: 'sbs-label' }, label),
+      h('div', { class: 'sbs-cell sbs-live' }, live),
+      h('div', { class: 'sbs-cell sbs-candidate' }, cand),
+    );
   const effects = side.sideEffects.differences;
-  const content = h('div', { class: 'pair-body' },
+  const content = h(
+    'div',
+    { class: 'pair-body' },
     sandboxNote,
     judgeNote,
-    h('div', { class: 'legend' }, h('span', { class: 'swatch diff-real' }, 'differs'), h('span', { class: 'swatch diff-noise' }, 'noise: live and the secondary differ there too'), h('span', { class: 'muted' }, `compared by ${side.comparator} · ${noise} noisy ${noise === 1 ? 'path' : 'paths'}`)),
-    h('div', { class: 'sbs' },
-      row('', sideHeader('what live answered', null), sideHeader(`what ${who} answered`, side.role), 'sbs-head'),
-      row('status', h('span', { class: statusDiffers ? 'hl-real' : '' }, String(side.live.status)), h('span', { class: statusDiffers ? 'hl-real' : '', 'data-field': 'status' }, side.candidate.errorKind === null ? String(side.candidate.status) : `no answer (${side.candidate.errorKind})`)),
-      row('latency', ms(side.live.latencyMs), ms(side.candidate.latencyMs)),
-      row('headers',
-        headerDiffs.length === 0 ? h('span', { class: 'muted' }, 'no differing header (only differing headers are stored)') : h('div', {}, ...headerDiffs.map((d) => h('div', { class: `hdr ${d.noise ? 'diff-noise' : 'diff-real'}`, 'data-path': d.path }, h('code', {}, d.path.slice(7)), ': ', d.liveValue === '' ? h('span', { class: 'muted' }, 'absent') : d.liveValue))),
-        headerDiffs.length === 0 ? '' : h('div', {}, ...headerDiffs.map((d) => h('div', { class: `hdr ${d.noise ? 'diff-noise' : 'diff-real'}`, 'data-path': d.path }, h('code', {}, d.path.slice(7)), ': ', d.candidateValue === '' ? h('span', { class: 'muted' }, 'absent') : d.candidateValue)))),
-      row('body', bodyCell(side, 'live', marks), bodyCell(side, 'candidate', marks), 'sbs-bodies'),
-      row('side effects',
-        h('span', {}, `${side.sideEffects.live} ${side.sideEffects.live === 1 ? 'write' : 'writes'}`),
-        h('div', {}, h('span', {}, `${side.sideEffects.candidate} ${side.sideEffects.candidate === 1 ? 'write' : 'writes'}`),
-          ...effects.map((e) => h('div', { class: `effect ${e.noise ? 'diff-noise' : 'diff-real'}`, 'data-effect': e.direction }, `${e.direction === 'candidate-only' ? `only ${roleLabel(side.role)}` : e.direction === 'live-only' ? 'only live' : 'payload differs'}: `, h('code', {}, `${e.method} ${e.target}${e.path}`))))),
+    h(
+      'div',
+      { class: 'legend' },
+      h('span', { class: 'swatch diff-real' }, 'differs'),
+      h('span', { class: 'swatch diff-noise' }, 'noise: live and the secondary differ there too'),
+      h('span', { class: 'muted' }, `compared by ${side.comparator} · ${noise} noisy ${noise === 1 ? 'path' : 'paths'}`),
     ),
-    side.differences.length === 0 ? null : h('details', { open: true, class: 'diff-list' }, h('summary', {}, `every difference (${side.differences.length})`),
-      h('table', { class: 'paths' },
-        h('thead', {}, h('tr', {}, ...['path', 'kind', 'live', who, ''].map((t) => h('th', {}, t)))),
-        h('tbody', {}, ...side.differences.map((d) => h('tr', { class: d.noise ? 'path-noise' : 'path-real', 'data-path': d.path },
-          h('td', {}, h('code', {}, d.path)), h('td', {}, d.kind), h('td', {}, h('code', {}, d.liveValue)), h('td', {}, h('code', {}, d.candidateValue)),
-          h('td', {}, h('span', { class: `tag tag-${d.noise ? 'noise' : d.sandboxInduced === true ? 'sandbox' : 'real'}` }, d.noise ? 'noise' : d.sandboxInduced === true ? 'sandbox-induced' : 'differs'))))))),
+    h(
+      'div',
+      { class: 'sbs' },
+      row('', sideHeader('what live answered', null), sideHeader(`what ${who} answered`, side.role), 'sbs-head'),
+      row(
+        'status',
+        h('span', { class: statusDiffers ? 'hl-real' : '' }, String(side.live.status)),
+        h(
+          'span',
+          { class: statusDiffers ? 'hl-real' : '', 'data-field': 'status' },
+          side.candidate.errorKind === null ? String(side.candidate.status) : `no answer (${side.candidate.errorKind})`,
+        ),
+      ),
+      row('latency', ms(side.live.latencyMs), ms(side.candidate.latencyMs)),
+      row(
+        'headers',
+        headerDiffs.length === 0
+          ? h('span', { class: 'muted' }, 'no differing header (only differing headers are stored)')
+          : h(
+              'div',
+              {},
+              ...headerDiffs.map((d) =>
+                h(
+                  'div',
+                  { class: `hdr ${d.noise ? 'diff-noise' : 'diff-real'}`, 'data-path': d.path },
+                  h('code', {}, d.path.slice(7)),
+                  ': ',
+                  d.liveValue === '' ? h('span', { class: 'muted' }, 'absent') : d.liveValue,
+                ),
+              ),
+            ),
+        headerDiffs.length === 0
+          ? ''
+          : h(
+              'div',
+              {},
+              ...headerDiffs.map((d) =>
+                h(
+                  'div',
+                  { class: `hdr ${d.noise ? 'diff-noise' : 'diff-real'}`, 'data-path': d.path },
+                  h('code', {}, d.path.slice(7)),
+                  ': ',
+                  d.candidateValue === '' ? h('span', { class: 'muted' }, 'absent') : d.candidateValue,
+                ),
+              ),
+            ),
+      ),
+      row('body', bodyCell(side, 'live', marks), bodyCell(side, 'candidate', marks), 'sbs-bodies'),
+      row(
+        'side effects',
+        h('span', {}, `${side.sideEffects.live} ${side.sideEffects.live === 1 ? 'write' : 'writes'}`),
+        h(
+          'div',
+          {},
+          h('span', {}, `${side.sideEffects.candidate} ${side.sideEffects.candidate === 1 ? 'write' : 'writes'}`),
+          ...effects.map((e) =>
+            h(
+              'div',
+              { class: `effect ${e.noise ? 'diff-noise' : 'diff-real'}`, 'data-effect': e.direction },
+              `${e.direction === 'candidate-only' ? `only ${roleLabel(side.role)}` : e.direction === 'live-only' ? 'only live' : 'payload differs'}: `,
+              h('code', {}, `${e.method} ${e.target}${e.path}`),
+            ),
+          ),
+        ),
+      ),
+    ),
+    side.differences.length === 0
+      ? null
+      : h(
+          'details',
+          { open: true, class: 'diff-list' },
+          h('summary', {}, `every difference (${side.differences.length})`),
+          h(
+            'table',
+            { class: 'paths' },
+            h('thead', {}, h('tr', {}, ...['path', 'kind', 'live', who, ''].map((t) => h('th', {}, t)))),
+            h(
+              'tbody',
+              {},
+              ...side.differences.map((d) =>
+                h(
+                  'tr',
+                  { class: d.noise ? 'path-noise' : 'path-real', 'data-path': d.path },
+                  h('td', {}, h('code', {}, d.path)),
+                  h('td', {}, d.kind),
+                  h('td', {}, h('code', {}, d.liveValue)),
+                  h('td', {}, h('code', {}, d.candidateValue)),
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'span',
+                      { class: `tag tag-${d.noise ? 'noise' : d.sandboxInduced === true ? 'sandbox' : 'real'}` },
+                      d.noise ? 'noise' : d.sandboxInduced === true ? 'sandbox-induced' : 'differs',
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
   );
-  return h('details', { class: 'panel pair', open, 'data-pair': side.challengerId },
-    h('summary', {}, h('span', { class: 'pair-title' }, roleChip(side.role), ` live vs ${who}`), ' ', summary,
-      h('span', { class: 'muted' }, `${side.runId === '' ? ' live shadowing' : ` run ${side.runId}`} · attempt ${side.attempt} · landed ${stamp(side.joinedMs)}`)),
-    content);
+  return h(
+    'details',
+    { class: 'panel pair', open, 'data-pair': side.challengerId },
+    h(
+      'summary',
+      {},
+      h('span', { class: 'pair-title' }, roleChip(side.role), ` live vs ${who}`),
+      ' ',
+      summary,
+      h(
+        'span',
+        { class: 'muted' },
+        `${side.runId === '' ? ' live shadowing' : ` run ${side.runId}`} · attempt ${side.attempt} · landed ${stamp(side.joinedMs)}`,
+      ),
+    ),
+    content,
+  );
 }
 
 async function renderPair(route: Route): Promise<void> {
@@ -505,11 +928,24 @@ async function renderPair(route: Route): Promise<void> {
   append(view, [
     h('nav', { class: 'crumbs' }, want === null ? h('a', { href: link('/') }, '← overview') : h('a', { href: link(`/c/${enc(want)}`) }, `← ${want}`)),
     h('h2', {}, 'Exchange ', h('code', {}, detail.exchangeId)),
-    ex === null ? null : h('p', { class: 'meta' }, h('strong', {}, `${ex.method} ${ex.path}`), h('span', { class: 'muted' }, ` route ${ex.route} · service ${ex.service} (${ex.environment}) · captured ${stamp(ex.captureMs)}`)),
+    ex === null
+      ? null
+      : h(
+          'p',
+          { class: 'meta' },
+          h('strong', {}, `${ex.method} ${ex.path}`),
+          h('span', { class: 'muted' }, ` route ${ex.route} · service ${ex.service} (${ex.environment}) · captured ${stamp(ex.captureMs)}`),
+        ),
     ...sides.map((s, i) => pairSection(s, i === 0)),
-    ...detail.unmatched.map((u) => h('section', { class: 'panel unmatched', 'data-unmatched': u.challengerId },
-      h('strong', {}, `${u.challengerId} (${roleLabel(u.role)}): no pair`), ` — ${u.reason}: ${UNMATCHED_TEXT[u.reason] ?? u.reason}`,
-      h('span', { class: 'muted' }, ` (expired by ${u.expiredBy}${u.runId === '' ? '' : `, run ${u.runId}`})`))),
+    ...detail.unmatched.map((u) =>
+      h(
+        'section',
+        { class: 'panel unmatched', 'data-unmatched': u.challengerId },
+        h('strong', {}, `${u.challengerId} (${roleLabel(u.role)}): no pair`),
+        ` — ${u.reason}: ${UNMATCHED_TEXT[u.reason] ?? u.reason}`,
+        h('span', { class: 'muted' }, ` (expired by ${u.expiredBy}${u.runId === '' ? '' : `, run ${u.runId}`})`),
+      ),
+    ),
   ]);
 }
 
@@ -540,9 +976,12 @@ function updateStatus(): void {
     return;
   }
   const idle = state.unchanged >= 3;
-  setStatus(idle ? 'idle' : 'live', idle
-    ? `updated ${clock(state.lastUpdated)} · idle: no new pairs, checking every ${duration(state.refreshMs * 6)}`
-    : `updated ${clock(state.lastUpdated)} · refreshing every ${duration(state.refreshMs)}`);
+  setStatus(
+    idle ? 'idle' : 'live',
+    idle
+      ? `updated ${clock(state.lastUpdated)} · idle: no new pairs, checking every ${duration(state.refreshMs * 6)}`
+      : `updated ${clock(state.lastUpdated)} · refreshing every ${duration(state.refreshMs)}`,
+  );
 }
 
 async function refresh(navigated: boolean): Promise<void> {

@@ -35,7 +35,15 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { createClickHouseExploreStore, createClickHousePairStore, evaluateGate, judgeReport, measurementQueryFor, parseCriteria, renderVerdictText } from '@shadow/analysis';
+import {
+  createClickHouseExploreStore,
+  createClickHousePairStore,
+  evaluateGate,
+  judgeReport,
+  measurementQueryFor,
+  parseCriteria,
+  renderVerdictText,
+} from '@shadow/analysis';
 import type { ReportJudge } from '@shadow/analysis';
 import { createJudges, resolveJudgeConfigOrThrow } from '@shadow/judge';
 import { createClickHouse, clickhouseOptionsFromEnv, formatRunSummary, migrate, SCHEMA_MIGRATIONS, summarizeRun } from '@shadow/clickhouse';
@@ -91,7 +99,10 @@ function pricingHandler(version: 'live' | 'candidate'): Parameters<typeof create
         const sku = req.url.slice('/describe/'.length);
         const n = Number(sku.replace(/\D/g, ''));
         const [cents, days] = [100 + sku.length * 7, 2 + (n % 3)];
-        const summary = version === 'live' ? `${sku} costs ${cents} cents and ships in ${days} days.` : `Ships in ${n % 5 === 0 ? days + 1 : days} days; ${sku} is ${cents} cents.`;
+        const summary =
+          version === 'live'
+            ? `${sku} costs ${cents} cents and ships in ${days} days.`
+            : `Ships in ${n % 5 === 0 ? days + 1 : days} days; ${sku} is ${cents} cents.`;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sku, summary }));
       } else if (req.url?.startsWith('/price/')) {
         const sku = req.url.slice('/price/'.length);
@@ -136,11 +147,15 @@ function standInJudge(): ReturnType<typeof createServer> {
       };
       const [live, candidate] = [figures(side('LIVE')), figures(side('CANDIDATE'))];
       const verdict = live === candidate ? { verdict: 'equal', reason: 'same figures' } : { verdict: 'different', reason: 'a figure differs' };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-        id: 'demo', object: 'chat.completion', model: 'demo-rule',
-        choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(verdict) }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: 12, total_tokens: Math.ceil(user.length / 4) + 12 },
-      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'demo',
+          object: 'chat.completion',
+          model: 'demo-rule',
+          choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(verdict) }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: 12, total_tokens: Math.ceil(user.length / 4) + 12 },
+        }),
+      );
     });
   });
 }
@@ -170,13 +185,30 @@ async function main(): Promise<void> {
   log.info({ stack: stack.source, topics: names }, 'topics ready');
 
   // 0. the joiner, a long-running service: started before anything is captured, as in production.
-  const ch = await createClickHouse({ ...clickhouseOptionsFromEnv(stack.clickhouse.mode === 'embedded' ? { CHDB_PATH: stack.clickhouse.path } : { CLICKHOUSE_URL: stack.clickhouse.url, CLICKHOUSE_USER: stack.clickhouse.username, CLICKHOUSE_PASSWORD: stack.clickhouse.password, CLICKHOUSE_DATABASE: stack.clickhouse.database }), database: 'demo' });
+  const ch = await createClickHouse({
+    ...clickhouseOptionsFromEnv(
+      stack.clickhouse.mode === 'embedded'
+        ? { CHDB_PATH: stack.clickhouse.path }
+        : {
+            CLICKHOUSE_URL: stack.clickhouse.url,
+            CLICKHOUSE_USER: stack.clickhouse.username,
+            CLICKHOUSE_PASSWORD: stack.clickhouse.password,
+            CLICKHOUSE_DATABASE: stack.clickhouse.database,
+          },
+    ),
+    database: 'demo',
+  });
   await migrate(ch, SCHEMA_MIGRATIONS);
   const registry = createSchemaRegistry({ url: stack.schemaRegistryUrl });
   // The judge of /describe's summaries: configured as a team configures one (docs/judge.md), pointed at the stand-in.
   const judgeServer = standInJudge();
   const judgeUrl = await listen(judgeServer);
-  const judges = createJudges(resolveJudgeConfigOrThrow({ summary: { type: 'openai-chat', baseUrl: `${judgeUrl}/v1`, model: 'demo-rule', concurrency: 8, timeoutMs: 5000, deadlineMs: 10_000 } }, { field: 'compare.judges' }));
+  const judges = createJudges(
+    resolveJudgeConfigOrThrow(
+      { summary: { type: 'openai-chat', baseUrl: `${judgeUrl}/v1`, model: 'demo-rule', concurrency: 8, timeoutMs: 5000, deadlineMs: 10_000 } },
+      { field: 'compare.judges' },
+    ),
+  );
   const joiner = createJoiner({
     kafka,
     registry,
@@ -188,25 +220,36 @@ async function main(): Promise<void> {
     windowMs: 3000,
     batchMaxDelayMs: 200,
     // node:http knows no route templates: configure the pricing service's (docs/compare.md); /describe's summary is judged.
-    comparer: sharedComparer({
-      routes: { patterns: ['/price/:sku', '/describe/:sku'] },
-      judges: { summary: judges.get('summary').asJudgeFn() },
-      rules: [{ route: '/describe/:sku', judge: { path: '$.summary', use: 'summary' } }],
-      judgeTimeoutMs: 11_000,
-    }, { judgeVersions: { summary: judges.get('summary').configVersion } }),
+    comparer: sharedComparer(
+      {
+        routes: { patterns: ['/price/:sku', '/describe/:sku'] },
+        judges: { summary: judges.get('summary').asJudgeFn() },
+        rules: [{ route: '/describe/:sku', judge: { path: '$.summary', use: 'summary' } }],
+        judgeTimeoutMs: 11_000,
+      },
+      { judgeVersions: { summary: judges.get('summary').configVersion } },
+    ),
     logger: log.child({ component: 'joiner' }),
   });
   await joiner.start();
 
   progress('joiner started (group ' + `${prefix}joiner)`);
-  progress(`judge of /describe summaries: a local stand-in at ${judgeUrl} speaking the chat-completions API, deciding by a rule (same figures = equal), not a model`);
+  progress(
+    `judge of /describe summaries: a local stand-in at ${judgeUrl} speaking the chat-completions API, deciding by a rule (same figures = equal), not a model`,
+  );
   stage('capture: a pricing service embedding the tap, a catalog service behind the tap proxy');
   // 1. pricing: embeds the tap.
   const tapLogger = log.child({ component: 'tap' });
   const pricingTap = createTap({
     service: 'pricing',
     environment: 'demo',
-    transport: createKafkaTransport({ service: 'pricing', brokers: stack.kafkaBrokers, schemaRegistryUrl: stack.schemaRegistryUrl, topicPrefix: prefix, logger: tapLogger }),
+    transport: createKafkaTransport({
+      service: 'pricing',
+      brokers: stack.kafkaBrokers,
+      schemaRegistryUrl: stack.schemaRegistryUrl,
+      topicPrefix: prefix,
+      logger: tapLogger,
+    }),
     redaction: { jsonPaths: ['$.customer.email', '$.card.number'] },
     exchangeIdHeaders: ['x-request-id'],
     logger: tapLogger,
@@ -287,7 +330,11 @@ async function main(): Promise<void> {
   stage('read back: every capture from Kafka, decoded through the schema registry and checked');
   // 4. read back and check.
   const expected = 2 * REQUESTS_PER_SERVICE;
-  const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack.schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
+  const serde = new RecordSerde({
+    registry: createSchemaRegistry({ url: stack.schemaRegistryUrl }),
+    contract: capturedExchangeContract,
+    subject: subjectFor(names.exchanges),
+  });
   const consumer = kafka.consumer({ groupId: `${prefix}reader` });
   await consumer.connect();
   await consumer.subscribe({ topic: names.exchanges, fromBeginning: true });
@@ -344,7 +391,7 @@ async function main(): Promise<void> {
   ).json();
   await ch.client.command({ query: `DROP TABLE ${table} SYNC` });
 
-  stage('replay: the captured pricing window to a candidate (adds a field, quotes 5% higher) and a secondary (live\'s code)');
+  stage("replay: the captured pricing window to a candidate (adds a field, quotes 5% higher) and a secondary (live's code)");
   // 6. replay the captured window to the pricing challengers.
   const candidate = createServer(pricingHandler('candidate'));
   const secondary = createServer(pricingHandler('live'));
@@ -385,7 +432,7 @@ async function main(): Promise<void> {
   await resultReader.disconnect();
 
   progress(`replayed ${replay.sent} requests in ${replay.durationMs} ms; ${results.length} results on Kafka`);
-  stage('join: waiting until the joiner has landed the run\'s pairs in ClickHouse');
+  stage("join: waiting until the joiner has landed the run's pairs in ClickHouse");
   // 7. the running joiner pairs the run: wait until it has landed, then judge it.
   const pricingCaptured = captured.filter((c) => c.service === 'pricing').length;
   const joinStart = Date.now();
@@ -400,7 +447,14 @@ async function main(): Promise<void> {
   await judges.close();
   judgeServer.close();
   // One real difference of the candidate, for the `shadow show` the demo suggests.
-  const example = await createClickHouseExploreStore(ch).pairs({ challengerId: 'pricing-candidate', window: { fromMs: windowFrom, toMs: Date.now() + 1 }, runId: replay.runId, path: '$.total', filter: 'differing', pageSize: 1 });
+  const example = await createClickHouseExploreStore(ch).pairs({
+    challengerId: 'pricing-candidate',
+    window: { fromMs: windowFrom, toMs: Date.now() + 1 },
+    runId: replay.runId,
+    path: '$.total',
+    filter: 'differing',
+    pageSize: 1,
+  });
   await joiner.close();
   // The topics stay: the captured traffic can be replayed again (the demo's closing lines say how).
   await admin.disconnect();
@@ -421,7 +475,7 @@ async function main(): Promise<void> {
   }
   const candidateRow = replayTable.find((r) => r.role === 'candidate');
   const secondaryRow = replayTable.find((r) => r.role === 'secondary');
-  if (candidateRow === undefined || candidateRow['differs from live'] === 0) problems.push('the candidate\'s deliberate difference was not seen');
+  if (candidateRow === undefined || candidateRow['differs from live'] === 0) problems.push("the candidate's deliberate difference was not seen");
   if (secondaryRow === undefined || secondaryRow['differs from live'] !== 0) problems.push('the secondary (same code as live) differs from live');
   if (!run.landed) problems.push(`run ${run.runId} did not land within 60 s (${run.state}, ${run.drainedPartitions}/${run.partitions} partitions)`);
   for (const c of run.challengers) {
@@ -436,24 +490,37 @@ async function main(): Promise<void> {
   if (verdicts.candidate.verdict !== 'fail') problems.push(`the gate's verdict for the candidate is ${verdicts.candidate.verdict}, expected fail`);
   if (verdicts.secondary.verdict !== 'pass') problems.push(`the gate's verdict for the secondary is ${verdicts.secondary.verdict}, expected pass`);
   const describePairs = captured.filter((c) => c.service === 'pricing' && c.path.startsWith('/describe/')).length;
-  if (judged.judge === null || judged.judge.needed !== describePairs) problems.push(`the judge was needed on ${judged.judge?.needed ?? 0} of ${describePairs} /describe pairs`);
-  else if (judged.judge.equal === 0 || judged.judge.different === 0 || judged.judge.error !== 0) problems.push(`the judge said equal ${judged.judge.equal}, different ${judged.judge.different}, error ${judged.judge.error}: expected rewordings equal, changed figures different, no error`);
+  if (judged.judge === null || judged.judge.needed !== describePairs)
+    problems.push(`the judge was needed on ${judged.judge?.needed ?? 0} of ${describePairs} /describe pairs`);
+  else if (judged.judge.equal === 0 || judged.judge.different === 0 || judged.judge.error !== 0)
+    problems.push(
+      `the judge said equal ${judged.judge.equal}, different ${judged.judge.different}, error ${judged.judge.error}: expected rewordings equal, changed figures different, no error`,
+    );
 
   console.log(`\ncaptured ${captured.length}/${expected} exchanges (${REQUESTS_PER_SERVICE} per service) in ${trafficMs} ms of traffic`);
   console.table(summary);
-  console.log(`\nreplayed the ${pricingCaptured} captured pricing exchanges (run ${replay.runId}) in ${replay.durationMs} ms, ${replay.achievedRatePerSecond} req/s:`);
+  console.log(
+    `\nreplayed the ${pricingCaptured} captured pricing exchanges (run ${replay.runId}) in ${replay.durationMs} ms, ${replay.achievedRatePerSecond} req/s:`,
+  );
   console.table(replayTable);
   console.log(`\nthe joiner, running since before the capture, landed the run ${joinMs} ms after the replay ended:`);
   console.log(formatRunSummary(run));
-  console.log(`live captures (no live replayer in the demo): ${live.seen} seen, ${live.notReplayed} counted as not replayed per challenger, ${live.unmatched} unmatched rows`);
+  console.log(
+    `live captures (no live replayer in the demo): ${live.seen} seen, ${live.notReplayed} counted as not replayed per challenger, ${live.unmatched} unmatched rows`,
+  );
   console.log('\nper route, candidate vs live (noise judged by the secondary):');
   console.log(formatRouteSummary(routeSummary));
   if (judged.judge !== null) {
     const j = judged.judge;
-    console.log('\nthe judge on /describe/:sku, whose summary the candidate words differently (the demo\'s judge is a local stand-in deciding by a rule, not a model; docs/judge.md configures a real one by URL):');
-    console.log(`  agreement before the judge ${pct(judged.before)}, after the judge ${pct(j.agreementAfter.estimate)} [${pct(j.agreementAfter.lower)} .. ${pct(j.agreementAfter.upper)}] on ${j.agreementAfter.trials} pairs`);
+    console.log(
+      "\nthe judge on /describe/:sku, whose summary the candidate words differently (the demo's judge is a local stand-in deciding by a rule, not a model; docs/judge.md configures a real one by URL):",
+    );
+    console.log(
+      `  agreement before the judge ${pct(judged.before)}, after the judge ${pct(j.agreementAfter.estimate)} [${pct(j.agreementAfter.lower)} .. ${pct(j.agreementAfter.upper)}] on ${j.agreementAfter.trials} pairs`,
+    );
     console.log(`  ${j.needed} pairs needed the judge: equal ${j.equal}, different ${j.different}, error ${j.error}; ${j.tokens} tokens`);
-    for (const e of j.examples) console.log(`  ${e.verdict.padEnd(9)} ${String(e.pairs).padStart(4)}  ${e.reason}  (e.g. npx shadow show ${e.examplePairId} --database demo)`);
+    for (const e of j.examples)
+      console.log(`  ${e.verdict.padEnd(9)} ${String(e.pairs).padStart(4)}  ${e.reason}  (e.g. npx shadow show ${e.examplePairId} --database demo)`);
   }
   console.log(`\npromotion gate, candidate pricing-candidate (exit code ${verdicts.candidate.exitCode}):`);
   console.log(renderVerdictText(verdicts.candidate));
@@ -463,13 +530,19 @@ async function main(): Promise<void> {
     console.error(`demo FAILED:\n  ${problems.slice(0, 20).join('\n  ')}`);
     process.exit(1);
   }
-  console.log('demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical; every pricing exchange replayed to both challengers and paired in ClickHouse, the candidate\'s difference found and gated, the secondary identical to live');
+  console.log(
+    "demo OK: every exchange captured once, redacted fields absent, binary bodies byte-identical; every pricing exchange replayed to both challengers and paired in ClickHouse, the candidate's difference found and gated, the secondary identical to live",
+  );
   handOver({ stack, prefix, runId: replay.runId, windowFrom, windowTo: Date.now(), exampleId: example.items[0]?.exchangeId });
   if (WITH_DASHBOARD) {
     // The demo's process holds the embedded chDB: the dashboard reads through the demo's own engine.
     console.log('\nThe dashboard reads through this process, which holds the chDB: Ctrl-C stops both, then the commands above work.');
     const where = stack.clickhouse.mode === 'embedded' ? { CHDB_PATH: stack.clickhouse.path } : { CLICKHOUSE_URL: stack.clickhouse.url };
-    const code = await dashboardCommand.run({ ...where, CLICKHOUSE_DATABASE: 'demo', DASHBOARD_CRITERIA: CRITERIA_FILE, DASHBOARD_WINDOW: '1h', LOG_LEVEL: 'warn' }, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env, cwd: findRepoRoot() }, { clickhouse: ch });
+    const code = await dashboardCommand.run(
+      { ...where, CLICKHOUSE_DATABASE: 'demo', DASHBOARD_CRITERIA: CRITERIA_FILE, DASHBOARD_WINDOW: '1h', LOG_LEVEL: 'warn' },
+      { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env, cwd: findRepoRoot() },
+      { clickhouse: ch },
+    );
     await ch.close();
     process.exit(code);
   }
@@ -516,11 +589,15 @@ async function waitForRun(ch: ClickHouse, runId: string): Promise<RunSummary> {
 /** What became of the live captures for the candidate (capture_minutes), once they left the join window. */
 async function liveCounts(ch: ClickHouse, expected: number): Promise<{ seen: number; notReplayed: number; unmatched: number }> {
   const read = async (): Promise<{ seen: number; notReplayed: number; unmatched: number }> => {
-    const [c] = await (await ch.client.query({
-      query: "SELECT uniqExactMerge(seen) AS seen, uniqExactMerge(not_replayed) AS nr FROM capture_minutes WHERE challenger_id = 'pricing-candidate'",
-      format: 'JSONEachRow',
-    })).json<{ seen: string; nr: string }>();
-    const [u] = await (await ch.client.query({ query: "SELECT count() AS n FROM unmatched FINAL WHERE run_id = ''", format: 'JSONEachRow' })).json<{ n: string }>();
+    const [c] = await (
+      await ch.client.query({
+        query: "SELECT uniqExactMerge(seen) AS seen, uniqExactMerge(not_replayed) AS nr FROM capture_minutes WHERE challenger_id = 'pricing-candidate'",
+        format: 'JSONEachRow',
+      })
+    ).json<{ seen: string; nr: string }>();
+    const [u] = await (
+      await ch.client.query({ query: "SELECT count() AS n FROM unmatched FINAL WHERE run_id = ''", format: 'JSONEachRow' })
+    ).json<{ n: string }>();
     return { seen: Number(c?.seen ?? 0), notReplayed: Number(c?.nr ?? 0), unmatched: Number(u?.n ?? 0) };
   };
   const deadline = Date.now() + 30_000;

@@ -35,7 +35,12 @@ export interface JoinerService {
 export async function applySchema(clickhouse: ClickHouse, logger?: Logger, retention: RetentionOptions = {}): Promise<void> {
   const report = await migrate(clickhouse, SCHEMA_MIGRATIONS, { retention, ...(logger === undefined ? {} : { logger }) });
   logger?.info(
-    { applied: report.applied.map((m) => m.version), alreadyApplied: report.alreadyApplied, retentionDays: report.retention?.days, retentionChanged: report.retention?.changed },
+    {
+      applied: report.applied.map((m) => m.version),
+      alreadyApplied: report.alreadyApplied,
+      retentionDays: report.retention?.days,
+      retentionChanged: report.retention?.changed,
+    },
     'migrations checked',
   );
 }
@@ -57,9 +62,8 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
   const registry = createSchemaRegistry({ url: config.schemaRegistry.url, clientId: 'shadow-joiner' });
   const metrics = createJoinerMetrics();
   // compare.judges (docs/judge.md): made once; today's spend seeded from what already landed.
-  const judges = config.judges === undefined || Object.keys(config.judges.judges).length === 0
-    ? undefined
-    : createJoinerJudges(config.judges, metrics.judgeEvent);
+  const judges =
+    config.judges === undefined || Object.keys(config.judges.judges).length === 0 ? undefined : createJoinerJudges(config.judges, metrics.judgeEvent);
   if (judges !== undefined) {
     metrics.bindJudges(judges.judges);
     await seedJudgeBudgets(clickhouse, judges.judges, logger.child({ component: 'judge' }));
@@ -94,7 +98,15 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
   // Labels land through this process because it owns the (embedded) ClickHouse engine.
   const labelOptions = { topicPrefix: config.topicPrefix };
   const labels = config.labels.enabled
-    ? createLabelIngester({ kafka, registry, clickhouse, groupId: config.labels.groupId ?? `${config.groupId}-labels`, ...labelOptions, logger: logger.child({ component: 'labels' }), hooks: labelIngesterHooks(metrics.registry) })
+    ? createLabelIngester({
+        kafka,
+        registry,
+        clickhouse,
+        groupId: config.labels.groupId ?? `${config.groupId}-labels`,
+        ...labelOptions,
+        logger: logger.child({ component: 'labels' }),
+        hooks: labelIngesterHooks(metrics.registry),
+      })
     : undefined;
   const labelPublisher = config.labels.enabled ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
   const admin = createAdminServer({

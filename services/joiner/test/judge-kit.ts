@@ -4,9 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames,
-} from '@shadow/contracts';
+import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult } from '@shadow/contracts';
 import { CompressionTypes, Partitioners, type Kafka, type Message } from 'kafkajs';
 
@@ -77,8 +75,19 @@ export const chatSameNumbers: Handler = (r) => {
   const equal = numbersOf(live === undefined ? '' : JSON.parse(live)) === numbersOf(candidate === undefined ? '' : JSON.parse(candidate));
   return {
     body: {
-      id: 'chatcmpl-1', object: 'chat.completion', model: r.body?.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify({ verdict: equal ? 'equal' : 'different', reason: equal ? 'same figures' : 'figures differ' }) }, finish_reason: 'stop' }],
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      model: r.body?.model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: JSON.stringify({ verdict: equal ? 'equal' : 'different', reason: equal ? 'same figures' : 'figures differ' }),
+          },
+          finish_reason: 'stop',
+        },
+      ],
       usage: { prompt_tokens: 80, completion_tokens: 12, total_tokens: 92 },
     },
   };
@@ -100,20 +109,54 @@ export interface Planned {
 
 function exchangeOf(p: Planned, now: number): CapturedExchange {
   return {
-    exchangeId: p.id, captureTimeMs: now, service: 'pricing', environment: 'test', method: 'GET', scheme: 'http', host: 'pricing.local',
-    path: `/${p.route}/${p.n}`, query: '', routeTemplate: `/${p.route}/:id`, requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false,
-    requestBodySize: 0, requestContentType: null, responseStatus: 200, responseHeaders: { 'content-type': ['application/json'] },
-    responseBody: Buffer.from(JSON.stringify({ sku: p.n, price: 10, summary: p.summaries.live })), responseBodyTruncated: false, responseBodySize: 60,
-    responseContentType: 'application/json', liveLatencyUs: 2000, aborted: false, samplingRate: 1, tapVersion: 'test', outboundCalls: [],
+    exchangeId: p.id,
+    captureTimeMs: now,
+    service: 'pricing',
+    environment: 'test',
+    method: 'GET',
+    scheme: 'http',
+    host: 'pricing.local',
+    path: `/${p.route}/${p.n}`,
+    query: '',
+    routeTemplate: `/${p.route}/:id`,
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: Buffer.from(JSON.stringify({ sku: p.n, price: 10, summary: p.summaries.live })),
+    responseBodyTruncated: false,
+    responseBodySize: 60,
+    responseContentType: 'application/json',
+    liveLatencyUs: 2000,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'test',
+    outboundCalls: [],
   };
 }
 
 function resultOf(p: Planned, challengerId: string, role: string, summary: string, now: number): ShadowResult {
   return {
-    exchangeId: p.id, challengerId, challengerName: `${challengerId}@test`, attempt: 1, replayTimeMs: now + 5, responseStatus: 200,
-    responseHeaders: { 'content-type': ['application/json'] }, responseBody: Buffer.from(JSON.stringify({ sku: p.n, price: 10, summary })),
-    responseBodyTruncated: false, responseBodySize: 60, responseContentType: 'application/json', latencyUs: 2500, errorKind: null, errorMessage: null,
-    replayerVersion: 'test', challengerRole: role, runId: null,
+    exchangeId: p.id,
+    challengerId,
+    challengerName: `${challengerId}@test`,
+    attempt: 1,
+    replayTimeMs: now + 5,
+    responseStatus: 200,
+    responseHeaders: { 'content-type': ['application/json'] },
+    responseBody: Buffer.from(JSON.stringify({ sku: p.n, price: 10, summary })),
+    responseBodyTruncated: false,
+    responseBodySize: 60,
+    responseContentType: 'application/json',
+    latencyUs: 2500,
+    errorKind: null,
+    errorMessage: null,
+    replayerVersion: 'test',
+    challengerRole: role,
+    runId: null,
   };
 }
 
@@ -139,7 +182,14 @@ export async function produceExchanges(kafka: Kafka, registryUrl: string, prefix
       res.push({ key: p.id, value: results.encodeSync(resultOf(p, SECONDARY, 'secondary', p.summaries.secondary, now)) });
       res.push({ key: p.id, value: results.encodeSync(resultOf(p, CANDIDATE, 'candidate', p.summaries.candidate, now)) });
     }
-    await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [{ topic: names.exchanges, messages: ex }, { topic: names.results, messages: res }] });
+    await producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [
+        { topic: names.exchanges, messages: ex },
+        { topic: names.results, messages: res },
+      ],
+    });
   } finally {
     await producer.disconnect();
   }

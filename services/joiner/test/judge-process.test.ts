@@ -26,7 +26,13 @@ describe('joiner process: compare.judges at start-up', () => {
   it('exits 2 naming each bad judge field and the missing variable, from the built service', () => {
     const compare = {
       judges: {
-        summary: { type: 'openai-chat', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', apiKeyEnv: 'SUMMARY_JUDGE_KEY', prompt: 'Compare {{live}} and {{answer}}' },
+        summary: {
+          type: 'openai-chat',
+          baseUrl: 'http://127.0.0.1:1/v1',
+          model: 'm',
+          apiKeyEnv: 'SUMMARY_JUDGE_KEY',
+          prompt: 'Compare {{live}} and {{answer}}',
+        },
         ranker: { type: 'http', url: 'http://user:pw@127.0.0.1:1/judge' },
         hasty: { type: 'http', url: 'http://127.0.0.1:1/judge', timeoutMs: 5000, deadlineMs: 1000 },
       },
@@ -36,7 +42,13 @@ describe('joiner process: compare.judges at start-up', () => {
       cwd: repoRoot,
       encoding: 'utf8',
       timeout: 30_000,
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', JOINER_CHALLENGERS: 'c1', JOINER_COMPARE: JSON.stringify(compare) },
+      env: {
+        PATH: process.env.PATH,
+        KAFKA_BROKERS: '127.0.0.1:9092',
+        SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
+        JOINER_CHALLENGERS: 'c1',
+        JOINER_COMPARE: JSON.stringify(compare),
+      },
     });
     expect(r.status).toBe(2);
     const out = `${r.stdout}${r.stderr}`;
@@ -57,11 +69,15 @@ interface Child {
 
 function startChild(env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', 'services/joiner/src/main.ts'], {
-    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(proc);
   let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const admin = new Promise<string>((resolveAdmin, reject) => {
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -108,7 +124,10 @@ describe('joiner process: kill -9 while judging, then restart', () => {
     const groupId = uniqueName('jjp-group');
     const run = uniqueName('jjp');
     const plan: Planned[] = Array.from({ length: 240 }, (_, i) => ({
-      id: `${run}-${i}`, route: 'slow', n: i, summaries: { live: `Live text ${i}.`, candidate: `Candidate text ${i}.`, secondary: `Live text ${i}.` },
+      id: `${run}-${i}`,
+      route: 'slow',
+      n: i,
+      summaries: { live: `Live text ${i}.`, candidate: `Candidate text ${i}.`, secondary: `Live text ${i}.` },
     }));
     await produceExchanges(kafkaClient(uniqueName('jjp-p')), stack().schemaRegistryUrl, prefix, plan);
     const chdbPath = mkdtempSync(join(tmpdir(), 'shadow-joiner-judge-kill-'));
@@ -137,7 +156,12 @@ describe('joiner process: kill -9 while judging, then restart', () => {
     try {
       const first = startChild(env);
       const firstAdmin = await first.admin;
-      await waitFor('part of the run landed', () => metric(firstAdmin, 'shadow_joiner_pairs_written_total'), (n) => n >= 100, 60_000);
+      await waitFor(
+        'part of the run landed',
+        () => metric(firstAdmin, 'shadow_joiner_pairs_written_total'),
+        (n) => n >= 100,
+        60_000,
+      );
       first.proc.kill('SIGKILL');
       expect(await first.exited).toBeNull();
       const callsBefore = slow.received.length;
@@ -159,7 +183,8 @@ describe('joiner process: kill -9 while judging, then restart', () => {
         expect(final.map((r) => r.k).sort()).toEqual(want);
         // Every physical copy (re-delivered ones too, until a merge) decided the sample alike, and as the hash says.
         const copies = await rows<{ exchange_id: string; judge_verdict: string; judge_kind: string }>(
-          `SELECT exchange_id, judge_verdict, judge_kind FROM pairs WHERE challenger_id = '${CANDIDATE}'`);
+          `SELECT exchange_id, judge_verdict, judge_kind FROM pairs WHERE challenger_id = '${CANDIDATE}'`,
+        );
         expect(copies.length).toBeGreaterThanOrEqual(plan.length);
         const wrong = copies.filter((c) => {
           const sampled = samplingPointOf(`slow\u0000judge\u0000${c.exchange_id}`) < 0.5;

@@ -15,7 +15,15 @@ import { loadConfig } from '../src/config/config.js';
 import { startJoinerService } from '../src/joiner-service.js';
 import type { JoinerService } from '../src/joiner-service.js';
 import {
-  CANDIDATE, chatSameNumbers, produceExchanges, SECONDARY, sameNumbersJudge, startJudgeServer, waitFor, type JudgeServer, type Planned,
+  CANDIDATE,
+  chatSameNumbers,
+  produceExchanges,
+  SECONDARY,
+  sameNumbersJudge,
+  startJudgeServer,
+  waitFor,
+  type JudgeServer,
+  type Planned,
 } from './judge-kit.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -65,13 +73,32 @@ describe('joiner with compare.judges (real broker, registry, chDB, HTTP judges)'
     const run = uniqueName('jj');
     const plan: Planned[] = [];
     // /plain: the same three summaries in every exchange: one call for the verdict, one for the audit (then cached).
-    for (let i = 0; i < 6; i++) plan.push({ id: `${run}-plain-${i}`, route: 'plain', n: i, summaries: { live: 'Costs 10 euros, 3 left.', candidate: 'There are 3 left at 10 euros.', secondary: 'Price 10, 3 in stock.' } });
+    for (let i = 0; i < 6; i++)
+      plan.push({
+        id: `${run}-plain-${i}`,
+        route: 'plain',
+        n: i,
+        summaries: { live: 'Costs 10 euros, 3 left.', candidate: 'There are 3 left at 10 euros.', secondary: 'Price 10, 3 in stock.' },
+      });
     // /chat: six different rewordings, two of which change a figure; the budget allows 4 calls.
-    for (let i = 0; i < 6; i++) plan.push({ id: `${run}-chat-${i}`, route: 'chat', n: i, summaries: { live: `Item ${i} costs 20 euros.`, candidate: i % 3 === 0 ? `Item ${i}: 25 euros.` : `For 20 euros you get item ${i}.`, secondary: `Item ${i} costs 20 euros.` } });
-    for (let i = 0; i < 3; i++) plan.push({ id: `${run}-hang-${i}`, route: 'hang', n: i, summaries: { live: `a ${i}`, candidate: `b ${i}`, secondary: `a ${i}` } });
-    for (let i = 0; i < 3; i++) plan.push({ id: `${run}-garbage-${i}`, route: 'garbage', n: i, summaries: { live: `a ${i}`, candidate: `b ${i}`, secondary: `a ${i}` } });
+    for (let i = 0; i < 6; i++)
+      plan.push({
+        id: `${run}-chat-${i}`,
+        route: 'chat',
+        n: i,
+        summaries: {
+          live: `Item ${i} costs 20 euros.`,
+          candidate: i % 3 === 0 ? `Item ${i}: 25 euros.` : `For 20 euros you get item ${i}.`,
+          secondary: `Item ${i} costs 20 euros.`,
+        },
+      });
+    for (let i = 0; i < 3; i++)
+      plan.push({ id: `${run}-hang-${i}`, route: 'hang', n: i, summaries: { live: `a ${i}`, candidate: `b ${i}`, secondary: `a ${i}` } });
+    for (let i = 0; i < 3; i++)
+      plan.push({ id: `${run}-garbage-${i}`, route: 'garbage', n: i, summaries: { live: `a ${i}`, candidate: `b ${i}`, secondary: `a ${i}` } });
     // Identical answers: no judge is needed at all.
-    for (let i = 0; i < 3; i++) plan.push({ id: `${run}-same-${i}`, route: 'plain', n: 100 + i, summaries: { live: 'Same 1.', candidate: 'Same 1.', secondary: 'Same 1.' } });
+    for (let i = 0; i < 3; i++)
+      plan.push({ id: `${run}-same-${i}`, route: 'plain', n: 100 + i, summaries: { live: 'Same 1.', candidate: 'Same 1.', secondary: 'Same 1.' } });
 
     const compare = {
       judges: {
@@ -104,7 +131,12 @@ describe('joiner with compare.judges (real broker, registry, chDB, HTTP judges)'
     const service = await startJoinerService(config, pino({ level: 'silent' }), { env: { CHDB_PATH: join(dir, 'db') } });
     cleanup.push(() => service.close());
 
-    const rows = await waitFor('every pair', () => pairs(service), (r) => r.length >= plan.length * 2, 60_000);
+    const rows = await waitFor(
+      'every pair',
+      () => pairs(service),
+      (r) => r.length >= plan.length * 2,
+      60_000,
+    );
     // Exactly one pair per (exchange, challenger), before and after FINAL: nothing lost, nothing doubled.
     expect(rows.map((r) => `${r.exchange_id}/${r.challenger_id}`).sort()).toEqual(plan.flatMap((p) => [`${p.id}/${CANDIDATE}`, `${p.id}/${SECONDARY}`]).sort());
     expect(await rawCount(service)).toBe(plan.length * 2);
@@ -114,7 +146,16 @@ describe('joiner with compare.judges (real broker, registry, chDB, HTTP judges)'
 
     // plain: equal, the summary difference dropped; one call for the verdict and one for the audit.
     for (let i = 0; i < 6; i++) {
-      expect(cand(`${run}-plain-${i}`)).toMatchObject({ judge_id: 'plain', judge_path: '$.summary', judge_verdict: 'equal', judge_reason: 'same figures', score: 1, real_agree: true, comparator: 'judge', judge_audit_secondary_verdict: 'equal' });
+      expect(cand(`${run}-plain-${i}`)).toMatchObject({
+        judge_id: 'plain',
+        judge_path: '$.summary',
+        judge_verdict: 'equal',
+        judge_reason: 'same figures',
+        score: 1,
+        real_agree: true,
+        comparator: 'judge',
+        judge_audit_secondary_verdict: 'equal',
+      });
       expect(cand(`${run}-plain-${i}`).judge_version).toMatch(/^[0-9a-f]{16}$/);
     }
     expect(plain.received).toHaveLength(2);
@@ -134,7 +175,8 @@ describe('joiner with compare.judges (real broker, registry, chDB, HTTP judges)'
     }
     const spent = chatRows.filter((r) => r.judge_verdict === 'not_run');
     expect(spent).toHaveLength(2);
-    for (const r of spent) expect(r).toMatchObject({ judge_kind: 'budget', judge_reason: 'budget', real_agree: false, diff_paths: ['$.summary'], comparator: 'json' });
+    for (const r of spent)
+      expect(r).toMatchObject({ judge_kind: 'budget', judge_reason: 'budget', real_agree: false, diff_paths: ['$.summary'], comparator: 'json' });
 
     // hang: a timeout after 300 ms, an error; garbage: bad_answer; differences kept, pairs landed.
     for (let i = 0; i < 3; i++) {

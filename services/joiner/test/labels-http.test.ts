@@ -58,10 +58,12 @@ describe('POST /labels (joiner service, real Kafka, registry, chDB)', () => {
     const one = await post(JSON.stringify({ exchangeId: 'h-1', name: 'fraud', value: true }));
     expect(one.status).toBe(202);
     expect(await one.json()).toEqual({ published: 1 });
-    const many = await post(JSON.stringify([
-      { exchangeId: 'h-2', name: 'clicked', value: 0, observedAtMs: Date.now() - 1000 },
-      { exchangeId: 'h-3', name: 'category', value: 'books', source: 'review-team' },
-    ]));
+    const many = await post(
+      JSON.stringify([
+        { exchangeId: 'h-2', name: 'clicked', value: 0, observedAtMs: Date.now() - 1000 },
+        { exchangeId: 'h-3', name: 'category', value: 'books', source: 'review-team' },
+      ]),
+    );
     expect(many.status).toBe(202);
     expect(await many.json()).toEqual({ published: 2 });
     const deadline = Date.now() + 30_000;
@@ -81,7 +83,12 @@ describe('POST /labels (joiner service, real Kafka, registry, chDB)', () => {
   }, 60_000);
 
   it('refuses a bad label with 400 naming the field, publishes nothing of that request, and answers 405 to GET', async () => {
-    const bad = await post(JSON.stringify([{ exchangeId: 'h-9', name: 'fraud', value: 1 }, { exchangeId: 'h-10', name: 'fraud', value: { nested: 1 } }]));
+    const bad = await post(
+      JSON.stringify([
+        { exchangeId: 'h-9', name: 'fraud', value: 1 },
+        { exchangeId: 'h-10', name: 'fraud', value: { nested: 1 } },
+      ]),
+    );
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { problems: string[] };
     expect(body.problems).toEqual([expect.stringMatching(/^\[1\]\.value: expected a string, a finite number or a boolean/)]);

@@ -13,6 +13,8 @@ else if (command === 'replay') {
   const io = processIo();
   process.exit(await replayFromArgv(rest, { ...io, tty: process.stdout.isTTY ? process.stdout : undefined }));
 } else {
-  process.stderr.write(`unknown command ${JSON.stringify(command)}\nusage: main.js [serve] | main.js replay --from <time> --to <time> [options] (main.js replay --help)\n`);
+  process.stderr.write(
+    `unknown command ${JSON.stringify(command)}\nusage: main.js [serve] | main.js replay --from <time> --to <time> [options] (main.js replay --help)\n`,
+  );
   process.exit(2);
 }

@@ -22,7 +22,12 @@ export interface RunningSandbox extends SandboxPort {
 }
 
 /** Creates and starts the sandbox for these challengers, publishing its side effects through `onSideEffect`. */
-export type SandboxFactory = (options: { challengers: readonly string[]; onSideEffect: (effect: SideEffect) => void; config: Record<string, unknown>; logger: ReplayLogger }) => Promise<RunningSandbox>;
+export type SandboxFactory = (options: {
+  challengers: readonly string[];
+  onSideEffect: (effect: SideEffect) => void;
+  config: Record<string, unknown>;
+  logger: ReplayLogger;
+}) => Promise<RunningSandbox>;
 
 export interface Replayer {
   readonly shadow: LiveShadow;
@@ -40,7 +45,6 @@ export function challengerOptions(list: readonly ChallengerConfig[]): Challenger
 export function kafkaFor(config: ReplayerConfig): Kafka {
   return new Kafka({ clientId: config.kafka.clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN });
 }
-
 
 export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger, sandboxFactory?: SandboxFactory): Promise<Replayer> {
   const kafka = kafkaFor(config);
@@ -137,7 +141,10 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
     close() {
       closing ??= (async () => {
         ready = false;
-        const timer = setTimeout(() => logger.warn({ budgetMs: config.shutdownTimeoutMs }, 'drain is taking longer than the shutdown budget'), config.shutdownTimeoutMs);
+        const timer = setTimeout(
+          () => logger.warn({ budgetMs: config.shutdownTimeoutMs }, 'drain is taking longer than the shutdown budget'),
+          config.shutdownTimeoutMs,
+        );
         timer.unref();
         await live.close();
         clearTimeout(timer);

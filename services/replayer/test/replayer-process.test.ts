@@ -10,7 +10,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, shadowResultContract, subjectFor, topicNames } from '@shadow/contracts';
+import {
+  capturedExchangeContract,
+  createSchemaRegistry,
+  createTopicsAndWait,
+  RecordSerde,
+  shadowResultContract,
+  subjectFor,
+  topicNames,
+} from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
 import { findRepoRoot, uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '@shadow/stack-harness/vitest';
@@ -22,10 +30,31 @@ const names = topicNames(prefix);
 
 function exchange(i: number): CapturedExchange {
   return {
-    exchangeId: randomUUID(), captureTimeMs: Date.now(), service: 'orders', environment: 'test', method: 'GET', scheme: 'http', host: 'live', path: `/items/${i}`, query: '',
-    routeTemplate: null, requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null, responseStatus: 200,
-    responseHeaders: {}, responseBody: Buffer.from('{}'), responseBodyTruncated: false, responseBodySize: 2, responseContentType: 'application/json', liveLatencyUs: 1,
-    aborted: false, samplingRate: 1, tapVersion: 't',
+    exchangeId: randomUUID(),
+    captureTimeMs: Date.now(),
+    service: 'orders',
+    environment: 'test',
+    method: 'GET',
+    scheme: 'http',
+    host: 'live',
+    path: `/items/${i}`,
+    query: '',
+    routeTemplate: null,
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: {},
+    responseBody: Buffer.from('{}'),
+    responseBodyTruncated: false,
+    responseBodySize: 2,
+    responseContentType: 'application/json',
+    liveLatencyUs: 1,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 't',
   };
 }
 
@@ -69,7 +98,11 @@ describe('replayer process', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 3 })), 30_000);
+    await createTopicsAndWait(
+      admin,
+      [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 3 })),
+      30_000,
+    );
     await admin.disconnect();
   });
   afterAll(async () => {
@@ -134,7 +167,11 @@ describe('replayer process', () => {
         results.set(r.challengerId, set);
       },
     });
-    await waitFor('a result per exchange per challenger', () => (results.get('cand')?.size ?? 0) === 400 && (results.get('sec')?.size ?? 0) === 400, 60_000).catch((err: unknown) => {
+    await waitFor(
+      'a result per exchange per challenger',
+      () => (results.get('cand')?.size ?? 0) === 400 && (results.get('sec')?.size ?? 0) === 400,
+      60_000,
+    ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}: cand=${results.get('cand')?.size} sec=${results.get('sec')?.size}\n${stderr.slice(-2000)}`);
     });
     await reader.disconnect();

@@ -32,7 +32,11 @@ interface Run {
   stderr: string;
 }
 
-function replayer(args: string[], config: Record<string, unknown>, env: Record<string, string> = {}): { done: Promise<Run>; stdout: () => string; kill: (signal: NodeJS.Signals) => void } {
+function replayer(
+  args: string[],
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): { done: Promise<Run>; stdout: () => string; kill: (signal: NodeJS.Signals) => void } {
   const file = join(dir, `${randomUUID()}.yaml`);
   writeFileSync(file, stringify(config));
   const child = spawn(process.execPath, ['--conditions=@shadow/source', '--import', 'tsx', join(root, 'services/replayer/src/main.ts'), ...args], {
@@ -89,7 +93,11 @@ describe('replayer process: the sandbox section', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 1 })), 30_000);
+    await createTopicsAndWait(
+      admin,
+      [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 1 })),
+      30_000,
+    );
     await admin.disconnect();
   });
   afterAll(async () => {
@@ -104,7 +112,10 @@ describe('replayer process: the sandbox section', () => {
       ...baseConfig('http://127.0.0.1:1', {
         dependencies: { payments: 'ftp://payments' },
         rules: [{ action: 'drop' }, { action: 'block', methods: [] }],
-        challengers: [{ id: 'cand', httpPort: 70000 }, { id: 'ghost', httpPort: 1 }],
+        challengers: [
+          { id: 'cand', httpPort: 70000 },
+          { id: 'ghost', httpPort: 1 },
+        ],
         maxBodyBytes: -1,
       }),
       admin: { port: 'nine' },
@@ -129,7 +140,7 @@ describe('replayer process: the sandbox section', () => {
     for (const line of expected) expect(replay.stderr).toContain(line);
   });
 
-  it('replay honours the configured sandbox port: a challenger started first, pointed at it, gets live\'s recorded answer', async () => {
+  it("replay honours the configured sandbox port: a challenger started first, pointed at it, gets live's recorded answer", async () => {
     const sandboxPort = await freePort();
     let paymentsCalls = 0;
     const payments = await server((req, res) => {
@@ -143,22 +154,62 @@ describe('replayer process: the sandbox section', () => {
       req.resume();
       req.on('end', () => {
         void (async () => {
-          const r = await fetch(`${dependencyUrl}/v1/charges`, { method: 'POST', body: '{"amount":1}', headers: { 'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id']) } });
+          const r = await fetch(`${dependencyUrl}/v1/charges`, {
+            method: 'POST',
+            body: '{"amount":1}',
+            headers: { 'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id']) },
+          });
           answers.push({ status: r.status, body: await r.text() });
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
         })().catch(() => res.destroy());
       });
     });
     const exchange: CapturedExchange = {
-      exchangeId: randomUUID(), captureTimeMs: Date.now(), service: 'checkout', environment: 'test', method: 'POST', scheme: 'http', host: 'live', path: '/checkout', query: '',
-      routeTemplate: null, requestHeaders: {}, requestBody: Buffer.from('{}'), requestBodyTruncated: false, requestBodySize: 2, requestContentType: null, responseStatus: 200,
-      responseHeaders: {}, responseBody: Buffer.from('{"ok":true}'), responseBodyTruncated: false, responseBodySize: 11, responseContentType: 'application/json', liveLatencyUs: 1,
-      aborted: false, samplingRate: 1, tapVersion: 't',
-      outboundCalls: [{
-        sequence: 0, startTimeMs: Date.now(), durationUs: 900, dependencyKind: 'http', scheme: 'http', target: `127.0.0.1:${payments.port}`, method: 'POST', path: '/v1/charges',
-        requestHeaders: {}, requestBody: Buffer.from('{"amount":1}'), requestBodyTruncated: false, responseStatus: 201, responseHeaders: { 'content-type': ['application/json'] },
-        responseBody: Buffer.from('{"charge":"live"}'), responseBodyTruncated: false, errorMessage: null,
-      }],
+      exchangeId: randomUUID(),
+      captureTimeMs: Date.now(),
+      service: 'checkout',
+      environment: 'test',
+      method: 'POST',
+      scheme: 'http',
+      host: 'live',
+      path: '/checkout',
+      query: '',
+      routeTemplate: null,
+      requestHeaders: {},
+      requestBody: Buffer.from('{}'),
+      requestBodyTruncated: false,
+      requestBodySize: 2,
+      requestContentType: null,
+      responseStatus: 200,
+      responseHeaders: {},
+      responseBody: Buffer.from('{"ok":true}'),
+      responseBodyTruncated: false,
+      responseBodySize: 11,
+      responseContentType: 'application/json',
+      liveLatencyUs: 1,
+      aborted: false,
+      samplingRate: 1,
+      tapVersion: 't',
+      outboundCalls: [
+        {
+          sequence: 0,
+          startTimeMs: Date.now(),
+          durationUs: 900,
+          dependencyKind: 'http',
+          scheme: 'http',
+          target: `127.0.0.1:${payments.port}`,
+          method: 'POST',
+          path: '/v1/charges',
+          requestHeaders: {},
+          requestBody: Buffer.from('{"amount":1}'),
+          requestBodyTruncated: false,
+          responseStatus: 201,
+          responseHeaders: { 'content-type': ['application/json'] },
+          responseBody: Buffer.from('{"charge":"live"}'),
+          responseBodyTruncated: false,
+          errorMessage: null,
+        },
+      ],
     };
     const registry = createSchemaRegistry({ url: stack().schemaRegistryUrl });
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
@@ -169,7 +220,11 @@ describe('replayer process: the sandbox section', () => {
     await producer.disconnect();
 
     try {
-      const config = baseConfig(challenger.url, { dependencies: { payments: payments.url }, smtp: false, challengers: [{ id: 'cand', httpPort: sandboxPort }] });
+      const config = baseConfig(challenger.url, {
+        dependencies: { payments: payments.url },
+        smtp: false,
+        challengers: [{ id: 'cand', httpPort: sandboxPort }],
+      });
       const from = new Date(exchange.captureTimeMs - 60_000).toISOString();
       const to = new Date(exchange.captureTimeMs + 60_000).toISOString();
       const run = await replayer(['replay', '--from', from, '--to', to, '--run-id', uniqueName('run')], config, { LOG_LEVEL: 'warn' }).done;
@@ -190,13 +245,21 @@ describe('replayer process: the sandbox section', () => {
     const smtpPort = await freePort();
     const challenger = await server((_req, res) => res.end('{}'));
     try {
-      const config = baseConfig(challenger.url, { dependencies: { payments: 'http://127.0.0.1:9' }, challengers: [{ id: 'cand', httpPort: sandboxPort, smtpPort }] });
+      const config = baseConfig(challenger.url, {
+        dependencies: { payments: 'http://127.0.0.1:9' },
+        challengers: [{ id: 'cand', httpPort: sandboxPort, smtpPort }],
+      });
       const serve = replayer([], config);
       await waitFor('the sandbox addresses in the log', () => serve.stdout().includes('replayer running'), 40_000, serve.stdout);
-      const line = serve.stdout().split('\n').find((l) => l.includes('sandbox: challenger cand'));
+      const line = serve
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('sandbox: challenger cand'));
       expect(JSON.parse(line ?? '{}')).toMatchObject({
         msg: `sandbox: challenger cand: HTTP_PROXY=http://127.0.0.1:${sandboxPort} payments=http://127.0.0.1:${sandboxPort}/__dep/payments smtp=127.0.0.1:${smtpPort}`,
-        challenger: 'cand', httpProxy: `http://127.0.0.1:${sandboxPort}`, smtp: `127.0.0.1:${smtpPort}`,
+        challenger: 'cand',
+        httpProxy: `http://127.0.0.1:${sandboxPort}`,
+        smtp: `127.0.0.1:${smtpPort}`,
       });
       // The sandbox listens there: a call to an unknown dependency is answered (and refused) by it.
       const r = await fetch(`http://127.0.0.1:${sandboxPort}/__dep/ledger/x`);

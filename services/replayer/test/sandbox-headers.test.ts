@@ -9,7 +9,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
+import {
+  capturedExchangeContract,
+  createSchemaRegistry,
+  createTopicsAndWait,
+  RecordSerde,
+  shadowResultContract,
+  sideEffectContract,
+  subjectFor,
+  topicNames,
+} from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import { createServiceSandbox, loadConfig, startReplayer } from '@shadow/replayer';
 import type { Replayer } from '@shadow/replayer';
@@ -35,7 +44,9 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ ur
 }
 
 function headerNames(headers: Record<string, unknown>): string[] {
-  return Object.keys(headers).filter((n) => n !== 'date').sort();
+  return Object.keys(headers)
+    .filter((n) => n !== 'date')
+    .sort();
 }
 
 describe('replayer + sandbox: no header of the sandbox reaches a pair', () => {
@@ -43,7 +54,11 @@ describe('replayer + sandbox: no header of the sandbox reaches a pair', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 1 })), 30_000);
+    await createTopicsAndWait(
+      admin,
+      [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 1 })),
+      30_000,
+    );
     await admin.disconnect();
   });
   afterAll(async () => {
@@ -53,12 +68,14 @@ describe('replayer + sandbox: no header of the sandbox reaches a pair', () => {
     await admin.disconnect();
   });
 
-  it('a challenger that passes its dependency\'s headers on yields live\'s header names exactly', async () => {
+  it("a challenger that passes its dependency's headers on yields live's header names exactly", async () => {
     let paymentsCalls = 0;
     const payments = await listen((req, res) => {
       paymentsCalls++;
       req.resume();
-      req.on('end', () => res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req_live_1', 'cache-control': 'no-store' }).end('{"charge":"ch_1"}'));
+      req.on('end', () =>
+        res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req_live_1', 'cache-control': 'no-store' }).end('{"charge":"ch_1"}'),
+      );
     });
     let dependencyBase = payments.url;
     // The app: POST /checkout charges its payments dependency and answers with what it got, headers included.
@@ -67,7 +84,8 @@ describe('replayer + sandbox: no header of the sandbox reaches a pair', () => {
       req.on('end', () => {
         void (async () => {
           const upstream = await request(`${dependencyBase}/v1/charges`, {
-            method: 'POST', body: '{"amount":100}',
+            method: 'POST',
+            body: '{"amount":100}',
             headers: { 'content-type': 'application/json', 'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id'] ?? '') },
           });
           const headers: Record<string, string | string[]> = {};
@@ -84,16 +102,51 @@ describe('replayer + sandbox: no header of the sandbox reaches a pair', () => {
     for (const [name, value] of Object.entries(live.headers)) if (value !== undefined) liveHeaders[name] = Array.isArray(value) ? value : [value];
     expect(paymentsCalls).toBe(1);
     const exchange: CapturedExchange = {
-      exchangeId: randomUUID(), captureTimeMs: Date.now(), service: 'checkout', environment: 'test', method: 'POST', scheme: 'http', host: 'live', path: '/checkout', query: '',
-      routeTemplate: null, requestHeaders: {}, requestBody: Buffer.from('{}'), requestBodyTruncated: false, requestBodySize: 2, requestContentType: null,
-      responseStatus: live.statusCode, responseHeaders: liveHeaders, responseBody: liveBody, responseBodyTruncated: false, responseBodySize: liveBody.length,
-      responseContentType: 'application/json', liveLatencyUs: 1, aborted: false, samplingRate: 1, tapVersion: 't',
-      outboundCalls: [{
-        sequence: 0, startTimeMs: Date.now(), durationUs: 900, dependencyKind: 'http', scheme: 'http', target: new URL(payments.url).host, method: 'POST', path: '/v1/charges',
-        requestHeaders: { 'content-type': ['application/json'] }, requestBody: Buffer.from('{"amount":100}'), requestBodyTruncated: false, responseStatus: 201,
-        responseHeaders: { 'content-type': ['application/json'], 'x-request-id': ['req_live_1'], 'cache-control': ['no-store'] },
-        responseBody: Buffer.from('{"charge":"ch_1"}'), responseBodyTruncated: false, errorMessage: null,
-      }],
+      exchangeId: randomUUID(),
+      captureTimeMs: Date.now(),
+      service: 'checkout',
+      environment: 'test',
+      method: 'POST',
+      scheme: 'http',
+      host: 'live',
+      path: '/checkout',
+      query: '',
+      routeTemplate: null,
+      requestHeaders: {},
+      requestBody: Buffer.from('{}'),
+      requestBodyTruncated: false,
+      requestBodySize: 2,
+      requestContentType: null,
+      responseStatus: live.statusCode,
+      responseHeaders: liveHeaders,
+      responseBody: liveBody,
+      responseBodyTruncated: false,
+      responseBodySize: liveBody.length,
+      responseContentType: 'application/json',
+      liveLatencyUs: 1,
+      aborted: false,
+      samplingRate: 1,
+      tapVersion: 't',
+      outboundCalls: [
+        {
+          sequence: 0,
+          startTimeMs: Date.now(),
+          durationUs: 900,
+          dependencyKind: 'http',
+          scheme: 'http',
+          target: new URL(payments.url).host,
+          method: 'POST',
+          path: '/v1/charges',
+          requestHeaders: { 'content-type': ['application/json'] },
+          requestBody: Buffer.from('{"amount":100}'),
+          requestBodyTruncated: false,
+          responseStatus: 201,
+          responseHeaders: { 'content-type': ['application/json'], 'x-request-id': ['req_live_1'], 'cache-control': ['no-store'] },
+          responseBody: Buffer.from('{"charge":"ch_1"}'),
+          responseBodyTruncated: false,
+          errorMessage: null,
+        },
+      ],
     };
     const registry = createSchemaRegistry({ url: stack().schemaRegistryUrl });
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
@@ -103,11 +156,19 @@ describe('replayer + sandbox: no header of the sandbox reaches a pair', () => {
     await producer.send({ topic: names.exchanges, acks: -1, messages: [{ key: exchange.exchangeId, value: serde.encodeSync(exchange) }] });
     await producer.disconnect();
 
-    const config = loadConfig({
-      KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, REPLAYER_GROUP_ID: `${prefix}replayer`,
-      REPLAYER_START_FROM: 'earliest', REPLAYER_ADMIN_PORT: '0', REPLAYER_KILL_SWITCH: 'false',
-      REPLAYER_CHALLENGERS: JSON.stringify([{ id: 'cand', baseUrl: gateway.url }]),
-    }, { sandbox: { enabled: true, dependencies: { payments: payments.url }, smtp: false } });
+    const config = loadConfig(
+      {
+        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+        SHADOW_TOPIC_PREFIX: prefix,
+        REPLAYER_GROUP_ID: `${prefix}replayer`,
+        REPLAYER_START_FROM: 'earliest',
+        REPLAYER_ADMIN_PORT: '0',
+        REPLAYER_KILL_SWITCH: 'false',
+        REPLAYER_CHALLENGERS: JSON.stringify([{ id: 'cand', baseUrl: gateway.url }]),
+      },
+      { sandbox: { enabled: true, dependencies: { payments: payments.url }, smtp: false } },
+    );
     let replayer: Replayer | undefined;
     try {
       replayer = await startReplayer(config, silent, async (options) => {

@@ -6,7 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, LIVE_ORIGIN, RecordSerde, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
+import {
+  capturedExchangeContract,
+  createSchemaRegistry,
+  createTopicsAndWait,
+  LIVE_ORIGIN,
+  RecordSerde,
+  shadowResultContract,
+  sideEffectContract,
+  subjectFor,
+  topicNames,
+} from '@shadow/contracts';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import { createServiceSandbox, loadConfig, startReplayer } from '@shadow/replayer';
 import type { Replayer } from '@shadow/replayer';
@@ -29,7 +39,11 @@ describe('replayer with the dependency sandbox', () => {
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await createTopicsAndWait(admin, [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 2 })), 30_000);
+    await createTopicsAndWait(
+      admin,
+      [names.exchanges, names.results, names.sideEffects, names.deadLetter].map((topic) => ({ topic, numPartitions: 2 })),
+      30_000,
+    );
     await admin.disconnect();
   });
   afterAll(async () => {
@@ -39,7 +53,7 @@ describe('replayer with the dependency sandbox', () => {
     await admin.disconnect();
   });
 
-  it('answers the challenger\'s writes with live\'s recorded answers; the real dependency sees nothing', async () => {
+  it("answers the challenger's writes with live's recorded answers; the real dependency sees nothing", async () => {
     let paymentsCalls = 0;
     const payments = await listen((req, res) => {
       paymentsCalls++;
@@ -52,7 +66,11 @@ describe('replayer with the dependency sandbox', () => {
       req.on('end', async () => {
         const answer = await fetch(`${dependencyUrl}/charge`, {
           method: req.method ?? 'POST',
-          headers: { 'content-type': 'application/json', traceparent: String(req.headers.traceparent), 'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id']) },
+          headers: {
+            'content-type': 'application/json',
+            traceparent: String(req.headers.traceparent),
+            'x-shadow-exchange-id': String(req.headers['x-shadow-exchange-id']),
+          },
           ...(req.method === 'DELETE' ? {} : { body: '{"amount":100}' }),
         });
         const text = await answer.text();
@@ -61,15 +79,51 @@ describe('replayer with the dependency sandbox', () => {
     });
     const paymentsTarget = new URL(payments.url).host;
     const exchanges: CapturedExchange[] = (['POST', 'PATCH', 'DELETE'] as const).map((method, i) => ({
-      exchangeId: randomUUID(), captureTimeMs: Date.now(), service: 'checkout', environment: 'test', method, scheme: 'http', host: 'live', path: '/checkout', query: '',
-      routeTemplate: null, requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null, responseStatus: 200,
-      responseHeaders: {}, responseBody: Buffer.from('{}'), responseBodyTruncated: false, responseBodySize: 2, responseContentType: 'application/json', liveLatencyUs: 1,
-      aborted: false, samplingRate: 1, tapVersion: 't',
-      outboundCalls: [{
-        sequence: 0, startTimeMs: Date.now(), durationUs: 900, dependencyKind: 'http', scheme: 'http', target: paymentsTarget, method, path: '/charge',
-        requestHeaders: { 'content-type': ['application/json'] }, requestBody: Buffer.from('{"amount":100}'), requestBodyTruncated: false,
-        responseStatus: 201 + i, responseHeaders: { 'content-type': ['application/json'] }, responseBody: Buffer.from(`{"charge":"live-${method}"}`), responseBodyTruncated: false, errorMessage: null,
-      }],
+      exchangeId: randomUUID(),
+      captureTimeMs: Date.now(),
+      service: 'checkout',
+      environment: 'test',
+      method,
+      scheme: 'http',
+      host: 'live',
+      path: '/checkout',
+      query: '',
+      routeTemplate: null,
+      requestHeaders: {},
+      requestBody: Buffer.alloc(0),
+      requestBodyTruncated: false,
+      requestBodySize: 0,
+      requestContentType: null,
+      responseStatus: 200,
+      responseHeaders: {},
+      responseBody: Buffer.from('{}'),
+      responseBodyTruncated: false,
+      responseBodySize: 2,
+      responseContentType: 'application/json',
+      liveLatencyUs: 1,
+      aborted: false,
+      samplingRate: 1,
+      tapVersion: 't',
+      outboundCalls: [
+        {
+          sequence: 0,
+          startTimeMs: Date.now(),
+          durationUs: 900,
+          dependencyKind: 'http',
+          scheme: 'http',
+          target: paymentsTarget,
+          method,
+          path: '/charge',
+          requestHeaders: { 'content-type': ['application/json'] },
+          requestBody: Buffer.from('{"amount":100}'),
+          requestBodyTruncated: false,
+          responseStatus: 201 + i,
+          responseHeaders: { 'content-type': ['application/json'] },
+          responseBody: Buffer.from(`{"charge":"live-${method}"}`),
+          responseBodyTruncated: false,
+          errorMessage: null,
+        },
+      ],
     }));
     const registry = createSchemaRegistry({ url: stack().schemaRegistryUrl });
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
@@ -79,11 +133,19 @@ describe('replayer with the dependency sandbox', () => {
     await producer.send({ topic: names.exchanges, acks: -1, messages: exchanges.map((e) => ({ key: e.exchangeId, value: serde.encodeSync(e) })) });
     await producer.disconnect();
 
-    const config = loadConfig({
-      KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, REPLAYER_GROUP_ID: `${prefix}replayer`,
-      REPLAYER_START_FROM: 'earliest', REPLAYER_ADMIN_PORT: '0', REPLAYER_KILL_SWITCH: 'false',
-      REPLAYER_CHALLENGERS: JSON.stringify([{ id: 'cand', baseUrl: challenger.url }]),
-    }, { sandbox: { enabled: true, dependencies: { payments: payments.url }, smtp: false } });
+    const config = loadConfig(
+      {
+        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+        SHADOW_TOPIC_PREFIX: prefix,
+        REPLAYER_GROUP_ID: `${prefix}replayer`,
+        REPLAYER_START_FROM: 'earliest',
+        REPLAYER_ADMIN_PORT: '0',
+        REPLAYER_KILL_SWITCH: 'false',
+        REPLAYER_CHALLENGERS: JSON.stringify([{ id: 'cand', baseUrl: challenger.url }]),
+      },
+      { sandbox: { enabled: true, dependencies: { payments: payments.url }, smtp: false } },
+    );
     let replayer: Replayer | undefined;
     try {
       replayer = await startReplayer(config, silent, async (options) => {
@@ -105,7 +167,8 @@ describe('replayer with the dependency sandbox', () => {
         },
       });
       const deadline = Date.now() + 40_000;
-      while ((results.length < 3 || effects.filter((e) => e.origin === 'cand').length < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while ((results.length < 3 || effects.filter((e) => e.origin === 'cand').length < 3) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
       await reader.disconnect();
 
       expect(paymentsCalls).toBe(0);

@@ -56,7 +56,10 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
     throw new UsageError(`--reason is required for ${action}: it is what the next person on call reads`);
   }
   const brokerList = parsed.values.brokers ?? env.KAFKA_BROKERS ?? '';
-  const brokers = brokerList.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const brokers = brokerList
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   if (brokers.length === 0) throw new UsageError('no brokers: pass --brokers host:port or set KAFKA_BROKERS');
   const bad = brokers.find((b) => !/^[^:\s]+:\d+$/.test(b));
   if (bad !== undefined) throw new UsageError(`--brokers: each broker must be host:port, got ${JSON.stringify(bad)}`);

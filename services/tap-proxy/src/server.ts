@@ -23,7 +23,6 @@ export interface TapProxy {
   close(): Promise<TapStats>;
 }
 
-
 function closeServer(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

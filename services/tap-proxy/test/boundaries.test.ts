@@ -68,17 +68,20 @@ describe('tap proxy boundaries', () => {
     await admin.connect();
     await createTopicsAndWait(admin, [{ topic: names.exchanges, numPartitions: 1 }], 30_000);
     await admin.disconnect();
-    proxy = await startTapProxy(loadConfig({
-      TAP_PROXY_UPSTREAM: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-      // One pooled upstream connection: a stray byte from one exchange would meet the next one there.
-      TAP_PROXY_MAX_SOCKETS: '1',
-      TAP_PROXY_PORT: '0',
-      TAP_PROXY_ADMIN_PORT: '0',
-      SHADOW_SERVICE: 'bounds',
-      KAFKA_BROKERS: stack().kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
-      SHADOW_TOPIC_PREFIX: prefix,
-    }), silent);
+    proxy = await startTapProxy(
+      loadConfig({
+        TAP_PROXY_UPSTREAM: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        // One pooled upstream connection: a stray byte from one exchange would meet the next one there.
+        TAP_PROXY_MAX_SOCKETS: '1',
+        TAP_PROXY_PORT: '0',
+        TAP_PROXY_ADMIN_PORT: '0',
+        SHADOW_SERVICE: 'bounds',
+        KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+        SHADOW_TOPIC_PREFIX: prefix,
+      }),
+      silent,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -91,8 +94,14 @@ describe('tap proxy boundaries', () => {
   });
 
   it.each([
-    ['Content-Length and Transfer-Encoding', 'POST /smuggle HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n'],
-    ['two different Content-Lengths', 'POST /smuggle HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcdGET /second HTTP/1.1\r\nHost: a\r\n\r\n'],
+    [
+      'Content-Length and Transfer-Encoding',
+      'POST /smuggle HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n',
+    ],
+    [
+      'two different Content-Lengths',
+      'POST /smuggle HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcdGET /second HTTP/1.1\r\nHost: a\r\n\r\n',
+    ],
     ['a chunk size that is not hex', 'POST /smuggle HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET /second HTTP/1.1\r\n\r\n0\r\n\r\n'],
     ['a header line folded over two lines', 'GET /smuggle HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n'],
     ['a CR alone inside a header value', 'GET /smuggle HTTP/1.1\r\nHost: a\r\nX-Cr: a\rb\r\n\r\n'],
@@ -112,7 +121,7 @@ describe('tap proxy boundaries', () => {
     expect(await raw(proxy.address.port, 'GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).toMatch(/\r\n\r\n\/after$/);
   });
 
-  it('a body sent with a HEAD answer never becomes another client\'s response', async () => {
+  it("a body sent with a HEAD answer never becomes another client's response", async () => {
     const head = await raw(proxy.address.port, 'HEAD /head-with-body HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Length: 6\r\n\r\n$/);
     // Another client, next on the same single pooled upstream connection.

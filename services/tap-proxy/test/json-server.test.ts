@@ -100,8 +100,14 @@ describe('json-server 0.17.4 behind the tap proxy', () => {
     await createTopicsAndWait(admin, [{ topic: names.exchanges, numPartitions: 1 }], 30_000);
     await admin.disconnect();
     const env = (port: number, extra: Record<string, string> = {}): Record<string, string> => ({
-      TAP_PROXY_UPSTREAM: `http://127.0.0.1:${port}`, TAP_PROXY_PORT: '0', TAP_PROXY_ADMIN_PORT: '0', SHADOW_SERVICE: 'json-server',
-      KAFKA_BROKERS: stack().kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl, SHADOW_TOPIC_PREFIX: prefix, ...extra,
+      TAP_PROXY_UPSTREAM: `http://127.0.0.1:${port}`,
+      TAP_PROXY_PORT: '0',
+      TAP_PROXY_ADMIN_PORT: '0',
+      SHADOW_SERVICE: 'json-server',
+      KAFKA_BROKERS: stack().kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: stack().schemaRegistryUrl,
+      SHADOW_TOPIC_PREFIX: prefix,
+      ...extra,
     });
     proxies.push(await startTapProxy(loadConfig(env(transparent as number)), silent));
     proxies.push(await startTapProxy(loadConfig(env(rewritten as number, { TAP_PROXY_HOST_HEADER: 'upstream' })), silent));

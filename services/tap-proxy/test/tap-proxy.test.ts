@@ -150,7 +150,11 @@ describe('tap proxy', () => {
       expect(comparable(proxied)).toEqual(comparable(direct));
     }
 
-    const serde = new RecordSerde({ registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }), contract: capturedExchangeContract, subject: subjectFor(names.exchanges) });
+    const serde = new RecordSerde({
+      registry: createSchemaRegistry({ url: stack().schemaRegistryUrl }),
+      contract: capturedExchangeContract,
+      subject: subjectFor(names.exchanges),
+    });
     const consumer = kafkaClient('tap-proxy-test').consumer({ groupId: uniqueName('proxy-reader') });
     await consumer.connect();
     await consumer.subscribe({ topic: names.exchanges, fromBeginning: true });
@@ -205,7 +209,9 @@ describe('tap proxy', () => {
     const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Promise<string> }>((resolve, reject) => {
       const req = request(`${proxyUrl}/headers-first`, (res) => {
         let seen = '';
-        res.on('data', (c: Buffer) => { seen += c.toString('utf8'); });
+        res.on('data', (c: Buffer) => {
+          seen += c.toString('utf8');
+        });
         resolve({ headers: res.headers, body: new Promise((r) => res.on('end', () => r(seen))) });
       });
       req.on('error', reject);
@@ -259,7 +265,14 @@ describe('tap proxy start-up', () => {
   it('fails fast on bad configuration with a message naming the field', async () => {
     expect(existsSync(main), `${main} is missing: build first (npm test builds)`).toBe(true);
     const child = spawn(process.execPath, [main], {
-      env: { PATH: process.env.PATH ?? '', TAP_PROXY_UPSTREAM: 'not a url', SHADOW_SERVICE: 'x', KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', SHADOW_TAP_SAMPLE_RATE: '2' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TAP_PROXY_UPSTREAM: 'not a url',
+        SHADOW_SERVICE: 'x',
+        KAFKA_BROKERS: '127.0.0.1:9092',
+        SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081',
+        SHADOW_TAP_SAMPLE_RATE: '2',
+      },
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));

@@ -78,8 +78,18 @@ async function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): 
     case 'GET /cookies':
       // Repeated and interleaved names in mixed case, a custom reason phrase: all kept as sent.
       res.writeHead(200, 'Cookies Baked', [
-        'Set-Cookie', `a=1; Domain=${req.headers.host ?? ''}; Path=/`, 'X-MiXeD-Case', 'Yes', 'set-cookie', 'b=2; HttpOnly', 'x-lower', 'v',
-        'SET-COOKIE', 'c=3', 'Content-Length', '2',
+        'Set-Cookie',
+        `a=1; Domain=${req.headers.host ?? ''}; Path=/`,
+        'X-MiXeD-Case',
+        'Yes',
+        'set-cookie',
+        'b=2; HttpOnly',
+        'x-lower',
+        'v',
+        'SET-COOKIE',
+        'c=3',
+        'Content-Length',
+        '2',
       ]);
       res.end('ok');
       return;
@@ -186,7 +196,10 @@ const BYE = closing(get('/items'));
 
 /** Each case is one connection: its requests, then (unless it closes itself) a closing request. */
 const CASES: Record<string, Step[]> = {
-  'POST with Location, Link and a body built from Host': [`POST /items HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"name":1}\n`, BYE],
+  'POST with Location, Link and a body built from Host': [
+    `POST /items HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"name":1}\n`,
+    BYE,
+  ],
   'GET with ETag and two Link values': [get('/items', 'Accept: application/json\r\n'), BYE],
   'conditional GET: 304': [get('/items', 'If-None-Match: "v1"\r\n'), BYE],
   HEAD: [`HEAD /items HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, BYE],
@@ -203,7 +216,11 @@ const CASES: Record<string, Step[]> = {
   'a body delimited by closing the connection': [get('/until-close'), get('/items')],
   'no Connection line at all': [get('/bare'), BYE],
   'the client closes the connection': [closing(get('/chunked'))],
-  'Expect: 100-continue': [`POST /upload HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, { waitFor: '100 Continue' }, 'hello'],
+  'Expect: 100-continue': [
+    `POST /upload HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+    { waitFor: '100 Continue' },
+    'hello',
+  ],
   'chunked upload': [`POST /upload HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`, BYE],
   'HTTP/1.0 client, body the app streams': [`GET /chunked HTTP/1.0\r\nHost: ${HOST}\r\n\r\n`],
   'pipelined requests': [`${get('/items')}${get('/redirect')}${get('/cookies')}${BYE}`],
@@ -287,20 +304,21 @@ describe('tap proxy transparency (raw bytes, with and without the proxy)', () =>
     // Node re-frames what undici hands over piece by piece: the chunk boundaries are the one part of
     // a chunked body the proxy does not keep (RFC 9112 7.1: framing is per connection). The client
     // reads slowly at first, so the proxy has to hold the upstream back (and resume it) on the way.
-    const read = (port: number): Promise<{ head: string; body: Buffer }> => new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      const chunks: Buffer[] = [];
-      socket.pause();
-      setTimeout(() => socket.resume(), 300);
-      socket.on('data', (c: Buffer) => chunks.push(c));
-      socket.on('error', reject);
-      socket.on('close', () => {
-        const all = Buffer.concat(chunks);
-        const end = all.indexOf('\r\n\r\n');
-        resolve({ head: all.subarray(0, end).toString('latin1'), body: dechunk(all.subarray(end + 4)) });
+    const read = (port: number): Promise<{ head: string; body: Buffer }> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.pause();
+        setTimeout(() => socket.resume(), 300);
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const all = Buffer.concat(chunks);
+          const end = all.indexOf('\r\n\r\n');
+          resolve({ head: all.subarray(0, end).toString('latin1'), body: dechunk(all.subarray(end + 4)) });
+        });
+        socket.write(closing(get('/big')));
       });
-      socket.write(closing(get('/big')));
-    });
     const direct = await read(upstreamPort);
     const proxied = await read(proxy.address.port);
     expect(withoutDates(proxied.head)).toBe(withoutDates(direct.head));
@@ -309,7 +327,7 @@ describe('tap proxy transparency (raw bytes, with and without the proxy)', () =>
     expect(direct.body.equals(BIG)).toBe(true);
   }, 30_000);
 
-  it('Host-derived values are the client\'s own host, never the upstream address', async () => {
+  it("Host-derived values are the client's own host, never the upstream address", async () => {
     const proxied = await rawExchange(proxy.address.port, [`POST /items HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`]);
     expect(proxied).toContain(`\r\nlocation: http://${HOST}/items/42\r\n`);
     expect(proxied).toContain(`\r\nlink: <http://${HOST}/items?page=2>; rel="next"\r\n`);
@@ -325,22 +343,28 @@ describe('tap proxy transparency (raw bytes, with and without the proxy)', () =>
   });
 
   it('relays an upgrade (101, then bytes both ways) unchanged', async () => {
-    const steps: Step[] = [`GET /ws HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`, { waitFor: '\r\n\r\n' }, 'ping', { waitFor: 'echo:ping' }];
-    const run = (port: number): Promise<string> => new Promise((resolve, reject) => {
-      // rawExchange waits for the close: end the connection once the echo is back.
-      const socket = connect(port, '127.0.0.1');
-      const timer = setTimeout(() => socket.destroy(new Error('no echo within 10 s')), 10_000);
-      socket.on('close', () => clearTimeout(timer));
-      let received = '';
-      socket.on('data', (c: Buffer) => {
-        received += c.toString('latin1');
-        if (received.includes('\r\n\r\n') && !received.includes('echo:')) socket.write(steps[2] as string);
-        if (received.includes('echo:ping')) socket.end();
+    const steps: Step[] = [
+      `GET /ws HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`,
+      { waitFor: '\r\n\r\n' },
+      'ping',
+      { waitFor: 'echo:ping' },
+    ];
+    const run = (port: number): Promise<string> =>
+      new Promise((resolve, reject) => {
+        // rawExchange waits for the close: end the connection once the echo is back.
+        const socket = connect(port, '127.0.0.1');
+        const timer = setTimeout(() => socket.destroy(new Error('no echo within 10 s')), 10_000);
+        socket.on('close', () => clearTimeout(timer));
+        let received = '';
+        socket.on('data', (c: Buffer) => {
+          received += c.toString('latin1');
+          if (received.includes('\r\n\r\n') && !received.includes('echo:')) socket.write(steps[2] as string);
+          if (received.includes('echo:ping')) socket.end();
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(received));
+        socket.write(steps[0] as string);
       });
-      socket.on('error', reject);
-      socket.on('close', () => resolve(received));
-      socket.write(steps[0] as string);
-    });
     const direct = await run(upstreamPort);
     const proxied = await run(proxy.address.port);
     expect(direct).toContain('HTTP/1.1 101 Switching Protocols');
@@ -349,7 +373,9 @@ describe('tap proxy transparency (raw bytes, with and without the proxy)', () =>
   });
 
   it('TAP_PROXY_HOST_HEADER=upstream sends the upstream address; TAP_PROXY_FORWARDED_HEADERS adds X-Forwarded-* and Via', async () => {
-    const proxied = await rawExchange(hostRewriting.address.port, [`POST /items HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`]);
+    const proxied = await rawExchange(hostRewriting.address.port, [
+      `POST /items HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    ]);
     expect(proxied).toContain(`\r\nlocation: http://127.0.0.1:${upstreamPort}/items/42\r\n`);
     const last = seenByUpstream.at(-1);
     expect(last?.headers.host).toBe(`127.0.0.1:${upstreamPort}`);

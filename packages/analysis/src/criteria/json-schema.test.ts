@@ -17,7 +17,20 @@ describe('criteria.schema.json', () => {
     expect(schema.required).toEqual(['version']);
     expect(schema.properties.version?.const).toBe(1);
     expect(schema.additionalProperties).toBe(false);
-    for (const key of ['sample', 'statistics', 'exclude', 'agreement', 'agreementAfterJudge', 'judge', 'latency', 'errorRate', 'sideEffects', 'business', 'accuracy', 'routes']) {
+    for (const key of [
+      'sample',
+      'statistics',
+      'exclude',
+      'agreement',
+      'agreementAfterJudge',
+      'judge',
+      'latency',
+      'errorRate',
+      'sideEffects',
+      'business',
+      'accuracy',
+      'routes',
+    ]) {
       expect(schema.properties, key).toHaveProperty(key);
     }
   });
@@ -26,7 +39,9 @@ describe('criteria.schema.json', () => {
     const schema = JSON.parse(criteriaJsonSchemaText()) as {
       properties: { latency: { items: { properties: Record<string, unknown> } }; exclude: { properties: Record<string, { default?: unknown }> } };
     };
-    expect(Object.keys(schema.properties.latency.items.properties)).toEqual(expect.arrayContaining(['maxMs', 'maxFactorOfSecondary', 'maxFactorOfLive', 'combine']));
+    expect(Object.keys(schema.properties.latency.items.properties)).toEqual(
+      expect.arrayContaining(['maxMs', 'maxFactorOfSecondary', 'maxFactorOfLive', 'combine']),
+    );
     expect(schema.properties.exclude.properties['sandboxInduced']?.default).toBe(true);
   });
 });

@@ -104,6 +104,10 @@ describe('docs/gate.md', () => {
     const { criteria } = parseCriteria(example as string, 'docs/gate.md');
     expect(criteria.accuracy).toEqual({ label: 'fraud', outcome: '$.fraud', minDelta: 0.05, minLabelled: 1000, judgeOn: 'bound' });
     expect(Object.keys(criteria.routes)).toEqual(['POST /checkout', 'GET /search', 'POST /summarize']);
-    expect(criteria.routes['POST /summarize']).toMatchObject({ agreement: null, agreementAfterJudge: { min: 0.97, judgeOn: 'bound' }, judge: { maxErrorRate: 0.02, maxFalseDifferenceRate: 0.05, minJudged: 300 } });
+    expect(criteria.routes['POST /summarize']).toMatchObject({
+      agreement: null,
+      agreementAfterJudge: { min: 0.97, judgeOn: 'bound' },
+      judge: { maxErrorRate: 0.02, maxFalseDifferenceRate: 0.05, minJudged: 300 },
+    });
   });
 });

@@ -56,7 +56,10 @@ export function parseCriteria(text: string, source = '<inline>'): LoadedCriteria
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => e.message.split('\n')[0] ?? e.message);
-    throw new AnalysisError('ANALYSIS_INVALID_CRITERIA', `criteria file ${source} is not valid YAML or JSON:\n  ${lines.join('\n  ')}`, { cause: doc.errors[0], fields: ['criteria'] });
+    throw new AnalysisError('ANALYSIS_INVALID_CRITERIA', `criteria file ${source} is not valid YAML or JSON:\n  ${lines.join('\n  ')}`, {
+      cause: doc.errors[0],
+      fields: ['criteria'],
+    });
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) {
@@ -73,7 +76,9 @@ export async function loadCriteriaFile(path: string): Promise<LoadedCriteria> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not readable (permission denied)' : 'could not be read';
-    throw new AnalysisError('ANALYSIS_CRITERIA_UNREADABLE', `criteria file ${path} ${why}; pass the path of a YAML or JSON criteria file (see docs/gate.md)`, { cause: error });
+    throw new AnalysisError('ANALYSIS_CRITERIA_UNREADABLE', `criteria file ${path} ${why}; pass the path of a YAML or JSON criteria file (see docs/gate.md)`, {
+      cause: error,
+    });
   }
   return parseCriteria(text, path);
 }

@@ -92,7 +92,11 @@ export function routeCriteria(criteria: Criteria, ref: RouteRef): RouteCriteria 
   const override = key === undefined ? undefined : criteria.routes[key];
   const base = criteria.everyRoute ? topLevel(criteria) : {};
   const resolved = override === undefined ? base : applyOverride(base, override);
-  const explicitBusiness = new Set(Object.entries(override?.business ?? {}).filter(([, v]) => v !== null).map(([k]) => k));
+  const explicitBusiness = new Set(
+    Object.entries(override?.business ?? {})
+      .filter(([, v]) => v !== null)
+      .map(([k]) => k),
+  );
   return {
     criteria: resolved,
     inherited: {

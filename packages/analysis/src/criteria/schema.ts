@@ -26,25 +26,37 @@ export const agreementCriterionSchema = z
 
 export const agreementAfterJudgeCriterionSchema = z
   .strictObject({
-    min: rate.describe("Minimum share of pairs that agree after the routes' judges (docs/judge.md): a judge's equal counts as agreement; pairs the judge was needed on and skipped (sampled out, budget) are left out; its errors count as disagreements"),
+    min: rate.describe(
+      "Minimum share of pairs that agree after the routes' judges (docs/judge.md): a judge's equal counts as agreement; pairs the judge was needed on and skipped (sampled out, budget) are left out; its errors count as disagreements",
+    ),
     judgeOn: judgeOnBound,
   })
-  .describe("Agreement after the judge, judged on the lower Wilson bound by default. `agreement` stays the number before the judge, so adding a judge never loosens it");
+  .describe(
+    'Agreement after the judge, judged on the lower Wilson bound by default. `agreement` stays the number before the judge, so adding a judge never loosens it',
+  );
 
 export const judgeCriterionSchema = z
   .strictObject({
-    maxErrorRate: rate.optional().describe("Maximum share of judged pairs where the judge failed (timeout, bad answer, ...): error / (equal + different + error)"),
+    maxErrorRate: rate
+      .optional()
+      .describe('Maximum share of judged pairs where the judge failed (timeout, bad answer, ...): error / (equal + different + error)'),
     maxFalseDifferenceRate: rate
       .optional()
-      .describe("Maximum share of the judge's audits on the secondary (live vs a second copy of live, truly equal) it called different: its own false-difference rate. Needs audit.secondaryRate on the judge"),
-    minJudged: z.int().min(0).optional().describe("Fewer pairs with a verdict (equal, different or error) than this: the judge's criteria and agreementAfterJudge are not judged"),
+      .describe(
+        "Maximum share of the judge's audits on the secondary (live vs a second copy of live, truly equal) it called different: its own false-difference rate. Needs audit.secondaryRate on the judge",
+      ),
+    minJudged: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("Fewer pairs with a verdict (equal, different or error) than this: the judge's criteria and agreementAfterJudge are not judged"),
     judgeOn: judgeOnBound,
   })
   .refine((v) => v.maxErrorRate !== undefined || v.maxFalseDifferenceRate !== undefined || v.minJudged !== undefined, {
     message: 'set maxErrorRate, maxFalseDifferenceRate or minJudged (or several)',
     path: ['maxErrorRate'],
   })
-  .describe("The judge itself: its failures, its false differences on the secondary, how many pairs it judged (rates on the upper Wilson bound by default)");
+  .describe('The judge itself: its failures, its false differences on the secondary, how many pairs it judged (rates on the upper Wilson bound by default)');
 
 export const latencyCriterionSchema = z
   .strictObject({
@@ -54,12 +66,16 @@ export const latencyCriterionSchema = z
       .number()
       .positive()
       .optional()
-      .describe("Upper limit for candidate quantile / the secondary's quantile on the same exchanges, e.g. 1.1: the secondary runs live's code under the same replay conditions (same run or window), so this is the fair latency comparison"),
+      .describe(
+        "Upper limit for candidate quantile / the secondary's quantile on the same exchanges, e.g. 1.1: the secondary runs live's code under the same replay conditions (same run or window), so this is the fair latency comparison",
+      ),
     maxFactorOfLive: z
       .number()
       .positive()
       .optional()
-      .describe("Upper limit for candidate quantile / live's quantile, e.g. 1.1. Live's latency was measured in production, the candidate's under the replay's speed and concurrency: prefer maxFactorOfSecondary"),
+      .describe(
+        "Upper limit for candidate quantile / live's quantile, e.g. 1.1. Live's latency was measured in production, the candidate's under the replay's speed and concurrency: prefer maxFactorOfSecondary",
+      ),
     combine: z
       .enum(['all', 'any'])
       .default('all')
@@ -74,7 +90,7 @@ export const latencyCriterionSchema = z
 
 export const errorRateCriterionSchema = z
   .strictObject({
-    max: rate.optional().describe("Maximum candidate error rate, 0..1 (0.001 = 0.1 %)"),
+    max: rate.optional().describe('Maximum candidate error rate, 0..1 (0.001 = 0.1 %)'),
     maxIncreaseOverLive: rate.optional().describe("Maximum candidate error rate minus live's on the same pairs, 0..1"),
     judgeOn: judgeOnBound,
   })
@@ -86,7 +102,9 @@ export const expectedSideEffectSchema = z
     direction: z
       .enum(['candidate-only', 'live-only', 'payload-changed', 'either'])
       .default('either')
-      .describe("'candidate-only': a write the candidate makes and live does not; 'live-only': the reverse; 'payload-changed': both make it with different payloads; 'either': any"),
+      .describe(
+        "'candidate-only': a write the candidate makes and live does not; 'live-only': the reverse; 'payload-changed': both make it with different payloads; 'either': any",
+      ),
     method: z.string().min(1).default('*').describe('HTTP method (or operation), case-insensitive; * for any'),
     target: z.string().min(1).default('*').describe('host:port (or dependency name) glob; * for any'),
     path: z.string().min(1).default('**').describe('Path glob: * within one segment, ** across segments'),
@@ -110,9 +128,7 @@ export const businessMetricCriterionSchema = z
   .strictObject({
     meanRelativeDiff: z.strictObject({ max: z.number().min(0).describe('|mean(candidate) - mean(live)| / |mean(live)|, e.g. 0.01') }).optional(),
     quantiles: z.array(businessQuantileSchema).min(1).optional(),
-    flipRate: z
-      .strictObject({ max: rate.describe('Share of pairs whose decision differs'), judgeOn: judgeOnBound })
-      .optional(),
+    flipRate: z.strictObject({ max: rate.describe('Share of pairs whose decision differs'), judgeOn: judgeOnBound }).optional(),
     jaccard: z.strictObject({ min: rate.describe('Mean Jaccard similarity of the two lists') }).optional(),
     topKOverlap: z.strictObject({ min: rate.describe('Mean share of the top k items both lists hold') }).optional(),
   })
@@ -135,7 +151,7 @@ export const accuracyCriterionSchema = z
       .max(1)
       .default(0)
       .describe("Candidate accuracy minus live's on labelled pairs, in absolute terms (0.05 = 5 percentage points)"),
-    minCandidate: rate.optional().describe("Minimum candidate accuracy on labelled pairs"),
+    minCandidate: rate.optional().describe('Minimum candidate accuracy on labelled pairs'),
     minLabelled: z.int().min(1).default(100).describe('Fewer labelled pairs than this: not enough data'),
     judgeOn: judgeOnBound,
   })
@@ -157,10 +173,7 @@ export const sampleSchema = z
 export const statisticsSchema = z
   .strictObject({
     confidence: z.number().gt(0).lt(1).default(0.95).describe('Two-sided confidence level of every interval'),
-    quantileMethod: z
-      .enum(['exact', 'linear'])
-      .default('exact')
-      .describe("'exact' = ClickHouse quantileExact, 'linear' = quantileExactInclusive"),
+    quantileMethod: z.enum(['exact', 'linear']).default('exact').describe("'exact' = ClickHouse quantileExact, 'linear' = quantileExactInclusive"),
     bootstrap: z
       .strictObject({
         resamples: z.int().min(100).max(100_000).default(2000),
@@ -179,7 +192,9 @@ export const excludeSchema = z
     sandboxInduced: z
       .boolean()
       .default(true)
-      .describe("Leave out sandbox-induced answer differences (the candidate answered differently after the sandbox answered a call as live's never was): out of the error rate, and out of agreement unless another difference counts. false counts them"),
+      .describe(
+        "Leave out sandbox-induced answer differences (the candidate answered differently after the sandbox answered a call as live's never was): out of the error rate, and out of agreement unless another difference counts. false counts them",
+      ),
   })
   .describe('What the gate leaves out');
 
@@ -197,10 +212,7 @@ const scopeShape = {
 
 export const routeOverrideSchema = z
   .strictObject({
-    required: z
-      .boolean()
-      .default(true)
-      .describe('Not enough data on this route makes the whole gate "insufficient" (false: reported only)'),
+    required: z.boolean().default(true).describe('Not enough data on this route makes the whole gate "insufficient" (false: reported only)'),
     minPairs: z.int().min(0).optional().describe('Overrides sample.routeMinPairs for this route'),
     agreement: agreementCriterionSchema.nullable().optional(),
     agreementAfterJudge: agreementAfterJudgeCriterionSchema.nullable().optional(),
@@ -222,10 +234,7 @@ export const criteriaSchema = z
     sample: sampleSchema.prefault({}),
     statistics: statisticsSchema.prefault({}),
     exclude: excludeSchema.prefault({}),
-    everyRoute: z
-      .boolean()
-      .default(false)
-      .describe('Apply the top-level criteria to every route too (routes with too few pairs are reported, not blocking)'),
+    everyRoute: z.boolean().default(false).describe('Apply the top-level criteria to every route too (routes with too few pairs are reported, not blocking)'),
     ...scopeShape,
     sideEffects: sideEffectsCriterionSchema.prefault({}),
     routes: z

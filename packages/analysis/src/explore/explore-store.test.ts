@@ -10,7 +10,12 @@ describe('bucketWidth', () => {
     expect(bucketWidth(90 * 86_400_000, 60)).toBe(172_800_000);
     // Past a week per bucket: whole days.
     expect(bucketWidth(1000 * 86_400_000, 10)).toBe(100 * 86_400_000);
-    for (const [span, n] of [[123_456, 7], [9_999_999, 60], [86_400_000, 30]] as const) expect(Math.ceil(span / bucketWidth(span, n))).toBeLessThanOrEqual(n);
+    for (const [span, n] of [
+      [123_456, 7],
+      [9_999_999, 60],
+      [86_400_000, 30],
+    ] as const)
+      expect(Math.ceil(span / bucketWidth(span, n))).toBeLessThanOrEqual(n);
   });
 });
 

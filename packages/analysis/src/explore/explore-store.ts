@@ -78,7 +78,11 @@ const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v ==
 const msParam = (name: string): string => `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
 
 function table(name: string, field: string): string {
-  if (!IDENT.test(name)) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `tables.${field} must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got "${name}"`);
+  if (!IDENT.test(name))
+    throw new AnalysisError(
+      'ANALYSIS_INVALID_ARGUMENT',
+      `tables.${field} must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got "${name}"`,
+    );
   return name;
 }
 
@@ -176,11 +180,15 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
       params,
     );
     const unmatchedWhere = where.replaceAll('capture_time', 'event_time');
-    const unmatched = new Map((await rows(
-      'counting unmatched rows',
-      `SELECT challenger_id, count() AS n, toUnixTimestamp64Milli(max(joined_time)) AS last_joined FROM ${unmatchedTable} WHERE ${unmatchedWhere} GROUP BY challenger_id`,
-      params,
-    )).map((r) => [str(r['challenger_id']), r]));
+    const unmatched = new Map(
+      (
+        await rows(
+          'counting unmatched rows',
+          `SELECT challenger_id, count() AS n, toUnixTimestamp64Milli(max(joined_time)) AS last_joined FROM ${unmatchedTable} WHERE ${unmatchedWhere} GROUP BY challenger_id`,
+          params,
+        )
+      ).map((r) => [str(r['challenger_id']), r]),
+    );
     const out: ChallengerSummary[] = list.map((r) => ({
       challengerId: str(r['challenger_id']),
       challengerName: str(r['name']) === '' ? null : str(r['name']),
@@ -202,8 +210,13 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     }
     const secondaryId = q.secondaryId ?? null;
     const { sql, params } = base(q, secondaryId);
-    const [span] = await rows('time span', `SELECT count() AS n, toUnixTimestamp64Milli(min(capture_time)) AS first, toUnixTimestamp64Milli(max(capture_time)) AS last FROM ${sql}`, params);
-    if (span === undefined || num(span['n']) === 0) return { challengerId: q.challengerId, bucketMs: bucketWidth(q.window.toMs - q.window.fromMs, maxBuckets), points: [] };
+    const [span] = await rows(
+      'time span',
+      `SELECT count() AS n, toUnixTimestamp64Milli(min(capture_time)) AS first, toUnixTimestamp64Milli(max(capture_time)) AS last FROM ${sql}`,
+      params,
+    );
+    if (span === undefined || num(span['n']) === 0)
+      return { challengerId: q.challengerId, bucketMs: bucketWidth(q.window.toMs - q.window.fromMs, maxBuckets), points: [] };
     const first = num(span['first']);
     const last = num(span['last']);
     const bucketMs = bucketWidth(last - first + 1, maxBuckets);
@@ -255,9 +268,12 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     const page = q.page ?? 0;
     const pageSize = q.pageSize ?? 50;
     const filter: PairFilter = q.filter ?? 'differing';
-    if (!Number.isInteger(page) || page < 0 || page > 100_000) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `page must be an integer in [0, 100000]; got ${page}`);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `pageSize must be an integer in [1, ${MAX_PAGE_SIZE}]; got ${pageSize}`);
-    if (!(PAIR_FILTERS as readonly string[]).includes(filter)) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `filter must be one of ${PAIR_FILTERS.join(', ')}; got ${String(filter)}`);
+    if (!Number.isInteger(page) || page < 0 || page > 100_000)
+      throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `page must be an integer in [0, 100000]; got ${page}`);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+      throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `pageSize must be an integer in [1, ${MAX_PAGE_SIZE}]; got ${pageSize}`);
+    if (!(PAIR_FILTERS as readonly string[]).includes(filter))
+      throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `filter must be one of ${PAIR_FILTERS.join(', ')}; got ${String(filter)}`);
     const { sql, params } = base(q);
     const where: string[] = [];
     if (q.route !== undefined) {
@@ -352,14 +368,17 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     // pair prunes it to one partition and hour. Only the paths of the latest landed pair count: a
     // retry's row replaces the attempt before it, whose other paths may still be in pair_diffs.
     const captureMs = pairRows.length === 0 ? null : num(pairRows[0]?.['capture_ms']);
-    const diffRows = captureMs === null ? [] : await rows(
-      'reading the differences of an exchange',
-      `SELECT challenger_id, run_id, diff_path, ${latest('toString(kind)', 'kind')}, ${latest('noisy', 'noisy')},
+    const diffRows =
+      captureMs === null
+        ? []
+        : await rows(
+            'reading the differences of an exchange',
+            `SELECT challenger_id, run_id, diff_path, ${latest('toString(kind)', 'kind')}, ${latest('noisy', 'noisy')},
          ${latest('live_example', 'live_example')}, ${latest('shadow_example', 'shadow_example')}
        FROM ${diffsTable} WHERE exchange_id = {id:String} AND capture_time = ${msParam('captureMs')}
        GROUP BY challenger_id, run_id, diff_path ORDER BY diff_path`,
-      { id: exchangeId, captureMs },
-    );
+            { id: exchangeId, captureMs },
+          );
 
     const body = (text: unknown, size: unknown, hash: unknown, kept: boolean): KeptBody => {
       const t = str(text);
@@ -387,12 +406,15 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
       });
       const kept = bool(r['bodies_kept']);
       const detail = str(r['side_effects_detail']);
-      const effects = detail === '' ? [] : [...new Set(detail.split('; '))].flatMap((entry) => {
-        const parsed = parseSideEffectDetail(entry);
-        if (parsed === null) return [];
-        const key = entry.slice(entry.indexOf(' ') + 1);
-        return [{ ...parsed, noise: noisy.has(`effect:${key}`) }];
-      });
+      const effects =
+        detail === ''
+          ? []
+          : [...new Set(detail.split('; '))].flatMap((entry) => {
+              const parsed = parseSideEffectDetail(entry);
+              if (parsed === null) return [];
+              const key = entry.slice(entry.indexOf(' ') + 1);
+              return [{ ...parsed, noise: noisy.has(`effect:${key}`) }];
+            });
       const errorKind = str(r['error_kind']);
       const score = r['score'];
       return {
@@ -419,18 +441,22 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
         comparator: str(r['comparator']),
         verdict: str(r['verdict']),
         score: score === null || score === undefined ? null : num(score),
-        judge: str(r['judge_verdict'] ?? '') === '' ? null : {
-          judgeId: str(r['judge_id']),
-          path: str(r['judge_path']),
-          verdict: str(r['judge_verdict']),
-          kind: str(r['judge_kind']) === '' ? null : str(r['judge_kind']),
-          reason: str(r['judge_reason']) === '' ? null : str(r['judge_reason']),
-          latencyMs: num(r['judge_latency_ms']),
-          cached: bool(r['judge_cached']),
-          tokens: num(r['judge_tokens']),
-          auditSecondaryVerdict: str(r['judge_audit_secondary']) === '' ? null : str(r['judge_audit_secondary']),
-          auditReference: str(r['judge_audit_reference']) === '' ? null : { judgeId: str(r['judge_audit_reference_id']), verdict: str(r['judge_audit_reference']) },
-        },
+        judge:
+          str(r['judge_verdict'] ?? '') === ''
+            ? null
+            : {
+                judgeId: str(r['judge_id']),
+                path: str(r['judge_path']),
+                verdict: str(r['judge_verdict']),
+                kind: str(r['judge_kind']) === '' ? null : str(r['judge_kind']),
+                reason: str(r['judge_reason']) === '' ? null : str(r['judge_reason']),
+                latencyMs: num(r['judge_latency_ms']),
+                cached: bool(r['judge_cached']),
+                tokens: num(r['judge_tokens']),
+                auditSecondaryVerdict: str(r['judge_audit_secondary']) === '' ? null : str(r['judge_audit_secondary']),
+                auditReference:
+                  str(r['judge_audit_reference']) === '' ? null : { judgeId: str(r['judge_audit_reference_id']), verdict: str(r['judge_audit_reference']) },
+              },
         sandboxInduced: induced,
         sandboxCauses: ((r['sandbox_causes'] as unknown[] | undefined) ?? []).flatMap((c) => {
           const cause = parseSandboxCause(str(c));
@@ -456,14 +482,17 @@ export function createClickHouseExploreStore(clickhouse: Pick<ClickHouse, 'clien
     const first = pairRows[0];
     return {
       exchangeId,
-      exchange: first === undefined ? null : {
-        service: str(first['service']),
-        environment: str(first['environment']),
-        method: str(first['method']),
-        route: str(first['route']),
-        path: str(first['path']),
-        captureMs: num(first['capture_ms']),
-      },
+      exchange:
+        first === undefined
+          ? null
+          : {
+              service: str(first['service']),
+              environment: str(first['environment']),
+              method: str(first['method']),
+              route: str(first['route']),
+              path: str(first['path']),
+              captureMs: num(first['capture_ms']),
+            },
       pairs: sides,
       unmatched,
     };

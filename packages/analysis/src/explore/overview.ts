@@ -60,13 +60,24 @@ export async function challengerOverview(pairStore: PairStore, exploreStore: Exp
   // Judged even without pairs: the gate then says "insufficient" and why, as `shadow gate` would.
   if (options.criteria !== undefined) {
     const { criteria, sha256, source } = options.criteria;
-    const judged = await pairStore.measurements(measurementQueryFor(criteria, { challengerId: options.challengerId, window: target.window, ...(target.runId === undefined ? {} : { runId: target.runId }) }));
+    const judged = await pairStore.measurements(
+      measurementQueryFor(criteria, {
+        challengerId: options.challengerId,
+        window: target.window,
+        ...(target.runId === undefined ? {} : { runId: target.runId }),
+      }),
+    );
     verdict = evaluateGate(criteria, judged, { criteriaSha256: sha256, criteriaSource: source });
   }
   // About 20 pairs per bucket (10 to 60 buckets): a bucket of 3 pairs swings between 0% and 100%
   // agreement and hides the trend; its Wilson band says as much, but the line should not.
   const maxBuckets = options.maxBuckets ?? Math.min(60, Math.max(10, Math.round((report?.overall.pairs ?? 0) / 20)));
   // The same latency baseline as the report: the secondary it found, drawn next to live.
-  const series = await exploreStore.timeSeries({ challengerId: options.challengerId, ...target, maxBuckets, secondaryId: measured.secondary?.challengerId ?? null });
+  const series = await exploreStore.timeSeries({
+    challengerId: options.challengerId,
+    ...target,
+    maxBuckets,
+    secondaryId: measured.secondary?.challengerId ?? null,
+  });
   return { report, verdict, series };
 }

@@ -10,8 +10,15 @@ describe('toGateRunRecord', () => {
     const verdict = evaluateGate(loaded.criteria, fixtureMeasurements(), { criteriaSha256: loaded.sha256, criteriaSource: loaded.source });
     const record = toGateRunRecord(verdict, { id: 'run-1', atMs: 1_700_000_000_000, by: 'ci#42' });
     expect(record).toMatchObject({
-      runId: 'run-1', atMs: 1_700_000_000_000, by: 'ci#42', challengerId: 'pricing-v2', replayRunId: null,
-      criteriaSha256: loaded.sha256, criteriaSource: 'gate.yaml', verdict: 'fail', exitCode: 1, // the fixture's unexpected writes
+      runId: 'run-1',
+      atMs: 1_700_000_000_000,
+      by: 'ci#42',
+      challengerId: 'pricing-v2',
+      replayRunId: null,
+      criteriaSha256: loaded.sha256,
+      criteriaSource: 'gate.yaml',
+      verdict: 'fail',
+      exitCode: 1, // the fixture's unexpected writes
       window: fixtureMeasurements().window,
     });
     expect(JSON.parse(record.verdictJson)).toEqual(JSON.parse(JSON.stringify(verdict)));

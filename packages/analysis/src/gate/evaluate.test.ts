@@ -107,7 +107,11 @@ describe('evaluateGate: pass', () => {
   });
 
   it('ignores expected side effects', () => {
-    expect(find(v, 'overall', 'sideEffects')).toMatchObject({ outcome: 'pass', measured: 0, reason: 'no pairs with an unexpected side-effect difference (2 expected kinds ignored)' });
+    expect(find(v, 'overall', 'sideEffects')).toMatchObject({
+      outcome: 'pass',
+      measured: 0,
+      reason: 'no pairs with an unexpected side-effect difference (2 expected kinds ignored)',
+    });
   });
 
   it('is deterministic', () => {
@@ -126,7 +130,12 @@ describe('evaluateGate: fail', () => {
   });
 
   it('everyRoute: a route without an override fails on the inherited top-level agreement', () => {
-    const v = gate(PASSING.replace('version: 1', 'version: 1\neveryRoute: true').replace('"GET /users/:id": { agreement: { min: 0.9 } }', '"GET /users/:id": { errorRate: null }'));
+    const v = gate(
+      PASSING.replace('version: 1', 'version: 1\neveryRoute: true').replace(
+        '"GET /users/:id": { agreement: { min: 0.9 } }',
+        '"GET /users/:id": { errorRate: null }',
+      ),
+    );
     expect(find(v, 'GET /users/:id', 'agreement')).toMatchObject({ outcome: 'fail', limit: { op: '>=', value: 0.94 } });
     // The override switched the inherited error-rate criterion off; POST /orders keeps it.
     expect(v.results.some((x) => x.scope === 'GET /users/:id' && x.criterion === 'errorRate.max')).toBe(false);
@@ -140,26 +149,46 @@ describe('evaluateGate: fail', () => {
   });
 
   it('a business metric a route entry sets explicitly must be measured there', () => {
-    const v = gate(PASSING.replace('"GET /users/:id": { agreement: { min: 0.9 } }', '"GET /users/:id": { business: { price: { meanRelativeDiff: { max: 0.01 } } } }'));
-    expect(find(v, 'GET /users/:id', 'business.price.meanRelativeDiff')).toMatchObject({ outcome: 'insufficient', blocking: true, reason: 'business metric "price" was not measured in this scope' });
+    const v = gate(
+      PASSING.replace('"GET /users/:id": { agreement: { min: 0.9 } }', '"GET /users/:id": { business: { price: { meanRelativeDiff: { max: 0.01 } } } }'),
+    );
+    expect(find(v, 'GET /users/:id', 'business.price.meanRelativeDiff')).toMatchObject({
+      outcome: 'insufficient',
+      blocking: true,
+      reason: 'business metric "price" was not measured in this scope',
+    });
     expect(v.verdict).toBe('insufficient');
   });
 
   it('fails on an unexpected side effect and names it, whatever the sample size', () => {
-    const yaml = PASSING.replace(/sideEffects:\n {2}expected:\n.*\n.*\n/, 'sideEffects:\n  expected:\n    - { direction: live-only, target: "audit:80", path: /log }\n');
+    const yaml = PASSING.replace(
+      /sideEffects:\n {2}expected:\n.*\n.*\n/,
+      'sideEffects:\n  expected:\n    - { direction: live-only, target: "audit:80", path: /log }\n',
+    );
     const m = fixtureMeasurements();
     m.overall.pairs = 10; // far below minPairs: statistics are not judged, side effects still are
     const v = gate(yaml, m);
     expect(v.verdict).toBe('fail');
-    expect(find(v, 'overall', 'sideEffects').reason).toBe('3 pairs with an unexpected side-effect difference > 0: POST payments:443/v1/charges (candidate-only, 3 pairs, e.g. ex-charge-1)');
+    expect(find(v, 'overall', 'sideEffects').reason).toBe(
+      '3 pairs with an unexpected side-effect difference > 0: POST payments:443/v1/charges (candidate-only, 3 pairs, e.g. ex-charge-1)',
+    );
     expect(find(v, 'overall', 'agreement').outcome).toBe('insufficient');
   });
 
   it('a write with a changed payload is not covered by an expected candidate-only write', () => {
     const m = fixtureMeasurements();
-    m.overall.sideEffects.push({ direction: 'payload-changed', method: 'POST', target: 'payments:443', path: '/v1/charges/:id', pairs: 2, examplePairId: 'ex-amount-1' });
+    m.overall.sideEffects.push({
+      direction: 'payload-changed',
+      method: 'POST',
+      target: 'payments:443',
+      path: '/v1/charges/:id',
+      pairs: 2,
+      examplePairId: 'ex-amount-1',
+    });
     const v = gate(PASSING, m);
-    expect(find(v, 'overall', 'sideEffects').reason).toBe('2 pairs with an unexpected side-effect difference > 0: POST payments:443/v1/charges/:id (payload-changed, 2 pairs, e.g. ex-amount-1)');
+    expect(find(v, 'overall', 'sideEffects').reason).toBe(
+      '2 pairs with an unexpected side-effect difference > 0: POST payments:443/v1/charges/:id (payload-changed, 2 pairs, e.g. ex-amount-1)',
+    );
     expect(v.verdict).toBe('fail');
     const allowed = gate(PASSING.replace('direction: candidate-only, method: post', 'direction: either, method: post'), m);
     expect(find(allowed, 'overall', 'sideEffects').outcome).toBe('pass');
@@ -218,7 +247,9 @@ describe('evaluateGate: insufficient', () => {
   it('is insufficient for a required route the window never saw; not for an optional one', () => {
     const missing = gate(withCriterion('').replace('routes:\n', 'routes:\n  "DELETE /users/:id": { agreement: { min: 0.9 } }\n'));
     expect(missing.verdict).toBe('insufficient');
-    expect(find(missing, 'DELETE /users/:id', 'sample.minPairs').reason).toBe('no pairs for route DELETE /users/:id in this window (criteria name it; need 30)');
+    expect(find(missing, 'DELETE /users/:id', 'sample.minPairs').reason).toBe(
+      'no pairs for route DELETE /users/:id in this window (criteria name it; need 30)',
+    );
     const optional = gate(PASSING.replace('routes:\n', 'routes:\n  "DELETE /users/:id": { required: false }\n'));
     expect(optional.verdict).toBe('pass');
     expect(optional.summary.nonBlocking).toBe(1);
@@ -275,32 +306,49 @@ describe('evaluateGate: sideEffects.maxUnexpected counts pairs, not differences'
     // One pair whose write went to another path: live-only /v1/entries + candidate-only /v2/entries.
     const live = { direction: 'live-only' as const, method: 'POST', target: 'ledger:80', path: '/v1/entries' };
     const candidate = { direction: 'candidate-only' as const, method: 'POST', target: 'ledger:80', path: '/v2/entries' };
-    m.overall.sideEffects = [{ ...live, pairs: 1, examplePairId: 'ex-moved' }, { ...candidate, pairs: 1, examplePairId: 'ex-moved' }];
+    m.overall.sideEffects = [
+      { ...live, pairs: 1, examplePairId: 'ex-moved' },
+      { ...candidate, pairs: 1, examplePairId: 'ex-moved' },
+    ];
     m.overall.sideEffectPairs = { pairs: 1, sets: [{ differences: [live, candidate], pairs: 1 }] };
     return m;
   };
-  const criteria = (max: number, expected = '') => PASSING.replace(/sideEffects:\n {2}expected:\n.*\n.*\n/, `sideEffects:\n  maxUnexpected: ${max}\n  expected: [${expected}]\n`);
+  const criteria = (max: number, expected = '') =>
+    PASSING.replace(/sideEffects:\n {2}expected:\n.*\n.*\n/, `sideEffects:\n  maxUnexpected: ${max}\n  expected: [${expected}]\n`);
 
   it('a pair with a missing and an extra write counts 1: maxUnexpected 1 passes, 0 fails with 1', () => {
     const one = find(gate(criteria(1), moved(fixtureMeasurements())), 'overall', 'sideEffects');
     expect(one).toMatchObject({ outcome: 'pass', measured: 1 });
-    expect(one.reason).toBe('1 pair with an unexpected side-effect difference <= 1: POST ledger:80/v1/entries (live-only, 1 pairs, e.g. ex-moved); POST ledger:80/v2/entries (candidate-only, 1 pairs, e.g. ex-moved)');
+    expect(one.reason).toBe(
+      '1 pair with an unexpected side-effect difference <= 1: POST ledger:80/v1/entries (live-only, 1 pairs, e.g. ex-moved); POST ledger:80/v2/entries (candidate-only, 1 pairs, e.g. ex-moved)',
+    );
     const zero = gate(criteria(0), moved(fixtureMeasurements()));
     expect(find(zero, 'overall', 'sideEffects')).toMatchObject({ outcome: 'fail', measured: 1 });
     expect(zero.verdict).toBe('fail');
   });
 
   it('a pair counts when any of its differences is unexpected, not when all are expected', () => {
-    const halfExpected = find(gate(criteria(0, '{ direction: live-only, target: "ledger:80", path: /v1/entries }'), moved(fixtureMeasurements())), 'overall', 'sideEffects');
+    const halfExpected = find(
+      gate(criteria(0, '{ direction: live-only, target: "ledger:80", path: /v1/entries }'), moved(fixtureMeasurements())),
+      'overall',
+      'sideEffects',
+    );
     expect(halfExpected).toMatchObject({ outcome: 'fail', measured: 1 });
-    const allExpected = find(gate(criteria(0, '{ direction: either, target: "ledger:*", path: "/**" }'), moved(fixtureMeasurements())), 'overall', 'sideEffects');
+    const allExpected = find(
+      gate(criteria(0, '{ direction: either, target: "ledger:*", path: "/**" }'), moved(fixtureMeasurements())),
+      'overall',
+      'sideEffects',
+    );
     expect(allExpected).toMatchObject({ outcome: 'pass', measured: 0 });
   });
 
   it('pairs of sets a store left out count as unexpected; without sets the kinds are summed (both err towards fail)', () => {
     const truncated = moved(fixtureMeasurements());
     truncated.overall.sideEffectPairs = { pairs: 4, sets: [{ differences: [], pairs: 0 }, ...(truncated.overall.sideEffectPairs?.sets ?? [])] };
-    expect(find(gate(criteria(0, '{ direction: either, target: "ledger:*", path: "/**" }'), truncated), 'overall', 'sideEffects')).toMatchObject({ outcome: 'fail', measured: 3 });
+    expect(find(gate(criteria(0, '{ direction: either, target: "ledger:*", path: "/**" }'), truncated), 'overall', 'sideEffects')).toMatchObject({
+      outcome: 'fail',
+      measured: 3,
+    });
     const noSets = moved(fixtureMeasurements());
     noSets.overall.sideEffectPairs = undefined;
     expect(find(gate(criteria(1), noSets), 'overall', 'sideEffects')).toMatchObject({ outcome: 'fail', measured: 2 });

@@ -101,7 +101,10 @@ function judge(
   const fmt = args.fmt ?? ((x: number | null) => formatValue(args.unit, x));
   const bound = args.interval === null ? null : args.op === '>=' ? args.interval.lower : args.interval.upper;
   const judged = args.judgeOn === 'bound' ? bound : args.measured;
-  const ci = args.interval === null ? '' : ` (${Math.round(args.interval.confidence * 100)}% CI ${fmt(args.interval.lower)} .. ${fmt(args.interval.upper)}, n=${formatCount(args.n)})`;
+  const ci =
+    args.interval === null
+      ? ''
+      : ` (${Math.round(args.interval.confidence * 100)}% CI ${fmt(args.interval.lower)} .. ${fmt(args.interval.upper)}, n=${formatCount(args.n)})`;
   const base = {
     criterion: args.criterion,
     measured: args.measured,
@@ -126,7 +129,18 @@ function judge(
 }
 
 function insufficient(ctx: Context, criterion: string, unit: GateUnit, op: '>=' | '<=', limit: number, reason: string): CriterionResult {
-  return finish(ctx, { criterion, measured: null, interval: null, judged: null, judgedOn: 'estimate', limit: { op, value: limit }, unit, n: 0, outcome: 'insufficient', reason });
+  return finish(ctx, {
+    criterion,
+    measured: null,
+    interval: null,
+    judged: null,
+    judgedOn: 'estimate',
+    limit: { op, value: limit },
+    unit,
+    n: 0,
+    outcome: 'insufficient',
+    reason,
+  });
 }
 
 function evaluateAgreement(ctx: Context, c: NonNullable<ScopeCriteria['agreement']>, m: ScopeMeasurements): CriterionResult {
@@ -172,34 +186,69 @@ function evaluateJudge(ctx: Context, c: NonNullable<ScopeCriteria['judge']>, m: 
   const n = judgedPairs(m);
   if (c.minJudged !== undefined) {
     const ok = n >= c.minJudged;
-    out.push(finish(ctx, {
-      criterion: 'judge.minJudged', measured: n, interval: null, judged: n, judgedOn: 'count', limit: { op: '>=', value: c.minJudged }, unit: 'count', n,
-      outcome: ok ? 'pass' : 'insufficient',
-      reason: `pairs the judge gave a verdict on ${formatCount(n)} ${ok ? '>=' : '<'} ${formatCount(c.minJudged)}${ok ? '' : ': not enough judged pairs yet'}`,
-    }));
+    out.push(
+      finish(ctx, {
+        criterion: 'judge.minJudged',
+        measured: n,
+        interval: null,
+        judged: n,
+        judgedOn: 'count',
+        limit: { op: '>=', value: c.minJudged },
+        unit: 'count',
+        n,
+        outcome: ok ? 'pass' : 'insufficient',
+        reason: `pairs the judge gave a verdict on ${formatCount(n)} ${ok ? '>=' : '<'} ${formatCount(c.minJudged)}${ok ? '' : ': not enough judged pairs yet'}`,
+      }),
+    );
   }
   const none = j === undefined ? 'no pair of this scope needed a judge' : `the judge gave no verdict (${formatCount(j.needed)} pairs needed one, none judged)`;
   if (c.maxErrorRate !== undefined) {
     if (j === undefined || n === 0) out.push(insufficient(ctx, 'judge.maxErrorRate', 'ratio', '<=', c.maxErrorRate, none));
     else {
       const w = wilsonInterval(j.error, n, { confidence: ctx.confidence });
-      out.push(judge(ctx, 'judge error rate', {
-        criterion: 'judge.maxErrorRate', measured: w.estimate, interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxErrorRate, unit: 'ratio', n: w.trials,
-      }));
+      out.push(
+        judge(ctx, 'judge error rate', {
+          criterion: 'judge.maxErrorRate',
+          measured: w.estimate,
+          interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxErrorRate,
+          unit: 'ratio',
+          n: w.trials,
+        }),
+      );
     }
   }
   if (c.maxFalseDifferenceRate !== undefined) {
     const audits = j === undefined ? 0 : j.audit.secondary.equal + j.audit.secondary.different;
     if (j === undefined || audits === 0) {
-      out.push(insufficient(ctx, 'judge.maxFalseDifferenceRate', 'ratio', '<=', c.maxFalseDifferenceRate,
-        j === undefined ? none : 'no audit of the secondary judged: set audit.secondaryRate on the judge, and replay a secondary (docs/judge.md "Judging the judge")'));
+      out.push(
+        insufficient(
+          ctx,
+          'judge.maxFalseDifferenceRate',
+          'ratio',
+          '<=',
+          c.maxFalseDifferenceRate,
+          j === undefined
+            ? none
+            : 'no audit of the secondary judged: set audit.secondaryRate on the judge, and replay a secondary (docs/judge.md "Judging the judge")',
+        ),
+      );
     } else {
       const w = wilsonInterval(j.audit.secondary.different, audits, { confidence: ctx.confidence });
-      out.push(judge(ctx, 'judge false-difference rate (live vs the secondary called different)', {
-        criterion: 'judge.maxFalseDifferenceRate', measured: w.estimate, interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxFalseDifferenceRate, unit: 'ratio', n: w.trials,
-      }));
+      out.push(
+        judge(ctx, 'judge false-difference rate (live vs the secondary called different)', {
+          criterion: 'judge.maxFalseDifferenceRate',
+          measured: w.estimate,
+          interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxFalseDifferenceRate,
+          unit: 'ratio',
+          n: w.trials,
+        }),
+      );
     }
   }
   return out;
@@ -219,17 +268,36 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
     if (samples !== undefined) {
       const b = bootstrapQuantile(samples.candidateMs, c.quantile, ctx.bootstrap);
       const exact = summaryQuantile(m.latency.candidate, c.quantile);
-      parts.push(judge(ctx, `${who(ctx)} ${label}`, {
-        criterion: name,
-        measured: exact ?? b.estimate,
-        interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: b.subsampled ? `bootstrap (subsample of ${b.sampleSize})` : 'bootstrap' },
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxMs, unit: 'ms', n: b.n,
-      }));
+      parts.push(
+        judge(ctx, `${who(ctx)} ${label}`, {
+          criterion: name,
+          measured: exact ?? b.estimate,
+          interval: {
+            lower: b.lower,
+            upper: b.upper,
+            confidence: b.confidence,
+            method: b.subsampled ? `bootstrap (subsample of ${b.sampleSize})` : 'bootstrap',
+          },
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxMs,
+          unit: 'ms',
+          n: b.n,
+        }),
+      );
     } else {
-      parts.push(judge(ctx, `${who(ctx)} ${label}`, {
-        criterion: name, measured: summaryQuantile(m.latency.candidate, c.quantile), interval: null,
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxMs, unit: 'ms', n: m.latency.candidate.count,
-      }));
+      parts.push(
+        judge(ctx, `${who(ctx)} ${label}`, {
+          criterion: name,
+          measured: summaryQuantile(m.latency.candidate, c.quantile),
+          interval: null,
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxMs,
+          unit: 'ms',
+          n: m.latency.candidate.count,
+        }),
+      );
     }
   }
   if (c.maxFactorOfSecondary !== undefined) {
@@ -242,48 +310,97 @@ function evaluateLatency(ctx: Context, c: LatencyCriterion, m: ScopeMeasurements
       return base !== null && cand !== null && base > 0 ? cand / base : null;
     };
     if (secondary === undefined) {
-      parts.push(insufficient(ctx, name, 'factor', '<=', c.maxFactorOfSecondary,
-        "no secondary answered these exchanges: maxFactorOfSecondary compares with a secondary (live's code replayed as a challenger with role secondary in the same run or window)"));
+      parts.push(
+        insufficient(
+          ctx,
+          name,
+          'factor',
+          '<=',
+          c.maxFactorOfSecondary,
+          "no secondary answered these exchanges: maxFactorOfSecondary compares with a secondary (live's code replayed as a challenger with role secondary in the same run or window)",
+        ),
+      );
     } else if (pairs !== undefined) {
       const b = bootstrapQuantileComparison(pairs.secondaryMs, pairs.candidateMs, c.quantile, { ...ctx.bootstrap, compare: 'ratio', paired: true });
-      parts.push(judge(ctx, `${who(ctx)} ${label} / secondary ${label}`, {
-        criterion: name,
-        measured: exactRatio() ?? b.estimate,
-        interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}` },
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfSecondary, unit: 'factor', n: b.n,
-      }));
+      parts.push(
+        judge(ctx, `${who(ctx)} ${label} / secondary ${label}`, {
+          criterion: name,
+          measured: exactRatio() ?? b.estimate,
+          interval: {
+            lower: b.lower,
+            upper: b.upper,
+            confidence: b.confidence,
+            method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}`,
+          },
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxFactorOfSecondary,
+          unit: 'factor',
+          n: b.n,
+        }),
+      );
     } else {
-      parts.push(judge(ctx, `${who(ctx)} ${label} / secondary ${label}`, {
-        criterion: name, measured: exactRatio(), interval: null,
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfSecondary, unit: 'factor', n: Math.min(secondary.count, m.latency.candidate.count),
-      }));
+      parts.push(
+        judge(ctx, `${who(ctx)} ${label} / secondary ${label}`, {
+          criterion: name,
+          measured: exactRatio(),
+          interval: null,
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxFactorOfSecondary,
+          unit: 'factor',
+          n: Math.min(secondary.count, m.latency.candidate.count),
+        }),
+      );
     }
   }
   if (c.maxFactorOfLive !== undefined) {
     const name = `latency.${label}.maxFactorOfLive`;
     const measurements = ctx.measurements;
-    const secondaryNote = measurements.secondary === null || measurements.secondary === undefined
-      ? 'replay a secondary (live\'s code as a challenger with role secondary) and use maxFactorOfSecondary'
-      : `use maxFactorOfSecondary: the secondary ${measurements.secondary.challengerId} answered these exchanges under the same conditions`;
-    ctx.warnings.add(`maxFactorOfLive compares the ${who(ctx)}'s latency, measured under ${describeConditions(measurements.conditions)}, with live's, measured in production: a replay at another speed or concurrency than production's makes this ratio unfair; ${secondaryNote}`);
+    const secondaryNote =
+      measurements.secondary === null || measurements.secondary === undefined
+        ? "replay a secondary (live's code as a challenger with role secondary) and use maxFactorOfSecondary"
+        : `use maxFactorOfSecondary: the secondary ${measurements.secondary.challengerId} answered these exchanges under the same conditions`;
+    ctx.warnings.add(
+      `maxFactorOfLive compares the ${who(ctx)}'s latency, measured under ${describeConditions(measurements.conditions)}, with live's, measured in production: a replay at another speed or concurrency than production's makes this ratio unfair; ${secondaryNote}`,
+    );
     if (samples !== undefined) {
       const b = bootstrapQuantileComparison(samples.liveMs, samples.candidateMs, c.quantile, { ...ctx.bootstrap, compare: 'ratio', paired: samples.paired });
       const live = summaryQuantile(m.latency.live, c.quantile);
       const cand = summaryQuantile(m.latency.candidate, c.quantile);
       const exact = live !== null && cand !== null && live > 0 ? cand / live : null;
-      parts.push(judge(ctx, `${who(ctx)} ${label} / live ${label}`, {
-        criterion: name,
-        measured: exact ?? b.estimate,
-        interval: { lower: b.lower, upper: b.upper, confidence: b.confidence, method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}` },
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfLive, unit: 'factor', n: b.n,
-      }));
+      parts.push(
+        judge(ctx, `${who(ctx)} ${label} / live ${label}`, {
+          criterion: name,
+          measured: exact ?? b.estimate,
+          interval: {
+            lower: b.lower,
+            upper: b.upper,
+            confidence: b.confidence,
+            method: `bootstrap${b.paired ? ' (paired)' : ''}${b.subsampled ? ` (subsample of ${b.sampleSize})` : ''}`,
+          },
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxFactorOfLive,
+          unit: 'factor',
+          n: b.n,
+        }),
+      );
     } else {
       const live = summaryQuantile(m.latency.live, c.quantile);
       const cand = summaryQuantile(m.latency.candidate, c.quantile);
-      parts.push(judge(ctx, `${who(ctx)} ${label} / live ${label}`, {
-        criterion: name, measured: live !== null && cand !== null && live > 0 ? cand / live : null, interval: null,
-        judgeOn: c.judgeOn, op: '<=', limit: c.maxFactorOfLive, unit: 'factor', n: Math.min(m.latency.live.count, m.latency.candidate.count),
-      }));
+      parts.push(
+        judge(ctx, `${who(ctx)} ${label} / live ${label}`, {
+          criterion: name,
+          measured: live !== null && cand !== null && live > 0 ? cand / live : null,
+          interval: null,
+          judgeOn: c.judgeOn,
+          op: '<=',
+          limit: c.maxFactorOfLive,
+          unit: 'factor',
+          n: Math.min(m.latency.live.count, m.latency.candidate.count),
+        }),
+      );
     }
   }
   if (parts.length === 1) return parts[0] as CriterionResult;
@@ -307,29 +424,45 @@ function evaluateErrorRate(ctx: Context, c: NonNullable<ScopeCriteria['errorRate
   const out: CriterionResult[] = [];
   if (c.max !== undefined) {
     const w = wilsonInterval(m.errors.candidate, m.errors.pairs, { confidence: ctx.confidence });
-    out.push(judge(ctx, `${who(ctx)} error rate`, {
-      criterion: 'errorRate.max', measured: w.estimate,
-      interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
-      judgeOn: c.judgeOn, op: '<=', limit: c.max, unit: 'ratio', n: w.trials,
-    }));
+    out.push(
+      judge(ctx, `${who(ctx)} error rate`, {
+        criterion: 'errorRate.max',
+        measured: w.estimate,
+        interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+        judgeOn: c.judgeOn,
+        op: '<=',
+        limit: c.max,
+        unit: 'ratio',
+        n: w.trials,
+      }),
+    );
   }
   if (c.maxIncreaseOverLive !== undefined) {
     const d = pairedDifferenceInterval(m.errors, { confidence: ctx.confidence });
-    out.push(judge(ctx, `${who(ctx)} error rate - live error rate`, {
-      criterion: 'errorRate.maxIncreaseOverLive', measured: d.estimate,
-      interval: { lower: d.lower, upper: d.upper, confidence: d.confidence, method: d.method },
-      judgeOn: c.judgeOn, op: '<=', limit: c.maxIncreaseOverLive, unit: 'ratio', n: m.errors.pairs, fmt: formatPoints,
-    }));
+    out.push(
+      judge(ctx, `${who(ctx)} error rate - live error rate`, {
+        criterion: 'errorRate.maxIncreaseOverLive',
+        measured: d.estimate,
+        interval: { lower: d.lower, upper: d.upper, confidence: d.confidence, method: d.method },
+        judgeOn: c.judgeOn,
+        op: '<=',
+        limit: c.maxIncreaseOverLive,
+        unit: 'ratio',
+        n: m.errors.pairs,
+        fmt: formatPoints,
+      }),
+    );
   }
   return out;
 }
 
 function isExpected(c: SideEffectsCriterion, d: SideEffectKind): boolean {
-  return c.expected.some((e) =>
-    (e.direction === 'either' || e.direction === d.direction) &&
-    (e.method === '*' || e.method.toUpperCase() === d.method.toUpperCase()) &&
-    globMatches(e.target, d.target, '\u0000') &&
-    globMatches(e.path, d.path),
+  return c.expected.some(
+    (e) =>
+      (e.direction === 'either' || e.direction === d.direction) &&
+      (e.method === '*' || e.method.toUpperCase() === d.method.toUpperCase()) &&
+      globMatches(e.target, d.target, '\u0000') &&
+      globMatches(e.path, d.path),
   );
 }
 
@@ -352,17 +485,33 @@ function unexpectedPairs(c: SideEffectsCriterion, m: ScopeMeasurements, unexpect
 }
 
 function evaluateSideEffects(ctx: Context, c: SideEffectsCriterion, m: ScopeMeasurements): CriterionResult {
-  const unexpected = m.sideEffects.filter((d) => !isExpected(c, d)).sort((a, b) => b.pairs - a.pairs || describeSideEffect(a).localeCompare(describeSideEffect(b)));
+  const unexpected = m.sideEffects
+    .filter((d) => !isExpected(c, d))
+    .sort((a, b) => b.pairs - a.pairs || describeSideEffect(a).localeCompare(describeSideEffect(b)));
   const count = unexpectedPairs(c, m, unexpected);
   const expected = m.sideEffects.length - unexpected.length;
   const ok = count <= c.maxUnexpected;
   const listed = unexpected.slice(0, 5).map(describeSideEffect).join('; ');
   const more = unexpected.length > 5 ? `; and ${unexpected.length - 5} more` : '';
-  const reason = count === 0
-    ? `no pairs with an unexpected side-effect difference${expected > 0 ? ` (${expected} expected kinds ignored)` : ''}`
-    : `${formatCount(count)} ${count === 1 ? 'pair' : 'pairs'} with an unexpected side-effect difference ${ok ? '<=' : '>'} ${c.maxUnexpected}${listed === '' ? '' : `: ${listed}${more}`}`;
+  const reason =
+    count === 0
+      ? `no pairs with an unexpected side-effect difference${expected > 0 ? ` (${expected} expected kinds ignored)` : ''}`
+      : `${formatCount(count)} ${count === 1 ? 'pair' : 'pairs'} with an unexpected side-effect difference ${ok ? '<=' : '>'} ${c.maxUnexpected}${listed === '' ? '' : `: ${listed}${more}`}`;
   // Judged whatever the sample size: an unexpected write is a fact, not an estimate.
-  return { criterion: 'sideEffects', scope: ctx.scope, blocking: true, measured: count, interval: null, judged: count, judgedOn: 'count', limit: { op: '<=', value: c.maxUnexpected }, unit: 'count', n: m.pairs, outcome: ok ? 'pass' : 'fail', reason };
+  return {
+    criterion: 'sideEffects',
+    scope: ctx.scope,
+    blocking: true,
+    measured: count,
+    interval: null,
+    judged: count,
+    judgedOn: 'count',
+    limit: { op: '<=', value: c.maxUnexpected },
+    unit: 'count',
+    n: m.pairs,
+    outcome: ok ? 'pass' : 'fail',
+    reason,
+  };
 }
 
 function relativeDiff(live: number, candidate: number): number {
@@ -374,50 +523,107 @@ function evaluateBusiness(ctx: Context, name: string, c: BusinessMetricCriterion
   const out: CriterionResult[] = [];
   const prefix = `business.${name}`;
   const missing = (check: string, unit: GateUnit, op: '>=' | '<=', limit: number, kind: string) =>
-    insufficient(ctx, `${prefix}.${check}`, unit, op, limit, outcome === undefined
-      ? `business metric "${name}" was not measured in this scope`
-      : `business metric "${name}" is a ${outcome.kind} outcome; ${check} needs a ${kind} one`);
+    insufficient(
+      ctx,
+      `${prefix}.${check}`,
+      unit,
+      op,
+      limit,
+      outcome === undefined
+        ? `business metric "${name}" was not measured in this scope`
+        : `business metric "${name}" is a ${outcome.kind} outcome; ${check} needs a ${kind} one`,
+    );
   if (c.meanRelativeDiff !== undefined) {
     if (outcome?.kind !== 'numeric') out.push(missing('meanRelativeDiff', 'ratio', '<=', c.meanRelativeDiff.max, 'numeric'));
-    else out.push(judge(ctx, `${name}: |mean difference| / live mean (live ${formatNumber(outcome.live.mean)}, ${who(ctx)} ${formatNumber(outcome.candidate.mean)})`, {
-      criterion: `${prefix}.meanRelativeDiff`, measured: outcome.pairs === 0 ? null : relativeDiff(outcome.live.mean, outcome.candidate.mean), interval: null,
-      judgeOn: 'estimate', op: '<=', limit: c.meanRelativeDiff.max, unit: 'ratio', n: outcome.pairs,
-    }));
+    else
+      out.push(
+        judge(ctx, `${name}: |mean difference| / live mean (live ${formatNumber(outcome.live.mean)}, ${who(ctx)} ${formatNumber(outcome.candidate.mean)})`, {
+          criterion: `${prefix}.meanRelativeDiff`,
+          measured: outcome.pairs === 0 ? null : relativeDiff(outcome.live.mean, outcome.candidate.mean),
+          interval: null,
+          judgeOn: 'estimate',
+          op: '<=',
+          limit: c.meanRelativeDiff.max,
+          unit: 'ratio',
+          n: outcome.pairs,
+        }),
+      );
   }
   for (const qc of c.quantiles ?? []) {
     const label = quantileLabel(qc.quantile);
-    if (outcome?.kind !== 'numeric') { out.push(missing(`${label}RelativeDiff`, 'ratio', '<=', qc.maxRelativeDiff, 'numeric')); continue; }
+    if (outcome?.kind !== 'numeric') {
+      out.push(missing(`${label}RelativeDiff`, 'ratio', '<=', qc.maxRelativeDiff, 'numeric'));
+      continue;
+    }
     const l = outcome.live.quantiles.find((x) => Math.abs(x.q - qc.quantile) < 1e-12)?.value;
     const cv = outcome.candidate.quantiles.find((x) => Math.abs(x.q - qc.quantile) < 1e-12)?.value;
-    if (l === undefined || cv === undefined) { out.push(insufficient(ctx, `${prefix}.${label}RelativeDiff`, 'ratio', '<=', qc.maxRelativeDiff, `business metric "${name}": ${label} was not measured`)); continue; }
-    out.push(judge(ctx, `${name}: |${label} difference| / live ${label} (live ${formatNumber(l)}, ${who(ctx)} ${formatNumber(cv)})`, {
-      criterion: `${prefix}.${label}RelativeDiff`, measured: outcome.pairs === 0 ? null : relativeDiff(l, cv), interval: null,
-      judgeOn: 'estimate', op: '<=', limit: qc.maxRelativeDiff, unit: 'ratio', n: outcome.pairs,
-    }));
+    if (l === undefined || cv === undefined) {
+      out.push(insufficient(ctx, `${prefix}.${label}RelativeDiff`, 'ratio', '<=', qc.maxRelativeDiff, `business metric "${name}": ${label} was not measured`));
+      continue;
+    }
+    out.push(
+      judge(ctx, `${name}: |${label} difference| / live ${label} (live ${formatNumber(l)}, ${who(ctx)} ${formatNumber(cv)})`, {
+        criterion: `${prefix}.${label}RelativeDiff`,
+        measured: outcome.pairs === 0 ? null : relativeDiff(l, cv),
+        interval: null,
+        judgeOn: 'estimate',
+        op: '<=',
+        limit: qc.maxRelativeDiff,
+        unit: 'ratio',
+        n: outcome.pairs,
+      }),
+    );
   }
   if (c.flipRate !== undefined) {
     if (outcome?.kind !== 'decision') out.push(missing('flipRate', 'ratio', '<=', c.flipRate.max, 'decision'));
     else {
       const w = wilsonInterval(outcome.flips, outcome.pairs, { confidence: ctx.confidence });
-      out.push(judge(ctx, `${name}: decision flip rate`, {
-        criterion: `${prefix}.flipRate`, measured: w.estimate, interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
-        judgeOn: c.flipRate.judgeOn, op: '<=', limit: c.flipRate.max, unit: 'ratio', n: w.trials,
-      }));
+      out.push(
+        judge(ctx, `${name}: decision flip rate`, {
+          criterion: `${prefix}.flipRate`,
+          measured: w.estimate,
+          interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+          judgeOn: c.flipRate.judgeOn,
+          op: '<=',
+          limit: c.flipRate.max,
+          unit: 'ratio',
+          n: w.trials,
+        }),
+      );
     }
   }
   if (c.jaccard !== undefined) {
     if (outcome?.kind !== 'list') out.push(missing('jaccard', 'ratio', '>=', c.jaccard.min, 'list'));
-    else out.push(judge(ctx, `${name}: mean Jaccard similarity`, {
-      criterion: `${prefix}.jaccard`, measured: outcome.pairs === 0 ? null : outcome.meanJaccard, interval: null,
-      judgeOn: 'estimate', op: '>=', limit: c.jaccard.min, unit: 'ratio', n: outcome.pairs,
-    }));
+    else
+      out.push(
+        judge(ctx, `${name}: mean Jaccard similarity`, {
+          criterion: `${prefix}.jaccard`,
+          measured: outcome.pairs === 0 ? null : outcome.meanJaccard,
+          interval: null,
+          judgeOn: 'estimate',
+          op: '>=',
+          limit: c.jaccard.min,
+          unit: 'ratio',
+          n: outcome.pairs,
+        }),
+      );
   }
   if (c.topKOverlap !== undefined) {
-    if (outcome?.kind !== 'list' || outcome.meanTopKOverlap === undefined) out.push(missing('topKOverlap', 'ratio', '>=', c.topKOverlap.min, 'list (with top-k overlap)'));
-    else out.push(judge(ctx, `${name}: mean top-${outcome.k ?? 'k'} overlap`, {
-      criterion: `${prefix}.topKOverlap`, measured: outcome.pairs === 0 ? null : outcome.meanTopKOverlap, interval: null,
-      judgeOn: 'estimate', op: '>=', limit: c.topKOverlap.min, unit: 'ratio', n: outcome.pairs,
-    }));
+    if (outcome?.kind !== 'list' || outcome.meanTopKOverlap === undefined)
+      out.push(missing('topKOverlap', 'ratio', '>=', c.topKOverlap.min, 'list (with top-k overlap)'));
+    else
+      out.push(
+        judge(ctx, `${name}: mean top-${outcome.k ?? 'k'} overlap`, {
+          criterion: `${prefix}.topKOverlap`,
+          measured: outcome.pairs === 0 ? null : outcome.meanTopKOverlap,
+          interval: null,
+          judgeOn: 'estimate',
+          op: '>=',
+          limit: c.topKOverlap.min,
+          unit: 'ratio',
+          n: outcome.pairs,
+        }),
+      );
   }
   return out;
 }
@@ -433,18 +639,33 @@ function evaluateAccuracy(ctx: Context, c: NonNullable<ScopeCriteria['accuracy']
     return out;
   }
   const d = pairedDifferenceInterval(acc, { confidence: ctx.confidence });
-  out.push(judge(labelCtx, `accuracy ${who(ctx)} ${formatPercent(d.candidate.estimate)} vs live ${formatPercent(d.live.estimate)}, difference`, {
-    criterion: 'accuracy.minDelta', measured: d.estimate,
-    interval: { lower: d.lower, upper: d.upper, confidence: d.confidence, method: d.method },
-    judgeOn: c.judgeOn, op: '>=', limit: c.minDelta, unit: 'ratio', n: labelled, fmt: formatPoints,
-  }));
+  out.push(
+    judge(labelCtx, `accuracy ${who(ctx)} ${formatPercent(d.candidate.estimate)} vs live ${formatPercent(d.live.estimate)}, difference`, {
+      criterion: 'accuracy.minDelta',
+      measured: d.estimate,
+      interval: { lower: d.lower, upper: d.upper, confidence: d.confidence, method: d.method },
+      judgeOn: c.judgeOn,
+      op: '>=',
+      limit: c.minDelta,
+      unit: 'ratio',
+      n: labelled,
+      fmt: formatPoints,
+    }),
+  );
   if (c.minCandidate !== undefined) {
     const w = d.candidate;
-    out.push(judge(labelCtx, `${who(ctx)} accuracy`, {
-      criterion: 'accuracy.minCandidate', measured: w.estimate,
-      interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
-      judgeOn: c.judgeOn, op: '>=', limit: c.minCandidate, unit: 'ratio', n: labelled,
-    }));
+    out.push(
+      judge(labelCtx, `${who(ctx)} accuracy`, {
+        criterion: 'accuracy.minCandidate',
+        measured: w.estimate,
+        interval: { lower: w.lower, upper: w.upper, confidence: w.confidence, method: 'wilson' },
+        judgeOn: c.judgeOn,
+        op: '>=',
+        limit: c.minCandidate,
+        unit: 'ratio',
+        n: labelled,
+      }),
+    );
   }
   return out;
 }
@@ -454,9 +675,10 @@ function evaluateScope(ctx: Context, c: ScopeCriteria, m: ScopeMeasurements): Cr
   if (c.agreement !== undefined) out.push(evaluateAgreement(ctx, c.agreement, m));
   // Too few judged pairs (judge.minJudged): what depends on the judge is not judged yet.
   const minJudged = c.judge?.minJudged;
-  const judgeCtx: Context = minJudged === undefined || judgedPairs(m) >= minJudged || !ctx.sampleOk
-    ? ctx
-    : { ...ctx, sampleOk: false, sampleReason: `${formatCount(judgedPairs(m))} judged pairs < ${formatCount(minJudged)}` };
+  const judgeCtx: Context =
+    minJudged === undefined || judgedPairs(m) >= minJudged || !ctx.sampleOk
+      ? ctx
+      : { ...ctx, sampleOk: false, sampleReason: `${formatCount(judgedPairs(m))} judged pairs < ${formatCount(minJudged)}` };
   if (c.agreementAfterJudge !== undefined) out.push(evaluateAgreementAfterJudge(judgeCtx, c.agreementAfterJudge, m));
   if (c.judge !== undefined) out.push(...evaluateJudge(judgeCtx, c.judge, m));
   for (const l of c.latency ?? []) out.push(evaluateLatency(ctx, l, m));
@@ -475,8 +697,17 @@ function countResult(scope: string, criterion: string, measured: number, limit: 
   const ok = measured >= limit;
   const fmt = (x: number) => formatValue(unit, x);
   return {
-    criterion, scope, outcome: ok ? 'pass' : 'insufficient', blocking: ok || required,
-    measured, interval: null, judged: measured, judgedOn: 'count', limit: { op: '>=', value: limit }, unit, n: measured,
+    criterion,
+    scope,
+    outcome: ok ? 'pass' : 'insufficient',
+    blocking: ok || required,
+    measured,
+    interval: null,
+    judged: measured,
+    judgedOn: 'count',
+    limit: { op: '>=', value: limit },
+    unit,
+    n: measured,
     reason: `${what} ${fmt(measured)} ${ok ? '>=' : '<'} ${fmt(limit)}${ok ? '' : ': not enough data yet'}`,
   };
 }
@@ -490,7 +721,9 @@ function checkMeasurements(m: Measurements): void {
       throw new AnalysisError('ANALYSIS_INVALID_MEASUREMENTS', (error as Error).message, { cause: error, fields: [at] });
     }
     if (!(s.agreement.successes <= s.agreement.trials)) {
-      throw new AnalysisError('ANALYSIS_INVALID_MEASUREMENTS', `${at}.agreement: successes (${s.agreement.successes}) exceed trials (${s.agreement.trials})`, { fields: [`${at}.agreement`] });
+      throw new AnalysisError('ANALYSIS_INVALID_MEASUREMENTS', `${at}.agreement: successes (${s.agreement.successes}) exceed trials (${s.agreement.trials})`, {
+        fields: [`${at}.agreement`],
+      });
     }
   };
   check(m.overall, 'measurements.overall');
@@ -523,7 +756,16 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
   }
   const overallOk = sampleReasons.every((r) => r === '');
   const warnings = new Set<string>();
-  const overallCtx: Context = { confidence: criteria.statistics.confidence, bootstrap, scope: 'overall', sampleOk: overallOk, sampleReason: sampleReasons.filter(Boolean).join(', '), required: true, warnings, measurements };
+  const overallCtx: Context = {
+    confidence: criteria.statistics.confidence,
+    bootstrap,
+    scope: 'overall',
+    sampleOk: overallOk,
+    sampleReason: sampleReasons.filter(Boolean).join(', '),
+    required: true,
+    warnings,
+    measurements,
+  };
   results.push(...evaluateScope(overallCtx, overallCriteria(criteria), measurements.overall));
 
   // Routes, in a stable order.
@@ -554,10 +796,12 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
   }
 
   const blocking = results.filter((r) => r.blocking);
-  const verdict: GateOutcome = blocking.some((r) => r.outcome === 'fail') ? 'fail' : blocking.some((r) => r.outcome === 'insufficient') ? 'insufficient' : 'pass';
-  const reasons = blocking
-    .filter((r) => r.outcome === verdict && verdict !== 'pass')
-    .map((r) => `${r.scope} ${r.criterion}: ${r.reason}`);
+  const verdict: GateOutcome = blocking.some((r) => r.outcome === 'fail')
+    ? 'fail'
+    : blocking.some((r) => r.outcome === 'insufficient')
+      ? 'insufficient'
+      : 'pass';
+  const reasons = blocking.filter((r) => r.outcome === verdict && verdict !== 'pass').map((r) => `${r.scope} ${r.criterion}: ${r.reason}`);
   const sandbox = measurements.overall.sandboxInduced;
   if (sandbox !== undefined && sandbox.pairs > 0 && !sandbox.counted) {
     warnings.add(sandboxWarning(sandbox, measurements.role ?? 'candidate'));

@@ -26,12 +26,36 @@ function overall(): ScopeMeasurements {
     agreement: { trials: 1000, successes: 962 },
     errors: { pairs: 1000, live: 1, candidate: 2, both: 1 },
     latency: {
-      live: { count: 1000, quantiles: [{ q: 0.5, value: 51 }, { q: 0.9, value: 91 }, { q: 0.99, value: 100 }], maxMs: 100.9 },
-      candidate: { count: 1000, quantiles: [{ q: 0.5, value: 56.1 }, { q: 0.9, value: 100.1 }, { q: 0.99, value: 110 }], maxMs: 110.99 },
+      live: {
+        count: 1000,
+        quantiles: [
+          { q: 0.5, value: 51 },
+          { q: 0.9, value: 91 },
+          { q: 0.99, value: 100 },
+        ],
+        maxMs: 100.9,
+      },
+      candidate: {
+        count: 1000,
+        quantiles: [
+          { q: 0.5, value: 56.1 },
+          { q: 0.9, value: 100.1 },
+          { q: 0.99, value: 110 },
+        ],
+        maxMs: 110.99,
+      },
       samples: fixtureLatencySamples(),
     },
     sideEffects: [
-      { direction: 'candidate-only', method: 'POST', target: 'payments:443', path: '/v1/charges', dependencyKind: 'http', pairs: 3, examplePairId: 'ex-charge-1' },
+      {
+        direction: 'candidate-only',
+        method: 'POST',
+        target: 'payments:443',
+        path: '/v1/charges',
+        dependencyKind: 'http',
+        pairs: 3,
+        examplePairId: 'ex-charge-1',
+      },
       { direction: 'live-only', method: 'POST', target: 'audit:80', path: '/log', dependencyKind: 'http', pairs: 5, examplePairId: 'ex-audit-1' },
     ],
     status: [
@@ -42,8 +66,21 @@ function overall(): ScopeMeasurements {
       { live: 200, candidate: 0, pairs: 2 },
     ],
     business: {
-      price: { kind: 'numeric', pairs: 900, live: { mean: 100, quantiles: [{ q: 0.5, value: 80 }] }, candidate: { mean: 100.5, quantiles: [{ q: 0.5, value: 81 }] } },
-      approved: { kind: 'decision', pairs: 1000, flips: 10, transitions: [{ live: 'yes', candidate: 'no', pairs: 7 }, { live: 'no', candidate: 'yes', pairs: 3 }] },
+      price: {
+        kind: 'numeric',
+        pairs: 900,
+        live: { mean: 100, quantiles: [{ q: 0.5, value: 80 }] },
+        candidate: { mean: 100.5, quantiles: [{ q: 0.5, value: 81 }] },
+      },
+      approved: {
+        kind: 'decision',
+        pairs: 1000,
+        flips: 10,
+        transitions: [
+          { live: 'yes', candidate: 'no', pairs: 7 },
+          { live: 'no', candidate: 'yes', pairs: 3 },
+        ],
+      },
       recs: { kind: 'list', pairs: 500, meanJaccard: 0.85, k: 5, meanTopKOverlap: 0.9 },
     },
     accuracy: { pairs: 100, candidate: 92, live: 83, both: 80 },
@@ -52,7 +89,10 @@ function overall(): ScopeMeasurements {
       { path: '$.user.tier', pairs: 30, noise: false, examplePairId: 'ex-tier-1' },
       { path: '$.items[*].price', pairs: 8, noise: false, examplePairId: 'ex-price-1' },
     ],
-    headers: [{ header: 'x-request-id', pairs: 1000, noise: true, examplePairId: 'ex-hdr-1' }, { header: 'cache-control', pairs: 12, noise: false, examplePairId: 'ex-hdr-2' }],
+    headers: [
+      { header: 'x-request-id', pairs: 1000, noise: true, examplePairId: 'ex-hdr-1' },
+      { header: 'cache-control', pairs: 12, noise: false, examplePairId: 'ex-hdr-2' },
+    ],
   };
 }
 

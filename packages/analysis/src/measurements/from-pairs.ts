@@ -9,10 +9,29 @@ import type { GateRunRecord, MeasurementQuery, PairStore } from '../queries/pair
 import { createPrng } from '../stats/prng.js';
 import { quantileOfSorted, sortedSample } from '../stats/quantile.js';
 import type { PairRecord } from './pair-record.js';
-import { formatSandboxCause, judgeNeeded, MAX_JUDGE_EXAMPLES, MAX_SANDBOX_CAUSES, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from './pair-record.js';
+import {
+  formatSandboxCause,
+  judgeNeeded,
+  MAX_JUDGE_EXAMPLES,
+  MAX_SANDBOX_CAUSES,
+  parseSideEffectKey,
+  sideEffectKindId,
+  sortSideEffectSets,
+} from './pair-record.js';
 import type {
-  BusinessOutcome, HeaderDifference, JudgeMeasurements, JudgeReasonExample, LatencySummary, Measurements, PathDifference, ReplayConditions, RunConditions,
-  SandboxCauseCount, ScopeMeasurements, SideEffectDifference, SideEffectKind,
+  BusinessOutcome,
+  HeaderDifference,
+  JudgeMeasurements,
+  JudgeReasonExample,
+  LatencySummary,
+  Measurements,
+  PathDifference,
+  ReplayConditions,
+  RunConditions,
+  SandboxCauseCount,
+  ScopeMeasurements,
+  SideEffectDifference,
+  SideEffectKind,
 } from './types.js';
 
 const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
@@ -88,7 +107,9 @@ function judgeRaised(c: PairRecord['comparison'], q: MeasurementQuery): boolean 
 function judgeMeasurements(pairs: readonly { p: PairRecord; stored: boolean; inTrials: boolean }[]): JudgeMeasurements | undefined {
   const needed = pairs.filter(({ p }) => judgeNeeded(p.comparison.judge));
   if (needed.length === 0) return undefined;
-  const bump = (m: Record<string, number>, k: string) => { m[k] = (m[k] ?? 0) + 1; };
+  const bump = (m: Record<string, number>, k: string) => {
+    m[k] = (m[k] ?? 0) + 1;
+  };
   const errorKinds: Record<string, number> = {};
   const notRun: Record<string, number> = {};
   const counts = { equal: 0, different: 0, error: 0 };
@@ -142,20 +163,29 @@ function judgeMeasurements(pairs: readonly { p: PairRecord; stored: boolean; inT
     notRun,
     agreement: { trials, successes },
     cached,
-    latency: { count: latencies.length, quantiles: latencies.length === 0 ? [] : JUDGE_LATENCY_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })) },
+    latency: {
+      count: latencies.length,
+      quantiles: latencies.length === 0 ? [] : JUDGE_LATENCY_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })),
+    },
     tokens,
     audit,
-    examples: sortJudgeExamples(JUDGE_VERDICT_ORDER.flatMap((v) => [...reasons.values()]
-      .filter((r) => r.verdict === v)
-      .sort((a, b) => b.pairs - a.pairs || a.reason.localeCompare(b.reason))
-      .slice(0, MAX_JUDGE_EXAMPLES)
-      .map((r) => ({ verdict: r.verdict, reason: r.reason, pairs: r.pairs, examplePairId: r.example })))),
+    examples: sortJudgeExamples(
+      JUDGE_VERDICT_ORDER.flatMap((v) =>
+        [...reasons.values()]
+          .filter((r) => r.verdict === v)
+          .sort((a, b) => b.pairs - a.pairs || a.reason.localeCompare(b.reason))
+          .slice(0, MAX_JUDGE_EXAMPLES)
+          .map((r) => ({ verdict: r.verdict, reason: r.reason, pairs: r.pairs, examplePairId: r.example })),
+      ),
+    ),
   };
 }
 
 /** Example reasons in a stable order: equal, different, error; most pairs first, then by reason. */
 export function sortJudgeExamples(list: JudgeReasonExample[]): JudgeReasonExample[] {
-  return list.sort((a, b) => JUDGE_VERDICT_ORDER.indexOf(a.verdict) - JUDGE_VERDICT_ORDER.indexOf(b.verdict) || b.pairs - a.pairs || a.reason.localeCompare(b.reason));
+  return list.sort(
+    (a, b) => JUDGE_VERDICT_ORDER.indexOf(a.verdict) - JUDGE_VERDICT_ORDER.indexOf(b.verdict) || b.pairs - a.pairs || a.reason.localeCompare(b.reason),
+  );
 }
 
 function latencySummary(values: number[], extra: readonly number[]): LatencySummary {
@@ -189,7 +219,10 @@ function business(pairs: PairRecord[], names: readonly string[] | undefined, top
       const side = (pick: (v: (typeof values)[number]) => unknown) => {
         const xs = values.map((v) => Number(pick(v)));
         const sorted = sortedSample(xs);
-        return { mean: xs.reduce((s, x) => s + x, 0) / xs.length, quantiles: NUMERIC_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })) };
+        return {
+          mean: xs.reduce((s, x) => s + x, 0) / xs.length,
+          quantiles: NUMERIC_QUANTILES.map((q) => ({ q, value: quantileOfSorted(sorted, q) as number })),
+        };
       };
       out[name] = { kind: 'numeric', pairs: values.length, live: side((v) => v.live), candidate: side((v) => v.candidate) };
     } else if (type === 'string') {
@@ -247,7 +280,10 @@ function sampleOf<T>(items: T[], limit: number): T[] {
     const j = i + prng.int(idx.length - i);
     [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
   }
-  return idx.slice(0, limit).sort((a, b) => a - b).map((i) => items[i] as T);
+  return idx
+    .slice(0, limit)
+    .sort((a, b) => a - b)
+    .map((i) => items[i] as T);
 }
 
 function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary: ReadonlyMap<string, PairRecord> | null): ScopeMeasurements {
@@ -326,7 +362,8 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
     for (const d of c.sideEffectDiffs) {
       if (d.noisy && !countNoise) continue;
       const parts = parseSideEffectKey(d.key);
-      const direction: SideEffectDifference['direction'] = d.kind === 'extra_in_candidate' ? 'candidate-only' : d.kind === 'missing_in_candidate' ? 'live-only' : 'payload-changed';
+      const direction: SideEffectDifference['direction'] =
+        d.kind === 'extra_in_candidate' ? 'candidate-only' : d.kind === 'missing_in_candidate' ? 'live-only' : 'payload-changed';
       const kind: SideEffectKind = { direction, method: parts.method, target: parts.target, path: parts.path, dependencyKind: parts.dependencyKind };
       note(effects, `${direction} ${d.key}`, () => ({ d: kind }), id);
       kinds.set(sideEffectKindId(kind), kind);
@@ -367,12 +404,21 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
       live: latencySummary(liveMs, q.latencyQuantiles ?? []),
       candidate: latencySummary(candidateMs, q.latencyQuantiles ?? []),
       samples: { liveMs: sample.map((s) => s.l), candidateMs: sample.map((s) => s.c), paired: true },
-      ...(secondary === null ? {} : (() => {
-        const s = sampleOf(withSecondary, limit);
-        return { secondary: latencySummary(secondaryMs, q.latencyQuantiles ?? []), secondarySamples: { secondaryMs: s.map((x) => x.s), candidateMs: s.map((x) => x.c) } };
-      })()),
+      ...(secondary === null
+        ? {}
+        : (() => {
+            const s = sampleOf(withSecondary, limit);
+            return {
+              secondary: latencySummary(secondaryMs, q.latencyQuantiles ?? []),
+              secondarySamples: { secondaryMs: s.map((x) => x.s), candidateMs: s.map((x) => x.c) },
+            };
+          })()),
     },
-    sideEffects: bySize(effects, (e) => `${e.d.direction} ${e.d.method} ${e.d.target}${e.d.path}`).map((e) => ({ ...e.d, pairs: e.pairs.size, examplePairId: e.example })),
+    sideEffects: bySize(effects, (e) => `${e.d.direction} ${e.d.method} ${e.d.target}${e.d.path}`).map((e) => ({
+      ...e.d,
+      pairs: e.pairs.size,
+      examplePairId: e.example,
+    })),
     sideEffectPairs: { pairs: effectPairs, sets: sortSideEffectSets([...effectSets.values()]) },
     status: [...status.entries()].map(([k, n]) => {
       const [live = 0, candidate = 0] = k.split(':').map(Number);
@@ -380,12 +426,33 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
     }),
     ...(biz === undefined ? {} : { business: biz }),
     ...(labelled.pairs === 0 ? {} : { accuracy: labelled }),
-    paths: top === 0 ? [] : bySize(paths, (p) => p.path, flag).slice(0, top).map((p): PathDifference => ({ path: p.path, pairs: p.pairs.size, noise: p.noise, excluded: isExcludedPath(p.path, excluded), ...induced(p), examplePairId: p.example })),
-    headers: top === 0 ? [] : bySize(headers, (h) => h.header, flag).slice(0, top).map((h): HeaderDifference => ({ header: h.header, pairs: h.pairs.size, noise: h.noise, ...induced(h), examplePairId: h.example })),
+    paths:
+      top === 0
+        ? []
+        : bySize(paths, (p) => p.path, flag)
+            .slice(0, top)
+            .map(
+              (p): PathDifference => ({
+                path: p.path,
+                pairs: p.pairs.size,
+                noise: p.noise,
+                excluded: isExcludedPath(p.path, excluded),
+                ...induced(p),
+                examplePairId: p.example,
+              }),
+            ),
+    headers:
+      top === 0
+        ? []
+        : bySize(headers, (h) => h.header, flag)
+            .slice(0, top)
+            .map((h): HeaderDifference => ({ header: h.header, pairs: h.pairs.size, noise: h.noise, ...induced(h), examplePairId: h.example })),
     sandboxInduced: {
       ...sandbox,
       counted: include,
-      causes: bySize(causes, (x) => formatSandboxCause(x.cause)).slice(0, MAX_SANDBOX_CAUSES).map((x) => ({ ...x.cause, pairs: x.pairs.size, examplePairId: x.example })),
+      causes: bySize(causes, (x) => formatSandboxCause(x.cause))
+        .slice(0, MAX_SANDBOX_CAUSES)
+        .map((x) => ({ ...x.cause, pairs: x.pairs.size, examplePairId: x.example })),
     },
   };
 }
@@ -394,11 +461,12 @@ function scope(pairs: PairRecord[], q: MeasurementQuery, topK: number, secondary
 export function measurementsFromPairs(records: readonly PairRecord[], query: MeasurementQuery, options: FromPairsOptions = {}): Measurements {
   const topK = options.topK ?? 10;
   const excluded = query.excludeRoutes ?? [];
-  const pairs = distinctPairs(records).filter((p) =>
-    p.challengerId === query.challengerId &&
-    (query.runId === undefined || p.runId === query.runId) &&
-    (query.window === undefined || (p.captureTimeMs >= query.window.fromMs && p.captureTimeMs < query.window.toMs)) &&
-    !excluded.some((pattern) => routeMatches(pattern, { route: p.comparison.route, method: p.comparison.method })),
+  const pairs = distinctPairs(records).filter(
+    (p) =>
+      p.challengerId === query.challengerId &&
+      (query.runId === undefined || p.runId === query.runId) &&
+      (query.window === undefined || (p.captureTimeMs >= query.window.fromMs && p.captureTimeMs < query.window.toMs)) &&
+      !excluded.some((pattern) => routeMatches(pattern, { route: p.comparison.route, method: p.comparison.method })),
   );
   const byRoute = new Map<string, PairRecord[]>();
   for (const p of pairs) {
@@ -431,7 +499,11 @@ export function measurementsFromPairs(records: readonly PairRecord[], query: Mea
     overall,
     routes: [...byRoute.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([, rp]) => ({ route: (rp[0] as PairRecord).comparison.route, method: (rp[0] as PairRecord).comparison.method, ...scope(rp, query, topK, secondary) })),
+      .map(([, rp]) => ({
+        route: (rp[0] as PairRecord).comparison.route,
+        method: (rp[0] as PairRecord).comparison.method,
+        ...scope(rp, query, topK, secondary),
+      })),
     unmatched: options.unmatched,
   };
 }
@@ -440,17 +512,26 @@ export function measurementsFromPairs(records: readonly PairRecord[], query: Mea
  * The secondary of a query: the named one (secondaryId), else the first by id with role `secondary`
  * and pairs in the same window and run; its distinct pairs by run and exchange.
  */
-function secondaryOf(records: readonly PairRecord[], query: MeasurementQuery): { challengerId: string; challengerName: string | null; pairs: Map<string, PairRecord> } | null {
-  const inTarget = distinctPairs(records).filter((p) =>
-    p.challengerRole === 'secondary' && p.challengerId !== query.challengerId &&
-    (query.runId === undefined || p.runId === query.runId) &&
-    (query.window === undefined || (p.captureTimeMs >= query.window.fromMs && p.captureTimeMs < query.window.toMs)),
+function secondaryOf(
+  records: readonly PairRecord[],
+  query: MeasurementQuery,
+): { challengerId: string; challengerName: string | null; pairs: Map<string, PairRecord> } | null {
+  const inTarget = distinctPairs(records).filter(
+    (p) =>
+      p.challengerRole === 'secondary' &&
+      p.challengerId !== query.challengerId &&
+      (query.runId === undefined || p.runId === query.runId) &&
+      (query.window === undefined || (p.captureTimeMs >= query.window.fromMs && p.captureTimeMs < query.window.toMs)),
   );
   const ids = [...new Set(inTarget.map((p) => p.challengerId))].sort();
   const id = query.secondaryId ?? ids[0];
   if (id === undefined || !ids.includes(id)) return null;
   const mine = inTarget.filter((p) => p.challengerId === id);
-  return { challengerId: id, challengerName: mine.find((p) => p.challengerName !== undefined)?.challengerName ?? null, pairs: new Map(mine.map((p) => [exchangeKey(p), p])) };
+  return {
+    challengerId: id,
+    challengerName: mine.find((p) => p.challengerName !== undefined)?.challengerName ?? null,
+    pairs: new Map(mine.map((p) => [exchangeKey(p), p])),
+  };
 }
 
 /** A PairStore over records held in memory (tests, small data, the SQL layer's oracle). */
@@ -467,7 +548,9 @@ export function createInMemoryPairStore(records: readonly PairRecord[], options:
         entry.pairs += 1;
         counts.set(p.challengerId, entry);
       }
-      return Promise.resolve([...counts.entries()].map(([challengerId, v]) => ({ challengerId, ...v })).sort((a, b) => a.challengerId.localeCompare(b.challengerId)));
+      return Promise.resolve(
+        [...counts.entries()].map(([challengerId, v]) => ({ challengerId, ...v })).sort((a, b) => a.challengerId.localeCompare(b.challengerId)),
+      );
     },
     recordGateRun: (record) => {
       gateRuns.push(record);

@@ -27,7 +27,9 @@ export function sideEffectKindId(k: { direction: string; method: string; target:
 }
 
 /** Sets of differences in a stable order: most pairs first, then by their ids. */
-export function sortSideEffectSets<T extends { differences: { direction: string; method: string; target: string; path: string }[]; pairs: number }>(sets: T[]): T[] {
+export function sortSideEffectSets<T extends { differences: { direction: string; method: string; target: string; path: string }[]; pairs: number }>(
+  sets: T[],
+): T[] {
   const key = (s: T) => s.differences.map(sideEffectKindId).join('\n');
   for (const s of sets) s.differences.sort((a, b) => sideEffectKindId(a).localeCompare(sideEffectKindId(b)));
   return sets.sort((a, b) => b.pairs - a.pairs || key(a).localeCompare(key(b)));
@@ -67,7 +69,12 @@ export interface PairComparisonLike {
     tokens?: number | undefined;
     audit?: { secondaryVerdict: string | null; referenceJudgeId: string | null; referenceVerdict: string | null } | null | undefined;
   };
-  outcomes: readonly { name: string; type: 'number' | 'string' | 'string[]'; live: number | string | string[] | null; candidate: number | string | string[] | null }[];
+  outcomes: readonly {
+    name: string;
+    type: 'number' | 'string' | 'string[]';
+    live: number | string | string[] | null;
+    candidate: number | string | string[] | null;
+  }[];
   /** The answer differs after a sandbox-made answer (compare's sandboxInduced). @default false */
   sandboxInduced?: boolean | undefined;
   /** Compare's sandboxCauses. @default [] */

@@ -30,7 +30,14 @@ import { LABELS_TABLE, labelledAccuracyQuery, SCHEMA_TABLES } from '@shadow/clic
 import { routeMatches, splitRouteKey } from '../criteria/patterns.js';
 import { AnalysisError } from '../errors.js';
 import { JUDGE_LATENCY_QUANTILES, sortJudgeExamples } from '../measurements/from-pairs.js';
-import { MAX_JUDGE_EXAMPLES, MAX_SANDBOX_CAUSES, parseSandboxCause, parseSideEffectKey, sideEffectKindId, sortSideEffectSets } from '../measurements/pair-record.js';
+import {
+  MAX_JUDGE_EXAMPLES,
+  MAX_SANDBOX_CAUSES,
+  parseSandboxCause,
+  parseSideEffectKey,
+  sideEffectKindId,
+  sortSideEffectSets,
+} from '../measurements/pair-record.js';
 import type { PairedCounts } from '../stats/proportions.js';
 import type {
   BusinessOutcome,
@@ -83,7 +90,11 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 const scopeKey = (method: string, route: string): string => `${method}\u0000${route}`;
 
 function table(name: string, field: string): string {
-  if (!IDENT.test(name)) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `tables.${field} must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got "${name}"`);
+  if (!IDENT.test(name))
+    throw new AnalysisError(
+      'ANALYSIS_INVALID_ARGUMENT',
+      `tables.${field} must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got "${name}"`,
+    );
   return name;
 }
 
@@ -275,7 +286,8 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
   const runsTable = table(options.tables?.runs ?? 'runs', 'runs');
   const maxSideEffects = options.maxSideEffects ?? 100;
   const maxSideEffectSets = options.maxSideEffectSets ?? 1000;
-  if (!Number.isInteger(maxSideEffectSets) || maxSideEffectSets < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `maxSideEffectSets must be a positive integer; got ${maxSideEffectSets}`);
+  if (!Number.isInteger(maxSideEffectSets) || maxSideEffectSets < 1)
+    throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `maxSideEffectSets must be a positive integer; got ${maxSideEffectSets}`);
   const topK = options.topK ?? 10;
   if (!Number.isInteger(topK) || topK < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `topK must be a positive integer; got ${topK}`);
   const { client } = clickhouse;
@@ -295,25 +307,35 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', 'a measurement query needs a window or a runId');
     }
     const windowWhere = q.window === undefined ? '' : ` AND capture_time >= ${msParam('fromMs')} AND capture_time < ${msParam('toMs')}`;
-    const routeRows = await rows('listing routes', `SELECT DISTINCT toString(method) AS method, toString(route) AS route FROM ${pairs} WHERE challenger_id = {challenger:String}${windowWhere}`, {
-      challenger: q.challengerId,
-      ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
-    });
+    const routeRows = await rows(
+      'listing routes',
+      `SELECT DISTINCT toString(method) AS method, toString(route) AS route FROM ${pairs} WHERE challenger_id = {challenger:String}${windowWhere}`,
+      {
+        challenger: q.challengerId,
+        ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
+      },
+    );
     const patterns = q.excludeRoutes ?? [];
     const excluded = routeRows
       .filter((r) => patterns.some((p) => routeMatches(p, { method: str(r['method']), route: str(r['route']) })))
       .map((r) => `${str(r['method'])} ${str(r['route'])}`);
     // The measured challenger's role, and the secondaries that answered in the same window or run.
-    const roleRows = await rows('listing roles', `SELECT challenger_id, argMax(toString(challenger_role), joined_time) AS role FROM ${pairs}
+    const roleRows = await rows(
+      'listing roles',
+      `SELECT challenger_id, argMax(toString(challenger_role), joined_time) AS role FROM ${pairs}
       WHERE (challenger_id = {challenger:String} OR challenger_role = 'secondary')${windowWhere}${q.runId === undefined ? '' : ' AND run_id = {runId:String}'}
-      GROUP BY challenger_id ORDER BY challenger_id`, {
-      challenger: q.challengerId,
-      ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
-      ...(q.runId === undefined ? {} : { runId: q.runId }),
-    });
+      GROUP BY challenger_id ORDER BY challenger_id`,
+      {
+        challenger: q.challengerId,
+        ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
+        ...(q.runId === undefined ? {} : { runId: q.runId }),
+      },
+    );
     const ownRole = str(roleRows.find((r) => str(r['challenger_id']) === q.challengerId)?.['role'] ?? '');
     const role = ownRole === '' ? 'candidate' : ownRole;
-    const secondaries = roleRows.filter((r) => str(r['challenger_id']) !== q.challengerId && str(r['role']) === 'secondary').map((r) => str(r['challenger_id']));
+    const secondaries = roleRows
+      .filter((r) => str(r['challenger_id']) !== q.challengerId && str(r['role']) === 'secondary')
+      .map((r) => str(r['challenger_id']));
     const secondaryId = role === 'secondary' || q.secondaryId === null ? null : (q.secondaryId ?? secondaries[0] ?? null);
     const withSecondary = secondaryId !== null && secondaries.includes(secondaryId) ? secondaryId : null;
     const { base, scoped, params } = compile(pairs, q, excluded, withSecondary);
@@ -324,7 +346,10 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     const sampleLimit = q.latencySampleLimit ?? 100_000;
 
     const setAside = sandboxSetAside(q);
-    const secondarySummary = withSecondary === null ? '' : `
+    const secondarySummary =
+      withSecondary === null
+        ? ''
+        : `
         countIf(${SECONDARY_ANSWERED}) AS secondary_n,
         quantilesExactIf(${levelList})(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_q,
         maxIf(p_sec_latency_us / 1000, ${SECONDARY_ANSWERED}) AS secondary_max,
@@ -398,7 +423,9 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       GROUP BY s_method, s_route, entries ORDER BY pairs DESC, entries LIMIT ${maxSideEffectSets} BY s_method, s_route`;
     // diff_paths holds 'status', 'header:<name>', 'effect:<key>' and body paths; noisy_paths the noisy subset.
     // A sandbox-induced pair's body and header paths are listed apart (p_sandbox_induced as `induced`).
-    const diffQuery = (kind: 'paths' | 'headers') => `SELECT s_method, s_route, ${kind === 'headers' ? 'substring(p, 8)' : 'p'} AS name, has(p_noisy_paths, p) AS noisy,
+    const diffQuery = (
+      kind: 'paths' | 'headers',
+    ) => `SELECT s_method, s_route, ${kind === 'headers' ? 'substring(p, 8)' : 'p'} AS name, has(p_noisy_paths, p) AS noisy,
         p_sandbox_induced AS induced, uniqExact(exchange_id) AS pairs, min(exchange_id) AS example
       FROM ${scoped} ARRAY JOIN arrayDistinct(p_diff_paths) AS p
       WHERE ${kind === 'headers' ? "startsWith(p, 'header:')" : "p != 'status' AND NOT startsWith(p, 'header:') AND NOT startsWith(p, 'effect:')"}
@@ -463,11 +490,13 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       for (const k of byJudgeKinds.get(key) ?? []) (str(k['v']) === 'error' ? errorKinds : notRun)[str(k['k'])] = num(k['n']);
       const n = num(r['judge_latency_n']);
       const qs = (r['judge_latency_q'] as unknown[]).map(num);
-      const examples = JUDGE_VERDICTS.flatMap((v) => (byJudgeReasons.get(key) ?? [])
-        .filter((x) => str(x['v']) === v)
-        .map((x): JudgeReasonExample => ({ verdict: v, reason: str(x['r']), pairs: num(x['pairs']), examplePairId: str(x['example']) }))
-        .sort((a, b) => b.pairs - a.pairs || a.reason.localeCompare(b.reason))
-        .slice(0, MAX_JUDGE_EXAMPLES));
+      const examples = JUDGE_VERDICTS.flatMap((v) =>
+        (byJudgeReasons.get(key) ?? [])
+          .filter((x) => str(x['v']) === v)
+          .map((x): JudgeReasonExample => ({ verdict: v, reason: str(x['r']), pairs: num(x['pairs']), examplePairId: str(x['example']) }))
+          .sort((a, b) => b.pairs - a.pairs || a.reason.localeCompare(b.reason))
+          .slice(0, MAX_JUDGE_EXAMPLES),
+      );
       return {
         judges: (r['judge_ids'] as unknown[]).map(str),
         needed,
@@ -481,7 +510,12 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         latency: { count: n, quantiles: n === 0 ? [] : JUDGE_LATENCY_QUANTILES.map((q, i) => ({ q, value: qs[i] as number })) },
         tokens: num(r['judge_tokens']),
         audit: {
-          secondary: { equal: num(r['audit_sec_equal']), different: num(r['audit_sec_different']), error: num(r['audit_sec_error']), notRun: num(r['audit_sec_not_run']) },
+          secondary: {
+            equal: num(r['audit_sec_equal']),
+            different: num(r['audit_sec_different']),
+            error: num(r['audit_sec_error']),
+            notRun: num(r['audit_sec_not_run']),
+          },
           reference: { pairs: num(r['audit_ref_pairs']), agreed: num(r['audit_ref_agreed']) },
         },
         examples: sortJudgeExamples(examples),
@@ -533,29 +567,38 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
           live: latency(r['live_n'], r['live_q'], levels, r['live_max'], r['live_mean']),
           candidate: latency(r['candidate_n'], r['candidate_q'], levels, r['candidate_max'], r['candidate_mean']),
           samples: { liveMs: sample.map((s) => num(s['l'])), candidateMs: sample.map((s) => num(s['c'])), paired: true },
-          ...(secondaryKept ? {
-            secondary: latency(r['secondary_n'], r['secondary_q'], levels, r['secondary_max'], r['secondary_mean']),
-            secondarySamples: { secondaryMs: (bySecondarySamples.get(key) ?? []).map((s) => num(s['sec'])), candidateMs: (bySecondarySamples.get(key) ?? []).map((s) => num(s['c'])) },
-          } : {}),
+          ...(secondaryKept
+            ? {
+                secondary: latency(r['secondary_n'], r['secondary_q'], levels, r['secondary_max'], r['secondary_mean']),
+                secondarySamples: {
+                  secondaryMs: (bySecondarySamples.get(key) ?? []).map((s) => num(s['sec'])),
+                  candidateMs: (bySecondarySamples.get(key) ?? []).map((s) => num(s['c'])),
+                },
+              }
+            : {}),
         },
         sideEffects,
         sideEffectPairs: { pairs: num(r['side_effect_pairs']), sets: sortSideEffectSets([...sets.values()]) },
         status: (byStatus.get(key) ?? []).map((s): StatusCell => ({ live: num(s['live']), candidate: num(s['candidate']), pairs: num(s['pairs']) })),
-        paths: (byPaths.get(key) ?? []).map((p): PathDifference => ({
-          path: str(p['name']),
-          pairs: num(p['pairs']),
-          noise: p['noisy'] === true || p['noisy'] === 1,
-          excluded: isExcludedPath(str(p['name'])),
-          ...(p['induced'] === true || p['induced'] === 1 ? { sandboxInduced: true } : {}),
-          examplePairId: str(p['example']),
-        })),
-        headers: (byHeaders.get(key) ?? []).map((h): HeaderDifference => ({
-          header: str(h['name']),
-          pairs: num(h['pairs']),
-          noise: h['noisy'] === true || h['noisy'] === 1,
-          ...(h['induced'] === true || h['induced'] === 1 ? { sandboxInduced: true } : {}),
-          examplePairId: str(h['example']),
-        })),
+        paths: (byPaths.get(key) ?? []).map(
+          (p): PathDifference => ({
+            path: str(p['name']),
+            pairs: num(p['pairs']),
+            noise: p['noisy'] === true || p['noisy'] === 1,
+            excluded: isExcludedPath(str(p['name'])),
+            ...(p['induced'] === true || p['induced'] === 1 ? { sandboxInduced: true } : {}),
+            examplePairId: str(p['example']),
+          }),
+        ),
+        headers: (byHeaders.get(key) ?? []).map(
+          (h): HeaderDifference => ({
+            header: str(h['name']),
+            pairs: num(h['pairs']),
+            noise: h['noisy'] === true || h['noisy'] === 1,
+            ...(h['induced'] === true || h['induced'] === 1 ? { sandboxInduced: true } : {}),
+            examplePairId: str(h['example']),
+          }),
+        ),
         sandboxInduced: {
           pairs: num(r['sandbox_pairs']),
           statusMismatches: num(r['sandbox_status']),
@@ -566,7 +609,10 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         ...scopeExtras(key, str(r['s_method']) === OVERALL ? undefined : { method: str(r['s_method']), route: str(r['s_route']) }),
       };
     };
-    const scopeExtras = (key: string, ref: { method: string; route: string } | undefined): Pick<ScopeMeasurements, 'business' | 'accuracy' | 'accuracyUnscored'> => {
+    const scopeExtras = (
+      key: string,
+      ref: { method: string; route: string } | undefined,
+    ): Pick<ScopeMeasurements, 'business' | 'accuracy' | 'accuracyUnscored'> => {
       const out: Pick<ScopeMeasurements, 'business' | 'accuracy' | 'accuracyUnscored'> = {};
       const biz = business.get(key);
       if (biz !== undefined) out.business = biz;
@@ -586,7 +632,11 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       pairs: 0,
       agreement: { trials: 0, successes: 0 },
       errors: { pairs: 0, live: 0, candidate: 0, both: 0 },
-      latency: { live: { count: 0, quantiles: [], maxMs: null }, candidate: { count: 0, quantiles: [], maxMs: null }, samples: { liveMs: [], candidateMs: [], paired: true } },
+      latency: {
+        live: { count: 0, quantiles: [], maxMs: null },
+        candidate: { count: 0, quantiles: [], maxMs: null },
+        samples: { liveMs: [], candidateMs: [], paired: true },
+      },
       sideEffects: [],
       sideEffectPairs: { pairs: 0, sets: [] },
       status: [],
@@ -621,14 +671,26 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
   /** The counted pairs' runs with the settings the replayer recorded (the runs table), and whether live shadowing is among them. */
   async function replayConditions(runIds: readonly string[]): Promise<ReplayConditions> {
     const ids = runIds.filter((r) => r !== '');
-    const recorded = ids.length === 0 ? [] : await rows('replay settings of the runs', `SELECT run_id, argMax(toString(speed), produced_time) AS speed,
+    const recorded =
+      ids.length === 0
+        ? []
+        : await rows(
+            'replay settings of the runs',
+            `SELECT run_id, argMax(toString(speed), produced_time) AS speed,
         argMax(max_concurrency, produced_time) AS concurrency, argMax(toString(ordering), produced_time) AS ordering
-      FROM ${runsTable} FINAL WHERE has({runIds:Array(String)}, run_id) GROUP BY run_id`, { runIds: ids });
+      FROM ${runsTable} FINAL WHERE has({runIds:Array(String)}, run_id) GROUP BY run_id`,
+            { runIds: ids },
+          );
     const byId = new Map(recorded.map((r) => [str(r['run_id']), r]));
     return {
       runs: [...ids].sort().map((runId) => {
         const r = byId.get(runId);
-        return { runId, speed: r === undefined ? null : str(r['speed']), maxConcurrency: r === undefined ? null : num(r['concurrency']), ordering: r === undefined ? null : str(r['ordering']) };
+        return {
+          runId,
+          speed: r === undefined ? null : str(r['speed']),
+          maxConcurrency: r === undefined ? null : num(r['concurrency']),
+          ordering: r === undefined ? null : str(r['ordering']),
+        };
       }),
       liveShadowing: runIds.includes(''),
     };
@@ -636,40 +698,64 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
 
   /** A challenger's name in the query's window or run (null: none landed). */
   async function challengerName(id: string, q: MeasurementQuery): Promise<string | null> {
-    const [r] = await rows('secondary name', `SELECT anyIf(challenger_name, challenger_name != '') AS name FROM ${pairs}
-      WHERE challenger_id = {id:String}${q.window === undefined ? '' : ` AND capture_time >= ${msParam('fromMs')} AND capture_time < ${msParam('toMs')}`}${q.runId === undefined ? '' : ' AND run_id = {runId:String}'}`, {
-      id,
-      ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
-      ...(q.runId === undefined ? {} : { runId: q.runId }),
-    });
+    const [r] = await rows(
+      'secondary name',
+      `SELECT anyIf(challenger_name, challenger_name != '') AS name FROM ${pairs}
+      WHERE challenger_id = {id:String}${q.window === undefined ? '' : ` AND capture_time >= ${msParam('fromMs')} AND capture_time < ${msParam('toMs')}`}${q.runId === undefined ? '' : ' AND run_id = {runId:String}'}`,
+      {
+        id,
+        ...(q.window === undefined ? {} : { fromMs: q.window.fromMs, toMs: q.window.toMs }),
+        ...(q.runId === undefined ? {} : { runId: q.runId }),
+      },
+    );
     const n = str(r?.['name'] ?? '');
     return n === '' ? null : n;
   }
 
   /** Business outcomes per scope key, metric names sorted; only scopes with a metric appear. */
-  async function businessOutcomes(scoped: string, params: Record<string, unknown>, names: readonly string[] | undefined): Promise<Map<string, Record<string, BusinessOutcome>>> {
+  async function businessOutcomes(
+    scoped: string,
+    params: Record<string, unknown>,
+    names: readonly string[] | undefined,
+  ): Promise<Map<string, Record<string, BusinessOutcome>>> {
     const p = { ...params, metrics: names ?? [] };
     const kind = (type: string) => `FROM ${scoped} ARRAY JOIN mapKeys(p_outcome_types) AS m
         WHERE p_outcome_types[m] = '${type}' AND mapContains(p_live_outcomes, m) AND mapContains(p_shadow_outcomes, m)${names === undefined ? '' : ' AND has({metrics:Array(String)}, m)'}`;
     const levels = NUMERIC_QUANTILES.join(', ');
-    const numeric = await rows('numeric outcomes', `SELECT s_method, s_route, m, count() AS pairs,
+    const numeric = await rows(
+      'numeric outcomes',
+      `SELECT s_method, s_route, m, count() AS pairs,
         avg(toFloat64(p_live_outcomes[m])) AS l_mean, avg(toFloat64(p_shadow_outcomes[m])) AS c_mean,
         quantilesExact(${levels})(toFloat64(p_live_outcomes[m])) AS l_q, quantilesExact(${levels})(toFloat64(p_shadow_outcomes[m])) AS c_q
-      ${kind('number')} GROUP BY s_method, s_route, m`, p);
-    const decisions = await rows('decision outcomes', `SELECT s_method, s_route, m, count() AS pairs, countIf(p_live_outcomes[m] != p_shadow_outcomes[m]) AS flips
-      ${kind('string')} GROUP BY s_method, s_route, m`, p);
+      ${kind('number')} GROUP BY s_method, s_route, m`,
+      p,
+    );
+    const decisions = await rows(
+      'decision outcomes',
+      `SELECT s_method, s_route, m, count() AS pairs, countIf(p_live_outcomes[m] != p_shadow_outcomes[m]) AS flips
+      ${kind('string')} GROUP BY s_method, s_route, m`,
+      p,
+    );
     // Ties at the top-10 boundary are broken in JS (as measurementsFromPairs does), so fetch more.
-    const transitions = await rows('decision transitions', `SELECT s_method, s_route, m, p_live_outcomes[m] AS l, p_shadow_outcomes[m] AS c, count() AS pairs
+    const transitions = await rows(
+      'decision transitions',
+      `SELECT s_method, s_route, m, p_live_outcomes[m] AS l, p_shadow_outcomes[m] AS c, count() AS pairs
       ${kind('string')} AND p_live_outcomes[m] != p_shadow_outcomes[m]
-      GROUP BY s_method, s_route, m, l, c ORDER BY pairs DESC LIMIT 100 BY s_method, s_route, m`, p);
-    const lists = await rows('list outcomes', `SELECT s_method, s_route, m, count() AS pairs, avg(j) AS jaccard, avg(o) AS overlap FROM (
+      GROUP BY s_method, s_route, m, l, c ORDER BY pairs DESC LIMIT 100 BY s_method, s_route, m`,
+      p,
+    );
+    const lists = await rows(
+      'list outcomes',
+      `SELECT s_method, s_route, m, count() AS pairs, avg(j) AS jaccard, avg(o) AS overlap FROM (
         SELECT s_method, s_route, m,
           JSONExtract(p_live_outcomes[m], 'Array(String)') AS l, JSONExtract(p_shadow_outcomes[m], 'Array(String)') AS c,
           length(arrayDistinct(arrayConcat(l, c))) AS u,
           if(u = 0, 1, length(arrayIntersect(arrayDistinct(l), arrayDistinct(c))) / u) AS j,
           length(arrayFilter(x -> has(arraySlice(l, 1, ${topK}), x), arraySlice(c, 1, ${topK}))) / ${topK} AS o
         ${kind('string[]')})
-      GROUP BY s_method, s_route, m`, p);
+      GROUP BY s_method, s_route, m`,
+      p,
+    );
     const out = new Map<string, Record<string, BusinessOutcome>>();
     const put = (r: Row, outcome: BusinessOutcome) => {
       const key = scopeKey(str(r['s_method']), str(r['s_route']));
@@ -678,7 +764,13 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
       out.set(key, entry);
     };
     const quantiles = (qs: unknown) => (qs as unknown[]).map((v, i) => ({ q: NUMERIC_QUANTILES[i] as number, value: num(v) }));
-    for (const r of numeric) put(r, { kind: 'numeric', pairs: num(r['pairs']), live: { mean: num(r['l_mean']), quantiles: quantiles(r['l_q']) }, candidate: { mean: num(r['c_mean']), quantiles: quantiles(r['c_q']) } });
+    for (const r of numeric)
+      put(r, {
+        kind: 'numeric',
+        pairs: num(r['pairs']),
+        live: { mean: num(r['l_mean']), quantiles: quantiles(r['l_q']) },
+        candidate: { mean: num(r['c_mean']), quantiles: quantiles(r['c_q']) },
+      });
     for (const r of decisions) {
       const key = `${str(r['s_method'])}\u0000${str(r['s_route'])}\u0000${str(r['m'])}`;
       const list = transitions
@@ -697,7 +789,10 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
    * Accuracy per distinct request (label + outcome), per scope key: the scored pairs' paired counts
    * and the labelled pairs that could not be scored.
    */
-  async function accuracyCounts(q: MeasurementQuery, excluded: readonly string[]): Promise<Map<string, Map<string, { counts: PairedCounts; unscored: number }>>> {
+  async function accuracyCounts(
+    q: MeasurementQuery,
+    excluded: readonly string[],
+  ): Promise<Map<string, Map<string, { counts: PairedCounts; unscored: number }>>> {
     const requests = new Map<string, AccuracyRequest>();
     if (q.accuracy?.default !== undefined) requests.set(requestKey(q.accuracy.default), q.accuracy.default);
     for (const r of Object.values(q.accuracy?.routes ?? {})) requests.set(requestKey(r), r);
@@ -705,7 +800,14 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
     for (const [id, request] of requests) {
       let sql: string;
       try {
-        sql = labelledAccuracyQuery({ outcomePath: request.outcome, pairsTable: pairs, labelsTable: labels, window: q.window !== undefined, runId: q.runId !== undefined, excludeRoutes: true });
+        sql = labelledAccuracyQuery({
+          outcomePath: request.outcome,
+          pairsTable: pairs,
+          labelsTable: labels,
+          window: q.window !== undefined,
+          runId: q.runId !== undefined,
+          excludeRoutes: true,
+        });
       } catch (error) {
         throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `accuracy outcome: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
@@ -719,7 +821,10 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
         const overall = num(r['overall']) === 1;
         const key = overall ? scopeKey(OVERALL, '') : scopeKey(str(r['method']), str(r['route']));
         const scored = num(r['scored']);
-        byScope.set(key, { counts: { pairs: scored, live: num(r['live']), candidate: num(r['candidate']), both: num(r['both']) }, unscored: num(r['labelled']) - scored });
+        byScope.set(key, {
+          counts: { pairs: scored, live: num(r['live']), candidate: num(r['candidate']), both: num(r['both']) },
+          unscored: num(r['labelled']) - scored,
+        });
       }
       out.set(id, byScope);
     }
@@ -736,14 +841,22 @@ export function createClickHousePairStore(clickhouse: Pick<ClickHouse, 'client'>
          GROUP BY challenger_id ORDER BY challenger_id`,
         { fromMs: window.fromMs, toMs: window.toMs },
       );
-      return list.map((r) => ({ challengerId: str(r['challenger_id']), challengerName: str(r['name']) === '' ? null : str(r['name']), pairs: num(r['pairs']) }));
+      return list.map((r) => ({
+        challengerId: str(r['challenger_id']),
+        challengerName: str(r['name']) === '' ? null : str(r['name']),
+        pairs: num(r['pairs']),
+      }));
     },
     async recordGateRun(record: GateRunRecord) {
       try {
         await client.insert({ table: gateRuns, values: [gateRunRow(record)], format: 'JSONEachRow' });
       } catch (error) {
         const retriable = typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
-        throw new AnalysisError('ANALYSIS_QUERY_FAILED', `recording gate run ${record.runId} in ${gateRuns}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retriable });
+        throw new AnalysisError(
+          'ANALYSIS_QUERY_FAILED',
+          `recording gate run ${record.runId} in ${gateRuns}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error, retriable },
+        );
       }
     },
   };
@@ -775,10 +888,12 @@ export function accuracyRequestFor(q: MeasurementQuery, ref: { method: string; r
       const { method, template } = splitRouteKey(k);
       return method !== undefined && method === ref.method.toUpperCase() && template === ref.route;
     });
-    const key = withMethod ?? keys.find((k) => {
-      const { method, template } = splitRouteKey(k);
-      return method === undefined && template === ref.route;
-    });
+    const key =
+      withMethod ??
+      keys.find((k) => {
+        const { method, template } = splitRouteKey(k);
+        return method === undefined && template === ref.route;
+      });
     if (key !== undefined) return routes[key];
   }
   return q.accuracy?.default;

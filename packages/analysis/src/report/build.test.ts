@@ -47,7 +47,10 @@ describe('buildReport', () => {
   });
 
   it('splits differing paths from noise, and counts status mismatches', () => {
-    expect(o.paths.map((p) => [p.path, p.pairs, p.examplePairId])).toEqual([['$.user.tier', 30, 'ex-tier-1'], ['$.items[*].price', 8, 'ex-price-1']]);
+    expect(o.paths.map((p) => [p.path, p.pairs, p.examplePairId])).toEqual([
+      ['$.user.tier', 30, 'ex-tier-1'],
+      ['$.items[*].price', 8, 'ex-price-1'],
+    ]);
     expect(o.noisePaths.map((p) => p.path)).toEqual(['$.user.lastSeen']);
     expect(o.headers.map((h) => h.header)).toEqual(['cache-control']);
     expect(o.noiseHeaders.map((h) => h.header)).toEqual(['x-request-id']);
@@ -72,7 +75,10 @@ describe('buildReport', () => {
   });
 
   it('lists unmatched exchanges by reason, most first', () => {
-    expect(report.unmatched).toEqual([{ reason: 'no_result', exchanges: 4 }, { reason: 'replay_error', exchanges: 2 }]);
+    expect(report.unmatched).toEqual([
+      { reason: 'no_result', exchanges: 4 },
+      { reason: 'replay_error', exchanges: 2 },
+    ]);
   });
 
   it('is deterministic', () => {

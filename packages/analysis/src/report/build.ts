@@ -43,26 +43,49 @@ function latencyRows(m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excl
     const fromSummary = (side: typeof live) => (q === 1 ? side.maxMs : pick(side.quantiles, q));
     const liveMs = fromSummary(live) ?? (samples === undefined ? null : quantile(samples.liveMs, q, o.quantileMethod));
     const candidateMs = fromSummary(candidate) ?? (samples === undefined ? null : quantile(samples.candidateMs, q, o.quantileMethod));
-    const secondaryMs = !withSecondary || secondary === undefined ? null : (fromSummary(secondary) ?? (secondarySamples === undefined ? null : quantile(secondarySamples.secondaryMs, q, o.quantileMethod)));
+    const secondaryMs =
+      !withSecondary || secondary === undefined
+        ? null
+        : (fromSummary(secondary) ?? (secondarySamples === undefined ? null : quantile(secondarySamples.secondaryMs, q, o.quantileMethod)));
     const base = withSecondary ? secondaryMs : liveMs;
     const pairedSamples = withSecondary
-      ? (secondarySamples === undefined ? undefined : { baseMs: secondarySamples.secondaryMs, candidateMs: secondarySamples.candidateMs, paired: true })
-      : (samples === undefined ? undefined : { baseMs: samples.liveMs, candidateMs: samples.candidateMs, paired: samples.paired });
+      ? secondarySamples === undefined
+        ? undefined
+        : { baseMs: secondarySamples.secondaryMs, candidateMs: secondarySamples.candidateMs, paired: true }
+      : samples === undefined
+        ? undefined
+        : { baseMs: samples.liveMs, candidateMs: samples.candidateMs, paired: samples.paired };
     let deltaInterval: LatencyRow['deltaInterval'] = null;
     if (pairedSamples !== undefined && q < 1 && !o.skipIntervals) {
-      const b = bootstrapQuantileComparison(pairedSamples.baseMs, pairedSamples.candidateMs, q, { ...o.bootstrap, confidence: o.confidence, method: o.quantileMethod, paired: pairedSamples.paired });
+      const b = bootstrapQuantileComparison(pairedSamples.baseMs, pairedSamples.candidateMs, q, {
+        ...o.bootstrap,
+        confidence: o.confidence,
+        method: o.quantileMethod,
+        paired: pairedSamples.paired,
+      });
       if (b.estimate !== null) deltaInterval = { lower: b.lower, upper: b.upper, confidence: b.confidence, paired: b.paired };
     }
-    return { label: quantileLabel(q), q, liveMs, secondaryMs, candidateMs, baseline, deltaMs: base === null || candidateMs === null ? null : candidateMs - base, deltaInterval };
+    return {
+      label: quantileLabel(q),
+      q,
+      liveMs,
+      secondaryMs,
+      candidateMs,
+      baseline,
+      deltaMs: base === null || candidateMs === null ? null : candidateMs - base,
+      deltaInterval,
+    };
   });
 }
 
 /** "run R: speed max, concurrency 16" / "live shadowing (replayer speed and concurrency not recorded)", joined. */
 export function describeConditions(c: ReplayConditions | null | undefined): string {
   if (c === null || c === undefined || (c.runs.length === 0 && !c.liveShadowing)) return 'unknown replay conditions';
-  const parts = c.runs.map((r) => r.speed === null
-    ? `replay run ${r.runId} (speed and concurrency not recorded)`
-    : `replay run ${r.runId} at speed ${r.speed}, concurrency ${r.maxConcurrency ?? '?'}${r.ordering === null || r.ordering === '' ? '' : `, ordering ${r.ordering}`}`);
+  const parts = c.runs.map((r) =>
+    r.speed === null
+      ? `replay run ${r.runId} (speed and concurrency not recorded)`
+      : `replay run ${r.runId} at speed ${r.speed}, concurrency ${r.maxConcurrency ?? '?'}${r.ordering === null || r.ordering === '' ? '' : `, ordering ${r.ordering}`}`,
+  );
   if (c.liveShadowing) parts.push("live shadowing (the replayer's speed and concurrency are not recorded: unknown)");
   return parts.join('; ');
 }
@@ -132,7 +155,10 @@ export function judgeReport(j: JudgeMeasurements, confidence: number): ReportJud
   };
 }
 
-const byPairs = <T extends { pairs: number }>(key: (x: T) => string) => (a: T, b: T) => b.pairs - a.pairs || key(a).localeCompare(key(b));
+const byPairs =
+  <T extends { pairs: number }>(key: (x: T) => string) =>
+  (a: T, b: T) =>
+    b.pairs - a.pairs || key(a).localeCompare(key(b));
 
 /**
  * One entry per name: the measurements list a path once for sandbox-induced pairs and once for the
@@ -145,12 +171,19 @@ function merged<T extends { pairs: number; examplePairId: string; sandboxInduced
     if (seen === undefined) {
       const { sandboxInduced: _flag, ...rest } = x;
       out.set(key(x), rest as T);
-    } else out.set(key(x), { ...seen, pairs: seen.pairs + x.pairs, examplePairId: x.examplePairId < seen.examplePairId ? x.examplePairId : seen.examplePairId });
+    } else
+      out.set(key(x), { ...seen, pairs: seen.pairs + x.pairs, examplePairId: x.examplePairId < seen.examplePairId ? x.examplePairId : seen.examplePairId });
   }
   return [...out.values()].sort(byPairs(key));
 }
 
-function scopeReport(scope: string, ref: { route: string; method?: string | undefined } | null, m: ScopeMeasurements, o: Required<Omit<ReportOptions, 'excludeRoutes'>>, withSecondary: boolean): ReportScope {
+function scopeReport(
+  scope: string,
+  ref: { route: string; method?: string | undefined } | null,
+  m: ScopeMeasurements,
+  o: Required<Omit<ReportOptions, 'excludeRoutes'>>,
+  withSecondary: boolean,
+): ReportScope {
   const confidence = o.confidence;
   const sandbox = m.sandboxInduced ?? null;
   // A real difference of a sandbox-induced pair is listed apart, unless counted; noise stays noise
@@ -168,18 +201,37 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
     pairs: m.pairs,
     agreement: wilsonInterval(m.agreement.successes, m.agreement.trials, { confidence }),
     judge: m.judge === undefined ? null : judgeReport(m.judge, confidence),
-    status: { cells, mismatchedPairs: cells.filter((c) => c.live !== c.candidate).reduce((s, c) => s + c.pairs, 0), sandboxInducedMismatches: sandbox?.statusMismatches ?? 0 },
+    status: {
+      cells,
+      mismatchedPairs: cells.filter((c) => c.live !== c.candidate).reduce((s, c) => s + c.pairs, 0),
+      sandboxInducedMismatches: sandbox?.statusMismatches ?? 0,
+    },
     errors: {
       live: wilsonInterval(m.errors.live, m.errors.pairs, { confidence }),
       candidate: wilsonInterval(m.errors.candidate, m.errors.pairs, { confidence }),
       difference: pairedDifferenceInterval(m.errors, { confidence }),
     },
     latency: latencyRows(m, o, withSecondary),
-    paths: merged(paths.filter((p) => !p.noise && p.excluded !== true && !apart(p)), (p) => p.path).slice(0, o.top),
-    noisePaths: merged(paths.filter((p) => p.noise && p.excluded !== true), (p) => p.path).slice(0, o.top),
-    excludedPaths: merged(paths.filter((p) => p.excluded === true), (p) => p.path).slice(0, o.top),
-    headers: merged(headers.filter((h) => !h.noise && !apart(h)), (h) => h.header).slice(0, o.top),
-    noiseHeaders: merged(headers.filter((h) => h.noise), (h) => h.header).slice(0, o.top),
+    paths: merged(
+      paths.filter((p) => !p.noise && p.excluded !== true && !apart(p)),
+      (p) => p.path,
+    ).slice(0, o.top),
+    noisePaths: merged(
+      paths.filter((p) => p.noise && p.excluded !== true),
+      (p) => p.path,
+    ).slice(0, o.top),
+    excludedPaths: merged(
+      paths.filter((p) => p.excluded === true),
+      (p) => p.path,
+    ).slice(0, o.top),
+    headers: merged(
+      headers.filter((h) => !h.noise && !apart(h)),
+      (h) => h.header,
+    ).slice(0, o.top),
+    noiseHeaders: merged(
+      headers.filter((h) => h.noise),
+      (h) => h.header,
+    ).slice(0, o.top),
     sandboxPaths: paths.filter((p) => apart(p)).slice(0, o.top),
     sandboxHeaders: headers.filter((h) => apart(h)).slice(0, o.top),
     sandboxInduced: sandbox === null ? null : { ...sandbox, causes: sandbox.causes.slice(0, o.top) },
@@ -188,11 +240,22 @@ function scopeReport(scope: string, ref: { route: string; method?: string | unde
       liveOnly: effects.filter((e) => e.direction === 'live-only').slice(0, o.top),
       payloadChanged: effects.filter((e) => e.direction === 'payload-changed').slice(0, o.top),
     },
-    business: Object.entries(m.business ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, b]) => businessRow(name, b, confidence)),
-    accuracy: m.accuracy === undefined ? null : (() => {
-      const d = pairedDifferenceInterval(m.accuracy, { confidence });
-      return { labelled: m.accuracy.pairs, ...(m.accuracyUnscored === undefined ? {} : { unscored: m.accuracyUnscored }), live: d.live, candidate: d.candidate, difference: d };
-    })(),
+    business: Object.entries(m.business ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, b]) => businessRow(name, b, confidence)),
+    accuracy:
+      m.accuracy === undefined
+        ? null
+        : (() => {
+            const d = pairedDifferenceInterval(m.accuracy, { confidence });
+            return {
+              labelled: m.accuracy.pairs,
+              ...(m.accuracyUnscored === undefined ? {} : { unscored: m.accuracyUnscored }),
+              live: d.live,
+              candidate: d.candidate,
+              difference: d,
+            };
+          })(),
   };
 }
 
@@ -237,4 +300,3 @@ export function buildReport(measurements: Measurements, options: ReportOptions =
       .sort((a, b) => b.exchanges - a.exchanges || a.reason.localeCompare(b.reason)),
   };
 }
-

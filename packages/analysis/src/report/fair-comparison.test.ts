@@ -16,10 +16,27 @@ const RUN = 'replay-max';
 
 function comparison(over: Partial<PairComparisonLike> = {}): PairComparisonLike {
   return {
-    route: '/orders', method: 'POST', match: true, statusMatch: true, statusNoisy: false, liveStatus: 201, candidateStatus: 201,
-    errorMatch: true, liveErrorKind: null, candidateErrorKind: null, liveLatencyUs: 10_000, candidateLatencyUs: 12_000,
-    headersMatch: true, headerDiffs: [], bodyMatch: true, diffs: [], sideEffectsMatch: true, sideEffectDiffs: [],
-    judge: { verdict: 'not_run' }, outcomes: [], ...over,
+    route: '/orders',
+    method: 'POST',
+    match: true,
+    statusMatch: true,
+    statusNoisy: false,
+    liveStatus: 201,
+    candidateStatus: 201,
+    errorMatch: true,
+    liveErrorKind: null,
+    candidateErrorKind: null,
+    liveLatencyUs: 10_000,
+    candidateLatencyUs: 12_000,
+    headersMatch: true,
+    headerDiffs: [],
+    bodyMatch: true,
+    diffs: [],
+    sideEffectsMatch: true,
+    sideEffectDiffs: [],
+    judge: { verdict: 'not_run' },
+    outcomes: [],
+    ...over,
   };
 }
 
@@ -34,8 +51,20 @@ function replayRecords(): PairRecord[] {
     const live = 8_000 + (i % 5) * 1000;
     const secondary = 250_000 + ((i * 37) % 100) * 1000;
     const base = { exchangeId: `e${String(i).padStart(3, '0')}`, attempt: 1, captureTimeMs: T + i * 1000, runId: RUN };
-    out.push({ ...base, challengerId: 'sec', challengerName: 'live-copy', challengerRole: 'secondary', comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: secondary }) });
-    out.push({ ...base, challengerId: 'cand', challengerName: 'gateway-v2', challengerRole: 'candidate', comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: Math.round(secondary * 1.02) }) });
+    out.push({
+      ...base,
+      challengerId: 'sec',
+      challengerName: 'live-copy',
+      challengerRole: 'secondary',
+      comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: secondary }),
+    });
+    out.push({
+      ...base,
+      challengerId: 'cand',
+      challengerName: 'gateway-v2',
+      challengerRole: 'candidate',
+      comparison: comparison({ liveLatencyUs: live, candidateLatencyUs: Math.round(secondary * 1.02) }),
+    });
   }
   return out;
 }
@@ -85,7 +114,9 @@ describe('latency against the secondary, columns by role', () => {
     expect(text).toMatch(/quantile +live +secondary +secondary - live/);
     expect(text).toContain('Status codes, live vs secondary');
     expect(text).not.toMatch(/\bcandidate\b/);
-    expect(own.warnings[0]).toContain("latency is compared with live's, which was measured in production, while the secondary's was measured under replay run replay-max at speed max, concurrency 16");
+    expect(own.warnings[0]).toContain(
+      "latency is compared with live's, which was measured in production, while the secondary's was measured under replay run replay-max at speed max, concurrency 16",
+    );
   });
 
   it('without a secondary, the report compares with live and warns; live shadowing says its settings are unknown', () => {
@@ -93,26 +124,32 @@ describe('latency against the secondary, columns by role', () => {
     const report = buildReport(measurementsFromPairs(alone, { challengerId: 'cand', window: { fromMs: T, toMs: T + 3_600_000 } }));
     expect(report.overall.latency[0]?.baseline).toBe('live');
     const text = renderReportText(report);
-    expect(text).toContain("warning: latency is compared with live's, which was measured in production, while the candidate's was measured under live shadowing (the replayer's speed and concurrency are not recorded: unknown)");
+    expect(text).toContain(
+      "warning: latency is compared with live's, which was measured in production, while the candidate's was measured under live shadowing (the replayer's speed and concurrency are not recorded: unknown)",
+    );
     expect(text).toMatch(/quantile +live +candidate +candidate - live/);
     expect(text).toContain('candidate latency baseline: live (measured in production');
   });
 
   it('the gate: the candidate passes maxFactorOfSecondary and would fail maxFactorOfLive, with the warning printed', () => {
-    const { criteria } = parseCriteria([
-      'version: 1',
-      'sample: { minPairs: 100 }',
-      'latency:',
-      '  - { quantile: 0.99, maxFactorOfSecondary: 1.1 }',
-      '  - { quantile: 0.99, maxFactorOfLive: 1.1 }',
-    ].join('\n'));
+    const { criteria } = parseCriteria(
+      [
+        'version: 1',
+        'sample: { minPairs: 100 }',
+        'latency:',
+        '  - { quantile: 0.99, maxFactorOfSecondary: 1.1 }',
+        '  - { quantile: 0.99, maxFactorOfLive: 1.1 }',
+      ].join('\n'),
+    );
     const v = evaluateGate(criteria, m);
     const byName = Object.fromEntries(v.results.map((r) => [r.criterion, r]));
     expect(byName['latency.p99.maxFactorOfSecondary']?.outcome).toBe('pass');
     expect(byName['latency.p99.maxFactorOfSecondary']?.measured).toBeCloseTo(1.02, 6);
     expect(byName['latency.p99.maxFactorOfLive']?.outcome).toBe('fail');
     expect(v.warnings).toHaveLength(1);
-    expect(v.warnings[0]).toContain("maxFactorOfLive compares the candidate's latency, measured under replay run replay-max at speed max, concurrency 16, ordering none, with live's, measured in production");
+    expect(v.warnings[0]).toContain(
+      "maxFactorOfLive compares the candidate's latency, measured under replay run replay-max at speed max, concurrency 16, ordering none, with live's, measured in production",
+    );
     expect(v.warnings[0]).toContain('use maxFactorOfSecondary: the secondary sec answered these exchanges under the same conditions');
     expect(renderVerdictText(v)).toContain('warning: maxFactorOfLive compares');
   });
@@ -137,10 +174,15 @@ describe('latency against the secondary, columns by role', () => {
   });
 
   it('combine: any passes on the secondary limit alone', () => {
-    const { criteria } = parseCriteria('version: 1\nsample: { minPairs: 100 }\nlatency: [{ quantile: 0.99, maxFactorOfSecondary: 1.1, maxFactorOfLive: 1.1, combine: any }]');
+    const { criteria } = parseCriteria(
+      'version: 1\nsample: { minPairs: 100 }\nlatency: [{ quantile: 0.99, maxFactorOfSecondary: 1.1, maxFactorOfLive: 1.1, combine: any }]',
+    );
     const r = evaluateGate(criteria, m).results.find((x) => x.criterion === 'latency.p99');
     expect(r?.outcome).toBe('pass');
-    expect(r?.parts?.map((p) => [p.criterion, p.outcome])).toEqual([['latency.p99.maxFactorOfSecondary', 'pass'], ['latency.p99.maxFactorOfLive', 'fail']]);
+    expect(r?.parts?.map((p) => [p.criterion, p.outcome])).toEqual([
+      ['latency.p99.maxFactorOfSecondary', 'pass'],
+      ['latency.p99.maxFactorOfLive', 'fail'],
+    ]);
   });
 });
 
@@ -151,14 +193,38 @@ describe('sandbox-induced pairs', () => {
     { key: 'http POST store:8080/v2/orders', kind: 'extra_in_candidate' as const, noisy: false },
     { key: 'http POST store:8080/v1/orders', kind: 'missing_in_candidate' as const, noisy: false },
   ];
-  const pair = (id: string, i: number, over: Partial<PairComparisonLike>): PairRecord => ({ exchangeId: id, challengerId: 'cand', attempt: 1, captureTimeMs: T + i, comparison: comparison(over) });
+  const pair = (id: string, i: number, over: Partial<PairComparisonLike>): PairRecord => ({
+    exchangeId: id,
+    challengerId: 'cand',
+    attempt: 1,
+    captureTimeMs: T + i,
+    comparison: comparison(over),
+  });
   // 10 pairs: 6 agree; e6, e7 got a sandbox 503 and answered 502 (one also wrote elsewhere: a real
   // side-effect difference); e8 read a store live had changed and answered another body; e9 differs
   // on its own (no cause).
   const records: PairRecord[] = [
     ...[0, 1, 2, 3, 4, 5].map((i) => pair(`e${i}`, i, {})),
-    pair('e6', 6, { match: false, statusMatch: false, candidateStatus: 502, bodyMatch: false, diffs: [{ path: '$.error', noisy: false }], sandboxInduced: true, sandboxCauses: [blocked] }),
-    pair('e7', 7, { match: false, statusMatch: false, candidateStatus: 502, bodyMatch: false, diffs: [{ path: '$.error', noisy: false }], sideEffectsMatch: false, sideEffectDiffs: effects, sandboxInduced: true, sandboxCauses: [blocked] }),
+    pair('e6', 6, {
+      match: false,
+      statusMatch: false,
+      candidateStatus: 502,
+      bodyMatch: false,
+      diffs: [{ path: '$.error', noisy: false }],
+      sandboxInduced: true,
+      sandboxCauses: [blocked],
+    }),
+    pair('e7', 7, {
+      match: false,
+      statusMatch: false,
+      candidateStatus: 502,
+      bodyMatch: false,
+      diffs: [{ path: '$.error', noisy: false }],
+      sideEffectsMatch: false,
+      sideEffectDiffs: effects,
+      sandboxInduced: true,
+      sandboxCauses: [blocked],
+    }),
     pair('e8', 8, { match: false, bodyMatch: false, diffs: [{ path: '$.stock', noisy: false }], sandboxInduced: true, sandboxCauses: [staleRead] }),
     pair('e9', 9, { match: false, bodyMatch: false, diffs: [{ path: '$.total', noisy: false }] }),
   ];
@@ -171,8 +237,14 @@ describe('sandbox-induced pairs', () => {
     // e6 e7 e8 left out: no candidate error remains (the 502s were the sandbox's)
     expect(o.errors).toEqual({ pairs: 7, live: 0, candidate: 0, both: 0 });
     expect(o.sandboxInduced).toEqual({
-      pairs: 3, statusMismatches: 2, leftOutOfAgreement: 2, counted: false,
-      causes: [{ ...blocked, pairs: 2, examplePairId: 'e6' }, { ...staleRead, pairs: 1, examplePairId: 'e8' }],
+      pairs: 3,
+      statusMismatches: 2,
+      leftOutOfAgreement: 2,
+      counted: false,
+      causes: [
+        { ...blocked, pairs: 2, examplePairId: 'e6' },
+        { ...staleRead, pairs: 1, examplePairId: 'e8' },
+      ],
     });
     expect(o.sideEffectPairs?.pairs).toBe(1);
     expect(o.paths).toEqual([
@@ -204,11 +276,15 @@ describe('sandbox-induced pairs', () => {
     expect(text).toContain('Differences of sandbox-induced pairs, not counted (overall)');
     expect(text).toMatch(/POST \/orders +10 .* +3\n/);
     expect(report.warnings.some((w) => w.startsWith('3 sandbox-induced pairs'))).toBe(true);
-    const { criteria } = parseCriteria('version: 1\nsample: { minPairs: 5 }\nagreement: { min: 0.5, judgeOn: estimate }\nerrorRate: { max: 0.1, judgeOn: estimate }');
+    const { criteria } = parseCriteria(
+      'version: 1\nsample: { minPairs: 5 }\nagreement: { min: 0.5, judgeOn: estimate }\nerrorRate: { max: 0.1, judgeOn: estimate }',
+    );
     const v = evaluateGate(criteria, m);
     expect(v.verdict).toBe('fail'); // the side-effect difference of e7 is the candidate's
     expect(v.results.filter((r) => r.outcome === 'fail').map((r) => r.criterion)).toEqual(['sideEffects']);
-    expect(v.warnings).toEqual(['3 sandbox-induced pairs (the candidate answered differently after the sandbox answered a call as live\'s never was) left out of the error rate, 2 of them out of agreement; listed apart per route with their causes (exclude.sandboxInduced: false counts them)']);
+    expect(v.warnings).toEqual([
+      "3 sandbox-induced pairs (the candidate answered differently after the sandbox answered a call as live's never was) left out of the error rate, 2 of them out of agreement; listed apart per route with their causes (exclude.sandboxInduced: false counts them)",
+    ]);
     expect(report.warnings).toContain(v.warnings[0]);
   });
 });

@@ -6,7 +6,10 @@ import { buildReport } from './build.js';
 import { renderReportJson, renderReportMarkdown, renderReportText, renderVerdictJson, renderVerdictMarkdown, renderVerdictText } from './render.js';
 
 const report = buildReport(fixtureMeasurements(), { excludeRoutes: ['GET /health'] });
-const loaded = parseCriteria('version: 1\nname: pricing\nsample: { minPairs: 500 }\nagreement: { min: 0.95 }\nroutes:\n  GET /users/:id: { agreement: { min: 0.9 } }\n', 'gate.yaml');
+const loaded = parseCriteria(
+  'version: 1\nname: pricing\nsample: { minPairs: 500 }\nagreement: { min: 0.95 }\nroutes:\n  GET /users/:id: { agreement: { min: 0.9 } }\n',
+  'gate.yaml',
+);
 const verdict = evaluateGate(loaded.criteria, fixtureMeasurements(), { criteriaSha256: loaded.sha256, criteriaSource: loaded.source });
 
 const lines = (s: string) => s.split('\n');

@@ -27,7 +27,11 @@ function difference(d: DifferenceInterval): string {
 function header(r: { challengerId: string; runId: string | null; window: Report['window']; observed: Report['observed'] }): string[] {
   const lines = [`challenger ${r.challengerId}${r.runId === null ? '' : `, replay run ${r.runId}`}`];
   if (r.window !== null) lines.push(`window ${iso(r.window.fromMs)} .. ${iso(r.window.toMs)}`);
-  lines.push(r.observed === null ? 'no pairs observed' : `observed ${iso(r.observed.firstMs)} .. ${iso(r.observed.lastMs)} (${formatDuration(r.observed.lastMs - r.observed.firstMs)})`);
+  lines.push(
+    r.observed === null
+      ? 'no pairs observed'
+      : `observed ${iso(r.observed.firstMs)} .. ${iso(r.observed.lastMs)} (${formatDuration(r.observed.lastMs - r.observed.firstMs)})`,
+  );
   return lines;
 }
 
@@ -60,12 +64,25 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean, si
         ? {
             headers: ['quantile', 'live', 'secondary', side, `${side} - secondary`, `${conf} CI`],
             align: ['left', 'right', 'right', 'right', 'right', 'right'],
-            rows: s.latency.map((l) => [l.label, formatMs(l.liveMs), formatMs(l.secondaryMs), formatMs(l.candidateMs), formatSignedMs(l.deltaMs), l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs)]),
+            rows: s.latency.map((l) => [
+              l.label,
+              formatMs(l.liveMs),
+              formatMs(l.secondaryMs),
+              formatMs(l.candidateMs),
+              formatSignedMs(l.deltaMs),
+              l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs),
+            ]),
           }
         : {
             headers: ['quantile', 'live', side, `${side} - live`, `${conf} CI`],
             align: ['left', 'right', 'right', 'right', 'right'],
-            rows: s.latency.map((l) => [l.label, formatMs(l.liveMs), formatMs(l.candidateMs), formatSignedMs(l.deltaMs), l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs)]),
+            rows: s.latency.map((l) => [
+              l.label,
+              formatMs(l.liveMs),
+              formatMs(l.candidateMs),
+              formatSignedMs(l.deltaMs),
+              l.deltaInterval === null ? '-' : ci(l.deltaInterval, formatSignedMs),
+            ]),
           },
     });
   }
@@ -79,36 +96,64 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean, si
         align: ['right', 'right', 'right', 'left'],
         rows: s.status.cells
           .filter((c) => detailed || c.live !== c.candidate)
-          .map((c) => [c.live === 0 ? 'none' : String(c.live), c.candidate === 0 ? 'none' : String(c.candidate), formatCount(c.pairs), c.live === c.candidate ? '' : 'mismatch']),
+          .map((c) => [
+            c.live === 0 ? 'none' : String(c.live),
+            c.candidate === 0 ? 'none' : String(c.candidate),
+            formatCount(c.pairs),
+            c.live === c.candidate ? '' : 'mismatch',
+          ]),
       },
     });
   }
   const pathRows = (ps: ReportScope['paths']) => ps.map((p) => [p.path, formatCount(p.pairs), p.examplePairId]);
   if (detailed || s.paths.length > 0) {
-    sections.push({ title: `Differing JSON paths (${where})`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.paths) } });
+    sections.push({
+      title: `Differing JSON paths (${where})`,
+      table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.paths) },
+    });
   }
   if (s.noisePaths.length > 0) {
-    sections.push({ title: `Noise, not counted (${where}): live and the secondary differ here too`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.noisePaths) } });
+    sections.push({
+      title: `Noise, not counted (${where}): live and the secondary differ here too`,
+      table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.noisePaths) },
+    });
   }
   if (s.excludedPaths.length > 0) {
-    sections.push({ title: `Excluded by the criteria (${where})`, table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.excludedPaths) } });
+    sections.push({
+      title: `Excluded by the criteria (${where})`,
+      table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: pathRows(s.excludedPaths) },
+    });
   }
   if (sandbox !== null && sandbox.pairs > 0) {
-    const counted = sandbox.counted ? 'counted (as asked)' : `not counted: left out of the error rate${sandbox.leftOutOfAgreement > 0 ? `, ${formatCount(sandbox.leftOutOfAgreement)} out of agreement` : ''}`;
+    const counted = sandbox.counted
+      ? 'counted (as asked)'
+      : `not counted: left out of the error rate${sandbox.leftOutOfAgreement > 0 ? `, ${formatCount(sandbox.leftOutOfAgreement)} out of agreement` : ''}`;
     sections.push({
       title: `Sandbox-induced (${where}): the ${side} answered differently after the sandbox answered it as live never was`,
-      lines: [`${formatCount(sandbox.pairs)} pairs, ${formatCount(sandbox.statusMismatches)} with another status; ${counted}; their side-effect differences count`],
+      lines: [
+        `${formatCount(sandbox.pairs)} pairs, ${formatCount(sandbox.statusMismatches)} with another status; ${counted}; their side-effect differences count`,
+      ],
       table: {
         headers: ['cause', 'call', 'answered', 'pairs', 'example pair'],
         align: ['left', 'left', 'left', 'right', 'left'],
-        rows: sandbox.causes.map((c) => [CAUSE_WORDS[c.kind] ?? c.kind, c.key, `${c.disposition}${c.status > 0 ? ` ${c.status}` : ''}`, formatCount(c.pairs), c.examplePairId]),
+        rows: sandbox.causes.map((c) => [
+          CAUSE_WORDS[c.kind] ?? c.kind,
+          c.key,
+          `${c.disposition}${c.status > 0 ? ` ${c.status}` : ''}`,
+          formatCount(c.pairs),
+          c.examplePairId,
+        ]),
       },
     });
   }
   if (s.sandboxPaths.length > 0 || s.sandboxHeaders.length > 0) {
     sections.push({
       title: `Differences of sandbox-induced pairs, not counted (${where})`,
-      table: { headers: ['path', 'pairs', 'example pair'], align: ['left', 'right', 'left'], rows: [...pathRows(s.sandboxPaths), ...s.sandboxHeaders.map((h) => [`header:${h.header}`, formatCount(h.pairs), h.examplePairId])] },
+      table: {
+        headers: ['path', 'pairs', 'example pair'],
+        align: ['left', 'right', 'left'],
+        rows: [...pathRows(s.sandboxPaths), ...s.sandboxHeaders.map((h) => [`header:${h.header}`, formatCount(h.pairs), h.examplePairId])],
+      },
     });
   }
   if (detailed || s.headers.length > 0 || s.noiseHeaders.length > 0) {
@@ -129,7 +174,11 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean, si
     if (detailed || list.length > 0) {
       sections.push({
         title: `${title} (${where})`,
-        table: { headers: ['method', 'target', 'path', 'pairs', 'example pair'], align: ['left', 'left', 'left', 'right', 'left'], rows: list.map((e) => [e.method, e.target, e.path, formatCount(e.pairs), e.examplePairId]) },
+        table: {
+          headers: ['method', 'target', 'path', 'pairs', 'example pair'],
+          align: ['left', 'left', 'left', 'right', 'left'],
+          rows: list.map((e) => [e.method, e.target, e.path, formatCount(e.pairs), e.examplePairId]),
+        },
       });
     }
   }
@@ -138,16 +187,27 @@ function scopeSections(s: ReportScope, confidence: number, detailed: boolean, si
     for (const b of s.business) {
       if (b.kind === 'numeric') {
         rows.push([b.name, 'mean', formatNumber(b.liveMean), formatNumber(b.candidateMean), formatPercent(b.meanRelativeDiff), formatCount(b.pairs)]);
-        for (const q of b.quantiles) rows.push([b.name, q.label, formatNumber(q.live), formatNumber(q.candidate), formatPercent(q.relativeDiff), formatCount(b.pairs)]);
+        for (const q of b.quantiles)
+          rows.push([b.name, q.label, formatNumber(q.live), formatNumber(q.candidate), formatPercent(q.relativeDiff), formatCount(b.pairs)]);
       } else if (b.kind === 'decision') {
-        const top = b.transitions.slice(0, 3).map((t) => `${t.live}->${t.candidate} ${formatCount(t.pairs)}`).join(', ');
+        const top = b.transitions
+          .slice(0, 3)
+          .map((t) => `${t.live}->${t.candidate} ${formatCount(t.pairs)}`)
+          .join(', ');
         rows.push([b.name, 'flip rate', '', top, proportion(b.flipRate), formatCount(b.pairs)]);
       } else {
         rows.push([b.name, 'mean Jaccard', '', '', formatPercent(b.meanJaccard), formatCount(b.pairs)]);
         if (b.meanTopKOverlap !== null) rows.push([b.name, `top-${b.k ?? 'k'} overlap`, '', '', formatPercent(b.meanTopKOverlap), formatCount(b.pairs)]);
       }
     }
-    sections.push({ title: `Business metrics (${where})`, table: { headers: ['metric', 'statistic', 'live', side, 'difference / value', 'pairs'], align: ['left', 'left', 'right', 'right', 'right', 'right'], rows } });
+    sections.push({
+      title: `Business metrics (${where})`,
+      table: {
+        headers: ['metric', 'statistic', 'live', side, 'difference / value', 'pairs'],
+        align: ['left', 'left', 'right', 'right', 'right', 'right'],
+        rows,
+      },
+    });
   }
   if (s.accuracy !== null) {
     sections.push({
@@ -170,22 +230,41 @@ function judgeSection(j: NonNullable<ReportScope['judge']>, where: string, conf:
     `agreement after the judge ${proportion(j.agreementAfter)} (${conf} Wilson; pairs the judge skipped left out, its errors count as disagreements)`,
     `${formatCount(j.needed)} pairs needed a judge (${j.judges.join(', ') || '-'}): equal ${formatCount(j.equal)}, different ${formatCount(j.different)}, error ${formatCount(j.error)}${errorKinds === '' ? '' : ` (${errorKinds})`}`,
   ];
-  if (j.notRun.length > 0) lines.push(`not judged: ${j.notRun.map((n) => `${n.reason} ${formatCount(n.pairs)}`).join(', ')} (their differences count before the judge, and are out of the after-judge trials)`);
-  if (judged > 0) lines.push(`judge error rate ${proportion(j.errorRate)}; cached ${formatPercent(j.cachedShare)}; latency p50 ${formatMs(j.latencyP50Ms)}, p90 ${formatMs(j.latencyP90Ms)} (not cached); tokens ${formatCount(j.tokens)}`);
-  if (j.falseDifferenceRate.trials > 0) lines.push(`judging the judge: live vs the secondary called different in ${proportion(j.falseDifferenceRate)} of ${formatCount(j.falseDifferenceRate.trials)} audits (its false-difference rate: the truth is equal)`);
-  if (j.referenceAgreement.trials > 0) lines.push(`reference judge agreed on ${proportion(j.referenceAgreement)} of ${formatCount(j.referenceAgreement.trials)} pairs`);
+  if (j.notRun.length > 0)
+    lines.push(
+      `not judged: ${j.notRun.map((n) => `${n.reason} ${formatCount(n.pairs)}`).join(', ')} (their differences count before the judge, and are out of the after-judge trials)`,
+    );
+  if (judged > 0)
+    lines.push(
+      `judge error rate ${proportion(j.errorRate)}; cached ${formatPercent(j.cachedShare)}; latency p50 ${formatMs(j.latencyP50Ms)}, p90 ${formatMs(j.latencyP90Ms)} (not cached); tokens ${formatCount(j.tokens)}`,
+    );
+  if (j.falseDifferenceRate.trials > 0)
+    lines.push(
+      `judging the judge: live vs the secondary called different in ${proportion(j.falseDifferenceRate)} of ${formatCount(j.falseDifferenceRate.trials)} audits (its false-difference rate: the truth is equal)`,
+    );
+  if (j.referenceAgreement.trials > 0)
+    lines.push(`reference judge agreed on ${proportion(j.referenceAgreement)} of ${formatCount(j.referenceAgreement.trials)} pairs`);
   return {
     title: `Judge (${where}): what a diff could not decide, live vs ${side}`,
     lines,
-    ...(j.examples.length > 0 ? { table: { headers: ['verdict', 'reason', 'pairs', 'example pair'], align: ['left', 'left', 'right', 'left'], rows: j.examples.map((e) => [e.verdict, e.reason, formatCount(e.pairs), e.examplePairId]) } } : {}),
+    ...(j.examples.length > 0
+      ? {
+          table: {
+            headers: ['verdict', 'reason', 'pairs', 'example pair'],
+            align: ['left', 'left', 'right', 'left'],
+            rows: j.examples.map((e) => [e.verdict, e.reason, formatCount(e.pairs), e.examplePairId]),
+          },
+        }
+      : {}),
   };
 }
 
 /** Under which conditions the numbers were measured, and what the latency is compared with. */
 function conditionsSection(report: Report, side: string): Section {
-  const baseline = report.secondary === null
-    ? "live (measured in production, not under the replay's conditions)"
-    : `the secondary ${report.secondary.challengerName ?? report.secondary.challengerId}${report.secondary.challengerName === null ? '' : ` (${report.secondary.challengerId})`}: live's code, same replay, same exchanges`;
+  const baseline =
+    report.secondary === null
+      ? "live (measured in production, not under the replay's conditions)"
+      : `the secondary ${report.secondary.challengerName ?? report.secondary.challengerId}${report.secondary.challengerName === null ? '' : ` (${report.secondary.challengerId})`}: live's code, same replay, same exchanges`;
   return { title: 'Conditions', lines: [`measured under ${describeConditions(report.conditions)}`, `${side} latency baseline: ${baseline}`] };
 }
 
@@ -202,8 +281,36 @@ export function reportDoc(report: Report): Doc {
     {
       title: 'Routes',
       table: {
-        headers: ['route', 'pairs', 'agreement', `${conf} CI`, ...(judged ? ['after judge'] : []), 'errors live', `errors ${short}`, 'p99 live', ...(bySecondary ? ['p99 secondary'] : []), `p99 ${short}`, `p99 delta vs ${bySecondary ? 'secondary' : 'live'}`, 'status mism.', 'sandbox-induced'],
-        align: ['left', 'right', 'right', 'right', ...(judged ? ['right' as const] : []), 'right', 'right', 'right', ...(bySecondary ? ['right' as const] : []), 'right', 'right', 'right', 'right'],
+        headers: [
+          'route',
+          'pairs',
+          'agreement',
+          `${conf} CI`,
+          ...(judged ? ['after judge'] : []),
+          'errors live',
+          `errors ${short}`,
+          'p99 live',
+          ...(bySecondary ? ['p99 secondary'] : []),
+          `p99 ${short}`,
+          `p99 delta vs ${bySecondary ? 'secondary' : 'live'}`,
+          'status mism.',
+          'sandbox-induced',
+        ],
+        align: [
+          'left',
+          'right',
+          'right',
+          'right',
+          ...(judged ? ['right' as const] : []),
+          'right',
+          'right',
+          'right',
+          ...(bySecondary ? ['right' as const] : []),
+          'right',
+          'right',
+          'right',
+          'right',
+        ],
         rows: report.routes.map((r) => [
           r.scope,
           formatCount(r.pairs),
@@ -230,14 +337,24 @@ export function reportDoc(report: Report): Doc {
     title: 'Unmatched exchanges (no pair), by reason',
     table: { headers: ['reason', 'exchanges'], align: ['left', 'right'], rows: report.unmatched.map((u) => [u.reason, formatCount(u.exchanges)]) },
   });
-  return { title: `Shadow report: ${report.challengerName ?? report.challengerId}${side === 'secondary' ? ' (secondary)' : ''}`, summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`], sections };
+  return {
+    title: `Shadow report: ${report.challengerName ?? report.challengerId}${side === 'secondary' ? ' (secondary)' : ''}`,
+    summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`],
+    sections,
+  };
 }
 
 /** What a replay run's report states first: the window, replayed, paired, unmatched by reason. */
 function runSection(run: NonNullable<Report['run']>): Section {
-  const unmatched = Object.entries(run.unmatched).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ');
+  const unmatched = Object.entries(run.unmatched)
+    .map(([reason, n]) => `${reason} ${formatCount(n)}`)
+    .join(', ');
   const total = Object.values(run.unmatched).reduce((a, b) => a + b, 0);
-  const state = run.landed ? 'landed: every result of the run is in' : run.state === 'unknown' ? 'not recorded by the joiner (an older replayer, or the joiner has not read its start yet)' : `${run.state}, ${run.drainedPartitions} of ${run.partitions} partitions landed`;
+  const state = run.landed
+    ? 'landed: every result of the run is in'
+    : run.state === 'unknown'
+      ? 'not recorded by the joiner (an older replayer, or the joiner has not read its start yet)'
+      : `${run.state}, ${run.drainedPartitions} of ${run.partitions} partitions landed`;
   return {
     title: `Replay run ${run.runId}`,
     lines: [
@@ -275,13 +392,19 @@ export function verdictDoc(v: GateVerdict): Doc {
     r.judgedOn === 'count' ? 'count' : r.judgedOn === 'bound' ? `${r.limit.op === '>=' ? 'lower' : 'upper'} bound` : 'estimate',
     `${r.limit.op} ${valueOf(r, r.limit.value)}`,
   ]);
-  const criteria = [v.criteria.name, v.criteria.source, v.criteria.sha256 === undefined ? undefined : `sha256 ${v.criteria.sha256.slice(0, 12)}`].filter((x) => x !== undefined);
+  const criteria = [v.criteria.name, v.criteria.source, v.criteria.sha256 === undefined ? undefined : `sha256 ${v.criteria.sha256.slice(0, 12)}`].filter(
+    (x) => x !== undefined,
+  );
   const sections: Section[] = [];
   if (v.reasons.length > 0) sections.push({ title: v.verdict === 'fail' ? 'Why it fails' : 'What is missing', lines: v.reasons });
   if ((v.warnings ?? []).length > 0) sections.push({ title: 'Warnings', lines: v.warnings.map((w) => `warning: ${w}`) });
   sections.push({
     title: 'Criteria',
-    table: { headers: ['result', 'scope', 'criterion', 'measured', `${Math.round(v.criteria.confidence * 100)}% CI`, 'judged on', 'limit'], align: ['left', 'left', 'left', 'right', 'right', 'left', 'right'], rows },
+    table: {
+      headers: ['result', 'scope', 'criterion', 'measured', `${Math.round(v.criteria.confidence * 100)}% CI`, 'judged on', 'limit'],
+      align: ['left', 'left', 'left', 'right', 'right', 'left', 'right'],
+      rows,
+    },
   });
   const details = v.results.filter((r) => r.outcome !== 'pass' || r.blocking).map((r) => `${OUTCOME_WORD[r.outcome]} ${r.scope} ${r.criterion}: ${r.reason}`);
   sections.push({ title: 'Reasons', lines: details });

@@ -7,8 +7,16 @@ import { renderReportJson, renderReportMarkdown, renderReportText } from './rend
 import type { Report } from './types.js';
 
 const run: NonNullable<Report['run']> = {
-  runId: 'incident-42', state: 'completed', landed: true, partitions: 6, drainedPartitions: 6,
-  exchangesInWindow: 140, replayed: 138, failed: 2, paired: 137, unmatched: { no_result: 1 },
+  runId: 'incident-42',
+  state: 'completed',
+  landed: true,
+  partitions: 6,
+  drainedPartitions: 6,
+  exchangesInWindow: 140,
+  replayed: 138,
+  failed: 2,
+  paired: 137,
+  unmatched: { no_result: 1 },
 };
 
 describe('the run section of a report', () => {
@@ -25,7 +33,10 @@ describe('the run section of a report', () => {
   });
 
   it('says when the run has not landed yet', () => {
-    const text = renderReportText({ ...buildReport(fixtureMeasurements()), run: { ...run, landed: false, state: 'running', drainedPartitions: 2 } }, { color: false });
+    const text = renderReportText(
+      { ...buildReport(fixtureMeasurements()), run: { ...run, landed: false, state: 'running', drainedPartitions: 2 } },
+      { color: false },
+    );
     expect(text).toContain('running, 2 of 6 partitions landed');
   });
 

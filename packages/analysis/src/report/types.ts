@@ -1,4 +1,13 @@
-import type { HeaderDifference, JudgeReasonExample, Measurements, PathDifference, ReplayConditions, SandboxInducedPairs, SideEffectDifference, StatusCell } from '../measurements/types.js';
+import type {
+  HeaderDifference,
+  JudgeReasonExample,
+  Measurements,
+  PathDifference,
+  ReplayConditions,
+  SandboxInducedPairs,
+  SideEffectDifference,
+  StatusCell,
+} from '../measurements/types.js';
 import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
 
 export interface LatencyRow {

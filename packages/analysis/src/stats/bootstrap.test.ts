@@ -74,7 +74,12 @@ describe('bootstrapQuantileComparison', () => {
   });
 
   it('ratio: a candidate twice as slow on every request gives exactly 2', () => {
-    const r = bootstrapQuantileComparison(live, live.map((v) => v * 2), 0.5, { paired: true, compare: 'ratio' });
+    const r = bootstrapQuantileComparison(
+      live,
+      live.map((v) => v * 2),
+      0.5,
+      { paired: true, compare: 'ratio' },
+    );
     expect(r.estimate).toBeCloseTo(2, 12);
     expect(r.lower).toBeCloseTo(2, 12);
     expect(r.upper).toBeCloseTo(2, 12);

@@ -31,9 +31,12 @@ interface Resolved {
 
 function resolve(options: BootstrapOptions): Resolved {
   const r = { ...BOOTSTRAP_DEFAULTS, ...stripUndefined(options) };
-  if (!(r.confidence > 0 && r.confidence < 1)) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap confidence must be in (0, 1); got ${r.confidence}`);
-  if (!Number.isInteger(r.resamples) || r.resamples < 10) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap resamples must be an integer >= 10; got ${r.resamples}`);
-  if (!Number.isInteger(r.maxSamples) || r.maxSamples < 1) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap maxSamples must be a positive integer; got ${r.maxSamples}`);
+  if (!(r.confidence > 0 && r.confidence < 1))
+    throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap confidence must be in (0, 1); got ${r.confidence}`);
+  if (!Number.isInteger(r.resamples) || r.resamples < 10)
+    throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap resamples must be an integer >= 10; got ${r.resamples}`);
+  if (!Number.isInteger(r.maxSamples) || r.maxSamples < 1)
+    throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap maxSamples must be a positive integer; got ${r.maxSamples}`);
   if (!Number.isInteger(r.seed)) throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `bootstrap seed must be an integer; got ${r.seed}`);
   return r;
 }
@@ -169,12 +172,25 @@ export function bootstrapQuantileComparison(
   const liveAll = sortedSample(live);
   const candidateAll = sortedSample(candidate);
   if (paired && liveAll.length !== candidateAll.length) {
-    throw new AnalysisError('ANALYSIS_INVALID_ARGUMENT', `paired latency samples must have equal length; live has ${liveAll.length}, candidate ${candidateAll.length}`);
+    throw new AnalysisError(
+      'ANALYSIS_INVALID_ARGUMENT',
+      `paired latency samples must have equal length; live has ${liveAll.length}, candidate ${candidateAll.length}`,
+    );
   }
   const n = Math.min(liveAll.length, candidateAll.length);
   const liveEstimate = quantileOfSorted(liveAll, q, o.method);
   const candidateEstimate = quantileOfSorted(candidateAll, q, o.method);
-  const base = { confidence: o.confidence, method: 'bootstrap-percentile' as const, resamples: o.resamples, n, seed: o.seed, compare, paired, live: liveEstimate, candidate: candidateEstimate };
+  const base = {
+    confidence: o.confidence,
+    method: 'bootstrap-percentile' as const,
+    resamples: o.resamples,
+    n,
+    seed: o.seed,
+    compare,
+    paired,
+    live: liveEstimate,
+    candidate: candidateEstimate,
+  };
   if (liveEstimate === null || candidateEstimate === null) {
     return { ...base, estimate: null, lower: null, upper: null, sampleSize: 0, subsampled: false };
   }

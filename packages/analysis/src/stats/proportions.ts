@@ -67,7 +67,15 @@ export function pairedDifferenceInterval(counts: PairedCounts, options: Interval
   const delta = Math.sqrt(Math.max(0, dl1 * dl1 - 2 * phi * dl1 * du2 + du2 * du2));
   const epsilon = Math.sqrt(Math.max(0, du1 * du1 - 2 * phi * du1 * dl2 + dl2 * dl2));
   const estimate = p1 - p2;
-  return { estimate, lower: clampDifference(estimate - delta), upper: clampDifference(estimate + epsilon), confidence, method: 'newcombe-paired', candidate, live };
+  return {
+    estimate,
+    lower: clampDifference(estimate - delta),
+    upper: clampDifference(estimate + epsilon),
+    confidence,
+    method: 'newcombe-paired',
+    candidate,
+    live,
+  };
 }
 
 /** Newcombe's hybrid score interval for the difference of two independent proportions. */

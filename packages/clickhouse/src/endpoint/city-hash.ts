@@ -15,8 +15,7 @@ const add = (a: bigint, b: bigint) => BigInt.asUintN(64, a + b);
 const add3 = (a: bigint, b: bigint, c: bigint) => BigInt.asUintN(64, a + b + c);
 const add4 = (a: bigint, b: bigint, c: bigint, d: bigint) => BigInt.asUintN(64, a + b + c + d);
 const mul = (a: bigint, b: bigint) => BigInt.asUintN(64, a * b);
-const rotate = (v: bigint, shift: number) =>
-  shift === 0 ? v : (v >> BigInt(shift)) | u64(v << BigInt(64 - shift));
+const rotate = (v: bigint, shift: number) => (shift === 0 ? v : (v >> BigInt(shift)) | u64(v << BigInt(64 - shift)));
 const shiftMix = (v: bigint) => v ^ (v >> 47n);
 
 function hashLen16(u: bigint, v: bigint): bigint {

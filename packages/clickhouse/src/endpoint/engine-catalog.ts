@@ -123,7 +123,7 @@ export function buildEngineCatalog(facts: EngineFacts): EngineCatalog {
     if (row === undefined) return { allowed: false, resolved: undefined, reason: 'is not a function this engine knows' };
     const resolved = target(row);
     if (ALLOWED.has(resolved)) return { allowed: true, resolved };
-    const reason = REFUSAL_REASON.get(resolved) ?? 'is not on the endpoint\'s function allow list (a function this release has not reviewed)';
+    const reason = REFUSAL_REASON.get(resolved) ?? "is not on the endpoint's function allow list (a function this release has not reviewed)";
     return { allowed: false, resolved, reason };
   }
 

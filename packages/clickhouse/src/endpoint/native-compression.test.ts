@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { cityHash128 } from './city-hash.js';
-import { lz4DecodeBlock, lz4LiteralBlock, NATIVE_BLOCK_SIZE, NativeDecompressError, nativeCompress, nativeCompressedBlock, nativeCompressedLength, nativeDecompress } from './native-compression.js';
+import {
+  lz4DecodeBlock,
+  lz4LiteralBlock,
+  NATIVE_BLOCK_SIZE,
+  NativeDecompressError,
+  nativeCompress,
+  nativeCompressedBlock,
+  nativeCompressedLength,
+  nativeDecompress,
+} from './native-compression.js';
 
 const sample = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff));
 

@@ -139,7 +139,9 @@ export function nativeDecompress(body: Buffer, maxBytes: number): Buffer {
     const compressedSize = body.readUInt32LE(at + CHECKSUM_SIZE + 1);
     const size = body.readUInt32LE(at + CHECKSUM_SIZE + 5);
     if (compressedSize < HEADER_SIZE || at + CHECKSUM_SIZE + compressedSize > body.length) {
-      throw new NativeDecompressError(`Cannot decompress: block at byte ${at} declares ${compressedSize} bytes, the body has ${body.length - at - CHECKSUM_SIZE}`);
+      throw new NativeDecompressError(
+        `Cannot decompress: block at byte ${at} declares ${compressedSize} bytes, the body has ${body.length - at - CHECKSUM_SIZE}`,
+      );
     }
     total += size;
     if (total > maxBytes) throw new NativeDecompressError(`Max query size exceeded (${maxBytes} bytes): the compressed blocks declare more`, true);
@@ -151,10 +153,11 @@ export function nativeDecompress(body: Buffer, maxBytes: number): Buffer {
     const payload = framed.subarray(HEADER_SIZE);
     if (method === LZ4_METHOD) parts.push(lz4DecodeBlock(payload, size));
     else if (method === NONE_METHOD) {
-      if (payload.length !== size) throw new NativeDecompressError(`Cannot decompress: uncompressed block at byte ${at} has ${payload.length} bytes, the header says ${size}`);
+      if (payload.length !== size)
+        throw new NativeDecompressError(`Cannot decompress: uncompressed block at byte ${at} has ${payload.length} bytes, the header says ${size}`);
       parts.push(payload);
     } else if (method === ZSTD_METHOD) {
-      throw new NativeDecompressError('Cannot decompress: ZSTD blocks are not supported by the endpoint; send LZ4 (the drivers\' default) or no compression');
+      throw new NativeDecompressError("Cannot decompress: ZSTD blocks are not supported by the endpoint; send LZ4 (the drivers' default) or no compression");
     } else {
       throw new NativeDecompressError(`Cannot decompress: unknown compression method 0x${method.toString(16)}`);
     }

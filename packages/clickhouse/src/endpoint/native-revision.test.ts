@@ -22,17 +22,41 @@ describe('nativeForRevision', () => {
   // One block, 2 rows: n UInt8 [1, 2]; s Nullable(String) [NULL, 'x']; a Array(UInt16) [[7], []].
   const revision0 = Buffer.concat([
     Buffer.from([3, 2]),
-    str('n'), str('UInt8'), Buffer.from([1, 2]),
-    str('s'), str('Nullable(String)'), Buffer.from([1, 0]), Buffer.from([0]), str('x'),
-    str('a'), str('Array(UInt16)'), u64(1), u64(1), Buffer.from([7, 0]),
+    str('n'),
+    str('UInt8'),
+    Buffer.from([1, 2]),
+    str('s'),
+    str('Nullable(String)'),
+    Buffer.from([1, 0]),
+    Buffer.from([0]),
+    str('x'),
+    str('a'),
+    str('Array(UInt16)'),
+    u64(1),
+    u64(1),
+    Buffer.from([7, 0]),
   ]);
 
   it('adds block info and a zero serialization flag after each column type, data unchanged', () => {
     const expected = Buffer.concat([
-      BLOCK_INFO, Buffer.from([3, 2]),
-      str('n'), str('UInt8'), Buffer.from([0]), Buffer.from([1, 2]),
-      str('s'), str('Nullable(String)'), Buffer.from([0]), Buffer.from([1, 0]), Buffer.from([0]), str('x'),
-      str('a'), str('Array(UInt16)'), Buffer.from([0]), u64(1), u64(1), Buffer.from([7, 0]),
+      BLOCK_INFO,
+      Buffer.from([3, 2]),
+      str('n'),
+      str('UInt8'),
+      Buffer.from([0]),
+      Buffer.from([1, 2]),
+      str('s'),
+      str('Nullable(String)'),
+      Buffer.from([0]),
+      Buffer.from([1, 0]),
+      Buffer.from([0]),
+      str('x'),
+      str('a'),
+      str('Array(UInt16)'),
+      Buffer.from([0]),
+      u64(1),
+      u64(1),
+      Buffer.from([7, 0]),
     ]);
     expect(nativeForRevision(revision0, 54460)).toEqual(expected);
     // Two blocks back to back each get their own block info.
@@ -41,8 +65,16 @@ describe('nativeForRevision', () => {
 
   it('walks top-level LowCardinality (key version, flags with additional keys, dictionary, indexes)', () => {
     const lc = Buffer.concat([
-      Buffer.from([1, 3]), str('c'), str('LowCardinality(String)'),
-      u64(1), u64(1 << 9), u64(2), str('a'), str('b'), u64(3), Buffer.from([0, 1, 0]),
+      Buffer.from([1, 3]),
+      str('c'),
+      str('LowCardinality(String)'),
+      u64(1),
+      u64(1 << 9),
+      u64(2),
+      str('a'),
+      str('b'),
+      u64(3),
+      Buffer.from([0, 1, 0]),
     ]);
     const out = nativeForRevision(lc, 54460);
     expect(out.subarray(0, 8)).toEqual(BLOCK_INFO);

@@ -53,7 +53,16 @@ describe('resolveQueryEndpointOptions', () => {
     [{ clickhouse: handle('embedded'), routes: {} }, '"routes"'],
     [{ clickhouse: handle('embedded'), routes: [{ path: '/ping', handle: store }] }, '"routes[0].path"'],
     [{ clickhouse: handle('embedded'), routes: [{ path: 'x', handle: store }] }, '"routes[0].path"'],
-    [{ clickhouse: handle('embedded'), routes: [{ path: '/a', handle: store }, { path: '/a', handle: store }] }, '"routes[1].path"'],
+    [
+      {
+        clickhouse: handle('embedded'),
+        routes: [
+          { path: '/a', handle: store },
+          { path: '/a', handle: store },
+        ],
+      },
+      '"routes[1].path"',
+    ],
     [{ clickhouse: handle('embedded'), routes: [{ path: '/a' }] }, '"routes[0].handle"'],
     [{ clickhouse: handle('embedded'), routes: [{ path: '/a', handle: store, maxBodyBytes: 0 }] }, '"routes[0].maxBodyBytes"'],
   ])('names the bad field: %j', (options, field) => {

@@ -122,7 +122,10 @@ export const DEFAULT_QUERY_ENDPOINT_LIMITS: Readonly<Required<QueryEndpointLimit
 });
 
 const invalid = (field: string, expected: string, got: unknown) =>
-  new ClickHouseError('CH_INVALID_OPTIONS', `Invalid query endpoint option "${field}": expected ${expected}; got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`);
+  new ClickHouseError(
+    'CH_INVALID_OPTIONS',
+    `Invalid query endpoint option "${field}": expected ${expected}; got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`,
+  );
 
 function positiveInteger(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;

@@ -11,8 +11,15 @@ const options = resolveQueryEndpointOptions({
 });
 
 describe('engineSettings', () => {
-  it('sets the limits and readonly=2 last, after the client\'s validated settings', () => {
-    const settings = engineSettings(new Map<string, number | boolean | string>([['max_threads', 2], ['extremes', true]]), 'JSON', options);
+  it("sets the limits and readonly=2 last, after the client's validated settings", () => {
+    const settings = engineSettings(
+      new Map<string, number | boolean | string>([
+        ['max_threads', 2],
+        ['extremes', true],
+      ]),
+      'JSON',
+      options,
+    );
     expect(Object.keys(settings).at(-1)).toBe('readonly');
     expect(settings).toEqual({
       max_threads: 2,
@@ -28,8 +35,16 @@ describe('engineSettings', () => {
     });
   });
 
-  it('keeps a client\'s lower limits (already clamped) and overflow mode', () => {
-    const settings = engineSettings(new Map<string, number | boolean | string>([['max_result_rows', 5], ['result_overflow_mode', 'break'], ['max_memory_usage', 10]]), 'TSV', options);
+  it("keeps a client's lower limits (already clamped) and overflow mode", () => {
+    const settings = engineSettings(
+      new Map<string, number | boolean | string>([
+        ['max_result_rows', 5],
+        ['result_overflow_mode', 'break'],
+        ['max_memory_usage', 10],
+      ]),
+      'TSV',
+      options,
+    );
     expect(settings).toMatchObject({ max_result_rows: '5', result_overflow_mode: 'break', max_memory_usage: '10', readonly: '2' });
   });
 });

@@ -94,7 +94,10 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
   const config = resolveQueryEndpointOptions(options);
   const engine = await loadEngineCatalog(config.clickhouse.client);
   const stats: { -readonly [K in keyof QueryEndpointStats]: QueryEndpointStats[K] } = {
-    queries: 0, refused: 0, failed: 0, running: 0,
+    queries: 0,
+    refused: 0,
+    failed: 0,
+    running: 0,
   };
   const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -114,7 +117,8 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     const ctx: RequestContext = { queryId, params };
     const path = url.pathname;
     if (path === '/ping' || path === '/replicas_status' || (path === '/' && req.method === 'GET' && !params.has('query'))) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, ctx, refusal(1, 'UNSUPPORTED_METHOD', `HTTP method ${req.method ?? ''} is not allowed on ${path}`), 405);
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, ctx, refusal(1, 'UNSUPPORTED_METHOD', `HTTP method ${req.method ?? ''} is not allowed on ${path}`), 405);
       req.resume();
       res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', ...commonHeaders(ctx) });
       res.end('Ok.\n');
@@ -155,15 +159,21 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
       throw err instanceof Refusal ? new Refusal(err.exception, true) : err;
     }
     if (headerOf(req, 'x-clickhouse-query-id') !== undefined && !/^[\x21-\x7e]{1,128}$/.test(headerOf(req, 'x-clickhouse-query-id') ?? '')) {
-      throw new Refusal(serverException(36, 'BAD_ARGUMENTS', 'Header X-ClickHouse-Query-Id expects printable ASCII without spaces, at most 128 characters'), true);
+      throw new Refusal(
+        serverException(36, 'BAD_ARGUMENTS', 'Header X-ClickHouse-Query-Id expects printable ASCII without spaces, at most 128 characters'),
+        true,
+      );
     }
-    const database = request.protocol.get('database') as string | undefined ?? headerOf(req, 'x-clickhouse-database') ?? config.clickhouse.database;
+    const database = (request.protocol.get('database') as string | undefined) ?? headerOf(req, 'x-clickhouse-database') ?? config.clickhouse.database;
     if (database !== config.clickhouse.database) throw new Refusal(await databaseRefusal(config.clickhouse, database), true);
-    const askedFormat = request.protocol.get('default_format') as string | undefined ?? headerOf(req, 'x-clickhouse-format');
+    const askedFormat = (request.protocol.get('default_format') as string | undefined) ?? headerOf(req, 'x-clickhouse-format');
     if (askedFormat !== undefined && allowedOutputFormat(askedFormat, engine) === undefined) throw new Refusal(formatRefusal(askedFormat, engine), true);
 
     if (stats.running >= config.limits.maxConcurrentQueries) {
-      throw new Refusal(serverException(202, 'TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${config.limits.maxConcurrentQueries}`), true);
+      throw new Refusal(
+        serverException(202, 'TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${config.limits.maxConcurrentQueries}`),
+        true,
+      );
     }
     stats.running += 1;
     let output: Buffer;
@@ -213,7 +223,15 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
     }
     if (output.length > config.limits.maxResultBytes) {
       // The engine measures blocks in memory, where a constant column is tiny; the answer is bounded too.
-      throw new Refusal(serverException(396, 'TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded: the answer is ${output.length} bytes, max bytes: ${config.limits.maxResultBytes}`), false, true);
+      throw new Refusal(
+        serverException(
+          396,
+          'TOO_MANY_ROWS_OR_BYTES',
+          `Limit for result exceeded: the answer is ${output.length} bytes, max bytes: ${config.limits.maxResultBytes}`,
+        ),
+        false,
+        true,
+      );
     }
     summary.elapsed_ns = String(process.hrtime.bigint() - started);
     summary.result_bytes = String(output.length);
@@ -290,7 +308,8 @@ export async function createQueryEndpoint(options: QueryEndpointOptions): Promis
       text = (await readBoundedBody(req, { maxBytes: route.maxBodyBytes, native: false })).toString('utf8');
     } catch (err) {
       res.shouldKeepAlive = false;
-      if (err instanceof BodyError && err.reason === 'too-large') return answer(413, { error: `the body of ${route.path} may have at most ${route.maxBodyBytes} bytes` });
+      if (err instanceof BodyError && err.reason === 'too-large')
+        return answer(413, { error: `the body of ${route.path} may have at most ${route.maxBodyBytes} bytes` });
       return answer(400, { error: err instanceof Error ? err.message : String(err) });
     }
     let body: unknown;
@@ -422,9 +441,17 @@ async function canonicalize(connection: ClickHouse, text: string): Promise<{ sql
 /** Why `database` is refused: it does not exist (81, as a server says) or it is not readable here (497). */
 async function databaseRefusal(owner: ClickHouse, database: string): Promise<ServerException> {
   if (IDENTIFIER.test(database)) {
-    const rs = await owner.client.query({ query: 'SELECT name FROM system.databases WHERE name = {name:String}', query_params: { name: database }, format: 'JSONEachRow' });
+    const rs = await owner.client.query({
+      query: 'SELECT name FROM system.databases WHERE name = {name:String}',
+      query_params: { name: database },
+      format: 'JSONEachRow',
+    });
     if ((await rs.json()).length > 0) {
-      return serverException(497, 'ACCESS_DENIED', `Not enough privileges: database ${database} is not readable on this endpoint; queries run in ${owner.database} (and may read ${READABLE_METADATA_DATABASES.join(', ')} and some system tables)`);
+      return serverException(
+        497,
+        'ACCESS_DENIED',
+        `Not enough privileges: database ${database} is not readable on this endpoint; queries run in ${owner.database} (and may read ${READABLE_METADATA_DATABASES.join(', ')} and some system tables)`,
+      );
     }
   }
   return serverException(81, 'UNKNOWN_DATABASE', `Database ${shown(database)} does not exist`);
@@ -470,7 +497,11 @@ async function collect(stream: AsyncIterable<Buffer | string>, maxBytes: number)
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buffer.length;
     if (size > maxBytes) {
-      throw new Refusal(serverException(396, 'TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded: the answer has more than ${maxBytes} bytes, max bytes: ${maxBytes}`), false, true);
+      throw new Refusal(
+        serverException(396, 'TOO_MANY_ROWS_OR_BYTES', `Limit for result exceeded: the answer has more than ${maxBytes} bytes, max bytes: ${maxBytes}`),
+        false,
+        true,
+      );
     }
     chunks.push(buffer);
   }

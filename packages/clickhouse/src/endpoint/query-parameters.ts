@@ -42,7 +42,11 @@ function scalarValue(name: string, raw: string): BoundValue {
     if (e === 'x') {
       const hex = raw.slice(i + 2, i + 4);
       const code = /^[0-9a-fA-F]{2}$/.test(hex) ? Number.parseInt(hex, 16) : Number.NaN;
-      if (!(code < 0x80)) return { ok: false, message: `Query parameter '${name}' has \\x${shown(hex)}: only ASCII bytes (\\x00 to \\x7f) can be escaped this way on the endpoint` };
+      if (!(code < 0x80))
+        return {
+          ok: false,
+          message: `Query parameter '${name}' has \\x${shown(hex)}: only ASCII bytes (\\x00 to \\x7f) can be escaped this way on the endpoint`,
+        };
       out += String.fromCharCode(code);
       i += 3;
       continue;
@@ -78,7 +82,10 @@ function compositeValue(name: string, raw: string): BoundValue {
     }
     const undone = e === undefined ? undefined : CHDB_ESCAPED[e];
     if (undone === undefined) {
-      return { ok: false, message: `Query parameter '${name}' has the escape \\${shown(e ?? '')}, which the embedded engine cannot receive unchanged in a ${'composite'} value; use \\\\, \\t, \\n, \\r, \\b, \\f, \\0 or \\' in quoted elements` };
+      return {
+        ok: false,
+        message: `Query parameter '${name}' has the escape \\${shown(e ?? '')}, which the embedded engine cannot receive unchanged in a ${'composite'} value; use \\\\, \\t, \\n, \\r, \\b, \\f, \\0 or \\' in quoted elements`,
+      };
     }
     out += undone;
     i += 1;

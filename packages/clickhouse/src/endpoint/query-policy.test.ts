@@ -10,16 +10,30 @@ import { boundParameterValue } from './query-parameters.js';
 import { checkRequestParameters, checkSetting } from './settings-allow-list.js';
 
 const fn = (name: string, extra: Partial<{ is_aggregate: number; case_insensitive: number; alias_to: string }> = {}) => ({
-  name, is_aggregate: 0, case_insensitive: 0, alias_to: '', ...extra,
+  name,
+  is_aggregate: 0,
+  case_insensitive: 0,
+  alias_to: '',
+  ...extra,
 });
 
 const catalog = buildEngineCatalog({
   version: '26.7',
   timezone: 'UTC',
   functions: [
-    fn('count', { is_aggregate: 1, case_insensitive: 1 }), fn('sum', { is_aggregate: 1, case_insensitive: 1 }), fn('uniq', { is_aggregate: 1 }),
-    fn('lower', { case_insensitive: 1 }), fn('lcase', { alias_to: 'lower', case_insensitive: 1 }), fn('plus'), fn('format'), fn('file'),
-    fn('dictGet'), fn('dictGetString'), fn('getSetting'), fn('toString', { case_insensitive: 1 }), fn('arrayMap'),
+    fn('count', { is_aggregate: 1, case_insensitive: 1 }),
+    fn('sum', { is_aggregate: 1, case_insensitive: 1 }),
+    fn('uniq', { is_aggregate: 1 }),
+    fn('lower', { case_insensitive: 1 }),
+    fn('lcase', { alias_to: 'lower', case_insensitive: 1 }),
+    fn('plus'),
+    fn('format'),
+    fn('file'),
+    fn('dictGet'),
+    fn('dictGetString'),
+    fn('getSetting'),
+    fn('toString', { case_insensitive: 1 }),
+    fn('arrayMap'),
   ],
   combinators: ['If', 'Array', 'State', 'Merge', 'OrNull', 'Null', 'Distinct'],
   tableFunctions: ['numbers', 'values', 'file', 'url', 'format', 'merge', 'view'],
@@ -106,7 +120,7 @@ describe('checkCanonicalQuery', () => {
     ['SELECT * FROM `VALUES`({s:String}, 1)', '497 ACCESS_DENIED'],
     ['SELECT * FROM `VALUES`(x, 1)', '497 ACCESS_DENIED'],
     ["SELECT * APPLY file FROM (SELECT '/etc/passwd' AS x)", '497 ACCESS_DENIED'],
-    ['SELECT COLUMNS(\'x\') APPLY getSetting FROM t', '497 ACCESS_DENIED'],
+    ["SELECT COLUMNS('x') APPLY getSetting FROM t", '497 ACCESS_DENIED'],
     ['SELECT * APPLY x -> file(x) FROM t', '497 ACCESS_DENIED'],
     ["SELECT arrayMap(file, ['/etc/passwd'])", '497 ACCESS_DENIED'],
     ["SELECT arrayMap(getSetting, ['readonly'])", '497 ACCESS_DENIED'],
@@ -114,8 +128,10 @@ describe('checkCanonicalQuery', () => {
     expect(verdictOf(sql)).toBe(expected);
   });
 
-  it('rebuilds SETTINGS values from the parsed value and lowers limits to the endpoint\'s', () => {
-    const verdict = check("SELECT * FROM (SELECT 1 SETTINGS max_result_rows = 0) SETTINGS max_threads = 2, result_overflow_mode = 'BREAK', max_result_rows = 100000, session_timezone = 'Europe/Berlin' FORMAT JSON");
+  it("rebuilds SETTINGS values from the parsed value and lowers limits to the endpoint's", () => {
+    const verdict = check(
+      "SELECT * FROM (SELECT 1 SETTINGS max_result_rows = 0) SETTINGS max_threads = 2, result_overflow_mode = 'BREAK', max_result_rows = 100000, session_timezone = 'Europe/Berlin' FORMAT JSON",
+    );
     expect(verdict).toEqual({
       ok: true,
       sql: "SELECT * FROM (SELECT 1 SETTINGS max_result_rows = 100) SETTINGS max_threads = 2, result_overflow_mode = 'break', max_result_rows = 100, session_timezone = 'Europe/Berlin' FORMAT JSON",
@@ -142,7 +158,10 @@ describe('settings and URL parameters', () => {
       expect(checkSetting('max_threads', raw, 'URL parameter', catalog, options)).toMatchObject({ ok: false, refusal: { code: 452 } });
     }
     expect(checkSetting('session_timezone', "UTC'", 'x', catalog, options)).toMatchObject({ ok: false });
-    expect(checkSetting('readonly', '0', 'x', catalog, options)).toMatchObject({ ok: false, refusal: { code: 452, message: expect.stringContaining("'readonly'") } });
+    expect(checkSetting('readonly', '0', 'x', catalog, options)).toMatchObject({
+      ok: false,
+      refusal: { code: 452, message: expect.stringContaining("'readonly'") },
+    });
     expect(checkSetting('nope', '0', 'x', catalog, options)).toMatchObject({ ok: false, refusal: { code: 115 } });
   });
 
@@ -151,7 +170,11 @@ describe('settings and URL parameters', () => {
     expect(checked).toEqual({
       ok: true,
       parameters: {
-        protocol: new Map<string, unknown>([['query', 'SELECT 1'], ['compress', true], ['session_id', 's']]),
+        protocol: new Map<string, unknown>([
+          ['query', 'SELECT 1'],
+          ['compress', true],
+          ['session_id', 's'],
+        ]),
         settings: new Map([['max_threads', 2]]),
         queryParams: new Map([['x', "a'b"]]),
       },

@@ -31,9 +31,24 @@ import type { Token } from './sql-tokenizer.js';
  * dictionaries, metrics.
  */
 export const READABLE_SYSTEM_TABLES: readonly string[] = [
-  'one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'databases', 'tables', 'columns', 'data_skipping_indices',
-  'functions', 'table_functions', 'aggregate_function_combinators', 'data_type_families', 'formats', 'table_engines',
-  'time_zones', 'collations', 'keywords',
+  'one',
+  'numbers',
+  'numbers_mt',
+  'zeros',
+  'zeros_mt',
+  'databases',
+  'tables',
+  'columns',
+  'data_skipping_indices',
+  'functions',
+  'table_functions',
+  'aggregate_function_combinators',
+  'data_type_families',
+  'formats',
+  'table_engines',
+  'time_zones',
+  'collations',
+  'keywords',
 ];
 
 /** Databases readable besides the endpoint's own: the SQL-standard views over the system tables above. */
@@ -45,19 +60,83 @@ export const READABLE_METADATA_DATABASES: readonly string[] = ['INFORMATION_SCHE
  * (MySQLWire, PostgreSQLWire, ODBCDriver2), a schema registry (AvroConfluent) or engine internals.
  */
 export const ALLOWED_OUTPUT_FORMATS: readonly string[] = [
-  'TabSeparated', 'TSV', 'TabSeparatedRaw', 'TSVRaw', 'TabSeparatedWithNames', 'TSVWithNames', 'TabSeparatedWithNamesAndTypes',
-  'TSVWithNamesAndTypes', 'TabSeparatedRawWithNames', 'TSVRawWithNames', 'TabSeparatedRawWithNamesAndTypes', 'TSVRawWithNamesAndTypes',
-  'Raw', 'RawWithNames', 'RawWithNamesAndTypes', 'CSV', 'CSVWithNames', 'CSVWithNamesAndTypes',
-  'JSON', 'JSONStrings', 'JSONCompact', 'JSONCompactStrings', 'JSONColumns', 'JSONCompactColumns', 'JSONColumnsWithMetadata',
-  'JSONEachRow', 'JSONStringsEachRow', 'JSONCompactEachRow', 'JSONCompactEachRowWithNames', 'JSONCompactEachRowWithNamesAndTypes',
-  'JSONCompactStringsEachRow', 'JSONCompactStringsEachRowWithNames', 'JSONCompactStringsEachRowWithNamesAndTypes',
-  'JSONEachRowWithProgress', 'JSONStringsEachRowWithProgress', 'JSONCompactEachRowWithProgress', 'JSONCompactStringsEachRowWithProgress',
-  'JSONObjectEachRow', 'JSONLines', 'NDJSON', 'JSONL', 'PrettyJSONEachRow', 'PrettyJSONLines', 'PrettyNDJSON',
-  'XML', 'Values', 'Vertical', 'Markdown', 'MD', 'Pretty', 'PrettyCompact', 'PrettyCompactMonoBlock', 'PrettyMonoBlock',
-  'PrettySpace', 'PrettySpaceMonoBlock', 'PrettyNoEscapes', 'PrettyNoEscapesMonoBlock', 'PrettyCompactNoEscapes',
-  'PrettyCompactNoEscapesMonoBlock', 'PrettySpaceNoEscapes', 'PrettySpaceNoEscapesMonoBlock',
-  'Native', 'RowBinary', 'RowBinaryWithNames', 'RowBinaryWithNamesAndTypes', 'Parquet', 'Arrow', 'ArrowStream', 'ORC', 'Avro',
-  'MsgPack', 'BSONEachRow', 'TSKV', 'SQLInsert', 'LineAsString', 'RawBLOB', 'Null',
+  'TabSeparated',
+  'TSV',
+  'TabSeparatedRaw',
+  'TSVRaw',
+  'TabSeparatedWithNames',
+  'TSVWithNames',
+  'TabSeparatedWithNamesAndTypes',
+  'TSVWithNamesAndTypes',
+  'TabSeparatedRawWithNames',
+  'TSVRawWithNames',
+  'TabSeparatedRawWithNamesAndTypes',
+  'TSVRawWithNamesAndTypes',
+  'Raw',
+  'RawWithNames',
+  'RawWithNamesAndTypes',
+  'CSV',
+  'CSVWithNames',
+  'CSVWithNamesAndTypes',
+  'JSON',
+  'JSONStrings',
+  'JSONCompact',
+  'JSONCompactStrings',
+  'JSONColumns',
+  'JSONCompactColumns',
+  'JSONColumnsWithMetadata',
+  'JSONEachRow',
+  'JSONStringsEachRow',
+  'JSONCompactEachRow',
+  'JSONCompactEachRowWithNames',
+  'JSONCompactEachRowWithNamesAndTypes',
+  'JSONCompactStringsEachRow',
+  'JSONCompactStringsEachRowWithNames',
+  'JSONCompactStringsEachRowWithNamesAndTypes',
+  'JSONEachRowWithProgress',
+  'JSONStringsEachRowWithProgress',
+  'JSONCompactEachRowWithProgress',
+  'JSONCompactStringsEachRowWithProgress',
+  'JSONObjectEachRow',
+  'JSONLines',
+  'NDJSON',
+  'JSONL',
+  'PrettyJSONEachRow',
+  'PrettyJSONLines',
+  'PrettyNDJSON',
+  'XML',
+  'Values',
+  'Vertical',
+  'Markdown',
+  'MD',
+  'Pretty',
+  'PrettyCompact',
+  'PrettyCompactMonoBlock',
+  'PrettyMonoBlock',
+  'PrettySpace',
+  'PrettySpaceMonoBlock',
+  'PrettyNoEscapes',
+  'PrettyNoEscapesMonoBlock',
+  'PrettyCompactNoEscapes',
+  'PrettyCompactNoEscapesMonoBlock',
+  'PrettySpaceNoEscapes',
+  'PrettySpaceNoEscapesMonoBlock',
+  'Native',
+  'RowBinary',
+  'RowBinaryWithNames',
+  'RowBinaryWithNamesAndTypes',
+  'Parquet',
+  'Arrow',
+  'ArrowStream',
+  'ORC',
+  'Avro',
+  'MsgPack',
+  'BSONEachRow',
+  'TSKV',
+  'SQLInsert',
+  'LineAsString',
+  'RawBLOB',
+  'Null',
 ];
 
 const SHOW_ALLOWED = new Set(['DATABASES', 'TABLES', 'COLUMNS', 'INDEXES', 'ENGINES', 'FUNCTIONS', 'CREATE']);
@@ -66,7 +145,28 @@ const EXPLAIN_KINDS = new Set(['AST', 'SYNTAX', 'QUERY', 'TREE', 'PLAN', 'PIPELI
 /** Keywords after which a call is a table function (the FROM list, JOIN, DESCRIBE TABLE). */
 const TABLE_POSITION = ['FROM', 'JOIN', 'TABLE'];
 /** Clause keywords, to know whether a `,` continues a FROM list. */
-const CLAUSES = ['SELECT', 'FROM', 'JOIN', 'WHERE', 'PREWHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'SETTINGS', 'ON', 'USING', 'WINDOW', 'QUALIFY', 'FORMAT', 'UNION', 'EXCEPT', 'INTERSECT', 'ARRAY', 'WITH'];
+const CLAUSES = [
+  'SELECT',
+  'FROM',
+  'JOIN',
+  'WHERE',
+  'PREWHERE',
+  'GROUP',
+  'HAVING',
+  'ORDER',
+  'LIMIT',
+  'SETTINGS',
+  'ON',
+  'USING',
+  'WINDOW',
+  'QUALIFY',
+  'FORMAT',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'ARRAY',
+  'WITH',
+];
 /** A bare name after these is a database (SHOW TABLES FROM db, EXISTS DATABASE db, SHOW COLUMNS ... IN db). */
 const DATABASE_POSITION = ['FROM', 'IN', 'DATABASE'];
 
@@ -105,7 +205,11 @@ export function allowedOutputFormat(name: string, catalog: EngineCatalog): strin
 /** Refusal for a format that is not allowed: unknown to the engine (73) or refused (497). */
 export function formatRefusal(name: string, catalog: EngineCatalog): ServerException {
   if (!catalog.outputFormats.has(name.toLowerCase())) return serverException(73, 'UNKNOWN_FORMAT', `Unknown output format ${shown(name)}`);
-  return serverException(497, 'ACCESS_DENIED', `Not enough privileges: output format ${shown(name)} is not allowed on the read-only endpoint (it needs schema or template files, or is internal)`);
+  return serverException(
+    497,
+    'ACCESS_DENIED',
+    `Not enough privileges: output format ${shown(name)} is not allowed on the read-only endpoint (it needs schema or template files, or is internal)`,
+  );
 }
 
 /** Checks the engine's canonical rendering of a query (see the module comment). */
@@ -118,7 +222,8 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
     throw err;
   }
   const statements = splitStatements(tokens).filter((s) => s.length > 0);
-  if (statements.length !== 1) return refuse(62, 'SYNTAX_ERROR', 'Syntax error (Multi-statements are not allowed): the endpoint runs one statement per request');
+  if (statements.length !== 1)
+    return refuse(62, 'SYNTAX_ERROR', 'Syntax error (Multi-statements are not allowed): the endpoint runs one statement per request');
   const statement = statements[0] as Token[];
 
   const kind = checkStatementKind(statement);
@@ -141,7 +246,9 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
       if (close === -1 || name === undefined || !isPunct(statement[i + 2], ':')) return refuse(62, 'SYNTAX_ERROR', 'Syntax error: unexpected {');
       const type = canonical.slice((statement[i + 3] as Token).start, (statement[close] as Token).start).trim();
       if (/\bIdentifier\b/i.test(type)) {
-        return denied(`query parameter {${name}:${type}} names a table or column at run time; parameters of type Identifier are not allowed on the read-only endpoint`);
+        return denied(
+          `query parameter {${name}:${type}} names a table or column at run time; parameters of type Identifier are not allowed on the read-only endpoint`,
+        );
       }
       parameterTypes.set(name, type);
       i = close;
@@ -155,11 +262,18 @@ export function checkCanonicalQuery(canonical: string, context: QueryContext): P
     }
     if (clauses.length === 0) clauses.push('none');
 
-    if (isKeyword(token, 'OUTFILE', 'INFILE')) return denied(`INTO ${upper(token)} reads or writes a file of the server and is not allowed on the read-only endpoint`);
+    if (isKeyword(token, 'OUTFILE', 'INFILE'))
+      return denied(`INTO ${upper(token)} reads or writes a file of the server and is not allowed on the read-only endpoint`);
 
     // The formatter writes keywords in capitals and names as given: `SELECT format FROM t` is a column.
-    const formatClause = isKeyword(token, 'FORMAT') && next !== undefined && nameOf(next) !== undefined && !isPunct(statement[i + 2], '(') && token.end < next.start
-      && upper(prev) !== 'AS' && (token.text === 'FORMAT' || context.catalog.outputFormats.has((nameOf(next) as string).toLowerCase()));
+    const formatClause =
+      isKeyword(token, 'FORMAT') &&
+      next !== undefined &&
+      nameOf(next) !== undefined &&
+      !isPunct(statement[i + 2], '(') &&
+      token.end < next.start &&
+      upper(prev) !== 'AS' &&
+      (token.text === 'FORMAT' || context.catalog.outputFormats.has((nameOf(next) as string).toLowerCase()));
     if (formatClause && next !== undefined) {
       const name = nameOf(next) as string;
       format = allowedOutputFormat(name, context.catalog);
@@ -228,8 +342,13 @@ function checkStatementKind(statement: Token[]): PolicyVerdict | undefined {
     while (['FULL', 'EXTENDED', 'TEMPORARY'].includes(upper(statement[at]))) at += 1;
     const what = upper(statement[at]);
     if (!SHOW_ALLOWED.has(what) || (what === 'CREATE' && !SHOW_CREATE_ALLOWED.has(upper(statement[at + 1])))) {
-      const shownForm = statement.slice(0, Math.min(statement.length, at + 2)).map((t) => t.text.toUpperCase()).join(' ');
-      return denied(`${shownForm} is not allowed on the read-only endpoint; it answers SHOW DATABASES, TABLES, COLUMNS, INDEXES, ENGINES, FUNCTIONS and SHOW CREATE TABLE|VIEW`);
+      const shownForm = statement
+        .slice(0, Math.min(statement.length, at + 2))
+        .map((t) => t.text.toUpperCase())
+        .join(' ');
+      return denied(
+        `${shownForm} is not allowed on the read-only endpoint; it answers SHOW DATABASES, TABLES, COLUMNS, INDEXES, ENGINES, FUNCTIONS and SHOW CREATE TABLE|VIEW`,
+      );
     }
     return undefined;
   }
@@ -243,9 +362,17 @@ function checkStatementKind(statement: Token[]): PolicyVerdict | undefined {
     }
     const inner = statement[at];
     if (isPunct(inner, '(') || upper(inner) === 'SELECT' || upper(inner) === 'WITH') return undefined;
-    return refuse(164, 'READONLY', `Cannot execute query in readonly mode: EXPLAIN ${upper(inner) || (inner?.text ?? '')} is not allowed; the endpoint explains SELECT queries only`);
+    return refuse(
+      164,
+      'READONLY',
+      `Cannot execute query in readonly mode: EXPLAIN ${upper(inner) || (inner?.text ?? '')} is not allowed; the endpoint explains SELECT queries only`,
+    );
   }
-  return refuse(164, 'READONLY', `Cannot execute query in readonly mode: ${lead || (first?.text ?? '')} is not allowed; this endpoint runs only SELECT, WITH, SHOW, DESCRIBE, EXPLAIN and EXISTS`);
+  return refuse(
+    164,
+    'READONLY',
+    `Cannot execute query in readonly mode: ${lead || (first?.text ?? '')} is not allowed; this endpoint runs only SELECT, WITH, SHOW, DESCRIBE, EXPLAIN and EXISTS`,
+  );
 }
 
 function checkCall(name: string, statement: Token[], i: number, clause: string, context: QueryContext): PolicyVerdict | undefined {
@@ -270,7 +397,19 @@ function checkCall(name: string, statement: Token[], i: number, clause: string, 
 }
 
 /** Words of a column declaration that bring an expression (or more than a type) into a structure. */
-const DECLARATION_KEYWORDS = new Set(['DEFAULT', 'MATERIALIZED', 'ALIAS', 'EPHEMERAL', 'CODEC', 'TTL', 'COMMENT', 'STATISTICS', 'SETTINGS', 'PRIMARY', 'AUTO_INCREMENT']);
+const DECLARATION_KEYWORDS = new Set([
+  'DEFAULT',
+  'MATERIALIZED',
+  'ALIAS',
+  'EPHEMERAL',
+  'CODEC',
+  'TTL',
+  'COMMENT',
+  'STATISTICS',
+  'SETTINGS',
+  'PRIMARY',
+  'AUTO_INCREMENT',
+]);
 
 /**
  * `values(structure, rows...)`: the structure is parsed as column declarations, and a declaration
@@ -336,9 +475,13 @@ function checkDatabaseReference(name: string, statement: Token[], i: number, con
     if (!qualifies) return undefined; // SHOW TABLES FROM system: names only
     const table = nameOf(statement[i + 2]);
     if (table !== undefined && READABLE_SYSTEM_TABLES.includes(table)) return undefined;
-    return denied(`system.${shown(table ?? statement[i + 2]?.text ?? '')} is not readable on this endpoint; of the system database it reads ${READABLE_SYSTEM_TABLES.join(', ')}`);
+    return denied(
+      `system.${shown(table ?? statement[i + 2]?.text ?? '')} is not readable on this endpoint; of the system database it reads ${READABLE_SYSTEM_TABLES.join(', ')}`,
+    );
   }
-  return denied(`database ${shown(name)} is not readable on this endpoint; it reads ${[database, ...READABLE_METADATA_DATABASES].join(', ')} and some system tables`);
+  return denied(
+    `database ${shown(name)} is not readable on this endpoint; it reads ${[database, ...READABLE_METADATA_DATABASES].join(', ')} and some system tables`,
+  );
 }
 
 type ClauseParse =
@@ -360,7 +503,9 @@ function settingsClause(statement: Token[], at: number, context: QueryContext): 
     if (raw === undefined) {
       return {
         ok: false,
-        verdict: denied(`SETTINGS ${shown(name)} = ${shown(value?.text ?? '')}: setting values must be literals (numbers, strings, true, false) on the read-only endpoint`),
+        verdict: denied(
+          `SETTINGS ${shown(name)} = ${shown(value?.text ?? '')}: setting values must be literals (numbers, strings, true, false) on the read-only endpoint`,
+        ),
       };
     }
     const checked = checkSetting(name, raw, 'SETTINGS clause', context.catalog, context.options);

@@ -48,7 +48,10 @@ export async function readBoundedBody(req: IncomingMessage, options: BodyOptions
   if (encoding !== '' && encoding !== 'identity') {
     const make = Object.hasOwn(DECODERS, encoding) ? DECODERS[encoding] : undefined;
     if (make === undefined) {
-      throw new BodyError(`Content-Encoding ${JSON.stringify(encoding)} is not supported; use ${SUPPORTED_CONTENT_ENCODINGS.join(', ')} or none`, 'unsupported-encoding');
+      throw new BodyError(
+        `Content-Encoding ${JSON.stringify(encoding)} is not supported; use ${SUPPORTED_CONTENT_ENCODINGS.join(', ')} or none`,
+        'unsupported-encoding',
+      );
     }
     decoder = make();
   }

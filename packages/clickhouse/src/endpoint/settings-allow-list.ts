@@ -62,7 +62,7 @@ const timeZone: Validator = {
 
 /** One printable ASCII character other than a quote or a backslash. */
 const char: Validator = {
-  expects: 'one printable ASCII character other than \' and \\',
+  expects: "one printable ASCII character other than ' and \\",
   parse: (raw) => (/^[\x20-\x26\x28-\x5b\x5d-\x7e]$/.test(raw) ? raw : undefined),
 };
 
@@ -278,7 +278,10 @@ export function checkRequestParameters(params: URLSearchParams, catalog: EngineC
     if (parameter !== undefined) {
       const value = parameter.parse(raw, catalog);
       if (value === undefined) {
-        return { ok: false, refusal: { code: 36, type: 'BAD_ARGUMENTS', message: `URL parameter '${name}' expects ${parameter.expects}; got '${shown(raw)}'` } };
+        return {
+          ok: false,
+          refusal: { code: 36, type: 'BAD_ARGUMENTS', message: `URL parameter '${name}' expects ${parameter.expects}; got '${shown(raw)}'` },
+        };
       }
       protocol.set(name, value);
       continue;

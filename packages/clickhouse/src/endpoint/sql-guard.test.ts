@@ -23,7 +23,7 @@ describe('checkReadOnlyQuery', () => {
     "SELECT * FROM numbers(10) WHERE toString(number) != 'file(x)'",
     'SELECT URLHierarchy(url) FROM hits',
     'SELECT 1 SETTINGS max_threads = 2',
-    "SELECT * FROM format(JSONEachRow, '{\"a\":1}')",
+    'SELECT * FROM format(JSONEachRow, \'{"a":1}\')',
   ])('lets %s through', (sql) => {
     expect(refusedWith(sql)).toBe('passed');
   });

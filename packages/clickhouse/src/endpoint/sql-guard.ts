@@ -57,7 +57,11 @@ export function checkReadOnlyQuery(sql: string): GuardVerdict {
   const kind = leadingKeyword(statement);
   if (!isKeyword(kind, ...READ_ONLY_STATEMENTS)) {
     const shown = kind?.text ?? '';
-    return refuse(164, 'READONLY', `Cannot execute query in readonly mode: ${shown.toUpperCase()} is not allowed; this endpoint runs only ${READ_ONLY_STATEMENTS.join(', ')}`);
+    return refuse(
+      164,
+      'READONLY',
+      `Cannot execute query in readonly mode: ${shown.toUpperCase()} is not allowed; this endpoint runs only ${READ_ONLY_STATEMENTS.join(', ')}`,
+    );
   }
 
   const first = statement[0] as Token;

@@ -64,8 +64,7 @@ function quotedEnd(sql: string, start: number, quote: string): number {
   throw new SqlTokenizeError(`Unterminated ${quote === "'" ? 'string literal' : 'quoted identifier'} starting at position ${start}`, start);
 }
 
-const unquote = (raw: string, quote: string) =>
-  raw.slice(1, -1).replaceAll(`${quote}${quote}`, quote).replace(/\\(.)/g, '$1');
+const unquote = (raw: string, quote: string) => raw.slice(1, -1).replaceAll(`${quote}${quote}`, quote).replace(/\\(.)/g, '$1');
 
 /** Splits `sql` into tokens, skipping whitespace and `--`, `#` and block comments. */
 export function tokenize(sql: string): Token[] {

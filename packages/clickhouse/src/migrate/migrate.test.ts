@@ -51,7 +51,9 @@ describe('validateMigrations', () => {
   });
 
   it('refuses a non-idempotent statement, naming version and statement', () => {
-    const err = failure(() => validateMigrations([m(1), m(2, ['CREATE TABLE IF NOT EXISTS a (n UInt8) ENGINE = Memory', 'CREATE TABLE b (n UInt8) ENGINE = Memory'])]));
+    const err = failure(() =>
+      validateMigrations([m(1), m(2, ['CREATE TABLE IF NOT EXISTS a (n UInt8) ENGINE = Memory', 'CREATE TABLE b (n UInt8) ENGINE = Memory'])]),
+    );
     expect(err).toMatchObject({ code: 'MIGRATE_NOT_IDEMPOTENT', version: 2 });
     expect(err.message).toContain('Migration 2 (m2), statement 2: CREATE without IF NOT EXISTS');
   });
@@ -108,10 +110,6 @@ describe('migrationChecksum and formatMigrationReport', () => {
       unknown: [7],
       dryRun: false,
     });
-    expect(text.split('\n')).toEqual([
-      'applied 3 pairs (12 ms)',
-      'recorded but not in this release: 7',
-      'shadow: 1 applied, 2 already applied',
-    ]);
+    expect(text.split('\n')).toEqual(['applied 3 pairs (12 ms)', 'recorded but not in this release: 7', 'shadow: 1 applied, 2 already applied']);
   });
 });

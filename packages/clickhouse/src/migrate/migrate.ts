@@ -47,7 +47,9 @@ export function validateMigrations(migrations: readonly Migration[]): void {
       throw new MigrationError('MIGRATE_INVALID', `Migration version ${version} appears twice`, { version });
     }
     if (previous !== undefined && version < previous) {
-      throw new MigrationError('MIGRATE_INVALID', `Migration version ${version} comes after version ${previous}; versions must be strictly increasing`, { version });
+      throw new MigrationError('MIGRATE_INVALID', `Migration version ${version} comes after version ${previous}; versions must be strictly increasing`, {
+        version,
+      });
     }
     previous = version;
     if (typeof name !== 'string' || name.trim() === '') {

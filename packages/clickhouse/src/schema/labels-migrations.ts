@@ -82,17 +82,25 @@ const JSON_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
 export function labelledAccuracyQuery(options: LabelledAccuracyQueryOptions): string {
   const pairs = options.pairsTable ?? 'pairs';
   const labels = options.labelsTable ?? LABELS_TABLE;
-  for (const [field, name] of [['pairsTable', pairs], ['labelsTable', labels]] as const) {
+  for (const [field, name] of [
+    ['pairsTable', pairs],
+    ['labelsTable', labels],
+  ] as const) {
     if (!IDENT.test(name)) throw new ClickHouseError('CH_INVALID_OPTIONS', `labelledAccuracyQuery: ${field} must be a table name, got ${JSON.stringify(name)}`);
   }
   if (!JSON_PATH.test(options.outcomePath)) {
-    throw new ClickHouseError('CH_INVALID_OPTIONS', `labelledAccuracyQuery: outcomePath must be a JSONPath of names and indexes such as $.decision or $.items[0].id, got ${JSON.stringify(options.outcomePath)}`);
+    throw new ClickHouseError(
+      'CH_INVALID_OPTIONS',
+      `labelledAccuracyQuery: outcomePath must be a JSONPath of names and indexes such as $.decision or $.items[0].id, got ${JSON.stringify(options.outcomePath)}`,
+    );
   }
   const path = `'${options.outcomePath}'`;
   const where = ['challenger_id = {challenger:String}'];
-  if (options.window === true) where.push("capture_time >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')", "capture_time < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')");
+  if (options.window === true)
+    where.push("capture_time >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')", "capture_time < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')");
   if (options.runId === true) where.push('run_id = {runId:String}');
-  const correct = (body: string) => `(p_kept AND if(l_type = 'number', toFloat64OrNull(JSON_VALUE(${body}, ${path})) = toFloat64OrNull(l_value), JSON_VALUE(${body}, ${path}) = l_value))`;
+  const correct = (body: string) =>
+    `(p_kept AND if(l_type = 'number', toFloat64OrNull(JSON_VALUE(${body}, ${path})) = toFloat64OrNull(l_value), JSON_VALUE(${body}, ${path}) = l_value))`;
   return `
 WITH
   p AS (

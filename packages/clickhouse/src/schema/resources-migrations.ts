@@ -40,7 +40,7 @@ export const RESOURCES_TABLES = Object.freeze({ resourceSamples: 'resource_sampl
 export const RESOURCES_MIGRATIONS: readonly Migration[] = Object.freeze([
   {
     version: 70,
-    name: 'resource_samples (both sides\' scraped CPU, memory and named metrics, keyed by series and time, expiring 30 days after landing)',
+    name: "resource_samples (both sides' scraped CPU, memory and named metrics, keyed by series and time, expiring 30 days after landing)",
     statements: [resourceSamples.trim()],
   },
 ]);

@@ -17,12 +17,15 @@ describe('retentionProblems', () => {
       'retention.rowDays: unknown field (accepted: rowsDays, bodiesDays, aggregatesDays, labelsDays)',
     ]);
     expect(retentionProblems(30)).toEqual(['retention: expected an object with rowsDays, bodiesDays, aggregatesDays, labelsDays (whole days), got 30']);
-    expect(retentionProblems({ rowsDays: 5, bodiesDays: 6 })).toEqual(['retention.bodiesDays: 6 exceeds retention.rowsDays (5); bodies live in the pair rows and go with them']);
+    expect(retentionProblems({ rowsDays: 5, bodiesDays: 6 })).toEqual([
+      'retention.bodiesDays: 6 exceeds retention.rowsDays (5); bodies live in the pair rows and go with them',
+    ]);
   });
 });
 
 describe('reading TTLs back from the engine', () => {
-  const engine = 'ReplacingMergeTree(joined_time) PARTITION BY toYYYYMMDD(capture_time) ORDER BY (challenger_id, exchange_id) TTL toDateTime(joined_time) + toIntervalDay(30) SETTINGS ttl_only_drop_parts = 1, index_granularity = 8192';
+  const engine =
+    'ReplacingMergeTree(joined_time) PARTITION BY toYYYYMMDD(capture_time) ORDER BY (challenger_id, exchange_id) TTL toDateTime(joined_time) + toIntervalDay(30) SETTINGS ttl_only_drop_parts = 1, index_granularity = 8192';
 
   it('reads a table TTL by landing time, and nothing else', () => {
     expect(tableTtlDays(engine, 'toDateTime(joined_time)')).toBe(30);
@@ -34,7 +37,8 @@ describe('reading TTLs back from the engine', () => {
   });
 
   it('reads a column TTL and the landing check', () => {
-    const create = 'CREATE TABLE d.pairs (`bodies_kept` Bool, `live_body` String CODEC(ZSTD(3)) TTL toDateTime(joined_time) + toIntervalDay(7), `shadow_body` String, INDEX i exchange_id TYPE bloom_filter(0.01) GRANULARITY 4, CONSTRAINT landed_within_retention CHECK (joined_time > (now() - toIntervalDay(30))) AND ((NOT bodies_kept) OR (joined_time > (now() - toIntervalDay(7))))) ENGINE = ReplacingMergeTree(joined_time) ORDER BY id';
+    const create =
+      'CREATE TABLE d.pairs (`bodies_kept` Bool, `live_body` String CODEC(ZSTD(3)) TTL toDateTime(joined_time) + toIntervalDay(7), `shadow_body` String, INDEX i exchange_id TYPE bloom_filter(0.01) GRANULARITY 4, CONSTRAINT landed_within_retention CHECK (joined_time > (now() - toIntervalDay(30))) AND ((NOT bodies_kept) OR (joined_time > (now() - toIntervalDay(7))))) ENGINE = ReplacingMergeTree(joined_time) ORDER BY id';
     expect(columnTtlDays(create, 'live_body')).toBe(7);
     expect(columnTtlDays(create, 'shadow_body')).toBeNull();
     expect(landingCheckDays(create)).toEqual([30, 7]);

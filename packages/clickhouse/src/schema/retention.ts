@@ -57,7 +57,9 @@ export function retentionProblems(options: unknown): string[] {
     if (!(RETENTION_FIELDS as readonly string[]).includes(key)) {
       problems.push(`retention.${key}: unknown field (accepted: ${RETENTION_FIELDS.join(', ')})`);
     } else if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_RETENTION_DAYS)) {
-      problems.push(`retention.${key}: must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}; got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+      problems.push(
+        `retention.${key}: must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}; got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      );
     }
   }
   const { rowsDays, bodiesDays } = given;
@@ -242,7 +244,9 @@ export async function applyRetention(ch: ClickHouse, options: RetentionOptions, 
     const checkDays = t.bodies === true ? [want, bodies] : [want];
     if (!sameDays(current.check, checkDays)) {
       // One ALTER: the table is never without a check in between.
-      statements.push(`ALTER TABLE ${name} DROP CONSTRAINT IF EXISTS ${LANDING_CHECK}, ADD CONSTRAINT IF NOT EXISTS ${LANDING_CHECK} CHECK ${landingCheck(t, want, bodies)}`);
+      statements.push(
+        `ALTER TABLE ${name} DROP CONSTRAINT IF EXISTS ${LANDING_CHECK}, ADD CONSTRAINT IF NOT EXISTS ${LANDING_CHECK} CHECK ${landingCheck(t, want, bodies)}`,
+      );
       changed.push(`${t.table}: landing check ${current.check === null ? 'added' : `${current.check.join('/')} -> ${checkDays.join('/')} days`}`);
     }
   }

@@ -4,8 +4,18 @@ import { formatRunSummary, RUNS_MIGRATIONS } from './runs-migrations.js';
 import type { RunSummary } from './runs-migrations.js';
 
 const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
-  runId: 'incident-42', sessions: 1, state: 'completed', partitions: 6, drainedPartitions: 6, landed: true, windowFromMs: 0, windowToMs: 1,
-  exchanges: 140, outsideWindow: 0, sampledOut: 0, deadLettered: 0,
+  runId: 'incident-42',
+  sessions: 1,
+  state: 'completed',
+  partitions: 6,
+  drainedPartitions: 6,
+  landed: true,
+  windowFromMs: 0,
+  windowToMs: 1,
+  exchanges: 140,
+  outsideWindow: 0,
+  sampledOut: 0,
+  deadLettered: 0,
   challengers: [
     { id: 'rc', role: 'candidate', replayed: 140, failed: 2, paired: 139, unmatched: { no_result: 1 } },
     { id: 'sec', role: 'secondary', replayed: 140, failed: 0, paired: 140, unmatched: {} },
@@ -31,7 +41,11 @@ describe('runs migrations and the run summary', () => {
   });
 
   it('says what is not landed yet, and a run the joiner never saw', () => {
-    expect(formatRunSummary(summary({ landed: false, state: 'running', drainedPartitions: 0, sampledOut: 3 }))).toMatch(/^run incident-42 \(running, 0 of 6 partitions landed\): 140 exchanges in the window \(3 sampled out\)/);
-    expect(formatRunSummary(summary({ landed: false, state: 'unknown', sessions: 0, exchanges: 0, challengers: [] }))).toBe('run incident-42 (not recorded by the joiner yet): 0 exchanges in the window; 0 challengers: replayed 0, paired 0, unmatched 0');
+    expect(formatRunSummary(summary({ landed: false, state: 'running', drainedPartitions: 0, sampledOut: 3 }))).toMatch(
+      /^run incident-42 \(running, 0 of 6 partitions landed\): 140 exchanges in the window \(3 sampled out\)/,
+    );
+    expect(formatRunSummary(summary({ landed: false, state: 'unknown', sessions: 0, exchanges: 0, challengers: [] }))).toBe(
+      'run incident-42 (not recorded by the joiner yet): 0 exchanges in the window; 0 challengers: replayed 0, paired 0, unmatched 0',
+    );
   });
 });

@@ -257,14 +257,30 @@ export async function summarizeRun(client: ClickHouseClient, runId: string): Pro
  */
 export function formatRunSummary(s: RunSummary): string {
   const total = (u: Readonly<Record<string, number>>): number => Object.values(u).reduce((a, b) => a + b, 0);
-  const reasons = (u: Readonly<Record<string, number>>): string => (total(u) === 0 ? '' : ` (${Object.entries(u).map(([r, n]) => `${r} ${n}`).join(', ')})`);
+  const reasons = (u: Readonly<Record<string, number>>): string =>
+    total(u) === 0
+      ? ''
+      : ` (${Object.entries(u)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(', ')})`;
   const all: Record<string, number> = {};
   for (const c of s.challengers) for (const [r, n] of Object.entries(c.unmatched)) all[r] = (all[r] ?? 0) + n;
   const sum = (f: (c: RunChallengerSummary) => number): number => s.challengers.reduce((n, c) => n + f(c), 0);
-  const state = s.landed ? 'landed' : s.state === 'unknown' ? 'not recorded by the joiner yet' : `${s.state}, ${s.drainedPartitions} of ${s.partitions} partitions landed`;
-  const extra = [s.outsideWindow > 0 ? `${s.outsideWindow} read outside it` : '', s.sampledOut > 0 ? `${s.sampledOut} sampled out` : '', s.deadLettered > 0 ? `${s.deadLettered} dead-lettered` : ''].filter((x) => x !== '');
+  const state = s.landed
+    ? 'landed'
+    : s.state === 'unknown'
+      ? 'not recorded by the joiner yet'
+      : `${s.state}, ${s.drainedPartitions} of ${s.partitions} partitions landed`;
+  const extra = [
+    s.outsideWindow > 0 ? `${s.outsideWindow} read outside it` : '',
+    s.sampledOut > 0 ? `${s.sampledOut} sampled out` : '',
+    s.deadLettered > 0 ? `${s.deadLettered} dead-lettered` : '',
+  ].filter((x) => x !== '');
   return [
     `run ${s.runId} (${state}): ${s.exchanges} exchanges in the window${extra.length > 0 ? ` (${extra.join(', ')})` : ''}; ${s.challengers.length} challenger${s.challengers.length === 1 ? '' : 's'}: replayed ${sum((c) => c.replayed)}, paired ${sum((c) => c.paired)}, unmatched ${total(all)}${reasons(all)}`,
-    ...s.challengers.map((c) => `  ${c.id}${c.role === '' ? '' : ` (${c.role})`}: replayed ${c.replayed}${c.failed > 0 ? ` (${c.failed} with an error)` : ''}, paired ${c.paired}, unmatched ${total(c.unmatched)}${reasons(c.unmatched)}`),
+    ...s.challengers.map(
+      (c) =>
+        `  ${c.id}${c.role === '' ? '' : ` (${c.role})`}: replayed ${c.replayed}${c.failed > 0 ? ` (${c.failed} with an error)` : ''}, paired ${c.paired}, unmatched ${total(c.unmatched)}${reasons(c.unmatched)}`,
+    ),
   ].join('\n');
 }

@@ -17,7 +17,10 @@ describe('prepareBody', () => {
     const html = prepareBody(b('<html>oops</html>'), 'application/json', false, opts);
     expect(html).toMatchObject({ kind: 'invalid_json', text: '<html>oops</html>' });
     expect(html.error).toMatch(/JSON|Unexpected/);
-    expect(prepareBody(Buffer.from([0x7b, 0xff]), 'application/problem+json', false, opts)).toMatchObject({ kind: 'invalid_json', error: 'body is not valid UTF-8' });
+    expect(prepareBody(Buffer.from([0x7b, 0xff]), 'application/problem+json', false, opts)).toMatchObject({
+      kind: 'invalid_json',
+      error: 'body is not valid UTF-8',
+    });
   });
 
   it('sniffs JSON only without a content type', () => {

@@ -3,7 +3,12 @@ import { diffJson, deepEqual, type ArrayKeyRule, type JsonDiffKind } from './jso
 import { parseJson } from './json-parse.js';
 import { compilePath, formatPath } from './json-path.js';
 
-interface Found { path: string; kind: JsonDiffKind; live: unknown; candidate: unknown }
+interface Found {
+  path: string;
+  kind: JsonDiffKind;
+  live: unknown;
+  candidate: unknown;
+}
 
 function diff(live: string, candidate: string, opts: { maxDepth?: number; maxDiffs?: number; arrayKeys?: ArrayKeyRule[] } = {}) {
   const found: Found[] = [];
@@ -25,8 +30,9 @@ describe('diffJson', () => {
   });
 
   it('reports a changed array element by index', () => {
-    expect(diff('{"items":[{"p":1},{"p":2}]}', '{"items":[{"p":1},{"p":3}]}').found)
-      .toEqual([{ path: '$.items[1].p', kind: 'value_changed', live: 2, candidate: 3 }]);
+    expect(diff('{"items":[{"p":1},{"p":2}]}', '{"items":[{"p":1},{"p":3}]}').found).toEqual([
+      { path: '$.items[1].p', kind: 'value_changed', live: 2, candidate: 3 },
+    ]);
   });
 
   it('reports a longer or shorter array once at the array, comparing the common prefix', () => {
@@ -58,8 +64,9 @@ describe('diffJson', () => {
 
   it('compares big integers exactly', () => {
     expect(diff('{"id":12345678901234567891}', '{"id":12345678901234567891}').found).toEqual([]);
-    expect(diff('{"id":12345678901234567891}', '{"id":12345678901234567892}').found)
-      .toEqual([{ path: '$.id', kind: 'value_changed', live: 12345678901234567891n, candidate: 12345678901234567892n }]);
+    expect(diff('{"id":12345678901234567891}', '{"id":12345678901234567892}').found).toEqual([
+      { path: '$.id', kind: 'value_changed', live: 12345678901234567891n, candidate: 12345678901234567892n },
+    ]);
   });
 
   it('does not normalise unicode: NFC and NFD spellings differ; equal code points are equal', () => {
@@ -83,8 +90,9 @@ describe('diffJson', () => {
 
   it('falls back to index comparison when array keys repeat or are missing', () => {
     const arrayKeys = [{ path: compilePath('$'), key: 'id' }];
-    expect(diff('[{"id":1},{"id":1}]', '[{"id":1},{"id":2}]', { arrayKeys }).found)
-      .toEqual([{ path: '$[1].id', kind: 'value_changed', live: 1, candidate: 2 }]);
+    expect(diff('[{"id":1},{"id":1}]', '[{"id":1},{"id":2}]', { arrayKeys }).found).toEqual([
+      { path: '$[1].id', kind: 'value_changed', live: 1, candidate: 2 },
+    ]);
   });
 
   it('compares subtrees below maxDepth whole, without recursion', () => {
@@ -114,8 +122,10 @@ describe('deepEqual', () => {
 });
 
 // An oracle independent of the code under test: JSON with keys sorted.
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) =>
-  x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x);
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
 
 describe('diffJson against a canonical-JSON oracle on random documents', () => {
   // Seeded, so a failure reproduces.
@@ -126,12 +136,18 @@ describe('diffJson against a canonical-JSON oracle on random documents', () => {
   };
   const gen = (depth: number): unknown => {
     switch (rnd(depth > 3 ? 4 : 6)) {
-      case 0: return rnd(3) === 0 ? null : rnd(2) === 0;
-      case 1: return rnd(100) - 50 + (rnd(2) === 0 ? 0.5 : 0);
-      case 2: return ['a', 'b', 'é', ''][rnd(4)];
-      case 3: return rnd(5);
-      case 4: return Array.from({ length: rnd(4) }, () => gen(depth + 1));
-      default: return Object.fromEntries(Array.from({ length: rnd(4) }, (_, i) => [`k${rnd(5)}${i}`, gen(depth + 1)]));
+      case 0:
+        return rnd(3) === 0 ? null : rnd(2) === 0;
+      case 1:
+        return rnd(100) - 50 + (rnd(2) === 0 ? 0.5 : 0);
+      case 2:
+        return ['a', 'b', 'é', ''][rnd(4)];
+      case 3:
+        return rnd(5);
+      case 4:
+        return Array.from({ length: rnd(4) }, () => gen(depth + 1));
+      default:
+        return Object.fromEntries(Array.from({ length: rnd(4) }, (_, i) => [`k${rnd(5)}${i}`, gen(depth + 1)]));
     }
   };
   const mutate = (v: unknown): unknown => {
@@ -150,7 +166,15 @@ describe('diffJson against a canonical-JSON oracle on random documents', () => {
       const a = gen(0);
       const b = rnd(3) === 0 ? JSON.parse(JSON.stringify(a)) : mutate(a);
       let found = 0;
-      diffJson(a, b, { maxDepth: 64, maxDiffs: 10_000, arrayKeys: [], onDiff: () => { found++; return true; } });
+      diffJson(a, b, {
+        maxDepth: 64,
+        maxDiffs: 10_000,
+        arrayKeys: [],
+        onDiff: () => {
+          found++;
+          return true;
+        },
+      });
       const same = canonical(a) === canonical(b);
       expect(found === 0, JSON.stringify([a, b])).toBe(same);
       expect(deepEqual(a, b)).toBe(same);

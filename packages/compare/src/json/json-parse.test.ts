@@ -11,13 +11,18 @@ describe('parseJson', () => {
 
   it('returns plain numbers for long literals that are still safe or not integers', () => {
     const v = parseJson('[9007199254740991, 1234567890123456.5, 0.12345678901234567]') as unknown[];
-    expect(v).toEqual([9007199254740991, 1234567890123456.5, Number("0.12345678901234567")]);
+    expect(v).toEqual([9007199254740991, 1234567890123456.5, Number('0.12345678901234567')]);
   });
 
   it('parses what JSON.parse parses, identically, on the slow path', () => {
     // The 16-digit string forces the hand-written parser for the whole document.
     const text = JSON.stringify({
-      s: 'a\\"b\n\u00e9\ud83d\ude00', n: [0, -1, 1.5e-7, 2E+3], b: [true, false, null], o: { x: { y: [] } }, e: {}, pad: '1234567890123456',
+      s: 'a\\"b\n\u00e9\ud83d\ude00',
+      n: [0, -1, 1.5e-7, 2e3],
+      b: [true, false, null],
+      o: { x: { y: [] } },
+      e: {},
+      pad: '1234567890123456',
     });
     expect(parseJson(text)).toEqual(JSON.parse(text));
   });

@@ -50,12 +50,18 @@ class LosslessParser {
     if (depth > 5000) this.fail('nesting too deep');
     const c = this.text[this.pos];
     switch (c) {
-      case '{': return this.parseObject(depth);
-      case '[': return this.parseArray(depth);
-      case '"': return this.parseString();
-      case 't': return this.literal('true', true);
-      case 'f': return this.literal('false', false);
-      case 'n': return this.literal('null', null);
+      case '{':
+        return this.parseObject(depth);
+      case '[':
+        return this.parseArray(depth);
+      case '"':
+        return this.parseString();
+      case 't':
+        return this.literal('true', true);
+      case 'f':
+        return this.literal('false', false);
+      case 'n':
+        return this.literal('null', null);
       default:
         if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.parseNumber();
         return this.fail(c === undefined ? 'unexpected end of JSON' : `unexpected character ${JSON.stringify(c)}`);
@@ -168,11 +174,15 @@ export type JsonType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'obj
 export function jsonTypeOf(value: unknown): JsonType {
   if (value === null) return 'null';
   switch (typeof value) {
-    case 'boolean': return 'boolean';
+    case 'boolean':
+      return 'boolean';
     case 'number':
-    case 'bigint': return 'number';
-    case 'string': return 'string';
-    default: return Array.isArray(value) ? 'array' : 'object';
+    case 'bigint':
+      return 'number';
+    case 'string':
+      return 'string';
+    default:
+      return Array.isArray(value) ? 'array' : 'object';
   }
 }
 
@@ -204,11 +214,16 @@ export function renderValue(value: unknown, maxChars: number): string {
     if (depth > 64) return push('…');
     if (v === null || v === undefined) return push('null');
     switch (typeof v) {
-      case 'string': return push(JSON.stringify(v.length > maxChars ? v.slice(0, maxChars) : v));
-      case 'number': return push(Number.isFinite(v) ? String(v) : 'null');
-      case 'bigint': return push(v.toString());
-      case 'boolean': return push(v ? 'true' : 'false');
-      default: break;
+      case 'string':
+        return push(JSON.stringify(v.length > maxChars ? v.slice(0, maxChars) : v));
+      case 'number':
+        return push(Number.isFinite(v) ? String(v) : 'null');
+      case 'bigint':
+        return push(v.toString());
+      case 'boolean':
+        return push(v ? 'true' : 'false');
+      default:
+        break;
     }
     if (Array.isArray(v)) {
       if (!push('[')) return false;

@@ -14,12 +14,8 @@ describe('JSONPath formatting', () => {
 
 describe('compilePath', () => {
   it('parses the supported subset', () => {
-    expect(compilePath('$.a[2][*].b').segments).toEqual([
-      { t: 'key', key: 'a' }, { t: 'index', index: 2 }, { t: 'any' }, { t: 'key', key: 'b' },
-    ]);
-    expect(compilePath("$['x y'].*..id").segments).toEqual([
-      { t: 'key', key: 'x y' }, { t: 'any' }, { t: 'descend' }, { t: 'key', key: 'id' },
-    ]);
+    expect(compilePath('$.a[2][*].b').segments).toEqual([{ t: 'key', key: 'a' }, { t: 'index', index: 2 }, { t: 'any' }, { t: 'key', key: 'b' }]);
+    expect(compilePath("$['x y'].*..id").segments).toEqual([{ t: 'key', key: 'x y' }, { t: 'any' }, { t: 'descend' }, { t: 'key', key: 'id' }]);
     expect(compilePath('$.content-type').segments).toEqual([{ t: 'key', key: 'content-type' }]);
   });
 
@@ -60,7 +56,13 @@ describe('matching', () => {
 });
 
 describe('selectValues', () => {
-  const doc = { items: [{ id: 'a', p: 1 }, { id: 'b', p: 2 }], deep: { x: { id: 'c' } } };
+  const doc = {
+    items: [
+      { id: 'a', p: 1 },
+      { id: 'b', p: 2 },
+    ],
+    deep: { x: { id: 'c' } },
+  };
   it('selects keys, indices, negative indices, wildcards and descendants', () => {
     expect(selectValues(compilePath('$.items[*].id'), doc)).toEqual(['a', 'b']);
     expect(selectValues(compilePath('$.items[-1].p'), doc)).toEqual([2]);

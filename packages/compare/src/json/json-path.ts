@@ -63,8 +63,11 @@ export function compilePath(source: string, field = 'path'): CompiledPath {
     throw new CompareError('COMPARE_INVALID_JSONPATH', `${field}: expected a JSONPath string like "$.items[*].price", got ${typeof source}`, { field });
   }
   const bad = (pos: number, what: string): never => {
-    throw new CompareError('COMPARE_INVALID_JSONPATH',
-      `${field}: invalid JSONPath ${JSON.stringify(source)} at offset ${pos}: ${what} (supported: $, .key, ['key'], [n], [*], .*, ..key)`, { field });
+    throw new CompareError(
+      'COMPARE_INVALID_JSONPATH',
+      `${field}: invalid JSONPath ${JSON.stringify(source)} at offset ${pos}: ${what} (supported: $, .key, ['key'], [n], [*], .*, ..key)`,
+      { field },
+    );
   };
   const s = source.trim();
   if (s[0] !== '$') bad(0, 'must start with "$"');
@@ -112,7 +115,7 @@ export function compilePath(source: string, field = 'path'): CompiledPath {
         i = j + 2;
       } else {
         const m = /^\[(-?\d+)\]/.exec(s.slice(i));
-        if (m === null) bad(i, s[i + 1] === '?' ? 'filter expressions are not supported' : 'expected [n], [*] or [\'key\']');
+        if (m === null) bad(i, s[i + 1] === '?' ? 'filter expressions are not supported' : "expected [n], [*] or ['key']");
         segments.push({ t: 'index', index: Number(m![1]) });
         i += m![0].length;
       }
@@ -126,10 +129,14 @@ export function compilePath(source: string, field = 'path'): CompiledPath {
 
 function stepMatches(seg: PathSegment, step: PathStep): boolean {
   switch (seg.t) {
-    case 'any': return true;
-    case 'key': return step === seg.key;
-    case 'index': return step === seg.index;
-    default: return false;
+    case 'any':
+      return true;
+    case 'key':
+      return step === seg.key;
+    case 'index':
+      return step === seg.index;
+    default:
+      return false;
   }
 }
 

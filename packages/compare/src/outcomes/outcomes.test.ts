@@ -38,7 +38,13 @@ describe('compileOutcomeSpecs', () => {
     [[{ name: 'p', path: '$.items[?(@.x)]', type: 'number' }], 'outcomes[0].path'],
     [[{ name: 'p', path: '$.p', type: 'float' }], 'outcomes[0].type'],
     [[{ name: 'bad name', path: '$.p', type: 'number' }], 'outcomes[0].name'],
-    [[{ name: 'p', path: '$.p', type: 'number' }, { name: 'p', path: '$.q', type: 'number' }], 'outcomes[1].name'],
+    [
+      [
+        { name: 'p', path: '$.p', type: 'number' },
+        { name: 'p', path: '$.q', type: 'number' },
+      ],
+      'outcomes[1].name',
+    ],
   ])('rejects a bad spec naming %j field', (bad, field) => {
     try {
       compileOutcomeSpecs(bad as OutcomeSpec[]);

@@ -56,14 +56,18 @@ export function compileOutcomeSpecs(specs: readonly OutcomeSpec[], field = 'outc
       throw new CompareError('COMPARE_INVALID_OUTCOME', `${f}: expected { name, path, type }`, { field: f });
     }
     if (typeof spec.name !== 'string' || !NAME.test(spec.name)) {
-      throw new CompareError('COMPARE_INVALID_OUTCOME', `${f}.name: expected a name of letters, digits, "_", ".", "-", got ${JSON.stringify(spec.name)}`, { field: `${f}.name` });
+      throw new CompareError('COMPARE_INVALID_OUTCOME', `${f}.name: expected a name of letters, digits, "_", ".", "-", got ${JSON.stringify(spec.name)}`, {
+        field: `${f}.name`,
+      });
     }
     if (seen.has(spec.name)) {
       throw new CompareError('COMPARE_INVALID_OUTCOME', `${f}.name: duplicate outcome name ${JSON.stringify(spec.name)}`, { field: `${f}.name` });
     }
     seen.add(spec.name);
     if (!(OUTCOME_TYPES as readonly string[]).includes(spec.type)) {
-      throw new CompareError('COMPARE_INVALID_OUTCOME', `${f}.type: expected one of ${OUTCOME_TYPES.join(', ')}, got ${JSON.stringify(spec.type)}`, { field: `${f}.type` });
+      throw new CompareError('COMPARE_INVALID_OUTCOME', `${f}.type: expected one of ${OUTCOME_TYPES.join(', ')}, got ${JSON.stringify(spec.type)}`, {
+        field: `${f}.type`,
+      });
     }
     let path: CompiledPath;
     try {
@@ -85,11 +89,15 @@ function asNumber(v: unknown): number | null {
 
 function asText(v: unknown): string | null {
   switch (typeof v) {
-    case 'string': return v;
+    case 'string':
+      return v;
     case 'number':
-    case 'bigint': return String(v);
-    case 'boolean': return v ? 'true' : 'false';
-    default: return null;
+    case 'bigint':
+      return String(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return null;
   }
 }
 

@@ -70,5 +70,7 @@ export async function compareExchangeAsync(input: ExchangeInput, config: Compare
   const pairs = pairsOf(input);
   if (pairs.length === 0) return [];
   const prepared = preparedOf(input, config);
-  return Promise.all(pairs.map(async ({ challengerId, pair }) => ({ challengerId, comparison: await comparePairPreparedAsync(pair, config, state, prepared) })));
+  return Promise.all(
+    pairs.map(async ({ challengerId, pair }) => ({ challengerId, comparison: await comparePairPreparedAsync(pair, config, state, prepared) })),
+  );
 }

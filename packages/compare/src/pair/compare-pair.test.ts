@@ -31,8 +31,17 @@ describe('comparePair: status, errors, latency, headers', () => {
     const cand = answer({ b: [1, 2], a: 1.0 }, { headers: { date: ['Tue'], etag: ['"2"'], 'content-length': ['11'], 'x-api': ['v1'] }, latencyUs: 1500 });
     const r = comparePair(pair(live, cand), defaults);
     expect(r).toMatchObject({
-      match: true, statusMatch: true, headersMatch: true, bodyMatch: true, bodyComparison: 'json', route: '/orders/:id', routeSource: 'learned',
-      latencyDeltaUs: 500, diffs: [], headerDiffs: [], liveBodyHash: r.candidateBodyHash === r.liveBodyHash ? r.liveBodyHash : r.liveBodyHash,
+      match: true,
+      statusMatch: true,
+      headersMatch: true,
+      bodyMatch: true,
+      bodyComparison: 'json',
+      route: '/orders/:id',
+      routeSource: 'learned',
+      latencyDeltaUs: 500,
+      diffs: [],
+      headerDiffs: [],
+      liveBodyHash: r.candidateBodyHash === r.liveBodyHash ? r.liveBodyHash : r.liveBodyHash,
     });
     expect(r.liveBodyHash).not.toBe(r.candidateBodyHash); // same JSON, different bytes
     expect(JSON.parse(JSON.stringify(r))).toEqual(r); // serialisable as is
@@ -42,7 +51,15 @@ describe('comparePair: status, errors, latency, headers', () => {
     const live = answer({ a: 1 }, { headers: { 'x-api': ['v1'], 'cache-control': ['no-store'], 'x-old': ['1'] } });
     const cand = answer({ a: 1 }, { status: 503, headers: { 'x-api': ['v2'], 'cache-control': ['no-store'], 'x-new': ['1'] } });
     const r = comparePair(pair(live, cand), defaults);
-    expect(r).toMatchObject({ match: false, statusMatch: false, liveStatus: 200, candidateStatus: 503, errorMatch: true, headersMatch: false, bodyMatch: true });
+    expect(r).toMatchObject({
+      match: false,
+      statusMatch: false,
+      liveStatus: 200,
+      candidateStatus: 503,
+      errorMatch: true,
+      headersMatch: false,
+      bodyMatch: true,
+    });
     expect(r.headerDiffs.map((h) => [h.name, h.kind, h.liveValue, h.candidateValue])).toEqual([
       ['x-api', 'value_changed', 'v1', 'v2'],
       ['x-old', 'missing_in_candidate', '1', null],
@@ -64,22 +81,36 @@ describe('comparePair: bodies', () => {
   it('reports collapsed paths with one concrete example and a count', () => {
     const items = (f: (i: number) => number) => ({ items: Array.from({ length: 5 }, (_, i) => ({ id: i, price: f(i) })) });
     const r = comparePair(pair(answer(items((i) => i)), answer(items((i) => (i >= 3 ? i + 1 : i)))), defaults);
-    expect(r.diffs).toEqual([{
-      path: '$.items[*].price', kind: 'value_changed', examplePath: '$.items[3].price', liveValue: '3', candidateValue: '4', count: 2, noisy: false, noiseReason: null,
-    }]);
+    expect(r.diffs).toEqual([
+      {
+        path: '$.items[*].price',
+        kind: 'value_changed',
+        examplePath: '$.items[3].price',
+        liveValue: '3',
+        candidateValue: '4',
+        count: 2,
+        noisy: false,
+        noiseReason: null,
+      },
+    ]);
     expect(r).toMatchObject({ bodyMatch: false, match: false, realDiffCount: 1, noisyDiffCount: 0 });
   });
 
   it('reports a root type change at $ and array length changes', () => {
     expect(comparePair(pair(answer({ a: 1 }), answer([1])), defaults).diffs.map((d) => [d.path, d.kind])).toEqual([['$', 'type_changed']]);
-    expect(comparePair(pair(answer({ l: [1, 2] }), answer({ l: [1, 2, 3] })), defaults).diffs.map((d) => [d.path, d.kind, d.liveValue, d.candidateValue]))
-      .toEqual([['$.l', 'array_length', '2', '3']]);
+    expect(
+      comparePair(pair(answer({ l: [1, 2] }), answer({ l: [1, 2, 3] })), defaults).diffs.map((d) => [d.path, d.kind, d.liveValue, d.candidateValue]),
+    ).toEqual([['$.l', 'array_length', '2', '3']]);
   });
 
   it('numbers: 1 vs 1.0 and 1e3 vs 1000 equal, 1 vs "1" a type change, big integers exact', () => {
     const raw = (s: string) => answer(s, { contentType: 'application/json' });
     expect(comparePair(pair(raw('{"a":1,"b":1e3,"c":-0}'), raw('{"a":1.0,"b":1000,"c":0}')), defaults).match).toBe(true);
-    expect(comparePair(pair(raw('{"a":1}'), raw('{"a":"1"}')), defaults).diffs[0]).toMatchObject({ kind: 'type_changed', liveValue: '1', candidateValue: '"1"' });
+    expect(comparePair(pair(raw('{"a":1}'), raw('{"a":"1"}')), defaults).diffs[0]).toMatchObject({
+      kind: 'type_changed',
+      liveValue: '1',
+      candidateValue: '"1"',
+    });
     const big = comparePair(pair(raw('{"id":12345678901234567891}'), raw('{"id":12345678901234567892}')), defaults);
     expect(big.diffs[0]).toMatchObject({ path: '$.id', liveValue: '12345678901234567891', candidateValue: '12345678901234567892' });
   });
@@ -102,7 +133,11 @@ describe('comparePair: bodies', () => {
   it('compares empty bodies, text bodies and binary bodies', () => {
     const empty = () => answer(new Uint8Array(0), { contentType: null });
     expect(comparePair(pair(empty(), empty()), defaults)).toMatchObject({ bodyComparison: 'empty', bodyMatch: true });
-    expect(comparePair(pair(empty(), answer({ a: 1 })), defaults).diffs[0]).toMatchObject({ kind: 'body_kind_changed', liveValue: 'empty', candidateValue: 'json' });
+    expect(comparePair(pair(empty(), answer({ a: 1 })), defaults).diffs[0]).toMatchObject({
+      kind: 'body_kind_changed',
+      liveValue: 'empty',
+      candidateValue: 'json',
+    });
     const text = comparePair(pair(answer('hello world, this is live'), answer('hello world, this is the candidate')), defaults);
     expect(text).toMatchObject({ bodyComparison: 'text', bodyMatch: false });
     expect(text.diffs[0]).toMatchObject({ path: '$', kind: 'text_changed', liveValue: '"… world, this is live"' });
@@ -126,14 +161,16 @@ describe('comparePair: bodies', () => {
 
   it('applies per-route ignore rules, numeric tolerance and custom comparators', () => {
     const config = resolveCompareConfig({
-      rules: [{
-        route: '/orders/:id',
-        ignorePaths: ['$.meta', '$..requestId'],
-        comparators: [
-          { type: 'numeric', path: '$.total', relative: 0.01 },
-          { type: 'custom', path: '$.name', compare: (l, c) => String(l).toLowerCase() === String(c).toLowerCase() },
-        ],
-      }],
+      rules: [
+        {
+          route: '/orders/:id',
+          ignorePaths: ['$.meta', '$..requestId'],
+          comparators: [
+            { type: 'numeric', path: '$.total', relative: 0.01 },
+            { type: 'custom', path: '$.name', compare: (l, c) => String(l).toLowerCase() === String(c).toLowerCase() },
+          ],
+        },
+      ],
     });
     const live = answer({ meta: { host: 'a' }, lines: [{ requestId: 'x', q: 1 }], total: 100, name: 'Bob', other: 1 });
     const cand = answer({ meta: { host: 'b' }, lines: [{ requestId: 'y', q: 1 }], total: 100.5, name: 'BOB', other: 2 });
@@ -146,13 +183,37 @@ describe('comparePair: bodies', () => {
 
   it('matches arrays by a configured key', () => {
     const config = resolveCompareConfig({ rules: [{ route: '/orders/:id', arrayKeys: [{ path: '$.items', key: 'sku' }] }] });
-    const r = comparePair(pair(answer({ items: [{ sku: 'a', n: 1 }, { sku: 'b', n: 2 }] }), answer({ items: [{ sku: 'b', n: 2 }, { sku: 'a', n: 1 }] })), config);
+    const r = comparePair(
+      pair(
+        answer({
+          items: [
+            { sku: 'a', n: 1 },
+            { sku: 'b', n: 2 },
+          ],
+        }),
+        answer({
+          items: [
+            { sku: 'b', n: 2 },
+            { sku: 'a', n: 1 },
+          ],
+        }),
+      ),
+      config,
+    );
     expect(r.bodyMatch).toBe(true);
   });
 
   it('extracts declared business outcomes from both sides', () => {
     const config = resolveCompareConfig({
-      rules: [{ route: '/orders/:id', outcomes: [{ name: 'price', path: '$.price', type: 'number' }, { name: 'recs', path: '$.recs[*]', type: 'string[]' }] }],
+      rules: [
+        {
+          route: '/orders/:id',
+          outcomes: [
+            { name: 'price', path: '$.price', type: 'number' },
+            { name: 'recs', path: '$.recs[*]', type: 'string[]' },
+          ],
+        },
+      ],
     });
     const r = comparePair(pair(answer({ price: 10, recs: ['a', 'b'] }), answer('oops', { contentType: 'application/json' })), config);
     expect(r.outcomes).toEqual([
@@ -181,7 +242,11 @@ describe('comparePair: noise', () => {
     const state = createCompareState(config);
     let real = 0;
     for (let i = 0; i < 200; i++) {
-      const r = comparePair(pair(answer({ id: 'stable', ts: i }), answer({ id: `rnd-${i}`, ts: i + 2 }), { secondary: answer({ id: 'stable', ts: i + 1 }) }), config, state);
+      const r = comparePair(
+        pair(answer({ id: 'stable', ts: i }), answer({ id: `rnd-${i}`, ts: i + 2 }), { secondary: answer({ id: 'stable', ts: i + 1 }) }),
+        config,
+        state,
+      );
       if (r.diffs.some((d) => d.path === '$.id' && !d.noisy)) real++;
       expect(r.diffs.find((d) => d.path === '$.ts')?.noisy).toBe(true);
     }
@@ -218,9 +283,12 @@ describe('comparePair: noise', () => {
 
   it('treats noisy headers and noisy status like noisy paths', () => {
     const live = answer({}, { headers: { 'x-req': ['1'], 'x-ver': ['1'] } });
-    const r = comparePair(pair(live, answer({}, { status: 500, headers: { 'x-req': ['3'], 'x-ver': ['1'] } }), {
-      secondary: answer({}, { status: 500, headers: { 'x-req': ['2'], 'x-ver': ['1'] } }),
-    }), defaults);
+    const r = comparePair(
+      pair(live, answer({}, { status: 500, headers: { 'x-req': ['3'], 'x-ver': ['1'] } }), {
+        secondary: answer({}, { status: 500, headers: { 'x-req': ['2'], 'x-ver': ['1'] } }),
+      }),
+      defaults,
+    );
     expect(r).toMatchObject({ statusMatch: false, statusNoisy: true, headersMatch: true, match: true, secondaryStatus: 500 });
     expect(r.headerDiffs[0]).toMatchObject({ name: 'x-req', noisy: true, noiseReason: 'secondary' });
   });
@@ -233,7 +301,12 @@ describe('comparePair: noise', () => {
 
 describe('comparePair: side effects', () => {
   const fx = (method: string, target: string, path: string, body: unknown, kind = 'http', operation = ''): SideEffectInput => ({
-    method, target, path, operation, dependencyKind: kind, requestBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    method,
+    target,
+    path,
+    operation,
+    dependencyKind: kind,
+    requestBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
   });
 
   it('reports missing, extra and payload-changed writes, ignores reads, and uses the secondary for payload noise', () => {
@@ -251,9 +324,15 @@ describe('comparePair: side effects', () => {
       fx('POST', 'payments:443', '/v1/charges', { amount: 10, idempotencyKey: 'k2' }),
       fx('', 'orders-db', '', 'INSERT INTO audit ...', 'db', 'INSERT audit'),
     ];
-    const r = comparePair(pair(answer({}), answer({}), {
-      secondary: answer({}), liveSideEffects: live, candidateSideEffects: cand, secondarySideEffects: sec,
-    }), defaults);
+    const r = comparePair(
+      pair(answer({}), answer({}), {
+        secondary: answer({}),
+        liveSideEffects: live,
+        candidateSideEffects: cand,
+        secondarySideEffects: sec,
+      }),
+      defaults,
+    );
     expect(r).toMatchObject({ sideEffectsCompared: true, sideEffectsMatch: false, liveWriteCount: 2, candidateWriteCount: 2, match: false });
     expect(r.sideEffectDiffs.map((d) => [d.key, d.kind, d.path, d.noisy])).toEqual([
       ['http POST payments:443/v1/charges', 'payload_changed', '$.amount', false],
@@ -265,10 +344,13 @@ describe('comparePair: side effects', () => {
   });
 
   it('keys writes by path template so ids do not split them', () => {
-    const r = comparePair(pair(answer({}), answer({}), {
-      liveSideEffects: [fx('PUT', 'api:80', '/v1/carts/123?x=1', { n: 1 })],
-      candidateSideEffects: [fx('PUT', 'api:80', '/v1/carts/456', { n: 1 })],
-    }), defaults);
+    const r = comparePair(
+      pair(answer({}), answer({}), {
+        liveSideEffects: [fx('PUT', 'api:80', '/v1/carts/123?x=1', { n: 1 })],
+        candidateSideEffects: [fx('PUT', 'api:80', '/v1/carts/456', { n: 1 })],
+      }),
+      defaults,
+    );
     expect(r).toMatchObject({ sideEffectsMatch: true, sideEffectDiffs: [] });
   });
 
@@ -279,20 +361,42 @@ describe('comparePair: side effects', () => {
 
 describe('comparePairAsync: the judge', () => {
   const judged = (judge: JudgeFn) => resolveCompareConfig({ judge, rules: [{ route: '/summarize', method: 'POST', judge: { path: '$.summary' } }] });
-  const input = pair(answer({ summary: 'The cat sat on the mat.', id: 1 }), answer({ summary: 'A cat was sitting on a mat.', id: 1 }), { method: 'POST', path: '/summarize', exchangeId: 'ex-1' });
+  const input = pair(answer({ summary: 'The cat sat on the mat.', id: 1 }), answer({ summary: 'A cat was sitting on a mat.', id: 1 }), {
+    method: 'POST',
+    path: '/summarize',
+    exchangeId: 'ex-1',
+  });
 
   it('stores an equal verdict and score and drops the judged differences', async () => {
     const calls: unknown[] = [];
-    const r = await comparePairAsync(input, judged(async (l, c, ctx) => {
-      calls.push([l.value, c.value, ctx]);
-      return { verdict: 'equal', score: 0.92, reason: 'same meaning' };
-    }));
-    expect(calls).toEqual([['The cat sat on the mat.', 'A cat was sitting on a mat.', { exchangeId: 'ex-1', method: 'POST', route: '/summarize', path: '$.summary', secondary: null }]]);
-    expect(r).toMatchObject({ judge: { verdict: 'equal', score: 0.92, reason: 'same meaning', path: '$.summary' }, bodyMatch: true, match: true, diffs: [], toleratedDiffCount: 1 });
+    const r = await comparePairAsync(
+      input,
+      judged(async (l, c, ctx) => {
+        calls.push([l.value, c.value, ctx]);
+        return { verdict: 'equal', score: 0.92, reason: 'same meaning' };
+      }),
+    );
+    expect(calls).toEqual([
+      [
+        'The cat sat on the mat.',
+        'A cat was sitting on a mat.',
+        { exchangeId: 'ex-1', method: 'POST', route: '/summarize', path: '$.summary', secondary: null },
+      ],
+    ]);
+    expect(r).toMatchObject({
+      judge: { verdict: 'equal', score: 0.92, reason: 'same meaning', path: '$.summary' },
+      bodyMatch: true,
+      match: true,
+      diffs: [],
+      toleratedDiffCount: 1,
+    });
   });
 
   it('stores a different verdict and keeps the difference real even when the secondary also differs', async () => {
-    const r = await comparePairAsync({ ...input, secondary: answer({ summary: 'The cat is on the mat.', id: 1 }) }, judged(async () => ({ verdict: 'different', score: 0.1 })));
+    const r = await comparePairAsync(
+      { ...input, secondary: answer({ summary: 'The cat is on the mat.', id: 1 }) },
+      judged(async () => ({ verdict: 'different', score: 0.1 })),
+    );
     expect(r).toMatchObject({ judge: { verdict: 'different', score: 0.1 }, bodyMatch: false, match: false });
     expect(r.diffs[0]).toMatchObject({ path: '$.summary', noisy: false });
   });
@@ -301,12 +405,24 @@ describe('comparePairAsync: the judge', () => {
     const failing = judged(async () => {
       throw new Error('judge endpoint 503');
     });
-    expect((await comparePairAsync(input, failing)).judge).toMatchObject({ verdict: 'error', score: null, reason: 'judge endpoint 503', kind: 'exception', path: '$.summary', cached: false, tokens: 0, audit: null });
+    expect((await comparePairAsync(input, failing)).judge).toMatchObject({
+      verdict: 'error',
+      score: null,
+      reason: 'judge endpoint 503',
+      kind: 'exception',
+      path: '$.summary',
+      cached: false,
+      tokens: 0,
+      audit: null,
+    });
     let called = false;
-    const same = await comparePairAsync({ ...input, candidate: input.live }, judged(async () => {
-      called = true;
-      return { verdict: 'different' };
-    }));
+    const same = await comparePairAsync(
+      { ...input, candidate: input.live },
+      judged(async () => {
+        called = true;
+        return { verdict: 'different' };
+      }),
+    );
     expect(called).toBe(false);
     expect(same.judge.verdict).toBe('not_run');
   });
@@ -320,27 +436,49 @@ describe('comparePairAsync: the judge', () => {
   });
 
   it('sync comparePair never calls the judge', () => {
-    expect(comparePair(input, judged(async () => ({ verdict: 'equal' }))).judge).toMatchObject({ verdict: 'not_run', path: null, judgeId: null });
+    expect(
+      comparePair(
+        input,
+        judged(async () => ({ verdict: 'equal' })),
+      ).judge,
+    ).toMatchObject({ verdict: 'not_run', path: null, judgeId: null });
   });
 
   it('keeps the differences of a judge that did not run, with its reason and kind', async () => {
-    const r = await comparePairAsync(input, judged(async () => ({ verdict: 'not_run', reason: 'budget', kind: 'budget', latencyMs: 0 })));
+    const r = await comparePairAsync(
+      input,
+      judged(async () => ({ verdict: 'not_run', reason: 'budget', kind: 'budget', latencyMs: 0 })),
+    );
     expect(r.judge).toMatchObject({ verdict: 'not_run', reason: 'budget', kind: 'budget', path: '$.summary', latencyMs: 0 });
     expect(r).toMatchObject({ bodyMatch: false, match: false, realDiffCount: 1 });
   });
 
   it('hands the judge the secondary at the judged path, and stores what the judge reports', async () => {
     const seen: unknown[] = [];
-    const r = await comparePairAsync({ ...input, secondary: answer({ summary: 'The cat sat on the mat!', id: 1 }) }, judged(async (_l, _c, ctx) => {
-      seen.push(ctx.secondary);
-      return {
-        verdict: 'equal', score: 0.9, reason: 'x'.repeat(MAX_JUDGE_REASON_CHARS + 50), judgeId: 'summary', latencyMs: 212, cached: true, tokens: 37.4,
-        audit: { secondary: { verdict: 'different' }, reference: { judgeId: 'ref', verdict: 'equal' } },
-      };
-    }));
+    const r = await comparePairAsync(
+      { ...input, secondary: answer({ summary: 'The cat sat on the mat!', id: 1 }) },
+      judged(async (_l, _c, ctx) => {
+        seen.push(ctx.secondary);
+        return {
+          verdict: 'equal',
+          score: 0.9,
+          reason: 'x'.repeat(MAX_JUDGE_REASON_CHARS + 50),
+          judgeId: 'summary',
+          latencyMs: 212,
+          cached: true,
+          tokens: 37.4,
+          audit: { secondary: { verdict: 'different' }, reference: { judgeId: 'ref', verdict: 'equal' } },
+        };
+      }),
+    );
     expect(seen).toEqual([{ status: 200, contentType: 'application/json', value: 'The cat sat on the mat!' }]);
     expect(r.judge).toMatchObject({
-      verdict: 'equal', judgeId: 'summary', kind: null, latencyMs: 212, cached: true, tokens: 37,
+      verdict: 'equal',
+      judgeId: 'summary',
+      kind: null,
+      latencyMs: 212,
+      cached: true,
+      tokens: 37,
       audit: { secondaryVerdict: 'different', referenceJudgeId: 'ref', referenceVerdict: 'equal' },
     });
     expect(r.judge.reason).toHaveLength(MAX_JUDGE_REASON_CHARS);
@@ -356,13 +494,18 @@ describe('comparePairAsync: the judge', () => {
 
   it('asks the judge a rule names with use, among several', async () => {
     const asked: string[] = [];
-    const named = (id: string): JudgeFn => async () => {
-      asked.push(id);
-      return { verdict: 'different' };
-    };
+    const named =
+      (id: string): JudgeFn =>
+      async () => {
+        asked.push(id);
+        return { verdict: 'different' };
+      };
     const config = resolveCompareConfig({
       judges: { summary: named('summary'), ranker: named('ranker') },
-      rules: [{ route: '/summarize', judge: { path: '$.summary', use: 'summary' } }, { route: '/rank', judge: { use: 'ranker' } }],
+      rules: [
+        { route: '/summarize', judge: { path: '$.summary', use: 'summary' } },
+        { route: '/rank', judge: { use: 'ranker' } },
+      ],
     });
     const r = await comparePairAsync(input, config);
     expect(asked).toEqual(['summary']);
@@ -422,15 +565,23 @@ describe('comparePair: routes and validation', () => {
 
 describe('compareExchange', () => {
   it('compares every candidate with the first secondary as the baseline, and not the secondary itself', () => {
-    const out = compareExchange({
-      method: 'GET', path: '/p/1', live: answer({ ts: 1, v: 1 }),
-      challengers: [
-        { challengerId: 'sec', role: 'secondary', answer: answer({ ts: 2, v: 1 }) },
-        { challengerId: 'c1', role: 'candidate', answer: answer({ ts: 3, v: 1 }) },
-        { challengerId: 'c2', role: 'candidate', answer: answer({ ts: 4, v: 2 }) },
-      ],
-    }, defaults);
-    expect(out.map((o) => [o.challengerId, o.comparison.match, o.comparison.secondaryStatus])).toEqual([['c1', true, 200], ['c2', false, 200]]);
+    const out = compareExchange(
+      {
+        method: 'GET',
+        path: '/p/1',
+        live: answer({ ts: 1, v: 1 }),
+        challengers: [
+          { challengerId: 'sec', role: 'secondary', answer: answer({ ts: 2, v: 1 }) },
+          { challengerId: 'c1', role: 'candidate', answer: answer({ ts: 3, v: 1 }) },
+          { challengerId: 'c2', role: 'candidate', answer: answer({ ts: 4, v: 2 }) },
+        ],
+      },
+      defaults,
+    );
+    expect(out.map((o) => [o.challengerId, o.comparison.match, o.comparison.secondaryStatus])).toEqual([
+      ['c1', true, 200],
+      ['c2', false, 200],
+    ]);
   });
 });
 
@@ -440,13 +591,23 @@ describe('comparePair: a side that did not answer', () => {
     const timeout = answer(new Uint8Array(0), { status: 0, errorKind: 'timeout', headers: {}, contentType: null });
     const r = comparePair(pair(answer({ a: 1 }), timeout, { secondary: answer({ a: 1 }) }), defaults, state);
     expect(r).toMatchObject({
-      match: false, errorMatch: false, candidateErrorKind: 'timeout', bodyComparison: 'skipped', bodyMatch: false, headersMatch: false, diffs: [], headerDiffs: [],
+      match: false,
+      errorMatch: false,
+      candidateErrorKind: 'timeout',
+      bodyComparison: 'skipped',
+      bodyMatch: false,
+      headersMatch: false,
+      diffs: [],
+      headerDiffs: [],
     });
     expect(state.noise.stats().routes).toBe(0);
   });
 
   it('does not use a secondary that did not answer as the noise baseline', () => {
-    const r = comparePair(pair(answer({ a: 1 }), answer({ a: 2 }), { secondary: answer(new Uint8Array(0), { status: 0, errorKind: 'timeout', contentType: null }) }), defaults);
+    const r = comparePair(
+      pair(answer({ a: 1 }), answer({ a: 2 }), { secondary: answer(new Uint8Array(0), { status: 0, errorKind: 'timeout', contentType: null }) }),
+      defaults,
+    );
     expect(r).toMatchObject({ secondaryStatus: 0, statusNoisy: false, bodyMatch: false });
     expect(r.diffs[0]?.noisy).toBe(false);
   });

@@ -21,8 +21,21 @@ import { sandboxCauses } from '../sandbox/sandbox-causes.js';
 import { countWrites, preparePayload, writesByKey } from '../side-effects/side-effects.js';
 import { ruleFor, type CompareConfig, type CompiledRule, type JudgeContext, type JudgeFn, type JudgeResult, type JudgeSide } from '../options.js';
 import type {
-  AnswerInput, BodyComparison, DiffKind, HeaderDiff, JudgeAuditOutcome, JudgeOutcome, JudgeVerdict, NoiseReason, OutcomeComparison,
-  PairComparison, PairInput, PathDiff, SideEffectDiff, SideEffectDiffKind, SideEffectInput,
+  AnswerInput,
+  BodyComparison,
+  DiffKind,
+  HeaderDiff,
+  JudgeAuditOutcome,
+  JudgeOutcome,
+  JudgeVerdict,
+  NoiseReason,
+  OutcomeComparison,
+  PairComparison,
+  PairInput,
+  PathDiff,
+  SideEffectDiff,
+  SideEffectDiffKind,
+  SideEffectInput,
 } from '../types.js';
 import { SecondaryIndex } from './secondary-index.js';
 
@@ -72,7 +85,16 @@ interface PendingJudge {
 export const MAX_JUDGE_REASON_CHARS = 1000;
 
 const NO_JUDGE: JudgeOutcome = Object.freeze({
-  verdict: 'not_run', score: null, reason: null, path: null, judgeId: null, kind: null, latencyMs: null, cached: false, tokens: 0, audit: null,
+  verdict: 'not_run',
+  score: null,
+  reason: null,
+  path: null,
+  judgeId: null,
+  kind: null,
+  latencyMs: null,
+  cached: false,
+  tokens: 0,
+  audit: null,
 });
 
 /** Compares one pair synchronously. A configured judge is not called (judge.verdict `not_run`): use comparePairAsync. */
@@ -92,7 +114,12 @@ export function comparePairPrepared(input: PairInput, config: CompareConfig, sta
 }
 
 /** comparePairAsync with prepared bodies. Internal. */
-export function comparePairPreparedAsync(input: PairInput, config: CompareConfig, state: CompareState | undefined, prepared: PreparedSides): Promise<PairComparison> {
+export function comparePairPreparedAsync(
+  input: PairInput,
+  config: CompareConfig,
+  state: CompareState | undefined,
+  prepared: PreparedSides,
+): Promise<PairComparison> {
   return judgeAndFinish(compareCore(input, config, state, prepared), config);
 }
 
@@ -106,14 +133,22 @@ async function judgeAndFinish(core: CoreOutput, config: CompareConfig): Promise<
   if (pending === null) return result;
   const started = performance.now();
   const failed = (kind: string, reason: string): JudgeOutcome => ({
-    ...NO_JUDGE, verdict: 'error', reason: cut(reason), kind, path: pending.context.path, judgeId: pending.judgeId, latencyMs: Math.round(performance.now() - started),
+    ...NO_JUDGE,
+    verdict: 'error',
+    reason: cut(reason),
+    kind,
+    path: pending.context.path,
+    judgeId: pending.judgeId,
+    latencyMs: Math.round(performance.now() - started),
   });
   let judge: JudgeOutcome;
   try {
     const answer = await withTimeout(pending.fn(pending.live, pending.candidate, pending.context), config.judgeTimeoutMs);
-    judge = answer === null || typeof answer !== 'object'
-      ? failed('bad_answer', `judge answered ${JSON.stringify(answer)}, not { verdict, ... }`)
-      : outcomeOf(answer, pending, Math.round(performance.now() - started)) ?? failed('bad_answer', `judge answered an unknown verdict ${JSON.stringify(answer.verdict)}`);
+    judge =
+      answer === null || typeof answer !== 'object'
+        ? failed('bad_answer', `judge answered ${JSON.stringify(answer)}, not { verdict, ... }`)
+        : (outcomeOf(answer, pending, Math.round(performance.now() - started)) ??
+          failed('bad_answer', `judge answered an unknown verdict ${JSON.stringify(answer.verdict)}`));
   } catch (error) {
     judge = error instanceof JudgeTimeout ? failed('deadline', error.message) : failed('exception', error instanceof Error ? error.message : String(error));
   }
@@ -132,11 +167,14 @@ function outcomeOf(answer: JudgeResult, pending: PendingJudge, measuredMs: numbe
   const reported = finiteOrNull(answer.latencyMs);
   const tokens = finiteOrNull(answer.tokens);
   const a = answer.audit;
-  const audit: JudgeAuditOutcome | null = a === null || a === undefined || typeof a !== 'object' || ((a.secondary ?? null) === null && (a.reference ?? null) === null) ? null : {
-    secondaryVerdict: verdictOrNull(a.secondary?.verdict),
-    referenceJudgeId: typeof a.reference?.judgeId === 'string' ? a.reference.judgeId : null,
-    referenceVerdict: verdictOrNull(a.reference?.verdict),
-  };
+  const audit: JudgeAuditOutcome | null =
+    a === null || a === undefined || typeof a !== 'object' || ((a.secondary ?? null) === null && (a.reference ?? null) === null)
+      ? null
+      : {
+          secondaryVerdict: verdictOrNull(a.secondary?.verdict),
+          referenceJudgeId: typeof a.reference?.judgeId === 'string' ? a.reference.judgeId : null,
+          referenceVerdict: verdictOrNull(a.reference?.verdict),
+        };
   return {
     verdict,
     score: finiteOrNull(answer.score),
@@ -206,8 +244,10 @@ function checkAnswer(a: AnswerInput | null | undefined, field: string, optional:
     if (optional) return;
     throw new CompareError('COMPARE_INVALID_INPUT', `${field}: the answer is missing`, { field });
   }
-  if (!(a.body instanceof Uint8Array)) throw new CompareError('COMPARE_INVALID_INPUT', `${field}.body: expected a Uint8Array or Buffer`, { field: `${field}.body` });
-  if (a.headers === null || typeof a.headers !== 'object') throw new CompareError('COMPARE_INVALID_INPUT', `${field}.headers: expected a record of header name -> values`, { field: `${field}.headers` });
+  if (!(a.body instanceof Uint8Array))
+    throw new CompareError('COMPARE_INVALID_INPUT', `${field}.body: expected a Uint8Array or Buffer`, { field: `${field}.body` });
+  if (a.headers === null || typeof a.headers !== 'object')
+    throw new CompareError('COMPARE_INVALID_INPUT', `${field}.headers: expected a record of header name -> values`, { field: `${field}.headers` });
 }
 
 interface CoreOutput {
@@ -244,7 +284,10 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
   if (secBody !== null && !errored) {
     const sec = diffBodies(liveBody, secBody, config, rule, route.template, method, false);
     for (const d of sec.diffs) secIndex.add('', d.steps, d.kind);
-    addUniqueKeys(noiseKeys!, sec.diffs.map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })));
+    addUniqueKeys(
+      noiseKeys!,
+      sec.diffs.map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })),
+    );
   }
 
   // Headers
@@ -278,9 +321,15 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
 
   // Count this pair in the model before classifying, so the first pair is judged on itself.
   const rawKeys: NoiseKey[] = [];
-  addUniqueKeys(rawKeys, body.diffs.filter((d) => !d.inJudge).map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })));
+  addUniqueKeys(
+    rawKeys,
+    body.diffs.filter((d) => !d.inJudge).map((d) => ({ path: formatCollapsedPath(d.steps), kind: d.kind })),
+  );
   for (const h of headerRaw) rawKeys.push({ path: `header:${h.name}`, kind: h.kind });
-  addUniqueKeys(rawKeys, effectRaw.map((e) => ({ path: effectNoisePath(e), kind: e.kind })));
+  addUniqueKeys(
+    rawKeys,
+    effectRaw.map((e) => ({ path: effectNoisePath(e), kind: e.kind })),
+  );
   const secondaryKeys = noiseKeys === null || errored ? null : dedupe(noiseKeys);
   if (state !== undefined && !errored) state.noise.recordPair(routeKey, rawKeys, secondaryKeys);
 
@@ -355,7 +404,10 @@ function compareCore(input: PairInput, config: CompareConfig, state: CompareStat
       live: { status: live.status, contentType: live.contentType, value: pick(liveBody) },
       candidate: { status: candidate.status, contentType: candidate.contentType, value: pick(candBody) },
       context: {
-        exchangeId: input.exchangeId ?? null, method, route: route.template, path: jp.source,
+        exchangeId: input.exchangeId ?? null,
+        method,
+        route: route.template,
+        path: jp.source,
         secondary: secondary === null || secBody === null ? null : { status: secondary.status, contentType: secondary.contentType, value: pick(secBody) },
       },
       fn: rule.judgeFn,
@@ -395,7 +447,13 @@ function dedupe(keys: NoiseKey[]): NoiseKey[] {
 // Bodies
 
 function diffBodies(
-  live: PreparedBody, other: PreparedBody, config: CompareConfig, rule: CompiledRule, route: string, method: string, isCandidate: boolean,
+  live: PreparedBody,
+  other: PreparedBody,
+  config: CompareConfig,
+  rule: CompiledRule,
+  route: string,
+  method: string,
+  isCandidate: boolean,
 ): BodyDiffResult {
   const diffs: RawDiff[] = [];
   let ignored = 0;
@@ -411,7 +469,15 @@ function diffBodies(
     } else diffs.push({ steps: [], kind, live: lv, candidate: cv, rendered: true, inJudge: judgePath !== null && judgePath.segments.length === 0 });
     return { comparison, diffs, ignored, tolerated, truncated: false, depthLimited: false, comparatorError };
   };
-  const none = (comparison: BodyComparison): BodyDiffResult => ({ comparison, diffs, ignored, tolerated, truncated: false, depthLimited: false, comparatorError });
+  const none = (comparison: BodyComparison): BodyDiffResult => ({
+    comparison,
+    diffs,
+    ignored,
+    tolerated,
+    truncated: false,
+    depthLimited: false,
+    comparatorError,
+  });
 
   if (live === other) return none(SAME_BODY_COMPARISON[live.kind]);
   if (live.kind === 'empty' && other.kind === 'empty') return none('empty');
@@ -436,7 +502,13 @@ function diffBodies(
         }
         for (const cmp of rule.comparators) {
           if (cmp.type === 'numeric') {
-            if (kind === 'value_changed' && isNumeric(l) && isNumeric(c) && matchesExactly(cmp.path, steps) && withinTolerance(l, c, cmp.absolute, cmp.relative)) {
+            if (
+              kind === 'value_changed' &&
+              isNumeric(l) &&
+              isNumeric(c) &&
+              matchesExactly(cmp.path, steps) &&
+              withinTolerance(l, c, cmp.absolute, cmp.relative)
+            ) {
               tolerated++;
               return false;
             }
@@ -485,11 +557,23 @@ function diffBodies(
 }
 
 const SKIPPED_BODY: BodyDiffResult = Object.freeze({
-  comparison: 'skipped', diffs: [], ignored: 0, tolerated: 0, truncated: false, depthLimited: false, comparatorError: null,
+  comparison: 'skipped',
+  diffs: [],
+  ignored: 0,
+  tolerated: 0,
+  truncated: false,
+  depthLimited: false,
+  comparatorError: null,
 });
 
 const SAME_BODY_COMPARISON: Readonly<Record<BodyKind, BodyComparison>> = {
-  empty: 'empty', json: 'json', invalid_json: 'text', text: 'text', binary: 'bytes', too_large: 'hash', truncated: 'hash',
+  empty: 'empty',
+  json: 'json',
+  invalid_json: 'text',
+  text: 'text',
+  binary: 'bytes',
+  too_large: 'hash',
+  truncated: 'hash',
 };
 
 function isNumeric(v: unknown): v is number | bigint {
@@ -529,7 +613,11 @@ interface Group {
 }
 
 function groupBodyDiffs(
-  raw: readonly RawDiff[], sec: SecondaryIndex, hasSecondary: boolean, statNoisy: (k: NoiseKey) => boolean, maxChars: number,
+  raw: readonly RawDiff[],
+  sec: SecondaryIndex,
+  hasSecondary: boolean,
+  statNoisy: (k: NoiseKey) => boolean,
+  maxChars: number,
 ): { diffs: PathDiff[]; judged: Set<PathDiff> } {
   const groups = new Map<string, Group>();
   for (const d of raw) {
@@ -669,6 +757,11 @@ function compareOutcomes(rule: CompiledRule, live: PreparedBody, candidate: Prep
   const l = extractOutcomes(rule.outcomes, live.kind === 'json' ? live.json : undefined);
   const c = extractOutcomes(rule.outcomes, candidate.kind === 'json' ? candidate.json : undefined);
   return l.map((o, i) => ({
-    name: o.name, type: o.type, live: o.value, candidate: c[i]!.value, liveError: o.error, candidateError: c[i]!.error,
+    name: o.name,
+    type: o.type,
+    live: o.value,
+    candidate: c[i]!.value,
+    liveError: o.error,
+    candidateError: c[i]!.error,
   }));
 }

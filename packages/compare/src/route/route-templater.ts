@@ -133,13 +133,18 @@ function compilePattern(pattern: RoutePattern, field: string): CompiledPattern {
     return { kind: 'segments', segments: segments.map((s) => (s.startsWith(':') || (s.startsWith('{') && s.endsWith('}')) ? null : s)), rest, template: norm };
   }
   if (pattern === null || typeof pattern !== 'object' || typeof pattern.template !== 'string' || !pattern.template.startsWith('/')) {
-    throw new CompareError('COMPARE_INVALID_CONFIG', `${field}: expected a template string or { regex, template } with a template starting with "/"`, { field });
+    throw new CompareError('COMPARE_INVALID_CONFIG', `${field}: expected a template string or { regex, template } with a template starting with "/"`, {
+      field,
+    });
   }
   let regex: RegExp;
   try {
     regex = pattern.regex instanceof RegExp ? pattern.regex : new RegExp(pattern.regex);
   } catch (error) {
-    throw new CompareError('COMPARE_INVALID_CONFIG', `${field}.regex: not a valid regular expression: ${(error as Error).message}`, { field: `${field}.regex`, cause: error });
+    throw new CompareError('COMPARE_INVALID_CONFIG', `${field}.regex: not a valid regular expression: ${(error as Error).message}`, {
+      field: `${field}.regex`,
+      cause: error,
+    });
   }
   return { kind: 'regex', regex, template: pattern.template };
 }
@@ -164,7 +169,9 @@ export class RouteTemplater {
   constructor(options: RouteTemplaterOptions = {}) {
     const maxTemplates = options.maxTemplates ?? 10_000;
     if (!Number.isInteger(maxTemplates) || maxTemplates < 1) {
-      throw new CompareError('COMPARE_INVALID_CONFIG', `routes.maxTemplates: expected a positive integer, got ${String(maxTemplates)}`, { field: 'routes.maxTemplates' });
+      throw new CompareError('COMPARE_INVALID_CONFIG', `routes.maxTemplates: expected a positive integer, got ${String(maxTemplates)}`, {
+        field: 'routes.maxTemplates',
+      });
     }
     this.maxTemplates = maxTemplates;
     this.patterns = (options.patterns ?? []).map((p, i) => compilePattern(p, `routes.patterns[${i}]`));

@@ -7,22 +7,51 @@ import { formatSandboxCause, sandboxCauses } from './sandbox-causes.js';
 const config = resolveCompareConfig();
 
 function call(method: string, path: string, disposition: string, over: Partial<SideEffectInput> = {}): SideEffectInput {
-  return { method, target: 'store:8080', path, operation: `${method} ${path}`, requestBody: Buffer.from('{}'), dependencyKind: 'http', disposition, responseStatus: 200, ...over };
+  return {
+    method,
+    target: 'store:8080',
+    path,
+    operation: `${method} ${path}`,
+    requestBody: Buffer.from('{}'),
+    dependencyKind: 'http',
+    disposition,
+    responseStatus: 200,
+    ...over,
+  };
 }
 
 function answer(body: unknown, status = 200): AnswerInput {
-  return { status, headers: { 'content-type': ['application/json'] }, body: Buffer.from(JSON.stringify(body)), contentType: 'application/json', latencyUs: 1000, errorKind: null, bodyTruncated: false };
+  return {
+    status,
+    headers: { 'content-type': ['application/json'] },
+    body: Buffer.from(JSON.stringify(body)),
+    contentType: 'application/json',
+    latencyUs: 1000,
+    errorKind: null,
+    bodyTruncated: false,
+  };
 }
 
 function pair(candidate: AnswerInput, liveEffects: SideEffectInput[], candidateEffects: SideEffectInput[]): PairInput {
-  return { method: 'POST', path: '/orders', live: answer({ id: 1, stock: 9 }, 201), candidate, liveSideEffects: liveEffects, candidateSideEffects: candidateEffects };
+  return {
+    method: 'POST',
+    path: '/orders',
+    live: answer({ id: 1, stock: 9 }, 201),
+    candidate,
+    liveSideEffects: liveEffects,
+    candidateSideEffects: candidateEffects,
+  };
 }
 
 describe('sandboxCauses', () => {
   it('names calls the sandbox answered itself: a 503 with no recording (blocked) and a stub', () => {
     const causes = sandboxCauses(
       [call('POST', '/v1/orders', 'live')],
-      [call('POST', '/v2/orders/17', 'blocked', { responseStatus: 503 }), call('POST', '/v2/audit', 'stub', { responseStatus: 202 }), call('POST', '/v1/orders', 'recorded')],
+      [
+        call('POST', '/v2/orders/17', 'blocked', { responseStatus: 503 }),
+        call('POST', '/v2/audit', 'stub', { responseStatus: 202 }),
+        call('POST', '/v1/orders', 'recorded'),
+      ],
       config,
     );
     expect(causes).toEqual([
@@ -35,13 +64,17 @@ describe('sandboxCauses', () => {
   it('names a read forwarded to a target live wrote to in the same exchange, not one forwarded elsewhere', () => {
     const live = [call('GET', '/v1/stock/1', 'live'), call('POST', '/v1/stock/1', 'live')];
     const candidate = [call('GET', '/v2/stock/1', 'forwarded'), call('GET', '/v2/prices/1', 'forwarded', { target: 'prices:80' })];
-    expect(sandboxCauses(live, candidate, config)).toEqual([{ kind: 'read_after_live_write', key: 'http GET store:8080/v2/stock/:id', disposition: 'forwarded', status: 200 }]);
+    expect(sandboxCauses(live, candidate, config)).toEqual([
+      { kind: 'read_after_live_write', key: 'http GET store:8080/v2/stock/:id', disposition: 'forwarded', status: 200 },
+    ]);
     // Live only read from the store: its state is what live read, the forwarded read is fair.
     expect(sandboxCauses([call('GET', '/v1/stock/1', 'live')], candidate, config)).toEqual([]);
   });
 
   it('is empty for recorded and captured answers, unknown dispositions and no candidate calls', () => {
-    expect(sandboxCauses([call('POST', '/a', 'live')], [call('POST', '/a', 'recorded'), call('SEND', '', 'captured'), call('POST', '/b', '')], config)).toEqual([]);
+    expect(sandboxCauses([call('POST', '/a', 'live')], [call('POST', '/a', 'recorded'), call('SEND', '', 'captured'), call('POST', '/b', '')], config)).toEqual(
+      [],
+    );
     expect(sandboxCauses([call('POST', '/a', 'live')], undefined, config)).toEqual([]);
   });
 
@@ -63,7 +96,7 @@ describe('comparePair: sandbox-induced pairs', () => {
     expect(r.sideEffectDiffs.map((d) => d.kind).sort()).toEqual(['extra_in_candidate', 'missing_in_candidate']);
   });
 
-  it('does not mark a pair whose answer equals live\'s, nor one without a cause', () => {
+  it("does not mark a pair whose answer equals live's, nor one without a cause", () => {
     expect(comparePair(pair(answer({ id: 1, stock: 9 }, 201), live, blocked), config).sandboxInduced).toBe(false);
     const noCause = comparePair(pair(answer({ id: 2 }, 201), live, [call('POST', '/v1/orders', 'recorded')]), config);
     expect(noCause.sandboxInduced).toBe(false);

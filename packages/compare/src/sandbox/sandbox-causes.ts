@@ -22,7 +22,11 @@ export const SANDBOX_ANSWER_DISPOSITIONS: readonly string[] = Object.freeze(['bl
  * status, key), in call order. A forwarded read is a cause when live wrote (any non-read call) to the
  * same target in this exchange. Pure.
  */
-export function sandboxCauses(live: readonly SideEffectInput[] | undefined, candidate: readonly SideEffectInput[] | undefined, rules: SideEffectRules): SandboxCause[] {
+export function sandboxCauses(
+  live: readonly SideEffectInput[] | undefined,
+  candidate: readonly SideEffectInput[] | undefined,
+  rules: SideEffectRules,
+): SandboxCause[] {
   if (candidate === undefined || candidate.length === 0) return [];
   const liveWriteTargets = new Set<string>();
   for (const e of live ?? []) if (!isRead(e, rules)) liveWriteTargets.add(e.target.toLowerCase());
@@ -47,4 +51,3 @@ export function sandboxCauses(live: readonly SideEffectInput[] | undefined, cand
 export function formatSandboxCause(c: SandboxCause): string {
   return `${c.kind} ${c.disposition} ${c.status} ${c.key}`;
 }
-

@@ -14,28 +14,33 @@ function kindPrefixOf(key: string): string | null {
   const colon = key.indexOf(':');
   if (colon < 0) return null;
   const prefix = key.slice(0, colon);
-  return prefix !== 'mirroring' && ((CONTROL_RECORD_KINDS as readonly string[]).includes(prefix) || (RESERVED_CONTROL_KINDS as readonly string[]).includes(prefix)) ? prefix : null;
+  return prefix !== 'mirroring' &&
+    ((CONTROL_RECORD_KINDS as readonly string[]).includes(prefix) || (RESERVED_CONTROL_KINDS as readonly string[]).includes(prefix))
+    ? prefix
+    : null;
 }
 
 export function parseControlKey(key: string): ControlKey {
   const kind = kindPrefixOf(key);
   if (kind === null) return { known: true, kind: 'mirroring', service: key };
   const service = key.slice(kind.length + 1);
-  return (CONTROL_RECORD_KINDS as readonly string[]).includes(kind) ? { known: true, kind: kind as ControlRecordKind, service } : { known: false, kind, service };
+  return (CONTROL_RECORD_KINDS as readonly string[]).includes(kind)
+    ? { known: true, kind: kind as ControlRecordKind, service }
+    : { known: false, kind, service };
 }
 
 /** The key of `kind`'s record for `service` (a service name or `*`); a mirroring key is the bare name. */
 export function controlKeyOf(kind: ControlRecordKind, service: string): string {
   if (typeof service !== 'string' || service.trim() === '' || kindPrefixOf(service) !== null) {
-    throw new ContractsError('CONTRACTS_INVALID_ARGUMENT',
-      `service must be a service name or "*" (not starting with ${[...RESERVED_CONTROL_KINDS].map((k) => `"${k}:"`).join(', ')}), got ${JSON.stringify(service)}`);
+    throw new ContractsError(
+      'CONTRACTS_INVALID_ARGUMENT',
+      `service must be a service name or "*" (not starting with ${[...RESERVED_CONTROL_KINDS].map((k) => `"${k}:"`).join(', ')}), got ${JSON.stringify(service)}`,
+    );
   }
   return kind === 'mirroring' ? service : `${kind}:${service}`;
 }
 
-export type ParsedControlValue =
-  | { ok: true; message: ControlMessage | null }
-  | { ok: false; error: string };
+export type ParsedControlValue = { ok: true; message: ControlMessage | null } | { ok: false; error: string };
 
 /** Parses a mirroring record's value; null is a tombstone. */
 export function parseControlValue(value: Buffer | null): ParsedControlValue {

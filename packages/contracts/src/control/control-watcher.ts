@@ -112,8 +112,10 @@ export class ControlWatcher {
     if (this.#caughtUp || this.#closed) return;
     this.#failedOpen = true;
     if (this.#o.startTimeoutMs > 0) {
-      this.#o.logger.error({ topic: this.#o.topic, startTimeoutMs: this.#o.startTimeoutMs },
-        `${this.#o.subject}: control topic not read in time; going on without knowing the kill switch state`);
+      this.#o.logger.error(
+        { topic: this.#o.topic, startTimeoutMs: this.#o.startTimeoutMs },
+        `${this.#o.subject}: control topic not read in time; going on without knowing the kill switch state`,
+      );
     }
     this.#recompute('timeout');
   }
@@ -126,7 +128,10 @@ export class ControlWatcher {
         backoff = this.#o.retryBackoffMs;
       } catch (error) {
         if (this.#closed) return;
-        this.#o.logger.warn({ topic: this.#o.topic, err: errorMessage(error), retryInMs: backoff }, `${this.#o.subject}: control topic watcher failed; retrying`);
+        this.#o.logger.warn(
+          { topic: this.#o.topic, err: errorMessage(error), retryInMs: backoff },
+          `${this.#o.subject}: control topic watcher failed; retrying`,
+        );
         await this.#sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
@@ -236,9 +241,19 @@ export class ControlWatcher {
     const previous = this.#state;
     if (effective.state === previous) return;
     this.#state = effective.state;
-    const event: ControlStateEvent = { kind: 'mirroring', service: this.#o.service, state: effective.state, previous, key: effective.key, message: effective.message, cause };
-    this.#o.logger.info({ service: event.service, state: event.state, previous, key: event.key, reason: event.message?.reason, by: event.message?.by, at: event.message?.at },
-      `${this.#o.subject} ${event.state}`);
+    const event: ControlStateEvent = {
+      kind: 'mirroring',
+      service: this.#o.service,
+      state: effective.state,
+      previous,
+      key: effective.key,
+      message: effective.message,
+      cause,
+    };
+    this.#o.logger.info(
+      { service: event.service, state: event.state, previous, key: event.key, reason: event.message?.reason, by: event.message?.by, at: event.message?.at },
+      `${this.#o.subject} ${event.state}`,
+    );
     for (const listener of this.#listeners) {
       try {
         listener(event);

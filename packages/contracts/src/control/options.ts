@@ -43,7 +43,6 @@ export interface ResolvedControlWatcherOptions {
   readonly logger: ControlLogger;
 }
 
-
 function int(field: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

@@ -49,7 +49,6 @@ async function write(kafka: Kafka, topic: string, key: string, value: Buffer | n
   }
 }
 
-
 /** Sets mirroring for `service` (or `*`) and returns the message written. */
 export async function setMirroring(kafka: Kafka, request: SetMirroringRequest): Promise<ControlMessage> {
   const key = controlKeyOf('mirroring', request.service);

@@ -24,7 +24,11 @@ export async function readControlEntries(kafka: Kafka, options: { topic?: string
   const deadline = Date.now() + timeoutMs;
   try {
     while (!watcher.caughtUp) {
-      if (Date.now() >= deadline) throw new ContractsError('CONTRACTS_KAFKA_UNAVAILABLE', `the control topic ${options.topic ?? 'shadow.control.v1'} was not read within ${timeoutMs} ms`);
+      if (Date.now() >= deadline)
+        throw new ContractsError(
+          'CONTRACTS_KAFKA_UNAVAILABLE',
+          `the control topic ${options.topic ?? 'shadow.control.v1'} was not read within ${timeoutMs} ms`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     const entries = watcher.entries;

@@ -124,14 +124,28 @@ function outboundCallsFromAvro(value: unknown): { outboundCalls?: OutboundCall[]
 export function writeCapturedExchange(e: CapturedExchange, out: AvroWriter): boolean {
   const routeTemplate = e.routeTemplate ?? null;
   if (
-    typeof e.exchangeId !== 'string' || typeof e.service !== 'string' || typeof e.environment !== 'string' ||
-    typeof e.method !== 'string' || typeof e.scheme !== 'string' || typeof e.host !== 'string' ||
-    typeof e.path !== 'string' || typeof e.query !== 'string' || (routeTemplate !== null && typeof routeTemplate !== 'string') ||
-    !isHeaderMap(e.requestHeaders) || !(e.requestBody instanceof Uint8Array) || typeof e.requestBodyTruncated !== 'boolean' ||
-    !isNullableString(e.requestContentType) || !isInt(e.responseStatus) || !isHeaderMap(e.responseHeaders) ||
-    !(e.responseBody instanceof Uint8Array) || typeof e.responseBodyTruncated !== 'boolean' ||
-    !isNullableString(e.responseContentType) || typeof e.aborted !== 'boolean' || typeof e.samplingRate !== 'number' ||
-    typeof e.tapVersion !== 'string' || (e.outboundCalls !== undefined && !Array.isArray(e.outboundCalls))
+    typeof e.exchangeId !== 'string' ||
+    typeof e.service !== 'string' ||
+    typeof e.environment !== 'string' ||
+    typeof e.method !== 'string' ||
+    typeof e.scheme !== 'string' ||
+    typeof e.host !== 'string' ||
+    typeof e.path !== 'string' ||
+    typeof e.query !== 'string' ||
+    (routeTemplate !== null && typeof routeTemplate !== 'string') ||
+    !isHeaderMap(e.requestHeaders) ||
+    !(e.requestBody instanceof Uint8Array) ||
+    typeof e.requestBodyTruncated !== 'boolean' ||
+    !isNullableString(e.requestContentType) ||
+    !isInt(e.responseStatus) ||
+    !isHeaderMap(e.responseHeaders) ||
+    !(e.responseBody instanceof Uint8Array) ||
+    typeof e.responseBodyTruncated !== 'boolean' ||
+    !isNullableString(e.responseContentType) ||
+    typeof e.aborted !== 'boolean' ||
+    typeof e.samplingRate !== 'number' ||
+    typeof e.tapVersion !== 'string' ||
+    (e.outboundCalls !== undefined && !Array.isArray(e.outboundCalls))
   ) {
     return false;
   }
@@ -177,11 +191,21 @@ export function writeCapturedExchange(e: CapturedExchange, out: AvroWriter): boo
 
 function writeOutboundCall(c: OutboundCall, out: AvroWriter): boolean {
   if (
-    typeof c !== 'object' || c === null || !isInt(c.sequence) || typeof c.dependencyKind !== 'string' ||
-    typeof c.scheme !== 'string' || typeof c.target !== 'string' || typeof c.method !== 'string' ||
-    typeof c.path !== 'string' || !isHeaderMap(c.requestHeaders) || !(c.requestBody instanceof Uint8Array) ||
-    typeof c.requestBodyTruncated !== 'boolean' || !isInt(c.responseStatus) || !isHeaderMap(c.responseHeaders) ||
-    !(c.responseBody instanceof Uint8Array) || typeof c.responseBodyTruncated !== 'boolean' ||
+    typeof c !== 'object' ||
+    c === null ||
+    !isInt(c.sequence) ||
+    typeof c.dependencyKind !== 'string' ||
+    typeof c.scheme !== 'string' ||
+    typeof c.target !== 'string' ||
+    typeof c.method !== 'string' ||
+    typeof c.path !== 'string' ||
+    !isHeaderMap(c.requestHeaders) ||
+    !(c.requestBody instanceof Uint8Array) ||
+    typeof c.requestBodyTruncated !== 'boolean' ||
+    !isInt(c.responseStatus) ||
+    !isHeaderMap(c.responseHeaders) ||
+    !(c.responseBody instanceof Uint8Array) ||
+    typeof c.responseBodyTruncated !== 'boolean' ||
     !isNullableString(c.errorMessage ?? null)
   ) {
     return false;
@@ -227,16 +251,51 @@ function isLong(value: number): boolean {
 
 /** The fields writeCapturedExchange writes, in order. */
 const WRITTEN_FIELDS = [
-  'exchangeId', 'captureTimeMs', 'service', 'environment', 'method', 'scheme', 'host', 'path', 'query', 'routeTemplate',
-  'requestHeaders', 'requestBody', 'requestBodyTruncated', 'requestBodySize', 'requestContentType', 'responseStatus',
-  'responseHeaders', 'responseBody', 'responseBodyTruncated', 'responseBodySize', 'responseContentType', 'liveLatencyUs',
-  'aborted', 'samplingRate', 'tapVersion', 'outboundCalls',
+  'exchangeId',
+  'captureTimeMs',
+  'service',
+  'environment',
+  'method',
+  'scheme',
+  'host',
+  'path',
+  'query',
+  'routeTemplate',
+  'requestHeaders',
+  'requestBody',
+  'requestBodyTruncated',
+  'requestBodySize',
+  'requestContentType',
+  'responseStatus',
+  'responseHeaders',
+  'responseBody',
+  'responseBodyTruncated',
+  'responseBodySize',
+  'responseContentType',
+  'liveLatencyUs',
+  'aborted',
+  'samplingRate',
+  'tapVersion',
+  'outboundCalls',
 ].join(',');
 
 /** The fields writeOutboundCall writes, in order. */
 const WRITTEN_CALL_FIELDS = [
-  'sequence', 'startTimeMs', 'durationUs', 'dependencyKind', 'scheme', 'target', 'method', 'path', 'requestHeaders',
-  'requestBody', 'requestBodyTruncated', 'responseStatus', 'responseHeaders', 'responseBody', 'responseBodyTruncated',
+  'sequence',
+  'startTimeMs',
+  'durationUs',
+  'dependencyKind',
+  'scheme',
+  'target',
+  'method',
+  'path',
+  'requestHeaders',
+  'requestBody',
+  'requestBodyTruncated',
+  'responseStatus',
+  'responseHeaders',
+  'responseBody',
+  'responseBodyTruncated',
   'errorMessage',
 ].join(',');
 
@@ -250,8 +309,7 @@ function outboundCallFieldNames(): string {
  * Guard for a schema edited without the encoder: its bytes would no longer match the registered
  * schema, so the contract then encodes through avsc only (writer.test.ts fails in the meantime).
  */
-const writerMatchesSchema =
-  schemas.capturedExchange.fields.map((f) => f.name).join(',') === WRITTEN_FIELDS && outboundCallFieldNames() === WRITTEN_CALL_FIELDS;
+const writerMatchesSchema = schemas.capturedExchange.fields.map((f) => f.name).join(',') === WRITTEN_FIELDS && outboundCallFieldNames() === WRITTEN_CALL_FIELDS;
 
 /** `dev.shadow.v1.CapturedExchange` on topic `shadow.exchanges.v1`. */
 export const capturedExchangeContract: RecordContract<CapturedExchange> = defineRecordContract({

@@ -135,7 +135,7 @@ function randomExchange(rand: () => number): CapturedExchange {
 }
 
 describe('writeCapturedExchange (hand-written Avro encoder)', () => {
-  it('is the contract\'s encoder (its field list matches captured-exchange.avsc)', () => {
+  it("is the contract's encoder (its field list matches captured-exchange.avsc)", () => {
     expect(capturedExchangeContract.write).toBe(writeCapturedExchange);
   });
 
@@ -153,7 +153,8 @@ describe('writeCapturedExchange (hand-written Avro encoder)', () => {
       const exchange = randomExchange(rand);
       const expected = viaAvsc(exchange);
       const actual = viaWriter(exchange);
-      if (!actual.equals(expected)) throw new Error(`exchange #${i} differs: ${JSON.stringify({ ...exchange, requestBody: undefined, responseBody: undefined })}`);
+      if (!actual.equals(expected))
+        throw new Error(`exchange #${i} differs: ${JSON.stringify({ ...exchange, requestBody: undefined, responseBody: undefined })}`);
     }
   }, 60_000);
 

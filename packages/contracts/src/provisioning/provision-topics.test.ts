@@ -26,7 +26,13 @@ describe('assessTopics', () => {
     const report = assessTopics(resolveTopicsOptions({ prefix: 'p.' }), allPresent(12));
     expect(report.ok).toBe(true);
     expect(report.topics.map((t) => [t.role, t.action, t.partitions])).toEqual([
-      ['exchanges', 'exists', 12], ['results', 'exists', 12], ['sideEffects', 'exists', 12], ['control', 'exists', 1], ['deadLetter', 'exists', 12], ['labels', 'exists', 12], ['progress', 'exists', 12],
+      ['exchanges', 'exists', 12],
+      ['results', 'exists', 12],
+      ['sideEffects', 'exists', 12],
+      ['control', 'exists', 1],
+      ['deadLetter', 'exists', 12],
+      ['labels', 'exists', 12],
+      ['progress', 'exists', 12],
     ]);
   });
 
@@ -68,13 +74,19 @@ describe('topicSpec', () => {
     expect(topicSpec('control', 'c', { partitions: 6 })).toEqual({
       topic: 'c',
       numPartitions: 1,
-      configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'delete.retention.ms', value: '86400000' }],
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'delete.retention.ms', value: '86400000' },
+      ],
     });
   });
 
   it('gives data topics the partition count, replication factor and retention asked for', () => {
     expect(topicSpec('results', 'r', { partitions: 6, replicationFactor: 3, retentionMs: 1000 })).toEqual({
-      topic: 'r', numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '1000' }],
+      topic: 'r',
+      numPartitions: 6,
+      replicationFactor: 3,
+      configEntries: [{ name: 'retention.ms', value: '1000' }],
     });
     expect(topicSpec('exchanges', 'e', { partitions: 2 })).toEqual({ topic: 'e', numPartitions: 2 });
   });

@@ -68,26 +68,32 @@ export function assessTopics(
       action = created.has(name) ? 'created' : 'exists';
       if (role === 'control') {
         if (seen.cleanupPolicy !== null && !seen.cleanupPolicy.split(',').includes('compact')) {
-          own.push(`topic ${name} (control) has cleanup.policy=${seen.cleanupPolicy}; it must be compact, or retention deletes the kill-switch state (kafka-configs --alter --add-config cleanup.policy=compact)`);
+          own.push(
+            `topic ${name} (control) has cleanup.policy=${seen.cleanupPolicy}; it must be compact, or retention deletes the kill-switch state (kafka-configs --alter --add-config cleanup.policy=compact)`,
+          );
         }
       } else if (seen.partitions !== reference) {
         const source = options.partitionsGiven ? 'asked for with partitions' : 'held by the topics it is joined with';
-        own.push(`topic ${name} (${role}) has ${seen.partitions} partitions, not the ${reference} ${source}: records about one exchange would land on different partition numbers and the joiner could not pair them; recreate it with ${reference} partitions`);
+        own.push(
+          `topic ${name} (${role}) has ${seen.partitions} partitions, not the ${reference} ${source}: records about one exchange would land on different partition numbers and the joiner could not pair them; recreate it with ${reference} partitions`,
+        );
       }
       if (options.replicationFactor !== null && seen.replicationFactor !== options.replicationFactor) {
         own.push(`topic ${name} (${role}) has replication factor ${seen.replicationFactor}, not ${options.replicationFactor}`);
       }
     }
     problems.push(...own);
-    statuses.push(Object.freeze({
-      name,
-      role,
-      action,
-      partitions: seen?.partitions ?? null,
-      replicationFactor: seen?.replicationFactor ?? null,
-      cleanupPolicy: seen?.cleanupPolicy ?? null,
-      problems: Object.freeze(own),
-    }));
+    statuses.push(
+      Object.freeze({
+        name,
+        role,
+        action,
+        partitions: seen?.partitions ?? null,
+        replicationFactor: seen?.replicationFactor ?? null,
+        cleanupPolicy: seen?.cleanupPolicy ?? null,
+        problems: Object.freeze(own),
+      }),
+    );
   }
   return Object.freeze({ ok: problems.length === 0, topics: Object.freeze(statuses), problems: Object.freeze(problems) });
 }
@@ -175,13 +181,20 @@ export async function createTopicsAndWait(admin: Admin, specs: readonly ITopicCo
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
       ready = specs.every((spec) => {
         const topic = metadata.find((t) => t.name === spec.topic);
-        return topic !== undefined && (spec.numPartitions === undefined || topic.partitions.length >= spec.numPartitions) && topic.partitions.every((p) => p.leader >= 0);
+        return (
+          topic !== undefined &&
+          (spec.numPartitions === undefined || topic.partitions.length >= spec.numPartitions) &&
+          topic.partitions.every((p) => p.leader >= 0)
+        );
       });
     } catch {
       // not in the metadata yet
     }
     if (ready) return;
-    if (Date.now() > deadline) throw new ContractsError('CONTRACTS_UNKNOWN', `topics ${specs.map((s) => s.topic).join(', ')} created but without leaders after ${timeoutMs} ms`, { retriable: true });
+    if (Date.now() > deadline)
+      throw new ContractsError('CONTRACTS_UNKNOWN', `topics ${specs.map((s) => s.topic).join(', ')} created but without leaders after ${timeoutMs} ms`, {
+        retriable: true,
+      });
     await sleep(100);
   }
 }
@@ -200,7 +213,9 @@ export async function ensureTopics(kafka: KafkaAdminSource, options: TopicsOptio
     const missing: TopicRole[] = resolved.roles.filter((role) => !before.has(names[role]));
     const created = new Set<string>();
     if (missing.length === 0) return assessTopics(resolved, before);
-    const specs = missing.map((role) => topicSpec(role, names[role], { partitions, replicationFactor: resolved.replicationFactor, retentionMs: resolved.retentionMs }));
+    const specs = missing.map((role) =>
+      topicSpec(role, names[role], { partitions, replicationFactor: resolved.replicationFactor, retentionMs: resolved.retentionMs }),
+    );
     // A topic created concurrently by someone else counts as existing: createTopics resolves false.
     await createTopicsAndWait(admin, specs, resolved.timeoutMs);
     for (const spec of specs) created.add(spec.topic);

@@ -24,8 +24,16 @@ describe('record contracts (pure avsc)', () => {
 
   it('round-trips empty bodies, null optionals and empty header maps', () => {
     const exchange = sampleExchange({
-      requestBody: Buffer.alloc(0), responseBody: Buffer.alloc(0), requestHeaders: {}, responseHeaders: {},
-      routeTemplate: null, requestContentType: null, responseContentType: null, query: '', responseStatus: 0, aborted: true,
+      requestBody: Buffer.alloc(0),
+      responseBody: Buffer.alloc(0),
+      requestHeaders: {},
+      responseHeaders: {},
+      routeTemplate: null,
+      requestContentType: null,
+      responseContentType: null,
+      query: '',
+      responseStatus: 0,
+      aborted: true,
     });
     const back = roundTrip(capturedExchangeContract, exchange);
     expect(back).toEqual(exchange);

@@ -57,7 +57,11 @@ export function defineRecordContract<T>(definition: RecordContractDefinition<T>)
 export function invalidPaths(type: AvroType, record: unknown): string[] {
   const paths: string[] = [];
   try {
-    type.isValid(record, { errorHook: (path: string[]) => { paths.push(path.join('.')); } });
+    type.isValid(record, {
+      errorHook: (path: string[]) => {
+        paths.push(path.join('.'));
+      },
+    });
   } catch {
     // isValid itself can throw on exotic values; the caller's message still stands.
   }

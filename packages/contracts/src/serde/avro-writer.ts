@@ -56,7 +56,7 @@ export class AvroWriter {
       // Beyond 31 bits: float arithmetic (exact up to 2^53, like avsc).
       let f = n >= 0 ? n * 2 : -n * 2 - 1;
       while (f >= 128) {
-        buf[pos++] = (f % 128) | 0x80;
+        buf[pos++] = f % 128 | 0x80;
         f = Math.floor(f / 128);
       }
       buf[pos++] = f;

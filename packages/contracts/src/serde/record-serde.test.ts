@@ -81,7 +81,9 @@ describe('RecordSerde', () => {
     const serde = new RecordSerde({ registry, contract: capturedExchangeContract, subject: 's-value' });
     await serde.init();
     const bad = sampleExchange({ responseStatus: 'oops' as unknown as number });
-    expect(() => serde.encodeSync(bad)).toThrow(expect.objectContaining({ code: 'CONTRACTS_ENCODE_FAILED', message: expect.stringContaining('responseStatus') }));
+    expect(() => serde.encodeSync(bad)).toThrow(
+      expect.objectContaining({ code: 'CONTRACTS_ENCODE_FAILED', message: expect.stringContaining('responseStatus') }),
+    );
   });
 
   it('frames into a caller buffer before the schema id is known, and stamps the header later', async () => {

@@ -43,8 +43,10 @@ export class RecordSerde<T> {
     }
     const compatibility = options.compatibility ?? 'BACKWARD';
     if (!(COMPATIBILITY_LEVELS as readonly string[]).includes(compatibility)) {
-      throw new ContractsError('CONTRACTS_INVALID_ARGUMENT',
-        `RecordSerde options.compatibility must be one of ${COMPATIBILITY_LEVELS.join(', ')}; got "${String(compatibility)}"`);
+      throw new ContractsError(
+        'CONTRACTS_INVALID_ARGUMENT',
+        `RecordSerde options.compatibility must be one of ${COMPATIBILITY_LEVELS.join(', ')}; got "${String(compatibility)}"`,
+      );
     }
     this.contract = options.contract;
     this.subject = options.subject;
@@ -87,8 +89,11 @@ export class RecordSerde<T> {
       const notFound = error instanceof Error && error.name === 'ConfluentSchemaRegistryError';
       if (!notFound) throw toContractsError(error);
       if (!this.#autoRegister) {
-        throw new ContractsError('CONTRACTS_SCHEMA_NOT_FOUND',
-          `${this.contract.name} is not registered under subject "${this.subject}" and autoRegister is off`, { cause: error });
+        throw new ContractsError(
+          'CONTRACTS_SCHEMA_NOT_FOUND',
+          `${this.contract.name} is not registered under subject "${this.subject}" and autoRegister is off`,
+          { cause: error },
+        );
       }
     }
     try {
@@ -106,9 +111,11 @@ export class RecordSerde<T> {
       if (registered !== undefined) return registered;
       const converted = toContractsError(error);
       if (converted.code === 'CONTRACTS_SCHEMA_INCOMPATIBLE') {
-        throw new ContractsError('CONTRACTS_SCHEMA_INCOMPATIBLE',
+        throw new ContractsError(
+          'CONTRACTS_SCHEMA_INCOMPATIBLE',
           `${this.contract.name} is not ${this.#compatibility}-compatible with the versions registered under "${this.subject}": ${converted.message}`,
-          { cause: error });
+          { cause: error },
+        );
       }
       throw converted;
     }
@@ -175,7 +182,9 @@ export class RecordSerde<T> {
     } catch (error) {
       const paths = invalidPaths(this.contract.type, record);
       const where = paths.length > 0 ? ` (invalid: ${paths.join(', ')})` : '';
-      throw new ContractsError('CONTRACTS_ENCODE_FAILED', `${this.contract.name} does not match its schema${where}: ${(error as Error).message}`, { cause: error });
+      throw new ContractsError('CONTRACTS_ENCODE_FAILED', `${this.contract.name} does not match its schema${where}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (end >= 0 && this.#schemaId !== undefined) writeWireHeader(target, this.#schemaId, offset);
     return end;
@@ -201,8 +210,11 @@ export class RecordSerde<T> {
     try {
       record = this.contract.type.fromBuffer(message.subarray(WIRE_HEADER_BYTES), plan) as AvroRecord;
     } catch (error) {
-      throw new ContractsError('CONTRACTS_DECODE_FAILED',
-        `cannot decode ${this.contract.name} written with schema id ${schemaId}: ${(error as Error).message}`, { cause: error });
+      throw new ContractsError(
+        'CONTRACTS_DECODE_FAILED',
+        `cannot decode ${this.contract.name} written with schema id ${schemaId}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return this.contract.fromAvro(record);
   }
@@ -233,8 +245,11 @@ export class RecordSerde<T> {
     try {
       return reader.createResolver(writer);
     } catch (error) {
-      throw new ContractsError('CONTRACTS_SCHEMA_INCOMPATIBLE',
-        `${this.contract.name} cannot read records written with schema id ${schemaId}: ${(error as Error).message}`, { cause: error });
+      throw new ContractsError(
+        'CONTRACTS_SCHEMA_INCOMPATIBLE',
+        `${this.contract.name} cannot read records written with schema id ${schemaId}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }

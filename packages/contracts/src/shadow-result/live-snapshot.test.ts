@@ -7,7 +7,14 @@ describe('live snapshot of a replayed exchange', () => {
   it('keeps everything the joiner compares and stores, and the outbound calls; drops the request', () => {
     const exchange = sampleExchange({ outboundCalls: [sampleOutboundCall()] });
     const back = exchangeOfSnapshot(exchange.exchangeId, liveSnapshotOf(exchange));
-    expect(back).toEqual({ ...exchange, requestHeaders: {}, requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null });
+    expect(back).toEqual({
+      ...exchange,
+      requestHeaders: {},
+      requestBody: Buffer.alloc(0),
+      requestBodyTruncated: false,
+      requestBodySize: 0,
+      requestContentType: null,
+    });
     expect(liveSideEffectsOf(back)).toEqual(liveSideEffectsOf(exchange));
   });
 

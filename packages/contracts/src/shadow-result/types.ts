@@ -54,7 +54,10 @@ export interface ShadowResult {
  * request headers and body (never compared, often the largest part). Avro: the nested record
  * `dev.shadow.v1.LiveSnapshot` of `shadow-result.avsc`; field meanings as in CapturedExchange.
  */
-export type LiveSnapshot = Omit<CapturedExchange, 'exchangeId' | 'requestHeaders' | 'requestBody' | 'requestBodyTruncated' | 'requestBodySize' | 'requestContentType' | 'outboundCalls'> & {
+export type LiveSnapshot = Omit<
+  CapturedExchange,
+  'exchangeId' | 'requestHeaders' | 'requestBody' | 'requestBodyTruncated' | 'requestBodySize' | 'requestContentType' | 'outboundCalls'
+> & {
   outboundCalls: OutboundCall[];
 };
 

@@ -44,11 +44,15 @@ describe('liveSideEffectsOf', () => {
   });
 
   it('produces records the SideEffect contract encodes, from an exchange that went through Avro', () => {
-    const bytes = capturedExchangeContract.type.toBuffer(capturedExchangeContract.toAvro(sampleExchange({ outboundCalls: [sampleOutboundCall({ path: '/a?b=c' })] })));
+    const bytes = capturedExchangeContract.type.toBuffer(
+      capturedExchangeContract.toAvro(sampleExchange({ outboundCalls: [sampleOutboundCall({ path: '/a?b=c' })] })),
+    );
     const decoded = capturedExchangeContract.fromAvro(capturedExchangeContract.type.fromBuffer(bytes) as AvroRecord);
     const [effect] = liveSideEffectsOf(decoded);
     expect(effect?.operation).toBe('POST /a');
-    const back = sideEffectContract.fromAvro(sideEffectContract.type.fromBuffer(sideEffectContract.type.toBuffer(sideEffectContract.toAvro(effect!))) as AvroRecord);
+    const back = sideEffectContract.fromAvro(
+      sideEffectContract.type.fromBuffer(sideEffectContract.type.toBuffer(sideEffectContract.toAvro(effect!))) as AvroRecord,
+    );
     expect(back).toEqual(effect);
   });
 });

@@ -44,7 +44,20 @@ describe('parseTimeArg: the time arguments of report, gate and replay', () => {
   });
 
   it('refuses what Date.parse would guess at, naming the accepted forms', () => {
-    for (const text of ['foo 2020', 'yesterday', 'last tuesday', '', ' ', '-1h', '1y', 'h', '1 h', '2026-11-29T10:00:00Zjunk', 'Sun, 29 Nov 2026 10:00:00 GMT', '+002026-11-29T10:00:00Z']) {
+    for (const text of [
+      'foo 2020',
+      'yesterday',
+      'last tuesday',
+      '',
+      ' ',
+      '-1h',
+      '1y',
+      'h',
+      '1 h',
+      '2026-11-29T10:00:00Zjunk',
+      'Sun, 29 Nov 2026 10:00:00 GMT',
+      '+002026-11-29T10:00:00Z',
+    ]) {
       expect(refusal(text), text).toMatch(/expected a duration back from now \(72h, 30m, 7d, 1h30m\), an ISO-8601 time with a zone/);
     }
   });

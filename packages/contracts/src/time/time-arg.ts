@@ -19,7 +19,8 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** What every refusal lists: the accepted forms, with examples. */
-export const TIME_ARG_FORMS = 'a duration back from now (72h, 30m, 7d, 1h30m), an ISO-8601 time with a zone (2026-11-29T10:00:00Z, 2026-11-29T11:00:00+01:00), or epoch seconds (10 digits) or milliseconds (13 digits)';
+export const TIME_ARG_FORMS =
+  'a duration back from now (72h, 30m, 7d, 1h30m), an ISO-8601 time with a zone (2026-11-29T10:00:00Z, 2026-11-29T11:00:00+01:00), or epoch seconds (10 digits) or milliseconds (13 digits)';
 
 export type TimeArg = { ok: true; ms: number; kind: 'duration' | 'iso' | 'epoch-seconds' | 'epoch-ms' } | { ok: false; message: string };
 

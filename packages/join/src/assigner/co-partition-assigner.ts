@@ -21,14 +21,18 @@ export function checkCoPartitioned(partitionCounts: Readonly<Record<string, numb
   if (entries.length === 0) throw new JoinError('JOIN_INVALID_OPTIONS', 'no topics to co-partition');
   const missing = entries.filter(([, n]) => n <= 0);
   if (missing.length > 0) {
-    throw new JoinError('JOIN_TOPIC_MISSING',
-      `topic(s) ${missing.map(([t]) => `"${t}"`).join(', ')} do not exist or have no partitions; create them (shadow topics ensure) with the same partition count as the others`);
+    throw new JoinError(
+      'JOIN_TOPIC_MISSING',
+      `topic(s) ${missing.map(([t]) => `"${t}"`).join(', ')} do not exist or have no partitions; create them (shadow topics ensure) with the same partition count as the others`,
+    );
   }
   const counts = new Set(entries.map(([, n]) => n));
   if (counts.size > 1) {
-    throw new JoinError('JOIN_PARTITION_MISMATCH',
+    throw new JoinError(
+      'JOIN_PARTITION_MISMATCH',
       `the joined topics must have equal partition counts, got ${entries.map(([t, n]) => `${t}=${n}`).join(', ')}; ` +
-      'recreate or expand them to one count (records about one exchange must share a partition number)');
+        'recreate or expand them to one count (records about one exchange must share a partition number)',
+    );
   }
   return entries[0]?.[1] ?? 0;
 }
@@ -68,7 +72,10 @@ export const coPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
   name: CO_PARTITION_ASSIGNER_NAME,
   version: 1,
   async assign({ members, topics }): Promise<GroupMemberAssignment[]> {
-    const assignment = assignCoPartitioned(members.map((m) => m.memberId), partitionCountsOf(cluster, topics));
+    const assignment = assignCoPartitioned(
+      members.map((m) => m.memberId),
+      partitionCountsOf(cluster, topics),
+    );
     return [...assignment].map(([memberId, topicPartitions]) => ({
       memberId,
       memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: topicPartitions, userData: Buffer.alloc(0) }),

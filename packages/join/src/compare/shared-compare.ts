@@ -12,7 +12,15 @@ import {
   formatSandboxCause,
   resolveCompareConfig,
 } from '@shadow/compare';
-import type { AnswerInput, ChallengerComparison, CompareOptions, ExchangeInput, JudgeOutcome, PairComparison as SharedComparison, SideEffectInput } from '@shadow/compare';
+import type {
+  AnswerInput,
+  ChallengerComparison,
+  CompareOptions,
+  ExchangeInput,
+  JudgeOutcome,
+  PairComparison as SharedComparison,
+  SideEffectInput,
+} from '@shadow/compare';
 import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contracts';
 import type { ExchangeToCompare, PairComparer, PairRowComparison, PairRowDifference, PairRowJudge } from './types.js';
 
@@ -49,18 +57,34 @@ function judgeColumns(j: JudgeOutcome, versions: Readonly<Record<string, string>
 }
 
 const liveAnswer = (e: CapturedExchange): AnswerInput => ({
-  status: e.responseStatus, headers: e.responseHeaders, body: e.responseBody, contentType: e.responseContentType,
-  latencyUs: e.liveLatencyUs, errorKind: null, bodyTruncated: e.responseBodyTruncated,
+  status: e.responseStatus,
+  headers: e.responseHeaders,
+  body: e.responseBody,
+  contentType: e.responseContentType,
+  latencyUs: e.liveLatencyUs,
+  errorKind: null,
+  bodyTruncated: e.responseBodyTruncated,
 });
 
 const shadowAnswer = (r: ShadowResult): AnswerInput => ({
-  status: r.responseStatus, headers: r.responseHeaders, body: r.responseBody, contentType: r.responseContentType,
-  latencyUs: r.latencyUs, errorKind: r.errorKind, bodyTruncated: r.responseBodyTruncated,
+  status: r.responseStatus,
+  headers: r.responseHeaders,
+  body: r.responseBody,
+  contentType: r.responseContentType,
+  latencyUs: r.latencyUs,
+  errorKind: r.errorKind,
+  bodyTruncated: r.responseBodyTruncated,
 });
 
 const effectInput = (e: SideEffect): SideEffectInput => ({
-  method: e.method, target: e.target, path: e.path, operation: e.operation, requestBody: e.requestSummary, dependencyKind: e.dependencyKind,
-  disposition: e.disposition, responseStatus: e.responseStatus,
+  method: e.method,
+  target: e.target,
+  path: e.path,
+  operation: e.operation,
+  requestBody: e.requestSummary,
+  dependencyKind: e.dependencyKind,
+  disposition: e.disposition,
+  responseStatus: e.responseStatus,
 });
 
 /** Maps @shadow/compare's pair result to the row-oriented shape the joiner stores. */
@@ -92,7 +116,10 @@ function toPairComparison(c: SharedComparison, allNoise: boolean, versions: Read
       missing: count('missing_in_candidate'),
       extra: count('extra_in_candidate'),
       different: count('payload_changed'),
-      detail: c.sideEffectDiffs.slice(0, 20).map((s) => `${s.kind} ${s.key}`).join('; '),
+      detail: c.sideEffectDiffs
+        .slice(0, 20)
+        .map((s) => `${s.kind} ${s.key}`)
+        .join('; '),
     },
     comparator: judged ? 'judge' : c.bodyComparison,
     // `agree` is the raw verdict (nothing differs); the noise-aware one is derived from noisyPaths.
@@ -113,21 +140,37 @@ export function sharedComparer(options: CompareOptions = {}, shared: SharedCompa
   const config = resolveCompareConfig(options);
   const state = createCompareState(config);
   const versions = shared.judgeVersions ?? {};
-  const prepare = (input: ExchangeToCompare): { exchangeInput: ExchangeInput; live: AnswerInput; liveSideEffects: SideEffectInput[]; challengers: Challenger[] } => {
+  const prepare = (
+    input: ExchangeToCompare,
+  ): { exchangeInput: ExchangeInput; live: AnswerInput; liveSideEffects: SideEffectInput[]; challengers: Challenger[] } => {
     const { exchange } = input;
     const live = liveAnswer(exchange);
     const liveSideEffects = input.liveSideEffects.map(effectInput);
-    const challengers = input.results.map((r): Challenger => ({
-      challengerId: r.challengerId,
-      role: r.challengerRole,
-      answer: shadowAnswer(r),
-      sideEffects: (input.challengerSideEffects.get(r.challengerId) ?? []).map(effectInput),
-    }));
+    const challengers = input.results.map(
+      (r): Challenger => ({
+        challengerId: r.challengerId,
+        role: r.challengerRole,
+        answer: shadowAnswer(r),
+        sideEffects: (input.challengerSideEffects.get(r.challengerId) ?? []).map(effectInput),
+      }),
+    );
     // Only the first secondary is @shadow/compare's baseline; put it first among the secondaries.
-    const exchangeInput: ExchangeInput = { exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate, live, liveSideEffects, challengers };
+    const exchangeInput: ExchangeInput = {
+      exchangeId: exchange.exchangeId,
+      method: exchange.method,
+      path: exchange.path,
+      routeTemplate: exchange.routeTemplate,
+      live,
+      liveSideEffects,
+      challengers,
+    };
     return { exchangeInput, live, liveSideEffects, challengers };
   };
-  const finish = (input: ExchangeToCompare, prepared: ReturnType<typeof prepare>, compared: readonly ChallengerComparison[]): Map<string, PairRowComparison> => {
+  const finish = (
+    input: ExchangeToCompare,
+    prepared: ReturnType<typeof prepare>,
+    compared: readonly ChallengerComparison[],
+  ): Map<string, PairRowComparison> => {
     const { exchange } = input;
     const { live, liveSideEffects, challengers } = prepared;
     const out = new Map<string, PairRowComparison>();
@@ -137,10 +180,22 @@ export function sharedComparer(options: CompareOptions = {}, shared: SharedCompa
     // (the judge's own audit judges the secondary, docs/judge.md "Judging the judge").
     for (const c of challengers) {
       if (c.role !== 'secondary') continue;
-      const comparison = toPairComparison(comparePair({
-        exchangeId: exchange.exchangeId, method: exchange.method, path: exchange.path, routeTemplate: exchange.routeTemplate,
-        live, candidate: c.answer, liveSideEffects, candidateSideEffects: c.sideEffects,
-      }, config), true);
+      const comparison = toPairComparison(
+        comparePair(
+          {
+            exchangeId: exchange.exchangeId,
+            method: exchange.method,
+            path: exchange.path,
+            routeTemplate: exchange.routeTemplate,
+            live,
+            candidate: c.answer,
+            liveSideEffects,
+            candidateSideEffects: c.sideEffects,
+          },
+          config,
+        ),
+        true,
+      );
       out.set(c.challengerId, route === undefined ? comparison : { ...comparison, route });
     }
     return out;
@@ -151,11 +206,13 @@ export function sharedComparer(options: CompareOptions = {}, shared: SharedCompa
       const prepared = prepare(input);
       return finish(input, prepared, compareWithBaseline(prepared.exchangeInput, config, state));
     },
-    ...(config.judged ? {
-      async compareExchangeAsync(input: ExchangeToCompare): Promise<Map<string, PairRowComparison>> {
-        const prepared = prepare(input);
-        return finish(input, prepared, await compareWithBaselineAsync(prepared.exchangeInput, config, state));
-      },
-    } : {}),
+    ...(config.judged
+      ? {
+          async compareExchangeAsync(input: ExchangeToCompare): Promise<Map<string, PairRowComparison>> {
+            const prepared = prepare(input);
+            return finish(input, prepared, await compareWithBaselineAsync(prepared.exchangeInput, config, state));
+          },
+        }
+      : {}),
   };
 }

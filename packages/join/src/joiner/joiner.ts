@@ -92,13 +92,31 @@ interface PendingDrain {
 function runRow(p: ReplayProgress, stage: 1 | 2, now: number): RunRow {
   const run = p.run as NonNullable<ReplayProgress['run']>;
   return {
-    run_id: p.runId ?? '', session_id: p.sessionId ?? '', partition: p.partition, stage, state: stage === 1 ? 'running' : run.state,
-    replayer: p.replayer, window_from: run.fromMs, window_to: run.toMs, speed: run.speed, ordering: run.ordering, sampling: run.sampling,
-    max_concurrency: run.maxConcurrency, partitions: run.partitions, resumed: run.resumed,
-    challengers: p.challengers.map((c) => c.id), challenger_roles: p.challengers.map((c) => c.role),
-    replayed: p.challengers.map((c) => c.replayed), failed: p.challengers.map((c) => c.failed),
-    exchanges: run.exchanges, outside_window: run.outsideWindow, sampled_out: run.sampledOut, dead_lettered: run.deadLettered,
-    results_end_offset: run.resultsEndOffset, produced_time: p.producedTimeMs, landed_time: now,
+    run_id: p.runId ?? '',
+    session_id: p.sessionId ?? '',
+    partition: p.partition,
+    stage,
+    state: stage === 1 ? 'running' : run.state,
+    replayer: p.replayer,
+    window_from: run.fromMs,
+    window_to: run.toMs,
+    speed: run.speed,
+    ordering: run.ordering,
+    sampling: run.sampling,
+    max_concurrency: run.maxConcurrency,
+    partitions: run.partitions,
+    resumed: run.resumed,
+    challengers: p.challengers.map((c) => c.id),
+    challenger_roles: p.challengers.map((c) => c.role),
+    replayed: p.challengers.map((c) => c.replayed),
+    failed: p.challengers.map((c) => c.failed),
+    exchanges: run.exchanges,
+    outside_window: run.outsideWindow,
+    sampled_out: run.sampledOut,
+    dead_lettered: run.deadLettered,
+    results_end_offset: run.resultsEndOffset,
+    produced_time: p.producedTimeMs,
+    landed_time: now,
   };
 }
 
@@ -133,7 +151,12 @@ class KafkaJoiner implements Joiner {
   readonly #names: ReturnType<typeof topicNames>;
   readonly #state: JoinState;
   readonly #writer: BatchWriter;
-  readonly #serdes: { exchanges: RecordSerde<CapturedExchange>; results: RecordSerde<ShadowResult>; sideEffects: RecordSerde<SideEffect>; progress: RecordSerde<ReplayProgress> };
+  readonly #serdes: {
+    exchanges: RecordSerde<CapturedExchange>;
+    results: RecordSerde<ShadowResult>;
+    sideEffects: RecordSerde<SideEffect>;
+    progress: RecordSerde<ReplayProgress>;
+  };
   readonly #coverage = new ReplayCoverage();
   readonly #drains: PendingDrain[] = [];
   /** Committed offset per `topic/partition` when the group was (re)joined: where reading starts. */
@@ -270,10 +293,13 @@ class KafkaJoiner implements Joiner {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.#roles.keys()], fromBeginning: this.#o.fromBeginning });
-    this.#sweep = setInterval(() => {
-      this.#drainState();
-      this.#settleProgress();
-    }, Math.max(50, Math.min(1000, Math.floor(Math.min(this.#o.windowMs, this.#o.sideEffectGraceMs || this.#o.windowMs) / 4))));
+    this.#sweep = setInterval(
+      () => {
+        this.#drainState();
+        this.#settleProgress();
+      },
+      Math.max(50, Math.min(1000, Math.floor(Math.min(this.#o.windowMs, this.#o.sideEffectGraceMs || this.#o.windowMs) / 4))),
+    );
     this.#sweep.unref();
     await consumer.run({
       autoCommit: false,
@@ -347,7 +373,15 @@ class KafkaJoiner implements Joiner {
       if (message.value === null) {
         // A null value (a Kafka tombstone) is never a record of these topics (they are not compacted):
         // it is malformed like an undecodable one, so it is kept and counted, not skipped in silence.
-        await this.#deadLetter(topic, partition, message.offset, message.key, null, 'null_value', `null value (a tombstone) on ${topic}: every record of the joined topics carries an Avro value`);
+        await this.#deadLetter(
+          topic,
+          partition,
+          message.offset,
+          message.key,
+          null,
+          'null_value',
+          `null value (a tombstone) on ${topic}: every record of the joined topics carries an Avro value`,
+        );
         state.skip(topic, partition, offset);
       } else {
         try {
@@ -407,16 +441,31 @@ class KafkaJoiner implements Joiner {
   }
 
   /** `kind` is the metric's reason label (undecodable, null_value); `reason` the header's text. */
-  async #deadLetter(topic: string, partition: number, offset: string, key: Buffer | null, value: Buffer | null, kind: DeadLetterKind, reason: string): Promise<void> {
+  async #deadLetter(
+    topic: string,
+    partition: number,
+    offset: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    kind: DeadLetterKind,
+    reason: string,
+  ): Promise<void> {
     this.#o.hooks.onDeadLetter?.(topic, kind);
     this.#log.warn({ topic, partition, offset, kind, reason }, `${kind === 'null_value' ? 'null-value' : 'undecodable'} record sent to the dead-letter topic`);
     await this.#producer?.send({
       topic: this.#names.deadLetter,
-      messages: [{
-        key,
-        value,
-        headers: { 'shadow-dlq-reason': reason.slice(0, 1000), 'shadow-dlq-code': kind, 'shadow-dlq-source': `${topic}/${partition}/${offset}`, 'shadow-dlq-by': `joiner@${hostname()}` },
-      }],
+      messages: [
+        {
+          key,
+          value,
+          headers: {
+            'shadow-dlq-reason': reason.slice(0, 1000),
+            'shadow-dlq-code': kind,
+            'shadow-dlq-source': `${topic}/${partition}/${offset}`,
+            'shadow-dlq-by': `joiner@${hostname()}`,
+          },
+        },
+      ],
     });
   }
 
@@ -426,7 +475,7 @@ class KafkaJoiner implements Joiner {
       bodySampleRate: this.#o.bodySampleRate,
       maxBodyBytes: this.#o.maxBodyBytes,
       coverage: (joined: { partition: number; exchangeOffset: number | null }, challengerId: string) =>
-        joined.exchangeOffset === null ? 'not_replayed' as const : this.#coverage.classify(joined.partition, joined.exchangeOffset, challengerId),
+        joined.exchangeOffset === null ? ('not_replayed' as const) : this.#coverage.classify(joined.partition, joined.exchangeOffset, challengerId),
     };
   }
 
@@ -501,7 +550,10 @@ class KafkaJoiner implements Joiner {
     const state = this.#state;
     if (p.partition !== partition) {
       // Co-partitioning is the whole point: a record about another partition cannot be trusted here.
-      this.#log.warn({ topic, partition, offset, describes: p.partition }, 'progress record written to another partition than the exchanges it describes; skipped');
+      this.#log.warn(
+        { topic, partition, offset, describes: p.partition },
+        'progress record written to another partition than the exchanges it describes; skipped',
+      );
       state.skip(topic, partition, offset);
       return;
     }
@@ -509,9 +561,17 @@ class KafkaJoiner implements Joiner {
       this.#coverage.add(p, state.hold(topic, partition, offset));
     } else if ((p.kind === 'run_started' || p.kind === 'run_ended') && p.runId !== null && p.run !== null) {
       if (p.kind === 'run_started') {
-        this.#writer.add({ pairs: [], diffs: [], unmatched: [], captures: [], runs: [runRow(p, 1, Date.now())], bytes: 400 }, [state.hold(topic, partition, offset)]);
+        this.#writer.add({ pairs: [], diffs: [], unmatched: [], captures: [], runs: [runRow(p, 1, Date.now())], bytes: 400 }, [
+          state.hold(topic, partition, offset),
+        ]);
       } else {
-        this.#drains.push({ runId: p.runId, partition, resultsEndOffset: p.run.resultsEndOffset, row: runRow(p, 2, Date.now()), slot: state.hold(topic, partition, offset) });
+        this.#drains.push({
+          runId: p.runId,
+          partition,
+          resultsEndOffset: p.run.resultsEndOffset,
+          row: runRow(p, 2, Date.now()),
+          slot: state.hold(topic, partition, offset),
+        });
       }
     } else {
       state.skip(topic, partition, offset); // a kind this joiner does not know
@@ -536,7 +596,7 @@ class KafkaJoiner implements Joiner {
       const committed = this.#state.committableOf(this.#names.exchanges, partition) ?? this.#floors.get(`${this.#names.exchanges}/${partition}`);
       if (committed !== undefined) freed += this.#coverage.release(partition, committed);
     }
-    for (let i = 0; i < this.#drains.length;) {
+    for (let i = 0; i < this.#drains.length; ) {
       const d = this.#drains[i] as PendingDrain;
       const end = d.resultsEndOffset;
       if (end > 0) {

@@ -18,7 +18,11 @@ describe('joiner and label ingester options: topicPrefix', () => {
   });
 
   it.each(BAD_PREFIXES)('refuses %j naming topicPrefix', (prefix) => {
-    expect(() => resolveJoinerOptions({ ...joiner, topicPrefix: prefix })).toThrow(expect.objectContaining({ code: 'JOIN_INVALID_OPTIONS', message: expect.stringContaining('"topicPrefix"') }));
-    expect(() => resolveLabelIngesterOptions({ ...labels, topicPrefix: prefix })).toThrow(expect.objectContaining({ code: 'JOIN_INVALID_OPTIONS', message: expect.stringContaining('labels.topicPrefix') }));
+    expect(() => resolveJoinerOptions({ ...joiner, topicPrefix: prefix })).toThrow(
+      expect.objectContaining({ code: 'JOIN_INVALID_OPTIONS', message: expect.stringContaining('"topicPrefix"') }),
+    );
+    expect(() => resolveLabelIngesterOptions({ ...labels, topicPrefix: prefix })).toThrow(
+      expect.objectContaining({ code: 'JOIN_INVALID_OPTIONS', message: expect.stringContaining('labels.topicPrefix') }),
+    );
   });
 });

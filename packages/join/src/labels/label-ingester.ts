@@ -52,9 +52,11 @@ class KafkaLabelIngester implements LabelIngester {
     this.#deadLetterTopic = names.deadLetter;
     this.#serde = new RecordSerde({ registry: o.registry, contract: labelContract, subject: subjectFor(names.labels), autoRegister: false });
     const client = o.clickhouse.client;
-    this.#insert = o.insert ?? (async (table, rows) => {
-      await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
-    });
+    this.#insert =
+      o.insert ??
+      (async (table, rows) => {
+        await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+      });
   }
 
   stats(): LabelIngesterStats {
@@ -68,7 +70,10 @@ class KafkaLabelIngester implements LabelIngester {
       const existing = new Set(await admin.listTopics());
       const missing = [this.topic, this.#deadLetterTopic].filter((t) => !existing.has(t));
       if (missing.length > 0) {
-        throw new JoinError('JOIN_TOPIC_MISSING', `labels: topic ${missing.join(', ')} does not exist; create it with \`${ensureCommandFor(this.#o.topicPrefix)}\``);
+        throw new JoinError(
+          'JOIN_TOPIC_MISSING',
+          `labels: topic ${missing.join(', ')} does not exist; create it with \`${ensureCommandFor(this.#o.topicPrefix)}\``,
+        );
       }
     } finally {
       await admin.disconnect();
@@ -148,17 +153,30 @@ class KafkaLabelIngester implements LabelIngester {
     await heartbeat();
   }
 
-  async #deadLetter(partition: number, offset: string, key: Buffer | null, value: Buffer, kind: 'undecodable' | 'invalid_label', reason: string): Promise<void> {
+  async #deadLetter(
+    partition: number,
+    offset: string,
+    key: Buffer | null,
+    value: Buffer,
+    kind: 'undecodable' | 'invalid_label',
+    reason: string,
+  ): Promise<void> {
     this.#stats.deadLettered += 1;
     this.#o.hooks.onDeadLetter?.(this.topic, kind);
     this.#o.logger.warn({ topic: this.topic, partition, offset, reason }, 'label record sent to the dead-letter topic');
     await this.#producer?.send({
       topic: this.#deadLetterTopic,
-      messages: [{
-        key,
-        value,
-        headers: { 'shadow-dlq-reason': reason.slice(0, 1000), 'shadow-dlq-source': `${this.topic}/${partition}/${offset}`, 'shadow-dlq-by': `joiner-labels@${hostname()}` },
-      }],
+      messages: [
+        {
+          key,
+          value,
+          headers: {
+            'shadow-dlq-reason': reason.slice(0, 1000),
+            'shadow-dlq-source': `${this.topic}/${partition}/${offset}`,
+            'shadow-dlq-by': `joiner-labels@${hostname()}`,
+          },
+        },
+      ],
     });
   }
 

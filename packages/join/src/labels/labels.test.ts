@@ -14,7 +14,9 @@ describe('labels ingester options', () => {
 
   it('names the bad field', () => {
     expect(() => resolveLabelIngesterOptions({ ...deps, table: 'labels; DROP' })).toThrow(/^labels\.table: expected a table name/);
-    expect(() => resolveLabelIngesterOptions({ ...deps, retryMaxMs: 0 })).toThrow(expect.objectContaining({ code: 'JOIN_INVALID_OPTIONS', message: expect.stringMatching(/^labels\.retryMaxMs/) }));
+    expect(() => resolveLabelIngesterOptions({ ...deps, retryMaxMs: 0 })).toThrow(
+      expect.objectContaining({ code: 'JOIN_INVALID_OPTIONS', message: expect.stringMatching(/^labels\.retryMaxMs/) }),
+    );
     expect(() => resolveLabelIngesterOptions({ ...deps, clickhouse: undefined as never })).toThrow(/^labels\.clickhouse/);
   });
 });

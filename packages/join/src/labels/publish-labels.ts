@@ -52,7 +52,9 @@ export function createLabelPublisher(kafka: Kafka, registry: SchemaRegistry, opt
       producer = p;
       return p;
     })();
-    connecting.catch(() => { connecting = undefined; });
+    connecting.catch(() => {
+      connecting = undefined;
+    });
     return connecting;
   };
   return {
@@ -75,7 +77,12 @@ export function createLabelPublisher(kafka: Kafka, registry: SchemaRegistry, opt
 }
 
 /** One-shot: publishes `labels` to the labels topic and disconnects. */
-export async function publishLabels(kafka: Kafka, registry: SchemaRegistry, labels: readonly LabelInput[], options: PublishLabelsOptions = {}): Promise<{ published: number }> {
+export async function publishLabels(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  labels: readonly LabelInput[],
+  options: PublishLabelsOptions = {},
+): Promise<{ published: number }> {
   const publisher = createLabelPublisher(kafka, registry, options);
   try {
     return await publisher.publish(labels);

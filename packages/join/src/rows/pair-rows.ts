@@ -80,17 +80,36 @@ function emptyRowSet(): RowSet {
 }
 
 const NO_JUDGE: PairRowJudge = Object.freeze({
-  verdict: '', judgeId: '', path: '', kind: '', reason: '', latencyMs: 0, cached: false, tokens: 0, version: '',
-  auditSecondaryVerdict: '', auditReferenceId: '', auditReferenceVerdict: '',
+  verdict: '',
+  judgeId: '',
+  path: '',
+  kind: '',
+  reason: '',
+  latencyMs: 0,
+  cached: false,
+  tokens: 0,
+  version: '',
+  auditSecondaryVerdict: '',
+  auditReferenceId: '',
+  auditReferenceVerdict: '',
 });
 
 /** The judge_* columns of a pair row. */
 function judgeColumns(j: PairRowJudge | undefined): Pick<PairRow, `judge_${string}` & keyof PairRow> {
   const v = j ?? NO_JUDGE;
   return {
-    judge_id: v.judgeId, judge_path: v.path, judge_verdict: v.verdict, judge_kind: v.kind, judge_reason: v.reason,
-    judge_latency_ms: v.latencyMs, judge_cached: v.cached, judge_tokens: v.tokens, judge_version: v.version,
-    judge_audit_secondary_verdict: v.auditSecondaryVerdict, judge_audit_reference_id: v.auditReferenceId, judge_audit_reference_verdict: v.auditReferenceVerdict,
+    judge_id: v.judgeId,
+    judge_path: v.path,
+    judge_verdict: v.verdict,
+    judge_kind: v.kind,
+    judge_reason: v.reason,
+    judge_latency_ms: v.latencyMs,
+    judge_cached: v.cached,
+    judge_tokens: v.tokens,
+    judge_version: v.version,
+    judge_audit_secondary_verdict: v.auditSecondaryVerdict,
+    judge_audit_reference_id: v.auditReferenceId,
+    judge_audit_reference_verdict: v.auditReferenceVerdict,
   };
 }
 
@@ -138,11 +157,19 @@ export function rowsFor(joined: JoinedExchange, comparer: PairComparer, options:
 export async function rowsForAsync(joined: JoinedExchange, comparer: PairComparer, options: RowOptions, now: () => number = Date.now): Promise<RowSet> {
   const pairing = pairingOf(joined, options);
   let comparisons: Map<string, PairRowComparison> | null = null;
-  if (pairing.input !== null) comparisons = comparer.compareExchangeAsync === undefined ? comparer.compareExchange(pairing.input) : await comparer.compareExchangeAsync(pairing.input);
+  if (pairing.input !== null)
+    comparisons = comparer.compareExchangeAsync === undefined ? comparer.compareExchange(pairing.input) : await comparer.compareExchangeAsync(pairing.input);
   return rowsOf(joined, pairing, comparisons, comparer, options, now());
 }
 
-function rowsOf(joined: JoinedExchange, pairing: Pairing, comparisons: Map<string, PairRowComparison> | null, comparer: PairComparer, options: RowOptions, now: number): RowSet {
+function rowsOf(
+  joined: JoinedExchange,
+  pairing: Pairing,
+  comparisons: Map<string, PairRowComparison> | null,
+  comparer: PairComparer,
+  options: RowOptions,
+  now: number,
+): RowSet {
   const out = emptyRowSet();
   const { exchange } = joined;
   const { paired, isRun, challengers, byOrigin } = pairing;
@@ -240,7 +267,13 @@ function rowsOf(joined: JoinedExchange, pairing: Pairing, comparisons: Map<strin
   // Live shadowing: what became of the exchange for each configured challenger (capture_minutes).
   const captured = !isRun && exchange !== null;
   const capture = (id: string, status: string): void => {
-    const row: CaptureRow = { exchange_id: exchange?.exchangeId ?? joined.exchangeId, service: exchange?.service ?? '', challenger_id: id, capture_time: exchange?.captureTimeMs ?? 0, status };
+    const row: CaptureRow = {
+      exchange_id: exchange?.exchangeId ?? joined.exchangeId,
+      service: exchange?.service ?? '',
+      challenger_id: id,
+      capture_time: exchange?.captureTimeMs ?? 0,
+      status,
+    };
     out.captures.push(row);
     out.bytes += 120;
   };

@@ -6,7 +6,15 @@ import type { OffsetSlot } from './offset-tracker.js';
 
 function chunk(partition: number, from: number, to: number, sent: Record<string, number[]>): ReplayProgress {
   return {
-    kind: 'chunk', producedTimeMs: 0, replayer: 'g', partition, fromOffset: from, toOffset: to, runId: null, sessionId: null, run: null,
+    kind: 'chunk',
+    producedTimeMs: 0,
+    replayer: 'g',
+    partition,
+    fromOffset: from,
+    toOffset: to,
+    runId: null,
+    sessionId: null,
+    run: null,
     challengers: Object.entries(sent).map(([id, offsets]) => {
       const bits = dispatchedBitmap(to - from);
       for (const o of offsets) markDispatched(bits, o - from);

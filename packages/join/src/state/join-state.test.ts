@@ -3,14 +3,28 @@ import type { CapturedExchange, ShadowResult, SideEffect } from '@shadow/contrac
 import { JoinState } from './join-state.js';
 import { PartitionOffsets } from './offset-tracker.js';
 
-const ex = (id: string): CapturedExchange => ({ exchangeId: id } as CapturedExchange);
-const res = (id: string, challengerId: string): ShadowResult => ({ exchangeId: id, challengerId } as ShadowResult);
-const se = (id: string, origin: string, runId: string | null = null): SideEffect => ({ exchangeId: id, origin, runId } as SideEffect);
+const ex = (id: string): CapturedExchange => ({ exchangeId: id }) as CapturedExchange;
+const res = (id: string, challengerId: string): ShadowResult => ({ exchangeId: id, challengerId }) as ShadowResult;
+const se = (id: string, origin: string, runId: string | null = null): SideEffect => ({ exchangeId: id, origin, runId }) as SideEffect;
 /** A historical run's result: it carries the live snapshot and who the exchange was sent to. */
-const runRes = (id: string, challengerId: string, runId: string, sentTo: string[], role = 'candidate'): ShadowResult => ({
-  exchangeId: id, challengerId, challengerRole: role, runId, runChallengers: sentTo,
-  live: { captureTimeMs: 1, service: 's', method: 'GET', path: '/x', responseStatus: 200, responseHeaders: {}, responseBody: Buffer.from('{}'), outboundCalls: [] },
-} as unknown as ShadowResult);
+const runRes = (id: string, challengerId: string, runId: string, sentTo: string[], role = 'candidate'): ShadowResult =>
+  ({
+    exchangeId: id,
+    challengerId,
+    challengerRole: role,
+    runId,
+    runChallengers: sentTo,
+    live: {
+      captureTimeMs: 1,
+      service: 's',
+      method: 'GET',
+      path: '/x',
+      responseStatus: 200,
+      responseHeaders: {},
+      responseBody: Buffer.from('{}'),
+      outboundCalls: [],
+    },
+  }) as unknown as ShadowResult;
 
 function state(over: Partial<ConstructorParameters<typeof JoinState>[0]> = {}): JoinState {
   return new JoinState({ challengers: ['cand', 'sec'], windowMs: 1000, sideEffectGraceMs: 0, maxOpenEntries: 100, recentlyEmitted: 100, ...over });
@@ -93,10 +107,16 @@ describe('JoinState', () => {
     const [b] = s.drain(0);
     expect(b?.exchangeId).toBe('b');
     // b is emitted but not landed: nothing moves.
-    expect(s.committable()).toEqual([{ topic: 'ex', partition: 0, offset: 10 }, { topic: 'res', partition: 0, offset: 20 }]);
+    expect(s.committable()).toEqual([
+      { topic: 'ex', partition: 0, offset: 10 },
+      { topic: 'res', partition: 0, offset: 20 },
+    ]);
     for (const slot of b?.slots ?? []) slot.done = true;
     // a (offset 10) is still open, so exchanges stay at 10; results moved past b.
-    expect(s.committable()).toEqual([{ topic: 'ex', partition: 0, offset: 10 }, { topic: 'res', partition: 0, offset: 22 }]);
+    expect(s.committable()).toEqual([
+      { topic: 'ex', partition: 0, offset: 10 },
+      { topic: 'res', partition: 0, offset: 22 },
+    ]);
   });
 
   it('reset forgets entries, offsets and the recently-emitted set', () => {
@@ -147,18 +167,21 @@ describe('JoinState: historical runs are self-contained', () => {
     expect(s.stats).toMatchObject({ open: 1, openRuns: 0, unknownChallenger: 0 });
   });
 
-  it('an incomplete run entry expires as the run\'s own, with its side effects; live results and side effects stay live', () => {
+  it("an incomplete run entry expires as the run's own, with its side effects; live results and side effects stay live", () => {
     const s = state();
     s.addResult(runRes('a', 'cand', 'r1', ['cand', 'sec']), 'res', 0, 0, 0);
     s.addSideEffect(se('a', 'cand', 'r1'), 'se', 0, 0, 0);
     s.addSideEffect(se('a', 'cand', null), 'se', 0, 1, 0);
     expect(s.stats).toMatchObject({ open: 2, openRuns: 1 });
     const out = s.drain(1000);
-    expect(out.map((e) => [e.runId, e.cause, e.sideEffects.length])).toEqual([['r1', 'window', 1], [null, 'window', 1]]);
+    expect(out.map((e) => [e.runId, e.cause, e.sideEffects.length])).toEqual([
+      ['r1', 'window', 1],
+      [null, 'window', 1],
+    ]);
     expect(out[0]?.challengers).toEqual(['cand', 'sec']);
   });
 
-  it('runPending: a run\'s results below an offset are pending until their slots are done', () => {
+  it("runPending: a run's results below an offset are pending until their slots are done", () => {
     const s = state();
     s.addResult(runRes('a', 'cand', 'r1', ['cand']), 'res', 3, 10, 0);
     s.addResult(runRes('b', 'cand', 'r1', ['cand']), 'res', 3, 11, 0);

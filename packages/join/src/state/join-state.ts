@@ -103,7 +103,16 @@ export class JoinState {
     return this.#slot(topic, partition, offset, false);
   }
 
-  #entryFor(key: string, exchangeId: string, runId: string | null, partition: number, topic: string, offset: number, now: number, eventMs: number): Entry | undefined {
+  #entryFor(
+    key: string,
+    exchangeId: string,
+    runId: string | null,
+    partition: number,
+    topic: string,
+    offset: number,
+    now: number,
+    eventMs: number,
+  ): Entry | undefined {
     if (this.#recent.has(key)) {
       this.#stats.late++;
       this.skip(topic, partition, offset);
@@ -112,8 +121,20 @@ export class JoinState {
     let entry = this.#entries.get(key);
     if (entry === undefined) {
       entry = {
-        key, exchangeId, runId, partition, firstSeenMs: now, firstEventMs: eventMs, createdTick: this.tick, exchange: null, exchangeOffset: null,
-        expected: runId === null ? null : new Set(), results: new Map(), sideEffects: [], slots: [], completeAtMs: undefined,
+        key,
+        exchangeId,
+        runId,
+        partition,
+        firstSeenMs: now,
+        firstEventMs: eventMs,
+        createdTick: this.tick,
+        exchange: null,
+        exchangeOffset: null,
+        expected: runId === null ? null : new Set(),
+        results: new Map(),
+        sideEffects: [],
+        slots: [],
+        completeAtMs: undefined,
       };
       this.#entries.set(key, entry);
       if (runId !== null) this.#openRuns++;
@@ -155,7 +176,11 @@ export class JoinState {
         slots.push(slot);
         // Landed slots are dropped as the list grows, so a run nobody drains (no run_ended record:
         // an old replayer, a crashed run) holds only its open records.
-        if (slots.length % 4096 === 0) this.#runSlots.set(`${runId}\u0000${partition}`, slots.filter((s) => !s.done));
+        if (slots.length % 4096 === 0)
+          this.#runSlots.set(
+            `${runId}\u0000${partition}`,
+            slots.filter((s) => !s.done),
+          );
       }
     }
     if (entry.results.has(result.challengerId)) {
@@ -199,10 +224,13 @@ export class JoinState {
       const oldest = this.#recent.values().next();
       if (!oldest.done) this.#recent.delete(oldest.value);
     }
-    const challengers = entry.expected === null
-      ? this.#options.challengers
-      // Secondaries first: their answers are the noise baseline the candidates are judged against.
-      : [...entry.expected].sort((a, b) => ROLE_ORDER(entry.results.get(a)?.challengerRole ?? '') - ROLE_ORDER(entry.results.get(b)?.challengerRole ?? '') || a.localeCompare(b));
+    const challengers =
+      entry.expected === null
+        ? this.#options.challengers
+        : // Secondaries first: their answers are the noise baseline the candidates are judged against.
+          [...entry.expected].sort(
+            (a, b) => ROLE_ORDER(entry.results.get(a)?.challengerRole ?? '') - ROLE_ORDER(entry.results.get(b)?.challengerRole ?? '') || a.localeCompare(b),
+          );
     this.#ready.push({
       exchangeId: entry.exchangeId,
       runId: entry.runId,

@@ -53,19 +53,24 @@ function where(f: RouteSummaryFilter): string {
 export async function summarizeByRoute(clickhouse: ClickHouse, filter: RouteSummaryFilter = {}): Promise<RouteSummary[]> {
   const top = filter.topPaths ?? 5;
   const pairWhere = where(filter) + (filter.service === undefined ? '' : ` AND service = ${quote(filter.service)}`);
-  const totals = await (await clickhouse.client.query({
-    query: `SELECT route, count() AS pairs, countIf(agree) AS agreed, countIf(real_agree) AS real_agreed
+  const totals = await (
+    await clickhouse.client.query({
+      query: `SELECT route, count() AS pairs, countIf(agree) AS agreed, countIf(real_agree) AS real_agreed
             FROM pairs FINAL WHERE ${pairWhere} GROUP BY route ORDER BY pairs DESC, route`,
-    format: 'JSONEachRow',
-  })).json<{ route: string; pairs: string; agreed: string; real_agreed: string }>();
+      format: 'JSONEachRow',
+    })
+  ).json<{ route: string; pairs: string; agreed: string; real_agreed: string }>();
   // pair_diffs has no service column; the route filter through pairs keeps the two consistent.
-  const diffWhere = where(filter) + (filter.service === undefined ? '' : ` AND route IN (SELECT DISTINCT route FROM pairs WHERE service = ${quote(filter.service)})`);
-  const paths = await (await clickhouse.client.query({
-    query: `SELECT route, diff_path, count() AS n, countIf(noisy) AS noisy
+  const diffWhere =
+    where(filter) + (filter.service === undefined ? '' : ` AND route IN (SELECT DISTINCT route FROM pairs WHERE service = ${quote(filter.service)})`);
+  const paths = await (
+    await clickhouse.client.query({
+      query: `SELECT route, diff_path, count() AS n, countIf(noisy) AS noisy
             FROM pair_diffs FINAL WHERE ${diffWhere}
             GROUP BY route, diff_path ORDER BY route, n DESC, diff_path LIMIT ${Math.max(0, Math.trunc(top))} BY route`,
-    format: 'JSONEachRow',
-  })).json<{ route: string; diff_path: string; n: string; noisy: string }>();
+      format: 'JSONEachRow',
+    })
+  ).json<{ route: string; diff_path: string; n: string; noisy: string }>();
   const byRoute = new Map<string, DifferingPath[]>();
   for (const p of paths) {
     const n = Number(p.n);

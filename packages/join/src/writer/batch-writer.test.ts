@@ -9,7 +9,13 @@ import { BatchWriter } from './batch-writer.js';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function captures(n: number): RowSet {
-  const rows: CaptureRow[] = Array.from({ length: n }, (_, i) => ({ exchange_id: `e${i}`, service: 's', challenger_id: 'c', capture_time: 0, status: 'not_replayed' }));
+  const rows: CaptureRow[] = Array.from({ length: n }, (_, i) => ({
+    exchange_id: `e${i}`,
+    service: 's',
+    challenger_id: 'c',
+    capture_time: 0,
+    status: 'not_replayed',
+  }));
   return { pairs: [], diffs: [], unmatched: [], captures: rows, runs: [], bytes: 120 * n };
 }
 
@@ -18,7 +24,13 @@ describe('BatchWriter bound', () => {
     let accept = false;
     const inserted: number[] = [];
     const writer = new BatchWriter({
-      clickhouse: {} as ClickHouse, logger: silent, maxRows: 100, maxBytes: 1200, maxDelayMs: 10_000, retryInitialMs: 5, retryMaxMs: 5,
+      clickhouse: {} as ClickHouse,
+      logger: silent,
+      maxRows: 100,
+      maxBytes: 1200,
+      maxDelayMs: 10_000,
+      retryInitialMs: 5,
+      retryMaxMs: 5,
       insert: async (_table, rows) => {
         if (!accept) throw Object.assign(new Error('down'), { retriable: true });
         inserted.push(rows.length);

@@ -96,9 +96,11 @@ export class BatchWriter {
       onRetry: options.onRetry,
     };
     const client = options.clickhouse.client;
-    this.#insert = options.insert ?? (async (table, rows) => {
-      await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
-    });
+    this.#insert =
+      options.insert ??
+      (async (table, rows) => {
+        await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+      });
   }
 
   /** Rows held, sealed and open. */
@@ -257,7 +259,10 @@ export class BatchWriter {
     const found = new Set<string>();
     const client = this.#o.clickhouse.client;
     for (let i = 0; i < ids.length; i += 5000) {
-      const chunk = ids.slice(i, i + 5000).map(quote).join(',');
+      const chunk = ids
+        .slice(i, i + 5000)
+        .map(quote)
+        .join(',');
       const rs = await client.query({
         query: `SELECT exchange_id, challenger_id, run_id FROM ${this.#o.tables.pairs} WHERE exchange_id IN (${chunk})`,
         format: 'JSONEachRow',

@@ -11,21 +11,46 @@ function problems(input: unknown, e: Record<string, string | undefined> = env): 
 
 describe('resolveJudgeConfig', () => {
   it('fills every default and resolves header secrets from the environment', () => {
-    const result = resolveJudgeConfig({
-      ranker: { type: 'http', url: 'http://127.0.0.1:9000/judge', headers: { Authorization: { env: 'JUDGE_TOKEN', prefix: 'Bearer ' }, 'x-team': { value: 'search' } } },
-      summary: { type: 'openai-chat', baseUrl: 'http://127.0.0.1:8080/v1/', model: 'qwen2.5', apiKeyEnv: 'OPENAI_KEY' },
-    }, { env });
+    const result = resolveJudgeConfig(
+      {
+        ranker: {
+          type: 'http',
+          url: 'http://127.0.0.1:9000/judge',
+          headers: { Authorization: { env: 'JUDGE_TOKEN', prefix: 'Bearer ' }, 'x-team': { value: 'search' } },
+        },
+        summary: { type: 'openai-chat', baseUrl: 'http://127.0.0.1:8080/v1/', model: 'qwen2.5', apiKeyEnv: 'OPENAI_KEY' },
+      },
+      { env },
+    );
     if (!('config' in result)) throw new Error(result.problems.join('\n'));
     const { ranker, summary } = result.config.judges;
     expect(ranker).toMatchObject({
-      type: 'http', url: 'http://127.0.0.1:9000/judge', timeoutMs: 30_000, deadlineMs: 120_000, concurrency: 4, ratePerSecond: null,
-      maxQueue: 1000, retries: { max: 3, initialDelayMs: 500, maxDelayMs: 30_000 }, budget: { callsPerDay: null, tokensPerDay: null },
-      cache: { maxEntries: 10_000, ttlMs: 86_400_000 }, sampleRate: 1, audit: { secondaryRate: 0, judge: null, judgeRate: 0 },
-      maxRequestBytes: 1_048_576, maxResponseBytes: 1_048_576, headers: { authorization: 'Bearer sekret-123', 'x-team': 'search' },
+      type: 'http',
+      url: 'http://127.0.0.1:9000/judge',
+      timeoutMs: 30_000,
+      deadlineMs: 120_000,
+      concurrency: 4,
+      ratePerSecond: null,
+      maxQueue: 1000,
+      retries: { max: 3, initialDelayMs: 500, maxDelayMs: 30_000 },
+      budget: { callsPerDay: null, tokensPerDay: null },
+      cache: { maxEntries: 10_000, ttlMs: 86_400_000 },
+      sampleRate: 1,
+      audit: { secondaryRate: 0, judge: null, judgeRate: 0 },
+      maxRequestBytes: 1_048_576,
+      maxResponseBytes: 1_048_576,
+      headers: { authorization: 'Bearer sekret-123', 'x-team': 'search' },
     });
     expect(summary).toMatchObject({
-      type: 'openai-chat', url: 'http://127.0.0.1:8080/v1/chat/completions', model: 'qwen2.5', responseFormat: 'json_object',
-      temperature: 0, maxTokens: 512, seed: null, maxValueChars: 16_000, headers: { authorization: 'Bearer sk-local' },
+      type: 'openai-chat',
+      url: 'http://127.0.0.1:8080/v1/chat/completions',
+      model: 'qwen2.5',
+      responseFormat: 'json_object',
+      temperature: 0,
+      maxTokens: 512,
+      seed: null,
+      maxValueChars: 16_000,
+      headers: { authorization: 'Bearer sk-local' },
     });
     expect(Object.isFrozen(result.config.judges)).toBe(true);
   });
@@ -47,16 +72,26 @@ describe('resolveJudgeConfig', () => {
       'bad id': { type: 'http', url: 'http://x' },
     });
     const fields = found.map((p) => p.slice(0, p.indexOf(':')));
-    expect(fields).toEqual(expect.arrayContaining([
-      'judges.a.url', 'judges.a.timeoutMs', 'judges.a.retries.max', 'judges.a.sampleRate', 'judges.a.colour',
-      'judges.b.model', 'judges.b.responseFormat', 'judges.b.budget.callsPerDay', 'judges.c.type', 'judges.bad id',
-    ]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'judges.a.url',
+        'judges.a.timeoutMs',
+        'judges.a.retries.max',
+        'judges.a.sampleRate',
+        'judges.a.colour',
+        'judges.b.model',
+        'judges.b.responseFormat',
+        'judges.b.budget.callsPerDay',
+        'judges.c.type',
+        'judges.bad id',
+      ]),
+    );
     expect(found.find((p) => p.startsWith('judges.a.colour'))).toMatch(/unknown field \(accepted: .*url.*timeoutMs/);
     expect(found.find((p) => p.startsWith('judges.a.timeoutMs'))).toMatch(/got -1$/);
     expect(found.find((p) => p.startsWith('judges.b.model'))).toMatch(/not set/);
   });
 
-  it('uses the caller\'s field prefix (the joiner nests judges under compare)', () => {
+  it("uses the caller's field prefix (the joiner nests judges under compare)", () => {
     const result = resolveJudgeConfig({ j: { type: 'http', url: 'nope' } }, { env, field: 'compare.judges' });
     expect(result).toEqual({ problems: [expect.stringMatching(/^compare\.judges\.j\.url: /)] });
   });
@@ -71,7 +106,10 @@ describe('resolveJudgeConfig', () => {
   });
 
   it('refuses header values that would split a header, without printing the secret', () => {
-    const found = problems({ j: { type: 'http', url: 'http://127.0.0.1/j', headers: { 'x-a': { env: 'EVIL' }, 'x-b': { value: 'a\r\nInjected: 1' } } } }, { EVIL: 'tok\r\nX-Evil: 1' });
+    const found = problems(
+      { j: { type: 'http', url: 'http://127.0.0.1/j', headers: { 'x-a': { env: 'EVIL' }, 'x-b': { value: 'a\r\nInjected: 1' } } } },
+      { EVIL: 'tok\r\nX-Evil: 1' },
+    );
     expect(found).toHaveLength(2);
     expect(found[0]).toBe('judges.j.headers.x-a.env: environment variable EVIL contains CR, LF or NUL');
     expect(found[1]).toMatch(/^judges\.j\.headers\.x-b\.value: must not contain CR, LF or NUL/);
@@ -79,19 +117,32 @@ describe('resolveJudgeConfig', () => {
   });
 
   it('refuses secrets written in the config, headers the client sets, and a header spec that is both or neither', () => {
-    const found = problems({ j: { type: 'http', url: 'http://127.0.0.1/j', headers: {
-      authorization: { value: 'Bearer abc' }, 'X-Api-Key': { value: 'k' }, 'content-type': { value: 'text/plain' },
-      host: { value: 'evil' }, 'x-both': { env: 'JUDGE_TOKEN', value: 'v' }, 'x-none': {}, 'bad name': { value: 'v' },
-    } } });
-    expect(found).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^judges\.j\.headers\.authorization\.value: .*environment variable/),
-      expect.stringMatching(/^judges\.j\.headers\.X-Api-Key\.value: .*environment variable/),
-      'judges.j.headers.content-type: set by the judge client, cannot be configured',
-      'judges.j.headers.host: set by the judge client, cannot be configured',
-      expect.stringMatching(/^judges\.j\.headers\.x-both: expected exactly one/),
-      expect.stringMatching(/^judges\.j\.headers\.x-none: expected exactly one/),
-      expect.stringMatching(/^judges\.j\.headers\.bad name: must be a header name/),
-    ]));
+    const found = problems({
+      j: {
+        type: 'http',
+        url: 'http://127.0.0.1/j',
+        headers: {
+          authorization: { value: 'Bearer abc' },
+          'X-Api-Key': { value: 'k' },
+          'content-type': { value: 'text/plain' },
+          host: { value: 'evil' },
+          'x-both': { env: 'JUDGE_TOKEN', value: 'v' },
+          'x-none': {},
+          'bad name': { value: 'v' },
+        },
+      },
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^judges\.j\.headers\.authorization\.value: .*environment variable/),
+        expect.stringMatching(/^judges\.j\.headers\.X-Api-Key\.value: .*environment variable/),
+        'judges.j.headers.content-type: set by the judge client, cannot be configured',
+        'judges.j.headers.host: set by the judge client, cannot be configured',
+        expect.stringMatching(/^judges\.j\.headers\.x-both: expected exactly one/),
+        expect.stringMatching(/^judges\.j\.headers\.x-none: expected exactly one/),
+        expect.stringMatching(/^judges\.j\.headers\.bad name: must be a header name/),
+      ]),
+    );
   });
 
   it('refuses URLs with credentials, fragments or another scheme', () => {
@@ -101,7 +152,9 @@ describe('resolveJudgeConfig', () => {
   });
 
   it('checks the prompt template: unknown placeholders are named, live and candidate are required', () => {
-    const found = problems({ s: { type: 'openai-chat', baseUrl: 'http://127.0.0.1/v1', model: 'm', prompt: 'Compare {{live}} with {{candidat}} on {{ route }}' } });
+    const found = problems({
+      s: { type: 'openai-chat', baseUrl: 'http://127.0.0.1/v1', model: 'm', prompt: 'Compare {{live}} with {{candidat}} on {{ route }}' },
+    });
     expect(found).toEqual([
       'judges.s.prompt: unknown placeholder {{candidat}} (accepted: {{live}}, {{candidate}}, {{method}}, {{route}}, {{path}})',
       'judges.s.prompt: the template must contain {{candidate}} (in prompt or system)',
@@ -110,18 +163,28 @@ describe('resolveJudgeConfig', () => {
 
   it('checks cross-field rules: deadline >= timeout, backoff bounds, burst needs a rate, audit references', () => {
     const found = problems({
-      a: { type: 'http', url: 'http://127.0.0.1/a', timeoutMs: 5000, deadlineMs: 1000, retries: { initialDelayMs: 2000, maxDelayMs: 1000 }, burst: 5, audit: { judgeRate: 0.1 } },
+      a: {
+        type: 'http',
+        url: 'http://127.0.0.1/a',
+        timeoutMs: 5000,
+        deadlineMs: 1000,
+        retries: { initialDelayMs: 2000, maxDelayMs: 1000 },
+        burst: 5,
+        audit: { judgeRate: 0.1 },
+      },
       b: { type: 'http', url: 'http://127.0.0.1/b', audit: { judge: 'b', judgeRate: 0.1 } },
       c: { type: 'http', url: 'http://127.0.0.1/c', audit: { judge: 'nobody', judgeRate: 0.1 } },
     });
-    expect(found).toEqual(expect.arrayContaining([
-      'judges.a.deadlineMs: must be >= timeoutMs (5000), got 1000',
-      'judges.a.retries.maxDelayMs: must be >= retries.initialDelayMs (2000), got 1000',
-      'judges.a.burst: only with ratePerSecond',
-      expect.stringMatching(/^judges\.a\.audit\.judge: required when audit\.judgeRate > 0/),
-      'judges.b.audit.judge: a judge cannot audit itself; name another judge',
-      'judges.c.audit.judge: no judge "nobody" (configured: a, b, c)',
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'judges.a.deadlineMs: must be >= timeoutMs (5000), got 1000',
+        'judges.a.retries.maxDelayMs: must be >= retries.initialDelayMs (2000), got 1000',
+        'judges.a.burst: only with ratePerSecond',
+        expect.stringMatching(/^judges\.a\.audit\.judge: required when audit\.judgeRate > 0/),
+        'judges.b.audit.judge: a judge cannot audit itself; name another judge',
+        'judges.c.audit.judge: no judge "nobody" (configured: a, b, c)',
+      ]),
+    );
     expect(found).toHaveLength(6);
   });
 
@@ -138,6 +201,9 @@ describe('resolveJudgeConfig', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(JudgeError);
-    expect(caught).toMatchObject({ code: 'JUDGE_INVALID_CONFIG', problems: [expect.stringMatching(/^judges\.j\.url/), expect.stringMatching(/^judges\.k\.url/)] });
+    expect(caught).toMatchObject({
+      code: 'JUDGE_INVALID_CONFIG',
+      problems: [expect.stringMatching(/^judges\.j\.url/), expect.stringMatching(/^judges\.k\.url/)],
+    });
   });
 });

@@ -24,7 +24,18 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Header values are sent as is: CR, LF and NUL would split or end the header.
 const HEADER_VALUE = /^[^\r\n\0]*$/;
 /** Set by the judge client itself (or by the HTTP layer): refused in `headers`. */
-const MANAGED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'expect', 'trailer']);
+const MANAGED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'expect',
+  'trailer',
+]);
 /** Names that carry secrets: a literal `value` is refused for them (use `env`). */
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|passw|auth/i;
 
@@ -38,15 +49,14 @@ const httpUrl = z.string().refine((v) => {
   return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.hash === '';
 }, 'must be an http:// or https:// URL without credentials or fragment');
 
-const headerSpec = z
-  .strictObject({
-    /** Environment variable holding the value (secrets go here). */
-    env: z.string().regex(ENV_NAME, 'must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)').optional(),
-    /** Put before the variable's value, e.g. `Bearer `. @default '' */
-    prefix: z.string().max(64).regex(HEADER_VALUE, 'must not contain CR, LF or NUL').optional(),
-    /** A literal value, for headers that are not secret. */
-    value: z.string().max(8192).regex(HEADER_VALUE, 'must not contain CR, LF or NUL').optional(),
-  });
+const headerSpec = z.strictObject({
+  /** Environment variable holding the value (secrets go here). */
+  env: z.string().regex(ENV_NAME, 'must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)').optional(),
+  /** Put before the variable's value, e.g. `Bearer `. @default '' */
+  prefix: z.string().max(64).regex(HEADER_VALUE, 'must not contain CR, LF or NUL').optional(),
+  /** A literal value, for headers that are not secret. */
+  value: z.string().max(8192).regex(HEADER_VALUE, 'must not contain CR, LF or NUL').optional(),
+});
 
 // Header names are checked on the raw input (checkHeaderNames), so their problems show even when
 // another field of the judge is wrong too.
@@ -213,12 +223,18 @@ export interface ResolveJudgeConfigOptions {
 const fieldOf = (prefix: string, path: readonly PropertyKey[]): string => fieldPath(prefix, path, '(judges)');
 
 /** Zod issues as `field: message, got <value>` lines; unknown keys one line each, with the accepted ones. */
-function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, root: unknown, accepted: (path: readonly PropertyKey[]) => readonly string[]): string[] {
+function issueLines(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: string,
+  root: unknown,
+  accepted: (path: readonly PropertyKey[]) => readonly string[],
+): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = accepted(issue.path);
-      for (const key of issue.keys) lines.push(`${fieldOf(prefix, [...issue.path, key])}: unknown field${known.length > 0 ? ` (accepted: ${known.join(', ')})` : ''}`);
+      for (const key of issue.keys)
+        lines.push(`${fieldOf(prefix, [...issue.path, key])}: unknown field${known.length > 0 ? ` (accepted: ${known.join(', ')})` : ''}`);
       continue;
     }
     if (issue.code === 'invalid_key') {
@@ -280,7 +296,8 @@ function checkHeaderNames(raw: unknown, apiKeyEnv: unknown, field: string, envVa
       continue;
     }
     if (value !== undefined && prefix !== undefined) problems.push(`${f}.prefix: only with env`);
-    if (value !== undefined && SECRET_HEADER.test(name)) problems.push(`${f}.value: ${rawName} carries a secret; name an environment variable instead ({ env: VARIABLE })`);
+    if (value !== undefined && SECRET_HEADER.test(name))
+      problems.push(`${f}.value: ${rawName} carries a secret; name an environment variable instead ({ env: VARIABLE })`);
     if (typeof env === 'string' && ENV_NAME.test(env)) envValue(envVars, env, `${f}.env`, problems);
   }
 }
@@ -322,9 +339,13 @@ function checkTemplates(raw: Record<string, unknown>, field: string, problems: s
   const prompt = raw['prompt'] === undefined ? DEFAULT_USER_PROMPT : raw['prompt'];
   if (typeof system !== 'string' || typeof prompt !== 'string') return;
   const seen = new Set<string>();
-  for (const [name, text] of [['system', system], ['prompt', prompt]] as const) {
+  for (const [name, text] of [
+    ['system', system],
+    ['prompt', prompt],
+  ] as const) {
     for (const p of placeholdersIn(text)) {
-      if (!(PLACEHOLDERS as readonly string[]).includes(p)) problems.push(`${field}.${name}: unknown placeholder {{${p}}} (accepted: ${PLACEHOLDERS.map((x) => `{{${x}}}`).join(', ')})`);
+      if (!(PLACEHOLDERS as readonly string[]).includes(p))
+        problems.push(`${field}.${name}: unknown placeholder {{${p}}} (accepted: ${PLACEHOLDERS.map((x) => `{{${x}}}`).join(', ')})`);
       seen.add(p);
     }
   }
@@ -340,9 +361,11 @@ function configVersionOf(parsed: ParsedJudge): string {
 
 function resolveOne(id: string, parsed: ParsedJudge, field: string, env: Readonly<Record<string, string | undefined>>, problems: string[]): ResolvedJudge {
   if (parsed.deadlineMs < parsed.timeoutMs) problems.push(`${field}.deadlineMs: must be >= timeoutMs (${parsed.timeoutMs}), got ${parsed.deadlineMs}`);
-  if (parsed.retries.maxDelayMs < parsed.retries.initialDelayMs) problems.push(`${field}.retries.maxDelayMs: must be >= retries.initialDelayMs (${parsed.retries.initialDelayMs}), got ${parsed.retries.maxDelayMs}`);
+  if (parsed.retries.maxDelayMs < parsed.retries.initialDelayMs)
+    problems.push(`${field}.retries.maxDelayMs: must be >= retries.initialDelayMs (${parsed.retries.initialDelayMs}), got ${parsed.retries.maxDelayMs}`);
   if (parsed.burst !== undefined && parsed.ratePerSecond === undefined) problems.push(`${field}.burst: only with ratePerSecond`);
-  if (parsed.audit.judgeRate > 0 && parsed.audit.judge === undefined) problems.push(`${field}.audit.judge: required when audit.judgeRate > 0 (the reference judge's id)`);
+  if (parsed.audit.judgeRate > 0 && parsed.audit.judge === undefined)
+    problems.push(`${field}.audit.judge: required when audit.judgeRate > 0 (the reference judge's id)`);
   if (parsed.audit.judge === id) problems.push(`${field}.audit.judge: a judge cannot audit itself; name another judge`);
   // Missing or bad variables were reported by checkHeaderNames on the raw input.
   const resolvedHeaders = resolveHeaders(parsed, field, env, []);
@@ -392,7 +415,8 @@ export function resolveJudgeConfig(input: unknown, options: ResolveJudgeConfigOp
   const prefix = options.field ?? 'judges';
   const env = options.env ?? process.env;
   if (input === undefined || input === null) return { config: Object.freeze({ judges: Object.freeze({}) }) };
-  if (typeof input !== 'object' || Array.isArray(input)) return { problems: [`${fieldOf(prefix, [])}: expected a mapping of judge id -> judge, got ${describeJson(input)}`] };
+  if (typeof input !== 'object' || Array.isArray(input))
+    return { problems: [`${fieldOf(prefix, [])}: expected a mapping of judge id -> judge, got ${describeJson(input)}`] };
   const problems: string[] = [];
   const judges: Record<string, ResolvedJudge> = {};
   // Each judge on its own, so one bad judge does not hide the problems of another.

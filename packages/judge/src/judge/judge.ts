@@ -87,7 +87,10 @@ class JudgeRunner {
       random,
       closed: false,
     };
-    this.#cache = spec.cache.maxEntries === 0 ? null : new LRUCache<string, CachedVerdict>({ max: spec.cache.maxEntries, ...(spec.cache.ttlMs > 0 ? { ttl: spec.cache.ttlMs } : {}) });
+    this.#cache =
+      spec.cache.maxEntries === 0
+        ? null
+        : new LRUCache<string, CachedVerdict>({ max: spec.cache.maxEntries, ...(spec.cache.ttlMs > 0 ? { ttl: spec.cache.ttlMs } : {}) });
   }
 
   get budget(): DailyBudget {
@@ -101,8 +104,13 @@ class JudgeRunner {
     if ('tooLarge' in built) return { built, key: null };
     const side = (s: JudgeSide): unknown => (spec.type === 'http' ? s : s.value);
     const parts = [
-      spec.id, spec.configVersion, request.method, request.route, request.path,
-      side(request.live), side(request.candidate),
+      spec.id,
+      spec.configVersion,
+      request.method,
+      request.route,
+      request.path,
+      side(request.live),
+      side(request.candidate),
       spec.type === 'http' ? (request.secondary ?? null) : null,
     ];
     // exchangeId is sent to an http judge but is not part of what is judged.
@@ -161,7 +169,16 @@ class JudgeRunner {
   }
 
   #report(result: JudgementCore, role: JudgementRole): void {
-    const event: JudgeEvent = { type: 'judgement', judgeId: result.judgeId, role, verdict: result.verdict, kind: result.kind, cached: result.cached, latencyMs: result.latencyMs, tokens: result.tokens };
+    const event: JudgeEvent = {
+      type: 'judgement',
+      judgeId: result.judgeId,
+      role,
+      verdict: result.verdict,
+      kind: result.kind,
+      cached: result.cached,
+      latencyMs: result.latencyMs,
+      tokens: result.tokens,
+    };
     this.#emit(event);
   }
 
@@ -177,7 +194,9 @@ class JudgeRunner {
 function sampleKey(request: JudgeRequest): string {
   if (request.exchangeId !== null && request.exchangeId !== '') return request.exchangeId;
   try {
-    return createHash('sha256').update(jsonText([request.method, request.route, request.path, request.live.value, request.candidate.value], true)).digest('hex');
+    return createHash('sha256')
+      .update(jsonText([request.method, request.route, request.path, request.live.value, request.candidate.value], true))
+      .digest('hex');
   } catch {
     return `${request.method} ${request.route} ${request.path}`;
   }
@@ -225,7 +244,17 @@ class ConfiguredJudge implements Judge {
     const key = sampleKey(request);
     if (!sampled(spec.id, 'judge', key, spec.sampleRate)) {
       this.#emit({ type: 'judgement', judgeId: spec.id, role: 'primary', verdict: 'not_run', kind: 'sampled_out', cached: false, latencyMs: 0, tokens: 0 });
-      return { judgeId: spec.id, verdict: 'not_run', score: null, reason: 'sampled_out', kind: 'sampled_out', latencyMs: 0, cached: false, tokens: 0, audit: null };
+      return {
+        judgeId: spec.id,
+        verdict: 'not_run',
+        score: null,
+        reason: 'sampled_out',
+        kind: 'sampled_out',
+        latencyMs: 0,
+        cached: false,
+        tokens: 0,
+        audit: null,
+      };
     }
     const primary = await this.#runner.run(request, 'primary');
     if (primary.verdict !== 'equal' && primary.verdict !== 'different') return { ...primary, audit: null };
@@ -254,14 +283,32 @@ class ConfiguredJudge implements Judge {
 
   asJudgeFn(): JudgeFn {
     return async (live, candidate, context): Promise<JudgeResult> => {
-      const j = await this.judge({ exchangeId: context.exchangeId, method: context.method, route: context.route, path: context.path, live, candidate, secondary: context.secondary ?? null });
-      const audit = j.audit === null ? null : {
-        secondary: j.audit.secondary === null ? null : { verdict: j.audit.secondary.verdict },
-        reference: j.audit.reference === null ? null : { judgeId: j.audit.reference.judgeId, verdict: j.audit.reference.verdict },
-      };
+      const j = await this.judge({
+        exchangeId: context.exchangeId,
+        method: context.method,
+        route: context.route,
+        path: context.path,
+        live,
+        candidate,
+        secondary: context.secondary ?? null,
+      });
+      const audit =
+        j.audit === null
+          ? null
+          : {
+              secondary: j.audit.secondary === null ? null : { verdict: j.audit.secondary.verdict },
+              reference: j.audit.reference === null ? null : { judgeId: j.audit.reference.judgeId, verdict: j.audit.reference.verdict },
+            };
       return {
-        verdict: j.verdict, judgeId: j.judgeId, kind: j.kind, latencyMs: j.latencyMs, cached: j.cached, tokens: j.tokens, audit,
-        ...(j.score === null ? {} : { score: j.score }), ...(j.reason === null ? {} : { reason: j.reason }),
+        verdict: j.verdict,
+        judgeId: j.judgeId,
+        kind: j.kind,
+        latencyMs: j.latencyMs,
+        cached: j.cached,
+        tokens: j.tokens,
+        audit,
+        ...(j.score === null ? {} : { score: j.score }),
+        ...(j.reason === null ? {} : { reason: j.reason }),
       };
     };
   }

@@ -97,7 +97,10 @@ export function parseChatAnswer(text: string, maxTokens: number): AnswerParse {
   const fail = (why: string): AnswerParse => ({ ok: false, why, usage });
   const error = record['error'];
   if (error !== undefined && error !== null) {
-    const message = typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string' ? (error as { message: string }).message : JSON.stringify(error);
+    const message =
+      typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string'
+        ? (error as { message: string }).message
+        : JSON.stringify(error);
     return fail(`the server answered an error: ${excerpt(message)}`);
   }
   const choices = record['choices'];

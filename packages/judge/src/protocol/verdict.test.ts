@@ -3,7 +3,10 @@ import { MAX_REASON_CHARS, parseVerdict, parseVerdictText } from './verdict.js';
 
 describe('parseVerdict', () => {
   it('accepts exactly {verdict, score?, reason?}; null score or reason count as absent', () => {
-    expect(parseVerdictText('{"verdict":"equal","score":0.92,"reason":"same facts"}')).toEqual({ ok: true, value: { verdict: 'equal', score: 0.92, reason: 'same facts' } });
+    expect(parseVerdictText('{"verdict":"equal","score":0.92,"reason":"same facts"}')).toEqual({
+      ok: true,
+      value: { verdict: 'equal', score: 0.92, reason: 'same facts' },
+    });
     expect(parseVerdictText(' \n{"verdict":"different"}\n')).toEqual({ ok: true, value: { verdict: 'different', score: null, reason: null } });
     expect(parseVerdict({ verdict: 'equal', score: null, reason: null })).toEqual({ ok: true, value: { verdict: 'equal', score: null, reason: null } });
   });

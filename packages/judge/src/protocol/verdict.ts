@@ -26,7 +26,11 @@ export function parseVerdict(answer: unknown): VerdictParse {
   }
   const record = answer as Record<string, unknown>;
   const extra = Object.keys(record).filter((k) => !FIELDS.includes(k));
-  if (extra.length > 0) return { ok: false, why: `unexpected field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')} (accepted: verdict, score, reason)` };
+  if (extra.length > 0)
+    return {
+      ok: false,
+      why: `unexpected field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')} (accepted: verdict, score, reason)`,
+    };
   const { verdict, score, reason } = record;
   if (verdict !== 'equal' && verdict !== 'different') {
     return { ok: false, why: `"verdict" must be "equal" or "different", got ${verdict === undefined ? 'nothing' : excerpt(JSON.stringify(verdict))}` };

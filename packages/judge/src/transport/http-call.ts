@@ -92,7 +92,14 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
 
 function networkWhy(error: unknown): string {
   const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const code = typeof e.code === 'string' && !e.code.startsWith('UND_ERR') ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : null;
+  const code =
+    typeof e.code === 'string' && !e.code.startsWith('UND_ERR')
+      ? e.code
+      : typeof e.cause?.code === 'string'
+        ? e.cause.code
+        : typeof e.code === 'string'
+          ? e.code
+          : null;
   const message = typeof e.message === 'string' ? e.message : String(error);
   return code !== null && !message.includes(code) ? `${code} ${message}` : message;
 }
@@ -122,7 +129,12 @@ export async function callJudge(ctx: CallContext, body: string, parse: (text: st
     } catch (error) {
       release?.();
       if (!(error instanceof DeadlinePassed)) throw error;
-      return { kind: 'error', failure: 'deadline', why: `deadline: waited ${Date.now() - waitStarted} ms for a free slot or rate token (deadlineMs ${judge.deadlineMs}; concurrency ${judge.concurrency}${judge.ratePerSecond === null ? '' : `, ${judge.ratePerSecond}/s`})`, tokens };
+      return {
+        kind: 'error',
+        failure: 'deadline',
+        why: `deadline: waited ${Date.now() - waitStarted} ms for a free slot or rate token (deadlineMs ${judge.deadlineMs}; concurrency ${judge.concurrency}${judge.ratePerSecond === null ? '' : `, ${judge.ratePerSecond}/s`})`,
+        tokens,
+      };
     }
     if (ctx.closed) {
       release();
@@ -158,7 +170,14 @@ export async function callJudge(ctx: CallContext, body: string, parse: (text: st
       if (controller.signal.aborted) {
         const failure: JudgeFailureKind = byDeadline ? 'deadline' : 'timeout';
         event(null, 'error', failure);
-        return { kind: 'error', failure, why: byDeadline ? `deadline: no answer within the ${judge.deadlineMs} ms of the judgement (retries included)` : `timeout: no answer within ${judge.timeoutMs} ms`, tokens };
+        return {
+          kind: 'error',
+          failure,
+          why: byDeadline
+            ? `deadline: no answer within the ${judge.deadlineMs} ms of the judgement (retries included)`
+            : `timeout: no answer within ${judge.timeoutMs} ms`,
+          tokens,
+        };
       }
       if (!isNetworkError(thrown)) throw thrown;
       const why = networkWhy(thrown);
@@ -203,7 +222,12 @@ export async function callJudge(ctx: CallContext, body: string, parse: (text: st
           continue;
         }
         event(answer.status, 'error', failure);
-        return { kind: 'error', failure, why: `${failure}: ${detail}; the next attempt (in ${wait} ms${asked === null ? '' : ', Retry-After'}) would pass the deadline (deadlineMs ${judge.deadlineMs})`, tokens };
+        return {
+          kind: 'error',
+          failure,
+          why: `${failure}: ${detail}; the next attempt (in ${wait} ms${asked === null ? '' : ', Retry-After'}) would pass the deadline (deadlineMs ${judge.deadlineMs})`,
+          tokens,
+        };
       }
       event(answer.status, 'error', failure);
       return { kind: 'error', failure, why: `${failure}: ${detail} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`, tokens };

@@ -118,20 +118,26 @@ export const USAGE = { prompt_tokens: 50, completion_tokens: 10, total_tokens: 6
 export function chatCompletions(model: string, table: Readonly<Record<string, TableVerdict | string>>, expect: { responseFormat?: string } = {}): Handler {
   return (request) => {
     const b = request.body;
-    if (request.method !== 'POST' || request.url !== '/v1/chat/completions') return { status: 404, body: { error: { message: `no route ${request.method} ${request.url}` } } };
+    if (request.method !== 'POST' || request.url !== '/v1/chat/completions')
+      return { status: 404, body: { error: { message: `no route ${request.method} ${request.url}` } } };
     if (b?.model !== model) return { status: 404, body: { error: { message: `model ${JSON.stringify(b?.model)} not found` } } };
     const messages = b.messages as { role: string; content: string }[] | undefined;
-    if (!Array.isArray(messages) || messages.at(-1)?.role !== 'user' || typeof messages.at(-1)?.content !== 'string') return { status: 400, body: { error: { message: 'messages must end with a user message' } } };
+    if (!Array.isArray(messages) || messages.at(-1)?.role !== 'user' || typeof messages.at(-1)?.content !== 'string')
+      return { status: 400, body: { error: { message: 'messages must end with a user message' } } };
     if (b.temperature !== 0 || typeof b.max_tokens !== 'number') return { status: 400, body: { error: { message: 'expected temperature 0 and max_tokens' } } };
-    if ((b.response_format?.type ?? 'none') !== (expect.responseFormat ?? 'json_object')) return { status: 400, body: { error: { message: `unexpected response_format ${JSON.stringify(b.response_format)}` } } };
+    if ((b.response_format?.type ?? 'none') !== (expect.responseFormat ?? 'json_object'))
+      return { status: 400, body: { error: { message: `unexpected response_format ${JSON.stringify(b.response_format)}` } } };
     const user = messages.at(-1)?.content ?? '';
     const marker = user.indexOf('CANDIDATE answer:\n');
-    const candidate = marker < 0 ? null : user.slice(marker + 'CANDIDATE answer:\n'.length).split('\n')[0] ?? null;
+    const candidate = marker < 0 ? null : (user.slice(marker + 'CANDIDATE answer:\n'.length).split('\n')[0] ?? null);
     const entry = candidate === null ? undefined : table[candidate];
     const content = entry === undefined ? 'I could not find the candidate.' : typeof entry === 'string' ? entry : JSON.stringify(entry);
     return {
       body: {
-        id: `chatcmpl-${request.at}`, object: 'chat.completion', created: Math.floor(request.at / 1000), model,
+        id: `chatcmpl-${request.at}`,
+        object: 'chat.completion',
+        created: Math.floor(request.at / 1000),
+        model,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
         usage: USAGE,
       },

@@ -12,7 +12,7 @@ class XError extends CodedError<XCode> {
 }
 
 describe('CodedError', () => {
-  it('carries code, message, cause and the code\'s retriable default unless overridden', () => {
+  it("carries code, message, cause and the code's retriable default unless overridden", () => {
     const cause = new Error('socket');
     const e = new XError('X_DOWN', 'down', { cause });
     expect([e.name, e.code, e.message, e.cause, e.retriable, e instanceof Error]).toEqual(['XError', 'X_DOWN', 'down', cause, true, true]);
@@ -23,7 +23,8 @@ describe('CodedError', () => {
 
 describe('errorConverter', () => {
   const toXError = errorConverter(XError, 'X_UNKNOWN', {
-    recognise: (value, message) => ((value as { code?: unknown } | null)?.code === 'ECONNREFUSED' ? new XError('X_DOWN', `down: ${message}`, { cause: value }) : undefined),
+    recognise: (value, message) =>
+      (value as { code?: unknown } | null)?.code === 'ECONNREFUSED' ? new XError('X_DOWN', `down: ${message}`, { cause: value }) : undefined,
   });
 
   it('passes its own errors through, maps what it recognises, wraps the rest with the fallback and the cause', () => {

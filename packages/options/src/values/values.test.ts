@@ -6,7 +6,12 @@ describe('value descriptions', () => {
   it('by kind: strings quoted and cut, containers and functions by kind, never their content', () => {
     expect(describeValue('abc')).toBe('"abc"');
     expect(describeValue('x'.repeat(70))).toBe(JSON.stringify(`${'x'.repeat(60)}...`));
-    expect([describeValue([1]), describeValue({ a: 1 }), describeValue(() => 1), describeValue(/a.b/i)]).toEqual(['an array', 'an object', 'a function', '/a.b/i']);
+    expect([describeValue([1]), describeValue({ a: 1 }), describeValue(() => 1), describeValue(/a.b/i)]).toEqual([
+      'an array',
+      'an object',
+      'a function',
+      '/a.b/i',
+    ]);
     expect([describeValue(undefined), describeValue(null), describeValue(3), describeValue(true)]).toEqual(['undefined', 'null', '3', 'true']);
     expect(mustBe('queue.maxItems', 'an integer >= 1', -1)).toBe('queue.maxItems must be an integer >= 1, got -1');
   });
@@ -20,11 +25,24 @@ describe('value descriptions', () => {
 });
 
 describe('objects and paths', () => {
-  it('an options object is any object but null, an array, a RegExp, a Date, a Map or a Set (its prototype may be a config library\'s)', () => {
+  it("an options object is any object but null, an array, a RegExp, a Date, a Map or a Set (its prototype may be a config library's)", () => {
     const fromConfigLibrary = Object.assign(Object.create({ get: () => 1 }) as object, { a: 1 });
-    expect([isPlainObject({}), isPlainObject(Object.create(null)), isPlainObject(fromConfigLibrary), isPlainObject(new (class A {})())]).toEqual([true, true, true, true]);
-    expect([isPlainObject([]), isPlainObject(/x/), isPlainObject(new Date()), isPlainObject(new Map()), isPlainObject(new Set()), isPlainObject(null), isPlainObject('a'), isPlainObject(() => 1)])
-      .toEqual([false, false, false, false, false, false, false, false]);
+    expect([isPlainObject({}), isPlainObject(Object.create(null)), isPlainObject(fromConfigLibrary), isPlainObject(new (class A {})())]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([
+      isPlainObject([]),
+      isPlainObject(/x/),
+      isPlainObject(new Date()),
+      isPlainObject(new Map()),
+      isPlainObject(new Set()),
+      isPlainObject(null),
+      isPlainObject('a'),
+      isPlainObject(() => 1),
+    ]).toEqual([false, false, false, false, false, false, false, false]);
   });
 
   it('names a field by its full path and reads the value there', () => {

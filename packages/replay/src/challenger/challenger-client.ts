@@ -103,22 +103,48 @@ export class ChallengerClient {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const contentType = headers['content-type']?.[0] ?? null;
       if (tooLarge) {
-        return this.#result(ctx, replayTimeMs, status, headers, body, true, size, contentType, latencyUs, 'body_too_large',
-          `response body exceeds maxResponseBytes (${c.maxResponseBytes}); kept the first ${c.maxResponseBytes} bytes`);
+        return this.#result(
+          ctx,
+          replayTimeMs,
+          status,
+          headers,
+          body,
+          true,
+          size,
+          contentType,
+          latencyUs,
+          'body_too_large',
+          `response body exceeds maxResponseBytes (${c.maxResponseBytes}); kept the first ${c.maxResponseBytes} bytes`,
+        );
       }
       return this.#result(ctx, replayTimeMs, status, headers, body, false, size, contentType, latencyUs, null, null);
     } catch (error) {
       const latencyUs = Math.round((performance.now() - t0) * 1000);
       const kind = errorKindOf(error, timedOut);
-      const message = timedOut ? `no complete answer within ${c.timeoutMs} ms` : error instanceof Error ? `${error.message}${codeSuffix(error)}` : String(error);
+      const message = timedOut
+        ? `no complete answer within ${c.timeoutMs} ms`
+        : error instanceof Error
+          ? `${error.message}${codeSuffix(error)}`
+          : String(error);
       return this.#result(ctx, replayTimeMs, status, headers, EMPTY, false, 0, headers['content-type']?.[0] ?? null, latencyUs, kind, message);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  #result(ctx: SendContext, replayTimeMs: number, status: number, headers: Record<string, string[]>, body: Buffer, truncated: boolean,
-    size: number, contentType: string | null, latencyUs: number, errorKind: string | null, errorMessage: string | null): ShadowResult {
+  #result(
+    ctx: SendContext,
+    replayTimeMs: number,
+    status: number,
+    headers: Record<string, string[]>,
+    body: Buffer,
+    truncated: boolean,
+    size: number,
+    contentType: string | null,
+    latencyUs: number,
+    errorKind: string | null,
+    errorMessage: string | null,
+  ): ShadowResult {
     const c = this.challenger;
     return {
       exchangeId: ctx.exchangeId,

@@ -21,7 +21,12 @@ describe('resolveChallengers', () => {
   it('names the bad field', () => {
     expect(() => resolveChallengers([{ id: 'a', baseUrl: 'ftp://x' }])).toThrow(/challengers\[0\]\.baseUrl/);
     expect(() => resolveChallengers([{ id: 'a', baseUrl: 'http://x', role: 'boss' }])).toThrow(/challengers\[0\]\.role must be one of candidate, secondary/);
-    expect(() => resolveChallengers([{ id: 'a', baseUrl: 'http://x' }, { id: 'a', baseUrl: 'http://y' }])).toThrow(/challengers\[1\]\.id "a" is used twice/);
+    expect(() =>
+      resolveChallengers([
+        { id: 'a', baseUrl: 'http://x' },
+        { id: 'a', baseUrl: 'http://y' },
+      ]),
+    ).toThrow(/challengers\[1\]\.id "a" is used twice/);
     expect(() => resolveChallengers([{ id: 'a', baseUrl: 'http://x', maxConcurrency: 0 }])).toThrow(/maxConcurrency/);
     expect(() => resolveChallengers([])).toThrow(/at least one/);
     expect(resolveChallengers([{ id: 'a', baseUrl: 'http://x' }])[0]?.role).toBe('candidate');

@@ -4,7 +4,16 @@
 // maxResponseBytes) and `request_incomplete` (the tap truncated the captured request body, so it was
 // not replayed). docs/replayer.md lists them.
 
-export const REPLAY_ERROR_KINDS = ['timeout', 'connection_refused', 'connection_reset', 'tls', 'protocol_error', 'body_too_large', 'request_incomplete', 'replay_error'] as const;
+export const REPLAY_ERROR_KINDS = [
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'tls',
+  'protocol_error',
+  'body_too_large',
+  'request_incomplete',
+  'replay_error',
+] as const;
 export type ReplayErrorKind = (typeof REPLAY_ERROR_KINDS)[number];
 
 function codeOf(error: unknown): string {
@@ -23,9 +32,17 @@ export function errorKindOf(error: unknown, timedOut: boolean): ReplayErrorKind 
     const message = e instanceof Error ? e.message : '';
     if (code === 'ECONNREFUSED') return 'connection_refused';
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
-    if (code.startsWith('HPE_') || name === 'HTTPParserError' || code === 'UND_ERR_INFO' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return 'protocol_error';
+    if (code.startsWith('HPE_') || name === 'HTTPParserError' || code === 'UND_ERR_INFO' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+      return 'protocol_error';
     if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|certificate/i.test(code) || /ssl|tls/i.test(code)) return 'tls';
-    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || /other side closed|socket hang up/i.test(message)) return 'connection_reset';
+    if (
+      code === 'ECONNRESET' ||
+      code === 'EPIPE' ||
+      code === 'UND_ERR_SOCKET' ||
+      code === 'UND_ERR_CLOSED' ||
+      /other side closed|socket hang up/i.test(message)
+    )
+      return 'connection_reset';
     e = (e as { cause?: unknown }).cause;
   }
   return 'replay_error';

@@ -21,11 +21,15 @@ describe('resolveChallenger host', () => {
   });
 
   it('names the field and the accepted values for anything else', () => {
-    expect(problem({ id: 'c', baseUrl: 'http://127.0.0.1:1', host: 'live' as never })).toBe('challengers[0].host must be one of challenger, original, got "live"');
+    expect(problem({ id: 'c', baseUrl: 'http://127.0.0.1:1', host: 'live' as never })).toBe(
+      'challengers[0].host must be one of challenger, original, got "live"',
+    );
   });
 
   it('refuses original with an https IP literal: no SNI to keep TLS on the challenger name', () => {
-    expect(problem({ id: 'c', baseUrl: 'https://10.0.0.5:8443', host: 'original' })).toMatch(/^challengers\[0\]\.host "original" needs a DNS name in an https baseUrl/);
+    expect(problem({ id: 'c', baseUrl: 'https://10.0.0.5:8443', host: 'original' })).toMatch(
+      /^challengers\[0\]\.host "original" needs a DNS name in an https baseUrl/,
+    );
     expect(problem({ id: 'c', baseUrl: 'https://[::1]:8443', host: 'original' })).toMatch(/challengers\[0\]\.host/);
     expect(resolveChallenger({ id: 'c', baseUrl: 'https://10.0.0.5:8443' }).host).toBe('challenger');
   });

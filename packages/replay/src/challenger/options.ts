@@ -81,7 +81,10 @@ export function resolveChallenger(options: ChallengerOptions, field = 'challenge
     throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.baseUrl must use http: or https:, got ${JSON.stringify(baseUrl.protocol)}`);
   }
   if (baseUrl.search !== '' || baseUrl.hash !== '' || baseUrl.username !== '') {
-    throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.baseUrl must not carry a query, fragment or credentials (use headers), got ${JSON.stringify(options.baseUrl)}`);
+    throw new ReplayError(
+      'REPLAY_INVALID_OPTION',
+      `${field}.baseUrl must not carry a query, fragment or credentials (use headers), got ${JSON.stringify(options.baseUrl)}`,
+    );
   }
   const role = options.role ?? 'candidate';
   if (!(CHALLENGER_ROLES as readonly string[]).includes(role)) {
@@ -94,7 +97,10 @@ export function resolveChallenger(options: ChallengerOptions, field = 'challenge
   // TLS to the challenger is verified against its own name, sent as SNI; an IP literal has no SNI,
   // and undici would then derive SNI from the captured Host: refused rather than verified against live's name.
   if (host === 'original' && baseUrl.protocol === 'https:' && isIP(baseUrl.hostname.replace(/^\[|\]$/g, '')) !== 0) {
-    throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.host "original" needs a DNS name in an https baseUrl (TLS is verified against it), got ${JSON.stringify(options.baseUrl)}`);
+    throw new ReplayError(
+      'REPLAY_INVALID_OPTION',
+      `${field}.host "original" needs a DNS name in an https baseUrl (TLS is verified against it), got ${JSON.stringify(options.baseUrl)}`,
+    );
   }
   const rate = options.maxRatePerSecond ?? null;
   if (rate !== null && (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)) {
@@ -123,10 +129,12 @@ export function resolveChallengers(list: readonly ChallengerOptions[], field = '
     throw new ReplayError('REPLAY_INVALID_OPTION', `${field} must list at least one challenger`);
   }
   const seen = new Set<string>();
-  return Object.freeze(list.map((c, i) => {
-    const resolved = resolveChallenger(c, `${field}[${i}]`);
-    if (seen.has(resolved.id)) throw new ReplayError('REPLAY_INVALID_OPTION', `${field}[${i}].id "${resolved.id}" is used twice`);
-    seen.add(resolved.id);
-    return resolved;
-  }));
+  return Object.freeze(
+    list.map((c, i) => {
+      const resolved = resolveChallenger(c, `${field}[${i}]`);
+      if (seen.has(resolved.id)) throw new ReplayError('REPLAY_INVALID_OPTION', `${field}[${i}].id "${resolved.id}" is used twice`);
+      seen.add(resolved.id);
+      return resolved;
+    }),
+  );
 }

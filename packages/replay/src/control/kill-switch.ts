@@ -33,8 +33,14 @@ export class ControlTopicSwitch extends ControlWatcher implements KillSwitch {
   constructor(options: ControlTopicSwitchOptions) {
     const [service = 'shadow-replayer', ...otherServices] = options.keys ?? ['shadow-replayer'];
     super({
-      kafka: options.kafka, topic: options.topic, service, otherServices, startTimeoutMs: options.startTimeoutMs ?? 15_000,
-      groupIdPrefix: 'shadow-replayer-control', subject: 'replay (kill switch)', ...(options.logger === undefined ? {} : { logger: options.logger }),
+      kafka: options.kafka,
+      topic: options.topic,
+      service,
+      otherServices,
+      startTimeoutMs: options.startTimeoutMs ?? 15_000,
+      groupIdPrefix: 'shadow-replayer-control',
+      subject: 'replay (kill switch)',
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
   }
 }

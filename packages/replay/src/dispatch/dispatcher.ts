@@ -127,8 +127,11 @@ export class Dispatcher {
     let result: ShadowResult;
     if (exchange.requestBodyTruncated) {
       // The tap kept only part of the body: replaying it would send a request live never saw.
-      result = lane.client.notSent(sendCtx, 'request_incomplete',
-        `captured request body was truncated (${exchange.requestBody.length} of ${exchange.requestBodySize} bytes); not replayed`);
+      result = lane.client.notSent(
+        sendCtx,
+        'request_incomplete',
+        `captured request body was truncated (${exchange.requestBody.length} of ${exchange.requestBodySize} bytes); not replayed`,
+      );
     } else {
       if (lane.bucket !== null) await lane.bucket.take();
       const release = await lane.semaphore.acquire();
@@ -143,7 +146,10 @@ export class Dispatcher {
         if (hookFailed === undefined) {
           result = await lane.client.send(buildReplayRequest(exchange, lane.challenger, this.#attempt), sendCtx);
         } else {
-          this.#logger.warn({ exchangeId: exchange.exchangeId, challenger: lane.challenger.id, err: errorMessage(hookFailed) }, 'replay hook beforeSend failed; not replayed');
+          this.#logger.warn(
+            { exchangeId: exchange.exchangeId, challenger: lane.challenger.id, err: errorMessage(hookFailed) },
+            'replay hook beforeSend failed; not replayed',
+          );
           result = lane.client.notSent(sendCtx, 'replay_error', `beforeSend hook failed: ${errorMessage(hookFailed)}`);
         }
         try {

@@ -62,7 +62,8 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs >= toMs) {
     throw new ReplayError('REPLAY_INVALID_OPTION', `the window must satisfy from < to, got from=${fromMs} to=${toMs}`);
   }
-  if (!/^[A-Za-z0-9._-]{1,200}$/.test(runId)) throw new ReplayError('REPLAY_INVALID_OPTION', `runId may only contain letters, digits, ".", "_" and "-", got ${JSON.stringify(runId)}`);
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(runId))
+    throw new ReplayError('REPLAY_INVALID_OPTION', `runId may only contain letters, digits, ".", "_" and "-", got ${JSON.stringify(runId)}`);
   const speed = options.speed ?? 'max';
   const slack = options.timestampSlackMs ?? 60_000;
   const flushSize = options.chunkSize ?? 256;
@@ -87,7 +88,10 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     const existing = await admin.listTopics();
     const missing = [topic, names.results, names.sideEffects, names.deadLetter].filter((t) => !existing.includes(t));
     if (missing.length > 0) {
-      throw new ReplayError('REPLAY_TOPIC_MISSING', `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`);
+      throw new ReplayError(
+        'REPLAY_TOPIC_MISSING',
+        `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`,
+      );
     }
     // Never negative: -1 and -2 mean latest and earliest to Kafka.
     progressProblem = await progressTopicProblem(admin, topic, names.progress, new Set(existing));
@@ -131,20 +135,38 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   }
   // What run_started and run_ended say about the run (the counts are filled in at the end).
   const runInfo = (state: string, counts: Partial<RunProgress> = {}): RunProgress => ({
-    fromMs, toMs,
+    fromMs,
+    toMs,
     speed: speed === 'max' ? 'max' : `${speed}x`,
     ordering: ordering.mode === 'header' ? `header:${ordering.header}` : ordering.mode,
     sampling: JSON.stringify(options.sampling ?? {}),
     maxConcurrency: challengers.reduce((n, c) => n + c.maxConcurrency, 0),
-    partitions: plan.length, state, resumed,
-    exchanges: 0, outsideWindow: 0, sampledOut: 0, deadLettered: 0, resultsEndOffset: -1,
+    partitions: plan.length,
+    state,
+    resumed,
+    exchanges: 0,
+    outsideWindow: 0,
+    sampledOut: 0,
+    deadLettered: 0,
+    resultsEndOffset: -1,
     ...counts,
   });
-  const runRecords = (kind: 'run_started' | 'run_ended', run: (partition: number) => RunProgress, perChallenger: (id: string) => { replayed: number; failed: number }): ReplayProgress[] =>
+  const runRecords = (
+    kind: 'run_started' | 'run_ended',
+    run: (partition: number) => RunProgress,
+    perChallenger: (id: string) => { replayed: number; failed: number },
+  ): ReplayProgress[] =>
     plan.map((b) => ({
-      kind, producedTimeMs: Date.now(), replayer: groupId, partition: b.partition, fromOffset: 0, toOffset: 0,
+      kind,
+      producedTimeMs: Date.now(),
+      replayer: groupId,
+      partition: b.partition,
+      fromOffset: 0,
+      toOffset: 0,
       challengers: challengers.map((c) => ({ id: c.id, role: c.role, dispatched: Buffer.alloc(0), ...perChallenger(c.id) })),
-      runId, sessionId, run: run(b.partition),
+      runId,
+      sessionId,
+      run: run(b.partition),
     }));
   const pacer = speed === 'max' ? null : new Pacer(speed);
   const killSwitch = options.killSwitch ?? ALWAYS_ACTIVE;
@@ -161,9 +183,10 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   let wake: () => void = () => undefined;
   const arrived = (): void => wake();
   options.signal?.addEventListener('abort', arrived, { once: true });
-  const sleep = (): Promise<void> => new Promise<void>((resolve) => {
-    wake = resolve;
-  });
+  const sleep = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
 
   const progress = (): void => {
     const sent = dispatcher.stats().challengers.reduce((n, c) => n + c.sent, 0);
@@ -178,26 +201,28 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
   const sandboxEffects = (): SideEffect[] => options.takeSandboxEffects?.() ?? [];
 
   const flush = (): Promise<void> => {
-    flushing = flushing.then(async () => {
-      const batch = ready.splice(0);
-      const effects = sandboxEffects();
-      if (batch.length === 0 && effects.length === 0) return;
-      await sink.send(
-        batch.flatMap((e) => e.output?.results ?? []),
-        [...batch.flatMap((e) => e.output?.sideEffects ?? []), ...effects],
-        batch.flatMap((e) => (e.deadLetter === null ? [] : [e.deadLetter])),
-      );
-      for (const e of batch) e.flushed = true;
-      const commits: { topic: string; partition: number; offset: string }[] = [];
-      for (const b of plan) {
-        const next = b.advance();
-        if (next !== null) commits.push({ topic, partition: b.partition, offset: next.toString() });
-      }
-      if (commits.length > 0 && consumer !== undefined) await consumer.commitOffsets(commits);
-    }).catch((error: unknown) => {
-      failure ??= error;
-      wake();
-    });
+    flushing = flushing
+      .then(async () => {
+        const batch = ready.splice(0);
+        const effects = sandboxEffects();
+        if (batch.length === 0 && effects.length === 0) return;
+        await sink.send(
+          batch.flatMap((e) => e.output?.results ?? []),
+          [...batch.flatMap((e) => e.output?.sideEffects ?? []), ...effects],
+          batch.flatMap((e) => (e.deadLetter === null ? [] : [e.deadLetter])),
+        );
+        for (const e of batch) e.flushed = true;
+        const commits: { topic: string; partition: number; offset: string }[] = [];
+        for (const b of plan) {
+          const next = b.advance();
+          if (next !== null) commits.push({ topic, partition: b.partition, offset: next.toString() });
+        }
+        if (commits.length > 0 && consumer !== undefined) await consumer.commitOffsets(commits);
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+        wake();
+      });
     return flushing;
   };
   const decode = async (partition: number, entry: Entry): Promise<void> => {
@@ -214,14 +239,30 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
 
   try {
     await sink.start();
-    await sink.send([], [], [], runRecords('run_started', () => runInfo('running'), () => ({ replayed: 0, failed: 0 })));
+    await sink.send(
+      [],
+      [],
+      [],
+      runRecords(
+        'run_started',
+        () => runInfo('running'),
+        () => ({ replayed: 0, failed: 0 }),
+      ),
+    );
     const pending = plan.filter((b) => !b.done);
     if (pending.length > 0 && !interrupted()) {
       // A short fetch wait: a partition resumed after a pause is only fetched again once the
       // fetch in progress returns, and the broker holds a fetch for drained partitions up to this long.
       // Paced runs fetch smaller batches: kafkajs parses a fetch response synchronously, and a 1 MB
       // batch holds the event loop past a pacing slot.
-      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: speed === 'max' ? 1024 * 1024 : 128 * 1024, maxWaitTimeInMs: 100, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+      const c = kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: speed === 'max' ? 1024 * 1024 : 128 * 1024,
+        maxWaitTimeInMs: 100,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+      });
       consumer = c;
       c.on(c.events.CRASH, ({ payload }) => {
         if (!payload.restart) {
@@ -359,11 +400,25 @@ export async function replayWindow(options: ReplayWindowOptions): Promise<Replay
     // Every result of this session is acknowledged: tell the joiner where they end, per partition.
     if (failure === undefined && sink.progressEnabled) {
       const stats = dispatcher.stats();
-      const counts: Partial<RunProgress> = { exchanges, outsideWindow, deadLettered, sampledOut: stats.challengers.reduce((n, c) => Math.max(n, c.sampledOut), 0) };
+      const counts: Partial<RunProgress> = {
+        exchanges,
+        outsideWindow,
+        deadLettered,
+        sampledOut: stats.challengers.reduce((n, c) => Math.max(n, c.sampledOut), 0),
+      };
       const ends = await resultsEndOffsets(kafka, names.results);
       const state = plan.every((b) => b.done) ? 'completed' : 'interrupted';
       const sent = new Map(stats.challengers.map((c) => [c.id, { replayed: c.sent, failed: Object.values(c.failed).reduce((a, b) => a + b, 0) }]));
-      await sink.send([], [], [], runRecords('run_ended', (p) => runInfo(state, { ...counts, resultsEndOffset: ends.get(p) ?? -1 }), (id) => sent.get(id) ?? { replayed: 0, failed: 0 }));
+      await sink.send(
+        [],
+        [],
+        [],
+        runRecords(
+          'run_ended',
+          (p) => runInfo(state, { ...counts, resultsEndOffset: ends.get(p) ?? -1 }),
+          (id) => sent.get(id) ?? { replayed: 0, failed: 0 },
+        ),
+      );
     }
   } catch (error) {
     failure ??= error;

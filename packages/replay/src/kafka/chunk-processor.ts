@@ -67,8 +67,10 @@ export async function processChunk(messages: readonly KafkaMessage[], ctx: Chunk
     if (!decoded.ok) {
       deadLetters.push(decoded.deadLetter);
       ctx.onDeadLetter?.(decoded.deadLetter);
-      ctx.logger.warn({ topic: ctx.topic, partition: ctx.partition, offset: message.offset, code: decoded.deadLetter.code },
-        'undecodable record sent to the dead-letter topic');
+      ctx.logger.warn(
+        { topic: ctx.topic, partition: ctx.partition, offset: message.offset, code: decoded.deadLetter.code },
+        'undecodable record sent to the dead-letter topic',
+      );
       outcome.deadLettered++;
     } else {
       pending.push(ctx.dispatcher.dispatch(decoded.exchange));
@@ -123,7 +125,15 @@ function progressOf(ctx: ChunkContext, from: bigint, to: bigint, offsets: readon
     }
   });
   return {
-    kind: 'chunk', producedTimeMs: Date.now(), replayer: ctx.replayer, partition: ctx.partition,
-    fromOffset: Number(from), toOffset: Number(to), challengers, runId: null, sessionId: null, run: null,
+    kind: 'chunk',
+    producedTimeMs: Date.now(),
+    replayer: ctx.replayer,
+    partition: ctx.partition,
+    fromOffset: Number(from),
+    toOffset: Number(to),
+    challengers,
+    runId: null,
+    sessionId: null,
+    run: null,
   };
 }

@@ -27,7 +27,13 @@ export interface DeadLetter {
 
 export type Decoded = { ok: true; exchange: CapturedExchange } | { ok: false; deadLetter: DeadLetter };
 
-const DEAD_CODES = new Set(['CONTRACTS_WIRE_FORMAT', 'CONTRACTS_SCHEMA_NOT_FOUND', 'CONTRACTS_DECODE_FAILED', 'CONTRACTS_SCHEMA_INCOMPATIBLE', 'CONTRACTS_SCHEMA_INVALID']);
+const DEAD_CODES = new Set([
+  'CONTRACTS_WIRE_FORMAT',
+  'CONTRACTS_SCHEMA_NOT_FOUND',
+  'CONTRACTS_DECODE_FAILED',
+  'CONTRACTS_SCHEMA_INCOMPATIBLE',
+  'CONTRACTS_SCHEMA_INVALID',
+]);
 
 export class ExchangeDecoder {
   readonly #serde: RecordSerde<CapturedExchange>;
@@ -65,7 +71,11 @@ export class ExchangeDecoder {
     } catch (error) {
       if (isContractsError(error) && DEAD_CODES.has(error.code)) return dead(error.code, error.message);
       if (isContractsError(error) && error.code === 'CONTRACTS_REGISTRY_UNAVAILABLE') {
-        throw new ReplayError('REPLAY_REGISTRY_UNAVAILABLE', `schema registry unavailable while decoding ${topic}/${partition}@${message.offset}: ${error.message}`, { cause: error });
+        throw new ReplayError(
+          'REPLAY_REGISTRY_UNAVAILABLE',
+          `schema registry unavailable while decoding ${topic}/${partition}@${message.offset}: ${error.message}`,
+          { cause: error },
+        );
       }
       if (isContractsError(error)) return dead(error.code, error.message);
       throw error;

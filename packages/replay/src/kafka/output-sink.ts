@@ -29,7 +29,12 @@ export class OutputSink {
   readonly counts: OutputCounts = { results: 0, sideEffects: 0, deadLetters: 0, progress: 0 };
 
   constructor(kafka: Kafka, registry: SchemaRegistry, topics: TopicNames, compression: 'none' | 'gzip' = 'none') {
-    this.#producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    this.#producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     this.#results = new RecordSerde({ registry, contract: shadowResultContract, subject: subjectFor(topics.results) });
     this.#effects = new RecordSerde({ registry, contract: sideEffectContract, subject: subjectFor(topics.sideEffects) });
     this.#progress = new RecordSerde({ registry, contract: replayProgressContract, subject: subjectFor(topics.progress) });
@@ -56,13 +61,21 @@ export class OutputSink {
     }
   }
 
-  async send(results: readonly ShadowResult[], sideEffects: readonly SideEffect[], deadLetters: readonly DeadLetter[], progress: readonly ReplayProgress[] = []): Promise<void> {
+  async send(
+    results: readonly ShadowResult[],
+    sideEffects: readonly SideEffect[],
+    deadLetters: readonly DeadLetter[],
+    progress: readonly ReplayProgress[] = [],
+  ): Promise<void> {
     const topicMessages: TopicMessages[] = [];
     if (results.length > 0) {
       topicMessages.push({ topic: this.#topics.results, messages: results.map((r): Message => ({ key: r.exchangeId, value: this.#results.encodeSync(r) })) });
     }
     if (sideEffects.length > 0) {
-      topicMessages.push({ topic: this.#topics.sideEffects, messages: sideEffects.map((e): Message => ({ key: e.exchangeId, value: this.#effects.encodeSync(e) })) });
+      topicMessages.push({
+        topic: this.#topics.sideEffects,
+        messages: sideEffects.map((e): Message => ({ key: e.exchangeId, value: this.#effects.encodeSync(e) })),
+      });
     }
     if (deadLetters.length > 0) {
       topicMessages.push({ topic: this.#topics.deadLetter, messages: deadLetters.map((d): Message => ({ key: d.key, value: d.value, headers: d.headers })) });
@@ -97,7 +110,12 @@ export class OutputSink {
  * partition count. Otherwise the replay still runs and pairs, and the returned sentence says what
  * is lost (the joiner then counts the exchanges as not replayed and a run cannot be waited for).
  */
-export async function progressTopicProblem(admin: ReturnType<Kafka['admin']>, exchangesTopic: string, progressTopic: string, existing: ReadonlySet<string>): Promise<string | null> {
+export async function progressTopicProblem(
+  admin: ReturnType<Kafka['admin']>,
+  exchangesTopic: string,
+  progressTopic: string,
+  existing: ReadonlySet<string>,
+): Promise<string | null> {
   const lost = 'the joiner will count the replayed exchanges as not replayed (no unmatched rows) and cannot tell when a run has landed';
   if (!existing.has(progressTopic)) return `topic ${progressTopic} does not exist: ${lost}; create it with \`shadow topics ensure\``;
   const { topics } = await admin.fetchTopicMetadata({ topics: [exchangesTopic, progressTopic] });

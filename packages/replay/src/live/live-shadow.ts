@@ -61,7 +61,8 @@ export class LiveShadow {
     this.groupId = options.groupId ?? 'shadow-replayer';
     this.#logger = options.logger ?? silentLogger;
     this.#chunkSize = options.chunkSize ?? 256;
-    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1) throw new ReplayError('REPLAY_INVALID_OPTION', `chunkSize must be a positive integer, got ${String(options.chunkSize)}`);
+    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
+      throw new ReplayError('REPLAY_INVALID_OPTION', `chunkSize must be a positive integer, got ${String(options.chunkSize)}`);
     this.#dispatcher = new Dispatcher({
       challengers: resolveChallengers(options.challengers),
       ordering: options.ordering,
@@ -109,7 +110,10 @@ export class LiveShadow {
       const existing = new Set(await admin.listTopics());
       const missing = [this.topics.exchanges, this.topics.results, this.topics.sideEffects, this.topics.deadLetter].filter((t) => !existing.has(t));
       if (missing.length > 0) {
-        throw new ReplayError('REPLAY_TOPIC_MISSING', `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`);
+        throw new ReplayError(
+          'REPLAY_TOPIC_MISSING',
+          `topic(s) ${missing.join(', ')} do not exist; create them first (ensureTopics from @shadow/contracts, or the shadow CLI)`,
+        );
       }
       // Without the progress topic the replay still pairs; the joiner only loses "expected" (logged).
       const problem = await progressTopicProblem(admin, this.topics.exchanges, this.topics.progress, existing);
@@ -121,7 +125,13 @@ export class LiveShadow {
       await admin.disconnect().catch(() => undefined);
     }
     await this.#sink.start();
-    const consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    const consumer = kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
     this.#consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.#logger.error({ err: errorMessage(payload.error), restart: payload.restart }, 'replayer consumer crashed');
@@ -178,7 +188,10 @@ export class LiveShadow {
       throw toReplayError(error, 'REPLAY_KAFKA_FAILED');
     }
     this.#running = true;
-    this.#logger.info({ groupId: this.groupId, topic: this.topics.exchanges, challengers: this.#dispatcher.challengers.map((c) => c.id), instance: randomUUID().slice(0, 8) }, 'live shadowing started');
+    this.#logger.info(
+      { groupId: this.groupId, topic: this.topics.exchanges, challengers: this.#dispatcher.challengers.map((c) => c.id), instance: randomUUID().slice(0, 8) },
+      'live shadowing started',
+    );
   }
 
   /** Drains: the chunk in flight completes, is produced and committed; then disconnects. Idempotent. */

@@ -6,9 +6,23 @@ describe('KeySequencer', () => {
     const seq = new KeySequencer();
     const log: string[] = [];
     let releaseFirst: () => void = () => undefined;
-    const first = seq.run('k', () => new Promise<void>((r) => (releaseFirst = () => { log.push('k1'); r(); })));
-    const second = seq.run('k', async () => { log.push('k2'); });
-    const other = seq.run('j', async () => { log.push('j1'); });
+    const first = seq.run(
+      'k',
+      () =>
+        new Promise<void>(
+          (r) =>
+            (releaseFirst = () => {
+              log.push('k1');
+              r();
+            }),
+        ),
+    );
+    const second = seq.run('k', async () => {
+      log.push('k2');
+    });
+    const other = seq.run('j', async () => {
+      log.push('j1');
+    });
     await other;
     expect(log).toEqual(['j1']);
     releaseFirst();

@@ -13,7 +13,10 @@ export class KeySequencer {
     if (key === null) return task();
     const previous = this.#tails.get(key);
     const next = previous === undefined ? task() : previous.then(task, task);
-    const tail = next.then(() => undefined, () => undefined);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#tails.set(key, tail);
     void tail.then(() => {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);

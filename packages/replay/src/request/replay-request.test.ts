@@ -5,15 +5,43 @@ import { buildReplayRequest, capturedHost, originRelativePath } from './replay-r
 
 function exchange(over: Partial<CapturedExchange> = {}): CapturedExchange {
   return {
-    exchangeId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', captureTimeMs: 1, service: 's', environment: 'e', method: 'post', scheme: 'http',
-    host: 'live.example', path: '/orders', query: 'a=1&b=2', routeTemplate: null,
+    exchangeId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+    captureTimeMs: 1,
+    service: 's',
+    environment: 'e',
+    method: 'post',
+    scheme: 'http',
+    host: 'live.example',
+    path: '/orders',
+    query: 'a=1&b=2',
+    routeTemplate: null,
     requestHeaders: {
-      host: ['live.example'], connection: ['keep-alive, x-hop'], 'x-hop': ['1'], 'keep-alive': ['timeout=5'], 'transfer-encoding': ['chunked'],
-      'content-length': ['3'], authorization: ['[REDACTED]'], 'content-type': ['application/json'], 'x-multi': ['a', 'b'], traceparent: ['00-x'],
+      host: ['live.example'],
+      connection: ['keep-alive, x-hop'],
+      'x-hop': ['1'],
+      'keep-alive': ['timeout=5'],
+      'transfer-encoding': ['chunked'],
+      'content-length': ['3'],
+      authorization: ['[REDACTED]'],
+      'content-type': ['application/json'],
+      'x-multi': ['a', 'b'],
+      traceparent: ['00-x'],
     },
-    requestBody: Buffer.from('abc'), requestBodyTruncated: false, requestBodySize: 3, requestContentType: 'application/json',
-    responseStatus: 200, responseHeaders: {}, responseBody: Buffer.alloc(0), responseBodyTruncated: false, responseBodySize: 0,
-    responseContentType: null, liveLatencyUs: 1, aborted: false, samplingRate: 1, tapVersion: 't', ...over,
+    requestBody: Buffer.from('abc'),
+    requestBodyTruncated: false,
+    requestBodySize: 3,
+    requestContentType: 'application/json',
+    responseStatus: 200,
+    responseHeaders: {},
+    responseBody: Buffer.alloc(0),
+    responseBodyTruncated: false,
+    responseBodySize: 0,
+    responseContentType: null,
+    liveLatencyUs: 1,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 't',
+    ...over,
   };
 }
 
@@ -37,7 +65,11 @@ describe('buildReplayRequest', () => {
   });
 
   it('writes the contract traceparent (cached span-id per challenger and attempt)', () => {
-    for (const [id, ch, at] of [['x-1', 'a', 1], ['0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'b', 3], ['x-2', 'a', 1]] as const) {
+    for (const [id, ch, at] of [
+      ['x-1', 'a', 1],
+      ['0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'b', 3],
+      ['x-2', 'a', 1],
+    ] as const) {
       expect(buildReplayRequest(exchange({ exchangeId: id }), { ...target, id: ch }, at).headers['traceparent']).toBe(traceparentFor(id, ch, at));
     }
   });
@@ -64,7 +96,16 @@ describe('buildReplayRequest with host: original', () => {
   });
 
   it('falls back to the challenger address for a Host that is redacted, repeated, empty or not an authority', () => {
-    for (const host of [['[REDACTED]'], ['a.example', 'b.example'], [''], ['evil.example\r\nx-injected: 1'], ['user@evil.example'], ['evil.example/path'], ['a b'], ['x'.repeat(300)]]) {
+    for (const host of [
+      ['[REDACTED]'],
+      ['a.example', 'b.example'],
+      [''],
+      ['evil.example\r\nx-injected: 1'],
+      ['user@evil.example'],
+      ['evil.example/path'],
+      ['a b'],
+      ['x'.repeat(300)],
+    ]) {
       expect(buildReplayRequest(exchange({ requestHeaders: { host } }), original, 1).headers['host']).toBe('127.0.0.1:9999');
     }
     expect(buildReplayRequest(exchange({ requestHeaders: {}, host: '' }), original, 1).headers['host']).toBe('127.0.0.1:9999');

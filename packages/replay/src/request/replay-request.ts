@@ -19,10 +19,24 @@ export const SHADOW_CHALLENGER_HEADER = 'x-shadow-challenger';
 
 /** RFC 9110 7.6.1 hop-by-hop headers, plus headers the HTTP client sets itself. */
 const DROPPED_HEADERS = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'http2-settings',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+  'http2-settings',
   // Trace context is replaced by the exchange's own; shadow headers are ours to set.
-  'traceparent', 'tracestate', SHADOW_EXCHANGE_ID_HEADER, SHADOW_CHALLENGER_HEADER,
+  'traceparent',
+  'tracestate',
+  SHADOW_EXCHANGE_ID_HEADER,
+  SHADOW_CHALLENGER_HEADER,
 ]);
 
 export interface ReplayRequest {

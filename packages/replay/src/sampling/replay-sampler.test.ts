@@ -27,7 +27,14 @@ describe('ReplaySampler', () => {
   });
 
   it('per-route rules win over the global rate, first match first', () => {
-    const s = new ReplaySampler({ rate: 1, routes: [{ pathPrefix: '/health', rate: 0 }, { route: '/users/:id', rate: 0 }, { pathPrefix: '/', method: 'POST', rate: 0 }] });
+    const s = new ReplaySampler({
+      rate: 1,
+      routes: [
+        { pathPrefix: '/health', rate: 0 },
+        { route: '/users/:id', rate: 0 },
+        { pathPrefix: '/', method: 'POST', rate: 0 },
+      ],
+    });
     expect(s.sampled(ex('1', '/health/live'))).toBe(false);
     expect(s.sampled(ex('1', '/healthy'))).toBe(true);
     expect(s.sampled(ex('1', '/users/7', '/users/:id'))).toBe(false);

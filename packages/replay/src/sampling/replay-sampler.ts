@@ -26,12 +26,14 @@ export class ReplaySampler {
 
   constructor(options: ReplaySamplingOptions = {}, field = 'sampling') {
     this.rate = checkRate(`${field}.rate`, options.rate ?? 1);
-    this.routes = Object.freeze((options.routes ?? []).map((rule, i) => {
-      if ((rule.route === undefined) === (rule.pathPrefix === undefined)) {
-        throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.routes[${i}] must set exactly one of route, pathPrefix`);
-      }
-      return Object.freeze({ ...rule, method: rule.method?.toUpperCase(), rate: checkRate(`${field}.routes[${i}].rate`, rule.rate) });
-    }));
+    this.routes = Object.freeze(
+      (options.routes ?? []).map((rule, i) => {
+        if ((rule.route === undefined) === (rule.pathPrefix === undefined)) {
+          throw new ReplayError('REPLAY_INVALID_OPTION', `${field}.routes[${i}] must set exactly one of route, pathPrefix`);
+        }
+        return Object.freeze({ ...rule, method: rule.method?.toUpperCase(), rate: checkRate(`${field}.routes[${i}].rate`, rule.rate) });
+      }),
+    );
     this.#trivial = this.rate === 1 && this.routes.length === 0;
   }
 

@@ -4,7 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { capturedExchangeContract, createSchemaRegistry, createTopicsAndWait, RecordSerde, replayProgressContract, shadowResultContract, sideEffectContract, subjectFor, topicNames } from '@shadow/contracts';
+import {
+  capturedExchangeContract,
+  createSchemaRegistry,
+  createTopicsAndWait,
+  RecordSerde,
+  replayProgressContract,
+  shadowResultContract,
+  sideEffectContract,
+  subjectFor,
+  topicNames,
+} from '@shadow/contracts';
 import type { CapturedExchange, ReplayProgress, SchemaRegistry, ShadowResult, SideEffect, TopicNames } from '@shadow/contracts';
 import { uniqueName } from '@shadow/stack-harness';
 import { kafkaClient, stack } from '@shadow/stack-harness/vitest';
@@ -28,7 +38,11 @@ export async function setupTopics(label: string, partitions = 3, options: { prog
   const admin = kafka.admin();
   await admin.connect();
   const topics = [names.exchanges, names.results, names.sideEffects, names.deadLetter, ...(options.progress === false ? [] : [names.progress])];
-  await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions: partitions })), 30_000);
+  await createTopicsAndWait(
+    admin,
+    topics.map((topic) => ({ topic, numPartitions: partitions })),
+    30_000,
+  );
   await admin.disconnect();
   return {
     kafka,
@@ -46,11 +60,32 @@ export async function setupTopics(label: string, partitions = 3, options: { prog
 
 export function exchange(over: Partial<CapturedExchange> = {}): CapturedExchange {
   return {
-    exchangeId: randomUUID(), captureTimeMs: Date.now(), service: 'orders', environment: 'test', method: 'GET', scheme: 'http',
-    host: 'live.internal', path: '/items', query: '', routeTemplate: null, requestHeaders: {},
-    requestBody: Buffer.alloc(0), requestBodyTruncated: false, requestBodySize: 0, requestContentType: null,
-    responseStatus: 200, responseHeaders: {}, responseBody: Buffer.from('{}'), responseBodyTruncated: false, responseBodySize: 2,
-    responseContentType: 'application/json', liveLatencyUs: 1000, aborted: false, samplingRate: 1, tapVersion: 'test', ...over,
+    exchangeId: randomUUID(),
+    captureTimeMs: Date.now(),
+    service: 'orders',
+    environment: 'test',
+    method: 'GET',
+    scheme: 'http',
+    host: 'live.internal',
+    path: '/items',
+    query: '',
+    routeTemplate: null,
+    requestHeaders: {},
+    requestBody: Buffer.alloc(0),
+    requestBodyTruncated: false,
+    requestBodySize: 0,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: {},
+    responseBody: Buffer.from('{}'),
+    responseBodyTruncated: false,
+    responseBodySize: 2,
+    responseContentType: 'application/json',
+    liveLatencyUs: 1000,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 'test',
+    ...over,
   };
 }
 
@@ -67,7 +102,13 @@ export async function produceExchanges(env: Env, exchanges: readonly CapturedExc
 }
 
 /** Reads a topic from the beginning until `until` says enough (or the timeout), then `settleMs` more for duplicates. */
-export async function readTopic(kafka: Kafka, topic: string, until: (messages: KafkaMessage[]) => boolean, timeoutMs = 30_000, settleMs = 500): Promise<KafkaMessage[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  until: (messages: KafkaMessage[]) => boolean,
+  timeoutMs = 30_000,
+  settleMs = 500,
+): Promise<KafkaMessage[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('reader') });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -105,7 +146,12 @@ export interface Positioned {
 }
 
 /** Every record of a topic with its partition and offset, read from the beginning until `count` are in (or `until` says so). */
-export async function readPositioned(kafka: Kafka, topic: string, count: number | ((seen: readonly Positioned[]) => boolean), timeoutMs = 30_000): Promise<Positioned[]> {
+export async function readPositioned(
+  kafka: Kafka,
+  topic: string,
+  count: number | ((seen: readonly Positioned[]) => boolean),
+  timeoutMs = 30_000,
+): Promise<Positioned[]> {
   const enough = typeof count === 'number' ? (seen: readonly Positioned[]) => seen.length >= count : count;
   const consumer = kafka.consumer({ groupId: uniqueName('reader') });
   await consumer.connect();
@@ -155,10 +201,11 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,
     requests,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

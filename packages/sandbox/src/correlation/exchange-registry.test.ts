@@ -38,7 +38,7 @@ describe('ExchangeRegistry.attribute', () => {
     expect(sequences.map((s) => s.kind === 'registered' && s.sequence)).toEqual([0, 1, 2]);
   });
 
-  it('keeps challengers apart: a call on one challenger never takes another challenger\'s replay', () => {
+  it("keeps challengers apart: a call on one challenger never takes another challenger's replay", () => {
     const { registry, expectExchange } = setup();
     expectExchange(A, { challengerId: 'sec' });
     expect(registry.attribute('cand', none).kind).toBe('unattributed');
@@ -55,7 +55,13 @@ describe('ExchangeRegistry.attribute', () => {
     advance(1);
     expect(registry.counts()).toEqual({ registered: 0, inFlight: 0 });
     expect(registry.attribute('cand', none).kind).toBe('unattributed');
-    expect(registry.attribute('cand', { exchangeIdHeader: A, traceparent: undefined })).toEqual({ kind: 'unregistered', exchangeId: A, attempt: 2, runId: 'r', sequence: 2 });
+    expect(registry.attribute('cand', { exchangeIdHeader: A, traceparent: undefined })).toEqual({
+      kind: 'unregistered',
+      exchangeId: A,
+      attempt: 2,
+      runId: 'r',
+      sequence: 2,
+    });
   });
 
   it('ignores a settle for another attempt; a new attempt replaces the old one', () => {
@@ -84,6 +90,9 @@ describe('ExchangeRegistry.attribute', () => {
   it('ignores an exchange id header that is not a plausible id', () => {
     const { registry, expectExchange } = setup();
     expectExchange(A);
-    expect(registry.attribute('cand', { exchangeIdHeader: 'has space', traceparent: undefined })).toMatchObject({ kind: 'registered', via: 'single-in-flight' });
+    expect(registry.attribute('cand', { exchangeIdHeader: 'has space', traceparent: undefined })).toMatchObject({
+      kind: 'registered',
+      via: 'single-in-flight',
+    });
   });
 });

@@ -15,11 +15,21 @@ describe('resolveCallTarget', () => {
   it('reads absolute-form requests and recognises a dependency by host:port or alias', () => {
     const r = resolveCallTarget('http://10.0.0.5:9999/api/v1/charges?x=1', undefined, dependencies);
     expect(r.ok && r.value).toMatchObject({
-      scheme: 'http', host: '10.0.0.5', port: 9999, target: '10.0.0.5:9999', path: '/api/v1/charges?x=1', pathname: '/api/v1/charges',
-      origin: 'http://10.0.0.5:9999', upstreamUrl: 'http://10.0.0.5:9999/api/v1/charges?x=1',
+      scheme: 'http',
+      host: '10.0.0.5',
+      port: 9999,
+      target: '10.0.0.5:9999',
+      path: '/api/v1/charges?x=1',
+      pathname: '/api/v1/charges',
+      origin: 'http://10.0.0.5:9999',
+      upstreamUrl: 'http://10.0.0.5:9999/api/v1/charges?x=1',
     });
     expect(r.ok && r.value.dependency?.name).toBe('payments');
-    expect(r.ok && r.value.candidates).toEqual([{ host: '10.0.0.5', port: 9999 }, { host: 'payments', port: 8080 }, { host: '10.0.0.5', port: null }]);
+    expect(r.ok && r.value.candidates).toEqual([
+      { host: '10.0.0.5', port: 9999 },
+      { host: 'payments', port: 8080 },
+      { host: '10.0.0.5', port: null },
+    ]);
     const plain = resolveCallTarget('http://example.com/x', undefined, dependencies);
     expect(plain.ok && plain.value).toMatchObject({ target: 'example.com:80', dependency: null });
   });
@@ -27,8 +37,12 @@ describe('resolveCallTarget', () => {
   it('maps /__dep/<name>/<path> onto the dependency URL, base path included', () => {
     const r = resolveCallTarget('/__dep/payments/v1/charges?idempotency=1', undefined, dependencies);
     expect(r.ok && r.value).toMatchObject({
-      scheme: 'http', target: 'payments:8080', path: '/api/v1/charges?idempotency=1', pathname: '/api/v1/charges',
-      origin: 'http://payments:8080', upstreamUrl: 'http://payments:8080/api/v1/charges?idempotency=1',
+      scheme: 'http',
+      target: 'payments:8080',
+      path: '/api/v1/charges?idempotency=1',
+      pathname: '/api/v1/charges',
+      origin: 'http://payments:8080',
+      upstreamUrl: 'http://payments:8080/api/v1/charges?idempotency=1',
     });
     const root = resolveCallTarget('/__dep/stripe?x=1', undefined, dependencies);
     expect(root.ok && root.value).toMatchObject({ scheme: 'https', target: 'api.stripe.com:443', path: '/?x=1', origin: 'https://api.stripe.com:443' });

@@ -97,7 +97,18 @@ function fromAbsoluteForm(match: RegExpMatchArray, dependencies: ReadonlyMap<str
   const origin = `${scheme}://${urlHost(host)}:${port}`;
   return {
     ok: true,
-    value: { scheme, host, port, target, path, pathname: canonical.pathname, dependency, origin, upstreamUrl: `${origin}${path}`, candidates: candidatesOf(host, port, dependency) },
+    value: {
+      scheme,
+      host,
+      port,
+      target,
+      path,
+      pathname: canonical.pathname,
+      dependency,
+      origin,
+      upstreamUrl: `${origin}${path}`,
+      candidates: candidatesOf(host, port, dependency),
+    },
   };
 }
 
@@ -112,7 +123,13 @@ export function resolveCallTarget(url: string, hostHeader: string | undefined, d
     const tail = cut === -1 ? '' : rest.slice(cut);
     const dependency = dependencies.get(name);
     if (dependency === undefined) {
-      return { ok: false, status: 503, reason: `unknown dependency "${name.slice(0, 100)}" (configured: ${[...dependencies.keys()].join(', ') || 'none'})`, target: name.slice(0, 100), path: tail || '/' };
+      return {
+        ok: false,
+        status: 503,
+        reason: `unknown dependency "${name.slice(0, 100)}" (configured: ${[...dependencies.keys()].join(', ') || 'none'})`,
+        target: name.slice(0, 100),
+        path: tail || '/',
+      };
     }
     const target = formatTarget(dependency.host, dependency.port);
     const canonical = canonicalDependencyPath(tail, dependency.basePath);
@@ -122,8 +139,16 @@ export function resolveCallTarget(url: string, hostHeader: string | undefined, d
     return {
       ok: true,
       value: {
-        scheme: dependency.scheme, host: dependency.host, port: dependency.port, target, path, pathname: canonical.pathname, dependency,
-        origin, upstreamUrl: `${origin}${path}`, candidates: candidatesOf(dependency.host, dependency.port, dependency),
+        scheme: dependency.scheme,
+        host: dependency.host,
+        port: dependency.port,
+        target,
+        path,
+        pathname: canonical.pathname,
+        dependency,
+        origin,
+        upstreamUrl: `${origin}${path}`,
+        candidates: candidatesOf(dependency.host, dependency.port, dependency),
       },
     };
   }
@@ -132,7 +157,13 @@ export function resolveCallTarget(url: string, hostHeader: string | undefined, d
     ok: false,
     status: 503,
     reason: `not a proxy request (absolute-form URI) and not ${DEPENDENCY_PREFIX}<name>/...: configure HTTP_PROXY or a dependencyUrl`,
-    target: hostTarget === '' ? '' : (() => { const s = splitHostPort(hostTarget); return formatTarget(s.host, s.port ?? 80); })(),
+    target:
+      hostTarget === ''
+        ? ''
+        : (() => {
+            const s = splitHostPort(hostTarget);
+            return formatTarget(s.host, s.port ?? 80);
+          })(),
     path: url,
   };
 }

@@ -82,7 +82,7 @@ describe('canonical paths: refused (servers disagree on the meaning)', () => {
     });
   }
 
-  it('/__dep/<name>/.. never leaves the dependency\'s base path', () => {
+  it("/__dep/<name>/.. never leaves the dependency's base path", () => {
     expect(reason(canonicalDependencyPath('/..', '/api'))).toBe('a ".." segment that climbs above the dependency\'s base path /api');
     expect(reason(canonicalDependencyPath('/../..', '/api'))).toMatch(/climbs above the dependency's base path/);
     expect(reason(canonicalDependencyPath('/v1/../../admin', '/api'))).toMatch(/climbs above/);

@@ -202,7 +202,7 @@ function canonicalise(target: string, floorOf: (segments: readonly string[]) => 
  */
 export function canonicalDependencyPath(tail: string, basePath: string): CanonicalPath {
   const target = tail === '' ? '/' : tail.startsWith('?') ? `/${tail}` : tail;
-  const result = canonicalise(target, () => ({ floor: 0, name: basePath === '' ? 'the dependency\'s root' : `the dependency's base path ${basePath}` }));
+  const result = canonicalise(target, () => ({ floor: 0, name: basePath === '' ? "the dependency's root" : `the dependency's base path ${basePath}` }));
   if (!result.ok || basePath === '') return result;
   return { ok: true, pathname: `${basePath}${result.pathname}`, query: result.query };
 }

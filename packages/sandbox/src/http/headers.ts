@@ -4,8 +4,15 @@ export const REDACTED = '[REDACTED]';
 
 /** Headers that describe one connection, not the message: never copied between hops (RFC 9110 7.6.1). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
-  'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ]);
 
 /** Lower-case name -> values, from Node's header object. */
@@ -28,7 +35,7 @@ export function redactHeaders(headers: Record<string, string[]>, names: Readonly
 export function endToEnd(headers: Readonly<Record<string, string | readonly string[]>>, alsoDrop: readonly string[] = []): Record<string, string[]> {
   const drop = new Set([...HOP_BY_HOP, ...alsoDrop]);
   const connection = headers.connection;
-  for (const value of typeof connection === 'string' ? [connection] : connection ?? []) {
+  for (const value of typeof connection === 'string' ? [connection] : (connection ?? [])) {
     for (const token of value.split(',')) drop.add(token.trim().toLowerCase());
   }
   const out: Record<string, string[]> = {};

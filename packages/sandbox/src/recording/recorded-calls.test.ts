@@ -3,7 +3,12 @@ import type { RecordedCall } from '../types.js';
 import { RecordedCalls } from './recorded-calls.js';
 
 const call = (method: string, target: string, path: string, body: string): RecordedCall => ({
-  method, target, path, responseStatus: 200, responseHeaders: {}, responseBody: body,
+  method,
+  target,
+  path,
+  responseStatus: 200,
+  responseHeaders: {},
+  responseBody: body,
 });
 const payments = [{ host: 'payments', port: 8080 }];
 
@@ -30,10 +35,7 @@ describe('RecordedCalls', () => {
   });
 
   it('prefers the exact query, then falls back to the same path with another query', () => {
-    const calls = new RecordedCalls([
-      call('GET', 'payments:8080', '/v1/balance?at=1', 'at-1'),
-      call('GET', 'payments:8080', '/v1/balance?at=2', 'at-2'),
-    ], true);
+    const calls = new RecordedCalls([call('GET', 'payments:8080', '/v1/balance?at=1', 'at-1'), call('GET', 'payments:8080', '/v1/balance?at=2', 'at-2')], true);
     expect(calls.take('GET', payments, '/v1/balance?at=2')?.responseBody).toBe('at-2');
     expect(calls.take('GET', payments, '/v1/balance?at=9')?.responseBody).toBe('at-1');
   });

@@ -2,9 +2,23 @@ import { describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../types.js';
 import { compileRule, isWrite, matchRule, matchTunnelRule, planCall, splitHostPort, type CallFacts, type SandboxRule } from './rules.js';
 
-const facts = (over: Partial<CallFacts> = {}): CallFacts => ({ method: 'POST', host: 'payments', port: 8080, pathname: '/v1/charges', dependency: null, ...over });
+const facts = (over: Partial<CallFacts> = {}): CallFacts => ({
+  method: 'POST',
+  host: 'payments',
+  port: 8080,
+  pathname: '/v1/charges',
+  dependency: null,
+  ...over,
+});
 const compile = (...rules: SandboxRule[]) => rules.map((r, i) => compileRule(r, i));
-const recorded: RecordedCall = { method: 'POST', target: 'payments:8080', path: '/v1/charges', responseStatus: 201, responseHeaders: {}, responseBody: '{"id":"ch_1"}' };
+const recorded: RecordedCall = {
+  method: 'POST',
+  target: 'payments:8080',
+  path: '/v1/charges',
+  responseStatus: 201,
+  responseHeaders: {},
+  responseBody: '{"id":"ch_1"}',
+};
 
 describe('splitHostPort', () => {
   it('splits host names, IPv4 and bracketed IPv6', () => {

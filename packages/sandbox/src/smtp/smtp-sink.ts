@@ -64,7 +64,12 @@ export class SmtpSink {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #receive(stream: SMTPServerDataStream, session: SMTPServerSession, onMessage: (m: CapturedMessage) => void, callback: (err?: Error | null, message?: string) => void): void {
+  #receive(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    onMessage: (m: CapturedMessage) => void,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void {
     const startedAtMs = Date.now();
     const startedAtNs = process.hrtime.bigint();
     const chunks: Buffer[] = [];

@@ -118,7 +118,9 @@ export interface Rig extends AsyncDisposable {
   effects: SideEffect[];
 }
 
-export async function startSandbox(options: Omit<SandboxOptions, 'onSideEffect' | 'challengers'> & { challengers?: SandboxOptions['challengers'] }): Promise<Rig> {
+export async function startSandbox(
+  options: Omit<SandboxOptions, 'onSideEffect' | 'challengers'> & { challengers?: SandboxOptions['challengers'] },
+): Promise<Rig> {
   const effects: SideEffect[] = [];
   const sandbox = createSandbox({ challengers: ['candidate'], ...options, onSideEffect: (e) => effects.push(e) });
   await sandbox.start();

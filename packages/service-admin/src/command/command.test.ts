@@ -10,7 +10,17 @@ const command: ServiceCommand<unknown> = {
   name: 'replay',
   description: 'replay a window',
   options: [
-    { flag: '--from', name: 'from', value: 'time', description: 'start', required: true, parse: (t) => { if (!/^\d+$/.test(t)) throw new Error('expected epoch ms.'); return Number(t); } },
+    {
+      flag: '--from',
+      name: 'from',
+      value: 'time',
+      description: 'start',
+      required: true,
+      parse: (t) => {
+        if (!/^\d+$/.test(t)) throw new Error('expected epoch ms.');
+        return Number(t);
+      },
+    },
     { flag: '--challenger', name: 'challengers', value: 'spec', description: 'repeatable', multiple: true },
     { flag: '--speed', name: 'speed', value: 'speed', description: 'pace', default: 'max' },
     { flag: '--json', name: 'json', description: 'JSON summary' },
@@ -50,7 +60,11 @@ function io(signal?: AbortSignal): ServiceIo & { lines: string[]; errors: string
   return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), env: {}, cwd: process.cwd(), signal };
 }
 
-const config = defineConfig({ name: 'echo', envPrefix: 'ECHO', schema: z.strictObject({ port: z.number().int().min(0).max(65_535), logLevel: z.string().default('info') }) });
+const config = defineConfig({
+  name: 'echo',
+  envPrefix: 'ECHO',
+  schema: z.strictObject({ port: z.number().int().min(0).max(65_535), logLevel: z.string().default('info') }),
+});
 
 function service(start: ServiceDefinition<{ port: number; logLevel: string }>['start']): ServiceDefinition<{ port: number; logLevel: string }> {
   return { name: 'echo', description: 'test service', config, logLevel: (c) => c.logLevel, start };
@@ -60,7 +74,16 @@ describe('serve (the lifecycle of every service)', () => {
   it('bad configuration: exit 2 with every bad field, nothing started', async () => {
     let started = false;
     const t = io();
-    expect(await serve(service(() => { started = true; return Promise.resolve({ close: () => Promise.resolve() }); }), { values: { port: 70000, logLevel: 'info' } }, t)).toBe(2);
+    expect(
+      await serve(
+        service(() => {
+          started = true;
+          return Promise.resolve({ close: () => Promise.resolve() });
+        }),
+        { values: { port: 70000, logLevel: 'info' } },
+        t,
+      ),
+    ).toBe(2);
     expect(t.errors.join('\n')).toMatch(/^invalid echo configuration:\n {2}port: Too big.*got 70000$/);
     expect(started).toBe(false);
   });
@@ -69,7 +92,18 @@ describe('serve (the lifecycle of every service)', () => {
     const stop = new AbortController();
     const t = io(stop.signal);
     let closed = 0;
-    const running = serve(service(() => Promise.resolve({ close: () => { closed++; return Promise.resolve(); } })), { values: { port: 1 } }, t);
+    const running = serve(
+      service(() =>
+        Promise.resolve({
+          close: () => {
+            closed++;
+            return Promise.resolve();
+          },
+        }),
+      ),
+      { values: { port: 1 } },
+      t,
+    );
     await new Promise((r) => setTimeout(r, 20));
     expect(closed).toBe(0);
     stop.abort();
@@ -78,12 +112,24 @@ describe('serve (the lifecycle of every service)', () => {
     expect(t.lines.some((l) => l.includes('"msg":"draining"'))).toBe(true);
     const failing = new AbortController();
     failing.abort();
-    expect(await serve(service(() => Promise.resolve({ close: () => Promise.reject(new Error('stuck')) })), { values: { port: 1 } }, io(failing.signal))).toBe(1);
+    expect(
+      await serve(
+        service(() => Promise.resolve({ close: () => Promise.reject(new Error('stuck')) })),
+        { values: { port: 1 } },
+        io(failing.signal),
+      ),
+    ).toBe(1);
   });
 
   it('a start that fails: exit 1 naming the service', async () => {
     const t = io();
-    expect(await serve(service(() => Promise.reject(new Error('no broker'))), { values: { port: 1 } }, t)).toBe(1);
+    expect(
+      await serve(
+        service(() => Promise.reject(new Error('no broker'))),
+        { values: { port: 1 } },
+        t,
+      ),
+    ).toBe(1);
     expect(t.errors[0]).toMatch(/^echo failed to start: Error: no broker/);
   });
 
@@ -92,7 +138,12 @@ describe('serve (the lifecycle of every service)', () => {
     stop.abort();
     const t = io(stop.signal);
     const seen: number[] = [];
-    const start = startCommand(service((c) => { seen.push(c.port); return Promise.resolve({ close: () => Promise.resolve() }); }));
+    const start = startCommand(
+      service((c) => {
+        seen.push(c.port);
+        return Promise.resolve({ close: () => Promise.resolve() });
+      }),
+    );
     expect(start.options.map((o) => o.flag)).toEqual(['--config']);
     expect(await start.run({ defaults: { values: { port: 7 }, from: 'the local stack' } }, t)).toBe(0);
     expect(seen).toEqual([7]);

@@ -60,12 +60,18 @@ export function processIo(): ServiceIo {
  * argv (`--flag value`, `--flag=value`, switches) as the command's options, with every problem
  * (unknown option, missing value, a value its parser refuses, a missing required option) named.
  */
-export function parseCommandArgv(command: Pick<ServiceCommand<unknown>, 'options'>, argv: readonly string[]): { options: Record<string, unknown>; problems: string[] } {
+export function parseCommandArgv(
+  command: Pick<ServiceCommand<unknown>, 'options'>,
+  argv: readonly string[],
+): { options: Record<string, unknown>; problems: string[] } {
   const options: Record<string, unknown> = {};
   const problems: string[] = [];
   const given = new Set<string>();
   const byFlag = new Map(command.options.map((o) => [o.flag, o]));
-  const accepted = command.options.filter((o) => o.hidden !== true).map((o) => o.flag).join(', ');
+  const accepted = command.options
+    .filter((o) => o.hidden !== true)
+    .map((o) => o.flag)
+    .join(', ');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) {

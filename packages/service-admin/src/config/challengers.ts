@@ -32,17 +32,29 @@ export const challengerSchema = z
     maxRatePerSecond: z.number().positive().nullable().default(null),
     burst: z.number().int().min(1).optional(),
     timeoutMs: z.number().int().min(1).max(3_600_000).default(10_000),
-    maxResponseBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     sampling: samplingSchema.optional(),
     headers: z.record(z.string(), z.string()).default({}),
     services: z.array(z.string().min(1)).min(1).optional(),
     /** `Host` sent: the challenger's address, or the captured one (docs/replayer.md). */
     host: z.enum(['challenger', 'original']).default('challenger'),
   })
-  .refine((c) => c.host !== 'original' || !URL.canParse(c.baseUrl) || new URL(c.baseUrl).protocol !== 'https:' || isIP(new URL(c.baseUrl).hostname.replace(/^\[|\]$/g, '')) === 0, {
-    path: ['host'],
-    message: '"original" needs a DNS name in an https baseUrl (TLS is verified against it)',
-  });
+  .refine(
+    (c) =>
+      c.host !== 'original' ||
+      !URL.canParse(c.baseUrl) ||
+      new URL(c.baseUrl).protocol !== 'https:' ||
+      isIP(new URL(c.baseUrl).hostname.replace(/^\[|\]$/g, '')) === 0,
+    {
+      path: ['host'],
+      message: '"original" needs a DNS name in an https baseUrl (TLS is verified against it)',
+    },
+  );
 
 export type ChallengerConfig = z.output<typeof challengerSchema>;
 

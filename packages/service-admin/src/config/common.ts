@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { httpUrlSchema } from './challengers.js';
 
 /** `host:port` brokers; KAFKA_BROKERS (comma-separated) in every service. */
-export const brokersSetting = z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1).meta({ env: 'KAFKA_BROKERS' });
+export const brokersSetting = z
+  .array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port'))
+  .min(1)
+  .meta({ env: 'KAFKA_BROKERS' });
 
 /** The Confluent-compatible registry API; SCHEMA_REGISTRY_URL in every service. */
 export const registryUrlSetting = httpUrlSchema.meta({ env: 'SCHEMA_REGISTRY_URL' });

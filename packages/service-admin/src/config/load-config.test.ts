@@ -19,13 +19,23 @@ const spec = defineConfig({
   name: 'demo',
   envPrefix: 'DEMO',
   schema: z.strictObject({
-    kafka: z.strictObject({ brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1).meta({ env: 'KAFKA_BROKERS' }) }),
+    kafka: z.strictObject({
+      brokers: z
+        .array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port'))
+        .min(1)
+        .meta({ env: 'KAFKA_BROKERS' }),
+    }),
     groupId: z.string().min(1).default('demo'),
-    batch: z.strictObject({ maxRows: z.number().int().positive().default(100), maxDelayMs: z.number().int().positive().default(1000) }).default({ maxRows: 100, maxDelayMs: 1000 }),
+    batch: z
+      .strictObject({ maxRows: z.number().int().positive().default(100), maxDelayMs: z.number().int().positive().default(1000) })
+      .default({ maxRows: 100, maxDelayMs: 1000 }),
     labels: z.boolean().default(true).meta({ env: 'DEMO_LABELS' }),
     queryPort: z.union([z.literal('off'), z.number().int().min(0).max(65_535)], { error: 'must be "off" or a port number (0-65535)' }).default(8123),
     onOff: z.union([z.literal('off'), z.number()], { error: 'must be "off" or a number' }).optional(),
-    tap: z.strictObject({ sampleRate: z.number().min(0).max(1).default(1) }).meta({ envPrefix: 'SHADOW_TAP' }).default({ sampleRate: 1 }),
+    tap: z
+      .strictObject({ sampleRate: z.number().min(0).max(1).default(1) })
+      .meta({ envPrefix: 'SHADOW_TAP' })
+      .default({ sampleRate: 1 }),
     compare: z.looseObject({}).optional(),
     password: z.string().optional().meta({ secret: true }),
     challengersFile: z.string().optional(),
@@ -67,22 +77,40 @@ describe('settings read off the schema', () => {
 
   it('refuses a schema whose section is not strict, or two settings on one variable', () => {
     expect(() => defineConfig({ name: 'x', envPrefix: 'X', schema: z.strictObject({ a: z.object({ b: z.string() }) }) })).toThrow(/a must be strict/);
-    expect(() => defineConfig({ name: 'x', envPrefix: 'X', schema: z.strictObject({ a: z.string(), b: z.string().meta({ env: 'X_A' }) }) })).toThrow(/a and b both read X_A/);
+    expect(() => defineConfig({ name: 'x', envPrefix: 'X', schema: z.strictObject({ a: z.string(), b: z.string().meta({ env: 'X_A' }) }) })).toThrow(
+      /a and b both read X_A/,
+    );
   });
 });
 
 describe('loadConfig', () => {
   it('coerces variables by the schema: numbers, booleans, lists (comma-separated or JSON), JSON objects, unions', () => {
     const c = loadConfig(spec, {
-      env: { KAFKA_BROKERS: 'a:1, b:2', DEMO_CHALLENGERS: 'cand,sec', DEMO_BATCH_MAX_ROWS: '250', DEMO_LABELS: 'off', DEMO_QUERY_PORT: 'off', SHADOW_TAP_SAMPLE_RATE: '0.25', DEMO_COMPARE: '{"rules":[]}' },
+      env: {
+        KAFKA_BROKERS: 'a:1, b:2',
+        DEMO_CHALLENGERS: 'cand,sec',
+        DEMO_BATCH_MAX_ROWS: '250',
+        DEMO_LABELS: 'off',
+        DEMO_QUERY_PORT: 'off',
+        SHADOW_TAP_SAMPLE_RATE: '0.25',
+        DEMO_COMPARE: '{"rules":[]}',
+      },
     });
-    expect(c).toMatchObject({ kafka: { brokers: ['a:1', 'b:2'] }, challengers: ['cand', 'sec'], batch: { maxRows: 250, maxDelayMs: 1000 }, labels: false, queryPort: 'off', tap: { sampleRate: 0.25 }, compare: { rules: [] } });
+    expect(c).toMatchObject({
+      kafka: { brokers: ['a:1', 'b:2'] },
+      challengers: ['cand', 'sec'],
+      batch: { maxRows: 250, maxDelayMs: 1000 },
+      labels: false,
+      queryPort: 'off',
+      tap: { sampleRate: 0.25 },
+      compare: { rules: [] },
+    });
     expect(loadConfig(spec, { env: { ...minimal, DEMO_QUERY_PORT: '0', DEMO_LABELS: '1' } })).toMatchObject({ queryPort: 0, labels: true });
     expect(loadConfig(spec, { env: { ...minimal, DEMO_CHALLENGERS: '[{"id":"c","baseUrl":"http://c:1"},"d"]' } }).challengers).toEqual(['c', 'd']);
     expect(Object.isFrozen(loadConfig(spec, { env: minimal }))).toBe(true);
   });
 
-  it('layers: fallback < file < environment < a command\'s values; objects merge, lists replace', () => {
+  it("layers: fallback < file < environment < a command's values; objects merge, lists replace", () => {
     const path = file('kafka: { brokers: ["file:1"] }\ngroupId: from-file\nbatch: { maxRows: 5, maxDelayMs: 7 }\nchallengers: [a, b]\n');
     const defaults = { values: { 'kafka.brokers': ['local:1'], groupId: 'local' }, from: 'the local stack' };
     const loaded = loadConfigDetailed(spec, { file: path, env: { DEMO_BATCH_MAX_ROWS: '6' }, values: { groupId: 'flag' }, defaults });
@@ -99,7 +127,12 @@ describe('loadConfig', () => {
 
   it('names every bad field at once: variables as VAR (path), file fields by full path, flags by flag, the missing by path and variable', () => {
     const path = file('batch: { maxRows: 0, maxDelayMs: "soon" }\ntap: { sampleRate: 2 }\n');
-    const found = problems({ file: path, env: { KAFKA_BROKERS: 'a:1,nohost', DEMO_QUERY_PORT: '70000', DEMO_LABELS: 'maybe' }, values: { groupId: '' }, labels: { groupId: '--group-id' } });
+    const found = problems({
+      file: path,
+      env: { KAFKA_BROKERS: 'a:1,nohost', DEMO_QUERY_PORT: '70000', DEMO_LABELS: 'maybe' },
+      values: { groupId: '' },
+      labels: { groupId: '--group-id' },
+    });
     expect(found).toEqual([
       'KAFKA_BROKERS (kafka.brokers[1]): each broker must be host:port, got "nohost"',
       '--group-id (groupId): Too small: expected string to have >=1 characters, got ""',
@@ -119,7 +152,9 @@ describe('loadConfig', () => {
     const path = file('kafka: { brokers: ["a:1"], clientid: x }\ntypo: 1\nchallengers: [a]\n');
     expect(problems({ file: path, env: {} })).toEqual([
       'kafka.clientid: unknown field (accepted: brokers)',
-      expect.stringMatching(/^typo: unknown field \(accepted: kafka, groupId, batch, labels, queryPort, onOff, tap, compare, password, challengersFile, challengers\)$/),
+      expect.stringMatching(
+        /^typo: unknown field \(accepted: kafka, groupId, batch, labels, queryPort, onOff, tap, compare, password, challengersFile, challengers\)$/,
+      ),
     ]);
   });
 
@@ -130,7 +165,7 @@ describe('loadConfig', () => {
     expect(problems({ env: { ...minimal, DEMO_COMPARE: '{rules:' } })).toEqual([expect.stringMatching(/^DEMO_COMPARE \(compare\): not JSON/)]);
   });
 
-  it('reads a setting\'s variable name as a file key (files written before sections), named so', () => {
+  it("reads a setting's variable name as a file key (files written before sections), named so", () => {
     const path = file('KAFKA_BROKERS: "a:1"\nDEMO_CHALLENGERS: cand, sec\nDEMO_BATCH_MAX_ROWS: -5\n');
     expect(problems({ file: path, env: {} })).toEqual([expect.stringMatching(/^DEMO_BATCH_MAX_ROWS \(batch\.maxRows\): Too small.*, got -5$/)]);
     expect(loadConfig(spec, { file: file('KAFKA_BROKERS: "a:1"\nDEMO_CHALLENGERS: cand, sec\n'), env: {} }).challengers).toEqual(['cand', 'sec']);
@@ -149,10 +184,16 @@ describe('a section from a file of its own (challengersFile)', () => {
     schema: z.strictObject({ challengersFile: z.string().optional(), challengers: challengersSchema }),
     includes: { challengersFile: 'challengers' },
   });
-  const shared = file('challengers:\n  - { id: cand, baseUrl: "http://cand:8080" }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n', 'challengers.yaml');
+  const shared = file(
+    'challengers:\n  - { id: cand, baseUrl: "http://cand:8080" }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n',
+    'challengers.yaml',
+  );
 
   it('one file read by both shapes: whole entries, or their ids', () => {
-    expect(loadConfig(replayerLike, { env: { RL_CHALLENGERS_FILE: shared } }).challengers.map((c) => [c.id, c.role])).toEqual([['cand', 'candidate'], ['sec', 'secondary']]);
+    expect(loadConfig(replayerLike, { env: { RL_CHALLENGERS_FILE: shared } }).challengers.map((c) => [c.id, c.role])).toEqual([
+      ['cand', 'candidate'],
+      ['sec', 'secondary'],
+    ]);
     expect(loadConfig(spec, { env: { KAFKA_BROKERS: 'a:1', DEMO_CHALLENGERS_FILE: shared } }).challengers).toEqual(['cand', 'sec']);
   });
 
@@ -161,14 +202,18 @@ describe('a section from a file of its own (challengersFile)', () => {
     expect(loadConfig(replayerLike, { file: config, env: {} }).challengers).toHaveLength(2);
   });
 
-  it('names the included file\'s bad fields, both set, an unreadable file, extra keys', () => {
+  it("names the included file's bad fields, both set, an unreadable file, extra keys", () => {
     const bad = file('challengers:\n  - { id: cand, baseUrl: "ftp://x", role: boss }\nextra: 1\n');
     expect(problems({ env: { KAFKA_BROKERS: 'a:1', DEMO_CHALLENGERS_FILE: bad } })).toEqual([
       expect.stringMatching(/^DEMO_CHALLENGERS_FILE \(challengersFile\): .* holds challengers: only; unknown "extra"$/),
       expect.stringMatching(/^challengers\[0\]\.baseUrl \(in .*\): must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x"$/),
       expect.stringMatching(/^challengers\[0\]\.role \(in .*\): Invalid option: expected one of "candidate"\|"secondary", got "boss"$/),
     ]);
-    expect(problems({ env: { ...minimal, DEMO_CHALLENGERS_FILE: shared } })).toEqual(['DEMO_CHALLENGERS_FILE (challengersFile): set challengers or challengersFile, not both']);
-    expect(problems({ env: { KAFKA_BROKERS: 'a:1', DEMO_CHALLENGERS_FILE: join(dir, 'nope.yaml') } })[0]).toMatch(/^DEMO_CHALLENGERS_FILE \(challengersFile\): cannot read/);
+    expect(problems({ env: { ...minimal, DEMO_CHALLENGERS_FILE: shared } })).toEqual([
+      'DEMO_CHALLENGERS_FILE (challengersFile): set challengers or challengersFile, not both',
+    ]);
+    expect(problems({ env: { KAFKA_BROKERS: 'a:1', DEMO_CHALLENGERS_FILE: join(dir, 'nope.yaml') } })[0]).toMatch(
+      /^DEMO_CHALLENGERS_FILE \(challengersFile\): cannot read/,
+    );
   });
 });

@@ -13,7 +13,6 @@ import type { Env } from '../command/command.js';
 import { fromText, sectionKeys, settingsOf, SettingTextError } from './settings.js';
 import type { Setting } from './settings.js';
 
-
 /** Where a value came from: the file (by path, or by a variable's name used as its key), a variable, a command's value, a fallback. */
 export type SettingSource =
   | { readonly kind: 'file'; readonly file: string; readonly name?: string; readonly included?: boolean }
@@ -23,7 +22,10 @@ export type SettingSource =
 
 export class ConfigError extends CodedError<'SERVICE_INVALID_CONFIG'> {
   override readonly name = 'ConfigError';
-  constructor(readonly service: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly service: string,
+    readonly problems: readonly string[],
+  ) {
     super('SERVICE_INVALID_CONFIG', `invalid ${service} configuration:\n  ${problems.join('\n  ')}`, { retriable: false });
   }
 }
@@ -72,7 +74,11 @@ export interface ConfigSpec<S extends ZodType = ZodType, Out = unknown> extends 
 
 /** A service's configuration: its schema, and the settings (file keys, variables) read off it once. */
 export function defineConfig<S extends ZodType, Out = z.output<S>>(definition: ConfigDefinition<S, Out>): ConfigSpec<S, Out> {
-  return Object.freeze({ ...definition, fileEnv: definition.fileEnv ?? `${definition.envPrefix}_CONFIG`, settings: settingsOf(definition.schema, definition.envPrefix) });
+  return Object.freeze({
+    ...definition,
+    fileEnv: definition.fileEnv ?? `${definition.envPrefix}_CONFIG`,
+    settings: settingsOf(definition.schema, definition.envPrefix),
+  });
 }
 
 export interface LoadConfigOptions {
@@ -295,7 +301,8 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
     for (const issue of result.error.issues.flatMap((i) => unionBranch(i))) {
       if (issue.code === 'unrecognized_keys') {
         const accepted = sectionKeys(spec.schema, issue.path);
-        for (const key of issue.keys) problems.push(`${nameOf([...issue.path, key])}: unknown field${accepted === undefined ? '' : ` (accepted: ${accepted.join(', ')})`}`);
+        for (const key of issue.keys)
+          problems.push(`${nameOf([...issue.path, key])}: unknown field${accepted === undefined ? '' : ` (accepted: ${accepted.join(', ')})`}`);
         continue;
       }
       const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;

@@ -83,7 +83,11 @@ export function sectionKeys(schema: ZodType, path: readonly PropertyKey[]): stri
   return def.type === 'object' && def.shape !== undefined ? Object.keys(def.shape) : undefined;
 }
 
-const snake = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+const snake = (key: string): string =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase();
 const kebab = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
 /**
@@ -98,7 +102,8 @@ export function settingsOf(schema: ZodType, envPrefix: string): readonly Setting
     const { def, meta } = unwrap(node);
     if (def.type === 'object') {
       const where = path.join('.') || '(root)';
-      if (def.catchall === undefined) throw new Error(`config schema: ${where} must be strict (a section: z.strictObject) or open (one setting given as JSON: .loose())`);
+      if (def.catchall === undefined)
+        throw new Error(`config schema: ${where} must be strict (a section: z.strictObject) or open (one setting given as JSON: .loose())`);
       if (path.length === 0 && !isSection(node)) throw new Error('config schema: the root must be strict (z.strictObject)');
     }
     if (isSection(node)) {
@@ -158,7 +163,11 @@ export function fromText(text: string, schema: ZodType): unknown {
       return TRUE.test(text.trim()) ? true : FALSE.test(text.trim()) ? false : text;
     case 'array':
       if (text.trim().startsWith('[')) return json(text);
-      return text.split(',').map((p) => p.trim()).filter((p) => p !== '').map((p) => (def.element === undefined ? p : fromText(p, def.element)));
+      return text
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '')
+        .map((p) => (def.element === undefined ? p : fromText(p, def.element)));
     case 'object':
     case 'record':
     case 'tuple':

@@ -176,10 +176,7 @@ export class CaptureEngine {
         return;
       }
       const err = toTapError(error, 'TAP_CAPTURE_FAILED');
-      this.deps.logger.warn(
-        { err, code: err.code, suppressed: this.suppressedErrors },
-        'tap: capture failed; the request was served, its capture is lost',
-      );
+      this.deps.logger.warn({ err, code: err.code, suppressed: this.suppressedErrors }, 'tap: capture failed; the request was served, its capture is lost');
       this.lastErrorLogMs = now;
       this.suppressedErrors = 0;
     } catch {
@@ -459,9 +456,7 @@ class ExchangeCapture implements CaptureHandle {
     const requestContentType = firstValue(requestHeaders, 'content-type');
     const contentLength = Number(firstValue(requestHeaders, 'content-length') ?? Number.NaN);
     const requestComplete =
-      (this.requestEnded || req.complete) &&
-      !this.requestDumped &&
-      !(Number.isFinite(contentLength) && this.requestBody.size < contentLength);
+      (this.requestEnded || req.complete) && !this.requestDumped && !(Number.isFinite(contentLength) && this.requestBody.size < contentLength);
     const request = redactor.body(
       this.requestBody.take(),
       this.requestBody.truncated || !requestComplete,

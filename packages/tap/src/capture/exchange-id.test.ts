@@ -8,14 +8,12 @@ describe('exchange id', () => {
     expect(idFromHeader('traceparent', `00-${TRACE}-00f067aa0ba902b7-01`)).toBe(TRACE);
   });
 
-  it.each([
-    'garbage',
-    `ff-${TRACE}-00f067aa0ba902b7-01`,
-    `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
-    `00-${TRACE.toUpperCase()}-00f067aa0ba902b7-01`,
-  ])('ignores an invalid traceparent %j', (value) => {
-    expect(idFromHeader('traceparent', value)).toBeNull();
-  });
+  it.each(['garbage', `ff-${TRACE}-00f067aa0ba902b7-01`, `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, `00-${TRACE.toUpperCase()}-00f067aa0ba902b7-01`])(
+    'ignores an invalid traceparent %j',
+    (value) => {
+      expect(idFromHeader('traceparent', value)).toBeNull();
+    },
+  );
 
   it('takes a request-id header only when it is 1-128 visible ASCII characters', () => {
     expect(idFromHeader('x-request-id', ' abc-123 ')).toBe('abc-123');

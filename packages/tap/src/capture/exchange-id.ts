@@ -18,11 +18,7 @@ export function idFromHeader(name: string, value: string | string[] | undefined)
 }
 
 /** First usable id among `names` (lower-case), else a fresh UUIDv7. */
-export function resolveExchangeId(
-  names: readonly string[],
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-  nowMs: number,
-): string {
+export function resolveExchangeId(names: readonly string[], headers: Readonly<Record<string, string | string[] | undefined>>, nowMs: number): string {
   for (const name of names) {
     const id = idFromHeader(name, headers[name]);
     if (id !== null) return id;

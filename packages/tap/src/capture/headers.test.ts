@@ -28,6 +28,11 @@ describe('header records', () => {
     res.setHeader('set-cookie', ['a=1', 'b=2']);
     expect({ ...responseHeaderRecord(res, { 'X-A': '2' }) }).toEqual({ 'x-a': ['2'], 'set-cookie': ['a=1', 'b=2'] });
     expect({ ...responseHeaderRecord(res, ['x-b', '1', 'x-b', '2']) }).toMatchObject({ 'x-b': ['1', '2'] });
-    expect({ ...responseHeaderRecord(res, [['Set-Cookie', 'c=3'], ['set-cookie', 'd=4']]) }).toMatchObject({ 'set-cookie': ['c=3', 'd=4'] });
+    expect({
+      ...responseHeaderRecord(res, [
+        ['Set-Cookie', 'c=3'],
+        ['set-cookie', 'd=4'],
+      ]),
+    }).toMatchObject({ 'set-cookie': ['c=3', 'd=4'] });
   });
 });

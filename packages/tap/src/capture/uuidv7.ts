@@ -29,7 +29,7 @@ export function uuidv7(nowMs: number = Date.now()): string {
   const r = random10();
   if (nowMs > lastMs) {
     lastMs = nowMs;
-    counter = ((pool[r] as number) << 3 | (pool[r + 1] as number) >>> 5) & 0x7ff;
+    counter = (((pool[r] as number) << 3) | ((pool[r + 1] as number) >>> 5)) & 0x7ff;
   } else {
     counter++;
     if (counter > 0xfff) {
@@ -43,10 +43,25 @@ export function uuidv7(nowMs: number = Date.now()): string {
   const b = (n: number): string => HEX[n & 0xff] as string;
   const rnd = (k: number): number => pool[r + k] as number;
   return (
-    b(hi >>> 8) + b(hi) + b(lo >>> 24) + b(lo >>> 16) + '-' +
-    b(lo >>> 8) + b(lo) + '-' +
-    b(0x70 | (counter >>> 8)) + b(counter) + '-' +
-    b(0x80 | (rnd(2) & 0x3f)) + b(rnd(3)) + '-' +
-    b(rnd(4)) + b(rnd(5)) + b(rnd(6)) + b(rnd(7)) + b(rnd(8)) + b(rnd(9))
+    b(hi >>> 8) +
+    b(hi) +
+    b(lo >>> 24) +
+    b(lo >>> 16) +
+    '-' +
+    b(lo >>> 8) +
+    b(lo) +
+    '-' +
+    b(0x70 | (counter >>> 8)) +
+    b(counter) +
+    '-' +
+    b(0x80 | (rnd(2) & 0x3f)) +
+    b(rnd(3)) +
+    '-' +
+    b(rnd(4)) +
+    b(rnd(5)) +
+    b(rnd(6)) +
+    b(rnd(7)) +
+    b(rnd(8)) +
+    b(rnd(9))
   );
 }

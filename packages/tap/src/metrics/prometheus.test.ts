@@ -17,7 +17,14 @@ function stats(overrides: Partial<TapStats> = {}): TapStats {
     capturedBodyBytes: 0,
     inFlight: 0,
     inFlightBodyBytes: 0,
-    transport: { enqueued: 0, sent: 0, dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 }, queueDepth: 0, queueBytes: 0, sentBytes: 0 },
+    transport: {
+      enqueued: 0,
+      sent: 0,
+      dropped: { queue_full: 0, paused: 0, closed: 0, encode_error: 0, send_failed: 0 },
+      queueDepth: 0,
+      queueBytes: 0,
+      sentBytes: 0,
+    },
     ...overrides,
   };
 }
@@ -32,7 +39,14 @@ describe('registerTapMetrics', () => {
       sampledOut: 30,
       captureErrors: 1,
       capturedBodyBytes: 4096,
-      transport: { enqueued: 11, sent: 10, dropped: { queue_full: 2, paused: 5, closed: 0, encode_error: 0, send_failed: 1 }, queueDepth: 3, queueBytes: 900, sentBytes: 5000 },
+      transport: {
+        enqueued: 11,
+        sent: 10,
+        dropped: { queue_full: 2, paused: 5, closed: 0, encode_error: 0, send_failed: 1 },
+        queueDepth: 3,
+        queueBytes: 900,
+        sentBytes: 5000,
+      },
     });
     const text = await registry.metrics();
     expect(text).toContain('# TYPE shadow_tap_captured_total counter');

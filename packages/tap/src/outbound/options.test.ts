@@ -14,7 +14,12 @@ function message(run: () => unknown): string {
   throw new Error('expected a TAP_INVALID_OPTION');
 }
 
-const kafkaTap = (extra: Partial<TapOptions>): TapOptions => ({ service: 's', environment: 'e', kafka: { brokers: ['127.0.0.1:9092'], schemaRegistryUrl: 'http://127.0.0.1:8081' }, ...extra });
+const kafkaTap = (extra: Partial<TapOptions>): TapOptions => ({
+  service: 's',
+  environment: 'e',
+  kafka: { brokers: ['127.0.0.1:9092'], schemaRegistryUrl: 'http://127.0.0.1:8081' },
+  ...extra,
+});
 
 describe('outbound recorder options', () => {
   it('is off by default, with documented bounds, frozen', () => {
@@ -32,7 +37,22 @@ describe('outbound recorder options', () => {
     [{ maxcalls: 3 }, 'outbound.maxcalls is not a known option; accepted: enabled, maxCalls, maxBodyBytes, maxExchangeBodyBytes'],
     [true, 'outbound must be an object, got true'],
   ])('rejects %j naming the field', (value, expected) => {
-    expect(message(() => resolveTapOptions({ service: 's', environment: 'e', transport: { enabled: true, offer: () => true, stats: () => ({}) as never, start: () => Promise.resolve(), close: () => Promise.resolve({}) as never }, outbound: value as never }))).toBe(expected);
+    expect(
+      message(() =>
+        resolveTapOptions({
+          service: 's',
+          environment: 'e',
+          transport: {
+            enabled: true,
+            offer: () => true,
+            stats: () => ({}) as never,
+            start: () => Promise.resolve(),
+            close: () => Promise.resolve({}) as never,
+          },
+          outbound: value as never,
+        }),
+      ),
+    ).toBe(expected);
   });
 
   it('with kafka, refuses bounds whose calls would not fit one record next to both bodies; the defaults fit', () => {

@@ -14,10 +14,16 @@ function redact(document: unknown, ...paths: string[]): unknown {
 
 describe('parseJsonPath', () => {
   it('accepts the documented forms, with or without $', () => {
-    expect(path('$.user.email')).toEqual([{ kind: 'key', key: 'user' }, { kind: 'key', key: 'email' }]);
+    expect(path('$.user.email')).toEqual([
+      { kind: 'key', key: 'user' },
+      { kind: 'key', key: 'email' },
+    ]);
     expect(path('card.number')).toEqual(path('$.card.number'));
     expect(path('items[*].ssn')).toEqual([{ kind: 'key', key: 'items' }, { kind: 'wildcard' }, { kind: 'key', key: 'ssn' }]);
-    expect(path("$['odd.key'][2]")).toEqual([{ kind: 'key', key: 'odd.key' }, { kind: 'index', index: 2 }]);
+    expect(path("$['odd.key'][2]")).toEqual([
+      { kind: 'key', key: 'odd.key' },
+      { kind: 'index', index: 2 },
+    ]);
     expect(path('*.password')).toEqual([{ kind: 'wildcard' }, { kind: 'key', key: 'password' }]);
   });
 
@@ -31,13 +37,19 @@ describe('redactJsonPaths', () => {
     const doc = {
       user: { email: 'a@b.c', name: 'Ann' },
       card: { number: '4111', exp: '12/30' },
-      items: [{ ssn: '1', sku: 'x' }, { ssn: '2', sku: 'y' }],
+      items: [
+        { ssn: '1', sku: 'x' },
+        { ssn: '2', sku: 'y' },
+      ],
       secret: { nested: { deep: true } },
     };
     expect(redact(doc, '$.user.email', 'card.number', 'items[*].ssn', 'secret')).toEqual({
       user: { email: '[REDACTED]', name: 'Ann' },
       card: { number: '[REDACTED]', exp: '12/30' },
-      items: [{ ssn: '[REDACTED]', sku: 'x' }, { ssn: '[REDACTED]', sku: 'y' }],
+      items: [
+        { ssn: '[REDACTED]', sku: 'x' },
+        { ssn: '[REDACTED]', sku: 'y' },
+      ],
       secret: '[REDACTED]',
     });
   });

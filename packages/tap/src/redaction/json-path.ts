@@ -5,10 +5,7 @@
  * Matching is deliberately lenient, because a path that silently misses leaks data: a field
  * segment applied to an array applies to each element (`items.ssn` behaves like `items[*].ssn`).
  */
-export type PathSegment =
-  | { readonly kind: 'key'; readonly key: string }
-  | { readonly kind: 'index'; readonly index: number }
-  | { readonly kind: 'wildcard' };
+export type PathSegment = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'index'; readonly index: number } | { readonly kind: 'wildcard' };
 
 export type JsonPath = readonly PathSegment[];
 

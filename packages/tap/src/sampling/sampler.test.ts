@@ -96,7 +96,11 @@ describe('Sampler', () => {
     let provisionalOut = 0;
     for (let i = 0; i < 5000; i++) {
       const key = `key-${i}`;
-      for (const [path, template] of [['/users/1', '/users/:id'], ['/orders', null], ['/static/a.js', null]] as const) {
+      for (const [path, template] of [
+        ['/users/1', '/users/:id'],
+        ['/orders', null],
+        ['/static/a.js', null],
+      ] as const) {
         const oneStep = s.decide(path, template, key);
         const provisional = s.decide(path, undefined, key);
         expect(provisional.final).toBe(false);

@@ -108,7 +108,10 @@ export class KafkaSink implements BatchSink<OutgoingMessage> {
   }
 
   #retire(producer: Producer): void {
-    const done = producer.disconnect().catch(() => undefined).finally(() => this.#retiring.delete(done));
+    const done = producer
+      .disconnect()
+      .catch(() => undefined)
+      .finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);
   }
 

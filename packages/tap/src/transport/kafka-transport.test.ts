@@ -7,10 +7,31 @@ const options = { service: 'svc', brokers: ['127.0.0.1:9'], schemaRegistryUrl: '
 
 function exchange(bodyBytes: number): CapturedExchange {
   return {
-    exchangeId: 'x', captureTimeMs: 0, service: 'svc', environment: 'test', method: 'GET', scheme: 'http', host: 'h', path: '/',
-    query: '', routeTemplate: null, requestHeaders: {}, requestBody: Buffer.alloc(bodyBytes), requestBodyTruncated: false,
-    requestBodySize: bodyBytes, requestContentType: null, responseStatus: 200, responseHeaders: {}, responseBody: Buffer.alloc(0),
-    responseBodyTruncated: false, responseBodySize: 0, responseContentType: null, liveLatencyUs: 1, aborted: false, samplingRate: 1, tapVersion: 't',
+    exchangeId: 'x',
+    captureTimeMs: 0,
+    service: 'svc',
+    environment: 'test',
+    method: 'GET',
+    scheme: 'http',
+    host: 'h',
+    path: '/',
+    query: '',
+    routeTemplate: null,
+    requestHeaders: {},
+    requestBody: Buffer.alloc(bodyBytes),
+    requestBodyTruncated: false,
+    requestBodySize: bodyBytes,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: {},
+    responseBody: Buffer.alloc(0),
+    responseBodyTruncated: false,
+    responseBodySize: 0,
+    responseContentType: null,
+    liveLatencyUs: 1,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 't',
   };
 }
 
@@ -23,7 +44,9 @@ describe('createKafkaTransport offer()', () => {
   });
 
   it('never throws even when the logger does', () => {
-    const boom = () => { throw new Error('logger down'); };
+    const boom = () => {
+      throw new Error('logger down');
+    };
     const transport = createKafkaTransport({ ...options, queue: { maxRecords: 1 }, logger: { debug: boom, info: boom, warn: boom, error: boom } });
     expect(transport.offer(exchange(1))).toBe(true);
     expect(transport.offer(exchange(1))).toBe(false);
@@ -68,7 +91,9 @@ describe('createKafkaTransport offer()', () => {
   });
 
   it('rejects a bad option at construction with TAP_INVALID_OPTION naming it', () => {
-    expect(() => createKafkaTransport({ ...options, schemaRegistryUrl: 'not a url' })).toThrow(expect.objectContaining({ code: 'TAP_INVALID_OPTION', message: expect.stringContaining('schemaRegistryUrl') }));
+    expect(() => createKafkaTransport({ ...options, schemaRegistryUrl: 'not a url' })).toThrow(
+      expect.objectContaining({ code: 'TAP_INVALID_OPTION', message: expect.stringContaining('schemaRegistryUrl') }),
+    );
     expect(() => createKafkaTransport({ ...options, batch: { lingerMs: -1 } })).toThrow(/batch\.lingerMs/);
   });
 });

@@ -47,15 +47,15 @@ export interface KafkaTransport extends ExchangeTransport {
 // kafkajs logs every failed connection attempt at ERROR; during an outage that is a flood. Its
 // lines go to debug, and the transport's own aggregated warnings carry the last error instead.
 function kafkaLogBridge(logger: TransportLogger): logCreator {
-  return () => ({ namespace, log }) => {
-    const { message, ...rest } = log;
-    logger.debug({ kafkajs: namespace, ...rest }, message);
-  };
+  return () =>
+    ({ namespace, log }) => {
+      const { message, ...rest } = log;
+      logger.debug({ kafkajs: namespace, ...rest }, message);
+    };
 }
 
 /** Encoded records are packed into slabs of this size (see record-arena.ts). */
 const ARENA_SLAB_BYTES = 256 * 1024;
-
 
 let patched: boolean | undefined;
 /** Whether the installed kafkajs carries infra/patches/kafkajs@2.2.4.patch (read once). */
@@ -138,25 +138,30 @@ class KafkaTransportImpl implements KafkaTransport {
       this.#sink = new WorkerSink(serde, o, workerConfig);
     }
     this.#warn = new WarnLimiter(o.logger, o.warnIntervalMs, 'shadow tap dropped captures');
-    this.#sender = new Sender(this.#queue, this.#sink, {
-      topic: o.topic,
-      maxBatchRecords: o.batch.maxRecords,
-      maxBatchBytes: o.batch.maxBytes,
-      lingerMs: o.batch.lingerMs,
-      maxRecordBytes: o.maxRecordBytes,
-      sendAttempts: o.sendAttempts,
-      retryBackoffMs: o.retryBackoffMs,
-      retryBackoffMaxMs: o.retryBackoffMaxMs,
-    }, {
-      sent: (records, bytes) => {
-        this.#sent += records;
-        this.#sentBytes += bytes;
+    this.#sender = new Sender(
+      this.#queue,
+      this.#sink,
+      {
+        topic: o.topic,
+        maxBatchRecords: o.batch.maxRecords,
+        maxBatchBytes: o.batch.maxBytes,
+        lingerMs: o.batch.lingerMs,
+        maxRecordBytes: o.maxRecordBytes,
+        sendAttempts: o.sendAttempts,
+        retryBackoffMs: o.retryBackoffMs,
+        retryBackoffMaxMs: o.retryBackoffMaxMs,
       },
-      dropped: (reason, count, detail) => this.#drop(reason, count, detail),
-      batch: (event) => {
-        if (batchChannel.hasSubscribers) batchChannel.publish(event);
+      {
+        sent: (records, bytes) => {
+          this.#sent += records;
+          this.#sentBytes += bytes;
+        },
+        dropped: (reason, count, detail) => this.#drop(reason, count, detail),
+        batch: (event) => {
+          if (batchChannel.hasSubscribers) batchChannel.publish(event);
+        },
       },
-    });
+    );
     this.#controlState = o.control === null ? 'active' : 'unknown';
     this.#enabled = false;
     this.#recomputeEnabled();
@@ -266,23 +271,34 @@ class KafkaTransportImpl implements KafkaTransport {
     const bound = sleep(o.startTimeoutMs);
     try {
       const topic = this.#sink.checkTopic({ topic: o.topic, prefix: o.topicPrefix, createTopic: o.createTopic, brokers: o.brokers });
-      const checked = await Promise.race([topic.then((result) => result, (error: unknown) => error as Error), bound.promise.then(() => 'timeout' as const)]);
+      const checked = await Promise.race([
+        topic.then(
+          (result) => result,
+          (error: unknown) => error as Error,
+        ),
+        bound.promise.then(() => 'timeout' as const),
+      ]);
       if (checked === 'timeout' || checked instanceof Error) {
         if (isTapError(checked) && checked.code === 'TAP_TOPIC_MISSING') {
           if (this.#sink instanceof WorkerSink) await this.#sink.suspend();
           throw checked;
         }
         this.#topicOutcome = 'unchecked';
-        o.logger.error({ topic: o.topic, brokers: o.brokers, err: checked === 'timeout' ? `no answer within ${o.startTimeoutMs} ms` : checked.message },
-          'shadow tap could not check its topic at start; captures queue (bounded) and are retried');
+        o.logger.error(
+          { topic: o.topic, brokers: o.brokers, err: checked === 'timeout' ? `no answer within ${o.startTimeoutMs} ms` : checked.message },
+          'shadow tap could not check its topic at start; captures queue (bounded) and are retried',
+        );
       } else {
         this.#topicOutcome = checked.created ? 'created' : 'exists';
         if (checked.created) o.logger.info({ topic: checked.topic, partitions: checked.partitions }, 'shadow tap created its topic (createTopic)');
       }
       if (this.#closed) return;
-      const known = this.#controlState !== 'unknown' ? Promise.resolve() : new Promise<void>((resolve) => {
-        this.#controlKnown = resolve;
-      });
+      const known =
+        this.#controlState !== 'unknown'
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              this.#controlKnown = resolve;
+            });
       if (o.control !== null) {
         this.#sink.watchControl({ service: o.service, topic: o.control.topic, startTimeoutMs: o.control.startTimeoutMs }, (event) => this.#onControl(event));
       }
@@ -290,13 +306,17 @@ class KafkaTransportImpl implements KafkaTransport {
       // Warm up (schema id, producer connection) so the first batch does not pay for it; failures
       // here are only early news: the sender retries per batch.
       const prepared = this.#sink.prepare().catch((error: unknown) => {
-        o.logger.warn({ err: error instanceof Error ? error.message : String(error), topic: o.topic },
-          'shadow tap transport not ready yet; captures queue (bounded) and are retried');
+        o.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), topic: o.topic },
+          'shadow tap transport not ready yet; captures queue (bounded) and are retried',
+        );
       });
       const ready = await Promise.race([Promise.all([known, prepared]).then(() => true), bound.promise.then(() => false)]);
       if (!ready) {
-        o.logger.error({ topic: o.topic, controlState: this.#controlState, startTimeoutMs: o.startTimeoutMs },
-          `shadow tap start() gave up waiting after ${o.startTimeoutMs} ms; ${this.#controlState === 'unknown' ? 'not mirroring until the kill-switch state is read' : 'the producer connects in the background'}`);
+        o.logger.error(
+          { topic: o.topic, controlState: this.#controlState, startTimeoutMs: o.startTimeoutMs },
+          `shadow tap start() gave up waiting after ${o.startTimeoutMs} ms; ${this.#controlState === 'unknown' ? 'not mirroring until the kill-switch state is read' : 'the producer connects in the background'}`,
+        );
       }
     } finally {
       bound.cancel();
@@ -326,7 +346,12 @@ class KafkaTransportImpl implements KafkaTransport {
       });
       // Disconnecting shares the bound; what does not finish in time completes in the background.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([rest, new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); })]);
+      await Promise.race([
+        rest,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
       clearTimeout(timer);
       // A producer worker still disconnecting past the bound is ended, so it cannot keep the process alive.
       if (this.#sink instanceof WorkerSink) await this.#sink.terminate();

@@ -6,7 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const require = createRequire(import.meta.url);
-type Encoder = { buffer: Buffer; writeInt32(n: number): Encoder; writeEncoder(e: Encoder): Encoder; writeString(s: string | null): Encoder; writeInt16(n: number): Encoder; writeArray(a: unknown[]): Encoder };
+type Encoder = {
+  buffer: Buffer;
+  writeInt32(n: number): Encoder;
+  writeEncoder(e: Encoder): Encoder;
+  writeString(s: string | null): Encoder;
+  writeInt16(n: number): Encoder;
+  writeArray(a: unknown[]): Encoder;
+};
 type Message = { key?: string | Buffer | null; value: string | Buffer | null; timestamp?: string | number; headers?: Record<string, string> };
 const EncoderClass = require('kafkajs/src/protocol/encoder') as new () => Encoder;
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: object) => Encoder;
@@ -18,22 +25,39 @@ const Long = require('kafkajs/src/utils/long') as { fromValue(n: number): unknow
 
 /** The produce v3 body as unpatched kafkajs builds it (one topic, one partition). */
 async function expected(compression: number, messages: Message[], now: number): Promise<Buffer> {
-  const timestamps = messages.map((m) => m.timestamp).filter((t) => t != null).sort();
+  const timestamps = messages
+    .map((m) => m.timestamp)
+    .filter((t) => t != null)
+    .sort();
   const all = timestamps.length === 0 ? [now] : timestamps;
   const first = all[0] as number;
   const records = messages.map((m, i) => Record({ ...m, offsetDelta: i, timestampDelta: (Number(m.timestamp) || now) - first }));
   const batch = await RecordBatch({
-    compression, records, firstTimestamp: first, maxTimestamp: all[all.length - 1], producerId: Long.fromValue(7), producerEpoch: 1,
-    firstSequence: 3, transactional: false, lastOffsetDelta: records.length - 1,
+    compression,
+    records,
+    firstTimestamp: first,
+    maxTimestamp: all[all.length - 1],
+    producerId: Long.fromValue(7),
+    producerEpoch: 1,
+    firstSequence: 3,
+    transactional: false,
+    lastOffsetDelta: records.length - 1,
   });
-  const partition = new EncoderClass().writeInt32(2).writeInt32((batch as unknown as { size(): number }).size()).writeEncoder(batch);
+  const partition = new EncoderClass()
+    .writeInt32(2)
+    .writeInt32((batch as unknown as { size(): number }).size())
+    .writeEncoder(batch);
   const topic = new EncoderClass().writeString('t').writeArray([partition]);
   return new EncoderClass().writeString(null).writeInt16(-1).writeInt32(30_000).writeArray([topic]).buffer;
 }
 
 async function actual(compression: number, messages: Message[]): Promise<Buffer> {
   const request = produceV3({
-    acks: -1, timeout: 30_000, compression, producerId: Long.fromValue(7), producerEpoch: 1,
+    acks: -1,
+    timeout: 30_000,
+    compression,
+    producerId: Long.fromValue(7),
+    producerEpoch: 1,
     topicData: [{ topic: 't', partitions: [{ partition: 2, firstSequence: 3, messages }] }],
   });
   return (await request.encode()).buffer;
@@ -44,12 +68,23 @@ describe('kafkajs patch: one-pass record encoding', () => {
 
   const cases: [string, () => Message[]][] = [
     ['string keys, Buffer values (the tap)', () => Array.from({ length: 300 }, (_, i) => ({ key: `0193a1b2-${i}`, value: randomBytes(i * 7) }))],
-    ['null and Buffer keys, string and null values, non-ASCII', () => [
-      { key: null, value: 'plain' }, { key: Buffer.from([0, 255]), value: null }, { value: 'é-日本-🚀'.repeat(50) }, { key: 'k', value: Buffer.alloc(0) },
-    ]],
-    ['explicit timestamps (numbers and strings, unsorted)', () => [
-      { key: 'a', value: 'x', timestamp: 1_700_000_000_500 }, { key: 'b', value: 'y', timestamp: '1700000000000' }, { key: 'c', value: 'z', timestamp: 1_700_000_090_000 },
-    ]],
+    [
+      'null and Buffer keys, string and null values, non-ASCII',
+      () => [
+        { key: null, value: 'plain' },
+        { key: Buffer.from([0, 255]), value: null },
+        { value: 'é-日本-🚀'.repeat(50) },
+        { key: 'k', value: Buffer.alloc(0) },
+      ],
+    ],
+    [
+      'explicit timestamps (numbers and strings, unsorted)',
+      () => [
+        { key: 'a', value: 'x', timestamp: 1_700_000_000_500 },
+        { key: 'b', value: 'y', timestamp: '1700000000000' },
+        { key: 'c', value: 'z', timestamp: 1_700_000_090_000 },
+      ],
+    ],
     ['a value over 2 MiB (multi-byte length varints)', () => [{ key: 'big', value: randomBytes(2 * 1024 * 1024 + 3) }]],
   ];
 
@@ -69,13 +104,21 @@ describe('kafkajs patch: one-pass record encoding', () => {
   it('records with headers still take kafkajs’ own path', async () => {
     const now = 1_763_000_000_123;
     vi.spyOn(Date, 'now').mockReturnValue(now);
-    const messages = [{ key: 'a', value: 'x' }, { key: 'b', value: 'y', headers: { trace: 'abc' } }];
+    const messages = [
+      { key: 'a', value: 'x' },
+      { key: 'b', value: 'y', headers: { trace: 'abc' } },
+    ];
     expect((await actual(Types.None, messages)).equals(await expected(Types.None, messages, now))).toBe(true);
   });
 
   it('groups messages per partition in order, linearly', () => {
     const messages = Array.from({ length: 10 }, (_, i) => ({ key: String(i), value: null, partition: i % 3 }));
-    const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }], messages, partitioner: ({ message }: { message: { partition: number } }) => message.partition });
+    const grouped = groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }],
+      messages,
+      partitioner: ({ message }: { message: { partition: number } }) => message.partition,
+    });
     expect(Object.keys(grouped)).toEqual(['0', '1', '2']);
     expect(grouped['1']?.map((m) => m.key)).toEqual(['1', '4', '7']);
   });

@@ -7,7 +7,12 @@ describe('Kafka transport options', () => {
   it('applies the documented defaults and freezes the result', () => {
     const o = resolveKafkaTransportOptions(base);
     expect(o).toMatchObject({
-      topic: 'shadow.exchanges.v1', clientId: 'shadow-tap-svc', compression: 'gzip', gzipLevel: 1, producerThreadNice: 10, sendAttempts: 3,
+      topic: 'shadow.exchanges.v1',
+      clientId: 'shadow-tap-svc',
+      compression: 'gzip',
+      gzipLevel: 1,
+      producerThreadNice: 10,
+      sendAttempts: 3,
       queue: { maxRecords: 10_000, maxBytes: 64 * 1024 * 1024 },
       batch: { maxRecords: 500, maxBytes: 768 * 1024, lingerMs: 50 },
       control: { topic: 'shadow.control.v1', startTimeoutMs: 15_000 },

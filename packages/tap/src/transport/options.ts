@@ -57,23 +57,27 @@ export interface KafkaTransportOptions {
    * @default 15000
    */
   startTimeoutMs?: number | undefined;
-  queue?: {
-    /** Records held (queued + in flight). @default 10000 */
-    maxRecords?: number | undefined;
-    /** Estimated bytes held (queued + in flight); bodies dominate. @default 67108864 (64 MiB) */
-    maxBytes?: number | undefined;
-  } | undefined;
-  batch?: {
-    /** Records per produce request. @default 500 */
-    maxRecords?: number | undefined;
-    /**
-     * Estimated bytes per produce request. Kept under the broker's default `message.max.bytes`
-     * (1 MiB, which bounds a per-partition record batch). @default 786432 (768 KiB)
-     */
-    maxBytes?: number | undefined;
-    /** How long a partial batch waits for more records. @default 50 */
-    lingerMs?: number | undefined;
-  } | undefined;
+  queue?:
+    | {
+        /** Records held (queued + in flight). @default 10000 */
+        maxRecords?: number | undefined;
+        /** Estimated bytes held (queued + in flight); bodies dominate. @default 67108864 (64 MiB) */
+        maxBytes?: number | undefined;
+      }
+    | undefined;
+  batch?:
+    | {
+        /** Records per produce request. @default 500 */
+        maxRecords?: number | undefined;
+        /**
+         * Estimated bytes per produce request. Kept under the broker's default `message.max.bytes`
+         * (1 MiB, which bounds a per-partition record batch). @default 786432 (768 KiB)
+         */
+        maxBytes?: number | undefined;
+        /** How long a partial batch waits for more records. @default 50 */
+        lingerMs?: number | undefined;
+      }
+    | undefined;
   /** Encoded records larger than this are dropped (`send_failed`), not sent to fail the batch. @default 1000000 */
   maxRecordBytes?: number | undefined;
   /** Batch compression; GZIP is built into kafkajs, other codecs are not. @default 'gzip' */
@@ -113,16 +117,19 @@ export interface KafkaTransportOptions {
    * Kill switch on the compacted control topic. `false` disables watching (local switch only).
    * @default { topic: topicNames(topicPrefix).control, startTimeoutMs: 15000 }
    */
-  control?: false | {
-    /** @default topicNames(topicPrefix).control, i.e. `shadow.control.v1` */
-    topic?: string | undefined;
-    /**
-     * Until the control topic has been read to its end the tap does not mirror (a pause in force
-     * must not leak captures at start-up). If that takes longer than this, the tap mirrors anyway
-     * and logs an error. @default 15000
-     */
-    startTimeoutMs?: number | undefined;
-  } | undefined;
+  control?:
+    | false
+    | {
+        /** @default topicNames(topicPrefix).control, i.e. `shadow.control.v1` */
+        topic?: string | undefined;
+        /**
+         * Until the control topic has been read to its end the tap does not mirror (a pause in force
+         * must not leak captures at start-up). If that takes longer than this, the tap mirrors anyway
+         * and logs an error. @default 15000
+         */
+        startTimeoutMs?: number | undefined;
+      }
+    | undefined;
   /** Default bound of close() when called without one. @default 5000 */
   closeTimeoutMs?: number | undefined;
   /** Drop and failure warnings are aggregated and logged at most once per this interval. @default 10000 */
@@ -165,7 +172,6 @@ export interface ResolvedKafkaTransportOptions {
   readonly warnIntervalMs: number;
   readonly logger: TransportLogger;
 }
-
 
 function fail(field: string, expected: string, got: unknown): never {
   throw new TapError('TAP_INVALID_OPTION', mustBe(field, expected, got));

@@ -22,7 +22,7 @@ export function murmur2(data) {
   const length4 = length >>> 2;
   for (let i = 0; i < length4; i++) {
     const i4 = i << 2;
-    let k = (data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24)) | 0;
+    let k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24) | 0;
     k = Math.imul(k, M);
     k ^= k >>> 24;
     k = Math.imul(k, M);

@@ -3,7 +3,8 @@ import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createMurmur2Partitioner, murmur2, partitionOf } from './partitioner.js';
 
-const metadata = (count: number) => Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+const metadata = (count: number) =>
+  Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
 
 describe('murmur2 partitioner', () => {
   it('matches the Java client on its published test vectors', () => {
@@ -25,7 +26,10 @@ describe('murmur2 partitioner', () => {
     const keys = [
       ...Array.from({ length: 2000 }, () => randomUUID()),
       ...Array.from({ length: 500 }, (_, i) => randomBytes(i % 64).toString('latin1')), // non-ASCII: UTF-8 bytes
-      'é-ü-日本-🚀', 'a', 'ab', 'abc',
+      'é-ü-日本-🚀',
+      'a',
+      'ab',
+      'abc',
     ];
     for (const count of [1, 3, 6, 7, 64]) {
       const partitionMetadata = metadata(count);

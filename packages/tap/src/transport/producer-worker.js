@@ -74,10 +74,12 @@ const kafka = new Kafka({
   retry: { retries: config.kafkaRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
   logLevel: logLevel.WARN,
   // kafkajs logs every failed connection at ERROR; the main thread writes these at debug.
-  logCreator: () => ({ namespace, log }) => {
-    const { message, ...rest } = log;
-    port.postMessage({ type: 'log', level: 'debug', obj: { kafkajs: namespace, ...rest }, msg: message });
-  },
+  logCreator:
+    () =>
+    ({ namespace, log }) => {
+      const { message, ...rest } = log;
+      port.postMessage({ type: 'log', level: 'debug', obj: { kafkajs: namespace, ...rest }, msg: message });
+    },
 });
 const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
@@ -96,7 +98,10 @@ let connecting;
 const retiring = new Set();
 
 function retire(old) {
-  const done = old.disconnect().catch(() => undefined).finally(() => retiring.delete(done));
+  const done = old
+    .disconnect()
+    .catch(() => undefined)
+    .finally(() => retiring.delete(done));
   retiring.add(done);
 }
 

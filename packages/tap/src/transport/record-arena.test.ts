@@ -8,11 +8,31 @@ import { RecordArena } from './record-arena.js';
 
 function exchange(id: number, bodyBytes: number): CapturedExchange {
   return {
-    exchangeId: `x-${id}`, captureTimeMs: 1_700_000_000_000 + id, service: 'svc', environment: 'test', method: 'POST', scheme: 'http',
-    host: 'h', path: `/p/${id}`, query: 'a=1', routeTemplate: null, requestHeaders: { 'content-type': ['application/octet-stream'] },
-    requestBody: Buffer.alloc(bodyBytes, id % 251), requestBodyTruncated: false, requestBodySize: bodyBytes, requestContentType: null,
-    responseStatus: 200, responseHeaders: { 'x-id': [String(id)] }, responseBody: Buffer.from(`ok ${id}`), responseBodyTruncated: false,
-    responseBodySize: 4, responseContentType: 'text/plain', liveLatencyUs: 10 + id, aborted: false, samplingRate: 1, tapVersion: 't',
+    exchangeId: `x-${id}`,
+    captureTimeMs: 1_700_000_000_000 + id,
+    service: 'svc',
+    environment: 'test',
+    method: 'POST',
+    scheme: 'http',
+    host: 'h',
+    path: `/p/${id}`,
+    query: 'a=1',
+    routeTemplate: null,
+    requestHeaders: { 'content-type': ['application/octet-stream'] },
+    requestBody: Buffer.alloc(bodyBytes, id % 251),
+    requestBodyTruncated: false,
+    requestBodySize: bodyBytes,
+    requestContentType: null,
+    responseStatus: 200,
+    responseHeaders: { 'x-id': [String(id)] },
+    responseBody: Buffer.from(`ok ${id}`),
+    responseBodyTruncated: false,
+    responseBodySize: 4,
+    responseContentType: 'text/plain',
+    liveLatencyUs: 10 + id,
+    aborted: false,
+    samplingRate: 1,
+    tapVersion: 't',
   };
 }
 

@@ -37,14 +37,31 @@ function setup(options: Partial<SenderOptions> = {}, queueBound = { records: 10_
   const sink = new FakeSink();
   const counts = { sent: 0, sentBytes: 0, dropped: {} as Partial<Record<DropReason, number>> };
   const events: BatchEvent[] = [];
-  const sender = new Sender(queue, sink, {
-    topic: 't', maxBatchRecords: 100, maxBatchBytes: 1 << 20, lingerMs: 5, maxRecordBytes: 1 << 20,
-    sendAttempts: 3, retryBackoffMs: 1, retryBackoffMaxMs: 2, ...options,
-  }, {
-    sent: (n, bytes) => { counts.sent += n; counts.sentBytes += bytes; },
-    dropped: (reason, n) => { counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n; },
-    batch: (e) => events.push(e),
-  });
+  const sender = new Sender(
+    queue,
+    sink,
+    {
+      topic: 't',
+      maxBatchRecords: 100,
+      maxBatchBytes: 1 << 20,
+      lingerMs: 5,
+      maxRecordBytes: 1 << 20,
+      sendAttempts: 3,
+      retryBackoffMs: 1,
+      retryBackoffMaxMs: 2,
+      ...options,
+    },
+    {
+      sent: (n, bytes) => {
+        counts.sent += n;
+        counts.sentBytes += bytes;
+      },
+      dropped: (reason, n) => {
+        counts.dropped[reason] = (counts.dropped[reason] ?? 0) + n;
+      },
+      batch: (e) => events.push(e),
+    },
+  );
   const offer = (item: Item, size = 10) => {
     const ok = queue.push(item, size);
     if (ok) sender.notify();
@@ -78,7 +95,10 @@ describe('Sender', () => {
     const encodedDuringSend: number[] = [];
     let encoded = 0;
     const encode = sink.encode.bind(sink);
-    sink.encode = (item) => { encoded++; return encode(item); };
+    sink.encode = (item) => {
+      encoded++;
+      return encode(item);
+    };
     sink.sendBehaviour = async () => {
       sending++;
       maxSending = Math.max(maxSending, sending);
@@ -118,7 +138,9 @@ describe('Sender', () => {
 
   it('retries a failed batch with a reset sink and counts it once when it finally goes through', async () => {
     const { sink, counts, events, sender, offer } = setup({ sendAttempts: 3 });
-    sink.sendBehaviour = async (call) => { if (call < 2) throw new Error('broker down'); };
+    sink.sendBehaviour = async (call) => {
+      if (call < 2) throw new Error('broker down');
+    };
     for (let i = 0; i < 5; i++) offer({ id: i });
     sender.start();
     await until(() => counts.sent === 5);
@@ -129,7 +151,9 @@ describe('Sender', () => {
 
   it('counts the whole batch as send_failed after sendAttempts and frees the queue bound', async () => {
     const { queue, sink, counts, events, sender, offer } = setup({ sendAttempts: 2 });
-    sink.sendBehaviour = async () => { throw new Error('broker down'); };
+    sink.sendBehaviour = async () => {
+      throw new Error('broker down');
+    };
     for (let i = 0; i < 7; i++) offer({ id: i });
     sender.start();
     await until(() => counts.dropped.send_failed === 7);
@@ -140,7 +164,9 @@ describe('Sender', () => {
 
   it('does not retry a permanent failure', async () => {
     const { sink, counts, sender, offer } = setup({ sendAttempts: 5 });
-    sink.sendBehaviour = async () => { throw new ContractsError('CONTRACTS_SCHEMA_INCOMPATIBLE', 'nope'); };
+    sink.sendBehaviour = async () => {
+      throw new ContractsError('CONTRACTS_SCHEMA_INCOMPATIBLE', 'nope');
+    };
     offer({ id: 1 });
     sender.start();
     await until(() => counts.dropped.send_failed === 1);
@@ -162,7 +188,10 @@ describe('Sender', () => {
   it('close() gives up after its bound: in-flight and queued records count as closed, exactly once', async () => {
     const { queue, sink, counts, sender, offer } = setup({ maxBatchRecords: 3, lingerMs: 0 });
     let release: () => void = () => {};
-    sink.sendBehaviour = () => new Promise<void>((resolve) => { release = resolve; });
+    sink.sendBehaviour = () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+      });
     for (let i = 0; i < 8; i++) offer({ id: i });
     sender.start();
     await until(() => sink.prepares > 0);
@@ -185,7 +214,9 @@ describe('Sender', () => {
 
   it('settles every record exactly once under mixed outcomes', async () => {
     const { queue, sink, counts, sender, offer } = setup({ maxBatchRecords: 7, sendAttempts: 2, lingerMs: 0 });
-    sink.sendBehaviour = async (call) => { if (call % 3 === 1) throw new Error('flaky'); };
+    sink.sendBehaviour = async (call) => {
+      if (call % 3 === 1) throw new Error('flaky');
+    };
     let offered = 0;
     sender.start();
     for (let i = 0; i < 500; i++) {

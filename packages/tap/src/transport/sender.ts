@@ -122,7 +122,9 @@ export class Sender<T> {
     for (const wake of this.#sleepers) wake();
     if (this.#loop !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
       const outcome = await Promise.race([this.#loop.then(() => 'done' as const), timedOut]);
       clearTimeout(timer);
       if (outcome === 'done') return;

@@ -31,18 +31,24 @@ const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?|\[?::ffff:127(?
 
 /** True when every broker is on this machine: the signature of a development stack (`npm run stack up`). */
 export function isLocalStack(brokers: readonly string[]): boolean {
-  return brokers.length > 0 && brokers.every((broker) => {
-    const host = broker.includes(']') ? broker.slice(0, broker.lastIndexOf(']') + 1) : broker.slice(0, broker.lastIndexOf(':'));
-    return LOOPBACK_HOST.test(host);
-  });
+  return (
+    brokers.length > 0 &&
+    brokers.every((broker) => {
+      const host = broker.includes(']') ? broker.slice(0, broker.lastIndexOf(']') + 1) : broker.slice(0, broker.lastIndexOf(':'));
+      return LOOPBACK_HOST.test(host);
+    })
+  );
 }
 
 function missingTopicError(request: TopicCheckRequest): TapError {
-  const command = request.topic === topicNames(request.prefix).exchanges
-    ? ensureCommandFor(request.prefix)
-    : `kafka-topics.sh --create --topic ${request.topic} --partitions ${DEFAULT_PARTITIONS}`;
-  return new TapError('TAP_TOPIC_MISSING',
-    `topic "${request.topic}" does not exist on Kafka (${request.brokers.join(',')}): create it with \`${command}\`, or set kafka.createTopic: true to let the tap create it`);
+  const command =
+    request.topic === topicNames(request.prefix).exchanges
+      ? ensureCommandFor(request.prefix)
+      : `kafka-topics.sh --create --topic ${request.topic} --partitions ${DEFAULT_PARTITIONS}`;
+  return new TapError(
+    'TAP_TOPIC_MISSING',
+    `topic "${request.topic}" does not exist on Kafka (${request.brokers.join(',')}): create it with \`${command}\`, or set kafka.createTopic: true to let the tap create it`,
+  );
 }
 
 async function partitionsOf(kafka: Kafka, topic: string): Promise<number | null> {
@@ -84,13 +90,19 @@ export async function checkExchangeTopic(kafka: Kafka, request: TopicCheckReques
   try {
     partitions = await partitionsOf(kafka, request.topic);
   } catch (error) {
-    throw new TapError('TAP_TRANSPORT_FAILED', `could not ask Kafka (${request.brokers.join(',')}) whether topic "${request.topic}" exists: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TapError(
+      'TAP_TRANSPORT_FAILED',
+      `could not ask Kafka (${request.brokers.join(',')}) whether topic "${request.topic}" exists: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   if (partitions !== null) return { topic: request.topic, created: false, partitions };
   if (!request.createTopic) throw missingTopicError(request);
   try {
     return { topic: request.topic, created: true, partitions: await create(kafka, request) };
   } catch (error) {
-    throw new TapError('TAP_TRANSPORT_FAILED', `could not create topic "${request.topic}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TapError('TAP_TRANSPORT_FAILED', `could not create topic "${request.topic}": ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

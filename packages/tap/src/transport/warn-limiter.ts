@@ -42,7 +42,10 @@ export class WarnLimiter {
     const counts = Object.fromEntries(this.#pending);
     const sinceMs = Number.isFinite(this.#lastLogAt) ? now - this.#lastLogAt : undefined;
     try {
-      this.#logger.warn({ counts, ...(sinceMs === undefined ? {} : { sinceMs }), ...(this.#last === undefined ? {} : { lastError: this.#last }) }, this.#message);
+      this.#logger.warn(
+        { counts, ...(sinceMs === undefined ? {} : { sinceMs }), ...(this.#last === undefined ? {} : { lastError: this.#last }) },
+        this.#message,
+      );
     } catch {
       // a throwing logger must not turn a counted drop into an exception on the request path
     }

@@ -147,17 +147,22 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
       return;
     }
     this.#crashes++;
-    this.#options.logger.error({ err: cause.message, crashes: this.#crashes, topic: this.#options.topic },
-      'shadow tap producer worker died; its batch in flight counts as send_failed and a new worker starts on the next batch');
+    this.#options.logger.error(
+      { err: cause.message, crashes: this.#crashes, topic: this.#options.topic },
+      'shadow tap producer worker died; its batch in flight counts as send_failed and a new worker starts on the next batch',
+    );
     // A batch handed over may or may not have reached Kafka: not retried. Anything else (connect,
     // reset) sent nothing and may be tried again on a new worker.
     const message = `producer worker died: ${cause.message}`;
     for (const pending of failed) pending.reject(new TapError('TAP_TRANSPORT_FAILED', message, { cause, retriable: pending.type !== 'send' }));
     if (this.#watch !== undefined) {
       // A worker that dies again at once (it cannot even load) must not spin: back off.
-      const timer = setTimeout(() => {
-        if (!this.#closing && this.#worker === undefined) this.#startWatching();
-      }, Math.min(30_000, 1_000 * this.#crashes));
+      const timer = setTimeout(
+        () => {
+          if (!this.#closing && this.#worker === undefined) this.#startWatching();
+        },
+        Math.min(30_000, 1_000 * this.#crashes),
+      );
       timer.unref();
     }
   }

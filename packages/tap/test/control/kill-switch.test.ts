@@ -18,7 +18,13 @@ function endpoints(): { brokers: string[]; registryUrl: string } {
 async function startTransport(service: string, controlTopic: string, extra: Partial<KafkaTransportOptions> = {}): Promise<KafkaTransport> {
   const { brokers, registryUrl } = endpoints();
   const transport = createKafkaTransport({
-    service, brokers, schemaRegistryUrl: registryUrl, topic: `topic-${randomUUID()}`, control: { topic: controlTopic }, env: {}, ...extra,
+    service,
+    brokers,
+    schemaRegistryUrl: registryUrl,
+    topic: `topic-${randomUUID()}`,
+    control: { topic: controlTopic },
+    env: {},
+    ...extra,
   });
   await transport.start();
   return transport;
@@ -68,7 +74,9 @@ describe('kill switch (real Kafka)', () => {
     await setMirroring(kafka, { service: 'other', state: 'active', reason: 'noise', topic: controlTopic });
     const tap = await startTransport('checkout', controlTopic);
     let everEnabled = false;
-    const probe = setInterval(() => { everEnabled ||= tap.enabled; }, 1);
+    const probe = setInterval(() => {
+      everEnabled ||= tap.enabled;
+    }, 1);
     await eventually(() => tap.controlState === 'paused', 10_000, 'state read from the topic');
     clearInterval(probe);
     expect(everEnabled).toBe(false);

@@ -14,7 +14,10 @@ export interface WorkloadCase {
 
 export const JSON_BODY = {
   user: { email: SECRETS.email, name: 'Ann' },
-  items: [{ ssn: SECRETS.ssn, sku: 'a' }, { ssn: SECRETS.ssn, sku: 'b' }],
+  items: [
+    { ssn: SECRETS.ssn, sku: 'a' },
+    { ssn: SECRETS.ssn, sku: 'b' },
+  ],
   n: 1,
 };
 export const BIG_REQUEST = pseudoRandomBytes(5 * MB, 3);
@@ -23,9 +26,11 @@ export const BIG_REQUEST = pseudoRandomBytes(5 * MB, 3);
 /** Sends every case at once; the responses by case name. */
 export async function sendAll(port: number, cases: readonly WorkloadCase[]): Promise<Map<string, ClientResponse>> {
   const responses = new Map<string, ClientResponse>();
-  await Promise.all(cases.map(async (c) => {
-    responses.set(c.name, await send(port, c.request));
-  }));
+  await Promise.all(
+    cases.map(async (c) => {
+      responses.set(c.name, await send(port, c.request));
+    }),
+  );
   return responses;
 }
 
@@ -48,16 +53,34 @@ export function workloadCases(): WorkloadCase[] {
         body: Buffer.from(JSON.stringify(JSON_BODY)),
       },
     },
-    { name: 'binary', template: '/binary', request: { method: 'POST', path: '/binary', headers: { ...id(), 'content-type': 'application/octet-stream' }, body: Buffer.concat([ALL_BYTES, ALL_BYTES]) } },
+    {
+      name: 'binary',
+      template: '/binary',
+      request: {
+        method: 'POST',
+        path: '/binary',
+        headers: { ...id(), 'content-type': 'application/octet-stream' },
+        body: Buffer.concat([ALL_BYTES, ALL_BYTES]),
+      },
+    },
     { name: 'empty', template: '/empty', request: { method: 'GET', path: '/empty', headers: id() } },
     { name: 'no-content', template: '/no-content', request: { method: 'GET', path: '/no-content', headers: id() } },
-    { name: 'big', template: '/big', request: { method: 'POST', path: '/big', headers: { ...id(), 'content-type': 'application/octet-stream' }, body: BIG_REQUEST } },
+    {
+      name: 'big',
+      template: '/big',
+      request: { method: 'POST', path: '/big', headers: { ...id(), 'content-type': 'application/octet-stream' }, body: BIG_REQUEST },
+    },
     { name: 'chunked-response', template: '/chunked', request: { method: 'GET', path: '/chunked', headers: id() } },
     { name: 'head', template: '/chunked', request: { method: 'HEAD', path: '/chunked', headers: id() } },
     {
       name: 'chunked-upload',
       template: '/upload',
-      request: { method: 'POST', path: '/upload', headers: { ...id(), 'content-type': 'application/octet-stream' }, body: [ALL_BYTES, Buffer.from('two'), ALL_BYTES.subarray(0, 17)] },
+      request: {
+        method: 'POST',
+        path: '/upload',
+        headers: { ...id(), 'content-type': 'application/octet-stream' },
+        body: [ALL_BYTES, Buffer.from('two'), ALL_BYTES.subarray(0, 17)],
+      },
     },
     { name: 'stream', template: '/stream', request: { method: 'GET', path: '/stream', headers: id() } },
     { name: '404', template: null, request: { method: 'GET', path: '/missing', headers: id() } },

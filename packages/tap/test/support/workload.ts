@@ -132,13 +132,22 @@ function expressServer(tap: Tap | null): Server {
   });
   const bytes = (req: express.Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
   app.post('/binary', (req, res) => {
-    res.type('application/octet-stream').set('x-received', String(bytes(req).length)).send(Buffer.from(bytes(req)).reverse());
+    res
+      .type('application/octet-stream')
+      .set('x-received', String(bytes(req).length))
+      .send(Buffer.from(bytes(req)).reverse());
   });
   app.post('/upload', (req, res) => {
-    res.type('application/octet-stream').set('x-received', String(bytes(req).length)).send(Buffer.from(bytes(req)).reverse());
+    res
+      .type('application/octet-stream')
+      .set('x-received', String(bytes(req).length))
+      .send(Buffer.from(bytes(req)).reverse());
   });
   app.post('/big', (req, res) => {
-    res.type('application/octet-stream').set('x-received', String(bytes(req).length)).send(BIG_RESPONSE);
+    res
+      .type('application/octet-stream')
+      .set('x-received', String(bytes(req).length))
+      .send(BIG_RESPONSE);
   });
   app.get('/empty', (_req, res) => {
     res.end();
@@ -309,7 +318,14 @@ export async function abortAfterFirstBytes(port: number, path: string, headers: 
 export async function abortDuringUpload(port: number, path: string, headers: Record<string, string>, sent: Buffer, declared: number): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
-  const head = [`POST ${path} HTTP/1.1`, 'host: 127.0.0.1', `content-length: ${declared}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    'host: 127.0.0.1',
+    `content-length: ${declared}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
   socket.write(head);
   socket.write(sent);
   await delay(50);

@@ -62,15 +62,17 @@ export async function readAll(kafka: Kafka, topic: string, count: number, timeou
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${got.length}/${count} messages within ${timeoutMs} ms`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.push(message);
-          if (got.length === count) {
-            clearTimeout(timer);
-            setTimeout(resolve, 1_000); // duplicates would arrive right behind
-          }
-        },
-      }).catch(reject);
+      void consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            got.push(message);
+            if (got.length === count) {
+              clearTimeout(timer);
+              setTimeout(resolve, 1_000); // duplicates would arrive right behind
+            }
+          },
+        })
+        .catch(reject);
     });
   } finally {
     await consumer.disconnect();

@@ -32,7 +32,10 @@ describe('Kafka transport (real Kafka and registry)', () => {
     diagnostics.subscribe(BATCH_CHANNEL, onBatch);
 
     const transport = createKafkaTransport({
-      service: 'checkout', brokers, schemaRegistryUrl: registryUrl, topic,
+      service: 'checkout',
+      brokers,
+      schemaRegistryUrl: registryUrl,
+      topic,
       control: { topic: `topic-${randomUUID()}` },
     });
     await transport.start();
@@ -46,8 +49,10 @@ describe('Kafka transport (real Kafka and registry)', () => {
     const seconds = (performance.now() - started) / 1_000;
     const stats = await transport.close(5_000);
     diagnostics.unsubscribe(BATCH_CHANNEL, onBatch);
-    console.log(`[transport] ${count} records of ~2 KiB bodies sent in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s, ` +
-      `${batches.length} batches, ${(stats.sentBytes / 1_048_576).toFixed(1)} MiB encoded`);
+    console.log(
+      `[transport] ${count} records of ~2 KiB bodies sent in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} records/s, ` +
+        `${batches.length} batches, ${(stats.sentBytes / 1_048_576).toFixed(1)} MiB encoded`,
+    );
 
     expect(stats).toMatchObject({ enqueued: count, sent: count, queueDepth: 0, queueBytes: 0 });
     expect(Object.values(stats.dropped).every((n) => n === 0)).toBe(true);
@@ -60,7 +65,12 @@ describe('Kafka transport (real Kafka and registry)', () => {
     expect(new Set(keys).size).toBe(count);
     expect(new Set(keys)).toEqual(new Set(exchanges.map((e) => e.exchangeId)));
 
-    const reader = new RecordSerde({ registry: createSchemaRegistry({ url: registryUrl }), contract: capturedExchangeContract, subject: subjectFor(topic), autoRegister: false });
+    const reader = new RecordSerde({
+      registry: createSchemaRegistry({ url: registryUrl }),
+      contract: capturedExchangeContract,
+      subject: subjectFor(topic),
+      autoRegister: false,
+    });
     const byId = new Map(exchanges.map((e) => [e.exchangeId, e]));
     for (const message of messages) {
       const decoded = await reader.decode(message.value as Buffer);
@@ -75,8 +85,13 @@ describe('Kafka transport (real Kafka and registry)', () => {
   it('Kafka unreachable at start: offer never throws, drops beyond the record bound are counted exactly', async () => {
     const { registryUrl } = endpoints();
     const transport = createKafkaTransport({
-      service: 'checkout', brokers: [`127.0.0.1:${await closedPort()}`], schemaRegistryUrl: registryUrl,
-      topic: `topic-${randomUUID()}`, control: false, queue: { maxRecords: 1_000 }, connectionTimeoutMs: 500,
+      service: 'checkout',
+      brokers: [`127.0.0.1:${await closedPort()}`],
+      schemaRegistryUrl: registryUrl,
+      topic: `topic-${randomUUID()}`,
+      control: false,
+      queue: { maxRecords: 1_000 },
+      connectionTimeoutMs: 500,
     });
     await transport.start();
     const offered = 5_000;
@@ -102,8 +117,13 @@ describe('Kafka transport (real Kafka and registry)', () => {
     const gc = vm.runInNewContext('gc') as () => void;
     const maxBytes = 16 * 1024 * 1024;
     const transport = createKafkaTransport({
-      service: 'checkout', brokers: [`127.0.0.1:${await closedPort()}`], schemaRegistryUrl: registryUrl,
-      topic: `topic-${randomUUID()}`, control: false, queue: { maxRecords: 10_000, maxBytes }, connectionTimeoutMs: 500,
+      service: 'checkout',
+      brokers: [`127.0.0.1:${await closedPort()}`],
+      schemaRegistryUrl: registryUrl,
+      topic: `topic-${randomUUID()}`,
+      control: false,
+      queue: { maxRecords: 10_000, maxBytes },
+      connectionTimeoutMs: 500,
     });
     await transport.start();
     const heldMemory = () => {
@@ -134,17 +154,30 @@ describe('Kafka transport (real Kafka and registry)', () => {
   it('a schema registry that accepts connections but never answers fails batches instead of stalling them', async () => {
     const { brokers } = endpoints();
     const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => { sockets.add(socket); });
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const errors: string[] = [];
-    const onBatch = (event: unknown) => { if ((event as BatchEvent).error) errors.push((event as BatchEvent).error!); };
+    const onBatch = (event: unknown) => {
+      if ((event as BatchEvent).error) errors.push((event as BatchEvent).error!);
+    };
     diagnostics.subscribe(BATCH_CHANNEL, onBatch);
     const transport = createKafkaTransport({
-      service: 'checkout', brokers, schemaRegistryUrl: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
-      topic: `topic-${randomUUID()}`, control: false, requestTimeoutMs: 500, sendAttempts: 2, retryBackoffMs: 10,
+      service: 'checkout',
+      brokers,
+      schemaRegistryUrl: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+      topic: `topic-${randomUUID()}`,
+      control: false,
+      requestTimeoutMs: 500,
+      sendAttempts: 2,
+      retryBackoffMs: 10,
     });
     await transport.start();
-    offerAll(transport, Array.from({ length: 10 }, (_, i) => exchange(i)));
+    offerAll(
+      transport,
+      Array.from({ length: 10 }, (_, i) => exchange(i)),
+    );
     await eventually(() => transport.stats().dropped.send_failed === 10, 10_000, 'batch failed on the registry timeout');
     diagnostics.unsubscribe(BATCH_CHANNEL, onBatch);
     expect(errors.some((e) => /timed out after 1000 ms|Timeout \(500ms\)/.test(e))).toBe(true);
@@ -161,8 +194,15 @@ describe('Kafka transport (real Kafka and registry)', () => {
     const proxy = new BrokerOutageProxy(brokers[0]!);
     await proxy.up();
     const transport = createKafkaTransport({
-      service: 'checkout', brokers: [`127.0.0.1:${proxy.port}`], schemaRegistryUrl: registryUrl, topic, control: false,
-      kafka: { socketFactory: proxy.socketFactory }, connectionTimeoutMs: 500, requestTimeoutMs: 2_000, sendAttempts: 2,
+      service: 'checkout',
+      brokers: [`127.0.0.1:${proxy.port}`],
+      schemaRegistryUrl: registryUrl,
+      topic,
+      control: false,
+      kafka: { socketFactory: proxy.socketFactory },
+      connectionTimeoutMs: 500,
+      requestTimeoutMs: 2_000,
+      sendAttempts: 2,
     });
     await transport.start();
     const before = Array.from({ length: 100 }, (_, i) => exchange(i));

@@ -20,7 +20,15 @@ function problemsOf(input: unknown, env: Record<string, string> = {}): string[] 
 describe('resolveAlertsConfig', () => {
   it('fills defaults and freezes', () => {
     const { config, warnings } = resolveAlertsConfig(valid, { env: {} });
-    expect(config).toMatchObject({ intervalMs: 15_000, windowMs: 300_000, lagMs: 0, challengers: [{ id: 'cand', role: 'candidate' }, { id: 'sec', role: 'secondary' }] });
+    expect(config).toMatchObject({
+      intervalMs: 15_000,
+      windowMs: 300_000,
+      lagMs: 0,
+      challengers: [
+        { id: 'cand', role: 'candidate' },
+        { id: 'sec', role: 'secondary' },
+      ],
+    });
     expect(config.rules[0]).toMatchObject({ severity: 'critical', confidence: 0.95, forMs: 0, resolveForMs: 0, actions: [] });
     expect(Object.isFrozen(config.rules[0])).toBe(true);
     expect(warnings).toEqual([]);
@@ -41,15 +49,17 @@ describe('resolveAlertsConfig', () => {
         { name: 'e', kind: 'agreement', min: 0.9, resolveAt: 0.8, pauseService: 'x' },
       ],
     });
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^alerts\.intervalMs: .*got 5$/),
-      expect.stringMatching(/^alerts\.challengers\[2\]\.id: must be a challenger id/),
-      expect.stringMatching(/^alerts\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/),
-      expect.stringMatching(/^alerts\.webhook\.retries: /),
-      expect.stringMatching(/^alerts\.rules\[0\]\.min: .*got 1\.5$/),
-      expect.stringMatching(/^alerts\.rules\[3\]\.typo: unknown field \(accepted: name, severity, challenger/),
-      expect.stringMatching(/^alerts\.rules\[4\]\.kind: /),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^alerts\.intervalMs: .*got 5$/),
+        expect.stringMatching(/^alerts\.challengers\[2\]\.id: must be a challenger id/),
+        expect.stringMatching(/^alerts\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/),
+        expect.stringMatching(/^alerts\.webhook\.retries: /),
+        expect.stringMatching(/^alerts\.rules\[0\]\.min: .*got 1\.5$/),
+        expect.stringMatching(/^alerts\.rules\[3\]\.typo: unknown field \(accepted: name, severity, challenger/),
+        expect.stringMatching(/^alerts\.rules\[4\]\.kind: /),
+      ]),
+    );
   });
 
   it('cross-field rules name their field once the shapes are right', () => {
@@ -82,18 +92,31 @@ describe('resolveAlertsConfig', () => {
   });
 
   it('reads webhook header secrets from the environment, never from the file', () => {
-    const { webhookHeaders } = resolveAlertsConfig({ ...valid, webhook: { url: 'https://hooks.example/x', headers: { Authorization: { env: 'HOOK_TOKEN' }, 'x-team': { value: 'payments' } } } }, { env: { HOOK_TOKEN: 'Bearer s3cret' } });
+    const { webhookHeaders } = resolveAlertsConfig(
+      { ...valid, webhook: { url: 'https://hooks.example/x', headers: { Authorization: { env: 'HOOK_TOKEN' }, 'x-team': { value: 'payments' } } } },
+      { env: { HOOK_TOKEN: 'Bearer s3cret' } },
+    );
     expect(webhookHeaders).toEqual({ Authorization: 'Bearer s3cret', 'x-team': 'payments' });
-    expect(problemsOf({ ...valid, webhook: { url: 'https://hooks.example/x', headers: { 'x-a': { env: 'V' } } } }, { V: 'a\r\nInjected: 1' })).toEqual(['alerts.webhook.headers.x-a.env: the value of V contains CR, LF or NUL']);
-    expect(problemsOf({ ...valid, webhook: { url: 'https://user:pw@hooks.example/x' } })[0]).toMatch(/^alerts\.webhook\.url: must be an http:\/\/ or https:\/\/ URL without credentials/);
+    expect(problemsOf({ ...valid, webhook: { url: 'https://hooks.example/x', headers: { 'x-a': { env: 'V' } } } }, { V: 'a\r\nInjected: 1' })).toEqual([
+      'alerts.webhook.headers.x-a.env: the value of V contains CR, LF or NUL',
+    ]);
+    expect(problemsOf({ ...valid, webhook: { url: 'https://user:pw@hooks.example/x' } })[0]).toMatch(
+      /^alerts\.webhook\.url: must be an http:\/\/ or https:\/\/ URL without credentials/,
+    );
   });
 
   it('warns (does not refuse) a ratio rule without a secondary and a pause on pair-measured live latency', () => {
-    const { warnings } = resolveAlertsConfig({
-      service: 'pricing',
-      challengers: [{ id: 'cand' }],
-      rules: [{ name: 'slow', kind: 'latency-ratio', max: 1.5 }, { name: 'live-slow', kind: 'live-latency', maxMs: 300, actions: ['pause'] }],
-    }, { env: {} });
+    const { warnings } = resolveAlertsConfig(
+      {
+        service: 'pricing',
+        challengers: [{ id: 'cand' }],
+        rules: [
+          { name: 'slow', kind: 'latency-ratio', max: 1.5 },
+          { name: 'live-slow', kind: 'live-latency', maxMs: 300, actions: ['pause'] },
+        ],
+      },
+      { env: {} },
+    );
     expect(warnings).toEqual([
       'alerts.rules[0]: no secondary in alerts.challengers; latency-ratio compares with live, which also counts the share of traffic the challenger receives',
       "alerts.rules[1]: pauses on live's latency measured on pairs; while paused no pairs arrive and it cannot resolve by itself (source metric can)",

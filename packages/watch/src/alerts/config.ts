@@ -15,7 +15,18 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[^\r\n\0]*$/;
 /** Set by the webhook client itself: refused in `headers`. */
-const MANAGED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'expect', 'trailer']);
+const MANAGED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'expect',
+  'trailer',
+]);
 
 export const RULE_KINDS = ['agreement', 'latency-ratio', 'error-rate', 'resource-ratio', 'memory-growth', 'business', 'live-latency'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
@@ -36,7 +47,9 @@ const common = {
   /** The challenger it watches; absent: one instance per candidate. */
   challenger: z.string().regex(NAME, 'must be a challenger id').optional(),
   /** The sliding window this rule reads. @default the top-level windowMs */
-  windowMs: duration(30 * 86_400_000).refine((v) => v >= 1000, 'must be at least 1000').optional(),
+  windowMs: duration(30 * 86_400_000)
+    .refine((v) => v >= 1000, 'must be at least 1000')
+    .optional(),
   /** Fewer than this many pairs (resource rules: paired buckets or points): no decision, the state stays. */
   minSample: z.number().int().min(1).max(100_000_000).optional(),
   /** The breach must last this long before the alert fires. @default 0 */
@@ -46,7 +59,10 @@ const common = {
   /** What else to do when it fires: `pause` mirroring through the kill switch. @default [] */
   actions: z.array(z.enum(ACTIONS)).max(1).default([]),
   /** The kill-switch key `pause` writes: a service, `*`, or `shadow-replayer`. @default the top-level service */
-  pauseService: z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,127})$/, 'must be a service name or "*"').optional(),
+  pauseService: z
+    .string()
+    .regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,127})$/, 'must be a service name or "*"')
+    .optional(),
 };
 
 const agreement = z.strictObject({
@@ -88,7 +104,9 @@ const resourceRatio = z.strictObject({
   /** @default 'bound' (the lower bound of the interval: fires only when confidently above) */
   judgeOn: z.enum(['bound', 'estimate']).default('bound'),
   /** Paired bucket width. @default 60000 */
-  bucketMs: duration(86_400_000).refine((v) => v >= 1000, 'must be at least 1000').default(60_000),
+  bucketMs: duration(86_400_000)
+    .refine((v) => v >= 1000, 'must be at least 1000')
+    .default(60_000),
   /** @default 0.95 */
   confidence: z.number().gt(0).lt(1).default(0.95),
 });
@@ -167,7 +185,12 @@ export const alertsConfigSchema = z.strictObject({
   /** Time between evaluations. @default 15000 */
   intervalMs: z.number().int().min(100).max(3_600_000).default(15_000),
   /** The sliding window every rule reads unless it sets its own. @default 300000 (5 minutes) */
-  windowMs: z.number().int().min(1000).max(30 * 86_400_000).default(300_000),
+  windowMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 86_400_000)
+    .default(300_000),
   /** The window ends this long before now: pairs land after the joiner's join window. @default 0 */
   lagMs: z.number().int().min(0).max(3_600_000).default(0),
   webhook: webhook.optional(),
@@ -247,21 +270,28 @@ export function resolveAlertsConfig(input: unknown, options: ResolveAlertsOption
       names.set(rule.name, i);
       const perChallenger = !(rule.kind === 'live-latency' || (rule.kind === 'memory-growth' && rule.side === 'live'));
       if (rule.challenger !== undefined) {
-        if (!perChallenger) problems.push(`${at}.challenger: a ${rule.kind} rule${rule.kind === 'memory-growth' ? ' on side live' : ''} watches live, not a challenger`);
-        else if (!candidates.some((ch) => ch.id === rule.challenger)) problems.push(`${at}.challenger: not a candidate of ${prefix}.challengers (candidates: ${candidates.map((ch) => ch.id).join(', ') || 'none'})`);
+        if (!perChallenger)
+          problems.push(`${at}.challenger: a ${rule.kind} rule${rule.kind === 'memory-growth' ? ' on side live' : ''} watches live, not a challenger`);
+        else if (!candidates.some((ch) => ch.id === rule.challenger))
+          problems.push(`${at}.challenger: not a candidate of ${prefix}.challengers (candidates: ${candidates.map((ch) => ch.id).join(', ') || 'none'})`);
       }
       const t = threshold(rule);
       if (rule.resolveAt !== undefined) {
-        if (direction(rule) === 'below' && rule.resolveAt < t) problems.push(`${at}.resolveAt: must be >= the threshold (${t}) for a rule that fires below it, got ${rule.resolveAt}`);
-        if (direction(rule) === 'above' && rule.resolveAt > t) problems.push(`${at}.resolveAt: must be <= the threshold (${t}) for a rule that fires above it, got ${rule.resolveAt}`);
+        if (direction(rule) === 'below' && rule.resolveAt < t)
+          problems.push(`${at}.resolveAt: must be >= the threshold (${t}) for a rule that fires below it, got ${rule.resolveAt}`);
+        if (direction(rule) === 'above' && rule.resolveAt > t)
+          problems.push(`${at}.resolveAt: must be <= the threshold (${t}) for a rule that fires above it, got ${rule.resolveAt}`);
       }
       if (rule.kind === 'live-latency') {
         if (rule.source === 'metric' && rule.metric === undefined) problems.push(`${at}.metric: required when source is metric`);
         if (rule.source === 'pairs' && rule.metric !== undefined) problems.push(`${at}.metric: only with source metric`);
-        if (rule.source === 'pairs' && rule.actions.includes('pause')) warnings.push(`${at}: pauses on live's latency measured on pairs; while paused no pairs arrive and it cannot resolve by itself (source metric can)`);
+        if (rule.source === 'pairs' && rule.actions.includes('pause'))
+          warnings.push(`${at}: pauses on live's latency measured on pairs; while paused no pairs arrive and it cannot resolve by itself (source metric can)`);
       }
       if ((rule.kind === 'latency-ratio' || rule.kind === 'resource-ratio') && secondaries.length === 0) {
-        warnings.push(`${at}: no secondary in ${prefix}.challengers; ${rule.kind} compares with live, which also counts the share of traffic the challenger receives`);
+        warnings.push(
+          `${at}: no secondary in ${prefix}.challengers; ${rule.kind} compares with live, which also counts the share of traffic the challenger receives`,
+        );
       }
       if (rule.pauseService !== undefined && !rule.actions.includes('pause')) problems.push(`${at}.pauseService: only with actions [pause]`);
     });

@@ -41,17 +41,32 @@ function harness(rules: AlertsConfigInput['rules'], pauseFails = 0) {
     now: () => clock,
   });
   return {
-    evaluator, queries, events, logs, pauses,
+    evaluator,
+    queries,
+    events,
+    logs,
+    pauses,
     now: () => clock,
-    set agreed(v: number) { agreed = v; },
-    set failReads(v: boolean) { failReads = v; },
-    tick: async (ms = 15_000) => { clock += ms; return evaluator.evaluateOnce(); },
+    set agreed(v: number) {
+      agreed = v;
+    },
+    set failReads(v: boolean) {
+      failReads = v;
+    },
+    tick: async (ms = 15_000) => {
+      clock += ms;
+      return evaluator.evaluateOnce();
+    },
   };
 }
 
 describe('createAlertEvaluator', () => {
   it('one rule instance per candidate; one measurement per challenger per evaluation, shared by the rules', async () => {
-    const h = harness([{ name: 'agree', kind: 'agreement', min: 0.95 }, { name: 'errors', kind: 'error-rate', max: 0.1 }, { name: 'slow', kind: 'latency-ratio', max: 2 }]);
+    const h = harness([
+      { name: 'agree', kind: 'agreement', min: 0.95 },
+      { name: 'errors', kind: 'error-rate', max: 0.1 },
+      { name: 'slow', kind: 'latency-ratio', max: 2 },
+    ]);
     const results = await h.tick();
     expect(results.map((r) => `${r.rule}/${r.challengerId}`)).toEqual(['agree/cand', 'agree/cand2', 'errors/cand', 'errors/cand2', 'slow/cand', 'slow/cand2']);
     expect(h.queries.map((q) => q.challengerId).sort()).toEqual(['cand', 'cand2', 'sec']);
@@ -109,9 +124,11 @@ describe('createAlertEvaluator', () => {
   });
 
   it('refuses a pause action without a kill switch, naming the rule', () => {
-    expect(() => createAlertEvaluator({
-      config: { service: 'pricing', challengers: [{ id: 'cand' }], rules: [{ name: 'a', kind: 'agreement', min: 0.9, actions: ['pause'] }] },
-      sources: { measurements: async () => measured('cand'), series: async () => [] },
-    })).toThrow(/alerts\.rules\[0\]\.actions: pause needs a kill switch/);
+    expect(() =>
+      createAlertEvaluator({
+        config: { service: 'pricing', challengers: [{ id: 'cand' }], rules: [{ name: 'a', kind: 'agreement', min: 0.9, actions: ['pause'] }] },
+        sources: { measurements: async () => measured('cand'), series: async () => [] },
+      }),
+    ).toThrow(/alerts\.rules\[0\]\.actions: pause needs a kill switch/);
   });
 });

@@ -141,17 +141,30 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   const logger = options.logger ?? silentLogger;
   const hooks = options.hooks ?? {};
   const now = options.now ?? Date.now;
-  const problems = config.rules.flatMap((r, i) => (r.actions.includes('pause') && options.pause === undefined ? [`alerts.rules[${i}].actions: pause needs a kill switch (the evaluator's pause option); none given`] : []));
+  const problems = config.rules.flatMap((r, i) =>
+    r.actions.includes('pause') && options.pause === undefined
+      ? [`alerts.rules[${i}].actions: pause needs a kill switch (the evaluator's pause option); none given`]
+      : [],
+  );
   if (problems.length > 0) throw new WatchError('WATCH_INVALID_CONFIG', `invalid alert configuration:\n  ${problems.join('\n  ')}`, { problems });
   for (const w of resolved.warnings) logger.warn({ warning: w }, 'alert configuration');
 
   const candidates = config.challengers.filter((c) => c.role === 'candidate').map((c) => c.id);
   const secondary = config.challengers.find((c) => c.role === 'secondary')?.id ?? null;
   const instances: Instance[] = config.rules.flatMap((rule, index) =>
-    (isPerChallenger(rule) ? (rule.challenger === undefined ? candidates : [rule.challenger]) : [null]).map((challengerId) => ({ rule, index, challengerId, state: INITIAL_STATE, last: null, pausePending: null })),
+    (isPerChallenger(rule) ? (rule.challenger === undefined ? candidates : [rule.challenger]) : [null]).map((challengerId) => ({
+      rule,
+      index,
+      challengerId,
+      state: INITIAL_STATE,
+      last: null,
+      pausePending: null,
+    })),
   );
   const businessMetrics = [...new Set(config.rules.flatMap((r) => (r.kind === 'business' ? [r.metric] : [])))].sort();
-  const latencyQuantiles = [...new Set(config.rules.flatMap((r) => (r.kind === 'latency-ratio' || r.kind === 'live-latency' ? [r.quantile] : [])))].sort((a, b) => a - b);
+  const latencyQuantiles = [...new Set(config.rules.flatMap((r) => (r.kind === 'latency-ratio' || r.kind === 'live-latency' ? [r.quantile] : [])))].sort(
+    (a, b) => a - b,
+  );
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<RuleEvaluation[]> | undefined;
@@ -161,7 +174,14 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   let delivery: Promise<void> = Promise.resolve();
   const closing = new AbortController();
 
-  function event(instance: Instance, evaluation: RuleJudgement, state: 'firing' | 'resolved', atMs: number, window: { fromMs: number; toMs: number }, firedAtMs: number): AlertEvent {
+  function event(
+    instance: Instance,
+    evaluation: RuleJudgement,
+    state: 'firing' | 'resolved',
+    atMs: number,
+    window: { fromMs: number; toMs: number },
+    firedAtMs: number,
+  ): AlertEvent {
     const { rule } = instance;
     return {
       version: 1,
@@ -189,20 +209,37 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   async function pause(instance: Instance, ev: AlertEvent): Promise<void> {
     const service = instance.rule.pauseService ?? config.service;
     try {
-      await (options.pause as PauseAction)({ service, reason: `alert ${ev.alert}${ev.challengerId === null ? '' : ` on ${ev.challengerId}`} fired: ${ev.summary}`, event: ev });
+      await (options.pause as PauseAction)({
+        service,
+        reason: `alert ${ev.alert}${ev.challengerId === null ? '' : ` on ${ev.challengerId}`} fired: ${ev.summary}`,
+        event: ev,
+      });
       instance.pausePending = null;
       logger.error({ alert: ev.alert, challengerId: ev.challengerId, service }, `mirroring paused for ${service} by alert ${ev.alert}`);
       hooks.onPause?.(ev, { ok: true, service });
     } catch (error) {
       instance.pausePending = ev;
-      logger.error({ alert: ev.alert, challengerId: ev.challengerId, service, err: errorMessage(error) }, `pause by alert ${ev.alert} failed; tried again at the next evaluation`);
+      logger.error(
+        { alert: ev.alert, challengerId: ev.challengerId, service, err: errorMessage(error) },
+        `pause by alert ${ev.alert} failed; tried again at the next evaluation`,
+      );
       hooks.onPause?.(ev, { ok: false, service, error: errorMessage(error) });
     }
   }
 
   function notify(ev: AlertEvent): void {
     logger.error(
-      { alert: ev.alert, kind: ev.kind, severity: ev.severity, state: ev.state, challengerId: ev.challengerId, value: ev.value, threshold: ev.threshold, sample: ev.sample, firedAt: ev.firedAt },
+      {
+        alert: ev.alert,
+        kind: ev.kind,
+        severity: ev.severity,
+        state: ev.state,
+        challengerId: ev.challengerId,
+        value: ev.value,
+        threshold: ev.threshold,
+        sample: ev.sample,
+        firedAt: ev.firedAt,
+      },
       `alert ${ev.alert}${ev.challengerId === null ? '' : ` on ${ev.challengerId}`} ${ev.state}: ${ev.summary}`,
     );
     hooks.onTransition?.(ev);
@@ -210,7 +247,11 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
     if (webhook === undefined) return;
     delivery = delivery.then(async () => {
       const outcome = await postWebhook(webhook, webhookHeaders, ev, { dispatcher: options.dispatcher, signal: closing.signal });
-      if (!outcome.ok) logger.error({ alert: ev.alert, state: ev.state, attempts: outcome.attempts, status: outcome.status, err: outcome.error }, `alert webhook failed for ${ev.alert} ${ev.state}`);
+      if (!outcome.ok)
+        logger.error(
+          { alert: ev.alert, state: ev.state, attempts: outcome.attempts, status: outcome.status, err: outcome.error },
+          `alert webhook failed for ${ev.alert} ${ev.state}`,
+        );
       hooks.onWebhook?.(ev, outcome);
     });
   }
@@ -252,16 +293,44 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
           return { window, measurements: await measurements(pairsOf, window), secondary: secondary === null ? null : await measurements(secondary, window) };
         case 'live-latency':
           if (rule.source === 'pairs') return { window, measurements: await measurements(pairsOf, window) };
-          return { window, liveMetric: (await series({ service: config.service, side: 'live', metric: rule.metric as string, kind: 'quantile', labels: { quantile: String(rule.quantile) }, window })) ?? [] };
+          return {
+            window,
+            liveMetric:
+              (await series({
+                service: config.service,
+                side: 'live',
+                metric: rule.metric as string,
+                kind: 'quantile',
+                labels: { quantile: String(rule.quantile) },
+                window,
+              })) ?? [],
+          };
         case 'resource-ratio': {
           const { metric, kind } = RESOURCE_METRICS[rule.resource];
           const c = await series({ service: config.service, side: 'challenger', challengerId: pairsOf, metric, kind, window });
-          const b = await series({ service: config.service, side: secondary === null ? 'live' : 'challenger', challengerId: secondary ?? '', metric, kind, window });
-          return { window, resources: c === null || b === null ? undefined : { challenger: c, baseline: b, baselineKind: secondary === null ? 'live' : 'secondary' } };
+          const b = await series({
+            service: config.service,
+            side: secondary === null ? 'live' : 'challenger',
+            challengerId: secondary ?? '',
+            metric,
+            kind,
+            window,
+          });
+          return {
+            window,
+            resources: c === null || b === null ? undefined : { challenger: c, baseline: b, baselineKind: secondary === null ? 'live' : 'secondary' },
+          };
         }
         case 'memory-growth': {
           const side = rule.side;
-          const s = await series({ service: config.service, side, challengerId: side === 'live' ? '' : pairsOf, metric: RESOURCE_METRICS.rss.metric, kind: 'value', window });
+          const s = await series({
+            service: config.service,
+            side,
+            challengerId: side === 'live' ? '' : pairsOf,
+            metric: RESOURCE_METRICS.rss.metric,
+            kind: 'value',
+            window,
+          });
           return { window, memory: s ?? [] };
         }
       }
@@ -275,7 +344,16 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       const step = stepAlert(instance.state, judgement.condition, atMs, instance.rule);
       const firedAtMs = step.transition === 'resolved' ? (instance.state.firedAtMs ?? atMs) : (step.state.firedAtMs ?? atMs);
       instance.state = step.state;
-      const evaluation: RuleEvaluation = { ...judgement, rule: instance.rule.name, kind: instance.rule.kind, challengerId: instance.challengerId, atMs, window, state: step.state, transition: step.transition };
+      const evaluation: RuleEvaluation = {
+        ...judgement,
+        rule: instance.rule.name,
+        kind: instance.rule.kind,
+        challengerId: instance.challengerId,
+        atMs,
+        window,
+        state: step.state,
+        transition: step.transition,
+      };
       instance.last = evaluation;
       results.push(evaluation);
       hooks.onEvaluation?.(evaluation);
@@ -302,12 +380,15 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   function schedule(startedAt: number): void {
     if (closed) return;
     const elapsed = now() - startedAt;
-    timer = setTimeout(() => {
-      const at = now();
-      void evaluateOnce()
-        .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'alert evaluation failed'))
-        .finally(() => schedule(at));
-    }, config.intervalMs - (elapsed % config.intervalMs));
+    timer = setTimeout(
+      () => {
+        const at = now();
+        void evaluateOnce()
+          .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'alert evaluation failed'))
+          .finally(() => schedule(at));
+      },
+      config.intervalMs - (elapsed % config.intervalMs),
+    );
   }
 
   return {

@@ -18,8 +18,24 @@ export function measured(challengerId: string, s: ScopeInput = {}): Measurements
     agreement: { trials: pairs, successes: s.agreed ?? pairs },
     errors: { pairs, live: s.liveErrors ?? 0, candidate: s.candidateErrors ?? 0, both: 0 },
     latency: {
-      live: { count: pairs, quantiles: [{ q: 0.5, value: 10 }, { q: 0.9, value: 20 }, { q: 0.99, value: s.liveP99 ?? 40 }], maxMs: 50 },
-      candidate: { count: pairs, quantiles: [{ q: 0.5, value: 10 }, { q: 0.9, value: 20 }, { q: 0.99, value: s.candidateP99 ?? 40 }], maxMs: 50 },
+      live: {
+        count: pairs,
+        quantiles: [
+          { q: 0.5, value: 10 },
+          { q: 0.9, value: 20 },
+          { q: 0.99, value: s.liveP99 ?? 40 },
+        ],
+        maxMs: 50,
+      },
+      candidate: {
+        count: pairs,
+        quantiles: [
+          { q: 0.5, value: 10 },
+          { q: 0.9, value: 20 },
+          { q: 0.99, value: s.candidateP99 ?? 40 },
+        ],
+        maxMs: 50,
+      },
     },
     sideEffects: [],
     business: s.business,

@@ -28,7 +28,10 @@ export interface StepResult {
 
 /** The next state after one evaluation at `nowMs`. */
 export function stepAlert(state: AlertState, condition: Condition, nowMs: number, holds: { forMs: number; resolveForMs: number }): StepResult {
-  const to = (status: AlertStatus, firedAtMs: number | null, transition: StepResult['transition'] = null): StepResult => ({ state: { status, sinceMs: nowMs, firedAtMs }, transition });
+  const to = (status: AlertStatus, firedAtMs: number | null, transition: StepResult['transition'] = null): StepResult => ({
+    state: { status, sinceMs: nowMs, firedAtMs },
+    transition,
+  });
   const stay: StepResult = { state, transition: null };
   switch (state.status) {
     case 'ok':
@@ -41,7 +44,8 @@ export function stepAlert(state: AlertState, condition: Condition, nowMs: number
       if (condition !== 'clear') return stay;
       return holds.resolveForMs === 0 ? to('ok', null, 'resolved') : to('resolving', state.firedAtMs);
     case 'resolving':
-      if (condition !== 'clear') return { state: { status: 'firing', sinceMs: state.firedAtMs ?? state.sinceMs, firedAtMs: state.firedAtMs }, transition: null };
+      if (condition !== 'clear')
+        return { state: { status: 'firing', sinceMs: state.firedAtMs ?? state.sinceMs, firedAtMs: state.firedAtMs }, transition: null };
       return nowMs - state.sinceMs >= holds.resolveForMs ? to('ok', null, 'resolved') : stay;
   }
 }

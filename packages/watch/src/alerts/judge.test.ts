@@ -36,7 +36,11 @@ describe('judgeRule', () => {
 
   it('latency ratio: over the secondary when there is one, else over live with a warning', () => {
     const r = rule({ kind: 'latency-ratio', max: 1.5 });
-    const overSecondary = judgeRule(r, { window, measurements: measured('cand', { candidateP99: 90, liveP99: 30 }), secondary: measured('sec', { candidateP99: 45 }) });
+    const overSecondary = judgeRule(r, {
+      window,
+      measurements: measured('cand', { candidateP99: 90, liveP99: 30 }),
+      secondary: measured('sec', { candidateP99: 45 }),
+    });
     expect(overSecondary).toMatchObject({ value: 2, condition: 'breach', warnings: [] });
     expect(overSecondary.summary).toMatch(/^latency p99 ratio over the secondary \(90\.000 ms \/ 45\.000 ms\) 2\.000x/);
     const overLive = judgeRule(r, { window, measurements: measured('cand', { candidateP99: 90, liveP99: 30 }), secondary: null });
@@ -47,7 +51,10 @@ describe('judgeRule', () => {
   it('error rate: of the challenger, or in excess of live on the same pairs', () => {
     const m = measured('cand', { pairs: 200, candidateErrors: 30, liveErrors: 20 });
     expect(judgeRule(rule({ kind: 'error-rate', max: 0.1 }), { window, measurements: m })).toMatchObject({ value: 0.15, condition: 'breach' });
-    expect(judgeRule(rule({ kind: 'error-rate', max: 0.1, of: 'excess-over-live' }), { window, measurements: m })).toMatchObject({ value: 0.05, condition: 'clear' });
+    expect(judgeRule(rule({ kind: 'error-rate', max: 0.1, of: 'excess-over-live' }), { window, measurements: m })).toMatchObject({
+      value: 0.05,
+      condition: 'clear',
+    });
   });
 
   it('business: relative mean shift, flip rate, 1 - Jaccard', () => {
@@ -57,8 +64,15 @@ describe('judgeRule', () => {
       recs: { kind: 'list' as const, pairs: 150, meanJaccard: 0.8 },
     };
     const m = measured('cand', { business });
-    expect(judgeRule(rule({ kind: 'business', metric: 'total', max: 0.02 }), { window, measurements: m })).toMatchObject({ value: 0.05, sample: 300, condition: 'breach' });
-    expect(judgeRule(rule({ kind: 'business', metric: 'decision', max: 0.05 }), { window, measurements: m })).toMatchObject({ value: 0.02, condition: 'clear' });
+    expect(judgeRule(rule({ kind: 'business', metric: 'total', max: 0.02 }), { window, measurements: m })).toMatchObject({
+      value: 0.05,
+      sample: 300,
+      condition: 'breach',
+    });
+    expect(judgeRule(rule({ kind: 'business', metric: 'decision', max: 0.05 }), { window, measurements: m })).toMatchObject({
+      value: 0.02,
+      condition: 'clear',
+    });
     expect(judgeRule(rule({ kind: 'business', metric: 'recs', max: 0.1 }), { window, measurements: m }).value).toBeCloseTo(0.2, 12);
     expect(judgeRule(rule({ kind: 'business', metric: 'nope', max: 0.1 }), { window, measurements: m }).condition).toBe('insufficient');
   });
@@ -78,7 +92,13 @@ describe('judgeRule', () => {
   it('memory growth: the worst lower bound over the targets, in bytes per hour', () => {
     const H = 3_600_000;
     const line = (perHour: number) => Array.from({ length: 30 }, (_, i) => ({ t: T0 + i * 10_000, v: 1e8 + (perHour * i * 10_000) / H + (i % 3) * 1000 }));
-    const j = judgeRule(rule({ kind: 'memory-growth', maxBytesPerHour: 10e6 }), { window, memory: [{ target: 'a', points: line(0) }, { target: 'b', points: line(200e6) }] });
+    const j = judgeRule(rule({ kind: 'memory-growth', maxBytesPerHour: 10e6 }), {
+      window,
+      memory: [
+        { target: 'a', points: line(0) },
+        { target: 'b', points: line(200e6) },
+      ],
+    });
     expect(j.condition).toBe('breach');
     expect(j.value).toBeGreaterThan(150e6);
     expect(j.summary).toMatch(/^RSS growth lower 95% bound \(b\)/);
@@ -88,7 +108,16 @@ describe('judgeRule', () => {
     const pairs = rule({ kind: 'live-latency', maxMs: 100 });
     expect(judgeRule(pairs, { window, measurements: measured('cand', { liveP99: 250 }) })).toMatchObject({ value: 250, condition: 'breach' });
     const metric = rule({ kind: 'live-latency', maxMs: 100, source: 'metric', metric: 'http_request_duration_seconds' });
-    const liveMetric = [{ target: 'live', points: [{ t: T0, v: 0.05 }, { t: T0 + 1, v: 0.07 }, { t: T0 + 2, v: 0.06 }] }];
+    const liveMetric = [
+      {
+        target: 'live',
+        points: [
+          { t: T0, v: 0.05 },
+          { t: T0 + 1, v: 0.07 },
+          { t: T0 + 2, v: 0.06 },
+        ],
+      },
+    ];
     const j = judgeRule(metric, { window, liveMetric });
     expect(j.value).toBeCloseTo(60, 9);
     expect(j).toMatchObject({ sample: 3, condition: 'clear' });

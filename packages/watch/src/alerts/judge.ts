@@ -21,7 +21,9 @@ export interface RuleInputs {
   /** The secondary's, when there is one (the latency ratio's baseline). */
   readonly secondary?: Measurements | null | undefined;
   /** resource-ratio: the challenger's series and the baseline's. */
-  readonly resources?: { readonly challenger: readonly TargetSeries[]; readonly baseline: readonly TargetSeries[]; readonly baselineKind: Baseline } | undefined;
+  readonly resources?:
+    | { readonly challenger: readonly TargetSeries[]; readonly baseline: readonly TargetSeries[]; readonly baselineKind: Baseline }
+    | undefined;
   /** memory-growth: RSS of the watched side, per target. */
   readonly memory?: readonly TargetSeries[] | undefined;
   /** live-latency from a metric: the scraped quantile series of live, in seconds. */
@@ -71,10 +73,18 @@ export function judgeRule(rule: Rule, inputs: RuleInputs): RuleJudgement {
   const result = (value: number | null, sample: number, what: string, unit = ''): RuleJudgement => {
     const enough = value !== null && Number.isFinite(value) && sample >= minSample;
     const op = base.direction === 'below' ? '<' : '>';
-    const summary = value === null || !Number.isFinite(value)
-      ? `${what}: not measured over ${windowText} (${sample} in the window)`
-      : `${what} ${fmt(value)}${unit} (fires ${op} ${fmt(t)}${unit}${base.resolveAt === t ? '' : `, resolves at ${fmt(base.resolveAt)}${unit}`}) over ${windowText}, sample ${sample}${enough ? '' : ` < ${minSample}: not judged`}`;
-    return { ...base, value: value !== null && Number.isFinite(value) ? value : null, sample, condition: enough ? conditionOf(rule, value) : 'insufficient', summary, warnings };
+    const summary =
+      value === null || !Number.isFinite(value)
+        ? `${what}: not measured over ${windowText} (${sample} in the window)`
+        : `${what} ${fmt(value)}${unit} (fires ${op} ${fmt(t)}${unit}${base.resolveAt === t ? '' : `, resolves at ${fmt(base.resolveAt)}${unit}`}) over ${windowText}, sample ${sample}${enough ? '' : ` < ${minSample}: not judged`}`;
+    return {
+      ...base,
+      value: value !== null && Number.isFinite(value) ? value : null,
+      sample,
+      condition: enough ? conditionOf(rule, value) : 'insufficient',
+      summary,
+      warnings,
+    };
   };
   const m = inputs.measurements ?? null;
   switch (rule.kind) {
@@ -88,20 +98,42 @@ export function judgeRule(rule: Rule, inputs: RuleInputs): RuleJudgement {
       const secondary = inputs.secondary ?? null;
       const overLive = secondary === null;
       if (overLive) warnings.push('no secondary: latency compared with live, which is measured under other load');
-      const b = overLive ? (m === null ? undefined : q(m.overall.latency.live.quantiles, rule.quantile)) : q(secondary.overall.latency.candidate.quantiles, rule.quantile);
-      const sample = Math.min(m?.overall.latency.candidate.count ?? 0, overLive ? (m?.overall.latency.live.count ?? 0) : secondary.overall.latency.candidate.count);
+      const b = overLive
+        ? m === null
+          ? undefined
+          : q(m.overall.latency.live.quantiles, rule.quantile)
+        : q(secondary.overall.latency.candidate.quantiles, rule.quantile);
+      const sample = Math.min(
+        m?.overall.latency.candidate.count ?? 0,
+        overLive ? (m?.overall.latency.live.count ?? 0) : secondary.overall.latency.candidate.count,
+      );
       const value = c === undefined || b === undefined || !(b > 0) ? null : c / b;
-      return result(value, sample, `latency ${pct(rule.quantile)} ratio over the ${overLive ? 'live' : 'secondary'}${c !== undefined && b !== undefined ? ` (${fmt(c)} ms / ${fmt(b)} ms)` : ''}`, 'x');
+      return result(
+        value,
+        sample,
+        `latency ${pct(rule.quantile)} ratio over the ${overLive ? 'live' : 'secondary'}${c !== undefined && b !== undefined ? ` (${fmt(c)} ms / ${fmt(b)} ms)` : ''}`,
+        'x',
+      );
     }
     case 'error-rate': {
       const e = m?.overall.errors ?? { pairs: 0, live: 0, candidate: 0, both: 0 };
       const value = e.pairs === 0 ? null : rule.of === 'challenger' ? e.candidate / e.pairs : (e.candidate - e.live) / e.pairs;
-      return result(value, e.pairs, rule.of === 'challenger' ? `error rate (${e.candidate}/${e.pairs})` : `error rate over live's (${e.candidate} - ${e.live})/${e.pairs}`);
+      return result(
+        value,
+        e.pairs,
+        rule.of === 'challenger' ? `error rate (${e.candidate}/${e.pairs})` : `error rate over live's (${e.candidate} - ${e.live})/${e.pairs}`,
+      );
     }
     case 'resource-ratio': {
       const r = inputs.resources;
       if (r === undefined) return result(null, 0, `${rule.resource} ratio`);
-      const ratio = resourceRatio(r.challenger, r.baseline, { bucketMs: rule.bucketMs, confidence: rule.confidence, minBuckets: 2, baseline: r.baselineKind, criterion: `${rule.resource}Ratio` });
+      const ratio = resourceRatio(r.challenger, r.baseline, {
+        bucketMs: rule.bucketMs,
+        confidence: rule.confidence,
+        minBuckets: 2,
+        baseline: r.baselineKind,
+        criterion: `${rule.resource}Ratio`,
+      });
       warnings.push(...ratio.warnings);
       const value = ratio.ratio === null ? null : rule.judgeOn === 'estimate' ? ratio.ratio : (ratio.interval?.lower ?? null);
       const what = `${rule.resource} ratio over the ${r.baselineKind}${rule.judgeOn === 'bound' ? ` (lower ${rule.confidence * 100}% bound${ratio.ratio === null ? '' : `, estimate ${fmt(ratio.ratio)}`})` : ''}`;
@@ -123,7 +155,12 @@ export function judgeRule(rule: Rule, inputs: RuleInputs): RuleJudgement {
         }
       }
       if (worst === null) sample = 0;
-      return result(worst, sample === Number.POSITIVE_INFINITY ? 0 : sample, `RSS growth lower ${rule.confidence * 100}% bound${worstTarget === '' ? '' : ` (${worstTarget})`}`, ' B/h');
+      return result(
+        worst,
+        sample === Number.POSITIVE_INFINITY ? 0 : sample,
+        `RSS growth lower ${rule.confidence * 100}% bound${worstTarget === '' ? '' : ` (${worstTarget})`}`,
+        ' B/h',
+      );
     }
     case 'business': {
       const o = m?.overall.business?.[rule.metric];

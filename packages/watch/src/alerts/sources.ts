@@ -10,7 +10,10 @@ export interface ClickHouseWatchSources extends WatchSources {
   pairCount(challengerIds: readonly string[], window: { fromMs: number; toMs: number }): Promise<number>;
 }
 
-export function clickHouseWatchSources(ch: ClickHouse, options: { pairs?: ClickHousePairStoreOptions; resources?: ClickHouseSampleStoreOptions } = {}): ClickHouseWatchSources {
+export function clickHouseWatchSources(
+  ch: ClickHouse,
+  options: { pairs?: ClickHousePairStoreOptions; resources?: ClickHouseSampleStoreOptions } = {},
+): ClickHouseWatchSources {
   const store = createClickHousePairStore(ch, options.pairs);
   const reader = createClickHouseResourceReader(ch, options.resources);
   return {

@@ -17,7 +17,13 @@ export interface WebhookOutcome {
 /** Longest answer body read (and thrown away): the receiver's text is not used. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-async function attempt(url: string, body: string, headers: Readonly<Record<string, string>>, timeoutMs: number, dispatcher: Dispatcher | undefined): Promise<number> {
+async function attempt(
+  url: string,
+  body: string,
+  headers: Readonly<Record<string, string>>,
+  timeoutMs: number,
+  dispatcher: Dispatcher | undefined,
+): Promise<number> {
   const response = await request(url, {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json' },

@@ -51,7 +51,8 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, 
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = schema === undefined ? [] : acceptedKeys(schema, issue.path, root);
-      for (const key of issue.keys) lines.push(`${fieldOf(prefix, [...issue.path, key])}: unknown field${known.length > 0 ? ` (accepted: ${known.join(', ')})` : ''}`);
+      for (const key of issue.keys)
+        lines.push(`${fieldOf(prefix, [...issue.path, key])}: unknown field${known.length > 0 ? ` (accepted: ${known.join(', ')})` : ''}`);
       continue;
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
@@ -66,7 +67,13 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], prefix: string, 
 }
 
 /** `schema.parse(input)` that throws WATCH_INVALID_CONFIG listing every problem by full path. */
-export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, prefix: string, what: string, extra?: (value: z.output<T>, problems: string[]) => void): z.output<T> {
+export function parseConfig<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  prefix: string,
+  what: string,
+  extra?: (value: z.output<T>, problems: string[]) => void,
+): z.output<T> {
   const result = schema.safeParse(input);
   const problems = result.success ? [] : issueLines(result.error.issues, prefix, input, schema);
   if (result.success && extra !== undefined) extra(result.data, problems);

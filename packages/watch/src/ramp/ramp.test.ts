@@ -36,7 +36,9 @@ describe('rampStep', () => {
   });
 
   it('stays at the last step', () => {
-    expect(rampStep(config, { step: 3, enteredAtMs: T0, firedSeen: 0, backoffs: 0 }, { nowMs: T0 + 99 * MIN, sample: 1e9, firing: false, fired: 0 }).change).toBeNull();
+    expect(
+      rampStep(config, { step: 3, enteredAtMs: T0, firedSeen: 0, backoffs: 0 }, { nowMs: T0 + 99 * MIN, sample: 1e9, firing: false, fired: 0 }).change,
+    ).toBeNull();
   });
 
   it('config: steps strictly increasing in (0, 1], every bad field by full path', () => {
@@ -69,15 +71,31 @@ describe('createRampDriver (fake clock)', () => {
         windows.push(w);
         return pairs;
       },
-      alerts: { anyFiring: () => firing, get firedCount() { return fired; } },
+      alerts: {
+        anyFiring: () => firing,
+        get firedCount() {
+          return fired;
+        },
+      },
       now: () => clock,
     });
     return {
-      d, rates, windows,
-      advance: (ms: number) => { clock += ms; },
-      set pairs(v: number) { pairs = v; },
-      fire: () => { fired += 1; firing = true; },
-      resolve: () => { firing = false; },
+      d,
+      rates,
+      windows,
+      advance: (ms: number) => {
+        clock += ms;
+      },
+      set pairs(v: number) {
+        pairs = v;
+      },
+      fire: () => {
+        fired += 1;
+        firing = true;
+      },
+      resolve: () => {
+        firing = false;
+      },
     };
   }
 

@@ -21,7 +21,12 @@ export const rampConfigSchema = z.strictObject({
   /** Sampling rates, strictly increasing, in (0, 1]. @default [0.01, 0.1, 0.5, 1] */
   steps: z.array(z.number().gt(0).max(1)).min(1).max(20).default([0.01, 0.1, 0.5, 1]),
   /** Minimum time on a step before going up. @default 600000 (10 minutes) */
-  holdMs: z.number().int().min(0).max(30 * 86_400_000).default(600_000),
+  holdMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400_000)
+    .default(600_000),
   /** Minimum pairs landed while on a step before going up. @default 1000 */
   minSample: z.number().int().min(0).max(1e12).default(1000),
   /** Where an alert sends the ramp: one step down, or back to the first. @default 'previous' */
@@ -86,13 +91,19 @@ export function rampStep(config: RampConfig, state: RampState, input: RampInput)
   const { steps } = config;
   const rate = (i: number): number => steps[i] as number;
   if (state.step < 0) {
-    return { state: { step: 0, enteredAtMs: input.nowMs, firedSeen: input.fired, backoffs: 0 }, change: { from: null, to: rate(0), direction: 'start', reason: `ramp starts at ${rate(0)}` } };
+    return {
+      state: { step: 0, enteredAtMs: input.nowMs, firedSeen: input.fired, backoffs: 0 },
+      change: { from: null, to: rate(0), direction: 'start', reason: `ramp starts at ${rate(0)}` },
+    };
   }
   if (input.fired > state.firedSeen) {
     const target = config.onAlert === 'first' ? 0 : Math.max(0, state.step - 1);
     const next: RampState = { step: target, enteredAtMs: input.nowMs, firedSeen: input.fired, backoffs: state.backoffs + 1 };
     if (target === state.step) return { state: next, change: null };
-    return { state: next, change: { from: rate(state.step), to: rate(target), direction: 'down', reason: `an alert fired: back from ${rate(state.step)} to ${rate(target)}` } };
+    return {
+      state: next,
+      change: { from: rate(state.step), to: rate(target), direction: 'down', reason: `an alert fired: back from ${rate(state.step)} to ${rate(target)}` },
+    };
   }
   if (state.step >= steps.length - 1 || input.firing) return { state, change: null };
   const held = input.nowMs - state.enteredAtMs;
@@ -100,7 +111,12 @@ export function rampStep(config: RampConfig, state: RampState, input: RampInput)
   const up = state.step + 1;
   return {
     state: { ...state, step: up, enteredAtMs: input.nowMs },
-    change: { from: rate(state.step), to: rate(up), direction: 'up', reason: `held ${Math.round(held / 1000)} s with ${input.sample} pairs and no alert: up from ${rate(state.step)} to ${rate(up)}` },
+    change: {
+      from: rate(state.step),
+      to: rate(up),
+      direction: 'up',
+      reason: `held ${Math.round(held / 1000)} s with ${input.sample} pairs and no alert: up from ${rate(state.step)} to ${rate(up)}`,
+    },
   };
 }
 
@@ -157,10 +173,16 @@ export function createRampDriver(options: RampDriverOptions): RampDriver {
       try {
         await options.setRate(config.service, result.change.to, result.change.reason);
       } catch (error) {
-        logger.error({ service: config.service, rate: result.change.to, err: errorMessage(error) }, 'ramp: setting the sampling rate failed; tried again at the next tick');
+        logger.error(
+          { service: config.service, rate: result.change.to, err: errorMessage(error) },
+          'ramp: setting the sampling rate failed; tried again at the next tick',
+        );
         return null;
       }
-      logger[result.change.direction === 'down' ? 'error' : 'info']({ service: config.service, from: result.change.from, to: result.change.to }, `ramp: ${result.change.reason}`);
+      logger[result.change.direction === 'down' ? 'error' : 'info'](
+        { service: config.service, from: result.change.from, to: result.change.to },
+        `ramp: ${result.change.reason}`,
+      );
       state = result.state;
       options.onChange?.(result.change, state);
       return result.change;

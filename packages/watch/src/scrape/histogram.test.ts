@@ -5,7 +5,12 @@ const INF = Number.POSITIVE_INFINITY;
 
 describe('histogramQuantile', () => {
   // 10 observations: 2 <= 0.1, 5 more in (0.1, 0.5], 2 more in (0.5, 1], 1 above 1.
-  const buckets = [{ le: 0.1, count: 2 }, { le: 0.5, count: 7 }, { le: 1, count: 9 }, { le: INF, count: 10 }];
+  const buckets = [
+    { le: 0.1, count: 2 },
+    { le: 0.5, count: 7 },
+    { le: 1, count: 9 },
+    { le: INF, count: 10 },
+  ];
 
   it('interpolates inside the bucket the rank falls in (hand-computed)', () => {
     // p50: rank 5, bucket (0.1, 0.5] holds ranks 2..7: 0.1 + 0.4 * (5 - 2) / 5 = 0.34
@@ -25,9 +30,24 @@ describe('histogramQuantile', () => {
   });
 
   it('no observations, no +Inf bucket, or decreasing counts: null', () => {
-    expect(histogramQuantile(0.5, [{ le: 1, count: 0 }, { le: INF, count: 0 }])).toBeNull();
-    expect(histogramQuantile(0.5, [{ le: 1, count: 3 }, { le: 2, count: 4 }])).toBeNull();
-    expect(histogramQuantile(0.5, [{ le: 1, count: 5 }, { le: INF, count: 4 }])).toBeNull();
+    expect(
+      histogramQuantile(0.5, [
+        { le: 1, count: 0 },
+        { le: INF, count: 0 },
+      ]),
+    ).toBeNull();
+    expect(
+      histogramQuantile(0.5, [
+        { le: 1, count: 3 },
+        { le: 2, count: 4 },
+      ]),
+    ).toBeNull();
+    expect(
+      histogramQuantile(0.5, [
+        { le: 1, count: 5 },
+        { le: INF, count: 4 },
+      ]),
+    ).toBeNull();
     expect(histogramQuantile(1.5, buckets)).toBeNull();
   });
 });

@@ -28,8 +28,10 @@ const target = z
     challengerId: z.string().regex(NAME, 'must be a challenger id ([A-Za-z0-9][A-Za-z0-9._:-]{0,127})').optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.side === 'challenger' && t.challengerId === undefined) ctx.addIssue({ code: 'custom', path: ['challengerId'], message: 'required when side is challenger' });
-    if (t.side === 'live' && t.challengerId !== undefined) ctx.addIssue({ code: 'custom', path: ['challengerId'], message: 'must not be set when side is live' });
+    if (t.side === 'challenger' && t.challengerId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['challengerId'], message: 'required when side is challenger' });
+    if (t.side === 'live' && t.challengerId !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['challengerId'], message: 'must not be set when side is live' });
   });
 
 const metric = z.strictObject({
@@ -55,7 +57,12 @@ export const scraperConfigSchema = z.strictObject({
   /** One scrape longer than this fails (`up` = 0). Must be below intervalMs. @default 5000 */
   timeoutMs: z.number().int().min(50).max(600_000).default(5_000),
   /** An exposition larger than this fails the scrape. @default 8388608 (8 MiB) */
-  maxBodyBytes: z.number().int().min(1024).max(268_435_456).default(8 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(268_435_456)
+    .default(8 * 1024 * 1024),
   /** Read DEFAULT_METRICS. @default true */
   defaultMetrics: z.boolean().default(true),
   /** More metrics by name. @default [] */
@@ -80,7 +87,10 @@ export function resolveScraperConfig(input: unknown, prefix = 'scrape'): Scraper
       });
       const names = new Set<string>(c.defaultMetrics ? DEFAULT_METRICS : []);
       c.metrics.forEach((m, i) => {
-        if (names.has(m.name)) problems.push(`${prefix}.metrics[${i}].name: ${m.name} is already read${(DEFAULT_METRICS as readonly string[]).includes(m.name) ? ' (a default metric)' : ''}`);
+        if (names.has(m.name))
+          problems.push(
+            `${prefix}.metrics[${i}].name: ${m.name} is already read${(DEFAULT_METRICS as readonly string[]).includes(m.name) ? ' (a default metric)' : ''}`,
+          );
         names.add(m.name);
       });
     }),

@@ -117,7 +117,10 @@ function parseSampleLine(line: string, lineNo: number): ParsedLine {
     }
   }
   if (line[i] !== ' ' && line[i] !== '\t') fail(lineNo, line, 'expected a space before the value');
-  const rest = line.slice(i).trim().split(/[ \t]+/);
+  const rest = line
+    .slice(i)
+    .trim()
+    .split(/[ \t]+/);
   if (rest.length > 2) fail(lineNo, line, 'unexpected text after the timestamp');
   const value = parseFloatStrict(rest[0] ?? '');
   if (value === undefined) fail(lineNo, line, 'the value is not a number');
@@ -135,7 +138,11 @@ function seriesKey(name: string, labels: Readonly<Record<string, string>>): stri
 
 /** The family a sample name belongs to, given the types declared so far. */
 function familyOf(name: string, types: ReadonlyMap<string, MetricType>): string {
-  for (const [suffix, kinds] of [['_bucket', ['histogram']], ['_sum', ['histogram', 'summary']], ['_count', ['histogram', 'summary']]] as const) {
+  for (const [suffix, kinds] of [
+    ['_bucket', ['histogram']],
+    ['_sum', ['histogram', 'summary']],
+    ['_count', ['histogram', 'summary']],
+  ] as const) {
     if (name.endsWith(suffix)) {
       const base = name.slice(0, -suffix.length);
       const type = types.get(base);

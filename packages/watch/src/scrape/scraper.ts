@@ -124,7 +124,13 @@ export function createScraper(options: ScraperOptions): Scraper {
   const logger = options.logger ?? silentLogger;
   const hooks = options.hooks ?? {};
   const now = options.now ?? Date.now;
-  const targets: Target[] = config.targets.map((t) => ({ url: t.url, id: targetId(t.url), side: t.side, service: t.service, challengerId: t.challengerId ?? '' }));
+  const targets: Target[] = config.targets.map((t) => ({
+    url: t.url,
+    id: targetId(t.url),
+    side: t.side,
+    service: t.service,
+    challengerId: t.challengerId ?? '',
+  }));
   const wanted = new Map<string, Wanted>();
   if (config.defaultMetrics) for (const name of DEFAULT_METRICS) wanted.set(name, { quantiles: DEFAULT_QUANTILES, match: {}, aggregate: false });
   for (const m of config.metrics) wanted.set(m.name, { quantiles: m.quantiles ?? DEFAULT_QUANTILES, match: m.match ?? {}, aggregate: m.aggregate });
@@ -201,13 +207,26 @@ export function createScraper(options: ScraperOptions): Scraper {
     const t = now();
     const started = performance.now();
     const base = { target: target.id, side: target.side, challengerId: target.challengerId, service: target.service };
-    const up = (value: 0 | 1): ResourceSample => ({ timeMs: t, service: target.service, side: target.side, challengerId: target.challengerId, target: target.id, metric: 'up', kind: 'up', labels: {}, value });
+    const up = (value: 0 | 1): ResourceSample => ({
+      timeMs: t,
+      service: target.service,
+      side: target.side,
+      challengerId: target.challengerId,
+      target: target.id,
+      metric: 'up',
+      kind: 'up',
+      labels: {},
+      value,
+    });
     try {
       const text = await fetchText(target.url, config.timeoutMs, config.maxBodyBytes, options.dispatcher);
       const samples = [...derive(target, t, parsePrometheusText(text)), up(1)];
       return { result: { ...base, ok: true, durationMs: performance.now() - started, samples: samples.length }, samples };
     } catch (error) {
-      const why = (error as { name?: string }).name === 'TimeoutError' || (error as { name?: string }).name === 'AbortError' ? `timeout after ${config.timeoutMs} ms` : errorMessage(error);
+      const why =
+        (error as { name?: string }).name === 'TimeoutError' || (error as { name?: string }).name === 'AbortError'
+          ? `timeout after ${config.timeoutMs} ms`
+          : errorMessage(error);
       logger.warn({ target: target.id, side: target.side, challengerId: target.challengerId, err: why }, 'scrape failed');
       return { result: { ...base, ok: false, durationMs: performance.now() - started, samples: 1, error: why }, samples: [up(0)] };
     }

@@ -116,24 +116,68 @@ export function memoryGrowth(points: readonly SeriesPoint[], options: MemoryGrow
   const maxPoints = options.maxPoints ?? 240;
   const minPoints = options.minPoints ?? 10;
   const minDurationMs = options.minDurationMs ?? 600_000;
-  if (!Number.isFinite(options.maxBytesPerHour)) throw new WatchError('WATCH_INVALID_ARGUMENT', `maxBytesPerHour must be a number; got ${options.maxBytesPerHour}`);
-  if (!Number.isInteger(maxPoints) || maxPoints < 3 || maxPoints > 5000) throw new WatchError('WATCH_INVALID_ARGUMENT', `maxPoints must be a whole number in [3, 5000]; got ${maxPoints}`);
+  if (!Number.isFinite(options.maxBytesPerHour))
+    throw new WatchError('WATCH_INVALID_ARGUMENT', `maxBytesPerHour must be a number; got ${options.maxBytesPerHour}`);
+  if (!Number.isInteger(maxPoints) || maxPoints < 3 || maxPoints > 5000)
+    throw new WatchError('WATCH_INVALID_ARGUMENT', `maxPoints must be a whole number in [3, 5000]; got ${maxPoints}`);
   const limit = { op: '<=' as const, value: options.maxBytesPerHour };
   const reduced = reduceToBucketMedians(points, maxPoints);
   const durationMs = reduced.length < 2 ? 0 : (reduced.at(-1) as SeriesPoint).t - (reduced[0] as SeriesPoint).t;
   const base = { criterion: 'memoryGrowth' as const, limit, n: reduced.length, durationMs };
-  const short = reduced.length < minPoints ? `${reduced.length} points (need ${minPoints})` : durationMs < minDurationMs ? `${Math.round(durationMs / 1000)} s of samples (need ${Math.round(minDurationMs / 1000)} s)` : null;
+  const short =
+    reduced.length < minPoints
+      ? `${reduced.length} points (need ${minPoints})`
+      : durationMs < minDurationMs
+        ? `${Math.round(durationMs / 1000)} s of samples (need ${Math.round(minDurationMs / 1000)} s)`
+        : null;
   const fit = short === null ? theilSen(reduced, confidence) : null;
   if (fit === null) {
-    return { ...base, outcome: 'insufficient', slopeBytesPerHour: null, interval: null, judged: null, reason: `memory growth not judged: ${short ?? 'all points at one time'}` };
+    return {
+      ...base,
+      outcome: 'insufficient',
+      slopeBytesPerHour: null,
+      interval: null,
+      judged: null,
+      reason: `memory growth not judged: ${short ?? 'all points at one time'}`,
+    };
   }
   const slope = fit.slope * HOUR_MS;
   if (fit.lower === null || fit.upper === null) {
-    return { ...base, outcome: 'insufficient', slopeBytesPerHour: slope, interval: null, judged: null, reason: `memory growth ${fmt(slope)}: too few points for a ${confidence * 100}% interval` };
+    return {
+      ...base,
+      outcome: 'insufficient',
+      slopeBytesPerHour: slope,
+      interval: null,
+      judged: null,
+      reason: `memory growth ${fmt(slope)}: too few points for a ${confidence * 100}% interval`,
+    };
   }
   const interval: Interval = { lower: fit.lower * HOUR_MS, upper: fit.upper * HOUR_MS, confidence, method: 'sen' };
   const ci = `${fmt(slope)} (${confidence * 100}% CI ${fmt(interval.lower)} .. ${fmt(interval.upper)}, ${reduced.length} points over ${durationMs >= HOUR_MS ? `${(durationMs / HOUR_MS).toFixed(2)} h` : `${(durationMs / 60_000).toFixed(1)} min`})`;
-  if (interval.upper <= limit.value) return { ...base, outcome: 'pass', slopeBytesPerHour: slope, interval, judged: interval.upper, reason: `memory growth ${ci}: upper bound <= ${fmt(limit.value)}` };
-  if (interval.lower > limit.value) return { ...base, outcome: 'fail', slopeBytesPerHour: slope, interval, judged: interval.lower, reason: `memory growth ${ci}: lower bound > ${fmt(limit.value)}` };
-  return { ...base, outcome: 'insufficient', slopeBytesPerHour: slope, interval, judged: null, reason: `memory growth ${ci}: the interval contains the bound ${fmt(limit.value)}; watch longer` };
+  if (interval.upper <= limit.value)
+    return {
+      ...base,
+      outcome: 'pass',
+      slopeBytesPerHour: slope,
+      interval,
+      judged: interval.upper,
+      reason: `memory growth ${ci}: upper bound <= ${fmt(limit.value)}`,
+    };
+  if (interval.lower > limit.value)
+    return {
+      ...base,
+      outcome: 'fail',
+      slopeBytesPerHour: slope,
+      interval,
+      judged: interval.lower,
+      reason: `memory growth ${ci}: lower bound > ${fmt(limit.value)}`,
+    };
+  return {
+    ...base,
+    outcome: 'insufficient',
+    slopeBytesPerHour: slope,
+    interval,
+    judged: null,
+    reason: `memory growth ${ci}: the interval contains the bound ${fmt(limit.value)}; watch longer`,
+  };
 }

@@ -8,9 +8,18 @@ const perMinute = (values: readonly number[]) => ({ points: values.map((v, i) =>
 
 describe('bucketSums', () => {
   it('averages a target within a bucket and sums targets (replicas)', () => {
-    const a = { points: [{ t: T0, v: 1 }, { t: T0 + 10_000, v: 3 }, { t: T0 + M, v: 5 }] };
+    const a = {
+      points: [
+        { t: T0, v: 1 },
+        { t: T0 + 10_000, v: 3 },
+        { t: T0 + M, v: 5 },
+      ],
+    };
     const b = { points: [{ t: T0 + 5_000, v: 10 }] };
-    expect([...bucketSums([a, b], T0, M)]).toEqual([[0, 12], [1, 5]]);
+    expect([...bucketSums([a, b], T0, M)]).toEqual([
+      [0, 12],
+      [1, 5],
+    ]);
   });
 });
 

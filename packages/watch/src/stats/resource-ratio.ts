@@ -79,7 +79,10 @@ export function resourceRatio(
   const criterion = options.criterion ?? 'cpuRatio';
   if (!(bucketMs > 0)) throw new WatchError('WATCH_INVALID_ARGUMENT', `bucketMs must be positive; got ${bucketMs}`);
   const limit = options.maxRatio === undefined ? null : { op: '<=' as const, value: options.maxRatio };
-  const warnings = baselineKind === 'live' ? ['baseline is live, not a secondary: the ratio also reflects the share of live traffic the challenger receives (sampling, ramp)'] : [];
+  const warnings =
+    baselineKind === 'live'
+      ? ['baseline is live, not a secondary: the ratio also reflects the share of live traffic the challenger receives (sampling, ramp)']
+      : [];
   let origin = Number.POSITIVE_INFINITY;
   for (const s of [...challenger, ...baseline]) for (const p of s.points) if (p.t < origin) origin = p.t;
   if (origin === Number.POSITIVE_INFINITY) origin = 0;
@@ -89,7 +92,15 @@ export function resourceRatio(
   const n = paired.length;
   const base = { criterion, baseline: baselineKind, limit, n, warnings };
   if (n < minBuckets) {
-    return { ...base, outcome: 'insufficient', ratio: null, interval: null, judged: null, means: null, reason: `${criterion} not judged: ${n} paired ${bucketMs / 1000} s buckets (need ${minBuckets})` };
+    return {
+      ...base,
+      outcome: 'insufficient',
+      ratio: null,
+      interval: null,
+      judged: null,
+      means: null,
+      reason: `${criterion} not judged: ${n} paired ${bucketMs / 1000} s buckets (need ${minBuckets})`,
+    };
   }
   const cs = paired.map((k) => c.get(k) as number);
   const bs = paired.map((k) => b.get(k) as number);
@@ -97,11 +108,27 @@ export function resourceRatio(
   const bMean = bs.reduce((s, v) => s + v, 0) / n;
   const means = { challenger: cMean, baseline: bMean };
   if (!(bMean > 0)) {
-    return { ...base, outcome: 'insufficient', ratio: null, interval: null, judged: null, means, reason: `${criterion} not judged: the ${baselineKind} used nothing (mean ${bMean})` };
+    return {
+      ...base,
+      outcome: 'insufficient',
+      ratio: null,
+      interval: null,
+      judged: null,
+      means,
+      reason: `${criterion} not judged: the ${baselineKind} used nothing (mean ${bMean})`,
+    };
   }
   const ratio = cMean / bMean;
   if (!(cMean > 0)) {
-    return { ...base, outcome: limit === null ? 'insufficient' : 'pass', ratio: 0, interval: null, judged: 0, means, reason: `${criterion} 0: the challenger used nothing` };
+    return {
+      ...base,
+      outcome: limit === null ? 'insufficient' : 'pass',
+      ratio: 0,
+      interval: null,
+      judged: 0,
+      means,
+      reason: `${criterion} 0: the challenger used nothing`,
+    };
   }
   // d_b = C_b/C̄ - B_b/B̄ has mean 0; var(log R) ≈ Σ d_b² / (n - 1) / n.
   const d = paired.map((_, i) => (cs[i] as number) / cMean - (bs[i] as number) / bMean);
@@ -110,7 +137,17 @@ export function resourceRatio(
   const interval: Interval = { lower: ratio * Math.exp(-half), upper: ratio * Math.exp(half), confidence, method: 'delta-log-t' };
   const ci = `${criterion} ${ratio.toFixed(3)} (${confidence * 100}% CI ${interval.lower.toFixed(3)} .. ${interval.upper.toFixed(3)}, ${n} buckets of ${bucketMs / 1000} s, over the ${baselineKind})`;
   if (limit === null) return { ...base, outcome: 'insufficient', ratio, interval, judged: null, means, reason: `${ci}: no bound given` };
-  if (interval.upper <= limit.value) return { ...base, outcome: 'pass', ratio, interval, judged: interval.upper, means, reason: `${ci}: upper bound <= ${limit.value}` };
-  if (interval.lower > limit.value) return { ...base, outcome: 'fail', ratio, interval, judged: interval.lower, means, reason: `${ci}: lower bound > ${limit.value}` };
-  return { ...base, outcome: 'insufficient', ratio, interval, judged: null, means, reason: `${ci}: the interval contains the bound ${limit.value}; watch longer` };
+  if (interval.upper <= limit.value)
+    return { ...base, outcome: 'pass', ratio, interval, judged: interval.upper, means, reason: `${ci}: upper bound <= ${limit.value}` };
+  if (interval.lower > limit.value)
+    return { ...base, outcome: 'fail', ratio, interval, judged: interval.lower, means, reason: `${ci}: lower bound > ${limit.value}` };
+  return {
+    ...base,
+    outcome: 'insufficient',
+    ratio,
+    interval,
+    judged: null,
+    means,
+    reason: `${ci}: the interval contains the bound ${limit.value}; watch longer`,
+  };
 }

@@ -19,17 +19,22 @@ export interface ResourceVerdictQuery {
 export interface ResourceVerdicts {
   readonly cpuRatio: { readonly overLive: RatioResult; readonly overSecondary: RatioResult | null };
   /** Per target (process) of each side. */
-  readonly memoryGrowth: { readonly challenger: readonly (MemoryGrowthResult & { target: string })[]; readonly live: readonly (MemoryGrowthResult & { target: string })[] };
+  readonly memoryGrowth: {
+    readonly challenger: readonly (MemoryGrowthResult & { target: string })[];
+    readonly live: readonly (MemoryGrowthResult & { target: string })[];
+  };
 }
 
 export async function resourceVerdicts(reader: ResourceReader, q: ResourceVerdictQuery): Promise<ResourceVerdicts> {
-  const read = (side: 'live' | 'challenger', challengerId: string, metric: string, kind: 'rate' | 'value') => reader.series({ service: q.service, side, challengerId, metric, kind, window: q.window });
+  const read = (side: 'live' | 'challenger', challengerId: string, metric: string, kind: 'rate' | 'value') =>
+    reader.series({ service: q.service, side, challengerId, metric, kind, window: q.window });
   const cpuOf = (side: 'live' | 'challenger', id: string) => read(side, id, 'process_cpu_seconds_total', 'rate');
   const rssOf = (side: 'live' | 'challenger', id: string) => read(side, id, 'process_resident_memory_bytes', 'value');
   const challengerCpu = await cpuOf('challenger', q.challengerId);
   const liveCpu = await cpuOf('live', '');
   const secondaryCpu = q.secondaryId === undefined ? null : await cpuOf('challenger', q.secondaryId);
-  const growth = async (side: 'live' | 'challenger', id: string) => (await rssOf(side, id)).map((s) => ({ ...memoryGrowth(s.points, q.memory), target: s.target }));
+  const growth = async (side: 'live' | 'challenger', id: string) =>
+    (await rssOf(side, id)).map((s) => ({ ...memoryGrowth(s.points, q.memory), target: s.target }));
   return {
     cpuRatio: {
       overLive: resourceRatio(challengerCpu, liveCpu, { ...q.cpu, baseline: 'live', criterion: 'cpuRatio' }),

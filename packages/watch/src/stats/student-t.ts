@@ -33,7 +33,8 @@ function twoSidedMass(theta: number, nu: number): number {
 /** The t with P(T <= t) = p for T ~ Student t with `nu` (whole, >= 1) degrees of freedom. */
 export function studentTQuantile(p: number, nu: number): number {
   if (!(p > 0 && p < 1)) throw new WatchError('WATCH_INVALID_ARGUMENT', `studentTQuantile: p must be in (0, 1); got ${p}`);
-  if (!Number.isInteger(nu) || nu < 1) throw new WatchError('WATCH_INVALID_ARGUMENT', `studentTQuantile: degrees of freedom must be a whole number >= 1; got ${nu}`);
+  if (!Number.isInteger(nu) || nu < 1)
+    throw new WatchError('WATCH_INVALID_ARGUMENT', `studentTQuantile: degrees of freedom must be a whole number >= 1; got ${nu}`);
   if (p === 0.5) return 0;
   const target = Math.abs(2 * p - 1);
   let lo = 0;

@@ -13,7 +13,11 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 function tableName(name: string | undefined): string {
   const table = name ?? RESOURCE_SAMPLES_TABLE;
-  if (!IDENT.test(table)) throw new WatchError('WATCH_INVALID_ARGUMENT', `table must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got ${JSON.stringify(table)}`);
+  if (!IDENT.test(table))
+    throw new WatchError(
+      'WATCH_INVALID_ARGUMENT',
+      `table must be a table name ([A-Za-z_][A-Za-z0-9_]*, optionally database-qualified); got ${JSON.stringify(table)}`,
+    );
   return table;
 }
 

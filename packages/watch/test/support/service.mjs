@@ -26,13 +26,16 @@ if (leakBytes > 0) {
 
 const server = createServer((req, res) => {
   if (req.url === '/metrics') {
-    registry.metrics().then((text) => {
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(text);
-    }, (error) => {
-      res.writeHead(500);
-      res.end(String(error));
-    });
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      },
+      (error) => {
+        res.writeHead(500);
+        res.end(String(error));
+      },
+    );
     return;
   }
   const started = performance.now();

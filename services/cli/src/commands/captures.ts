@@ -59,19 +59,32 @@ interface RawRecord {
  * through a throw-away consumer group that commits nothing and is deleted afterwards. Resolves with
  * what it read; `limit` bounds how many.
  */
-async function readRange(kafka: Kafka, topic: string, fromTs: number, toTs: number, limit: number, timeoutMs: number, onRecord: (r: RawRecord) => Promise<void>): Promise<{ read: number; inRange: number; truncated: boolean }> {
+async function readRange(
+  kafka: Kafka,
+  topic: string,
+  fromTs: number,
+  toTs: number,
+  limit: number,
+  timeoutMs: number,
+  onRecord: (r: RawRecord) => Promise<void>,
+): Promise<{ read: number; inRange: number; truncated: boolean }> {
   const admin = kafka.admin();
   await admin.connect();
   let ranges: Map<number, { start: number; end: number }>;
   try {
     const topics = await admin.fetchTopicMetadata({ topics: [topic] }).catch((error: unknown) => {
-      throw new CliError(`captures: topic ${topic} cannot be read: ${error instanceof Error ? error.message : String(error)} (is the prefix right? shadow topics check)`, EXIT.problems);
+      throw new CliError(
+        `captures: topic ${topic} cannot be read: ${error instanceof Error ? error.message : String(error)} (is the prefix right? shadow topics check)`,
+        EXIT.problems,
+      );
     });
     if (topics.topics[0] === undefined) throw new CliError(`captures: topic ${topic} does not exist (shadow topics ensure creates it)`, EXIT.problems);
     const high = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
     // -1: no record at or after the timestamp; the range then ends (or starts) at the end of the log.
     const at = async (ts: number): Promise<Map<number, number>> =>
-      new Map((await admin.fetchTopicOffsetsByTimestamp(topic, ts)).map((o) => [o.partition, Number(o.offset) < 0 ? (high.get(o.partition) ?? 0) : Number(o.offset)]));
+      new Map(
+        (await admin.fetchTopicOffsetsByTimestamp(topic, ts)).map((o) => [o.partition, Number(o.offset) < 0 ? (high.get(o.partition) ?? 0) : Number(o.offset)]),
+      );
     const [starts, ends] = await Promise.all([at(fromTs), at(toTs)]);
     ranges = new Map([...starts].map(([p, start]) => [p, { start, end: Math.min(ends.get(p) ?? high.get(p) ?? start, high.get(p) ?? start) }]));
   } finally {
@@ -89,36 +102,47 @@ async function readRange(kafka: Kafka, topic: string, fromTs: number, toTs: numb
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CliError(`captures: read ${read} of ${inRange} records of ${topic} within ${timeoutMs} ms; raise --timeout-ms or narrow the window`, EXIT.problems)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new CliError(
+              `captures: read ${read} of ${inRange} records of ${topic} within ${timeoutMs} ms; raise --timeout-ms or narrow the window`,
+              EXIT.problems,
+            ),
+          ),
+        timeoutMs,
+      );
       const finish = (): void => {
         clearTimeout(timer);
         resolve();
       };
-      void consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch }) => {
-          const range = pending.get(batch.partition);
-          if (range === undefined) return;
-          for (const message of batch.messages) {
-            const offset = Number(message.offset);
-            if (offset < range.start) continue;
-            if (offset >= range.end || read >= limit) break;
-            read++;
-            if (message.value !== null) await onRecord({ partition: batch.partition, offset: message.offset, value: message.value });
-          }
-          const last = Number(batch.lastOffset());
-          if (last + 1 >= range.end || read >= limit) {
-            pending.delete(batch.partition);
-            consumer.pause([{ topic, partitions: [batch.partition] }]);
-          }
-          if (read >= limit && pending.size > 0) {
-            truncated = true;
-            pending.clear();
-          }
-          if (pending.size === 0) finish();
-        },
-      }).catch(reject);
+      void consumer
+        .run({
+          autoCommit: false,
+          eachBatchAutoResolve: true,
+          eachBatch: async ({ batch }) => {
+            const range = pending.get(batch.partition);
+            if (range === undefined) return;
+            for (const message of batch.messages) {
+              const offset = Number(message.offset);
+              if (offset < range.start) continue;
+              if (offset >= range.end || read >= limit) break;
+              read++;
+              if (message.value !== null) await onRecord({ partition: batch.partition, offset: message.offset, value: message.value });
+            }
+            const last = Number(batch.lastOffset());
+            if (last + 1 >= range.end || read >= limit) {
+              pending.delete(batch.partition);
+              consumer.pause([{ topic, partitions: [batch.partition] }]);
+            }
+            if (read >= limit && pending.size > 0) {
+              truncated = true;
+              pending.clear();
+            }
+            if (pending.size === 0) finish();
+          },
+        })
+        .catch(reject);
     });
     // Partitions are assigned once the group is joined; seek each to its range's start.
     await new Promise<void>((resolve) => {
@@ -132,7 +156,10 @@ async function readRange(kafka: Kafka, topic: string, fromTs: number, toTs: numb
   } finally {
     await consumer.disconnect().catch(() => undefined);
     const admin2 = kafka.admin();
-    await admin2.connect().then(() => admin2.deleteGroups([groupId])).catch(() => undefined);
+    await admin2
+      .connect()
+      .then(() => admin2.deleteGroups([groupId]))
+      .catch(() => undefined);
     await admin2.disconnect().catch(() => undefined);
   }
   return { read, inRange, truncated };
@@ -144,17 +171,35 @@ const minuteText = (ms: number): string => new Date(ms).toISOString().slice(0, 1
 function preview(body: Buffer, contentType: string | null, truncated: boolean, size: number): string {
   if (size === 0) return '(empty)';
   const text = body.toString('utf8');
-  const binary = text.includes('\uFFFD') || [...text.slice(0, 512)].some((ch) => ch.charCodeAt(0) < 0x09 || (ch.charCodeAt(0) > 0x0d && ch.charCodeAt(0) < 0x20)) || (contentType !== null && /octet-stream|image\/|audio\/|video\//.test(contentType));
+  const binary =
+    text.includes('\uFFFD') ||
+    [...text.slice(0, 512)].some((ch) => ch.charCodeAt(0) < 0x09 || (ch.charCodeAt(0) > 0x0d && ch.charCodeAt(0) < 0x20)) ||
+    (contentType !== null && /octet-stream|image\/|audio\/|video\//.test(contentType));
   if (binary) return `(${size} bytes${contentType === null ? '' : ` ${contentType}`}, binary)`;
   const one = text.replace(/\s+/g, ' ');
   return `${one.length > 200 ? `${one.slice(0, 200)}…` : one}${truncated ? ` (captured ${body.length} of ${size} bytes)` : ''}`;
 }
 
 function tailJson(e: CapturedExchange): Record<string, unknown> {
-  const body = (b: Buffer, truncated: boolean, size: number, type: string | null) => ({ size, truncated, contentType: type, preview: preview(b, type, truncated, size) });
+  const body = (b: Buffer, truncated: boolean, size: number, type: string | null) => ({
+    size,
+    truncated,
+    contentType: type,
+    preview: preview(b, type, truncated, size),
+  });
   return {
-    exchangeId: e.exchangeId, captureTime: new Date(e.captureTimeMs).toISOString(), service: e.service, environment: e.environment, method: e.method, path: e.path, query: e.query,
-    routeTemplate: e.routeTemplate, status: e.responseStatus, liveLatencyMs: e.liveLatencyUs / 1000, requestHeaders: e.requestHeaders, responseHeaders: e.responseHeaders,
+    exchangeId: e.exchangeId,
+    captureTime: new Date(e.captureTimeMs).toISOString(),
+    service: e.service,
+    environment: e.environment,
+    method: e.method,
+    path: e.path,
+    query: e.query,
+    routeTemplate: e.routeTemplate,
+    status: e.responseStatus,
+    liveLatencyMs: e.liveLatencyUs / 1000,
+    requestHeaders: e.requestHeaders,
+    responseHeaders: e.responseHeaders,
     requestBody: body(e.requestBody, e.requestBodyTruncated, e.requestBodySize, e.requestContentType),
     responseBody: body(e.responseBody, e.responseBodyTruncated, e.responseBodySize, e.responseContentType),
   };
@@ -162,7 +207,8 @@ function tailJson(e: CapturedExchange): Record<string, unknown> {
 
 async function run(flags: CapturesFlags, io: CliIo, now: number): Promise<number> {
   const until = flags.until ?? now;
-  if (flags.since >= until) throw new CliError(`--since (${new Date(flags.since).toISOString()}) must be before --until (${new Date(until).toISOString()})`, EXIT.usage);
+  if (flags.since >= until)
+    throw new CliError(`--since (${new Date(flags.since).toISOString()}) must be before --until (${new Date(until).toISOString()})`, EXIT.usage);
   const source = resolveBrokers(flags.brokers, io);
   const registry = resolveRegistry(flags.schemaRegistryUrl, io);
   io.err(`kafka: ${source.brokers.join(',')} (from ${source.from}); registry: ${registry.url} (from ${registry.from})`);
@@ -176,7 +222,8 @@ async function run(flags: CapturesFlags, io: CliIo, now: number): Promise<number
   const counts = new Map<number, Map<string, number>>();
   const totals = new Map<string, number>();
   const last: { head: Head; value: Buffer }[] = [];
-  const newestFirst = (list: typeof last): typeof last => list.sort((a, b) => b.head.captureTimeMs - a.head.captureTimeMs || b.head.exchangeId.localeCompare(a.head.exchangeId));
+  const newestFirst = (list: typeof last): typeof last =>
+    list.sort((a, b) => b.head.captureTimeMs - a.head.captureTimeMs || b.head.exchangeId.localeCompare(a.head.exchangeId));
   let undecodable = 0;
   let firstError = '';
   const kafka = kafkaFor(source, flags.timeoutMs);
@@ -214,15 +261,31 @@ async function run(flags: CapturesFlags, io: CliIo, now: number): Promise<number
   const window = { from: new Date(flags.since).toISOString(), to: new Date(until).toISOString() };
 
   if (flags.format === 'json') {
-    io.out(JSON.stringify({
-      topic, window, total, services: Object.fromEntries([...totals].sort()),
-      minutes: [...counts].sort(([a], [b]) => a - b).map(([minute, row]) => ({ minute: new Date(minute).toISOString(), counts: Object.fromEntries([...row].sort()) })),
-      recordsRead: result.read, truncated: result.truncated, undecodable, tail: tail.map(tailJson),
-    }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          topic,
+          window,
+          total,
+          services: Object.fromEntries([...totals].sort()),
+          minutes: [...counts]
+            .sort(([a], [b]) => a - b)
+            .map(([minute, row]) => ({ minute: new Date(minute).toISOString(), counts: Object.fromEntries([...row].sort()) })),
+          recordsRead: result.read,
+          truncated: result.truncated,
+          undecodable,
+          tail: tail.map(tailJson),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     const c = colorsFor(io);
     const names = [...totals.keys()].sort();
-    io.out(`${c.bold(`captures on ${topic}`)}, by capture time ${window.from} .. ${window.to}${services === undefined ? '' : `, services ${[...services].join(', ')}`}: ${total}`);
+    io.out(
+      `${c.bold(`captures on ${topic}`)}, by capture time ${window.from} .. ${window.to}${services === undefined ? '' : `, services ${[...services].join(', ')}`}: ${total}`,
+    );
     if (total > 0) {
       const width = Math.max(7, ...names.map((n) => n.length));
       io.out(c.dim(`  ${'minute (UTC)'.padEnd(16)}  ${names.map((n) => n.padStart(width)).join('  ')}  ${'total'.padStart(7)}`));
@@ -236,16 +299,22 @@ async function run(flags: CapturesFlags, io: CliIo, now: number): Promise<number
       io.out('');
       io.out(c.bold(`last ${tail.length} (decoded as captured: redacted fields are absent)`));
       for (const e of tail) {
-        io.out(`  ${new Date(e.captureTimeMs).toISOString()}  ${e.service}  ${e.method} ${e.path}${e.query === '' ? '' : `?${e.query}`} -> ${e.responseStatus} in ${(e.liveLatencyUs / 1000).toFixed(1)} ms  ${c.dim(e.exchangeId)}`);
-        const headers = Object.entries(e.requestHeaders).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
+        io.out(
+          `  ${new Date(e.captureTimeMs).toISOString()}  ${e.service}  ${e.method} ${e.path}${e.query === '' ? '' : `?${e.query}`} -> ${e.responseStatus} in ${(e.liveLatencyUs / 1000).toFixed(1)} ms  ${c.dim(e.exchangeId)}`,
+        );
+        const headers = Object.entries(e.requestHeaders)
+          .map(([k, v]) => `${k}: ${v.join(', ')}`)
+          .join('; ');
         if (headers !== '') io.out(c.dim(`      request headers  ${headers.length > 300 ? `${headers.slice(0, 300)}…` : headers}`));
         io.out(c.dim(`      request body     ${preview(e.requestBody, e.requestContentType, e.requestBodyTruncated, e.requestBodySize)}`));
         io.out(c.dim(`      response body    ${preview(e.responseBody, e.responseContentType, e.responseBodyTruncated, e.responseBodySize)}`));
       }
     }
   }
-  if (result.truncated) io.err(`note: stopped after --max-records ${flags.maxRecords} records: the counts are a lower bound; narrow the window or raise --max-records`);
-  if (undecodable > 0) io.err(`note: ${undecodable} records could not be decoded (first: ${firstError}); the dead-letter topic is where a tap's encoding failures go`);
+  if (result.truncated)
+    io.err(`note: stopped after --max-records ${flags.maxRecords} records: the counts are a lower bound; narrow the window or raise --max-records`);
+  if (undecodable > 0)
+    io.err(`note: ${undecodable} records could not be decoded (first: ${firstError}); the dead-letter topic is where a tap's encoding failures go`);
   return EXIT.ok;
 }
 
@@ -264,7 +333,12 @@ export function registerCapturesCommands(program: Command, io: CliIo, setExitCod
   program
     .command('captures')
     .description('what the taps captured: counts per service and minute from the exchanges topic, and the last N decoded (--tail)')
-    .option('--since <time>', 'window start by capture time: a duration back from now (1h, 30m), ISO-8601 with a zone, epoch s/ms', timeFlag(), Date.now() - 3_600_000)
+    .option(
+      '--since <time>',
+      'window start by capture time: a duration back from now (1h, 30m), ISO-8601 with a zone, epoch s/ms',
+      timeFlag(),
+      Date.now() - 3_600_000,
+    )
     .option('--until <time>', 'window end, exclusive, same forms (default: now)', timeFlag())
     .option('--service <name...>', 'only these services', (v: string, prev: string[] | undefined) => [...(prev ?? []), serviceName(v)])
     .option('--tail <n>', 'also decode and print the last n captures of the window (as captured: redacted)', integerIn(0, 1000), 0)
@@ -275,12 +349,15 @@ export function registerCapturesCommands(program: Command, io: CliIo, setExitCod
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--max-records <n>', 'read at most this many records of the window', integerIn(1, 100_000_000), 1_000_000)
     .option('--timeout-ms <ms>', 'bound on the whole read', integerIn(1000, 3_600_000), 120_000)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   shadow captures --since 1h                         every service, per minute
   shadow captures --since 15m --service pricing --tail 5
 
 Exit codes: 0 counted (none is an answer too); 1 Kafka or the registry failed, the topic is missing,
-or the read did not finish within --timeout-ms; 2 a bad flag.`)
+or the read did not finish within --timeout-ms; 2 a bad flag.`,
+    )
     .action(async (flags: CapturesFlags) => setExitCode(await run(flags, io, Date.now())));
 }

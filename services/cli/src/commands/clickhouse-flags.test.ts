@@ -11,10 +11,15 @@ const NOW = Date.UTC(2026, 10, 3, 12);
 describe('ClickHouse connection of the analysis commands', () => {
   it('takes --clickhouse-url, then --chdb-path, then CLICKHOUSE_URL, then CHDB_PATH', () => {
     const env = { CLICKHOUSE_URL: 'http://ch:8123', CHDB_PATH: '/data/chdb', CLICKHOUSE_USER: 'analyst', CLICKHOUSE_PASSWORD: 'pw' };
-    expect(resolveConnection({ clickhouseUrl: 'http://endpoint:8124' }, io(env))).toMatchObject({ options: { mode: 'server', url: 'http://endpoint:8124', username: 'analyst' }, ownsEngine: false });
+    expect(resolveConnection({ clickhouseUrl: 'http://endpoint:8124' }, io(env))).toMatchObject({
+      options: { mode: 'server', url: 'http://endpoint:8124', username: 'analyst' },
+      ownsEngine: false,
+    });
     expect(resolveConnection({ chdbPath: '/mine' }, io(env))).toMatchObject({ options: { mode: 'embedded', path: '/mine' }, ownsEngine: true });
     expect(resolveConnection({}, io(env)).description).toBe('server http://ch:8123 (from CLICKHOUSE_URL)');
-    expect(resolveConnection({ database: 'shadow' }, io({ CHDB_PATH: '/data/chdb' }))).toMatchObject({ options: { mode: 'embedded', path: '/data/chdb', database: 'shadow' } });
+    expect(resolveConnection({ database: 'shadow' }, io({ CHDB_PATH: '/data/chdb' }))).toMatchObject({
+      options: { mode: 'embedded', path: '/data/chdb', database: 'shadow' },
+    });
   });
 
   it('falls back to the local stack directory inside the repository, and says so', () => {
@@ -31,7 +36,8 @@ describe('window flags', () => {
     expect(parse('2026-11-01T00:00:00Z')).toBe(Date.UTC(2026, 10, 1));
     expect(parse(String(Date.UTC(2026, 10, 1)))).toBe(Date.UTC(2026, 10, 1));
     expect(parse(String(Date.UTC(2026, 10, 1) / 1000))).toBe(Date.UTC(2026, 10, 1));
-    for (const bad of ['last tuesday', '72', '1', 'foo 2020', '2026-11-01T00:00:00']) expect(() => parse(bad), bad).toThrow(/expected a duration back from now/);
+    for (const bad of ['last tuesday', '72', '1', 'foo 2020', '2026-11-01T00:00:00'])
+      expect(() => parse(bad), bad).toThrow(/expected a duration back from now/);
   });
 
   it('ends the window now by default and refuses an empty or inverted one', () => {
@@ -45,20 +51,26 @@ describe('window flags', () => {
 describe('gate runner (audit "by")', () => {
   it('names the CI job when there is one', () => {
     expect(gateRunner('release-bot', {})).toBe('release-bot');
-    expect(gateRunner(undefined, { GITHUB_RUN_ID: '42', GITHUB_ACTOR: 'ana', GITHUB_REPOSITORY: 'org/app', GITHUB_SERVER_URL: 'https://github.com' })).toBe('ana https://github.com/org/app/actions/runs/42');
-    expect(gateRunner(undefined, { CI_JOB_URL: 'https://gitlab.example/app/-/jobs/7', GITLAB_USER_LOGIN: 'bo' })).toBe('bo https://gitlab.example/app/-/jobs/7');
+    expect(gateRunner(undefined, { GITHUB_RUN_ID: '42', GITHUB_ACTOR: 'ana', GITHUB_REPOSITORY: 'org/app', GITHUB_SERVER_URL: 'https://github.com' })).toBe(
+      'ana https://github.com/org/app/actions/runs/42',
+    );
+    expect(gateRunner(undefined, { CI_JOB_URL: 'https://gitlab.example/app/-/jobs/7', GITLAB_USER_LOGIN: 'bo' })).toBe(
+      'bo https://gitlab.example/app/-/jobs/7',
+    );
     expect(gateRunner(undefined, {})).toMatch(/^.+@.+$/);
   });
 });
 
 describe('query table output', () => {
   it('aligns columns, numbers to the right, and counts rows', () => {
-    expect(formatTable(['route', 'pairs'], [['/users/:id', '40'], ['/orders', '5']]).split('\n')).toEqual([
-      'route       pairs',
-      '----------  -----',
-      '/users/:id     40',
-      '/orders         5',
-      '(2 rows)',
-    ]);
+    expect(
+      formatTable(
+        ['route', 'pairs'],
+        [
+          ['/users/:id', '40'],
+          ['/orders', '5'],
+        ],
+      ).split('\n'),
+    ).toEqual(['route       pairs', '----------  -----', '/users/:id     40', '/orders         5', '(2 rows)']);
   });
 });

@@ -40,15 +40,19 @@ use its read-only endpoint: --clickhouse-url http://127.0.0.1:8123 (the joiner's
 
 export function withConnectionOptions(command: Command): Command {
   return command
-    .option('--clickhouse-url <url>', 'ClickHouse HTTP URL: a server or the joiner\'s read-only endpoint (default: $CLICKHOUSE_URL)')
-    .option('--chdb-path <dir>', 'embedded chDB data directory opened by this process (default: $CHDB_PATH, else the local stack\'s)')
+    .option('--clickhouse-url <url>', "ClickHouse HTTP URL: a server or the joiner's read-only endpoint (default: $CLICKHOUSE_URL)")
+    .option('--chdb-path <dir>', "embedded chDB data directory opened by this process (default: $CHDB_PATH, else the local stack's)")
     .option('--database <name>', 'database of the pair tables (default: $CLICKHOUSE_DATABASE, else "default")')
-    .option('--verbose', 'on a failure, also print the ClickHouse client\'s log and the stack (as SHADOW_DEBUG=1)');
+    .option('--verbose', "on a failure, also print the ClickHouse client's log and the stack (as SHADOW_DEBUG=1)");
 }
 
 export function withWindowOptions(command: Command, now: () => number = Date.now): Command {
   return command
-    .option('--since <time>', 'start of the window: a duration back from now (48h, 30m, 7d), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)', timeFlag(now))
+    .option(
+      '--since <time>',
+      'start of the window: a duration back from now (48h, 30m, 7d), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)',
+      timeFlag(now),
+    )
     .option('--until <time>', 'end of the window, exclusive, in the same forms (default: now)', timeFlag(now))
     .option('--run-id <id>', 'a historical replay run instead of (or within) a window');
 }
@@ -62,7 +66,8 @@ export function resolveWindow(flags: WindowFlags, now: number): { window?: { fro
   const out: { window?: { fromMs: number; toMs: number }; runId?: string } = {};
   if (flags.since !== undefined) {
     const toMs = flags.until ?? now;
-    if (flags.since >= toMs) throw new CliError(`--since (${new Date(flags.since).toISOString()}) must be before --until (${new Date(toMs).toISOString()})`, EXIT.usage);
+    if (flags.since >= toMs)
+      throw new CliError(`--since (${new Date(flags.since).toISOString()}) must be before --until (${new Date(toMs).toISOString()})`, EXIT.usage);
     out.window = { fromMs: flags.since, toMs };
   }
   if (flags.runId !== undefined) out.runId = flags.runId;
@@ -109,7 +114,10 @@ export function resolveConnection(flags: ConnectionFlags, io: CliIo): Connection
   if (path !== undefined) return embedded(path, 'CHDB_PATH');
   const dir = localStackDir(io.cwd, io.env);
   if (dir === undefined) {
-    throw new CliError('no ClickHouse: pass --clickhouse-url or --chdb-path, set CLICKHOUSE_URL or CHDB_PATH, or run inside the repository (local stack)', EXIT.usage);
+    throw new CliError(
+      'no ClickHouse: pass --clickhouse-url or --chdb-path, set CLICKHOUSE_URL or CHDB_PATH, or run inside the repository (local stack)',
+      EXIT.usage,
+    );
   }
   return embedded(join(dir, 'data', 'chdb'), 'the local stack');
 }
@@ -137,7 +145,10 @@ export async function openClickHouse(connection: Connection, io: CliIo, options:
   if (connection.options.mode === 'embedded' && connection.options.path !== undefined) {
     const owner = await embeddedOwner(connection.options.path);
     if (owner !== undefined) {
-      throw new CliError(`cannot open ClickHouse, ${connection.description}: another process (PID ${owner}) has it open; if it is a joiner, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`, EXIT.notMeasured);
+      throw new CliError(
+        `cannot open ClickHouse, ${connection.description}: another process (PID ${owner}) has it open; if it is a joiner, query its read-only endpoint instead: --clickhouse-url http://127.0.0.1:8123 (its JOINER_QUERY_PORT)`,
+        EXIT.notMeasured,
+      );
     }
   }
   try {
@@ -244,7 +255,11 @@ export async function notAVerdictOnCrash(command: string, debug: boolean, run: (
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new CliError(`${command}: unexpected error: ${firstLine(message)}${debug ? '' : ' (--verbose prints the stack)'}`, EXIT.notMeasured, debug && error instanceof Error ? error.stack : undefined);
+    throw new CliError(
+      `${command}: unexpected error: ${firstLine(message)}${debug ? '' : ' (--verbose prints the stack)'}`,
+      EXIT.notMeasured,
+      debug && error instanceof Error ? error.stack : undefined,
+    );
   }
 }
 

@@ -65,8 +65,12 @@ async function run(action: 'pause' | 'resume', flags: ControlFlags, io: CliIo): 
 
 function withControlOptions(command: Command): Command {
   return command
-    .requiredOption('--service <name>', 'the service whose mirroring to set, "*" for every tap and replayer, "shadow-replayer" for replayers only', nonBlank('--service'))
-    .option('--by <who>', 'who is acting, shown in every tap\'s log (default: <user>@<hostname>)', nonBlank('--by'))
+    .requiredOption(
+      '--service <name>',
+      'the service whose mirroring to set, "*" for every tap and replayer, "shadow-replayer" for replayers only',
+      nonBlank('--service'),
+    )
+    .option('--by <who>', "who is acting, shown in every tap's log (default: <user>@<hostname>)", nonBlank('--by'))
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
     .option('--topic-prefix <prefix>', 'prefix of the control topic name (as given to the taps), e.g. "staging."', prefixValue, '')
     .option('--timeout-ms <ms>', 'bound on each Kafka call', integerIn(100, 600_000), 30_000);
@@ -76,22 +80,28 @@ function withControlOptions(command: Command): Command {
 export function registerControlCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   withControlOptions(program.command('pause'))
     .description('stop mirroring (kill switch): taps stop capturing and replayers stop dispatching for --service, within seconds')
-    .requiredOption('--reason <text>', 'why; required, shown in every tap\'s log', nonBlank('--reason'))
-    .addHelpText('after', `
+    .requiredOption('--reason <text>', "why; required, shown in every tap's log", nonBlank('--reason'))
+    .addHelpText(
+      'after',
+      `
 Examples:
   shadow pause --service '*' --reason "incident 42"           every tap and replayer
   shadow pause --service checkout --reason "load test"        the taps of one service
   shadow pause --service shadow-replayer --reason "slow rc"   replayers only
 
-A pause anywhere wins: resuming '*' does not lift a pause set for one service.`)
+A pause anywhere wins: resuming '*' does not lift a pause set for one service.`,
+    )
     .action(async (flags: ControlFlags) => setExitCode(await run('pause', flags, io)));
   withControlOptions(program.command('resume'))
     .description('mark --service active again (or, with --clear, remove its entry so the remaining entries decide)')
     .option('--reason <text>', 'why; required unless --clear', nonBlank('--reason'))
     .option('--clear', 'remove the service\'s entry instead of writing "active" (what tap-control called clear)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   shadow resume --service '*' --reason "incident 42 over"
-  shadow resume --service checkout --clear`)
+  shadow resume --service checkout --clear`,
+    )
     .action(async (flags: ControlFlags) => setExitCode(await run('resume', flags, io)));
 }

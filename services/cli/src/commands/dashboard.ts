@@ -49,14 +49,19 @@ async function defaultClickHouse(settings: Partial<Record<string, string>>, io: 
     io.err(`clickhouse: ${path} is held by process ${owner} (a joiner): reading through its endpoint ${JOINER_ENDPOINT}`);
     return { CLICKHOUSE_URL: JOINER_ENDPOINT };
   }
-  throw new CliError(`dashboard: the local stack's chDB ${path} is held by process ${owner} and nothing answers on ${JOINER_ENDPOINT}: stop that process, or pass --clickhouse-url of the joiner's query endpoint (its JOINER_QUERY_PORT)`, EXIT.problems);
+  throw new CliError(
+    `dashboard: the local stack's chDB ${path} is held by process ${owner} and nothing answers on ${JOINER_ENDPOINT}: stop that process, or pass --clickhouse-url of the joiner's query endpoint (its JOINER_QUERY_PORT)`,
+    EXIT.problems,
+  );
 }
 
 /** Adds `dashboard` to the program. */
 export function registerDashboardCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const command = program.command(dashboardCommand.name).description(dashboardCommand.description);
   for (const o of dashboardCommand.options) command.option(`${o.flag} <${o.value}>`, o.description);
-  command.addHelpText('after', `
+  command.addHelpText(
+    'after',
+    `
 ClickHouse: --clickhouse-url or --chdb-path (or their variables); with neither, the local stack's
 chDB (<repo>/.stack/data/chdb), or the joiner's endpoint ${JOINER_ENDPOINT} while a joiner holds it.
 
@@ -65,7 +70,8 @@ Examples:
   shadow dashboard --clickhouse-url ${JOINER_ENDPOINT} --criteria gate.yaml   # beside a running joiner
 
 Exit codes: 0 stopped by SIGINT/SIGTERM (Ctrl-C), 1 could not start (port taken, ClickHouse
-unreachable, page not built), 2 bad settings (every bad one named).`);
+unreachable, page not built), 2 bad settings (every bad one named).`,
+  );
   command.action(async (parsed: Record<string, unknown>) => {
     const settings = flagsFromAttributes(parsed);
     const fallback = await defaultClickHouse(settings, io);

@@ -24,7 +24,18 @@ import { Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import type { Connection, ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, debugMode, emit, measureFailure, notAVerdictOnCrash, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
+import {
+  CONNECTION_HELP,
+  debugMode,
+  emit,
+  measureFailure,
+  notAVerdictOnCrash,
+  openClickHouse,
+  resolveConnection,
+  resolveWindow,
+  withConnectionOptions,
+  withWindowOptions,
+} from './clickhouse-flags.js';
 import type { OutputFormat } from './report.js';
 import { OUTPUT_FORMATS } from './report.js';
 
@@ -110,7 +121,9 @@ async function recordAudit(store: PairStore, connection: Connection, record: Gat
       return;
     }
     if (!routed.noRoute) {
-      io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: the endpoint's audit route POST ${GATE_RUNS_ROUTE} refused it (${routed.why}); check the credentials (CLICKHOUSE_USER/PASSWORD) and the joiner's log`);
+      io.err(
+        `warning: gate run ${record.runId} NOT recorded in gate_runs: the endpoint's audit route POST ${GATE_RUNS_ROUTE} refused it (${routed.why}); check the credentials (CLICKHOUSE_USER/PASSWORD) and the joiner's log`,
+      );
       return;
     }
   }
@@ -119,11 +132,12 @@ async function recordAudit(store: PairStore, connection: Connection, record: Gat
     io.err(`gate run ${record.runId} recorded in gate_runs (${connection.description})`);
   } catch (error) {
     const why = toClickHouseError(isAnalysisError(error) && error.cause !== undefined ? error.cause : error);
-    const hint = why.code === 'CH_UNKNOWN_TABLE'
-      ? 'run `shadow migrate` to create gate_runs'
-      : why.code === 'CH_ACCESS_DENIED' || why.code === 'CH_AUTHENTICATION'
-        ? 'a read-only endpoint without the audit route, or an account without INSERT on gate_runs, cannot store it: point the gate at a running joiner\'s endpoint or at a server account allowed to insert (docs/analysis-sql.md, Gate audit)'
-        : 'see docs/analysis-sql.md, Gate audit';
+    const hint =
+      why.code === 'CH_UNKNOWN_TABLE'
+        ? 'run `shadow migrate` to create gate_runs'
+        : why.code === 'CH_ACCESS_DENIED' || why.code === 'CH_AUTHENTICATION'
+          ? "a read-only endpoint without the audit route, or an account without INSERT on gate_runs, cannot store it: point the gate at a running joiner's endpoint or at a server account allowed to insert (docs/analysis-sql.md, Gate audit)"
+          : 'see docs/analysis-sql.md, Gate audit';
     io.err(`warning: gate run ${record.runId} NOT recorded in gate_runs: ${(why.message.split('\n')[0] ?? '').trim().replace(/\.$/, '')}; ${hint}`);
   }
 }

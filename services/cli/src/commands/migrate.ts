@@ -36,7 +36,11 @@ async function run(flags: MigrateFlags, io: CliIo): Promise<number> {
   const ch = await openClickHouse(resolveConnection(flags, io), io, { createDatabase: true, debug: debugMode(flags, io) });
   let report: MigrationReport;
   try {
-    report = await migrate(ch, SCHEMA_MIGRATIONS, { dryRun: flags.dryRun ?? false, allowChecksumChange: flags.allowChecksumChange ?? false, retention: retentionOf(flags) });
+    report = await migrate(ch, SCHEMA_MIGRATIONS, {
+      dryRun: flags.dryRun ?? false,
+      allowChecksumChange: flags.allowChecksumChange ?? false,
+      retention: retentionOf(flags),
+    });
   } catch (error) {
     // SCHEMA_MIGRATIONS are valid, so MIGRATE_INVALID here is a retention the flags asked for.
     if (isMigrationError(error) && error.code === 'MIGRATE_INVALID') throw new CliError(`migrate: ${error.message}`, EXIT.usage);
@@ -56,9 +60,21 @@ export function registerMigrateCommands(program: Command, io: CliIo, setExitCode
     .option('--dry-run', 'list what would be applied; change nothing')
     .option('--allow-checksum-change', 'accept applied versions whose statements changed since (recorded, not re-run)')
     .option('--json', 'print the report as JSON')
-    .option('--retention-days <days>', 'keep rows of pairs, pair_diffs and unmatched this many days after they landed (default: unchanged; 30 on a new database)', integerIn(1, MAX_RETENTION_DAYS))
-    .option('--body-retention-days <days>', 'keep the stored bodies this many days after landing, at most --retention-days (default: unchanged; 7)', integerIn(1, MAX_RETENTION_DAYS))
-    .option('--aggregate-retention-days <days>', 'keep pair_minutes rows this many days after their latest landing (default: unchanged; 180)', integerIn(1, MAX_RETENTION_DAYS))
+    .option(
+      '--retention-days <days>',
+      'keep rows of pairs, pair_diffs and unmatched this many days after they landed (default: unchanged; 30 on a new database)',
+      integerIn(1, MAX_RETENTION_DAYS),
+    )
+    .option(
+      '--body-retention-days <days>',
+      'keep the stored bodies this many days after landing, at most --retention-days (default: unchanged; 7)',
+      integerIn(1, MAX_RETENTION_DAYS),
+    )
+    .option(
+      '--aggregate-retention-days <days>',
+      'keep pair_minutes rows this many days after their latest landing (default: unchanged; 180)',
+      integerIn(1, MAX_RETENTION_DAYS),
+    )
     .option('--label-retention-days <days>', 'keep labels this many days after they landed (default: unchanged; 90)', integerIn(1, MAX_RETENTION_DAYS));
   withConnectionOptions(command);
   command.addHelpText(

@@ -14,7 +14,16 @@ import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { integerIn } from '../options.js';
 import type { ConnectionFlags } from './clickhouse-flags.js';
-import { clickhouseFailure, CONNECTION_HELP, debugMode, emit, notAVerdictOnCrash, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
+import {
+  clickhouseFailure,
+  CONNECTION_HELP,
+  debugMode,
+  emit,
+  notAVerdictOnCrash,
+  openClickHouse,
+  resolveConnection,
+  withConnectionOptions,
+} from './clickhouse-flags.js';
 
 export const QUERY_FORMATS = ['table', 'tsv', 'csv', 'json'] as const;
 
@@ -35,16 +44,23 @@ interface QueryFlags extends ConnectionFlags {
 export function formatTable(names: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const cell = (v: unknown): string => (v === null ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
   const text = rows.map((r) => r.map(cell));
-  const numeric = names.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || (typeof r[i] === 'string' && /^-?\d+(\.\d+)?$/.test(r[i]))));
+  const numeric = names.map(
+    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || (typeof r[i] === 'string' && /^-?\d+(\.\d+)?$/.test(r[i]))),
+  );
   const width = names.map((n, i) => Math.max(n.length, ...text.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric[i] === true ? c.padStart(width[i] ?? 0) : c.padEnd(width[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (numeric[i] === true ? c.padStart(width[i] ?? 0) : c.padEnd(width[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(names), width.map((w) => '-'.repeat(w)).join('  '), ...text.map(line), `(${rows.length} row${rows.length === 1 ? '' : 's'})`].join('\n');
 }
 
 async function run(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
   const verdict = checkReadOnlyQuery(sql);
   if (!verdict.ok) throw new CliError(`refused (read-only): ${verdict.error.message}`, EXIT.usage);
-  if (verdict.format !== undefined) throw new CliError(`remove "FORMAT ${verdict.format}" from the statement and pass --format (${QUERY_FORMATS.join(', ')})`, EXIT.usage);
+  if (verdict.format !== undefined)
+    throw new CliError(`remove "FORMAT ${verdict.format}" from the statement and pass --format (${QUERY_FORMATS.join(', ')})`, EXIT.usage);
   const statement = sql.trim().replace(/;\s*$/, '');
   const debug = debugMode(flags, io);
   const connection = resolveConnection(flags, io);
@@ -58,23 +74,43 @@ async function run(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
     // applies (functions, table functions, settings, databases) apply to `shadow query` too.
     if (ch.mode === 'embedded') {
       const password = randomUUID();
-      endpoint = await createQueryEndpoint({ clickhouse: ch, host: '127.0.0.1', port: 0, user: 'shadow-query', password, limits: { maxResultRows: flags.maxRows } });
-      guarded = await createClickHouse({ mode: 'server', url: endpoint.url, username: 'shadow-query', password, database: ch.database, ensureDatabase: false, logger: SILENT });
+      endpoint = await createQueryEndpoint({
+        clickhouse: ch,
+        host: '127.0.0.1',
+        port: 0,
+        user: 'shadow-query',
+        password,
+        limits: { maxResultRows: flags.maxRows },
+      });
+      guarded = await createClickHouse({
+        mode: 'server',
+        url: endpoint.url,
+        username: 'shadow-query',
+        password,
+        database: ch.database,
+        ensureDatabase: false,
+        logger: SILENT,
+      });
     }
     const client = (guarded ?? ch).client;
     const settings = { max_result_rows: String(flags.maxRows), result_overflow_mode: 'throw' } as const;
     let text: string;
     try {
       if (flags.format === 'tsv' || flags.format === 'csv') {
-        const rs = await client.query({ query: statement, format: flags.format === 'tsv' ? 'TabSeparatedWithNames' : 'CSVWithNames', clickhouse_settings: settings });
+        const rs = await client.query({
+          query: statement,
+          format: flags.format === 'tsv' ? 'TabSeparatedWithNames' : 'CSVWithNames',
+          clickhouse_settings: settings,
+        });
         text = await rs.text();
       } else {
         const rs = await client.query({ query: statement, format: 'JSONCompact', clickhouse_settings: settings });
         const body = (await rs.json()) as unknown as { meta: { name: string }[]; data: unknown[][] };
         const names = body.meta.map((m) => m.name);
-        text = flags.format === 'json'
-          ? body.data.map((row) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, row[i]])))).join('\n')
-          : formatTable(names, body.data);
+        text =
+          flags.format === 'json'
+            ? body.data.map((row) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, row[i]])))).join('\n')
+            : formatTable(names, body.data);
       }
     } catch (error) {
       // What the endpoint's allow lists refuse is a statement this command does not run (exit 2, as
@@ -102,7 +138,11 @@ export function registerQueryCommands(program: Command, io: CliIo, setExitCode: 
     .command('query')
     .description('run one read-only SQL statement (SELECT, SHOW, DESCRIBE, EXPLAIN) against the pair tables and views')
     .argument('<sql>', 'the statement, e.g. "SELECT * FROM v_route_summary"')
-    .addOption(new Option('--format <format>', 'output: table (aligned text), tsv, csv (with a header line), json (one object per line)').choices([...QUERY_FORMATS]).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output: table (aligned text), tsv, csv (with a header line), json (one object per line)')
+        .choices([...QUERY_FORMATS])
+        .default('table'),
+    )
     .option('--out <file>', 'write the result to a file instead of stdout')
     .option('--max-rows <n>', 'fail instead of returning more rows than this', integerIn(1, 100_000_000), 10_000);
   withConnectionOptions(command);

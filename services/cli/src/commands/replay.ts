@@ -31,9 +31,7 @@ function commanderParser(parse: ((text: string) => unknown) | undefined, multipl
 
 /** Adds `replay` (a historical window) to the program. */
 export function registerReplayCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-  const command = program
-    .command('replay')
-    .description('replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)');
+  const command = program.command('replay').description('replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)');
   // Commander names an option's value after its flag (`--challenger` -> challenger); the command's options after `name`.
   const attributes: [string, string][] = [];
   for (const o of REPLAY_OPTIONS) {
@@ -52,9 +50,15 @@ export function registerReplayCommands(program: Command, io: CliIo, setExitCode:
     for (const [attribute, name] of attributes) if (parsed[attribute] !== undefined) options[name] = parsed[attribute];
     const { replayCommand } = await import('@shadow/replayer');
     const local = localStack(io);
-    const defaults = local === undefined ? undefined : { values: { 'kafka.brokers': local.endpoints.kafkaBrokers, 'schemaRegistry.url': local.endpoints.schemaRegistryUrl }, from: local.from };
+    const defaults =
+      local === undefined
+        ? undefined
+        : { values: { 'kafka.brokers': local.endpoints.kafkaBrokers, 'schemaRegistry.url': local.endpoints.schemaRegistryUrl }, from: local.from };
     const tty = onTerminal(io) && options['json'] !== true ? process.stdout : undefined;
-    const code = await replayCommand.run({ ...(options as unknown as Parameters<typeof replayCommand.run>[0]), ...(defaults === undefined ? {} : { defaults }) }, { ...io, tty });
+    const code = await replayCommand.run(
+      { ...(options as unknown as Parameters<typeof replayCommand.run>[0]), ...(defaults === undefined ? {} : { defaults }) },
+      { ...io, tty },
+    );
     setExitCode(code);
   });
 }

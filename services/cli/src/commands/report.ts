@@ -15,7 +15,18 @@ import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { integerIn } from '../options.js';
 import type { ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, debugMode, emit, measureFailure, notAVerdictOnCrash, openClickHouse, resolveConnection, resolveWindow, withConnectionOptions, withWindowOptions } from './clickhouse-flags.js';
+import {
+  CONNECTION_HELP,
+  debugMode,
+  emit,
+  measureFailure,
+  notAVerdictOnCrash,
+  openClickHouse,
+  resolveConnection,
+  resolveWindow,
+  withConnectionOptions,
+  withWindowOptions,
+} from './clickhouse-flags.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -47,8 +58,16 @@ function duration(value: string): number {
 function reportRun(s: RunSummary, challengerId: string): ReportRun {
   const c = s.challengers.find((x) => x.id === challengerId);
   return {
-    runId: s.runId, state: s.state, landed: s.landed, partitions: s.partitions, drainedPartitions: s.drainedPartitions, exchangesInWindow: s.exchanges,
-    replayed: c?.replayed ?? 0, failed: c?.failed ?? 0, paired: c?.paired ?? 0, unmatched: { ...(c?.unmatched ?? {}) },
+    runId: s.runId,
+    state: s.state,
+    landed: s.landed,
+    partitions: s.partitions,
+    drainedPartitions: s.drainedPartitions,
+    exchangesInWindow: s.exchanges,
+    replayed: c?.replayed ?? 0,
+    failed: c?.failed ?? 0,
+    paired: c?.paired ?? 0,
+    unmatched: { ...(c?.unmatched ?? {}) },
   };
 }
 
@@ -64,11 +83,17 @@ async function waitForRun(ch: ClickHouse, runId: string, timeoutMs: number, io: 
     const s = await summarizeRun(ch.client, runId);
     if (s.landed) return s;
     if (s.state === 'interrupted' && s.drainedPartitions >= s.partitions) {
-      throw new CliError(`run ${runId} was interrupted and what it replayed has landed: resume it (shadow replay --run-id ${runId}), then wait again. ${formatRunSummary(s).split('\n')[0] ?? ''}`, EXIT.notMeasured);
+      throw new CliError(
+        `run ${runId} was interrupted and what it replayed has landed: resume it (shadow replay --run-id ${runId}), then wait again. ${formatRunSummary(s).split('\n')[0] ?? ''}`,
+        EXIT.notMeasured,
+      );
     }
     if (Date.now() >= deadline) {
       const hint = s.sessions === 0 ? ': the joiner has recorded no session of it (is a joiner running on this database, with the progress topic?)' : '';
-      throw new CliError(`run ${runId} has not landed within ${Math.round(timeoutMs / 1000)} s${hint}. ${formatRunSummary(s).split('\n')[0] ?? ''}`, EXIT.notMeasured);
+      throw new CliError(
+        `run ${runId} has not landed within ${Math.round(timeoutMs / 1000)} s${hint}. ${formatRunSummary(s).split('\n')[0] ?? ''}`,
+        EXIT.notMeasured,
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
   }
@@ -106,15 +131,22 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
   try {
     const store: PairStore = createClickHousePairStore(ch);
     const runId = target.runId;
-    const summary = runId === undefined ? undefined : await (flags.wait === true ? waitForRun(ch, runId, flags.timeout, io) : summarizeRun(ch.client, runId)).catch((e: unknown) => {
-      throw e instanceof CliError ? e : measureFailure(e, connection, debug);
-    });
+    const summary =
+      runId === undefined
+        ? undefined
+        : await (flags.wait === true ? waitForRun(ch, runId, flags.timeout, io) : summarizeRun(ch.client, runId)).catch((e: unknown) => {
+            throw e instanceof CliError ? e : measureFailure(e, connection, debug);
+          });
     let challengers: string[];
     if (flags.challenger !== undefined) challengers = [flags.challenger];
     else if (target.window === undefined) {
       // A run without a window: its challengers are the ones it recorded.
       challengers = summary?.challengers.map((c) => c.id) ?? [];
-      if (challengers.length === 0) throw new CliError(`run ${runId ?? ''} is not recorded in ${connection.description}: name the challenger (--challenger) or a window (--since)`, EXIT.notMeasured);
+      if (challengers.length === 0)
+        throw new CliError(
+          `run ${runId ?? ''} is not recorded in ${connection.description}: name the challenger (--challenger) or a window (--since)`,
+          EXIT.notMeasured,
+        );
     } else {
       const found = await store.challengers(target.window as { fromMs: number; toMs: number }).catch((e: unknown) => {
         throw measureFailure(e, connection, debug);
@@ -141,14 +173,21 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
       // A report of nothing is not a report: a CI step must not post it as one.
       if (m.overall.pairs === 0) empty.push(challengerId);
       else {
-        const report = buildReport(keepRoutes(m, flags.route), { top: flags.top, ...(flags.excludeRoute === undefined ? {} : { excludeRoutes: flags.excludeRoute }) });
+        const report = buildReport(keepRoutes(m, flags.route), {
+          top: flags.top,
+          ...(flags.excludeRoute === undefined ? {} : { excludeRoutes: flags.excludeRoute }),
+        });
         reports.push(summary === undefined || summary.sessions === 0 ? report : { ...report, run: reportRun(summary, challengerId) });
       }
     }
     const where = `${describeTarget(target)} (${connection.description})`;
     if (reports.length === 0) {
-      const of = flags.challenger === undefined ? (empty.length === 0 ? '' : ` (${empty.join(', ')} only on excluded routes)`) : ` of challenger ${flags.challenger}`;
-      throw new CliError(`no pairs${of} in ${where}: nothing to report; check the challenger id, --since/--until or --run-id, and that the joiner lands pairs in this database`, EXIT.notMeasured);
+      const of =
+        flags.challenger === undefined ? (empty.length === 0 ? '' : ` (${empty.join(', ')} only on excluded routes)`) : ` of challenger ${flags.challenger}`;
+      throw new CliError(
+        `no pairs${of} in ${where}: nothing to report; check the challenger id, --since/--until or --run-id, and that the joiner lands pairs in this database`,
+        EXIT.notMeasured,
+      );
     }
     for (const id of empty) io.err(`note: challenger ${id} has no pairs in ${where} after the route exclusions: left out of the report`);
     await emit(render(reports, flags.format), flags.out, io);
@@ -162,13 +201,18 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
 export function registerReportCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const command = program
     .command('report')
-    .description('report a challenger against live over a window or a replay run: agreement (Wilson interval), status matrix, errors, latency, differing paths and headers, side effects, unmatched')
+    .description(
+      'report a challenger against live over a window or a replay run: agreement (Wilson interval), status matrix, errors, latency, differing paths and headers, side effects, unmatched',
+    )
     .option('--challenger <id>', 'challenger id (default: every challenger with pairs in the window)')
     .option('--route <pattern...>', 'only list these routes ("GET /users/:id", "/orders/**"); overall still covers every route')
-    .option('--exclude-route <pattern...>', 'leave these routes out of every scope (as a criteria file\'s exclude.routes)')
+    .option('--exclude-route <pattern...>', "leave these routes out of every scope (as a criteria file's exclude.routes)")
     .option('--exclude-path <path...>', 'JSON paths whose differences do not count against agreement')
     .option('--count-noise', 'count differences flagged as noise (live and the secondary differ there too)')
-    .option('--include-sandbox-induced', 'count sandbox-induced pairs (answered differently after the sandbox answered a call as live never was) in agreement and the error rate; by default they are listed apart (docs/compare.md)')
+    .option(
+      '--include-sandbox-induced',
+      'count sandbox-induced pairs (answered differently after the sandbox answered a call as live never was) in agreement and the error rate; by default they are listed apart (docs/compare.md)',
+    )
     .option('--label <name>', 'accuracy on labelled pairs: the label name (with --outcome)')
     .option('--outcome <jsonpath>', 'accuracy: JSONPath of the answer compared with the label, e.g. $.decision (with --label)')
     .addOption(new Option('--format <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text'))

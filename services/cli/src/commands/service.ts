@@ -43,30 +43,39 @@ export function registerServiceCommands(program: Command, io: CliIo, setExitCode
   const startCommand = program
     .command('start')
     .description('run a service in the foreground (logs: JSON lines on stdout); SIGTERM/SIGINT drain and exit 0')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 drained after SIGTERM/SIGINT, 1 the service failed to start or to drain, 2 bad config
-(every bad field named).`);
+(every bad field named).`,
+    );
   startCommand
     .command('replayer')
     .description('live shadowing: consume captured exchanges, replay them to the challengers, publish results (docs/replayer.md)')
     .option('--config <file>', 'replayer config, YAML or JSON (default: $REPLAYER_CONFIG); env variables override single fields')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 KAFKA_BROKERS / SCHEMA_REGISTRY_URL (or kafka.brokers / schemaRegistry.url in the file) default to
 the local stack's.
 
 Example:
-  shadow start replayer --config replayer.yaml`)
+  shadow start replayer --config replayer.yaml`,
+    )
     .action(async (flags: StartFlags) => setExitCode(await runService('replayer', flags, io)));
   startCommand
     .command('joiner')
     .description('pair live and shadow records, compare them and land the pairs in ClickHouse (docs/joiner.md)')
     .option('--config <file>', 'joiner config, YAML or JSON (default: $JOINER_CONFIG); env variables override single fields')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 ClickHouse: CLICKHOUSE_URL (server) or CHDB_PATH (embedded), see docs/clickhouse.md.
 KAFKA_BROKERS / SCHEMA_REGISTRY_URL (or kafka.brokers / schemaRegistry.url in the file) default to
 the local stack's.
 
 Example:
-  JOINER_CHALLENGERS=rc,sec CHDB_PATH=.stack/data/chdb shadow start joiner`)
+  JOINER_CHALLENGERS=rc,sec CHDB_PATH=.stack/data/chdb shadow start joiner`,
+    )
     .action(async (flags: StartFlags) => setExitCode(await runService('joiner', flags, io)));
 }

@@ -15,7 +15,15 @@ import picocolors from 'picocolors';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import type { ConnectionFlags } from './clickhouse-flags.js';
-import { CONNECTION_HELP, debugMode, measureFailure, notAVerdictOnCrash, openClickHouse, resolveConnection, withConnectionOptions } from './clickhouse-flags.js';
+import {
+  CONNECTION_HELP,
+  debugMode,
+  measureFailure,
+  notAVerdictOnCrash,
+  openClickHouse,
+  resolveConnection,
+  withConnectionOptions,
+} from './clickhouse-flags.js';
 import { onTerminal } from './runtime.js';
 
 export const SHOW_FORMATS = ['text', 'json'] as const;
@@ -33,7 +41,9 @@ type Colors = ReturnType<typeof picocolors.createColors>;
 /** The exchange id argument: the tap's format (a UUIDv7 or a request-id value: 1-128 visible ASCII characters), nothing else. */
 export function exchangeIdArg(value: string): string {
   if (!EXCHANGE_ID_PATTERN.test(value)) {
-    throw new InvalidArgumentError(`an exchange id is 1-128 visible ASCII characters (a UUIDv7 or a request-id header value), got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}.`);
+    throw new InvalidArgumentError(
+      `an exchange id is 1-128 visible ASCII characters (a UUIDv7 or a request-id header value), got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}.`,
+    );
   }
   return value;
 }
@@ -61,7 +71,16 @@ function childPath(path: string, key: string | number): string {
   return IDENT.test(key) ? `${path}.${key}` : `${path}['${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
 }
 
-function walk(value: unknown, path: string, depth: number, label: string, comma: string, marks: ReadonlyMap<string, Mark>, inherited: Mark | undefined, out: BodyLine[]): void {
+function walk(
+  value: unknown,
+  path: string,
+  depth: number,
+  label: string,
+  comma: string,
+  marks: ReadonlyMap<string, Mark>,
+  inherited: Mark | undefined,
+  out: BodyLine[],
+): void {
   const mark = marks.get(path) ?? inherited;
   const indent = '  '.repeat(depth);
   if (value !== null && typeof value === 'object') {
@@ -72,7 +91,9 @@ function walk(value: unknown, path: string, depth: number, label: string, comma:
       return;
     }
     out.push({ path, key: `${path} open`, text: `${indent}${label}${open}`, mark });
-    entries.forEach(([k, v], i) => walk(v, childPath(path, k), depth + 1, typeof k === 'number' ? '' : `${JSON.stringify(k)}: `, i < entries.length - 1 ? ',' : '', marks, mark, out));
+    entries.forEach(([k, v], i) =>
+      walk(v, childPath(path, k), depth + 1, typeof k === 'number' ? '' : `${JSON.stringify(k)}: `, i < entries.length - 1 ? ',' : '', marks, mark, out),
+    );
     out.push({ path, key: `${path} close`, text: `${indent}${close}${comma}`, mark });
     return;
   }
@@ -128,20 +149,42 @@ function renderSide(side: PairSide, c: Colors, width: number): string[] {
   const name = side.challengerName === null || side.challengerName === side.challengerId ? '' : `, ${side.challengerName}`;
   const verdict = verdictOf(side);
   const tone = side.agree ? c.green : side.realAgree ? c.yellow : c.red;
-  out.push(c.bold(`${side.challengerId} (${side.role}${name})`) + `${side.runId === '' ? ', live shadowing' : `, run ${side.runId}`}${side.attempt > 1 ? `, attempt ${side.attempt}` : ''}: ${tone(verdict)}`);
+  out.push(
+    c.bold(`${side.challengerId} (${side.role}${name})`) +
+      `${side.runId === '' ? ', live shadowing' : `, run ${side.runId}`}${side.attempt > 1 ? `, attempt ${side.attempt}` : ''}: ${tone(verdict)}`,
+  );
   const col = Math.max(16, Math.floor((width - 20) / 2));
   const row = (label: string, live: string, cand: string, differs = false): string => {
     const text = `  ${label.padEnd(16)}  ${clip(live, col)}  ${cand}`;
     return differs ? c.red(text) : text;
   };
   out.push(c.dim(row('', 'live', side.challengerId)));
-  out.push(row('status', String(side.live.status), `${side.candidate.status}${side.candidate.errorKind === null ? '' : ` (${side.candidate.errorKind})`}`, !side.match.status));
+  out.push(
+    row(
+      'status',
+      String(side.live.status),
+      `${side.candidate.status}${side.candidate.errorKind === null ? '' : ` (${side.candidate.errorKind})`}`,
+      !side.match.status,
+    ),
+  );
   out.push(row('latency', ms(side.live.latencyMs), ms(side.candidate.latencyMs)));
-  out.push(row('body', `${bytes(side.live.body.size)} sha256 ${side.live.body.hash}`, `${bytes(side.candidate.body.size)} sha256 ${side.candidate.body.hash}`, !side.match.body));
+  out.push(
+    row(
+      'body',
+      `${bytes(side.live.body.size)} sha256 ${side.live.body.hash}`,
+      `${bytes(side.candidate.body.size)} sha256 ${side.candidate.body.hash}`,
+      !side.match.body,
+    ),
+  );
   // The sandbox answered one of its calls as live's never was: its answer differences may be the sandbox's.
   if (side.sandboxInduced) {
-    const causes = side.sandboxCauses.map((x) => `${x.kind === 'read_after_live_write' ? "read forwarded after live's write" : 'answered by the sandbox'} ${x.key} (${x.disposition}${x.status > 0 ? ` ${x.status}` : ''})`);
-    out.push(c.yellow(`  sandbox-induced: its status, header and body differences are not counted (docs/compare.md); ${causes.join('; ') || 'causes not stored'}`));
+    const causes = side.sandboxCauses.map(
+      (x) =>
+        `${x.kind === 'read_after_live_write' ? "read forwarded after live's write" : 'answered by the sandbox'} ${x.key} (${x.disposition}${x.status > 0 ? ` ${x.status}` : ''})`,
+    );
+    out.push(
+      c.yellow(`  sandbox-induced: its status, header and body differences are not counted (docs/compare.md); ${causes.join('; ') || 'causes not stored'}`),
+    );
   }
 
   const headers = side.differences.filter((d) => d.path.startsWith('header:'));
@@ -173,7 +216,7 @@ function renderSide(side: PairSide, c: Colors, width: number): string[] {
   const marks = new Map<string, Mark>(paths.map((d) => [d.path, d.noise ? 'noise' : 'real']));
   const rows = alignBodies(bodyLines(side.live.body.text, marks), bodyLines(side.candidate.body.text, marks));
   const half = Math.max(20, Math.floor((width - 7) / 2));
-  out.push(`  bodies${side.live.body.cut || side.candidate.body.cut ? c.dim(' (cut at the joiner\'s JOINER_MAX_BODY_BYTES)') : ''}:`);
+  out.push(`  bodies${side.live.body.cut || side.candidate.body.cut ? c.dim(" (cut at the joiner's JOINER_MAX_BODY_BYTES)") : ''}:`);
   out.push(c.dim(`    ${clip('live', half)} │ ${side.challengerId}`));
   for (const [l, r] of rows) {
     const m: Mark | undefined = l === undefined || r === undefined ? ((l ?? r)?.mark ?? 'real') : (l.mark ?? r.mark);
@@ -192,7 +235,12 @@ function renderSide(side: PairSide, c: Colors, width: number): string[] {
 export function renderShowText(detail: PairDetail, c: Colors, width: number): string {
   const out: string[] = [];
   const e = detail.exchange;
-  out.push(c.bold(`exchange ${detail.exchangeId}`) + (e === null ? '' : `: ${e.service}${e.environment === '' ? '' : ` (${e.environment})`} ${e.method} ${e.path}, route ${e.route}, captured ${iso(e.captureMs)}`));
+  out.push(
+    c.bold(`exchange ${detail.exchangeId}`) +
+      (e === null
+        ? ''
+        : `: ${e.service}${e.environment === '' ? '' : ` (${e.environment})`} ${e.method} ${e.path}, route ${e.route}, captured ${iso(e.captureMs)}`),
+  );
   for (const side of detail.pairs) {
     out.push('');
     out.push(...renderSide(side, c, width));
@@ -201,7 +249,9 @@ export function renderShowText(detail: PairDetail, c: Colors, width: number): st
     out.push('');
     out.push(c.bold('did not pair'));
     for (const u of detail.unmatched) {
-      out.push(`  ${u.challengerId} (${u.role})${u.runId === '' ? '' : `, run ${u.runId}`}: ${u.reason}${u.expiredBy === '' ? '' : `, expired by ${u.expiredBy}`}; live ${u.hasLive ? 'seen' : 'missing'}, result ${u.hasResult ? 'seen' : 'missing'}, at ${iso(u.eventMs)}`);
+      out.push(
+        `  ${u.challengerId} (${u.role})${u.runId === '' ? '' : `, run ${u.runId}`}: ${u.reason}${u.expiredBy === '' ? '' : `, expired by ${u.expiredBy}`}; live ${u.hasLive ? 'seen' : 'missing'}, result ${u.hasResult ? 'seen' : 'missing'}, at ${iso(u.eventMs)}`,
+      );
     }
   }
   return out.join('\n');
@@ -213,20 +263,29 @@ async function run(id: string, flags: ShowFlags, io: CliIo): Promise<number> {
   const ch = await openClickHouse(connection, io, { debug });
   let detail: PairDetail | null;
   try {
-    detail = await createClickHouseExploreStore(ch).pairDetail(id).catch((e: unknown) => {
-      throw measureFailure(e, connection, debug);
-    });
+    detail = await createClickHouseExploreStore(ch)
+      .pairDetail(id)
+      .catch((e: unknown) => {
+        throw measureFailure(e, connection, debug);
+      });
   } finally {
     await ch.close();
   }
   if (detail !== null && (flags.challenger !== undefined || flags.runId !== undefined)) {
-    const keep = (s: { challengerId: string; runId: string }): boolean => (flags.challenger === undefined || s.challengerId === flags.challenger) && (flags.runId === undefined || s.runId === flags.runId);
+    const keep = (s: { challengerId: string; runId: string }): boolean =>
+      (flags.challenger === undefined || s.challengerId === flags.challenger) && (flags.runId === undefined || s.runId === flags.runId);
     detail = { ...detail, pairs: detail.pairs.filter(keep), unmatched: detail.unmatched.filter(keep) };
     if (detail.pairs.length === 0 && detail.unmatched.length === 0) detail = null;
   }
   if (detail === null) {
-    const narrowed = [flags.challenger === undefined ? '' : ` for challenger ${flags.challenger}`, flags.runId === undefined ? '' : ` in run ${flags.runId}`].join('');
-    throw new CliError(`exchange ${id} not found${narrowed} in database "${connection.options.database ?? 'default'}", ${connection.description}: no pair and no unmatched row (check the id, --database, and that the joiner has landed it)`, EXIT.notMeasured);
+    const narrowed = [
+      flags.challenger === undefined ? '' : ` for challenger ${flags.challenger}`,
+      flags.runId === undefined ? '' : ` in run ${flags.runId}`,
+    ].join('');
+    throw new CliError(
+      `exchange ${id} not found${narrowed} in database "${connection.options.database ?? 'default'}", ${connection.description}: no pair and no unmatched row (check the id, --database, and that the joiner has landed it)`,
+      EXIT.notMeasured,
+    );
   }
   if (flags.format === 'json') io.out(JSON.stringify(detail, null, 2));
   else io.out(renderShowText(detail, colorsFor(io), onTerminal(io) ? Math.max(80, process.stdout.columns ?? 160) : 160));
@@ -237,13 +296,17 @@ async function run(id: string, flags: ShowFlags, io: CliIo): Promise<number> {
 export function registerShowCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const command = program
     .command('show')
-    .description('one exchange, live and each challenger side by side: status, latency, differing paths (noise marked), headers, side effects, bodies; and where it did not pair')
+    .description(
+      'one exchange, live and each challenger side by side: status, latency, differing paths (noise marked), headers, side effects, bodies; and where it did not pair',
+    )
     .argument('<exchange-id>', 'the exchange id (a UUIDv7, or the request-id header value the tap used)', exchangeIdArg)
     .option('--challenger <id>', 'only this challenger')
     .option('--run-id <id>', 'only this replay run')
     .addOption(new Option('--format <format>', 'output format').choices([...SHOW_FORMATS]).default('text'));
   withConnectionOptions(command);
-  command.addHelpText('after', `
+  command.addHelpText(
+    'after',
+    `
 Examples:
   shadow show 0192f0c4-8a1e-7cc3-9a51-3c1f2b7d9e01
   shadow show demo-12-p --database demo --format json
@@ -253,6 +316,7 @@ terminal only; NO_COLOR=1 turns them off.
 ${CONNECTION_HELP}
 
 Exit codes: 0 shown; 2 the exchange is not stored (no pair, no unmatched row), a bad id, nothing
-measured (ClickHouse unreachable, unknown database or table).`);
+measured (ClickHouse unreachable, unknown database or table).`,
+  );
   command.action(async (id: string, flags: ShowFlags) => setExitCode(await notAVerdictOnCrash('show', debugMode(flags, io), () => run(id, flags, io))));
 }

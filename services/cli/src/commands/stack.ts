@@ -30,7 +30,10 @@ export function findStackScript(io: CliIo): string {
     const script = join(root, 'infra', 'local', 'stack');
     if (existsSync(script)) return script;
   }
-  const where = explicit !== undefined && explicit !== '' ? `SHADOW_REPO_ROOT=${explicit} has no infra/local/stack` : `no checkout of the shadow repository (a pnpm workspace with infra/local/stack) above ${io.cwd}`;
+  const where =
+    explicit !== undefined && explicit !== ''
+      ? `SHADOW_REPO_ROOT=${explicit} has no infra/local/stack`
+      : `no checkout of the shadow repository (a pnpm workspace with infra/local/stack) above ${io.cwd}`;
   throw new CliError(`stack: ${where}; run shadow stack inside the repository, or set SHADOW_REPO_ROOT to its root`, EXIT.usage);
 }
 
@@ -70,10 +73,13 @@ export function registerStackCommands(program: Command, io: CliIo, setExitCode: 
   const stack = program
     .command('stack')
     .description('the local development stack (infra/local/stack): Kafka, schema registry, chDB data directory')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 State lives in $STACK_DIR (default <repo>/.stack); ports KAFKA_PORT, REGISTRY_PORT, ... as in
 docs/local-stack.md. Exit codes: 0 ok, 1 the script failed (or status: something is down), 2 usage
-or not inside a checkout.`);
+or not inside a checkout.`,
+    );
   const run = async (args: string[]): Promise<void> => setExitCode(await runScript(findStackScript(io), args, io));
   stack
     .command('up')

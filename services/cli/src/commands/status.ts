@@ -58,14 +58,16 @@ interface PipelineStatus {
   runs: (Pick<RunSummary, 'runId' | 'state' | 'landed' | 'partitions' | 'drainedPartitions'> & { summary: string })[] | { error: string };
 }
 
-const message = (error: unknown): string => (error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error));
+const message = (error: unknown): string => (error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error));
 
 async function killSwitch(flags: StatusFlags, io: CliIo): Promise<KillSwitchStatus> {
   const source = resolveBrokers(flags.brokers, io);
   const topic = topicNames(flags.topicPrefix).control;
   const { readControlEntries } = await import('@shadow/tap');
   const snapshot = await readControlEntries(kafkaFor(source, flags.timeoutMs), { topic, timeoutMs: flags.timeoutMs });
-  const entries = [...snapshot.entries].sort(([a], [b]) => a.localeCompare(b)).map(([key, m]) => ({ key, mirroring: m.mirroring, reason: m.reason, by: m.by, at: m.at }));
+  const entries = [...snapshot.entries]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, m]) => ({ key, mirroring: m.mirroring, reason: m.reason, by: m.by, at: m.at }));
   const keys = new Set([...(flags.service ?? []), ...entries.map((e) => e.key).filter((k) => k !== '*')]);
   const services = [...keys].sort().map((service) => {
     const s = snapshot.stateOf(service);
@@ -90,17 +92,19 @@ async function groups(flags: StatusFlags, io: CliIo): Promise<GroupStatus[]> {
     const out: GroupStatus[] = [];
     for (const groupId of ids) {
       const committed = await admin.fetchOffsets({ groupId, topics: present });
-      const perTopic = committed.map(({ topic, partitions }) => {
-        const end = ends.get(topic) ?? new Map<number, number>();
-        const withCommit = partitions.filter((p) => Number(p.offset) >= 0);
-        return {
-          topic,
-          committed: withCommit.reduce((n, p) => n + Number(p.offset), 0),
-          end: withCommit.reduce((n, p) => n + (end.get(p.partition) ?? 0), 0),
-          lag: withCommit.reduce((n, p) => n + Math.max(0, (end.get(p.partition) ?? 0) - Number(p.offset)), 0),
-          partitionsWithoutCommit: partitions.length - withCommit.length,
-        };
-      }).filter((t) => t.partitionsWithoutCommit < (ends.get(t.topic)?.size ?? 0));
+      const perTopic = committed
+        .map(({ topic, partitions }) => {
+          const end = ends.get(topic) ?? new Map<number, number>();
+          const withCommit = partitions.filter((p) => Number(p.offset) >= 0);
+          return {
+            topic,
+            committed: withCommit.reduce((n, p) => n + Number(p.offset), 0),
+            end: withCommit.reduce((n, p) => n + (end.get(p.partition) ?? 0), 0),
+            lag: withCommit.reduce((n, p) => n + Math.max(0, (end.get(p.partition) ?? 0) - Number(p.offset)), 0),
+            partitionsWithoutCommit: partitions.length - withCommit.length,
+          };
+        })
+        .filter((t) => t.partitionsWithoutCommit < (ends.get(t.topic)?.size ?? 0));
       const g = described.get(groupId);
       out.push({ groupId, state: g?.state ?? 'Unknown', members: g?.members.length ?? 0, topics: perTopic, lag: perTopic.reduce((n, t) => n + t.lag, 0) });
     }
@@ -121,17 +125,38 @@ async function fromClickHouse(flags: StatusFlags, io: CliIo, now: number): Promi
     return { challengers: { error: message(error) }, runs: { error: message(error) } };
   }
   try {
-    const challengers = await createClickHouseExploreStore(ch).challengers({ window: { fromMs: flags.since, toMs: now + 1 } }).then(
-      (list) => list.map((c) => ({ challengerId: c.challengerId, role: c.role, pairs: c.pairs, lastPairLanded: new Date(c.lastJoinedMs).toISOString(), lastCapture: new Date(c.lastCaptureMs).toISOString() })),
-      (error: unknown) => ({ error: message(clickhouseFailure(error, connection, 'reading the pairs', debug)) }),
-    );
+    const challengers = await createClickHouseExploreStore(ch)
+      .challengers({ window: { fromMs: flags.since, toMs: now + 1 } })
+      .then(
+        (list) =>
+          list.map((c) => ({
+            challengerId: c.challengerId,
+            role: c.role,
+            pairs: c.pairs,
+            lastPairLanded: new Date(c.lastJoinedMs).toISOString(),
+            lastCapture: new Date(c.lastCaptureMs).toISOString(),
+          })),
+        (error: unknown) => ({ error: message(clickhouseFailure(error, connection, 'reading the pairs', debug)) }),
+      );
     let runs: PipelineStatus['runs'];
     try {
       // The latest runs the joiner recorded (a plain aggregate: the read-only endpoint allows it).
-      const rs = await ch.client.query({ query: 'SELECT run_id, max(produced_time) AS last FROM runs GROUP BY run_id ORDER BY last DESC LIMIT 20', format: 'JSONEachRow' });
+      const rs = await ch.client.query({
+        query: 'SELECT run_id, max(produced_time) AS last FROM runs GROUP BY run_id ORDER BY last DESC LIMIT 20',
+        format: 'JSONEachRow',
+      });
       const ids = (await rs.json<{ run_id: string }>()).map((r) => r.run_id);
       const summaries = await Promise.all(ids.map((id) => summarizeRun(ch.client, id)));
-      runs = summaries.filter((s, i) => !s.landed || i === 0).map((s) => ({ runId: s.runId, state: s.state, landed: s.landed, partitions: s.partitions, drainedPartitions: s.drainedPartitions, summary: formatRunSummary(s).split('\n')[0] ?? '' }));
+      runs = summaries
+        .filter((s, i) => !s.landed || i === 0)
+        .map((s) => ({
+          runId: s.runId,
+          state: s.state,
+          landed: s.landed,
+          partitions: s.partitions,
+          drainedPartitions: s.drainedPartitions,
+          summary: formatRunSummary(s).split('\n')[0] ?? '',
+        }));
     } catch (error) {
       runs = { error: message(clickhouseFailure(error, connection, 'reading the runs', debug)) };
     }
@@ -150,31 +175,45 @@ function renderText(status: PipelineStatus, flags: StatusFlags, io: CliIo): stri
   const ks = status.killSwitch;
   if ('error' in ks) failed('kill switch', ks);
   else {
-    out.push(`${c.bold('kill switch')} (${ks.topic}): ${ks.entries.length === 0 ? 'no entries: every tap and replayer mirrors' : `${ks.entries.length} entr${ks.entries.length === 1 ? 'y' : 'ies'}`}`);
-    for (const e of ks.entries) out.push(`  ${e.key.padEnd(20)} ${(e.mirroring === 'paused' ? c.red : c.green)(e.mirroring.padEnd(7))} by ${e.by} at ${e.at}: ${e.reason}`);
-    for (const s of ks.services) out.push(`  service ${s.service}: ${(s.state === 'paused' ? c.red : c.green)(s.state)}${s.decidedBy === null ? ' (no entry)' : ` (entry ${s.decidedBy})`}`);
+    out.push(
+      `${c.bold('kill switch')} (${ks.topic}): ${ks.entries.length === 0 ? 'no entries: every tap and replayer mirrors' : `${ks.entries.length} entr${ks.entries.length === 1 ? 'y' : 'ies'}`}`,
+    );
+    for (const e of ks.entries)
+      out.push(`  ${e.key.padEnd(20)} ${(e.mirroring === 'paused' ? c.red : c.green)(e.mirroring.padEnd(7))} by ${e.by} at ${e.at}: ${e.reason}`);
+    for (const s of ks.services)
+      out.push(
+        `  service ${s.service}: ${(s.state === 'paused' ? c.red : c.green)(s.state)}${s.decidedBy === null ? ' (no entry)' : ` (entry ${s.decidedBy})`}`,
+      );
   }
   const gs = status.groups;
   if ('error' in gs) failed('consumer lag', gs);
   else {
-    out.push(c.bold('consumer lag') + (flags.group === undefined ? ' (the services\' default groups; --group for others)' : ''));
+    out.push(c.bold('consumer lag') + (flags.group === undefined ? " (the services' default groups; --group for others)" : ''));
     for (const g of gs) {
       const running = g.members > 0 ? c.green(`${g.members} member${g.members === 1 ? '' : 's'}`) : c.dim(`no members (${g.state.toLowerCase()})`);
       if (g.topics.length === 0) out.push(`  ${g.groupId.padEnd(24)} ${running}, no committed offsets`);
-      else out.push(`  ${g.groupId.padEnd(24)} ${running}, lag ${g.lag}: ${g.topics.map((t) => `${t.topic} ${t.lag}${t.partitionsWithoutCommit > 0 ? ` (${t.partitionsWithoutCommit} partitions without a commit)` : ''}`).join(', ')}`);
+      else
+        out.push(
+          `  ${g.groupId.padEnd(24)} ${running}, lag ${g.lag}: ${g.topics.map((t) => `${t.topic} ${t.lag}${t.partitionsWithoutCommit > 0 ? ` (${t.partitionsWithoutCommit} partitions without a commit)` : ''}`).join(', ')}`,
+        );
     }
   }
   const cs = status.challengers;
   if ('error' in cs) failed('last pair landed', cs);
   else {
     out.push(`${c.bold('last pair landed')} (pairs captured since ${new Date(flags.since).toISOString()})${cs.length === 0 ? ': none' : ''}`);
-    for (const x of cs) out.push(`  ${x.challengerId.padEnd(24)} ${x.role.padEnd(9)} ${String(x.pairs).padStart(8)} pairs, last landed ${x.lastPairLanded} (captured ${x.lastCapture})`);
+    for (const x of cs)
+      out.push(
+        `  ${x.challengerId.padEnd(24)} ${x.role.padEnd(9)} ${String(x.pairs).padStart(8)} pairs, last landed ${x.lastPairLanded} (captured ${x.lastCapture})`,
+      );
   }
   const rs = status.runs;
   if ('error' in rs) out.push(`${c.bold('replay runs')}: ${c.dim(`none recorded (${rs.error})`)}`);
   else {
     const open = rs.filter((r) => !r.landed);
-    out.push(`${c.bold('replay runs')}: ${open.length === 0 ? 'none in progress' : `${open.length} in progress`}${rs.length > 0 && rs[0]?.landed === true ? `; latest landed: ${rs[0].runId}` : ''}`);
+    out.push(
+      `${c.bold('replay runs')}: ${open.length === 0 ? 'none in progress' : `${open.length} in progress`}${rs.length > 0 && rs[0]?.landed === true ? `; latest landed: ${rs[0].runId}` : ''}`,
+    );
     for (const r of open) out.push(`  ${r.summary}`);
   }
   return out.join('\n');
@@ -206,24 +245,43 @@ export function registerStatusCommands(program: Command, io: CliIo, setExitCode:
   const command = program
     .command('status')
     .description('kill-switch state per service, consumer lag per group, when the last pair landed per challenger, replay runs in progress')
-    .option('--service <name...>', 'also show what the kill switch means for these services', (v: string, prev: string[] | undefined) => [...(prev ?? []), serviceName(v)])
-    .option('--group <id...>', `consumer groups to show lag for (default: ${DEFAULT_GROUPS.join(', ')})`, (v: string, prev: string[] | undefined) => [...(prev ?? []), groupName(v)])
-    .option('--topic-prefix <prefix>', 'prefix of the topic names', (v: string) => {
-      if (!/^[a-zA-Z0-9._-]*$/.test(v)) throw new InvalidArgumentError('may only contain ASCII letters, digits, ".", "_" and "-".');
-      return v;
-    }, '')
+    .option('--service <name...>', 'also show what the kill switch means for these services', (v: string, prev: string[] | undefined) => [
+      ...(prev ?? []),
+      serviceName(v),
+    ])
+    .option('--group <id...>', `consumer groups to show lag for (default: ${DEFAULT_GROUPS.join(', ')})`, (v: string, prev: string[] | undefined) => [
+      ...(prev ?? []),
+      groupName(v),
+    ])
+    .option(
+      '--topic-prefix <prefix>',
+      'prefix of the topic names',
+      (v: string) => {
+        if (!/^[a-zA-Z0-9._-]*$/.test(v)) throw new InvalidArgumentError('may only contain ASCII letters, digits, ".", "_" and "-".');
+        return v;
+      },
+      '',
+    )
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
-    .option('--since <time>', 'pairs captured since (for "last pair landed"): a duration back from now, ISO-8601 with a zone, epoch s/ms', timeFlag(), Date.now() - 86_400_000)
+    .option(
+      '--since <time>',
+      'pairs captured since (for "last pair landed"): a duration back from now, ISO-8601 with a zone, epoch s/ms',
+      timeFlag(),
+      Date.now() - 86_400_000,
+    )
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--timeout-ms <ms>', 'bound on each Kafka read', integerIn(1000, 600_000), 15_000);
   withConnectionOptions(command);
-  command.addHelpText('after', `
+  command.addHelpText(
+    'after',
+    `
 Examples:
   shadow status
   shadow status --service pricing --group shadow-replayer --format json
 ${CONNECTION_HELP}
 
 Exit codes: 0 shown; 1 Kafka could not be read (the other sections are still shown); 2 a bad flag.
-ClickHouse that cannot be read is said in its section, not an error: the taps may run without it.`);
+ClickHouse that cannot be read is said in its section, not an error: the taps may run without it.`,
+  );
   command.action(async (flags: StatusFlags) => setExitCode(await run(flags, io, Date.now())));
 }

@@ -25,7 +25,10 @@ function print(report: TopicsReport, flags: TopicsFlags, io: CliIo): void {
     io.out(JSON.stringify(report, null, 2));
   } else {
     for (const t of report.topics) {
-      const shape = t.partitions === null ? '' : ` partitions=${t.partitions} replication=${t.replicationFactor ?? '?'}${t.role === 'control' ? ` cleanup.policy=${t.cleanupPolicy ?? '?'}` : ''}`;
+      const shape =
+        t.partitions === null
+          ? ''
+          : ` partitions=${t.partitions} replication=${t.replicationFactor ?? '?'}${t.role === 'control' ? ` cleanup.policy=${t.cleanupPolicy ?? '?'}` : ''}`;
       io.out(`${t.action.padEnd(8)} ${t.name} (${t.role})${shape}`);
     }
   }
@@ -56,9 +59,13 @@ function withTopicOptions(command: Command): Command {
   return command
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
     .option('--prefix <prefix>', 'prefix of every topic name, used verbatim (e.g. "tenant-a.")', '')
-    .option('--partitions <n>', `partitions of the topics joined by exchange id and of the dead-letter topic (default: ${DEFAULT_PARTITIONS}, or the count existing joined topics share)`, integerIn(1, 10_000))
-    .option('--replication-factor <n>', 'replication factor of created topics; check also reports others (default: the broker\'s)', integerIn(1, 32))
-    .option('--retention-ms <ms>', 'retention.ms of created data topics (default: the broker\'s)', integerIn(1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--partitions <n>',
+      `partitions of the topics joined by exchange id and of the dead-letter topic (default: ${DEFAULT_PARTITIONS}, or the count existing joined topics share)`,
+      integerIn(1, 10_000),
+    )
+    .option('--replication-factor <n>', "replication factor of created topics; check also reports others (default: the broker's)", integerIn(1, 32))
+    .option('--retention-ms <ms>', "retention.ms of created data topics (default: the broker's)", integerIn(1, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--role <role...>', 'only these topics (default: all)').choices([...ALL_TOPIC_ROLES]))
     .option('--timeout-ms <ms>', 'bound on each Kafka admin call', integerIn(100, 600_000), 30_000)
     .option('--json', 'print the report as JSON');

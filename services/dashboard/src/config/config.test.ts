@@ -21,12 +21,23 @@ const problems = (env: Record<string, string>, flags: Record<string, string> = {
 describe('dashboard configuration', () => {
   it('defaults: loopback, its own port, 1h window, 5s refresh, embedded chDB under the working directory', () => {
     const c = loadConfig({}, {}, dir);
-    expect(c).toMatchObject({ host: '127.0.0.1', port: DASHBOARD_DEFAULT_PORT, windowMs: 3_600_000, refreshMs: 5000, criteria: null, clickhouse: { mode: 'embedded', path: join(dir, '.stack/data/chdb') } });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: DASHBOARD_DEFAULT_PORT,
+      windowMs: 3_600_000,
+      refreshMs: 5000,
+      criteria: null,
+      clickhouse: { mode: 'embedded', path: join(dir, '.stack/data/chdb') },
+    });
     expect([9465, 8123, 8080, 9464, 9092, 9093, 8081]).not.toContain(DASHBOARD_DEFAULT_PORT);
   });
 
   it('flags win over the environment; a URL selects server mode with its credentials', () => {
-    const c = loadConfig({ DASHBOARD_PORT: '7000', CLICKHOUSE_URL: 'http://a:8123', CLICKHOUSE_USER: 'u', CLICKHOUSE_PASSWORD: 'p' }, { DASHBOARD_PORT: '0', CLICKHOUSE_DATABASE: 'shadow' }, dir);
+    const c = loadConfig(
+      { DASHBOARD_PORT: '7000', CLICKHOUSE_URL: 'http://a:8123', CLICKHOUSE_USER: 'u', CLICKHOUSE_PASSWORD: 'p' },
+      { DASHBOARD_PORT: '0', CLICKHOUSE_DATABASE: 'shadow' },
+      dir,
+    );
     expect(c.port).toBe(0);
     expect(c.clickhouse).toEqual({ mode: 'server', url: 'http://a:8123', username: 'u', password: 'p', database: 'shadow' });
     expect(c.clickhouseDescription).toBe('server http://a:8123 (from CLICKHOUSE_URL)');
@@ -35,16 +46,28 @@ describe('dashboard configuration', () => {
   });
 
   it('names every bad field at once, by flag and variable, with what was given (never a password)', () => {
-    const found = problems({ DASHBOARD_PORT: '70000', DASHBOARD_WINDOW: 'forever', DASHBOARD_REFRESH: '0s', CLICKHOUSE_URL: 'ftp://x', CLICKHOUSE_DATABASE: 'a;b', LOG_LEVEL: 'loud' }, { DASHBOARD_CRITERIA: 'missing.yaml' });
-    expect(found).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^DASHBOARD_PORT \(port\): .*got "70000"/),
-      expect.stringMatching(/^DASHBOARD_WINDOW \(window\): must be a duration.*got "forever"/),
-      expect.stringMatching(/^DASHBOARD_REFRESH \(refresh\): must be between 1s and 600s/),
-      expect.stringMatching(/^CLICKHOUSE_URL \(clickhouse\.url\): must be an http/),
-      expect.stringMatching(/^CLICKHOUSE_DATABASE \(clickhouse\.database\): must be a database name/),
-      expect.stringMatching(/^LOG_LEVEL \(logLevel\)/),
-      expect.stringMatching(/^--criteria \(criteria\): cannot read .*missing\.yaml \(not found\)/),
-    ]));
+    const found = problems(
+      {
+        DASHBOARD_PORT: '70000',
+        DASHBOARD_WINDOW: 'forever',
+        DASHBOARD_REFRESH: '0s',
+        CLICKHOUSE_URL: 'ftp://x',
+        CLICKHOUSE_DATABASE: 'a;b',
+        LOG_LEVEL: 'loud',
+      },
+      { DASHBOARD_CRITERIA: 'missing.yaml' },
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^DASHBOARD_PORT \(port\): .*got "70000"/),
+        expect.stringMatching(/^DASHBOARD_WINDOW \(window\): must be a duration.*got "forever"/),
+        expect.stringMatching(/^DASHBOARD_REFRESH \(refresh\): must be between 1s and 600s/),
+        expect.stringMatching(/^CLICKHOUSE_URL \(clickhouse\.url\): must be an http/),
+        expect.stringMatching(/^CLICKHOUSE_DATABASE \(clickhouse\.database\): must be a database name/),
+        expect.stringMatching(/^LOG_LEVEL \(logLevel\)/),
+        expect.stringMatching(/^--criteria \(criteria\): cannot read .*missing\.yaml \(not found\)/),
+      ]),
+    );
     expect(found).toHaveLength(7);
     expect(problems({}, { CLICKHOUSE_URL: 'http://a:1', CHDB_PATH: 'x' })).toEqual([expect.stringMatching(/select different databases/)]);
   });
@@ -58,10 +81,18 @@ describe('dashboard configuration', () => {
     expect(problems({ DASHBOARD_CRITERIA: bad })).toEqual([expect.stringMatching(/^DASHBOARD_CRITERIA \(criteria\): .*agreement\.min/)]);
   });
 
-  it('the bin\'s argv: --flag value and --flag=value keyed by the setting\'s variable; unknown flags and missing values are problems', () => {
-    expect(parseCommandArgv(dashboardCommand, ['--port', '0', '--criteria=gate.yaml'])).toEqual({ options: { DASHBOARD_PORT: '0', DASHBOARD_CRITERIA: 'gate.yaml' }, problems: [] });
+  it("the bin's argv: --flag value and --flag=value keyed by the setting's variable; unknown flags and missing values are problems", () => {
+    expect(parseCommandArgv(dashboardCommand, ['--port', '0', '--criteria=gate.yaml'])).toEqual({
+      options: { DASHBOARD_PORT: '0', DASHBOARD_CRITERIA: 'gate.yaml' },
+      problems: [],
+    });
     const { problems: found } = parseCommandArgv(dashboardCommand, ['--prot', '1', 'stray', '--port', '--window']);
-    expect(found).toEqual([expect.stringMatching(/^--prot: unknown option/), expect.stringMatching(/^"stray": unexpected argument/), expect.stringMatching(/^--port: needs a value/), expect.stringMatching(/^--window: needs a value/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^--prot: unknown option/),
+      expect.stringMatching(/^"stray": unexpected argument/),
+      expect.stringMatching(/^--port: needs a value/),
+      expect.stringMatching(/^--window: needs a value/),
+    ]);
   });
 
   it('a settings file (DASHBOARD_CONFIG) under variables under flags', () => {

@@ -60,13 +60,28 @@ export const configSchema = z.strictObject({
     /** Embedded chDB opened by this process (only while no joiner owns it). @default .stack/data/chdb */
     chdbPath: z.string().min(1).optional().meta({ env: 'CHDB_PATH', flag: '--chdb-path' }),
     /** Database of the pair tables. @default default */
-    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name ([A-Za-z_][A-Za-z0-9_]*)').optional().meta({ env: 'CLICKHOUSE_DATABASE', flag: '--database' }),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name ([A-Za-z_][A-Za-z0-9_]*)')
+      .optional()
+      .meta({ env: 'CLICKHOUSE_DATABASE', flag: '--database' }),
   }),
   logLevel: logLevelSetting,
 });
 
 /** A setting's variable: how the dashboard's flags are keyed (`shadow dashboard` and the bin). */
-export type ConfigKey = 'DASHBOARD_HOST' | 'DASHBOARD_PORT' | 'DASHBOARD_CRITERIA' | 'DASHBOARD_WINDOW' | 'DASHBOARD_REFRESH' | 'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CHDB_PATH' | 'CLICKHOUSE_DATABASE' | 'LOG_LEVEL';
+export type ConfigKey =
+  | 'DASHBOARD_HOST'
+  | 'DASHBOARD_PORT'
+  | 'DASHBOARD_CRITERIA'
+  | 'DASHBOARD_WINDOW'
+  | 'DASHBOARD_REFRESH'
+  | 'CLICKHOUSE_URL'
+  | 'CLICKHOUSE_USER'
+  | 'CLICKHOUSE_PASSWORD'
+  | 'CHDB_PATH'
+  | 'CLICKHOUSE_DATABASE'
+  | 'LOG_LEVEL';
 
 export interface DashboardConfig {
   host: string;
@@ -164,7 +179,9 @@ export const dashboardConfig = defineConfig({
 });
 
 /** The command-line flag of each setting, by its variable (`shadow dashboard` and the standalone bin). */
-export const FLAGS: Readonly<Record<ConfigKey, string>> = Object.freeze(Object.fromEntries(dashboardConfig.settings.map((s) => [s.env, s.flag])) as Record<ConfigKey, string>);
+export const FLAGS: Readonly<Record<ConfigKey, string>> = Object.freeze(
+  Object.fromEntries(dashboardConfig.settings.map((s) => [s.env, s.flag])) as Record<ConfigKey, string>,
+);
 
 /** `--port` -> DASHBOARD_PORT: the setting a flag names. */
 export function keyOfFlag(flag: string): ConfigKey | undefined {
@@ -188,6 +205,11 @@ export function flagValues(flags: Partial<Record<ConfigKey, string>>): Pick<Load
  * Reads and validates the configuration: the file (DASHBOARD_CONFIG or `file`), `env` over it,
  * `flags` over both. Throws ConfigError listing every bad field.
  */
-export function loadConfig(env: Env, flags: Partial<Record<ConfigKey, string>> = {}, cwd = process.cwd(), options: Pick<LoadConfigOptions, 'file' | 'fileLabel' | 'defaults'> = {}): DashboardConfig {
+export function loadConfig(
+  env: Env,
+  flags: Partial<Record<ConfigKey, string>> = {},
+  cwd = process.cwd(),
+  options: Pick<LoadConfigOptions, 'file' | 'fileLabel' | 'defaults'> = {},
+): DashboardConfig {
   return load(dashboardConfig, { ...options, env, cwd, ...flagValues(flags) });
 }

@@ -46,7 +46,8 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   // uPlot sizes its canvases through style attributes: inline styles are allowed, inline scripts are not.
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
@@ -66,9 +67,12 @@ function failure(error: unknown): { status: number; message: string } {
   if (isAnalysisError(error) && error.code === 'ANALYSIS_INVALID_ARGUMENT') return { status: 400, message: firstLine(error.message) };
   if (isAnalysisError(error) && error.code === 'ANALYSIS_QUERY_FAILED') {
     const ch = toClickHouseError(error.cause ?? error);
-    const hint = ch.code === 'CH_UNKNOWN_TABLE' || ch.code === 'CH_UNKNOWN_DATABASE'
-      ? ': no pair tables here; point the dashboard at the database the joiner writes to (--database, --clickhouse-url) or run `shadow migrate`'
-      : ch.code === 'CH_CONNECTION' ? ': start ClickHouse (or the joiner whose read-only endpoint this is) or correct --clickhouse-url' : '';
+    const hint =
+      ch.code === 'CH_UNKNOWN_TABLE' || ch.code === 'CH_UNKNOWN_DATABASE'
+        ? ': no pair tables here; point the dashboard at the database the joiner writes to (--database, --clickhouse-url) or run `shadow migrate`'
+        : ch.code === 'CH_CONNECTION'
+          ? ': start ClickHouse (or the joiner whose read-only endpoint this is) or correct --clickhouse-url'
+          : '';
     return { status: 502, message: `ClickHouse: ${firstLine(ch.message)}${hint}` };
   }
   return { status: 500, message: 'internal error (see the dashboard log)' };
@@ -109,12 +113,25 @@ export function createDashboardHandler(o: DashboardHandlerOptions): (req: Incomi
     const list: ChallengerSummary[] = await o.exploreStore.challengers(target);
     const challengers = [];
     for (const summary of list) {
-      const key = JSON.stringify([target.runId ?? null, criteria?.sha256 ?? null, summary.pairs, summary.firstCaptureMs, summary.lastCaptureMs, summary.lastJoinedMs, summary.unmatchedRows, summary.lastUnmatchedJoinedMs]);
+      const key = JSON.stringify([
+        target.runId ?? null,
+        criteria?.sha256 ?? null,
+        summary.pairs,
+        summary.firstCaptureMs,
+        summary.lastCaptureMs,
+        summary.lastJoinedMs,
+        summary.unmatchedRows,
+        summary.lastUnmatchedJoinedMs,
+      ]);
       const last = lastViews.get(summary.challengerId);
       let view: ChallengerOverview;
       if (last !== undefined && last.key === key) {
         const { report, verdict } = last.view;
-        view = { ...last.view, report: report === null ? null : { ...report, window: target.window }, verdict: verdict === null ? null : { ...verdict, window: target.window } };
+        view = {
+          ...last.view,
+          report: report === null ? null : { ...report, window: target.window },
+          verdict: verdict === null ? null : { ...verdict, window: target.window },
+        };
       } else {
         view = await challengerOverview(o.pairStore, o.exploreStore, { challengerId: summary.challengerId, ...target, criteria });
       }

@@ -14,7 +14,12 @@ export function createDashboardMetrics(): DashboardMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'shadow_dashboard_' });
   return {
     registry,
-    requests: new Counter({ name: 'shadow_dashboard_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
+    requests: new Counter({
+      name: 'shadow_dashboard_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
     apiSeconds: new Histogram({
       name: 'shadow_dashboard_api_seconds',
       help: 'Time to answer an API request (ClickHouse queries included)',

@@ -13,7 +13,10 @@ export const MAX_URL_LENGTH = 4096;
 
 export class ParamError extends Error {
   override readonly name = 'ParamError';
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }

@@ -30,19 +30,28 @@ describe('joiner config: JOINER_COMPARE', () => {
     const p = problems({ ...base, JOINER_COMPARE: JSON.stringify({ rules: bad }) });
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^JOINER_COMPARE \(compare\.rules\[0\]\.outcomes\[0\]\.type\): /);
-    expect(problems({ ...base, JOINER_COMPARE: JSON.stringify({ body: { maxBodyBytes: -1 } }) })).toEqual([expect.stringMatching(/^JOINER_COMPARE \(compare\.body\.maxBodyBytes\): expected an integer >= 0/)]);
+    expect(problems({ ...base, JOINER_COMPARE: JSON.stringify({ body: { maxBodyBytes: -1 } }) })).toEqual([
+      expect.stringMatching(/^JOINER_COMPARE \(compare\.body\.maxBodyBytes\): expected an integer >= 0/),
+    ]);
   });
 
   it('refuses text that is not a JSON object', () => {
     expect(problems({ ...base, JOINER_COMPARE: '{rules:' })).toEqual([expect.stringMatching(/^JOINER_COMPARE \(compare\): not JSON/)]);
-    expect(problems({ ...base, JOINER_COMPARE: '[1]' })).toEqual([expect.stringMatching(/^JOINER_COMPARE \(compare\): Invalid input: expected object, received array/)]);
+    expect(problems({ ...base, JOINER_COMPARE: '[1]' })).toEqual([
+      expect.stringMatching(/^JOINER_COMPARE \(compare\): Invalid input: expected object, received array/),
+    ]);
   });
 
   it('reads a `compare:` mapping from the JOINER_CONFIG file, validated the same way, named by its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joiner-compare-'));
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, ['compare:', '  rules:', '    - route: /price/:sku', '      outcomes:', '        - { name: price, path: $.price, type: number }'].join('\n'));
-    expect(loadConfig({ ...base, JOINER_CONFIG: good }).compare).toEqual({ rules: [{ route: '/price/:sku', outcomes: [{ name: 'price', path: '$.price', type: 'number' }] }] });
+    writeFileSync(
+      good,
+      ['compare:', '  rules:', '    - route: /price/:sku', '      outcomes:', '        - { name: price, path: $.price, type: number }'].join('\n'),
+    );
+    expect(loadConfig({ ...base, JOINER_CONFIG: good }).compare).toEqual({
+      rules: [{ route: '/price/:sku', outcomes: [{ name: 'price', path: '$.price', type: 'number' }] }],
+    });
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, ['compare:', '  rules:', '    - route: /price/:sku', '      ignorePaths: ["price"]'].join('\n'));
     expect(problems({ ...base, JOINER_CONFIG: bad })).toEqual([expect.stringMatching(/^compare\.rules\[0\]\.ignorePaths\[0\]: /)]);
@@ -51,12 +60,28 @@ describe('joiner config: JOINER_COMPARE', () => {
 
 describe('joiner config: compare.judges', () => {
   const judges = {
-    summary: { type: 'openai-chat', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b-instruct', deadlineMs: 20_000, timeoutMs: 10_000, audit: { secondaryRate: 0.1 } },
-    ranker: { type: 'http', url: 'http://127.0.0.1:9000/judge', deadlineMs: 5000, timeoutMs: 5000, headers: { authorization: { env: 'RANKER_TOKEN', prefix: 'Bearer ' } } },
+    summary: {
+      type: 'openai-chat',
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      model: 'qwen2.5:7b-instruct',
+      deadlineMs: 20_000,
+      timeoutMs: 10_000,
+      audit: { secondaryRate: 0.1 },
+    },
+    ranker: {
+      type: 'http',
+      url: 'http://127.0.0.1:9000/judge',
+      deadlineMs: 5000,
+      timeoutMs: 5000,
+      headers: { authorization: { env: 'RANKER_TOKEN', prefix: 'Bearer ' } },
+    },
   };
-  const judgedRules = [{ route: '/summary/:id', judge: { path: '$.summary', use: 'summary' } }, { route: '/rank', judge: { use: 'ranker' } }];
+  const judgedRules = [
+    { route: '/summary/:id', judge: { path: '$.summary', use: 'summary' } },
+    { route: '/rank', judge: { use: 'ranker' } },
+  ];
 
-  it('resolves the judges, keeps them out of compare\'s options, and waits for the longest judgement + 1 s', () => {
+  it("resolves the judges, keeps them out of compare's options, and waits for the longest judgement + 1 s", () => {
     const c = loadConfig({ ...base, RANKER_TOKEN: 'secret', JOINER_COMPARE: JSON.stringify({ judges, rules: judgedRules }) });
     expect(Object.keys(c.judges?.judges ?? {})).toEqual(['summary', 'ranker']);
     expect(c.judges?.judges['ranker']?.headers).toEqual({ authorization: 'Bearer secret' });
@@ -69,38 +94,47 @@ describe('joiner config: compare.judges', () => {
   it('names every bad judge field by its full path under compare.judges, and a missing variable by name', () => {
     const bad = { ...judges, summary: { ...judges.summary, baseUrl: 'ftp://model', retries: { max: 99 } } };
     const p = problems({ ...base, JOINER_COMPARE: JSON.stringify({ judges: bad, rules: judgedRules }) });
-    expect(p).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^JOINER_COMPARE \(compare\.judges\.summary\.baseUrl\): /),
-      expect.stringMatching(/^JOINER_COMPARE \(compare\.judges\.summary\.retries\.max\): /),
-      'JOINER_COMPARE (compare.judges.ranker.headers.authorization.env): environment variable RANKER_TOKEN is not set',
-    ]));
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^JOINER_COMPARE \(compare\.judges\.summary\.baseUrl\): /),
+        expect.stringMatching(/^JOINER_COMPARE \(compare\.judges\.summary\.retries\.max\): /),
+        'JOINER_COMPARE (compare.judges.ranker.headers.authorization.env): environment variable RANKER_TOKEN is not set',
+      ]),
+    );
     expect(p.join('\n')).not.toContain('secret');
   });
 
   it('refuses a rule whose judge is not configured, naming the rule', () => {
     const p = problems({ ...base, RANKER_TOKEN: 't', JOINER_COMPARE: JSON.stringify({ judges, rules: [{ route: '/x', judge: { use: 'sumary' } }] }) });
     expect(p).toEqual(['JOINER_COMPARE (compare.rules[0].judge.use): no judge "sumary" (configured: summary, ranker)']);
-    expect(problems({ ...base, JOINER_COMPARE: JSON.stringify({ rules: [{ route: '/x', judge: { path: '$.a' } }] }) }))
-      .toEqual([expect.stringMatching(/^JOINER_COMPARE \(compare\.rules\[0\]\.judge\): a judge is configured for this route but no judge/)]);
+    expect(problems({ ...base, JOINER_COMPARE: JSON.stringify({ rules: [{ route: '/x', judge: { path: '$.a' } }] }) })).toEqual([
+      expect.stringMatching(/^JOINER_COMPARE \(compare\.rules\[0\]\.judge\): a judge is configured for this route but no judge/),
+    ]);
   });
 
   it('refuses a judgeTimeoutMs shorter than the longest judgement, and judges that are not a mapping', () => {
-    expect(problems({ ...base, RANKER_TOKEN: 't', JOINER_COMPARE: JSON.stringify({ judges, rules: judgedRules, judgeTimeoutMs: 10_000 }) }))
-      .toEqual([expect.stringMatching(/^JOINER_COMPARE \(compare\.judgeTimeoutMs\): must be >= 41000 /)]);
-    expect(problems({ ...base, JOINER_COMPARE: JSON.stringify({ judges: ['summary'] }) })).toEqual([expect.stringMatching(/^JOINER_COMPARE \(compare\.judges\): expected a mapping of judge id -> judge/)]);
+    expect(problems({ ...base, RANKER_TOKEN: 't', JOINER_COMPARE: JSON.stringify({ judges, rules: judgedRules, judgeTimeoutMs: 10_000 }) })).toEqual([
+      expect.stringMatching(/^JOINER_COMPARE \(compare\.judgeTimeoutMs\): must be >= 41000 /),
+    ]);
+    expect(problems({ ...base, JOINER_COMPARE: JSON.stringify({ judges: ['summary'] }) })).toEqual([
+      expect.stringMatching(/^JOINER_COMPARE \(compare\.judges\): expected a mapping of judge id -> judge/),
+    ]);
   });
 
   it('reads judges from the `compare:` mapping of the JOINER_CONFIG file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joiner-judges-'));
     const file = join(dir, 'joiner.yaml');
-    writeFileSync(file, [
-      'compare:',
-      '  judges:',
-      '    ranker: { type: http, url: "http://127.0.0.1:9000/judge", timeoutMs: 2000, deadlineMs: 4000 }',
-      '  rules:',
-      '    - route: /rank',
-      '      judge: { path: $.items, use: ranker }',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'compare:',
+        '  judges:',
+        '    ranker: { type: http, url: "http://127.0.0.1:9000/judge", timeoutMs: 2000, deadlineMs: 4000 }',
+        '  rules:',
+        '    - route: /rank',
+        '      judge: { path: $.items, use: ranker }',
+      ].join('\n'),
+    );
     const c = loadConfig({ ...base, JOINER_CONFIG: file });
     expect(c.judges?.judges['ranker']).toMatchObject({ type: 'http', url: 'http://127.0.0.1:9000/judge', deadlineMs: 4000 });
     expect(c.compare).toEqual({ rules: [{ route: '/rank', judge: { path: '$.items', use: 'ranker' } }], judgeTimeoutMs: 5000 });

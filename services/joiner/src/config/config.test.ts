@@ -27,7 +27,14 @@ describe('joiner config', () => {
   });
 
   it('names every bad field with what it got: the variable and the path', () => {
-    const p = problems({ ...base, JOINER_CHALLENGERS: ' , ', JOINER_WINDOW_MS: 'soon', JOINER_BODY_SAMPLE_RATE: '2', KAFKA_BROKERS: 'nohost', JOINER_BATCH_MAX_ROWS: '0' });
+    const p = problems({
+      ...base,
+      JOINER_CHALLENGERS: ' , ',
+      JOINER_WINDOW_MS: 'soon',
+      JOINER_BODY_SAMPLE_RATE: '2',
+      KAFKA_BROKERS: 'nohost',
+      JOINER_BATCH_MAX_ROWS: '0',
+    });
     expect(p.find((s) => s.startsWith('JOINER_CHALLENGERS (challengers):'))).toContain('at least one challenger');
     expect(p.find((s) => s.startsWith('JOINER_WINDOW_MS (windowMs):'))).toContain('"soon"');
     expect(p.find((s) => s.startsWith('JOINER_BODY_SAMPLE_RATE (body.sampleRate):'))).toBeDefined();
@@ -36,7 +43,9 @@ describe('joiner config', () => {
   });
 
   it('reports a missing required field as not set, by its path and variable', () => {
-    expect(problems({ KAFKA_BROKERS: base.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL })).toEqual(['challengers (JOINER_CHALLENGERS): required (not set)']);
+    expect(problems({ KAFKA_BROKERS: base.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL })).toEqual([
+      'challengers (JOINER_CHALLENGERS): required (not set)',
+    ]);
   });
 
   it('reads a YAML file under the environment, keyed by path or by variable, and refuses unknown fields in it', () => {
@@ -46,7 +55,11 @@ describe('joiner config', () => {
     expect(loadConfig({ ...base, JOINER_CHALLENGERS: '', JOINER_CONFIG: file })).toMatchObject({ challengers: ['a', 'b'], windowMs: 5000 });
     expect(loadConfig({ ...base, JOINER_CONFIG: file }).challengers).toEqual(['cand-1', 'sec-1']); // env wins
     writeFileSync(file, 'challengers: [a]\nbatch: { maxRows: 50 }\nquery: { port: "off" }\n');
-    expect(loadConfig({ ...base, JOINER_CHALLENGERS: '', JOINER_CONFIG: file })).toMatchObject({ challengers: ['a'], batch: { maxRows: 50, maxDelayMs: 1000 }, query: { port: 'off' } });
+    expect(loadConfig({ ...base, JOINER_CHALLENGERS: '', JOINER_CONFIG: file })).toMatchObject({
+      challengers: ['a'],
+      batch: { maxRows: 50, maxDelayMs: 1000 },
+      query: { port: 'off' },
+    });
     writeFileSync(file, 'JOINER_WINDOW: 5000\nbatch: { maxRow: 1 }\n');
     expect(problems({ ...base, JOINER_CONFIG: file })).toEqual([
       'batch.maxRow: unknown field (accepted: maxRows, maxBytes, maxDelayMs)',
@@ -54,11 +67,16 @@ describe('joiner config', () => {
     ]);
   });
 
-  it('waits for the challengers of the shared file (the replayer\'s block), by id', () => {
+  it("waits for the challengers of the shared file (the replayer's block), by id", () => {
     const dir = mkdtempSync(join(tmpdir(), 'joiner-challengers-'));
-    writeFileSync(join(dir, 'challengers.yaml'), 'challengers:\n  - { id: cand, baseUrl: "http://cand:8080" }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n');
+    writeFileSync(
+      join(dir, 'challengers.yaml'),
+      'challengers:\n  - { id: cand, baseUrl: "http://cand:8080" }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n',
+    );
     writeFileSync(join(dir, 'joiner.yaml'), 'challengersFile: challengers.yaml\n');
-    expect(loadConfig({ KAFKA_BROKERS: base.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL, JOINER_CONFIG: join(dir, 'joiner.yaml') }).challengers).toEqual(['cand', 'sec']);
+    expect(
+      loadConfig({ KAFKA_BROKERS: base.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL, JOINER_CONFIG: join(dir, 'joiner.yaml') }).challengers,
+    ).toEqual(['cand', 'sec']);
     // The block's schema is the replayer's: a bad entry is named in the joiner too.
     writeFileSync(join(dir, 'challengers.yaml'), 'challengers:\n  - { id: cand, baseUrl: "ftp://cand" }\n');
     expect(problems({ KAFKA_BROKERS: base.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: base.SCHEMA_REGISTRY_URL, JOINER_CONFIG: join(dir, 'joiner.yaml') })).toEqual([
@@ -74,7 +92,8 @@ describe('docs/joiner.md', () => {
   });
 
   it('its challengers.yaml example (the one docs/replayer.md shows too) is read as the challengers file', () => {
-    const example = (name: string): string | undefined => /```yaml\n(# challengers\.yaml[^\n]*\n[\s\S]*?)```/.exec(readFileSync(join(import.meta.dirname, `../../../../docs/${name}.md`), 'utf8'))?.[1];
+    const example = (name: string): string | undefined =>
+      /```yaml\n(# challengers\.yaml[^\n]*\n[\s\S]*?)```/.exec(readFileSync(join(import.meta.dirname, `../../../../docs/${name}.md`), 'utf8'))?.[1];
     expect(example('joiner')).toBeDefined();
     expect(example('joiner')).toBe(example('replayer'));
     const dir = mkdtempSync(join(tmpdir(), 'doc-challengers-'));

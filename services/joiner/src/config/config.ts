@@ -138,7 +138,10 @@ const UNCALLED: JudgeFn = () => Promise.reject(new Error('validation only'));
  * `judges` (a mapping of id -> judge, docs/judge.md) is resolved by @shadow/judge, its problems
  * named `compare.judges.<id>.<field>`, and a rule's `judge.use` must name one of them.
  */
-export function parseCompareOptions(value: unknown, env: Env = process.env): { options: CompareOptions; judges: JudgeConfig | undefined } | { problems: [string, string][] } {
+export function parseCompareOptions(
+  value: unknown,
+  env: Env = process.env,
+): { options: CompareOptions; judges: JudgeConfig | undefined } | { problems: [string, string][] } {
   if (!isPlainObject(value)) return { problems: [['compare', 'expected an object of @shadow/compare options']] };
   const { judges: judgesInput, ...rest } = value;
   const problems: [string, string][] = [];
@@ -159,7 +162,10 @@ export function parseCompareOptions(value: unknown, env: Env = process.env): { o
     const minimum = judgeTimeoutFor(judges.judges);
     const set = options.judgeTimeoutMs;
     if (typeof set === 'number' && Number.isInteger(set) && set < minimum) {
-      problems.push(['compare.judgeTimeoutMs', `must be >= ${minimum} (the longest judgement: a judge's deadlineMs plus its audits' + 1 s) or left out, got ${set}`]);
+      problems.push([
+        'compare.judgeTimeoutMs',
+        `must be >= ${minimum} (the longest judgement: a judge's deadlineMs plus its audits' + 1 s) or left out, got ${set}`,
+      ]);
     }
   }
   try {
@@ -171,9 +177,10 @@ export function parseCompareOptions(value: unknown, env: Env = process.env): { o
     problems.push([`compare.${field}`, message]);
   }
   if (problems.length > 0) return { problems };
-  const withTimeout = judges === undefined || Object.keys(judges.judges).length === 0 || options.judgeTimeoutMs !== undefined
-    ? options
-    : { ...options, judgeTimeoutMs: judgeTimeoutFor(judges.judges) };
+  const withTimeout =
+    judges === undefined || Object.keys(judges.judges).length === 0 || options.judgeTimeoutMs !== undefined
+      ? options
+      : { ...options, judgeTimeoutMs: judgeTimeoutFor(judges.judges) };
   return { options: withTimeout, judges };
 }
 
@@ -209,7 +216,9 @@ export const joinerConfig = defineConfig({
     if (compare !== undefined && 'problems' in compare) problems.push(...compare.problems.map(([field, message]) => compareProblem(context, field, message)));
     const { rowsDays: rows, bodiesDays: bodies } = config?.retention ?? {};
     if (bodies !== undefined && rows !== undefined && bodies > rows) {
-      problems.push(`${context.nameOf(['retention', 'bodiesDays'])}: ${bodies} exceeds ${context.nameOf(['retention', 'rowsDays'])} (${rows}); bodies live in the pair rows and go with them`);
+      problems.push(
+        `${context.nameOf(['retention', 'bodiesDays'])}: ${bodies} exceeds ${context.nameOf(['retention', 'rowsDays'])} (${rows}); bodies live in the pair rows and go with them`,
+      );
     }
     return problems;
   },

@@ -19,14 +19,31 @@ describe('joiner retention settings', () => {
   });
 
   it('maps each setting to its retention field', () => {
-    const config = loadConfig({ ...base, JOINER_RETENTION_DAYS: '60', JOINER_BODY_RETENTION_DAYS: '14', JOINER_AGGREGATE_RETENTION_DAYS: '365', JOINER_LABEL_RETENTION_DAYS: '120' });
+    const config = loadConfig({
+      ...base,
+      JOINER_RETENTION_DAYS: '60',
+      JOINER_BODY_RETENTION_DAYS: '14',
+      JOINER_AGGREGATE_RETENTION_DAYS: '365',
+      JOINER_LABEL_RETENTION_DAYS: '120',
+    });
     expect(retentionOf(config)).toEqual({ rowsDays: 60, bodiesDays: 14, aggregatesDays: 365, labelsDays: 120 });
     expect(retentionOf(loadConfig({ ...base, JOINER_LABEL_RETENTION_DAYS: '30' }))).toEqual({ labelsDays: 30 });
   });
 
   it('names every bad setting at start-up', () => {
-    const p = problems({ ...base, JOINER_RETENTION_DAYS: '0', JOINER_BODY_RETENTION_DAYS: '1.5', JOINER_AGGREGATE_RETENTION_DAYS: '3651', JOINER_LABEL_RETENTION_DAYS: 'forever' });
-    expect(p.map((s) => s.split(':')[0])).toEqual(['JOINER_RETENTION_DAYS (retention.rowsDays)', 'JOINER_BODY_RETENTION_DAYS (retention.bodiesDays)', 'JOINER_AGGREGATE_RETENTION_DAYS (retention.aggregatesDays)', 'JOINER_LABEL_RETENTION_DAYS (retention.labelsDays)']);
+    const p = problems({
+      ...base,
+      JOINER_RETENTION_DAYS: '0',
+      JOINER_BODY_RETENTION_DAYS: '1.5',
+      JOINER_AGGREGATE_RETENTION_DAYS: '3651',
+      JOINER_LABEL_RETENTION_DAYS: 'forever',
+    });
+    expect(p.map((s) => s.split(':')[0])).toEqual([
+      'JOINER_RETENTION_DAYS (retention.rowsDays)',
+      'JOINER_BODY_RETENTION_DAYS (retention.bodiesDays)',
+      'JOINER_AGGREGATE_RETENTION_DAYS (retention.aggregatesDays)',
+      'JOINER_LABEL_RETENTION_DAYS (retention.labelsDays)',
+    ]);
     expect(p[0]).toContain('"0"');
     expect(problems({ ...base, JOINER_RETENTION_DAYS: '10', JOINER_BODY_RETENTION_DAYS: '20' })).toEqual([
       'JOINER_BODY_RETENTION_DAYS (retention.bodiesDays): 20 exceeds JOINER_RETENTION_DAYS (retention.rowsDays) (10); bodies live in the pair rows and go with them',

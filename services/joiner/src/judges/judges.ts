@@ -65,6 +65,6 @@ export async function seedJudgeBudgets(clickhouse: Pick<ClickHouse, 'client'>, j
     }
   } catch (err) {
     // A restart then grants a fresh budget for today: logged, not fatal (the joiner must run).
-    logger.warn({ err }, 'could not read today\'s judge spend from ClickHouse; the judges\' daily budgets start from zero');
+    logger.warn({ err }, "could not read today's judge spend from ClickHouse; the judges' daily budgets start from zero");
   }
 }

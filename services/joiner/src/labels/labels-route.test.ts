@@ -6,13 +6,24 @@ describe('parseLabelsBody', () => {
     expect(parseLabelsBody({ exchangeId: 'e1', name: 'fraud', value: true, observedAtMs: 5 })).toEqual({
       labels: [{ exchangeId: 'e1', name: 'fraud', value: true, observedTimeMs: 5, source: 'http' }],
     });
-    expect(parseLabelsBody([{ exchangeId: 'e1', name: 'n', value: 1 }, { exchangeId: 'e2', name: 'n', value: 'x', source: 'crm' }])).toEqual({
-      labels: [{ exchangeId: 'e1', name: 'n', value: 1, source: 'http' }, { exchangeId: 'e2', name: 'n', value: 'x', source: 'crm' }],
+    expect(
+      parseLabelsBody([
+        { exchangeId: 'e1', name: 'n', value: 1 },
+        { exchangeId: 'e2', name: 'n', value: 'x', source: 'crm' },
+      ]),
+    ).toEqual({
+      labels: [
+        { exchangeId: 'e1', name: 'n', value: 1, source: 'http' },
+        { exchangeId: 'e2', name: 'n', value: 'x', source: 'crm' },
+      ],
     });
   });
 
   it('names each bad field, with its index in an array', () => {
-    const r = parseLabelsBody([{ exchangeId: 'e1', name: 'n', value: 1 }, { exchangeId: '', name: '9x', value: null, observedAtMs: 1.5 }]);
+    const r = parseLabelsBody([
+      { exchangeId: 'e1', name: 'n', value: 1 },
+      { exchangeId: '', name: '9x', value: null, observedAtMs: 1.5 },
+    ]);
     expect('problems' in r && r.problems.map((p) => p.split(':')[0])).toEqual(['[1].exchangeId', '[1].name', '[1].value', '[1].observedAtMs']);
     const unknown = parseLabelsBody({ exchangeId: 'e', name: 'n', value: 1, label: 2 });
     expect('problems' in unknown && unknown.problems).toEqual([expect.stringMatching(/^\(body\): .*\(label\)$/)]);

@@ -24,12 +24,17 @@ export type LabelBody = z.infer<typeof labelBodySchema>;
 /** Field-named problems of a parsed JSON body (`[2].value: ...`), or the labels. */
 export function parseLabelsBody(body: unknown): { labels: LabelInput[] } | { problems: string[] } {
   const many = Array.isArray(body);
-  const schema = many ? z.array(labelBodySchema).min(1, 'expected at least one label').max(LABELS_MAX_PER_REQUEST, `at most ${LABELS_MAX_PER_REQUEST} labels per request`) : labelBodySchema;
+  const schema = many
+    ? z.array(labelBodySchema).min(1, 'expected at least one label').max(LABELS_MAX_PER_REQUEST, `at most ${LABELS_MAX_PER_REQUEST} labels per request`)
+    : labelBodySchema;
   const result = schema.safeParse(body);
   if (!result.success) {
     return {
       problems: result.error.issues.map((issue) => {
-        const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+        const field = issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '');
         const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
         return `${field === '' ? '(body)' : field}: ${issue.message}${keys}`;
       }),

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { startQueryEndpoint } from './query-endpoint.js';
 
 // No engine is reached on these paths: the handle's mode and the port setting decide.
-const handle = (mode: 'embedded' | 'server') => ({ mode, database: 'default', location: mode === 'server' ? 'http://ch:8123' : '/data' }) as unknown as ClickHouse;
+const handle = (mode: 'embedded' | 'server') =>
+  ({ mode, database: 'default', location: mode === 'server' ? 'http://ch:8123' : '/data' }) as unknown as ClickHouse;
 const config = { query: { port: 8123, host: '127.0.0.1' } } as const;
 
 function capture(): { logger: Logger; messages: string[] } {

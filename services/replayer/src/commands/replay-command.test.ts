@@ -28,7 +28,7 @@ describe('replay command arguments', () => {
     expect(err).toMatch(/usage: main\.js replay/);
   });
 
-  it('validates challengers given on the command line by the challengers block\'s schema, named by the flag, with the other problems', async () => {
+  it("validates challengers given on the command line by the challengers block's schema, named by the flag, with the other problems", async () => {
     const { code, err } = await run(['--from', '2026-11-29T10:00:00Z', '--to', '2026-11-29T09:00:00Z', '--challenger', 'c=ftp://x,role=boss']);
     expect(code).toBe(2);
     expect(err).toMatch(/--from must be before --to/);
@@ -40,7 +40,10 @@ describe('replay command arguments', () => {
   it('a typed call: flags that name settings go over the configuration and are named by their flag', async () => {
     const t = io();
     const lines: string[] = [];
-    const code = await replayCommand.run({ from: Date.now() - 60_000, to: Date.now(), brokers: ['nohost'], topicPrefix: 'a b', challengers: [{ id: 'c', baseUrl: 'http://c:1' }] }, { ...t, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await replayCommand.run(
+      { from: Date.now() - 60_000, to: Date.now(), brokers: ['nohost'], topicPrefix: 'a b', challengers: [{ id: 'c', baseUrl: 'http://c:1' }] },
+      { ...t, out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     expect(code).toBe(2);
     expect(lines.join('\n')).toMatch(/--brokers \(kafka\.brokers\[0\]\): each broker must be host:port, got "nohost"/);
     expect(lines.join('\n')).toMatch(/--topic-prefix \(topicPrefix\): may only contain/);
@@ -55,15 +58,37 @@ describe('replay command arguments', () => {
 
   it('--challenger specs become entries of the challengers block', () => {
     expect(parseChallengerSpec('sec=http://s:1,role=secondary,rate=50,concurrency=8,timeout=2000,host=original,name=S')).toEqual({
-      id: 'sec', baseUrl: 'http://s:1', role: 'secondary', maxRatePerSecond: 50, maxConcurrency: 8, timeoutMs: 2000, host: 'original', name: 'S',
+      id: 'sec',
+      baseUrl: 'http://s:1',
+      role: 'secondary',
+      maxRatePerSecond: 50,
+      maxConcurrency: 8,
+      timeoutMs: 2000,
+      host: 'original',
+      name: 'S',
     });
     expect(() => parseChallengerSpec('a=http://a,colour=red')).toThrow(/unknown attribute "colour"/);
   });
 
   it('prints a summary with the resume hint when interrupted', () => {
     const text = formatSummary({
-      runId: 'r1', sessionId: 's1', topic: 't', fromMs: 0, toMs: 1000, completed: false, exchanges: 3, sent: 6, succeeded: 5, failed: { timeout: 1 }, outsideWindow: 2, sampledOut: 0,
-      deadLettered: 1, perChallenger: [{ id: 'c', role: 'candidate', sent: 6, succeeded: 5, failed: { timeout: 1 } }], durationMs: 2000, achievedRatePerSecond: 3, resumed: false,
+      runId: 'r1',
+      sessionId: 's1',
+      topic: 't',
+      fromMs: 0,
+      toMs: 1000,
+      completed: false,
+      exchanges: 3,
+      sent: 6,
+      succeeded: 5,
+      failed: { timeout: 1 },
+      outsideWindow: 2,
+      sampledOut: 0,
+      deadLettered: 1,
+      perChallenger: [{ id: 'c', role: 'candidate', sent: 6, succeeded: 5, failed: { timeout: 1 } }],
+      durationMs: 2000,
+      achievedRatePerSecond: 3,
+      resumed: false,
     });
     expect(text).toContain('INTERRUPTED (resume with --run-id r1)');
     expect(text).toContain('6 sent, 5 succeeded, failed: timeout=1');

@@ -63,9 +63,11 @@ export interface ReplayRunOptions {
   sandboxFactory?: SandboxFactory | undefined;
 }
 
-
 export function formatSummary(s: ReplaySummary): string {
-  const failed = Object.entries(s.failed).map(([k, n]) => `${k}=${n}`).join(' ') || 'none';
+  const failed =
+    Object.entries(s.failed)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ') || 'none';
   const lines = [
     `run ${s.runId} ${s.completed ? 'completed' : 'INTERRUPTED (resume with --run-id ' + s.runId + ')'}${s.resumed ? ' (resumed)' : ''}`,
     `  window     ${new Date(s.fromMs).toISOString()} .. ${new Date(s.toMs).toISOString()} on ${s.topic}`,
@@ -133,7 +135,8 @@ async function run(options: ReplayOptions, io: ReplayIo, extra: ReplayRunOptions
     if (problems.length === 0) reportDefaults(load, loaded.sourceOf, io);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const hint = values['challengers'] === undefined && error.problems.some((p) => /^challengers\b/.test(p)) ? '\n  (or name them with --challenger id=url)' : '';
+    const hint =
+      values['challengers'] === undefined && error.problems.some((p) => /^challengers\b/.test(p)) ? '\n  (or name them with --challenger id=url)' : '';
     // Every problem at once: the arguments' and the configuration's.
     io.err(problems.length === 0 ? `${error.message}${hint}` : `invalid replay arguments:\n  ${[...problems, ...error.problems].join('\n  ')}${hint}`);
     return 2;
@@ -152,7 +155,13 @@ async function run(options: ReplayOptions, io: ReplayIo, extra: ReplayRunOptions
   });
 
   const tty = options.json === true ? undefined : io.tty;
-  const bar = tty === undefined ? null : new SingleBar({ format: 'replay {bar} {percentage}% | {value}/{total} records | {sent} sent | {eta_formatted} left', stream: tty }, Presets.shades_classic);
+  const bar =
+    tty === undefined
+      ? null
+      : new SingleBar(
+          { format: 'replay {bar} {percentage}% | {value}/{total} records | {sent} sent | {eta_formatted} left', stream: tty },
+          Presets.shades_classic,
+        );
   let started = false;
   const onProgress = (p: ReplayWindowProgress): void => {
     if (bar !== null) {
@@ -176,7 +185,12 @@ async function run(options: ReplayOptions, io: ReplayIo, extra: ReplayRunOptions
       sandbox = await sandboxFactory({ challengers: config.challengers.map((c) => c.id), onSideEffect: (e) => effects.push(e), config: sandboxConfig, logger });
       if (options.json !== true) {
         const dependencies = Object.keys((sandboxConfig['dependencies'] ?? {}) as object);
-        for (const a of sandboxAddresses(sandbox, config.challengers.map((c) => c.id), dependencies)) io.out(`sandbox: ${formatSandboxAddress(a)}`);
+        for (const a of sandboxAddresses(
+          sandbox,
+          config.challengers.map((c) => c.id),
+          dependencies,
+        ))
+          io.out(`sandbox: ${formatSandboxAddress(a)}`);
       }
     }
     const summary = await replayWindow({
@@ -213,13 +227,14 @@ async function run(options: ReplayOptions, io: ReplayIo, extra: ReplayRunOptions
 }
 
 /** `replay` as a typed command: what `shadow replay` mounts. */
-export const replayCommand: ServiceCommand<ReplayOptions> & { run(options: ReplayOptions, io: ReplayIo, extra?: ReplayRunOptions): Promise<number> } = Object.freeze({
-  name: 'replay',
-  description: 'replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)',
-  options: REPLAY_OPTIONS,
-  help: REPLAY_HELP,
-  run,
-});
+export const replayCommand: ServiceCommand<ReplayOptions> & { run(options: ReplayOptions, io: ReplayIo, extra?: ReplayRunOptions): Promise<number> } =
+  Object.freeze({
+    name: 'replay',
+    description: 'replay the exchanges captured in a time window to challengers (a one-off run, resumable by --run-id)',
+    options: REPLAY_OPTIONS,
+    help: REPLAY_HELP,
+    run,
+  });
 
 /** The bin's `main.js replay <argv>`: the same options from argv; bad ones exit 2 with the usage. */
 export async function replayFromArgv(argv: readonly string[], io: ReplayIo, extra: ReplayRunOptions = {}): Promise<number> {

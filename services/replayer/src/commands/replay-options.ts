@@ -48,34 +48,101 @@ function time(text: string): number {
 
 /** The flags of `replay`, as its bin and `shadow replay` both offer them. */
 export const REPLAY_OPTIONS: readonly CommandOption[] = Object.freeze([
-  { flag: '--from', name: 'from', value: 'time', required: true, parse: time, description: 'window start, inclusive (capture time): a duration back from now (2h), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)' },
-  { flag: '--to', name: 'to', value: 'time', required: true, parse: time, description: 'window end, exclusive, in the same forms' },
-  { flag: '--challenger', name: 'challengers', value: 'spec', multiple: true, parse: parseChallengerSpec, description: 'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original] (host=original sends the captured Host); repeatable (default: the challengers of --config)' },
-  { flag: '--speed', name: 'speed', value: 'speed', default: 'max', parse: pattern(/^(max|\d+(\.\d+)?x?)$/i, '"max" or a factor such as "1x" or "10x"'), description: 'max, 1x (original pace) or Nx' },
   {
-    flag: '--sample-rate', name: 'sampleRate', value: 'rate', description: 'replay this fraction of the window (deterministic by exchange id), 0..1',
+    flag: '--from',
+    name: 'from',
+    value: 'time',
+    required: true,
+    parse: time,
+    description:
+      'window start, inclusive (capture time): a duration back from now (2h), an ISO-8601 time with a zone (2026-11-29T10:00:00Z) or epoch s/ms (10/13 digits)',
+  },
+  { flag: '--to', name: 'to', value: 'time', required: true, parse: time, description: 'window end, exclusive, in the same forms' },
+  {
+    flag: '--challenger',
+    name: 'challengers',
+    value: 'spec',
+    multiple: true,
+    parse: parseChallengerSpec,
+    description:
+      'id=url[,role=secondary][,name=N][,rate=N][,concurrency=N][,timeout=ms][,host=original] (host=original sends the captured Host); repeatable (default: the challengers of --config)',
+  },
+  {
+    flag: '--speed',
+    name: 'speed',
+    value: 'speed',
+    default: 'max',
+    parse: pattern(/^(max|\d+(\.\d+)?x?)$/i, '"max" or a factor such as "1x" or "10x"'),
+    description: 'max, 1x (original pace) or Nx',
+  },
+  {
+    flag: '--sample-rate',
+    name: 'sampleRate',
+    value: 'rate',
+    description: 'replay this fraction of the window (deterministic by exchange id), 0..1',
     parse: (t) => {
       const n = Number(t);
       if (t.trim() === '' || !(n >= 0 && n <= 1)) throw new Error('expected a number in [0, 1]');
       return n;
     },
   },
-  { flag: '--ordering', name: 'ordering', value: 'mode', parse: pattern(/^(none|all|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/, 'none, all or header:<name>'), description: 'none, all (capture order) or header:<name> (capture order per header value)' },
-  { flag: '--run-id', name: 'runId', value: 'id', parse: pattern(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" or "-"'), description: 'tags every result and holds the progress: rerun with the same id to resume (default: generated)' },
+  {
+    flag: '--ordering',
+    name: 'ordering',
+    value: 'mode',
+    parse: pattern(/^(none|all|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/, 'none, all or header:<name>'),
+    description: 'none, all (capture order) or header:<name> (capture order per header value)',
+  },
+  {
+    flag: '--run-id',
+    name: 'runId',
+    value: 'id',
+    parse: pattern(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" or "-"'),
+    description: 'tags every result and holds the progress: rerun with the same id to resume (default: generated)',
+  },
   { flag: '--topic', name: 'topic', value: 'name', description: 'read this exchanges topic instead of <prefix>shadow.exchanges.v1' },
   {
-    flag: '--topic-prefix', name: 'topicPrefix', value: 'prefix', description: 'prefix of every topic name (as given to the taps)',
+    flag: '--topic-prefix',
+    name: 'topicPrefix',
+    value: 'prefix',
+    description: 'prefix of every topic name (as given to the taps)',
     parse: (t) => {
       const problem = topicPrefixProblem(t);
       if (problem !== null) throw new Error(problem.replace(/, got .*$/, ''));
       return t;
     },
   },
-  { flag: '--config', name: 'config', value: 'file', description: 'replayer config file, YAML or JSON (docs/replayer.md); env variables override single fields (default: $REPLAYER_CONFIG)' },
-  { flag: '--brokers', name: 'brokers', value: 'list', parse: (t) => t.split(',').map((b) => b.trim()).filter((b) => b !== ''), description: 'Kafka brokers host:port[,...] (default: the config, $KAFKA_BROKERS, else the local stack)' },
-  { flag: '--schema-registry-url', name: 'schemaRegistryUrl', value: 'url', description: 'schema registry (default: the config, $SCHEMA_REGISTRY_URL, else the local stack)' },
+  {
+    flag: '--config',
+    name: 'config',
+    value: 'file',
+    description: 'replayer config file, YAML or JSON (docs/replayer.md); env variables override single fields (default: $REPLAYER_CONFIG)',
+  },
+  {
+    flag: '--brokers',
+    name: 'brokers',
+    value: 'list',
+    parse: (t) =>
+      t
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== ''),
+    description: 'Kafka brokers host:port[,...] (default: the config, $KAFKA_BROKERS, else the local stack)',
+  },
+  {
+    flag: '--schema-registry-url',
+    name: 'schemaRegistryUrl',
+    value: 'url',
+    description: 'schema registry (default: the config, $SCHEMA_REGISTRY_URL, else the local stack)',
+  },
   { flag: '--json', name: 'json', description: 'print the summary as one JSON object (no progress bar)' },
-  { flag: '--log-level', name: 'logLevel', value: 'level', parse: pattern(new RegExp(`^(${LOG_LEVELS.join('|')})$`), LOG_LEVELS.join(', ')), description: 'log level of the progress lines (stderr; default: the config, $LOG_LEVEL, else info)' },
+  {
+    flag: '--log-level',
+    name: 'logLevel',
+    value: 'level',
+    parse: pattern(new RegExp(`^(${LOG_LEVELS.join('|')})$`), LOG_LEVELS.join(', ')),
+    description: 'log level of the progress lines (stderr; default: the config, $LOG_LEVEL, else info)',
+  },
 ]);
 
 /** The options that set a setting of the configuration, with the path they set. */

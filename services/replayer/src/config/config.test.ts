@@ -49,14 +49,17 @@ describe('replayer config', () => {
   it('reads YAML with env overrides on top, and rejects unknown fields', () => {
     const dir = mkdtempSync(join(tmpdir(), 'replayer-config-'));
     const file = join(dir, 'replayer.yaml');
-    writeFileSync(file, [
-      'kafka: { brokers: ["a:9092"] }',
-      'schemaRegistry: { url: "http://r:8081" }',
-      'challengers:',
-      '  - { id: cand, baseUrl: "http://cand:8080", maxRatePerSecond: 50 }',
-      '  - { id: sec, baseUrl: "http://sec:8080", role: secondary }',
-      'ordering: "header:x-session"',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'kafka: { brokers: ["a:9092"] }',
+        'schemaRegistry: { url: "http://r:8081" }',
+        'challengers:',
+        '  - { id: cand, baseUrl: "http://cand:8080", maxRatePerSecond: 50 }',
+        '  - { id: sec, baseUrl: "http://sec:8080", role: secondary }',
+        'ordering: "header:x-session"',
+      ].join('\n'),
+    );
     const c = loadConfig({ REPLAYER_CONFIG: file, KAFKA_BROKERS: 'b:9092,c:9092' });
     expect(c.kafka.brokers).toEqual(['b:9092', 'c:9092']);
     expect(c.challengers.map((x) => x.role)).toEqual(['candidate', 'secondary']);
@@ -65,15 +68,22 @@ describe('replayer config', () => {
     expect(problems({ REPLAYER_CONFIG: file }).join('\n')).toMatch(/typo/);
     expect(problems({ REPLAYER_CONFIG: join(dir, 'missing.yaml') }).join('\n')).toMatch(/REPLAYER_CONFIG: cannot read/);
     expect(problems({ ...minimal, REPLAYER_CHALLENGERS: '[not json' }).join('\n')).toMatch(/REPLAYER_CHALLENGERS/);
-    expect(problems({ ...minimal, REPLAYER_CHALLENGERS: '[{"id":"c","baseUrl":"http://a"},{"id":"c","baseUrl":"http://b"}]' }).join('\n'))
-      .toMatch(/REPLAYER_CHALLENGERS \(challengers\): challenger ids must be unique/);
+    expect(problems({ ...minimal, REPLAYER_CHALLENGERS: '[{"id":"c","baseUrl":"http://a"},{"id":"c","baseUrl":"http://b"}]' }).join('\n')).toMatch(
+      /REPLAYER_CHALLENGERS \(challengers\): challenger ids must be unique/,
+    );
   });
   it('reads the challengers from the shared file (challengersFile), not both', () => {
     const dir = mkdtempSync(join(tmpdir(), 'replayer-challengers-'));
-    writeFileSync(join(dir, 'challengers.yaml'), 'challengers:\n  - { id: cand, baseUrl: "http://cand:8080", maxConcurrency: 4 }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n');
+    writeFileSync(
+      join(dir, 'challengers.yaml'),
+      'challengers:\n  - { id: cand, baseUrl: "http://cand:8080", maxConcurrency: 4 }\n  - { id: sec, baseUrl: "http://sec:8080", role: secondary }\n',
+    );
     writeFileSync(join(dir, 'replayer.yaml'), 'kafka: { brokers: ["a:9092"] }\nschemaRegistry: { url: "http://r:8081" }\nchallengersFile: challengers.yaml\n');
     const c = loadConfig({ REPLAYER_CONFIG: join(dir, 'replayer.yaml') });
-    expect(c.challengers.map((x) => [x.id, x.role, x.maxConcurrency])).toEqual([['cand', 'candidate', 4], ['sec', 'secondary', 32]]);
+    expect(c.challengers.map((x) => [x.id, x.role, x.maxConcurrency])).toEqual([
+      ['cand', 'candidate', 4],
+      ['sec', 'secondary', 32],
+    ]);
     expect(problems({ REPLAYER_CONFIG: join(dir, 'replayer.yaml'), REPLAYER_CHALLENGERS: '[{"id":"c","baseUrl":"http://c"}]' })).toEqual([
       'challengersFile: set challengers or challengersFile, not both',
     ]);
@@ -87,7 +97,8 @@ describe('docs/replayer.md', () => {
   });
 
   it('its challengers.yaml example (the one docs/joiner.md shows too) is read as the challengers file', () => {
-    const example = (name: string): string | undefined => /```yaml\n(# challengers\.yaml[^\n]*\n[\s\S]*?)```/.exec(readFileSync(join(import.meta.dirname, `../../../../docs/${name}.md`), 'utf8'))?.[1];
+    const example = (name: string): string | undefined =>
+      /```yaml\n(# challengers\.yaml[^\n]*\n[\s\S]*?)```/.exec(readFileSync(join(import.meta.dirname, `../../../../docs/${name}.md`), 'utf8'))?.[1];
     expect(example('replayer')).toBeDefined();
     expect(example('replayer')).toBe(example('joiner'));
     const dir = mkdtempSync(join(tmpdir(), 'doc-challengers-'));

@@ -114,6 +114,10 @@ export const replayerConfig = defineConfig({
  * Reads REPLAYER_CONFIG (if set) and `env`, with `values` (a command's own, by path) over both;
  * throws ConfigError naming every bad field.
  */
-export function loadConfig(env: Env = process.env, values: Readonly<Record<string, unknown>> = {}, options: Omit<LoadConfigOptions, 'env' | 'values'> = {}): ReplayerConfig {
+export function loadConfig(
+  env: Env = process.env,
+  values: Readonly<Record<string, unknown>> = {},
+  options: Omit<LoadConfigOptions, 'env' | 'values'> = {},
+): ReplayerConfig {
   return load(replayerConfig, { ...options, env, values });
 }

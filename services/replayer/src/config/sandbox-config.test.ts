@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
-const env = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8081', REPLAYER_CHALLENGERS: '[{"id":"cand","baseUrl":"http://c:8080"},{"id":"sec","baseUrl":"http://s:8080"}]' };
+const env = {
+  KAFKA_BROKERS: 'k:9092',
+  SCHEMA_REGISTRY_URL: 'http://r:8081',
+  REPLAYER_CHALLENGERS: '[{"id":"cand","baseUrl":"http://c:8080"},{"id":"sec","baseUrl":"http://s:8080"}]',
+};
 
 function problems(base: Record<string, unknown>, overrides: Record<string, string> = {}): readonly string[] {
   try {
@@ -40,7 +44,9 @@ describe('replayer config: the sandbox section', () => {
   });
 
   it('accepts ports for some challengers, and a section without challengers', () => {
-    const config = loadConfig(env, { sandbox: { challengers: [{ id: 'sec', httpPort: 18080, smtpPort: 0 }], dependencies: { payments: 'http://payments:8080' } } });
+    const config = loadConfig(env, {
+      sandbox: { challengers: [{ id: 'sec', httpPort: 18080, smtpPort: 0 }], dependencies: { payments: 'http://payments:8080' } },
+    });
     expect(config.sandbox).toMatchObject({ enabled: true, challengers: [{ id: 'sec', httpPort: 18080 }] });
     expect(problems({ sandbox: { enabled: false } })).toEqual([]);
     expect(problems({ sandbox: { challengers: [] } })).toEqual([]);

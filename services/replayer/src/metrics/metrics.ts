@@ -22,29 +22,60 @@ export interface MetricSources {
 export function createMetrics(sources: MetricSources): ReplayerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const replayed = new Counter({ name: 'shadow_replayer_replayed_total', help: 'Replays finished (answered or failed), per challenger', labelNames: ['challenger', 'role', 'outcome'], registers: [registry] });
-  const errors = new Counter({ name: 'shadow_replayer_errors_total', help: 'Replays that ended with an errorKind', labelNames: ['challenger', 'kind'], registers: [registry] });
-  const latency = new Histogram({
-    name: 'shadow_replayer_latency_seconds', help: 'Replayed request start to last response byte (or failure)', labelNames: ['challenger'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  const replayed = new Counter({
+    name: 'shadow_replayer_replayed_total',
+    help: 'Replays finished (answered or failed), per challenger',
+    labelNames: ['challenger', 'role', 'outcome'],
+    registers: [registry],
   });
-  const deadLetters = new Counter({ name: 'shadow_replayer_dead_letters_total', help: 'Undecodable records sent to the dead-letter topic', labelNames: ['code'], registers: [registry] });
-  const lag = new Gauge({ name: 'shadow_replayer_consumer_lag', help: 'Messages behind the high watermark after the last batch', labelNames: ['topic', 'partition'], registers: [registry] });
+  const errors = new Counter({
+    name: 'shadow_replayer_errors_total',
+    help: 'Replays that ended with an errorKind',
+    labelNames: ['challenger', 'kind'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'shadow_replayer_latency_seconds',
+    help: 'Replayed request start to last response byte (or failure)',
+    labelNames: ['challenger'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const deadLetters = new Counter({
+    name: 'shadow_replayer_dead_letters_total',
+    help: 'Undecodable records sent to the dead-letter topic',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const lag = new Gauge({
+    name: 'shadow_replayer_consumer_lag',
+    help: 'Messages behind the high watermark after the last batch',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+  });
   new Gauge({
-    name: 'shadow_replayer_in_flight', help: 'Replayed requests in flight', labelNames: ['challenger'], registers: [registry],
+    name: 'shadow_replayer_in_flight',
+    help: 'Replayed requests in flight',
+    labelNames: ['challenger'],
+    registers: [registry],
     collect() {
       this.reset();
       for (const c of sources.dispatch()?.challengers ?? []) this.set({ challenger: c.id }, c.inFlight);
     },
   });
   new Gauge({
-    name: 'shadow_replayer_paused', help: '1 while the kill switch pauses replay', registers: [registry],
+    name: 'shadow_replayer_paused',
+    help: '1 while the kill switch pauses replay',
+    registers: [registry],
     collect() {
       this.set(sources.paused() ? 1 : 0);
     },
   });
   new Gauge({
-    name: 'shadow_replayer_produced', help: 'Records produced and acknowledged, by kind', labelNames: ['kind'], registers: [registry],
+    name: 'shadow_replayer_produced',
+    help: 'Records produced and acknowledged, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
     collect() {
       const o = sources.output();
       if (o === null) return;
@@ -56,13 +87,17 @@ export function createMetrics(sources: MetricSources): ReplayerMetrics {
     },
   });
   new Gauge({
-    name: 'shadow_replayer_sandbox_writes_blocked', help: 'Challenger writes the sandbox refused (503): nothing recorded or stubbed to answer with', registers: [registry],
+    name: 'shadow_replayer_sandbox_writes_blocked',
+    help: 'Challenger writes the sandbox refused (503): nothing recorded or stubbed to answer with',
+    registers: [registry],
     collect() {
       this.set(sources.sandbox()?.writesBlocked ?? 0);
     },
   });
   new Gauge({
-    name: 'shadow_replayer_sandbox_writes_intercepted', help: 'Challenger writes the sandbox answered without reaching the real dependency', registers: [registry],
+    name: 'shadow_replayer_sandbox_writes_intercepted',
+    help: 'Challenger writes the sandbox answered without reaching the real dependency',
+    registers: [registry],
     collect() {
       this.set(sources.sandbox()?.writesAnswered ?? 0);
     },

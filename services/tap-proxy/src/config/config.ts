@@ -3,7 +3,16 @@
 // key is its path (`tap.sampleRate`), its variable derived from it (`TAP_PROXY_PORT`, and
 // `SHADOW_TAP_*` in the `tap` section) unless `.meta({ env })` keeps an established name. A bad
 // value stops the process (exit 2) naming every bad field (docs/tap-proxy.md).
-import { brokersSetting, defineConfig, httpUrlSchema, loadConfig as load, logLevelSetting, portSchema, registryUrlSetting, topicPrefixSetting } from '@shadow/service-admin';
+import {
+  brokersSetting,
+  defineConfig,
+  httpUrlSchema,
+  loadConfig as load,
+  logLevelSetting,
+  portSchema,
+  registryUrlSetting,
+  topicPrefixSetting,
+} from '@shadow/service-admin';
 import type { Env, LoadConfigOptions } from '@shadow/service-admin';
 import { z } from 'zod';
 import { HOST_HEADER_MODES } from '../proxy/forward.js';

@@ -70,7 +70,12 @@ const REQUEST_CONNECTION_HEADERS: ReadonlySet<string> = new Set(['connection', '
 const NOTHING: ReadonlySet<string> = new Set();
 
 function tokens(value: string | undefined): Set<string> {
-  return new Set((value ?? '').split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== ''));
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
 }
 
 /** The client wants the connection closed after this exchange (RFC 9112 9.3). */
@@ -317,13 +322,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       const { upstream } = options;
       const port = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
       const host = upstream.hostname.replace(/^\[|\]$/g, '');
-      const target: Socket = upstream.protocol === 'https:'
-        ? connectTls({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ALPNProtocols: ['http/1.1'] })
-        : connectTcp({ host, port });
+      const target: Socket =
+        upstream.protocol === 'https:'
+          ? connectTls({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ALPNProtocols: ['http/1.1'] })
+          : connectTcp({ host, port });
       upgraded.add(socket);
       upgraded.add(target);
       let answered = false;
-      const connectTimer = setTimeout(() => target.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })), options.upstreamTimeoutMs);
+      const connectTimer = setTimeout(
+        () => target.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })),
+        options.upstreamTimeoutMs,
+      );
       connectTimer.unref();
       target.once(upstream.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       target.once('data', () => {
@@ -333,7 +342,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         clearTimeout(connectTimer);
         if (!answered && socket.writable) {
           answered = true;
-          socket.end(`HTTP/1.1 502 Bad Gateway\r\nx-tap-proxy-error: ${errorCode(err).replace(/[^\w.-]/g, '')}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+          socket.end(
+            `HTTP/1.1 502 Bad Gateway\r\nx-tap-proxy-error: ${errorCode(err).replace(/[^\w.-]/g, '')}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+          );
         } else {
           socket.destroy();
         }
