@@ -94,7 +94,7 @@ describe('tap start-up (real Kafka)', () => {
     expect(isTapError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'TAP_TOPIC_MISSING', retriable: false });
     expect((error as Error).message).toContain(`topic "${names.exchanges}" does not exist`);
-    expect((error as Error).message).toContain(`shadow topics ensure --prefix ${prefix}`);
+    expect((error as Error).message).toContain(`shadow topics ensure --topic-prefix ${prefix}`);
     expect(await topicExists(brokers, names.exchanges)).toBe(false);
     expect(tap.enabled).toBe(false);
     // The fix the message names, then start() again: the same tap starts and mirrors.

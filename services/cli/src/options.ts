@@ -1,6 +1,6 @@
 // Value parsers for commander options: a bad value becomes commander's "invalid argument" error,
 // which the program turns into exit code 2 naming the option.
-import { parseTimeArg } from '@shadow/contracts';
+import { parseTimeArg, topicPrefixProblem } from '@shadow/contracts';
 import { InvalidArgumentError } from 'commander';
 
 export function integerIn(min: number, max: number): (value: string) => number {
@@ -11,6 +11,13 @@ export function integerIn(min: number, max: number): (value: string) => number {
     }
     return n;
   };
+}
+
+/** --topic-prefix of every command: contracts' one rule for topic names. */
+export function topicPrefix(value: string): string {
+  const problem = topicPrefixProblem(value);
+  if (problem !== null) throw new InvalidArgumentError(`${problem.replace(/, got .*$/, '')}.`);
+  return value;
 }
 
 /**

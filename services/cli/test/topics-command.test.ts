@@ -16,13 +16,13 @@ describe('shadow topics (real Kafka)', () => {
     const brokers = stack().kafkaBrokers.join(',');
     const prefix = `${uniqueName('cli')}.`;
     const first = io();
-    expect(await runCli(['node', 'shadow', 'topics', 'ensure', '--brokers', brokers, '--prefix', prefix, '--partitions', '2'], first)).toBe(0);
+    expect(await runCli(['node', 'shadow', 'topics', 'ensure', '--brokers', brokers, '--topic-prefix', prefix, '--partitions', '2'], first)).toBe(0);
     expect(first.lines.filter((l) => l.startsWith('created '))).toHaveLength(7);
     expect(first.lines).toContain(`created  ${prefix}shadow.control.v1 (control) partitions=1 replication=1 cleanup.policy=compact`);
     const again = io();
-    expect(await runCli(['node', 'shadow', 'topics', 'ensure', '--brokers', brokers, '--prefix', prefix], again)).toBe(0);
+    expect(await runCli(['node', 'shadow', 'topics', 'ensure', '--brokers', brokers, '--topic-prefix', prefix], again)).toBe(0);
     expect(again.lines.filter((l) => l.startsWith('exists '))).toHaveLength(7);
-    expect(await runCli(['node', 'shadow', 'topics', 'check', '--brokers', brokers, '--prefix', prefix], io())).toBe(0);
+    expect(await runCli(['node', 'shadow', 'topics', 'check', '--brokers', brokers, '--topic-prefix', prefix], io())).toBe(0);
   });
 
   it('check exits 1 and names a partition-count mismatch between joined topics', async () => {
@@ -43,7 +43,7 @@ describe('shadow topics (real Kafka)', () => {
     }
     const check = io();
     const code = await runCli(
-      ['node', 'shadow', 'topics', 'check', '--brokers', stack().kafkaBrokers.join(','), '--prefix', prefix, '--role', 'exchanges', 'sideEffects'],
+      ['node', 'shadow', 'topics', 'check', '--brokers', stack().kafkaBrokers.join(','), '--topic-prefix', prefix, '--role', 'exchanges', 'sideEffects'],
       check,
     );
     expect(code).toBe(1);

@@ -57,7 +57,7 @@ describe('assessTopics', () => {
     observed.delete(names.exchanges);
     const report = assessTopics(resolveTopicsOptions({ prefix: 'p.', roles: ['exchanges', 'control'] }), observed);
     expect(report.topics.map((t) => t.action)).toEqual(['missing', 'exists']);
-    expect(report.problems).toEqual(['topic p.shadow.exchanges.v1 (exchanges) does not exist; create it with `shadow topics ensure --prefix p.`']);
+    expect(report.problems).toEqual(['topic p.shadow.exchanges.v1 (exchanges) does not exist; create it with `shadow topics ensure --topic-prefix p.`']);
   });
 
   it('reports a control topic that is not compacted and a replication factor other than asked', () => {
@@ -107,6 +107,6 @@ describe('resolveTopicsOptions', () => {
 
   it('ensureCommandFor includes the prefix only when there is one', () => {
     expect(ensureCommandFor('')).toBe('shadow topics ensure');
-    expect(ensureCommandFor('t.')).toBe('shadow topics ensure --prefix t.');
+    expect(ensureCommandFor('t.')).toBe('shadow topics ensure --topic-prefix t.');
   });
 });

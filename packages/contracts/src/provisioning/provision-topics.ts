@@ -27,7 +27,7 @@ export interface ObservedTopic {
 
 /** The command that fixes a missing topic, for error messages. */
 export function ensureCommandFor(prefix: string): string {
-  return prefix === '' ? 'shadow topics ensure' : `shadow topics ensure --prefix ${prefix}`;
+  return prefix === '' ? 'shadow topics ensure' : `shadow topics ensure --topic-prefix ${prefix}`;
 }
 
 /**

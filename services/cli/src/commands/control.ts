@@ -1,6 +1,6 @@
-// `shadow pause|resume`: the kill switch, absorbing services/tap-control. Writes the desired
+// `shadow pause|resume`: the kill switch (it replaced shadow-tap-control). Writes the desired
 // mirroring state for one service, or `*` for every tap and replayer, to the compacted control topic
-// through @shadow/tap's setMirroring/clearMirroring (the same code tap-control runs); every tap
+// through @shadow/tap's setMirroring/clearMirroring; every tap
 // applies it within seconds, and replayers obey `*` and their own keys (`shadow-replayer`).
 // @shadow/tap is imported inside the handler: `stack up` runs `shadow topics ensure` through this
 // program and must not pay for loading the tap.
@@ -9,7 +9,7 @@ import { InvalidArgumentError } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { kafkaFor, resolveBrokers } from '../kafka-connection.js';
-import { integerIn } from '../options.js';
+import { integerIn, topicPrefix } from '../options.js';
 
 interface ControlFlags {
   service: string;
@@ -26,11 +26,6 @@ function nonBlank(what: string): (value: string) => string {
     if (value.trim() === '') throw new InvalidArgumentError(`${what} must not be blank.`);
     return value;
   };
-}
-
-function prefixValue(value: string): string {
-  if (!/^[a-zA-Z0-9._-]*$/.test(value)) throw new InvalidArgumentError('may only contain ASCII letters, digits, ".", "_" and "-".');
-  return value;
 }
 
 async function run(action: 'pause' | 'resume', flags: ControlFlags, io: CliIo): Promise<number> {
@@ -72,7 +67,7 @@ function withControlOptions(command: Command): Command {
     )
     .option('--by <who>', "who is acting, shown in every tap's log (default: <user>@<hostname>)", nonBlank('--by'))
     .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
-    .option('--topic-prefix <prefix>', 'prefix of the control topic name (as given to the taps), e.g. "staging."', prefixValue, '')
+    .option('--topic-prefix <prefix>', 'prefix of the control topic name (as given to the taps), e.g. "staging."', topicPrefix, '')
     .option('--timeout-ms <ms>', 'bound on each Kafka call', integerIn(100, 600_000), 30_000);
 }
 

@@ -7,11 +7,13 @@ import { Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { kafkaFor, resolveBrokers } from '../kafka-connection.js';
-import { integerIn } from '../options.js';
+import { integerIn, topicPrefix } from '../options.js';
 
 interface TopicsFlags {
   brokers?: string;
-  prefix: string;
+  topicPrefix?: string;
+  /** `--prefix`, the first spelling of --topic-prefix. */
+  prefix?: string;
   partitions?: number;
   replicationFactor?: number;
   retentionMs?: number;
@@ -39,7 +41,7 @@ function print(report: TopicsReport, flags: TopicsFlags, io: CliIo): void {
 async function run(kind: 'ensure' | 'check', flags: TopicsFlags, io: CliIo): Promise<number> {
   const source = resolveBrokers(flags.brokers, io);
   io.err(`kafka: ${source.brokers.join(',')} (from ${source.from})`);
-  const options: TopicsOptions = { prefix: flags.prefix, timeoutMs: flags.timeoutMs };
+  const options: TopicsOptions = { prefix: flags.topicPrefix ?? flags.prefix ?? '', timeoutMs: flags.timeoutMs };
   if (flags.partitions !== undefined) options.partitions = flags.partitions;
   if (flags.replicationFactor !== undefined) options.replicationFactor = flags.replicationFactor;
   if (flags.retentionMs !== undefined) options.retentionMs = flags.retentionMs;
@@ -56,19 +58,23 @@ async function run(kind: 'ensure' | 'check', flags: TopicsFlags, io: CliIo): Pro
 }
 
 function withTopicOptions(command: Command): Command {
-  return command
-    .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
-    .option('--prefix <prefix>', 'prefix of every topic name, used verbatim (e.g. "tenant-a.")', '')
-    .option(
-      '--partitions <n>',
-      `partitions of the topics joined by exchange id and of the dead-letter topic (default: ${DEFAULT_PARTITIONS}, or the count existing joined topics share)`,
-      integerIn(1, 10_000),
-    )
-    .option('--replication-factor <n>', "replication factor of created topics; check also reports others (default: the broker's)", integerIn(1, 32))
-    .option('--retention-ms <ms>', "retention.ms of created data topics (default: the broker's)", integerIn(1, Number.MAX_SAFE_INTEGER))
-    .addOption(new Option('--role <role...>', 'only these topics (default: all)').choices([...ALL_TOPIC_ROLES]))
-    .option('--timeout-ms <ms>', 'bound on each Kafka admin call', integerIn(100, 600_000), 30_000)
-    .option('--json', 'print the report as JSON');
+  return (
+    command
+      .option('--brokers <list>', 'Kafka bootstrap brokers, host:port[,host:port] (default: $KAFKA_BROKERS, else the local stack)')
+      .option('--topic-prefix <prefix>', 'prefix of every topic name, used verbatim (e.g. "tenant-a."), as every other command names it', topicPrefix)
+      // The first spelling, kept working and out of help.
+      .addOption(new Option('--prefix <prefix>').argParser(topicPrefix).hideHelp())
+      .option(
+        '--partitions <n>',
+        `partitions of the topics joined by exchange id and of the dead-letter topic (default: ${DEFAULT_PARTITIONS}, or the count existing joined topics share)`,
+        integerIn(1, 10_000),
+      )
+      .option('--replication-factor <n>', "replication factor of created topics; check also reports others (default: the broker's)", integerIn(1, 32))
+      .option('--retention-ms <ms>', "retention.ms of created data topics (default: the broker's)", integerIn(1, Number.MAX_SAFE_INTEGER))
+      .addOption(new Option('--role <role...>', 'only these topics (default: all)').choices([...ALL_TOPIC_ROLES]))
+      .option('--timeout-ms <ms>', 'bound on each Kafka admin call', integerIn(100, 600_000), 30_000)
+      .option('--json', 'print the report as JSON')
+  );
 }
 
 /** Adds `topics ensure` and `topics check` to the program. */

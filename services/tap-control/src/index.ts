@@ -1,2 +1,0 @@
-export { parseCommand, runCommand, USAGE, UsageError } from './cli.js';
-export type { ControlCommand } from './cli.js';
