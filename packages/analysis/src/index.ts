@@ -32,6 +32,7 @@ export type {
   JudgeCriterion,
   JudgeOn,
   LatencyCriterion,
+  ResourcesCriteria,
   RouteOverride,
   ScopeCriteria,
   SideEffectsCriterion,
@@ -39,6 +40,7 @@ export type {
 export { formatFieldPath, loadCriteriaFile, parseCriteria, validateCriteria } from './criteria/load.js';
 export type { LoadedCriteria } from './criteria/load.js';
 export { formatDuration, parseDuration } from './criteria/duration.js';
+export { formatBytes, formatBytesPerHour } from './report/format.js';
 export { globMatches, routeLabel, routeMatches, splitRouteKey } from './criteria/patterns.js';
 export type { RouteRef } from './criteria/patterns.js';
 export { isRouteExcluded, overallCriteria, routeCriteria } from './criteria/resolve.js';
@@ -69,9 +71,11 @@ export type {
   SideEffectPairs,
   StatusCell,
 } from './measurements/types.js';
+export type { CpuRatioMeasurement, MemoryGrowthMeasurement, ResourceInterval, ResourceMeasurements } from './measurements/resources.js';
 
 // Gate
 export { evaluateGate } from './gate/evaluate.js';
+export { evaluateResources } from './gate/resources.js';
 export type { EvaluateGateOptions } from './gate/evaluate.js';
 export { exitCodeFor, GATE_EXIT_CODES } from './gate/exit-codes.js';
 export { toGateRunRecord } from './gate/audit.js';

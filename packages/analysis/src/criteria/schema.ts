@@ -198,6 +198,42 @@ export const excludeSchema = z
   })
   .describe('What the gate leaves out');
 
+const bytesPerHour = z.number().min(0);
+
+export const resourcesCriteriaSchema = z
+  .strictObject({
+    service: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The service whose resource samples are read (the scraper's targets[].service); default: the service of the challenger's pairs"),
+    cpuRatio: z
+      .strictObject({
+        max: z.number().gt(0).describe("Challenger CPU / the baseline's, e.g. 1.2 (judged on the upper bound by default)"),
+        against: z
+          .enum(['secondary', 'live'])
+          .optional()
+          .describe(
+            "Baseline: the secondary (live's code replayed with the challenger: the default when there is one) or live (then the ratio also counts the share of traffic the challenger gets, and a warning says so)",
+          ),
+        judgeOn: judgeOnBound,
+        bucket: durationSchema.default('60s').describe('Width of the paired time buckets both sides are averaged in'),
+        minBuckets: z.int().min(2).default(5).describe('Fewer paired buckets: not enough data'),
+      })
+      .optional(),
+    memoryGrowth: z
+      .strictObject({
+        maxBytesPerHour: bytesPerHour.describe('Resident memory slope bound (Theil-Sen, bytes per hour): every process of the side must stay at or below it'),
+        side: z.enum(['challenger', 'both']).default('challenger').describe("Whose processes are judged: the challenger's, or live's too"),
+        judgeOn: judgeOnBound,
+        minPoints: z.int().min(3).default(10).describe('Fewer points (after reduction to 240 time-bucket medians): not enough data'),
+        minDuration: durationSchema.default('10m').describe('A shorter span of samples: not enough data'),
+      })
+      .optional(),
+  })
+  .refine((v) => v.cpuRatio !== undefined || v.memoryGrowth !== undefined, { message: 'set cpuRatio, memoryGrowth or both' })
+  .describe("Both sides' scraped CPU and memory (docs/watch.md): a CPU ratio bound and no memory growth");
+
 /** The criteria that can be set at the top level and overridden per route. */
 const scopeShape = {
   agreement: agreementCriterionSchema.optional(),
@@ -237,6 +273,7 @@ export const criteriaSchema = z
     everyRoute: z.boolean().default(false).describe('Apply the top-level criteria to every route too (routes with too few pairs are reported, not blocking)'),
     ...scopeShape,
     sideEffects: sideEffectsCriterionSchema.prefault({}),
+    resources: resourcesCriteriaSchema.optional(),
     routes: z
       .record(z.string().min(1), routeOverrideSchema)
       .default({})
@@ -256,6 +293,7 @@ export type ExpectedSideEffect = z.output<typeof expectedSideEffectSchema>;
 export type BusinessMetricCriterion = z.output<typeof businessMetricCriterionSchema>;
 export type AccuracyCriterion = z.output<typeof accuracyCriterionSchema>;
 export type RouteOverride = z.output<typeof routeOverrideSchema>;
+export type ResourcesCriteria = z.output<typeof resourcesCriteriaSchema>;
 export type JudgeOn = AgreementCriterion['judgeOn'];
 
 /** The criteria one scope (overall or a route) is judged by, after per-route overrides. */

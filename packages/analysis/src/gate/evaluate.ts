@@ -24,8 +24,9 @@ import { quantileLabel } from '../stats/quantile.js';
 import type { BootstrapOptions } from '../stats/types.js';
 import { wilsonInterval } from '../stats/wilson.js';
 import { describeConditions, sandboxWarning } from '../report/build.js';
-import { formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints } from '../report/format.js';
+import { formatBytesPerHour, formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints } from '../report/format.js';
 import { exitCodeFor } from './exit-codes.js';
+import { evaluateResources } from './resources.js';
 import type { CriterionResult, GateOutcome, GateUnit, GateVerdict } from './types.js';
 
 export interface EvaluateGateOptions {
@@ -74,6 +75,8 @@ function formatValue(unit: GateUnit, x: number | null): string {
       return x === null ? '-' : formatDuration(x);
     case 'count':
       return x === null ? '-' : formatCount(x);
+    case 'bytesPerHour':
+      return formatBytesPerHour(x);
   }
 }
 
@@ -794,6 +797,8 @@ export function evaluateGate(criteria: Criteria, measurements: Measurements, opt
       ...(minRoutePairs === 0 ? { outcome: 'pass' as const, blocking: true } : {}),
     });
   }
+
+  if (criteria.resources !== undefined) results.push(...evaluateResources(criteria.resources, measurements.resources, warnings));
 
   const blocking = results.filter((r) => r.blocking);
   const verdict: GateOutcome = blocking.some((r) => r.outcome === 'fail')

@@ -3,14 +3,15 @@ import type { Measurements } from '../measurements/types.js';
 export type GateOutcome = 'pass' | 'fail' | 'insufficient';
 
 /** The unit of a measured value and its limit, so renderers format it right. */
-export type GateUnit = 'ratio' | 'ms' | 'factor' | 'count' | 'duration';
+export type GateUnit = 'ratio' | 'ms' | 'factor' | 'count' | 'duration' | 'bytesPerHour';
 
 export interface CriterionResult {
   /**
    * Stable name: sample.minPairs, sample.minDuration, agreement, agreementAfterJudge, judge.minJudged,
    * judge.maxErrorRate, judge.maxFalseDifferenceRate, latency.p99,
    * latency.p99.maxMs, latency.p99.maxFactorOfSecondary, latency.p99.maxFactorOfLive, errorRate.max, errorRate.maxIncreaseOverLive,
-   * sideEffects, business.<metric>.<check>, accuracy.minDelta, accuracy.minCandidate.
+   * sideEffects, business.<metric>.<check>, accuracy.minDelta, accuracy.minCandidate,
+   * resources.cpuRatio, resources.memoryGrowth (scope: the side and the process, `challenger host:port/metrics`).
    */
   criterion: string;
   /** 'overall' or the route label ("GET /users/:id"). */

@@ -5,6 +5,7 @@
 // See src/queries/pair-store.ts for which aggregate fills which field.
 
 import type { PairedCounts } from '../stats/proportions.js';
+import type { ResourceMeasurements } from './resources.js';
 
 /** One cell of the status-code matrix: live answered `live`, the candidate `candidate` (0 = no answer). */
 export interface StatusCell {
@@ -315,5 +316,9 @@ export interface Measurements {
   overall: ScopeMeasurements;
   routes: RouteMeasurements[];
   /** Exchanges without a pair, by reason (e.g. no_result, replay_error, dead_lettered). */
-  unmatched?: Record<string, number> | undefined;
+  unmatched?: Record<string, number> | undefined /**
+   * Both sides' scraped CPU and memory over the window (resource_samples, docs/watch.md); absent:
+   * not measured (the caller did not read them, or the store has no resource table).
+   */;
+  resources?: ResourceMeasurements | undefined;
 }

@@ -298,5 +298,6 @@ export function buildReport(measurements: Measurements, options: ReportOptions =
     unmatched: Object.entries(measurements.unmatched ?? {})
       .map(([reason, exchanges]) => ({ reason, exchanges }))
       .sort((a, b) => b.exchanges - a.exchanges || a.reason.localeCompare(b.reason)),
+    ...(measurements.resources === undefined ? {} : { resources: measurements.resources }),
   };
 }

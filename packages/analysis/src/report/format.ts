@@ -42,3 +42,24 @@ export function formatFactor(x: number | null | undefined): string {
   if (!Number.isFinite(x)) return '+inf x';
   return `${x.toFixed(3)}x`;
 }
+
+/** A memory slope: 1.50 MiB/h, 12.0 KiB/h, 300 B/h (binary units, as RSS is reported). */
+export function formatBytesPerHour(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '-';
+  if (!Number.isFinite(x)) return x > 0 ? '+inf B/h' : '-inf B/h';
+  const abs = Math.abs(x);
+  if (abs >= 1024 ** 3) return `${(x / 1024 ** 3).toFixed(2)} GiB/h`;
+  if (abs >= 1024 ** 2) return `${(x / 1024 ** 2).toFixed(2)} MiB/h`;
+  if (abs >= 1024) return `${(x / 1024).toFixed(1)} KiB/h`;
+  return `${x.toFixed(0)} B/h`;
+}
+
+/** Resident memory: 48.2 MiB. */
+export function formatBytes(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '-';
+  const abs = Math.abs(x);
+  if (abs >= 1024 ** 3) return `${(x / 1024 ** 3).toFixed(2)} GiB`;
+  if (abs >= 1024 ** 2) return `${(x / 1024 ** 2).toFixed(1)} MiB`;
+  if (abs >= 1024) return `${(x / 1024).toFixed(1)} KiB`;
+  return `${x.toFixed(0)} B`;
+}

@@ -4,8 +4,9 @@ import { formatDuration } from '../criteria/duration.js';
 import type { CriterionResult, GateVerdict } from '../gate/types.js';
 import type { DifferenceInterval, ProportionInterval } from '../stats/types.js';
 import { describeConditions } from './build.js';
-import { formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints, formatSignedMs } from './format.js';
+import { formatBytesPerHour, formatCount, formatFactor, formatMs, formatNumber, formatPercent, formatPoints, formatSignedMs } from './format.js';
 import { renderMarkdown, renderText, type Doc, type Section, type TextOptions } from './layout.js';
+import type { CpuRatioMeasurement, MemoryGrowthMeasurement, ResourceMeasurements } from '../measurements/resources.js';
 import type { Report, ReportScope } from './types.js';
 
 export type { TextOptions } from './layout.js';
@@ -331,6 +332,7 @@ export function reportDoc(report: Report): Doc {
     },
   ];
   for (const r of report.routes) sections.push(...scopeSections(r, report.confidence, false, side));
+  if (report.resources !== undefined) sections.push(...resourceSections(report.resources, side));
   if (report.run !== undefined) sections.unshift(runSection(report.run));
   if (report.warnings.length > 0) sections.unshift({ title: 'Warnings', lines: report.warnings.map((w) => `warning: ${w}`) });
   sections.push({
@@ -342,6 +344,53 @@ export function reportDoc(report: Report): Doc {
     summary: [...header(report), `pairs ${formatCount(report.overall.pairs)}, intervals at ${conf}`],
     sections,
   };
+}
+
+function cpuLine(m: CpuRatioMeasurement | null, against: string, side: string): string {
+  if (m === null) return `CPU ${side} / ${against}: not measured: no secondary in this window`;
+  if (m.ratio === null || m.interval === null) return `CPU ${side} / ${against}: not measured: ${m.reason.replace(/^cpuRatio not judged: /, '')}`;
+  const means = m.means === null ? '' : `; mean CPU ${formatNumber(m.means.challenger, 4)} vs ${formatNumber(m.means.baseline, 4)} s/s`;
+  const ci = `${Math.round(m.interval.confidence * 100)}% CI ${formatFactor(m.interval.lower)} .. ${formatFactor(m.interval.upper)}`;
+  return `CPU ${side} / ${against}: ${formatFactor(m.ratio)} (${ci}, ${formatCount(m.n)} paired buckets${means})`;
+}
+
+/**
+ * Both sides' resources: the CPU ratio over the secondary (the fair baseline) and over live (which
+ * also counts the share of live's traffic the challenger gets: warned), and every process' memory
+ * growth. What could not be measured says so, with why (points, span).
+ */
+function resourceSections(r: ResourceMeasurements, side: string): Section[] {
+  const lines = [
+    `service ${r.service}, samples ${iso(r.window.fromMs)} .. ${iso(r.window.toMs)}, CPU in paired buckets of ${formatDuration(r.settings.bucketMs)}`,
+    cpuLine(r.cpuRatio.overSecondary, 'secondary', side),
+    cpuLine(r.cpuRatio.overLive, 'live', side),
+    ...r.cpuRatio.overLive.warnings.map((w) => `warning (CPU over live): ${w}`),
+  ];
+  const growth = (who: string, m: MemoryGrowthMeasurement): string[] => {
+    const measured = m.slopeBytesPerHour !== null && m.interval !== null;
+    return [
+      who,
+      m.target,
+      measured ? formatBytesPerHour(m.slopeBytesPerHour) : '-',
+      measured && m.interval !== null ? ci(m.interval, formatBytesPerHour) : '-',
+      formatCount(m.n),
+      formatDuration(m.durationMs),
+      measured ? '' : `insufficient: ${m.reason.replace(/^memory growth (not judged: )?/, '')}`,
+    ];
+  };
+  const rows = [...r.memoryGrowth.challenger.map((m) => growth(side, m)), ...r.memoryGrowth.live.map((m) => growth('live', m))];
+  return [
+    { title: 'Resources', lines },
+    {
+      title: `Memory growth (resident memory, Theil-Sen slope, ${Math.round(r.settings.confidence * 100)}% CI; needs ${r.settings.minPoints} points over ${formatDuration(r.settings.minDurationMs)})`,
+      table: {
+        headers: ['side', 'process', 'slope', `${Math.round(r.settings.confidence * 100)}% CI`, 'points', 'span', 'note'],
+        align: ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
+        rows,
+      },
+      empty: `no resident memory samples for service ${r.service} in the window`,
+    },
+  ];
 }
 
 /** What a replay run's report states first: the window, replayed, paired, unmatched by reason. */
@@ -377,6 +426,8 @@ function valueOf(r: CriterionResult, x: number | null): string {
       return x === null ? '-' : formatDuration(x);
     case 'count':
       return x === null ? '-' : formatCount(x);
+    case 'bytesPerHour':
+      return formatBytesPerHour(x);
   }
 }
 

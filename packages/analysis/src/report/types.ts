@@ -1,3 +1,4 @@
+import type { ResourceMeasurements } from '../measurements/resources.js';
 import type {
   HeaderDifference,
   JudgeReasonExample,
@@ -131,7 +132,8 @@ export interface Report {
   /** Exchanges without a pair, by reason, most first. */
   unmatched: { reason: string; exchanges: number }[];
   /** A replay run's own account next to what landed for this challenger (`shadow report --run-id`); absent otherwise. */
-  run?: ReportRun | undefined;
+  run?: ReportRun | undefined /** Both sides' scraped CPU and memory over the window (Measurements.resources); absent when not read. */;
+  resources?: ResourceMeasurements | undefined;
 }
 
 /** One historical run, for one challenger (from the `runs` table and the pair tables). */
