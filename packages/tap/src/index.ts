@@ -29,6 +29,18 @@ export type {
 export { BATCH_CHANNEL, createKafkaTransport, DROP_CHANNEL, LOCAL_SWITCH_ENV, TRANSPORT_COMPRESSIONS } from './transport/index.js';
 
 // The kill switch lives in @shadow/contracts (one watcher for taps and replayers); re-exported for the tap's users.
-export type { ControlMessage, ControlSnapshot, ControlState, ControlStateEvent, EffectiveState, MirroringState, SetMirroringRequest } from '@shadow/contracts';
-export { ALL_SERVICES, clearMirroring, readControlEntries, setMirroring } from '@shadow/contracts';
-export { CONTROL_STATE_CHANNEL } from './transport/index.js';
+export type {
+  ControlEvent,
+  ControlMessage,
+  ControlSampling,
+  ControlSnapshot,
+  ControlState,
+  ControlStateEvent,
+  EffectiveState,
+  MirroringState,
+  SamplingEvent,
+  SetMirroringRequest,
+  SetSamplingRateRequest,
+} from '@shadow/contracts';
+export { ALL_SERVICES, clearMirroring, clearSamplingRate, readControlEntries, setMirroring, setSamplingRate } from '@shadow/contracts';
+export { CONTROL_SAMPLING_CHANNEL, CONTROL_STATE_CHANNEL } from './transport/index.js';

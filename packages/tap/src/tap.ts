@@ -16,6 +16,11 @@ import type { ExchangeTransport, TransportStats } from './transport/types.js';
 
 export interface TapStats extends CaptureCounters {
   transport: TransportStats;
+  /**
+   * The global sampling rate in force and where it came from: `control` (the control topic's
+   * `sampling:<service>` or `sampling:*` entry, `key`) or `config` (`sampleRate`).
+   */
+  sampling?: { rate: number; source: 'control' | 'config'; key: string | null };
 }
 
 export interface Tap {
@@ -53,9 +58,15 @@ export const TAP_VERSION: string = packageJson.version;
 export function createTap(options: TapOptions): Tap {
   const resolved = resolveTapOptions(options);
   const transport = resolved.transport ?? kafkaTransport(resolved);
+  const sampler = new Sampler(resolved.sampling);
+  let samplingKey: string | null = null;
+  transport.onSampling?.((sampling) => {
+    samplingKey = sampling?.key ?? null;
+    sampler.setControlRate(sampling?.rate ?? null);
+  });
   const engine = new CaptureEngine({
     options: resolved,
-    sampler: new Sampler(resolved.sampling),
+    sampler,
     redactor: new Redactor(resolved.redaction),
     transport,
     tapVersion: TAP_VERSION,
@@ -68,6 +79,7 @@ export function createTap(options: TapOptions): Tap {
     ...engine.counters,
     inFlightBodyBytes: engine.budget.inUse,
     transport: transport.stats(),
+    sampling: { rate: sampler.rate, source: samplingKey === null ? 'config' : 'control', key: samplingKey },
   });
 
   return {

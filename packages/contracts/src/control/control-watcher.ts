@@ -1,8 +1,7 @@
-// Watches the compacted control topic and delivers what it says for one service: today its
-// mirroring state (the kill switch), obeyed by every tap (on its producer worker thread) and every
-// replayer. Records of kinds this version does not know are skipped (control-record.ts), so a new
-// kind (issue 19: a sampling rate per service) adds a parser, a getter and an event here, and no
-// caller learns anything about Kafka.
+// Watches the compacted control topic and delivers what it says for one service: its mirroring
+// state (the kill switch) and its sampling rate, obeyed by every tap (on its producer worker thread)
+// and every replayer. Records of kinds this version does not know are skipped (control-record.ts),
+// so a new kind adds a parser, a getter and an event here, and no caller learns anything about Kafka.
 //
 // Design: every watcher uses its own consumer group (`<prefix>.<service>.<host>.<pid>.<random>`)
 // with autoCommit off and fromBeginning on. Each instance therefore reads every entry at start
@@ -17,12 +16,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Consumer, KafkaMessage } from 'kafkajs';
-import { parseControlKey, parseControlValue } from './control-record.js';
-import { effectiveState } from './control-state.js';
+import { parseControlKey, parseControlValue, parseSamplingValue } from './control-record.js';
+import { effectiveSampling, effectiveState } from './control-state.js';
 import { ensureControlTopic } from './control-topic.js';
 import type { ControlWatcherOptions, ResolvedControlWatcherOptions } from './options.js';
 import { resolveControlWatcherOptions } from './options.js';
-import type { ControlEvent, ControlMessage, ControlState, ControlStateEvent } from './types.js';
+import type { ControlEvent, ControlMessage, ControlSampling, ControlState, ControlStateEvent, SamplingEvent, SamplingMessage } from './types.js';
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -34,6 +33,9 @@ export class ControlWatcher {
   readonly groupId: string;
   readonly #o: ResolvedControlWatcherOptions;
   readonly #entries = new Map<string, ControlMessage>();
+  /** Sampling entries by service (or `*`), not by key. */
+  readonly #sampling = new Map<string, SamplingMessage>();
+  #samplingOwn: ControlSampling | null = null;
   readonly #listeners = new Set<(event: ControlEvent) => void>();
   readonly #skippedKinds = new Set<string>();
   #state: ControlState = 'unknown';
@@ -68,7 +70,29 @@ export class ControlWatcher {
     return new Map(this.#entries);
   }
 
-  /** Calls `listener` on every change (today: the mirroring state); returns the unsubscribe function. */
+  /** Every sampling entry read so far, by service (or `*`). */
+  get samplingEntries(): ReadonlyMap<string, SamplingMessage> {
+    return new Map(this.#sampling);
+  }
+
+  /** The control rate of this watcher's services (own entry over `*`), null while none or not yet known. */
+  get sampling(): ControlSampling | null {
+    return this.#samplingOwn;
+  }
+
+  /**
+   * The control rate for any service (own entry over `*`), or null; what a replayer asks per
+   * exchange. A map lookup, no copy. Null until the topic was read (the replayer is paused then).
+   */
+  samplingRateOf(service: string): ControlSampling | null {
+    if (!this.#caughtUp && !this.#failedOpen) return null;
+    const own = this.#sampling.get(service);
+    if (own !== undefined) return { rate: own.sampling.rate, key: service, message: own };
+    const all = this.#sampling.get('*');
+    return all === undefined ? null : { rate: all.sampling.rate, key: '*', message: all };
+  }
+
+  /** Calls `listener` on every change (mirroring state, sampling rate); returns the unsubscribe function. */
   onChange(listener: (event: ControlEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -226,6 +250,16 @@ export class ControlWatcher {
       }
       return;
     }
+    if (address.kind === 'sampling') {
+      const parsed = parseSamplingValue(message.value);
+      if (!parsed.ok) {
+        this.#o.logger.warn({ topic: this.#o.topic, key, offset: message.offset, err: parsed.error }, 'ignoring invalid control message');
+        return;
+      }
+      if (parsed.message === null) this.#sampling.delete(address.service);
+      else this.#sampling.set(address.service, parsed.message);
+      return;
+    }
     const parsed = parseControlValue(message.value);
     if (!parsed.ok) {
       this.#o.logger.warn({ topic: this.#o.topic, key, offset: message.offset, err: parsed.error }, 'ignoring invalid control message');
@@ -235,8 +269,39 @@ export class ControlWatcher {
     else this.#entries.set(key, parsed.message);
   }
 
+  #emit(event: ControlEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#o.logger.error({ err: errorMessage(error) }, 'control state listener threw');
+      }
+    }
+  }
+
+  #recomputeSampling(cause: SamplingEvent['cause']): void {
+    const current = effectiveSampling(this.#sampling, this.#o.services);
+    const previous = this.#samplingOwn;
+    if (current?.rate === previous?.rate && current?.key === previous?.key) return;
+    this.#samplingOwn = current;
+    this.#o.logger.info(
+      {
+        service: this.#o.service,
+        rate: current?.rate ?? null,
+        previous: previous?.rate ?? null,
+        key: current?.key ?? null,
+        reason: current?.message.reason,
+        by: current?.message.by,
+      },
+      current === null ? `${this.#o.subject}: sampling back to configuration` : `${this.#o.subject}: sampling rate ${current.rate} from the control topic`,
+    );
+    this.#emit({ kind: 'sampling', service: this.#o.service, current, previous, cause });
+  }
+
   #recompute(cause: ControlStateEvent['cause']): void {
     if (!this.#caughtUp && !this.#failedOpen) return;
+    // Sampling first: a tap told to resume at a new rate must not send one batch at the old one.
+    this.#recomputeSampling(cause);
     const effective = effectiveState(this.#entries, this.#o.services);
     const previous = this.#state;
     if (effective.state === previous) return;
@@ -254,13 +319,7 @@ export class ControlWatcher {
       { service: event.service, state: event.state, previous, key: event.key, reason: event.message?.reason, by: event.message?.by, at: event.message?.at },
       `${this.#o.subject} ${event.state}`,
     );
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#o.logger.error({ err: errorMessage(error) }, 'control state listener threw');
-      }
-    }
+    this.#emit(event);
   }
 }
 

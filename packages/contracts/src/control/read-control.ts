@@ -5,15 +5,19 @@
 import type { Kafka } from 'kafkajs';
 import { ContractsError } from '../errors.js';
 import { createControlWatcher } from './control-watcher.js';
-import { effectiveState } from './control-state.js';
+import { effectiveSampling, effectiveState } from './control-state.js';
 import type { EffectiveState } from './control-state.js';
-import type { ControlMessage } from './types.js';
+import type { ControlMessage, ControlSampling, SamplingMessage } from './types.js';
 
 export interface ControlSnapshot {
   /** Every entry on the topic, by key (a service or `*`). */
   entries: ReadonlyMap<string, ControlMessage>;
   /** What a tap of `service` would obey: a pause anywhere wins (control-state.ts). */
   stateOf(service: string): EffectiveState;
+  /** Every sampling entry, by service (or `*`). */
+  sampling: ReadonlyMap<string, SamplingMessage>;
+  /** The control rate a tap of `service` would use (own entry over `*`), null: its configuration. */
+  samplingOf(service: string): ControlSampling | null;
 }
 
 /** Reads the control topic to its end; rejects (CONTRACTS_KAFKA_UNAVAILABLE) when that takes longer than `timeoutMs`. */
@@ -32,7 +36,8 @@ export async function readControlEntries(kafka: Kafka, options: { topic?: string
       await new Promise((r) => setTimeout(r, 50));
     }
     const entries = watcher.entries;
-    return { entries, stateOf: (service) => effectiveState(entries, service) };
+    const sampling = watcher.samplingEntries;
+    return { entries, stateOf: (service) => effectiveState(entries, service), sampling, samplingOf: (service) => effectiveSampling(sampling, service) };
   } finally {
     await watcher.close();
   }

@@ -13,16 +13,15 @@ export const ALL_SERVICES = '*';
  * The kinds of record on the control topic this version reads. A mirroring record is keyed by the
  * bare service name or `*` (a name may hold `:`); every other kind by `<kind>:<service>`.
  */
-export const CONTROL_RECORD_KINDS = ['mirroring'] as const;
+export const CONTROL_RECORD_KINDS = ['mirroring', 'sampling'] as const;
 export type ControlRecordKind = (typeof CONTROL_RECORD_KINDS)[number];
 
 /**
  * Kind prefixes reserved for records this version does not read yet: a watcher skips them quietly,
  * so a newer operator's records never disturb an older tap, and no service name may start with one.
- * Issue 19 adds `sampling` (`sampling:<service>`, value `{ sampling: { rate }, reason, by, at }`).
- * A kind is reserved here a release before it is written.
+ * A kind is reserved here a release before it is written (issue 19's `sampling` was, and is now read).
  */
-export const RESERVED_CONTROL_KINDS = ['sampling'] as const;
+export const RESERVED_CONTROL_KINDS: readonly string[] = [];
 
 /**
  * Value of a mirroring record (UTF-8 JSON). Key: service name or `*`. A null value (tombstone)
@@ -52,8 +51,37 @@ export interface ControlStateEvent {
   cause: 'topic' | 'timeout';
 }
 
+/**
+ * Value of a sampling record (UTF-8 JSON). Key: `sampling:<service>` or `sampling:*`. While present
+ * it replaces the configured sampling rate of that service's taps and replayers; a tombstone
+ * returns them to their configuration.
+ */
+export interface SamplingMessage {
+  sampling: { rate: number };
+  reason: string;
+  by: string;
+  at: string;
+}
+
+/** The sampling rate the control topic sets for a service: the service's own entry over `*`'s. */
+export interface ControlSampling {
+  rate: number;
+  /** The key that decided it: `<service>` or `*`. */
+  key: string;
+  message: SamplingMessage;
+}
+
+/** The control rate of a watcher's services changed (set, changed or cleared: `current` null). */
+export interface SamplingEvent {
+  kind: 'sampling';
+  service: string;
+  current: ControlSampling | null;
+  previous: ControlSampling | null;
+  cause: 'topic' | 'timeout';
+}
+
 /** Every change a watcher delivers; a union so that new record kinds add their own event. */
-export type ControlEvent = ControlStateEvent;
+export type ControlEvent = ControlStateEvent | SamplingEvent;
 
 /** The logger a watcher writes to; pino satisfies it. */
 export type ControlLogger = Logger;

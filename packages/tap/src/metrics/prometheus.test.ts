@@ -65,6 +65,18 @@ describe('registerTapMetrics', () => {
     expect(await registry.metrics()).not.toContain('shadow_tap_');
   });
 
+  it('exposes the sampling rate in force with its source', async () => {
+    let current = stats({ sampling: { rate: 0.5, source: 'config', key: null } });
+    const registry = new Registry();
+    const unregister = registerTapMetrics({ stats: () => current }, registry);
+    expect(await registry.metrics()).toContain('shadow_tap_sampling_rate{source="config",key=""} 0.5');
+    current = stats({ sampling: { rate: 0.01, source: 'control', key: 'checkout' } });
+    const text = await registry.metrics();
+    expect(text).toContain('shadow_tap_sampling_rate{source="control",key="checkout"} 0.01');
+    expect(text).not.toContain('source="config"');
+    unregister();
+  });
+
   it('observes send latency from the transport batch events', async () => {
     const registry = new Registry();
     const unregister = registerTapMetrics({ stats: () => stats() }, registry);

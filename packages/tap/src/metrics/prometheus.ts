@@ -96,6 +96,19 @@ export function registerTapMetrics(tap: Pick<Tap, 'stats'>, registry: Registry, 
     },
   });
 
+  names.push(`${prefix}sampling_rate`);
+  new Gauge({
+    name: `${prefix}sampling_rate`,
+    help: 'The global sampling rate in force; source: control (the control topic, key = its entry) or config.',
+    labelNames: ['source', 'key'],
+    registers: [registry],
+    collect() {
+      const sampling = read().sampling;
+      this.reset();
+      if (sampling !== undefined) this.set({ source: sampling.source, key: sampling.key ?? '' }, sampling.rate);
+    },
+  });
+
   gauge('queue_depth', 'Exchanges waiting in the transport queue.', (s) => s.transport.queueDepth);
   gauge('queue_bytes', 'Bytes waiting in the transport queue.', (s) => s.transport.queueBytes);
   gauge('in_flight', 'Requests being captured (response not finished yet).', (s) => s.inFlight);

@@ -116,3 +116,51 @@ describe('Sampler', () => {
     expect(provisionalOut).toBeGreaterThan(0.15 * 15_000);
   });
 });
+
+describe('Sampler with a control-topic rate', () => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);
+  const inAt = (s: Sampler): Set<string> => new Set(keys.filter((k) => s.decide('/x', null, k).candidate));
+
+  it('replaces the configured rate while set and returns to it when cleared', () => {
+    const s = sampler(0.5, [], 'x-user-id');
+    s.setControlRate(0.01);
+    expect(s.rate).toBe(0.01);
+    expectRate(inAt(s).size, keys.length, 0.01);
+    s.setControlRate(1);
+    expect(inAt(s).size).toBe(keys.length);
+    s.setControlRate(0);
+    expect(inAt(s).size).toBe(0);
+    s.setControlRate(null);
+    expect(s.rate).toBe(0.5);
+    expectRate(inAt(s).size, keys.length, 0.5);
+  });
+
+  it('as the rate grows the keys already in stay in (the same hash point)', () => {
+    const s = sampler(1, [], 'x-user-id');
+    let previous = new Set<string>();
+    for (const rate of [0.01, 0.1, 0.5, 1]) {
+      s.setControlRate(rate);
+      const now = inAt(s);
+      for (const key of previous) expect(now.has(key)).toBe(true);
+      expect(now.size).toBeGreaterThan(previous.size);
+      previous = now;
+    }
+  });
+
+  it('caps route rules above it and keeps rules below it (an excluded route stays out)', () => {
+    const routes: ResolvedRouteRule[] = [
+      { kind: 'pathPrefix', value: '/health', rate: 0 },
+      { kind: 'route', value: '/orders/:id', rate: 0.8 },
+    ];
+    const s = sampler(0.5, routes, 'x-user-id');
+    s.setControlRate(0.1);
+    expect(s.rateFor('/health', null)).toBe(0);
+    expect(s.rateFor('/orders/1', '/orders/:id')).toBe(0.1);
+    expect(s.rateFor('/other', null)).toBe(0.1);
+    // Undecided template: the upper bound is capped too, so nothing above 0.1 is copied.
+    const provisional = keys.map((k) => s.decide('/orders/1', undefined, k));
+    expect(provisional.every((d) => d.rate === 0.1)).toBe(true);
+    s.setControlRate(null);
+    expect(s.rateFor('/orders/1', '/orders/:id')).toBe(0.8);
+  });
+});

@@ -11,6 +11,11 @@
  * is certainly out when u is at or above the highest rate any rule could give it (nothing is
  * copied); otherwise it is captured provisionally and settled with the real template when the
  * response ends. Because u is fixed per request, the split decision equals the one-step decision.
+ *
+ * A sampling rate set on the control topic (`setControlRate`) replaces the global rate while it is
+ * present and caps every route rule above it (rules below it, e.g. a health check at 0, stay): a
+ * ramp at 1% mirrors at most 1% of any route. The point u does not change, so as the rate grows
+ * the exchanges already in stay in.
  */
 import { samplingPoint } from '@shadow/contracts';
 import type { ResolvedRouteRule } from '../options.js';
@@ -42,13 +47,30 @@ export class Sampler {
   readonly keyHeader: string | null;
   private readonly config: SamplingConfig;
   private readonly hasRouteRules: boolean;
-  private readonly trivial: boolean;
+  private trivial: boolean;
+  /** The control topic's rate, or null: the configuration decides. */
+  private control: number | null = null;
 
   constructor(config: SamplingConfig) {
     this.config = config;
     this.keyHeader = config.keyHeader;
     this.hasRouteRules = config.routes.some((rule) => rule.kind === 'route');
     this.trivial = config.rate === 1 && config.routes.length === 0;
+  }
+
+  /** The global rate in force: the control topic's while set, else the configured one. */
+  get rate(): number {
+    return this.control ?? this.config.rate;
+  }
+
+  /** The control topic's rate, or null to return to the configuration. */
+  setControlRate(rate: number | null): void {
+    this.control = rate;
+    this.trivial = this.rate === 1 && this.config.routes.length === 0;
+  }
+
+  private ruleRate(rate: number): number {
+    return this.control === null ? rate : Math.min(rate, this.control);
   }
 
   /** The point for a request: hashed key when present, random otherwise. */
@@ -80,9 +102,9 @@ export class Sampler {
 
   rateFor(path: string, template: string | null): number {
     for (const rule of this.config.routes) {
-      if (rule.kind === 'route' ? template === rule.value : prefixMatches(rule.value, path)) return rule.rate;
+      if (rule.kind === 'route' ? template === rule.value : prefixMatches(rule.value, path)) return this.ruleRate(rule.rate);
     }
-    return this.config.rate;
+    return this.rate;
   }
 
   /** Highest rate the request could get whatever its template turns out to be. */
@@ -90,11 +112,11 @@ export class Sampler {
     let bound = 0;
     for (const rule of this.config.routes) {
       if (rule.kind === 'route') {
-        bound = Math.max(bound, rule.rate);
+        bound = Math.max(bound, this.ruleRate(rule.rate));
       } else if (prefixMatches(rule.value, path)) {
-        return Math.max(bound, rule.rate);
+        return Math.max(bound, this.ruleRate(rule.rate));
       }
     }
-    return Math.max(bound, this.config.rate);
+    return Math.max(bound, this.rate);
   }
 }

@@ -6,6 +6,8 @@ import type { DropReason } from './types.js';
 
 /** Published with a ControlStateEvent (@shadow/contracts) whenever the tap's kill-switch state changes. */
 export const CONTROL_STATE_CHANNEL = 'shadow:tap:control:state';
+/** Published with a SamplingEvent (@shadow/contracts) whenever the control topic's rate for the tap's service changes. */
+export const CONTROL_SAMPLING_CHANNEL = 'shadow:tap:control:sampling';
 /** Published once per settled batch with a BatchEvent. */
 export const BATCH_CHANNEL = 'shadow:tap:transport:batch';
 /** Published once per dropped capture with a DropEvent. */
@@ -33,5 +35,6 @@ export interface DropEvent {
 }
 
 export const controlChannel = diagnostics.channel(CONTROL_STATE_CHANNEL);
+export const samplingChannel = diagnostics.channel(CONTROL_SAMPLING_CHANNEL);
 export const batchChannel = diagnostics.channel(BATCH_CHANNEL);
 export const dropChannel = diagnostics.channel(DROP_CHANNEL);

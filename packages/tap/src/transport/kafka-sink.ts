@@ -8,7 +8,7 @@
 // restart. Timeouts and retries are short and explicit so a dead broker costs seconds per
 // attempt, not kafkajs' default minutes.
 import { ControlWatcher } from '@shadow/contracts';
-import type { CapturedExchange, ControlStateEvent, RecordSerde } from '@shadow/contracts';
+import type { CapturedExchange, ControlEvent, RecordSerde } from '@shadow/contracts';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import type { ResolvedKafkaTransportOptions } from './options.js';
@@ -38,7 +38,7 @@ export class KafkaSink implements BatchSink<OutgoingMessage> {
     return checkExchangeTopic(this.#kafka, request);
   }
 
-  watchControl(request: ControlWatchRequest, onChange: (event: ControlStateEvent) => void): void {
+  watchControl(request: ControlWatchRequest, onChange: (event: ControlEvent) => void): void {
     if (this.#watcher !== undefined) return;
     this.#watcher = new ControlWatcher({ kafka: this.#kafka, ...request, logger: this.#options.logger });
     this.#watcher.onChange(onChange);

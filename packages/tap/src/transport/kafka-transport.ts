@@ -14,13 +14,13 @@
 // application's thread unless the kafka settings cannot cross threads (stats().path says which).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { CapturedExchange, ControlState, ControlStateEvent } from '@shadow/contracts';
+import type { CapturedExchange, ControlEvent, ControlSampling, ControlState } from '@shadow/contracts';
 import { capturedExchangeContract, createSchemaRegistry, partitionKey, RecordSerde, subjectFor } from '@shadow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import type { logCreator } from 'kafkajs';
 import { isTapError, TapError } from '../errors.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { batchChannel, controlChannel, dropChannel } from './diagnostics.js';
+import { batchChannel, controlChannel, dropChannel, samplingChannel } from './diagnostics.js';
 import type { DropEvent } from './diagnostics.js';
 import { KafkaSink } from './kafka-sink.js';
 import type { KafkaTransportOptions, ResolvedKafkaTransportOptions, TransportLogger } from './options.js';
@@ -94,6 +94,9 @@ class KafkaTransportImpl implements KafkaTransport {
   /** The kill-switch state as the watcher (on the worker, or in-thread) last reported it. */
   #controlState: ControlState;
   #controlKnown: (() => void) | undefined;
+  /** The control topic's sampling rate for this service, as the watcher last reported it. */
+  #sampling: ControlSampling | null = null;
+  readonly #samplingListeners = new Set<(sampling: ControlSampling | null) => void>();
   #topicOutcome: TransportPath['topic'] = null;
   readonly #warn: WarnLimiter;
   readonly #dropped = emptyDrops();
@@ -323,7 +326,24 @@ class KafkaTransportImpl implements KafkaTransport {
     }
   }
 
-  #onControl(event: ControlStateEvent): void {
+  onSampling(listener: (sampling: ControlSampling | null) => void): void {
+    this.#samplingListeners.add(listener);
+    listener(this.#sampling);
+  }
+
+  #onControl(event: ControlEvent): void {
+    if (event.kind === 'sampling') {
+      this.#sampling = event.current;
+      for (const listener of this.#samplingListeners) {
+        try {
+          listener(event.current);
+        } catch (error) {
+          this.#o.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shadow tap sampling listener threw');
+        }
+      }
+      if (samplingChannel.hasSubscribers) samplingChannel.publish(event);
+      return;
+    }
     this.#controlState = event.state;
     this.#recomputeEnabled();
     // The watcher (on the worker or in this thread) knows nothing of the tap's channel: published here.

@@ -26,7 +26,7 @@
 //                   { type: 'watch', id, service, topic, startTimeoutMs }   starts the kill-switch watcher
 //   worker -> main  { type: 'done', id, result?, error?: { name, message, code, retriable } }
 //                   { type: 'log', level, obj, msg }
-//                   { type: 'control', event: ControlStateEvent }           each kill-switch state change
+//                   { type: 'control', event: ControlEvent }                each kill-switch or sampling change
 // The producer settings are the same as the in-thread KafkaSink's (kafka-sink.ts).
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';

@@ -1,3 +1,4 @@
+import type { ControlSampling } from '@shadow/contracts';
 import type { CapturedExchange } from '@shadow/contracts';
 
 /** Why a capture did not reach Kafka. Every drop is counted under exactly one reason. */
@@ -53,4 +54,10 @@ export interface ExchangeTransport {
   start(): Promise<void>;
   /** Stops accepting, flushes what is queued within timeoutMs, disconnects. */
   close(timeoutMs?: number): Promise<TransportStats>;
+  /**
+   * Calls `listener` with the control topic's sampling rate for the tap's service whenever it
+   * changes (null: back to the configuration), and once at once with the current one. Optional:
+   * a transport without a control topic leaves the configured rate alone.
+   */
+  onSampling?(listener: (sampling: ControlSampling | null) => void): void;
 }

@@ -15,7 +15,7 @@
 // Kafka); the next prepare() starts a fresh worker. A watching worker is restarted at once, so the
 // kill switch keeps being obeyed (the last known state holds meanwhile).
 import { Worker } from 'node:worker_threads';
-import type { CapturedExchange, ControlStateEvent, RecordSerde } from '@shadow/contracts';
+import type { CapturedExchange, ControlEvent, RecordSerde } from '@shadow/contracts';
 import { TAP_ERROR_CODES, TapError } from '../errors.js';
 import type { TapErrorCode } from '../errors.js';
 import type { ResolvedKafkaTransportOptions } from './options.js';
@@ -48,7 +48,7 @@ interface WireError {
 type FromWorker =
   | { type: 'done'; id: number; result?: unknown; error?: WireError }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg?: string }
-  | { type: 'control'; event: ControlStateEvent };
+  | { type: 'control'; event: ControlEvent };
 
 interface Pending {
   /** Only a `send` may have reached Kafka when the worker dies. */
@@ -100,7 +100,7 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
   #nextId = 0;
   #closing = false;
   #crashes = 0;
-  #watch: { request: ControlWatchRequest; onChange: (event: ControlStateEvent) => void } | undefined;
+  #watch: { request: ControlWatchRequest; onChange: (event: ControlEvent) => void } | undefined;
 
   readonly #workerUrl: URL;
 
@@ -175,7 +175,7 @@ export class WorkerSink implements BatchSink<OutgoingMessage> {
   }
 
   /** Starts the kill-switch watcher on the worker; `onChange` gets every state change. Once. */
-  watchControl(request: ControlWatchRequest, onChange: (event: ControlStateEvent) => void): void {
+  watchControl(request: ControlWatchRequest, onChange: (event: ControlEvent) => void): void {
     if (this.#watch !== undefined || this.#closing) return;
     this.#watch = { request, onChange };
     this.#startWatching();
