@@ -1,6 +1,7 @@
 // docker-compose.yml is for people with Docker. These machines have the docker client but neither
 // an engine nor the compose plugin, so the file is mostly checked as data: same components, ports,
-// health checks and environment names as the local stack (infra/local/stack) and the packages.
+// health checks and environment names as the local stack (infra/local/stack) and the packages. This
+// file checks the stack's part; test/deploy/compose.test.ts the services'.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,8 @@ interface ComposeFile {
   'x-service-env': Record<string, string>;
 }
 
-const compose = parse(readFileSync(composeFile, 'utf8')) as ComposeFile;
+// Merge keys (`<<: *kafka-env`) are YAML 1.1, which compose reads; the yaml package needs them asked for.
+const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as ComposeFile;
 const { services } = compose;
 const hostEnv = compose['x-host-env'];
 const serviceEnv = compose['x-service-env'];
@@ -32,7 +34,8 @@ const serviceEnv = compose['x-service-env'];
 // The local stack's endpoints: DEFAULT_KAFKA_PORT, DEFAULT_REGISTRY_PORT and CCOMPAT_PATH in
 // infra/local/stack; ClickHouse's HTTP port is the server default (the local stack embeds chDB).
 const LOCAL_STACK = { kafkaPort: '9092', registryPort: '8081', ccompatPath: '/apis/ccompat/v7', clickhousePort: '8123' };
-const ENV_NAMES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD'];
+const ENV_NAMES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE'];
+const STACK_SERVICES = ['clickhouse', 'kafka', 'schema-registry'];
 
 function service(name: string): Service {
   const found = services[name];
@@ -51,7 +54,7 @@ function env(name: string, key: string): string {
 
 describe('docker-compose.yml', () => {
   it('runs the components of the local stack: Kafka 3.9, Apicurio Registry 3.0.9 and a ClickHouse 25.x server', () => {
-    expect(Object.keys(services).sort()).toEqual(['clickhouse', 'kafka', 'schema-registry']);
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(STACK_SERVICES));
     expect(service('kafka').image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
     expect(env('kafka', 'KAFKA_PROCESS_ROLES')).toBe('broker,controller');
     expect(service('schema-registry').image).toBe('apicurio/apicurio-registry:3.0.9');
@@ -96,6 +99,7 @@ describe('docker-compose.yml', () => {
       url: hostEnv.CLICKHOUSE_URL,
       username: hostEnv.CLICKHOUSE_USER,
       password: hostEnv.CLICKHOUSE_PASSWORD,
+      database: env('clickhouse', 'CLICKHOUSE_DB'),
     });
   });
 
@@ -131,6 +135,6 @@ describe('docker-compose.yml', () => {
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.status).toBe(0);
     const resolved = JSON.parse(result.stdout) as { services: Record<string, unknown> };
-    expect(Object.keys(resolved.services).sort()).toEqual(['clickhouse', 'kafka', 'schema-registry']);
+    expect(Object.keys(resolved.services)).toEqual(expect.arrayContaining(STACK_SERVICES));
   });
 });
