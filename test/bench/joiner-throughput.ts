@@ -2,7 +2,11 @@
 // consume rate of the same topics by a no-op kafkajs consumer in the same run, with 1, 2 and 3
 // instances. Goals (issue 10): >= 20 000 pairs/s and a ratio >= 0.5 to raw consume; peak RSS flat.
 //
-//   npm run bench:joiner -- [--exchanges 50000] [--instances 1,2,3] [--partitions 6]
+//   npm run bench:joiner -- [--exchanges 50000] [--instances 1,2,3] [--partitions 6] [--insert default,client] [--rounds 1]
+//
+// --insert runs every instance count once per insert path, interleaved, `--rounds` times: `default`
+// is the joiner's own (a raw JSONCompactEachRow Buffer on chDB), `client` the @clickhouse/client
+// JSONEachRow insert it replaced (issue 20), so the two are compared in one run on one machine.
 //
 // Every instance is its own process with its own chDB engine and data directory (one engine per
 // process; instances share nothing, as deployed). A pair is counted when ClickHouse acknowledged
@@ -10,7 +14,7 @@
 // effect per challenger, so records = exchanges * (3 + 2/3). Prints figures; never fails CI.
 // BENCH_CPU_PROF=1 writes a CPU profile of every joiner instance to reports/.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,6 +26,8 @@ const { values } = parseArgs({
     exchanges: { type: 'string', default: '50000' },
     instances: { type: 'string', default: '1,2,3' },
     partitions: { type: 'string', default: '6' },
+    insert: { type: 'string', default: 'default' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const root = findRepoRoot();
@@ -30,12 +36,18 @@ if (stack === undefined) throw new Error('no stack: run `npm run stack up` or se
 const env = { ...process.env, KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl };
 const worker = join(root, 'packages/join/test/bench-worker.ts');
 const n = Number(values.exchanges);
+const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 type Line = Record<string, unknown>;
-function run(args: string[], onLine: (l: Line) => void = () => undefined, flags: string[] = []): { done: Promise<Line[]>; kill: () => void } {
+function run(
+  args: string[],
+  onLine: (l: Line) => void = () => undefined,
+  flags: string[] = [],
+  extraEnv: Record<string, string> = {},
+): { done: Promise<Line[]>; kill: () => void } {
   const child = spawn(process.execPath, [...flags, '--conditions=@shadow/source', '--import', 'tsx', worker, ...args], {
     cwd: join(root, 'packages/join'),
-    env,
+    env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Line[] = [];
@@ -63,7 +75,11 @@ console.log(
   `raw consume (no-op kafkajs consumer): ${Math.round(rawRate)} records/s = ${Math.round((rawRate * pairs) / records)} pairs-equivalent/s, peak RSS ${Math.round(Number(raw?.peakRss) / 2 ** 20)} MiB`,
 );
 
-for (const k of values.instances.split(',').map(Number)) {
+const variants = values.instances
+  .split(',')
+  .map(Number)
+  .flatMap((k) => Array.from({ length: Number(values.rounds) }, () => values.insert.split(',').map((insert) => ({ k, insert }))).flat());
+for (const { k, insert } of variants) {
   const groupId = `bench-join-${k}-${Date.now()}`;
   const dirs: string[] = [];
   const landed = new Array<number>(k).fill(0);
@@ -86,6 +102,7 @@ for (const k of values.instances.split(',').map(Number)) {
         }
       },
       process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'reports')}`] : [],
+      { BENCH_INSERT: insert },
     );
   });
   await all;
@@ -97,9 +114,9 @@ for (const k of values.instances.split(',').map(Number)) {
   const rate = pairs / seconds;
   const rawPairs = (rawRate * pairs) / records;
   console.log(
-    `${k} instance(s): ${pairs} pairs in ${seconds.toFixed(1)} s = ${Math.round(rate)} pairs/s (goal >= 20000: ${rate >= 20_000 ? 'PASS' : 'FAIL'}), ` +
+    `${k} instance(s), insert ${insert}: ${pairs} pairs in ${seconds.toFixed(1)} s = ${Math.round(rate)} pairs/s (goal >= 20000: ${rate >= 20_000 ? 'PASS' : 'FAIL'}), ` +
       `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')}, ` +
-      `joiner CPU ${((cpuMs * 1000) / pairs).toFixed(0)} us per pair (all threads, start-up included)`,
+      `joiner CPU ${((cpuMs * 1000) / pairs).toFixed(0)} us per pair (all threads, start-up included); load ${load()}`,
   );
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }

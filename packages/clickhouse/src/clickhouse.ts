@@ -5,11 +5,12 @@
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { openEmbeddedConnection } from './embedded-engine.js';
+import type { EmbeddedConnection } from './embedded-engine.js';
 import { toClickHouseError } from './errors.js';
 import { clientLogLevel, clientLoggerClass } from './logger.js';
 import { resolveClickHouseOptions } from './options.js';
 import type { ClickHouseOptions, ResolvedClickHouseOptions, ResolvedEmbeddedOptions, ResolvedServerOptions } from './options.js';
-import type { ClickHouse } from './types.js';
+import type { ClickHouse, RawInsertFormat } from './types.js';
 
 /**
  * Creates a ClickHouse client: chDB in this process (`mode: 'embedded'`, the default) or a server over
@@ -72,7 +73,8 @@ async function createEmbedded(options: ResolvedEmbeddedOptions): Promise<ClickHo
   // chdb implements the Connection contract of @clickhouse/client-common 1.23.0, which
   // @clickhouse/client 1.23.1 bundles as its own copy; the two are the same shape but TypeScript
   // treats their SettingsMap classes (private field) as unrelated, hence the cast.
-  const connection = (await openEmbeddedConnection(options.path)) as unknown as ClientConnection;
+  const embedded = await openEmbeddedConnection(options.path);
+  const connection = embedded as unknown as ClientConnection;
   const client = createClient({ ...commonConfig(options), connection });
   try {
     if (options.database !== 'default') {
@@ -83,10 +85,30 @@ async function createEmbedded(options: ResolvedEmbeddedOptions): Promise<ClickHo
     await client.close();
     throw toClickHouseError(err);
   }
-  return handle(options, client, options.path);
+  return handle(options, client, options.path, rawInserter(embedded, options));
 }
 
-function handle(options: ResolvedClickHouseOptions, client: ClickHouseClient, location: string): ClickHouse {
+// Settings that only the HTTP layer knows; chDB refuses them in an INSERT's SETTINGS (its connection
+// drops the same ones from the client's queries).
+const HTTP_ONLY_SETTINGS = /^(wait_end_of_query|send_progress_in_http_headers|enable_http_compression|http_\w+)$/;
+
+function rawInserter(connection: EmbeddedConnection, options: ResolvedEmbeddedOptions): NonNullable<ClickHouse['insertRaw']> {
+  const settings: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(options.clickhouseSettings)) {
+    if (!HTTP_ONLY_SETTINGS.test(name) && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) settings[name] = value;
+  }
+  // Unqualified names go to the client's database: chDB's raw path ignores the connection's USE.
+  const qualify = (table: string): string => (table.includes('.') ? table : `${options.database}.${table}`);
+  return async (table: string, body: Buffer, format: RawInsertFormat, columns?: readonly string[]): Promise<void> => {
+    try {
+      await connection.chdb.rawInsert({ table: qualify(table), values: body, format, settings, ...(columns ? { columns } : {}) });
+    } catch (err) {
+      throw toClickHouseError(err);
+    }
+  };
+}
+
+function handle(options: ResolvedClickHouseOptions, client: ClickHouseClient, location: string, insertRaw?: ClickHouse['insertRaw']): ClickHouse {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= client.close().catch((err: unknown) => {
@@ -100,6 +122,7 @@ function handle(options: ResolvedClickHouseOptions, client: ClickHouseClient, lo
     client,
     database: options.database,
     location,
+    ...(insertRaw ? { insertRaw } : {}),
     close,
     [Symbol.asyncDispose]: close,
   });

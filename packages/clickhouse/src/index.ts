@@ -1,5 +1,5 @@
 export { createClickHouse } from './clickhouse.js';
-export type { ClickHouse } from './types.js';
+export type { ClickHouse, RawInsertFormat } from './types.js';
 export { CHDB_MEMORY_PATH, CLICKHOUSE_MODES, DEFAULT_CLICKHOUSE_SETTINGS, resolveClickHouseOptions } from './options.js';
 export type { ClickHouseMode, ClickHouseOptions, ResolvedClickHouseOptions, ResolvedEmbeddedOptions, ResolvedServerOptions } from './options.js';
 export { clickhouseOptionsFromEnv } from './env.js';

@@ -34,5 +34,5 @@ export type { OffsetSlot } from './state/offset-tracker.js';
 export type { EmissionCause, JoinedExchange, JoinStateOptions, JoinStateStats } from './state/types.js';
 export { formatRouteSummary, summarizeByRoute } from './summary/summarize-by-route.js';
 export type { DifferingPath, RouteSummary, RouteSummaryFilter } from './summary/summarize-by-route.js';
-export { BatchWriter } from './writer/batch-writer.js';
+export { BatchWriter, rowsInserter } from './writer/batch-writer.js';
 export type { BatchWriterOptions, InsertFn, LandedBatch } from './writer/batch-writer.js';

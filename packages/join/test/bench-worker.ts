@@ -67,6 +67,10 @@ if (mode === 'fill') {
     challengers: [CANDIDATE, SECONDARY],
     sideEffectGraceMs: 0,
     windowMs: 30_000,
+    // BENCH_INSERT=client: the @clickhouse/client JSONEachRow insert the default replaced (issue 20).
+    ...(process.env.BENCH_INSERT === 'client'
+      ? { insert: async (table: string, rows: readonly object[]) => void (await ch.client.insert({ table, values: rows as object[], format: 'JSONEachRow' })) }
+      : {}),
     hooks: {
       onLanded: (e) => {
         for (const n of e.pairsByRole.values()) pairs += n;

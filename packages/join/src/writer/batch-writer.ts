@@ -14,6 +14,51 @@ import type { OffsetSlot } from '../state/offset-tracker.js';
 /** Inserts rows into one table; the default goes through @clickhouse/client. Tests wrap it to fail. */
 export type InsertFn = (table: string, rows: readonly object[]) => Promise<void>;
 
+/**
+ * The default insert. On embedded chDB the rows go as one JSONCompactEachRow Buffer (a JSON array of
+ * values per row, the column names once) that the engine reads in place; about a third of the CPU of
+ * @clickhouse/client's JSONEachRow path, which writes every key of every row and copies the payload
+ * twice (docs/benchmarks.md, issue 20). On a server, @clickhouse/client.
+ */
+export function rowsInserter(clickhouse: ClickHouse): InsertFn {
+  const { client, insertRaw } = clickhouse;
+  if (insertRaw !== undefined) {
+    return async (table, rows) => {
+      const columns = Object.keys(rows[0] ?? {});
+      const body = compactRows(rows as readonly Record<string, unknown>[], columns);
+      if (body === undefined) await insertRaw(table, Buffer.from(JSON.stringify(rows)), 'JSONEachRow');
+      else await insertRaw(table, body, 'JSONCompactEachRow', columns);
+    };
+  }
+  return async (table, rows) => {
+    await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+  };
+}
+
+/**
+ * One line per row, the values in `columns` order; undefined when a row has other keys than the
+ * first or an undefined value (rows of one table come from one builder, so this is a guard: JSONEachRow,
+ * which leaves such columns at their defaults, then carries the batch).
+ */
+function compactRows(rows: readonly Record<string, unknown>[], columns: readonly string[]): Buffer | undefined {
+  const lines = new Array<string>(rows.length);
+  const values = new Array<unknown>(columns.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Record<string, unknown>;
+    let own = 0;
+    for (const _ in row) own++;
+    if (own !== columns.length) return undefined;
+    for (let c = 0; c < columns.length; c++) {
+      const name = columns[c] as string;
+      const value = row[name];
+      if (value === undefined) return undefined;
+      values[c] = value;
+    }
+    lines[i] = JSON.stringify(values);
+  }
+  return Buffer.from(lines.join('\n'));
+}
+
 export interface BatchWriterOptions {
   readonly clickhouse: ClickHouse;
   /** Seal a batch at this many pair + unmatched rows. @default 20000 */
@@ -95,12 +140,7 @@ export class BatchWriter {
       onLanded: options.onLanded,
       onRetry: options.onRetry,
     };
-    const client = options.clickhouse.client;
-    this.#insert =
-      options.insert ??
-      (async (table, rows) => {
-        await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
-      });
+    this.#insert = options.insert ?? rowsInserter(options.clickhouse);
   }
 
   /** Rows held, sealed and open. */
