@@ -11,6 +11,8 @@ export { errorKindOf, REPLAY_ERROR_KINDS } from './challenger/error-kind.js';
 export { REDACTED_PLACEHOLDER, SHADOW_CHALLENGER_HEADER, SHADOW_EXCHANGE_ID_HEADER } from './request/replay-request.js';
 
 export type { ReplaySamplingOptions, ReplayRouteSamplingRule } from './sampling/types.js';
+export type { SamplingControl } from './sampling/replay-sampler.js';
+export { controlSampled } from './sampling/replay-sampler.js';
 
 export type { OrderingOptions } from './ordering/key-sequencer.js';
 export { parseOrdering } from './ordering/key-sequencer.js';

@@ -83,6 +83,10 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
   const metrics = createMetrics({
     dispatch: () => ref.shadow?.stats().dispatch ?? null,
     paused: () => killSwitch.state !== 'active',
+    sampling: () => ({
+      control: control === null ? null : new Map([...control.samplingEntries].map(([service, m]) => [service, m.sampling.rate])),
+      configRate: config.sampling.rate,
+    }),
     output: () => ref.shadow?.stats().output ?? null,
     sandbox: () => {
       if (sandbox === null) return null;
@@ -98,6 +102,7 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
     challengers: challengerOptions(config.challengers),
     ordering,
     sampling: config.sampling,
+    samplingControl: control ?? undefined,
     hooks,
     killSwitch,
     liveSideEffects: liveSideEffectsOf,
@@ -117,7 +122,16 @@ export async function startReplayer(config: ReplayerConfig, logger: ReplayLogger
   const admin = createAdminServer({
     registry: metrics.registry,
     ready: () => ready && live.running,
-    details: () => ({ groupId: config.groupId, topic: names.exchanges, killSwitch: killSwitch.state, ...live.stats() }),
+    details: () => ({
+      groupId: config.groupId,
+      topic: names.exchanges,
+      killSwitch: killSwitch.state,
+      sampling: {
+        config: config.sampling.rate,
+        control: Object.fromEntries([...(control?.samplingEntries ?? [])].map(([service, m]) => [service, m.sampling.rate])),
+      },
+      ...live.stats(),
+    }),
   });
   const adminAddress = await listen(admin, { port: config.admin.port, host: config.admin.host, setting: 'admin.port / REPLAYER_ADMIN_PORT' });
   try {

@@ -3,6 +3,7 @@
 // keys (default `shadow-replayer`) wins; the state is `unknown` (treated as paused) until the topic
 // was read to the end offsets seen at start, or `startTimeoutMs` passed (then active, logged).
 import { ControlWatcher } from '@shadow/contracts';
+import type { ControlEvent } from '@shadow/contracts';
 import type { Kafka } from 'kafkajs';
 import type { ReplayLogger } from '../logger.js';
 
@@ -11,7 +12,8 @@ export type KillSwitchState = 'active' | 'paused' | 'unknown';
 /** What the replayer needs from a kill switch; @shadow/contracts' ControlWatcher has this shape. */
 export interface KillSwitch {
   readonly state: KillSwitchState;
-  onChange(listener: (event: { state: KillSwitchState }) => void): () => void;
+  /** Every change of the control topic's entries for this replayer (mirroring state, sampling rate). */
+  onChange(listener: (event: ControlEvent) => void): () => void;
 }
 
 export interface ControlTopicSwitchOptions {

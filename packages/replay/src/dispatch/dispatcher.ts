@@ -14,7 +14,8 @@ import { errorMessage, silentLogger } from '../logger.js';
 import type { OrderingOptions } from '../ordering/key-sequencer.js';
 import { KeySequencer, orderingKeyOf } from '../ordering/key-sequencer.js';
 import { buildReplayRequest } from '../request/replay-request.js';
-import type { ReplaySampler } from '../sampling/replay-sampler.js';
+import type { ReplaySampler, SamplingControl } from '../sampling/replay-sampler.js';
+import { controlSampled } from '../sampling/replay-sampler.js';
 import type { ChallengerStats, DispatchContext, DispatcherStats, ReplayHooks } from './types.js';
 
 /** Response headers redacted in results, like the tap's defaults (DEFAULT_REDACTED_HEADERS). */
@@ -26,6 +27,8 @@ export interface DispatcherOptions {
   ordering?: OrderingOptions | undefined;
   /** Sampling applied before every challenger's own. @default none */
   sampler?: ReplaySampler | undefined;
+  /** The control topic's rate per service, applied before everything else (live shadowing). @default none */
+  samplingControl?: SamplingControl | undefined;
   hooks?: ReplayHooks | undefined;
   /** Response headers whose values become `[REDACTED]` in results. @default DEFAULT_RESULT_REDACTED_HEADERS */
   redactHeaders?: readonly string[] | undefined;
@@ -51,6 +54,7 @@ export class Dispatcher {
   readonly #lanes: Lane[];
   readonly #ordering: OrderingOptions;
   readonly #sampler: ReplaySampler | undefined;
+  readonly #samplingControl: SamplingControl | undefined;
   readonly #hooks: ReplayHooks;
   readonly #attempt: number;
   readonly #runId: string | null;
@@ -70,6 +74,7 @@ export class Dispatcher {
     }));
     this.#ordering = options.ordering ?? { mode: 'none' };
     this.#sampler = options.sampler;
+    this.#samplingControl = options.samplingControl;
     this.#hooks = options.hooks ?? {};
     this.#attempt = options.attempt ?? 1;
     this.#runId = options.runId ?? null;
@@ -95,7 +100,9 @@ export class Dispatcher {
   /** Replays `exchange` to every challenger that samples it in; never rejects. */
   async dispatch(exchange: CapturedExchange): Promise<ShadowResult[]> {
     this.#exchanges++;
-    if (this.#sampler !== undefined && !this.#sampler.sampled(exchange)) {
+    // A control-topic rate for the exchange's service replaces the configured global sampling.
+    const control = this.#samplingControl?.samplingRateOf(exchange.service);
+    if (control != null ? !controlSampled(exchange, control.rate) : this.#sampler !== undefined && !this.#sampler.sampled(exchange)) {
       for (const lane of this.#lanes) lane.stats.sampledOut++;
       return [];
     }

@@ -67,6 +67,7 @@ export class LiveShadow {
       challengers: resolveChallengers(options.challengers),
       ordering: options.ordering,
       sampler: options.sampling === undefined ? undefined : new ReplaySampler(options.sampling),
+      samplingControl: options.samplingControl,
       hooks: options.hooks,
       redactHeaders: options.redactHeaders,
       onResult: options.onResult,

@@ -6,6 +6,7 @@ import type { ReplayHooks } from '../dispatch/types.js';
 import type { DeadLetter } from '../kafka/exchange-decoder.js';
 import type { ReplayLogger } from '../logger.js';
 import type { OrderingOptions } from '../ordering/key-sequencer.js';
+import type { SamplingControl } from '../sampling/replay-sampler.js';
 import type { ReplaySamplingOptions } from '../sampling/types.js';
 
 export interface LiveShadowOptions {
@@ -22,6 +23,13 @@ export interface LiveShadowOptions {
   ordering?: OrderingOptions | undefined;
   /** Global sampling, before each challenger's own. @default everything */
   sampling?: ReplaySamplingOptions | undefined;
+  /**
+   * The control topic's sampling rate per service (the replayer's ControlTopicSwitch): while an
+   * entry for an exchange's service (or `*`) exists, only that fraction of live traffic is replayed,
+   * in place of `sampling` (each challenger's own sampling still applies).
+   * @default none
+   */
+  samplingControl?: SamplingControl | undefined;
   hooks?: ReplayHooks | undefined;
   /** The tap's kill switch; paused = no dispatch, no new commits. @default always active */
   killSwitch?: KillSwitch | undefined;

@@ -1,6 +1,6 @@
 import { SAMPLING_HASH_VECTORS, samplingPointOf } from '@shadow/contracts';
 import { describe, expect, it } from 'vitest';
-import { ReplaySampler } from './replay-sampler.js';
+import { controlSampled, ReplaySampler } from './replay-sampler.js';
 
 const ex = (id: string, path = '/a', routeTemplate: string | null = null) => ({ exchangeId: id, method: 'GET', path, routeTemplate });
 
@@ -44,5 +44,30 @@ describe('ReplaySampler', () => {
   it('rejects rates outside [0, 1] naming the field', () => {
     expect(() => new ReplaySampler({ rate: 2 }, 'challengers[0].sampling')).toThrow(/challengers\[0\]\.sampling\.rate/);
     expect(() => new ReplaySampler({ routes: [{ rate: 0.5 }] })).toThrow(/routes\[0\] must set exactly one/);
+  });
+});
+
+describe('controlSampled (the control topic rate)', () => {
+  const ids = Array.from({ length: 20_000 }, (_, i) => `ex-${i}`);
+
+  it('keeps rate / tapRate of what the tap sent, so the overall fraction of live traffic is the rate', () => {
+    const kept = ids.filter((exchangeId) => controlSampled({ exchangeId, samplingRate: 0.5 }, 0.1)).length;
+    const expected = ids.length * 0.2;
+    expect(Math.abs(kept - expected)).toBeLessThanOrEqual(5 * Math.sqrt(ids.length * 0.2 * 0.8));
+  });
+
+  it('keeps everything the tap took at or below the rate (the tap obeys the same entry)', () => {
+    for (const samplingRate of [0.1, 0.05]) expect(ids.every((exchangeId) => controlSampled({ exchangeId, samplingRate }, 0.1))).toBe(true);
+    expect(ids.some((exchangeId) => controlSampled({ exchangeId, samplingRate: 1 }, 0))).toBe(false);
+  });
+
+  it('a growing rate keeps what a smaller one kept', () => {
+    let previous: string[] = [];
+    for (const rate of [0.01, 0.1, 0.5, 1]) {
+      const now = new Set(ids.filter((exchangeId) => controlSampled({ exchangeId, samplingRate: 1 }, rate)));
+      for (const id of previous) expect(now.has(id)).toBe(true);
+      previous = [...now];
+    }
+    expect(previous.length).toBe(ids.length);
   });
 });

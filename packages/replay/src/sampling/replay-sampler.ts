@@ -50,3 +50,21 @@ export class ReplaySampler {
     return samplingPointOf(exchange.exchangeId) < this.rateFor(exchange.method, exchange.path, exchange.routeTemplate);
   }
 }
+
+/** The control topic's sampling rate per service (@shadow/contracts' ControlWatcher has this shape). */
+export interface SamplingControl {
+  samplingRateOf(service: string): { rate: number } | null;
+}
+
+/**
+ * Whether an exchange stays in under a control rate. The tap already sampled it at
+ * `exchange.samplingRate` (its own rate, which is the control rate when the tap obeys the same
+ * entry), so the replayer keeps the fraction `rate / samplingRate` of what arrives and the overall
+ * fraction of live traffic is `rate`; an exchange the tap took at a rate at or below it is kept.
+ * Decided by the exchange id's point, so a growing rate keeps what it kept.
+ */
+export function controlSampled(exchange: { exchangeId: string; samplingRate: number }, rate: number): boolean {
+  const tapRate = exchange.samplingRate;
+  if (!(tapRate > rate)) return true;
+  return samplingPointOf(exchange.exchangeId) < rate / tapRate;
+}

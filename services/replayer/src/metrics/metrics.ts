@@ -15,6 +15,8 @@ export interface MetricSources {
   dispatch: () => DispatcherStats | null;
   paused: () => boolean;
   output: () => { results: number; sideEffects: number; deadLetters: number; progress?: number } | null;
+  /** The control topic's sampling entries by service (or `*`) and the configured rate; control null without a kill switch. */
+  sampling?: (() => { control: ReadonlyMap<string, number> | null; configRate: number }) | undefined;
   /** Writes the sandbox answered without forwarding (recorded + stub + blocked), and the blocked ones; null without a sandbox. */
   sandbox: () => { writesBlocked: number; writesAnswered: number; sideEffects: number } | null;
 }
@@ -84,6 +86,19 @@ export function createMetrics(sources: MetricSources): ReplayerMetrics {
       this.set({ kind: 'dead_letters' }, o.deadLetters);
       // Progress records tell the joiner which exchanges were replayed (docs/joiner.md); 0 without the topic.
       this.set({ kind: 'progress' }, o.progress ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'shadow_replayer_sampling_rate',
+    help: 'Sampling rate of live traffic replayed: per service (or *) set on the control topic (source=control), else the configured rate (source=config, service="")',
+    labelNames: ['service', 'source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = sources.sampling?.();
+      if (s === undefined) return;
+      this.set({ service: '', source: 'config' }, s.configRate);
+      for (const [service, rate] of s.control ?? []) this.set({ service, source: 'control' }, rate);
     },
   });
   new Gauge({
