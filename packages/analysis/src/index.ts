@@ -93,6 +93,8 @@ export type { AccuracyQuery, AccuracyRequest, GateRunRecord, MeasurementQuery, P
 export { createClickHousePairStore, GATE_RUNS_TABLE, gateRunRow, parseSideEffectDetail } from './queries/clickhouse-pair-store.js';
 export type { ClickHousePairStoreOptions } from './queries/clickhouse-pair-store.js';
 export { measurementQueryFor } from './queries/measurement-query.js';
+export { RESOURCE_SAMPLES, resourcePanels, resourceServices, resourceTimeSeries } from './queries/resource-samples.js';
+export type { ResourcePanel, ResourcePoint, ResourceSeries } from './queries/resource-samples.js';
 export { createInMemoryPairStore, distinctPairs, measurementsFromPairs } from './measurements/from-pairs.js';
 export type { FromPairsOptions } from './measurements/from-pairs.js';
 export { judgeNeeded, MAX_JUDGE_EXAMPLES, parseSandboxCause, parseSideEffectKey } from './measurements/pair-record.js';

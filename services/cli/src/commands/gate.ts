@@ -6,18 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import type { GateRunRecord, GateVerdict, LoadedCriteria, PairStore } from '@shadow/analysis';
+import type { Criteria, GateRunRecord, GateVerdict, LoadedCriteria, Measurements, PairStore } from '@shadow/analysis';
 import {
   createClickHousePairStore,
   evaluateGate,
   isAnalysisError,
   loadCriteriaFile,
   measurementQueryFor,
+  parseDuration,
   renderVerdictJson,
   renderVerdictMarkdown,
   renderVerdictText,
   toGateRunRecord,
 } from '@shadow/analysis';
+import type { ClickHouse } from '@shadow/clickhouse';
 import { toClickHouseError } from '@shadow/clickhouse';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -37,6 +39,7 @@ import {
   withWindowOptions,
 } from './clickhouse-flags.js';
 import type { OutputFormat } from './report.js';
+import { readResources, REPORT_RESOURCE_DEFAULTS } from './resources.js';
 import { OUTPUT_FORMATS } from './report.js';
 
 interface GateFlags extends ConnectionFlags, WindowFlags {
@@ -89,9 +92,10 @@ async function run(flags: GateFlags, io: CliIo, now: number): Promise<number> {
   try {
     const store = createClickHousePairStore(ch);
     const query = measurementQueryFor(loaded.criteria, { challengerId: flags.challenger, ...target });
-    const measurements = await store.measurements(query).catch((e: unknown) => {
+    const measured = await store.measurements(query).catch((e: unknown) => {
       throw measureFailure(e, connection, debug);
     });
+    const measurements = await withResources(ch, measured, loaded.criteria, connection, debug);
     const verdict = evaluateGate(loaded.criteria, measurements, { criteriaSha256: loaded.sha256, criteriaSource: loaded.source });
     await emit(render(verdict, flags.format), flags.out, io);
     if (flags.audit) {
@@ -102,6 +106,25 @@ async function run(flags: GateFlags, io: CliIo, now: number): Promise<number> {
   } finally {
     await ch.close();
   }
+}
+
+/** The criteria's resources section measured from resource_samples (docs/gate.md "Resources"); as is without one. */
+async function withResources(ch: ClickHouse, m: Measurements, criteria: Criteria, connection: Connection, debug: boolean): Promise<Measurements> {
+  const r = criteria.resources;
+  if (r === undefined) return m;
+  const resources = await readResources(ch, m, {
+    service: r.service,
+    bucketMs: r.cpuRatio === undefined ? REPORT_RESOURCE_DEFAULTS.bucketMs : parseDuration(r.cpuRatio.bucket),
+    minBuckets: r.cpuRatio?.minBuckets ?? REPORT_RESOURCE_DEFAULTS.minBuckets,
+    minPoints: r.memoryGrowth?.minPoints ?? REPORT_RESOURCE_DEFAULTS.minPoints,
+    minDurationMs: r.memoryGrowth === undefined ? REPORT_RESOURCE_DEFAULTS.minDurationMs : parseDuration(r.memoryGrowth.minDuration),
+    confidence: criteria.statistics.confidence,
+  }).catch((e: unknown) => {
+    throw isAnalysisError(e) || (e as { code?: unknown }).code !== undefined
+      ? measureFailure(e, connection, debug)
+      : new CliError((e as Error).message, EXIT.notMeasured);
+  });
+  return resources === undefined ? m : { ...m, resources };
 }
 
 /**

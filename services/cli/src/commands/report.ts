@@ -5,7 +5,15 @@
 // window, replayed, paired, unmatched by reason); --wait first waits, bounded, until the joiner has
 // landed every result of the run, so a CI job replays, then reports or gates, without sleeping.
 import type { Measurements, PairStore, Report, ReportRun } from '@shadow/analysis';
-import { buildReport, createClickHousePairStore, renderReportJson, renderReportMarkdown, renderReportText, routeMatches } from '@shadow/analysis';
+import {
+  buildReport,
+  createClickHousePairStore,
+  isAnalysisError,
+  renderReportJson,
+  renderReportMarkdown,
+  renderReportText,
+  routeMatches,
+} from '@shadow/analysis';
 import { formatRunSummary, summarizeRun } from '@shadow/clickhouse';
 import type { ClickHouse, RunSummary } from '@shadow/clickhouse';
 import { durationMs } from '@shadow/contracts';
@@ -15,6 +23,7 @@ import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
 import { integerIn } from '../options.js';
 import type { ConnectionFlags, WindowFlags } from './clickhouse-flags.js';
+import { readResources, REPORT_RESOURCE_DEFAULTS } from './resources.js';
 import {
   CONNECTION_HELP,
   debugMode,
@@ -46,6 +55,10 @@ interface ReportFlags extends ConnectionFlags, WindowFlags {
   wait?: boolean;
   /** ms (--timeout, a duration). */
   timeout: number;
+  /** ms: the CPU ratio's paired buckets and the memory growth's minimum span (durations). */
+  resourceBucket: number;
+  resourceMinSpan: number;
+  resourceService?: string;
 }
 
 function duration(value: string): number {
@@ -173,7 +186,17 @@ async function run(flags: ReportFlags, io: CliIo, now: number): Promise<number> 
       // A report of nothing is not a report: a CI step must not post it as one.
       if (m.overall.pairs === 0) empty.push(challengerId);
       else {
-        const report = buildReport(keepRoutes(m, flags.route), {
+        const resources = await readResources(ch, m, {
+          service: flags.resourceService,
+          ...REPORT_RESOURCE_DEFAULTS,
+          bucketMs: flags.resourceBucket,
+          minDurationMs: flags.resourceMinSpan,
+        }).catch((e: unknown) => {
+          throw isAnalysisError(e) || (e as { code?: unknown }).code !== undefined
+            ? measureFailure(e, connection, debug)
+            : new CliError((e as Error).message, EXIT.notMeasured);
+        });
+        const report = buildReport(keepRoutes(resources === undefined ? m : { ...m, resources }, flags.route), {
           top: flags.top,
           ...(flags.excludeRoute === undefined ? {} : { excludeRoutes: flags.excludeRoute }),
         });
@@ -219,7 +242,15 @@ export function registerReportCommands(program: Command, io: CliIo, setExitCode:
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--top <n>', 'differing paths, headers and side effects listed per scope', integerIn(0, 1000), 10)
     .option('--wait', 'with --run-id: first wait until the joiner has landed every result of the run (bounded by --timeout; exit 2 if not)')
-    .option('--timeout <duration>', 'how long --wait waits (90s, 10m, 1h)', duration, 600_000);
+    .option('--timeout <duration>', 'how long --wait waits (90s, 10m, 1h)', duration, 600_000)
+    .option('--resource-bucket <duration>', "resources: width of the CPU ratio's paired time buckets", duration, REPORT_RESOURCE_DEFAULTS.bucketMs)
+    .option(
+      '--resource-min-span <duration>',
+      'resources: memory growth is not measured over a shorter span of samples',
+      duration,
+      REPORT_RESOURCE_DEFAULTS.minDurationMs,
+    )
+    .option('--resource-service <name>', "resources: the scraped service (default: the one the challenger's processes were scraped for)");
   withWindowOptions(command);
   withConnectionOptions(command);
   command.addHelpText(
