@@ -2,6 +2,7 @@
 //   client    @clickhouse/client insert, JSONEachRow (the joiner's path before issue 20)
 //   raw-lines the chDB connection's raw insert of one Buffer, JSONEachRow, a row per line
 //   raw-array the same, the rows as one JSON array (one JSON.stringify; JSONEachRow accepts it)
+//   raw-compact JSONCompactEachRow, a JSON array of values per row, the columns named once (the joiner's)
 //
 //   node --conditions=@shadow/source --import tsx test/bench/chdb-insert-formats.ts [--rows 16000] [--rounds 3]
 //

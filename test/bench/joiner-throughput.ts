@@ -12,7 +12,7 @@
 // process; instances share nothing, as deployed). A pair is counted when ClickHouse acknowledged
 // its batch. Each exchange has a candidate and a secondary result (2 pairs) and every third a side
 // effect per challenger, so records = exchanges * (3 + 2/3). Prints figures; never fails CI.
-// BENCH_CPU_PROF=1 writes a CPU profile of every joiner instance to reports/.
+// BENCH_BATCH_MAX_ROWS sets the joiner's batchMaxRows (default 10 000). BENCH_CPU_PROF=1 writes a CPU profile of every joiner instance to reports/.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +83,7 @@ for (const { k, insert } of variants) {
   const groupId = `bench-join-${k}-${Date.now()}`;
   const dirs: string[] = [];
   const landed = new Array<number>(k).fill(0);
+  const idleRss = new Array<number>(k).fill(0);
   let started = 0;
   let t0 = 0;
   let finished: () => void = () => undefined;
@@ -95,6 +96,7 @@ for (const { k, insert } of variants) {
     return run(
       ['join', prefix, groupId, dir],
       (l) => {
+        if (typeof l.idleRss === 'number') idleRss[i] = l.idleRss / 2 ** 20;
         if (l.started === true && ++started === k) t0 = performance.now();
         if (typeof l.pairs === 'number') {
           landed[i] = l.pairs;
@@ -111,12 +113,14 @@ for (const { k, insert } of variants) {
   const finals = await Promise.all(workers.map((w) => w.done));
   const rss = finals.map((ls) => Number(ls.find((l) => l.final === true)?.peakRss ?? 0) / 2 ** 20);
   const cpuMs = finals.reduce((sum, ls) => sum + Number(ls.find((l) => l.final === true)?.cpuMs ?? 0), 0);
+  const mainCpuMs = finals.reduce((sum, ls) => sum + Number(ls.find((l) => l.final === true)?.mainCpuMs ?? 0), 0);
   const rate = pairs / seconds;
   const rawPairs = (rawRate * pairs) / records;
   console.log(
     `${k} instance(s), insert ${insert}: ${pairs} pairs in ${seconds.toFixed(1)} s = ${Math.round(rate)} pairs/s (goal >= 20000: ${rate >= 20_000 ? 'PASS' : 'FAIL'}), ` +
-      `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')}, ` +
-      `joiner CPU ${((cpuMs * 1000) / pairs).toFixed(0)} us per pair (all threads, start-up included); load ${load()}`,
+      `ratio to raw ${(rate / rawPairs).toFixed(2)} (goal >= 0.5: ${rate / rawPairs >= 0.5 ? 'PASS' : 'FAIL'}), peak RSS per instance ${rss.map((m) => `${Math.round(m)} MiB`).join(', ')} ` +
+      `(before the first record ${idleRss.map((m) => `${Math.round(m)}`).join(', ')} MiB), ` +
+      `joiner CPU ${((cpuMs * 1000) / pairs).toFixed(0)} us per pair (all threads, start-up included; main thread ${((mainCpuMs * 1000) / pairs).toFixed(0)}); load ${load()}`,
   );
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }

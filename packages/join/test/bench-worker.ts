@@ -3,6 +3,7 @@
 //   raw  <prefix> <records>                   no-op kafkajs consumer: time to read every record
 //   join <prefix> <groupId> <chdbPath>        one joiner instance landing into its own chDB
 // Each prints JSON lines on stdout; the orchestrator reads them. Not a test.
+import { readFileSync } from 'node:fs';
 import { createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import { createSchemaRegistry, topicNames } from '@shadow/contracts';
 import { createJoiner } from '@shadow/join';
@@ -18,6 +19,17 @@ let peakRss = 0;
 setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 100).unref();
+
+/** The main thread's CPU (JS, the event loop) apart from chDB's and libuv's threads; Linux only. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
+  } catch {
+    return null;
+  }
+}
 
 if (mode === 'fill') {
   const n = Number(args[0]);
@@ -67,6 +79,7 @@ if (mode === 'fill') {
     challengers: [CANDIDATE, SECONDARY],
     sideEffectGraceMs: 0,
     windowMs: 30_000,
+    ...(process.env.BENCH_BATCH_MAX_ROWS ? { batchMaxRows: Number(process.env.BENCH_BATCH_MAX_ROWS) } : {}),
     // BENCH_INSERT=client: the @clickhouse/client JSONEachRow insert the default replaced (issue 20).
     ...(process.env.BENCH_INSERT === 'client'
       ? { insert: async (table: string, rows: readonly object[]) => void (await ch.client.insert({ table, values: rows as object[], format: 'JSONEachRow' })) }
@@ -79,13 +92,15 @@ if (mode === 'fill') {
       },
     },
   });
+  // What the engine and the modules hold before the first record (the floor under peak RSS).
+  out({ idleRss: process.memoryUsage.rss() });
   await joiner.start();
   out({ started: true });
   const timer = setInterval(() => out({ pairs, rows, rss: process.memoryUsage.rss() }), 250);
   process.on('SIGTERM', () => {
     clearInterval(timer);
     const cpu = process.cpuUsage();
-    out({ pairs, rows, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, final: true });
+    out({ pairs, rows, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainThreadCpuMs(), final: true });
     void joiner.close().finally(() => ch.close().finally(() => process.exit(0)));
   });
 } else {
