@@ -60,6 +60,10 @@ describe('--help of the operator commands', () => {
       [/--service <name>/, /--reason <text>/, /--topic-prefix <prefix>/, /--brokers <list>/, /shadow pause --service '\*' --reason "incident 42"/],
     ],
     [
+      ['sample', 'set', '--help'],
+      [/--service <name>/, /--rate <rate>/, /--reason <text>/, /shadow sample set --service pricing --rate 0\.01 --reason "start small"/],
+    ],
+    [
       ['resume', '--help'],
       [/--service <name>/, /--reason <text>\s+why; required unless --clear/, /--clear/],
     ],
@@ -110,6 +114,24 @@ describe('usage errors exit 2 with a message naming the problem', () => {
     [['pause', '--service', 'x', '--reason', 'r', '--topic-prefix', 'bad prefix'], /'--topic-prefix <prefix>' argument 'bad prefix' is invalid/],
     [['resume', '--service', 'checkout'], /resume: --reason is required/],
     [['pause', '--service', 'x', '--reason', 'r', '--brokers', 'nohostport'], /--brokers must be a comma-separated list of host:port/],
+    [['sample', 'set', '--service', 'x', '--reason', 'r'], /required option '--rate <rate>' not specified/],
+    [['sample', 'set', '--service', 'x', '--rate', '0.1'], /required option '--reason <text>' not specified/],
+    [['sample', 'set', '--rate', '0.1', '--reason', 'r'], /required option '--service <name>' not specified/],
+    [['sample', 'clear'], /required option '--service <name>' not specified/],
+    ...['1.5', '-0.1', '2', 'abc', '', ' ', '1e-1', '0x1', 'NaN', 'Infinity', '0.1,0.2'].map((rate): [string[], RegExp] => [
+      ['sample', 'set', '--service', 'x', '--rate', rate, '--reason', 'r'],
+      /'--rate <rate>' argument '.*' is invalid. expected a number in \[0, 1\]/,
+    ]),
+    ...['sampling:x', 'a b', '', 'x;rm', 'ä', 'x'.repeat(129), "x'"].map((service): [string[], RegExp] => [
+      ['sample', 'set', '--service', service, '--rate', '0.1', '--reason', 'r'],
+      /'--service <name>' argument '.*' is invalid. a service name is 1-128 ASCII letters/,
+    ]),
+    [['sample', 'clear', '--service', 'a:b'], /'--service <name>' argument 'a:b' is invalid/],
+    [['sample', 'set', '--service', 'x', '--rate', '0.1', '--reason', ' '], /--reason must not be blank/],
+    [
+      ['sample', 'set', '--service', 'x', '--rate', '0.1', '--reason', 'r', '--topic-prefix', 'bad prefix'],
+      /'--topic-prefix <prefix>' argument 'bad prefix' is invalid/,
+    ],
   ])('shadow %j', async (args, message) => {
     const t = io();
     expect(await runCli(argv(...args), t)).toBe(2);

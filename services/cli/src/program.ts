@@ -8,7 +8,7 @@
 // in debug mode (--verbose, SHADOW_DEBUG=1).
 import { Command, CommanderError } from 'commander';
 import { registerCapturesCommands } from './commands/captures.js';
-import { registerControlCommands } from './commands/control.js';
+import { registerControlCommands, registerSampleCommands } from './commands/control.js';
 import { registerDashboardCommands } from './commands/dashboard.js';
 import { registerGateCommands } from './commands/gate.js';
 import { registerMigrateCommands } from './commands/migrate.js';
@@ -32,6 +32,7 @@ const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerServiceCommands,
   registerReplayCommands,
   registerControlCommands,
+  registerSampleCommands,
   registerStatusCommands,
   registerCapturesCommands,
   registerMigrateCommands,

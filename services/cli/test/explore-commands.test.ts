@@ -369,8 +369,8 @@ describe('shadow status', () => {
     };
     expect(s.killSwitch.entries).toEqual([expect.objectContaining({ key: 'pricing', mirroring: 'paused', reason: 'status test' })]);
     expect(s.killSwitch.services).toEqual([
-      { service: 'catalog', state: 'active', decidedBy: null },
-      { service: 'pricing', state: 'paused', decidedBy: 'pricing' },
+      { service: 'catalog', state: 'active', decidedBy: null, sampling: { rate: null, source: 'config', key: null } },
+      { service: 'pricing', state: 'paused', decidedBy: 'pricing', sampling: { rate: null, source: 'config', key: null } },
     ]);
     expect(s.groups).toEqual([
       expect.objectContaining({ groupId: group, lag: lagOf0, topics: [expect.objectContaining({ topic: names.exchanges, lag: lagOf0 })] }),

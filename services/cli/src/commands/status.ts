@@ -1,7 +1,7 @@
 // `shadow status`: is the pipeline moving? Three sources, each optional so one that is down does not
 // hide the others (its section says why):
-//   - the kill switch: every entry of the control topic and what it means per service, read by
-//     @shadow/tap's readControlEntries (the watcher every tap runs);
+//   - the kill switch and the sampling rates: every entry of the control topic and what it means
+//     per service, read by @shadow/tap's readControlEntries (the watcher every tap runs);
 //   - consumer lag per group (the replayer's, the joiner's and its labels group by default, --group
 //     for others): committed offsets (admin fetchOffsets) against the topics' end offsets, and
 //     whether the group has members;
@@ -40,7 +40,10 @@ interface StatusFlags extends ConnectionFlags {
 interface KillSwitchStatus {
   topic: string;
   entries: { key: string; mirroring: string; reason: string; by: string; at: string }[];
-  services: { service: string; state: string; decidedBy: string | null }[];
+  /** The sampling entries (`sampling:<service>`), by service or `*`. */
+  sampling: { service: string; rate: number; reason: string; by: string; at: string }[];
+  /** Per service: the kill switch, and the sampling rate from the control topic (`rate` null: the taps' configured rate). */
+  services: { service: string; state: string; decidedBy: string | null; sampling: { rate: number | null; source: 'control' | 'config'; key: string | null } }[];
 }
 
 interface GroupStatus {
@@ -68,12 +71,21 @@ async function killSwitch(flags: StatusFlags, io: CliIo): Promise<KillSwitchStat
   const entries = [...snapshot.entries]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, m]) => ({ key, mirroring: m.mirroring, reason: m.reason, by: m.by, at: m.at }));
-  const keys = new Set([...(flags.service ?? []), ...entries.map((e) => e.key).filter((k) => k !== '*')]);
+  const sampling = [...snapshot.sampling]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, m]) => ({ service, rate: m.sampling.rate, reason: m.reason, by: m.by, at: m.at }));
+  const keys = new Set([...(flags.service ?? []), ...entries.map((e) => e.key), ...sampling.map((e) => e.service)].filter((k) => k !== '*'));
   const services = [...keys].sort().map((service) => {
     const s = snapshot.stateOf(service);
-    return { service, state: s.state, decidedBy: s.key };
+    const rate = snapshot.samplingOf(service);
+    return {
+      service,
+      state: s.state,
+      decidedBy: s.key,
+      sampling: rate === null ? { rate: null, source: 'config' as const, key: null } : { rate: rate.rate, source: 'control' as const, key: rate.key },
+    };
   });
-  return { topic, entries, services };
+  return { topic, entries, sampling, services };
 }
 
 async function groups(flags: StatusFlags, io: CliIo): Promise<GroupStatus[]> {
@@ -180,10 +192,13 @@ function renderText(status: PipelineStatus, flags: StatusFlags, io: CliIo): stri
     );
     for (const e of ks.entries)
       out.push(`  ${e.key.padEnd(20)} ${(e.mirroring === 'paused' ? c.red : c.green)(e.mirroring.padEnd(7))} by ${e.by} at ${e.at}: ${e.reason}`);
-    for (const s of ks.services)
+    for (const e of ks.sampling) out.push(`  sampling:${e.service.padEnd(11)} rate ${e.rate} by ${e.by} at ${e.at}: ${e.reason}`);
+    for (const s of ks.services) {
+      const rate = s.sampling.rate === null ? 'sampling as configured (no entry)' : `sampling ${s.sampling.rate} (control topic, entry ${s.sampling.key})`;
       out.push(
-        `  service ${s.service}: ${(s.state === 'paused' ? c.red : c.green)(s.state)}${s.decidedBy === null ? ' (no entry)' : ` (entry ${s.decidedBy})`}`,
+        `  service ${s.service}: ${(s.state === 'paused' ? c.red : c.green)(s.state)}${s.decidedBy === null ? ' (no entry)' : ` (entry ${s.decidedBy})`}, ${rate}`,
       );
+    }
   }
   const gs = status.groups;
   if ('error' in gs) failed('consumer lag', gs);
@@ -244,11 +259,12 @@ async function run(flags: StatusFlags, io: CliIo, now: number): Promise<number> 
 export function registerStatusCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
   const command = program
     .command('status')
-    .description('kill-switch state per service, consumer lag per group, when the last pair landed per challenger, replay runs in progress')
-    .option('--service <name...>', 'also show what the kill switch means for these services', (v: string, prev: string[] | undefined) => [
-      ...(prev ?? []),
-      serviceName(v),
-    ])
+    .description('kill-switch state and sampling rate per service, consumer lag per group, when the last pair landed per challenger, replay runs in progress')
+    .option(
+      '--service <name...>',
+      'also show what the kill switch and the sampling entries mean for these services',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), serviceName(v)],
+    )
     .option('--group <id...>', `consumer groups to show lag for (default: ${DEFAULT_GROUPS.join(', ')})`, (v: string, prev: string[] | undefined) => [
       ...(prev ?? []),
       groupName(v),
