@@ -1,12 +1,15 @@
 // Replay benchmark (issue 9): the replayer as the operator runs it (`main.js replay`, a child
 // process) against a small challenger (another child process), on the real Kafka and registry.
 //
-//   npm run bench:replay -- [--max-exchanges 40000] [--pacing-exchanges 2000] [--large-exchanges 200000] [--connections 32]
+//   npm run bench:replay -- [--max-exchanges 40000] [--pacing-exchanges 2000] [--large-exchanges 200000] [--connections 32] [--only max,1x,large]
 //
 // 1. ceiling: autocannon (this process) hits the challenger directly for 10 s: req/s.
 // 2. max: a window of --max-exchanges replayed at `max` with the same concurrency; rate measured at
 //    the challenger (requests / first-to-last arrival, so Kafka group join and planning are excluded
-//    and reported separately as wall time). Goal: replay rate / autocannon rate >= 0.8.
+//    and reported separately as wall time). Goal: replay rate / autocannon rate >= 0.8. CPU per
+//    request side by side (issue 20, goal replayer <= 4x autocannon): autocannon's is this process's
+//    over its run; the replayer's from /proc, sampled with the challenger's count every 200 ms,
+//    between the first request and the last (start-up and shutdown left out).
 // 3. 1x pacing: a window with irregular (exponential) inter-arrival times, mean 5 ms, replayed at
 //    `1x`; for consecutive exchanges in capture order, |replayed gap - captured gap| at the
 //    challenger: p50 / p99 (goal p99 <= 5 ms). Capture times are whole milliseconds.
@@ -23,6 +26,7 @@ import { capturedExchangeContract, createSchemaRegistry, ensureTopics, RecordSer
 import type { CapturedExchange } from '@shadow/contracts';
 import { endpointsFromEnv, findRepoRoot, readLocalStackEnv, stackDir } from '@shadow/stack-harness';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { procCpuSeconds } from './proc-stat.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +34,7 @@ const { values: args } = parseArgs({
     'pacing-exchanges': { type: 'string', default: '2000' },
     'large-exchanges': { type: 'string', default: '200000' },
     connections: { type: 'string', default: '32' },
+    only: { type: 'string', default: 'max,1x,large' },
     partitions: { type: 'string', default: '3' },
   },
 });
@@ -39,6 +44,8 @@ const stack = endpointsFromEnv(process.env, join(stackDir(root), 'data', 'chdb')
 if (stack === undefined) throw new Error('no stack: run `npm run stack up` or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL');
 const kafka = new Kafka({ clientId: 'bench-replay', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
 const registry = createSchemaRegistry({ url: stack.schemaRegistryUrl });
+
+const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -150,7 +157,33 @@ interface ReplayRun {
   peakRssMb: number;
 }
 
-async function runReplay(prefix: string, fromMs: number, toMs: number, challengerUrl: string, speed: string, extra: string[] = []): Promise<ReplayRun> {
+/** Replayer CPU and requests at the challenger, sampled together while a replay runs. */
+interface CpuSample {
+  cpuS: number;
+  count: number;
+}
+
+/**
+ * The replayer's CPU per request in its steady state: between the first sample with requests at
+ * the challenger and the first with all of them, so start-up (tsx, group join, planning) and
+ * shutdown are left out, as autocannon's start-up is.
+ */
+function steadyCpuPerRequestUs(samples: readonly CpuSample[], total: number): number {
+  const first = samples.find((x) => x.count > 0);
+  const last = samples.find((x) => x.count >= total) ?? samples.at(-1);
+  if (first === undefined || last === undefined || last.count <= first.count) return NaN;
+  return ((last.cpuS - first.cpuS) * 1e6) / (last.count - first.count);
+}
+
+async function runReplay(
+  prefix: string,
+  fromMs: number,
+  toMs: number,
+  challengerUrl: string,
+  speed: string,
+  extra: string[] = [],
+  challenger?: Challenger,
+): Promise<ReplayRun & { cpu: CpuSample[] }> {
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
@@ -193,7 +226,19 @@ async function runReplay(prefix: string, fromMs: number, toMs: number, challenge
     const hwm = rssKb(child.pid as number, 'VmHWM');
     if (Number.isFinite(hwm)) peak = Math.max(peak, Math.round(hwm / 1024));
   }, 1_000);
+  const cpu: CpuSample[] = [];
+  let exited = false;
+  const probing = (async () => {
+    while (challenger !== undefined && !exited) {
+      const cpuS = procCpuSeconds(String(child.pid));
+      const { count } = await challenger.ask<{ count: number }>('stats');
+      if (cpuS !== null) cpu.push({ cpuS, count });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
   const code = await new Promise<number | null>((r) => child.once('exit', r));
+  exited = true;
+  await probing;
   clearInterval(sampler);
   if (code !== 0) throw new Error(`replay exited ${code}: ${out}`);
   return {
@@ -201,6 +246,7 @@ async function runReplay(prefix: string, fromMs: number, toMs: number, challenge
     wallMs: Math.round(performance.now() - t0),
     rssSamplesMb: samples,
     peakRssMb: peak,
+    cpu,
   };
 }
 
@@ -211,9 +257,13 @@ async function main(): Promise<void> {
     console.log(line);
   };
 
+  const only = new Set(args.only.split(','));
   // 1 + 2: ceiling vs max replay on the same challenger.
-  {
+  if (only.has('max')) {
     const challenger = await startChallenger(false);
+    const loadBefore = load();
+    const cpu0 = process.cpuUsage();
+    const served0 = procCpuSeconds(String(challenger.child.pid)) ?? NaN;
     const ceiling = await autocannon({
       url: `${challenger.url}/items/1?page=1`,
       connections: CONNECTIONS,
@@ -221,23 +271,33 @@ async function main(): Promise<void> {
       headers: { accept: 'application/json' },
     });
     const direct = ceiling.requests.average;
+    const cannonCpu = process.cpuUsage(cpu0);
+    const cannonUs = (cannonCpu.user + cannonCpu.system) / ceiling.requests.total;
+    const servedDirectUs = (((procCpuSeconds(String(challenger.child.pid)) ?? NaN) - served0) * 1e6) / ceiling.requests.total;
     await challenger.ask('reset');
+    const served1 = procCpuSeconds(String(challenger.child.pid)) ?? NaN;
     const prefix = `bench-replay-max-${Date.now()}.`;
     const n = Number(args['max-exchanges']);
     const base = Date.now() - 3_600_000;
     const w = await produceWindow(prefix, n, (i) => base + Math.floor(i / 1)); // 1 000 per second of capture time
-    const run = await runReplay(prefix, w.fromMs, w.toMs, challenger.url, 'max');
+    const run = await runReplay(prefix, w.fromMs, w.toMs, challenger.url, 'max', [], challenger);
     const s = await challenger.ask<{ count: number; firstMs: number; lastMs: number }>('stats');
     const rate = s.count / ((s.lastMs - s.firstMs) / 1000);
+    const servedReplayUs = (((procCpuSeconds(String(challenger.child.pid)) ?? NaN) - served1) * 1e6) / s.count;
+    const replayUs = steadyCpuPerRequestUs(run.cpu, s.count);
     say(
       `max: autocannon direct ${direct.toFixed(0)} req/s (${CONNECTIONS} connections); replay --speed max ${rate.toFixed(0)} req/s at the challenger (${s.count} requests, ${run.summary.sent} sent, errors ${JSON.stringify(run.summary.failed)}); ratio ${(rate / direct).toFixed(2)} (goal >= 0.8); wall ${(run.wallMs / 1000).toFixed(1)} s incl. start-up, group join and planning`,
+    );
+    say(
+      `max CPU per request: autocannon ${cannonUs.toFixed(1)} us, replayer ${replayUs.toFixed(1)} us (steady state, all threads), ratio ${(replayUs / cannonUs).toFixed(2)} (goal <= 4); ` +
+        `the challenger spent ${servedDirectUs.toFixed(1)} us per request under autocannon, ${servedReplayUs.toFixed(1)} under the replay; load ${loadBefore} -> ${load()}`,
     );
     challenger.child.send({ type: 'close' });
     await dropTopics(prefix);
   }
 
   // 3: 1x pacing.
-  {
+  if (only.has('1x')) {
     const challenger = await startChallenger(true);
     const prefix = `bench-replay-1x-${Date.now()}.`;
     const n = Number(args['pacing-exchanges']);
@@ -270,7 +330,7 @@ async function main(): Promise<void> {
   }
 
   // 4: a large window at max.
-  {
+  if (only.has('large')) {
     const challenger = await startChallenger(false);
     const prefix = `bench-replay-large-${Date.now()}.`;
     const n = Number(args['large-exchanges']);
