@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createClickHousePairStore, createClickHouseExploreStore, isAnalysisError, parseCriteria } from '@shadow/analysis';
+import { createClickHousePairStore, createClickHouseExploreStore, isAnalysisError, parseCriteria, resourcePanels } from '@shadow/analysis';
 import type { ClickHouse } from '@shadow/clickhouse';
 import { createClickHouse, toClickHouseError } from '@shadow/clickhouse';
 import { createAdminServer } from '@shadow/service-admin';
@@ -131,6 +131,7 @@ export async function startDashboard(
     createDashboardHandler({
       pairStore: createClickHousePairStore(clickhouse),
       exploreStore: createClickHouseExploreStore(clickhouse),
+      resources: (window) => resourcePanels(clickhouse, window),
       criteria: criteriaWatcher(config.criteria),
       windowMs: config.windowMs,
       refreshMs: config.refreshMs,

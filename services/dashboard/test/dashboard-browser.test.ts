@@ -58,6 +58,7 @@ beforeAll(async () => {
   await migrate(ch, SCHEMA_MIGRATIONS);
   seeded = buildScenario(150);
   await landRows(ch, seeded.rows);
+  await landResources(ch, seeded.fromMs, Date.now());
   since = new Date(seeded.fromMs - 60_000).toISOString();
   until = new Date(Date.now() + 60_000).toISOString();
   // The joiner's read-only endpoint over the chDB this process owns: the dashboard reads through it.
@@ -97,6 +98,31 @@ afterAll(async () => {
   await ch?.close();
   if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
 });
+
+const MiB = 1024 * 1024;
+const SCRAPES = 30;
+
+/**
+ * What the scraper lands (docs/watch.md), 30 scrapes over the seeded window: live and the
+ * secondary steady at 5% CPU, the candidate at 12% with resident memory growing 80 -> 120 MiB.
+ */
+async function landResources(clickhouse: ClickHouse, fromMs: number, toMs: number): Promise<void> {
+  const sides = [
+    { side: 'live', challenger_id: '', target: 'live:8080/metrics', cpu: 0.05, rss: (_i: number) => 60 * MiB },
+    { side: 'challenger', challenger_id: CANDIDATE, target: 'cand:8080/metrics', cpu: 0.12, rss: (i: number) => (80 + (40 * i) / (SCRAPES - 1)) * MiB },
+    { side: 'challenger', challenger_id: SECONDARY, target: 'sec:8080/metrics', cpu: 0.05, rss: (_i: number) => 62 * MiB },
+  ];
+  const values = [];
+  for (let i = 0; i < SCRAPES; i++) {
+    const sample_time = Math.round(fromMs + ((toMs - fromMs) * i) / SCRAPES);
+    for (const s of sides) {
+      const common = { sample_time, service: 'pricing', side: s.side, challenger_id: s.challenger_id, target: s.target, series: '', labels: {} };
+      values.push({ ...common, metric: 'process_cpu_seconds_total', kind: 'rate', value: s.cpu });
+      values.push({ ...common, metric: 'process_resident_memory_bytes', kind: 'value', value: s.rss(i) });
+    }
+  }
+  await clickhouse.client.insert({ table: 'resource_samples', values, format: 'JSONEachRow' });
+}
 
 /** `shadow report --format json` for the same window, through the same endpoint. */
 async function cliReport(challenger: string): Promise<Report> {
@@ -213,6 +239,42 @@ describe('the dashboard in chromium', () => {
     await page.screenshot({ path: join(REPORTS, 'dashboard-overview.png'), fullPage: true });
     // Offline: nothing but the dashboard itself was asked for (no CDN, no fonts).
     expect(requests.filter((u) => !u.startsWith(dashboard.url) && !u.startsWith('data:'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws CPU and resident memory of live and each challenger side by side; the alerts panel says no watch is configured', async () => {
+    const api = (await (await fetch(`${dashboard.url}api/overview?since=${since}&until=${until}`)).json()) as {
+      resources: { service: string; series: { side: string; challengerId: string; points: { cpu: number | null; rss: number | null }[] }[] }[];
+      watch: unknown;
+    };
+    expect(api.watch).toBeNull();
+    expect(api.resources.map((r) => r.service)).toEqual(['pricing']);
+    const series = api.resources[0]?.series ?? [];
+    expect(series.map((x) => [x.side, x.challengerId]).sort()).toEqual(
+      [
+        ['challenger', SECONDARY],
+        ['challenger', CANDIDATE],
+        ['live', ''],
+      ].sort(),
+    );
+    const cand = series.find((x) => x.challengerId === CANDIDATE);
+    const rss = (cand?.points ?? []).map((p) => p.rss ?? 0);
+    expect(Math.max(...rss)).toBeGreaterThan(110 * MiB);
+    expect(Math.min(...rss)).toBeLessThan(90 * MiB);
+    for (const p of cand?.points ?? []) expect(p.cpu).toBeCloseTo(0.12, 9);
+
+    const { page, errors } = await openPage();
+    await page.goto(`${dashboard.url}#/c/${CANDIDATE}?since=${encodeURIComponent(since)}&until=${encodeURIComponent(until)}`);
+    const panel = page.locator('[data-panel=resources]');
+    await panel.locator('[data-chart=cpu] canvas').first().waitFor();
+    await expect(panel.getAttribute('data-service')).resolves.toBe('pricing');
+    await expect(panel.locator('[data-chart=rss] canvas').count()).resolves.toBeGreaterThan(0);
+    const legend = await panel.locator('[data-chart=cpu] .u-legend .u-label').allInnerTexts();
+    expect(legend).toEqual(expect.arrayContaining(['live', `${CANDIDATE} (candidate)`, `${SECONDARY} (secondary)`]));
+    await expect(page.locator('[data-panel=alerts] [data-watch=none]').innerText()).resolves.toMatch(/no watch configured/);
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(REPORTS, 'dashboard-resources.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,8 +1,8 @@
 // The dashboard's JSON API, typed with @shadow/analysis' own types (types only: nothing of the
 // package is bundled), so the page reads exactly what the server computed.
-import type { ChallengerOverview, ChallengerSummary, PairDetail, PairFilter, PairList } from '@shadow/analysis';
+import type { ChallengerOverview, ChallengerSummary, PairDetail, PairFilter, PairList, ResourcePanel } from '@shadow/analysis';
 
-export type { PairDetail, PairFilter, PairList };
+export type { PairDetail, PairFilter, PairList, ResourcePanel };
 export type { GateVerdict, Report, ReportScope, TimeSeries } from '@shadow/analysis';
 
 export type CriteriaInfo = { source: string; name: string | null; sha256: string } | { source: string; error: string };
@@ -17,6 +17,10 @@ export interface OverviewResponse {
   criteria: CriteriaInfo | null;
   clickhouse: string;
   challengers: ChallengerView[];
+  /** Both sides' scraped CPU and RSS per service (resource_samples); [] when nothing was scraped. */
+  resources: ResourcePanel[];
+  /** Alert states and the ramp step of the joiner's watch; null: none served. */
+  watch: null;
 }
 
 export interface ConfigResponse {

@@ -2,7 +2,7 @@
 // Wilson band, latency p50/p99 of live and the challenger, and both error rates. A chart is made
 // once per panel and fed new data on every refresh, so a refresh does not flicker.
 import uPlot from 'uplot';
-import type { TimeSeries } from './api.js';
+import type { ResourcePanel, TimeSeries } from './api.js';
 import { h } from './dom.js';
 import { ms, pct } from './format.js';
 
@@ -143,6 +143,102 @@ export class Chart {
       cursor: { drag: { x: false, y: false } },
     };
     this.#plot = new uPlot(opts, data, this.#body);
+  }
+
+  destroy(): void {
+    this.#observer.disconnect();
+    this.#plot?.destroy();
+  }
+}
+
+const PALETTE = ['#7c3aed', '#db2777', '#ca8a04', '#2563eb'];
+
+/** Live grey, the selected challenger orange, a secondary teal (as the latency chart), others from a palette. */
+export function sideColor(side: string, selected: string, role: string | undefined, index: number): string {
+  if (side === 'live') return LIVE_COLOR;
+  if (side === selected) return CHALLENGER_COLOR;
+  if (role === 'secondary') return SECONDARY_COLOR;
+  return PALETTE[index % PALETTE.length] as string;
+}
+
+/**
+ * CPU or resident memory of live and every scraped challenger of one service over time, one line
+ * each, side by side in one chart (the same buckets for all). The set of lines is fixed when the
+ * chart is made; a refresh that brings another side makes a new chart (ResourceCharts.key).
+ */
+export class ResourceChart {
+  readonly el: HTMLElement;
+  readonly #body: HTMLElement;
+  readonly #kind: 'cpu' | 'rss';
+  readonly #sides: readonly string[];
+  #plot: uPlot | null = null;
+  #observer: ResizeObserver;
+
+  /** `sides`: 'live' first, then challenger ids; `colorOf` their strokes. */
+  constructor(kind: 'cpu' | 'rss', sides: readonly string[], labelOf: (side: string) => string, colorOf: (side: string, index: number) => string) {
+    this.#kind = kind;
+    this.#sides = sides;
+    this.#body = h('div', { class: 'chart-body' });
+    const title = kind === 'cpu' ? 'CPU' : 'Resident memory';
+    const note =
+      kind === 'cpu'
+        ? 'process_cpu_seconds_total per second, summed over each side’s processes'
+        : 'process_resident_memory_bytes, summed over each side’s processes';
+    this.el = h(
+      'figure',
+      { class: `chart chart-${kind}`, 'data-chart': kind },
+      h('figcaption', {}, h('strong', {}, title), h('span', { class: 'muted' }, ` ${note}`)),
+      this.#body,
+    );
+    this.#observer = new ResizeObserver(() => this.#plot?.setSize({ width: Math.max(280, this.#body.clientWidth), height: 200 }));
+    this.#observer.observe(this.#body);
+    this.labels = sides.map(labelOf);
+    this.#colorOf = colorOf;
+  }
+
+  readonly #colorOf: (side: string, index: number) => string;
+
+  readonly labels: readonly string[];
+
+  update(panel: ResourcePanel): void {
+    const times = [...new Set(panel.series.flatMap((s) => s.points.map((p) => p.t)))].sort((a, b) => a - b);
+    const column = (side: string) => {
+      const s = panel.series.find((x) => (side === 'live' ? x.side === 'live' : x.side === 'challenger' && x.challengerId === side));
+      const byT = new Map((s?.points ?? []).map((p) => [p.t, this.#kind === 'cpu' ? p.cpu : p.rss === null ? null : p.rss / (1024 * 1024)]));
+      return times.map((t) => byT.get(t) ?? null);
+    };
+    const data = [times, ...this.#sides.map(column)] as uPlot.AlignedData;
+    if (this.#plot !== null) {
+      this.#plot.setData(data);
+      return;
+    }
+    const fmt = (v: number) => (this.#kind === 'cpu' ? `${(v * 100).toFixed(v >= 1 ? 0 : 1)}%` : `${v.toFixed(v >= 100 ? 0 : 1)} MiB`);
+    const value = (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v));
+    this.#plot = new uPlot(
+      {
+        width: Math.max(280, this.#body.clientWidth),
+        height: 200,
+        ms: 1,
+        series: [
+          {},
+          ...this.#sides.map((side, i) => ({
+            label: this.labels[i] as string,
+            stroke: this.#colorOf(side, i),
+            width: 2,
+            value,
+          })),
+        ],
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, (max ?? 0) > 0 ? (max as number) * 1.1 : 1] } },
+        axes: [
+          { stroke: '#64748b', grid: { stroke: '#eef2f7' } },
+          { stroke: '#64748b', grid: { stroke: '#eef2f7' }, values: (_u, vals) => vals.map((v) => fmt(v)), size: 72 },
+        ],
+        legend: { live: true },
+        cursor: { drag: { x: false, y: false } },
+      },
+      data,
+      this.#body,
+    );
   }
 
   destroy(): void {

@@ -2,9 +2,20 @@
 // one pair side by side), a refresh loop that runs while pairs keep landing and slows down when
 // they stop, and a header that always says when the numbers were read. Every number comes from
 // the server's JSON (the report's and the gate's own functions); the page only lays it out.
-import type { ChallengerView, CriteriaInfo, GateVerdict, OverviewResponse, PairDetail, PairFilter, PairList, ReportScope, WindowParams } from './api.js';
+import type {
+  ChallengerView,
+  CriteriaInfo,
+  GateVerdict,
+  OverviewResponse,
+  PairDetail,
+  PairFilter,
+  PairList,
+  ReportScope,
+  ResourcePanel,
+  WindowParams,
+} from './api.js';
 import { ApiError, fetchConfig, fetchOverview, fetchPair, fetchPairs } from './api.js';
-import { Chart } from './charts.js';
+import { Chart, ResourceChart, sideColor } from './charts.js';
 import type { Child } from './dom.js';
 import { append, clear, h } from './dom.js';
 import { bytes, clock, count, duration, ms, pct, stamp } from './format.js';
@@ -30,6 +41,8 @@ const state = {
   signature: '',
   unchanged: 0,
   charts: new Map<string, Chart[]>(),
+  /** Resource charts by service and the sides they draw. */
+  resourceCharts: new Map<string, ResourceChart[]>(),
   sort: new Map<string, { column: number; descending: boolean }>(),
   lastUpdated: 0,
   generation: 0,
@@ -570,6 +583,66 @@ function judgePanel(c: ChallengerView): HTMLElement | null {
   );
 }
 
+/**
+ * Both sides' CPU and resident memory over time, side by side: live and every challenger scraped
+ * for the service the selected challenger was scraped for (else the first scraped service).
+ */
+function resourcesPanel(c: ChallengerView, data: OverviewResponse, roles: Map<string, string>): HTMLElement {
+  const panels = data.resources;
+  const panel: ResourcePanel | undefined = panels.find((p) => p.series.some((s) => s.side === 'challenger' && s.challengerId === c.challengerId)) ?? panels[0];
+  if (panel === undefined) {
+    return h(
+      'section',
+      { class: 'panel', 'data-panel': 'resources' },
+      h('h3', {}, 'Resources'),
+      h('p', { class: 'muted' }, 'no resource samples in this window: the scraper of docs/watch.md has not watched any /metrics endpoint here'),
+    );
+  }
+  const sides = [
+    ...panel.series.filter((s) => s.side === 'live').map(() => 'live'),
+    ...panel.series.filter((s) => s.side === 'challenger').map((s) => s.challengerId),
+  ];
+  const labelOf = (side: string) => (side === 'live' ? 'live' : `${side}${roles.has(side) ? ` (${roleLabel(roles.get(side) as string)})` : ''}`);
+  const key = `${panel.service}|${c.challengerId}|${sides.join(',')}`;
+  let charts = state.resourceCharts.get(key);
+  if (charts === undefined) {
+    const colorOf = (side: string, i: number) => sideColor(side, c.challengerId, roles.get(side), i);
+    charts = [new ResourceChart('cpu', sides, labelOf, colorOf), new ResourceChart('rss', sides, labelOf, colorOf)];
+    state.resourceCharts.set(key, charts);
+  }
+  const processes = panel.series.map((s) => `${labelOf(s.side === 'live' ? 'live' : s.challengerId)} ${s.targets}`).join(', ');
+  const grid = h('div', { class: 'charts', 'data-panel': 'resource-charts' }, ...charts.map((ch) => ch.el));
+  const drawn = charts;
+  queueMicrotask(() => drawn.forEach((ch) => ch.update(panel)));
+  return h(
+    'section',
+    { class: 'panel', 'data-panel': 'resources', 'data-service': panel.service },
+    h('h3', {}, 'Resources ', h('span', { class: 'muted' }, `service ${panel.service} · buckets of ${duration(panel.bucketMs)} · processes: ${processes}`)),
+    grid,
+    h(
+      'p',
+      { class: 'muted' },
+      'CPU ratio and memory growth with their intervals: `shadow report` (Resources) and the gate’s resources criteria (docs/gate.md).',
+    ),
+  );
+}
+
+/** The watch's alert states and the ramp step, once the joiner serves them; until then says there is none. */
+function alertsPanel(data: OverviewResponse): HTMLElement {
+  return h(
+    'section',
+    { class: 'panel', 'data-panel': 'alerts' },
+    h('h3', {}, 'Alerts and ramp'),
+    data.watch === null
+      ? h(
+          'p',
+          { class: 'muted', 'data-watch': 'none' },
+          'no watch configured: alert rules and the sampling ramp run in the joiner’s watch section (docs/watch.md)',
+        )
+      : null,
+  );
+}
+
 function renderOverview(data: OverviewResponse, selectedId: string): void {
   const generation = state.generation;
   if (data.challengers.length === 0) {
@@ -595,6 +668,8 @@ function renderOverview(data: OverviewResponse, selectedId: string): void {
       verdictPanel(selected, data.criteria),
       kpis(selected),
       chartsFor(selected),
+      resourcesPanel(selected, data, new Map(data.challengers.map((x) => [x.challengerId, x.role]))),
+      alertsPanel(data),
       routeTable(selected),
       judgePanel(selected),
       pathsPanel(selected),
@@ -995,6 +1070,8 @@ async function refresh(navigated: boolean): Promise<void> {
     }
     for (const charts of state.charts.values()) charts.forEach((c) => c.destroy());
     state.charts.clear();
+    for (const charts of state.resourceCharts.values()) charts.forEach((c) => c.destroy());
+    state.resourceCharts.clear();
   }
   try {
     if (route.name === 'overview') {

@@ -6,7 +6,7 @@
 // three paths instead of listening on a port of its own: a dashboard is one URL to open, and its
 // probes and metrics stay the same code as every other service's.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { ChallengerOverview, ChallengerSummary, ExploreStore, LoadedCriteria, PairStore } from '@shadow/analysis';
+import type { ChallengerOverview, ChallengerSummary, ExploreStore, LoadedCriteria, PairStore, ResourcePanel } from '@shadow/analysis';
 import { challengerOverview, isAnalysisError } from '@shadow/analysis';
 import { toClickHouseError } from '@shadow/clickhouse';
 import type { Logger } from 'pino';
@@ -31,6 +31,8 @@ export interface DashboardHandlerOptions {
   admin: Server;
   metrics: DashboardMetrics;
   logger: Logger;
+  /** Both sides' scraped CPU and RSS per service over a window (resource_samples); absent: no resource panel. */
+  resources?: ((window: { fromMs: number; toMs: number }) => Promise<ResourcePanel[]>) | undefined;
   /** Refuse requests whose Host is not a loopback name (DNS rebinding), when bound to loopback. */
   loopbackOnly: boolean;
   now?: () => number;
@@ -138,6 +140,7 @@ export function createDashboardHandler(o: DashboardHandlerOptions): (req: Incomi
       lastViews.set(summary.challengerId, { key, view });
       challengers.push({ ...summary, ...view });
     }
+    const resources = o.resources === undefined ? [] : await o.resources(target.window);
     return {
       generatedAtMs: now(),
       window: target.window,
@@ -146,6 +149,9 @@ export function createDashboardHandler(o: DashboardHandlerOptions): (req: Incomi
       criteria: criteriaInfo(state),
       clickhouse: o.clickhouseDescription,
       challengers,
+      resources,
+      // Alert states and the ramp step: the joiner's watch (docs/watch.md) does not serve them yet.
+      watch: null,
     };
   }
 
