@@ -3,6 +3,8 @@ export type { ClickHouse, RawInsertFormat } from './types.js';
 export { CHDB_MEMORY_PATH, CLICKHOUSE_MODES, DEFAULT_CLICKHOUSE_SETTINGS, resolveClickHouseOptions } from './options.js';
 export type { ClickHouseMode, ClickHouseOptions, ResolvedClickHouseOptions, ResolvedEmbeddedOptions, ResolvedServerOptions } from './options.js';
 export { clickhouseOptionsFromEnv } from './env.js';
+export { CLUSTER_NAME_PATTERN, clusterFromEnv, clusterMigrations, LOCAL_SUFFIX } from './cluster/cluster-ddl.js';
+export type { ClusterOptions } from './cluster/cluster-ddl.js';
 export type { ClickHouseEnv } from './env.js';
 export { CLICKHOUSE_ERROR_CODES, ClickHouseError, isClickHouseError, toClickHouseError } from './errors.js';
 export type { ClickHouseErrorCode, ClickHouseErrorOptions } from './errors.js';

@@ -9,6 +9,7 @@
 //   double record is harmless before and after merges.
 import { createHash } from 'node:crypto';
 import { createClickHouse } from '../clickhouse.js';
+import { clusterFromEnv, clusterMigrations } from '../cluster/cluster-ddl.js';
 import { clickhouseOptionsFromEnv } from '../env.js';
 import { toClickHouseError } from '../errors.js';
 import type { ClickHouse } from '../types.js';
@@ -110,10 +111,20 @@ async function tableExists(ch: ClickHouse, table: string): Promise<boolean> {
  * statements changed fails the run (MIGRATE_CHECKSUM_MISMATCH naming it) unless
  * `allowChecksumChange`. Works in both modes; `{database}` in a statement becomes `ch.database`.
  */
-export async function migrate(ch: ClickHouse, migrations: readonly Migration[], options: MigrateOptions = {}): Promise<MigrationReport> {
-  validateMigrations(migrations);
-  const { logger, dryRun = false, allowChecksumChange = false, retention } = options;
-  if (retention !== undefined) validateRetention(retention);
+export async function migrate(ch: ClickHouse, given: readonly Migration[], options: MigrateOptions = {}): Promise<MigrationReport> {
+  validateMigrations(given);
+  const { logger, dryRun = false, allowChecksumChange = false, cluster } = options;
+  if (options.retention !== undefined) validateRetention(options.retention);
+  // On a cluster: the same versions, each statement as the cluster needs it (cluster-ddl.ts).
+  const migrations = cluster === undefined ? given : clusterMigrations(given, { cluster });
+  if (cluster !== undefined && options.retention !== undefined && Object.values(options.retention).some((days) => days !== undefined)) {
+    throw new MigrationError(
+      'MIGRATE_INVALID',
+      `retention cannot be changed on cluster ${cluster} by migrate yet (its TTLs are on the <table>_local tables); ` +
+        'leave the retention settings unset, or ALTER TABLE <table>_local ON CLUSTER ... MODIFY TTL (docs/clickhouse.md, Cluster)',
+    );
+  }
+  const retention = cluster === undefined ? options.retention : undefined;
   const database = ch.database;
   const table = `${quoted(database)}.${MIGRATIONS_TABLE}`;
 
@@ -221,13 +232,14 @@ export async function migrate(ch: ClickHouse, migrations: readonly Migration[], 
 export async function runMigrations(options: RunMigrationsOptions): Promise<MigrationReport> {
   const { migrations, clickhouse = {}, env = process.env, ...migrateOptions } = options;
   validateMigrations(migrations);
+  const cluster = migrateOptions.cluster ?? clusterFromEnv(env);
   const ch = await createClickHouse({
     ...clickhouseOptionsFromEnv(env),
     ...clickhouse,
     ...(migrateOptions.logger && clickhouse.logger === undefined ? { logger: migrateOptions.logger } : {}),
   });
   try {
-    return await migrate(ch, migrations, migrateOptions);
+    return await migrate(ch, migrations, { ...migrateOptions, ...(cluster === undefined ? {} : { cluster }) });
   } finally {
     await ch.close();
   }

@@ -18,6 +18,13 @@ export interface MigrateOptions {
   /** @default undefined */
   logger?: ClickHouseLogger;
   /**
+   * A cluster of the servers' remote_servers: the migrations run as cluster DDL (ON CLUSTER,
+   * Replicated engines on `<table>_local`, a Distributed table under each table's own name; see
+   * clusterMigrations). runMigrations reads CLICKHOUSE_CLUSTER when this is unset.
+   * @default undefined (one node)
+   */
+  cluster?: string;
+  /**
    * Days the system's tables keep rows after they landed (SCHEMA_MIGRATIONS' pairs, pair_diffs,
    * unmatched, pair_minutes, labels), applied after the migrations: a TTL that differs is changed,
    * one that matches is left alone; a field left out keeps the current value. Validated before
