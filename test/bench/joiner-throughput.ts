@@ -12,7 +12,7 @@
 // process; instances share nothing, as deployed). A pair is counted when ClickHouse acknowledged
 // its batch. Each exchange has a candidate and a secondary result (2 pairs) and every third a side
 // effect per challenger, so records = exchanges * (3 + 2/3). Prints figures; never fails CI.
-// BENCH_BATCH_MAX_ROWS sets the joiner's batchMaxRows (default 10 000). BENCH_CPU_PROF=1 writes a CPU profile of every joiner instance to reports/.
+// BENCH_BATCH_MAX_ROWS and BENCH_BATCH_MAX_DELAY_MS set the joiner's batchMaxRows and batchMaxDelayMs. BENCH_CPU_PROF=1 writes a CPU profile of every joiner instance to reports/.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +122,14 @@ for (const { k, insert } of variants) {
       `(before the first record ${idleRss.map((m) => `${Math.round(m)}`).join(', ')} MiB), ` +
       `joiner CPU ${((cpuMs * 1000) / pairs).toFixed(0)} us per pair (all threads, start-up included; main thread ${((mainCpuMs * 1000) / pairs).toFixed(0)}); load ${load()}`,
   );
+  // Threads that exited (a finished insert's pipeline) are not counted here; the total above has them.
+  const byThread = new Map<string, number>();
+  for (const ls of finals) {
+    const threads = (ls.find((l) => l.final === true)?.threads ?? {}) as Record<string, number>;
+    for (const [name, ms] of Object.entries(threads)) byThread.set(name, (byThread.get(name) ?? 0) + ms);
+  }
+  const top = [...byThread].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  console.log(`  CPU us per pair by live thread name: ${top.map(([name, ms]) => `${name} ${((ms * 1000) / pairs).toFixed(0)}`).join(', ')}`);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 process.exit(0);

@@ -3,7 +3,7 @@
 //   raw  <prefix> <records>                   no-op kafkajs consumer: time to read every record
 //   join <prefix> <groupId> <chdbPath>        one joiner instance landing into its own chDB
 // Each prints JSON lines on stdout; the orchestrator reads them. Not a test.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import { createSchemaRegistry, topicNames } from '@shadow/contracts';
 import { createJoiner } from '@shadow/join';
@@ -20,15 +20,36 @@ setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 100).unref();
 
-/** The main thread's CPU (JS, the event loop) apart from chDB's and libuv's threads; Linux only. */
-function mainThreadCpuMs(): number | null {
+/** A thread's CPU ms from /proc (utime + stime in 1/100 s ticks); null where unreadable. */
+function threadCpuMs(tid: string): number | null {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return null;
   }
+}
+
+/** The main thread's CPU (JS, the event loop) apart from chDB's and libuv's threads; Linux only. */
+function mainThreadCpuMs(): number | null {
+  return threadCpuMs(String(process.pid));
+}
+
+/** CPU ms by thread name (chDB names its pools: ParallelParsing, QueryPipelineEx, MergeMutate...); Linux only. */
+function cpuByThreadName(): Record<string, number> {
+  const by: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8')
+        .trim()
+        .replace(/[0-9]+$/, '');
+      by[name] = (by[name] ?? 0) + (threadCpuMs(tid) ?? 0);
+    }
+  } catch {
+    // not Linux
+  }
+  return by;
 }
 
 if (mode === 'fill') {
@@ -80,6 +101,7 @@ if (mode === 'fill') {
     sideEffectGraceMs: 0,
     windowMs: 30_000,
     ...(process.env.BENCH_BATCH_MAX_ROWS ? { batchMaxRows: Number(process.env.BENCH_BATCH_MAX_ROWS) } : {}),
+    ...(process.env.BENCH_BATCH_MAX_DELAY_MS ? { batchMaxDelayMs: Number(process.env.BENCH_BATCH_MAX_DELAY_MS) } : {}),
     // BENCH_INSERT=client: the @clickhouse/client JSONEachRow insert the default replaced (issue 20).
     ...(process.env.BENCH_INSERT === 'client'
       ? { insert: async (table: string, rows: readonly object[]) => void (await ch.client.insert({ table, values: rows as object[], format: 'JSONEachRow' })) }
@@ -100,7 +122,7 @@ if (mode === 'fill') {
   process.on('SIGTERM', () => {
     clearInterval(timer);
     const cpu = process.cpuUsage();
-    out({ pairs, rows, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainThreadCpuMs(), final: true });
+    out({ pairs, rows, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainThreadCpuMs(), threads: cpuByThreadName(), final: true });
     void joiner.close().finally(() => ch.close().finally(() => process.exit(0)));
   });
 } else {
