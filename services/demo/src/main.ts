@@ -28,7 +28,8 @@
 //      dashboard over its own engine until Ctrl-C.
 // Each stage prints a header as it starts and its counts as they move.
 // Exits non-zero when anything does not add up, so it doubles as a smoke test of the whole stack.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,6 +60,10 @@ import type { StackEndpoints } from '@shadow/stack-harness';
 import { createKafkaTransport, createTap } from '@shadow/tap';
 import { attachToServer } from '@shadow/tap/node';
 import { loadConfig, startTapProxy } from '@shadow/tap-proxy';
+import { createClickHouseResourceReader, createClickHouseSampleSink, createScraper, resourceVerdicts } from '@shadow/watch';
+import type { ResourceVerdicts } from '@shadow/watch';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { pricingHandler } from './pricing.js';
 
 const REQUESTS_PER_SERVICE = 200;
 // warn by default: the demo's own output is the summary table; LOG_LEVEL=info shows the taps' logs.
@@ -86,44 +91,6 @@ function endpoints(): StackEndpoints {
 async function listen(server: ReturnType<typeof createServer>): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** The pricing service. `candidate` is the version under test, with a deliberate difference. */
-function pricingHandler(version: 'live' | 'candidate'): Parameters<typeof createServer>[1] {
-  return (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url?.startsWith('/describe/')) {
-        // A generated text: the candidate words it differently; every 5th sku it gets a figure wrong.
-        const sku = req.url.slice('/describe/'.length);
-        const n = Number(sku.replace(/\D/g, ''));
-        const [cents, days] = [100 + sku.length * 7, 2 + (n % 3)];
-        const summary =
-          version === 'live'
-            ? `${sku} costs ${cents} cents and ships in ${days} days.`
-            : `Ships in ${n % 5 === 0 ? days + 1 : days} days; ${sku} is ${cents} cents.`;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sku, summary }));
-      } else if (req.url?.startsWith('/price/')) {
-        const sku = req.url.slice('/price/'.length);
-        const price: Record<string, unknown> = { sku, cents: 100 + sku.length * 7 };
-        if (version === 'candidate') price.currency = 'EUR'; // the candidate adds a field
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(price));
-      } else if (req.url === '/quote' && req.method === 'POST') {
-        let items: number;
-        try {
-          items = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: number }).items;
-        } catch {
-          res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad json"}');
-          return;
-        }
-        const total = version === 'candidate' ? Math.round(items * 250 * 1.05) : items * 250; // and charges 5% more
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ quoteId: randomUUID(), total }));
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-      }
-    });
-  };
 }
 
 /** The figures of a text, sorted: what the demo's stand-in judge compares. */
@@ -237,6 +204,31 @@ async function main(): Promise<void> {
   progress(
     `judge of /describe summaries: a local stand-in at ${judgeUrl} speaking the chat-completions API, deciding by a rule (same figures = equal), not a model`,
   );
+  // The pricing challengers run as their own processes, and every side's /metrics is scraped into
+  // ClickHouse while the demo runs (docs/watch.md): live is this process (it serves live pricing).
+  const [candidateProcess, secondaryProcess] = await Promise.all([startPricing('candidate', 2), startPricing('live', 0)]);
+  const liveMetrics = liveMetricsServer();
+  const liveMetricsUrl = await listen(liveMetrics);
+  const scrapeFrom = Date.now();
+  const scraper = createScraper({
+    config: {
+      intervalMs: 500,
+      timeoutMs: 450,
+      targets: [
+        { url: `${liveMetricsUrl}/metrics`, side: 'live', service: 'pricing' },
+        { url: `${candidateProcess.url}/metrics`, side: 'challenger', service: 'pricing', challengerId: 'pricing-candidate' },
+        { url: `${secondaryProcess.url}/metrics`, side: 'challenger', service: 'pricing', challengerId: 'pricing-secondary' },
+      ],
+    },
+    sink: createClickHouseSampleSink(ch),
+    // A scrape that times out on a busy machine is an `up = 0` row, not news for the demo's output.
+    logger: log.child({ component: 'scraper' }, { level: 'error' }),
+  });
+  scraper.start();
+  progress(
+    `scraping /metrics of live (this process), the candidate (pid ${candidateProcess.pid}) and the secondary (pid ${secondaryProcess.pid}) every 500 ms`,
+  );
+
   stage('capture: a pricing service embedding the tap, a catalog service behind the tap proxy');
   // 1. pricing: embeds the tap.
   const tapLogger = log.child({ component: 'tap' });
@@ -393,9 +385,7 @@ async function main(): Promise<void> {
 
   stage("replay: the captured pricing window to a candidate (adds a field, quotes 5% higher) and a secondary (live's code)");
   // 6. replay the captured window to the pricing challengers.
-  const candidate = createServer(pricingHandler('candidate'));
-  const secondary = createServer(pricingHandler('live'));
-  const [candidateUrl, secondaryUrl] = await Promise.all([listen(candidate), listen(secondary)]);
+  const [candidateUrl, secondaryUrl] = [candidateProcess.url, secondaryProcess.url];
   const replay: ReplaySummary = await replayWindow({
     kafka,
     registry,
@@ -410,8 +400,6 @@ async function main(): Promise<void> {
     speed: 'max',
     logger: log.child({ component: 'replay' }),
   });
-  candidate.close();
-  secondary.close();
   const resultSerde = new RecordSerde({ registry, contract: shadowResultContract, subject: subjectFor(names.results) });
   const resultReader = kafka.consumer({ groupId: `${prefix}results-reader` });
   await resultReader.connect();
@@ -441,6 +429,20 @@ async function main(): Promise<void> {
   const live = await liveCounts(ch, expected);
   const routeSummary = await summarizeByRoute(ch, { runId: replay.runId, topPaths: 3 });
   progress(`landed ${run.challengers.reduce((n, c) => n + c.paired, 0)} pairs in ${joinMs} ms`);
+  await scraper.close();
+  candidateProcess.process.kill('SIGTERM');
+  secondaryProcess.process.kill('SIGTERM');
+  liveMetrics.close();
+  const resourceWindow = { fromMs: scrapeFrom, toMs: Date.now() + 1 };
+  const resources = await resourceVerdicts(createClickHouseResourceReader(ch), {
+    service: 'pricing',
+    challengerId: 'pricing-candidate',
+    secondaryId: 'pricing-secondary',
+    window: resourceWindow,
+    cpu: { bucketMs: 1000, minBuckets: 5 },
+    // the report's default: a run of seconds is too short to judge memory growth, and says so
+    memory: { maxBytesPerHour: 1024 * 1024 },
+  });
   stage(`decide: the promotion gate on ${CRITERIA_FILE} for both challengers`);
   const verdicts = await gateChallengers(ch, replay.runId);
   const judged = await judgedDescribe(ch, replay.runId);
@@ -526,6 +528,13 @@ async function main(): Promise<void> {
   console.log(renderVerdictText(verdicts.candidate));
   console.log(`\npromotion gate, secondary pricing-secondary (exit code ${verdicts.secondary.exitCode}):`);
   console.log(renderVerdictText(verdicts.secondary));
+  printResources(resources, resourceWindow);
+  if (resources.cpuRatio.overSecondary?.ratio === null || resources.cpuRatio.overSecondary === null)
+    problems.push(`the candidate's CPU ratio over the secondary was not measured: ${resources.cpuRatio.overSecondary?.reason ?? 'no secondary'}`);
+  if (resources.memoryGrowth.challenger.length !== 1 || resources.memoryGrowth.live.length !== 1)
+    problems.push(
+      `resident memory of ${resources.memoryGrowth.challenger.length} candidate and ${resources.memoryGrowth.live.length} live processes scraped, expected 1 each`,
+    );
   if (problems.length > 0) {
     console.error(`demo FAILED:\n  ${problems.slice(0, 20).join('\n  ')}`);
     process.exit(1);
@@ -547,6 +556,68 @@ async function main(): Promise<void> {
     process.exit(code);
   }
   await ch.close();
+}
+
+/** A pricing challenger as a child process (pricing-process.js), with its URL once it listens. */
+async function startPricing(version: 'live' | 'candidate', workMs: number): Promise<{ process: ChildProcess; url: string; pid: number }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'pricing-process.js')], {
+    env: { ...process.env, PRICING_VERSION: version, WORK_MS: String(workMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // The demo never leaves a challenger running behind it, whatever way it ends.
+  process.once('exit', () => child.kill('SIGTERM'));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const m = /listening (\d+)/.exec(out);
+      if (m !== null) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`pricing ${version} exited with ${code} before listening`)));
+  });
+  return { process: child, url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0 };
+}
+
+/** This process' default metrics (it serves live pricing) on a port of their own: the tap never sees a scrape. */
+function liveMetricsServer(): ReturnType<typeof createServer> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  });
+}
+
+/** The candidate's resources beside the secondary's and live's, as `shadow report`'s Resources section states them. */
+function printResources(r: ResourceVerdicts, window: { fromMs: number; toMs: number }): void {
+  const mib = (x: number | null) => (x === null ? '-' : `${(x / (1024 * 1024)).toFixed(1)} MiB/h`);
+  console.log(
+    `\nresources of pricing over the ${Math.round((window.toMs - window.fromMs) / 1000)} s the demo scraped (live is the demo's own process: it also runs the taps, the joiner and ClickHouse):`,
+  );
+  for (const ratio of [r.cpuRatio.overSecondary, r.cpuRatio.overLive]) {
+    if (ratio === null) continue;
+    const line =
+      ratio.ratio === null || ratio.interval === null
+        ? `not measured: ${ratio.reason}`
+        : `${ratio.ratio.toFixed(3)}x (95% CI ${ratio.interval.lower.toFixed(3)}x .. ${ratio.interval.upper.toFixed(3)}x, ${ratio.n} paired buckets of 1 s)`;
+    console.log(`  CPU candidate / ${ratio.baseline}: ${line}${ratio.warnings.length > 0 ? ' (warning: the baseline is live)' : ''}`);
+  }
+  for (const [side, list] of [
+    ['candidate', r.memoryGrowth.challenger],
+    ['live', r.memoryGrowth.live],
+  ] as const) {
+    for (const g of list) {
+      const what = g.slopeBytesPerHour === null ? `insufficient: ${g.reason.replace(/^memory growth not judged: /, '')}` : `${mib(g.slopeBytesPerHour)}`;
+      console.log(`  memory growth ${side} ${g.target}: ${what} (${g.n} points)`);
+    }
+  }
+  console.log('  (npx shadow report --database demo --challenger pricing-candidate --since 1h --resource-bucket 1s shows the same; docs/gate.md "Resources")');
 }
 
 /** The demo's closing lines: where the data is and the next commands, exactly runnable from the repository. */
