@@ -205,6 +205,10 @@ describe('scale-out: 3 replayers and 3 joiners on 6 partitions, one of each kill
     }
   }
 
+  async function rows<T>(query: string): Promise<T[]> {
+    return (await reader.client.query({ query, format: 'JSONEachRow' })).json<T>();
+  }
+
   async function finalKeys(): Promise<{ final: number; distinct: number; raw: number; unmatched: number; perChallenger: Record<string, number> }> {
     const q = async <T>(query: string): Promise<T[]> => (await reader.client.query({ query, format: 'JSONEachRow' })).json<T>();
     const [counts] = await q<{ final: string; distinct: string }>(
@@ -371,6 +375,10 @@ describe('scale-out: 3 replayers and 3 joiners on 6 partitions, one of each kill
     expect(await assignment(replayerGroup, names.exchanges)).toEqual(even);
     expect(await assignment(joinerGroup, names.exchanges)).toEqual(even);
 
+    // Storage per row as landed (docs/scaling.md): compressed bytes on disk over rows, per table.
+    const storage = await rows<{ table: string; rows: string; bytes: string }>(
+      "SELECT table, sum(rows) AS rows, sum(data_compressed_bytes) AS bytes FROM system.parts WHERE database = 'scale' AND active AND table IN ('pairs', 'pair_diffs', 'unmatched', 'pair_minutes', 'capture_minutes') GROUP BY table ORDER BY table",
+    );
     const table = [...replayers, ...joiners].map((i, k) => ({
       instance: i.name,
       total: i.counted.reduce((a, b) => a + b, 0),
@@ -380,7 +388,9 @@ describe('scale-out: 3 replayers and 3 joiners on 6 partitions, one of each kill
     console.log(
       `scale-out: ${N} exchanges x ${CHALLENGERS.length} challengers, ${PARTITIONS} partitions; killed after ${producedAtKill} exchanges were produced, ` +
         `${atKill.final} pairs landed (lag: replayers ${lagAtKill.replayers}, joiners ${lagAtKill.joiners}); rows landed ${end.raw} (re-delivered copies ${end.raw - end.final}), after FINAL ${end.final}; ` +
-        `ClickHouse requests: ${clickhouse.counts.inserts} inserts, ${clickhouse.counts.queries} other\n` +
+        `ClickHouse requests: ${clickhouse.counts.inserts} inserts, ${clickhouse.counts.queries} other; on disk ` +
+        storage.map((t) => `${t.table} ${t.rows} rows ${t.bytes} B (${(Number(t.bytes) / Math.max(1, Number(t.rows))).toFixed(0)} B/row)`).join(', ') +
+        '\n' +
         '  instance             total (per process)        after the restart\n' +
         table.map((t) => `  ${t.instance.padEnd(12)} ${String(t.total).padStart(12)} (${t.perProcess})`.padEnd(45) + String(t.phase2).padStart(8)).join('\n'),
     );
