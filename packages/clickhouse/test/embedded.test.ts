@@ -122,3 +122,51 @@ describe('one chDB engine per process', () => {
     expect(embeddedEnginePath()).toBeUndefined();
   });
 });
+
+// insertRaw (issue 20): the joiner's batch path. The table name is an identifier chDB checks against
+// its own allow list before any SQL is built; the payload is data, never SQL.
+describe('embedded insertRaw', () => {
+  it("lands a JSONCompactEachRow Buffer in the handle's database, not the engine's current one", async () => {
+    const a = await openTestClickHouse(embedded);
+    const b = await openTestClickHouse(embedded);
+    for (const ch of [a, b]) await ch.client.command({ query: 'CREATE TABLE raw_rows (k String, n UInt32, at DateTime64(3)) ENGINE = MergeTree ORDER BY k' });
+    const at = Date.now();
+    // b was opened last, so the shared engine's USE points at b's database; a's rows must still land in a's.
+    await a.insertRaw?.('raw_rows', Buffer.from(`["x",1,${at}]\n["y\\n\\"quoted\\"",2,${at}]`), 'JSONCompactEachRow', ['k', 'n', 'at']);
+    const inA = await a.client.query({ query: 'SELECT k, n, at FROM raw_rows ORDER BY k', format: 'JSONEachRow' });
+    expect(await inA.json()).toEqual([
+      { k: 'x', n: 1, at: new Date(at).toISOString() },
+      { k: 'y\n"quoted"', n: 2, at: new Date(at).toISOString() },
+    ]);
+    const inB = await b.client.query({ query: 'SELECT count() AS c FROM raw_rows', format: 'JSONEachRow' });
+    expect(await inB.json()).toEqual([{ c: '0' }]);
+  });
+
+  it("applies the client's settings: an unknown field fails by default and is skipped when the settings say so", async () => {
+    const strict = await openTestClickHouse(embedded);
+    await strict.client.command({ query: 'CREATE TABLE raw_strict (k String) ENGINE = MergeTree ORDER BY k' });
+    const body = Buffer.from('{"k":"a","extra":1}');
+    const err = await rejectionOf(strict.insertRaw?.('raw_strict', body, 'JSONEachRow') ?? Promise.resolve());
+    expect(err.code).toBe('CH_BAD_DATA');
+    await using lenient = await createClickHouse({
+      ...embedded,
+      database: strict.database,
+      ensureDatabase: false,
+      clickhouseSettings: { input_format_skip_unknown_fields: 1 },
+    });
+    await lenient.insertRaw?.('raw_strict', body, 'JSONEachRow');
+    const rows = await strict.client.query({ query: 'SELECT k FROM raw_strict', format: 'JSONEachRow' });
+    expect(await rows.json()).toEqual([{ k: 'a' }]);
+  });
+
+  it('refuses a table name that is not an identifier before the engine sees it', async () => {
+    const ch = await openTestClickHouse(embedded);
+    await ch.client.command({ query: 'CREATE TABLE raw_target (k String) ENGINE = MergeTree ORDER BY k' });
+    for (const table of ['raw_target; DROP TABLE raw_target', 'raw_target FORMAT CSV', '`raw_target`', 'raw_target--', "raw_target'", '']) {
+      const err = await rejectionOf(ch.insertRaw?.(table, Buffer.from('{"k":"a"}'), 'JSONEachRow') ?? Promise.resolve());
+      expect(err.name, table).toBe('ClickHouseError');
+    }
+    const rows = await ch.client.query({ query: 'SELECT count() AS c FROM raw_target', format: 'JSONEachRow' });
+    expect(await rows.json()).toEqual([{ c: '0' }]);
+  });
+});
