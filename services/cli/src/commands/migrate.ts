@@ -3,7 +3,7 @@
 // versioned, idempotent runner. Needs a writable connection: a server, or the embedded directory
 // while no other process (a joiner) owns it; the joiner's read-only endpoint refuses it.
 import type { MigrationReport, RetentionOptions } from '@shadow/clickhouse';
-import { formatMigrationReport, isMigrationError, MAX_RETENTION_DAYS, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
+import { clusterFromEnv, formatMigrationReport, isClickHouseError, isMigrationError, MAX_RETENTION_DAYS, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { CliError, EXIT } from '../io.js';
@@ -33,6 +33,14 @@ function retentionOf(flags: MigrateFlags): RetentionOptions {
 }
 
 async function run(flags: MigrateFlags, io: CliIo): Promise<number> {
+  // On a ClickHouse cluster (CLICKHOUSE_CLUSTER), the migrations run as cluster DDL (docs/clickhouse.md, Cluster).
+  let cluster: string | undefined;
+  try {
+    cluster = clusterFromEnv(io.env);
+  } catch (error) {
+    if (isClickHouseError(error)) throw new CliError(`migrate: ${error.message}`, EXIT.usage);
+    throw error;
+  }
   const ch = await openClickHouse(resolveConnection(flags, io), io, { createDatabase: true, debug: debugMode(flags, io) });
   let report: MigrationReport;
   try {
@@ -40,6 +48,7 @@ async function run(flags: MigrateFlags, io: CliIo): Promise<number> {
       dryRun: flags.dryRun ?? false,
       allowChecksumChange: flags.allowChecksumChange ?? false,
       retention: retentionOf(flags),
+      ...(cluster === undefined ? {} : { cluster }),
     });
   } catch (error) {
     // SCHEMA_MIGRATIONS are valid, so MIGRATE_INVALID here is a retention the flags asked for.
