@@ -14,6 +14,7 @@ async function start(ready: boolean): Promise<string> {
     ready: () => ready,
     details: () => ({ queued: 7 }),
     posts: { '/labels': (_req, res) => res.writeHead(202).end('taken') },
+    gets: { '/watch': () => ({ alerts: [{ rule: 'agreement-low', status: 'firing' }] }) },
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,5 +46,15 @@ describe('admin server', () => {
     const got = await fetch(`${url}/labels`);
     expect(got.status).toBe(405);
     expect(got.headers.get('allow')).toBe('POST');
+  });
+
+  it("serves a service's read-only JSON routes; other methods are refused", async () => {
+    const url = await start(true);
+    const got = await fetch(`${url}/watch?x=1`);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toBe('application/json');
+    expect(await got.json()).toEqual({ alerts: [{ rule: 'agreement-low', status: 'firing' }] });
+    expect((await fetch(`${url}/watch`, { method: 'POST', body: '{}' })).status).toBe(405);
+    expect((await fetch(`${url}/watch/x`)).status).toBe(404);
   });
 });

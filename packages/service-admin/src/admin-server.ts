@@ -15,6 +15,8 @@ export interface AdminServerOptions {
   details: () => Record<string, unknown>;
   /** A service's own write routes by exact path (e.g. `/labels`); other methods get 405. @default {} */
   posts?: Readonly<Record<string, PostHandler | undefined>>;
+  /** A service's own read-only JSON routes by exact path (e.g. the joiner's `/watch`). @default {} */
+  gets?: Readonly<Record<string, (() => unknown) | undefined>>;
 }
 
 /** The admin server, not yet listening: the caller picks host and port. */
@@ -38,6 +40,11 @@ export function createAdminServer(options: AdminServerOptions): Server {
     if (path === '/readyz') {
       const ready = options.ready();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
+      return;
+    }
+    const get = options.gets?.[path];
+    if (get !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(get()));
       return;
     }
     if (path === '/metrics') {

@@ -1,7 +1,10 @@
 export { ConfigError, configSchema, joinerConfig, loadConfig, retentionOf } from './config/config.js';
-export type { JoinerConfig } from './config/config.js';
+export type { JoinerConfig, WatchConfig } from './config/config.js';
+export { MIN_WATCH_INTERVAL_MS } from './config/config.js';
 export { applySchema, startJoinerService } from './joiner-service.js';
 export type { JoinerService, StartOptions } from './joiner-service.js';
 export { createJoinerMetrics } from './metrics/metrics.js';
 export type { JoinerMetrics } from './metrics/metrics.js';
 export { joinerService, joinerStartCommand } from './service.js';
+export { resumeState, WATCH_BY } from './watch/joiner-watch.js';
+export type { JoinerWatch, WatchStatus } from './watch/joiner-watch.js';

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { clickhouseOptionsFromEnv, clusterFromEnv, createClickHouse, migrate, SCHEMA_MIGRATIONS } from '@shadow/clickhouse';
 import type { ClickHouse, QueryEndpoint, RetentionOptions } from '@shadow/clickhouse';
-import { createSchemaRegistry } from '@shadow/contracts';
+import { createSchemaRegistry, topicNames } from '@shadow/contracts';
 import { createJoiner, createLabelIngester, createLabelPublisher, sharedComparer } from '@shadow/join';
 import type { InsertFn, Joiner, LabelIngester } from '@shadow/join';
 import { Kafka, logLevel } from 'kafkajs';
@@ -15,6 +15,8 @@ import { handleLabelsPost } from './labels/labels-route.js';
 import { createJoinerJudges, seedJudgeBudgets, withJudges } from './judges/judges.js';
 import { createJoinerMetrics } from './metrics/metrics.js';
 import { startQueryEndpoint } from './query/query-endpoint.js';
+import { startJoinerWatch } from './watch/joiner-watch.js';
+import type { JoinerWatch } from './watch/joiner-watch.js';
 
 export interface JoinerService {
   readonly joiner: Joiner;
@@ -24,6 +26,8 @@ export interface JoinerService {
   readonly labels: LabelIngester | undefined;
   /** The read-only SQL endpoint (embedded mode, JOINER_QUERY_PORT not off); undefined otherwise. */
   readonly queryEndpoint: QueryEndpoint | undefined;
+  /** Scraper, alerts and ramp of the `watch` section; undefined when it configures none. */
+  readonly watch: JoinerWatch | undefined;
   /** Stops consuming, lands and commits, closes everything (bounded by JOINER_SHUTDOWN_TIMEOUT_MS). */
   close(): Promise<void>;
 }
@@ -114,11 +118,13 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
       })
     : undefined;
   const labelPublisher = config.labels.enabled ? createLabelPublisher(kafka, registry, { ...labelOptions, source: 'http' }) : undefined;
+  let watch: JoinerWatch | undefined;
   const admin = createAdminServer({
     registry: metrics.registry,
     ready: () => joiner.ready,
     details: () => ({ ...joiner.stats(), ...(labels === undefined ? {} : { labels: labels.stats() }) }),
     posts: { '/labels': labelPublisher === undefined ? undefined : (req, res) => handleLabelsPost(req, res, (l) => labelPublisher.publish(l)) },
+    gets: { '/watch': () => watch?.status() ?? { version: 1, at: new Date().toISOString(), alerts: null, ramp: null, scrape: null } },
   });
   const adminAddress = await listen(admin, { port: config.admin.port, host: config.admin.host, setting: 'JOINER_ADMIN_PORT' }).catch(async (err: unknown) => {
     await Promise.all([labelPublisher?.close(), queryEndpoint?.close(), judges?.judges.close()]);
@@ -144,6 +150,27 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     await clickhouse.close();
     throw err;
   }
+  const { scrape, alerts, ramp } = config.watch;
+  if (scrape !== undefined || alerts !== undefined || ramp !== undefined) {
+    try {
+      watch = await startJoinerWatch({
+        config: config.watch,
+        clickhouse,
+        kafka,
+        controlTopic: topicNames(config.topicPrefix).control,
+        challengers: config.challengers,
+        registry: metrics.registry,
+        logger,
+      });
+    } catch (err) {
+      await Promise.all([labels?.close(), labelPublisher?.close(), joiner.close()]);
+      await judges?.judges.close();
+      admin.close();
+      await queryEndpoint?.close();
+      await clickhouse.close();
+      throw err;
+    }
+  }
   logger.info({ admin: `${adminAddress.address}:${adminAddress.port}`, clickhouse: clickhouse.mode }, 'joiner started');
   let closing: Promise<void> | undefined;
   return {
@@ -152,6 +179,7 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
     adminAddress,
     labels,
     queryEndpoint,
+    watch,
     close() {
       closing ??= (async () => {
         let timer: NodeJS.Timeout | undefined;
@@ -161,8 +189,12 @@ export async function startJoinerService(config: JoinerConfig, logger: Logger, o
             resolve();
           }, config.shutdownTimeoutMs);
         });
-        // The joiner lands what its judges judged before the judges close (a closed judge answers not_run).
-        const drained = Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]).then(() => judges?.judges.close());
+        // The watch stops first: it reads the ClickHouse that closes last. The joiner lands what its
+        // judges judged before the judges close (a closed judge answers not_run).
+        const drained = (watch?.close() ?? Promise.resolve())
+          .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'watch did not close cleanly'))
+          .then(() => Promise.all([joiner.close(), labels?.close(), labelPublisher?.close()]))
+          .then(() => judges?.judges.close());
         await Promise.race([drained, timeout]);
         clearTimeout(timer);
         await new Promise<void>((resolve) => admin.close(() => resolve()));

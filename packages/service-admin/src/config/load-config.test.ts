@@ -217,3 +217,30 @@ describe('a section from a file of its own (challengersFile)', () => {
     );
   });
 });
+
+describe('optional sections', () => {
+  const optional = defineConfig({
+    name: 'opt',
+    envPrefix: 'OPT',
+    schema: z.strictObject({
+      name: z.string().default('x'),
+      watch: z.strictObject({
+        ramp: z.strictObject({ service: z.string().min(1), steps: z.array(z.number()).default([0.1, 1]) }).optional(),
+      }),
+    }),
+  });
+
+  it('stays absent when none of its settings is set', () => {
+    expect(loadConfig(optional, { env: {} })).toEqual({ name: 'x', watch: {} });
+  });
+
+  it('once one of its settings is set, a missing required one is named by its own path', () => {
+    expect(loadConfig(optional, { env: { OPT_WATCH_RAMP_SERVICE: 'pricing' } })).toEqual({
+      name: 'x',
+      watch: { ramp: { service: 'pricing', steps: [0.1, 1] } },
+    });
+    expect(() => loadConfig(optional, { env: { OPT_WATCH_RAMP_STEPS: '0.5' } })).toThrow(
+      /watch\.ramp\.service \(OPT_WATCH_RAMP_SERVICE\): required \(not set\)/,
+    );
+  });
+});

@@ -10,7 +10,7 @@ import { CodedError, describeJson, fieldPath, isPlainObject, valueAt } from '@sh
 import { parse as parseYaml } from 'yaml';
 import type { z, ZodType } from 'zod';
 import type { Env } from '../command/command.js';
-import { fromText, sectionKeys, settingsOf, SettingTextError } from './settings.js';
+import { fromText, isOptionalSection, sectionKeys, settingsOf, SettingTextError } from './settings.js';
 import type { Setting } from './settings.js';
 
 /** Where a value came from: the file (by path, or by a variable's name used as its key), a variable, a command's value, a fallback. */
@@ -287,11 +287,15 @@ export function loadConfigDetailed<S extends ZodType, Out>(spec: ConfigSpec<S, O
   const context: ConfigContext = { cwd, env, input, sourceOf: (key) => sources.get(key), nameOf, problem };
 
   // Every section present, so a missing setting is named by its own path (`tap.service
-  // (SHADOW_SERVICE)`), not by its section's; a section's settings have their own defaults.
+  // (SHADOW_SERVICE)`), not by its section's; a section's settings have their own defaults. An
+  // optional section nothing set stays absent.
   for (const s of spec.settings) {
     let node = input;
-    for (const key of s.path.slice(0, -1)) {
-      if (node[key] === undefined) node[key] = {};
+    for (const [i, key] of s.path.slice(0, -1).entries()) {
+      if (node[key] === undefined) {
+        if (isOptionalSection(spec.schema, s.path.slice(0, i + 1))) break;
+        node[key] = {};
+      }
       if (!isPlainObject(node[key])) break;
       node = node[key] as Record<string, unknown>;
     }

@@ -83,6 +83,21 @@ export function sectionKeys(schema: ZodType, path: readonly PropertyKey[]): stri
   return def.type === 'object' && def.shape !== undefined ? Object.keys(def.shape) : undefined;
 }
 
+/**
+ * Whether the section at `path` may be left out (`.optional()`): the loader creates it only when
+ * one of its settings is set, so an optional part (the joiner's `watch.alerts`) stays absent.
+ */
+export function isOptionalSection(schema: ZodType, path: readonly string[]): boolean {
+  let node = schema;
+  for (const key of path) {
+    const { def } = unwrap(node);
+    const child = def.type === 'object' ? def.shape?.[key] : undefined;
+    if (child === undefined) return false;
+    node = child;
+  }
+  return defOf(node).type === 'optional' && isSection(node);
+}
+
 const snake = (key: string): string =>
   key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')

@@ -135,6 +135,8 @@ export interface RampDriverOptions {
   onChange?: ((change: RampChange, state: RampState) => void) | undefined;
   /** @default Date.now */
   now?: (() => number) | undefined;
+  /** Where to begin (a restarted process resuming the rate it found on the control topic). @default RAMP_START */
+  initial?: RampState | undefined;
 }
 
 export interface RampDriver {
@@ -152,7 +154,9 @@ export function createRampDriver(options: RampDriverOptions): RampDriver {
   const config = resolveRampConfig(options.config);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  let state = RAMP_START;
+  let state = options.initial ?? RAMP_START;
+  if (state.step >= config.steps.length)
+    throw new WatchError('WATCH_INVALID_ARGUMENT', `initial.step ${state.step} is past the last step (${config.steps.length - 1})`);
   let running: Promise<RampChange | null> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let closed = false;

@@ -24,6 +24,16 @@ import {
   topicPrefixSetting,
 } from '@shadow/service-admin';
 import type { ConfigContext, Env, LoadConfigOptions } from '@shadow/service-admin';
+import {
+  alertsConfigSchema,
+  isWatchError,
+  rampConfigSchema,
+  resolveAlertsConfig,
+  resolveRampConfig,
+  resolveScraperConfig,
+  scraperConfigSchema,
+} from '@shadow/watch';
+import type { RampConfig, ResolvedAlerts, ScraperConfig } from '@shadow/watch';
 import { z } from 'zod';
 
 export { ConfigError } from '@shadow/service-admin';
@@ -98,10 +108,34 @@ export const configSchema = z.strictObject({
     aggregatesDays: retentionDays.meta({ env: 'JOINER_AGGREGATE_RETENTION_DAYS' }),
     labelsDays: retentionDays.meta({ env: 'JOINER_LABEL_RETENTION_DAYS' }),
   }),
+  /**
+   * Watching the run while it goes on (docs/watch.md): `scrape` lands both sides' Prometheus
+   * metrics in ClickHouse, `alerts` evaluates rules (log, metrics, webhook, pause), `ramp` grows the
+   * sampling rate on the control topic. Each part optional; the schemas are @shadow/watch's.
+   */
+  watch: z.strictObject({
+    scrape: scraperConfigSchema.optional(),
+    alerts: alertsConfigSchema.optional(),
+    ramp: rampConfigSchema.optional(),
+  }),
   logLevel: logLevelSetting,
 });
 
-export type JoinerConfig = Omit<z.output<typeof configSchema>, 'compare' | 'challengersFile'> & {
+/** The watch section resolved by @shadow/watch (cross-field rules checked, webhook headers read). */
+export interface WatchConfig {
+  scrape?: ScraperConfig | undefined;
+  alerts?: ResolvedAlerts | undefined;
+  ramp?: RampConfig | undefined;
+}
+
+/**
+ * The joiner's floor under every watch interval: each alert evaluation and ramp tick queries the
+ * ClickHouse this process also lands pairs in, and each scrape writes to it.
+ */
+export const MIN_WATCH_INTERVAL_MS = 1000;
+
+export type JoinerConfig = Omit<z.output<typeof configSchema>, 'compare' | 'challengersFile' | 'watch'> & {
+  watch: WatchConfig;
   /**
    * Validated @shadow/compare options (absent: compare's defaults), without `judges`;
    * `judgeTimeoutMs` filled in when judges are configured.
@@ -198,6 +232,38 @@ function compareOf(context: ConfigContext): ReturnType<typeof parseCompareOption
   return parsed;
 }
 
+/** @shadow/watch's own checks of the watch section (cross-field rules), by full path; and the joiner's. */
+function watchProblems(config: z.output<typeof configSchema>, env: Env): string[] {
+  const { scrape, alerts, ramp } = config.watch;
+  const problems: string[] = [];
+  const collect = (resolve: () => unknown): void => {
+    try {
+      resolve();
+    } catch (error) {
+      if (!isWatchError(error)) throw error;
+      problems.push(...(error.problems.length > 0 ? error.problems : [error.message]));
+    }
+  };
+  if (scrape !== undefined) collect(() => resolveScraperConfig(scrape, 'watch.scrape'));
+  if (alerts !== undefined) collect(() => resolveAlertsConfig(alerts, { env, prefix: 'watch.alerts' }));
+  if (ramp !== undefined) collect(() => resolveRampConfig(ramp, 'watch.ramp'));
+  for (const [part, section] of [
+    ['scrape', scrape],
+    ['alerts', alerts],
+    ['ramp', ramp],
+  ] as const) {
+    if (section !== undefined && section.intervalMs < MIN_WATCH_INTERVAL_MS)
+      problems.push(
+        `watch.${part}.intervalMs: must be at least ${MIN_WATCH_INTERVAL_MS} in the joiner (each run reads or writes its ClickHouse), got ${section.intervalMs}`,
+      );
+  }
+  alerts?.challengers.forEach((c, i) => {
+    if (!config.challengers.includes(c.id))
+      problems.push(`watch.alerts.challengers[${i}].id: ${c.id} is not one of challengers (${config.challengers.join(', ')})`);
+  });
+  return problems;
+}
+
 /** A problem inside `compare`, named as the operator set it: `JOINER_COMPARE (compare.rules[0].route)` or the file's path. */
 function compareProblem(context: ConfigContext, field: string, message: string): string {
   const source = context.sourceOf('compare');
@@ -220,10 +286,18 @@ export const joinerConfig = defineConfig({
         `${context.nameOf(['retention', 'bodiesDays'])}: ${bodies} exceeds ${context.nameOf(['retention', 'rowsDays'])} (${rows}); bodies live in the pair rows and go with them`,
       );
     }
+    if (config !== undefined) problems.push(...watchProblems(config, context.env));
     return problems;
   },
   build: (config, context): JoinerConfig => {
-    const { compare: _compare, challengersFile: _file, ...rest } = config;
+    const { compare: _compare, challengersFile: _file, watch: w, ...other } = config;
+    // Checked above: these resolve without problems here.
+    const watch: WatchConfig = {
+      ...(w.scrape === undefined ? {} : { scrape: resolveScraperConfig(w.scrape, 'watch.scrape') }),
+      ...(w.alerts === undefined ? {} : { alerts: resolveAlertsConfig(w.alerts, { env: context.env, prefix: 'watch.alerts' }) }),
+      ...(w.ramp === undefined ? {} : { ramp: resolveRampConfig(w.ramp, 'watch.ramp') }),
+    };
+    const rest = { ...other, watch };
     const compare = compareOf(context);
     return compare === undefined || 'problems' in compare ? rest : { ...rest, compare: compare.options, judges: compare.judges };
   },
