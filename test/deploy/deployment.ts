@@ -57,7 +57,8 @@ export const SERVICES: readonly DeployedService[] = [
     // @shadow/clickhouse's clickhouseOptionsFromEnv (docs/clickhouse.md, Options and environment).
     extraEnv: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'CHDB_PATH', 'CLICKHOUSE_CLUSTER'],
     required: { ...STACK, JOINER_CHALLENGERS: 'cand' },
-    ports: (c) => ({ JOINER_ADMIN_PORT: at(c, 'admin.port'), JOINER_QUERY_PORT: at(c, 'query.port') }),
+    // The query endpoint (embedded chDB only) is left on loopback by the image: not a published port.
+    ports: (c) => ({ JOINER_ADMIN_PORT: at(c, 'admin.port') }),
     health: (c) => ({ port: Number(at(c, 'admin.port')), path: '/readyz' }),
   },
   {

@@ -75,6 +75,8 @@ describe('infra/docker/Dockerfile', () => {
       const hosts = Object.entries(s.env).filter(([k]) => k.endsWith('_HOST'));
       expect(hosts.length).toBeGreaterThan(0);
       for (const [k, v] of hosts) expect(v, k).toBe('0.0.0.0');
+      // Never the joiner's SQL endpoint: it takes any credentials without JOINER_QUERY_PASSWORD.
+      expect(s.env['JOINER_QUERY_HOST']).toBeUndefined();
     });
 
     it('health-checks its /readyz with node (no curl in a slim image)', () => {
