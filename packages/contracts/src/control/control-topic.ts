@@ -8,5 +8,8 @@ import type { Admin } from 'kafkajs';
  * retention could delete the latest state per key.
  */
 export async function ensureControlTopic(admin: Admin, topic: string): Promise<void> {
+  // Asked first: a CreateTopics for an existing topic is logged by kafkajs as an error, once per
+  // write of every `shadow pause`, alert pause and ramp step.
+  if ((await admin.listTopics()).includes(topic)) return;
   await createTopicsAndWait(admin, [topicSpec('control', topic, { partitions: 1 })], 30_000);
 }
