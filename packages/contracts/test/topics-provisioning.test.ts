@@ -32,13 +32,25 @@ describe('topics provisioning (real Kafka)', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          { topic: names.exchanges, numPartitions: 6 },
-          { topic: names.results, numPartitions: 2 },
-        ],
-      });
+      const topics = [
+        { topic: names.exchanges, numPartitions: 6 },
+        { topic: names.results, numPartitions: 2 },
+      ];
+      try {
+        await admin.createTopics({ waitForLeaders: true, topics });
+      } catch (error) {
+        // A loaded broker can answer the leader wait before it hosts the new partitions: they exist, wait for them below.
+        if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+          break;
+        } catch (error) {
+          if (attempt >= 100) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     } finally {
       await admin.disconnect();
     }
